@@ -1,0 +1,30 @@
+// Runs every test file under test/ with node's built-in runner (tsx for TypeScript).
+// Node 20 does not expand globs itself, so the file list is collected here.
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+
+function collect(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...collect(path));
+    else if (name.endsWith(".test.ts")) out.push(path);
+  }
+  return out;
+}
+
+const filter = process.argv.slice(2);
+const files = collect("test")
+  .filter((f) => filter.length === 0 || filter.some((s) => f.includes(s)))
+  .sort();
+if (files.length === 0) {
+  console.error("no test files matched");
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", "--test-concurrency=2", ...files],
+  { stdio: "inherit" },
+);
+process.exit(result.status ?? 1);

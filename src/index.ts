@@ -1,0 +1,48 @@
+/**
+ * `djust`: views, handler decorators, state types and errors.
+ * @module
+ */
+import "./polyfill.js";
+
+export { LiveView, contextOf, type AuthClassEntry, type LiveViewClass } from "./view/live-view.js";
+export {
+  eventHandler,
+  permissionRequired,
+  rateLimit,
+  fieldValidator,
+  type EventHandlerOptions,
+  type HandlerMethodDecorator,
+} from "./view/decorators.js";
+export {
+  handlersOf,
+  fieldValidatorsOf,
+  type HandlerSpec,
+  type ParamsSchema,
+} from "./view/registry.js";
+export type { LiveRequest, Params, SessionData, Transport } from "./view/runtime.js";
+export {
+  DjustError,
+  ValidationError,
+  PermissionDenied,
+  Unauthenticated,
+  NotFound,
+  RateLimited,
+  HandlerError,
+  DecoratorError,
+  type ErrorKind,
+  type ErrorDetails,
+  type FieldErrors,
+} from "./errors.js";
+export type { User } from "./auth/user.js";
+export { registerType, type TypeCodec } from "./state/types.js";
+export type {
+  Serializable,
+  SerializableScalar,
+  SerializableTypes,
+  JSONConvertible,
+  JsonValue,
+  JsonObject,
+} from "./state/serializable.js";
+export { toWire, toSnapshot, fromSnapshot, type SerializationPolicy } from "./state/codec.js";
+export type { Logger, LogMeta } from "./logger.js";
+export type { RateLimitRule } from "./ratelimit/bucket.js";

@@ -1,0 +1,442 @@
+/**
+ * One codec, two encodings of view state (DESIGN.md §3):
+ *
+ * - **wire JSON**: what clients see (`assigns`, `result`): `Date` → ISO 8601, `Decimal` and
+ *   `bigint` → string, `Set` → array, string-keyed `Map` → object, registered class → `encode()`.
+ * - **snapshot**: lossless and type-tagged (`{ "$type": "Date", "value": "…" }`), so a restored
+ *   view gets back a `Date`, a `Decimal`, an instance of a registered class.
+ *
+ * Values outside the serializable table are reported through {@link SerializationPolicy}: a
+ * warning and a `String(value)` fallback by default, a `TypeError` in strict mode.
+ * @module
+ */
+import { Decimal } from "decimal.js";
+import type { Logger } from "../logger.js";
+import type { JsonObject, JsonValue } from "./serializable.js";
+import { codecForName, codecForValue, type TypeCodec } from "./types.js";
+
+/** Deepest nesting the codec follows before treating the value as non-serializable. */
+export const DEFAULT_MAX_DEPTH = 64;
+
+/** What the codec does when it meets a value it cannot serialize. */
+export interface SerializationPolicy {
+  /** Throw a `TypeError` instead of warning and falling back to `String(value)`. */
+  readonly strict: boolean;
+  readonly logger: Logger;
+  /** View class name, for messages. */
+  readonly view: string;
+  readonly maxDepth?: number;
+  /**
+   * Fields already warned about; a field is warned about once per set (so a view warns once,
+   * not on every event). Omit to warn every time.
+   */
+  readonly warned?: Set<string>;
+}
+
+/** A tagged snapshot value: JSON where non-JSON types are `{ "$type", "value" }` objects. */
+export type SnapshotValue = JsonValue;
+
+/** Where a value sits: the top-level field and the path inside it. */
+interface Location {
+  readonly field: string;
+  readonly path: string;
+}
+
+type Kind =
+  | "primitive"
+  | "number"
+  | "undefined"
+  | "bigint"
+  | "date"
+  | "decimal"
+  | "array"
+  | "set"
+  | "map"
+  | "object"
+  | "registered"
+  | "tojson"
+  | "unserializable";
+
+/** Sorts a value into the serializable table. Pure: no encoding, no side effects. */
+function classify(value: unknown): Kind {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return "primitive";
+    case "number":
+      return Number.isFinite(value) ? "number" : "unserializable";
+    case "undefined":
+      return "undefined";
+    case "bigint":
+      return "bigint";
+    case "function":
+    case "symbol":
+      return "unserializable";
+  }
+  if (value === null) return "primitive";
+  const obj = value as object;
+  if (codecForValue(obj)) return "registered";
+  if (Array.isArray(obj)) return "array";
+  const proto: unknown = Object.getPrototypeOf(obj);
+  if (proto === Object.prototype || proto === null) return "object";
+  if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? "unserializable" : "date";
+  if (Decimal.isDecimal(obj)) return "decimal";
+  if (obj instanceof Set) return "set";
+  if (obj instanceof Map) {
+    for (const key of obj.keys()) if (typeof key !== "string") return "unserializable";
+    return "map";
+  }
+  if (typeof (obj as { toJSON?: unknown }).toJSON === "function") return "tojson";
+  return "unserializable";
+}
+
+/** Names a value's type the way a developer would recognise it in a message. */
+export function describeType(value: unknown): string {
+  if (typeof value === "function") {
+    const src = Function.prototype.toString.call(value);
+    if (src.startsWith("class")) return `class ${value.name || "(anonymous)"}`;
+    return `function ${value.name || "(anonymous)"}`;
+  }
+  if (typeof value === "symbol") return "symbol";
+  if (typeof value === "number") return String(value);
+  if (value instanceof Date) return "Invalid Date";
+  if (value instanceof Map) return "Map with non-string keys";
+  if (typeof value !== "object" || value === null) return typeof value;
+  const tag = Object.prototype.toString.call(value).slice(8, -1);
+  const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
+  if (tag === "Generator" || tag === "AsyncGenerator") return tag;
+  return ctor && ctor !== "Object" ? ctor : tag;
+}
+
+/** The actionable text shared by the warning and the strict-mode `TypeError`. */
+export function unserializableMessage(view: string, loc: Location, type: string): string {
+  const where = loc.path ? `${view}.${loc.field} (at ${loc.path})` : `${view}.${loc.field}`;
+  return (
+    `LiveView state contains non-serializable value: ${type} in ${where}. ` +
+    `It will be converted to a string, which breaks the field when the view is restored. ` +
+    `Make the field private (\`_${loc.field}\` or \`#${loc.field}\`) or create the object in a ` +
+    `helper method and keep only its serializable results in public state.`
+  );
+}
+
+class Walker {
+  readonly #policy: SerializationPolicy;
+  readonly #maxDepth: number;
+  readonly #ancestors = new Set<object>();
+
+  constructor(policy: SerializationPolicy) {
+    this.#policy = policy;
+    this.#maxDepth = policy.maxDepth ?? DEFAULT_MAX_DEPTH;
+  }
+
+  #unserializable(value: unknown, loc: Location, type = describeType(value)): JsonValue {
+    const message = unserializableMessage(this.#policy.view, loc, type);
+    if (this.#policy.strict) throw new TypeError(message);
+    const warned = this.#policy.warned;
+    const key = `${loc.field}\u0000${loc.path}`;
+    if (!warned || !warned.has(key)) {
+      warned?.add(key);
+      this.#policy.logger.warn(message, { view: this.#policy.view, field: loc.field, type });
+    }
+    return String(value);
+  }
+
+  #enter(value: object, loc: Location, depth: number): string | undefined {
+    if (depth > this.#maxDepth) return `nesting deeper than ${this.#maxDepth} levels`;
+    if (this.#ancestors.has(value)) return "circular reference";
+    this.#ancestors.add(value);
+    return undefined;
+  }
+
+  encode(value: unknown, snapshot: boolean, loc: Location, depth: number): JsonValue {
+    const kind = classify(value);
+    switch (kind) {
+      case "primitive":
+      case "number":
+        return value as JsonValue;
+      case "undefined":
+        return snapshot ? { $type: "undefined" } : null;
+      case "bigint":
+        return snapshot ? { $type: "BigInt", value: String(value) } : String(value);
+      case "date": {
+        const iso = (value as Date).toISOString();
+        return snapshot ? { $type: "Date", value: iso } : iso;
+      }
+      case "decimal": {
+        const dec = value as Decimal;
+        return snapshot ? { $type: "Decimal", value: dec.toString() } : dec.toFixed();
+      }
+      case "unserializable":
+        return this.#unserializable(value, loc);
+      default:
+        return this.#encodeContainer(value as object, kind, snapshot, loc, depth);
+    }
+  }
+
+  #encodeContainer(
+    value: object,
+    kind: Kind,
+    snapshot: boolean,
+    loc: Location,
+    depth: number,
+  ): JsonValue {
+    const problem = this.#enter(value, loc, depth);
+    if (problem) return this.#unserializable(value, loc, problem);
+    try {
+      const next = depth + 1;
+      switch (kind) {
+        case "array":
+          return (value as unknown[]).map((item, i) =>
+            this.encode(item, snapshot, child(loc, i), next),
+          );
+        case "set": {
+          const items = [...(value as Set<unknown>)].map((item, i) =>
+            this.encode(item, snapshot, child(loc, i), next),
+          );
+          return snapshot ? { $type: "Set", value: items } : items;
+        }
+        case "map": {
+          const map = value as Map<string, unknown>;
+          if (snapshot) {
+            const entries: JsonValue[] = [];
+            for (const [k, v] of map) entries.push([k, this.encode(v, true, child(loc, k), next)]);
+            return { $type: "Map", value: entries };
+          }
+          const out: JsonObject = {};
+          for (const [k, v] of map) {
+            if (v !== undefined) setKey(out, k, this.encode(v, false, child(loc, k), next));
+          }
+          return out;
+        }
+        case "object": {
+          const out: JsonObject = {};
+          for (const k of Object.keys(value)) {
+            const v = (value as Record<string, unknown>)[k];
+            if (v === undefined && !snapshot) continue;
+            setKey(out, k, this.encode(v, snapshot, child(loc, k), next));
+          }
+          return snapshot && Object.hasOwn(out, "$type") ? { $type: "Object", value: out } : out;
+        }
+        case "registered": {
+          const codec = codecForValue(value) as TypeCodec<unknown>;
+          const encoded = this.encode(codec.encode(value), false, loc, next);
+          return snapshot ? { $type: codec.name, value: encoded } : encoded;
+        }
+        case "tojson":
+          return this.encode((value as { toJSON(): unknown }).toJSON(), snapshot, loc, next);
+        default:
+          throw new Error(`unreachable kind ${kind}`);
+      }
+    } finally {
+      this.#ancestors.delete(value);
+    }
+  }
+}
+
+function child(loc: Location, key: string | number): Location {
+  let segment: string;
+  if (typeof key === "number") segment = `[${key}]`;
+  else if (/^[A-Za-z_$][\w$]*$/.test(key)) segment = loc.path ? `.${key}` : key;
+  else segment = `[${JSON.stringify(key)}]`;
+  return { field: loc.field, path: loc.path + segment };
+}
+
+/** Sets `key` as an own data property, so a `"__proto__"` key stays data, never a prototype. */
+function setKey(out: JsonObject, key: string, value: JsonValue): void {
+  if (key === "__proto__") {
+    Object.defineProperty(out, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    out[key] = value;
+  }
+}
+
+/** Encodes `value` (the content of `field`) as wire JSON. */
+export function toWire(value: unknown, field: string, policy: SerializationPolicy): JsonValue {
+  return new Walker(policy).encode(value, false, { field, path: "" }, 0);
+}
+
+/** Encodes `value` (the content of `field`) as a lossless, type-tagged snapshot value. */
+export function toSnapshot(
+  value: unknown,
+  field: string,
+  policy: SerializationPolicy,
+): SnapshotValue {
+  return new Walker(policy).encode(value, true, { field, path: "" }, 0);
+}
+
+/** A snapshot that cannot be decoded (unknown `$type`, malformed tag). */
+export class SnapshotDecodeError extends Error {
+  override readonly name = "SnapshotDecodeError";
+}
+
+/** Rebuilds live values from {@link toSnapshot} output. */
+export function fromSnapshot(value: SnapshotValue): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(fromSnapshot);
+  if (!Object.hasOwn(value, "$type")) return decodeObject(value);
+  const tag = value.$type;
+  const inner = value.value as JsonValue;
+  switch (tag) {
+    case "undefined":
+      return undefined;
+    case "Date":
+      return new Date(expectString(inner, tag));
+    case "Decimal":
+      return new Decimal(expectString(inner, tag));
+    case "BigInt":
+      return BigInt(expectString(inner, tag));
+    case "Set":
+      return new Set(expectArray(inner, tag).map(fromSnapshot));
+    case "Map":
+      return new Map(
+        expectArray(inner, tag).map((pair) => {
+          const [k, v] = expectArray(pair, tag);
+          return [expectString(k ?? null, tag), fromSnapshot(v ?? null)] as const;
+        }),
+      );
+    case "Object":
+      if (inner === null || typeof inner !== "object" || Array.isArray(inner)) {
+        throw new SnapshotDecodeError(`snapshot: malformed Object tag`);
+      }
+      return decodeObject(inner);
+    default: {
+      const codec = typeof tag === "string" ? codecForName(tag) : undefined;
+      if (!codec) throw new SnapshotDecodeError(`snapshot: unknown type ${JSON.stringify(tag)}`);
+      return codec.decode(inner);
+    }
+  }
+}
+
+function decodeObject(value: JsonObject): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value)) {
+    const decoded = fromSnapshot(value[k] as JsonValue);
+    if (k === "__proto__") {
+      Object.defineProperty(out, k, {
+        value: decoded,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      out[k] = decoded;
+    }
+  }
+  return out;
+}
+
+function expectString(value: JsonValue, tag: string): string {
+  if (typeof value !== "string") throw new SnapshotDecodeError(`snapshot: malformed ${tag} tag`);
+  return value;
+}
+
+function expectArray(value: JsonValue, tag: string): JsonValue[] {
+  if (!Array.isArray(value)) throw new SnapshotDecodeError(`snapshot: malformed ${tag} tag`);
+  return value;
+}
+
+/**
+ * Whether the live `value` still encodes to `snapshot`, without building the new encoding.
+ * Used by change detection after every event, so it allocates nothing on the common paths.
+ * A value that cannot be serialized never matches (the encoder then reports it).
+ */
+export function matchesSnapshot(value: unknown, snapshot: SnapshotValue, depth = 0): boolean {
+  if (depth > DEFAULT_MAX_DEPTH) return false;
+  const kind = classify(value);
+  switch (kind) {
+    case "primitive":
+    case "number":
+      return value === snapshot;
+    case "unserializable":
+      return false;
+    case "array": {
+      const arr = value as unknown[];
+      if (!Array.isArray(snapshot) || snapshot.length !== arr.length) return false;
+      for (let i = 0; i < arr.length; i++) {
+        if (!matchesSnapshot(arr[i], snapshot[i] as JsonValue, depth + 1)) return false;
+      }
+      return true;
+    }
+    case "object": {
+      if (snapshot === null || typeof snapshot !== "object" || Array.isArray(snapshot))
+        return false;
+      let target: JsonObject = snapshot;
+      if (Object.hasOwn(snapshot, "$type")) {
+        if (snapshot.$type !== "Object") return false;
+        target = snapshot.value as JsonObject;
+      }
+      const obj = value as Record<string, unknown>;
+      const keys = Object.keys(obj);
+      if (keys.length !== Object.keys(target).length) return false;
+      for (const k of keys) {
+        if (!Object.hasOwn(target, k)) return false;
+        if (!matchesSnapshot(obj[k], target[k] as JsonValue, depth + 1)) return false;
+      }
+      return true;
+    }
+  }
+  if (snapshot === null || typeof snapshot !== "object" || Array.isArray(snapshot)) return false;
+  const tag = snapshot.$type;
+  const inner = snapshot.value as JsonValue;
+  switch (kind) {
+    case "undefined":
+      return tag === "undefined";
+    case "bigint":
+      return tag === "BigInt" && inner === String(value);
+    case "date":
+      return tag === "Date" && inner === (value as Date).toISOString();
+    case "decimal":
+      return tag === "Decimal" && inner === (value as Decimal).toString();
+    case "set": {
+      const set = value as Set<unknown>;
+      if (tag !== "Set" || !Array.isArray(inner) || inner.length !== set.size) return false;
+      let i = 0;
+      for (const item of set)
+        if (!matchesSnapshot(item, inner[i++] as JsonValue, depth + 1)) return false;
+      return true;
+    }
+    case "map": {
+      const map = value as Map<string, unknown>;
+      if (tag !== "Map" || !Array.isArray(inner) || inner.length !== map.size) return false;
+      let i = 0;
+      for (const [k, v] of map) {
+        const pair = inner[i++];
+        if (!Array.isArray(pair) || pair[0] !== k) return false;
+        if (!matchesSnapshot(v, pair[1] as JsonValue, depth + 1)) return false;
+      }
+      return true;
+    }
+    case "registered": {
+      const codec = codecForValue(value as object) as TypeCodec<unknown>;
+      if (tag !== codec.name) return false;
+      return sameJson(toWire(codec.encode(value), "", silentPolicy), inner);
+    }
+    case "tojson":
+      return matchesSnapshot((value as { toJSON(): unknown }).toJSON(), snapshot, depth + 1);
+  }
+  return false;
+}
+
+const silentPolicy: SerializationPolicy = {
+  strict: false,
+  view: "",
+  logger: { info() {}, warn() {}, error() {} },
+};
+
+function sameJson(a: JsonValue, b: JsonValue): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => sameJson(item, b[i] as JsonValue));
+  }
+  if (Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => Object.hasOwn(b, k) && sameJson(a[k] as JsonValue, b[k] as JsonValue));
+}

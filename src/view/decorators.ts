@@ -1,0 +1,190 @@
+/**
+ * The decorators users put on view methods. They are TC39 standard decorators (no
+ * `experimentalDecorators`) and only record options; the shared dispatch pipeline enforces them.
+ * @module
+ */
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { DecoratorError } from "../errors.js";
+import { assertRule, type RateLimitRule } from "../ratelimit/bucket.js";
+import {
+  decoratedMethodName,
+  recordFieldValidator,
+  recordHandler,
+  recordPermissions,
+  recordRateLimit,
+  type MethodContext,
+  type ParamsSchema,
+} from "./registry.js";
+
+/** Options of {@link eventHandler}. */
+export interface EventHandlerOptions {
+  /**
+   * Schema of the handler's single argument (an object of named parameters). Any Standard
+   * Schema; zod 4 is the documented default. `"any"` accepts a free-form object; omitted means
+   * the handler takes no parameters.
+   */
+  readonly params?: ParamsSchema;
+  /** Schema of the return value; documents the 200 response in OpenAPI. */
+  readonly result?: StandardSchemaV1;
+  /** Also expose the handler as `POST <apiPrefix><view_slug>/<name>/`. Default `false`. */
+  readonly exposeApi?: boolean;
+  /** OpenAPI operation description. */
+  readonly description?: string;
+  /** Marks the OpenAPI operation deprecated. */
+  readonly deprecated?: boolean;
+  /** The name clients call; defaults to the method name. */
+  readonly name?: string;
+}
+
+const OPTION_KEYS: ReadonlySet<string> = new Set([
+  "params",
+  "result",
+  "exposeApi",
+  "description",
+  "deprecated",
+  "name",
+]);
+
+/** A decorator for a method of a LiveView subclass. */
+export type HandlerMethodDecorator = <This>(
+  value: (this: This, ...args: never[]) => unknown,
+  context: ClassMethodDecoratorContext<This>,
+) => void;
+
+function isDecoratorContext(value: unknown): value is MethodContext {
+  return typeof value === "object" && value !== null && "kind" in value && "metadata" in value;
+}
+
+function isStandardSchema(value: unknown): value is StandardSchemaV1 {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { "~standard"?: { validate?: unknown } })["~standard"]?.validate === "function"
+  );
+}
+
+function validateOptions(options: EventHandlerOptions): void {
+  if (typeof options !== "object" || options === null) {
+    throw new DecoratorError("@eventHandler options must be an object");
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.has(key)) {
+      throw new DecoratorError(
+        `@eventHandler: unknown option "${key}" (known: ${[...OPTION_KEYS].join(", ")})`,
+      );
+    }
+  }
+  const { params, result, name } = options;
+  if (params !== undefined && params !== "any" && !isStandardSchema(params)) {
+    throw new DecoratorError('@eventHandler: params must be a Standard Schema (e.g. zod) or "any"');
+  }
+  if (result !== undefined && !isStandardSchema(result)) {
+    throw new DecoratorError("@eventHandler: result must be a Standard Schema (e.g. zod)");
+  }
+  if (name !== undefined && !/^[A-Za-z][\w-]*$/.test(name)) {
+    throw new DecoratorError(`@eventHandler: invalid handler name ${JSON.stringify(name)}`);
+  }
+}
+
+function applyHandler(options: EventHandlerOptions, context: MethodContext): void {
+  const method = decoratedMethodName("@eventHandler", context);
+  recordHandler(context, method, {
+    name: options.name ?? method,
+    exposeApi: options.exposeApi ?? false,
+    deprecated: options.deprecated ?? false,
+    ...(options.params !== undefined && { params: options.params }),
+    ...(options.result !== undefined && { result: options.result }),
+    ...(options.description !== undefined && { description: options.description }),
+  });
+}
+
+/**
+ * Marks a view method as an event handler: callable from the browser (`dj-click="name"`),
+ * from `LiveViewTestClient`, and, with `exposeApi: true`, over the HTTP API. Only methods with
+ * this decorator can ever be called by a client.
+ *
+ * Works with and without parentheses: `@eventHandler` or `@eventHandler({ ... })`.
+ *
+ * @example
+ * ```ts
+ * @eventHandler({ exposeApi: true, params: z.object({ order_id: z.number().int() }) })
+ * async ship({ order_id }: { order_id: number }) { ... }
+ * ```
+ */
+export function eventHandler(options?: EventHandlerOptions): HandlerMethodDecorator;
+export function eventHandler<This>(
+  value: (this: This, ...args: never[]) => unknown,
+  context: ClassMethodDecoratorContext<This>,
+): void;
+export function eventHandler(
+  first?: EventHandlerOptions | ((...args: never[]) => unknown),
+  context?: unknown,
+): HandlerMethodDecorator | void {
+  if (typeof first === "function") {
+    if (!isDecoratorContext(context)) {
+      throw new DecoratorError("@eventHandler takes an options object, not a function");
+    }
+    applyHandler({}, context);
+    return;
+  }
+  const options = first ?? {};
+  validateOptions(options);
+  return (_value, ctx) => applyHandler(options, ctx as unknown as MethodContext);
+}
+
+/**
+ * Requires every listed permission to run the handler, on every transport: an anonymous
+ * caller is refused with 401 `unauthenticated`, a user lacking a permission with 403
+ * `permission_denied`. Use together with `@eventHandler` (in either order).
+ */
+export function permissionRequired(
+  ...permissions: (string | readonly string[])[]
+): HandlerMethodDecorator {
+  const flat = permissions.flat();
+  if (flat.length === 0) {
+    throw new DecoratorError("@permissionRequired needs at least one permission name");
+  }
+  for (const permission of flat) {
+    if (typeof permission !== "string" || permission.trim() === "") {
+      throw new DecoratorError("@permissionRequired: permission names must be non-empty strings");
+    }
+  }
+  return (_value, context) => {
+    const method = decoratedMethodName("@permissionRequired", context as unknown as MethodContext);
+    recordPermissions(context as unknown as MethodContext, method, flat);
+  };
+}
+
+/**
+ * Token-bucket limit per (caller, view, handler), shared by the WebSocket and HTTP
+ * transports: `rate` tokens per second refill a bucket of `burst` tokens.
+ *
+ * @example `@rateLimit({ rate: 1, burst: 60 })` — 60 at once, then one per second.
+ */
+export function rateLimit(rule: RateLimitRule): HandlerMethodDecorator {
+  try {
+    assertRule(rule, "@rateLimit");
+  } catch (error) {
+    throw new DecoratorError((error as Error).message);
+  }
+  const frozen = Object.freeze({ rate: rule.rate, burst: rule.burst });
+  return (_value, context) => {
+    const method = decoratedMethodName("@rateLimit", context as unknown as MethodContext);
+    recordRateLimit(context as unknown as MethodContext, method, frozen);
+  };
+}
+
+/**
+ * Marks a method `(value, params) => newValue` that checks or transforms parameter `field` of
+ * every handler of the view that takes it, after the schema accepted it. Throw
+ * `ValidationError(message)` to reject; the message lands in `details[field]`.
+ */
+export function fieldValidator(field: string): HandlerMethodDecorator {
+  if (typeof field !== "string" || field === "") {
+    throw new DecoratorError("@fieldValidator needs the name of the parameter it validates");
+  }
+  return (_value, context) => {
+    const method = decoratedMethodName("@fieldValidator", context as unknown as MethodContext);
+    recordFieldValidator(context as unknown as MethodContext, method, field);
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * The one dispatch pipeline every transport uses (WebSocket, long-poll, HTTP API, test client):
+ * handler lookup → permission → rate limit → coercion + validation → field validators → call →
+ * change detection. Transports only adapt input and output.
+ * @module
+ */
+import type { User } from "../auth/user.js";
+import { requirePermissions } from "../auth/user.js";
+import {
+  DjustError,
+  HandlerError,
+  NotFound,
+  RateLimited,
+  ValidationError,
+  type FieldErrors,
+} from "../errors.js";
+import type { RateLimitStore } from "../ratelimit/bucket.js";
+import { retryAfterSeconds } from "../ratelimit/bucket.js";
+import type { StateTracker } from "../state/tracker.js";
+import { ApiResponse } from "./api-response.js";
+import { coerceParams } from "./coerce.js";
+import { fieldValidatorsOf, handlersOf, type HandlerSpec } from "./registry.js";
+import { runtimeOf, type Transport } from "./runtime.js";
+import { inputJsonSchema } from "./schema.js";
+import { guardInput, validateWith } from "./validate.js";
+
+/** What a transport supplies for one event or API call. */
+export interface DispatchContext {
+  readonly transport: Transport;
+  readonly user: User | null;
+  /** Rate-limit caller key: `user:<id>`, else `session:<id>`, else `ip:<addr>`. */
+  readonly caller: string;
+  /** The view's API slug (part of the rate-limit bucket key). */
+  readonly slug: string;
+  readonly rateLimits: RateLimitStore;
+  /** Tracks the view's state; its baseline must be current before the call. */
+  readonly tracker: StateTracker;
+  /** Convert string inputs to the schema's types (`dj-value-*`, forms). */
+  readonly coerceStrings: boolean;
+  /** Refuse handlers without `exposeApi` (the HTTP API). */
+  readonly requireExposed?: boolean;
+  /** The web request while running over the HTTP API. */
+  readonly httpRequest?: Request;
+}
+
+/** The outcome of one dispatch. `changed` lists changed state fields, even after an error. */
+export type DispatchOutcome =
+  | {
+      readonly ok: true;
+      readonly handler: HandlerSpec;
+      readonly result: unknown;
+      readonly changed: string[];
+    }
+  | { readonly ok: false; readonly error: DjustError; readonly changed: string[] };
+
+/** Finds a callable handler, or throws {@link NotFound}. Only registered handlers qualify. */
+export function findHandler(view: object, name: string, requireExposed = false): HandlerSpec {
+  const spec = handlersOf(view.constructor as new () => object).get(name);
+  const viewName = view.constructor.name;
+  if (!spec) throw new NotFound(`${viewName} has no handler "${name}".`);
+  if (requireExposed && !spec.exposeApi) {
+    throw new NotFound(`${viewName}.${name} is not exposed over the HTTP API.`);
+  }
+  if (typeof (view as Record<string, unknown>)[spec.method] !== "function") {
+    throw new NotFound(`${viewName} has no handler "${name}".`);
+  }
+  return spec;
+}
+
+async function parseParams(view: object, spec: HandlerSpec, raw: unknown, coerce: boolean) {
+  const input = guardInput(raw);
+  if (spec.params === undefined) return undefined;
+  if (spec.params === "any") return input;
+  let candidate: Record<string, unknown> = input;
+  let coercionErrors: FieldErrors = {};
+  if (coerce) {
+    ({ value: candidate, errors: coercionErrors } = coerceParams(
+      input,
+      inputJsonSchema(spec.params),
+    ));
+  }
+  let parsed: unknown;
+  try {
+    parsed = await validateWith(spec.params, candidate);
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      // Coercion messages are more precise than the schema's type mismatch for the same field.
+      throw new ValidationError({ ...error.fields, ...coercionErrors });
+    }
+    throw error;
+  }
+  if (Object.keys(coercionErrors).length > 0) throw new ValidationError(coercionErrors);
+  return runFieldValidators(view, parsed);
+}
+
+async function runFieldValidators(view: object, parsed: unknown): Promise<unknown> {
+  if (typeof parsed !== "object" || parsed === null) return parsed;
+  const validators = fieldValidatorsOf(view.constructor as new () => object);
+  if (validators.size === 0) return parsed;
+  const params = parsed as Record<string, unknown>;
+  const errors: FieldErrors = {};
+  for (const [field, methods] of validators) {
+    if (!Object.hasOwn(params, field)) continue;
+    for (const method of methods) {
+      try {
+        const fn = (view as Record<string, unknown>)[method] as (v: unknown, p: unknown) => unknown;
+        params[field] = await fn.call(view, params[field], params);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        for (const [key, messages] of Object.entries(error.fields)) {
+          (errors[key === "__all__" ? field : key] ??= []).push(...messages);
+        }
+        break;
+      }
+    }
+  }
+  if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+  return params;
+}
+
+function toDjustError(error: unknown, handler: string): DjustError {
+  if (error instanceof DjustError) return error;
+  if (error instanceof TypeError && error.message.startsWith("LiveView state contains")) {
+    return new DjustError("serialization_error", 500, error.message, undefined, { cause: error });
+  }
+  return new HandlerError(handler, error);
+}
+
+/**
+ * Runs handler `name` of `view` with client input `raw`. Never throws for client mistakes or
+ * handler failures: the outcome says what happened, and state changes are reported either way.
+ */
+export async function dispatch(
+  view: object,
+  name: string,
+  raw: unknown,
+  ctx: DispatchContext,
+): Promise<DispatchOutcome> {
+  let spec: HandlerSpec;
+  let args: unknown;
+  try {
+    spec = findHandler(view, name, ctx.requireExposed);
+    await requirePermissions(ctx.user, spec.permissions);
+    if (spec.rateLimit) {
+      const decision = await ctx.rateLimits.take(
+        `${ctx.caller}|${ctx.slug}|${spec.name}`,
+        spec.rateLimit,
+      );
+      if (!decision.allowed) throw new RateLimited(retryAfterSeconds(decision.retryAfterMs));
+    }
+    args = await parseParams(view, spec, raw, ctx.coerceStrings);
+  } catch (error) {
+    return { ok: false, error: toDjustError(error, name), changed: [] };
+  }
+
+  const runtime = runtimeOf(view);
+  const previousRequest = runtime.httpRequest;
+  if (ctx.httpRequest) runtime.httpRequest = ctx.httpRequest;
+  else delete runtime.httpRequest;
+  let result: unknown;
+  let failure: DjustError | undefined;
+  try {
+    const method = (view as Record<string, unknown>)[spec.method] as (a?: unknown) => unknown;
+    result = await (spec.params === undefined ? method.call(view) : method.call(view, args));
+  } catch (error) {
+    failure = toDjustError(error, name);
+  } finally {
+    if (previousRequest) runtime.httpRequest = previousRequest;
+    else delete runtime.httpRequest;
+  }
+
+  let changed: string[];
+  try {
+    changed = ctx.tracker.changes(view);
+  } catch (error) {
+    return { ok: false, error: toDjustError(error, name), changed: [] };
+  }
+  if (failure) return { ok: false, error: failure, changed };
+  return { ok: true, handler: spec, result, changed };
+}
+
+/** Whether a handler's result asks for transport-specific treatment. */
+export function isApiResponse(value: unknown): value is ApiResponse {
+  return value instanceof ApiResponse;
+}

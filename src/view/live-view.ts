@@ -1,0 +1,147 @@
+/**
+ * The `LiveView` base class.
+ * @module
+ */
+import "../polyfill.js";
+import type { User } from "../auth/user.js";
+import type { Rendered, RenderContext } from "../render/tree.js";
+import { stateKeys } from "../state/tracker.js";
+import { runtimeOf, type LiveRequest, type Params, type SessionData } from "./runtime.js";
+
+/** An auth class (instantiated once, without arguments) or auth instance. See `djust/server`. */
+export type AuthClassEntry = object | (new () => object);
+
+/**
+ * A server-rendered, stateful view. Subclass it; its public fields (names not starting with
+ * `_`) are its state, which must be serializable; `_name` and `#name` fields are private.
+ *
+ * Lifecycle: `setup(request, params)` runs on every new instance (page load, WebSocket join,
+ * restore, HTTP API call) to wire private services; `mount(request, params)` sets the initial
+ * state once per view lifetime and is skipped when the view is restored from a snapshot.
+ *
+ * Framework members (`request`, `user`, `pushEvent`, `pageTitle`, …) live on the prototype
+ * and never count as state.
+ */
+export abstract class LiveView {
+  /** Template file, looked up in the app's template dirs. Or define {@link render}. */
+  static templateName?: string;
+  /** API slug override (default: route name, else the kebab-cased class name). */
+  static apiName?: string;
+  /** Auth classes tried in order by the HTTP API; default `[SessionAuth]`. */
+  static apiAuthClasses?: readonly AuthClassEntry[];
+  /** Requires a logged-in user on every transport. */
+  static loginRequired = false;
+  /** Permissions required on every transport (all of them). */
+  static permissionRequired?: string | readonly string[];
+  /** Disables CSRF checks for this view's HTTP API calls (for token-authenticated clients). */
+  static csrfExempt = false;
+
+  /** Wires private services; runs on every new instance. Optional. */
+  setup?(request: LiveRequest, params: Params): void | Promise<void>;
+  /** Sets the initial state, once per view lifetime. Optional. */
+  mount?(request: LiveRequest, params: Params): void | Promise<void>;
+  /** Renders with html``; used when the class has no `templateName`. */
+  render?(assigns: RenderContext): Rendered;
+  /** Receives pub/sub messages for topics this view subscribed to. */
+  handleInfo?(message: unknown): void | Promise<void>;
+  /** Runs after mount and on every `pushPatch`/live patch with the URL's params. */
+  handleParams?(params: Params, url: URL): void | Promise<void>;
+
+  /**
+   * Extra template values computed just before each render (the JIT pattern of seed 000).
+   * Returned keys are added to the context; they are not state.
+   */
+  getContextData(): Record<string, unknown> {
+    return {};
+  }
+
+  /** The request this view was mounted for. */
+  get request(): LiveRequest | undefined {
+    return runtimeOf(this).request;
+  }
+
+  /** The web `Request` while a handler runs over the HTTP API; `undefined` over WebSocket. */
+  get httpRequest(): Request | undefined {
+    return runtimeOf(this).httpRequest;
+  }
+
+  /** The current user, or `null`. */
+  get user(): User | null {
+    return runtimeOf(this).request?.user ?? null;
+  }
+
+  /** The session data of the current request. */
+  get session(): SessionData {
+    return runtimeOf(this).request?.session ?? {};
+  }
+
+  /** `true` while connected over WebSocket/long-poll (false during the dead render). */
+  get connected(): boolean {
+    return runtimeOf(this).connected;
+  }
+
+  /** The page title; setting it updates `<title>` in the browser. */
+  get pageTitle(): string | undefined {
+    return runtimeOf(this).effects.title;
+  }
+  set pageTitle(title: string | undefined) {
+    const effects = runtimeOf(this).effects;
+    if (title === undefined) delete effects.title;
+    else effects.title = title;
+  }
+
+  /** Sends a client-side event (`this.handleEvent(name, ...)` in a hook, or `window` listeners). */
+  pushEvent(name: string, payload: unknown = {}): void {
+    runtimeOf(this).effects.events.push([name, payload]);
+  }
+
+  /** Shows a flash message of `kind` (`"info"`, `"error"`, …). */
+  putFlash(kind: string, message: string): void {
+    runtimeOf(this).effects.flash[kind] = message;
+  }
+
+  /** Changes the URL without remounting; `handleParams` runs with the new params. */
+  pushPatch(to: string, options: { replace?: boolean } = {}): void {
+    runtimeOf(this).effects.navigation = { kind: "patch", to, replace: options.replace ?? false };
+  }
+
+  /** Navigates to another live view in the same session without a full page load. */
+  pushNavigate(to: string, options: { replace?: boolean } = {}): void {
+    runtimeOf(this).effects.navigation = {
+      kind: "navigate",
+      to,
+      replace: options.replace ?? false,
+    };
+  }
+
+  /** Full-page redirect. */
+  redirect(to: string): void {
+    runtimeOf(this).effects.navigation = { kind: "redirect", to };
+  }
+
+  /** Receives messages broadcast on `topic` in {@link handleInfo}. */
+  async subscribe(topic: string): Promise<void> {
+    const pubsub = runtimeOf(this).pubsub;
+    if (!pubsub) throw new Error("subscribe() needs a connected view (check this.connected)");
+    await pubsub.subscribe(topic);
+  }
+
+  /** Sends `message` to every view subscribed to `topic` (on every node with a shared pub/sub). */
+  async broadcast(topic: string, message: unknown): Promise<void> {
+    const pubsub = runtimeOf(this).pubsub;
+    if (!pubsub) throw new Error("broadcast() needs an app (no pub/sub attached to this view)");
+    await pubsub.broadcast(topic, message);
+  }
+}
+
+/** The render context of `view`: public state plus `getContextData()` additions. */
+export function contextOf(view: LiveView): Record<string, unknown> {
+  const extra = view.getContextData();
+  const context: Record<string, unknown> = {};
+  for (const key of stateKeys(view))
+    context[key] = (view as unknown as Record<string, unknown>)[key];
+  return Object.assign(context, extra);
+}
+
+/** A concrete LiveView class. */
+export type LiveViewClass<V extends LiveView = LiveView> = (new () => V) & typeof LiveView;

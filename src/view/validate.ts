@@ -1,0 +1,103 @@
+/**
+ * Input checks shared by every transport: the shape guard (plain object, no
+ * prototype-pollution keys, bounded depth) and Standard Schema validation with issues mapped to
+ * `details = { "dotted.path": [messages] }`.
+ * @module
+ */
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { ValidationError, type FieldErrors } from "../errors.js";
+
+/** Deepest input nesting accepted from a client. */
+export const MAX_INPUT_DEPTH = 32;
+
+/** Keys refused anywhere in client input: they would reach prototypes when merged. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([
+  "__proto__",
+  "constructor",
+  "prototype",
+]);
+
+/** The message for a required field that is missing (Django's). */
+export const REQUIRED_MESSAGE = "This field is required.";
+
+/**
+ * Checks client input before anything reads it.
+ * @throws ValidationError for a non-object, a forbidden key (at any depth), or nesting deeper
+ * than {@link MAX_INPUT_DEPTH}.
+ */
+export function guardInput(input: unknown): Record<string, unknown> {
+  if (input === undefined || input === null) return {};
+  if (typeof input !== "object" || Array.isArray(input)) {
+    throw new ValidationError("Parameters must be a JSON object.");
+  }
+  walk(input, "", 1);
+  return input as Record<string, unknown>;
+}
+
+function walk(value: unknown, path: string, depth: number): void {
+  if (typeof value !== "object" || value === null) return;
+  if (depth > MAX_INPUT_DEPTH) {
+    throw new ValidationError(`Input is nested too deeply (more than ${MAX_INPUT_DEPTH} levels).`);
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => walk(item, path ? `${path}.${i}` : String(i), depth + 1));
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (FORBIDDEN_KEYS.has(key)) {
+      throw new ValidationError({ [at]: [`The key "${key}" is not allowed.`] });
+    }
+    walk((value as Record<string, unknown>)[key], at, depth + 1);
+  }
+}
+
+function pathKey(path: StandardSchemaV1.Issue["path"]): string {
+  if (!path || path.length === 0) return "__all__";
+  return path
+    .map((segment) => String(typeof segment === "object" ? segment.key : segment))
+    .join(".");
+}
+
+function valueAt(input: unknown, path: StandardSchemaV1.Issue["path"]): unknown {
+  let current = input;
+  for (const segment of path ?? []) {
+    const key = typeof segment === "object" ? segment.key : segment;
+    if (typeof current !== "object" || current === null) return undefined;
+    if (!Object.hasOwn(current, key)) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+/** Converts Standard Schema issues into field errors. */
+export function issuesToFields(
+  issues: readonly StandardSchemaV1.Issue[],
+  input: unknown,
+): FieldErrors {
+  const fields: FieldErrors = {};
+  const add = (key: string, message: string) => {
+    const list = (fields[key] ??= []);
+    if (!list.includes(message)) list.push(message);
+  };
+  for (const issue of issues) {
+    // zod reports refused extra keys of a strict object as one issue listing them.
+    const extra = (issue as { code?: unknown; keys?: unknown }).keys;
+    if ((issue as { code?: unknown }).code === "unrecognized_keys" && Array.isArray(extra)) {
+      const base = pathKey(issue.path);
+      for (const key of extra)
+        add(base === "__all__" ? String(key) : `${base}.${String(key)}`, "Unexpected field.");
+      continue;
+    }
+    const missing = issue.path && issue.path.length > 0 && valueAt(input, issue.path) === undefined;
+    add(pathKey(issue.path), missing ? REQUIRED_MESSAGE : issue.message);
+  }
+  return fields;
+}
+
+/** Validates `input` with `schema`; returns the parsed value or throws {@link ValidationError}. */
+export async function validateWith(schema: StandardSchemaV1, input: unknown): Promise<unknown> {
+  const result = await schema["~standard"].validate(input);
+  if (result.issues) throw new ValidationError(issuesToFields(result.issues, input));
+  return result.value;
+}
