@@ -1,0 +1,115 @@
+/**
+ * Server-side sessions: a signed `djust_session` cookie holding a random session id, and a
+ * pluggable store (memory by default) holding the data, the user id and the CSRF token.
+ * @module
+ */
+import { randomBytes } from "node:crypto";
+import type { SessionData } from "../view/runtime.js";
+import type { Signer } from "./signing.js";
+
+/** Session cookie name. */
+export const SESSION_COOKIE = "djust_session";
+
+/** What a session store keeps per session. */
+export interface SessionRecord {
+  /** App data (`this.session` in views). */
+  data: SessionData;
+  /** The logged-in user's id (`loadUser` resolves it), or `null`. */
+  userId: string | number | null;
+  /** The session's CSRF token. */
+  csrfToken: string;
+}
+
+/** Where session records live. Memory by default; Redis for many nodes. */
+export interface SessionStore {
+  get(id: string): Promise<SessionRecord | undefined> | SessionRecord | undefined;
+  set(id: string, record: SessionRecord, ttlSeconds: number): Promise<void> | void;
+  delete(id: string): Promise<void> | void;
+}
+
+/** Sessions in this process's memory, expiring after their TTL. */
+export class MemorySessionStore implements SessionStore {
+  readonly #records = new Map<string, { record: SessionRecord; expiresAt: number }>();
+
+  get(id: string): SessionRecord | undefined {
+    const entry = this.#records.get(id);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= Date.now()) {
+      this.#records.delete(id);
+      return undefined;
+    }
+    return structuredClone(entry.record);
+  }
+
+  set(id: string, record: SessionRecord, ttlSeconds: number): void {
+    this.#records.set(id, {
+      record: structuredClone(record),
+      expiresAt: Date.now() + ttlSeconds * 1000,
+    });
+  }
+
+  delete(id: string): void {
+    this.#records.delete(id);
+  }
+}
+
+/** A loaded session. */
+export interface Session {
+  readonly id: string;
+  readonly record: SessionRecord;
+}
+
+/** A random URL-safe token of `bytes` bytes. */
+export function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString("base64url");
+}
+
+/** Creates, loads, saves and rotates sessions for one app. */
+export class SessionManager {
+  constructor(
+    readonly store: SessionStore,
+    readonly signer: Signer,
+    /** Session lifetime in seconds (two weeks by default, like Django). */
+    readonly ttlSeconds = 14 * 24 * 3600,
+  ) {}
+
+  /** Reads the session named by a signed cookie value; `null` when absent, tampered or expired. */
+  async load(signedId: string | undefined): Promise<Session | null> {
+    if (!signedId) return null;
+    const id = this.signer.unsign("session", signedId);
+    if (!id) return null;
+    const record = await this.store.get(id);
+    return record ? { id, record } : null;
+  }
+
+  /** Starts a new session (fresh id and CSRF token). */
+  async create(userId: string | number | null = null, data: SessionData = {}): Promise<Session> {
+    const session = { id: randomToken(), record: { data, userId, csrfToken: randomToken() } };
+    await this.save(session);
+    return session;
+  }
+
+  /** Persists a session's record. */
+  async save(session: Session): Promise<void> {
+    await this.store.set(session.id, session.record, this.ttlSeconds);
+  }
+
+  /**
+   * Replaces `session` with a new id and CSRF token, keeping its data, with `userId` as the
+   * user (login and logout rotate, so a fixed session id cannot be hijacked).
+   */
+  async rotate(session: Session | null, userId: string | number | null): Promise<Session> {
+    if (session) await this.store.delete(session.id);
+    return this.create(userId, session?.record.data ?? {});
+  }
+
+  /** Ends a session. */
+  async destroy(session: Session): Promise<void> {
+    await this.store.delete(session.id);
+  }
+
+  /** The signed cookie value for a session. */
+  cookieValue(session: Session): string {
+    return this.signer.sign("session", session.id);
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * `createApp`: one object that serves live pages, the WebSocket/long-poll transports and the
+ * HTTP API from one registry of views, on Hono (web-standard `Request`/`Response`) and Node's
+ * HTTP server.
+ * @module
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import { getRequestListener } from "@hono/node-server";
+import { Hono } from "hono";
+import { MemorySessionStore, SessionManager, SESSION_COOKIE } from "../auth/session.js";
+import { Signer } from "../auth/signing.js";
+import type { User } from "../auth/user.js";
+import { installApi } from "../api/install.js";
+import { installLive } from "../live/install.js";
+import { stderrLogger } from "../logger.js";
+import { MemoryRateLimitStore } from "../ratelimit/bucket.js";
+import type { LiveViewClass } from "../view/live-view.js";
+import { handlersOf } from "../view/registry.js";
+import type { LiveRequest, Params } from "../view/runtime.js";
+import { viewSlug } from "../view/slug.js";
+import {
+  DEFAULT_LIMITS,
+  type AppContext,
+  type AppOptions,
+  type LiveRoute,
+  type ResolvedOptions,
+  type Services,
+  type UpgradeHandler,
+  type ViewEntry,
+} from "./context.js";
+
+const DEV_SECRET = "djust-insecure-development-key-do-not-use-in-production";
+
+/** A view with services injected into `setup`/`mount` params (seed 000, pattern 3). */
+export class LiveSession<V extends LiveViewClass = LiveViewClass> {
+  constructor(
+    readonly view: V,
+    readonly services: Services,
+  ) {}
+}
+
+/**
+ * Injects services into a view: each entry reaches `setup` and `mount` as `params[name]` on
+ * every transport; a function value is called per view instance with the request.
+ *
+ * @example `app.live("/dashboard/", liveSession(DashboardView, { metricsClient: getMetricsClient }))`
+ */
+export function liveSession<V extends LiveViewClass>(view: V, services: Services): LiveSession<V> {
+  return new LiveSession(view, services);
+}
+
+/** A listening server. */
+export interface RunningServer {
+  readonly port: number;
+  readonly url: string;
+  /** Graceful: closes transports (persisting view snapshots), then the HTTP server. */
+  close(): Promise<void>;
+}
+
+/** What a test gets from `app.sessions.login(user)`. */
+export interface TestLogin {
+  /** A `Cookie` header value carrying the session and CSRF cookies. */
+  readonly cookie: string;
+  readonly csrfToken: string;
+}
+
+/** The app returned by {@link createApp}. */
+export interface DjustApp {
+  /** The underlying Hono app: add custom routes here. */
+  readonly hono: Hono;
+  /** Shared services (for integrations and the framework's own layers). */
+  readonly context: AppContext;
+  /** Session helpers for tests. */
+  readonly sessions: { login(user: User): Promise<TestLogin> };
+  /** Serves `view` as a live page at `path` (Hono path syntax, e.g. `/orders/:id/`). */
+  live(path: string, view: LiveViewClass | LiveSession, options?: { name?: string }): DjustApp;
+  /** Registers a view for the HTTP API only (no page route). */
+  register(view: LiveViewClass | LiveSession, options?: { name?: string }): DjustApp;
+  /** Web-standard handler: tests, edge runtimes. */
+  fetch(request: Request): Promise<Response>;
+  /** Node request handler, to mount inside an existing server. */
+  readonly nodeHandler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Node `upgrade` handler (WebSocket); destroys sockets for URLs it does not serve. */
+  readonly upgradeHandler: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** Starts a Node server with WebSocket upgrades; port 0 picks a free port. */
+  listen(port?: number, hostname?: string): Promise<RunningServer>;
+  /** Closes transports and stores. */
+  close(): Promise<void>;
+}
+
+function resolveOptions(options: AppOptions): ResolvedOptions {
+  const logger = options.logger ?? stderrLogger;
+  let secretKey = options.secretKey ?? process.env.DJUST_SECRET_KEY;
+  if (!secretKey) {
+    if (process.env.NODE_ENV === "production") {
+      throw new Error(
+        "createApp: secretKey (or DJUST_SECRET_KEY) is required when NODE_ENV=production",
+      );
+    }
+    logger.warn("createApp: no secretKey set; using an insecure development key");
+    secretKey = DEV_SECRET;
+  }
+  let apiPrefix = options.apiPrefix ?? "/djust/api/";
+  if (!apiPrefix.startsWith("/")) apiPrefix = `/${apiPrefix}`;
+  if (!apiPrefix.endsWith("/")) apiPrefix = `${apiPrefix}/`;
+  const trustedProxyCount = options.trustedProxyCount ?? 0;
+  if (!(Number.isInteger(trustedProxyCount) && trustedProxyCount >= 0)) {
+    throw new RangeError("createApp: trustedProxyCount must be an integer >= 0");
+  }
+  return {
+    secretKey,
+    templateDirs: options.templateDirs ?? ["templates"],
+    debug: options.debug ?? false,
+    strictSerialization:
+      options.strictSerialization ?? process.env.DJUST_STRICT_SERIALIZATION === "1",
+    logger,
+    ...(options.loadUser && { loadUser: options.loadUser }),
+    apiPrefix,
+    loginUrl: options.loginUrl ?? "/login/",
+    trustedProxyCount,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    openapi: { title: "djust API", version: "1.0.0", public: true, ...options.openapi },
+  };
+}
+
+/** Creates an app. See DESIGN.md §4b for the options. */
+export function createApp(options: AppOptions = {}): DjustApp {
+  const resolved = resolveOptions(options);
+  const hono = new Hono();
+  const signer = new Signer(resolved.secretKey);
+  const sessions = new SessionManager(options.sessionStore ?? new MemorySessionStore(), signer);
+  const views = new Map<string, ViewEntry>();
+  const upgradeHandlers: UpgradeHandler[] = [];
+  const onClose: (() => void | Promise<void>)[] = [];
+  const onLiveRoute: ((entry: ViewEntry, route: LiveRoute) => void)[] = [];
+
+  const context: AppContext = {
+    options: resolved,
+    hono,
+    logger: resolved.logger,
+    signer,
+    sessions,
+    rateLimits: options.rateLimitStore ?? new MemoryRateLimitStore(),
+    views,
+    onLiveRoute,
+    upgradeHandlers,
+    onClose,
+    policyFor: (view) => ({
+      strict: resolved.strictSerialization,
+      logger: resolved.logger,
+      view: view.name,
+      warned: new Set(),
+    }),
+    paramsFor: (entry, request, routeParams) => {
+      const params: Params = { ...routeParams };
+      for (const [name, service] of Object.entries(entry.services)) {
+        params[name] =
+          typeof service === "function" && !isClass(service) ? service(request) : service;
+      }
+      return params;
+    },
+  };
+
+  function add(target: LiveViewClass | LiveSession, name: string | undefined): ViewEntry {
+    const view = target instanceof LiveSession ? target.view : target;
+    const services = target instanceof LiveSession ? target.services : {};
+    if (typeof view !== "function") throw new TypeError("createApp: expected a LiveView class");
+    handlersOf(view); // surfaces decorator misuse at startup, not on the first request
+    const slug = viewSlug(view, name);
+    const existing = views.get(slug);
+    if (existing && existing.view !== view) {
+      throw new Error(
+        `createApp: API slug "${slug}" is used by both ${existing.view.name} and ${view.name}; set static apiName on one of them`,
+      );
+    }
+    const entry: ViewEntry = existing
+      ? { ...existing, services: { ...existing.services, ...services } }
+      : { view, slug, services, routes: [] };
+    views.set(slug, entry);
+    return entry;
+  }
+
+  const fetch = (request: Request): Promise<Response> => Promise.resolve(hono.fetch(request));
+  const nodeHandler = getRequestListener((request, env) => hono.fetch(request, env));
+  const upgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    for (const handle of upgradeHandlers) if (handle(req, socket, head)) return;
+    socket.destroy();
+  };
+
+  async function close(): Promise<void> {
+    for (const hook of [...onClose].reverse()) await hook();
+  }
+
+  const app: DjustApp = {
+    hono,
+    context,
+    sessions: {
+      async login(user) {
+        const session = await sessions.create(user.id);
+        const csrfToken = session.record.csrfToken;
+        return {
+          cookie: `${SESSION_COOKIE}=${sessions.cookieValue(session)}; csrftoken=${csrfToken}`,
+          csrfToken,
+        };
+      },
+    },
+    live(path, view, opts = {}) {
+      const entry = add(view, opts.name);
+      const route: LiveRoute = opts.name === undefined ? { path } : { path, name: opts.name };
+      entry.routes.push(route);
+      for (const hook of onLiveRoute) hook(entry, route);
+      return app;
+    },
+    register(view, opts = {}) {
+      add(view, opts.name);
+      return app;
+    },
+    fetch,
+    nodeHandler,
+    upgradeHandler,
+    async listen(port = 0, hostname) {
+      const server = createServer(nodeHandler);
+      server.on("upgrade", upgradeHandler);
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, hostname, () => resolve());
+      });
+      const address = server.address() as AddressInfo;
+      const host = hostname ?? "localhost";
+      return {
+        port: address.port,
+        url: `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`,
+        async close() {
+          await close();
+          server.closeAllConnections();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+        },
+      };
+    },
+    close,
+  };
+
+  installApi(context);
+  installLive(context);
+  return app;
+}
+
+function isClass(value: unknown): boolean {
+  return typeof value === "function" && Function.prototype.toString.call(value).startsWith("class");
+}
+
+/** Builds a {@link LiveRequest} from a web request (shared by page, API and tests). */
+export function liveRequestFrom(
+  request: Request,
+  user: User | null,
+  session: Record<string, unknown>,
+  transport: LiveRequest["transport"],
+): LiveRequest {
+  return { url: new URL(request.url), headers: request.headers, user, session, transport };
+}

@@ -1,0 +1,136 @@
+/**
+ * The app-wide services every layer (page routes, live transport, HTTP API) shares: resolved
+ * options, the view registry, sessions, rate limits. One {@link AppContext} per `createApp`.
+ * @module
+ */
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Hono } from "hono";
+import type { User } from "../auth/user.js";
+import type { SessionManager, SessionStore } from "../auth/session.js";
+import type { Signer } from "../auth/signing.js";
+import type { Logger } from "../logger.js";
+import type { RateLimitStore } from "../ratelimit/bucket.js";
+import type { SerializationPolicy } from "../state/codec.js";
+import type { LiveViewClass } from "../view/live-view.js";
+import type { LiveRequest, Params } from "../view/runtime.js";
+
+/** Per-app limits; partial values merge with {@link DEFAULT_LIMITS}. */
+export interface Limits {
+  /** Largest HTTP API body, in bytes. */
+  readonly bodyBytes: number;
+  /** Largest WebSocket frame, in bytes. */
+  readonly frameBytes: number;
+  /** Sustained browser events per second per connection. */
+  readonly eventsPerSecond: number;
+  /** Events a connection may send at once. */
+  readonly eventBurst: number;
+}
+
+/** The limits used when the app sets none. */
+export const DEFAULT_LIMITS: Limits = Object.freeze({
+  bodyBytes: 1024 * 1024,
+  frameBytes: 64 * 1024,
+  eventsPerSecond: 20,
+  eventBurst: 40,
+});
+
+/** OpenAPI document settings. */
+export interface OpenApiOptions {
+  readonly title: string;
+  readonly version: string;
+  /** `false` → the document and docs page answer 404 unless the caller is authenticated. */
+  readonly public: boolean;
+}
+
+/**
+ * A service given to views through `liveSession`: a value, or a function called per view
+ * instance (with the request) that makes it.
+ */
+export type ServiceFactory = unknown | ((request: LiveRequest) => unknown);
+
+/** Services injected into `setup`/`mount` params by name. */
+export type Services = Readonly<Record<string, ServiceFactory>>;
+
+/** Options of `createApp` (DESIGN.md §4b, §10). */
+export interface AppOptions {
+  /** Signing key. Else env `DJUST_SECRET_KEY`; required when `NODE_ENV=production`. */
+  secretKey?: string;
+  /** Directories searched for `static templateName` files. Default `["templates"]`. */
+  templateDirs?: readonly string[];
+  /** Debug mode: tracebacks in error details, template reloading. */
+  debug?: boolean;
+  /** Throw on non-serializable state instead of warning. Else env `DJUST_STRICT_SERIALIZATION=1`. */
+  strictSerialization?: boolean;
+  /** Where warnings and errors go. Default: stderr. */
+  logger?: Logger;
+  /** Resolves a session's user id to a user. */
+  loadUser?: (id: string | number) => User | null | Promise<User | null>;
+  /** Session store. Default: memory. */
+  sessionStore?: SessionStore;
+  /** Rate-limit bucket store shared by every transport. Default: memory. */
+  rateLimitStore?: RateLimitStore;
+  /** HTTP API mount prefix. Default `/djust/api/`. */
+  apiPrefix?: string;
+  /** Where anonymous users of `loginRequired` pages are sent. Default `/login/`. */
+  loginUrl?: string;
+  /** Reverse proxies in front of the app whose `X-Forwarded-For` entries are trusted. Default 0. */
+  trustedProxyCount?: number;
+  limits?: Partial<Limits>;
+  openapi?: Partial<OpenApiOptions>;
+}
+
+/** {@link AppOptions} with every default applied. */
+export interface ResolvedOptions {
+  readonly secretKey: string;
+  readonly templateDirs: readonly string[];
+  readonly debug: boolean;
+  readonly strictSerialization: boolean;
+  readonly logger: Logger;
+  readonly loadUser?: (id: string | number) => User | null | Promise<User | null>;
+  readonly apiPrefix: string;
+  readonly loginUrl: string;
+  readonly trustedProxyCount: number;
+  readonly limits: Limits;
+  readonly openapi: OpenApiOptions;
+}
+
+/** A live route: `app.live(path, View, { name })`. */
+export interface LiveRoute {
+  readonly path: string;
+  readonly name?: string;
+}
+
+/** A view known to the app, with its slug and injected services. */
+export interface ViewEntry {
+  readonly view: LiveViewClass;
+  readonly slug: string;
+  readonly services: Services;
+  /** Page routes serving this view (none for `app.register`ed API-only views). */
+  readonly routes: LiveRoute[];
+}
+
+/** Handles a Node `upgrade` event; returns `false` when the URL is not its own. */
+export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
+
+/** Shared services of one app. */
+export interface AppContext {
+  readonly options: ResolvedOptions;
+  readonly hono: Hono;
+  readonly logger: Logger;
+  readonly signer: Signer;
+  readonly sessions: SessionManager;
+  readonly rateLimits: RateLimitStore;
+  /** Views by slug. */
+  readonly views: ReadonlyMap<string, ViewEntry>;
+  /** Called for every live route added (after the view entry exists). */
+  readonly onLiveRoute: ((entry: ViewEntry, route: LiveRoute) => void)[];
+  /** Tried in order on each WebSocket upgrade request. */
+  readonly upgradeHandlers: UpgradeHandler[];
+  /** Run by `close()`, in reverse order of registration. */
+  readonly onClose: (() => void | Promise<void>)[];
+  /** The serialization policy for one view instance (fresh `warned` set per instance). */
+  policyFor(view: LiveViewClass): SerializationPolicy;
+  /** Builds the `setup`/`mount` params: route params, then the entry's services. */
+  paramsFor(entry: ViewEntry, request: LiveRequest, routeParams: Params): Params;
+}
