@@ -1,0 +1,360 @@
+/**
+ * Rendered trees on the wire: the full tree for a join reply ({@link toWire}) and the minimal diff
+ * between two renders ({@link diff}), both in the Phoenix LiveView 1.2 "rendered" format that the
+ * official `phoenix_live_view` client merges (`Rendered.mergeDiff` in `rendered.js`).
+ *
+ * What the client accepts, and so what is emitted here:
+ * - A node is an object: `s` = its statics (an array, or an integer index into a `p` table),
+ *   `"0"`, `"1"`, … = its dynamic slots. A slot is a string, a nested node or a comprehension.
+ * - A comprehension is `{ s, k: { "0": entry, "1": entry, …, kc: count } }`; an entry is an object
+ *   holding only numeric slots, since every entry shares the comprehension's statics.
+ * - Merging: an object carrying `s` replaces what the client had, an object without `s` is merged
+ *   into it key by key. So statics are sent only when a slot's shape (fingerprint) changed.
+ * - A comprehension diff is `{ k: { … , kc } }` where an entry is a diff merged into the entry at
+ *   the same index, `old` (moved from index `old`, unchanged) or `[old, diff]` (moved and changed);
+ *   moves need `km: true`, which makes the client read from a copy of the old entries. Entries at
+ *   or past `kc` are dropped.
+ * - `p` maps integer ids to statics shared by several nodes of one payload; the client resolves
+ *   `s: id` against the nearest `p` above it, so one `p` at the top of a payload serves all.
+ * - `r` (root flag, which makes the client inject `data-phx-id` and skip unchanged roots) and `c`
+ *   (stateful components) are never emitted: a top-level `r` means "reply" to the client and the
+ *   root optimisation needs knowledge of single-root templates that neither front end tracks.
+ * - An empty comprehension is sent as `""`, as Phoenix does: it has no entries to share statics
+ *   with, and a later non-empty list is then sent in full.
+ *
+ * @module
+ */
+import { sameStatics } from "./fingerprint.js";
+import {
+  UNCHANGED,
+  type Comprehension,
+  type ComprehensionEntry,
+  type Dynamic,
+  type Rendered,
+  type Slot,
+} from "./tree.js";
+
+/** Any JSON value that can appear inside a {@link WireRendered}. */
+export type WireValue = string | number | boolean | null | readonly WireValue[] | WireRendered;
+
+/**
+ * A rendered tree or diff in the Phoenix LiveView wire format: a JSON object whose keys are
+ * `s`, `p`, `k`, `kc`, `km` and numeric slot indexes (see the module comment). Callers may add the
+ * top-level keys `t` (title), `e` (events) and `r` (reply) before sending a diff.
+ */
+export interface WireRendered {
+  [key: string]: WireValue;
+}
+
+/** Options of {@link toWire} and {@link diff}. */
+export interface WireOptions {
+  /**
+   * Send statics used by several nodes of one payload once, in a top-level `p` table, when that
+   * makes the payload smaller (typically a nested template repeated in every row of a loop).
+   * Default `true`; `false` always inlines statics, which is easier to read in tests and logs.
+   */
+  readonly shareStatics?: boolean;
+}
+
+/** The result of {@link diff}. */
+export interface DiffResult {
+  /** What to send to the client, or `null` when the client already shows `tree`. */
+  readonly diff: WireRendered | null;
+  /** `next` with every UNCHANGED slot filled in; pass it as `previous` to the next `diff`. */
+  readonly tree: Rendered;
+}
+
+/**
+ * Serialises a fully evaluated tree for a join reply's `rendered` (or any full re-render).
+ *
+ * @throws Error when the tree contains an {@link UNCHANGED} slot: there is no value to send.
+ */
+export function toWire(tree: Rendered, options?: WireOptions): WireRendered {
+  const ctx = new WireContext(options?.shareStatics ?? true);
+  const out = fullRendered(tree, ctx);
+  ctx.finish(out);
+  return out;
+}
+
+/**
+ * Computes what the client must merge into the tree it got for `previous` to show `next`.
+ *
+ * `previous` must be the fully evaluated tree the client has, i.e. the `tree` returned by the
+ * previous call (or the tree given to {@link toWire}). `next` may contain {@link UNCHANGED} slots;
+ * each takes the value of the same slot in the previous node of the same shape. With no
+ * `previous` the result is the full tree, as from {@link toWire}.
+ *
+ * Comprehension entries are matched by {@link ComprehensionEntry.key} when every entry of both
+ * lists has one and the keys are unique, else by index; matched entries send only what changed,
+ * moved ones are sent as moves, so reordering a keyed list costs a few integers.
+ *
+ * @throws Error when an UNCHANGED slot has no previous value of the same shape to stand for.
+ */
+export function diff(
+  previous: Rendered | undefined,
+  next: Rendered,
+  options?: WireOptions,
+): DiffResult {
+  const ctx = new WireContext(options?.shareStatics ?? true);
+  if (previous === undefined) {
+    const out = fullRendered(next, ctx);
+    ctx.finish(out);
+    return { diff: out, tree: next };
+  }
+  const result = diffRendered(previous, next, ctx);
+  if (result.wire !== undefined) ctx.finish(result.wire);
+  return { diff: result.wire ?? null, tree: result.tree };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Full serialisation
+
+function fullRendered(node: Rendered, ctx: WireContext): WireRendered {
+  const out: WireRendered = {};
+  ctx.statics(out, node);
+  const { dynamics } = node;
+  for (let i = 0; i < dynamics.length; i++) {
+    out[i] = fullDynamic(evaluated(dynamics[i]), ctx);
+  }
+  return out;
+}
+
+function fullDynamic(value: Dynamic, ctx: WireContext): WireValue {
+  if (typeof value === "string") return value;
+  if (value.type === "rendered") return fullRendered(value, ctx);
+  return fullComprehension(value, ctx);
+}
+
+function fullComprehension(node: Comprehension, ctx: WireContext): WireValue {
+  if (node.entries.length === 0) return "";
+  const out: WireRendered = {};
+  ctx.statics(out, node);
+  const keyed: WireRendered = {};
+  const { entries } = node;
+  for (let i = 0; i < entries.length; i++) {
+    keyed[i] = fullEntry((entries[i] as ComprehensionEntry).dynamics, ctx);
+  }
+  keyed.kc = entries.length;
+  out.k = keyed;
+  return out;
+}
+
+function fullEntry(dynamics: readonly Dynamic[], ctx: WireContext): WireRendered {
+  const out: WireRendered = {};
+  for (let i = 0; i < dynamics.length; i++) out[i] = fullDynamic(evaluated(dynamics[i]), ctx);
+  return out;
+}
+
+function evaluated(slot: Slot | undefined): Dynamic {
+  if (slot === UNCHANGED || slot === undefined) {
+    throw new Error(
+      "render diff: a slot is UNCHANGED but there is no previous value of the same shape to reuse",
+    );
+  }
+  return slot;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Diffing. Each function returns the wire diff (undefined = nothing to send) and the resolved
+// value to keep; the resolved value is the `next` object itself whenever nothing had to be filled
+// in, so identity checks stay cheap on the following diff.
+
+interface Step<W, T> {
+  readonly wire: W | undefined;
+  readonly value: T;
+}
+
+function diffRendered(
+  prev: Rendered,
+  next: Rendered,
+  ctx: WireContext,
+): { wire: WireRendered | undefined; tree: Rendered } {
+  if (prev === next) return { wire: undefined, tree: prev };
+  if (!sameStatics(prev, next)) return { wire: fullRendered(next, ctx), tree: next };
+  let out: WireRendered | undefined;
+  let resolved: Slot[] | undefined;
+  const nextDynamics = next.dynamics;
+  for (let i = 0; i < nextDynamics.length; i++) {
+    const slot = nextDynamics[i] as Slot;
+    const before = evaluated(prev.dynamics[i]);
+    let value: Dynamic;
+    if (slot === UNCHANGED) {
+      value = before;
+    } else {
+      const step = diffDynamic(before, slot, ctx);
+      if (step.wire !== undefined) (out ??= {})[i] = step.wire;
+      value = step.value;
+    }
+    if (value !== slot) (resolved ??= nextDynamics.slice())[i] = value;
+  }
+  const tree = resolved === undefined ? next : { ...next, dynamics: resolved };
+  return { wire: out, tree };
+}
+
+function diffDynamic(prev: Dynamic, next: Dynamic, ctx: WireContext): Step<WireValue, Dynamic> {
+  if (prev === next) return { wire: undefined, value: next };
+  if (typeof next === "string") {
+    const same = prev === next || (next === "" && isEmptyComprehension(prev));
+    return { wire: same ? undefined : next, value: next };
+  }
+  if (next.type === "rendered") {
+    if (typeof prev !== "string" && prev.type === "rendered" && sameStatics(prev, next)) {
+      const step = diffRendered(prev, next, ctx);
+      return { wire: step.wire, value: step.tree };
+    }
+    return { wire: fullRendered(next, ctx), value: next };
+  }
+  if (next.entries.length === 0) {
+    return { wire: prev === "" || isEmptyComprehension(prev) ? undefined : "", value: next };
+  }
+  if (
+    typeof prev !== "string" &&
+    prev.type === "comprehension" &&
+    prev.entries.length > 0 &&
+    sameStatics(prev, next)
+  ) {
+    return diffComprehension(prev, next, ctx);
+  }
+  return { wire: fullComprehension(next, ctx), value: next };
+}
+
+function isEmptyComprehension(value: Dynamic): boolean {
+  return typeof value !== "string" && value.type === "comprehension" && value.entries.length === 0;
+}
+
+function diffComprehension(
+  prev: Comprehension,
+  next: Comprehension,
+  ctx: WireContext,
+): Step<WireRendered, Comprehension> {
+  const oldIndex = keyIndex(prev.entries);
+  const byKey = oldIndex !== undefined && hasUniqueKeys(next.entries);
+  const keyed: WireRendered = {};
+  let changed = false;
+  let moved = false;
+  let resolved: ComprehensionEntry[] | undefined;
+  const { entries } = next;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i] as ComprehensionEntry;
+    const from = byKey
+      ? oldIndex.get(entry.key as string)
+      : i < prev.entries.length
+        ? i
+        : undefined;
+    if (from === undefined) {
+      keyed[i] = fullEntry(entry.dynamics, ctx);
+      changed = true;
+      continue;
+    }
+    const step = diffEntry((prev.entries[from] as ComprehensionEntry).dynamics, entry, ctx);
+    if (step.value !== entry) (resolved ??= entries.slice())[i] = step.value;
+    if (from !== i) {
+      keyed[i] = step.wire === undefined ? from : [from, step.wire];
+      moved = true;
+      changed = true;
+    } else if (step.wire !== undefined) {
+      keyed[i] = step.wire;
+      changed = true;
+    }
+  }
+  const value = resolved === undefined ? next : { ...next, entries: resolved };
+  if (!changed && entries.length === prev.entries.length) return { wire: undefined, value };
+  keyed.kc = entries.length;
+  if (moved) keyed.km = true;
+  return { wire: { k: keyed }, value };
+}
+
+function diffEntry(
+  prev: readonly Dynamic[],
+  next: ComprehensionEntry,
+  ctx: WireContext,
+): Step<WireRendered, ComprehensionEntry> {
+  let out: WireRendered | undefined;
+  let resolved: Dynamic[] | undefined;
+  const { dynamics } = next;
+  for (let i = 0; i < dynamics.length; i++) {
+    const slot = evaluated(dynamics[i]);
+    const step = diffDynamic(evaluated(prev[i]), slot, ctx);
+    if (step.wire !== undefined) (out ??= {})[i] = step.wire;
+    if (step.value !== slot) (resolved ??= dynamics.slice())[i] = step.value;
+  }
+  return { wire: out, value: resolved === undefined ? next : { ...next, dynamics: resolved } };
+}
+
+// Old index of every key, or undefined when the list cannot be matched by key (an entry without
+// a key, or a duplicate key, which would make a move ambiguous).
+function keyIndex(entries: readonly ComprehensionEntry[]): Map<string, number> | undefined {
+  const index = new Map<string, number>();
+  for (let i = 0; i < entries.length; i++) {
+    const key = (entries[i] as ComprehensionEntry).key;
+    if (key === undefined || index.has(key)) return undefined;
+    index.set(key, i);
+  }
+  return index;
+}
+
+function hasUniqueKeys(entries: readonly ComprehensionEntry[]): boolean {
+  return keyIndex(entries) !== undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statics sharing (`p`)
+
+interface StaticsGroup {
+  readonly statics: readonly string[];
+  readonly fingerprint: number;
+  readonly users: WireRendered[];
+}
+
+/**
+ * Collects every node of one payload that carries statics. Each node gets its statics inline
+ * right away (so `s` is the first key, which keeps payloads readable); {@link finish} then turns
+ * the ones repeated often enough into references to a top-level `p` table.
+ */
+class WireContext {
+  private readonly byIdentity = new Map<readonly string[], StaticsGroup>();
+  private readonly byFingerprint = new Map<number, StaticsGroup[]>();
+  private readonly groups: StaticsGroup[] = [];
+
+  constructor(private readonly share: boolean) {}
+
+  statics(out: WireRendered, node: Rendered | Comprehension): void {
+    out.s = node.statics;
+    if (!this.share) return;
+    let group = this.byIdentity.get(node.statics);
+    if (group === undefined) {
+      // Equal statics from different arrays (e.g. two compiled copies of one include) still
+      // share one entry; the fingerprint narrows the search, sameStatics guards collisions.
+      const bucket = this.byFingerprint.get(node.fingerprint);
+      group = bucket?.find((g) => sameStatics(g, node));
+      if (group === undefined) {
+        group = { statics: node.statics, fingerprint: node.fingerprint, users: [] };
+        this.groups.push(group);
+        if (bucket === undefined) this.byFingerprint.set(node.fingerprint, [group]);
+        else bucket.push(group);
+      }
+      this.byIdentity.set(node.statics, group);
+    }
+    group.users.push(out);
+  }
+
+  finish(root: WireRendered): void {
+    if (!this.share) return;
+    let table: WireRendered | undefined;
+    let next = 0;
+    for (const group of this.groups) {
+      const uses = group.users.length;
+      if (uses < 2) continue;
+      // Bytes of JSON: inline costs the statics once per use; shared costs them once plus the
+      // `"id":` table key, a comma and the id at each use.
+      const size = JSON.stringify(group.statics).length;
+      const id = String(next);
+      const sharedCost = size + id.length + 4 + uses * id.length;
+      if (sharedCost >= uses * size) continue;
+      (table ??= {})[id] = group.statics;
+      for (const user of group.users) user.s = next;
+      next++;
+    }
+    if (table !== undefined) root.p = table;
+  }
+}

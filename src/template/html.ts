@@ -1,0 +1,203 @@
+/**
+ * The `html` tagged template: the code front end of the Rendered tree.
+ *
+ * ```ts
+ * render({ todos, user }) {
+ *   return html`<h1>Hi ${user.name}</h1>
+ *     <ul>${todos.map((t) => keyed(t.id, html`<li class=${t.done ? "done" : ""}>${t.title}</li>`))}</ul>`;
+ * }
+ * ```
+ *
+ * Interpolated values, by kind:
+ * - `string`, `number`, `bigint`, `true`, other objects: converted with `String()` and
+ *   HTML-escaped (see {@link toHtml}).
+ * - `null`, `undefined`, `false`: the empty string, so `${cond && html`…`}` works.
+ * - A function: refused (TypeError), since its text would be its source code.
+ * - {@link SafeString} (`markSafe`): inserted as is.
+ * - A tree from `html` (or one passed through {@link trustRendered}): a nested tree, diffed slot
+ *   by slot.
+ * - An array: a list of trees from one call site becomes a comprehension (statics sent once,
+ *   rows diffed by index, or by key when the rows are {@link keyed}); an array of plain values
+ *   becomes their escaped texts concatenated; an array mixing trees of several call sites (or
+ *   trees and plain values) becomes a comprehension of one-slot rows, so it still diffs row by
+ *   row. Arrays nest.
+ *
+ * Nothing but a SafeString or a trusted tree is ever inserted unescaped: an object that merely
+ * looks like a tree (say, JSON sent by a client) is refused rather than trusted.
+ *
+ * @module
+ */
+import { fingerprintOf } from "../render/fingerprint.js";
+import {
+  UNCHANGED,
+  type Comprehension,
+  type ComprehensionEntry,
+  type Dynamic,
+  type Rendered,
+} from "../render/tree.js";
+import { SafeString, toHtml } from "./safe.js";
+
+interface CallSite {
+  readonly statics: readonly string[];
+  readonly fingerprint: number;
+}
+
+// One entry per call site: the engine hands every evaluation of a tagged template the same
+// frozen strings array, so statics and fingerprint are computed once.
+const callSites = new WeakMap<TemplateStringsArray, CallSite>();
+// Trees that may be inserted unescaped. A brand rather than a shape check, because a shape can be
+// forged by any JSON a client sends.
+const trusted = new WeakSet<object>();
+const entryKeys = new WeakMap<Rendered, string>();
+
+// Statics of the one-slot rows used for lists that mix call sites.
+const ROW_STATICS: readonly string[] = Object.freeze(["", ""]);
+const ROW_FINGERPRINT = fingerprintOf(ROW_STATICS);
+
+/**
+ * Builds a {@link Rendered} tree from a tagged template. The call site's strings are the statics
+ * (and their fingerprint), the interpolated values the dynamics; see the module comment for how
+ * each kind of value is inserted.
+ *
+ * @throws TypeError when a value is a function, or looks like a tree but was not made by `html`
+ *   or trusted with {@link trustRendered}; Error when a list holds two rows with the same key.
+ */
+export function html(strings: TemplateStringsArray, ...values: unknown[]): Rendered {
+  const site = callSiteOf(strings);
+  const dynamics = new Array<Dynamic>(values.length);
+  for (let i = 0; i < values.length; i++) dynamics[i] = toDynamic(values[i]);
+  const tree: Rendered = {
+    type: "rendered",
+    statics: site.statics,
+    fingerprint: site.fingerprint,
+    dynamics,
+  };
+  trusted.add(tree);
+  return tree;
+}
+
+/**
+ * Gives a tree a key for when it is a row of a list, so that the diff recognises the row after
+ * inserts, removals and reorders and sends a move instead of re-sending rows. Keys are compared as
+ * strings (`1` and `"1"` are the same key) and must be unique within one list. Returns a copy; the
+ * tree given is not modified.
+ *
+ * Also available as `html.keyed`.
+ *
+ * @throws TypeError when `tree` was not made by `html` or trusted with {@link trustRendered}.
+ */
+export function keyed(key: string | number, tree: Rendered): Rendered {
+  if (!trusted.has(tree)) {
+    throw new TypeError("keyed(): the tree was not made by html`` (wrap others in trustRendered)");
+  }
+  const copy: Rendered = { ...tree };
+  trusted.add(copy);
+  entryKeys.set(copy, String(key));
+  return copy;
+}
+
+html.keyed = keyed;
+
+/**
+ * Declares a tree from another producer (a compiled template's `render`, a hand-built tree) safe
+ * to insert into `html` unescaped. Only pass trees whose statics came from your own code, never
+ * objects built from request data. Returns the same tree.
+ */
+export function trustRendered<T extends Rendered | Comprehension>(tree: T): T {
+  trusted.add(tree);
+  return tree;
+}
+
+/** Whether `value` is a tree `html` inserts as a tree (made by `html` or {@link trustRendered}). */
+export function isTrustedTree(value: unknown): value is Rendered | Comprehension {
+  return typeof value === "object" && value !== null && trusted.has(value);
+}
+
+function callSiteOf(strings: TemplateStringsArray): CallSite {
+  let site = callSites.get(strings);
+  if (site === undefined) {
+    // A cooked string is undefined after an invalid escape such as `\u{`; the raw text is the only
+    // thing left to print, and keeping the original array otherwise keeps identity checks fast.
+    const statics = strings.every((s) => typeof s === "string")
+      ? strings
+      : Object.freeze(strings.map((s, i) => s ?? strings.raw[i] ?? ""));
+    site = { statics, fingerprint: fingerprintOf(statics) };
+    callSites.set(strings, site);
+  }
+  return site;
+}
+
+function toDynamic(value: unknown): Dynamic {
+  if (value === null || value === undefined || value === false) return "";
+  if (typeof value === "string") return toHtml(value);
+  if (typeof value === "function") {
+    // Printing a function would send its source code to the browser; it is always a mistake.
+    throw new TypeError("html``: a function was interpolated (call it, or pass its result)");
+  }
+  if (typeof value !== "object") return toHtml(value);
+  if (value instanceof SafeString) return value.value;
+  if (Array.isArray(value)) return listToDynamic(value);
+  if (trusted.has(value)) return value as Rendered | Comprehension;
+  const type = (value as { type?: unknown }).type;
+  if (type === "rendered" || type === "comprehension") {
+    throw new TypeError(
+      "html``: refusing to insert a tree that was not made by html`` " +
+        "(wrap trees from other producers in trustRendered())",
+    );
+  }
+  return toHtml(value);
+}
+
+function listToDynamic(items: readonly unknown[]): Dynamic {
+  if (items.length === 0) return "";
+  const first = items[0];
+  if (isTrustedRendered(first) && items.every((item) => isRowOf(item, first))) {
+    const entries = items.map((item) =>
+      entryOf(item, (item as Rendered).dynamics as readonly Dynamic[]),
+    );
+    return comprehension(first.statics, first.fingerprint, entries);
+  }
+  const dynamics = items.map(toDynamic);
+  if (dynamics.every((d) => typeof d === "string")) return dynamics.join("");
+  const entries = dynamics.map((dynamic, i) => entryOf(items[i], [dynamic]));
+  return comprehension(ROW_STATICS, ROW_FINGERPRINT, entries);
+}
+
+function isTrustedRendered(value: unknown): value is Rendered {
+  return isTrustedTree(value) && value.type === "rendered";
+}
+
+// A row of a same-call-site comprehension: same statics, and every slot evaluated (an entry can
+// hold no UNCHANGED; a tree with one is still fine inside a one-slot row).
+function isRowOf(item: unknown, first: Rendered): boolean {
+  return (
+    isTrustedRendered(item) &&
+    (item.statics === first.statics ||
+      (item.fingerprint === first.fingerprint &&
+        item.statics.length === first.statics.length &&
+        item.statics.every((s, i) => s === first.statics[i]))) &&
+    !item.dynamics.includes(UNCHANGED)
+  );
+}
+
+function entryOf(item: unknown, dynamics: readonly Dynamic[]): ComprehensionEntry {
+  const key =
+    typeof item === "object" && item !== null ? entryKeys.get(item as Rendered) : undefined;
+  return key === undefined ? { dynamics } : { key, dynamics };
+}
+
+function comprehension(
+  statics: readonly string[],
+  fingerprint: number,
+  entries: ComprehensionEntry[],
+): Comprehension {
+  const seen = new Set<string>();
+  for (const { key } of entries) {
+    if (key === undefined) continue;
+    if (seen.has(key)) throw new Error(`html\`\`: duplicate key ${JSON.stringify(key)} in a list`);
+    seen.add(key);
+  }
+  const node: Comprehension = { type: "comprehension", statics, fingerprint, entries };
+  trusted.add(node);
+  return node;
+}
