@@ -103,9 +103,19 @@ export function describeType(value: unknown): string {
   if (value instanceof Map) return "Map with non-string keys";
   if (typeof value !== "object" || value === null) return typeof value;
   const tag = Object.prototype.toString.call(value).slice(8, -1);
-  const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
   if (tag === "Generator" || tag === "AsyncGenerator") return tag;
-  return ctor && ctor !== "Object" ? ctor : tag;
+  return classNameOf(value) ?? tag;
+}
+
+/** Names that factories give generated classes; the first real ancestor name says more. */
+const GENERIC_CLASS_NAMES = new Set(["", "Class", "Object", "anonymous"]);
+
+function classNameOf(value: object): string | undefined {
+  for (let proto = Object.getPrototypeOf(value); proto; proto = Object.getPrototypeOf(proto)) {
+    const name = (proto as { constructor?: { name?: unknown } }).constructor?.name;
+    if (typeof name === "string" && !GENERIC_CLASS_NAMES.has(name)) return name;
+  }
+  return undefined;
 }
 
 /** The actionable text shared by the warning and the strict-mode `TypeError`. */
@@ -148,7 +158,17 @@ class Walker {
     return undefined;
   }
 
-  encode(value: unknown, snapshot: boolean, loc: Location, depth: number): JsonValue {
+  /**
+   * `previous` (snapshot mode) is the field's last snapshot: unchanged children are reused from
+   * it instead of being encoded again, so a one-row change re-encodes one row.
+   */
+  encode(
+    value: unknown,
+    snapshot: boolean,
+    loc: Location,
+    depth: number,
+    previous?: JsonValue,
+  ): JsonValue {
     const kind = classify(value);
     switch (kind) {
       case "primitive":
@@ -169,8 +189,19 @@ class Walker {
       case "unserializable":
         return this.#unserializable(value, loc);
       default:
-        return this.#encodeContainer(value as object, kind, snapshot, loc, depth);
+        return this.#encodeContainer(value as object, kind, snapshot, loc, depth, previous);
     }
+  }
+
+  #child(
+    item: unknown,
+    loc: Location,
+    depth: number,
+    previous: JsonValue | undefined,
+    snapshot: boolean,
+  ) {
+    if (previous !== undefined && matchesSnapshot(item, previous)) return previous;
+    return this.encode(item, snapshot, loc, depth, previous);
   }
 
   #encodeContainer(
@@ -179,16 +210,19 @@ class Walker {
     snapshot: boolean,
     loc: Location,
     depth: number,
+    previous?: JsonValue,
   ): JsonValue {
     const problem = this.#enter(value, loc, depth);
     if (problem) return this.#unserializable(value, loc, problem);
     try {
       const next = depth + 1;
       switch (kind) {
-        case "array":
+        case "array": {
+          const prev = snapshot && Array.isArray(previous) ? previous : undefined;
           return (value as unknown[]).map((item, i) =>
-            this.encode(item, snapshot, child(loc, i), next),
+            this.#child(item, child(loc, i), next, prev?.[i], snapshot),
           );
+        }
         case "set": {
           const items = [...(value as Set<unknown>)].map((item, i) =>
             this.encode(item, snapshot, child(loc, i), next),
@@ -210,10 +244,15 @@ class Walker {
         }
         case "object": {
           const out: JsonObject = {};
+          const prev =
+            snapshot && isPlainJsonObject(previous) && !Object.hasOwn(previous, "$type")
+              ? previous
+              : undefined;
           for (const k of Object.keys(value)) {
             const v = (value as Record<string, unknown>)[k];
             if (v === undefined && !snapshot) continue;
-            setKey(out, k, this.encode(v, snapshot, child(loc, k), next));
+            const before = prev && Object.hasOwn(prev, k) ? prev[k] : undefined;
+            setKey(out, k, this.#child(v, child(loc, k), next, before, snapshot));
           }
           return snapshot && Object.hasOwn(out, "$type") ? { $type: "Object", value: out } : out;
         }
@@ -260,13 +299,21 @@ export function toWire(value: unknown, field: string, policy: SerializationPolic
   return new Walker(policy).encode(value, false, { field, path: "" }, 0);
 }
 
-/** Encodes `value` (the content of `field`) as a lossless, type-tagged snapshot value. */
+/**
+ * Encodes `value` (the content of `field`) as a lossless, type-tagged snapshot value. Pass the
+ * field's `previous` snapshot to reuse its unchanged parts.
+ */
 export function toSnapshot(
   value: unknown,
   field: string,
   policy: SerializationPolicy,
+  previous?: SnapshotValue,
 ): SnapshotValue {
-  return new Walker(policy).encode(value, true, { field, path: "" }, 0);
+  return new Walker(policy).encode(value, true, { field, path: "" }, 0, previous);
+}
+
+function isPlainJsonObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** A snapshot that cannot be decoded (unknown `$type`, malformed tag). */

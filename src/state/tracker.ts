@@ -61,7 +61,7 @@ export class StateTracker {
       const value = read(view, key);
       const previous = this.#encoded.get(key);
       if (previous !== undefined && matchesSnapshot(value, previous)) continue;
-      this.#encoded.set(key, toSnapshot(value, key, this.policy));
+      this.#encoded.set(key, toSnapshot(value, key, this.policy, previous));
       changed.push(key);
     }
     for (const key of this.#encoded.keys()) {

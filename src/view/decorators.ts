@@ -120,12 +120,13 @@ export function eventHandler(
   first?: EventHandlerOptions | ((...args: never[]) => unknown),
   context?: unknown,
 ): HandlerMethodDecorator | void {
-  if (typeof first === "function") {
-    if (!isDecoratorContext(context)) {
-      throw new DecoratorError("@eventHandler takes an options object, not a function");
-    }
+  // Used without parentheses: called as the decorator itself (`first` is undefined for fields).
+  if (isDecoratorContext(context)) {
     applyHandler({}, context);
     return;
+  }
+  if (typeof first === "function") {
+    throw new DecoratorError("@eventHandler takes an options object, not a function");
   }
   const options = first ?? {};
   validateOptions(options);

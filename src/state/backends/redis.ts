@@ -1,0 +1,74 @@
+/**
+ * Redis state backend (node-redis v6): any node can restore a view another node rendered.
+ * @module
+ */
+import { createClient } from "redis";
+import { isStoredView, type StateBackend, type StoredView } from "./types.js";
+
+function connectable(url: string) {
+  return createClient({ url });
+}
+type RedisClient = ReturnType<typeof connectable>;
+
+/** Options of {@link RedisStateBackend}. */
+export interface RedisStateBackendOptions {
+  /** `redis://…` URL; default env `REDIS_URL`, else `redis://127.0.0.1:6379`. */
+  readonly url?: string;
+  /** Key prefix, so apps can share a server. Default `"djust:view:"`. */
+  readonly prefix?: string;
+}
+
+/** Snapshots as JSON strings under `<prefix><view id>`, expiring with `SET … EX`. */
+export class RedisStateBackend implements StateBackend {
+  readonly #url: string;
+  readonly #prefix: string;
+  #client?: RedisClient;
+  #connecting?: Promise<RedisClient>;
+
+  constructor(options: RedisStateBackendOptions = {}) {
+    this.#url = options.url ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+    this.#prefix = options.prefix ?? "djust:view:";
+  }
+
+  async #redis(): Promise<RedisClient> {
+    if (this.#client) return this.#client;
+    this.#connecting ??= (async () => {
+      const client = connectable(this.#url);
+      // node-redis reconnects by itself; without a listener an error would crash the process.
+      client.on("error", () => {});
+      await client.connect();
+      this.#client = client;
+      return client;
+    })();
+    return this.#connecting;
+  }
+
+  async get(key: string): Promise<StoredView | null> {
+    const text = await (await this.#redis()).get(this.#prefix + key);
+    if (text === null) return null;
+    try {
+      const value: unknown = JSON.parse(text);
+      return isStoredView(value) ? value : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async set(key: string, value: StoredView, ttlSeconds: number): Promise<void> {
+    const ttl = Math.max(1, Math.ceil(ttlSeconds));
+    await (
+      await this.#redis()
+    ).set(this.#prefix + key, JSON.stringify(value), { expiration: { type: "EX", value: ttl } });
+  }
+
+  async delete(key: string): Promise<void> {
+    await (await this.#redis()).del(this.#prefix + key);
+  }
+
+  async close(): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    this.#connecting = undefined;
+    await client?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Where snapshots of live views are kept between the dead render and the join, and across
+ * disconnects, deploys and nodes (DESIGN §3, §5, §7).
+ * @module
+ */
+import type { StateSnapshot } from "../tracker.js";
+
+/** Everything needed to bring a view back without re-mounting it. */
+export interface StoredView {
+  /** Format version of this record. */
+  readonly v: 1;
+  /** Class name of the view, checked on restore so a token cannot restore another view's state. */
+  readonly view: string;
+  /** Public state in snapshot encoding. */
+  readonly state: StateSnapshot;
+  /**
+   * `_`-fields to which `mount` gave a value (DESIGN §10, restore rule): when there are any and
+   * the class has no `setup`, restoring re-runs `mount` before applying `state`.
+   */
+  readonly privateFields: readonly string[];
+  /** Pub/sub topics the view subscribed to, re-subscribed on restore. */
+  readonly topics: readonly string[];
+  /** The view's URL when saved; a rejoin at another URL runs `handleParams` after restoring. */
+  readonly url?: string;
+  /** Flash messages not yet cleared. */
+  readonly flash: Readonly<Record<string, string>>;
+  /** Epoch milliseconds of the save. */
+  readonly savedAt: number;
+}
+
+/** A key/value store for {@link StoredView} records with expiry. */
+export interface StateBackend {
+  get(key: string): Promise<StoredView | null>;
+  /** Stores `value`, replacing any previous record, for `ttlSeconds`. */
+  set(key: string, value: StoredView, ttlSeconds: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Releases connections; called by `app.close()`. */
+  close?(): Promise<void>;
+}
+
+/** Whether `value` looks like a {@link StoredView} (records come from outside the process). */
+export function isStoredView(value: unknown): value is StoredView {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Partial<StoredView>;
+  return (
+    v.v === 1 &&
+    typeof v.view === "string" &&
+    typeof v.state === "object" &&
+    v.state !== null &&
+    Array.isArray(v.privateFields) &&
+    Array.isArray(v.topics) &&
+    typeof v.flash === "object" &&
+    typeof v.savedAt === "number"
+  );
+}
