@@ -45,7 +45,12 @@ export type {
 } from "./state/serializable.js";
 export { toWire, toSnapshot, fromSnapshot, type SerializationPolicy } from "./state/codec.js";
 export { UUID, isUUID } from "./state/uuid.js";
-export { apiResponse, ApiResponse, type ApiResponseOptions, type ResultSerializer } from "./view/api-response.js";
+export {
+  apiResponse,
+  ApiResponse,
+  type ApiResponseOptions,
+  type ResultSerializer,
+} from "./view/api-response.js";
 export { slugFromClassName } from "./view/slug.js";
 export type { Logger, LogMeta } from "./logger.js";
 export type { RateLimitRule } from "./ratelimit/bucket.js";

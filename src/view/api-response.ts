@@ -6,7 +6,7 @@ import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { DjustError } from "../errors.js";
 
 /** How to turn a handler's result into what the client receives. */
-export type ResultSerializer<T> = ((result: T) => unknown) | StandardSchemaV1<T>;
+export type ResultSerializer<T> = ((result: T) => unknown) | StandardSchemaV1<T, unknown>;
 
 /** Options of {@link apiResponse}. */
 export interface ApiResponseOptions<T> {
@@ -47,7 +47,7 @@ export function apiResponse<T>(options: ApiResponseOptions<T>): ApiResponse<T> {
 }
 
 /** Applies the response's serializer. A failing serializer is a 500 `serialize_error`. */
-export async function serializeResult(response: ApiResponse): Promise<unknown> {
+export async function serializeResult<T>(response: ApiResponse<T>): Promise<unknown> {
   const { serialize, result } = response;
   if (!serialize) return result;
   try {

@@ -17,7 +17,10 @@ describe("token bucket (rate tokens/second, burst capacity)", () => {
       results.map((r) => r.allowed),
       [true, true, true, false],
     );
-    assert.deepStrictEqual(results.map((r) => r.remaining), [2, 1, 0, 0]);
+    assert.deepStrictEqual(
+      results.map((r) => r.remaining),
+      [2, 1, 0, 0],
+    );
     assert.equal(results[3]?.retryAfterMs, 500);
     time.advance(499);
     assert.equal(store.take("k", rule).allowed, false);

@@ -105,7 +105,10 @@ describe("seed 000: what's serializable — every row round-trips through the sn
   });
 
   it("restores class instances as instances (methods work), Dates as Dates, Decimals as Decimals", () => {
-    const restored = roundTrip({ p: new Product(2, "Gadget", new Decimal("0.10")), at: new Date(0) }) as {
+    const restored = roundTrip({
+      p: new Product(2, "Gadget", new Decimal("0.10")),
+      at: new Date(0),
+    }) as {
       p: Product;
       at: Date;
     };
@@ -130,7 +133,9 @@ describe("seed 000: what's serializable — every row round-trips through the sn
 
   it("unmanaged model with toJSON(): wire and snapshot hold its JSON form", () => {
     const value = [new ExternalProduct("SKU-1", true)];
-    assert.deepStrictEqual(toWire(value, "products", policy().policy), [{ sku: "SKU-1", in_stock: true }]);
+    assert.deepStrictEqual(toWire(value, "products", policy().policy), [
+      { sku: "SKU-1", in_stock: true },
+    ]);
     assert.deepStrictEqual(roundTrip(value), [{ sku: "SKU-1", in_stock: true }]);
   });
 
@@ -141,7 +146,11 @@ describe("seed 000: what's serializable — every row round-trips through the sn
         return "ignored";
       }
     }
-    registerType(Money, { name: "Money", encode: (m) => m.cents, decode: (v) => new Money(v as number) });
+    registerType(Money, {
+      name: "Money",
+      encode: (m) => m.cents,
+      decode: (v) => new Money(v as number),
+    });
     const { policy: p } = policy();
     assert.equal(toWire(new Money(250), "price", p), 250);
     assert.deepStrictEqual(toSnapshot(new Money(250), "price", p), { $type: "Money", value: 250 });
@@ -160,7 +169,10 @@ describe("seed 000: what's serializable — every row round-trips through the sn
   });
 
   it("keeps a __proto__ key as data, never as a prototype", () => {
-    const value = JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}') as Record<string, unknown>;
+    const value = JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}') as Record<
+      string,
+      unknown
+    >;
     const restored = roundTrip(value) as Record<string, unknown>;
     assert.equal(Object.getPrototypeOf(restored), Object.prototype);
     assert.deepStrictEqual(Object.keys(restored), ["__proto__", "ok"]);
@@ -283,7 +295,10 @@ describe("seed 000: what's not serializable — warns by default, throws in stri
       const [warning] = logger.warnings;
       assert.ok(warning);
       assert.match(warning.message, /^LiveView state contains non-serializable value: /);
-      assert.ok(warning.message.includes(`${typeName} in ShopView.client (at inner)`), warning.message);
+      assert.ok(
+        warning.message.includes(`${typeName} in ShopView.client (at inner)`),
+        warning.message,
+      );
       assert.ok(warning.message.includes("`_client` or `#client`"), "the message names the fix");
       assert.deepStrictEqual(warning.meta, { view: "ShopView", field: "client", type: typeName });
       assert.deepStrictEqual(wire, { inner: String(value) });
@@ -328,7 +343,10 @@ describe("cycle and depth limits", () => {
     a.self = a;
     const { policy: p, logger } = policy();
     toWire(a, "tree", p);
-    assert.match(logger.warnings[0]?.message ?? "", /circular reference in ShopView\.tree \(at self\)/);
+    assert.match(
+      logger.warnings[0]?.message ?? "",
+      /circular reference in ShopView\.tree \(at self\)/,
+    );
     assert.throws(() => toSnapshot(a, "tree", policy(true).policy), /circular reference/);
   });
 
@@ -356,8 +374,14 @@ describe("snapshot decoding errors", () => {
   it("registerType refuses reserved and duplicate names", () => {
     class A {}
     class B {}
-    assert.throws(() => registerType(A, { name: "Date", encode: () => 1, decode: () => new A() }), /reserved/);
+    assert.throws(
+      () => registerType(A, { name: "Date", encode: () => 1, decode: () => new A() }),
+      /reserved/,
+    );
     registerType(A, { name: "DupName", encode: () => 1, decode: () => new A() });
-    assert.throws(() => registerType(B, { name: "DupName", encode: () => 1, decode: () => new B() }), /already registered/);
+    assert.throws(
+      () => registerType(B, { name: "DupName", encode: () => 1, decode: () => new B() }),
+      /already registered/,
+    );
   });
 });

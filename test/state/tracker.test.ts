@@ -131,10 +131,17 @@ describe("change detection", () => {
 
   it("throws in strict mode when a changed field is not serializable", () => {
     const view = new CartView();
-    const tracker = new StateTracker({ strict: true, logger: new CapturingLogger(), view: "CartView" });
+    const tracker = new StateTracker({
+      strict: true,
+      logger: new CapturingLogger(),
+      view: "CartView",
+    });
     tracker.reset(view);
     (view as unknown as Record<string, unknown>).timer = setTimeout(() => {}, 0);
-    assert.throws(() => tracker.changes(view), /non-serializable value: Timeout in CartView\.timer/);
+    assert.throws(
+      () => tracker.changes(view),
+      /non-serializable value: Timeout in CartView\.timer/,
+    );
   });
 });
 
@@ -143,11 +150,16 @@ describe("snapshot and restore", () => {
     const { view, tracker } = tracked();
     view.items.push({ sku: "z", qty: 9 });
     tracker.changes(view);
-    const stored = JSON.parse(JSON.stringify(tracker.snapshot())) as ReturnType<typeof tracker.snapshot>;
+    const stored = JSON.parse(JSON.stringify(tracker.snapshot())) as ReturnType<
+      typeof tracker.snapshot
+    >;
     const fresh = new CartView();
     fresh.count = 99;
     restoreState(fresh, stored);
-    assert.deepStrictEqual(snapshotState(fresh, tracker.policy), snapshotState(view, tracker.policy));
+    assert.deepStrictEqual(
+      snapshotState(fresh, tracker.policy),
+      snapshotState(view, tracker.policy),
+    );
     assert.ok(fresh.updated instanceof Date);
     assert.ok(fresh.prices.get("a") instanceof Decimal);
     assert.equal(fresh.count, 0);

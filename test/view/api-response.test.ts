@@ -12,16 +12,25 @@ describe("apiResponse", () => {
   it("runs a serializer function or a schema on the result", async () => {
     const fn = apiResponse({ result: [3, 1, 2], serialize: (xs) => [...xs].sort() });
     assert.deepStrictEqual(await serializeResult(fn), [1, 2, 3]);
-    const schema = z.object({ id: z.number(), secret: z.string().optional() }).transform(({ id }) => ({ id }));
+    const schema = z
+      .object({ id: z.number(), secret: z.string().optional() })
+      .transform(({ id }) => ({ id }));
     const viaSchema = apiResponse({ result: { id: 4, secret: "x" }, serialize: schema });
     assert.deepStrictEqual(await serializeResult(viaSchema), { id: 4 });
   });
 
   it("a failing serializer is a 500 serialize_error", async () => {
-    const bad = apiResponse({ result: { id: "x" }, serialize: z.object({ id: z.number() }) as never });
+    const bad = apiResponse({
+      result: { id: "x" },
+      serialize: z.object({ id: z.number() }) as never,
+    });
     await assert.rejects(serializeResult(bad), (error: unknown) => {
       const e = error as { kind: string; status: number; message: string };
-      return e.kind === "serialize_error" && e.status === 500 && e.message.startsWith("Could not serialize the result:");
+      return (
+        e.kind === "serialize_error" &&
+        e.status === 500 &&
+        e.message.startsWith("Could not serialize the result:")
+      );
     });
     const throwing = apiResponse({
       result: 1,
@@ -34,7 +43,10 @@ describe("apiResponse", () => {
 
   it("validates the status override", () => {
     assert.equal(apiResponse({ result: null, status: 201 }).status, 201);
-    assert.throws(() => apiResponse({ result: null, status: 99 }), /status must be an HTTP status code/);
+    assert.throws(
+      () => apiResponse({ result: null, status: 99 }),
+      /status must be an HTTP status code/,
+    );
     assert.throws(() => apiResponse({ result: null, status: 200.5 }), RangeError);
   });
 });

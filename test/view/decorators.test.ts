@@ -65,7 +65,11 @@ describe("handler registry", () => {
   });
 
   it("subclasses inherit handlers without changing the parent's registry", () => {
-    assert.deepStrictEqual([...handlersOf(ChildView).keys()].sort(), ["cancel-order", "refresh", "ship"]);
+    assert.deepStrictEqual([...handlersOf(ChildView).keys()].sort(), [
+      "cancel-order",
+      "refresh",
+      "ship",
+    ]);
     assert.equal(handlersOf(ChildView).get("cancel-order")?.method, "cancel");
     assert.equal(handlersOf(BaseView).has("cancel-order"), false);
     assert.deepStrictEqual(handlersOf(ChildView).get("ship")?.permissions, ["orders.change_order"]);
@@ -90,10 +94,13 @@ describe("handler registry", () => {
         return value;
       }
     }
-    assert.deepStrictEqual([...fieldValidatorsOf(Other).entries()], [
-      ["order_id", ["checkOrder"]],
-      ["status", ["checkStatus"]],
-    ]);
+    assert.deepStrictEqual(
+      [...fieldValidatorsOf(Other).entries()],
+      [
+        ["order_id", ["checkOrder"]],
+        ["status", ["checkStatus"]],
+      ],
+    );
     assert.deepStrictEqual([...fieldValidatorsOf(BaseView).keys()], ["order_id"]);
   });
 
@@ -133,6 +140,7 @@ describe("decoration-time errors", () => {
     }, /cannot decorate a static method/);
     assert.throws(() => {
       class V extends LiveView {
+        // eslint-disable-next-line no-unused-private-class-members -- the decorator must refuse it
         @eventHandler #secret() {}
       }
       return V;
@@ -175,11 +183,11 @@ describe("decoration-time errors", () => {
   });
 
   it("refuses unknown options and wrong option types", () => {
+    assert.throws(() => eventHandler({ expose_api: true } as never), /unknown option "expose_api"/);
     assert.throws(
-      () => eventHandler({ expose_api: true } as never),
-      /unknown option "expose_api"/,
+      () => eventHandler({ params: { type: "object" } as never }),
+      /params must be a Standard Schema/,
     );
-    assert.throws(() => eventHandler({ params: { type: "object" } as never }), /params must be a Standard Schema/);
     assert.throws(() => eventHandler({ name: "bad name" }), /invalid handler name/);
     assert.throws(() => fieldValidator(""), /needs the name of the parameter/);
   });
@@ -216,6 +224,9 @@ describe("decoration-time errors", () => {
       @permissionRequired("x.y")
       orphan() {}
     }
-    assert.throws(() => handlersOf(V), /@permissionRequired on V\.orphan\(\) needs @eventHandler as well/);
+    assert.throws(
+      () => handlersOf(V),
+      /@permissionRequired on V\.orphan\(\) needs @eventHandler as well/,
+    );
   });
 });

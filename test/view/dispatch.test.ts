@@ -24,7 +24,7 @@ class OrderView extends LiveView {
   _secret = "s3cret";
   seenRequest: string | null = null;
 
-  async mount() {
+  override async mount() {
     this.status = "mounted";
   }
 
@@ -58,7 +58,9 @@ class OrderView extends LiveView {
     return input;
   }
 
-  @eventHandler({ params: z.object({ items: z.array(z.object({ qty: z.number().int().min(1) })) }) })
+  @eventHandler({
+    params: z.object({ items: z.array(z.object({ qty: z.number().int().min(1) })) }),
+  })
   nested(input: unknown) {
     return input;
   }
@@ -152,7 +154,12 @@ function setup(overrides: Partial<DispatchContext> = {}) {
     coerceStrings: true,
     ...overrides,
   };
-  return { view, ctx, logger, run: (name: string, raw: unknown = {}) => dispatch(view, name, raw, ctx) };
+  return {
+    view,
+    ctx,
+    logger,
+    run: (name: string, raw: unknown = {}) => dispatch(view, name, raw, ctx),
+  };
 }
 
 function failure(outcome: DispatchOutcome) {
@@ -162,7 +169,8 @@ function failure(outcome: DispatchOutcome) {
 }
 
 function success(outcome: DispatchOutcome) {
-  if (!outcome.ok) assert.fail(`expected success, got ${outcome.error.kind}: ${outcome.error.message}`);
+  if (!outcome.ok)
+    assert.fail(`expected success, got ${outcome.error.kind}: ${outcome.error.message}`);
   return outcome;
 }
 
@@ -256,7 +264,11 @@ describe("rate limit check", () => {
 });
 
 describe("coercion of string inputs (dj-value-*, forms)", () => {
-  const cases: [string, Record<string, unknown>, Record<string, unknown> | { error: Record<string, string[]> }][] = [
+  const cases: [
+    string,
+    Record<string, unknown>,
+    Record<string, unknown> | { error: Record<string, string[]> },
+  ][] = [
     ['"42" for an int', { qty: "42" }, { qty: 42 }],
     ['"-1" for an int', { qty: "-1" }, { qty: -1 }],
     ['" 7 " (whitespace) for an int', { qty: " 7 " }, { qty: 7 }],
@@ -268,7 +280,11 @@ describe("coercion of string inputs (dj-value-*, forms)", () => {
     ['"3.5" for a number', { qty: "1", price: "3.5" }, { qty: 1, price: 3.5 }],
     ['"1e3" for a number', { qty: "1", price: "1e3" }, { qty: 1, price: 1000 }],
     ['"0x41" for a number', { qty: "1", price: "0x41" }, { error: { price: ["Enter a number."] } }],
-    ['"Infinity" for a number', { qty: "1", price: "Infinity" }, { error: { price: ["Enter a number."] } }],
+    [
+      '"Infinity" for a number',
+      { qty: "1", price: "Infinity" },
+      { error: { price: ["Enter a number."] } },
+    ],
     ['"" for an optional number', { qty: "1", price: "" }, { qty: 1 }],
     ['"" for a nullable number', { qty: "1", maybe: "" }, { qty: 1, maybe: null }],
     ['"on" for a boolean', { qty: "1", gift: "on" }, { qty: 1, gift: true }],
@@ -282,10 +298,14 @@ describe("coercion of string inputs (dj-value-*, forms)", () => {
       { qty: "1", gift: "maybe" },
       { error: { gift: ["Enter a valid boolean (true/false, yes/no, on/off, 1/0)."] } },
     ],
-    ['a comma list of strings', { qty: "1", tags: "a, b,c" }, { qty: 1, tags: ["a", "b", "c"] }],
-    ['a comma list of ints', { qty: "1", ids: "1,2,3" }, { qty: 1, ids: [1, 2, 3] }],
-    ['a repeated form field of ints', { qty: "1", ids: ["4", "5"] }, { qty: 1, ids: [4, 5] }],
-    ['a bad item in a comma list', { qty: "1", ids: "1,x" }, { error: { ids: ["Enter a whole number."] } }],
+    ["a comma list of strings", { qty: "1", tags: "a, b,c" }, { qty: 1, tags: ["a", "b", "c"] }],
+    ["a comma list of ints", { qty: "1", ids: "1,2,3" }, { qty: 1, ids: [1, 2, 3] }],
+    ["a repeated form field of ints", { qty: "1", ids: ["4", "5"] }, { qty: 1, ids: [4, 5] }],
+    [
+      "a bad item in a comma list",
+      { qty: "1", ids: "1,x" },
+      { error: { ids: ["Enter a whole number."] } },
+    ],
     ['"" for a list', { qty: "1", tags: "" }, { qty: 1, tags: [] }],
     ["a string param stays a string", { qty: "1", note: "42" }, { qty: 1, note: "42" }],
   ];
@@ -313,7 +333,9 @@ describe("coercion of string inputs (dj-value-*, forms)", () => {
 
 describe("validation", () => {
   it("a missing field is 'This field is required.'", async () => {
-    const error = failure(await setup({ coerceStrings: false }).run("update_status", { status: "x" }));
+    const error = failure(
+      await setup({ coerceStrings: false }).run("update_status", { status: "x" }),
+    );
     assert.equal(error.status, 400);
     assert.deepStrictEqual(error.toJSON(), {
       error: "validation_error",
@@ -351,14 +373,18 @@ describe("validation", () => {
       assert.equal(({} as Record<string, unknown>).polluted, undefined);
     }
     const error = failure(await setup().run("anything", JSON.parse('{"x": {"__proto__": 1}}')));
-    assert.deepStrictEqual(error.details, { "x.__proto__": ['The key "__proto__" is not allowed.'] });
+    assert.deepStrictEqual(error.details, {
+      "x.__proto__": ['The key "__proto__" is not allowed.'],
+    });
   });
 
   it("refuses deeply nested input", async () => {
     let deep: unknown = 1;
     for (let i = 0; i < 40; i++) deep = { d: deep };
     const error = failure(await setup().run("anything", { deep }));
-    assert.deepStrictEqual(error.details, { __all__: ["Input is nested too deeply (more than 32 levels)."] });
+    assert.deepStrictEqual(error.details, {
+      __all__: ["Input is nested too deeply (more than 32 levels)."],
+    });
   });
 
   it("refuses input that is not an object", async () => {
@@ -370,7 +396,9 @@ describe("validation", () => {
 
   it('params: "any" passes the object through; no params means no argument', async () => {
     assert.deepStrictEqual(success(await setup().run("anything", { a: [1] })).result, { a: [1] });
-    assert.deepStrictEqual(success(await setup().run("noParams", { value: "x" })).result, { argc: 0 });
+    assert.deepStrictEqual(success(await setup().run("noParams", { value: "x" })).result, {
+      argc: 0,
+    });
   });
 });
 
@@ -416,7 +444,10 @@ describe("calling and change detection", () => {
 
   it("PermissionDenied and ValidationError thrown by a handler keep their kinds", async () => {
     const denied = failure(await setup().run("deny"));
-    assert.deepStrictEqual(denied.toJSON(), { error: "permission_denied", message: "Orders are locked." });
+    assert.deepStrictEqual(denied.toJSON(), {
+      error: "permission_denied",
+      message: "Orders are locked.",
+    });
     const invalid = failure(await setup().run("invalid"));
     assert.deepStrictEqual(invalid.toJSON(), {
       error: "validation_error",
