@@ -36,7 +36,11 @@ class OrdersView extends LiveView {
 
 /** The same view with the types the codec adds over JSON (dates, decimals). */
 class TypedOrdersView extends OrdersView {
-  placed = this.rows.map((r) => ({ id: r.id, at: new Date(1_700_000_000_000 + r.id * 1000), total: new Decimal(r.total) }));
+  placed = this.rows.map((r) => ({
+    id: r.id,
+    at: new Date(1_700_000_000_000 + r.id * 1000),
+    total: new Decimal(r.total),
+  }));
 }
 
 const view = new OrdersView();
@@ -46,7 +50,9 @@ const json = measure("JSON.stringify", () => JSON.stringify(plain));
 const wire = measure("toWire (all fields)", () => {
   for (const key of ["title", "page", "filter", "rows"] as const) toWire(view[key], key, policy);
 });
-const snapshotText = measure("snapshot + stringify", () => JSON.stringify(snapshotState(view, policy)));
+const snapshotText = measure("snapshot + stringify", () =>
+  JSON.stringify(snapshotState(view, policy)),
+);
 report("Encode a 1,000-row view", [json, wire, snapshotText], json);
 
 const text = JSON.stringify(plain);

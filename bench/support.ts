@@ -13,7 +13,12 @@ export interface Measurement {
 }
 
 /** Runs `fn` for about `durationMs` (after `warmupMs` of warm-up) and reports the mean. */
-export function measure(name: string, fn: () => unknown, durationMs = 1000, warmupMs = 200): Measurement {
+export function measure(
+  name: string,
+  fn: () => unknown,
+  durationMs = 1000,
+  warmupMs = 200,
+): Measurement {
   const until = (ms: number) => {
     const end = performance.now() + ms;
     let n = 0;
@@ -38,9 +43,13 @@ export function report(title: string, rows: readonly Measurement[], baseline?: M
   console.log(`\n${title}`);
   const width = Math.max(...rows.map((r) => r.name.length), 10);
   for (const row of rows) {
-    const ratio = baseline ? `  ${(row.meanUs / baseline.meanUs).toFixed(2)}x ${baseline.name}` : "";
+    const ratio = baseline
+      ? `  ${(row.meanUs / baseline.meanUs).toFixed(2)}x ${baseline.name}`
+      : "";
     console.log(
-      `  ${row.name.padEnd(width)}  ${row.meanUs.toFixed(1).padStart(10)} µs/op  ${Math.round(row.opsPerSecond)
+      `  ${row.name.padEnd(width)}  ${row.meanUs.toFixed(1).padStart(10)} µs/op  ${Math.round(
+        row.opsPerSecond,
+      )
         .toString()
         .padStart(9)} ops/s${ratio}`,
     );
