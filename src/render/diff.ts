@@ -227,7 +227,9 @@ function diffComprehension(
   next: Comprehension,
   ctx: WireContext,
 ): Step<WireRendered, Comprehension> {
-  const oldIndex = keyIndex(prev.entries);
+  // The common case (rows edited in place) keeps every key at its index: no maps needed.
+  const aligned = sameKeyOrder(prev.entries, next.entries);
+  const oldIndex = aligned ? undefined : keyIndex(prev.entries);
   const byKey = oldIndex !== undefined && hasUniqueKeys(next.entries);
   const keyed: WireRendered = {};
   let changed = false;
@@ -236,11 +238,13 @@ function diffComprehension(
   const { entries } = next;
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i] as ComprehensionEntry;
-    const from = byKey
-      ? oldIndex.get(entry.key as string)
-      : i < prev.entries.length
-        ? i
-        : undefined;
+    const from = aligned
+      ? i
+      : byKey
+        ? oldIndex.get(entry.key as string)
+        : i < prev.entries.length
+          ? i
+          : undefined;
     if (from === undefined) {
       keyed[i] = fullEntry(entry.dynamics, ctx);
       changed = true;
@@ -269,6 +273,8 @@ function diffEntry(
   next: ComprehensionEntry,
   ctx: WireContext,
 ): Step<WireRendered, ComprehensionEntry> {
+  // Row reuse in the template compiler hands back the very same array for an unchanged row.
+  if (prev === next.dynamics) return { wire: undefined, value: next };
   let out: WireRendered | undefined;
   let resolved: Dynamic[] | undefined;
   const { dynamics } = next;
@@ -279,6 +285,19 @@ function diffEntry(
     if (step.value !== slot) (resolved ??= dynamics.slice())[i] = step.value;
   }
   return { wire: out, value: resolved === undefined ? next : { ...next, dynamics: resolved } };
+}
+
+// Whether both lists have the same length and the same defined key at every index.
+function sameKeyOrder(
+  prev: readonly ComprehensionEntry[],
+  next: readonly ComprehensionEntry[],
+): boolean {
+  if (prev.length !== next.length) return false;
+  for (let i = 0; i < next.length; i++) {
+    const key = (next[i] as ComprehensionEntry).key;
+    if (key === undefined || key !== (prev[i] as ComprehensionEntry).key) return false;
+  }
+  return true;
 }
 
 // Old index of every key, or undefined when the list cannot be matched by key (an entry without

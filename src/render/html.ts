@@ -2,7 +2,7 @@
  * Full HTML rendering of a Rendered tree (dead render, tests, the oracle of the diff tests).
  * @module
  */
-import { UNCHANGED, type Dynamic, type Rendered, type Slot } from "./tree.js";
+import { UNCHANGED, type Rendered, type Slot } from "./tree.js";
 
 /**
  * Concatenates statics and dynamics into HTML. The tree must be fully evaluated: a slot left
@@ -10,33 +10,24 @@ import { UNCHANGED, type Dynamic, type Rendered, type Slot } from "./tree.js";
  * tree first, which `diff` does).
  */
 export function renderToString(tree: Rendered): string {
-  const out: string[] = [];
-  appendRendered(tree, out);
-  return out.join("");
+  // String `+=` builds V8 ropes, several times faster here than collecting parts and joining.
+  return interleave(tree.statics, tree.dynamics);
 }
 
-function appendRendered(tree: Rendered, out: string[]): void {
-  appendInterleaved(tree.statics, tree.dynamics, out);
-}
-
-function appendInterleaved(statics: readonly string[], dynamics: readonly Slot[], out: string[]) {
-  out.push(statics[0] ?? "");
+function interleave(statics: readonly string[], dynamics: readonly Slot[]): string {
+  let html = statics[0] ?? "";
   for (let i = 0; i < dynamics.length; i++) {
-    appendDynamic(dynamics[i] as Slot, out);
-    out.push(statics[i + 1] ?? "");
+    html += slotHtml(dynamics[i] as Slot);
+    html += statics[i + 1] ?? "";
   }
+  return html;
 }
 
-function appendDynamic(slot: Slot, out: string[]): void {
+function slotHtml(slot: Slot): string {
   if (slot === UNCHANGED) throw new Error("renderToString: tree has an unevaluated slot");
-  if (typeof slot === "string") {
-    out.push(slot);
-    return;
-  }
-  const node: Exclude<Dynamic, string> = slot;
-  if (node.type === "rendered") {
-    appendRendered(node, out);
-    return;
-  }
-  for (const entry of node.entries) appendInterleaved(node.statics, entry.dynamics, out);
+  if (typeof slot === "string") return slot;
+  if (slot.type === "rendered") return interleave(slot.statics, slot.dynamics);
+  let html = "";
+  for (const entry of slot.entries) html += interleave(slot.statics, entry.dynamics);
+  return html;
 }

@@ -1,0 +1,46 @@
+/**
+ * Public API of the Django-template-language front end.
+ *
+ * ```ts
+ * const loader = new TemplateLoader({ dirs: ["templates"], urlFor: (name, args) => routes.path(name, args) });
+ * const tmpl = loader.get("orders.html");          // compiled once, cached
+ * const tree = tmpl.render(assigns);                // full Rendered tree
+ * const next = tmpl.render(assigns, new Set(["orders"])); // only slots reading `orders`
+ * ```
+ *
+ * Semantics follow Django's template language (DESIGN.md §4). Where JS and Python differ:
+ * - `null`/`undefined` print as the empty string (Django prints `None`); booleans print
+ *   `True`/`False`, lists and plain objects print Python-style (`['a', 1]`), dates print with
+ *   Django's `DATETIME_FORMAT` (`N j, Y, P`). Dates are formatted in UTC.
+ * - A plain object stands in for a dict: `d.items`/`d.keys`/`d.values` work on it (and on a
+ *   `Map`) unless it has a field of that name.
+ * - Functions found while resolving a variable are called with no arguments and `this` bound to
+ *   their owner; `fn.doNotCallInTemplates = true` opts out; class constructors resolve to
+ *   nothing. Inherited builtins (`constructor`, `toString`, ...) are not reachable.
+ * - `include`/`extends` names must be string literals: they are resolved and compiled in at
+ *   compile time, so recursive includes are rejected (TemplateSyntaxError) instead of being
+ *   expanded at render time.
+ * - A tag opener (`{{`, `{%`, `{#`) without its closer on the same line is a syntax error
+ *   (Django prints it as text).
+ * - Not supported: the `as var` forms of `url`/`firstof`/`now`, reading a named cycle's value as
+ *   a variable, keyword arguments to `url`, variable template names.
+ * - `{% now %}` and `{% cycle %}` outside loops are evaluated per render; a change-tracked render
+ *   does not refresh `now` (it reads no assign).
+ * @module
+ */
+export { TemplateLoader, type TemplateLoaderOptions } from "./loader.js";
+export { CompiledTemplate } from "./compiler.js";
+export {
+  TemplateSyntaxError,
+  TemplateDoesNotExist,
+  TemplateRenderError,
+  type SourceLocation,
+} from "./errors.js";
+export {
+  registerFilter,
+  getFilter,
+  filterNames,
+  type FilterSpec,
+  type FilterOptions,
+} from "./filters.js";
+export { SafeString, markSafe, escapeHtml, toHtml } from "./safe.js";

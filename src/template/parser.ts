@@ -1,0 +1,786 @@
+/**
+ * Parses lexed DTL tokens into an AST. Expressions (`var.attr|filter:"arg"`, `if` conditions)
+ * are parsed here too, and filter names and argument counts are checked, so every syntax error
+ * surfaces at compile time with its position.
+ * @module
+ */
+import type { TemplateSyntaxError } from "./errors.js";
+import { getFilter, type FilterSpec } from "./filters.js";
+import { SourceMap, tokenize, type Token } from "./lexer.js";
+import { markSafe } from "./safe.js";
+
+/** A position in a template source, resolved to line/column only when an error needs it. */
+export interface Pos {
+  readonly map: SourceMap;
+  readonly offset: number;
+}
+
+/** A constant or a dotted variable reference. */
+export type Primary =
+  | { readonly kind: "literal"; readonly value: unknown }
+  | { readonly kind: "var"; readonly path: readonly string[]; readonly pos: Pos };
+
+/** One `|name:arg` step. */
+export interface FilterCall {
+  readonly name: string;
+  readonly spec: FilterSpec;
+  readonly arg: Primary | undefined;
+}
+
+/** `primary|filter|filter:arg`. */
+export interface FilterExpr {
+  readonly primary: Primary;
+  readonly filters: readonly FilterCall[];
+  readonly pos: Pos;
+}
+
+/** Comparison operators of `{% if %}`. */
+export type CompareOp = "==" | "!=" | "<" | ">" | "<=" | ">=" | "in" | "not in" | "is" | "is not";
+
+/** An `{% if %}` condition, with Django's operator precedence already applied. */
+export type Condition =
+  | { readonly kind: "or" | "and"; readonly left: Condition; readonly right: Condition }
+  | { readonly kind: "not"; readonly operand: Condition }
+  | {
+      readonly kind: "compare";
+      readonly op: CompareOp;
+      readonly left: Condition;
+      readonly right: Condition;
+    }
+  | { readonly kind: "value"; readonly expr: FilterExpr };
+
+/** A `name=expr` pair of `with`/`include`. */
+export interface Binding {
+  readonly name: string;
+  readonly expr: FilterExpr;
+}
+
+/** AST nodes. */
+export type Node =
+  | { readonly kind: "text"; readonly text: string }
+  | { readonly kind: "output"; readonly expr: FilterExpr; readonly pos: Pos }
+  | {
+      readonly kind: "if";
+      readonly branches: readonly {
+        readonly condition: Condition | null;
+        readonly body: readonly Node[];
+      }[];
+      readonly pos: Pos;
+    }
+  | {
+      readonly kind: "for";
+      readonly targets: readonly string[];
+      readonly iterable: FilterExpr;
+      readonly reversed: boolean;
+      readonly body: readonly Node[];
+      readonly empty: readonly Node[] | null;
+      readonly pos: Pos;
+    }
+  | {
+      readonly kind: "with";
+      readonly bindings: readonly Binding[];
+      readonly body: readonly Node[];
+      readonly pos: Pos;
+    }
+  | {
+      readonly kind: "include";
+      readonly name: string;
+      readonly bindings: readonly Binding[];
+      readonly only: boolean;
+      readonly pos: Pos;
+    }
+  | {
+      readonly kind: "block";
+      readonly name: string;
+      readonly body: readonly Node[];
+      readonly pos: Pos;
+    }
+  | { readonly kind: "csrf"; readonly pos: Pos }
+  | { readonly kind: "firstof"; readonly exprs: readonly FilterExpr[]; readonly pos: Pos }
+  | {
+      readonly kind: "cycle";
+      /** Identity shared by every `{% cycle name %}` that refers to one named cycle. */
+      readonly state: object;
+      readonly values: readonly FilterExpr[];
+      readonly silent: boolean;
+      readonly pos: Pos;
+    }
+  | { readonly kind: "now"; readonly format: string; readonly pos: Pos }
+  | {
+      readonly kind: "url";
+      readonly name: FilterExpr;
+      readonly args: readonly FilterExpr[];
+      readonly pos: Pos;
+    }
+  | { readonly kind: "spaceless"; readonly body: readonly Node[]; readonly pos: Pos }
+  | {
+      readonly kind: "autoescape";
+      readonly on: boolean;
+      readonly body: readonly Node[];
+      readonly pos: Pos;
+    };
+
+/** A `{% block %}` node. */
+export type BlockNode = Extract<Node, { kind: "block" }>;
+
+/** The result of parsing one template source. */
+export interface ParsedTemplate {
+  readonly name: string;
+  readonly map: SourceMap;
+  readonly nodes: readonly Node[];
+  /** Set when the template starts with `{% extends "..." %}`. */
+  readonly extends: { readonly name: string; readonly pos: Pos } | undefined;
+  /** Every `{% block %}` in the template, nested ones included. */
+  readonly blocks: ReadonlyMap<string, BlockNode>;
+}
+
+interface Bit {
+  readonly text: string;
+  readonly offset: number;
+}
+
+const END_TAGS = new Set([
+  "elif",
+  "else",
+  "endif",
+  "empty",
+  "endfor",
+  "endwith",
+  "endblock",
+  "endspaceless",
+  "endautoescape",
+  "endverbatim",
+  "endcomment",
+]);
+
+/** Parses `source` into an AST. Throws only {@link TemplateSyntaxError}. */
+export function parseTemplate(source: string, name: string): ParsedTemplate {
+  const map = new SourceMap(name, source);
+  return new Parser(map, tokenize(map)).parseTemplate();
+}
+
+/** Splits tag contents at whitespace, keeping quoted strings (with spaces) together. */
+function splitBits(contents: string, offset: number): Bit[] {
+  const bits: Bit[] = [];
+  let i = 0;
+  while (i < contents.length) {
+    while (i < contents.length && /\s/.test(contents[i] as string)) i++;
+    if (i >= contents.length) break;
+    const start = i;
+    while (i < contents.length && !/\s/.test(contents[i] as string)) {
+      const ch = contents[i] as string;
+      if (ch === '"' || ch === "'") {
+        i++;
+        while (i < contents.length && contents[i] !== ch) i += contents[i] === "\\" ? 2 : 1;
+      }
+      i++;
+    }
+    i = Math.min(i, contents.length);
+    bits.push({ text: contents.slice(start, i), offset: offset + start });
+  }
+  return bits;
+}
+
+const MAX_NESTING = 200;
+
+const NUMBER_RE = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/;
+const IDENT_RE = /^[\p{L}\p{N}_]+(\.[\p{L}\p{N}_]+)*/u;
+
+class Parser {
+  #i = 0;
+  #depth = 0;
+  #sawTag = false;
+  #extends: { name: string; pos: Pos } | undefined;
+  readonly #blocks = new Map<string, BlockNode>();
+  readonly #namedCycles = new Map<string, object>();
+
+  constructor(
+    readonly map: SourceMap,
+    readonly tokens: readonly Token[],
+  ) {}
+
+  parseTemplate(): ParsedTemplate {
+    const { nodes } = this.parseUntil([], undefined);
+    return {
+      name: this.map.templateName,
+      map: this.map,
+      nodes,
+      extends: this.#extends,
+      blocks: this.#blocks,
+    };
+  }
+
+  error(reason: string, offset: number): TemplateSyntaxError {
+    return this.map.error(reason, offset);
+  }
+
+  pos(offset: number): Pos {
+    return { map: this.map, offset };
+  }
+
+  /**
+   * Parses nodes until a block tag whose first word is in `ends`; returns that tag too.
+   * `opener` names the tag being closed, for the "unclosed" error.
+   */
+  parseUntil(
+    ends: readonly string[],
+    opener: { tag: string; offset: number } | undefined,
+  ): { nodes: Node[]; end: { word: string; bits: Bit[]; token: Token } | undefined } {
+    const nodes: Node[] = [];
+    // Deep enough for any real template; deeper input would exhaust the stack while compiling.
+    if (opener !== undefined && ++this.#depth > MAX_NESTING) {
+      throw this.error(`tags nested more than ${MAX_NESTING} levels deep`, opener.offset);
+    }
+    try {
+      return this.#parseNodes(nodes, ends, opener);
+    } finally {
+      if (opener !== undefined) this.#depth--;
+    }
+  }
+
+  #parseNodes(
+    nodes: Node[],
+    ends: readonly string[],
+    opener: { tag: string; offset: number } | undefined,
+  ): { nodes: Node[]; end: { word: string; bits: Bit[]; token: Token } | undefined } {
+    while (this.#i < this.tokens.length) {
+      const token = this.tokens[this.#i++] as Token;
+      if (token.kind === "text") {
+        const last = nodes[nodes.length - 1];
+        if (last?.kind === "text")
+          nodes[nodes.length - 1] = { kind: "text", text: last.text + token.value };
+        else nodes.push({ kind: "text", text: token.value });
+        continue;
+      }
+      if (token.kind === "var") {
+        this.#sawTag = true;
+        if (token.contents === "") throw this.error("empty variable tag '{{ }}'", token.start);
+        nodes.push({
+          kind: "output",
+          expr: this.parseFilterExpr(token.contents, token.contentStart),
+          pos: this.pos(token.start),
+        });
+        continue;
+      }
+      if (token.contents === "") throw this.error("empty block tag '{% %}'", token.start);
+      const bits = splitBits(token.contents, token.contentStart);
+      const word = (bits[0] as Bit).text;
+      if (ends.includes(word)) return { nodes, end: { word, bits, token } };
+      if (word !== "extends") this.#sawTag = true;
+      const node = this.parseTag(word, bits, token, ends, opener);
+      if (node !== undefined) nodes.push(node);
+    }
+    if (opener !== undefined) {
+      throw this.error(
+        `unclosed tag '${opener.tag}': expected ${ends.map((e) => `'${e}'`).join(", ")}`,
+        opener.offset,
+      );
+    }
+    return { nodes, end: undefined };
+  }
+
+  parseTag(
+    word: string,
+    bits: Bit[],
+    token: Token,
+    ends: readonly string[],
+    opener: { tag: string; offset: number } | undefined,
+  ): Node | undefined {
+    const at = token.start;
+    switch (word) {
+      case "if":
+        return this.parseIf(bits, at);
+      case "for":
+        return this.parseFor(bits, at);
+      case "with":
+        return this.parseWith(bits, at);
+      case "include":
+        return this.parseInclude(bits, at);
+      case "extends":
+        return this.parseExtends(bits, at);
+      case "block":
+        return this.parseBlock(bits, at);
+      case "csrf_token":
+        this.noArgs(bits);
+        return { kind: "csrf", pos: this.pos(at) };
+      case "load":
+        return undefined;
+      case "firstof":
+        return this.parseFirstof(bits, at);
+      case "cycle":
+        return this.parseCycle(bits, at);
+      case "now":
+        return this.parseNow(bits, at);
+      case "url":
+        return this.parseUrl(bits, at);
+      case "spaceless": {
+        this.noArgs(bits);
+        const { nodes } = this.parseUntil(["endspaceless"], { tag: "spaceless", offset: at });
+        return { kind: "spaceless", body: nodes, pos: this.pos(at) };
+      }
+      case "autoescape": {
+        const arg = bits[1];
+        if (bits.length !== 2 || arg === undefined || (arg.text !== "on" && arg.text !== "off")) {
+          throw this.error(
+            "'autoescape' argument should be 'on' or 'off'",
+            (arg ?? (bits[0] as Bit)).offset,
+          );
+        }
+        const { nodes } = this.parseUntil(["endautoescape"], { tag: "autoescape", offset: at });
+        return { kind: "autoescape", on: arg.text === "on", body: nodes, pos: this.pos(at) };
+      }
+      default:
+        if (END_TAGS.has(word) && opener !== undefined) {
+          throw this.error(
+            `invalid block tag '${word}' inside '${opener.tag}': expected ${ends.map((e) => `'${e}'`).join(", ")}`,
+            at,
+          );
+        }
+        if (END_TAGS.has(word))
+          throw this.error(`unexpected '${word}' without a matching opening tag`, at);
+        throw this.error(`unknown tag '${word}'`, at);
+    }
+  }
+
+  noArgs(bits: Bit[]): void {
+    const extra = bits[1];
+    if (extra !== undefined)
+      throw this.error(`'${(bits[0] as Bit).text}' takes no arguments`, extra.offset);
+  }
+
+  parseIf(bits: Bit[], at: number): Node {
+    const branches: { condition: Condition | null; body: Node[] }[] = [];
+    let condition: Condition | null = this.parseCondition(bits.slice(1), bits[0] as Bit);
+    let opener = { tag: "if", offset: at };
+    for (;;) {
+      const { nodes, end } = this.parseUntil(
+        condition === null ? ["endif"] : ["elif", "else", "endif"],
+        opener,
+      );
+      branches.push({ condition, body: nodes });
+      const e = end as NonNullable<typeof end>;
+      if (e.word === "endif") {
+        this.noArgs(e.bits);
+        break;
+      }
+      opener = { tag: e.word, offset: e.token.start };
+      if (e.word === "elif") condition = this.parseCondition(e.bits.slice(1), e.bits[0] as Bit);
+      else {
+        this.noArgs(e.bits);
+        condition = null;
+      }
+    }
+    return { kind: "if", branches, pos: this.pos(at) };
+  }
+
+  parseFor(bits: Bit[], at: number): Node {
+    const head = bits[0] as Bit;
+    if (bits.length < 4) {
+      throw this.error("'for' statements should have at least four words: for x in y", head.offset);
+    }
+    const isReversed = (bits[bits.length - 1] as Bit).text === "reversed";
+    const inIndex = bits.length - (isReversed ? 3 : 2);
+    const inBit = bits[inIndex] as Bit;
+    if (inBit.text !== "in") {
+      throw this.error(
+        `'for' statements should use the format 'for x in y': found '${inBit.text}'`,
+        inBit.offset,
+      );
+    }
+    const targetBits = bits.slice(1, inIndex);
+    const targets = targetBits
+      .map((b) => b.text)
+      .join(" ")
+      .split(/ *, */);
+    for (const target of targets) {
+      if (!/^[\p{L}\p{N}_]+$/u.test(target) || target.startsWith("_")) {
+        throw this.error(
+          `'for' tag received an invalid argument: '${target}'`,
+          (targetBits[0] as Bit).offset,
+        );
+      }
+    }
+    const iterBit = bits[inIndex + 1] as Bit;
+    const iterable = this.parseFilterExpr(iterBit.text, iterBit.offset);
+    const first = this.parseUntil(["empty", "endfor"], { tag: "for", offset: at });
+    let empty: Node[] | null = null;
+    const end = first.end as NonNullable<typeof first.end>;
+    this.noArgs(end.bits);
+    if (end.word === "empty") {
+      const rest = this.parseUntil(["endfor"], { tag: "empty", offset: end.token.start });
+      this.noArgs((rest.end as NonNullable<typeof rest.end>).bits);
+      empty = rest.nodes;
+    }
+    return {
+      kind: "for",
+      targets,
+      iterable,
+      reversed: isReversed,
+      body: first.nodes,
+      empty,
+      pos: this.pos(at),
+    };
+  }
+
+  /** `a=b c=d` (or, when `legacy`, `b as a`) into bindings. */
+  parseBindings(bits: Bit[], legacy: boolean): Binding[] {
+    if (legacy && bits.length === 3 && (bits[1] as Bit).text === "as") {
+      const value = bits[0] as Bit;
+      const name = bits[2] as Bit;
+      if (!/^[\p{L}\p{N}_]+$/u.test(name.text) || name.text.startsWith("_")) {
+        throw this.error(`invalid variable name '${name.text}'`, name.offset);
+      }
+      return [{ name: name.text, expr: this.parseFilterExpr(value.text, value.offset) }];
+    }
+    const out: Binding[] = [];
+    for (const bit of bits) {
+      const m = /^([\p{L}\p{N}_]+)=/u.exec(bit.text);
+      if (m === null || (m[1] as string).startsWith("_")) {
+        throw this.error(`expected 'name=value', got '${bit.text}'`, bit.offset);
+      }
+      const name = m[1] as string;
+      if (bit.text.length === m[0].length)
+        throw this.error(`missing value for '${name}'`, bit.offset + m[0].length);
+      out.push({
+        name,
+        expr: this.parseFilterExpr(bit.text.slice(m[0].length), bit.offset + m[0].length),
+      });
+    }
+    return out;
+  }
+
+  parseWith(bits: Bit[], at: number): Node {
+    if (bits.length < 2) throw this.error("'with' expected at least one variable assignment", at);
+    const bindings = this.parseBindings(bits.slice(1), true);
+    const { nodes, end } = this.parseUntil(["endwith"], { tag: "with", offset: at });
+    this.noArgs((end as NonNullable<typeof end>).bits);
+    return { kind: "with", bindings, body: nodes, pos: this.pos(at) };
+  }
+
+  literalName(bit: Bit | undefined, tag: string, at: number): string {
+    if (bit === undefined) throw this.error(`'${tag}' takes one argument: the template name`, at);
+    const m = /^(["'])(.*)\1$/s.exec(bit.text);
+    if (m === null) {
+      throw this.error(
+        `'${tag}' needs a quoted template name; variable template names are not supported`,
+        bit.offset,
+      );
+    }
+    const name = m[2] as string;
+    if (name === "") throw this.error(`'${tag}' got an empty template name`, bit.offset);
+    return name;
+  }
+
+  parseInclude(bits: Bit[], at: number): Node {
+    const name = this.literalName(bits[1], "include", at);
+    let bindings: Binding[] = [];
+    let only = false;
+    const seen = new Set<string>();
+    const rest = bits.slice(2);
+    while (rest.length > 0) {
+      const option = rest.shift() as Bit;
+      if (seen.has(option.text))
+        throw this.error(`the '${option.text}' option was specified more than once`, option.offset);
+      seen.add(option.text);
+      if (option.text === "with") {
+        const kw: Bit[] = [];
+        while (rest.length > 0 && /^[\p{L}\p{N}_]+=/u.test((rest[0] as Bit).text))
+          kw.push(rest.shift() as Bit);
+        if (kw.length === 0)
+          throw this.error(
+            "'with' in 'include' tag needs at least one keyword argument",
+            option.offset,
+          );
+        bindings = this.parseBindings(kw, false);
+      } else if (option.text === "only") {
+        only = true;
+      } else {
+        throw this.error(`unknown argument for 'include' tag: '${option.text}'`, option.offset);
+      }
+    }
+    return { kind: "include", name, bindings, only, pos: this.pos(at) };
+  }
+
+  parseExtends(bits: Bit[], at: number): undefined {
+    if (this.#sawTag || this.#extends !== undefined) {
+      throw this.error("'extends' must be the first tag in the template", at);
+    }
+    this.#sawTag = true;
+    if (bits.length !== 2)
+      throw this.error("'extends' takes one argument: the parent template name", at);
+    this.#extends = { name: this.literalName(bits[1], "extends", at), pos: this.pos(at) };
+    return undefined;
+  }
+
+  parseBlock(bits: Bit[], at: number): Node {
+    const nameBit = bits[1];
+    if (bits.length !== 2 || nameBit === undefined)
+      throw this.error("'block' tag takes exactly one argument: its name", at);
+    const name = nameBit.text;
+    if (!/^[\p{L}\p{N}_-]+$/u.test(name))
+      throw this.error(`invalid block name '${name}'`, nameBit.offset);
+    if (this.#blocks.has(name))
+      throw this.error(`'block' tag with name '${name}' appears more than once`, at);
+    // Registered before parsing the body so a nested duplicate is caught too.
+    const placeholder: BlockNode = { kind: "block", name, body: [], pos: this.pos(at) };
+    this.#blocks.set(name, placeholder);
+    const { nodes, end } = this.parseUntil(["endblock"], { tag: "block", offset: at });
+    const e = end as NonNullable<typeof end>;
+    const endName = e.bits[1];
+    if (endName !== undefined && (endName.text !== name || e.bits.length > 2)) {
+      throw this.error(`mismatched 'endblock': expected 'endblock ${name}'`, endName.offset);
+    }
+    const node: BlockNode = { kind: "block", name, body: nodes, pos: this.pos(at) };
+    this.#blocks.set(name, node);
+    return node;
+  }
+
+  parseFirstof(bits: Bit[], at: number): Node {
+    if (bits.length < 2) throw this.error("'firstof' expects at least one argument", at);
+    if (bits.length > 2 && (bits[bits.length - 2] as Bit).text === "as") {
+      throw this.error("'firstof ... as' is not supported", (bits[bits.length - 2] as Bit).offset);
+    }
+    return {
+      kind: "firstof",
+      exprs: bits.slice(1).map((b) => this.parseFilterExpr(b.text, b.offset)),
+      pos: this.pos(at),
+    };
+  }
+
+  parseCycle(bits: Bit[], at: number): Node {
+    if (bits.length < 2) throw this.error("'cycle' tag requires at least one argument", at);
+    let args = bits.slice(1);
+    if (args.length === 1) {
+      const ref = args[0] as Bit;
+      const state = this.#namedCycles.get(ref.text);
+      if (state === undefined)
+        throw this.error(`no named cycle '${ref.text}' is defined before this point`, ref.offset);
+      const original = (state as { values: readonly FilterExpr[] }).values;
+      return { kind: "cycle", state, values: original, silent: false, pos: this.pos(at) };
+    }
+    let silent = false;
+    let name: string | undefined;
+    if (
+      (args[args.length - 1] as Bit).text === "silent" &&
+      (args[args.length - 3] as Bit | undefined)?.text === "as"
+    ) {
+      silent = true;
+      args = args.slice(0, -1);
+    }
+    if (args.length > 2 && (args[args.length - 2] as Bit).text === "as") {
+      name = (args[args.length - 1] as Bit).text;
+      args = args.slice(0, -2);
+    }
+    if (args.length === 0) throw this.error("'cycle' tag requires at least one value", at);
+    const values = args.map((b) => this.parseFilterExpr(b.text, b.offset));
+    const state = { values };
+    if (name !== undefined) this.#namedCycles.set(name, state);
+    return { kind: "cycle", state, values, silent, pos: this.pos(at) };
+  }
+
+  parseNow(bits: Bit[], at: number): Node {
+    const fmt = bits[1];
+    if (bits.length !== 2 || fmt === undefined)
+      throw this.error("'now' takes one argument: a quoted format string", at);
+    const m = /^(["'])(.*)\1$/s.exec(fmt.text);
+    if (m === null) throw this.error("'now' needs a quoted format string", fmt.offset);
+    return { kind: "now", format: m[2] as string, pos: this.pos(at) };
+  }
+
+  parseUrl(bits: Bit[], at: number): Node {
+    const nameBit = bits[1];
+    if (nameBit === undefined)
+      throw this.error("'url' takes at least one argument: the route name", at);
+    const args: FilterExpr[] = [];
+    for (const bit of bits.slice(2)) {
+      if (bit.text === "as") throw this.error("'url ... as' is not supported", bit.offset);
+      if (/^[\p{L}\p{N}_]+=/u.test(bit.text)) {
+        throw this.error("'url' supports positional arguments only", bit.offset);
+      }
+      args.push(this.parseFilterExpr(bit.text, bit.offset));
+    }
+    return {
+      kind: "url",
+      name: this.parseFilterExpr(nameBit.text, nameBit.offset),
+      args,
+      pos: this.pos(at),
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Expressions
+
+  /** Parses a whole `primary|filter:arg...` expression; `offset` is where `text` starts. */
+  parseFilterExpr(text: string, offset: number): FilterExpr {
+    let i = 0;
+    const primary = this.parsePrimary(text, 0, offset);
+    i = primary.end;
+    const filters: FilterCall[] = [];
+    for (;;) {
+      let j = i;
+      while (j < text.length && /\s/.test(text[j] as string)) j++;
+      if (j >= text.length) {
+        i = j;
+        break;
+      }
+      if (text[j] !== "|") break;
+      j++;
+      while (j < text.length && /\s/.test(text[j] as string)) j++;
+      const m = /^\w+/.exec(text.slice(j));
+      if (m === null) throw this.error("expected a filter name after '|'", offset + j);
+      const name = m[0];
+      const spec = getFilter(name);
+      if (spec === undefined) throw this.error(`unknown filter '${name}'`, offset + j);
+      const nameAt = j;
+      j += name.length;
+      let arg: Primary | undefined;
+      if (text[j] === ":") {
+        if (j + 1 >= text.length || /\s/.test(text[j + 1] as string))
+          throw this.error(`missing argument for filter '${name}'`, offset + j + 1);
+        const parsed = this.parsePrimary(text, j + 1, offset);
+        arg = parsed.primary;
+        j = parsed.end;
+      }
+      if (spec.arg === "required" && arg === undefined) {
+        throw this.error(`filter '${name}' requires an argument`, offset + nameAt);
+      }
+      if (spec.arg === "none" && arg !== undefined) {
+        throw this.error(`filter '${name}' takes no argument`, offset + nameAt);
+      }
+      filters.push({ name, spec, arg });
+      i = j;
+    }
+    if (i < text.length) {
+      throw this.error(
+        `could not parse the remainder: '${text.slice(i)}' from '${text}'`,
+        offset + i,
+      );
+    }
+    return { primary: primary.primary, filters, pos: this.pos(offset) };
+  }
+
+  parsePrimary(text: string, start: number, base: number): { primary: Primary; end: number } {
+    const rest = text.slice(start);
+    const q = rest[0];
+    const translated = rest.startsWith("_(") ? 2 : 0;
+    const quote = translated ? rest[2] : q;
+    if (quote === '"' || quote === "'") {
+      let j = translated + 1;
+      while (j < rest.length && rest[j] !== quote) j += rest[j] === "\\" ? 2 : 1;
+      if (j >= rest.length) throw this.error("unterminated string literal", base + start);
+      const body = rest.slice(translated + 1, j);
+      let end = j + 1;
+      if (translated) {
+        if (rest[end] !== ")")
+          throw this.error("expected ')' after translated string", base + start + end);
+        end++;
+      }
+      const value = body.split(`\\${quote}`).join(quote).split("\\\\").join("\\");
+      // Django marks string literals in templates safe: the template author wrote them.
+      return { primary: { kind: "literal", value: markSafe(value) }, end: start + end };
+    }
+    const num = NUMBER_RE.exec(rest);
+    if (num !== null && !/^[\p{L}_]/u.test(rest.slice(num[0].length))) {
+      const t = num[0];
+      const value = /[.eE]/.test(t) ? Number(t) : Number.parseInt(t, 10);
+      return { primary: { kind: "literal", value }, end: start + t.length };
+    }
+    const id = IDENT_RE.exec(rest);
+    if (id === null) {
+      throw this.error(
+        rest === "" ? "expected a variable or a literal" : `could not parse '${rest}'`,
+        base + start,
+      );
+    }
+    const path = id[0].split(".");
+    if (path.some((p) => p.startsWith("_"))) {
+      throw this.error(
+        `variables and attributes may not begin with underscores: '${id[0]}'`,
+        base + start,
+      );
+    }
+    const end = start + id[0].length;
+    if (path.length === 1) {
+      if (id[0] === "True") return { primary: { kind: "literal", value: true }, end };
+      if (id[0] === "False") return { primary: { kind: "literal", value: false }, end };
+      if (id[0] === "None") return { primary: { kind: "literal", value: null }, end };
+    }
+    return { primary: { kind: "var", path, pos: this.pos(base + start) }, end };
+  }
+
+  /** Parses the words of an `if`/`elif` condition with Django's precedence. */
+  parseCondition(bits: Bit[], tag: Bit): Condition {
+    interface Tok {
+      readonly op: string | undefined;
+      readonly bit: Bit;
+    }
+    const OPS = new Set(["and", "or", "not", "in", "is", "==", "!=", "<", ">", "<=", ">="]);
+    const toks: Tok[] = [];
+    for (let k = 0; k < bits.length; k++) {
+      const bit = bits[k] as Bit;
+      const next = bits[k + 1];
+      if (bit.text === "not" && next?.text === "in") {
+        toks.push({ op: "not in", bit });
+        k++;
+      } else if (bit.text === "is" && next?.text === "not") {
+        toks.push({ op: "is not", bit });
+        k++;
+      } else toks.push({ op: OPS.has(bit.text) ? bit.text : undefined, bit });
+    }
+    const lbp = (op: string | undefined): number => {
+      if (op === undefined) return 0;
+      if (op === "or") return 6;
+      if (op === "and") return 7;
+      if (op === "not") return 8;
+      return 10;
+    };
+    let k = 0;
+    const endOffset = tag.offset + tag.text.length;
+    let depth = 0;
+    const expression = (rbp: number): Condition => {
+      if (++depth > MAX_NESTING)
+        throw this.error(`'${tag.text}' expression is nested too deeply`, tag.offset);
+      try {
+        return parseExpression(rbp);
+      } finally {
+        depth--;
+      }
+    };
+    const parseExpression = (rbp: number): Condition => {
+      const t = toks[k++];
+      if (t === undefined)
+        throw this.error(`unexpected end of expression in '${tag.text}' tag`, endOffset);
+      let left: Condition;
+      if (t.op === "not") left = { kind: "not", operand: expression(8) };
+      else if (t.op !== undefined) {
+        throw this.error(
+          `not expecting '${t.op}' in this position in '${tag.text}' tag`,
+          t.bit.offset,
+        );
+      } else left = { kind: "value", expr: this.parseFilterExpr(t.bit.text, t.bit.offset) };
+      for (;;) {
+        const n = toks[k];
+        if (n === undefined || rbp >= lbp(n.op)) break;
+        k++;
+        if (n.op === "not")
+          throw this.error(
+            `not expecting 'not' as infix operator in '${tag.text}' tag`,
+            n.bit.offset,
+          );
+        const right = expression(lbp(n.op));
+        if (n.op === "and" || n.op === "or") left = { kind: n.op, left, right };
+        else left = { kind: "compare", op: n.op as CompareOp, left, right };
+      }
+      return left;
+    };
+    const cond = expression(0);
+    const unused = toks[k];
+    if (unused !== undefined) {
+      throw this.error(
+        `unused '${unused.bit.text}' at end of '${tag.text}' expression`,
+        unused.bit.offset,
+      );
+    }
+    return cond;
+  }
+}

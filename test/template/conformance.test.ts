@@ -1,0 +1,229 @@
+// DTL templates through change-tracked render → diff → the official phoenix_live_view client:
+// after every state change the client's merged HTML must equal a full render of the new state.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { isDeepStrictEqual } from "node:util";
+import { fileURLToPath } from "node:url";
+import fc from "fast-check";
+import { diff, toWire, type WireOptions } from "../../src/render/diff.js";
+import { renderToString } from "../../src/render/html.js";
+import type { Rendered, Template } from "../../src/render/tree.js";
+import { TemplateLoader } from "../../src/template/index.js";
+import { ClientTree } from "../support/phoenix-client.js";
+
+const loader = new TemplateLoader({
+  dirs: [fileURLToPath(new URL("../fixtures/templates/", import.meta.url))],
+});
+
+type State = Record<string, unknown>;
+
+function changedKeys(prev: State, next: State): Set<string> {
+  const out = new Set<string>();
+  for (const k of new Set([...Object.keys(prev), ...Object.keys(next)])) {
+    if (!isDeepStrictEqual(prev[k], next[k])) out.add(k);
+  }
+  return out;
+}
+
+/** Plays `states` through the client; returns the diff payload sizes in bytes. */
+function play(tmpl: Template, states: readonly State[], options?: WireOptions): number[] {
+  const [first, ...rest] = states;
+  assert.ok(first);
+  let tree: Rendered = tmpl.render(first);
+  const client = new ClientTree("lv", toWire(tree, options) as Record<string, unknown>);
+  assert.equal(client.html(), renderToString(tree));
+  let prevState = first;
+  const sizes: number[] = [];
+  for (const state of rest) {
+    const changed = changedKeys(prevState, state);
+    const result = diff(tree, tmpl.render(state, changed), options);
+    tree = result.tree;
+    sizes.push(result.diff === null ? 0 : JSON.stringify(result.diff).length);
+    if (result.diff !== null) client.merge(result.diff as Record<string, unknown>);
+    const expected = renderToString(tmpl.render(state));
+    assert.equal(renderToString(tree), expected, "merged server tree differs from a full render");
+    assert.equal(client.html(), expected, `client HTML differs after ${JSON.stringify(state)}`);
+    prevState = state;
+  }
+  return sizes;
+}
+
+test("ifs toggling between branches and nothing", () => {
+  const tmpl = loader.fromString(
+    '<div class="{% if a %}on{% else %}off{% endif %}">{% if a %}<b>{{ x }}</b>{% elif b %}<i>{{ y }}</i>{% else %}none{% endif %}' +
+      "{% if a and b %}[{{ x }}{{ y }}]{% endif %}</div>",
+  );
+  play(tmpl, [
+    { a: true, b: false, x: "X", y: "Y" },
+    { a: true, b: false, x: "X2", y: "Y" },
+    { a: false, b: true, x: "X2", y: "Y" },
+    { a: false, b: true, x: "X2", y: "Y2" },
+    { a: false, b: false, x: "X2", y: "Y2" },
+    { a: true, b: true, x: "<&>", y: `"'` },
+    { a: true, b: true, x: "<&>", y: "q" },
+  ]);
+});
+
+test("keyed loops growing, shrinking, reordering and changing one row", () => {
+  const tmpl = loader.get("list.html");
+  const row = (id: number, title: string, done = false) => ({ id, title, done });
+  const sizes = play(tmpl, [
+    { rows: [row(1, "a"), row(2, "b"), row(3, "c")] },
+    { rows: [row(1, "a"), row(2, "b"), row(3, "c"), row(4, "d")] },
+    { rows: [row(4, "d"), row(1, "a"), row(2, "b"), row(3, "c")] },
+    { rows: [row(4, "d"), row(1, "a", true), row(2, "b"), row(3, "c")] },
+    { rows: [row(4, "d"), row(3, "c")] },
+    { rows: [] },
+    { rows: [row(7, "<script>")] },
+  ]);
+  assert.ok((sizes[3] as number) < 120, `one-row change cost ${sizes[3]} bytes`);
+});
+
+test("nested loops with empty clauses and forloop variables", () => {
+  const tmpl = loader.fromString(
+    "{% for g in groups %}<h2>{{ forloop.counter }}. {{ g.name }}</h2><ul>" +
+      "{% for i in g.items %}<li>{{ forloop.parentloop.counter }}.{{ forloop.counter }} {{ i }}{% if forloop.last %}!{% endif %}</li>" +
+      "{% empty %}<li>empty</li>{% endfor %}</ul>{% empty %}<p>no groups</p>{% endfor %}<footer>{{ title }}</footer>",
+  );
+  play(tmpl, [
+    { groups: [], title: "t" },
+    { groups: [{ name: "A", items: ["x"] }], title: "t" },
+    {
+      groups: [
+        { name: "A", items: ["x", "y"] },
+        { name: "B", items: [] },
+      ],
+      title: "t",
+    },
+    {
+      groups: [
+        { name: "B", items: ["z"] },
+        { name: "A", items: ["x", "y"] },
+      ],
+      title: "t",
+    },
+    {
+      groups: [
+        { name: "B", items: ["z"] },
+        { name: "A", items: ["x", "y"] },
+      ],
+      title: "t2",
+    },
+    { groups: [], title: "t2" },
+  ]);
+});
+
+test("includes, with, extends and cycle under change", () => {
+  const tmpl = loader.fromString(
+    '{% with n=items|length %}<p title="{{ label }}">{{ n }} item{{ n|pluralize }}</p>{% endwith %}' +
+      '{% for item in items %}<tr class="{% cycle "odd" "even" %}">{% include "partials/row.html" %}</tr>{% endfor %}' +
+      '{% include "partials/greet.html" with name=label only %}',
+  );
+  play(tmpl, [
+    { items: [{ name: "a" }], label: "L" },
+    { items: [{ name: "a" }, { name: "b" }], label: "L" },
+    { items: [{ name: "a" }, { name: "b" }], label: `"quoted" & <tag>` },
+    { items: [{ name: "b" }], label: "'" },
+  ]);
+  play(loader.get("child.html"), [{ body: "one" }, { body: "<two>" }, { body: "three", other: 1 }]);
+});
+
+test("escaping in text and attributes survives diffs", () => {
+  const tmpl = loader.fromString(
+    `<a href="/x?q={{ q|urlencode }}" title='{{ t }}'>{{ t }}</a>{{ html|safe }}`,
+  );
+  play(tmpl, [
+    { q: "a b", t: `<"'&>`, html: "<em>1</em>" },
+    { q: "&", t: `'`, html: "<em>1</em>" },
+    { q: "&", t: `'`, html: "<em>2</em>" },
+  ]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Random templates from the grammar, random state sequences.
+
+const outputs = fc.constantFrom(
+  "{{ a }}",
+  "{{ b|upper }}",
+  '{{ c|default:"none" }}',
+  "{{ it.v }}",
+  "{{ it.id }}",
+  "{{ forloop.counter }}",
+  "{{ n }}",
+  "{{ xs|length }}",
+  "{{ forloop.parentloop.counter }}",
+  "{{ forloop.last }}",
+  '{% cycle "p" "q" %}',
+  "{{ a|safe }}",
+  '{% include "partials/greet.html" with name=it.v %}',
+  '{% include "partials/row.html" with item=it only %}',
+);
+const texts = fc.constantFrom("", "x", "<p>", "</p>", " ", '<i class="k">', "&amp;", "\n");
+const conditions = fc.constantFrom(
+  "a",
+  "not b",
+  "a == b",
+  "c",
+  "it.f",
+  "xs",
+  "a or c",
+  "b and not c",
+  "it.v in a",
+);
+
+const templateArb = fc.letrec<{ node: string; nodes: string }>((tie) => ({
+  node: fc.oneof(
+    { maxDepth: 3, depthIdentifier: "tpl" },
+    texts,
+    outputs,
+    fc
+      .tuple(conditions, tie("nodes"), fc.option(tie("nodes"), { nil: undefined }))
+      .map(
+        ([c, yes, no]) =>
+          `{% if ${c} %}${yes}${no === undefined ? "" : `{% else %}${no}`}{% endif %}`,
+      ),
+    fc
+      .tuple(tie("nodes"), fc.option(tie("nodes"), { nil: undefined }), fc.boolean())
+      .map(
+        ([body, empty, rev]) =>
+          `{% for it in xs${rev ? " reversed" : ""} %}${body}${empty === undefined ? "" : `{% empty %}${empty}`}{% endfor %}`,
+      ),
+    tie("nodes").map((body) => `{% with n=a|length %}${body}{% endwith %}`),
+    tie("nodes").map(
+      (body) => `{% for it in xs %}{% for it2 in xs %}${body}{% endfor %}{% endfor %}`,
+    ),
+  ),
+  nodes: fc
+    .array(tie("node"), { maxLength: 4, depthIdentifier: "tpl" })
+    .map((parts) => parts.join("")),
+}));
+
+const scalar = fc.oneof(
+  fc.constantFrom("", "a", "b", "<&>", `"'`, "x y"),
+  fc.integer({ min: -2, max: 3 }),
+  fc.boolean(),
+);
+const rows = fc
+  .uniqueArray(fc.integer({ min: 1, max: 8 }), { maxLength: 5 })
+  .chain((ids) =>
+    fc.tuple(
+      ...ids.map((id) =>
+        fc.record({ id: fc.constant(id), v: scalar, f: fc.boolean(), name: scalar }),
+      ),
+    ),
+  );
+const stateArb = fc.record({ a: scalar, b: scalar, c: scalar, xs: rows });
+
+test("property: random templates and state changes render identically in the client", () => {
+  fc.assert(
+    fc.property(
+      templateArb.nodes,
+      fc.array(stateArb, { minLength: 2, maxLength: 5 }),
+      fc.boolean(),
+      (source, states, share) => {
+        play(loader.fromString(source), states, { shareStatics: share });
+      },
+    ),
+    { numRuns: Number(process.env.DJUST_FC_RUNS ?? 400) },
+  );
+});

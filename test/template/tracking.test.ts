@@ -1,0 +1,235 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { renderToString } from "../../src/render/html.js";
+import { UNCHANGED, type Comprehension, type Rendered } from "../../src/render/tree.js";
+import { TemplateLoader, registerFilter } from "../../src/template/index.js";
+import { fileURLToPath } from "node:url";
+
+const loader = new TemplateLoader({
+  dirs: [fileURLToPath(new URL("../fixtures/templates/", import.meta.url))],
+});
+
+/** A context whose values are functions, so every evaluation of a name is counted. */
+function counting(values: Record<string, unknown>) {
+  const calls: Record<string, number> = {};
+  const ctx: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values)) {
+    calls[name] = 0;
+    ctx[name] = () => {
+      calls[name] = (calls[name] ?? 0) + 1;
+      return value;
+    };
+  }
+  return { ctx, calls };
+}
+
+const nested = (slot: unknown): Rendered => {
+  assert.ok(typeof slot === "object" && slot !== null && (slot as Rendered).type === "rendered");
+  return slot as Rendered;
+};
+
+test("a slot reading only `a` is not evaluated when only `b` changed", () => {
+  const tmpl = loader.fromString("<p>{{ a }}</p><p>{{ b|upper }}</p>");
+  const { ctx, calls } = counting({ a: "A", b: "b" });
+  const full = tmpl.render(ctx);
+  assert.deepEqual(full.dynamics, ["A", "B"]);
+  assert.deepEqual(calls, { a: 1, b: 1 });
+  const partial = tmpl.render(ctx, new Set(["b"]));
+  assert.deepEqual(partial.dynamics, [UNCHANGED, "B"]);
+  assert.deepEqual(calls, { a: 1, b: 2 });
+  assert.deepEqual(tmpl.render(ctx, new Set(["zzz"])).dynamics, [UNCHANGED, UNCHANGED]);
+  assert.deepEqual(calls, { a: 1, b: 2 });
+});
+
+test("an if reading `a` in its condition and `b` in its body is re-evaluated for either", () => {
+  const tmpl = loader.fromString("{% if a %}{{ b }}|{{ c }}{% endif %}!{{ c }}");
+  const ctx = { a: true, b: "B", c: "C" };
+  assert.deepEqual([...tmpl.dependencies].sort(), ["a", "b", "c"]);
+  assert.equal(tmpl.render(ctx, new Set(["x"])).dynamics[0], UNCHANGED);
+  // Condition changed: the branch may differ, so it comes back complete.
+  const byA = nested(tmpl.render(ctx, new Set(["a"])).dynamics[0]);
+  assert.deepEqual(byA.dynamics, ["B", "C"]);
+  // Only body input changed: same branch, so its own unchanged slots are skipped.
+  const byB = nested(tmpl.render(ctx, new Set(["b"])).dynamics[0]);
+  assert.deepEqual(byB.dynamics, ["B", UNCHANGED]);
+  assert.deepEqual(tmpl.render(ctx, new Set(["b"])).dynamics[1], UNCHANGED);
+  // elif/else conditions count as condition inputs too.
+  const chain = loader.fromString("{% if a %}x{% elif d %}{{ b }}{% else %}z{% endif %}");
+  assert.deepEqual(
+    nested(chain.render({ a: 0, d: 1, b: "B" }, new Set(["d"])).dynamics[0]).dynamics,
+    ["B"],
+  );
+  assert.equal(chain.render({ a: 0, d: 0 }, new Set(["a"])).dynamics.length, 1);
+  assert.equal(chain.render({ a: 0, d: 0 }).dynamics[0] !== "", true);
+  // No branch taken renders as the empty string.
+  assert.equal(loader.fromString("{% if a %}x{% endif %}").render({ a: 0 }).dynamics[0], "");
+});
+
+test("loop variables and with names are local, not dependencies", () => {
+  const tmpl = loader.fromString(
+    "{% for x in xs %}{{ x.name }}{{ forloop.counter }}{{ y }}{% endfor %}" +
+      "{% with n=a|length %}{{ n }}{{ b }}{% endwith %}{{ forloop }}",
+  );
+  assert.deepEqual([...tmpl.dependencies].sort(), ["a", "b", "forloop", "xs", "y"]);
+  const ctx = { xs: [{ name: "p" }], y: "Y", a: "abc", b: "B" };
+  const r = tmpl.render(ctx, new Set(["y"]));
+  assert.equal((r.dynamics[0] as Comprehension).type, "comprehension");
+  assert.equal(r.dynamics[1], UNCHANGED);
+  const w = nested(tmpl.render(ctx, new Set(["a"])).dynamics[1]);
+  assert.deepEqual(w.dynamics, ["3", UNCHANGED]);
+  const wb = nested(tmpl.render(ctx, new Set(["b"])).dynamics[1]);
+  assert.deepEqual(wb.dynamics, [UNCHANGED, "B"]);
+});
+
+test("loop entries are fully evaluated and keyed by id or key when unique", () => {
+  const tmpl = loader.fromString(
+    "{% for r in rows %}{{ r.t }}{% if r.done %}!{% endif %}{% endfor %}",
+  );
+  const keyed = tmpl.render({
+    rows: [
+      { id: 1, t: "a", done: true },
+      { id: 2, t: "b" },
+    ],
+  }).dynamics[0] as Comprehension;
+  assert.deepEqual(
+    keyed.entries.map((e) => e.key),
+    ["1", "2"],
+  );
+  assert.ok(keyed.entries.every((e) => e.dynamics.every((d) => (d as unknown) !== UNCHANGED)));
+  const byKey = tmpl.render({ rows: [{ key: "x", t: "a" }] }).dynamics[0] as Comprehension;
+  assert.equal(byKey.entries[0]?.key, "x");
+  const dup = tmpl.render({ rows: [{ id: 1 }, { id: 1 }] }).dynamics[0] as Comprehension;
+  assert.ok(dup.entries.every((e) => e.key === undefined));
+  const plain = tmpl.render({ rows: ["a", "b"] }).dynamics[0] as Comprehension;
+  assert.ok(plain.entries.every((e) => !("key" in e)));
+  // One statics array per loop body, shared across renders.
+  const again = tmpl.render({ rows: [{ id: 9 }] }).dynamics[0] as Comprehension;
+  assert.equal(again.statics, keyed.statics);
+  assert.equal(again.fingerprint, keyed.fingerprint);
+});
+
+test("include dependencies: the included template's names, minus `only`-hidden ones", () => {
+  const open = loader.fromString('{% include "partials/greet.html" %}');
+  assert.deepEqual([...open.dependencies], ["name"]);
+  const bound = loader.fromString('{% include "partials/greet.html" with name=user.first %}');
+  assert.deepEqual([...bound.dependencies], ["user"]);
+  const only = loader.fromString('{% include "partials/greet.html" with x=a only %}{{ b }}');
+  assert.deepEqual([...only.dependencies].sort(), ["a", "b"]);
+  assert.equal(only.render({ a: 1, b: 2 }, new Set(["name"])).dynamics[0], UNCHANGED);
+  const inner = nested(bound.render({ user: { first: "Q" } }, new Set(["user"])).dynamics[0]);
+  assert.deepEqual(inner.dynamics, ["Q"]);
+});
+
+test("extends: blocks are spliced, dependencies cover every level", () => {
+  const tmpl = loader.get("grandchild.html");
+  assert.deepEqual([...tmpl.dependencies], ["body"]);
+  const r = tmpl.render({ body: "x" }, new Set(["other"]));
+  assert.deepEqual(r.dynamics, [UNCHANGED]);
+  assert.equal(
+    renderToString(tmpl.render({ body: "x" })),
+    "<title>Child - Base</title><main>GC x</main>",
+  );
+});
+
+test("statics and fingerprints are computed once per compiled node", () => {
+  const tmpl = loader.fromString("<b>{{ a }}</b>{% if a %}<i>{{ a }}</i>{% endif %}");
+  const r1 = tmpl.render({ a: 1 });
+  const r2 = tmpl.render({ a: 2 });
+  assert.equal(r1.statics, r2.statics);
+  assert.equal(nested(r1.dynamics[1]).statics, nested(r2.dynamics[1]).statics);
+  assert.notEqual(nested(r1.dynamics[1]).fingerprint, r1.fingerprint);
+});
+
+test("loop rows are reused only while their item's fields are unchanged", () => {
+  const tmpl = loader.fromString("{% for r in rows %}<i>{{ r.t }}</i>{% endfor %}");
+  const positional = loader.fromString(
+    "{% for r in rows %}{{ forloop.counter }}{{ r.t }}{% endfor %}",
+  );
+  const rows = [
+    { id: 1, t: "a" },
+    { id: 2, t: "b" },
+  ];
+  const entries = (t: typeof tmpl) => (t.render({ rows }).dynamics[0] as Comprehension).entries;
+  const first = entries(tmpl);
+  const second = entries(tmpl);
+  assert.equal(second[0]?.dynamics, first[0]?.dynamics, "an untouched row is reused");
+  (rows[1] as { t: string }).t = "B";
+  const third = entries(tmpl);
+  assert.deepEqual(third[1]?.dynamics, ["B"], "in-place mutation is seen");
+  assert.equal(third[0]?.dynamics, first[0]?.dynamics);
+  assert.equal(renderToString(positional.render({ rows })), "1a2B");
+  rows.reverse();
+  assert.equal(
+    renderToString(positional.render({ rows })),
+    "1B2a",
+    "positions are part of the row",
+  );
+  rows.push({ id: 3, t: "c" });
+  assert.equal(renderToString(positional.render({ rows })), "1B2a3c");
+  // Rows holding objects are never reused: their contents can change behind the same reference.
+  const nestedTmpl = loader.fromString("{% for r in rows %}{{ r.o.v }}{% endfor %}");
+  const deep = [{ o: { v: 1 } }];
+  assert.equal(renderToString(nestedTmpl.render({ rows: deep })), "1");
+  (deep[0] as { o: { v: number } }).o.v = 2;
+  assert.equal(renderToString(nestedTmpl.render({ rows: deep })), "2");
+  // Bodies reading outer names or holding a cycle are re-rendered every time.
+  const outer = loader.fromString(
+    "{% for r in rows %}{{ r.t }}{{ y }}{% cycle 'x' 'z' %}{% endfor %}",
+  );
+  assert.equal(renderToString(outer.render({ rows, y: 1 })), "B1xa1zc1x");
+  assert.equal(renderToString(outer.render({ rows, y: 2 })), "B2xa2zc2x");
+});
+
+test("each iterated list keeps its own loop memo across interleaved renders", () => {
+  const tmpl = loader.fromString("{% for r in rows %}{{ r.t }}{% endfor %}");
+  const a = [{ t: "a1" }, { t: "a2" }];
+  const b = [{ t: "b1" }];
+  const first = (tmpl.render({ rows: a }).dynamics[0] as Comprehension).entries;
+  tmpl.render({ rows: b });
+  const again = (tmpl.render({ rows: a }, new Set(["rows"])).dynamics[0] as Comprehension).entries;
+  assert.equal(again[0], first[0]);
+  assert.equal(again[1], first[1]);
+  // Reloaded copies with the same fields are reused too; a changed copy is not.
+  const reloaded = a.map((r) => ({ ...r }));
+  (reloaded[1] as { t: string }).t = "A2";
+  const copies = (tmpl.render({ rows: reloaded }).dynamics[0] as Comprehension).entries;
+  assert.equal(copies[0], first[0]);
+  assert.deepEqual(copies[1]?.dynamics, ["A2"]);
+});
+
+test("rows using a registered filter that is not declared pure are never reused", () => {
+  let n = 0;
+  registerFilter("tick", { arg: "none", fn: () => ++n });
+  registerFilter("twice", { arg: "none", pure: true, fn: (v) => `${String(v)}${String(v)}` });
+  const impure = loader.fromString("{% for r in rows %}{{ r.t|tick }}{% endfor %}");
+  const pure = loader.fromString("{% for r in rows %}{{ r.t|twice }}{% endfor %}");
+  const rows = [{ t: "a" }];
+  assert.equal(renderToString(impure.render({ rows })), "1");
+  assert.equal(renderToString(impure.render({ rows })), "2");
+  const first = (pure.render({ rows }).dynamics[0] as Comprehension).entries[0];
+  assert.equal((pure.render({ rows }).dynamics[0] as Comprehension).entries[0], first);
+});
+
+test("row reuse compares the fields the body reads, or all fields when it uses the row whole", () => {
+  const byField = loader.fromString("{% for r in rows %}{{ r.a }}{% endfor %}");
+  const whole = loader.fromString("{% for r in rows %}{{ r }}{% endfor %}");
+  const rows: Record<string, unknown>[] = [{ a: 1 }];
+  const entry = (t: typeof byField) => (t.render({ rows }).dynamics[0] as Comprehension).entries[0];
+  const e1 = entry(byField);
+  const w1 = entry(whole);
+  (rows[0] as Record<string, unknown>).b = 2;
+  assert.equal(entry(byField), e1, "a field the template never reads does not matter");
+  assert.notEqual(entry(whole), w1);
+  assert.equal(renderToString(whole.render({ rows })), "{&#x27;a&#x27;: 1, &#x27;b&#x27;: 2}");
+  (rows[0] as Record<string, unknown>).a = 3;
+  assert.equal(renderToString(byField.render({ rows })), "3");
+  const nested = loader.fromString(
+    "{% for r in rows %}{% with x=r.a %}{% if r.flag %}{{ x|add:r.b }}{% endif %}{% endwith %}{% endfor %}",
+  );
+  const rs = [{ a: 1, b: 2, flag: true }];
+  assert.equal(renderToString(nested.render({ rows: rs })), "3");
+  (rs[0] as { b: number }).b = 5;
+  assert.equal(renderToString(nested.render({ rows: rs })), "6");
+  (rs[0] as { flag: boolean }).flag = false;
+  assert.equal(renderToString(nested.render({ rows: rs })), "");
+});
