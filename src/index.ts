@@ -45,6 +45,10 @@ export type {
 } from "./state/serializable.js";
 export { toWire, toSnapshot, fromSnapshot, type SerializationPolicy } from "./state/codec.js";
 export { UUID, isUUID } from "./state/uuid.js";
+export { html, keyed, trustRendered } from "./template/html.js";
+export { SafeString, markSafe, escapeHtml } from "./template/safe.js";
+export { emptyForm, form, type FormOptions, type FormState } from "./live/forms.js";
+export type { Rendered, RenderContext, Template } from "./render/tree.js";
 export {
   apiResponse,
   ApiResponse,

@@ -1,8 +1,70 @@
 /**
- * Adds the HTTP API routes to an app. (Filled in by the HTTP API layer.)
+ * Mounts the HTTP API (and the app-wide CSRF middleware for custom routes) on an app.
  * @module
  */
-import type { AppContext } from "../server/context.js";
+import { csrfMiddleware } from "../auth/http.js";
+import type { User } from "../auth/user.js";
+import type { AppContext, ViewEntry } from "../server/context.js";
+import type { LiveRequest } from "../view/runtime.js";
+import { createApiHandler, type ApiHost, type ApiViewEntry } from "./handler.js";
 
-/** Installs the HTTP API on `ctx.hono`. */
-export function installApi(_ctx: AppContext): void {}
+/** The live transports check their own CSRF token (join params), like Phoenix. */
+const LIVE_PREFIX = "/djust/live/";
+
+/** The {@link ApiHost} view of an app's context. */
+export function apiHostOf(ctx: AppContext): ApiHost {
+  const { options } = ctx;
+  // Cached per registry entry: this runs on every API call.
+  const entries = new WeakMap<ViewEntry, ApiViewEntry>();
+  const entryOf = (slug: string): ApiViewEntry | undefined => {
+    const entry = ctx.views.get(slug);
+    if (!entry) return undefined;
+    let api = entries.get(entry);
+    if (!api) {
+      const noServices = Object.keys(entry.services).length === 0;
+      api = {
+        slug,
+        view: entry.view,
+        ...(!noServices && { params: (request: LiveRequest) => ctx.paramsFor(entry, request, {}) }),
+      };
+      entries.set(entry, api);
+    }
+    return api;
+  };
+  const loadUser = options.loadUser;
+  return {
+    prefix: options.apiPrefix,
+    view: entryOf,
+    *views() {
+      for (const slug of ctx.views.keys()) yield entryOf(slug) as ApiViewEntry;
+    },
+    sessions: ctx.sessions,
+    // Without loadUser the session's id is all we know about the user.
+    loadUser: async (id): Promise<User | null> => (loadUser ? await loadUser(id) : { id }),
+    rateLimits: ctx.rateLimits,
+    debug: options.debug,
+    strictSerialization: options.strictSerialization,
+    logger: ctx.logger,
+    bodyBytes: options.limits.bodyBytes,
+    trustedProxyCount: options.trustedProxyCount,
+    openapi: options.openapi,
+  };
+}
+
+interface NodeBindings {
+  incoming?: { socket?: { remoteAddress?: string } };
+}
+
+/** Installs the HTTP API on `ctx.hono`: `<apiPrefix>*`, plus CSRF checks for custom routes. */
+export function installApi(ctx: AppContext): void {
+  const host = apiHostOf(ctx);
+  const handle = createApiHandler(host);
+  ctx.hono.use("*", csrfMiddleware(ctx, { skipPrefixes: [host.prefix, LIVE_PREFIX] }));
+  ctx.hono.all(`${host.prefix}*`, async (c, next) => {
+    const remoteAddress =
+      (c.env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress ?? null;
+    const response = await handle(c.req.raw, { remoteAddress });
+    if (response) return response;
+    return next();
+  });
+}

@@ -27,6 +27,19 @@ export interface SessionStore {
   delete(id: string): Promise<void> | void;
 }
 
+/**
+ * A copy of `record`, so callers cannot change the stored session by mutating what they got.
+ * Most API sessions carry no data; skipping `structuredClone` for them is the common fast path.
+ */
+function copyRecord(record: SessionRecord): SessionRecord {
+  let data: SessionData = {};
+  for (const _key in record.data) {
+    data = structuredClone(record.data);
+    break;
+  }
+  return { data, userId: record.userId, csrfToken: record.csrfToken };
+}
+
 /** Sessions in this process's memory, expiring after their TTL. */
 export class MemorySessionStore implements SessionStore {
   readonly #records = new Map<string, { record: SessionRecord; expiresAt: number }>();
@@ -38,14 +51,25 @@ export class MemorySessionStore implements SessionStore {
       this.#records.delete(id);
       return undefined;
     }
-    return structuredClone(entry.record);
+    return copyRecord(entry.record);
   }
 
+  #writes = 0;
+
   set(id: string, record: SessionRecord, ttlSeconds: number): void {
-    this.#records.set(id, {
-      record: structuredClone(record),
-      expiresAt: Date.now() + ttlSeconds * 1000,
-    });
+    const now = Date.now();
+    this.#records.set(id, { record: copyRecord(record), expiresAt: now + ttlSeconds * 1000 });
+    // Sessions nobody comes back for are never read again; sweep them now and then so a stream
+    // of one-off visitors cannot grow the map without bound.
+    if (++this.#writes % 1024 === 0) {
+      for (const [key, entry] of this.#records)
+        if (entry.expiresAt <= now) this.#records.delete(key);
+    }
+  }
+
+  /** Number of sessions held (expired ones included until swept). */
+  get size(): number {
+    return this.#records.size;
   }
 
   delete(id: string): void {
@@ -73,11 +97,20 @@ export class SessionManager {
     readonly ttlSeconds = 14 * 24 * 3600,
   ) {}
 
+  // Verified cookie values → session ids. Verification is deterministic, so a value once found
+  // authentic stays authentic; caching skips an HMAC per request for active sessions.
+  readonly #verified = new Map<string, string>();
+
   /** Reads the session named by a signed cookie value; `null` when absent, tampered or expired. */
   async load(signedId: string | undefined): Promise<Session | null> {
     if (!signedId) return null;
-    const id = this.signer.unsign("session", signedId);
-    if (!id) return null;
+    let id = this.#verified.get(signedId) ?? null;
+    if (id === null) {
+      id = this.signer.unsign("session", signedId);
+      if (!id) return null;
+      if (this.#verified.size >= 4096) this.#verified.clear();
+      this.#verified.set(signedId, id);
+    }
     const record = await this.store.get(id);
     return record ? { id, record } : null;
   }

@@ -122,6 +122,9 @@ function resolveOptions(options: AppOptions): ResolvedOptions {
     trustedProxyCount,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     openapi: { title: "djust API", version: "1.0.0", public: true, ...options.openapi },
+    ...(options.stateBackend && { stateBackend: options.stateBackend }),
+    ...(options.stateTtlSeconds !== undefined && { stateTtlSeconds: options.stateTtlSeconds }),
+    ...(options.pubsub && { pubsub: options.pubsub }),
   };
 }
 

@@ -10,7 +10,9 @@ import type { User } from "../auth/user.js";
 import type { SessionManager, SessionStore } from "../auth/session.js";
 import type { Signer } from "../auth/signing.js";
 import type { Logger } from "../logger.js";
+import type { PubSub } from "../pubsub/types.js";
 import type { RateLimitStore } from "../ratelimit/bucket.js";
+import type { StateBackend } from "../state/backends/types.js";
 import type { SerializationPolicy } from "../state/codec.js";
 import type { LiveViewClass } from "../view/live-view.js";
 import type { LiveRequest, Params } from "../view/runtime.js";
@@ -78,6 +80,12 @@ export interface AppOptions {
   trustedProxyCount?: number;
   limits?: Partial<Limits>;
   openapi?: Partial<OpenApiOptions>;
+  /** Live view snapshots. Default: Redis when env `REDIS_URL` is set, else memory. */
+  stateBackend?: StateBackend;
+  /** Lifetime of live view snapshots, in seconds. Default 3600. */
+  stateTtlSeconds?: number;
+  /** Pub/sub for `subscribe`/`broadcast`. Default: Redis when env `REDIS_URL` is set, else memory. */
+  pubsub?: PubSub;
 }
 
 /** {@link AppOptions} with every default applied. */
@@ -93,6 +101,9 @@ export interface ResolvedOptions {
   readonly trustedProxyCount: number;
   readonly limits: Limits;
   readonly openapi: OpenApiOptions;
+  readonly stateBackend?: StateBackend;
+  readonly stateTtlSeconds?: number;
+  readonly pubsub?: PubSub;
 }
 
 /** A live route: `app.live(path, View, { name })`. */

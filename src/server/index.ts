@@ -39,3 +39,18 @@ export {
   type RateLimitStore,
   type RateLimitDecision,
 } from "../ratelimit/bucket.js";
+export {
+  SessionAuth,
+  AllowAny,
+  ANONYMOUS_USER,
+  type AuthClass,
+  type AuthContext,
+  type SecuritySchemeObject,
+} from "../auth/classes.js";
+export { login, logout, csrfExempt } from "../auth/http.js";
+export { callerKey, clientIp, type CallerInput } from "../auth/caller.js";
+export { RedisRateLimitStore, type RedisRateLimitStoreOptions } from "../ratelimit/redis.js";
+export { generateOpenApi, type OpenApiDocument, type OpenApiView } from "../api/openapi.js";
+export { RedisSessionStore, type RedisSessionStoreOptions } from "../auth/redis-session.js";
+export * from "../live/index.js";
+export { TemplateLoader, TemplateSyntaxError, TemplateDoesNotExist } from "../template/index.js";

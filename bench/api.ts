@@ -1,0 +1,197 @@
+// HTTP API throughput: an exposed djust handler vs a bare Hono route doing the same zod
+// validation and work, both served by @hono/node-server's request listener on node:http, loaded
+// by autocannon in a separate process over loopback.
+//
+//   npx tsx bench/api.ts            (BENCH_SECONDS=5, BENCH_ROUNDS=2, BENCH_CONNECTIONS=50)
+//
+// Two kinds of "work": a trivial one (the framework's overhead in full view) and one SQLite
+// read + write per call (closer to a real handler), identical in both servers.
+import { execFile } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createRequire } from "node:module";
+import { promisify } from "node:util";
+import { getRequestListener } from "@hono/node-server";
+import Database from "better-sqlite3";
+import { Hono } from "hono";
+import { z } from "zod";
+import { LiveView, eventHandler, type AuthClassEntry } from "../src/index.js";
+import { AllowAny, SessionAuth, createApp } from "../src/server/index.js";
+
+const run = promisify(execFile);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const AUTOCANNON = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
+
+const Params = z.object({ order_id: z.number().int(), status: z.string() });
+const BODY = JSON.stringify({ order_id: 42, status: "shipped" });
+
+type Order = { order_id: number; status: string };
+type Work = (order: Order) => Order;
+
+/** Trivial work: the same in both servers. */
+const trivial: Work = (order) => ({ order_id: order.order_id, status: order.status.toUpperCase() });
+
+/** One indexed UPDATE and one SELECT on an in-memory SQLite table of 10,000 orders. */
+function sqliteWork(): Work {
+  const db = new Database(":memory:");
+  db.exec("CREATE TABLE orders (id INTEGER PRIMARY KEY, status TEXT NOT NULL)");
+  const insert = db.prepare("INSERT INTO orders (id, status) VALUES (?, ?)");
+  db.transaction(() => {
+    for (let id = 1; id <= 10_000; id++) insert.run(id, "pending");
+  })();
+  const update = db.prepare("UPDATE orders SET status = ? WHERE id = ?");
+  const select = db.prepare("SELECT id AS order_id, status FROM orders WHERE id = ?");
+  return (order) => {
+    update.run(order.status, order.order_id);
+    return select.get(order.order_id) as Order;
+  };
+}
+
+function views(work: Work) {
+  class OrderView extends LiveView {
+    static override apiAuthClasses: readonly AuthClassEntry[] = [AllowAny];
+    lastStatus = "";
+
+    @eventHandler({ exposeApi: true, params: Params })
+    update_status(order: Order) {
+      const result = work(order);
+      this.lastStatus = result.status;
+      return result;
+    }
+  }
+  class SessionOrderView extends OrderView {
+    static override apiName = "session-order";
+    static override apiAuthClasses = [SessionAuth];
+  }
+  return [OrderView, SessionOrderView] as const;
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
+  );
+}
+
+async function bareHono(work: Work): Promise<{ server: Server; port: number }> {
+  const hono = new Hono();
+  hono.post("/orders/update_status/", async (c) => {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return c.json({ error: "invalid_json", message: "The body is not valid JSON." }, 400);
+    }
+    const parsed = Params.safeParse(body);
+    if (!parsed.success) {
+      return c.json({ error: "validation_error", message: "Invalid parameters." }, 400);
+    }
+    const result = work(parsed.data);
+    return c.json({ result, assigns: { lastStatus: result.status } });
+  });
+  const server = createServer(getRequestListener(hono.fetch));
+  return { server, port: await listen(server) };
+}
+
+interface Load {
+  rps: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(
+  url: string,
+  seconds: number,
+  headers: Record<string, string> = {},
+): Promise<Load> {
+  const args = [AUTOCANNON, "-j", "-c", String(CONNECTIONS), "-d", String(seconds), "-m", "POST"];
+  args.push("-H", "content-type=application/json", "-b", BODY);
+  for (const [k, v] of Object.entries(headers)) args.push("-H", `${k}=${v}`);
+  args.push(url);
+  const { stdout } = await run(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 });
+  const report = JSON.parse(stdout) as {
+    requests: { average: number };
+    latency: { p99: number };
+    non2xx: number;
+    errors: number;
+  };
+  return {
+    rps: report.requests.average,
+    p99: report.latency.p99,
+    non2xx: report.non2xx,
+    errors: report.errors,
+  };
+}
+
+async function scenario(name: string, work: Work): Promise<number> {
+  const app = createApp({ secretKey: "bench", logger: { info() {}, warn() {}, error() {} } });
+  const [OrderView, SessionOrderView] = views(work);
+  app.register(OrderView).register(SessionOrderView);
+  const djust = await app.listen(0, "127.0.0.1");
+  const hono = await bareHono(work);
+  const { cookie, csrfToken } = await app.sessions.login({ id: 1 });
+  const targets = {
+    djust: { url: `${djust.url}/djust/api/order/update_status/`, headers: {} },
+    "djust (session + CSRF)": {
+      url: `${djust.url}/djust/api/session-order/update_status/`,
+      headers: { cookie, "x-csrftoken": csrfToken },
+    },
+    "bare Hono": { url: `http://127.0.0.1:${hono.port}/orders/update_status/`, headers: {} },
+  };
+
+  // Sanity: every target answers 200.
+  for (const [target, t] of Object.entries(targets)) {
+    const res = await fetch(t.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...t.headers },
+      body: BODY,
+    });
+    if (res.status !== 200) throw new Error(`${target}: ${res.status} ${await res.text()}`);
+  }
+  for (const t of Object.values(targets)) await load(t.url, 1, t.headers); // JIT warm-up
+
+  // Rounds alternate targets so drift in machine load hits all of them alike.
+  const results: Record<string, Load[]> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [target, t] of Object.entries(targets)) {
+      (results[target] ??= []).push(await load(t.url, SECONDS, t.headers));
+    }
+  }
+  await djust.close();
+  await new Promise((resolve) => hono.server.close(resolve));
+
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const summary = Object.entries(results).map(([target, loads]) => ({
+    target,
+    rps: mean(loads.map((l) => l.rps)),
+    p99: mean(loads.map((l) => l.p99)),
+    bad: loads.reduce((a, l) => a + l.non2xx + l.errors, 0),
+  }));
+  const base = summary.find((s) => s.target === "bare Hono")!.rps;
+  console.log(`\n### ${name}\n`);
+  console.log("| target | req/s | p99 ms | non-2xx + errors | ratio vs bare Hono |");
+  console.log("|---|---|---|---|---|");
+  for (const s of summary) {
+    const ratio = (s.rps / base).toFixed(2);
+    console.log(
+      `| ${s.target} | ${Math.round(s.rps)} | ${s.p99.toFixed(1)} | ${s.bad} | ${ratio} |`,
+    );
+  }
+  return summary.find((s) => s.target === "djust")!.rps / base;
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `HTTP API benchmark: ${ROUNDS} × ${SECONDS} s per target, ${CONNECTIONS} connections, ` +
+      `autocannon in a child process, Node ${process.version}`,
+  );
+  const trivialRatio = await scenario("Trivial work (zod validation + string op)", trivial);
+  const sqliteRatio = await scenario("SQLite work (one UPDATE + one SELECT)", sqliteWork());
+  console.log(
+    `\nratio djust/bare Hono: trivial ${trivialRatio.toFixed(2)}, SQLite ${sqliteRatio.toFixed(2)} (goal ≥ 0.80)`,
+  );
+}
+
+await main();

@@ -1,0 +1,478 @@
+/**
+ * Live transport benchmark: djust vs LiveViewJS 0.8.1, server side, event frame in → reply
+ * frame out, for the same counter and 1,000-row table views; plus memory per idle connected view.
+ *
+ *   npx tsx bench/live.ts            # everything (≈ 1 minute)
+ *   npx tsx bench/live.ts --quick    # shorter runs
+ *
+ * Both servers get the same text frames and are measured from "frame handed to the server" to
+ * "reply frame handed to the socket" (JSON parse, dispatch, state change, render, diff, JSON
+ * serialise), with no network in between, so the numbers compare the frameworks, not the
+ * loopback. Events are sent one at a time (each waits for its reply), as one user would.
+ * The memory section opens real WebSockets over loopback to a djust server in a child process.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+// The package's `exports` map has no `types` condition, so NodeNext resolution cannot find its
+// declarations by name; point at the file instead (types only, erased at run time).
+import type * as Lvjs from "../node_modules/liveviewjs/dist/liveview.js";
+import type {
+  FileSystemAdaptor,
+  FlashAdaptor,
+  LiveViewRouter,
+  SerDe,
+  WsAdaptor,
+} from "../node_modules/liveviewjs/dist/liveview.js";
+import WebSocket from "ws";
+import { LiveView, eventHandler } from "../src/index.js";
+import { LiveConnection, type ConnectionIdentity, type LiveHost } from "../src/live/channel.js";
+import type { LiveRoute } from "../src/live/instance.js";
+import { MemoryPubSub } from "../src/pubsub/memory.js";
+import { MemoryRateLimitStore } from "../src/ratelimit/bucket.js";
+import type { RenderContext, Rendered } from "../src/render/tree.js";
+import { MemoryStateBackend } from "../src/state/backends/memory.js";
+import { TokenSigner } from "../src/live/token.js";
+import { signViewToken } from "../src/live/channel.js";
+import { html } from "../src/template/html.js";
+import { z } from "zod";
+import { percentile } from "./support.js";
+
+const QUICK = process.argv.includes("--quick");
+const SECONDS = QUICK ? 1.5 : 4;
+const ROWS = 1000;
+const CONNECTIONS = 1000;
+
+// LiveViewJS downloads a MIME database from a CDN when it is imported; answer that request
+// locally so the benchmark neither depends on the network nor logs a failure.
+const realFetch = globalThis.fetch;
+globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  if (url.includes("mime-db")) return new Response("{}", { status: 200 });
+  return realFetch(input, init);
+}) as typeof fetch;
+const lvjs = (await import("liveviewjs" as string)) as typeof Lvjs;
+const { createLiveView, html: lvjsHtml, SingleProcessPubSub, WsHandler } = lvjs;
+
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+
+const silent = { info() {}, warn() {}, error: (m: string) => console.error(m) };
+
+// ---------------------------------------------------------------------------------------------
+// The views, written the idiomatic way in each framework.
+
+interface Row {
+  id: number;
+  name: string;
+  status: string;
+}
+
+function makeRows(): Row[] {
+  return Array.from({ length: ROWS }, (_, i) => ({
+    id: i,
+    name: `Customer ${i}`,
+    status: i % 3 === 0 ? "shipped" : "pending",
+  }));
+}
+
+class DjCounter extends LiveView {
+  count = 0;
+  @eventHandler
+  inc() {
+    this.count++;
+  }
+  override render(a: RenderContext): Rendered {
+    return html`<div><h1>Counter</h1><p>Count: <b>${a.count}</b></p><button dj-click="inc">+</button></div>`;
+  }
+}
+
+class DjTable extends LiveView {
+  rows: Row[] = makeRows();
+  @eventHandler({ params: z.object({ id: z.number().int() }) })
+  toggle({ id }: { id: number }) {
+    const row = this.rows[id];
+    if (row) row.status = row.status === "pending" ? "shipped" : "pending";
+  }
+  override render(a: RenderContext): Rendered {
+    const rows = a.rows as Row[];
+    return html`<table><tbody>${rows.map(
+      (r) =>
+        html`<tr><td>${r.id}</td><td>${r.name}</td><td>${r.status}</td><td><button dj-click="toggle" dj-value-id="${r.id}">toggle</button></td></tr>`,
+    )}</tbody></table>`;
+  }
+}
+
+const LvCounter = createLiveView<{ count: number }, { type: "inc" }>({
+  mount: (socket) => socket.assign({ count: 0 }),
+  handleEvent: (_event, socket) => socket.assign({ count: socket.context.count + 1 }),
+  render: (ctx) =>
+    lvjsHtml`<div><h1>Counter</h1><p>Count: <b>${ctx.count}</b></p><button phx-click="inc">+</button></div>`,
+});
+
+const LvTable = createLiveView<{ rows: Row[] }, { type: "toggle"; id: string }>({
+  mount: (socket) => socket.assign({ rows: makeRows() }),
+  handleEvent: (event, socket) => {
+    const rows = socket.context.rows;
+    const row = rows[Number(event.id)];
+    if (row) row.status = row.status === "pending" ? "shipped" : "pending";
+    socket.assign({ rows });
+  },
+  render: (ctx) =>
+    lvjsHtml`<table><tbody>${ctx.rows.map(
+      (r) =>
+        lvjsHtml`<tr><td>${r.id}</td><td>${r.name}</td><td>${r.status}</td><td><button phx-click="toggle" phx-value-id="${r.id}">toggle</button></td></tr>`,
+    )}</tbody></table>`,
+});
+
+// ---------------------------------------------------------------------------------------------
+// Harnesses: a server-side "socket" that hands frames in and resolves on the reply frame.
+
+interface Harness {
+  /** Sends a text frame; resolves with the reply frame's text. */
+  send(text: string): Promise<string>;
+  join(): Promise<string>;
+  eventFrame(): string;
+}
+
+const JOIN_CSRF = "bench-csrf";
+const joinPayload = (url: string, session: string) => ({
+  url,
+  params: { _csrf_token: JOIN_CSRF, _mounts: 0 },
+  session,
+  static: null,
+});
+
+let nextId = 0;
+
+function djustHost(): { host: LiveHost; routes: Map<string, LiveRoute> } {
+  const routes = new Map<string, LiveRoute>([
+    ["/counter", { key: "/counter", view: DjCounter, slug: "counter" }],
+    ["/table", { key: "/table", view: DjTable, slug: "table" }],
+  ]);
+  const host: LiveHost = {
+    env: {
+      logger: silent,
+      strictSerialization: false,
+      debug: false,
+      stateBackend: new MemoryStateBackend(),
+      stateTtlSeconds: 3600,
+      pubsub: new MemoryPubSub(),
+      rateLimits: new MemoryRateLimitStore(),
+    },
+    viewTokens: new TokenSigner("bench", "view"),
+    tokenMaxAgeMs: 3600_000,
+    limits: { frameBytes: 1 << 20, eventsPerSecond: 1e9, eventBurst: 1e9 },
+    loginUrl: "/login/",
+    liveviewVersion: "1.2.12",
+    routeByKey: (key) => routes.get(key),
+    matchUrl: () => undefined,
+  };
+  return { host, routes };
+}
+
+const dj = djustHost();
+
+function djustHarness(path: "/counter" | "/table"): Harness {
+  const id = `phx-bench-${nextId++}`;
+  const topic = `lv:${id}`;
+  let pending: ((text: string) => void) | undefined;
+  const identity: ConnectionIdentity = {
+    user: null,
+    session: {},
+    caller: `session:${id}`,
+    headers: new Headers(),
+    transport: "websocket",
+    verifyCsrf: (token) => token === JOIN_CSRF,
+  };
+  const connection = new LiveConnection(dj.host, identity, {
+    send: (text) => {
+      const resolve = pending;
+      pending = undefined;
+      resolve?.(text);
+    },
+    close: () => {},
+  });
+  const token = signViewToken(dj.host.viewTokens, { id, route: path, params: {}, uid: null });
+  let ref = 0;
+  const event =
+    path === "/counter"
+      ? () => ({ type: "click", event: "inc", value: { value: "" } })
+      : () => ({ type: "click", event: "toggle", value: { id: String(ref % ROWS), value: "" } });
+  const send = (text: string) =>
+    new Promise<string>((resolve) => {
+      pending = resolve;
+      void connection.receive(text);
+    });
+  return {
+    send,
+    join: () =>
+      send(
+        JSON.stringify(["1", "0", topic, "phx_join", joinPayload(`http://bench${path}`, token)]),
+      ),
+    eventFrame: () => JSON.stringify(["1", String(++ref), topic, "event", event()]),
+  };
+}
+
+const jsonSerDe: SerDe = {
+  serialize: async (data: unknown) => JSON.stringify(data),
+  deserialize: async (data: string) => JSON.parse(data) as Record<string, unknown>,
+};
+const noFiles = {} as FileSystemAdaptor;
+const noFlash: FlashAdaptor = {
+  peekFlash: async () => undefined,
+  popFlash: async () => undefined,
+  putFlash: async () => {},
+  clearFlash: async () => {},
+} as unknown as FlashAdaptor;
+const lvRouter: LiveViewRouter = { "/counter": LvCounter, "/table": LvTable } as LiveViewRouter;
+const lvPubSub = new SingleProcessPubSub();
+
+function liveviewjsHarness(path: "/counter" | "/table"): Harness {
+  const topic = `lv:phx-lv-${nextId++}`;
+  let pending: ((text: string) => void) | undefined;
+  const ws: WsAdaptor = {
+    send: (message) => {
+      const resolve = pending;
+      pending = undefined;
+      resolve?.(message);
+    },
+    subscribeToMessages: () => {},
+    subscribeToClose: () => {},
+  };
+  const handler = new WsHandler(ws, {
+    serDe: jsonSerDe,
+    router: lvRouter,
+    fileSysAdaptor: noFiles,
+    flashAdaptor: noFlash,
+    pubSub: lvPubSub,
+  });
+  let ref = 0;
+  const event =
+    path === "/counter"
+      ? () => ({ type: "click", event: "inc", value: { value: "" } })
+      : () => ({ type: "click", event: "toggle", value: { id: String(ref % ROWS), value: "" } });
+  // LiveViewJS's own socket adaptor parses the frame before handleMsg; so do we.
+  const send = (text: string) =>
+    new Promise<string>((resolve) => {
+      pending = resolve;
+      void handler.handleMsg(JSON.parse(text));
+    });
+  return {
+    send,
+    join: () =>
+      send(
+        JSON.stringify([
+          "1",
+          "0",
+          topic,
+          "phx_join",
+          joinPayload(`http://bench${path}`, JSON.stringify({ _csrf_token: JOIN_CSRF })),
+        ]),
+      ),
+    eventFrame: () => JSON.stringify(["1", String(++ref), topic, "event", event()]),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurement
+
+interface Result {
+  readonly name: string;
+  readonly eventsPerSecond: number;
+  readonly p50Us: number;
+  readonly p99Us: number;
+  readonly bytesPerFrame: number;
+  readonly joinBytes: number;
+}
+
+async function run(name: string, harness: Harness): Promise<Result> {
+  const joinReply = await harness.join();
+  if (!joinReply.includes('"ok"'))
+    throw new Error(`${name}: join failed: ${joinReply.slice(0, 300)}`);
+  const warmUntil = performance.now() + 500;
+  while (performance.now() < warmUntil) await harness.send(harness.eventFrame());
+  gc();
+  const latencies: number[] = [];
+  let bytes = 0;
+  const start = performance.now();
+  const end = start + SECONDS * 1000;
+  while (performance.now() < end) {
+    const frame = harness.eventFrame();
+    const t0 = performance.now();
+    const reply = await harness.send(frame);
+    latencies.push((performance.now() - t0) * 1000);
+    bytes += Buffer.byteLength(reply);
+  }
+  const elapsed = (performance.now() - start) / 1000;
+  return {
+    name,
+    eventsPerSecond: latencies.length / elapsed,
+    p50Us: percentile(latencies, 50),
+    p99Us: percentile(latencies, 99),
+    bytesPerFrame: bytes / latencies.length,
+    joinBytes: Buffer.byteLength(joinReply),
+  };
+}
+
+function printPair(title: string, a: Result, b: Result): void {
+  const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d });
+  console.log(`\n${title}`);
+  console.log("  framework    events/s   p50 µs   p99 µs   bytes/frame   join bytes");
+  for (const r of [a, b]) {
+    console.log(
+      `  ${r.name.padEnd(11)} ${fmt(r.eventsPerSecond).padStart(9)} ${fmt(r.p50Us).padStart(8)} ${fmt(r.p99Us).padStart(8)} ${fmt(r.bytesPerFrame).padStart(13)} ${fmt(r.joinBytes).padStart(12)}`,
+    );
+  }
+  console.log(
+    `  ratio djust/LiveViewJS: throughput ${(a.eventsPerSecond / b.eventsPerSecond).toFixed(2)}x, ` +
+      `p50 ${(a.p50Us / b.p50Us).toFixed(2)}x, p99 ${(a.p99Us / b.p99Us).toFixed(2)}x, ` +
+      `bytes/frame ${(a.bytesPerFrame / b.bytesPerFrame).toFixed(3)}x`,
+  );
+}
+
+/** Heap growth per joined view, in-process, for both frameworks (same method, same view). */
+async function memoryInProcess(
+  make: () => Harness,
+  count: number,
+): Promise<{ perViewBytes: number }> {
+  gc();
+  await new Promise((r) => setTimeout(r, 50));
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const keep: Harness[] = [];
+  for (let i = 0; i < count; i++) {
+    const h = make();
+    await h.join();
+    keep.push(h);
+  }
+  gc();
+  await new Promise((r) => setTimeout(r, 50));
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  if (keep.length !== count) throw new Error("unreachable");
+  return { perViewBytes: (after - before) / count };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loopback: a real djust server in a child process, 1,000 real WebSocket connections.
+
+async function serverChild(): Promise<void> {
+  const { createApp } = await import("../src/server/index.js");
+  const app = createApp({ secretKey: "bench", logger: silent });
+  app.live("/counter", DjCounter);
+  const server = await app.listen(0, "127.0.0.1");
+  process.on("message", (msg: { cmd: string }) => {
+    if (msg.cmd === "mem") {
+      gc();
+      gc();
+      const m = process.memoryUsage();
+      process.send?.({ heapUsed: m.heapUsed, rss: m.rss });
+    } else if (msg.cmd === "stop") {
+      void server.close().then(() => process.exit(0));
+    }
+  });
+  process.send?.({ url: server.url });
+}
+
+function ask<T>(child: ChildProcess, cmd: string): Promise<T> {
+  return new Promise((resolve) => {
+    child.once("message", (m) => resolve(m as T));
+    child.send({ cmd });
+  });
+}
+
+async function memoryLoopback(count: number): Promise<{ heapPerView: number; rssPerView: number }> {
+  const child = fork(fileURLToPath(import.meta.url), ["--server-child"], {
+    execArgv: ["--import", "tsx", "--expose-gc"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const { url } = await new Promise<{ url: string }>((resolve) =>
+    child.once("message", (m) => resolve(m as { url: string })),
+  );
+  // Warm-up: the first page builds the client bundle and compiles code paths.
+  const sockets: WebSocket[] = [];
+  const openOne = async () => {
+    const res = await fetch(`${url}/counter`);
+    const body = await res.text();
+    const cookie = res.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
+    const token = /data-phx-session="([^"]+)"/.exec(body)?.[1] ?? "";
+    const id = /<div id="(phx-[^"]+)"/.exec(body)?.[1] ?? "";
+    const csrf = /name="csrf-token" content="([^"]+)"/.exec(body)?.[1] ?? "";
+    const ws = new WebSocket(`${url.replace("http", "ws")}/djust/live/websocket?vsn=2.0.0`, {
+      headers: { cookie, origin: url },
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("error", reject);
+    });
+    await new Promise<void>((resolve) => {
+      ws.once("message", () => resolve());
+      ws.send(
+        JSON.stringify([
+          "1",
+          "1",
+          `lv:${id}`,
+          "phx_join",
+          { url: `${url}/counter`, params: { _csrf_token: csrf }, session: token },
+        ]),
+      );
+    });
+    sockets.push(ws);
+  };
+  for (let i = 0; i < 20; i++) await openOne();
+  const before = await ask<{ heapUsed: number; rss: number }>(child, "mem");
+  const start = sockets.length;
+  // Bounded concurrency: 25 handshakes at a time.
+  for (let i = 0; i < count; i += 25) {
+    await Promise.all(Array.from({ length: Math.min(25, count - i) }, openOne));
+  }
+  const after = await ask<{ heapUsed: number; rss: number }>(child, "mem");
+  const opened = sockets.length - start;
+  for (const ws of sockets) ws.close();
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.send({ cmd: "stop" });
+  await exited;
+  return {
+    heapPerView: (after.heapUsed - before.heapUsed) / opened,
+    rssPerView: (after.rss - before.rss) / opened,
+  };
+}
+
+async function main(): Promise<void> {
+  console.log(`Live transport benchmark (${SECONDS}s per case, Node ${process.version})`);
+  const counter = [
+    await run("djust", djustHarness("/counter")),
+    await run("LiveViewJS", liveviewjsHarness("/counter")),
+  ] as const;
+  printPair("Counter (one slot changes per event)", counter[0], counter[1]);
+  const table = [
+    await run("djust", djustHarness("/table")),
+    await run("LiveViewJS", liveviewjsHarness("/table")),
+  ] as const;
+  printPair(`Table of ${ROWS} rows (one cell changes per event)`, table[0], table[1]);
+
+  const n = QUICK ? 200 : CONNECTIONS;
+  const djMem = await memoryInProcess(() => djustHarness("/counter"), n);
+  const lvMem = await memoryInProcess(() => liveviewjsHarness("/counter"), n);
+  console.log(`\nMemory per idle joined counter view, in-process, ${n} views (heap growth / view)`);
+  console.log(`  djust       ${(djMem.perViewBytes / 1024).toFixed(1)} KiB`);
+  console.log(`  LiveViewJS  ${(lvMem.perViewBytes / 1024).toFixed(1)} KiB`);
+  console.log(`  ratio djust/LiveViewJS ${(djMem.perViewBytes / lvMem.perViewBytes).toFixed(2)}x`);
+
+  const loop = await memoryLoopback(n);
+  console.log(`\ndjust over loopback: ${n} real WebSocket connections, each with a joined view`);
+  console.log(`  heap per connection ${(loop.heapPerView / 1024).toFixed(1)} KiB`);
+  console.log(`  RSS per connection  ${(loop.rssPerView / 1024).toFixed(1)} KiB`);
+}
+
+if (process.argv.includes("--server-child")) {
+  void serverChild();
+} else {
+  await main();
+  process.exit(0);
+}

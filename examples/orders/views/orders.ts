@@ -1,0 +1,104 @@
+/**
+ * The home page: the order list with status updates and refunds, kept in sync across every
+ * open tab (and every node, with Redis) by pub/sub.
+ * @module
+ */
+import { z } from "zod";
+import {
+  eventHandler,
+  permissionRequired,
+  rateLimit,
+  ValidationError,
+  type LiveRequest,
+  type Params,
+} from "../../../src/index.js";
+import { hasPermission, isAuthenticated } from "../../../src/auth/user.js";
+import { STATUSES, type OrderRow, type OrderStatus, type OrdersDb } from "../db.js";
+import { AppView } from "./base.js";
+
+/** Pub/sub topic of order changes. */
+export const ORDERS_TOPIC = "orders";
+
+/** Lists orders; `?status=` filters (a live patch, no reload). */
+export class OrdersView extends AppView {
+  static override page = "orders";
+  static override templateName = "orders.html";
+  static override apiName = "orders";
+
+  orders: OrderRow[] = [];
+  status: OrderStatus | "all" = "all";
+  canRefund = false;
+  lastChange = "";
+  _db?: OrdersDb;
+
+  override setup(_request: LiveRequest, params: Params): void {
+    this._db = params.db as OrdersDb;
+  }
+
+  override async mount(request: LiveRequest): Promise<void> {
+    this.pageTitle = "Orders";
+    const user = request.user;
+    this.canRefund = isAuthenticated(user) && (await hasPermission(user, "orders.refund_order"));
+    // Recorded during the dead render and active from the join on, restore included.
+    await this.subscribe(ORDERS_TOPIC);
+  }
+
+  override handleParams(params: Params): void {
+    const status = params.status;
+    this.status = STATUSES.includes(status as OrderStatus) ? (status as OrderStatus) : "all";
+    this.#load();
+  }
+
+  override handleInfo(message: unknown): void {
+    const change = message as { id?: number; status?: string; by?: string };
+    this.lastChange = `Order #${change.id} is now ${change.status} (by ${change.by ?? "someone"})`;
+    this.#load();
+  }
+
+  #load(): void {
+    this.orders = this._db?.orders(this.status === "all" ? undefined : this.status) ?? [];
+  }
+
+  override getContextData(): Record<string, unknown> {
+    const total = this.orders.reduce((sum, o) => sum + o.amount_cents * o.qty, 0);
+    return { ...super.getContextData(), statuses: STATUSES, total: (total / 100).toFixed(2) };
+  }
+
+  @eventHandler({
+    exposeApi: true,
+    description: "Move an order to another status.",
+    params: z.object({ order_id: z.number().int(), status: z.enum(STATUSES) }),
+  })
+  @permissionRequired("orders.change_order")
+  @rateLimit({ rate: 5, burst: 20 })
+  async update_status({ order_id, status }: { order_id: number; status: OrderStatus }) {
+    if (status === "refunded") {
+      throw new ValidationError("Use the refund action to refund an order.", "status");
+    }
+    this.#change(order_id, status);
+    return { order_id, status };
+  }
+
+  @eventHandler({
+    exposeApi: true,
+    description: "Refund an order.",
+    params: z.object({ order_id: z.number().int() }),
+  })
+  @permissionRequired("orders.refund_order")
+  async refund({ order_id }: { order_id: number }) {
+    this.#change(order_id, "refunded");
+    this.putFlash("info", `Order #${order_id} refunded.`);
+    return { order_id, status: "refunded" };
+  }
+
+  #change(id: number, status: OrderStatus): void {
+    const db = this._db;
+    if (!db?.setStatus(id, status)) {
+      this.putFlash("error", `Order #${id} not found.`);
+      return;
+    }
+    this.#load();
+    const by = (this.user as { username?: string } | null)?.username ?? "anonymous";
+    void this.broadcast(ORDERS_TOPIC, { id, status, by });
+  }
+}

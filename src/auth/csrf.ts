@@ -1,0 +1,107 @@
+/**
+ * Django-style CSRF protection for cookie-authenticated requests: a secret per session, echoed
+ * by the client in the `X-CSRFToken` header (or the `csrfmiddlewaretoken` form field), compared
+ * in constant time, plus an `Origin` check.
+ *
+ * Why both: the token stops forged requests from other sites, the `Origin` check stops a site
+ * that somehow learned a token (e.g. a leaked page) from using it cross-origin. A JSON body is
+ * no protection on its own: browsers send cross-origin `fetch` POSTs with credentials.
+ * @module
+ */
+import { timingSafeEqual } from "node:crypto";
+import { DjustError } from "../errors.js";
+import { parseCookies } from "./cookies.js";
+
+/** The CSRF cookie (readable by page scripts, so they can echo it). */
+export const CSRF_COOKIE = "csrftoken";
+/** The request header carrying the token. */
+export const CSRF_HEADER = "X-CSRFToken";
+/** The form field carrying the token (HTML form posts). */
+export const CSRF_FIELD = "csrfmiddlewaretoken";
+
+/** Methods that must not change anything, so they are never CSRF-checked. */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
+
+/**
+ * Constant-time string equality. Only the length can leak, and every token djust issues has
+ * the same length, so that tells an attacker nothing.
+ */
+export function tokensEqual(a: string, b: string): boolean {
+  const ba = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ba.length === bb.length && timingSafeEqual(ba, bb);
+}
+
+/** The 403 `csrf_failed` error. */
+export function csrfFailed(reason: string): DjustError {
+  return new DjustError("csrf_failed", 403, `CSRF Failed: ${reason}`);
+}
+
+/** What {@link verifyCsrf} compares against. */
+export interface CsrfInput {
+  /**
+   * The session's CSRF secret, when the request carries a session. When set it is the only
+   * accepted value: a token bound to the session cannot be planted by a sibling subdomain the
+   * way a bare double-submit cookie can.
+   */
+  readonly sessionToken?: string | null;
+  /** Token from a parsed form body (`csrfmiddlewaretoken`), when the route reads forms. */
+  readonly formToken?: string | null;
+  /**
+   * Origins that count as this site besides the request URL's own (e.g. the public origin in
+   * front of a trusted proxy).
+   */
+  readonly trustedOrigins?: readonly string[];
+}
+
+function originOf(value: string): string | null {
+  try {
+    const url = new URL(value);
+    return url.origin === "null" ? null : url.origin;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The reason `request` fails the `Origin`/`Referer` check, or `null` when it passes.
+ * Like Django: an `Origin` header must name this site; without one, an HTTPS request's
+ * `Referer` must (an attacker cannot strip both from a browser request over HTTPS).
+ */
+export function originFailure(request: Request, trusted: readonly string[] = []): string | null {
+  const origin = request.headers.get("origin");
+  const isHttps = request.url.startsWith("https:");
+  if (origin === null && !isHttps) return null;
+  const own = new URL(request.url).origin;
+  const allowed = (candidate: string) => candidate === own || trusted.includes(candidate);
+  if (origin !== null) {
+    const parsed = originOf(origin);
+    if (parsed === null || !allowed(parsed)) {
+      return `Origin checking failed - ${origin} does not match any trusted origins.`;
+    }
+    return null;
+  }
+  const referer = request.headers.get("referer");
+  if (!referer) return "Referer checking failed - no Referer.";
+  const parsed = originOf(referer);
+  if (parsed === null || !allowed(parsed)) {
+    return `Referer checking failed - ${referer} does not match any trusted origins.`;
+  }
+  return null;
+}
+
+/**
+ * Throws 403 `csrf_failed` unless `request` (an unsafe method) passes the origin check and
+ * echoes the CSRF secret: the session's token when there is a session, else the `csrftoken`
+ * cookie (double submit, for cookie-only clients without a session).
+ */
+export function verifyCsrf(request: Request, input: CsrfInput = {}): void {
+  const originProblem = originFailure(request, input.trustedOrigins);
+  if (originProblem) throw csrfFailed(originProblem);
+  const cookie = parseCookies(request.headers.get("cookie")).get(CSRF_COOKIE);
+  const expected = input.sessionToken ?? cookie;
+  if (!expected) throw csrfFailed("CSRF cookie not set.");
+  const submitted = request.headers.get(CSRF_HEADER) ?? input.formToken ?? null;
+  if (!submitted) throw csrfFailed("CSRF token missing.");
+  if (!tokensEqual(submitted, expected)) throw csrfFailed("CSRF token incorrect.");
+}

@@ -1,0 +1,181 @@
+/**
+ * `djust openapi`: prints the app's OpenAPI 3.1 document, so it can be committed, diffed in CI,
+ * or fed to client generators without starting a server.
+ *
+ * ```
+ * npx djust openapi --app src/app.ts > openapi.json
+ * ```
+ * @module
+ */
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { apiHostOf } from "../api/install.js";
+import { apiDocument } from "../api/handler.js";
+import type { AppContext } from "../server/context.js";
+
+/** Where the command writes (injectable for tests). */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const processIo: CliIo = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+};
+
+const USAGE = `Usage: djust openapi [--app <module>] [--out <file>] [--compact]
+
+Prints the OpenAPI 3.1 document of the HTTP API.
+
+  --app <module>  module exporting the app as \`app\` or default (default: app.ts, src/app.ts)
+  --out <file>    write to a file instead of stdout
+  --compact       no indentation
+`;
+
+interface Args {
+  app?: string;
+  out?: string;
+  compact: boolean;
+  help: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Args | string {
+  const args: Args = { compact: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const [flag, inline] =
+      arg.startsWith("--") && arg.includes("=") ? arg.split(/=(.*)/s, 2) : [arg, undefined];
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case "--app":
+        args.app = value();
+        if (!args.app) return "--app needs a module path";
+        break;
+      case "--out":
+      case "-o":
+        args.out = value();
+        if (!args.out) return "--out needs a file path";
+        break;
+      case "--compact":
+        args.compact = true;
+        break;
+      case "--help":
+      case "-h":
+        args.help = true;
+        break;
+      default:
+        return `unknown argument ${JSON.stringify(arg)}`;
+    }
+  }
+  return args;
+}
+
+/** What the command needs from the exported app. */
+interface LoadedApp {
+  readonly context: AppContext;
+  close?(): Promise<void>;
+}
+
+function appOf(value: unknown): LoadedApp | null {
+  return contextOf(value) ? (value as LoadedApp) : null;
+}
+
+function contextOf(value: unknown): AppContext | null {
+  const context = (value as { context?: unknown } | null | undefined)?.context;
+  if (
+    typeof context === "object" &&
+    context !== null &&
+    "views" in context &&
+    "options" in context
+  ) {
+    return context as AppContext;
+  }
+  return null;
+}
+
+async function importModule(path: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(resolve(path)).href;
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    // Plain `node` cannot load TypeScript; tsx (when installed) can, so retry through it.
+    if (!/\.[cm]?tsx?$/.test(path) || !isUnknownExtension(error)) throw error;
+    const tsx = (await import("tsx/esm/api").catch(() => null)) as {
+      tsImport?: (specifier: string, parent: string) => Promise<unknown>;
+    } | null;
+    if (!tsx?.tsImport) {
+      throw new Error(`cannot import ${path}: install tsx or compile the app to JavaScript first`);
+    }
+    return (await tsx.tsImport(url, import.meta.url)) as Record<string, unknown>;
+  }
+}
+
+function isUnknownExtension(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "ERR_UNKNOWN_FILE_EXTENSION" || code === "ERR_MODULE_NOT_FOUND";
+}
+
+async function defaultAppPath(): Promise<string | null> {
+  const { access } = await import("node:fs/promises");
+  for (const candidate of ["app.ts", "src/app.ts", "app.js", "src/app.js"]) {
+    try {
+      await access(candidate);
+      return candidate;
+    } catch {
+      // try the next one
+    }
+  }
+  return null;
+}
+
+/**
+ * Runs `djust openapi` with the arguments after the subcommand. Returns the exit code: 0 on
+ * success, 1 when the app cannot be loaded, 2 for bad usage.
+ */
+export async function runOpenapi(argv: string[], io: CliIo = processIo): Promise<number> {
+  const args = parseArgs(argv);
+  if (typeof args === "string") {
+    io.stderr(`djust openapi: ${args}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const path = args.app ?? (await defaultAppPath());
+  if (!path) {
+    io.stderr(`djust openapi: no --app given and no app.ts or src/app.ts found\n\n${USAGE}`);
+    return 2;
+  }
+  let app: LoadedApp | null;
+  try {
+    const module = await importModule(path);
+    app = appOf(module.app) ?? appOf(module.default);
+  } catch (error) {
+    io.stderr(`djust openapi: cannot load ${path}: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+  if (!app) {
+    io.stderr(
+      `djust openapi: ${path} must export the app from createApp() as \`app\` or default\n`,
+    );
+    return 1;
+  }
+  let text: string;
+  try {
+    const document = apiDocument(apiHostOf(app.context));
+    text = `${JSON.stringify(document, null, args.compact ? 0 : 2)}\n`;
+  } catch (error) {
+    io.stderr(`djust openapi: ${(error as Error).message}\n`);
+    return 1;
+  } finally {
+    // The app was loaded only for its registry: release what it opened (pub/sub, stores), so
+    // the command exits instead of waiting on open handles.
+    await app.close?.().catch(() => undefined);
+  }
+  if (args.out) await writeFile(args.out, text);
+  else io.stdout(text);
+  return 0;
+}

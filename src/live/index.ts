@@ -1,0 +1,29 @@
+/**
+ * The live layer's public API (re-exported by `djust` and `djust/server`).
+ * @module
+ */
+export { emptyForm, form, type FormOptions, type FormState } from "./forms.js";
+export {
+  liveTransportOf,
+  LONGPOLL_PATH,
+  STATIC_PREFIX,
+  WEBSOCKET_PATH,
+  type LiveTransport,
+} from "./install.js";
+export { defaultShell, type PageParts, type PageShell } from "./page.js";
+export { CLOSE_RATE_LIMITED, CLOSE_TOO_BIG } from "./channel.js";
+export { AccessDenied } from "./instance.js";
+export {
+  MemoryPubSub,
+  RedisPubSub,
+  type PubSub,
+  type RedisPubSubOptions,
+} from "../pubsub/index.js";
+export {
+  MemoryStateBackend,
+  RedisStateBackend,
+  type StateBackend,
+  type StoredView,
+  type MemoryStateBackendOptions,
+  type RedisStateBackendOptions,
+} from "../state/backends/index.js";

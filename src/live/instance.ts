@@ -1,0 +1,681 @@
+/**
+ * One live view instance and its lifecycle, independent of any transport: create (`setup`),
+ * `mount` or restore from a snapshot, render, run events / pub/sub messages / URL patches through
+ * the shared dispatch pipeline, and diff the result. The WebSocket and long-poll channels, the
+ * dead render and `LiveViewTestClient` all drive this class, so they cannot disagree.
+ * @module
+ */
+import { isAuthenticated, requirePermissions, type User } from "../auth/user.js";
+import { DjustError, PermissionDenied, Unauthenticated } from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { PubSub, Unsubscribe } from "../pubsub/types.js";
+import type { RateLimitStore } from "../ratelimit/bucket.js";
+import { diff, toWire, type WireRendered } from "../render/diff.js";
+import type { Rendered, Template } from "../render/tree.js";
+import type { StateBackend, StoredView } from "../state/backends/types.js";
+import { toWire as encodeWire, type SerializationPolicy } from "../state/codec.js";
+import { restoreState, snapshotState, stateKeys, StateTracker } from "../state/tracker.js";
+import { serializeResult } from "../view/api-response.js";
+import { dispatch, isApiResponse, type DispatchOutcome } from "../view/dispatch.js";
+import { LiveView as LiveViewBase, type LiveView, type LiveViewClass } from "../view/live-view.js";
+import { handlersOf } from "../view/registry.js";
+import {
+  runtimeOf,
+  takeEffects,
+  type Effects,
+  type LiveRequest,
+  type Navigation,
+  type Params,
+} from "../view/runtime.js";
+import { stripFormMeta } from "./params.js";
+
+/** Finds compiled templates by name (the app's `TemplateLoader`). */
+export interface TemplateSource {
+  get(name: string): Template;
+}
+
+/** A live route: which view class serves it, under which API slug, with which services. */
+export interface LiveRoute {
+  /** Stable identifier of the route inside a token (the route's path pattern). */
+  readonly key: string;
+  readonly view: LiveViewClass;
+  /** API slug (rate-limit buckets are keyed by it on every transport). */
+  readonly slug: string;
+  /**
+   * `liveSession` services: each reaches `setup`/`mount` as `params[name]`; a function value is
+   * called per instance with the request to make the service.
+   */
+  readonly services?: Readonly<Record<string, unknown>>;
+}
+
+/** App-level dependencies of live views. */
+export interface LiveEnv {
+  readonly logger: Logger;
+  readonly strictSerialization: boolean;
+  readonly debug: boolean;
+  readonly templates?: TemplateSource;
+  readonly stateBackend: StateBackend;
+  /** Lifetime of stored snapshots. */
+  readonly stateTtlSeconds: number;
+  readonly pubsub: PubSub;
+  readonly rateLimits: RateLimitStore;
+}
+
+/** Who is running the view: the user, the session and the rate-limit caller key. */
+export interface Caller {
+  readonly user: User | null;
+  /** `user:<id>`, else `session:<id>`, else `ip:<addr>`. */
+  readonly key: string;
+}
+
+/** The effects of one step, in wire terms, for the transport to send. */
+export interface StepResult {
+  /** The rendered diff with `e`/`t`/`r` added; `null` when there is nothing to send. */
+  readonly diff: WireRendered | null;
+  readonly navigation?: Navigation;
+}
+
+/** The outcome of one event. */
+export interface EventResult extends StepResult {
+  /** Set when the event was refused or failed; any diff is still in {@link diff}. */
+  readonly error?: DjustError;
+}
+
+/** Why a view could not be shown to this caller. */
+export class AccessDenied extends Error {
+  override readonly name = "AccessDenied";
+  constructor(
+    readonly reason: "login" | "permission",
+    readonly error: DjustError,
+  ) {
+    super(error.message, { cause: error });
+  }
+}
+
+/**
+ * Refuses `user` unless it may see `cls` (`loginRequired`, `permissionRequired`).
+ * @throws AccessDenied
+ */
+export async function checkViewAccess(cls: LiveViewClass, user: User | null): Promise<void> {
+  if (cls.loginRequired && !isAuthenticated(user)) {
+    throw new AccessDenied("login", new Unauthenticated());
+  }
+  const required = cls.permissionRequired;
+  if (required === undefined) return;
+  try {
+    await requirePermissions(user, typeof required === "string" ? [required] : [...required]);
+  } catch (error) {
+    if (error instanceof Unauthenticated) throw new AccessDenied("login", error);
+    if (error instanceof PermissionDenied) throw new AccessDenied("permission", error);
+    throw error;
+  }
+}
+
+/** Route params plus the URL's query params (first value of each), route params winning. */
+export function urlParams(url: URL, routeParams: Params): Params {
+  const out: Params = {};
+  for (const [key, value] of url.searchParams) if (!(key in out)) out[key] = value;
+  return Object.assign(out, routeParams);
+}
+
+/** The params given to `setup`/`mount`: URL params plus the route's services. */
+export function mountParams(route: LiveRoute, request: LiveRequest, params: Params): Params {
+  const out: Params = { ...params };
+  for (const [name, service] of Object.entries(route.services ?? {})) {
+    out[name] =
+      typeof service === "function" && !isClass(service)
+        ? (service as (request: LiveRequest) => unknown)(request)
+        : service;
+  }
+  return out;
+}
+
+function isClass(fn: unknown): boolean {
+  return typeof fn === "function" && Function.prototype.toString.call(fn).startsWith("class");
+}
+
+/** Options of {@link LiveInstance.start}. */
+export interface StartOptions {
+  readonly env: LiveEnv;
+  readonly route: LiveRoute;
+  readonly request: LiveRequest;
+  /** Route params (query params are read from `request.url`). */
+  readonly routeParams: Params;
+  readonly caller: Caller;
+  /** The view id (`data-phx-session` names it; the key of its snapshot). */
+  readonly id: string;
+  /** `true` for WebSocket/long-poll/test joins, `false` for the dead render. */
+  readonly connected: boolean;
+  /** A snapshot to restore instead of mounting; ignored unless it was taken of `route.view`. */
+  readonly stored?: StoredView | null;
+  /** The CSRF token of the page, offered to templates as `csrf_token`. */
+  readonly csrfToken?: string;
+  /** Called with a diff produced outside a request/reply (pub/sub messages). */
+  readonly onPush?: (result: StepResult) => void;
+}
+
+type ViewFields = Record<string, unknown>;
+
+/** A mounted (or restored) live view. */
+export class LiveInstance {
+  readonly view: LiveView;
+  readonly route: LiveRoute;
+  readonly id: string;
+  readonly env: LiveEnv;
+  readonly tracker: StateTracker;
+  readonly policy: SerializationPolicy;
+  /** How the view came to be: mounted now, or restored from a snapshot. */
+  restored = false;
+  #caller: Caller;
+  #tree?: Rendered;
+  #flash: Record<string, string> = {};
+  #flashChanged = false;
+  #privateFields: string[] = [];
+  #topics = new Set<string>();
+  #subscriptions = new Map<string, Unsubscribe | Promise<Unsubscribe>>();
+  #url: URL;
+  #routeParams: Params;
+  #csrfToken?: string;
+  #queue: Promise<unknown> = Promise.resolve();
+  #onPush?: (result: StepResult) => void;
+  #closed = false;
+  #saveTimer?: ReturnType<typeof setTimeout>;
+  #dirty = false;
+  #connected: boolean;
+
+  private constructor(options: StartOptions, view: LiveView) {
+    this.view = view;
+    this.route = options.route;
+    this.id = options.id;
+    this.env = options.env;
+    this.#caller = options.caller;
+    this.#url = options.request.url;
+    this.#routeParams = options.routeParams;
+    this.#csrfToken = options.csrfToken;
+    this.#onPush = options.onPush;
+    this.#connected = options.connected;
+    this.policy = {
+      strict: options.env.strictSerialization,
+      logger: options.env.logger,
+      view: options.route.view.name,
+      warned: new Set(),
+    };
+    this.tracker = new StateTracker(this.policy);
+  }
+
+  /**
+   * Creates the view: `setup`, then either restores `stored` or runs `mount` + `handleParams`.
+   * Navigation asked for during mount is returned in `navigation` (the caller redirects).
+   * @throws AccessDenied when the caller may not see the view; anything `setup`/`mount` throws.
+   */
+  static async start(options: StartOptions): Promise<{
+    instance: LiveInstance;
+    navigation?: Navigation;
+  }> {
+    const { route, request } = options;
+    await checkViewAccess(route.view, request.user);
+    const view = new route.view();
+    const instance = new LiveInstance(options, view);
+    const runtime = runtimeOf(view);
+    runtime.request = request;
+    runtime.connected = options.connected;
+    runtime.pubsub = {
+      subscribe: (topic) => instance.#subscribe(topic),
+      broadcast: (topic, message) => options.env.pubsub.publish(topic, message),
+    };
+    const params = urlParams(request.url, options.routeParams);
+    const full = mountParams(route, request, params);
+    await view.setup?.(request, full);
+
+    const stored = options.stored;
+    if (stored && stored.view === route.view.name) {
+      try {
+        await instance.#restore(stored, request, full);
+      } catch (error) {
+        // A snapshot from an older deploy (a renamed registered type, say) must not lock the
+        // browser into failing rejoins: start over with a fresh mount.
+        options.env.logger.warn(
+          `${route.view.name}: restoring the snapshot failed; mounting instead (${String(error)})`,
+          { view: route.view.name },
+        );
+        return LiveInstance.start({ ...options, stored: null });
+      }
+    } else {
+      instance.#privateFields = await runMount(view, request, full);
+      await view.handleParams?.(params, request.url);
+    }
+    instance.tracker.reset(view);
+    const effects = takeEffects(view);
+    instance.#absorbFlash(effects);
+    instance.#pendingEffects = effects;
+    for (const topic of instance.#topics) await instance.#activate(topic);
+    return effects.navigation ? { instance, navigation: effects.navigation } : { instance };
+  }
+
+  #pendingEffects?: Effects;
+
+  async #restore(stored: StoredView, request: LiveRequest, params: Params): Promise<void> {
+    const view = this.view;
+    // DESIGN §10: private fields that only mount fills cannot come back from a snapshot; when
+    // no setup re-creates them, mount runs again and the snapshot's public state wins.
+    if (stored.privateFields.length > 0 && typeof view.setup !== "function") {
+      this.#privateFields = await runMount(view, request, params);
+    } else {
+      this.#privateFields = [...stored.privateFields];
+    }
+    restoreState(view, stored.state);
+    for (const topic of stored.topics) this.#topics.add(topic);
+    this.#flash = { ...stored.flash };
+    this.restored = true;
+    const storedUrl = stored.url === undefined ? undefined : safeUrl(stored.url);
+    // Path and query only: the browser may know the host by another name than the server
+    // (a proxy), and adds fragments the server never sees.
+    const where = (url: URL) => url.pathname + url.search;
+    if (storedUrl && where(storedUrl) !== where(request.url)) {
+      // The browser patched the URL since the snapshot; bring the state in line with it.
+      await view.handleParams?.(urlParams(request.url, this.#routeParams), request.url);
+    }
+  }
+
+  /** The current URL of the view (changes with patches). */
+  get url(): URL {
+    return this.#url;
+  }
+
+  /** Current flash messages. */
+  get flash(): Readonly<Record<string, string>> {
+    return this.#flash;
+  }
+
+  /** Pub/sub topics this view listens to. */
+  get topics(): ReadonlySet<string> {
+    return this.#topics;
+  }
+
+  /** The tree the client shows (after {@link renderFull}). */
+  get tree(): Rendered | undefined {
+    return this.#tree;
+  }
+
+  /** The user the view runs for. */
+  get caller(): Caller {
+    return this.#caller;
+  }
+
+  /**
+   * Renders every slot and returns the full wire tree, with the events/title collected since
+   * the view started (mount's `pushEvent`, `pageTitle`).
+   */
+  renderFull(): { tree: Rendered; wire: WireRendered; title?: string } {
+    const tree = this.#render(undefined);
+    this.#tree = tree;
+    const wire = toWire(tree);
+    const effects = this.#pendingEffects ?? takeEffects(this.view);
+    this.#pendingEffects = undefined;
+    decorate(wire, effects);
+    return effects.title === undefined ? { tree, wire } : { tree, wire, title: effects.title };
+  }
+
+  /** Resolves when every step queued so far has finished. */
+  async whenIdle(): Promise<void> {
+    await this.#queue;
+  }
+
+  /** Runs `fn` after every step queued before it: one step at a time per view, like Phoenix. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(fn, fn);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Runs event `name` with `params` through the dispatch pipeline and renders what changed.
+   * `coerceStrings` for browser-originated strings (forms, `dj-value-*`).
+   */
+  event(
+    name: string,
+    params: Record<string, unknown>,
+    coerceStrings: boolean,
+  ): Promise<EventResult> {
+    return this.#serial(() => this.#event(name, params, coerceStrings));
+  }
+
+  async #event(name: string, raw: Record<string, unknown>, coerceStrings: boolean) {
+    if (name === "lv:clear-flash") return this.#clearFlash(raw);
+    const spec = handlersOf(this.route.view).get(name);
+    // Handlers with a schema get the fields only; "any" handlers also see the client's
+    // `_target`/`_unused_*` form metadata (the forms helper reads it).
+    const params = spec?.params === "any" ? raw : stripFormMeta(raw);
+    const outcome: DispatchOutcome = await dispatch(this.view, name, params, {
+      transport: this.#transportName(),
+      user: this.#caller.user,
+      caller: this.#caller.key,
+      slug: this.route.slug,
+      rateLimits: this.env.rateLimits,
+      tracker: this.tracker,
+      coerceStrings,
+    });
+    let reply: unknown;
+    if (outcome.ok && outcome.result !== undefined) {
+      try {
+        reply = await this.#replyValue(outcome.result);
+      } catch (error) {
+        const failure =
+          error instanceof DjustError
+            ? error
+            : new DjustError("serialize_error", 500, "The handler result could not be serialized.");
+        return { ...(await this.#afterChange(outcome.changed)), error: failure };
+      }
+    }
+    const step = await this.#afterChange(outcome.changed, reply);
+    if (!outcome.ok) return { ...step, error: outcome.error };
+    return step;
+  }
+
+  async #replyValue(result: unknown): Promise<unknown> {
+    let value = result;
+    if (isApiResponse(value)) value = await serializeResult(value);
+    const wire = encodeWire(value, "result", { ...this.policy, warned: undefined });
+    return typeof wire === "object" && wire !== null && !Array.isArray(wire)
+      ? wire
+      : { value: wire };
+  }
+
+  #clearFlash(raw: Record<string, unknown>): Promise<EventResult> {
+    const key = raw.key;
+    if (typeof key === "string") {
+      if (key in this.#flash) {
+        delete this.#flash[key];
+        this.#flashChanged = true;
+      }
+    } else if (Object.keys(this.#flash).length > 0) {
+      this.#flash = {};
+      this.#flashChanged = true;
+    }
+    return this.#afterChange([]);
+  }
+
+  /** Delivers a pub/sub message to `handleInfo` and renders what changed. */
+  info(message: unknown): Promise<StepResult> {
+    return this.#serial(async () => {
+      if (typeof this.view.handleInfo !== "function") return { diff: null };
+      try {
+        await this.view.handleInfo(message);
+      } catch (error) {
+        this.env.logger.error(`${this.route.view.name}.handleInfo raised an error`, {
+          view: this.route.view.name,
+          error: String(error),
+        });
+      }
+      return this.#afterChange(this.#changes());
+    });
+  }
+
+  /**
+   * Moves the view to `url` (a live patch from the client, or the view's own `pushPatch`):
+   * runs `handleParams` and renders what changed.
+   */
+  patch(url: URL): Promise<StepResult> {
+    return this.#serial(() => this.#patch(url));
+  }
+
+  async #patch(url: URL): Promise<StepResult> {
+    this.#url = url;
+    await this.view.handleParams?.(urlParams(url, this.#routeParams), url);
+    return this.#afterChange(this.#changes());
+  }
+
+  #changes(): string[] {
+    try {
+      return this.tracker.changes(this.view);
+    } catch (error) {
+      // Strict mode: a non-serializable value. Render everything rather than send stale HTML.
+      this.env.logger.error(String(error), { view: this.route.view.name });
+      return stateKeys(this.view);
+    }
+  }
+
+  /** Renders after a step: diff + effects; follows the view's own `pushPatch`. */
+  async #afterChange(changed: readonly string[], reply?: unknown): Promise<StepResult> {
+    const effects = takeEffects(this.view);
+    this.#absorbFlash(effects);
+    let navigation = effects.navigation;
+    let fields = changed;
+    if (navigation?.kind === "patch") {
+      // Phoenix runs handle_params before replying to the event that patched.
+      const target = new URL(navigation.to, this.#url);
+      if (target.origin === this.#url.origin) {
+        this.#url = target;
+        await this.view.handleParams?.(urlParams(target, this.#routeParams), target);
+        fields = [...changed, ...this.#changes()];
+        const more = takeEffects(this.view);
+        this.#absorbFlash(more);
+        effects.events.push(...more.events);
+        if (more.title !== undefined) effects.title = more.title;
+        if (more.navigation && more.navigation.kind !== "patch") navigation = more.navigation;
+      }
+    }
+    if (fields.length > 0) this.#markDirty();
+    const rendered = this.#rerender(fields);
+    let wire = rendered;
+    if (reply !== undefined) (wire ??= {}).r = reply as WireRendered;
+    if (effects.events.length > 0 || effects.title !== undefined) {
+      wire ??= {};
+      decorate(wire, effects);
+    }
+    return navigation ? { diff: wire, navigation } : { diff: wire };
+  }
+
+  #rerender(changed: readonly string[]): WireRendered | null {
+    const flashChanged = this.#flashChanged;
+    this.#flashChanged = false;
+    // Nothing the template can read changed: the context is state + flash, unless the view
+    // computes extra values, which may depend on anything.
+    if (changed.length === 0 && !flashChanged && !hasOwnContextData(this.view)) return null;
+    const set = new Set(changed);
+    if (flashChanged) set.add("flash");
+    const next = this.#render(set);
+    const result = diff(this.#tree, next);
+    this.#tree = result.tree;
+    return result.diff;
+  }
+
+  /** The render context: public state, `getContextData()`, `flash`, `csrf_token`. */
+  context(): { context: Record<string, unknown>; computed: string[] } {
+    const fields = this.view as unknown as ViewFields;
+    const context: Record<string, unknown> = {};
+    for (const key of stateKeys(this.view)) context[key] = fields[key];
+    const extra = this.view.getContextData();
+    const computed = Object.keys(extra);
+    Object.assign(context, extra);
+    context.flash = this.#flash;
+    if (this.#csrfToken !== undefined) context.csrf_token = this.#csrfToken;
+    return { context, computed };
+  }
+
+  #render(changed: Set<string> | undefined): Rendered {
+    const { context, computed } = this.context();
+    const cls = this.route.view;
+    if (typeof cls.templateName === "string") {
+      const templates = this.env.templates;
+      if (!templates) throw new Error(`${cls.name}: templateName needs the app's templateDirs`);
+      if (changed) for (const key of computed) changed.add(key);
+      return templates.get(cls.templateName).render(context, changed);
+    }
+    if (typeof this.view.render !== "function") {
+      throw new Error(`${cls.name} has neither a templateName nor a render() method`);
+    }
+    return this.view.render(context);
+  }
+
+  #absorbFlash(effects: Effects): void {
+    for (const [kind, message] of Object.entries(effects.flash)) {
+      if (this.#flash[kind] !== message) {
+        this.#flash[kind] = message;
+        this.#flashChanged = true;
+      }
+    }
+  }
+
+  #transportName() {
+    return runtimeOf(this.view).request?.transport ?? "websocket";
+  }
+
+  async #subscribe(topic: string): Promise<void> {
+    if (this.#topics.has(topic) && this.#subscriptions.has(topic)) return;
+    this.#topics.add(topic);
+    // During the dead render the topic is only recorded: the join activates it, whether the
+    // view is re-mounted or restored (a restored view never runs mount's subscribe again).
+    if (this.#connected) await this.#activate(topic);
+  }
+
+  async #activate(topic: string): Promise<void> {
+    if (this.#closed || !this.#connected || this.#subscriptions.has(topic)) return;
+    const unsubscribe = this.env.pubsub.subscribe(topic, (message) => {
+      if (this.#closed) return;
+      void this.info(message).then(
+        (result) => {
+          if (result.diff !== null || result.navigation) this.#onPush?.(result);
+        },
+        (error: unknown) =>
+          this.env.logger.error("pub/sub delivery failed", {
+            view: this.route.view.name,
+            error: String(error),
+          }),
+      );
+    });
+    this.#subscriptions.set(topic, unsubscribe);
+    await unsubscribe;
+  }
+
+  /** The record {@link save} stores, or `null` when the state cannot be snapshotted losslessly. */
+  storedView(): StoredView | null {
+    let state;
+    try {
+      state = snapshotState(this.view, { ...this.policy, strict: true, warned: undefined });
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+      this.env.logger.warn(
+        `${this.route.view.name} cannot be snapshotted and will be mounted again on reconnect: ${error.message}`,
+        { view: this.route.view.name },
+      );
+      return null;
+    }
+    return {
+      v: 1,
+      view: this.route.view.name,
+      state,
+      privateFields: this.#privateFields,
+      topics: [...this.#topics],
+      flash: { ...this.#flash },
+      url: this.#url.href,
+      savedAt: Date.now(),
+    };
+  }
+
+  /** Writes the snapshot to the state backend now (no-op when not serializable). */
+  async save(): Promise<void> {
+    clearTimeout(this.#saveTimer);
+    this.#saveTimer = undefined;
+    this.#dirty = false;
+    const record = this.storedView();
+    if (!record) {
+      await this.env.stateBackend.delete(this.id).catch(() => undefined);
+      return;
+    }
+    await this.env.stateBackend.set(this.id, record, this.env.stateTtlSeconds);
+  }
+
+  // Snapshots are written behind the events (coalesced), not on every event: a crash loses at
+  // most the last moment; an orderly disconnect or shutdown saves at once.
+  #markDirty(): void {
+    if (!this.#connected || this.#closed) return;
+    this.#dirty = true;
+    if (this.#saveTimer) return;
+    this.#saveTimer = setTimeout(() => {
+      this.#saveTimer = undefined;
+      if (this.#dirty && !this.#closed) {
+        this.save().catch((error: unknown) =>
+          this.env.logger.error("saving a view snapshot failed", {
+            view: this.route.view.name,
+            error: String(error),
+          }),
+        );
+      }
+    }, 250);
+    this.#saveTimer.unref?.();
+  }
+
+  /**
+   * Stops the view: unsubscribes, and saves its snapshot (unless `discard`, e.g. on
+   * `phx_leave`, when the browser navigated away for good).
+   */
+  async close(options: { discard?: boolean } = {}): Promise<void> {
+    if (this.#closed) return;
+    await this.#queue;
+    this.#closed = true;
+    clearTimeout(this.#saveTimer);
+    const subscriptions = [...this.#subscriptions.values()];
+    this.#subscriptions.clear();
+    await Promise.all(
+      subscriptions.map(async (pending) => {
+        try {
+          await (
+            await pending
+          )();
+        } catch {
+          // The pub/sub may already be closed during shutdown.
+        }
+      }),
+    );
+    try {
+      if (options.discard) await this.env.stateBackend.delete(this.id);
+      else await this.save();
+    } catch (error) {
+      this.env.logger.error("saving a view snapshot failed", {
+        view: this.route.view.name,
+        error: String(error),
+      });
+    }
+  }
+}
+
+function hasOwnContextData(view: LiveView): boolean {
+  return view.getContextData !== LiveViewBase.prototype.getContextData;
+}
+
+function safeUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function decorate(wire: WireRendered, effects: Effects): void {
+  if (effects.events.length > 0) {
+    wire.e = effects.events.map(([name, payload]) => [name, toJsonValue(payload)]);
+  }
+  if (effects.title !== undefined) wire.t = effects.title;
+}
+
+function toJsonValue(value: unknown): WireRendered {
+  return JSON.parse(JSON.stringify(value ?? {})) as WireRendered;
+}
+
+/**
+ * Runs `mount` and returns the `_`-fields it gave a value different from what construction and
+ * `setup` left (the private names a snapshot records; DESIGN §10).
+ */
+async function runMount(view: LiveView, request: LiveRequest, params: Params): Promise<string[]> {
+  const fields = view as unknown as ViewFields;
+  const before = new Map<string, unknown>();
+  for (const key of Object.keys(view)) if (key.startsWith("_")) before.set(key, fields[key]);
+  await view.mount?.(request, params);
+  const changed: string[] = [];
+  for (const key of Object.keys(view)) {
+    if (!key.startsWith("_")) continue;
+    if (!before.has(key) || before.get(key) !== fields[key]) changed.push(key);
+  }
+  return changed;
+}

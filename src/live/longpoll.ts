@@ -1,0 +1,191 @@
+/**
+ * Phoenix's long-poll transport (`phoenix/assets/js/phoenix/longpoll.js`) for networks that
+ * block WebSockets: `GET ?token=` waits for server messages, `POST ?token=` carries a batch of
+ * client frames as newline-delimited JSON. Each long-poll session drives one
+ * {@link LiveConnection}, exactly like a WebSocket does.
+ *
+ * Status codes travel in the JSON body, as the client expects: 410 + a new token opens a
+ * session (and tells a client with a stale token to rejoin), 200 delivers messages, 204 says
+ * "nothing new, poll again".
+ * @module
+ */
+import { randomBytes } from "node:crypto";
+import {
+  LiveConnection,
+  type ConnectionIdentity,
+  type ConnectionSink,
+  type LiveHost,
+} from "./channel.js";
+import type { TokenSigner } from "./token.js";
+
+/** Options of {@link LongPollServer}. */
+export interface LongPollOptions {
+  /** How long a GET waits for messages before answering 204. Default 10 s (client gives up at 20 s). */
+  readonly pollTimeoutMs?: number;
+  /** A session whose client stopped polling this long ago is closed. Default 30 s. */
+  readonly idleTimeoutMs?: number;
+  /** Most frames one POST may carry (the client sends at most 100). */
+  readonly maxBatch?: number;
+}
+
+interface Session {
+  readonly id: string;
+  readonly caller: string;
+  readonly connection: LiveConnection;
+  readonly queue: string[];
+  waiter?: (messages: string[] | null) => void;
+  idleTimer?: ReturnType<typeof setTimeout>;
+  closed: boolean;
+}
+
+function json(body: Record<string, unknown>): Response {
+  return new Response(JSON.stringify(body), {
+    status: 200,
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+  });
+}
+
+/** Long-poll sessions of one app. */
+export class LongPollServer {
+  readonly #host: LiveHost;
+  readonly #tokens: TokenSigner;
+  readonly #sessions = new Map<string, Session>();
+  readonly #pollTimeoutMs: number;
+  readonly #idleTimeoutMs: number;
+  readonly #maxBatch: number;
+
+  constructor(host: LiveHost, tokens: TokenSigner, options: LongPollOptions = {}) {
+    this.#host = host;
+    this.#tokens = tokens;
+    this.#pollTimeoutMs = options.pollTimeoutMs ?? 10_000;
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+    this.#maxBatch = options.maxBatch ?? 100;
+  }
+
+  /** Number of open sessions. */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  /**
+   * Answers one long-poll request. `identify` authenticates the request (cookies) and is called
+   * for every request, so a token only works for the browser session that opened it.
+   */
+  async handle(request: Request, identify: () => Promise<ConnectionIdentity>): Promise<Response> {
+    const url = new URL(request.url);
+    const identity = await identify();
+    const session = this.#session(url.searchParams.get("token"), identity.caller);
+    if (request.method === "GET") {
+      if (!session) return json({ status: 410, token: this.#open(identity) });
+      return this.#poll(session, request.signal);
+    }
+    if (request.method === "POST") {
+      if (!session) return json({ status: 410 });
+      const body = await request.text();
+      const limit = this.#host.limits.frameBytes * this.#maxBatch;
+      if (Buffer.byteLength(body) > limit) {
+        this.#close(session, 1009, "batch too large");
+        return json({ status: 410 });
+      }
+      const lines = body.split("\n").filter((line) => line.length > 0);
+      if (lines.length > this.#maxBatch) return json({ status: 410 });
+      for (const line of lines) {
+        if (session.closed) break;
+        await session.connection.receive(line);
+      }
+      return json({ status: session.closed ? 410 : 200 });
+    }
+    return new Response(null, { status: 405, headers: { allow: "GET, POST" } });
+  }
+
+  #session(token: string | null, caller: string): Session | undefined {
+    if (!token) return undefined;
+    const claims = this.#tokens.verify(token, 24 * 3600_000);
+    if (!claims || typeof claims.s !== "string") return undefined;
+    const session = this.#sessions.get(claims.s);
+    if (!session || session.closed || session.caller !== caller) return undefined;
+    return session;
+  }
+
+  #open(identity: ConnectionIdentity): string {
+    const id = randomBytes(16).toString("base64url");
+    const queue: string[] = [];
+    const state: { session?: Session } = {};
+    const sink: ConnectionSink = {
+      send: (text) => {
+        queue.push(text);
+        const session = state.session;
+        const waiter = session?.waiter;
+        if (session && waiter) {
+          session.waiter = undefined;
+          // Let the rest of this batch queue up so one response carries it all.
+          queueMicrotask(() => waiter(queue.splice(0)));
+        }
+      },
+      close: () => {
+        if (state.session) this.#close(state.session);
+      },
+    };
+    const session: Session = {
+      id,
+      caller: identity.caller,
+      connection: new LiveConnection(this.#host, identity, sink),
+      queue,
+      closed: false,
+    };
+    state.session = session;
+    this.#sessions.set(id, session);
+    this.#touch(session);
+    return this.#tokens.sign({ s: id });
+  }
+
+  #poll(session: Session, signal: AbortSignal): Promise<Response> {
+    this.#touch(session);
+    const token = this.#tokens.sign({ s: session.id });
+    if (session.queue.length > 0) {
+      return Promise.resolve(json({ status: 200, token, messages: session.queue.splice(0) }));
+    }
+    // A newer poll replaces an older one still waiting (the client only keeps one).
+    session.waiter?.([]);
+    return new Promise((resolve) => {
+      const finish = (messages: string[] | null) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        if (session.waiter === finish) session.waiter = undefined;
+        this.#touch(session);
+        if (messages === null || session.closed) resolve(json({ status: 410 }));
+        else if (messages.length === 0) resolve(json({ status: 204, token }));
+        else resolve(json({ status: 200, token, messages }));
+      };
+      const onAbort = () => finish([]);
+      const timer = setTimeout(() => finish([]), this.#pollTimeoutMs);
+      signal.addEventListener("abort", onAbort, { once: true });
+      session.waiter = finish;
+    });
+  }
+
+  #touch(session: Session): void {
+    clearTimeout(session.idleTimer);
+    session.idleTimer = setTimeout(
+      () => this.#close(session),
+      this.#idleTimeoutMs + this.#pollTimeoutMs,
+    );
+    session.idleTimer.unref?.();
+  }
+
+  #close(session: Session, _code?: number, _reason?: string): void {
+    if (session.closed) return;
+    session.closed = true;
+    clearTimeout(session.idleTimer);
+    this.#sessions.delete(session.id);
+    session.waiter?.(null);
+    void session.connection.close();
+  }
+
+  /** Closes every session (views are saved for a rejoin). */
+  async close(): Promise<void> {
+    const sessions = [...this.#sessions.values()];
+    for (const session of sessions) this.#close(session);
+    await Promise.all(sessions.map((s) => s.connection.close()));
+  }
+}

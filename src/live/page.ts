@@ -1,0 +1,167 @@
+/**
+ * The dead render of a live route: auth checks, `setup` + `mount` + `handleParams`, the full
+ * HTML page with the container the browser client joins, and the hand-over of the view's state
+ * to the join (its snapshot, so the join does not mount a second time).
+ * @module
+ */
+import { randomBytes } from "node:crypto";
+import { isAuthenticated, type User } from "../auth/user.js";
+import { renderToString } from "../render/html.js";
+import { escapeHtml } from "../template/safe.js";
+import type { Params, SessionData } from "../view/runtime.js";
+import { loginRedirect, signViewToken, type LiveHost } from "./channel.js";
+import { AccessDenied, LiveInstance, type LiveRoute } from "./instance.js";
+
+/** What the dead render needs to know about the request. */
+export interface PageRequest {
+  readonly url: URL;
+  readonly headers: Headers;
+  readonly user: User | null;
+  readonly session: SessionData;
+  /** Rate-limit caller key. */
+  readonly caller: string;
+  /** The CSRF token for the page (meta tag, `{% csrf_token %}`, the join's `_csrf_token`). */
+  readonly csrfToken: string;
+}
+
+/** Where the page's client script is served. */
+export interface PageAssets {
+  /** URL of the client script (content-hashed). */
+  readonly clientScript: string;
+}
+
+/** Parts of the page the shell puts together; apps can supply their own shell. */
+export interface PageParts {
+  readonly title: string;
+  readonly csrfToken: string;
+  readonly clientScript: string;
+  /** The live container element, with the view's HTML inside. */
+  readonly container: string;
+}
+
+/** Builds the full HTML document around the live container. */
+export type PageShell = (parts: PageParts) => string;
+
+/** The default document: charset, viewport, CSRF meta tag, title, client script, container. */
+export const defaultShell: PageShell = (parts) =>
+  `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n` +
+  `<meta name="viewport" content="width=device-width, initial-scale=1">\n` +
+  `<meta name="csrf-token" content="${escapeHtml(parts.csrfToken)}">\n` +
+  `<title>${escapeHtml(parts.title)}</title>\n` +
+  `<script defer src="${escapeHtml(parts.clientScript)}"></script>\n` +
+  `</head>\n<body>\n${parts.container}\n</body>\n</html>\n`;
+
+/** A fresh view id in Phoenix's `phx-…` style (also the key of the view's snapshot). */
+export function newViewId(): string {
+  return `phx-${randomBytes(12).toString("base64url")}`;
+}
+
+function htmlResponse(status: number, body: string): Response {
+  return new Response(body, {
+    status,
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+    },
+  });
+}
+
+/** A small self-contained error page. */
+export function errorPage(status: number, title: string, detail?: string): Response {
+  const body =
+    `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${status} ${escapeHtml(title)}</title></head>` +
+    `<body><h1>${escapeHtml(title)}</h1>` +
+    (detail ? `<pre>${escapeHtml(detail)}</pre>` : "") +
+    `</body></html>\n`;
+  return htmlResponse(status, body);
+}
+
+/**
+ * Renders a live route for a plain HTTP GET. Redirects anonymous users of a `loginRequired`
+ * view to `loginUrl?next=<path>`, answers 403 for a missing permission and 500 when `mount`
+ * throws (with the stack only in debug).
+ */
+export async function renderLivePage(
+  host: LiveHost,
+  route: LiveRoute,
+  routeParams: Params,
+  request: PageRequest,
+  assets: PageAssets,
+  shell: PageShell = defaultShell,
+): Promise<Response> {
+  const id = newViewId();
+  let started: Awaited<ReturnType<typeof LiveInstance.start>>;
+  try {
+    started = await LiveInstance.start({
+      env: host.env,
+      route,
+      request: {
+        url: request.url,
+        headers: request.headers,
+        user: request.user,
+        session: request.session,
+        transport: "http",
+      },
+      routeParams,
+      caller: { user: request.user, key: request.caller },
+      id,
+      connected: false,
+      csrfToken: request.csrfToken,
+    });
+  } catch (error) {
+    if (error instanceof AccessDenied) {
+      if (error.reason === "login") {
+        return new Response(null, {
+          status: 302,
+          headers: { location: loginRedirect(host.loginUrl, request.url) },
+        });
+      }
+      return errorPage(403, "Permission denied", error.message);
+    }
+    const name = route.view.name;
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    host.env.logger.error(`dead render of ${name} failed`, { view: name, error: detail });
+    return errorPage(500, "Server error", host.env.debug ? detail : undefined);
+  }
+  const { instance, navigation } = started;
+  if (navigation) {
+    return new Response(null, { status: 302, headers: { location: navigation.to } });
+  }
+  let inner: string;
+  let title: string | undefined;
+  try {
+    const full = instance.renderFull();
+    inner = renderToString(full.tree);
+    title = full.title;
+  } catch (error) {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    host.env.logger.error(`rendering ${route.view.name} failed`, {
+      view: route.view.name,
+      error: detail,
+    });
+    return errorPage(500, "Server error", host.env.debug ? detail : undefined);
+  }
+  // Hand the mounted state to the join (close saves the snapshot); if it cannot be
+  // snapshotted, the join mounts again.
+  await instance.close();
+
+  const user = request.user;
+  const token = signViewToken(host.viewTokens, {
+    id,
+    route: route.key,
+    params: routeParams,
+    uid: isAuthenticated(user) ? user.id : null,
+  });
+  const container =
+    `<div id="${id}" data-phx-main data-phx-session="${escapeHtml(token)}" ` +
+    `data-phx-static="">${inner}</div>`;
+  return htmlResponse(
+    200,
+    shell({
+      title: title ?? route.view.name.replace(/(Live)?View$/, ""),
+      csrfToken: request.csrfToken,
+      clientScript: assets.clientScript,
+      container,
+    }),
+  );
+}

@@ -1,0 +1,57 @@
+/**
+ * Route patterns in Hono's path syntax (`/orders/:id/`), for live navigation (URL → route) and
+ * `{% url "name" args %}` (route → URL).
+ * @module
+ */
+import type { Params } from "../view/runtime.js";
+
+const PARAM = /^:([A-Za-z_][A-Za-z0-9_]*)(\{(.+)\})?(\?)?$/;
+
+/** A matcher for `pattern`: the route params of a matching path, else `undefined`. */
+export function pathMatcher(pattern: string): (path: string) => Params | undefined {
+  const names: string[] = [];
+  const source = pattern
+    .split("/")
+    .map((segment) => {
+      const param = PARAM.exec(segment);
+      if (param) {
+        names.push(param[1] as string);
+        const body = param[3] ?? "[^/]+";
+        return param[4] ? `(?:(${body}))?` : `(${body})`;
+      }
+      if (segment === "*") return ".*";
+      return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    })
+    .join("/");
+  const re = new RegExp(`^${source}$`);
+  return (path) => {
+    const match = re.exec(path);
+    if (!match) return undefined;
+    const params: Params = {};
+    names.forEach((name, i) => {
+      const value = match[i + 1];
+      if (value !== undefined) params[name] = decodeURIComponent(value);
+    });
+    return params;
+  };
+}
+
+/** `pattern` with its `:params` replaced by `args`, in order (URL-encoded). */
+export function fillPattern(pattern: string, args: readonly unknown[]): string {
+  let i = 0;
+  return pattern
+    .split("/")
+    .map((segment) => (PARAM.test(segment) ? encodeURIComponent(String(args[i++] ?? "")) : segment))
+    .join("/");
+}
+
+/** A `urlFor` for the template loader from a name → pattern table. */
+export function urlResolver(
+  names: ReadonlyMap<string, string>,
+): (name: string, args: unknown[]) => string {
+  return (name, args) => {
+    const pattern = names.get(name);
+    if (pattern === undefined) throw new Error(`no live route named "${name}"`);
+    return fillPattern(pattern, args);
+  };
+}

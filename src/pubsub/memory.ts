@@ -1,0 +1,46 @@
+/**
+ * In-process pub/sub: the default for a single node.
+ * @module
+ */
+import type { PubSub, PubSubListener, Unsubscribe } from "./types.js";
+
+/**
+ * Topics and listeners in this process's memory. Messages are delivered asynchronously and as
+ * a JSON copy, exactly as the Redis adapter delivers them, so code that works on one node keeps
+ * working on many (a listener cannot mutate what another listener sees).
+ */
+export class MemoryPubSub implements PubSub {
+  readonly #topics = new Map<string, Set<PubSubListener>>();
+
+  subscribe(topic: string, listener: PubSubListener): Unsubscribe {
+    let listeners = this.#topics.get(topic);
+    if (!listeners) this.#topics.set(topic, (listeners = new Set()));
+    // A wrapper per subscription, so one function subscribed twice is two subscriptions.
+    const entry: PubSubListener = (message) => listener(message);
+    listeners.add(entry);
+    return () => {
+      const current = this.#topics.get(topic);
+      if (!current) return;
+      current.delete(entry);
+      if (current.size === 0) this.#topics.delete(topic);
+    };
+  }
+
+  publish(topic: string, message: unknown): void {
+    const listeners = this.#topics.get(topic);
+    if (!listeners || listeners.size === 0) return;
+    const text = JSON.stringify(message ?? null);
+    for (const listener of [...listeners]) {
+      queueMicrotask(() => listener(JSON.parse(text)));
+    }
+  }
+
+  /** Number of topics with at least one listener. */
+  get topicCount(): number {
+    return this.#topics.size;
+  }
+
+  close(): void {
+    this.#topics.clear();
+  }
+}

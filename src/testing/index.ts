@@ -1,0 +1,387 @@
+/**
+ * `djust/testing`: drive a live view without a browser or a socket.
+ *
+ * ```ts
+ * import { LiveViewTestClient } from "djust/testing";
+ *
+ * const view = await LiveViewTestClient.mount(CounterView, { user: { id: 1 } });
+ * await view.click("increment");
+ * assert.match(view.render(), /Count: 1/);
+ * assert.equal(view.assigns.count, 1);
+ * ```
+ *
+ * The client runs the same code as the WebSocket transport: `setup` + `mount` (or a restore
+ * from the dead render's snapshot), the browser payload decoding (`dj-value-*` strings, URL-encoded
+ * forms), the dispatch pipeline (permissions, rate limits, validation), change tracking, the
+ * template render and the wire diff.
+ * @module
+ */
+import "../polyfill.js";
+import { callerKey } from "../auth/caller.js";
+import { isAuthenticated, type User } from "../auth/user.js";
+import type { DjustError } from "../errors.js";
+import { decodeClientEvent } from "../live/params.js";
+import { urlResolver } from "../live/routes.js";
+import { LiveInstance, type EventResult, type LiveEnv, type StepResult } from "../live/instance.js";
+import type { Logger } from "../logger.js";
+import { stderrLogger } from "../logger.js";
+import { MemoryPubSub } from "../pubsub/memory.js";
+import type { PubSub } from "../pubsub/types.js";
+import { MemoryRateLimitStore, type RateLimitStore } from "../ratelimit/bucket.js";
+import type { WireRendered } from "../render/diff.js";
+import { renderToString } from "../render/html.js";
+import type { Template } from "../render/tree.js";
+import { MemoryStateBackend } from "../state/backends/memory.js";
+import type { StateBackend } from "../state/backends/types.js";
+import type { JsonObject } from "../state/serializable.js";
+import { wireState, stateKeys } from "../state/tracker.js";
+import { TemplateLoader } from "../template/loader.js";
+import type { LiveViewClass } from "../view/live-view.js";
+import type { Navigation, Params, SessionData } from "../view/runtime.js";
+import { viewSlug } from "../view/slug.js";
+
+/** Options of {@link LiveViewTestClient.mount}. */
+export interface TestMountOptions {
+  /** Route params (reach `setup`/`mount`/`handleParams`). */
+  readonly params?: Params;
+  /** `liveSession`-style services: values, or functions called with the request. */
+  readonly services?: Readonly<Record<string, unknown>>;
+  /** The user (default anonymous). */
+  readonly user?: User | null;
+  readonly session?: SessionData;
+  /** Page URL (default `http://testserver/`); its query string reaches `mount`. */
+  readonly url?: string;
+  /** Template directories for `static templateName` (default `["templates"]`). */
+  readonly templateDirs?: readonly string[];
+  /** Route names → path patterns, for `{% url "name" %}` in templates. */
+  readonly urls?: Readonly<Record<string, string>>;
+  /** Or a ready loader. */
+  readonly templates?: { get(name: string): Template };
+  /** Share one pub/sub between clients to test `broadcast` → `handleInfo`. */
+  readonly pubsub?: PubSub;
+  readonly stateBackend?: StateBackend;
+  readonly rateLimits?: RateLimitStore;
+  readonly logger?: Logger;
+  readonly strictSerialization?: boolean;
+  readonly debug?: boolean;
+  /**
+   * Go through the dead render first and hand its snapshot to the connected mount, as a
+   * browser page load does (default `true`). `false` mounts once, connected.
+   */
+  readonly deadRender?: boolean;
+}
+
+/** What one interaction produced. */
+export interface TestResult {
+  /** The handler's reply (`r`), if any. */
+  readonly reply?: unknown;
+  /** The error reply, when the event was refused or failed. */
+  readonly error?: { readonly error: string; readonly message: string; readonly details?: unknown };
+  /** The diff that went to the client (`null` when nothing changed). */
+  readonly diff: WireRendered | null;
+}
+
+function flatten(values: Record<string, unknown>, prefix = ""): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [key, value] of Object.entries(values)) {
+    const name = prefix ? `${prefix}[${key}]` : key;
+    if (Array.isArray(value)) for (const item of value) out.push([`${name}[]`, String(item)]);
+    else if (typeof value === "object" && value !== null) {
+      out.push(...flatten(value as Record<string, unknown>, name));
+    } else out.push([name, value === null || value === undefined ? "" : String(value)]);
+  }
+  return out;
+}
+
+function stringValues(values: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) {
+    out[key] = value === null || value === undefined ? "" : String(value);
+  }
+  return out;
+}
+
+/** A mounted view under test. */
+export class LiveViewTestClient {
+  readonly #instance: LiveInstance;
+  readonly #events: [string, unknown][] = [];
+  readonly #navigations: Navigation[] = [];
+  #title?: string;
+  #pushes: StepResult[] = [];
+
+  private constructor(instance: LiveInstance) {
+    this.#instance = instance;
+  }
+
+  /**
+   * Mounts `View` as a browser page load would: dead render (`setup` + `mount` +
+   * `handleParams`), then the connected join restoring that state.
+   * @throws whatever `mount` throws; `AccessDenied` when the user may not see the view.
+   */
+  static async mount(
+    View: LiveViewClass,
+    options: TestMountOptions = {},
+  ): Promise<LiveViewTestClient> {
+    const logger = options.logger ?? stderrLogger;
+    const env: LiveEnv = {
+      logger,
+      strictSerialization: options.strictSerialization ?? false,
+      debug: options.debug ?? true,
+      templates:
+        options.templates ??
+        new TemplateLoader({
+          dirs: options.templateDirs ?? ["templates"],
+          urlFor: urlResolver(new Map(Object.entries(options.urls ?? {}))),
+        }),
+      stateBackend: options.stateBackend ?? new MemoryStateBackend(),
+      stateTtlSeconds: 3600,
+      pubsub: options.pubsub ?? new MemoryPubSub(),
+      rateLimits: options.rateLimits ?? new MemoryRateLimitStore(),
+    };
+    const user = options.user ?? null;
+    const route = {
+      key: "test",
+      view: View,
+      slug: viewSlug(View),
+      services: options.services ?? {},
+    };
+    const url = new URL(options.url ?? "http://testserver/");
+    const caller = {
+      user,
+      key: isAuthenticated(user) ? callerKey({ user }) : "session:test",
+    };
+    const id = `phx-test-${Math.random().toString(36).slice(2)}`;
+    const request = (transport: "http" | "test") => ({
+      url,
+      headers: new Headers(),
+      user,
+      session: options.session ?? {},
+      transport,
+    });
+    if (options.deadRender ?? true) {
+      const dead = await LiveInstance.start({
+        env,
+        route,
+        request: request("http"),
+        routeParams: options.params ?? {},
+        caller,
+        id,
+        connected: false,
+      });
+      dead.instance.renderFull();
+      await dead.instance.close();
+    }
+    const early: StepResult[] = [];
+    let onPush: (result: StepResult) => void = (result) => early.push(result);
+    const { instance, navigation } = await LiveInstance.start({
+      env,
+      route,
+      request: request("test"),
+      routeParams: options.params ?? {},
+      caller,
+      id,
+      connected: true,
+      stored: await env.stateBackend.get(id),
+      onPush: (result) => onPush(result),
+    });
+    const client = new LiveViewTestClient(instance);
+    onPush = (result) => {
+      client.#record(result);
+      client.#pushes.push(result);
+    };
+    if (navigation) client.#navigations.push(navigation);
+    const full = instance.renderFull();
+    client.#absorbWire(full.wire);
+    for (const result of early) onPush(result);
+    return client;
+  }
+
+  /** The view instance (to inspect private fields in tests). */
+  get view(): InstanceType<LiveViewClass> {
+    return this.#instance.view;
+  }
+
+  /** Whether the connected mount restored the dead render's snapshot (no second `mount`). */
+  get restored(): boolean {
+    return this.#instance.restored;
+  }
+
+  /** The public state as wire JSON (what `assigns` would be over the HTTP API). */
+  get assigns(): JsonObject {
+    return wireState(this.#instance.view, stateKeys(this.#instance.view), this.#instance.policy);
+  }
+
+  /** Events the view pushed (`pushEvent`), oldest first. */
+  get pushedEvents(): readonly [string, unknown][] {
+    return this.#events;
+  }
+
+  /** Current flash messages. */
+  get flash(): Readonly<Record<string, string>> {
+    return this.#instance.flash;
+  }
+
+  /** Navigations asked for (`pushPatch`, `pushNavigate`, `redirect`), oldest first. */
+  get navigations(): readonly Navigation[] {
+    return this.#navigations;
+  }
+
+  /** The last `redirect`/`pushNavigate` target, if any. */
+  get redirectedTo(): string | undefined {
+    for (let i = this.#navigations.length - 1; i >= 0; i--) {
+      const nav = this.#navigations[i] as Navigation;
+      if (nav.kind !== "patch") return nav.to;
+    }
+    return undefined;
+  }
+
+  /** The page title, if the view set one. */
+  get title(): string | undefined {
+    return this.#title;
+  }
+
+  /** The current URL (changes with patches). */
+  get url(): URL {
+    return this.#instance.url;
+  }
+
+  /** The view's HTML as the browser would show it. */
+  render(): string {
+    const tree = this.#instance.tree;
+    if (!tree) throw new Error("the view has not rendered yet");
+    return renderToString(tree);
+  }
+
+  /** A `dj-click` with `dj-value-*` values (sent as strings, as the browser does). */
+  click(event: string, values: Record<string, unknown> = {}): Promise<TestResult> {
+    return this.#browserEvent("click", event, stringValues(values));
+  }
+
+  /** A key event (`dj-keyup`/`dj-keydown`) with the key and `dj-value-*` values. */
+  key(
+    event: string,
+    key: string,
+    values: Record<string, unknown> = {},
+    type: "keyup" | "keydown" = "keyup",
+  ): Promise<TestResult> {
+    return this.#browserEvent(type, event, { key, ...stringValues(values) });
+  }
+
+  /** A `dj-submit` of a form with `values` (an object, or a URL-encoded body). */
+  submit(event: string, values: Record<string, unknown> | string = {}): Promise<TestResult> {
+    return this.#form(event, values, undefined, []);
+  }
+
+  /**
+   * A `dj-change` of a form: `values` are all the form's fields, `target` the one that changed,
+   * `untouched` the fields the user has not focused yet (the client marks them `_unused_`).
+   */
+  change(
+    event: string,
+    values: Record<string, unknown> | string,
+    options: { target?: string; untouched?: readonly string[] } = {},
+  ): Promise<TestResult> {
+    return this.#form(event, values, options.target, options.untouched ?? []);
+  }
+
+  /** A hook event (`this.pushEvent(name, payload)` in a `dj-hook`): JSON, not coerced. */
+  event(event: string, payload: unknown = {}): Promise<TestResult> {
+    return this.#send({ type: "hook", event, value: payload });
+  }
+
+  /** A live patch (the browser following a `dj-patch` link or history navigation). */
+  async patch(to: string): Promise<TestResult> {
+    const result = await this.#instance.patch(new URL(to, this.#instance.url));
+    return this.#record(result);
+  }
+
+  /** Delivers `message` to `handleInfo`, as a pub/sub broadcast would. */
+  async sendInfo(message: unknown): Promise<TestResult> {
+    return this.#record(await this.#instance.info(message));
+  }
+
+  /** Diffs pushed by pub/sub messages since the last call. */
+  takePushes(): StepResult[] {
+    const pushes = this.#pushes;
+    this.#pushes = [];
+    return pushes;
+  }
+
+  /** Waits until queued pub/sub deliveries have been handled. */
+  async settle(): Promise<void> {
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      await this.#instance.whenIdle();
+    }
+  }
+
+  /** Stops the view (unsubscribes; saves its snapshot). */
+  close(): Promise<void> {
+    return this.#instance.close();
+  }
+
+  #form(
+    event: string,
+    values: Record<string, unknown> | string,
+    target: string | undefined,
+    untouched: readonly string[],
+  ): Promise<TestResult> {
+    const body = new URLSearchParams(typeof values === "string" ? values : flatten(values));
+    for (const name of untouched) {
+      const open = name.indexOf("[");
+      body.append(
+        open > 0 ? `${name.slice(0, open)}[_unused_${name.slice(open + 1)}` : `_unused_${name}`,
+        "",
+      );
+    }
+    return this.#send({
+      type: "form",
+      event,
+      value: body.toString(),
+      meta: { _target: target ?? "undefined" },
+    });
+  }
+
+  #browserEvent(type: string, event: string, value: Record<string, string>) {
+    return this.#send({ type, event, value });
+  }
+
+  async #send(payload: { type: string; event: string; value: unknown; meta?: unknown }) {
+    const decoded = decodeClientEvent(payload);
+    const result: EventResult = await this.#instance.event(
+      payload.event,
+      decoded.params,
+      decoded.coerceStrings,
+    );
+    const out = this.#record(result);
+    if (result.error) return { ...out, error: errorBody(result.error) };
+    return out;
+  }
+
+  #record(result: StepResult): TestResult {
+    if (result.navigation) this.#navigations.push(result.navigation);
+    const diff = result.diff;
+    if (diff) this.#absorbWire(diff);
+    const reply = diff?.r;
+    return reply === undefined ? { diff } : { diff, reply };
+  }
+
+  #absorbWire(wire: WireRendered): void {
+    const events = wire.e;
+    if (Array.isArray(events)) {
+      for (const entry of events) {
+        if (Array.isArray(entry)) this.#events.push([String(entry[0]), entry[1]]);
+      }
+    }
+    if (typeof wire.t === "string") this.#title = wire.t;
+  }
+}
+
+function errorBody(error: DjustError): NonNullable<TestResult["error"]> {
+  return error.details === undefined
+    ? { error: error.kind, message: error.message }
+    : { error: error.kind, message: error.message, details: error.details };
+}
+
+export { AccessDenied } from "../live/instance.js";
+export { emptyForm, form, type FormState, type FormOptions } from "../live/forms.js";

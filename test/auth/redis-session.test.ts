@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { createClient } from "redis";
+import { RedisSessionStore } from "../../src/auth/redis-session.js";
+import { LiveView, eventHandler } from "../../src/index.js";
+import { createApp } from "../../src/server/index.js";
+import { startRedis, type TestRedis } from "../support/redis.js";
+
+const started = await startRedis();
+const skip = "skip" in started ? started.skip : false;
+
+describe("RedisSessionStore (real redis-server)", { skip }, () => {
+  const redis = started as TestRedis;
+  const client = createClient({ url: redis.url });
+
+  before(async () => {
+    await client.connect();
+  });
+  after(async () => {
+    await client.close();
+    await redis.stop();
+  });
+
+  it("stores, reads, expires and deletes records", async () => {
+    const store = new RedisSessionStore(client, { prefix: "t1:" });
+    const record = { data: { cart: [1, 2] }, userId: 7, csrfToken: "tok" };
+    await store.set("abc", record, 60);
+    assert.deepEqual(await store.get("abc"), record);
+    const ttl = await client.ttl("t1:abc");
+    assert.ok(ttl > 50 && ttl <= 60, String(ttl));
+    await store.delete("abc");
+    assert.equal(await store.get("abc"), undefined);
+    assert.equal(await store.get("missing"), undefined);
+  });
+
+  it("ignores values it did not write", async () => {
+    const store = new RedisSessionStore(client, { prefix: "t2:" });
+    await client.set("t2:junk", "not json");
+    await client.set("t2:shape", JSON.stringify({ userId: { evil: true }, csrfToken: 1 }));
+    assert.equal(await store.get("junk"), undefined);
+    assert.equal(await store.get("shape"), undefined);
+  });
+
+  it("two app nodes sharing Redis accept each other's sessions (no sticky sessions)", async () => {
+    class MeView extends LiveView {
+      @eventHandler({ exposeApi: true })
+      me() {
+        return this.user?.id ?? null;
+      }
+    }
+    const node = () =>
+      createApp({
+        secretKey: "shared-secret",
+        sessionStore: new RedisSessionStore(client, { prefix: "t3:" }),
+        loadUser: (id) => ({ id: Number(id) }),
+      }).register(MeView);
+    const a = node();
+    const b = node();
+    const { cookie, csrfToken } = await a.sessions.login({ id: 42 });
+    const res = await b.fetch(
+      new Request("http://localhost/djust/api/me/me/", {
+        method: "POST",
+        headers: { cookie, "x-csrftoken": csrfToken },
+      }),
+    );
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { result: 42, assigns: {} });
+  });
+});

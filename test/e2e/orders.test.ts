@@ -1,0 +1,239 @@
+/**
+ * End-to-end: the orders example app in headless Chromium, with the official Phoenix LiveView
+ * client talking to djust over WebSocket and long-poll.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { createOrdersApp, type OrdersApp } from "../../examples/orders/app.js";
+import { liveTransportOf } from "../../src/live/install.js";
+import type { Logger } from "../../src/logger.js";
+import type { RunningServer } from "../../src/server/index.js";
+import { browserSkipReason, launchBrowser } from "../support/browser.js";
+
+const skip = browserSkipReason();
+if (skip) process.stderr.write(`# e2e tests skipped: ${skip}\n`);
+
+const quiet: Logger = { info() {}, warn() {}, error: (m, meta) => console.error(m, meta) };
+
+async function connected(page: Page): Promise<void> {
+  await page.waitForSelector("[data-phx-main].phx-connected", { timeout: 10_000 });
+}
+
+describe("orders example in Chromium", { skip }, () => {
+  let dir: string;
+  let orders: OrdersApp;
+  let server: RunningServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  async function newPage(init?: () => void): Promise<Page> {
+    const context = await browser.newContext();
+    contexts.push(context);
+    if (init) await context.addInitScript(init);
+    const page = await context.newPage();
+    page.on("pageerror", (error) => console.error("pageerror:", error));
+    return page;
+  }
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "djust-e2e-"));
+    orders = createOrdersApp({ dbPath: join(dir, "orders.sqlite"), logger: quiet });
+    server = await orders.app.listen(0, "127.0.0.1");
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a click updates the DOM through a minimal diff", async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/counter/`);
+    await connected(page);
+    assert.equal(await page.textContent("#count"), "0");
+    await page.click("#inc");
+    await page.click("#inc10");
+    await page.waitForFunction(() => document.querySelector("#count")?.textContent === "11");
+    await page.click("#dec");
+    await page.waitForFunction(() => document.querySelector("#count")?.textContent === "10");
+    // The client sets the title on the next animation frame.
+    await page.waitForFunction(() => document.title === "Count: 10");
+  });
+
+  it("shows validation messages while typing, only for touched fields", async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/orders/new/`);
+    await connected(page);
+    await page.fill("input[name=customer]", "A");
+    await page.locator("input[name=customer]").blur();
+    await page.waitForSelector("#error-customer");
+    assert.match((await page.textContent("#error-customer")) ?? "", /2 characters/);
+    // Untouched fields show no error yet.
+    assert.equal(await page.locator("#error-item").count(), 0);
+    await page.fill("input[name=customer]", "Ada");
+    await page.waitForSelector("#error-customer", { state: "detached" });
+    await page.fill("input[name=qty]", "0");
+    await page.waitForSelector("#error-qty");
+    assert.match((await page.textContent("#error-qty")) ?? "", /At least 1/);
+  });
+
+  it("a submit persists to SQLite", async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/orders/new/`);
+    await connected(page);
+    await page.fill("input[name=customer]", "Margaret Hamilton");
+    await page.fill("input[name=item]", "Apollo guidance listing");
+    await page.fill("input[name=qty]", "2");
+    await page.fill("input[name=amount]", "19.99");
+    await page.click("#save");
+    await page.waitForSelector("#flash-info");
+    assert.match((await page.textContent("#flash-info")) ?? "", /Order #\d+ created/);
+    const saved = orders.db.orders().find((o) => o.customer === "Margaret Hamilton");
+    assert.ok(saved, "the order is in the database");
+    assert.equal(saved.qty, 2);
+    assert.equal(saved.amount_cents, 1999);
+    // The form was reset for the next order.
+    assert.equal(await page.inputValue("input[name=customer]"), "");
+  });
+
+  it("two browser contexts see each other's changes via pub/sub", async () => {
+    const a = await newPage();
+    const b = await newPage();
+    await a.goto(`${server.url}/sync/`);
+    await b.goto(`${server.url}/sync/`);
+    await connected(a);
+    await connected(b);
+    const before = Number(await b.textContent("#clicks"));
+    await a.click("#bump");
+    await b.waitForFunction(
+      (n) => document.querySelector("#clicks")?.textContent === String(n),
+      before + 1,
+    );
+    await b.fill("#text", "hello from B");
+    await b.press("#text", "Enter");
+    await a.waitForFunction(() =>
+      document.querySelector("#messages")?.textContent?.includes("hello from B"),
+    );
+  });
+
+  it("an order list follows changes made in another tab", async () => {
+    const list = await newPage();
+    await list.goto(`${server.url}/`);
+    await connected(list);
+    const form = await newPage();
+    await form.goto(`${server.url}/orders/new/`);
+    await connected(form);
+    await form.fill("input[name=customer]", "Radia Perlman");
+    await form.fill("input[name=item]", "Spanning tree");
+    await form.fill("input[name=qty]", "1");
+    await form.fill("input[name=amount]", "5");
+    await form.click("#save");
+    await list.waitForFunction(() =>
+      document.querySelector("#orders")?.textContent?.includes("Radia Perlman"),
+    );
+  });
+
+  it("keeps typed form values and view state when the server drops the WebSocket", async () => {
+    const transport = liveTransportOf(orders.app.context);
+    const counter = await newPage();
+    await counter.goto(`${server.url}/counter/`);
+    await connected(counter);
+    for (let i = 0; i < 3; i++) await counter.click("#inc");
+    await counter.waitForFunction(() => document.querySelector("#count")?.textContent === "3");
+
+    const page = await newPage();
+    await page.goto(`${server.url}/orders/new/`);
+    await connected(page);
+    await page.fill("input[name=customer]", "B");
+    await page.locator("input[name=customer]").blur();
+    await page.waitForSelector("#error-customer");
+    await page.fill("input[name=item]", "Typed but not yet sent");
+
+    await transport.disconnectAll();
+    // Both pages reconnect and rejoin; the views are restored, not re-mounted.
+    await page.waitForFunction(() => !document.querySelector("[data-phx-main].phx-connected"));
+    await connected(page);
+    await connected(counter);
+    assert.equal(await counter.textContent("#count"), "3");
+    assert.equal(await page.inputValue("input[name=customer]"), "B");
+    assert.equal(await page.inputValue("input[name=item]"), "Typed but not yet sent");
+    await page.waitForSelector("#error-customer");
+    // The restored view keeps working.
+    await counter.click("#inc");
+    await counter.waitForFunction(() => document.querySelector("#count")?.textContent === "4");
+  });
+
+  it("works over long-poll when the browser has no WebSocket", async () => {
+    const transport = liveTransportOf(orders.app.context);
+    const page = await newPage(() => {
+      Object.defineProperty(window, "WebSocket", { value: undefined, configurable: true });
+    });
+    const sockets = transport.connectionCount;
+    await page.goto(`${server.url}/counter/`);
+    await connected(page);
+    assert.ok(transport.longPollCount >= 1, "a long-poll session is open");
+    assert.equal(transport.connectionCount, sockets, "no WebSocket was opened");
+    await page.click("#inc");
+    await page.click("#inc");
+    await page.waitForFunction(() => document.querySelector("#count")?.textContent === "2");
+  });
+
+  it("keeps working after a refused event, and patches the URL with live links", async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/`);
+    await connected(page);
+    // Anonymous users may not change statuses: the server refuses with an error reply.
+    await page.locator("button.ship").first().click();
+    await page.click("a[href='/?status=delivered']");
+    await page.waitForURL(`${server.url}/?status=delivered`);
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll("#orders tbody tr td.status")].every(
+        (td) => td.textContent === "delivered",
+      ),
+    );
+    await page.click("a[href='/']");
+    await page.waitForFunction(() => document.querySelectorAll("button.ship").length > 0);
+  });
+
+  it("navigates between live views without a page load (pushNavigate / live links)", async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/sync/`);
+    await connected(page);
+    await page.evaluate(() => {
+      (window as unknown as { marker: number }).marker = 42;
+    });
+    await page.click("#nav-new");
+    await page.waitForURL(`${server.url}/orders/new/`);
+    await page.waitForSelector("#order-form");
+    await connected(page);
+    assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 42);
+    await page.fill("input[name=customer]", "X");
+    await page.locator("input[name=customer]").blur();
+    await page.waitForSelector("#error-customer");
+  });
+
+  it("logs in through the CSRF-protected form and gains the refund permission", async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/`);
+    await connected(page);
+    assert.equal(await page.locator("button.refund").count(), 0);
+    await page.goto(`${server.url}/login/?next=/`);
+    await page.fill("input[name=username]", "alice");
+    await page.fill("input[name=password]", "alice");
+    await page.click("#login");
+    await page.waitForURL(`${server.url}/`);
+    await connected(page);
+    const id = orders.db.orders("pending")[0]?.id;
+    assert.ok(id !== undefined);
+    await page.click(`#order-${id} button.refund`);
+    await page.waitForSelector(`#order-${id}.status-refunded`);
+    assert.equal(orders.db.order(id)?.status, "refunded");
+  });
+});

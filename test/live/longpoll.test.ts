@@ -1,0 +1,98 @@
+/**
+ * Phoenix's long-poll transport, request by request.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { createApp, type RunningServer } from "../../src/server/index.js";
+import { loadPage, memoryLogger } from "./helpers.js";
+import { CounterView } from "./views.js";
+
+interface PollBody {
+  status: number;
+  token?: string;
+  messages?: string[];
+}
+
+describe("live transport over long-poll", () => {
+  let server: RunningServer;
+  let base: string;
+
+  before(async () => {
+    const app = createApp({ secretKey: "lp-secret", logger: memoryLogger() });
+    app.live("/", CounterView);
+    server = await app.listen(0, "127.0.0.1");
+    base = server.url;
+  });
+
+  after(async () => {
+    await server.close();
+  });
+
+  const endpoint = (token?: string) =>
+    `${base}/djust/live/longpoll?vsn=2.0.0${token ? `&token=${encodeURIComponent(token)}` : ""}`;
+
+  async function get(cookie: string, token?: string): Promise<PollBody> {
+    const res = await fetch(endpoint(token), { headers: { cookie, accept: "application/json" } });
+    assert.equal(res.status, 200);
+    return (await res.json()) as PollBody;
+  }
+
+  async function post(cookie: string, token: string, frames: unknown[]): Promise<PollBody> {
+    const res = await fetch(endpoint(token), {
+      method: "POST",
+      headers: { cookie, "content-type": "application/x-ndjson", origin: base },
+      body: frames.map((f) => JSON.stringify(f)).join("\n"),
+    });
+    return (await res.json()) as PollBody;
+  }
+
+  it("opens a session, joins, sends events and polls for replies", async () => {
+    const page = await loadPage(`${base}/`);
+    const opened = await get(page.cookie);
+    assert.equal(opened.status, 410, "no token yet: the server hands one out");
+    assert.ok(opened.token);
+    const token = opened.token;
+    const topic = `lv:${page.id}`;
+    const join = [
+      "1",
+      "1",
+      topic,
+      "phx_join",
+      { url: `${base}/`, params: { _csrf_token: page.csrf }, session: page.token, static: null },
+    ];
+    const click = ["1", "2", topic, "event", { type: "click", event: "inc", value: {} }];
+    assert.equal((await post(page.cookie, token, [join, click])).status, 200);
+    const polled = await get(page.cookie, token);
+    assert.equal(polled.status, 200);
+    const frames = (polled.messages ?? []).map((m) => JSON.parse(m) as unknown[]);
+    assert.equal(frames.length, 2);
+    const [joinReply, clickReply] = frames as [unknown[], unknown[]];
+    assert.equal(joinReply[3], "phx_reply");
+    assert.equal((joinReply[4] as { status: string }).status, "ok");
+    assert.deepEqual((clickReply[4] as { response: unknown }).response, {
+      diff: { "1": "1", r: { value: 1 } },
+    });
+  });
+
+  it("answers 204 when nothing arrives, and 410 for a token of another browser", async () => {
+    const page = await loadPage(`${base}/`);
+    const { token } = await get(page.cookie);
+    assert.ok(token);
+    const started = Date.now();
+    const idle = fetch(endpoint(token), { headers: { cookie: page.cookie } });
+    // A heartbeat-free poll: send nothing; the server answers within its poll window.
+    const other = await loadPage(`${base}/`);
+    assert.equal((await get(other.cookie, token)).status, 410, "the token is bound to its session");
+    const body = (await (await idle).json()) as PollBody;
+    assert.equal(body.status, 204);
+    assert.ok(Date.now() - started >= 1000);
+  });
+
+  it("refuses a POST with an unknown token", async () => {
+    const page = await loadPage(`${base}/`);
+    assert.equal(
+      (await post(page.cookie, "bogus", [["1", "1", "phoenix", "heartbeat", {}]])).status,
+      410,
+    );
+  });
+});

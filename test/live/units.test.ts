@@ -1,0 +1,187 @@
+/**
+ * Building blocks of the live layer: frames, tokens, payload decoding, forms, memory adapters.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { z } from "zod";
+import { emptyForm, form } from "../../src/live/forms.js";
+import {
+  decodeClientEvent,
+  decodeForm,
+  stripFormMeta,
+  unusedFields,
+} from "../../src/live/params.js";
+import { decodeFrame, encodeFrame, ProtocolError, replyFrame } from "../../src/live/protocol.js";
+import { fillPattern, pathMatcher } from "../../src/live/routes.js";
+import { TokenSigner } from "../../src/live/token.js";
+import { MemoryPubSub } from "../../src/pubsub/memory.js";
+import { MemoryStateBackend } from "../../src/state/backends/memory.js";
+import type { StoredView } from "../../src/state/backends/types.js";
+
+describe("channel frames", () => {
+  it("round-trips V2 frames and builds replies", () => {
+    const frame = decodeFrame('["1","2","lv:x","event",{"a":1}]');
+    assert.deepEqual(frame, {
+      joinRef: "1",
+      ref: "2",
+      topic: "lv:x",
+      event: "event",
+      payload: { a: 1 },
+    });
+    assert.equal(encodeFrame(frame), '["1","2","lv:x","event",{"a":1}]');
+    assert.deepEqual(replyFrame(frame, "ok", { diff: {} }).payload, {
+      status: "ok",
+      response: { diff: {} },
+    });
+    assert.equal(decodeFrame('[null,"3","phoenix","heartbeat",{}]').joinRef, null);
+  });
+
+  it("rejects what is not a V2 frame", () => {
+    for (const text of ["nope", "{}", "[1,2,3]", '[null,null,"","x",{}]', '[null,null,"t",5,{}]']) {
+      assert.throws(() => decodeFrame(text), ProtocolError, text);
+    }
+  });
+});
+
+describe("tokens", () => {
+  it("verifies its own tokens and refuses tampered, foreign-purpose and expired ones", () => {
+    const signer = new TokenSigner("k", "view");
+    const token = signer.sign({ id: "phx-1" });
+    assert.equal(signer.verify(token, 60_000)?.id, "phx-1");
+    assert.equal(signer.verify(`${token}x`, 60_000), null);
+    assert.equal(signer.verify(`a${token}`, 60_000), null);
+    assert.equal(new TokenSigner("k", "longpoll").verify(token, 60_000), null);
+    assert.equal(new TokenSigner("other", "view").verify(token, 60_000), null);
+    assert.equal(signer.verify(token, -1), null);
+    assert.equal(signer.verify(42, 60_000), null);
+  });
+});
+
+describe("client payload decoding", () => {
+  it("decodes nested, list and repeated form names", () => {
+    assert.deepEqual(decodeForm("a=1&b[c]=2&b[d][]=x&b[d][]=y&a=3&e[]=&__proto__[x]=1"), {
+      a: "3",
+      b: { c: "2", d: ["x", "y"] },
+      e: [""],
+    });
+  });
+
+  it("keeps form metadata for the forms helper and strips it for schemas", () => {
+    const { params, coerceStrings } = decodeClientEvent({
+      type: "form",
+      event: "validate",
+      value: "name=x&_unused_qty=&qty=",
+      meta: { _target: "name", extra: "1" },
+    });
+    assert.equal(coerceStrings, true);
+    assert.deepEqual(params, { name: "x", _unused_qty: "", qty: "", _target: "name", extra: "1" });
+    assert.deepEqual([...unusedFields(params)], ["qty"]);
+    assert.deepEqual(stripFormMeta(params), { name: "x", qty: "", extra: "1" });
+  });
+
+  it("passes hook payloads as JSON without coercion", () => {
+    const hook = decodeClientEvent({ type: "hook", event: "moved", value: { x: 1 } });
+    assert.deepEqual(hook, { params: { x: 1 }, coerceStrings: false });
+    const click = decodeClientEvent({ type: "click", event: "inc", value: { id: "3", value: "" } });
+    assert.deepEqual(click, { params: { id: "3", value: "" }, coerceStrings: true });
+  });
+});
+
+describe("forms helper", () => {
+  const Schema = z.object({ name: z.string().min(2, "too short"), qty: z.number().int().min(1) });
+
+  it("shows errors only for touched fields while typing", async () => {
+    const state = await form(Schema, { name: "a", _unused_qty: "", qty: "", _target: "name" });
+    assert.equal(state.valid, false);
+    assert.deepEqual(state.errors, { name: ["too short"] });
+    assert.deepEqual(state.touched, ["name"]);
+    assert.deepEqual(state.values, { name: "a", qty: "" });
+  });
+
+  it("remembers touched fields and shows everything on submit", async () => {
+    const first = await form(Schema, { name: "a", qty: "x", _unused_qty: "" });
+    const second = await form(Schema, { name: "abc", qty: "x" }, { previous: first });
+    assert.ok(second.touched.includes("qty"));
+    assert.ok(second.errors.qty);
+    const submitted = await form(
+      Schema,
+      { name: "", qty: "", _unused_name: "", _unused_qty: "" },
+      {
+        submitted: true,
+      },
+    );
+    assert.deepEqual(Object.keys(submitted.errors).sort(), ["name", "qty"]);
+  });
+
+  it("coerces browser strings and returns parsed data when valid", async () => {
+    const state = await form(Schema, { name: "Tea", qty: "3" }, { submitted: true });
+    assert.equal(state.valid, true);
+    assert.deepEqual(state.data, { name: "Tea", qty: 3 });
+    assert.deepEqual(emptyForm({ name: "" }).errors, {});
+  });
+});
+
+describe("memory adapters", () => {
+  it("pub/sub delivers JSON copies asynchronously to every subscriber until unsubscribed", async () => {
+    const pubsub = new MemoryPubSub();
+    const got: unknown[] = [];
+    const stop = pubsub.subscribe("t", (m) => got.push(m));
+    pubsub.subscribe("t", (m) => got.push(m));
+    const message = { n: 1 };
+    pubsub.publish("t", message);
+    assert.equal(got.length, 0, "asynchronous");
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(got, [{ n: 1 }, { n: 1 }]);
+    assert.notEqual(got[0], message);
+    await stop();
+    pubsub.publish("t", { n: 2 });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(got.length, 3);
+  });
+
+  it("state backend expires records and evicts the oldest when full", async () => {
+    let now = 1000;
+    const backend = new MemoryStateBackend({ now: () => now, maxEntries: 2 });
+    const record: StoredView = {
+      v: 1,
+      view: "V",
+      state: { a: 1 },
+      privateFields: [],
+      topics: [],
+      flash: {},
+      savedAt: 0,
+    };
+    await backend.set("a", record, 10);
+    assert.deepEqual((await backend.get("a"))?.state, { a: 1 });
+    now += 11_000;
+    assert.equal(await backend.get("a"), null);
+    await backend.set("b", record, 10);
+    await backend.set("c", record, 10);
+    await backend.set("d", record, 10);
+    assert.equal(await backend.get("b"), null);
+    assert.ok(await backend.get("d"));
+    await backend.delete("d");
+    assert.equal(await backend.get("d"), null);
+  });
+});
+
+describe("route patterns", () => {
+  it("matches paths and fills patterns for {% url %}", () => {
+    const match = pathMatcher("/orders/:id/items/:item?");
+    assert.deepEqual(match("/orders/42/items/a%20b"), { id: "42", item: "a b" });
+    assert.deepEqual(match("/orders/42/items/"), { id: "42" });
+    assert.equal(match("/orders/42"), undefined);
+    assert.deepEqual(pathMatcher("/")("/"), {});
+    assert.equal(fillPattern("/orders/:id/", [7]), "/orders/7/");
+    assert.equal(fillPattern("/q/:name{[a-z]+}/", ["a/b"]), "/q/a%2Fb/");
+  });
+
+  it("decodes key events with their key and values", () => {
+    const keyup = decodeClientEvent({
+      type: "keyup",
+      event: "search",
+      value: { key: "Enter", value: "tea" },
+    });
+    assert.deepEqual(keyup, { params: { key: "Enter", value: "tea" }, coerceStrings: true });
+  });
+});

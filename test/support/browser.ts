@@ -1,0 +1,32 @@
+/**
+ * Headless Chromium for end-to-end tests (playwright-core + the system's `/usr/bin/chromium`).
+ * Tests call {@link launchBrowser}, which returns `null` (and the reason) when no browser is
+ * installed, so the suite can skip with a clear message instead of failing.
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { chromium, type Browser } from "playwright-core";
+
+/** Where the Debian `chromium` package installs the browser. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** Why e2e tests are skipped on this machine, or `undefined` when a browser is available. */
+export function browserSkipReason(): string | undefined {
+  if (existsSync(CHROMIUM_PATH)) return undefined;
+  return `no Chromium at ${CHROMIUM_PATH} (install it with \`apt-get install -y chromium\` or set CHROMIUM_PATH)`;
+}
+
+/** Launches headless Chromium. */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}

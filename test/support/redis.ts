@@ -1,0 +1,100 @@
+// Spawns a throwaway redis-server on a free loopback port for tests that need a real Redis.
+// When redis-server is not installed, `startRedis()` returns a skip message instead.
+import { spawn, type ChildProcess } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { createServer } from "node:net";
+import { delimiter, join } from "node:path";
+
+/** A running test Redis. */
+export interface TestRedis {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** Message used as the `skip` reason when no redis-server binary is available. */
+export const REDIS_MISSING =
+  "redis-server is needed for this test (install it, e.g. `apt-get install -y redis-server`)";
+
+/** The path of `redis-server` on PATH, or null. */
+export function findRedisServer(): string | null {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, "redis-server");
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function waitReady(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(
+      () => reject(new Error(`redis-server did not start:\n${output}`)),
+      10_000,
+    );
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes("Ready to accept connections")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+/** Starts redis-server, or returns the reason the test must be skipped. */
+export async function startRedis(): Promise<TestRedis | { skip: string }> {
+  const binary = findRedisServer();
+  if (!binary) return { skip: REDIS_MISSING };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const child = spawn(
+      binary,
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    try {
+      await waitReady(child);
+    } catch (error) {
+      child.kill("SIGKILL");
+      if (attempt === 2) throw error;
+      continue; // the port was taken between probing and binding
+    }
+    return {
+      url: `redis://127.0.0.1:${port}`,
+      port,
+      stop: () =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once("exit", () => resolve());
+          child.kill("SIGTERM");
+        }),
+    };
+  }
+  throw new Error("unreachable");
+}
