@@ -155,8 +155,8 @@ export async function dispatch(
 
   const runtime = runtimeOf(view);
   const previousRequest = runtime.httpRequest;
-  if (ctx.httpRequest) runtime.httpRequest = ctx.httpRequest;
-  else delete runtime.httpRequest;
+  // Assigning (not deleting) keeps the runtime object's shape stable for V8.
+  runtime.httpRequest = ctx.httpRequest;
   let result: unknown;
   let failure: DjustError | undefined;
   try {
@@ -165,8 +165,7 @@ export async function dispatch(
   } catch (error) {
     failure = toDjustError(error, name);
   } finally {
-    if (previousRequest) runtime.httpRequest = previousRequest;
-    else delete runtime.httpRequest;
+    runtime.httpRequest = previousRequest;
   }
 
   let changed: string[];

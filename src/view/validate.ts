@@ -30,25 +30,38 @@ export function guardInput(input: unknown): Record<string, unknown> {
   if (typeof input !== "object" || Array.isArray(input)) {
     throw new ValidationError("Parameters must be a JSON object.");
   }
-  walk(input, "", 1);
+  walk(input, undefined, 1);
   return input as Record<string, unknown>;
 }
 
-function walk(value: unknown, path: string, depth: number): void {
+// Paths are built only when reporting: `parent` links let the error name the dotted path.
+interface Trail {
+  readonly parent: Trail | undefined;
+  readonly key: string | number;
+}
+
+function dotted(trail: Trail | undefined): string {
+  const parts: (string | number)[] = [];
+  for (let t = trail; t; t = t.parent) parts.push(t.key);
+  return parts.reverse().join(".");
+}
+
+function walk(value: unknown, trail: Trail | undefined, depth: number): void {
   if (typeof value !== "object" || value === null) return;
   if (depth > MAX_INPUT_DEPTH) {
     throw new ValidationError(`Input is nested too deeply (more than ${MAX_INPUT_DEPTH} levels).`);
   }
   if (Array.isArray(value)) {
-    value.forEach((item, i) => walk(item, path ? `${path}.${i}` : String(i), depth + 1));
+    for (let i = 0; i < value.length; i++) walk(value[i], { parent: trail, key: i }, depth + 1);
     return;
   }
   for (const key of Object.keys(value)) {
-    const at = path ? `${path}.${key}` : key;
     if (FORBIDDEN_KEYS.has(key)) {
+      const at = dotted({ parent: trail, key });
       throw new ValidationError({ [at]: [`The key "${key}" is not allowed.`] });
     }
-    walk((value as Record<string, unknown>)[key], at, depth + 1);
+    const child = (value as Record<string, unknown>)[key];
+    if (typeof child === "object" && child !== null) walk(child, { parent: trail, key }, depth + 1);
   }
 }
 
