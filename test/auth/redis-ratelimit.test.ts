@@ -1,25 +1,11 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { it } from "node:test";
 import { createClient } from "redis";
 import { MemoryRateLimitStore, type RateLimitRule } from "../../src/ratelimit/bucket.js";
 import { RedisRateLimitStore } from "../../src/ratelimit/redis.js";
-import { startRedis, type TestRedis } from "../support/redis.js";
+import { describeWithRedis } from "../support/redis.js";
 
-const started = await startRedis();
-const skip = "skip" in started ? started.skip : false;
-
-describe("RedisRateLimitStore (real redis-server)", { skip }, () => {
-  const redis = started as TestRedis;
-  const client = createClient({ url: redis.url });
-
-  before(async () => {
-    await client.connect();
-  });
-  after(async () => {
-    await client.close();
-    await redis.stop();
-  });
-
+await describeWithRedis("RedisRateLimitStore (real redis-server)", ({ client, url }) => {
   it("allows a burst, refuses the next call and reports Retry-After time", async () => {
     const store = new RedisRateLimitStore(client, { prefix: "t1:" });
     const rule: RateLimitRule = { rate: 1, burst: 3 };
@@ -65,7 +51,7 @@ describe("RedisRateLimitStore (real redis-server)", { skip }, () => {
   });
 
   it("two stores (two nodes) share one bucket, and buckets expire when idle", async () => {
-    const other = createClient({ url: redis.url });
+    const other = createClient({ url: url });
     await other.connect();
     try {
       const a = new RedisRateLimitStore(client, { prefix: "t4:" });

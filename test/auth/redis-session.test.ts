@@ -1,26 +1,11 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { createClient } from "redis";
+import { it } from "node:test";
 import { RedisSessionStore } from "../../src/auth/redis-session.js";
 import { LiveView, eventHandler } from "../../src/index.js";
 import { createApp } from "../../src/server/index.js";
-import { startRedis, type TestRedis } from "../support/redis.js";
+import { describeWithRedis } from "../support/redis.js";
 
-const started = await startRedis();
-const skip = "skip" in started ? started.skip : false;
-
-describe("RedisSessionStore (real redis-server)", { skip }, () => {
-  const redis = started as TestRedis;
-  const client = createClient({ url: redis.url });
-
-  before(async () => {
-    await client.connect();
-  });
-  after(async () => {
-    await client.close();
-    await redis.stop();
-  });
-
+await describeWithRedis("RedisSessionStore (real redis-server)", ({ client }) => {
   it("stores, reads, expires and deletes records", async () => {
     const store = new RedisSessionStore(client, { prefix: "t1:" });
     const record = { data: { cart: [1, 2] }, userId: 7, csrfToken: "tok" };

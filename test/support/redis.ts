@@ -4,6 +4,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
+import { after, before, describe } from "node:test";
+import { createClient } from "redis";
 
 /** A running test Redis. */
 export interface TestRedis {
@@ -97,4 +99,41 @@ export async function startRedis(): Promise<TestRedis | { skip: string }> {
     };
   }
   throw new Error("unreachable");
+}
+
+function clientFor(url: string) {
+  return createClient({ url });
+}
+
+/** A connected node-redis client on a throwaway redis-server, for one `describe` block. */
+export interface RedisSuite {
+  readonly client: ReturnType<typeof clientFor>;
+  readonly url: string;
+}
+
+/**
+ * Declares a suite that runs against a real redis-server started on a free port and a
+ * connected client (both closed afterwards); skipped with {@link REDIS_MISSING} when
+ * redis-server is not installed.
+ */
+export async function describeWithRedis(
+  name: string,
+  body: (redis: RedisSuite) => void,
+): Promise<void> {
+  const started = await startRedis();
+  if ("skip" in started) {
+    describe(name, { skip: started.skip }, () => {});
+    return;
+  }
+  describe(name, () => {
+    const client = clientFor(started.url);
+    before(async () => {
+      await client.connect();
+    });
+    after(async () => {
+      await client.close();
+      await started.stop();
+    });
+    body({ client, url: started.url });
+  });
 }
