@@ -8,7 +8,6 @@ import nunjucks from "nunjucks";
 import { Liquid } from "liquidjs";
 import { diff, toWire } from "../src/render/diff.js";
 import { renderToString } from "../src/render/html.js";
-import { UNCHANGED, type Rendered, type Slot } from "../src/render/tree.js";
 import { TemplateLoader } from "../src/template/index.js";
 import { measure, report } from "./support.js";
 
@@ -75,24 +74,6 @@ function checkSame(ctx: { rows: Row[] }): void {
     throw new Error("engines disagree on the output; the comparison would be unfair");
 }
 
-// Bench-local serializer, only to show how the full-render time splits: V8 builds a long string
-// faster by `+=` (ropes) than by pushing parts and joining them, which is what renderToString does.
-function concatToString(tree: Rendered): string {
-  return appendConcat(tree.statics, tree.dynamics, "");
-}
-function appendConcat(statics: readonly string[], dynamics: readonly Slot[], out: string): string {
-  out += statics[0] ?? "";
-  for (let i = 0; i < dynamics.length; i++) {
-    const d = dynamics[i] as Slot;
-    if (typeof d === "string") out += d;
-    else if (d === UNCHANGED) throw new Error("unevaluated slot");
-    else if (d.type === "rendered") out = appendConcat(d.statics, d.dynamics, out);
-    else for (const e of d.entries) out = appendConcat(d.statics, e.dynamics, out);
-    out += statics[i + 1] ?? "";
-  }
-  return out;
-}
-
 const results: string[] = [];
 const breakdown: string[] = [];
 for (const n of [100, 1000]) {
@@ -107,14 +88,11 @@ for (const n of [100, 1000]) {
   );
   report(`Full render, ${n} rows`, [dj, nj, lq], dj);
   const tree = djust.render({ rows: ctx.rows });
-  if (concatToString(tree) !== renderToString(tree)) throw new Error("serializers disagree");
   const treeOnly = measure(`  djust tree only (${n} rows)`, () => djust.render({ rows: ctx.rows }));
   const serialize = measure(`  renderToString only (${n} rows)`, () => renderToString(tree));
-  const concat = measure(`  bench-local += serializer (${n} rows)`, () => concatToString(tree));
-  report(`Where the djust time goes, ${n} rows`, [treeOnly, serialize, concat], nj);
+  report(`Where the djust time goes, ${n} rows`, [treeOnly, serialize], nj);
   breakdown.push(
-    `| ${n} | ${treeOnly.meanUs.toFixed(0)} | ${serialize.meanUs.toFixed(0)} | ${concat.meanUs.toFixed(0)} | ${nj.meanUs.toFixed(0)} | ` +
-      `${(nj.meanUs / (treeOnly.meanUs + concat.meanUs)).toFixed(2)}× |`,
+    `| ${n} | ${treeOnly.meanUs.toFixed(0)} | ${serialize.meanUs.toFixed(0)} | ${nj.meanUs.toFixed(0)} |`,
   );
   results.push(
     `| ${n} | ${Math.round(dj.opsPerSecond)} | ${Math.round(nj.opsPerSecond)} | ${Math.round(lq.opsPerSecond)} | ` +
@@ -190,9 +168,7 @@ console.log("\nMarkdown rows (full render, renders/s):");
 console.log("| rows | djust | nunjucks | liquidjs | djust vs nunjucks | djust vs liquidjs |");
 console.log("|---|---|---|---|---|---|");
 for (const line of results) console.log(line);
-console.log(
-  "\nMarkdown rows (µs per render: tree, renderToString, += serializer, nunjucks, nunjucks ÷ (tree + +=)):",
-);
-console.log("| rows | djust tree | renderToString | += serializer | nunjucks | ratio |");
-console.log("|---|---|---|---|---|---|");
+console.log("\nMarkdown rows (µs per render):");
+console.log("| rows | djust tree | renderToString | nunjucks |");
+console.log("|---|---|---|---|");
 for (const line of breakdown) console.log(line);

@@ -227,22 +227,35 @@ function diffComprehension(
   next: Comprehension,
   ctx: WireContext,
 ): Step<WireRendered, Comprehension> {
-  // The common case (rows edited in place) keeps every key at its index: no maps needed.
-  const aligned = sameKeyOrder(prev.entries, next.entries);
-  const oldIndex = aligned ? undefined : keyIndex(prev.entries);
-  const byKey = oldIndex !== undefined && hasUniqueKeys(next.entries);
+  // The common case (rows edited in place) keeps every key at its index: no maps needed. The
+  // maps are built at the first entry whose key differs from the old one at its index; every
+  // entry before it matches index i whichever way entries are matched.
+  const { entries } = next;
+  const prevEntries = prev.entries;
+  let aligned = prevEntries.length === entries.length;
+  let oldIndex = aligned ? undefined : keyIndex(prevEntries);
+  let byKey = oldIndex !== undefined && hasUniqueKeys(entries);
   const keyed: WireRendered = {};
   let changed = false;
   let moved = false;
   let resolved: ComprehensionEntry[] | undefined;
-  const { entries } = next;
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i] as ComprehensionEntry;
+    if (aligned) {
+      // Same entry object at the same index: unchanged, whatever its key (see below).
+      if (prevEntries[i] === entry) continue;
+      const key = entry.key;
+      if (key === undefined || key !== (prevEntries[i] as ComprehensionEntry).key) {
+        aligned = false;
+        oldIndex = keyIndex(prevEntries);
+        byKey = oldIndex !== undefined && hasUniqueKeys(entries);
+      }
+    }
     const from = aligned
       ? i
       : byKey
-        ? oldIndex.get(entry.key as string)
-        : i < prev.entries.length
+        ? (oldIndex as Map<string, number>).get(entry.key as string)
+        : i < prevEntries.length
           ? i
           : undefined;
     if (from === undefined) {
@@ -250,7 +263,18 @@ function diffComprehension(
       changed = true;
       continue;
     }
-    const step = diffEntry((prev.entries[from] as ComprehensionEntry).dynamics, entry, ctx);
+    const before = prevEntries[from] as ComprehensionEntry;
+    // Row reuse in the template compiler hands back the very same entry for an unchanged row;
+    // skipping it here saves a step allocation per row of a large, mostly unchanged list.
+    if (before === entry) {
+      if (from !== i) {
+        keyed[i] = from;
+        moved = true;
+        changed = true;
+      }
+      continue;
+    }
+    const step = diffEntry(before.dynamics, entry, ctx);
     if (step.value !== entry) (resolved ??= entries.slice())[i] = step.value;
     if (from !== i) {
       keyed[i] = step.wire === undefined ? from : [from, step.wire];
@@ -285,19 +309,6 @@ function diffEntry(
     if (step.value !== slot) (resolved ??= dynamics.slice())[i] = step.value;
   }
   return { wire: out, value: resolved === undefined ? next : { ...next, dynamics: resolved } };
-}
-
-// Whether both lists have the same length and the same defined key at every index.
-function sameKeyOrder(
-  prev: readonly ComprehensionEntry[],
-  next: readonly ComprehensionEntry[],
-): boolean {
-  if (prev.length !== next.length) return false;
-  for (let i = 0; i < next.length; i++) {
-    const key = (next[i] as ComprehensionEntry).key;
-    if (key === undefined || key !== (prev[i] as ComprehensionEntry).key) return false;
-  }
-  return true;
 }
 
 // Old index of every key, or undefined when the list cannot be matched by key (an entry without

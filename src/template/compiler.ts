@@ -12,13 +12,16 @@
  * - `{% with %}` and `{% include %}` → a nested Rendered (they bind names).
  * - `{% block %}`, `{{ block.super }}`, `{% autoescape %}`, `{% load %}`, comments → spliced
  *   into the surrounding statics: they add no runtime structure.
+ * - A tag with `as name` (`url`, `firstof`, `now`, `cycle`) → a nested Rendered holding the rest
+ *   of its node list, which sees `name` as a local (like a `with` around the rest).
  *
  * Dependencies are free names: a slot's set holds the names it reads from the scope it sits in
  * (locals of enclosing `for`/`with` included); binders remove their own names and add the
  * dependencies of what they bind, so the root's set is exactly the top-level assigns read.
  *
- * Inside a changed loop the work is still proportional to the change: rows whose item is the
- * same object with the same primitive fields as last time reuse their entry (see compileFor).
+ * Inside a changed loop the work is still proportional to the change: rows whose item holds
+ * the same primitive values in the fields the body reads as last time reuse their entry (see
+ * compileFor); re-rendering a list whose rows kept their keys and places only compares fields.
  * @module
  */
 import { fingerprintOf } from "../render/fingerprint.js";
@@ -123,6 +126,8 @@ interface RowReads {
 }
 
 const EMPTY_CONTEXT: RenderContext = Object.freeze({});
+// `forloop.parentloop` of a top-level loop (Django gives an empty dict).
+const EMPTY_PARENTLOOP: unknown = Object.freeze({});
 // Pseudo-dependency of `forloop.parentloop.…`: not an identifier, so it never clashes with a name.
 const PARENTLOOP = "forloop.parentloop";
 const NO_DEPS: ReadonlySet<string> = new Set();
@@ -294,7 +299,77 @@ function compileFragment(nodes: readonly Node[], env: Env): Fragment {
 }
 
 function compileNodes(nodes: readonly Node[], env: Env, out: FragmentBuilder): void {
-  for (const node of nodes) compileNode(node, env, out);
+  compileSequence(flatten(nodes, env.autoescape, []), env, out);
+}
+
+/** A node with the autoescape setting it sits under. */
+interface Placed {
+  readonly node: Node;
+  readonly autoescape: boolean;
+}
+
+// `{% autoescape %}` adds no structure (and no scope, in Django): its body joins the list it sits
+// in, each node keeping its own setting, so an `as` name set inside it outlives it.
+function flatten(nodes: readonly Node[], autoescape: boolean, into: Placed[]): Placed[] {
+  for (const node of nodes) {
+    if (node.kind === "autoescape") flatten(node.body, node.on, into);
+    else into.push({ node, autoescape });
+  }
+  return into;
+}
+
+function compileSequence(items: readonly Placed[], env: Env, out: FragmentBuilder): void {
+  for (let i = 0; i < items.length; i++) {
+    const { node, autoescape } = items[i] as Placed;
+    const here = autoescape === env.autoescape ? env : { ...env, autoescape };
+    if (
+      (node.kind === "url" ||
+        node.kind === "firstof" ||
+        node.kind === "now" ||
+        node.kind === "cycle") &&
+      node.asVar !== undefined
+    ) {
+      // The name is visible to the rest of this list: it becomes the body of the binder.
+      out.slot(compileAssignment(node, node.asVar, items.slice(i + 1), here));
+      return;
+    }
+    compileNode(node, here, out);
+  }
+}
+
+type AssigningNode = Extract<Node, { kind: "url" | "firstof" | "now" | "cycle" }>;
+
+/**
+ * `{% url/firstof/now/cycle ... as name %}` followed by `rest`: one slot that evaluates the tag
+ * once, binds `name` and renders `rest` with it, like `{% with %}` around the rest of the list.
+ *
+ * Django sets the name in the current context dict instead, so there it is also visible after an
+ * enclosing `if`/`spaceless` ends (up to the enclosing `for`/`with`/`block`/include) and, in a
+ * loop, in the next iteration before the tag. Binding it lexically keeps change tracking static:
+ * slots reading `name` depend on the tag's inputs, and `name` never becomes a top-level
+ * dependency.
+ */
+function compileAssignment(
+  node: AssigningNode,
+  name: string,
+  rest: readonly Placed[],
+  env: Env,
+): SlotImpl {
+  const value = compileAssignedValue(node, env);
+  // A named cycle still prints its value unless silent: that output reads the bound name.
+  const shown: readonly Placed[] =
+    node.kind === "cycle" && !node.silent
+      ? [
+          {
+            node: { kind: "output", expr: varExpr(name, node.pos), pos: node.pos },
+            autoescape: env.autoescape,
+          },
+          ...rest,
+        ]
+      : rest;
+  const builder = new FragmentBuilder();
+  compileSequence(shown, { ...env, locals: union(env.locals, [name]) }, builder);
+  return bindingSlot([name], [value], builder.build(), false, value.impure === true);
 }
 
 function compileNode(node: Node, env: Env, out: FragmentBuilder): void {
@@ -363,21 +438,15 @@ function compileNode(node: Node, env: Env, out: FragmentBuilder): void {
       return;
     }
     case "cycle": {
-      const values = node.values.map((e) => compileExpr(e, env, true));
-      const key = node.state;
+      const next = compileCycle(node, env);
       const silent = node.silent;
       const autoescape = env.autoescape;
       out.slot({
-        deps: union(...values.map((v) => v.deps)),
+        deps: next.deps,
         impure: true,
         run: (scope) => {
-          const counter = scope.state.cycles.get(key) ?? 0;
-          scope.state.cycles.set(key, counter + 1);
-          if (silent) return "";
-          return outputText(
-            (values[counter % values.length] as CompiledExpr).fn(scope),
-            autoescape,
-          );
+          const value = next.fn(scope);
+          return silent ? "" : outputText(value, autoescape);
         },
       });
       return;
@@ -687,26 +756,42 @@ function compileIf(node: Extract<Node, { kind: "if" }>, env: Env): SlotImpl {
   };
 }
 
-function entryKey(item: unknown): string | undefined {
+// What an item's entry key is made from: its `id`, else its `key`.
+function rawKey(item: unknown): unknown {
   if (typeof item !== "object" || item === null || Array.isArray(item)) return undefined;
   const rec = item as { id?: unknown; key?: unknown };
-  const id = "id" in rec ? rec.id : rec.key;
-  if (typeof id === "string") return id;
-  if (typeof id === "number" || typeof id === "bigint") return String(id);
+  return "id" in rec ? rec.id : rec.key;
+}
+
+function keyText(raw: unknown): string | undefined {
+  if (typeof raw === "string") return raw;
+  if (typeof raw === "number" || typeof raw === "bigint") return String(raw);
   return undefined;
 }
 
-// Keys only when every item has a distinct one: the diff cannot match entries otherwise.
-function entryKeys(items: readonly unknown[]): (string | undefined)[] | undefined {
-  const keys: (string | undefined)[] = new Array<string | undefined>(items.length);
+/** Entry keys of one render, with the raw values they were made from. */
+interface LoopKeys {
+  /** Only when every item has a distinct key: the diff cannot match entries otherwise. */
+  readonly keys: readonly string[] | undefined;
+  readonly raw: readonly unknown[] | undefined;
+}
+
+const NO_KEYS: LoopKeys = { keys: undefined, raw: undefined };
+
+function entryKeys(items: readonly unknown[]): LoopKeys {
+  const n = items.length;
+  const keys = new Array<string>(n);
+  const raw = new Array<unknown>(n);
   const seen = new Set<string>();
-  for (let i = 0; i < items.length; i++) {
-    const key = entryKey(items[i]);
-    if (key === undefined || seen.has(key)) return undefined;
+  for (let i = 0; i < n; i++) {
+    const r = rawKey(items[i]);
+    const key = keyText(r);
+    if (key === undefined || seen.has(key)) return NO_KEYS;
     seen.add(key);
     keys[i] = key;
+    raw[i] = r;
   }
-  return keys;
+  return { keys, raw };
 }
 
 interface ForLoop {
@@ -719,19 +804,28 @@ interface ForLoop {
   parentloop: unknown;
 }
 
-/** A loop entry remembered with the shallow state of the item it was rendered from. */
-interface MemoEntry {
-  /** The item's snapshot when the entry was rendered (see {@link snapshot}). */
-  readonly fields: readonly unknown[];
-  readonly index: number;
+/**
+ * A loop's last render, row by row. Its arrays belong to the memo (the Comprehension handed out
+ * gets a copy), so a re-render of the same list with the same keys updates them in place.
+ */
+interface LoopMemo extends LoopKeys {
   readonly count: number;
-  readonly entry: ComprehensionEntry;
-}
-
-/** The entries of a loop's last render, by position; by key is built only when needed. */
-interface LoopMemo {
-  readonly entries: readonly (MemoEntry | undefined)[];
-  byKey: Map<string, MemoEntry> | undefined;
+  readonly entries: ComprehensionEntry[];
+  /**
+   * Per row, the item's snapshot when its entry was rendered (see {@link snapshot}), or
+   * `undefined` when the entry may not be reused.
+   */
+  readonly snaps: (readonly unknown[] | undefined)[];
+  /**
+   * Per row, an item known to be a plain object holding the values of its snapshot (or
+   * {@link UNSEEN}): finding the same object again skips the prototype check. This keeps the
+   * rows of one list alive until the loop's next render.
+   */
+  readonly items: unknown[];
+  /** The Comprehension of exactly `entries`, returned again when no row changed. */
+  output: Comprehension | undefined;
+  /** Key → index, built only when some row moved. */
+  byKey: Map<string, number> | undefined;
 }
 
 // The values of the fields a row reads (`fields`), or of all its own enumerable fields as
@@ -743,8 +837,8 @@ function snapshot(
 ): unknown[] | undefined {
   const out: unknown[] = [];
   if (fields !== undefined) {
-    for (const f of fields) {
-      const v = item[f];
+    for (let j = 0; j < fields.length; j++) {
+      const v = item[fields[j] as string];
       if ((typeof v === "object" && v !== null) || typeof v === "function") return undefined;
       out.push(v);
     }
@@ -758,50 +852,85 @@ function snapshot(
   return out;
 }
 
-function sameSnapshot(
-  item: Record<string, unknown>,
-  memo: MemoEntry,
-  fields: readonly string[] | undefined,
-): boolean {
-  const values = memo.fields;
-  if (fields !== undefined) {
-    for (let j = 0; j < fields.length; j++) {
-      if (item[fields[j] as string] !== values[j]) return false;
-    }
-    return true;
-  }
+// The check of a loop whose body uses its row whole: same own enumerable fields, same values.
+function sameWhole(item: Record<string, unknown>, snap: readonly unknown[]): boolean {
   let j = 0;
   for (const k in item) {
-    if (j >= values.length || values[j] !== k || values[j + 1] !== item[k]) return false;
+    if (j >= snap.length || snap[j] !== k || snap[j + 1] !== item[k]) return false;
     j += 2;
   }
-  return j === values.length;
+  return j === snap.length;
 }
 
-function reusable(
-  m: MemoEntry | undefined,
-  item: Record<string, unknown>,
-  key: string | undefined,
-  positional: boolean,
-  index: number,
-  count: number,
-  fields: readonly string[] | undefined,
-): boolean {
-  return (
-    m !== undefined &&
-    m.entry.key === key &&
-    (!positional || (m.index === index && m.count === count)) &&
-    sameSnapshot(item, m, fields)
-  );
+/** Whether a row's fields still hold its snapshot's values (see {@link fieldCheck}). */
+export type FieldCheck = (item: Record<string, unknown>, snap: readonly unknown[]) => boolean;
+
+let codegenAllowed: boolean | undefined;
+
+// Edge runtimes and hosts with a strict CSP refuse to compile code from strings.
+function canGenerateCode(): boolean {
+  if (codegenAllowed === undefined) {
+    try {
+      codegenAllowed = (new Function("return true") as () => unknown)() === true;
+    } catch {
+      codegenAllowed = false;
+    }
+  }
+  return codegenAllowed;
 }
 
-function keyIndex(memo: LoopMemo): Map<string, MemoEntry> {
+/**
+ * The row-memo check of a loop whose body reads `fields` of its row: `item[f] === snap[j]` for
+ * each field.
+ *
+ * Written as a loop, `item[f]` is one keyed load site shared by every field of every loop, which
+ * V8 handles megamorphically; in profiles of a one-row change in a 1,000-row table that load was
+ * over half of the re-render. So where the runtime allows it, each loop gets a generated
+ * comparator with one property read per field, each its own (monomorphic) site, about twice as
+ * fast. Only the field names, quoted by `JSON.stringify`, and array indexes go into its source:
+ * no template text, so nothing a template says can run as code. Where code generation is not
+ * allowed, the loop is used. `generate` exists for tests.
+ *
+ * @internal
+ */
+export function fieldCheck(fields: readonly string[], generate = canGenerateCode()): FieldCheck {
+  if (generate && fields.length > 0) {
+    const test = fields.map((f, j) => `o[${JSON.stringify(f)}] === s[${j}]`).join(" && ");
+    try {
+      return new Function("o", "s", `"use strict"; return ${test};`) as FieldCheck;
+    } catch {
+      // Refused after all (a policy that changed after the probe): the loop below is correct.
+    }
+  }
+  return (item, snap) => {
+    for (let j = 0; j < fields.length; j++) {
+      if (item[fields[j] as string] !== snap[j]) return false;
+    }
+    return true;
+  };
+}
+
+function keyIndex(memo: LoopMemo): Map<string, number> {
   if (memo.byKey === undefined) {
     memo.byKey = new Map();
-    for (const m of memo.entries) if (m?.entry.key !== undefined) memo.byKey.set(m.entry.key, m);
+    const keys = memo.keys;
+    if (keys !== undefined)
+      for (let i = 0; i < keys.length; i++) memo.byKey.set(keys[i] as string, i);
   }
   return memo.byKey;
 }
+
+// Stands for "no item remembered" in LoopMemo.items; never an element of a user's list.
+const UNSEEN: unknown = Object.freeze({});
+
+// Outcomes of refreshing a loop memo in place.
+const SAME = 0;
+const CHANGED = 1;
+const MOVED = 2;
+
+// When the data was replaced wholesale, comparing rows is wasted work: stop after this many
+// misses in a row unless something already hit.
+const MAX_LEADING_MISSES = 16;
 
 function compileFor(node: Extract<Node, { kind: "for" }>, env: Env): SlotImpl {
   const iterable = compileExpr(node.iterable, env, false);
@@ -820,29 +949,28 @@ function compileFor(node: Extract<Node, { kind: "for" }>, env: Env): SlotImpl {
   // With only `row.field` reads, a row is compared on those fields alone (cheaper, and
   // indifferent to fields the template never shows).
   const readFields = rowReads === undefined || rowReads.whole ? undefined : [...rowReads.fields];
+  const sameRow: FieldCheck = readFields === undefined ? sameWhole : fieldCheck(readFields);
   if (purity.impure) env.purity.impure = true;
   const empty = node.empty === null ? undefined : compileFragment(node.empty, env);
   const reversed = node.reversed;
   const unpack = node.targets.length > 1;
   const targetCount = node.targets.length;
   const forloopIsLocal = env.locals.has("forloop");
-  const comprehension = (entries: ComprehensionEntry[]): Comprehension => ({
-    type: "comprehension",
-    statics: body.statics,
-    fingerprint: body.fingerprint,
-    entries,
-  });
+  const statics = body.statics;
+  const fingerprint = body.fingerprint;
   const bodySlots = body.slots;
+  const slotCount = bodySlots.length;
   // Work proportional to change inside a loop: when a row's output can only depend on the row
   // (and its position), a row whose item is a plain object holding the same primitive values
   // in the fields the body reads (all its fields if the body uses the row whole) as the row
   // rendered at the same position (or with the same key) last time reuses that entry, the very
-  // same dynamics array, so the diff can skip it by identity. The output is a pure function of
-  // those values (filters must be pure, `cycle`/`now` disable this), so it holds for items
-  // mutated in place and for reloaded copies alike. Nested loops are excluded because their
-  // rows also depend on the outer loop's position (`forloop.parentloop`). The memo lives in the compiled loop, kept per iterated array (with
-  // the last render's as a fallback); since a hit depends only on the item's fields, views
-  // sharing the template can only lower each other's hit rate, never get wrong output.
+  // same object, so the diff can skip it by identity. The output is a pure function of those
+  // values (filters must be pure, `cycle`/`now` disable this), so it holds for items mutated in
+  // place and for reloaded copies alike. Nested loops are excluded because their rows also
+  // depend on the outer loop's position (`forloop.parentloop`). The memo lives in the compiled
+  // loop, kept per iterated array (with the last render's as a fallback); since a hit depends
+  // only on the item's fields, views sharing the template can only lower each other's hit
+  // rate, never get wrong output.
   const memoizable =
     env.host.loopMemo &&
     !unpack &&
@@ -855,6 +983,129 @@ function compileFor(node: Extract<Node, { kind: "for" }>, env: Env): SlotImpl {
   // keeps its own memo even when other views render the same compiled template in between.
   let memo: LoopMemo | undefined;
   const memoByList = new WeakMap<object, LoopMemo>();
+
+  /** Evaluates row `i` of `n` (the frame's `values` are the loop's own bindings). */
+  const renderRow = (
+    inner: Scope,
+    values: unknown[],
+    parentloop: unknown,
+    item: unknown,
+    key: string | undefined,
+    i: number,
+    n: number,
+  ): ComprehensionEntry => {
+    if (positional) {
+      values[0] = {
+        counter: i + 1,
+        counter0: i,
+        revcounter: n - i,
+        revcounter0: n - i - 1,
+        first: i === 0,
+        last: i === n - 1,
+        parentloop,
+      } satisfies ForLoop;
+    }
+    if (unpack) {
+      const parts = toList(item);
+      for (let t = 0; t < targetCount; t++) values[t + 1] = parts[t];
+    } else values[1] = item;
+    const dynamics: Dynamic[] = new Array<Dynamic>(slotCount);
+    for (let s = 0; s < slotCount; s++)
+      dynamics[s] = (bodySlots[s] as SlotImpl).run(inner, undefined);
+    return key === undefined ? { dynamics } : { key, dynamics };
+  };
+
+  // Re-renders, in place, the rows of `target` (a memo with as many rows as `items`) whose items
+  // changed. With `raw`, also checks that every item still has that raw key at its index and
+  // stops at the first that does not (MOVED): rows before it are then up to date.
+  const refresh = (
+    target: LoopMemo,
+    items: readonly unknown[],
+    raw: readonly unknown[] | undefined,
+    track: boolean,
+    inner: Scope,
+    values: unknown[],
+  ): typeof SAME | typeof CHANGED | typeof MOVED => {
+    const { entries, snaps, keys } = target;
+    const rowItems = target.items;
+    const n = items.length;
+    let misses = 0;
+    let result: typeof SAME | typeof CHANGED = SAME;
+    for (let i = 0; i < n; i++) {
+      const item = items[i];
+      if (raw !== undefined && rawKey(item) !== raw[i]) return MOVED;
+      const snap = misses <= MAX_LEADING_MISSES ? snaps[i] : undefined;
+      // The item the snapshot was taken from was plain; the same object still is (short of
+      // `Object.setPrototypeOf`), and the identity check is cheaper than the prototype check.
+      const same = item === rowItems[i];
+      if (snap !== undefined && (same || isPlainObject(item))) {
+        if (sameRow(item as Record<string, unknown>, snap)) {
+          // Remembered for the next render only in the list's own memo: storing a whole list of
+          // new objects into an old array on every render (reloaded rows) costs more than it saves.
+          if (!same && track) rowItems[i] = item;
+          misses = -Infinity;
+          continue;
+        }
+        misses++;
+      }
+      // Dropped before the row is rendered: if rendering throws, the rows updated so far must
+      // not be answered with the output of the render before them.
+      target.output = undefined;
+      entries[i] = renderRow(inner, values, EMPTY_PARENTLOOP, item, keys?.[i], i, n);
+      snaps[i] = isPlainObject(item) ? snapshot(item, readFields) : undefined;
+      rowItems[i] = item;
+      result = CHANGED;
+    }
+    return result;
+  };
+
+  // Renders every row of `items`, reusing entries of `previous` (matched by key, or by index
+  // for unkeyed lists) whose items did not change.
+  const rebuild = (
+    previous: LoopMemo | undefined,
+    items: readonly unknown[],
+    loopKeys: LoopKeys,
+    inner: Scope,
+    values: unknown[],
+  ): LoopMemo => {
+    const n = items.length;
+    const keys = loopKeys.keys;
+    const entries = new Array<ComprehensionEntry>(n);
+    const snaps = new Array<readonly unknown[] | undefined>(n);
+    let from = previous;
+    let misses = 0;
+    for (let i = 0; i < n; i++) {
+      const item = items[i];
+      const key = keys?.[i];
+      const plain = isPlainObject(item);
+      if (from !== undefined && plain) {
+        let p: number | undefined;
+        if (key === undefined) p = from.keys === undefined && i < from.count ? i : undefined;
+        else p = from.keys?.[i] === key ? i : keyIndex(from).get(key);
+        if (p !== undefined && positional && (p !== i || from.count !== n)) p = undefined;
+        const snap = p === undefined ? undefined : from.snaps[p];
+        if (snap !== undefined && sameRow(item, snap)) {
+          entries[i] = from.entries[p as number] as ComprehensionEntry;
+          snaps[i] = snap;
+          misses = -Infinity;
+          continue;
+        }
+        if (++misses > MAX_LEADING_MISSES) from = undefined;
+      }
+      entries[i] = renderRow(inner, values, EMPTY_PARENTLOOP, item, key, i, n);
+      snaps[i] = plain ? snapshot(item, readFields) : undefined;
+    }
+    return {
+      ...loopKeys,
+      count: n,
+      entries,
+      snaps,
+      items: items.slice(),
+      output: undefined,
+      byKey: undefined,
+    };
+  };
+
   return {
     // A body reading `forloop.parentloop` reads the enclosing loop's `forloop`.
     deps: union(
@@ -871,72 +1122,57 @@ function compileFor(node: Extract<Node, { kind: "for" }>, env: Env): SlotImpl {
       const n = items.length;
       if (n === 0) {
         memo = undefined;
-        return empty === undefined ? comprehension([]) : renderFragment(empty, scope, undefined);
+        return empty === undefined
+          ? { type: "comprehension", statics, fingerprint, entries: [] }
+          : renderFragment(empty, scope, undefined);
       }
-      const parentloop = forloopIsLocal ? lookupLocal(scope.frame, "forloop") : {};
-      const keys = entryKeys(items);
-      const entries: ComprehensionEntry[] = new Array<ComprehensionEntry>(n);
       const values: unknown[] = new Array<unknown>(names.length);
-      const frame = new Frame(scope.frame, names, values);
-      const inner: Scope = { ctx: scope.ctx, frame, state: scope.state };
-      const ownMemo =
-        memoizable && typeof list === "object" && list !== null ? memoByList.get(list) : undefined;
-      let previous = ownMemo ?? memo;
-      // When the data was replaced wholesale, stop looking after a few misses (unless
-      // something already hit).
-      let misses = 0;
-      const nextMemo: (MemoEntry | undefined)[] | undefined = memoizable
-        ? new Array<MemoEntry | undefined>(n)
-        : undefined;
-      for (let i = 0; i < n; i++) {
-        const item = items[i];
-        const key = keys?.[i];
-        const plain = nextMemo !== undefined && isPlainObject(item);
-        if (plain && previous !== undefined) {
-          let hit = previous.entries[i];
-          if (!reusable(hit, item, key, positional, i, n, readFields)) {
-            // Same key at the same position means the row itself changed: no need to search.
-            hit =
-              key === undefined || hit?.entry.key === key ? undefined : keyIndex(previous).get(key);
-          }
-          if (hit !== undefined && reusable(hit, item, key, positional, i, n, readFields)) {
-            entries[i] = hit.entry;
-            nextMemo[i] = hit.index === i && hit.count === n ? hit : { ...hit, index: i, count: n };
-            misses = -Infinity;
-            continue;
-          }
-          if (++misses > 16) previous = undefined;
-        }
-        if (positional) {
-          values[0] = {
-            counter: i + 1,
-            counter0: i,
-            revcounter: n - i,
-            revcounter0: n - i - 1,
-            first: i === 0,
-            last: i === n - 1,
-            parentloop,
-          } satisfies ForLoop;
-        }
-        if (unpack) {
-          const parts = toList(item);
-          for (let t = 0; t < targetCount; t++) values[t + 1] = parts[t];
-        } else values[1] = item;
-        const dynamics: Dynamic[] = new Array<Dynamic>(bodySlots.length);
-        for (let s = 0; s < bodySlots.length; s++)
-          dynamics[s] = (bodySlots[s] as SlotImpl).run(inner, undefined);
-        const entry: ComprehensionEntry = key === undefined ? { dynamics } : { key, dynamics };
-        entries[i] = entry;
-        if (plain) {
-          const fields = snapshot(item, readFields);
-          if (fields !== undefined) nextMemo[i] = { fields, index: i, count: n, entry };
-        }
+      const inner: Scope = {
+        ctx: scope.ctx,
+        frame: new Frame(scope.frame, names, values),
+        state: scope.state,
+      };
+      if (!memoizable) {
+        const parentloop = forloopIsLocal ? lookupLocal(scope.frame, "forloop") : {};
+        const keys = entryKeys(items).keys;
+        const entries = new Array<ComprehensionEntry>(n);
+        for (let i = 0; i < n; i++)
+          entries[i] = renderRow(inner, values, parentloop, items[i], keys?.[i], i, n);
+        return { type: "comprehension", statics, fingerprint, entries };
       }
-      if (nextMemo !== undefined) {
-        memo = { entries: nextMemo, byKey: undefined };
-        if (typeof list === "object" && list !== null) memoByList.set(list, memo);
-      }
-      return comprehension(entries);
+      const listObject = typeof list === "object" && list !== null ? list : undefined;
+      const own = listObject === undefined ? undefined : memoByList.get(listObject);
+      const previous = own ?? memo;
+      let next: LoopMemo;
+      let keys: LoopKeys | undefined;
+      // Same rows at the same places (same raw keys, checked as it goes, or both unkeyed):
+      // update in place, on a copy when the memo was another list's.
+      if (
+        previous !== undefined &&
+        previous.count === n &&
+        (previous.raw !== undefined || (keys = entryKeys(items)).keys === undefined)
+      ) {
+        next =
+          previous === own
+            ? previous
+            : {
+                ...previous,
+                entries: previous.entries.slice(),
+                snaps: previous.snaps.slice(),
+                items: new Array<unknown>(n).fill(UNSEEN),
+              };
+        const result = refresh(next, items, previous.raw, previous === own, inner, values);
+        if (result === SAME && next.output !== undefined) {
+          memo = next;
+          if (listObject !== undefined) memoByList.set(listObject, next);
+          return next.output;
+        }
+        if (result === MOVED) next = rebuild(next, items, entryKeys(items), inner, values);
+      } else next = rebuild(previous, items, keys ?? entryKeys(items), inner, values);
+      next.output = { type: "comprehension", statics, fingerprint, entries: next.entries.slice() };
+      memo = next;
+      if (listObject !== undefined) memoByList.set(listObject, next);
+      return next.output;
     },
   };
 }
@@ -961,13 +1197,27 @@ function compileBinder(
   env: Env,
   isolated: boolean,
 ): SlotImpl {
-  const names = bindings.map((b) => b.name);
-  const values = bindings.map((b) => compileExpr(b.expr, env, true));
+  return bindingSlot(
+    bindings.map((b) => b.name),
+    bindings.map((b) => compileExpr(b.expr, env, true)),
+    body,
+    isolated,
+    false,
+  );
+}
+
+function bindingSlot(
+  names: readonly string[],
+  values: readonly CompiledExpr[],
+  body: Fragment,
+  isolated: boolean,
+  impure: boolean,
+): SlotImpl {
   const bindingDeps = union(...values.map((v) => v.deps));
   const fns = values.map((v) => v.fn);
   return {
     deps: isolated ? bindingDeps : union(bindingDeps, without(body.deps, names)),
-    impure: body.impure,
+    impure: impure || body.impure,
     run: (scope, changed) => {
       const bound = fns.map((fn) => fn(scope));
       const frame =
@@ -977,6 +1227,7 @@ function compileBinder(
       const inner: Scope = { ctx: isolated ? EMPTY_CONTEXT : scope.ctx, frame, state: scope.state };
       let nested: Changed;
       if (changed !== undefined) {
+        // Inside, a bound name counts as changed when what it was computed from changed.
         const set = isolated ? new Set<string>() : new Set(changed);
         values.forEach((v, i) => {
           if (intersects(v.deps, changed)) set.add(names[i] as string);
@@ -984,6 +1235,52 @@ function compileBinder(
         nested = set;
       }
       return renderFragment(body, inner, nested);
+    },
+  };
+}
+
+/** The value an assigning tag binds with `as` (see compileAssignment), as Django computes it. */
+function compileAssignedValue(node: AssigningNode, env: Env): CompiledExpr & { impure?: boolean } {
+  switch (node.kind) {
+    case "url":
+      return compileUrlValue(node, env, true);
+    case "cycle":
+      return { ...compileCycle(node, env), impure: true };
+    case "now": {
+      const format = node.format;
+      return { fn: () => formatDate(new Date(), format), deps: NO_DEPS, impure: true };
+    }
+    case "firstof": {
+      const exprs = node.exprs.map((e) => compileExpr(e, env, false));
+      const autoescape = env.autoescape;
+      return {
+        deps: union(...exprs.map((e) => e.deps)),
+        // Django stores the text it would have printed: escaped and marked safe under
+        // autoescape (so `{{ name }}` does not escape it twice), plain text otherwise.
+        fn: (scope) => {
+          for (const e of exprs) {
+            const v = e.fn(scope);
+            if (!truthy(v)) continue;
+            if (autoescape) return markSafe(outputText(v, true));
+            return v instanceof SafeString ? v : outputText(v, false);
+          }
+          return "";
+        },
+      };
+    }
+  }
+}
+
+/** Advances a cycle and returns its current value (unescaped). */
+function compileCycle(node: Extract<Node, { kind: "cycle" }>, env: Env): CompiledExpr {
+  const values = node.values.map((e) => compileExpr(e, env, true));
+  const key = node.state;
+  return {
+    deps: union(...values.map((v) => v.deps)),
+    fn: (scope) => {
+      const counter = scope.state.cycles.get(key) ?? 0;
+      scope.state.cycles.set(key, counter + 1);
+      return (values[counter % values.length] as CompiledExpr).fn(scope);
     },
   };
 }
@@ -1006,14 +1303,29 @@ function compileInclude(node: Extract<Node, { kind: "include" }>, env: Env): Slo
 }
 
 function compileUrl(node: Extract<Node, { kind: "url" }>, env: Env): SlotImpl {
+  const url = compileUrlValue(node, env, false);
+  const fn = url.fn;
+  const autoescape = env.autoescape;
+  return { deps: url.deps, run: (scope) => outputText(fn(scope), autoescape) };
+}
+
+/**
+ * The URL of a `{% url %}` (unescaped). With `lenient` (the `as` form) a route that cannot be
+ * reversed gives `""`, as Django does for `NoReverseMatch` there; a loader without `urlFor` is a
+ * configuration error either way.
+ */
+function compileUrlValue(
+  node: Extract<Node, { kind: "url" }>,
+  env: Env,
+  lenient: boolean,
+): CompiledExpr {
   const name = compileExpr(node.name, env, true);
   const args = node.args.map((a) => compileExpr(a, env, true));
   const urlFor = env.host.urlFor;
-  const autoescape = env.autoescape;
   const pos = node.pos;
   return {
     deps: union(name.deps, ...args.map((a) => a.deps)),
-    run: (scope) => {
+    fn: (scope) => {
       const routeName = stringify(unwrap(name.fn(scope)));
       const argValues = args.map((a) => unwrap(a.fn(scope)));
       if (urlFor === undefined) {
@@ -1026,6 +1338,7 @@ function compileUrl(node: Extract<Node, { kind: "url" }>, env: Env): SlotImpl {
       try {
         url = urlFor(routeName, argValues);
       } catch (error) {
+        if (lenient) return "";
         throw new TemplateRenderError(
           `{% url %}: no route named "${routeName}" accepts arguments ${JSON.stringify(argValues)}: ${error instanceof Error ? error.message : String(error)}`,
           locate(pos),
@@ -1033,9 +1346,10 @@ function compileUrl(node: Extract<Node, { kind: "url" }>, env: Env): SlotImpl {
         );
       }
       if (typeof url !== "string") {
+        if (lenient) return "";
         throw new TemplateRenderError(`{% url %}: no route named "${routeName}"`, locate(pos));
       }
-      return outputText(url, autoescape);
+      return url;
     },
   };
 }

@@ -22,10 +22,15 @@
  *   expanded at render time.
  * - A tag opener (`{{`, `{%`, `{#`) without its closer on the same line is a syntax error
  *   (Django prints it as text).
- * - Not supported: the `as var` forms of `url`/`firstof`/`now`, reading a named cycle's value as
- *   a variable, keyword arguments to `url`, variable template names.
+ * - `{% url/firstof/now ... as name %}` and `{% cycle ... as name %}` bind `name` for the rest of
+ *   the enclosing tag body (template, `for`, `with`, `block`, `if` branch, `spaceless`, included
+ *   file; `autoescape` adds no scope). Django sets it in the current context dict, which makes
+ *   two differences: there a name set inside `{% if %}`/`{% spaceless %}` is still visible after
+ *   `endif`, and inside a loop a name set in one iteration is visible in the next one before the
+ *   tag runs again. The name must be a plain variable name (Django accepts any word).
+ * - Not supported: keyword arguments to `url`, variable template names.
  * - `{% now %}` and `{% cycle %}` outside loops are evaluated per render; a change-tracked render
- *   does not refresh `now` (it reads no assign).
+ *   does not refresh `now` (it reads no assign), nor a name bound by `{% now ... as name %}`.
  * @module
  */
 export { TemplateLoader, type TemplateLoaderOptions } from "./loader.js";

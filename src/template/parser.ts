@@ -96,20 +96,34 @@ export type Node =
       readonly pos: Pos;
     }
   | { readonly kind: "csrf"; readonly pos: Pos }
-  | { readonly kind: "firstof"; readonly exprs: readonly FilterExpr[]; readonly pos: Pos }
+  | {
+      readonly kind: "firstof";
+      readonly exprs: readonly FilterExpr[];
+      /** `as name`: bind the result for the rest of the enclosing body instead of printing it. */
+      readonly asVar: string | undefined;
+      readonly pos: Pos;
+    }
   | {
       readonly kind: "cycle";
       /** Identity shared by every `{% cycle name %}` that refers to one named cycle. */
       readonly state: object;
       readonly values: readonly FilterExpr[];
       readonly silent: boolean;
+      /** The cycle's name: each occurrence also binds its current value to it. */
+      readonly asVar: string | undefined;
       readonly pos: Pos;
     }
-  | { readonly kind: "now"; readonly format: string; readonly pos: Pos }
+  | {
+      readonly kind: "now";
+      readonly format: string;
+      readonly asVar: string | undefined;
+      readonly pos: Pos;
+    }
   | {
       readonly kind: "url";
       readonly name: FilterExpr;
       readonly args: readonly FilterExpr[];
+      readonly asVar: string | undefined;
       readonly pos: Pos;
     }
   | { readonly kind: "spaceless"; readonly body: readonly Node[]; readonly pos: Pos }
@@ -192,7 +206,12 @@ class Parser {
   #sawTag = false;
   #extends: { name: string; pos: Pos } | undefined;
   readonly #blocks = new Map<string, BlockNode>();
-  readonly #namedCycles = new Map<string, object>();
+  // A `{% cycle name %}` reference is the named cycle itself, as in Django (one counter, the
+  // definition's `silent` flag).
+  readonly #namedCycles = new Map<
+    string,
+    { readonly state: object; readonly values: readonly FilterExpr[]; readonly silent: boolean }
+  >();
 
   constructor(
     readonly map: SourceMap,
@@ -535,65 +554,92 @@ class Parser {
     return node;
   }
 
+  /** The name after `as`, which must be a plain variable name (Django accepts anything). */
+  asName(bit: Bit): string {
+    if (!/^[\p{L}\p{N}_]+$/u.test(bit.text) || bit.text.startsWith("_")) {
+      throw this.error(`invalid variable name '${bit.text}'`, bit.offset);
+    }
+    return bit.text;
+  }
+
   parseFirstof(bits: Bit[], at: number): Node {
     if (bits.length < 2) throw this.error("'firstof' expects at least one argument", at);
-    if (bits.length > 2 && (bits[bits.length - 2] as Bit).text === "as") {
-      throw this.error("'firstof ... as' is not supported", (bits[bits.length - 2] as Bit).offset);
+    let args = bits.slice(1);
+    let asVar: string | undefined;
+    // Django's test: `as` second to last, so `{% firstof as x %}` binds "" to x.
+    if (args.length >= 2 && (args[args.length - 2] as Bit).text === "as") {
+      asVar = this.asName(args[args.length - 1] as Bit);
+      args = args.slice(0, -2);
     }
     return {
       kind: "firstof",
-      exprs: bits.slice(1).map((b) => this.parseFilterExpr(b.text, b.offset)),
+      exprs: args.map((b) => this.parseFilterExpr(b.text, b.offset)),
+      asVar,
       pos: this.pos(at),
     };
   }
 
   parseCycle(bits: Bit[], at: number): Node {
     if (bits.length < 2) throw this.error("'cycle' tag requires at least one argument", at);
-    let args = bits.slice(1);
-    if (args.length === 1) {
-      const ref = args[0] as Bit;
-      const state = this.#namedCycles.get(ref.text);
-      if (state === undefined)
+    if (bits.length === 2) {
+      const ref = bits[1] as Bit;
+      const named = this.#namedCycles.get(ref.text);
+      if (named === undefined)
         throw this.error(`no named cycle '${ref.text}' is defined before this point`, ref.offset);
-      const original = (state as { values: readonly FilterExpr[] }).values;
-      return { kind: "cycle", state, values: original, silent: false, pos: this.pos(at) };
+      return { kind: "cycle", ...named, asVar: ref.text, pos: this.pos(at) };
     }
+    // Django's rules, word for word: the `as` forms need more than four words, so
+    // `{% cycle 'a' as b %}` cycles through 'a', `as` and `b`.
+    let args = bits;
     let silent = false;
-    let name: string | undefined;
-    if (
-      (args[args.length - 1] as Bit).text === "silent" &&
-      (args[args.length - 3] as Bit | undefined)?.text === "as"
-    ) {
-      silent = true;
-      args = args.slice(0, -1);
+    let asVar: string | undefined;
+    if (args.length > 4) {
+      const third = args[args.length - 3] as Bit;
+      const last = args[args.length - 1] as Bit;
+      if (third.text === "as") {
+        if (last.text !== "silent") {
+          throw this.error(
+            `only 'silent' is allowed after the cycle's name, not '${last.text}'`,
+            last.offset,
+          );
+        }
+        silent = true;
+        args = args.slice(0, -1);
+      }
+      if ((args[args.length - 2] as Bit).text === "as") {
+        asVar = this.asName(args[args.length - 1] as Bit);
+        args = args.slice(0, -2);
+      }
     }
-    if (args.length > 2 && (args[args.length - 2] as Bit).text === "as") {
-      name = (args[args.length - 1] as Bit).text;
-      args = args.slice(0, -2);
-    }
-    if (args.length === 0) throw this.error("'cycle' tag requires at least one value", at);
-    const values = args.map((b) => this.parseFilterExpr(b.text, b.offset));
-    const state = { values };
-    if (name !== undefined) this.#namedCycles.set(name, state);
-    return { kind: "cycle", state, values, silent, pos: this.pos(at) };
+    const values = args.slice(1).map((b) => this.parseFilterExpr(b.text, b.offset));
+    const state = {};
+    if (asVar !== undefined) this.#namedCycles.set(asVar, { state, values, silent });
+    return { kind: "cycle", state, values, silent, asVar, pos: this.pos(at) };
   }
 
   parseNow(bits: Bit[], at: number): Node {
+    let asVar: string | undefined;
+    if (bits.length === 4 && (bits[2] as Bit).text === "as") asVar = this.asName(bits[3] as Bit);
     const fmt = bits[1];
-    if (bits.length !== 2 || fmt === undefined)
+    if ((bits.length !== 2 && asVar === undefined) || fmt === undefined)
       throw this.error("'now' takes one argument: a quoted format string", at);
     const m = /^(["'])(.*)\1$/s.exec(fmt.text);
     if (m === null) throw this.error("'now' needs a quoted format string", fmt.offset);
-    return { kind: "now", format: m[2] as string, pos: this.pos(at) };
+    return { kind: "now", format: m[2] as string, asVar, pos: this.pos(at) };
   }
 
   parseUrl(bits: Bit[], at: number): Node {
     const nameBit = bits[1];
     if (nameBit === undefined)
       throw this.error("'url' takes at least one argument: the route name", at);
+    let argBits = bits.slice(2);
+    let asVar: string | undefined;
+    if (argBits.length >= 2 && (argBits[argBits.length - 2] as Bit).text === "as") {
+      asVar = this.asName(argBits[argBits.length - 1] as Bit);
+      argBits = argBits.slice(0, -2);
+    }
     const args: FilterExpr[] = [];
-    for (const bit of bits.slice(2)) {
-      if (bit.text === "as") throw this.error("'url ... as' is not supported", bit.offset);
+    for (const bit of argBits) {
       if (/^[\p{L}\p{N}_]+=/u.test(bit.text)) {
         throw this.error("'url' supports positional arguments only", bit.offset);
       }
@@ -603,6 +649,7 @@ class Parser {
       kind: "url",
       name: this.parseFilterExpr(nameBit.text, nameBit.offset),
       args,
+      asVar,
       pos: this.pos(at),
     };
   }

@@ -227,3 +227,92 @@ test("property: random templates and state changes render identically in the cli
     { numRuns: Number(process.env.DJUST_FC_RUNS ?? 400) },
   );
 });
+
+// ---------------------------------------------------------------------------------------------
+// Lists mutated in place (the loop memo's in-place path) and `as` names, against a template
+// compiled without loop memo as the oracle.
+
+const routedLoader = (loopMemo: boolean) =>
+  new TemplateLoader({
+    dirs: [fileURLToPath(new URL("../fixtures/templates/", import.meta.url))],
+    urlFor: (name, args) => `/${name}/${args.map(String).join("/")}`,
+    loopMemo,
+  });
+const live = routedLoader(true);
+const oracle = routedLoader(false);
+
+const asOutputs = fc.constantFrom(
+  "{{ it.v }}",
+  "{{ it.name|upper }}",
+  "{% if it.f %}on{% endif %}",
+  "{{ forloop.counter }}",
+  "{{ a }}",
+  '{% firstof it.v a "z" as w %}[{{ w }}]',
+  '{% url "order" it.id as u %}<a href="{{ u }}">',
+  '{% cycle "p" "q" as cy %}{{ cy }}',
+  '{% cycle "p" "q" as cs silent %}<{{ cs }}>',
+);
+const asTemplate = fc
+  .tuple(fc.array(asOutputs, { minLength: 1, maxLength: 4 }), fc.array(asOutputs, { maxLength: 2 }))
+  .map(
+    ([body, after]) =>
+      `{% for it in xs %}<li>${body.join("|")}</li>{% empty %}none{% endfor %}${after.join("")}`,
+  );
+
+type Row = { id: number; v: unknown; f: boolean; name: unknown };
+type Op =
+  | { op: "a"; value: unknown }
+  | { op: "field"; at: number; field: "v" | "f" | "name"; value: unknown }
+  | { op: "id"; at: number }
+  | { op: "reverse" | "push" | "shift" | "copy" | "same" };
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ op: fc.constant("a" as const), value: scalar }),
+  fc.record({
+    op: fc.constant("field" as const),
+    at: fc.nat(6),
+    field: fc.constantFrom("v" as const, "f" as const, "name" as const),
+    value: scalar,
+  }),
+  fc.record({ op: fc.constant("id" as const), at: fc.nat(6) }),
+  fc.record({ op: fc.constantFrom("reverse" as const, "push" as const, "shift" as const) }),
+  fc.record({ op: fc.constantFrom("copy" as const, "same" as const) }),
+);
+
+test("property: in-place list mutations and `as` names render identically in the client", () => {
+  fc.assert(
+    fc.property(
+      asTemplate,
+      rows,
+      fc.array(opArb, { minLength: 1, maxLength: 8 }),
+      (source, xs, ops) => {
+        const tmpl = live.fromString(source);
+        const truth = oracle.fromString(source);
+        const state: { a: unknown; xs: Row[] } = { a: "A", xs: xs.map((r) => ({ ...r })) };
+        let nextId = 100;
+        let tree: Rendered = tmpl.render(state);
+        const client = new ClientTree("lv", toWire(tree) as Record<string, unknown>);
+        for (const op of ops) {
+          const rowAt = (at: number) => state.xs[at % Math.max(state.xs.length, 1)];
+          if (op.op === "a") state.a = op.value;
+          else if (op.op === "field") {
+            const row = rowAt(op.at);
+            if (row !== undefined) (row as Record<string, unknown>)[op.field] = op.value;
+          } else if (op.op === "id") {
+            const row = rowAt(op.at);
+            if (row !== undefined) row.id = nextId++;
+          } else if (op.op === "reverse") state.xs.reverse();
+          else if (op.op === "push") state.xs.push({ id: nextId++, v: "new", f: true, name: "n" });
+          else if (op.op === "shift") state.xs.shift();
+          else if (op.op === "copy") state.xs = state.xs.map((r) => ({ ...r }));
+          const result = diff(tree, tmpl.render(state, new Set([op.op === "a" ? "a" : "xs"])));
+          tree = result.tree;
+          if (result.diff !== null) client.merge(result.diff as Record<string, unknown>);
+          const expected = renderToString(truth.render(state));
+          assert.equal(renderToString(tree), expected, "merged server tree differs");
+          assert.equal(client.html(), expected, `client HTML differs after ${JSON.stringify(op)}`);
+        }
+      },
+    ),
+    { numRuns: Number(process.env.DJUST_FC_RUNS ?? 300) },
+  );
+});

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { renderToString } from "../../src/render/html.js";
 import { UNCHANGED, type Comprehension, type Rendered } from "../../src/render/tree.js";
+import { fieldCheck } from "../../src/template/compiler.js";
 import { TemplateLoader, registerFilter } from "../../src/template/index.js";
 import { fileURLToPath } from "node:url";
 
@@ -232,4 +233,164 @@ test("row reuse compares the fields the body reads, or all fields when it uses t
   assert.equal(renderToString(nested.render({ rows: rs })), "6");
   (rs[0] as { flag: boolean }).flag = false;
   assert.equal(renderToString(nested.render({ rows: rs })), "");
+});
+
+const routed = new TemplateLoader({
+  dirs: [],
+  urlFor: (name, args) => `/${name}/${args.map(String).join("/")}`,
+});
+
+test("`as` names are local: slots reading them depend on the tag's inputs", () => {
+  const tmpl = routed.fromString(
+    "{{ u }}{% url 'order' id as u %}<a href=\"{{ u }}\">{{ v }}</a>{% firstof a b as f %}{{ f }}",
+  );
+  // `u` before the tag is the context's; after it, the bound one.
+  assert.deepEqual([...tmpl.dependencies].sort(), ["a", "b", "id", "u", "v"]);
+  const ctx = { u: "U", id: 1, v: "V", a: "", b: "B" };
+  assert.equal(renderToString(tmpl.render(ctx)), 'U<a href="/order/1">V</a>B');
+  const bound = (changed: string[]) => nested(tmpl.render(ctx, new Set(changed)).dynamics[1]);
+  assert.deepEqual(bound(["v"]).dynamics, [UNCHANGED, "V", UNCHANGED]);
+  assert.deepEqual(bound(["id"]).dynamics, ["/order/1", UNCHANGED, UNCHANGED]);
+  assert.deepEqual(nested(bound(["b"]).dynamics[2]).dynamics, ["B"]);
+  assert.deepEqual(tmpl.render(ctx, new Set(["u"])).dynamics, ["U", UNCHANGED]);
+  assert.deepEqual(tmpl.render(ctx, new Set(["zzz"])).dynamics, [UNCHANGED, UNCHANGED]);
+});
+
+test("`now ... as` and named cycles read no assign; a loop using them is never memoized", () => {
+  const now = routed.fromString("{% now 'Y' as y %}{{ y }}|{{ x }}");
+  assert.deepEqual([...now.dependencies], ["x"]);
+  const partial = nested(now.render({ x: 1 }, new Set(["x"])).dynamics[0]);
+  assert.deepEqual(partial.dynamics, [UNCHANGED, "1"]);
+  const cycle = routed.fromString(
+    "{% for r in rows %}{% cycle 'a' 'b' as c silent %}{{ r.t }}{{ c }}{% endfor %}",
+  );
+  assert.deepEqual([...cycle.dependencies], ["rows"]);
+  const rows = [{ t: 1 }, { t: 2 }, { t: 3 }];
+  const first = (cycle.render({ rows }).dynamics[0] as Comprehension).entries;
+  const again = (cycle.render({ rows }, new Set(["rows"])).dynamics[0] as Comprehension).entries;
+  assert.notEqual(again[0], first[0]);
+  assert.equal(renderToString(cycle.render({ rows })), "1a2b3a");
+});
+
+test("a loop binding `as` names from its row is still memoized", () => {
+  const tmpl = routed.fromString(
+    "{% for r in rows %}{% url 'order' r.id as u %}<a href=\"{{ u }}\">{{ r.t }}</a>{% endfor %}",
+  );
+  assert.deepEqual([...tmpl.dependencies], ["rows"]);
+  const rows = [
+    { id: 1, t: "a" },
+    { id: 2, t: "b" },
+  ];
+  const first = (tmpl.render({ rows }).dynamics[0] as Comprehension).entries;
+  (rows[1] as { t: string }).t = "B";
+  const second = (tmpl.render({ rows }, new Set(["rows"])).dynamics[0] as Comprehension).entries;
+  assert.equal(second[0], first[0]);
+  assert.notEqual(second[1], first[1]);
+  assert.equal(
+    renderToString(tmpl.render({ rows })),
+    '<a href="/order/1">a</a><a href="/order/2">B</a>',
+  );
+});
+
+test("an unchanged loop returns its previous output; keys moving mid-list are handled", () => {
+  const tmpl = loader.fromString("{% for r in rows %}<i>{{ r.t }}</i>{% endfor %}");
+  const rows = [
+    { id: 1, t: "a" },
+    { id: 2, t: "b" },
+    { id: 3, t: "c" },
+  ];
+  const loop = () => tmpl.render({ rows }).dynamics[0] as Comprehension;
+  const first = loop();
+  assert.equal(loop(), first, "nothing changed: the very same comprehension");
+  // An item's key changes in place after an earlier row changed: the in-place refresh stops
+  // there and the loop is matched by key instead.
+  (rows[0] as { t: string }).t = "A";
+  (rows[1] as { id: number }).id = 9;
+  const moved = loop();
+  assert.deepEqual(
+    moved.entries.map((e) => e.key),
+    ["1", "9", "3"],
+  );
+  assert.equal(moved.entries[2], first.entries[2]);
+  assert.equal(renderToString(tmpl.render({ rows })), "<i>A</i><i>b</i><i>c</i>");
+  rows.reverse();
+  assert.equal(renderToString(tmpl.render({ rows })), "<i>c</i><i>b</i><i>A</i>");
+});
+
+test("a list reusing another list's memo does not disturb that list's own", () => {
+  const tmpl = loader.fromString("{% for r in rows %}{{ r.t }}{% endfor %}");
+  const a = [
+    { id: 1, t: "a1" },
+    { id: 2, t: "a2" },
+  ];
+  const first = (tmpl.render({ rows: a }).dynamics[0] as Comprehension).entries;
+  const b = a.map((r) => ({ ...r }));
+  (b[0] as { t: string }).t = "b1";
+  const other = (tmpl.render({ rows: b }).dynamics[0] as Comprehension).entries;
+  assert.deepEqual(other[0]?.dynamics, ["b1"]);
+  assert.equal(other[1], first[1], "b starts from a's memo");
+  const again = (tmpl.render({ rows: a }).dynamics[0] as Comprehension).entries;
+  assert.equal(again[0], first[0], "a's memo was copied, not updated, by b's render");
+  assert.equal(renderToString(tmpl.render({ rows: a })), "a1a2");
+  assert.equal(renderToString(tmpl.render({ rows: b })), "b1a2");
+});
+
+test("generated and plain row-field checks agree", () => {
+  const fields = ["a", "b", "0", 'weird "name"\n'];
+  const generated = fieldCheck(fields, true);
+  const plain = fieldCheck(fields, false);
+  const snap = [1, "x", undefined, true];
+  const items: Record<string, unknown>[] = [
+    { a: 1, b: "x", 'weird "name"\n': true },
+    { a: 1, b: "x", 'weird "name"\n': false },
+    { a: 1, b: "x", 0: 5, 'weird "name"\n': true },
+    { b: "x", a: 1, 'weird "name"\n': true, extra: {} },
+    {},
+  ];
+  assert.deepEqual(
+    items.map((item) => generated(item, snap)),
+    [true, false, false, true, false],
+  );
+  assert.deepEqual(
+    items.map((item) => plain(item, snap)),
+    items.map((item) => generated(item, snap)),
+  );
+  assert.equal(fieldCheck([], true)({}, []), true);
+});
+
+test("a row replaced by a non-plain value with the same fields is re-rendered", () => {
+  const tmpl = loader.fromString("{% for r in rows %}[{{ r.length }}]{% endfor %}");
+  const rows: unknown[] = [{ length: 3 }, { length: 1 }];
+  assert.equal(renderToString(tmpl.render({ rows })), "[3][1]");
+  assert.equal(renderToString(tmpl.render({ rows })), "[3][1]");
+  // A string has a `length` of 3 too, but templates read only digits from strings.
+  rows[0] = "abc";
+  rows[1] = new Map([["length", 7]]);
+  assert.equal(renderToString(tmpl.render({ rows })), "[][7]");
+  rows[0] = { length: 3 };
+  assert.equal(renderToString(tmpl.render({ rows: rows.slice() })), "[3][7]");
+});
+
+test("a render that throws halfway leaves the loop memo consistent", () => {
+  const tmpl = loader.fromString("{% for r in rows %}{{ r.t }}{{ r.x }}{% endfor %}");
+  let fail = false;
+  const rows = [
+    { id: 1, t: "a", x: "" },
+    { id: 2, t: "b", x: "" },
+  ];
+  const broken = { id: 2, t: "b", x: "" };
+  Object.defineProperty(broken, "x", {
+    enumerable: true,
+    get: () => {
+      if (fail) throw new Error("boom");
+      return "";
+    },
+  });
+  assert.equal(renderToString(tmpl.render({ rows })), "ab");
+  rows[1] = broken;
+  (rows[0] as { t: string }).t = "A";
+  fail = true;
+  assert.throws(() => tmpl.render({ rows }), /boom/);
+  fail = false;
+  assert.equal(renderToString(tmpl.render({ rows })), "Ab");
 });
