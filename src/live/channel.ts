@@ -10,7 +10,7 @@ import { RateLimited, type DjustError } from "../errors.js";
 import { MemoryRateLimitStore, retryAfterSeconds } from "../ratelimit/bucket.js";
 import type { WireRendered } from "../render/diff.js";
 import type { StoredView } from "../state/backends/types.js";
-import type { Navigation, Params, SessionData, Transport } from "../view/runtime.js";
+import type { LiveRequest, Navigation, Params, SessionData, Transport } from "../view/runtime.js";
 import {
   AccessDenied,
   LiveInstance,
@@ -109,6 +109,11 @@ export interface ConnectionIdentity {
   readonly transport: Extract<Transport, "websocket" | "longpoll">;
   /** Whether `token` is the CSRF token of this browser session (constant time). */
   verifyCsrf(token: unknown): boolean;
+  /**
+   * The session's CSRF token, when the transport knows it. Views joined on the connection
+   * share this one copy instead of each keeping the (equal) one from its join message.
+   */
+  readonly csrfToken?: string;
 }
 
 /** How a connection talks back to its transport. */
@@ -118,18 +123,56 @@ export interface ConnectionSink {
 }
 
 interface Joined {
+  readonly topic: string;
   readonly instance: LiveInstance;
   readonly joinRef: string | null;
 }
 
 type JsonRecord = Record<string, unknown>;
 
+/** Shared by every connection without a view (never mutated: joins and leaves copy). */
+const NO_VIEWS: readonly Joined[] = Object.freeze([]);
+
+/**
+ * The request a joined view runs with. A parsed `URL` is some 300 bytes, and a view holds its
+ * request for as long as it is open: once the join is done the parsed form is dropped and kept
+ * as text, and parsed again (then kept) only if the view reads `request.url` later.
+ */
+class JoinRequest implements LiveRequest {
+  readonly #href: string;
+  #url?: URL;
+
+  constructor(
+    url: URL,
+    readonly headers: Headers,
+    readonly user: User | null,
+    readonly session: SessionData,
+    readonly transport: Transport,
+  ) {
+    this.#href = url.href;
+    this.#url = url;
+  }
+
+  get url(): URL {
+    return (this.#url ??= new URL(this.#href));
+  }
+
+  /** Drops the parsed URL (the join has finished with it). */
+  release(): void {
+    this.#url = undefined;
+  }
+}
+
 /** The protocol state of one socket. */
 export class LiveConnection {
   readonly #host: LiveHost;
   readonly #identity: ConnectionIdentity;
   readonly #sink: ConnectionSink;
-  readonly #joined = new Map<string, Joined>();
+  /**
+   * The joined views. An exactly-sized array, not a `Map`: a page joins one main view and at
+   * most a few nested ones, and a `Map`'s hash table costs more than the view record itself.
+   */
+  #joined: readonly Joined[] = NO_VIEWS;
   // Created on the first event: an idle connection (most of them) pays for neither.
   #limiter?: MemoryRateLimitStore;
   #limitedAt?: number[];
@@ -143,7 +186,7 @@ export class LiveConnection {
 
   /** Number of views joined on this connection. */
   get viewCount(): number {
-    return this.#joined.size;
+    return this.#joined.length;
   }
 
   /** Whether {@link close} ran or the connection closed itself (limits). */
@@ -193,7 +236,7 @@ export class LiveConnection {
       return;
     }
     if (frame.event === CHANNEL_EVENTS.join) return this.#join(frame);
-    const joined = this.#joined.get(frame.topic);
+    const joined = this.#find(frame.topic);
     if (!joined || (frame.joinRef !== null && frame.joinRef !== joined.joinRef)) {
       this.#send(replyFrame(frame, "error", { reason: "unmatched topic" }));
       return;
@@ -204,7 +247,7 @@ export class LiveConnection {
       case "live_patch":
         return this.#livePatch(frame, joined);
       case CHANNEL_EVENTS.leave:
-        this.#joined.delete(frame.topic);
+        this.#remove(frame.topic);
         this.#send(replyFrame(frame, "ok", {}));
         // The browser navigated away from this view for good (a reload just drops the socket).
         await joined.instance.close({ discard: true });
@@ -275,14 +318,14 @@ export class LiveConnection {
       return;
     }
 
-    const previous = this.#joined.get(frame.topic);
-    if (!previous && this.#joined.size >= MAX_VIEWS_PER_CONNECTION) {
+    const previous = this.#find(frame.topic);
+    if (!previous && this.#joined.length >= MAX_VIEWS_PER_CONNECTION) {
       fail({ reason: "join crashed", error: "rate_limited", message: "Too many views." });
       return;
     }
     if (previous) {
       // A second join of a topic replaces the first, as in Phoenix.
-      this.#joined.delete(frame.topic);
+      this.#remove(frame.topic);
       this.#send(pushFrame(previous.joinRef, frame.topic, CHANNEL_EVENTS.close, {}));
       await previous.instance.close();
     }
@@ -297,26 +340,33 @@ export class LiveConnection {
       });
     }
     const topic = frame.topic;
+    const identity = this.#identity;
+    const request = new JoinRequest(
+      url,
+      identity.headers,
+      user,
+      identity.session,
+      identity.transport,
+    );
     let instance: LiveInstance;
     let navigation: Navigation | undefined;
     try {
       ({ instance, navigation } = await LiveInstance.start({
         env: host.env,
         route,
-        request: {
-          url,
-          headers: this.#identity.headers,
-          user,
-          session: this.#identity.session,
-          transport: this.#identity.transport,
-        },
+        request,
         routeParams,
         caller: { user, key: this.#identity.caller },
         id: snapshotKey,
         connected: true,
         stored,
-        csrfToken: typeof params._csrf_token === "string" ? params._csrf_token : undefined,
-        onPush: (result) => this.#push(topic, result),
+        // verifyCsrf passed, so the connection's copy of the token equals the join's.
+        csrfToken:
+          identity.csrfToken ??
+          (typeof params._csrf_token === "string" ? params._csrf_token : undefined),
+        // Bound rather than an arrow: an arrow made here would keep this whole scope (the join
+        // frame with its signed token and params) alive as long as the view.
+        onPush: this.#push.bind(this, topic),
       }));
     } catch (error) {
       if (error instanceof AccessDenied) {
@@ -348,7 +398,8 @@ export class LiveConnection {
       await instance.close();
       return;
     }
-    this.#joined.set(topic, { instance, joinRef: frame.joinRef });
+    // concat sizes the copy exactly (spread or push would reserve room for 17 entries).
+    this.#joined = this.#joined.concat({ topic, instance, joinRef: frame.joinRef });
     const response: JsonRecord = {
       liveview_version: host.liveviewVersion,
       rendered: instance.renderFull().wire,
@@ -357,9 +408,8 @@ export class LiveConnection {
       const result = await instance.patch(new URL(navigation.to, url));
       response.live_patch = { kind: navigation.replace ? "replace" : "push", to: navigation.to };
       if (result.diff) this.#send(pushFrame(frame.joinRef, topic, "diff", result.diff));
-      this.#send(replyFrame(frame, "ok", response));
-      return;
     }
+    request.release();
     this.#send(replyFrame(frame, "ok", response));
   }
 
@@ -415,7 +465,7 @@ export class LiveConnection {
   }
 
   #push(topic: string, result: StepResult): void {
-    const joined = this.#joined.get(topic);
+    const joined = this.#find(topic);
     if (!joined || this.#closed) return;
     if (result.diff) this.#send(pushFrame(joined.joinRef, topic, "diff", result.diff));
     const nav = result.navigation;
@@ -462,14 +512,28 @@ export class LiveConnection {
   /** Stops every view of this connection, saving their snapshots for a rejoin. */
   async close(): Promise<void> {
     this.#closed = true;
-    const views = [...this.#joined.values()];
-    this.#joined.clear();
+    const views = this.#joined;
+    this.#joined = NO_VIEWS;
     await Promise.all(views.map((joined) => joined.instance.close()));
   }
 
   /** The instances joined on this connection (tests, shutdown). */
   instances(): LiveInstance[] {
-    return [...this.#joined.values()].map((joined) => joined.instance);
+    return this.#joined.map((joined) => joined.instance);
+  }
+
+  #find(topic: string): Joined | undefined {
+    for (const joined of this.#joined) if (joined.topic === topic) return joined;
+    return undefined;
+  }
+
+  #remove(topic: string): void {
+    const views = this.#joined;
+    const index = views.findIndex((joined) => joined.topic === topic);
+    if (index < 0) return;
+    // Rebuilt exactly sized, as on join.
+    this.#joined =
+      views.length === 1 ? NO_VIEWS : views.slice(0, index).concat(views.slice(index + 1));
   }
 }
 

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type WebSocket } from "ws";
+import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { callerKey, clientIp } from "../auth/caller.js";
 import { getCookie } from "../auth/cookies.js";
 import { tokensEqual } from "../auth/csrf.js";
@@ -24,8 +24,13 @@ import { MemoryStateBackend } from "../state/backends/memory.js";
 import { RedisStateBackend } from "../state/backends/redis.js";
 import type { StateBackend } from "../state/backends/types.js";
 import { TemplateLoader } from "../template/loader.js";
-import type { Params } from "../view/runtime.js";
-import { LiveConnection, type ConnectionIdentity, type LiveHost } from "./channel.js";
+import type { Params, SessionData } from "../view/runtime.js";
+import {
+  LiveConnection,
+  type ConnectionIdentity,
+  type ConnectionSink,
+  type LiveHost,
+} from "./channel.js";
 import { clientBundle } from "./client-bundle.js";
 import type { LiveEnv, LiveRoute } from "./instance.js";
 import { LongPollServer } from "./longpoll.js";
@@ -83,6 +88,56 @@ interface Identity {
   readonly user: User | null;
   readonly caller: string;
 }
+
+/**
+ * A connection's identity. A class, not an object literal with a `verifyCsrf` arrow: the arrow
+ * would keep the scope it was made in alive for the life of the connection (during a WebSocket
+ * upgrade that is the upgrade request and its buffers).
+ */
+class SessionIdentity implements ConnectionIdentity {
+  constructor(
+    readonly user: User | null,
+    readonly session: SessionData,
+    readonly caller: string,
+    readonly headers: Headers,
+    readonly transport: ConnectionIdentity["transport"],
+    readonly csrfToken: string | undefined,
+  ) {}
+
+  verifyCsrf(token: unknown): boolean {
+    const expected = this.csrfToken;
+    return typeof token === "string" && expected !== undefined && tokensEqual(token, expected);
+  }
+}
+
+/**
+ * One open WebSocket: the sink its {@link LiveConnection} writes to and the time of its last
+ * frame (for the sweeper). Everything per socket lives here, and the socket's event handlers
+ * are shared functions that find it through the socket, so an idle socket holds no closures.
+ */
+class SocketLink implements ConnectionSink {
+  connection!: LiveConnection;
+  lastSeen = Date.now();
+
+  constructor(readonly ws: WebSocket) {}
+
+  send(text: string): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+}
+
+/** Upgrade-handshake headers, meaningless once the WebSocket is open. */
+const HANDSHAKE_HEADERS: ReadonlySet<string> = new Set([
+  "connection",
+  "upgrade",
+  "sec-websocket-key",
+  "sec-websocket-version",
+  "sec-websocket-extensions",
+]);
 
 function sameOrigin(
   origin: string | undefined,
@@ -171,16 +226,14 @@ export function installLive(ctx: AppContext): void {
     headers: Headers,
     transport: ConnectionIdentity["transport"],
   ): ConnectionIdentity {
-    const expected = who.session?.record.csrfToken;
-    return {
-      user: who.user,
-      session: who.session?.record.data ?? {},
-      caller: who.caller,
+    return new SessionIdentity(
+      who.user,
+      who.session?.record.data ?? {},
+      who.caller,
       headers,
       transport,
-      verifyCsrf: (token) =>
-        typeof token === "string" && expected !== undefined && tokensEqual(token, expected),
-    };
+      who.session?.record.csrfToken,
+    );
   }
 
   // Page routes.
@@ -270,23 +323,63 @@ export function installLive(ctx: AppContext): void {
   });
 
   // WebSocket.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.limits.frameBytes });
-  const sockets = new Map<WebSocket, LiveConnection>();
-  const lastSeen = new WeakMap<WebSocket, number>();
+  // `sockets` below tracks the open sockets; ws's own tracking would add a set entry and a
+  // close listener per socket for nothing.
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    maxPayload: options.limits.frameBytes,
+  });
+  const sockets = new Map<WebSocket, SocketLink>();
   // Phoenix clients heartbeat every 30 s; a socket silent for two intervals is gone.
   const sweeper = setInterval(() => {
     const now = Date.now();
-    for (const socket of sockets.keys()) {
-      if (now - (lastSeen.get(socket) ?? now) > 65_000) socket.terminate();
+    for (const link of sockets.values()) {
+      if (now - link.lastSeen > 65_000) link.ws.terminate();
     }
   }, 15_000);
   sweeper.unref();
+
+  // One set of handlers for every socket (`this` is the socket), made here and not inside the
+  // upgrade: a closure made there would pin the upgrade request, its head buffer and the
+  // identity lookup's scope for as long as the socket stays open.
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const link = sockets.get(this);
+    if (!link) return;
+    link.lastSeen = Date.now();
+    if (isBinary) {
+      this.close(1003, "binary frames are not supported");
+      return;
+    }
+    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    void link.connection.receive(buffer.toString("utf8"), buffer.byteLength);
+  }
+  function onClose(this: WebSocket): void {
+    const link = sockets.get(this);
+    if (!link) return;
+    sockets.delete(this);
+    void link.connection.close();
+  }
+  function onError(this: WebSocket): void {
+    this.terminate();
+  }
+  function attach(ws: WebSocket, who: Identity, headers: Headers): void {
+    const link = new SocketLink(ws);
+    link.connection = new LiveConnection(host, connectionIdentity(who, headers, "websocket"), link);
+    sockets.set(ws, link);
+    ws.on("message", onMessage);
+    ws.on("close", onClose);
+    ws.on("error", onError);
+  }
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname !== WEBSOCKET_PATH) return false;
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
+      // The connection keeps these headers as its views' `request.headers` for as long as it
+      // is open; the handshake's own headers say nothing about the user and are left out.
+      if (HANDSHAKE_HEADERS.has(name)) continue;
       if (typeof value === "string") headers.set(name, value);
       else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
     }
@@ -298,36 +391,7 @@ export function installLive(ctx: AppContext): void {
     void identify(headers, req.socket.remoteAddress).then(
       (who) => {
         if (socket.destroyed) return;
-        wss.handleUpgrade(req, socket, head, (ws) => {
-          const connection = new LiveConnection(
-            host,
-            connectionIdentity(who, headers, "websocket"),
-            {
-              send: (text) => {
-                if (ws.readyState === ws.OPEN) ws.send(text);
-              },
-              close: (code, reason) => ws.close(code, reason),
-            },
-          );
-          sockets.set(ws, connection);
-          lastSeen.set(ws, Date.now());
-          ws.on("message", (data, isBinary) => {
-            lastSeen.set(ws, Date.now());
-            if (isBinary) {
-              ws.close(1003, "binary frames are not supported");
-              return;
-            }
-            const buffer = Array.isArray(data)
-              ? Buffer.concat(data)
-              : Buffer.from(data as ArrayBuffer);
-            void connection.receive(buffer.toString("utf8"), buffer.byteLength);
-          });
-          ws.on("close", () => {
-            sockets.delete(ws);
-            void connection.close();
-          });
-          ws.on("error", () => ws.terminate());
-        });
+        wss.handleUpgrade(req, socket, head, (ws) => attach(ws, who, headers));
       },
       (error: unknown) => {
         ctx.logger.error("WebSocket upgrade failed", { error: String(error) });
@@ -347,9 +411,9 @@ export function installLive(ctx: AppContext): void {
       return longPoll.size;
     },
     async disconnectAll(code = 1012) {
-      const pending = [...sockets].map(async ([ws, connection]) => {
+      const pending = [...sockets].map(async ([ws, link]) => {
         sockets.delete(ws);
-        await connection.close();
+        await link.connection.close();
         ws.close(code, "server restart");
       });
       await Promise.all(pending);

@@ -26,6 +26,7 @@ import {
   type LiveRequest,
   type Navigation,
   type Params,
+  type PubSubHooks,
 } from "../view/runtime.js";
 import { stripFormMeta } from "./params.js";
 
@@ -156,6 +157,41 @@ export interface StartOptions {
 
 type ViewFields = Record<string, unknown>;
 
+/** A pub/sub topic of a view and, once the view is connected, its subscription. */
+interface TopicEntry {
+  readonly topic: string;
+  unsubscribe: Unsubscribe | Promise<Unsubscribe> | undefined;
+}
+
+// Every connected view holds its instance for as long as the browser tab is open, so what an
+// idle view keeps is the framework's memory cost per user. The shared empty values below stand
+// in for per-view structures that most views never fill (topics, private fields, flash), and
+// are replaced by a view's own copy on first write.
+const IDLE: Promise<unknown> = Promise.resolve();
+const ignore = (): undefined => undefined;
+const NO_FIELDS: readonly string[] = Object.freeze([]);
+const NO_FLASH: Readonly<Record<string, string>> = Object.freeze({});
+const NO_TOPICS: ReadonlySet<string> = new Set();
+const NO_PARAMS: Params = Object.freeze({});
+
+/**
+ * The instance's serialization policy. The set of warned-about fields exists only once a field
+ * was actually found non-serializable, which a healthy view never does.
+ */
+class ViewPolicy implements SerializationPolicy {
+  #warned?: Set<string>;
+
+  constructor(
+    readonly strict: boolean,
+    readonly logger: LiveEnv["logger"],
+    readonly view: string,
+  ) {}
+
+  get warned(): Set<string> {
+    return (this.#warned ??= new Set());
+  }
+}
+
 /** A mounted (or restored) live view. */
 export class LiveInstance {
   readonly view: LiveView;
@@ -163,20 +199,28 @@ export class LiveInstance {
   readonly id: string;
   readonly env: LiveEnv;
   readonly tracker: StateTracker;
-  readonly policy: SerializationPolicy;
   /** How the view came to be: mounted now, or restored from a snapshot. */
   restored = false;
   #caller: Caller;
   #tree?: Rendered;
-  #flash: Record<string, string> = {};
+  /** {@link NO_FLASH} until a message arrives; never mutated while shared. */
+  #flash: Readonly<Record<string, string>> = NO_FLASH;
   #flashChanged = false;
-  #privateFields: string[] = [];
-  #topics = new Set<string>();
-  #subscriptions = new Map<string, Unsubscribe | Promise<Unsubscribe>>();
-  #url: URL;
+  #privateFields: readonly string[] = NO_FIELDS;
+  /**
+   * Topics in subscription order, each with its live subscription once activated. A short
+   * array, not a `Set` plus a `Map`: a view listens to a topic or two, and the hash tables
+   * would cost several times the entries.
+   */
+  #topics?: TopicEntry[];
+  /**
+   * The current URL as text: a parsed `URL` costs some 300 bytes per idle view, and is only
+   * needed when the view patches or navigates.
+   */
+  #href: string;
   #routeParams: Params;
   #csrfToken?: string;
-  #queue: Promise<unknown> = Promise.resolve();
+  #queue: Promise<unknown> = IDLE;
   #onPush?: (result: StepResult) => void;
   #closed = false;
   #saveTimer?: ReturnType<typeof setTimeout>;
@@ -189,19 +233,38 @@ export class LiveInstance {
     this.id = options.id;
     this.env = options.env;
     this.#caller = options.caller;
-    this.#url = options.request.url;
-    this.#routeParams = options.routeParams;
+    this.#href = options.request.url.href;
+    const routeParams = options.routeParams;
+    this.#routeParams = hasKeys(routeParams) ? routeParams : NO_PARAMS;
     this.#csrfToken = options.csrfToken;
     this.#onPush = options.onPush;
     this.#connected = options.connected;
-    this.policy = {
-      strict: options.env.strictSerialization,
-      logger: options.env.logger,
-      view: options.route.view.name,
-      warned: new Set(),
-    };
-    this.tracker = new StateTracker(this.policy);
+    this.tracker = new StateTracker(
+      new ViewPolicy(options.env.strictSerialization, options.env.logger, options.route.view.name),
+    );
   }
+
+  /** How non-serializable state is reported for this view (warned once per field). */
+  get policy(): SerializationPolicy {
+    return this.tracker.policy;
+  }
+
+  /**
+   * The pub/sub hooks `LiveView.subscribe`/`broadcast` reach. A class rather than two arrow
+   * functions: closures made in `start` would keep its whole scope (the options with the
+   * request, a restored snapshot) alive for the life of the view.
+   */
+  static readonly #Hooks = class implements PubSubHooks {
+    constructor(readonly instance: LiveInstance) {}
+
+    subscribe(topic: string): Promise<void> {
+      return this.instance.#subscribe(topic);
+    }
+
+    broadcast(topic: string, message: unknown): void | Promise<void> {
+      return this.instance.env.pubsub.publish(topic, message);
+    }
+  };
 
   /**
    * Creates the view: `setup`, then either restores `stored` or runs `mount` + `handleParams`.
@@ -219,10 +282,7 @@ export class LiveInstance {
     const runtime = runtimeOf(view);
     runtime.request = request;
     runtime.connected = options.connected;
-    runtime.pubsub = {
-      subscribe: (topic) => instance.#subscribe(topic),
-      broadcast: (topic, message) => options.env.pubsub.publish(topic, message),
-    };
+    runtime.pubsub = new LiveInstance.#Hooks(instance);
     const params = urlParams(request.url, options.routeParams);
     const full = mountParams(route, request, params);
     await view.setup?.(request, full);
@@ -248,7 +308,7 @@ export class LiveInstance {
     const effects = takeEffects(view);
     instance.#absorbFlash(effects);
     instance.#pendingEffects = effects;
-    for (const topic of instance.#topics) await instance.#activate(topic);
+    for (const entry of instance.#topics ?? []) await instance.#activate(entry);
     return effects.navigation ? { instance, navigation: effects.navigation } : { instance };
   }
 
@@ -261,11 +321,17 @@ export class LiveInstance {
     if (stored.privateFields.length > 0 && typeof view.setup !== "function") {
       this.#privateFields = await runMount(view, request, params);
     } else {
-      this.#privateFields = [...stored.privateFields];
+      this.#privateFields =
+        stored.privateFields.length > 0 ? stored.privateFields.slice() : NO_FIELDS;
     }
     restoreState(view, stored.state);
-    for (const topic of stored.topics) this.#topics.add(topic);
-    this.#flash = { ...stored.flash };
+    if (stored.topics.length > 0) {
+      this.#topics = [...new Set(stored.topics)].map((topic) => ({
+        topic,
+        unsubscribe: undefined,
+      }));
+    }
+    if (hasKeys(stored.flash)) this.#flash = { ...stored.flash };
     this.restored = true;
     const storedUrl = stored.url === undefined ? undefined : safeUrl(stored.url);
     // Path and query only: the browser may know the host by another name than the server
@@ -277,9 +343,9 @@ export class LiveInstance {
     }
   }
 
-  /** The current URL of the view (changes with patches). */
+  /** The current URL of the view (changes with patches); a fresh `URL` on every read. */
   get url(): URL {
-    return this.#url;
+    return new URL(this.#href);
   }
 
   /** Current flash messages. */
@@ -289,7 +355,7 @@ export class LiveInstance {
 
   /** Pub/sub topics this view listens to. */
   get topics(): ReadonlySet<string> {
-    return this.#topics;
+    return this.#topics ? new Set(this.#topics.map((entry) => entry.topic)) : NO_TOPICS;
   }
 
   /** The tree the client shows (after {@link renderFull}). */
@@ -324,7 +390,7 @@ export class LiveInstance {
   /** Runs `fn` after every step queued before it: one step at a time per view, like Phoenix. */
   #serial<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.#queue.then(fn, fn);
-    this.#queue = next.catch(() => undefined);
+    this.#queue = next.catch(ignore);
     return next;
   }
 
@@ -384,12 +450,13 @@ export class LiveInstance {
   #clearFlash(raw: Record<string, unknown>): Promise<EventResult> {
     const key = raw.key;
     if (typeof key === "string") {
-      if (key in this.#flash) {
-        delete this.#flash[key];
+      if (Object.hasOwn(this.#flash, key)) {
+        const { [key]: _cleared, ...rest } = this.#flash;
+        this.#flash = hasKeys(rest) ? rest : NO_FLASH;
         this.#flashChanged = true;
       }
-    } else if (Object.keys(this.#flash).length > 0) {
-      this.#flash = {};
+    } else if (hasKeys(this.#flash)) {
+      this.#flash = NO_FLASH;
       this.#flashChanged = true;
     }
     return this.#afterChange([]);
@@ -420,7 +487,7 @@ export class LiveInstance {
   }
 
   async #patch(url: URL): Promise<StepResult> {
-    this.#url = url;
+    this.#href = url.href;
     await this.view.handleParams?.(urlParams(url, this.#routeParams), url);
     return this.#afterChange(this.#changes());
   }
@@ -443,9 +510,9 @@ export class LiveInstance {
     let fields = changed;
     if (navigation?.kind === "patch") {
       // Phoenix runs handle_params before replying to the event that patched.
-      const target = new URL(navigation.to, this.#url);
-      if (target.origin === this.#url.origin) {
-        this.#url = target;
+      const target = new URL(navigation.to, this.#href);
+      if (target.origin === new URL(this.#href).origin) {
+        this.#href = target.href;
         await this.view.handleParams?.(urlParams(target, this.#routeParams), target);
         fields = [...changed, ...this.#changes()];
         const more = takeEffects(this.view);
@@ -511,7 +578,7 @@ export class LiveInstance {
   #absorbFlash(effects: Effects): void {
     for (const [kind, message] of Object.entries(effects.flash)) {
       if (this.#flash[kind] !== message) {
-        this.#flash[kind] = message;
+        this.#flash = { ...this.#flash, [kind]: message };
         this.#flashChanged = true;
       }
     }
@@ -522,16 +589,21 @@ export class LiveInstance {
   }
 
   async #subscribe(topic: string): Promise<void> {
-    if (this.#topics.has(topic) && this.#subscriptions.has(topic)) return;
-    this.#topics.add(topic);
+    let entry = this.#topics?.find((known) => known.topic === topic);
+    if (entry?.unsubscribe) return;
+    if (!entry) {
+      entry = { topic, unsubscribe: undefined };
+      // concat sizes the array exactly; push would reserve room for 17 entries.
+      this.#topics = (this.#topics ?? []).concat(entry);
+    }
     // During the dead render the topic is only recorded: the join activates it, whether the
     // view is re-mounted or restored (a restored view never runs mount's subscribe again).
-    if (this.#connected) await this.#activate(topic);
+    if (this.#connected) await this.#activate(entry);
   }
 
-  async #activate(topic: string): Promise<void> {
-    if (this.#closed || !this.#connected || this.#subscriptions.has(topic)) return;
-    const unsubscribe = this.env.pubsub.subscribe(topic, (message) => {
+  async #activate(entry: TopicEntry): Promise<void> {
+    if (this.#closed || !this.#connected || entry.unsubscribe) return;
+    const unsubscribe = this.env.pubsub.subscribe(entry.topic, (message) => {
       if (this.#closed) return;
       void this.info(message).then(
         (result) => {
@@ -544,7 +616,7 @@ export class LiveInstance {
           }),
       );
     });
-    this.#subscriptions.set(topic, unsubscribe);
+    entry.unsubscribe = unsubscribe;
     await unsubscribe;
   }
 
@@ -566,9 +638,9 @@ export class LiveInstance {
       view: this.route.view.name,
       state,
       privateFields: this.#privateFields,
-      topics: [...this.#topics],
+      topics: [...this.topics],
       flash: { ...this.#flash },
-      url: this.#url.href,
+      url: this.#href,
       savedAt: Date.now(),
     };
   }
@@ -615,8 +687,12 @@ export class LiveInstance {
     await this.#queue;
     this.#closed = true;
     clearTimeout(this.#saveTimer);
-    const subscriptions = [...this.#subscriptions.values()];
-    this.#subscriptions.clear();
+    // The topics stay recorded: the snapshot saved below lists them for the rejoin.
+    const subscriptions: (Unsubscribe | Promise<Unsubscribe>)[] = [];
+    for (const entry of this.#topics ?? []) {
+      if (entry.unsubscribe) subscriptions.push(entry.unsubscribe);
+      entry.unsubscribe = undefined;
+    }
     await Promise.all(
       subscriptions.map(async (pending) => {
         try {
@@ -638,6 +714,11 @@ export class LiveInstance {
       });
     }
   }
+}
+
+function hasKeys(record: object): boolean {
+  for (const key in record) if (Object.hasOwn(record, key)) return true;
+  return false;
 }
 
 function hasOwnContextData(view: LiveView): boolean {
@@ -667,7 +748,11 @@ function toJsonValue(value: unknown): WireRendered {
  * Runs `mount` and returns the `_`-fields it gave a value different from what construction and
  * `setup` left (the private names a snapshot records; DESIGN §10).
  */
-async function runMount(view: LiveView, request: LiveRequest, params: Params): Promise<string[]> {
+async function runMount(
+  view: LiveView,
+  request: LiveRequest,
+  params: Params,
+): Promise<readonly string[]> {
   const fields = view as unknown as ViewFields;
   const before = new Map<string, unknown>();
   for (const key of Object.keys(view)) if (key.startsWith("_")) before.set(key, fields[key]);
@@ -677,5 +762,6 @@ async function runMount(view: LiveView, request: LiveRequest, params: Params): P
     if (!key.startsWith("_")) continue;
     if (!before.has(key) || before.get(key) !== fields[key]) changed.push(key);
   }
-  return changed;
+  // Kept for the view's lifetime: slice() sizes it exactly (push reserved room for 17).
+  return changed.length > 0 ? changed.slice() : NO_FIELDS;
 }

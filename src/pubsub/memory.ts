@@ -5,18 +5,26 @@
 import type { PubSub, PubSubListener, Unsubscribe } from "./types.js";
 
 /**
+ * One subscription. Its own object (rather than a wrapper closure around the listener) so that
+ * one function subscribed twice is two subscriptions, at the cost of a small record: a topic
+ * can have as many subscriptions as there are connected views.
+ */
+class Subscription {
+  constructor(readonly listener: PubSubListener) {}
+}
+
+/**
  * Topics and listeners in this process's memory. Messages are delivered asynchronously and as
  * a JSON copy, exactly as the Redis adapter delivers them, so code that works on one node keeps
  * working on many (a listener cannot mutate what another listener sees).
  */
 export class MemoryPubSub implements PubSub {
-  readonly #topics = new Map<string, Set<PubSubListener>>();
+  readonly #topics = new Map<string, Set<Subscription>>();
 
   subscribe(topic: string, listener: PubSubListener): Unsubscribe {
     let listeners = this.#topics.get(topic);
     if (!listeners) this.#topics.set(topic, (listeners = new Set()));
-    // A wrapper per subscription, so one function subscribed twice is two subscriptions.
-    const entry: PubSubListener = (message) => listener(message);
+    const entry = new Subscription(listener);
     listeners.add(entry);
     return () => {
       const current = this.#topics.get(topic);
@@ -30,7 +38,7 @@ export class MemoryPubSub implements PubSub {
     const listeners = this.#topics.get(topic);
     if (!listeners || listeners.size === 0) return;
     const text = JSON.stringify(message ?? null);
-    for (const listener of [...listeners]) {
+    for (const { listener } of [...listeners]) {
       queueMicrotask(() => listener(JSON.parse(text)));
     }
   }

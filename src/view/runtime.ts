@@ -54,27 +54,56 @@ export interface ViewRuntime {
   effects: Effects;
 }
 
-const runtimes = new WeakMap<object, ViewRuntime>();
-
 /** A fresh, empty effects buffer. */
 export function emptyEffects(): Effects {
   return { events: [], flash: {} };
 }
 
-/** The runtime of `view`, created on first use. */
-export function runtimeOf(view: object): ViewRuntime {
+/**
+ * Most views sit idle between events, and most events produce no effects, so the buffer is
+ * created by the first write (or read) instead of eagerly: an idle view holds none.
+ */
+class Runtime implements ViewRuntime {
+  request?: LiveRequest = undefined;
+  // Initialised so every runtime has the same shape even when a transport never sets it.
+  httpRequest?: Request = undefined;
+  connected = false;
+  pubsub?: PubSubHooks = undefined;
+  #effects?: Effects = undefined;
+
+  get effects(): Effects {
+    return (this.#effects ??= emptyEffects());
+  }
+
+  set effects(effects: Effects) {
+    this.#effects = effects;
+  }
+
+  /** Hands over the buffer without creating one when nothing was collected. */
+  static take(runtime: Runtime): Effects {
+    const effects = runtime.#effects ?? emptyEffects();
+    runtime.#effects = undefined;
+    return effects;
+  }
+}
+
+const runtimes = new WeakMap<object, Runtime>();
+
+function runtimeFor(view: object): Runtime {
   let runtime = runtimes.get(view);
   if (!runtime) {
-    runtime = { connected: false, effects: emptyEffects() };
+    runtime = new Runtime();
     runtimes.set(view, runtime);
   }
   return runtime;
 }
 
+/** The runtime of `view`, created on first use. */
+export function runtimeOf(view: object): ViewRuntime {
+  return runtimeFor(view);
+}
+
 /** Returns the effects collected so far and starts a new buffer. */
 export function takeEffects(view: object): Effects {
-  const runtime = runtimeOf(view);
-  const effects = runtime.effects;
-  runtime.effects = emptyEffects();
-  return effects;
+  return Runtime.take(runtimeFor(view));
 }
