@@ -175,7 +175,8 @@ function djustHost(): { host: LiveHost; routes: Map<string, LiveRoute> } {
 const dj = djustHost();
 
 function djustHarness(path: "/counter" | "/table"): Harness {
-  const id = `phx-bench-${nextId++}`;
+  // Same length as the LiveViewJS harness topic below, so bytes per frame compare like for like.
+  const id = `phx-dj-${nextId++}`;
   const topic = `lv:${id}`;
   let pending: ((text: string) => void) | undefined;
   const identity: ConnectionIdentity = {
@@ -304,6 +305,8 @@ async function run(name: string, harness: Harness): Promise<Result> {
     const reply = await harness.send(frame);
     latencies.push((performance.now() - t0) * 1000);
     bytes += Buffer.byteLength(reply);
+    if (process.env.BENCH_SHOW_FRAME && latencies.length === 1)
+      console.log(`  ${name} reply: ${reply.slice(0, 300)}`);
   }
   const elapsed = (performance.now() - start) / 1000;
   return {
