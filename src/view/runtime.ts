@@ -87,13 +87,17 @@ class Runtime implements ViewRuntime {
   }
 }
 
-const runtimes = new WeakMap<object, Runtime>();
+// A symbol-keyed, non-enumerable property rather than a WeakMap: symbols never count as state
+// (state is `Object.keys`), and a WeakMap entry per HTTP API call made every scavenge pay for
+// ephemeron processing.
+const RUNTIME = Symbol("djust.runtime");
 
 function runtimeFor(view: object): Runtime {
-  let runtime = runtimes.get(view);
+  const holder = view as { [RUNTIME]?: Runtime };
+  let runtime = holder[RUNTIME];
   if (!runtime) {
     runtime = new Runtime();
-    runtimes.set(view, runtime);
+    Object.defineProperty(view, RUNTIME, { value: runtime, enumerable: false });
   }
   return runtime;
 }
