@@ -4,6 +4,7 @@
  * change detection. Transports only adapt input and output.
  * @module
  */
+import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { User } from "../auth/user.js";
 import { requirePermissions } from "../auth/user.js";
 import {
@@ -22,7 +23,7 @@ import { coerceParams } from "./coerce.js";
 import { fieldValidatorsOf, handlersOf, type HandlerSpec } from "./registry.js";
 import { runtimeOf, type Transport } from "./runtime.js";
 import { inputJsonSchema } from "./schema.js";
-import { guardInput, validateWith } from "./validate.js";
+import { guardInput, issuesToFields } from "./validate.js";
 
 /** What a transport supplies for one event or API call. */
 export interface DispatchContext {
@@ -67,7 +68,19 @@ export function findHandler(view: object, name: string, requireExposed = false):
   return spec;
 }
 
-async function parseParams(view: object, spec: HandlerSpec, raw: unknown, coerce: boolean) {
+/** A value that may need awaiting; awaiting only real thenables saves a microtask per step. */
+type MaybePromise<T> = T | PromiseLike<T>;
+
+function isThenable<T>(value: MaybePromise<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
+function parseParams(
+  view: object,
+  spec: HandlerSpec,
+  raw: unknown,
+  coerce: boolean,
+): MaybePromise<unknown> {
   const input = guardInput(raw);
   if (spec.params === undefined) return undefined;
   if (spec.params === "any") return input;
@@ -79,24 +92,27 @@ async function parseParams(view: object, spec: HandlerSpec, raw: unknown, coerce
       inputJsonSchema(spec.params),
     ));
   }
-  let parsed: unknown;
-  try {
-    parsed = await validateWith(spec.params, candidate);
-  } catch (error) {
-    if (error instanceof ValidationError) {
+  const outcome = spec.params["~standard"].validate(candidate);
+  const settle = (result: StandardSchemaV1.Result<unknown>) => {
+    if (result.issues) {
       // Coercion messages are more precise than the schema's type mismatch for the same field.
-      throw new ValidationError({ ...error.fields, ...coercionErrors });
+      throw new ValidationError({ ...issuesToFields(result.issues, candidate), ...coercionErrors });
     }
-    throw error;
-  }
-  if (Object.keys(coercionErrors).length > 0) throw new ValidationError(coercionErrors);
-  return runFieldValidators(view, parsed);
+    if (Object.keys(coercionErrors).length > 0) throw new ValidationError(coercionErrors);
+    const validators = fieldValidatorsOf(view.constructor as new () => object);
+    return validators.size === 0
+      ? result.value
+      : runFieldValidators(view, result.value, validators);
+  };
+  return isThenable(outcome) ? outcome.then(settle) : settle(outcome);
 }
 
-async function runFieldValidators(view: object, parsed: unknown): Promise<unknown> {
+async function runFieldValidators(
+  view: object,
+  parsed: unknown,
+  validators: ReadonlyMap<string, readonly string[]>,
+): Promise<unknown> {
   if (typeof parsed !== "object" || parsed === null) return parsed;
-  const validators = fieldValidatorsOf(view.constructor as new () => object);
-  if (validators.size === 0) return parsed;
   const params = parsed as Record<string, unknown>;
   const errors: FieldErrors = {};
   for (const [field, methods] of validators) {
@@ -140,7 +156,7 @@ export async function dispatch(
   let args: unknown;
   try {
     spec = findHandler(view, name, ctx.requireExposed);
-    await requirePermissions(ctx.user, spec.permissions);
+    if (spec.permissions.length > 0) await requirePermissions(ctx.user, spec.permissions);
     if (spec.rateLimit) {
       const decision = await ctx.rateLimits.take(
         `${ctx.caller}|${ctx.slug}|${spec.name}`,
@@ -148,7 +164,8 @@ export async function dispatch(
       );
       if (!decision.allowed) throw new RateLimited(retryAfterSeconds(decision.retryAfterMs));
     }
-    args = await parseParams(view, spec, raw, ctx.coerceStrings);
+    const parsed = parseParams(view, spec, raw, ctx.coerceStrings);
+    args = isThenable(parsed) ? await parsed : parsed;
   } catch (error) {
     return { ok: false, error: toDjustError(error, name), changed: [] };
   }
@@ -161,7 +178,9 @@ export async function dispatch(
   let failure: DjustError | undefined;
   try {
     const method = (view as Record<string, unknown>)[spec.method] as (a?: unknown) => unknown;
-    result = await (spec.params === undefined ? method.call(view) : method.call(view, args));
+    const returned: MaybePromise<unknown> =
+      spec.params === undefined ? method.call(view) : method.call(view, args);
+    result = isThenable(returned) ? await returned : returned;
   } catch (error) {
     failure = toDjustError(error, name);
   } finally {
