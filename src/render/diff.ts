@@ -194,7 +194,8 @@ function diffRendered(
 function diffDynamic(prev: Dynamic, next: Dynamic, ctx: WireContext): Step<WireValue, Dynamic> {
   if (prev === next) return { wire: undefined, value: next };
   if (typeof next === "string") {
-    const same = prev === next || (next === "" && isEmptyComprehension(prev));
+    // `prev === next` was handled above; "" also stands for an empty comprehension.
+    const same = next === "" && isEmptyComprehension(prev);
     return { wire: same ? undefined : next, value: next };
   }
   if (next.type === "rendered") {

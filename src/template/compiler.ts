@@ -56,17 +56,11 @@ import * as safe from "./safe.js";
 const UNCHANGED: typeof IMPORTED_UNCHANGED = IMPORTED_UNCHANGED;
 const SafeString = safe.SafeString;
 const markSafe = safe.markSafe;
+const escapeHtml = safe.escapeHtml;
 const { callIfCallable, getMember, isPlainObject, lookupLocal, stringify, toList, truthy, unwrap } =
   runtime;
 
-const NEEDS_ESCAPE = /[&<>"']/;
 const OBJECT_PROTOTYPE: unknown = Object.prototype;
-
-// Same output as safe.escapeHtml; most values need no escaping, and testing first skips the
-// replace-with-callback machinery for them.
-function escapeHtml(text: string): string {
-  return NEEDS_ESCAPE.test(text) ? safe.escapeHtml(text) : text;
-}
 
 type Evaluator = (scope: Scope) => unknown;
 type Changed = ReadonlySet<string> | undefined;
@@ -158,7 +152,7 @@ function locate(pos: Pos) {
 }
 
 /** Renders a fragment; slots whose dependencies miss `changed` become {@link UNCHANGED}. */
-export function renderFragment(fragment: Fragment, scope: Scope, changed: Changed): Rendered {
+function renderFragment(fragment: Fragment, scope: Scope, changed: Changed): Rendered {
   if (fragment.constant !== undefined) return fragment.constant;
   const slots = fragment.slots;
   const dynamics: Slot[] = new Array<Slot>(slots.length);

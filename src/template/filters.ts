@@ -71,7 +71,7 @@ const stringifyValue = stringify;
 const str = (value: unknown): string => stringifyValue(value);
 
 /** Python `int()` of a value; `undefined` where Python raises. */
-export function pyInt(value: unknown): number | undefined {
+function pyInt(value: unknown): number | undefined {
   value = unwrap(value);
   if (typeof value === "number") return Number.isFinite(value) ? Math.trunc(value) : undefined;
   if (typeof value === "boolean") return value ? 1 : 0;
@@ -552,6 +552,31 @@ function toDate(value: unknown): Date | undefined {
 
 // ---------------------------------------------------------------------------------------------
 
+// `truncatechars` / `truncatewords`: a non-integer argument leaves the value as it is.
+function truncating(truncate: (text: string, length: number) => string): FilterSpec {
+  return {
+    arg: "required",
+    isSafe: true,
+    fn: (v, arg) => {
+      const n = pyInt(arg);
+      return n === undefined ? v : truncate(str(v), n);
+    },
+  };
+}
+
+// `first` / `last`: the character or list item at `index`, "" for anything else or when empty.
+function itemAt(index: 0 | -1): FilterSpec {
+  return {
+    arg: "none",
+    isSafe: true,
+    fn: (v) => {
+      const raw = unwrap(v);
+      const items = typeof raw === "string" ? [...raw] : Array.isArray(raw) ? raw : undefined;
+      return items === undefined || items.length === 0 ? "" : items.at(index);
+    },
+  };
+}
+
 const builtins: Record<string, FilterSpec> = {
   default: { arg: "required", fn: (v, arg) => (truthy(v) ? v : arg) },
   default_if_none: { arg: "required", fn: (v, arg) => (v === null || v === undefined ? arg : v) },
@@ -634,22 +659,8 @@ const builtins: Record<string, FilterSpec> = {
       return markSafe(items.map((item) => str(item)).join(str(arg)));
     },
   },
-  truncatechars: {
-    arg: "required",
-    isSafe: true,
-    fn: (v, arg) => {
-      const n = pyInt(arg);
-      return n === undefined ? v : truncateChars(str(v), n);
-    },
-  },
-  truncatewords: {
-    arg: "required",
-    isSafe: true,
-    fn: (v, arg) => {
-      const n = pyInt(arg);
-      return n === undefined ? v : truncateWords(str(v), n);
-    },
-  },
+  truncatechars: truncating(truncateChars),
+  truncatewords: truncating(truncateWords),
   yesno: {
     arg: "optional",
     fn: (v, arg) => {
@@ -690,26 +701,8 @@ const builtins: Record<string, FilterSpec> = {
     },
   },
   slice: { arg: "required", isSafe: true, fn: sliceFilter },
-  first: {
-    arg: "none",
-    isSafe: true,
-    fn: (v) => {
-      const raw = unwrap(v);
-      if (typeof raw === "string") return [...raw][0] ?? "";
-      if (Array.isArray(raw)) return raw.length > 0 ? raw[0] : "";
-      return "";
-    },
-  },
-  last: {
-    arg: "none",
-    isSafe: true,
-    fn: (v) => {
-      const raw = unwrap(v);
-      if (typeof raw === "string") return [...raw].at(-1) ?? "";
-      if (Array.isArray(raw)) return raw.length > 0 ? raw[raw.length - 1] : "";
-      return "";
-    },
-  },
+  first: itemAt(0),
+  last: itemAt(-1),
   add: {
     arg: "required",
     fn: (v, arg) => {

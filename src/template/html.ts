@@ -27,7 +27,7 @@
  *
  * @module
  */
-import { fingerprintOf } from "../render/fingerprint.js";
+import { fingerprintOf, sameStatics } from "../render/fingerprint.js";
 import {
   UNCHANGED,
   type Comprehension,
@@ -170,14 +170,7 @@ function isTrustedRendered(value: unknown): value is Rendered {
 // A row of a same-call-site comprehension: same statics, and every slot evaluated (an entry can
 // hold no UNCHANGED; a tree with one is still fine inside a one-slot row).
 function isRowOf(item: unknown, first: Rendered): boolean {
-  return (
-    isTrustedRendered(item) &&
-    (item.statics === first.statics ||
-      (item.fingerprint === first.fingerprint &&
-        item.statics.length === first.statics.length &&
-        item.statics.every((s, i) => s === first.statics[i]))) &&
-    !item.dynamics.includes(UNCHANGED)
-  );
+  return isTrustedRendered(item) && sameStatics(item, first) && !item.dynamics.includes(UNCHANGED);
 }
 
 function entryOf(item: unknown, dynamics: readonly Dynamic[]): ComprehensionEntry {

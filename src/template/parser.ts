@@ -562,15 +562,18 @@ class Parser {
     return bit.text;
   }
 
+  /** Splits a trailing `as name` off `args` (used by `firstof`, `cycle` and `url`). */
+  splitAs(args: Bit[]): { args: Bit[]; asVar: string | undefined } {
+    if (args.length >= 2 && (args[args.length - 2] as Bit).text === "as") {
+      return { args: args.slice(0, -2), asVar: this.asName(args[args.length - 1] as Bit) };
+    }
+    return { args, asVar: undefined };
+  }
+
   parseFirstof(bits: Bit[], at: number): Node {
     if (bits.length < 2) throw this.error("'firstof' expects at least one argument", at);
-    let args = bits.slice(1);
-    let asVar: string | undefined;
     // Django's test: `as` second to last, so `{% firstof as x %}` binds "" to x.
-    if (args.length >= 2 && (args[args.length - 2] as Bit).text === "as") {
-      asVar = this.asName(args[args.length - 1] as Bit);
-      args = args.slice(0, -2);
-    }
+    const { args, asVar } = this.splitAs(bits.slice(1));
     return {
       kind: "firstof",
       exprs: args.map((b) => this.parseFilterExpr(b.text, b.offset)),
@@ -606,10 +609,7 @@ class Parser {
         silent = true;
         args = args.slice(0, -1);
       }
-      if ((args[args.length - 2] as Bit).text === "as") {
-        asVar = this.asName(args[args.length - 1] as Bit);
-        args = args.slice(0, -2);
-      }
+      ({ args, asVar } = this.splitAs(args));
     }
     const values = args.slice(1).map((b) => this.parseFilterExpr(b.text, b.offset));
     const state = {};
@@ -632,12 +632,7 @@ class Parser {
     const nameBit = bits[1];
     if (nameBit === undefined)
       throw this.error("'url' takes at least one argument: the route name", at);
-    let argBits = bits.slice(2);
-    let asVar: string | undefined;
-    if (argBits.length >= 2 && (argBits[argBits.length - 2] as Bit).text === "as") {
-      asVar = this.asName(argBits[argBits.length - 1] as Bit);
-      argBits = argBits.slice(0, -2);
-    }
+    const { args: argBits, asVar } = this.splitAs(bits.slice(2));
     const args: FilterExpr[] = [];
     for (const bit of argBits) {
       if (/^[\p{L}\p{N}_]+=/u.test(bit.text)) {

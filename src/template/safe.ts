@@ -24,9 +24,12 @@ const ESCAPES: Readonly<Record<string, string>> = {
   "'": "&#x27;",
 };
 
+const NEEDS_ESCAPE = /[&<>"']/;
+
 /** Escapes `& < > " '` the way Django's `escape` filter does. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ESCAPES[ch] ?? ch);
+  // Most values need no escaping; testing first skips the replace-with-callback machinery.
+  return NEEDS_ESCAPE.test(text) ? text.replace(/[&<>"']/g, (ch) => ESCAPES[ch] ?? ch) : text;
 }
 
 /** Converts any value to escaped HTML text; a {@link SafeString} passes through unchanged. */

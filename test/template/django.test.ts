@@ -4,7 +4,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { renderToString } from "../../src/render/html.js";
-import { TemplateLoader, TemplateSyntaxError, registerFilter } from "../../src/template/index.js";
+import {
+  TemplateLoader,
+  TemplateSyntaxError,
+  escapeHtml,
+  markSafe,
+  registerFilter,
+  toHtml,
+} from "../../src/template/index.js";
 
 const dirs = [fileURLToPath(new URL("../fixtures/templates/", import.meta.url))];
 const loader = new TemplateLoader({
@@ -132,6 +139,14 @@ const cases: readonly Case[] = [
   ['{{ xs|slice:":2"|join:"," }}', { xs: [1, 2, 3] }, "1,2"],
   ['{{ s|slice:"1:-1" }} {{ s|slice:"::-1" }}', { s: "hello" }, "ell olleh"],
   ["{{ xs|first }}-{{ xs|last }}", { xs: ["a", "b", "c"] }, "a-c"],
+  ["[{{ xs|first }}-{{ xs|last }}]", { xs: [] }, "[-]"],
+  ["{{ s|first }}-{{ s|last }}", { s: "héllo" }, "h-o"],
+  ["[{{ n|first }}-{{ n|last }}]", { n: 5 }, "[-]"],
+  [
+    '{{ xs|first|default_if_none:"N" }}-{{ xs|last|default_if_none:"N" }}',
+    { xs: [null, 1, null] },
+    "N-N",
+  ],
   // add, cut, urlencode
   ['{{ n|add:"2" }}', { n: 3 }, "5"],
   ['{{ s|add:"def" }}', { s: "abc" }, "abcdef"],
@@ -473,4 +488,18 @@ test("`as` syntax errors", () => {
   ]) {
     assert.throws(() => loader.fromString(source), TemplateSyntaxError, source);
   }
+});
+
+test("escapeHtml and toHtml, as exported", () => {
+  assert.equal(
+    escapeHtml(`<a href="x">'&'</a>`),
+    "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;",
+  );
+  assert.equal(escapeHtml("plain text"), "plain text");
+  assert.equal(escapeHtml(""), "");
+  assert.equal(toHtml(markSafe("<b>")), "<b>");
+  assert.equal(toHtml("<b>"), "&lt;b&gt;");
+  assert.equal(toHtml(null), "");
+  assert.equal(toHtml(undefined), "");
+  assert.equal(toHtml(0), "0");
 });
