@@ -5,23 +5,9 @@
  */
 import { relative } from "node:path";
 import ts from "typescript";
+import { viewSlug } from "../view/slug.js";
 import type { CheckContext } from "./context.js";
 import { findStatic, isDjustDecorator, literalValue, memberName, type ViewClass } from "./views.js";
-
-/**
- * The slug a class name gets when neither `static apiName` nor a route name is given
- * (DESIGN.md §5/§10): drop a trailing `LiveView`/`View`, split words at lower/digit→upper and
- * before an upper followed by a lower, kebab-case.
- *
- * @example `S3BrowserView` → `s3-browser`, `HTTPAPIView` → `httpapi`.
- */
-export function slugFromClassName(name: string): string {
-  const base = name.replace(/(?:LiveView|View)$/, "") || name;
-  return base
-    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
-    .replace(/([A-Z])([A-Z][a-z])/g, "$1-$2")
-    .toLowerCase();
-}
 
 /** What an `@eventHandler` decoration says, as far as the checks need it. */
 interface HandlerDecoration {
@@ -201,17 +187,16 @@ export function checkSlugs(ctx: CheckContext): void {
   const bySlug = new Map<string, { view: ViewClass; node: ts.Node }[]>();
   for (const view of ctx.views) {
     if (view.isAbstract || !isModuleLevel(view.node)) continue;
-    const apiName = findStatic(ctx.checker, view, "apiName");
-    let slug: string | undefined;
+    const found = findStatic(ctx.checker, view, "apiName");
+    let apiName: string | undefined;
     let node: ts.Node = view.node.name ?? view.node;
-    if (apiName) {
-      const value = literalValue(ctx.checker, apiName.declaration.initializer);
+    if (found) {
+      const value = literalValue(ctx.checker, found.declaration.initializer);
       if (typeof value !== "string") continue; // computed: unknowable statically
-      slug = value;
-      if (apiName.owner === view.node) node = apiName.declaration;
-    } else {
-      slug = routes.get(view.node) ?? slugFromClassName(view.name);
+      apiName = value;
+      if (found.owner === view.node) node = found.declaration;
     }
+    const slug = viewSlug({ name: view.name, apiName }, routes.get(view.node));
     const list = bySlug.get(slug) ?? [];
     list.push({ view, node });
     bySlug.set(slug, list);

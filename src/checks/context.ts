@@ -4,12 +4,10 @@
  * @module
  */
 import type ts from "typescript";
-import { CHECKS, type CheckId, type Finding, type Severity } from "./finding.js";
+import { checkInfo, type CheckId, type Finding } from "./finding.js";
 import type { Project } from "./project.js";
 import type { TypeWalker } from "./type-walk.js";
 import type { ViewClass } from "./views.js";
-
-const SEVERITY: ReadonlyMap<CheckId, Severity> = new Map(CHECKS.map((c) => [c.id, c.severity]));
 
 /** A finding as a check describes it: at a node, or at an explicit file position. */
 export type Report = {
@@ -50,7 +48,7 @@ export function toFinding(report: Report): Finding {
   }
   return {
     id: report.id,
-    severity: SEVERITY.get(report.id) ?? "error",
+    severity: checkInfo(report.id)?.severity ?? "error",
     file,
     line,
     column,

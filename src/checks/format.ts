@@ -68,10 +68,8 @@ export function formatText(
 
 /** The shape of `djust check --json` output. */
 export interface JsonReport {
-  readonly findings: readonly (Omit<Finding, "file"> & {
-    readonly file: string;
-    readonly code: string;
-  })[];
+  /** `file` relative to the working directory; `code` is the `djust.`-prefixed ID. */
+  readonly findings: readonly (Finding & { readonly code: string })[];
   readonly counts: Counts;
   readonly suppressed: number;
 }

@@ -24,7 +24,6 @@ export {
   type Severity,
 } from "./finding.js";
 export { ProjectError } from "./project.js";
-export { slugFromClassName } from "./api.js";
 export { formatJson, formatText, type JsonReport } from "./format.js";
 
 /** Options of {@link runChecks}. */

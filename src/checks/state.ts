@@ -166,14 +166,10 @@ function privateHint(field: string): string {
   );
 }
 
-function badMessage(
-  view: string,
-  field: string,
-  verdict: Verdict & { kind: "bad" },
-  type: string,
-): string {
+/** `<lead>, which is not serializable: <culprit> is <reason>.`, `lead` naming field and type. */
+function badMessage(lead: string, field: string, verdict: Verdict & { kind: "bad" }): string {
   const where = verdict.path === "" ? "it is" : `${describePath(field, verdict)} is`;
-  return `${view}.${field} has type '${type}', which is not serializable: ${where} ${verdict.reason}.`;
+  return `${lead}, which is not serializable: ${where} ${verdict.reason}.`;
 }
 
 function badHint(field: string, verdict: Verdict & { kind: "bad" }): string {
@@ -228,7 +224,7 @@ function checkView(ctx: CheckContext, view: ViewClass): void {
         node: member.name,
         view: view.name,
         subject: field,
-        message: badMessage(view.name, field, verdict, typeText),
+        message: badMessage(`${view.name}.${field} has type '${typeText}'`, field, verdict),
         hint: badHint(field, verdict),
       });
     } else if (verdict.kind === "loose") {
@@ -281,9 +277,10 @@ function checkInstantiatedFields(ctx: CheckContext, view: ViewClass): void {
       node: view.node.name ?? view.node,
       view: view.name,
       subject: property.name,
-      message: badMessage(view.name, property.name, verdict, checker.typeToString(type)).replace(
-        `${view.name}.${property.name} has type`,
-        `${view.name}.${property.name} (inherited from ${base}) has type`,
+      message: badMessage(
+        `${view.name}.${property.name} (inherited from ${base}) has type '${checker.typeToString(type)}'`,
+        property.name,
+        verdict,
       ),
       hint: badHint(property.name, verdict),
     });
@@ -362,9 +359,10 @@ function checkAssignment(
       node: target,
       view: view.name,
       subject: field,
-      message: badMessage(view.name, field, valueVerdict, valueText).replace(
-        `${view.name}.${field} has type`,
-        `${view.name}.${field} is assigned a value of type`,
+      message: badMessage(
+        `${view.name}.${field} is assigned a value of type '${valueText}'`,
+        field,
+        valueVerdict,
       ),
       hint: badHint(field, valueVerdict),
     });

@@ -24,7 +24,7 @@ import {
 } from "./views.js";
 
 /** One read of a top-level name in a template. */
-export interface TemplateRead {
+interface TemplateRead {
   readonly name: string;
   /** Absolute path of the template file the read is in. */
   readonly file: string;
@@ -89,7 +89,7 @@ function unquote(text: string): string | undefined {
 }
 
 /** Reads templates from a list of directories, resolving names like the app does. */
-export class TemplateScanner {
+class TemplateScanner {
   readonly #dirs: readonly string[];
   readonly #cache = new Map<string, TemplateRead[]>();
 

@@ -7,7 +7,7 @@
  * ```
  * @module
  */
-import { writeFile } from "node:fs/promises";
+import { access, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { apiHostOf } from "../api/install.js";
@@ -78,21 +78,15 @@ interface LoadedApp {
   close?(): Promise<void>;
 }
 
+/** `value` if it looks like a djust app (its `context` has `views` and `options`), else null. */
 function appOf(value: unknown): LoadedApp | null {
-  return contextOf(value) ? (value as LoadedApp) : null;
-}
-
-function contextOf(value: unknown): AppContext | null {
   const context = (value as { context?: unknown } | null | undefined)?.context;
-  if (
-    typeof context === "object" &&
+  return typeof context === "object" &&
     context !== null &&
     "views" in context &&
     "options" in context
-  ) {
-    return context as AppContext;
-  }
-  return null;
+    ? (value as LoadedApp)
+    : null;
 }
 
 async function importModule(path: string): Promise<Record<string, unknown>> {
@@ -118,7 +112,6 @@ function isUnknownExtension(error: unknown): boolean {
 }
 
 async function defaultAppPath(): Promise<string | null> {
-  const { access } = await import("node:fs/promises");
   for (const candidate of ["app.ts", "src/app.ts", "app.js", "src/app.js"]) {
     try {
       await access(candidate);

@@ -119,7 +119,7 @@ describe("djust check (CLI)", () => {
     const run = await djust("check", "--json", "--project", project("ignore"));
     assert.equal(run.code, 1);
     const out = JSON.parse(run.stdout) as JsonOutput;
-    assert.equal(out.suppressed, 5);
+    assert.equal(out.suppressed, 6);
     assert.deepEqual(
       out.findings.map((f) => `${f.id}@${f.line}`),
       ["V006@18", "S001@19", "T001@3"],
@@ -165,6 +165,23 @@ describe("djust check (CLI)", () => {
     const badOption = await djust("check", "--frobnicate");
     assert.equal(badOption.code, 2);
     assert.match(badOption.stderr, /Usage: djust check/);
+  });
+
+  it("exits 0 but warns on stderr when the project has no views", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "djust-check-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ include: ["*.ts"] }));
+    writeFileSync(join(dir, "plain.ts"), "export const answer = 42;\n");
+    const run = await djust(
+      "check",
+      "--project",
+      dir,
+      "--templates",
+      fixture("seed-right/templates"),
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, "System check identified no issues (0 silenced).\n");
+    assert.match(run.stderr, /no LiveView subclasses found in the 1 file\(s\) of the project/);
   });
 
   it("lists commands and rejects unknown ones", async () => {
