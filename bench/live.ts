@@ -33,6 +33,7 @@ import { MemoryPubSub } from "../src/pubsub/memory.js";
 import { MemoryRateLimitStore } from "../src/ratelimit/bucket.js";
 import type { RenderContext, Rendered } from "../src/render/tree.js";
 import { MemoryStateBackend } from "../src/state/backends/memory.js";
+import { Signer } from "../src/auth/signing.js";
 import { TokenSigner } from "../src/live/token.js";
 import { signViewToken } from "../src/live/channel.js";
 import { html } from "../src/template/html.js";
@@ -146,6 +147,36 @@ const joinPayload = (url: string, session: string) => ({
 
 let nextId = 0;
 
+/**
+ * A request/reply channel over a one-frame-at-a-time server: `send` hands `text` to `deliver`
+ * and resolves with the next frame the server writes through `reply`.
+ */
+function replyChannel(deliver: (text: string) => void) {
+  let pending: ((text: string) => void) | undefined;
+  return {
+    reply: (text: string): void => {
+      const resolve = pending;
+      pending = undefined;
+      resolve?.(text);
+    },
+    send: (text: string) =>
+      new Promise<string>((resolve) => {
+        pending = resolve;
+        deliver(text);
+      }),
+  };
+}
+
+/** The event frames both harnesses send: a counter click, or a toggle cycling over the rows. */
+function eventFrames(path: "/counter" | "/table", topic: string): () => string {
+  let ref = 0;
+  const event =
+    path === "/counter"
+      ? () => ({ type: "click", event: "inc", value: { value: "" } })
+      : () => ({ type: "click", event: "toggle", value: { id: String(ref % ROWS), value: "" } });
+  return () => JSON.stringify(["1", String(++ref), topic, "event", event()]);
+}
+
 function djustHost(): { host: LiveHost; routes: Map<string, LiveRoute> } {
   const routes = new Map<string, LiveRoute>([
     ["/counter", { key: "/counter", view: DjCounter, slug: "counter" }],
@@ -161,7 +192,7 @@ function djustHost(): { host: LiveHost; routes: Map<string, LiveRoute> } {
       pubsub: new MemoryPubSub(),
       rateLimits: new MemoryRateLimitStore(),
     },
-    viewTokens: new TokenSigner("bench", "view"),
+    viewTokens: new TokenSigner(new Signer("bench"), "view"),
     tokenMaxAgeMs: 3600_000,
     limits: { frameBytes: 1 << 20, eventsPerSecond: 1e9, eventBurst: 1e9 },
     loginUrl: "/login/",
@@ -178,7 +209,7 @@ function djustHarness(path: "/counter" | "/table"): Harness {
   // Same length as the LiveViewJS harness topic below, so bytes per frame compare like for like.
   const id = `phx-dj-${nextId++}`;
   const topic = `lv:${id}`;
-  let pending: ((text: string) => void) | undefined;
+  const channel = replyChannel((text) => void connection.receive(text));
   const identity: ConnectionIdentity = {
     user: null,
     session: {},
@@ -188,31 +219,18 @@ function djustHarness(path: "/counter" | "/table"): Harness {
     verifyCsrf: (token) => token === JOIN_CSRF,
   };
   const connection = new LiveConnection(dj.host, identity, {
-    send: (text) => {
-      const resolve = pending;
-      pending = undefined;
-      resolve?.(text);
-    },
+    send: channel.reply,
     close: () => {},
   });
   const token = signViewToken(dj.host.viewTokens, { id, route: path, params: {}, uid: null });
-  let ref = 0;
-  const event =
-    path === "/counter"
-      ? () => ({ type: "click", event: "inc", value: { value: "" } })
-      : () => ({ type: "click", event: "toggle", value: { id: String(ref % ROWS), value: "" } });
-  const send = (text: string) =>
-    new Promise<string>((resolve) => {
-      pending = resolve;
-      void connection.receive(text);
-    });
+  const send = channel.send;
   return {
     send,
     join: () =>
       send(
         JSON.stringify(["1", "0", topic, "phx_join", joinPayload(`http://bench${path}`, token)]),
       ),
-    eventFrame: () => JSON.stringify(["1", String(++ref), topic, "event", event()]),
+    eventFrame: eventFrames(path, topic),
   };
 }
 
@@ -232,13 +250,10 @@ const lvPubSub = new SingleProcessPubSub();
 
 function liveviewjsHarness(path: "/counter" | "/table"): Harness {
   const topic = `lv:phx-lv-${nextId++}`;
-  let pending: ((text: string) => void) | undefined;
+  // LiveViewJS's own socket adaptor parses the frame before handleMsg; so do we.
+  const channel = replyChannel((text) => void handler.handleMsg(JSON.parse(text)));
   const ws: WsAdaptor = {
-    send: (message) => {
-      const resolve = pending;
-      pending = undefined;
-      resolve?.(message);
-    },
+    send: channel.reply,
     subscribeToMessages: () => {},
     subscribeToClose: () => {},
   };
@@ -249,17 +264,7 @@ function liveviewjsHarness(path: "/counter" | "/table"): Harness {
     flashAdaptor: noFlash,
     pubSub: lvPubSub,
   });
-  let ref = 0;
-  const event =
-    path === "/counter"
-      ? () => ({ type: "click", event: "inc", value: { value: "" } })
-      : () => ({ type: "click", event: "toggle", value: { id: String(ref % ROWS), value: "" } });
-  // LiveViewJS's own socket adaptor parses the frame before handleMsg; so do we.
-  const send = (text: string) =>
-    new Promise<string>((resolve) => {
-      pending = resolve;
-      void handler.handleMsg(JSON.parse(text));
-    });
+  const send = channel.send;
   return {
     send,
     join: () =>
@@ -272,7 +277,7 @@ function liveviewjsHarness(path: "/counter" | "/table"): Harness {
           joinPayload(`http://bench${path}`, JSON.stringify({ _csrf_token: JOIN_CSRF })),
         ]),
       ),
-    eventFrame: () => JSON.stringify(["1", String(++ref), topic, "event", event()]),
+    eventFrame: eventFrames(path, topic),
   };
 }
 

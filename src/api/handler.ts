@@ -20,7 +20,7 @@ import { getCookie } from "../auth/cookies.js";
 import { verifyCsrf } from "../auth/csrf.js";
 import { SESSION_COOKIE, type Session, type SessionManager } from "../auth/session.js";
 import type { User } from "../auth/user.js";
-import { isAuthenticated, requirePermissions } from "../auth/user.js";
+import { isAuthenticated, requirePermissions, viewPermissions } from "../auth/user.js";
 import { DjustError, NotFound, RateLimited, Unauthenticated } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { RateLimitStore } from "../ratelimit/bucket.js";
@@ -28,9 +28,9 @@ import { toWire, type SerializationPolicy } from "../state/codec.js";
 import type { JsonValue } from "../state/serializable.js";
 import { StateTracker, wireState } from "../state/tracker.js";
 import { serializeResult } from "../view/api-response.js";
-import { dispatch, isApiResponse, type DispatchContext } from "../view/dispatch.js";
+import { asDjustError, dispatch, isApiResponse, type DispatchContext } from "../view/dispatch.js";
 import type { LiveView, LiveViewClass } from "../view/live-view.js";
-import { runtimeOf, type LiveRequest, type Params, type SessionData } from "../view/runtime.js";
+import { liveRequestFrom, runtimeOf, type LiveRequest, type Params } from "../view/runtime.js";
 import { readJsonObject } from "./body.js";
 import { DOCS_CSS, DOCS_JS, docsHtml } from "./docs.js";
 import { generateOpenApi, type OpenApiDocument } from "./openapi.js";
@@ -65,7 +65,8 @@ export interface ApiHost {
   loadUser(id: string | number): Promise<User | null>;
   readonly rateLimits: RateLimitStore;
   readonly debug: boolean;
-  readonly strictSerialization: boolean;
+  /** The serialization policy of a view class (`AppContext.policyFor`). */
+  policyFor(view: LiveViewClass): SerializationPolicy;
   readonly logger: Logger;
   readonly bodyBytes: number;
   readonly trustedProxyCount: number;
@@ -118,23 +119,13 @@ function authFor(view: LiveViewClass): AuthClass[] {
   return classes;
 }
 
-function requiredPermissions(view: LiveViewClass): readonly string[] {
-  const required = view.permissionRequired;
-  if (required === undefined) return [];
-  return typeof required === "string" ? [required] : required;
-}
-
 /** Errors thrown outside `dispatch` (mount, serialization) mapped like dispatch does. */
 function internalError(
   error: unknown,
   kind: "mount_failed" | "serialize_error",
   message: string,
 ): DjustError {
-  if (error instanceof DjustError) return error;
-  if (error instanceof TypeError && error.message.startsWith("LiveView state contains")) {
-    return new DjustError("serialization_error", 500, error.message, undefined, { cause: error });
-  }
-  return new DjustError(kind, 500, message, undefined, { cause: error });
+  return asDjustError(error, (cause) => new DjustError(kind, 500, message, undefined, { cause }));
 }
 
 /**
@@ -157,27 +148,6 @@ function pathAfter(url: string, prefix: string): string | null {
     return normalised.startsWith(prefix) ? normalised.slice(prefix.length) : null;
   }
   return rest;
-}
-
-/** The {@link LiveRequest} of an API call; its `url` is parsed on first use. */
-class HttpLiveRequest implements LiveRequest {
-  readonly transport = "http";
-  readonly headers: Headers;
-  readonly session: SessionData;
-  #url: URL | undefined;
-
-  constructor(
-    readonly request: Request,
-    readonly user: User,
-    session: Session | null,
-  ) {
-    this.headers = request.headers;
-    this.session = session?.record.data ?? {};
-  }
-
-  get url(): URL {
-    return (this.#url ??= new URL(this.request.url));
-  }
 }
 
 /** The dispatch context of an API call. */
@@ -206,22 +176,6 @@ class HttpDispatch implements DispatchContext {
 export function createApiHandler(host: ApiHost): ApiHandler {
   const prefix = host.prefix;
   const loadUser = (id: string | number) => host.loadUser(id);
-  // One policy per view class: the `warned` set makes a view warn once per field, not per call.
-  const policies = new WeakMap<object, SerializationPolicy>();
-  const policyFor = (view: LiveViewClass): SerializationPolicy => {
-    let policy = policies.get(view);
-    if (!policy) {
-      policy = {
-        strict: host.strictSerialization,
-        logger: host.logger,
-        view: view.name,
-        warned: new Set(),
-      };
-      policies.set(view, policy);
-    }
-    return policy;
-  };
-
   function report(error: DjustError, view: LiveViewClass, handler: string): Response {
     if (error.status >= 500) {
       const cause = error.cause instanceof Error ? error.cause : error;
@@ -299,8 +253,8 @@ export function createApiHandler(host: ApiHost): ApiHandler {
       return errorResponse(new DjustError("invalid_json", 400, "Could not read the request body."));
     }
 
-    const liveRequest = new HttpLiveRequest(request, user, session);
-    const policy = policyFor(View);
+    const liveRequest = liveRequestFrom(request, user, session?.record.data ?? {}, "http");
+    const policy = host.policyFor(View);
     const tracker = new StateTracker(policy);
     let view: LiveView;
     try {
@@ -318,7 +272,7 @@ export function createApiHandler(host: ApiHost): ApiHandler {
     }
     try {
       if (View.loginRequired && !isAuthenticated(user)) throw new Unauthenticated();
-      const permissions = requiredPermissions(View);
+      const permissions = viewPermissions(View);
       if (permissions.length > 0) await requirePermissions(user, permissions);
       tracker.reset(view);
     } catch (error) {

@@ -43,7 +43,7 @@ export function apiHostOf(ctx: AppContext): ApiHost {
     loadUser: async (id): Promise<User | null> => (loadUser ? await loadUser(id) : { id }),
     rateLimits: ctx.rateLimits,
     debug: options.debug,
-    strictSerialization: options.strictSerialization,
+    policyFor: ctx.policyFor,
     logger: ctx.logger,
     bodyBytes: options.limits.bodyBytes,
     trustedProxyCount: options.trustedProxyCount,

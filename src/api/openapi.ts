@@ -13,6 +13,7 @@ import {
   isCsrfExemptAuth,
   type SecuritySchemeObject,
 } from "../auth/classes.js";
+import { viewPermissions } from "../auth/user.js";
 import type { ErrorKind } from "../errors.js";
 import type { AuthClassEntry } from "../view/live-view.js";
 import { handlersOf, type HandlerSpec, type ParamsSchema } from "../view/registry.js";
@@ -371,12 +372,6 @@ function operationFor(
     };
   }
   return operation;
-}
-
-function viewPermissions(view: OpenApiView["view"]): string[] {
-  const required = view.permissionRequired;
-  if (required === undefined) return [];
-  return typeof required === "string" ? [required] : [...required];
 }
 
 /** The API prefix as a server URL (`/djust/api/` → `/djust/api`). */

@@ -10,7 +10,7 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import { DjustError } from "../errors.js";
-import { parseCookies } from "./cookies.js";
+import { getCookie } from "./cookies.js";
 
 /** The CSRF cookie (readable by page scripts, so they can echo it). */
 export const CSRF_COOKIE = "csrftoken";
@@ -98,8 +98,8 @@ export function originFailure(request: Request, trusted: readonly string[] = [])
 export function verifyCsrf(request: Request, input: CsrfInput = {}): void {
   const originProblem = originFailure(request, input.trustedOrigins);
   if (originProblem) throw csrfFailed(originProblem);
-  const cookie = parseCookies(request.headers.get("cookie")).get(CSRF_COOKIE);
-  const expected = input.sessionToken ?? cookie;
+  // The cookie is only the secret without a session; a session caller's header goes unparsed.
+  const expected = input.sessionToken ?? getCookie(request, CSRF_COOKIE);
   if (!expected) throw csrfFailed("CSRF cookie not set.");
   const submitted = request.headers.get(CSRF_HEADER) ?? input.formToken ?? null;
   if (!submitted) throw csrfFailed("CSRF token missing.");

@@ -29,6 +29,15 @@ export async function hasPermission(user: User, permission: string): Promise<boo
   return false;
 }
 
+/** A view's `static permissionRequired` as a list (empty when unset). */
+export function viewPermissions(view: {
+  readonly permissionRequired?: string | readonly string[] | undefined;
+}): readonly string[] {
+  const required = view.permissionRequired;
+  if (required === undefined) return [];
+  return typeof required === "string" ? [required] : required;
+}
+
 /**
  * Requires every permission in `required`. An anonymous caller gets {@link Unauthenticated}
  * (401: logging in may help), a real user lacking one gets {@link PermissionDenied} (403).

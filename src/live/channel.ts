@@ -6,9 +6,8 @@
  * @module
  */
 import { isAuthenticated, type User } from "../auth/user.js";
-import { RateLimited, type DjustError } from "../errors.js";
+import { RateLimited } from "../errors.js";
 import { MemoryRateLimitStore, retryAfterSeconds } from "../ratelimit/bucket.js";
-import type { WireRendered } from "../render/diff.js";
 import type { StoredView } from "../state/backends/types.js";
 import type { LiveRequest, Navigation, Params, SessionData, Transport } from "../view/runtime.js";
 import {
@@ -430,7 +429,7 @@ export class LiveConnection {
     });
     if (!decision.allowed) {
       const error = new RateLimited(retryAfterSeconds(decision.retryAfterMs));
-      this.#send(replyFrame(frame, "error", errorBody(error)));
+      this.#send(replyFrame(frame, "error", error.toJSON()));
       this.#noteLimited();
       return;
     }
@@ -441,7 +440,7 @@ export class LiveConnection {
 
   #replyStep(frame: Frame, joined: Joined, result: EventResult): void {
     if (result.error) {
-      this.#send(replyFrame(frame, "error", errorBody(result.error)));
+      this.#send(replyFrame(frame, "error", result.error.toJSON()));
       // A handler that failed halfway may still have changed state: show it.
       if (result.diff) this.#send(pushFrame(joined.joinRef, frame.topic, "diff", result.diff));
       if (result.error instanceof RateLimited) this.#noteLimited();
@@ -546,12 +545,6 @@ function navigationReply(nav: Navigation): JsonRecord {
     case "redirect":
       return { redirect: { to: nav.to } };
   }
-}
-
-function errorBody(error: DjustError): WireRendered {
-  const body: WireRendered = { error: error.kind, message: error.message };
-  if (error.details) body.details = JSON.parse(JSON.stringify(error.details)) as WireRendered;
-  return body;
 }
 
 /** `loginUrl?next=<path>` for a URL that needs a login. */

@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { callerKey, clientIp } from "../auth/caller.js";
-import { getCookie } from "../auth/cookies.js";
+import { parseCookies } from "../auth/cookies.js";
 import { tokensEqual } from "../auth/csrf.js";
 import { sessionCookies } from "../auth/http.js";
 import { SESSION_COOKIE, type Session } from "../auth/session.js";
@@ -189,7 +189,7 @@ export function installLive(ctx: AppContext): void {
   };
   const host: LiveHost = {
     env,
-    viewTokens: new TokenSigner(options.secretKey, "view"),
+    viewTokens: new TokenSigner(ctx.signer, "view"),
     tokenMaxAgeMs: ctx.sessions.ttlSeconds * 1000,
     limits: options.limits,
     loginUrl: options.loginUrl,
@@ -210,7 +210,7 @@ export function installLive(ctx: AppContext): void {
     remoteAddress: string | null | undefined,
   ): Promise<Identity> {
     const session = await ctx.sessions.load(
-      getCookie(new Request("http://x/", { headers }), SESSION_COOKIE),
+      parseCookies(headers.get("cookie")).get(SESSION_COOKIE),
     );
     let user: User | null = null;
     const userId = session?.record.userId;
@@ -307,7 +307,7 @@ export function installLive(ctx: AppContext): void {
   });
 
   // Long-poll.
-  const longPoll = new LongPollServer(host, new TokenSigner(options.secretKey, "longpoll"));
+  const longPoll = new LongPollServer(host, new TokenSigner(ctx.signer, "longpoll"));
   ctx.hono.on(["GET", "POST"], LONGPOLL_PATH, async (c) => {
     const request = c.req.raw;
     const url = new URL(request.url);

@@ -5,7 +5,7 @@
  * dead render and `LiveViewTestClient` all drive this class, so they cannot disagree.
  * @module
  */
-import { isAuthenticated, requirePermissions, type User } from "../auth/user.js";
+import { isAuthenticated, requirePermissions, viewPermissions, type User } from "../auth/user.js";
 import { DjustError, PermissionDenied, Unauthenticated } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { PubSub, Unsubscribe } from "../pubsub/types.js";
@@ -22,6 +22,7 @@ import { handlersOf } from "../view/registry.js";
 import {
   runtimeOf,
   takeEffects,
+  withServices,
   type Effects,
   type LiveRequest,
   type Navigation,
@@ -101,10 +102,10 @@ export async function checkViewAccess(cls: LiveViewClass, user: User | null): Pr
   if (cls.loginRequired && !isAuthenticated(user)) {
     throw new AccessDenied("login", new Unauthenticated());
   }
-  const required = cls.permissionRequired;
-  if (required === undefined) return;
+  const required = viewPermissions(cls);
+  if (required.length === 0) return;
   try {
-    await requirePermissions(user, typeof required === "string" ? [required] : [...required]);
+    await requirePermissions(user, required);
   } catch (error) {
     if (error instanceof Unauthenticated) throw new AccessDenied("login", error);
     if (error instanceof PermissionDenied) throw new AccessDenied("permission", error);
@@ -121,18 +122,7 @@ export function urlParams(url: URL, routeParams: Params): Params {
 
 /** The params given to `setup`/`mount`: URL params plus the route's services. */
 export function mountParams(route: LiveRoute, request: LiveRequest, params: Params): Params {
-  const out: Params = { ...params };
-  for (const [name, service] of Object.entries(route.services ?? {})) {
-    out[name] =
-      typeof service === "function" && !isClass(service)
-        ? (service as (request: LiveRequest) => unknown)(request)
-        : service;
-  }
-  return out;
-}
-
-function isClass(fn: unknown): boolean {
-  return typeof fn === "function" && Function.prototype.toString.call(fn).startsWith("class");
+  return withServices(params, route.services, request);
 }
 
 /** Options of {@link LiveInstance.start}. */

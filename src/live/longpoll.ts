@@ -84,7 +84,7 @@ export class LongPollServer {
       const body = await request.text();
       const limit = this.#host.limits.frameBytes * this.#maxBatch;
       if (Buffer.byteLength(body) > limit) {
-        this.#close(session, 1009, "batch too large");
+        this.#close(session);
         return json({ status: 410 });
       }
       const lines = body.split("\n").filter((line) => line.length > 0);
@@ -173,7 +173,7 @@ export class LongPollServer {
     session.idleTimer.unref?.();
   }
 
-  #close(session: Session, _code?: number, _reason?: string): void {
+  #close(session: Session): void {
     if (session.closed) return;
     session.closed = true;
     clearTimeout(session.idleTimer);

@@ -113,8 +113,6 @@ export interface DecodedEvent {
   readonly params: Record<string, unknown>;
   /** Browser-originated strings (forms, `dj-value-*`) are coerced; hook payloads are JSON. */
   readonly coerceStrings: boolean;
-  /** For form events: the changed field (`meta._target`), if any. */
-  readonly target?: string;
 }
 
 /**
@@ -136,9 +134,7 @@ export function decodeClientEvent(event: ClientEvent): DecodedEvent {
       }
     }
     if (target !== undefined) params._target = target;
-    return target === undefined
-      ? { params, coerceStrings: true }
-      : { params, coerceStrings: true, target };
+    return { params, coerceStrings: true };
   }
   const value = isTree(event.value) ? { ...event.value } : {};
   if (event.type === "hook") {

@@ -2,25 +2,26 @@
  * Signed tokens for the live transport: the `data-phx-session` token that names the view a page
  * rendered (verified on `phx_join`) and the long-poll session token.
  *
- * Format: `base64url(JSON payload) "." base64url(HMAC-SHA256)`. The key is derived from the
- * app's `secretKey` with a purpose string, so a token signed for one purpose (say, long-poll)
- * never verifies for another (the page session), and never as a session cookie.
+ * A thin layer over the app's {@link Signer} (`signJson`/`unsignJson`, HMAC-SHA256 with a
+ * purpose-derived key): a token signed for one purpose (say, long-poll) never verifies for
+ * another (the page session), and never as a session cookie.
  * @module
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import type { Signer } from "../auth/signing.js";
 
-/** Signs and verifies JSON payloads for one purpose. */
+/** Signs and verifies JSON object payloads for one purpose. */
 export class TokenSigner {
-  readonly #key: Buffer;
+  readonly #signer: Signer;
+  readonly #purpose: string;
 
-  constructor(secretKey: string, purpose: string) {
-    this.#key = createHmac("sha256", secretKey).update(`djust.live:${purpose}`).digest();
+  constructor(signer: Signer, purpose: string) {
+    this.#signer = signer;
+    this.#purpose = `live:${purpose}`;
   }
 
   /** A token carrying `payload` and its issue time. */
   sign(payload: Record<string, unknown>): string {
-    const body = Buffer.from(JSON.stringify({ ...payload, iat: Date.now() })).toString("base64url");
-    return `${body}.${this.#mac(body)}`;
+    return this.#signer.signJson(this.#purpose, payload);
   }
 
   /**
@@ -29,25 +30,8 @@ export class TokenSigner {
    */
   verify(token: unknown, maxAgeMs: number): Record<string, unknown> | null {
     if (typeof token !== "string" || token.length > 64 * 1024) return null;
-    const dot = token.lastIndexOf(".");
-    if (dot <= 0) return null;
-    const body = token.slice(0, dot);
-    const given = Buffer.from(token.slice(dot + 1), "base64url");
-    const expected = Buffer.from(this.#mac(body), "base64url");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-    let payload: unknown;
-    try {
-      payload = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
-    } catch {
-      return null;
-    }
+    const payload = this.#signer.unsignJson(this.#purpose, token, maxAgeMs);
     if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return null;
-    const iat = (payload as { iat?: unknown }).iat;
-    if (typeof iat !== "number" || Date.now() - iat > maxAgeMs) return null;
     return payload as Record<string, unknown>;
-  }
-
-  #mac(body: string): string {
-    return createHmac("sha256", this.#key).update(body).digest("base64url");
   }
 }

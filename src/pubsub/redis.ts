@@ -3,13 +3,8 @@
  * every subscribed view on every node.
  * @module
  */
-import { createClient } from "redis";
+import { connectRedis, redisUrl, type RedisClient } from "../state/backends/redis.js";
 import type { PubSub, PubSubListener, Unsubscribe } from "./types.js";
-
-function connectable(url: string) {
-  return createClient({ url });
-}
-type RedisClient = ReturnType<typeof connectable>;
 
 /** Options of {@link RedisPubSub}. */
 export interface RedisPubSubOptions {
@@ -32,20 +27,14 @@ export class RedisPubSub implements PubSub {
   #connecting?: Promise<void>;
 
   constructor(options: RedisPubSubOptions = {}) {
-    this.#url = options.url ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+    this.#url = redisUrl(options.url);
     this.#prefix = options.prefix ?? "djust:";
   }
 
   async #connect(): Promise<void> {
     this.#connecting ??= (async () => {
-      const pub = connectable(this.#url);
-      pub.on("error", () => {
-        // node-redis reconnects by itself; without a listener an error would crash the process.
-      });
-      await pub.connect();
-      const sub = pub.duplicate();
-      sub.on("error", () => {});
-      await sub.connect();
+      const pub = await connectRedis(this.#url);
+      const sub = await connectRedis(pub.duplicate());
       this.#pub = pub;
       this.#sub = sub;
     })();

@@ -17,8 +17,9 @@ import { installLive } from "../live/install.js";
 import { stderrLogger } from "../logger.js";
 import { MemoryRateLimitStore } from "../ratelimit/bucket.js";
 import type { LiveViewClass } from "../view/live-view.js";
+import type { SerializationPolicy } from "../state/codec.js";
 import { handlersOf } from "../view/registry.js";
-import type { LiveRequest, Params } from "../view/runtime.js";
+import { withServices } from "../view/runtime.js";
 import { viewSlug } from "../view/slug.js";
 import {
   DEFAULT_LIMITS,
@@ -138,6 +139,8 @@ export function createApp(options: AppOptions = {}): DjustApp {
   const upgradeHandlers: UpgradeHandler[] = [];
   const onClose: (() => void | Promise<void>)[] = [];
   const onLiveRoute: ((entry: ViewEntry, route: LiveRoute) => void)[] = [];
+  // One policy per view class: its `warned` set makes a view warn once per field, not per call.
+  const policies = new WeakMap<LiveViewClass, SerializationPolicy>();
 
   const context: AppContext = {
     options: resolved,
@@ -150,20 +153,20 @@ export function createApp(options: AppOptions = {}): DjustApp {
     onLiveRoute,
     upgradeHandlers,
     onClose,
-    policyFor: (view) => ({
-      strict: resolved.strictSerialization,
-      logger: resolved.logger,
-      view: view.name,
-      warned: new Set(),
-    }),
-    paramsFor: (entry, request, routeParams) => {
-      const params: Params = { ...routeParams };
-      for (const [name, service] of Object.entries(entry.services)) {
-        params[name] =
-          typeof service === "function" && !isClass(service) ? service(request) : service;
+    policyFor: (view) => {
+      let policy = policies.get(view);
+      if (!policy) {
+        policy = {
+          strict: resolved.strictSerialization,
+          logger: resolved.logger,
+          view: view.name,
+          warned: new Set(),
+        };
+        policies.set(view, policy);
       }
-      return params;
+      return policy;
     },
+    paramsFor: (entry, request, routeParams) => withServices(routeParams, entry.services, request),
   };
 
   function add(target: LiveViewClass | LiveSession, name: string | undefined): ViewEntry {
@@ -248,18 +251,4 @@ export function createApp(options: AppOptions = {}): DjustApp {
   installApi(context);
   installLive(context);
   return app;
-}
-
-function isClass(value: unknown): boolean {
-  return typeof value === "function" && Function.prototype.toString.call(value).startsWith("class");
-}
-
-/** Builds a {@link LiveRequest} from a web request (shared by page, API and tests). */
-export function liveRequestFrom(
-  request: Request,
-  user: User | null,
-  session: Record<string, unknown>,
-  transport: LiveRequest["transport"],
-): LiveRequest {
-  return { url: new URL(request.url), headers: request.headers, user, session, transport };
 }

@@ -140,7 +140,10 @@ export interface AppContext {
   readonly upgradeHandlers: UpgradeHandler[];
   /** Run by `close()`, in reverse order of registration. */
   readonly onClose: (() => void | Promise<void>)[];
-  /** The serialization policy for one view instance (fresh `warned` set per instance). */
+  /**
+   * The serialization policy of a view class, one per class: each non-serializable field is
+   * warned about once, not on every HTTP API call.
+   */
   policyFor(view: LiveViewClass): SerializationPolicy;
   /** Builds the `setup`/`mount` params: route params, then the entry's services. */
   paramsFor(entry: ViewEntry, request: LiveRequest, routeParams: Params): Params;

@@ -8,11 +8,11 @@ export {
   createApp,
   liveSession,
   LiveSession,
-  liveRequestFrom,
   type DjustApp,
   type RunningServer,
   type TestLogin,
 } from "./app.js";
+export { liveRequestFrom } from "../view/runtime.js";
 export {
   DEFAULT_LIMITS,
   type AppOptions,

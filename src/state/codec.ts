@@ -129,6 +129,11 @@ export function unserializableMessage(view: string, loc: Location, type: string)
   );
 }
 
+/** Strict mode's refusal of a non-serializable value (a `TypeError` with the warning's text). */
+export class UnserializableStateError extends TypeError {
+  override readonly name = "UnserializableStateError";
+}
+
 class Walker {
   readonly #policy: SerializationPolicy;
   readonly #maxDepth: number;
@@ -143,7 +148,7 @@ class Walker {
 
   #unserializable(value: unknown, loc: Location, type = describeType(value)): JsonValue {
     const message = unserializableMessage(this.#policy.view, loc, type);
-    if (this.#policy.strict) throw new TypeError(message);
+    if (this.#policy.strict) throw new UnserializableStateError(message);
     const warned = this.#policy.warned;
     const key = `${loc.field}\u0000${loc.path}`;
     if (!warned || !warned.has(key)) {

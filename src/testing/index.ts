@@ -19,7 +19,6 @@
 import "../polyfill.js";
 import { callerKey } from "../auth/caller.js";
 import { isAuthenticated, type User } from "../auth/user.js";
-import type { DjustError } from "../errors.js";
 import { decodeClientEvent } from "../live/params.js";
 import { urlResolver } from "../live/routes.js";
 import { LiveInstance, type EventResult, type LiveEnv, type StepResult } from "../live/instance.js";
@@ -192,6 +191,10 @@ export class LiveViewTestClient {
     if (navigation) client.#navigations.push(navigation);
     const full = instance.renderFull();
     client.#absorbWire(full.wire);
+    // As the socket's join does: a `pushPatch` during mount moves the joined view at once.
+    if (navigation?.kind === "patch") {
+      client.#record(await instance.patch(new URL(navigation.to, instance.url)));
+    }
     for (const result of early) onPush(result);
     return client;
   }
@@ -354,7 +357,7 @@ export class LiveViewTestClient {
       decoded.coerceStrings,
     );
     const out = this.#record(result);
-    if (result.error) return { ...out, error: errorBody(result.error) };
+    if (result.error) return { ...out, error: result.error.toJSON() };
     return out;
   }
 
@@ -375,12 +378,6 @@ export class LiveViewTestClient {
     }
     if (typeof wire.t === "string") this.#title = wire.t;
   }
-}
-
-function errorBody(error: DjustError): NonNullable<TestResult["error"]> {
-  return error.details === undefined
-    ? { error: error.kind, message: error.message }
-    : { error: error.kind, message: error.message, details: error.details };
 }
 
 export { AccessDenied } from "../live/instance.js";

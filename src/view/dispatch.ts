@@ -17,6 +17,7 @@ import {
 } from "../errors.js";
 import type { RateLimitStore } from "../ratelimit/bucket.js";
 import { retryAfterSeconds } from "../ratelimit/bucket.js";
+import { UnserializableStateError } from "../state/codec.js";
 import type { StateTracker } from "../state/tracker.js";
 import { ApiResponse } from "./api-response.js";
 import { coerceParams } from "./coerce.js";
@@ -134,12 +135,24 @@ async function runFieldValidators(
   return params;
 }
 
-function toDjustError(error: unknown, handler: string): DjustError {
+/**
+ * `error` as a {@link DjustError}: a strict-mode serialization refusal is `serialization_error`,
+ * any other foreign error `unexpected(error)`. Transports map failures outside `dispatch`
+ * (mount, response encoding) with it too.
+ */
+export function asDjustError(
+  error: unknown,
+  unexpected: (error: unknown) => DjustError,
+): DjustError {
   if (error instanceof DjustError) return error;
-  if (error instanceof TypeError && error.message.startsWith("LiveView state contains")) {
+  if (error instanceof UnserializableStateError) {
     return new DjustError("serialization_error", 500, error.message, undefined, { cause: error });
   }
-  return new HandlerError(handler, error);
+  return unexpected(error);
+}
+
+function toDjustError(error: unknown, handler: string): DjustError {
+  return asDjustError(error, (cause) => new HandlerError(handler, cause));
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * What a transport attaches to a view instance: the request, the user, the session, and the
- * buffer of effects (pushed events, flashes, navigation) a handler produced. Kept in a
- * WeakMap, not on the instance, so none of it can ever count as state.
+ * buffer of effects (pushed events, flashes, navigation) a handler produced. Kept under a
+ * non-enumerable symbol key, so none of it can ever count as state.
  * @module
  */
 import type { User } from "../auth/user.js";
@@ -20,6 +20,40 @@ export interface LiveRequest {
   readonly user: User | null;
   readonly session: SessionData;
   readonly transport: Transport;
+}
+
+/** The {@link LiveRequest} of a web `Request`; its `url` is parsed on first use. */
+class WebLiveRequest implements LiveRequest {
+  readonly headers: Headers;
+  readonly #request: Request;
+  #url: URL | undefined;
+
+  constructor(
+    request: Request,
+    readonly user: User | null,
+    readonly session: SessionData,
+    readonly transport: Transport,
+  ) {
+    this.#request = request;
+    this.headers = request.headers;
+  }
+
+  get url(): URL {
+    return (this.#url ??= new URL(this.#request.url));
+  }
+}
+
+/**
+ * Builds a {@link LiveRequest} from a web request (the HTTP API, tests). The URL is parsed only
+ * when a view reads `request.url`: most API calls never do.
+ */
+export function liveRequestFrom(
+  request: Request,
+  user: User | null,
+  session: SessionData,
+  transport: Transport,
+): LiveRequest {
+  return new WebLiveRequest(request, user, session, transport);
 }
 
 /** Route params, query params and injected services (`liveSession`) given to `setup`/`mount`. */
@@ -110,4 +144,29 @@ export function runtimeOf(view: object): ViewRuntime {
 /** Returns the effects collected so far and starts a new buffer. */
 export function takeEffects(view: object): Effects {
   return Runtime.take(runtimeFor(view));
+}
+
+/**
+ * `setup`/`mount` params: `params` plus the injected services (seed 000, pattern 3). A function
+ * service (not a class) is a factory called per view instance with the request; anything else
+ * is passed as it is. Used by every transport, so services reach views the same way everywhere.
+ */
+export function withServices(
+  params: Params,
+  services: Readonly<Record<string, unknown>> | undefined,
+  request: LiveRequest,
+): Params {
+  const out: Params = { ...params };
+  if (!services) return out;
+  for (const [name, service] of Object.entries(services)) {
+    out[name] =
+      typeof service === "function" && !isClass(service)
+        ? (service as (request: LiveRequest) => unknown)(request)
+        : service;
+  }
+  return out;
+}
+
+function isClass(value: unknown): boolean {
+  return typeof value === "function" && Function.prototype.toString.call(value).startsWith("class");
 }

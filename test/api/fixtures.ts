@@ -207,6 +207,8 @@ export class OrderView extends LiveView {
       http: this.httpRequest instanceof Request,
       method: this.httpRequest?.method ?? null,
       transport: this.request?.transport ?? null,
+      path: this.request?.url.pathname ?? null,
+      origin: this.request?.headers.get("origin") ?? null,
       services: Object.keys(this._mountedWith).sort(),
     };
   }

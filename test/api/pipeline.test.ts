@@ -1,7 +1,7 @@
 // The seed's error table and DESIGN.md's pipeline order, one request at a time.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { USERS, browser, call, makeApp, type CallOptions } from "./fixtures.js";
+import { ORIGIN, USERS, browser, call, makeApp, type CallOptions } from "./fixtures.js";
 
 const alice = USERS.alice!;
 const bob = USERS.bob!;
@@ -390,6 +390,8 @@ describe("HTTP API: the view instance", () => {
       http: true,
       method: "POST",
       transport: "http",
+      path: "/djust/api/order/whoami/",
+      origin: ORIGIN,
       services: [],
     });
   });

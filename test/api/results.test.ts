@@ -56,14 +56,20 @@ describe("HTTP API: apiResponse", () => {
 });
 
 describe("HTTP API: serialization", () => {
-  it("default mode: a non-serializable assign is warned about and sent as a string", async () => {
+  it("default mode: a non-serializable assign is warned about (once per field) and sent as a string", async () => {
     const app = makeApp();
-    const res = await call(app, "order/leak_gadget/", await browser(app, alice));
+    const headers = await browser(app, alice);
+    const res = await call(app, "order/leak_gadget/", headers);
     assert.equal(res.status, 200);
     assert.equal(typeof (res.body.assigns as Record<string, unknown>).gadget, "string");
-    const warning = app.logger.lines.find((l) => l.level === "warn");
+    const warnings = () => app.logger.lines.filter((l) => l.level === "warn");
+    const [warning] = warnings();
     assert.ok(warning, "a warning was logged");
     assert.match(warning.message, /Gadget/);
+    assert.deepEqual(warning.meta, { view: "OrderView", field: "gadget", type: "Gadget" });
+    // Each call is a fresh view instance; the field is still reported only the first time.
+    assert.equal((await call(app, "order/leak_gadget/", headers)).status, 200);
+    assert.equal(warnings().length, 1);
   });
 
   it("strict mode: a non-serializable assign → 500 serialization_error with the actionable message", async () => {

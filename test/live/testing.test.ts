@@ -3,6 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { LiveView, html, type LiveRequest, type Params, type Rendered } from "../../src/index.js";
 import { MemoryPubSub } from "../../src/pubsub/memory.js";
 import { AccessDenied, LiveViewTestClient } from "../../src/testing/index.js";
 import { ChatView, CounterView, FormView, mounts, RefundView, SecretView } from "./views.js";
@@ -18,6 +19,43 @@ describe("LiveViewTestClient", () => {
     assert.deepEqual(result.diff, { "1": "4", r: { count: 4 } });
     assert.equal(view.assigns.count, 4);
     assert.match(view.render(), /<span id="count">4<\/span>/);
+  });
+
+  it("injects services: a factory is called per view with the request, a class or value is passed as is", async () => {
+    class Clock {
+      now() {
+        return "t";
+      }
+    }
+    const seen: Params[] = [];
+    class InjectedView extends LiveView {
+      path = "";
+      override setup(request: LiveRequest, params: Params) {
+        seen.push(params);
+        this.path = (params.pathOf as () => string)();
+        void request;
+      }
+      override render(): Rendered {
+        return html`<p>${this.path}</p>`;
+      }
+    }
+    let made = 0;
+    const services = {
+      pathOf: (request: LiveRequest) => {
+        made++;
+        return () => request.url.pathname;
+      },
+      Clock,
+      limit: 5,
+    };
+    const view = await LiveViewTestClient.mount(InjectedView, { url: "http://t/inj/", services });
+    assert.ok(made >= 1, "the factory ran");
+    assert.equal(made, seen.length, "one call per setup (dead render and connected view)");
+    for (const params of seen) {
+      assert.equal(params.Clock, Clock, "a class is passed, not called");
+      assert.equal(params.limit, 5);
+    }
+    assert.match(view.render(), /<p>\/inj\/<\/p>/);
   });
 
   it("reports refused events like the socket does", async () => {
@@ -43,6 +81,19 @@ describe("LiveViewTestClient", () => {
     assert.equal(view.assigns.page, "2");
     await view.patch("/?page=9");
     assert.equal(view.assigns.page, "9");
+  });
+
+  it("applies a pushPatch made during the connected mount, as the socket join does", async () => {
+    class PatchOnMountView extends CounterView {
+      override mount(): void {
+        if (this.connected) this.pushPatch("/?page=5");
+      }
+    }
+    const view = await LiveViewTestClient.mount(PatchOnMountView, { deadRender: false });
+    assert.deepEqual(view.navigations, [{ kind: "patch", to: "/?page=5", replace: false }]);
+    assert.equal(view.url.search, "?page=5");
+    assert.equal(view.assigns.page, "5");
+    assert.match(view.render(), /<i>5<\/i>/);
   });
 
   it("submits URL-encoded forms with string coercion", async () => {

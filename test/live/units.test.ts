@@ -13,6 +13,7 @@ import {
 } from "../../src/live/params.js";
 import { decodeFrame, encodeFrame, ProtocolError, replyFrame } from "../../src/live/protocol.js";
 import { fillPattern, pathMatcher } from "../../src/live/routes.js";
+import { Signer } from "../../src/auth/signing.js";
 import { TokenSigner } from "../../src/live/token.js";
 import { MemoryPubSub } from "../../src/pubsub/memory.js";
 import { MemoryStateBackend } from "../../src/state/backends/memory.js";
@@ -45,13 +46,13 @@ describe("channel frames", () => {
 
 describe("tokens", () => {
   it("verifies its own tokens and refuses tampered, foreign-purpose and expired ones", () => {
-    const signer = new TokenSigner("k", "view");
+    const signer = new TokenSigner(new Signer("k"), "view");
     const token = signer.sign({ id: "phx-1" });
     assert.equal(signer.verify(token, 60_000)?.id, "phx-1");
     assert.equal(signer.verify(`${token}x`, 60_000), null);
     assert.equal(signer.verify(`a${token}`, 60_000), null);
-    assert.equal(new TokenSigner("k", "longpoll").verify(token, 60_000), null);
-    assert.equal(new TokenSigner("other", "view").verify(token, 60_000), null);
+    assert.equal(new TokenSigner(new Signer("k"), "longpoll").verify(token, 60_000), null);
+    assert.equal(new TokenSigner(new Signer("other"), "view").verify(token, 60_000), null);
     assert.equal(signer.verify(token, -1), null);
     assert.equal(signer.verify(42, 60_000), null);
   });

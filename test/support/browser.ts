@@ -1,7 +1,7 @@
 /**
  * Headless Chromium for end-to-end tests (playwright-core + the system's `/usr/bin/chromium`).
- * Tests call {@link launchBrowser}, which returns `null` (and the reason) when no browser is
- * installed, so the suite can skip with a clear message instead of failing.
+ * Suites ask {@link browserSkipReason} first, so that without a browser they skip with a clear
+ * message instead of failing, then call {@link launchBrowser}.
  * @module
  */
 import { existsSync } from "node:fs";

@@ -8,7 +8,22 @@ import { isStoredView, type StateBackend, type StoredView } from "./types.js";
 function connectable(url: string) {
   return createClient({ url });
 }
-type RedisClient = ReturnType<typeof connectable>;
+/** A node-redis v6 client (with the default modules `createClient({ url })` gives). */
+export type RedisClient = ReturnType<typeof connectable>;
+
+/** `url`, else env `REDIS_URL`, else `redis://127.0.0.1:6379`. */
+export function redisUrl(url?: string): string {
+  return url ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+}
+
+/** Connects `client` (a new one for `url`), shared by the Redis state backend and pub/sub. */
+export async function connectRedis(client: RedisClient | string): Promise<RedisClient> {
+  const connected = typeof client === "string" ? connectable(client) : client;
+  // node-redis reconnects by itself; without a listener an error would crash the process.
+  connected.on("error", () => {});
+  await connected.connect();
+  return connected;
+}
 
 /** Options of {@link RedisStateBackend}. */
 export interface RedisStateBackendOptions {
@@ -26,20 +41,13 @@ export class RedisStateBackend implements StateBackend {
   #connecting?: Promise<RedisClient>;
 
   constructor(options: RedisStateBackendOptions = {}) {
-    this.#url = options.url ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+    this.#url = redisUrl(options.url);
     this.#prefix = options.prefix ?? "djust:view:";
   }
 
   async #redis(): Promise<RedisClient> {
     if (this.#client) return this.#client;
-    this.#connecting ??= (async () => {
-      const client = connectable(this.#url);
-      // node-redis reconnects by itself; without a listener an error would crash the process.
-      client.on("error", () => {});
-      await client.connect();
-      this.#client = client;
-      return client;
-    })();
+    this.#connecting ??= connectRedis(this.#url).then((client) => (this.#client = client));
     return this.#connecting;
   }
 
