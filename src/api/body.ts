@@ -4,6 +4,7 @@
  * @module
  */
 import { DjustError } from "../errors.js";
+import type { MaybePromise } from "../maybe-promise.js";
 
 /** Whether a `Content-Type` names JSON: `application/json` or any `…/…+json`. */
 export function isJsonContentType(header: string | null): boolean {
@@ -37,34 +38,38 @@ function invalidJson(message: string): DjustError {
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
- * Reads the body of an API call as a JSON object. An empty body is `{}`.
+ * Reads the body of an API call as a JSON object. An empty body is `{}`. Header checks run
+ * before anything is read and throw synchronously; reading the body returns a promise.
  *
  * @throws DjustError `unsupported_media_type` (415) for a non-empty non-JSON body,
  * `payload_too_large` (413) above `limit` bytes, `invalid_json` (400) for malformed JSON,
- * invalid UTF-8 or a value that is not an object.
+ * invalid UTF-8, a value that is not an object, or a body that could not be read.
  */
-export async function readJsonObject(
+export function readJsonObject(
   request: Request,
   limit: number,
-): Promise<Record<string, unknown>> {
+): MaybePromise<Record<string, unknown>> {
   const type = request.headers.get("content-type");
   const json = isJsonContentType(type);
   const declared = request.headers.get("content-length");
-  let text: string;
   const length = declared === null ? NaN : Number(declared);
-  if (Number.isSafeInteger(length) && length >= 0) {
-    if (length === 0) return {};
-    if (!json) throw unsupported(type);
-    if (length > limit) throw tooLarge(limit);
-    // The HTTP parser stops at Content-Length, so this read is bounded. `text()` lets
-    // @hono/node-server decode straight from the socket's buffer without building a web stream
-    // (several times faster); malformed UTF-8 then becomes U+FFFD instead of a 400.
-    text = await request.text();
+  if (!(Number.isSafeInteger(length) && length >= 0)) {
+    return readText(request, json ? limit : 0, type).then(parseObject, unreadable);
+  }
+  if (length === 0) return {};
+  if (!json) throw unsupported(type);
+  if (length > limit) throw tooLarge(limit);
+  // The HTTP parser stops at Content-Length, so this read is bounded. `text()` lets
+  // @hono/node-server decode straight from the socket's buffer without building a web stream
+  // (several times faster); malformed UTF-8 then becomes U+FFFD instead of a 400.
+  return request.text().then((text) => {
     // Each byte decodes to at most one UTF-16 unit, so this catches a lying Content-Length.
     if (text.length > limit) throw tooLarge(limit);
-  } else {
-    text = await readText(request, json ? limit : 0, type);
-  }
+    return parseObject(text);
+  }, unreadable);
+}
+
+function parseObject(text: string): Record<string, unknown> {
   if (text === "") return {};
   let value: unknown;
   try {
@@ -76,6 +81,12 @@ export async function readJsonObject(
     throw invalidJson("The body must be a JSON object.");
   }
   return value as Record<string, unknown>;
+}
+
+/** The client went away or sent a broken stream; a size or type refusal stays what it is. */
+function unreadable(error: unknown): never {
+  if (error instanceof DjustError) throw error;
+  throw invalidJson("Could not read the request body.");
 }
 
 /**

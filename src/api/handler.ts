@@ -28,11 +28,18 @@ import { toWire, type SerializationPolicy } from "../state/codec.js";
 import type { JsonValue } from "../state/serializable.js";
 import { StateTracker, wireState } from "../state/tracker.js";
 import { serializeResult } from "../view/api-response.js";
-import { asDjustError, dispatch, isApiResponse, type DispatchContext } from "../view/dispatch.js";
+import {
+  asDjustError,
+  dispatch,
+  isApiResponse,
+  type DispatchContext,
+  type DispatchOutcome,
+} from "../view/dispatch.js";
 import type { LiveView, LiveViewClass } from "../view/live-view.js";
 import { liveRequestFrom, runtimeOf, type LiveRequest, type Params } from "../view/runtime.js";
 import { readJsonObject } from "./body.js";
 import { DOCS_CSS, DOCS_JS, docsHtml } from "./docs.js";
+import { andThen, isThenable, mapFailure, type MaybePromise } from "../maybe-promise.js";
 import { generateOpenApi, type OpenApiDocument } from "./openapi.js";
 
 /** A view reachable over the API. */
@@ -79,8 +86,14 @@ export interface ApiConnection {
   readonly remoteAddress?: string | null;
 }
 
-/** Serves one API request; `null` when the path is outside the API prefix. */
-export type ApiHandler = (request: Request, connection?: ApiConnection) => Promise<Response | null>;
+/**
+ * Serves one API request; `null` (synchronously) when the path is outside the API prefix, so a
+ * caller can fall through to its other routes without waiting.
+ */
+export type ApiHandler = (
+  request: Request,
+  connection?: ApiConnection,
+) => Response | Promise<Response> | null;
 
 const JSON_HEADERS = {
   "content-type": "application/json; charset=utf-8",
@@ -128,6 +141,14 @@ function internalError(
   return asDjustError(error, (cause) => new DjustError(kind, 500, message, undefined, { cause }));
 }
 
+/** Every step maps its own failures; anything else reaching the top is a bug, reported as 500. */
+function unexpected(error: unknown): DjustError {
+  return asDjustError(
+    error,
+    (cause) => new DjustError("handler_error", 500, "Internal error.", undefined, { cause }),
+  );
+}
+
 /**
  * The part of a request URL after `prefix`, or `null` outside it. String work only: every API
  * call goes through here, and a full `URL` parse is only needed when a view reads `request.url`.
@@ -155,24 +176,69 @@ class HttpDispatch implements DispatchContext {
   readonly transport = "http";
   readonly coerceStrings = false;
   readonly requireExposed = true;
+  readonly user: User;
+  readonly #caller: Caller;
 
   constructor(
-    readonly user: User,
-    readonly sessionId: string | null,
-    readonly clientIp: string | null,
+    caller: Caller,
     readonly slug: string,
     readonly rateLimits: RateLimitStore,
     readonly tracker: StateTracker,
     readonly httpRequest: Request,
-  ) {}
+  ) {
+    this.user = caller.user;
+    this.#caller = caller;
+  }
 
   /** Only rate-limited handlers read it, and a session caller costs a hash. */
   get caller(): string {
-    return callerKey({ user: this.user, sessionId: this.sessionId, clientIp: this.clientIp });
+    const { user, session, ip } = this.#caller;
+    return callerKey({ user, sessionId: session?.id ?? null, clientIp: ip });
   }
 }
 
-/** Creates the API request handler for an app. */
+/** Who is calling: established by the auth classes before the body is read. */
+interface Caller {
+  readonly user: User;
+  readonly session: Session | null;
+  readonly ip: string | null;
+}
+
+const NO_CONNECTION: ApiConnection = {};
+
+/** The first auth class that recognises the request, and its user; 401 when none does. */
+function firstUser(
+  classes: readonly AuthClass[],
+  from: number,
+  request: Request,
+  ctx: AuthContext,
+): MaybePromise<readonly [AuthClass, User]> {
+  for (let i = from; i < classes.length; i++) {
+    const auth = classes[i] as AuthClass;
+    const outcome = auth.authenticate(request, ctx);
+    if (isThenable(outcome)) {
+      return Promise.resolve(outcome).then((user) =>
+        user ? ([auth, user] as const) : firstUser(classes, i + 1, request, ctx),
+      );
+    }
+    if (outcome) return [auth, outcome];
+  }
+  throw new Unauthenticated();
+}
+
+/** A crashing auth class (its store is down, …) is a server error, never a pass. */
+function authFailure(error: unknown): DjustError {
+  if (error instanceof DjustError) return error;
+  return new DjustError("handler_error", 500, "Authentication failed.", undefined, {
+    cause: error,
+  });
+}
+
+/**
+ * Creates the API request handler for an app. Every step that is synchronous for a call (most
+ * auth classes, `mount`, validation, the handler) runs without a promise: reading the body is
+ * the only await of a typical call.
+ */
 export function createApiHandler(host: ApiHost): ApiHandler {
   const prefix = host.prefix;
   const loadUser = (id: string | number) => host.loadUser(id);
@@ -192,7 +258,7 @@ export function createApiHandler(host: ApiHost): ApiHandler {
     return errorResponse(error);
   }
 
-  // Not async: most API clients send no cookie, and an extra promise per call is measurable.
+  // Most API clients send no cookie: then there is nothing to await.
   function loadSession(request: Request): Promise<Session | null> | null {
     const signed = getCookie(request, SESSION_COOKIE);
     return signed ? host.sessions.load(signed) : null;
@@ -202,112 +268,119 @@ export function createApiHandler(host: ApiHost): ApiHandler {
     return { session, clientIp: ip, loadUser };
   }
 
-  async function call(
+  /** Session, auth classes, then CSRF unless the view or the winning class is exempt. */
+  function authenticate(
+    request: Request,
+    View: LiveViewClass,
+    connection: ApiConnection,
+  ): MaybePromise<Caller> {
+    return mapFailure(() => {
+      const ip = clientIp(request.headers, connection.remoteAddress, host.trustedProxyCount);
+      return andThen(loadSession(request), (session) =>
+        andThen(firstUser(authFor(View), 0, request, authContext(session, ip)), ([auth, user]) => {
+          if (!(View.csrfExempt || isCsrfExemptAuth(auth))) {
+            verifyCsrf(request, { sessionToken: session?.record.csrfToken ?? null });
+          }
+          return { user, session, ip };
+        }),
+      );
+    }, authFailure);
+  }
+
+  /** A fresh instance: `setup`, `mount`, view-level access checks, then the state baseline. */
+  function mountView(
+    entry: ApiViewEntry,
+    request: Request,
+    caller: Caller,
+    tracker: StateTracker,
+  ): MaybePromise<LiveView> {
+    const View = entry.view;
+    return mapFailure(
+      () => {
+        const { user } = caller;
+        const liveRequest = liveRequestFrom(
+          request,
+          user,
+          caller.session?.record.data ?? {},
+          "http",
+        );
+        const view = new View();
+        runtimeOf(view).request = liveRequest;
+        return andThen(entry.params ? entry.params(liveRequest) : {}, (params) =>
+          andThen(view.setup?.(liveRequest, params), () =>
+            andThen(view.mount?.(liveRequest, params), () => {
+              if (View.loginRequired && !isAuthenticated(user)) throw new Unauthenticated();
+              const permissions = viewPermissions(View);
+              const permitted =
+                permissions.length > 0 ? requirePermissions(user, permissions) : undefined;
+              return andThen(permitted, () => {
+                tracker.reset(view);
+                return view;
+              });
+            }),
+          ),
+        );
+      },
+      (error) => internalError(error, "mount_failed", `${View.name} failed to mount.`),
+    );
+  }
+
+  /** The `{ result, assigns }` envelope, or the error of a refused or failed call. */
+  function respond(
+    outcome: DispatchOutcome,
+    view: LiveView,
+    policy: SerializationPolicy,
+    View: LiveViewClass,
+    handler: string,
+  ): MaybePromise<Response> {
+    if (!outcome.ok) return report(outcome.error, View, handler);
+    const { result } = outcome;
+    return mapFailure(
+      () => {
+        if (!isApiResponse(result)) {
+          return json(200, {
+            result: wire(result, policy),
+            assigns: wireState(view, outcome.changed, policy),
+          });
+        }
+        return andThen(serializeResult(result), (value) =>
+          json(result.status ?? 200, { result: wire(value, policy), assigns: {} }),
+        );
+      },
+      (error) => internalError(error, "serialize_error", "Could not serialize the response."),
+    );
+  }
+
+  function call(
     request: Request,
     slug: string,
     handler: string,
     connection: ApiConnection,
-  ): Promise<Response> {
+  ): Response | Promise<Response> {
     const entry = host.view(slug);
     if (!entry) return errorResponse(new NotFound(`No API view "${slug}".`));
     const View = entry.view;
-    let user: User;
-    let session: Session | null;
-    let ip: string | null;
-    let body: Record<string, unknown>;
-    try {
-      const pending = loadSession(request);
-      session = pending ? await pending : null;
-      ip = clientIp(request.headers, connection.remoteAddress, host.trustedProxyCount);
-      // Inline rather than `authenticate()`: synchronous classes (AllowAny, most token
-      // checks) then cost no promise per call.
-      const ctx = authContext(session, ip);
-      let winner: AuthClass | undefined;
-      let found: User | null | undefined;
-      for (const auth of authFor(View)) {
-        const outcome = auth.authenticate(request, ctx);
-        found = outcome instanceof Promise ? await outcome : outcome;
-        if (found) {
-          winner = auth;
-          break;
-        }
-      }
-      if (!winner || !found) throw new Unauthenticated();
-      user = found;
-      if (!(View.csrfExempt || isCsrfExemptAuth(winner))) {
-        verifyCsrf(request, { sessionToken: session?.record.csrfToken ?? null });
-      }
-    } catch (error) {
-      if (error instanceof DjustError) return report(error, View, handler);
-      // A crashing auth class (its store is down, …) is a server error, never a pass.
-      const failure = new DjustError("handler_error", 500, "Authentication failed.", undefined, {
-        cause: error,
-      });
-      return report(failure, View, handler);
-    }
-    try {
-      body = await readJsonObject(request, host.bodyBytes);
-    } catch (error) {
-      if (error instanceof DjustError) return report(error, View, handler);
-      // The client went away or sent a broken stream.
-      return errorResponse(new DjustError("invalid_json", 400, "Could not read the request body."));
-    }
-
-    const liveRequest = liveRequestFrom(request, user, session?.record.data ?? {}, "http");
     const policy = host.policyFor(View);
-    const tracker = new StateTracker(policy);
-    let view: LiveView;
+    let response: MaybePromise<Response>;
     try {
-      view = new View();
-      runtimeOf(view).request = liveRequest;
-      const params = entry.params ? await entry.params(liveRequest) : {};
-      if (view.setup) await view.setup(liveRequest, params);
-      if (view.mount) await view.mount(liveRequest, params);
-    } catch (error) {
-      return report(
-        internalError(error, "mount_failed", `${View.name} failed to mount.`),
-        View,
-        handler,
+      response = andThen(authenticate(request, View, connection), (caller) =>
+        andThen(readJsonObject(request, host.bodyBytes), (body) => {
+          const tracker = new StateTracker(policy);
+          return andThen(mountView(entry, request, caller, tracker), (view) => {
+            const ctx = new HttpDispatch(caller, slug, host.rateLimits, tracker, request);
+            return andThen(dispatch(view, handler, body, ctx), (outcome) =>
+              respond(outcome, view, policy, View, handler),
+            );
+          });
+        }),
       );
-    }
-    try {
-      if (View.loginRequired && !isAuthenticated(user)) throw new Unauthenticated();
-      const permissions = viewPermissions(View);
-      if (permissions.length > 0) await requirePermissions(user, permissions);
-      tracker.reset(view);
     } catch (error) {
-      return report(
-        internalError(error, "mount_failed", `${View.name} failed to mount.`),
-        View,
-        handler,
-      );
+      return report(unexpected(error), View, handler);
     }
-
-    const outcome = await dispatch(
-      view,
-      handler,
-      body,
-      new HttpDispatch(user, session?.id ?? null, ip, slug, host.rateLimits, tracker, request),
+    if (!isThenable(response)) return response;
+    return Promise.resolve(response).catch((error: unknown) =>
+      report(unexpected(error), View, handler),
     );
-    if (!outcome.ok) return report(outcome.error, View, handler);
-
-    try {
-      const { result } = outcome;
-      if (isApiResponse(result)) {
-        const value = await serializeResult(result);
-        return json(result.status ?? 200, { result: wire(value, policy), assigns: {} });
-      }
-      return json(200, {
-        result: wire(result, policy),
-        assigns: wireState(view, outcome.changed, policy),
-      });
-    } catch (error) {
-      return report(
-        internalError(error, "serialize_error", "Could not serialize the response."),
-        View,
-        handler,
-      );
-    }
   }
 
   async function mayReadDocument(request: Request, connection: ApiConnection): Promise<boolean> {
@@ -330,9 +403,18 @@ export function createApiHandler(host: ApiHost): ApiHandler {
     return false;
   }
 
-  const document = () => apiDocument(host);
+  async function serveAsset(
+    asset: Asset,
+    request: Request,
+    connection: ApiConnection,
+  ): Promise<Response> {
+    if (!(await mayReadDocument(request, connection))) {
+      return errorResponse(new NotFound("Not found."));
+    }
+    return asset(() => apiDocument(host), prefix);
+  }
 
-  return async (request, connection = {}) => {
+  return (request, connection = NO_CONNECTION) => {
     const rest = pathAfter(request.url, prefix);
     if (rest === null) return null;
     const method = request.method.toUpperCase();
@@ -342,10 +424,7 @@ export function createApiHandler(host: ApiHost): ApiHandler {
       if (method === "OPTIONS")
         return new Response(null, { status: 204, headers: { allow: "GET, HEAD" } });
       if (method !== "GET" && method !== "HEAD") return methodNotAllowed("GET, HEAD");
-      if (!(await mayReadDocument(request, connection))) {
-        return errorResponse(new NotFound("Not found."));
-      }
-      return asset(document, prefix);
+      return serveAsset(asset, request, connection);
     }
 
     // `<slug>/<handler>` with an optional trailing slash, nothing else.

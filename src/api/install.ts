@@ -6,7 +6,13 @@ import { csrfMiddleware } from "../auth/http.js";
 import type { User } from "../auth/user.js";
 import type { AppContext, ViewEntry } from "../server/context.js";
 import type { LiveRequest } from "../view/runtime.js";
-import { createApiHandler, type ApiHost, type ApiViewEntry } from "./handler.js";
+import {
+  createApiHandler,
+  type ApiConnection,
+  type ApiHandler,
+  type ApiHost,
+  type ApiViewEntry,
+} from "./handler.js";
 
 /** The live transports check their own CSRF token (join params), like Phoenix. */
 const LIVE_PREFIX = "/djust/live/";
@@ -51,22 +57,29 @@ export function apiHostOf(ctx: AppContext): ApiHost {
   };
 }
 
-interface NodeBindings {
+/** What `@hono/node-server` passes as Hono's `env`. */
+export interface NodeBindings {
   incoming?: { socket?: { remoteAddress?: string } };
 }
 
-/** Installs the HTTP API on `ctx.hono`: `<apiPrefix>*`, plus CSRF checks for custom routes. */
-export function installApi(ctx: AppContext): void {
+/** The connection facts of a request served through `@hono/node-server` (none with `fetch`). */
+export function connectionOf(env: unknown): ApiConnection {
+  return {
+    remoteAddress: (env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress ?? null,
+  };
+}
+
+/**
+ * Installs the HTTP API on `ctx.hono` (`<apiPrefix>*`, plus CSRF checks for custom routes) and
+ * returns its handler, which the app's own entry points call before Hono routing: an API call
+ * then costs no router match and no middleware chain.
+ */
+export function installApi(ctx: AppContext): ApiHandler {
   const host = apiHostOf(ctx);
   const handle = createApiHandler(host);
-  // Registered before the CSRF middleware: API calls answer here and skip that layer (the API
-  // checks CSRF itself), which saves a middleware hop per call.
-  ctx.hono.all(`${host.prefix}*`, async (c, next) => {
-    const remoteAddress =
-      (c.env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress ?? null;
-    const response = await handle(c.req.raw, { remoteAddress });
-    if (response) return response;
-    return next();
-  });
+  // For `app.hono` mounted on its own. Registered before the CSRF middleware: the API checks
+  // CSRF itself.
+  ctx.hono.all(`${host.prefix}*`, (c, next) => handle(c.req.raw, connectionOf(c.env)) ?? next());
   ctx.hono.use("*", csrfMiddleware(ctx, { skipPrefixes: [host.prefix, LIVE_PREFIX] }));
+  return handle;
 }

@@ -12,7 +12,7 @@ import { Hono } from "hono";
 import { MemorySessionStore, SessionManager, SESSION_COOKIE } from "../auth/session.js";
 import { Signer } from "../auth/signing.js";
 import type { User } from "../auth/user.js";
-import { installApi } from "../api/install.js";
+import { connectionOf, installApi } from "../api/install.js";
 import { installLive } from "../live/install.js";
 import { stderrLogger } from "../logger.js";
 import { MemoryRateLimitStore } from "../ratelimit/bucket.js";
@@ -69,7 +69,11 @@ export interface TestLogin {
 
 /** The app returned by {@link createApp}. */
 export interface DjustApp {
-  /** The underlying Hono app: add custom routes here. */
+  /**
+   * The underlying Hono app: add custom routes here. The app's entry points (`fetch`,
+   * `nodeHandler`, `listen`) answer HTTP API calls before Hono routing, so middleware added here
+   * does not run for them; the API's routes are on this instance too, for mounting it alone.
+   */
   readonly hono: Hono;
   /** Shared services (for integrations and the framework's own layers). */
   readonly context: AppContext;
@@ -188,8 +192,14 @@ export function createApp(options: AppOptions = {}): DjustApp {
     return entry;
   }
 
-  const fetch = (request: Request): Promise<Response> => Promise.resolve(hono.fetch(request));
-  const nodeHandler = getRequestListener((request, env) => hono.fetch(request, env));
+  const api = installApi(context);
+  installLive(context);
+  // API calls are answered before Hono routing (see installApi); everything else goes to Hono.
+  const fetch = (request: Request): Promise<Response> =>
+    Promise.resolve(api(request) ?? hono.fetch(request));
+  const nodeHandler = getRequestListener(
+    (request, env) => api(request, connectionOf(env)) ?? hono.fetch(request, env),
+  );
   const upgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     for (const handle of upgradeHandlers) if (handle(req, socket, head)) return;
     socket.destroy();
@@ -248,7 +258,5 @@ export function createApp(options: AppOptions = {}): DjustApp {
     close,
   };
 
-  installApi(context);
-  installLive(context);
   return app;
 }

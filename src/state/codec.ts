@@ -36,10 +36,29 @@ export interface SerializationPolicy {
 /** A tagged snapshot value: JSON where non-JSON types are `{ "$type", "value" }` objects. */
 export type SnapshotValue = JsonValue;
 
-/** Where a value sits: the top-level field and the path inside it. */
+/**
+ * Where a value sits: the top-level field, and parent links to it. The dotted path is built
+ * only when a value is reported ({@link pathOf}): encoding runs on every API call and every
+ * changed field, and a path string per key was a measurable share of its cost.
+ */
 interface Location {
   readonly field: string;
-  readonly path: string;
+  readonly parent?: Location;
+  readonly key?: string | number;
+}
+
+/** The path of `loc` inside its field: `items[0].name`, `["a b"]`, or `""` at the top. */
+function pathOf(loc: Location): string {
+  let path = "";
+  for (let at: Location | undefined = loc; at?.parent; at = at.parent) {
+    const key = at.key as string | number;
+    let segment: string;
+    if (typeof key === "number") segment = `[${key}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(key)) segment = at.parent.parent ? `.${key}` : key;
+    else segment = `[${JSON.stringify(key)}]`;
+    path = segment + path;
+  }
+  return path;
 }
 
 type Kind =
@@ -120,7 +139,8 @@ function classNameOf(value: object): string | undefined {
 
 /** The actionable text shared by the warning and the strict-mode `TypeError`. */
 export function unserializableMessage(view: string, loc: Location, type: string): string {
-  const where = loc.path ? `${view}.${loc.field} (at ${loc.path})` : `${view}.${loc.field}`;
+  const path = pathOf(loc);
+  const where = path ? `${view}.${loc.field} (at ${path})` : `${view}.${loc.field}`;
   return (
     `LiveView state contains non-serializable value: ${type} in ${where}. ` +
     `It will be converted to a string, which breaks the field when the view is restored. ` +
@@ -150,7 +170,7 @@ class Walker {
     const message = unserializableMessage(this.#policy.view, loc, type);
     if (this.#policy.strict) throw new UnserializableStateError(message);
     const warned = this.#policy.warned;
-    const key = `${loc.field}\u0000${loc.path}`;
+    const key = `${loc.field}\u0000${pathOf(loc)}`;
     if (!warned || !warned.has(key)) {
       warned?.add(key);
       this.#policy.logger.warn(message, { view: this.#policy.view, field: loc.field, type });
@@ -280,11 +300,7 @@ class Walker {
 }
 
 function child(loc: Location, key: string | number): Location {
-  let segment: string;
-  if (typeof key === "number") segment = `[${key}]`;
-  else if (/^[A-Za-z_$][\w$]*$/.test(key)) segment = loc.path ? `.${key}` : key;
-  else segment = `[${JSON.stringify(key)}]`;
-  return { field: loc.field, path: loc.path + segment };
+  return { field: loc.field, parent: loc, key };
 }
 
 /** Sets `key` as an own data property, so a `"__proto__"` key stays data, never a prototype. */
@@ -303,7 +319,8 @@ function setKey(out: JsonObject, key: string, value: JsonValue): void {
 
 /** Encodes `value` (the content of `field`) as wire JSON. */
 export function toWire(value: unknown, field: string, policy: SerializationPolicy): JsonValue {
-  return new Walker(policy).encode(value, false, { field, path: "" }, 0);
+  if (isJsonPrimitive(value)) return value;
+  return new Walker(policy).encode(value, false, { field }, 0);
 }
 
 /**
@@ -316,7 +333,21 @@ export function toSnapshot(
   policy: SerializationPolicy,
   previous?: SnapshotValue,
 ): SnapshotValue {
-  return new Walker(policy).encode(value, true, { field, path: "" }, 0, previous);
+  if (isJsonPrimitive(value)) return value;
+  return new Walker(policy).encode(value, true, { field }, 0, previous);
+}
+
+/** Strings, booleans, `null` and finite numbers encode to themselves in both encodings. */
+function isJsonPrimitive(value: unknown): value is string | boolean | number | null {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value);
+    default:
+      return value === null;
+  }
 }
 
 function isPlainJsonObject(value: JsonValue | undefined): value is JsonObject {

@@ -4,7 +4,6 @@
  * change detection. Transports only adapt input and output.
  * @module
  */
-import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { User } from "../auth/user.js";
 import { requirePermissions } from "../auth/user.js";
 import {
@@ -17,6 +16,7 @@ import {
 } from "../errors.js";
 import type { RateLimitStore } from "../ratelimit/bucket.js";
 import { retryAfterSeconds } from "../ratelimit/bucket.js";
+import { andThen, isThenable, type MaybePromise } from "../maybe-promise.js";
 import { UnserializableStateError } from "../state/codec.js";
 import type { StateTracker } from "../state/tracker.js";
 import { ApiResponse } from "./api-response.js";
@@ -69,13 +69,6 @@ export function findHandler(view: object, name: string, requireExposed = false):
   return spec;
 }
 
-/** A value that may need awaiting; awaiting only real thenables saves a microtask per step. */
-type MaybePromise<T> = T | PromiseLike<T>;
-
-function isThenable<T>(value: MaybePromise<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
-}
-
 function parseParams(
   view: object,
   spec: HandlerSpec,
@@ -93,8 +86,7 @@ function parseParams(
       inputJsonSchema(spec.params),
     ));
   }
-  const outcome = spec.params["~standard"].validate(candidate);
-  const settle = (result: StandardSchemaV1.Result<unknown>) => {
+  return andThen(spec.params["~standard"].validate(candidate), (result) => {
     if (result.issues) {
       // Coercion messages are more precise than the schema's type mismatch for the same field.
       throw new ValidationError({ ...issuesToFields(result.issues, candidate), ...coercionErrors });
@@ -104,8 +96,7 @@ function parseParams(
     return validators.size === 0
       ? result.value
       : runFieldValidators(view, result.value, validators);
-  };
-  return isThenable(outcome) ? outcome.then(settle) : settle(outcome);
+  });
 }
 
 async function runFieldValidators(
@@ -158,53 +149,104 @@ function toDjustError(error: unknown, handler: string): DjustError {
 /**
  * Runs handler `name` of `view` with client input `raw`. Never throws for client mistakes or
  * handler failures: the outcome says what happened, and state changes are reported either way.
+ * Synchronous all the way through (no promise) unless a step returns a promise: an async
+ * permission check or rate-limit store, async validation, an async handler.
  */
-export async function dispatch(
+export function dispatch(
   view: object,
   name: string,
   raw: unknown,
   ctx: DispatchContext,
-): Promise<DispatchOutcome> {
+): MaybePromise<DispatchOutcome> {
   let spec: HandlerSpec;
-  let args: unknown;
+  let args: MaybePromise<unknown>;
   try {
     spec = findHandler(view, name, ctx.requireExposed);
-    if (spec.permissions.length > 0) await requirePermissions(ctx.user, spec.permissions);
-    if (spec.rateLimit) {
-      const decision = await ctx.rateLimits.take(
-        `${ctx.caller}|${ctx.slug}|${spec.name}`,
-        spec.rateLimit,
-      );
-      if (!decision.allowed) throw new RateLimited(retryAfterSeconds(decision.retryAfterMs));
-    }
-    const parsed = parseParams(view, spec, raw, ctx.coerceStrings);
-    args = isThenable(parsed) ? await parsed : parsed;
+    args = admit(view, spec, raw, ctx);
   } catch (error) {
-    return { ok: false, error: toDjustError(error, name), changed: [] };
+    return refused(error, name);
   }
+  if (!isThenable(args)) return invoke(view, spec, args, ctx);
+  return Promise.resolve(args).then(
+    (parsed) => invoke(view, spec, parsed, ctx),
+    (error: unknown) => refused(error, name),
+  );
+}
 
+/** Permission, then rate limit, then the parsed params: everything before the call. */
+function admit(
+  view: object,
+  spec: HandlerSpec,
+  raw: unknown,
+  ctx: DispatchContext,
+): MaybePromise<unknown> {
+  const permitted =
+    spec.permissions.length > 0 ? requirePermissions(ctx.user, spec.permissions) : undefined;
+  return andThen(permitted, () =>
+    andThen(spendToken(spec, ctx), () => parseParams(view, spec, raw, ctx.coerceStrings)),
+  );
+}
+
+function spendToken(spec: HandlerSpec, ctx: DispatchContext): MaybePromise<void> {
+  if (!spec.rateLimit) return undefined;
+  const key = `${ctx.caller}|${ctx.slug}|${spec.name}`;
+  return andThen(ctx.rateLimits.take(key, spec.rateLimit), (decision) => {
+    if (!decision.allowed) throw new RateLimited(retryAfterSeconds(decision.retryAfterMs));
+  });
+}
+
+function refused(error: unknown, name: string): DispatchOutcome {
+  return { ok: false, error: toDjustError(error, name), changed: [] };
+}
+
+/** Calls the handler with `this.httpRequest` set for its duration, then detects changes. */
+function invoke(
+  view: object,
+  spec: HandlerSpec,
+  args: unknown,
+  ctx: DispatchContext,
+): MaybePromise<DispatchOutcome> {
   const runtime = runtimeOf(view);
   const previousRequest = runtime.httpRequest;
   // Assigning (not deleting) keeps the runtime object's shape stable for V8.
   runtime.httpRequest = ctx.httpRequest;
-  let result: unknown;
-  let failure: DjustError | undefined;
+  let returned: MaybePromise<unknown>;
   try {
     const method = (view as Record<string, unknown>)[spec.method] as (a?: unknown) => unknown;
-    const returned: MaybePromise<unknown> =
-      spec.params === undefined ? method.call(view) : method.call(view, args);
-    result = isThenable(returned) ? await returned : returned;
+    returned = spec.params === undefined ? method.call(view) : method.call(view, args);
   } catch (error) {
-    failure = toDjustError(error, name);
-  } finally {
     runtime.httpRequest = previousRequest;
+    return settle(view, spec, ctx, undefined, toDjustError(error, spec.name));
   }
+  if (!isThenable(returned)) {
+    runtime.httpRequest = previousRequest;
+    return settle(view, spec, ctx, returned, undefined);
+  }
+  return Promise.resolve(returned).then(
+    (result) => {
+      runtime.httpRequest = previousRequest;
+      return settle(view, spec, ctx, result, undefined);
+    },
+    (error: unknown) => {
+      runtime.httpRequest = previousRequest;
+      return settle(view, spec, ctx, undefined, toDjustError(error, spec.name));
+    },
+  );
+}
 
+/** The outcome of a call: its result or failure, plus the state fields it changed. */
+function settle(
+  view: object,
+  spec: HandlerSpec,
+  ctx: DispatchContext,
+  result: unknown,
+  failure: DjustError | undefined,
+): DispatchOutcome {
   let changed: string[];
   try {
     changed = ctx.tracker.changes(view);
   } catch (error) {
-    return { ok: false, error: toDjustError(error, name), changed: [] };
+    return refused(error, spec.name);
   }
   if (failure) return { ok: false, error: failure, changed };
   return { ok: true, handler: spec, result, changed };

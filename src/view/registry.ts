@@ -230,5 +230,8 @@ export function handlersOf(cls: ViewClass): ReadonlyMap<string, HandlerSpec> {
 
 /** `@fieldValidator` methods of a view class, by parameter name. */
 export function fieldValidatorsOf(cls: ViewClass): ReadonlyMap<string, readonly string[]> {
-  return (metadataOf(cls)?.[VALIDATORS] as Map<string, readonly string[]> | undefined) ?? new Map();
+  return (metadataOf(cls)?.[VALIDATORS] as Map<string, readonly string[]> | undefined) ?? NONE;
 }
+
+// Read on every validated call: most classes have no validators, so they share one empty map.
+const NONE: ReadonlyMap<string, readonly string[]> = new Map();

@@ -25,9 +25,9 @@ function streamed(body: ReadableStream<Uint8Array>, type = "application/json"): 
   } as RequestInit);
 }
 
-async function kindOf(promise: Promise<unknown>): Promise<string> {
+async function kindOf(read: () => unknown): Promise<string> {
   try {
-    await promise;
+    await read();
     return "ok";
   } catch (error) {
     assert.ok(error instanceof DjustError, String(error));
@@ -63,7 +63,9 @@ describe("readJsonObject", () => {
     let pulls = 0;
     const chunk = new Uint8Array(1024).fill(0x20);
     const chunks = Array.from({ length: 1000 }, () => chunk);
-    const result = await kindOf(readJsonObject(streamed(streamOf(chunks, () => pulls++)), 4096));
+    const result = await kindOf(() =>
+      readJsonObject(streamed(streamOf(chunks, () => pulls++)), 4096),
+    );
     assert.equal(result, "413 payload_too_large");
     assert.ok(pulls < 10, `read ${pulls} chunks of 1000`);
   });
@@ -74,7 +76,7 @@ describe("readJsonObject", () => {
       headers: { "content-type": "application/json", "content-length": "999999" },
       body: "{}",
     });
-    assert.equal(await kindOf(readJsonObject(request, 100)), "413 payload_too_large");
+    assert.equal(await kindOf(() => readJsonObject(request, 100)), "413 payload_too_large");
   });
 
   it("accepts a streamed body exactly at the limit, in several chunks", async () => {
@@ -88,7 +90,7 @@ describe("readJsonObject", () => {
   it("a non-JSON streamed body is 415 after its first byte", async () => {
     let pulls = 0;
     const chunks = Array.from({ length: 100 }, () => new Uint8Array([0x61]));
-    const result = await kindOf(
+    const result = await kindOf(() =>
       readJsonObject(
         streamed(
           streamOf(chunks, () => pulls++),
@@ -103,7 +105,7 @@ describe("readJsonObject", () => {
 
   it("invalid UTF-8 is invalid_json", async () => {
     const request = streamed(streamOf([new Uint8Array([0x22, 0xff, 0x22])]));
-    assert.equal(await kindOf(readJsonObject(request, 100)), "400 invalid_json");
+    assert.equal(await kindOf(() => readJsonObject(request, 100)), "400 invalid_json");
   });
 });
 

@@ -327,6 +327,17 @@ describe("seed 000: what's not serializable — warns by default, throws in stri
     );
   });
 
+  it("names a nested value with a dotted path, brackets for indexes and odd keys", () => {
+    const { policy: p, logger } = policy();
+    const value = { rows: [{ meta: { "a b": { socket: new S3Client() } } }] };
+    toWire(value, "report", p);
+    toSnapshot(new Map([["k", [null, new S3Client()]]]), "cache", p);
+    assert.deepStrictEqual(
+      logger.warnings.map((w) => /in (ShopView\.\S+ \(at [^)]+\))/.exec(w.message)?.[1]),
+      ['ShopView.report (at rows[0].meta["a b"].socket)', "ShopView.cache (at k[1])"],
+    );
+  });
+
   it("warns once per field when given a warned set", () => {
     const logger = new CapturingLogger();
     const p: SerializationPolicy = { strict: false, logger, view: "V", warned: new Set() };
