@@ -4,11 +4,15 @@
 //
 //   npx tsx bench/api.ts            (BENCH_SECONDS=5, BENCH_ROUNDS=2, BENCH_CONNECTIONS=50)
 //
+// With two or more CPUs and `taskset` (util-linux) present, the servers are pinned to CPU 0 and
+// autocannon to CPU 1, so the two never compete for a core (BENCH_PIN=0 turns this off).
+//
 // Two kinds of "work": a trivial one (the framework's overhead in full view) and one SQLite
 // read + write per call (closer to a real handler), identical in both servers.
 import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { availableParallelism } from "node:os";
 import { createRequire } from "node:module";
 import { promisify } from "node:util";
 import { getRequestListener } from "@hono/node-server";
@@ -23,6 +27,18 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const AUTOCANNON = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
+
+/** Pins this process (every thread) to CPU 0; returns whether load can go to CPU 1. */
+async function pinServers(): Promise<boolean> {
+  if (process.env.BENCH_PIN === "0" || availableParallelism() < 2) return false;
+  try {
+    await run("taskset", ["-a", "-p", "-c", "0", String(process.pid)]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+const PINNED = await pinServers();
 
 const Params = z.object({ order_id: z.number().int(), status: z.string() });
 const BODY = JSON.stringify({ order_id: 42, status: "shipped" });
@@ -110,7 +126,10 @@ async function load(
   args.push("-H", "content-type=application/json", "-b", BODY);
   for (const [k, v] of Object.entries(headers)) args.push("-H", `${k}=${v}`);
   args.push(url);
-  const { stdout } = await run(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 });
+  const [command, argv] = PINNED
+    ? ["taskset", ["-c", "1", process.execPath, ...args]]
+    : [process.execPath, args];
+  const { stdout } = await run(command, argv, { maxBuffer: 64 * 1024 * 1024 });
   const report = JSON.parse(stdout) as {
     requests: { average: number };
     latency: { p99: number };
@@ -185,7 +204,8 @@ async function scenario(name: string, work: Work): Promise<number> {
 async function main(): Promise<void> {
   console.log(
     `HTTP API benchmark: ${ROUNDS} × ${SECONDS} s per target, ${CONNECTIONS} connections, ` +
-      `autocannon in a child process, Node ${process.version}`,
+      `autocannon in a child process${PINNED ? " (servers on CPU 0, autocannon on CPU 1)" : ""}, ` +
+      `Node ${process.version}`,
   );
   const trivialRatio = await scenario("Trivial work (zod validation + string op)", trivial);
   const sqliteRatio = await scenario("SQLite work (one UPDATE + one SELECT)", sqliteWork());

@@ -9,6 +9,7 @@ import type { MaybePromise } from "../maybe-promise.js";
 /** Whether a `Content-Type` names JSON: `application/json` or any `…/…+json`. */
 export function isJsonContentType(header: string | null): boolean {
   if (!header) return false;
+  if (header === "application/json") return true;
   const semi = header.indexOf(";");
   const mediaType = (semi < 0 ? header : header.slice(0, semi)).trim().toLowerCase();
   return (

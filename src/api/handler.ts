@@ -39,7 +39,7 @@ import type { LiveView, LiveViewClass } from "../view/live-view.js";
 import { liveRequestFrom, runtimeOf, type LiveRequest, type Params } from "../view/runtime.js";
 import { readJsonObject } from "./body.js";
 import { DOCS_CSS, DOCS_JS, docsHtml } from "./docs.js";
-import { andThen, isThenable, mapFailure, type MaybePromise } from "../maybe-promise.js";
+import { andThen, isThenable, type MaybePromise } from "../maybe-promise.js";
 import { generateOpenApi, type OpenApiDocument } from "./openapi.js";
 
 /** A view reachable over the API. */
@@ -135,18 +135,10 @@ function authFor(view: LiveViewClass): AuthClass[] {
 /** Errors thrown outside `dispatch` (mount, serialization) mapped like dispatch does. */
 function internalError(
   error: unknown,
-  kind: "mount_failed" | "serialize_error",
+  kind: "mount_failed" | "serialize_error" | "handler_error",
   message: string,
 ): DjustError {
   return asDjustError(error, (cause) => new DjustError(kind, 500, message, undefined, { cause }));
-}
-
-/** Every step maps its own failures; anything else reaching the top is a bug, reported as 500. */
-function unexpected(error: unknown): DjustError {
-  return asDjustError(
-    error,
-    (cause) => new DjustError("handler_error", 500, "Internal error.", undefined, { cause }),
-  );
 }
 
 /**
@@ -192,16 +184,39 @@ class HttpDispatch implements DispatchContext {
 
   /** Only rate-limited handlers read it, and a session caller costs a hash. */
   get caller(): string {
-    const { user, session, ip } = this.#caller;
-    return callerKey({ user, sessionId: session?.id ?? null, clientIp: ip });
+    const { user, auth } = this.#caller;
+    return callerKey({ user, sessionId: auth.session?.id ?? null, clientIp: auth.clientIp });
+  }
+}
+
+/**
+ * What auth classes see of one call. The client address is worked out when first read: only
+ * rate-limited handlers and address-aware auth classes need it.
+ */
+class CallAuthContext implements AuthContext {
+  #clientIp: string | null | undefined = undefined;
+
+  constructor(
+    readonly session: Session | null,
+    readonly loadUser: (id: string | number) => Promise<User | null>,
+    private readonly request: Request,
+    private readonly connection: ApiConnection,
+    private readonly trustedProxyCount: number,
+  ) {}
+
+  get clientIp(): string | null {
+    if (this.#clientIp === undefined) {
+      const { request, connection, trustedProxyCount } = this;
+      this.#clientIp = clientIp(request.headers, connection.remoteAddress, trustedProxyCount);
+    }
+    return this.#clientIp;
   }
 }
 
 /** Who is calling: established by the auth classes before the body is read. */
 interface Caller {
   readonly user: User;
-  readonly session: Session | null;
-  readonly ip: string | null;
+  readonly auth: CallAuthContext;
 }
 
 const NO_CONNECTION: ApiConnection = {};
@@ -226,168 +241,214 @@ function firstUser(
   throw new Unauthenticated();
 }
 
-/** A crashing auth class (its store is down, …) is a server error, never a pass. */
-function authFailure(error: unknown): DjustError {
-  if (error instanceof DjustError) return error;
-  return new DjustError("handler_error", 500, "Authentication failed.", undefined, {
-    cause: error,
-  });
+/** Where a call is: a failure that is not already a {@link DjustError} is reported as this step's. */
+type Step = "auth" | "body" | "mount" | "dispatch" | "respond";
+
+function stepError(step: Step, error: unknown, View: LiveViewClass): DjustError {
+  switch (step) {
+    case "auth":
+      // A crashing auth class (its store is down, …) is a server error, never a pass.
+      return asDjustError(
+        error,
+        (cause) =>
+          new DjustError("handler_error", 500, "Authentication failed.", undefined, { cause }),
+      );
+    case "mount":
+      return internalError(error, "mount_failed", `${View.name} failed to mount.`);
+    case "respond":
+      return internalError(error, "serialize_error", "Could not serialize the response.");
+    default:
+      // The body reader and `dispatch` report their own failures; anything else is a bug.
+      return internalError(error, "handler_error", "Internal error.");
+  }
+}
+
+/** What every call of one handler shares. */
+interface ApiScope {
+  readonly host: ApiHost;
+  readonly loadUser: (id: string | number) => Promise<User | null>;
+  report(error: DjustError, view: LiveViewClass, handler: string): Response;
+  loadSession(request: Request): Promise<Session | null> | null;
 }
 
 /**
- * Creates the API request handler for an app. Every step that is synchronous for a call (most
- * auth classes, `mount`, validation, the handler) runs without a promise: reading the body is
- * the only await of a typical call.
+ * One API call: authenticate, read the body, mount a fresh view, dispatch, respond. Each step
+ * is a method handed to {@link andThen}, so a call whose steps are all synchronous (most auth
+ * classes, `mount`, validation, handlers) allocates no closures and awaits only the body read.
  */
-export function createApiHandler(host: ApiHost): ApiHandler {
-  const prefix = host.prefix;
-  const loadUser = (id: string | number) => host.loadUser(id);
-  function report(error: DjustError, view: LiveViewClass, handler: string): Response {
-    if (error.status >= 500) {
-      const cause = error.cause instanceof Error ? error.cause : error;
-      host.logger.error(`${error.message} ${cause.stack ?? String(cause)}`, {
-        view: view.name,
-        handler,
-        error: error.kind,
-      });
-      if (host.debug && (error.kind === "handler_error" || error.kind === "mount_failed")) {
-        const traceback = cause.stack ?? String(cause);
-        return json(error.status, { ...error.toJSON(), details: { ...error.details, traceback } });
-      }
-    }
-    return errorResponse(error);
-  }
+class ApiCall {
+  #step: Step = "auth";
+  readonly #scope: ApiScope;
+  readonly #request: Request;
+  readonly #entry: ApiViewEntry;
+  readonly #handler: string;
+  readonly #connection: ApiConnection;
+  readonly #policy: SerializationPolicy;
+  readonly #tracker: StateTracker;
+  #auth: CallAuthContext | undefined;
+  #caller: Caller | undefined;
+  #body: Record<string, unknown> = {};
+  #view: LiveView | undefined;
+  #liveRequest: LiveRequest | undefined;
+  #params: Params = {};
 
-  // Most API clients send no cookie: then there is nothing to await.
-  function loadSession(request: Request): Promise<Session | null> | null {
-    const signed = getCookie(request, SESSION_COOKIE);
-    return signed ? host.sessions.load(signed) : null;
-  }
-
-  function authContext(session: Session | null, ip: string | null): AuthContext {
-    return { session, clientIp: ip, loadUser };
-  }
-
-  /** Session, auth classes, then CSRF unless the view or the winning class is exempt. */
-  function authenticate(
+  constructor(
+    scope: ApiScope,
     request: Request,
-    View: LiveViewClass,
-    connection: ApiConnection,
-  ): MaybePromise<Caller> {
-    return mapFailure(() => {
-      const ip = clientIp(request.headers, connection.remoteAddress, host.trustedProxyCount);
-      return andThen(loadSession(request), (session) =>
-        andThen(firstUser(authFor(View), 0, request, authContext(session, ip)), ([auth, user]) => {
-          if (!(View.csrfExempt || isCsrfExemptAuth(auth))) {
-            verifyCsrf(request, { sessionToken: session?.record.csrfToken ?? null });
-          }
-          return { user, session, ip };
-        }),
-      );
-    }, authFailure);
-  }
-
-  /** A fresh instance: `setup`, `mount`, view-level access checks, then the state baseline. */
-  function mountView(
     entry: ApiViewEntry,
-    request: Request,
-    caller: Caller,
-    tracker: StateTracker,
-  ): MaybePromise<LiveView> {
-    const View = entry.view;
-    return mapFailure(
-      () => {
-        const { user } = caller;
-        const liveRequest = liveRequestFrom(
-          request,
-          user,
-          caller.session?.record.data ?? {},
-          "http",
-        );
-        const view = new View();
-        runtimeOf(view).request = liveRequest;
-        return andThen(entry.params ? entry.params(liveRequest) : {}, (params) =>
-          andThen(view.setup?.(liveRequest, params), () =>
-            andThen(view.mount?.(liveRequest, params), () => {
-              if (View.loginRequired && !isAuthenticated(user)) throw new Unauthenticated();
-              const permissions = viewPermissions(View);
-              const permitted =
-                permissions.length > 0 ? requirePermissions(user, permissions) : undefined;
-              return andThen(permitted, () => {
-                tracker.reset(view);
-                return view;
-              });
-            }),
-          ),
-        );
-      },
-      (error) => internalError(error, "mount_failed", `${View.name} failed to mount.`),
+    handler: string,
+    connection: ApiConnection,
+  ) {
+    this.#scope = scope;
+    this.#request = request;
+    this.#entry = entry;
+    this.#handler = handler;
+    this.#connection = connection;
+    this.#policy = scope.host.policyFor(entry.view);
+    this.#tracker = new StateTracker(this.#policy);
+  }
+
+  run(): Response | Promise<Response> {
+    let response: MaybePromise<Response>;
+    try {
+      response = andThen(this.#scope.loadSession(this.#request), this.#authenticate, this);
+    } catch (error) {
+      return this.#failed(error);
+    }
+    if (!isThenable(response)) return response;
+    return Promise.resolve(response).catch((error: unknown) => this.#failed(error));
+  }
+
+  #failed(error: unknown): Response {
+    const View = this.#entry.view;
+    return this.#scope.report(stepError(this.#step, error, View), View, this.#handler);
+  }
+
+  #authenticate(session: Session | null): MaybePromise<Response> {
+    const { host, loadUser } = this.#scope;
+    const auth = new CallAuthContext(
+      session,
+      loadUser,
+      this.#request,
+      this.#connection,
+      host.trustedProxyCount,
     );
+    this.#auth = auth;
+    const found = firstUser(authFor(this.#entry.view), 0, this.#request, auth);
+    return andThen(found, this.#authenticated, this);
+  }
+
+  /** CSRF unless the view or the winning auth class is exempt, then the body. */
+  #authenticated([winner, user]: readonly [AuthClass, User]): MaybePromise<Response> {
+    const auth = this.#auth as CallAuthContext;
+    if (!(this.#entry.view.csrfExempt || isCsrfExemptAuth(winner))) {
+      verifyCsrf(this.#request, { sessionToken: auth.session?.record.csrfToken ?? null });
+    }
+    this.#caller = { user, auth };
+    this.#step = "body";
+    return andThen(readJsonObject(this.#request, this.#scope.host.bodyBytes), this.#mount, this);
+  }
+
+  /** A fresh instance: its `liveSession` params, `setup`, then `mount`. */
+  #mount(body: Record<string, unknown>): MaybePromise<Response> {
+    this.#body = body;
+    this.#step = "mount";
+    const { user, auth } = this.#caller as Caller;
+    const session = auth.session?.record.data ?? {};
+    const liveRequest = liveRequestFrom(this.#request, user, session, "http");
+    const view = new this.#entry.view();
+    runtimeOf(view).request = liveRequest;
+    this.#view = view;
+    this.#liveRequest = liveRequest;
+    return andThen(this.#entry.params?.(liveRequest) ?? {}, this.#setup, this);
+  }
+
+  #setup(params: Params): MaybePromise<Response> {
+    this.#params = params;
+    const view = this.#view as LiveView;
+    return andThen(view.setup?.(this.#liveRequest as LiveRequest, params), this.#mounted, this);
+  }
+
+  #mounted(): MaybePromise<Response> {
+    const view = this.#view as LiveView;
+    const request = this.#liveRequest as LiveRequest;
+    return andThen(view.mount?.(request, this.#params), this.#checkAccess, this);
+  }
+
+  /** View-level `loginRequired`/`permissionRequired`, identical on every transport. */
+  #checkAccess(): MaybePromise<Response> {
+    const View = this.#entry.view;
+    const { user } = this.#caller as Caller;
+    if (View.loginRequired && !isAuthenticated(user)) throw new Unauthenticated();
+    const permissions = viewPermissions(View);
+    const permitted = permissions.length > 0 ? requirePermissions(user, permissions) : undefined;
+    return andThen(permitted, this.#dispatch, this);
+  }
+
+  #dispatch(): MaybePromise<Response> {
+    const view = this.#view as LiveView;
+    this.#tracker.reset(view);
+    this.#step = "dispatch";
+    const ctx = new HttpDispatch(
+      this.#caller as Caller,
+      this.#entry.slug,
+      this.#scope.host.rateLimits,
+      this.#tracker,
+      this.#request,
+    );
+    return andThen(dispatch(view, this.#handler, this.#body, ctx), this.#respond, this);
   }
 
   /** The `{ result, assigns }` envelope, or the error of a refused or failed call. */
-  function respond(
-    outcome: DispatchOutcome,
-    view: LiveView,
-    policy: SerializationPolicy,
-    View: LiveViewClass,
-    handler: string,
-  ): MaybePromise<Response> {
-    if (!outcome.ok) return report(outcome.error, View, handler);
+  #respond(outcome: DispatchOutcome): MaybePromise<Response> {
+    if (!outcome.ok) return this.#scope.report(outcome.error, this.#entry.view, this.#handler);
+    this.#step = "respond";
     const { result } = outcome;
-    return mapFailure(
-      () => {
-        if (!isApiResponse(result)) {
-          return json(200, {
-            result: wire(result, policy),
-            assigns: wireState(view, outcome.changed, policy),
-          });
-        }
-        return andThen(serializeResult(result), (value) =>
-          json(result.status ?? 200, { result: wire(value, policy), assigns: {} }),
-        );
-      },
-      (error) => internalError(error, "serialize_error", "Could not serialize the response."),
-    );
-  }
-
-  function call(
-    request: Request,
-    slug: string,
-    handler: string,
-    connection: ApiConnection,
-  ): Response | Promise<Response> {
-    const entry = host.view(slug);
-    if (!entry) return errorResponse(new NotFound(`No API view "${slug}".`));
-    const View = entry.view;
-    const policy = host.policyFor(View);
-    let response: MaybePromise<Response>;
-    try {
-      response = andThen(authenticate(request, View, connection), (caller) =>
-        andThen(readJsonObject(request, host.bodyBytes), (body) => {
-          const tracker = new StateTracker(policy);
-          return andThen(mountView(entry, request, caller, tracker), (view) => {
-            const ctx = new HttpDispatch(caller, slug, host.rateLimits, tracker, request);
-            return andThen(dispatch(view, handler, body, ctx), (outcome) =>
-              respond(outcome, view, policy, View, handler),
-            );
-          });
-        }),
-      );
-    } catch (error) {
-      return report(unexpected(error), View, handler);
+    const policy = this.#policy;
+    if (!isApiResponse(result)) {
+      const assigns = wireState(this.#view as LiveView, outcome.changed, policy);
+      return json(200, { result: wire(result, policy), assigns });
     }
-    if (!isThenable(response)) return response;
-    return Promise.resolve(response).catch((error: unknown) =>
-      report(unexpected(error), View, handler),
+    return andThen(serializeResult(result), (value) =>
+      json(result.status ?? 200, { result: wire(value, policy), assigns: {} }),
     );
   }
+}
+
+/** Creates the API request handler for an app. */
+export function createApiHandler(host: ApiHost): ApiHandler {
+  const prefix = host.prefix;
+  const scope: ApiScope = {
+    host,
+    loadUser: (id) => host.loadUser(id),
+    report(error, view, handler) {
+      if (error.status >= 500) {
+        const cause = error.cause instanceof Error ? error.cause : error;
+        host.logger.error(`${error.message} ${cause.stack ?? String(cause)}`, {
+          view: view.name,
+          handler,
+          error: error.kind,
+        });
+        if (host.debug && (error.kind === "handler_error" || error.kind === "mount_failed")) {
+          const traceback = cause.stack ?? String(cause);
+          const body = { ...error.toJSON(), details: { ...error.details, traceback } };
+          return json(error.status, body);
+        }
+      }
+      return errorResponse(error);
+    },
+    // Most API clients send no cookie: then there is nothing to await.
+    loadSession(request) {
+      const signed = getCookie(request, SESSION_COOKIE);
+      return signed ? host.sessions.load(signed) : null;
+    },
+  };
 
   async function mayReadDocument(request: Request, connection: ApiConnection): Promise<boolean> {
     if (host.openapi?.public !== false) return true;
-    const session = await loadSession(request);
-    const ip = clientIp(request.headers, connection.remoteAddress, host.trustedProxyCount);
-    const ctx = authContext(session, ip);
+    const session = await scope.loadSession(request);
+    const trusted = host.trustedProxyCount;
+    const ctx = new CallAuthContext(session, scope.loadUser, request, connection, trusted);
     const seen = new Set<AuthClass>();
     for (const entry of host.views()) {
       for (const auth of authFor(entry.view)) {
@@ -438,7 +499,10 @@ export function createApiHandler(host: ApiHost): ApiHandler {
       return new Response(null, { status: 204, headers: { allow: "POST" } });
     }
     if (method !== "POST") return methodNotAllowed("POST");
-    return call(request, rest.slice(0, slash), rest.slice(slash + 1, end), connection);
+    const slug = rest.slice(0, slash);
+    const entry = host.view(slug);
+    if (!entry) return errorResponse(new NotFound(`No API view "${slug}".`));
+    return new ApiCall(scope, request, entry, rest.slice(slash + 1, end), connection).run();
   };
 }
 

@@ -4,6 +4,7 @@
  * change detection. Transports only adapt input and output.
  * @module
  */
+import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { User } from "../auth/user.js";
 import { requirePermissions } from "../auth/user.js";
 import {
@@ -86,17 +87,27 @@ function parseParams(
       inputJsonSchema(spec.params),
     ));
   }
-  return andThen(spec.params["~standard"].validate(candidate), (result) => {
-    if (result.issues) {
-      // Coercion messages are more precise than the schema's type mismatch for the same field.
-      throw new ValidationError({ ...issuesToFields(result.issues, candidate), ...coercionErrors });
-    }
-    if (Object.keys(coercionErrors).length > 0) throw new ValidationError(coercionErrors);
-    const validators = fieldValidatorsOf(view.constructor as new () => object);
-    return validators.size === 0
-      ? result.value
-      : runFieldValidators(view, result.value, validators);
-  });
+  const outcome = spec.params["~standard"].validate(candidate);
+  if (!isThenable(outcome)) return validated(view, outcome, candidate, coercionErrors);
+  return Promise.resolve(outcome).then((result) =>
+    validated(view, result, candidate, coercionErrors),
+  );
+}
+
+/** The schema's verdict, merged with coercion errors, then the `@fieldValidator`s. */
+function validated(
+  view: object,
+  result: StandardSchemaV1.Result<unknown>,
+  candidate: Record<string, unknown>,
+  coercionErrors: FieldErrors,
+): MaybePromise<unknown> {
+  if (result.issues) {
+    // Coercion messages are more precise than the schema's type mismatch for the same field.
+    throw new ValidationError({ ...issuesToFields(result.issues, candidate), ...coercionErrors });
+  }
+  if (Object.keys(coercionErrors).length > 0) throw new ValidationError(coercionErrors);
+  const validators = fieldValidatorsOf(view.constructor as new () => object);
+  return validators.size === 0 ? result.value : runFieldValidators(view, result.value, validators);
 }
 
 async function runFieldValidators(
@@ -180,6 +191,10 @@ function admit(
   raw: unknown,
   ctx: DispatchContext,
 ): MaybePromise<unknown> {
+  // Most handlers have neither; they take no closures.
+  if (spec.permissions.length === 0 && !spec.rateLimit) {
+    return parseParams(view, spec, raw, ctx.coerceStrings);
+  }
   const permitted =
     spec.permissions.length > 0 ? requirePermissions(ctx.user, spec.permissions) : undefined;
   return andThen(permitted, () =>
