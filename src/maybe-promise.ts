@@ -14,16 +14,10 @@ export function isThenable<T>(value: MaybePromise<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 
-/**
- * Runs `next` (with `this` = `self`) on `value` now, or once it resolves when it is a promise.
- * Passing a method and its object instead of an arrow function keeps synchronous steps free of
- * closure allocations.
- */
-export function andThen<T, R, S = undefined>(
+/** Runs `next` on `value` now, or once it resolves when it is a promise. */
+export function andThen<T, R>(
   value: MaybePromise<T>,
-  next: (this: S, value: T) => MaybePromise<R>,
-  self?: S,
+  next: (value: T) => MaybePromise<R>,
 ): MaybePromise<R> {
-  if (!isThenable(value)) return next.call(self as S, value);
-  return Promise.resolve(value).then((resolved) => next.call(self as S, resolved));
+  return isThenable(value) ? Promise.resolve(value).then(next) : next(value);
 }

@@ -27,7 +27,7 @@ import type { RateLimitStore } from "../ratelimit/bucket.js";
 import { toWire, type SerializationPolicy } from "../state/codec.js";
 import type { JsonValue } from "../state/serializable.js";
 import { StateTracker, wireState } from "../state/tracker.js";
-import { serializeResult } from "../view/api-response.js";
+import { serializeResult, type ApiResponse } from "../view/api-response.js";
 import {
   asDjustError,
   dispatch,
@@ -39,7 +39,7 @@ import type { LiveView, LiveViewClass } from "../view/live-view.js";
 import { liveRequestFrom, runtimeOf, type LiveRequest, type Params } from "../view/runtime.js";
 import { readJsonObject } from "./body.js";
 import { DOCS_CSS, DOCS_JS, docsHtml } from "./docs.js";
-import { andThen, isThenable, type MaybePromise } from "../maybe-promise.js";
+import { isThenable, type MaybePromise } from "../maybe-promise.js";
 import { generateOpenApi, type OpenApiDocument } from "./openapi.js";
 
 /** A view reachable over the API. */
@@ -241,6 +241,9 @@ function firstUser(
   throw new Unauthenticated();
 }
 
+/** What a step of an API call returns. */
+type Reply = Response | Promise<Response>;
+
 /** Where a call is: a failure that is not already a {@link DjustError} is reported as this step's. */
 type Step = "auth" | "body" | "mount" | "dispatch" | "respond";
 
@@ -273,7 +276,7 @@ interface ApiScope {
 
 /**
  * One API call: authenticate, read the body, mount a fresh view, dispatch, respond. Each step
- * is a method handed to {@link andThen}, so a call whose steps are all synchronous (most auth
+ * is a method chained by `#then`, so a call whose steps are all synchronous (most auth
  * classes, `mount`, validation, handlers) allocates no closures and awaits only the body read.
  */
 class ApiCall {
@@ -291,6 +294,7 @@ class ApiCall {
   #view: LiveView | undefined;
   #liveRequest: LiveRequest | undefined;
   #params: Params = {};
+  #result: unknown = undefined;
 
   constructor(
     scope: ApiScope,
@@ -308,15 +312,33 @@ class ApiCall {
     this.#tracker = new StateTracker(this.#policy);
   }
 
-  run(): Response | Promise<Response> {
-    let response: MaybePromise<Response>;
+  run(): Reply {
     try {
-      response = andThen(this.#scope.loadSession(this.#request), this.#authenticate, this);
+      return this.#then(this.#scope.loadSession(this.#request), this.#authenticate);
     } catch (error) {
       return this.#failed(error);
     }
-    if (!isThenable(response)) return response;
-    return Promise.resolve(response).catch((error: unknown) => this.#failed(error));
+  }
+
+  /**
+   * Runs step `next` on `value` now, or once it resolves. Every step returns a `Response` or
+   * the result of this method, so each asynchronous hop carries its own error handling and a
+   * call needs no catch-all promise at the end.
+   */
+  #then<T>(value: MaybePromise<T>, next: (this: ApiCall, value: T) => Reply): Reply {
+    if (!isThenable(value)) return next.call(this, value);
+    return Promise.resolve(value).then(
+      (resolved) => this.#guarded(next, resolved),
+      (error: unknown) => this.#failed(error),
+    );
+  }
+
+  #guarded<T>(next: (this: ApiCall, value: T) => Reply, value: T): Reply {
+    try {
+      return next.call(this, value);
+    } catch (error) {
+      return this.#failed(error);
+    }
   }
 
   #failed(error: unknown): Response {
@@ -324,7 +346,7 @@ class ApiCall {
     return this.#scope.report(stepError(this.#step, error, View), View, this.#handler);
   }
 
-  #authenticate(session: Session | null): MaybePromise<Response> {
+  #authenticate(session: Session | null): Reply {
     const { host, loadUser } = this.#scope;
     const auth = new CallAuthContext(
       session,
@@ -335,22 +357,22 @@ class ApiCall {
     );
     this.#auth = auth;
     const found = firstUser(authFor(this.#entry.view), 0, this.#request, auth);
-    return andThen(found, this.#authenticated, this);
+    return this.#then(found, this.#authenticated);
   }
 
   /** CSRF unless the view or the winning auth class is exempt, then the body. */
-  #authenticated([winner, user]: readonly [AuthClass, User]): MaybePromise<Response> {
+  #authenticated([winner, user]: readonly [AuthClass, User]): Reply {
     const auth = this.#auth as CallAuthContext;
     if (!(this.#entry.view.csrfExempt || isCsrfExemptAuth(winner))) {
       verifyCsrf(this.#request, { sessionToken: auth.session?.record.csrfToken ?? null });
     }
     this.#caller = { user, auth };
     this.#step = "body";
-    return andThen(readJsonObject(this.#request, this.#scope.host.bodyBytes), this.#mount, this);
+    return this.#then(readJsonObject(this.#request, this.#scope.host.bodyBytes), this.#mount);
   }
 
   /** A fresh instance: its `liveSession` params, `setup`, then `mount`. */
-  #mount(body: Record<string, unknown>): MaybePromise<Response> {
+  #mount(body: Record<string, unknown>): Reply {
     this.#body = body;
     this.#step = "mount";
     const { user, auth } = this.#caller as Caller;
@@ -360,32 +382,32 @@ class ApiCall {
     runtimeOf(view).request = liveRequest;
     this.#view = view;
     this.#liveRequest = liveRequest;
-    return andThen(this.#entry.params?.(liveRequest) ?? {}, this.#setup, this);
+    return this.#then(this.#entry.params?.(liveRequest) ?? {}, this.#setup);
   }
 
-  #setup(params: Params): MaybePromise<Response> {
+  #setup(params: Params): Reply {
     this.#params = params;
     const view = this.#view as LiveView;
-    return andThen(view.setup?.(this.#liveRequest as LiveRequest, params), this.#mounted, this);
+    return this.#then(view.setup?.(this.#liveRequest as LiveRequest, params), this.#mounted);
   }
 
-  #mounted(): MaybePromise<Response> {
+  #mounted(): Reply {
     const view = this.#view as LiveView;
     const request = this.#liveRequest as LiveRequest;
-    return andThen(view.mount?.(request, this.#params), this.#checkAccess, this);
+    return this.#then(view.mount?.(request, this.#params), this.#checkAccess);
   }
 
   /** View-level `loginRequired`/`permissionRequired`, identical on every transport. */
-  #checkAccess(): MaybePromise<Response> {
+  #checkAccess(): Reply {
     const View = this.#entry.view;
     const { user } = this.#caller as Caller;
     if (View.loginRequired && !isAuthenticated(user)) throw new Unauthenticated();
     const permissions = viewPermissions(View);
     const permitted = permissions.length > 0 ? requirePermissions(user, permissions) : undefined;
-    return andThen(permitted, this.#dispatch, this);
+    return this.#then(permitted, this.#dispatch);
   }
 
-  #dispatch(): MaybePromise<Response> {
+  #dispatch(): Reply {
     const view = this.#view as LiveView;
     this.#tracker.reset(view);
     this.#step = "dispatch";
@@ -396,11 +418,11 @@ class ApiCall {
       this.#tracker,
       this.#request,
     );
-    return andThen(dispatch(view, this.#handler, this.#body, ctx), this.#respond, this);
+    return this.#then(dispatch(view, this.#handler, this.#body, ctx), this.#respond);
   }
 
   /** The `{ result, assigns }` envelope, or the error of a refused or failed call. */
-  #respond(outcome: DispatchOutcome): MaybePromise<Response> {
+  #respond(outcome: DispatchOutcome): Reply {
     if (!outcome.ok) return this.#scope.report(outcome.error, this.#entry.view, this.#handler);
     this.#step = "respond";
     const { result } = outcome;
@@ -409,9 +431,14 @@ class ApiCall {
       const assigns = wireState(this.#view as LiveView, outcome.changed, policy);
       return json(200, { result: wire(result, policy), assigns });
     }
-    return andThen(serializeResult(result), (value) =>
-      json(result.status ?? 200, { result: wire(value, policy), assigns: {} }),
-    );
+    this.#result = result;
+    return this.#then(serializeResult(result), this.#respondWith);
+  }
+
+  /** The envelope of an {@link ApiResponse}: its serialized result and status, no assigns. */
+  #respondWith(value: unknown): Response {
+    const status = (this.#result as ApiResponse).status ?? 200;
+    return json(status, { result: wire(value, this.#policy), assigns: {} });
   }
 }
 

@@ -415,3 +415,98 @@ describe("HTTP API: the view instance", () => {
     assert.deepEqual(res.body.assigns, { lastStatus: "a", shipped: [2] });
   });
 });
+
+describe("HTTP API: asynchronous steps", () => {
+  // Every step may return a promise; each async hop has its own error handling, so these
+  // cover the paths the synchronous tests above do not take.
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
+
+  async function appWith(options: {
+    auth?: () => Promise<{ id: number } | null>;
+    mount?: () => Promise<void>;
+    serialize?: () => Promise<unknown>;
+  }) {
+    const { LiveView, eventHandler, apiResponse } = await import("../../src/index.js");
+    const { AllowAny, createApp } = await import("../../src/server/index.js");
+    const { memoryLogger } = await import("./fixtures.js");
+    class SlowAuth {
+      readonly csrfExempt = true;
+      authenticate() {
+        return options.auth ? options.auth() : Promise.resolve(null);
+      }
+    }
+    class SlowView extends LiveView {
+      static override apiAuthClasses = [SlowAuth, AllowAny];
+      count = 0;
+      override async mount() {
+        await tick();
+        await options.mount?.();
+        this.count = 1;
+      }
+      @eventHandler({ exposeApi: true })
+      async bump() {
+        await tick();
+        this.count += 1;
+        return options.serialize
+          ? apiResponse({ result: this.count, serialize: options.serialize, status: 202 })
+          : this.count;
+      }
+    }
+    const logger = memoryLogger();
+    return { app: createApp({ secretKey: "s", logger }).register(SlowView), logger };
+  }
+
+  it("an async auth class, mount and handler: 200 with the changed state", async () => {
+    const { app } = await appWith({ auth: async () => (await tick(), { id: 7 }) });
+    const res = await call(app, "slow/bump/");
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, { result: 2, assigns: { count: 2 } });
+  });
+
+  it("an async auth class answering null falls through to the next class", async () => {
+    const { app } = await appWith({ auth: async () => (await tick(), null) });
+    assert.equal((await call(app, "slow/bump/")).status, 200);
+  });
+
+  it("an async auth class that rejects → 500 'Authentication failed.', logged", async () => {
+    const { app, logger } = await appWith({
+      auth: async () => {
+        await tick();
+        throw new Error("token store down");
+      },
+    });
+    const res = await call(app, "slow/bump/");
+    assert.equal(res.status, 500);
+    assert.deepEqual(res.body, { error: "handler_error", message: "Authentication failed." });
+    assert.ok(logger.lines.some((l) => l.level === "error" && /token store down/.test(l.message)));
+  });
+
+  it("an async mount that rejects → 500 mount_failed", async () => {
+    const { app } = await appWith({
+      mount: async () => {
+        throw new Error("cache offline");
+      },
+    });
+    const res = await call(app, "slow/bump/");
+    assert.equal(res.status, 500);
+    assert.deepEqual(res.body, { error: "mount_failed", message: "SlowView failed to mount." });
+  });
+
+  it("an async serializer: its value and status; rejecting → 500 serialize_error", async () => {
+    const ok = await appWith({ serialize: async () => (await tick(), { n: 2 }) });
+    const res = await call(ok.app, "slow/bump/");
+    assert.equal(res.status, 202);
+    assert.deepEqual(res.body, { result: { n: 2 }, assigns: {} });
+
+    const failing = await appWith({
+      serialize: async () => {
+        await tick();
+        throw new Error("bad shape");
+      },
+    });
+    const bad = await call(failing.app, "slow/bump/");
+    assert.equal(bad.status, 500);
+    assert.equal(bad.body.error, "serialize_error");
+    assert.equal(bad.body.message, "Could not serialize the result: bad shape");
+  });
+});
