@@ -246,8 +246,11 @@ class Walker {
       switch (kind) {
         case "array": {
           const prev = snapshot && Array.isArray(previous) ? previous : undefined;
+          // Primitive leaves (most of them) encode to themselves: no location, no recursion.
           return (value as unknown[]).map((item, i) =>
-            this.#child(item, child(loc, i), next, prev?.[i], snapshot),
+            isJsonPrimitive(item)
+              ? item
+              : this.#child(item, child(loc, i), next, prev?.[i], snapshot),
           );
         }
         case "set": {
@@ -278,6 +281,10 @@ class Walker {
           for (const k of Object.keys(value)) {
             const v = (value as Record<string, unknown>)[k];
             if (v === undefined && !snapshot) continue;
+            if (isJsonPrimitive(v)) {
+              setKey(out, k, v);
+              continue;
+            }
             const before = prev && Object.hasOwn(prev, k) ? prev[k] : undefined;
             setKey(out, k, this.#child(v, child(loc, k), next, before, snapshot));
           }
