@@ -41,6 +41,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 /**
  * Reads the body of an API call as a JSON object. An empty body is `{}`. Header checks run
  * before anything is read and throw synchronously; reading the body returns a promise.
+ * `headers` is where `Content-Type` and `Content-Length` are read (the request's by default).
  *
  * @throws DjustError `unsupported_media_type` (415) for a non-empty non-JSON body,
  * `payload_too_large` (413) above `limit` bytes, `invalid_json` (400) for malformed JSON,
@@ -49,10 +50,11 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 export function readJsonObject(
   request: Request,
   limit: number,
+  headers: Pick<Headers, "get"> = request.headers,
 ): MaybePromise<Record<string, unknown>> {
-  const type = request.headers.get("content-type");
+  const type = headers.get("content-type");
   const json = isJsonContentType(type);
-  const declared = request.headers.get("content-length");
+  const declared = headers.get("content-length");
   const length = declared === null ? NaN : Number(declared);
   if (!(Number.isSafeInteger(length) && length >= 0)) {
     return readText(request, json ? limit : 0, type).then(parseObject, unreadable);

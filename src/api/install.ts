@@ -59,14 +59,14 @@ export function apiHostOf(ctx: AppContext): ApiHost {
 
 /** What `@hono/node-server` passes as Hono's `env`. */
 export interface NodeBindings {
-  incoming?: { socket?: { remoteAddress?: string } };
+  incoming?: ApiConnection;
 }
 
-/** The connection facts of a request served through `@hono/node-server` (none with `fetch`). */
+const NO_CONNECTION: ApiConnection = {};
+
+/** The connection of a request served through `@hono/node-server`: its `IncomingMessage`. */
 export function connectionOf(env: unknown): ApiConnection {
-  return {
-    remoteAddress: (env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress ?? null,
-  };
+  return (env as NodeBindings | undefined)?.incoming ?? NO_CONNECTION;
 }
 
 /**

@@ -30,9 +30,9 @@ export function parseCookies(header: string | null | undefined): Map<string, str
   return cookies;
 }
 
-/** One cookie of a request, or `undefined`. */
-export function getCookie(request: Request, name: string): string | undefined {
-  const header = request.headers.get("cookie");
+/** One cookie of a request (or of its headers), or `undefined`. */
+export function getCookie(from: Request | Pick<Headers, "get">, name: string): string | undefined {
+  const header = ("headers" in from ? from.headers : from).get("cookie");
   return header ? parseCookies(header).get(name) : undefined;
 }
 

@@ -99,7 +99,7 @@ export function verifyCsrf(request: Request, input: CsrfInput = {}): void {
   const originProblem = originFailure(request, input.trustedOrigins);
   if (originProblem) throw csrfFailed(originProblem);
   // The cookie is only the secret without a session; a session caller's header goes unparsed.
-  const expected = input.sessionToken ?? getCookie(request, CSRF_COOKIE);
+  const expected = input.sessionToken ?? getCookie(request.headers, CSRF_COOKIE);
   if (!expected) throw csrfFailed("CSRF cookie not set.");
   const submitted = request.headers.get(CSRF_HEADER) ?? input.formToken ?? null;
   if (!submitted) throw csrfFailed("CSRF token missing.");

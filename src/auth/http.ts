@@ -71,7 +71,7 @@ function isSecure(c: Context): boolean {
 }
 
 async function currentSession(c: Context, sessions: SessionManager): Promise<Session | null> {
-  return sessions.load(getCookie(c.req.raw, SESSION_COOKIE));
+  return sessions.load(getCookie(c.req.raw.headers, SESSION_COOKIE));
 }
 
 /**

@@ -29,12 +29,14 @@ export async function hasPermission(user: User, permission: string): Promise<boo
   return false;
 }
 
+const NO_PERMISSIONS: readonly string[] = Object.freeze([]);
+
 /** A view's `static permissionRequired` as a list (empty when unset). */
 export function viewPermissions(view: {
   readonly permissionRequired?: string | readonly string[] | undefined;
 }): readonly string[] {
   const required = view.permissionRequired;
-  if (required === undefined) return [];
+  if (required === undefined) return NO_PERMISSIONS;
   return typeof required === "string" ? [required] : required;
 }
 

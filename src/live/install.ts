@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { callerKey, clientIp } from "../auth/caller.js";
-import { parseCookies } from "../auth/cookies.js";
+import { getCookie } from "../auth/cookies.js";
 import { tokensEqual } from "../auth/csrf.js";
 import { sessionCookies } from "../auth/http.js";
 import { SESSION_COOKIE, type Session } from "../auth/session.js";
@@ -209,9 +209,7 @@ export function installLive(ctx: AppContext): void {
     headers: Headers,
     remoteAddress: string | null | undefined,
   ): Promise<Identity> {
-    const session = await ctx.sessions.load(
-      parseCookies(headers.get("cookie")).get(SESSION_COOKIE),
-    );
+    const session = await ctx.sessions.load(getCookie(headers, SESSION_COOKIE));
     let user: User | null = null;
     const userId = session?.record.userId;
     if (userId !== null && userId !== undefined) {

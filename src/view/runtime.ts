@@ -24,7 +24,6 @@ export interface LiveRequest {
 
 /** The {@link LiveRequest} of a web `Request`; its `url` is parsed on first use. */
 class WebLiveRequest implements LiveRequest {
-  readonly headers: Headers;
   readonly #request: Request;
   #url: URL | undefined;
 
@@ -35,7 +34,10 @@ class WebLiveRequest implements LiveRequest {
     readonly transport: Transport,
   ) {
     this.#request = request;
-    this.headers = request.headers;
+  }
+
+  get headers(): Headers {
+    return this.#request.headers;
   }
 
   get url(): URL {

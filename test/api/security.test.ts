@@ -1,5 +1,6 @@
 // Auth classes, CSRF, and rate-limit callers over the HTTP API.
 import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
 import { describe, it } from "node:test";
 import { USERS, browser, call, makeApp } from "./fixtures.js";
 
@@ -229,6 +230,75 @@ describe("HTTP API over a real socket", () => {
       });
       assert.equal(big.status, 413);
       assert.equal((await big.json()).error, "payload_too_large");
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("HTTP API over node:http: headers read from Node's parsed headers", () => {
+  /** A raw node:http POST, so headers can repeat and the body can be chunked. */
+  function rawPost(
+    url: string,
+    headers: Record<string, string | string[]>,
+    body: string,
+    chunked = false,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(url, { method: "POST" }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (text += chunk));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: JSON.parse(text) as Record<string, unknown>,
+          }),
+        );
+      });
+      req.on("error", reject);
+      for (const [name, value] of Object.entries(headers)) req.setHeader(name, value);
+      if (!chunked) req.setHeader("content-length", Buffer.byteLength(body));
+      req.end(body);
+    });
+  }
+
+  it("repeated Cookie lines, content-type case and parameters, chunked bodies, 415", async () => {
+    const app = makeApp();
+    const server = await app.listen(0, "127.0.0.1");
+    try {
+      const url = `${server.url}/djust/api/order/update_status/`;
+      const { cookie, csrfToken } = await app.sessions.login(alice);
+      const [session = "", csrf = ""] = cookie.split("; ");
+      const body = JSON.stringify({ order_id: 7, status: "packed" });
+      const base = { "x-csrftoken": csrfToken, origin: server.url };
+
+      // Node joins the two Cookie lines with "; ": the session is still found.
+      const split = await rawPost(
+        url,
+        { ...base, cookie: [csrf, session], "content-type": "Application/JSON; charset=UTF-8" },
+        body,
+      );
+      assert.equal(split.status, 200, JSON.stringify(split.body));
+      assert.deepEqual(split.body.result, { order_id: 7, status: "packed" });
+
+      const chunked = await rawPost(
+        url,
+        { ...base, cookie, "content-type": "application/json" },
+        body,
+        true,
+      );
+      assert.equal(chunked.status, 200, JSON.stringify(chunked.body));
+
+      const text = await rawPost(url, { ...base, cookie, "content-type": "text/plain" }, body);
+      assert.equal(text.status, 415);
+      assert.deepEqual(text.body, {
+        error: "unsupported_media_type",
+        message: 'Request bodies must be JSON (Content-Type: application/json), got "text/plain".',
+      });
+
+      const anonymous = await rawPost(url, { "content-type": "application/json" }, body);
+      assert.equal(anonymous.status, 401);
     } finally {
       await server.close();
     }
