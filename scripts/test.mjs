@@ -22,9 +22,10 @@ if (files.length === 0) {
   console.error("no test files matched");
   process.exit(1);
 }
+// A test that hangs fails after 3 minutes instead of holding CI until its own time limit.
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=2", ...files],
+  ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=180000", ...files],
   { stdio: "inherit" },
 );
 process.exit(result.status ?? 1);

@@ -52,28 +52,46 @@ export function readJsonObject(
   limit: number,
   headers: Pick<Headers, "get"> = request.headers,
 ): MaybePromise<Record<string, unknown>> {
+  const text = readJsonText(request, limit, headers);
+  if (typeof text === "string") return parseJsonObject(text, limit);
+  return text.then(
+    (read) => parseJsonObject(read, limit),
+    (error: unknown) => {
+      throw bodyReadError(error);
+    },
+  );
+}
+
+/**
+ * The first half of {@link readJsonObject}: the header checks, then the body text (`""` when
+ * empty). A read that fails rejects with whatever the stream threw: see {@link bodyReadError}.
+ */
+export function readJsonText(
+  request: Request,
+  limit: number,
+  headers: Pick<Headers, "get"> = request.headers,
+): string | Promise<string> {
   const type = headers.get("content-type");
   const json = isJsonContentType(type);
   const declared = headers.get("content-length");
   const length = declared === null ? NaN : Number(declared);
   if (!(Number.isSafeInteger(length) && length >= 0)) {
-    return readText(request, json ? limit : 0, type).then(parseObject, unreadable);
+    return readText(request, json ? limit : 0, type);
   }
-  if (length === 0) return {};
+  if (length === 0) return "";
   if (!json) throw unsupported(type);
   if (length > limit) throw tooLarge(limit);
   // The HTTP parser stops at Content-Length, so this read is bounded. `text()` lets
   // @hono/node-server decode straight from the socket's buffer without building a web stream
   // (several times faster); malformed UTF-8 then becomes U+FFFD instead of a 400.
-  return request.text().then((text) => {
-    // Each byte decodes to at most one UTF-16 unit, so this catches a lying Content-Length.
-    if (text.length > limit) throw tooLarge(limit);
-    return parseObject(text);
-  }, unreadable);
+  return request.text();
 }
 
-function parseObject(text: string): Record<string, unknown> {
+/** The second half of {@link readJsonObject}: body text as a JSON object (`{}` when empty). */
+export function parseJsonObject(text: string, limit: number): Record<string, unknown> {
   if (text === "") return {};
+  // Each byte decodes to at most one UTF-16 unit, so this catches a lying Content-Length.
+  if (text.length > limit) throw tooLarge(limit);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -86,10 +104,11 @@ function parseObject(text: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** The client went away or sent a broken stream; a size or type refusal stays what it is. */
-function unreadable(error: unknown): never {
-  if (error instanceof DjustError) throw error;
-  throw invalidJson("Could not read the request body.");
+/** A failed body read: a size or type refusal stays what it is; a broken stream is a 400. */
+export function bodyReadError(error: unknown): DjustError {
+  if (error instanceof DjustError) return error;
+  // The client went away or sent a broken stream.
+  return invalidJson("Could not read the request body.");
 }
 
 /**

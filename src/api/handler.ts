@@ -37,7 +37,7 @@ import {
 } from "../view/dispatch.js";
 import type { LiveView, LiveViewClass } from "../view/live-view.js";
 import { liveRequestFrom, runtimeOf, type LiveRequest, type Params } from "../view/runtime.js";
-import { readJsonObject } from "./body.js";
+import { bodyReadError, parseJsonObject, readJsonText } from "./body.js";
 import { DOCS_CSS, DOCS_JS, docsHtml } from "./docs.js";
 import { isThenable, type MaybePromise } from "../maybe-promise.js";
 import { generateOpenApi, type OpenApiDocument } from "./openapi.js";
@@ -110,7 +110,7 @@ class CallHeaders implements Pick<Headers, "get"> {
     if (!node) return this.#request.headers.get(name);
     // A string for every request header but Set-Cookie: Node joins repeated Cookie lines with
     // "; ", other repeats with ", ", and keeps the first of singletons like Content-Type.
-    const value = node[name];
+    const value = node[name.toLowerCase()];
     return typeof value === "string" ? value : null;
   }
 }
@@ -233,8 +233,10 @@ function stepError(step: Step, error: unknown, View: LiveViewClass): DjustError 
       return internalError(error, "mount_failed", `${View.name} failed to mount.`);
     case "respond":
       return internalError(error, "serialize_error", "Could not serialize the response.");
+    case "body":
+      return bodyReadError(error);
     default:
-      // The body reader and `dispatch` report their own failures; anything else is a bug.
+      // `dispatch` reports its own failures; anything else is a bug.
       return internalError(error, "handler_error", "Internal error.");
   }
 }
@@ -244,7 +246,7 @@ interface ApiScope {
   readonly host: ApiHost;
   readonly loadUser: (id: string | number) => Promise<User | null>;
   report(error: DjustError, view: LiveViewClass, handler: string): Response;
-  loadSession(headers: Pick<Headers, "get">): Promise<Session | null> | null;
+  loadSession(headers: Pick<Headers, "get">): MaybePromise<Session | null>;
 }
 
 /**
@@ -359,12 +361,17 @@ class ApiCall implements AuthContext, DispatchContext {
   /** CSRF unless the view or the winning auth class is exempt, then the body. */
   #authenticated([winner, user]: readonly [AuthClass, User]): Reply {
     if (!(this.#entry.view.csrfExempt || isCsrfExemptAuth(winner))) {
-      verifyCsrf(this.httpRequest, { sessionToken: this.session?.record.csrfToken ?? null });
+      const sessionToken = this.session?.record.csrfToken ?? null;
+      verifyCsrf(this.httpRequest, { sessionToken, headers: this.#headers });
     }
     this.user = user;
     this.#step = "body";
     const limit = this.#scope.host.bodyBytes;
-    return this.#then(readJsonObject(this.httpRequest, limit, this.#headers), this.#mount);
+    return this.#then(readJsonText(this.httpRequest, limit, this.#headers), this.#parse);
+  }
+
+  #parse(text: string): Reply {
+    return this.#mount(parseJsonObject(text, this.#scope.host.bodyBytes));
   }
 
   /** A fresh instance: its `liveSession` params, `setup`, then `mount`. */

@@ -47,6 +47,8 @@ export interface CsrfInput {
   readonly sessionToken?: string | null;
   /** Token from a parsed form body (`csrfmiddlewaretoken`), when the route reads forms. */
   readonly formToken?: string | null;
+  /** Where the request's headers are read (default `request.headers`; the API passes Node's). */
+  readonly headers?: Pick<Headers, "get">;
   /**
    * Origins that count as this site besides the request URL's own (e.g. the public origin in
    * front of a trusted proxy).
@@ -68,8 +70,12 @@ function originOf(value: string): string | null {
  * Like Django: an `Origin` header must name this site; without one, an HTTPS request's
  * `Referer` must (an attacker cannot strip both from a browser request over HTTPS).
  */
-export function originFailure(request: Request, trusted: readonly string[] = []): string | null {
-  const origin = request.headers.get("origin");
+export function originFailure(
+  request: Request,
+  trusted: readonly string[] = [],
+  headers: Pick<Headers, "get"> = request.headers,
+): string | null {
+  const origin = headers.get("origin");
   const isHttps = request.url.startsWith("https:");
   if (origin === null && !isHttps) return null;
   const own = new URL(request.url).origin;
@@ -81,7 +87,7 @@ export function originFailure(request: Request, trusted: readonly string[] = [])
     }
     return null;
   }
-  const referer = request.headers.get("referer");
+  const referer = headers.get("referer");
   if (!referer) return "Referer checking failed - no Referer.";
   const parsed = originOf(referer);
   if (parsed === null || !allowed(parsed)) {
@@ -96,12 +102,13 @@ export function originFailure(request: Request, trusted: readonly string[] = [])
  * cookie (double submit, for cookie-only clients without a session).
  */
 export function verifyCsrf(request: Request, input: CsrfInput = {}): void {
-  const originProblem = originFailure(request, input.trustedOrigins);
+  const headers = input.headers ?? request.headers;
+  const originProblem = originFailure(request, input.trustedOrigins, headers);
   if (originProblem) throw csrfFailed(originProblem);
   // The cookie is only the secret without a session; a session caller's header goes unparsed.
-  const expected = input.sessionToken ?? getCookie(request.headers, CSRF_COOKIE);
+  const expected = input.sessionToken ?? getCookie(headers, CSRF_COOKIE);
   if (!expected) throw csrfFailed("CSRF cookie not set.");
-  const submitted = request.headers.get(CSRF_HEADER) ?? input.formToken ?? null;
+  const submitted = headers.get(CSRF_HEADER) ?? input.formToken ?? null;
   if (!submitted) throw csrfFailed("CSRF token missing.");
   if (!tokensEqual(submitted, expected)) throw csrfFailed("CSRF token incorrect.");
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
+import { andThen, type MaybePromise } from "../maybe-promise.js";
 import type { SessionData } from "../view/runtime.js";
 import type { Signer } from "./signing.js";
 
@@ -101,8 +102,12 @@ export class SessionManager {
   // authentic stays authentic; caching skips an HMAC per request for active sessions.
   readonly #verified = new Map<string, string>();
 
-  /** Reads the session named by a signed cookie value; `null` when absent, tampered or expired. */
-  async load(signedId: string | undefined): Promise<Session | null> {
+  /**
+   * Reads the session named by a signed cookie value; `null` when absent, tampered or expired.
+   * Synchronous when the store is (the memory store): an API call with a session cookie then
+   * awaits nothing before its body.
+   */
+  load(signedId: string | undefined): MaybePromise<Session | null> {
     if (!signedId) return null;
     let id = this.#verified.get(signedId) ?? null;
     if (id === null) {
@@ -111,8 +116,10 @@ export class SessionManager {
       if (this.#verified.size >= 4096) this.#verified.clear();
       this.#verified.set(signedId, id);
     }
-    const record = await this.store.get(id);
-    return record ? { id, record } : null;
+    const sessionId = id;
+    return andThen(this.store.get(sessionId), (record) =>
+      record ? { id: sessionId, record } : null,
+    );
   }
 
   /** Starts a new session (fresh id and CSRF token). */

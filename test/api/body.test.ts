@@ -103,6 +103,40 @@ describe("readJsonObject", () => {
     assert.ok(pulls <= 3);
   });
 
+  it("a body stream that breaks mid-read is 400 'Could not read the request body.'", async () => {
+    const broken = () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"a":'));
+          controller.error(new Error("connection reset"));
+        },
+      });
+    await assert.rejects(
+      async () => readJsonObject(streamed(broken()), 100),
+      (error: unknown) =>
+        error instanceof DjustError &&
+        error.status === 400 &&
+        error.kind === "invalid_json" &&
+        error.message === "Could not read the request body.",
+    );
+    // The same through the API, streamed and with a declared length.
+    const app = makeApp();
+    for (const headers of [{}, { "content-length": "20" }]) {
+      const request = new Request("http://localhost/djust/api/public/ping/", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: broken(),
+        duplex: "half",
+      } as RequestInit);
+      const response = await app.fetch(request);
+      assert.equal(response.status, 400);
+      assert.deepEqual(await response.json(), {
+        error: "invalid_json",
+        message: "Could not read the request body.",
+      });
+    }
+  });
+
   it("invalid UTF-8 is invalid_json", async () => {
     const request = streamed(streamOf([new Uint8Array([0x22, 0xff, 0x22])]));
     assert.equal(await kindOf(() => readJsonObject(request, 100)), "400 invalid_json");
