@@ -4,7 +4,6 @@
  * @module
  */
 import { DjustError } from "../errors.js";
-import type { MaybePromise } from "../maybe-promise.js";
 
 /** Whether a `Content-Type` names JSON: `application/json` or any `…/…+json`. */
 export function isJsonContentType(header: string | null): boolean {
@@ -39,32 +38,13 @@ function invalidJson(message: string): DjustError {
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
- * Reads the body of an API call as a JSON object. An empty body is `{}`. Header checks run
- * before anything is read and throw synchronously; reading the body returns a promise.
- * `headers` is where `Content-Type` and `Content-Length` are read (the request's by default).
+ * Reads the body of an API call, JSON only: the header checks (thrown synchronously), then the
+ * text (`""` when empty), size-limited while streaming. A read that fails rejects with whatever
+ * the stream threw: see {@link bodyReadError}. `headers` is where `Content-Type` and
+ * `Content-Length` are read (the request's by default). {@link parseJsonObject} comes next.
  *
  * @throws DjustError `unsupported_media_type` (415) for a non-empty non-JSON body,
- * `payload_too_large` (413) above `limit` bytes, `invalid_json` (400) for malformed JSON,
- * invalid UTF-8, a value that is not an object, or a body that could not be read.
- */
-export function readJsonObject(
-  request: Request,
-  limit: number,
-  headers: Pick<Headers, "get"> = request.headers,
-): MaybePromise<Record<string, unknown>> {
-  const text = readJsonText(request, limit, headers);
-  if (typeof text === "string") return parseJsonObject(text, limit);
-  return text.then(
-    (read) => parseJsonObject(read, limit),
-    (error: unknown) => {
-      throw bodyReadError(error);
-    },
-  );
-}
-
-/**
- * The first half of {@link readJsonObject}: the header checks, then the body text (`""` when
- * empty). A read that fails rejects with whatever the stream threw: see {@link bodyReadError}.
+ * `payload_too_large` (413) above `limit` bytes, `invalid_json` (400) for invalid UTF-8.
  */
 export function readJsonText(
   request: Request,
@@ -87,7 +67,11 @@ export function readJsonText(
   return request.text();
 }
 
-/** The second half of {@link readJsonObject}: body text as a JSON object (`{}` when empty). */
+/**
+ * Body text as a JSON object (`{}` when empty).
+ * @throws DjustError `invalid_json` (400) for malformed JSON or a value that is not an object,
+ * `payload_too_large` (413) for text longer than `limit`.
+ */
 export function parseJsonObject(text: string, limit: number): Record<string, unknown> {
   if (text === "") return {};
   // Each byte decodes to at most one UTF-16 unit, so this catches a lying Content-Length.

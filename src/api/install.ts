@@ -58,7 +58,7 @@ export function apiHostOf(ctx: AppContext): ApiHost {
 }
 
 /** What `@hono/node-server` passes as Hono's `env`. */
-export interface NodeBindings {
+interface NodeBindings {
   incoming?: ApiConnection;
 }
 

@@ -1,7 +1,12 @@
 // Request bodies: content types, size limits while streaming, JSON shape, hostile input.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { readJsonObject, isJsonContentType } from "../../src/api/body.js";
+import {
+  bodyReadError,
+  isJsonContentType,
+  parseJsonObject,
+  readJsonText,
+} from "../../src/api/body.js";
 import { DjustError } from "../../src/errors.js";
 import { call, makeApp } from "./fixtures.js";
 
@@ -35,7 +40,7 @@ async function kindOf(read: () => unknown): Promise<string> {
   }
 }
 
-describe("readJsonObject", () => {
+describe("readJsonText / parseJsonObject", () => {
   it("recognises JSON media types", () => {
     for (const t of [
       "application/json",
@@ -64,7 +69,7 @@ describe("readJsonObject", () => {
     const chunk = new Uint8Array(1024).fill(0x20);
     const chunks = Array.from({ length: 1000 }, () => chunk);
     const result = await kindOf(() =>
-      readJsonObject(streamed(streamOf(chunks, () => pulls++)), 4096),
+      readJsonText(streamed(streamOf(chunks, () => pulls++)), 4096),
     );
     assert.equal(result, "413 payload_too_large");
     assert.ok(pulls < 10, `read ${pulls} chunks of 1000`);
@@ -76,22 +81,22 @@ describe("readJsonObject", () => {
       headers: { "content-type": "application/json", "content-length": "999999" },
       body: "{}",
     });
-    assert.equal(await kindOf(() => readJsonObject(request, 100)), "413 payload_too_large");
+    assert.equal(await kindOf(() => readJsonText(request, 100)), "413 payload_too_large");
   });
 
   it("accepts a streamed body exactly at the limit, in several chunks", async () => {
     const text = JSON.stringify({ a: "x".repeat(90) });
     const bytes = new TextEncoder().encode(text);
     const parts = [bytes.slice(0, 10), bytes.slice(10, 50), bytes.slice(50)];
-    const value = await readJsonObject(streamed(streamOf(parts)), bytes.byteLength);
-    assert.deepEqual(value, { a: "x".repeat(90) });
+    const read = await readJsonText(streamed(streamOf(parts)), bytes.byteLength);
+    assert.deepEqual(parseJsonObject(read, bytes.byteLength), { a: "x".repeat(90) });
   });
 
   it("a non-JSON streamed body is 415 after its first byte", async () => {
     let pulls = 0;
     const chunks = Array.from({ length: 100 }, () => new Uint8Array([0x61]));
     const result = await kindOf(() =>
-      readJsonObject(
+      readJsonText(
         streamed(
           streamOf(chunks, () => pulls++),
           "text/plain",
@@ -112,13 +117,18 @@ describe("readJsonObject", () => {
         },
       });
     await assert.rejects(
-      async () => readJsonObject(streamed(broken()), 100),
-      (error: unknown) =>
-        error instanceof DjustError &&
-        error.status === 400 &&
-        error.kind === "invalid_json" &&
-        error.message === "Could not read the request body.",
+      async () => readJsonText(streamed(broken()), 100),
+      (error: unknown) => {
+        const mapped = bodyReadError(error);
+        return (
+          mapped.status === 400 &&
+          mapped.kind === "invalid_json" &&
+          mapped.message === "Could not read the request body."
+        );
+      },
     );
+    const refusal = new DjustError("payload_too_large", 413, "too big");
+    assert.equal(bodyReadError(refusal), refusal, "a size or type refusal stays what it is");
     // The same through the API, streamed and with a declared length.
     const app = makeApp();
     for (const headers of [{}, { "content-length": "20" }]) {
@@ -139,7 +149,21 @@ describe("readJsonObject", () => {
 
   it("invalid UTF-8 is invalid_json", async () => {
     const request = streamed(streamOf([new Uint8Array([0x22, 0xff, 0x22])]));
-    assert.equal(await kindOf(() => readJsonObject(request, 100)), "400 invalid_json");
+    assert.equal(await kindOf(() => readJsonText(request, 100)), "400 invalid_json");
+  });
+
+  it("parseJsonObject: {} when empty, 400 for malformed JSON and non-objects, 413 past the limit", async () => {
+    assert.deepEqual(parseJsonObject("", 10), {});
+    assert.deepEqual(parseJsonObject('{"a":1}', 10), { a: 1 });
+    assert.equal(await kindOf(() => parseJsonObject('{"a":', 10)), "400 invalid_json");
+    for (const text of ["[1]", "null", "3", '"s"']) {
+      assert.throws(
+        () => parseJsonObject(text, 10),
+        (error: unknown) =>
+          error instanceof DjustError && error.message === "The body must be a JSON object.",
+      );
+    }
+    assert.equal(await kindOf(() => parseJsonObject('{"a":"long"}', 5)), "413 payload_too_large");
   });
 });
 
