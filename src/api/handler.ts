@@ -224,11 +224,7 @@ function stepError(step: Step, error: unknown, View: LiveViewClass): DjustError 
   switch (step) {
     case "auth":
       // A crashing auth class (its store is down, …) is a server error, never a pass.
-      return asDjustError(
-        error,
-        (cause) =>
-          new DjustError("handler_error", 500, "Authentication failed.", undefined, { cause }),
-      );
+      return internalError(error, "handler_error", "Authentication failed.");
     case "mount":
       return internalError(error, "mount_failed", `${View.name} failed to mount.`);
     case "respond":
@@ -459,7 +455,7 @@ export function createApiHandler(host: ApiHost): ApiHandler {
       }
       return errorResponse(error);
     },
-    // Most API clients send no cookie: then there is nothing to await.
+    // Nothing to await without a session cookie, or with a synchronous (memory) store.
     loadSession(headers) {
       const signed = getCookie(headers, SESSION_COOKIE);
       return signed ? host.sessions.load(signed) : null;
