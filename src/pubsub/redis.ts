@@ -31,7 +31,11 @@ export class RedisPubSub implements PubSub {
     this.#prefix = options.prefix ?? "djust:";
   }
 
+  #closed = false;
+
   async #connect(): Promise<void> {
+    // After close(), connecting again would leak a client that reconnects forever.
+    if (this.#closed) throw new Error("RedisPubSub is closed");
     this.#connecting ??= (async () => {
       const pub = await connectRedis(this.#url);
       const sub = await connectRedis(pub.duplicate());
@@ -84,11 +88,15 @@ export class RedisPubSub implements PubSub {
     await this.#pub?.publish(this.#prefix + topic, JSON.stringify(message ?? null));
   }
 
+  /** Closes both connections, including ones still being opened; later calls reject. */
   async close(): Promise<void> {
+    this.#closed = true;
     this.#local.clear();
+    const pending = this.#connecting;
+    this.#connecting = undefined;
+    await pending?.catch(() => undefined);
     const clients = [this.#sub, this.#pub];
     this.#sub = this.#pub = undefined;
-    this.#connecting = undefined;
     await Promise.all(clients.map((c) => c?.close().catch(() => undefined)));
   }
 }

@@ -3,58 +3,32 @@
  * state snapshots, pub/sub, and two app nodes sharing both.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { MemorySessionStore } from "../../src/auth/session.js";
 import { RedisPubSub } from "../../src/pubsub/redis.js";
 import { createApp, type RunningServer } from "../../src/server/index.js";
-import { RedisStateBackend } from "../../src/state/backends/redis.js";
+import { connectRedis, RedisStateBackend } from "../../src/state/backends/redis.js";
+import { findRedisServer, REDIS_MISSING, startRedis, type TestRedis } from "../support/redis.js";
 import { loadPage, memoryLogger, RawClient, response } from "./helpers.js";
 import { ChatView, CounterView, mounts } from "./views.js";
 
-const hasRedis = spawnSync("redis-server", ["--version"]).status === 0;
-const skip = hasRedis
-  ? undefined
-  : "redis-server is not installed (apt-get install -y redis-server)";
+const skip = findRedisServer() ? undefined : REDIS_MISSING;
 if (skip) process.stderr.write(`# redis tests skipped: ${skip}\n`);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 describe("Redis state backend and pub/sub", { skip }, () => {
-  let redis: ChildProcess;
+  let redis: TestRedis | undefined;
   let url: string;
 
   before(async () => {
-    const port = await freePort();
-    redis = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no"], {
-      stdio: "ignore",
-    });
-    url = `redis://127.0.0.1:${port}`;
-    const probe = new RedisStateBackend({ url });
-    for (let i = 0; i < 50; i++) {
-      try {
-        await probe.get("probe");
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    await probe.close();
+    // The shared harness waits for "Ready to accept connections" and retries when the probed
+    // port is taken meanwhile; a client on a server that never bound would retry forever.
+    const started = await startRedis();
+    if ("skip" in started) throw new Error(started.skip);
+    redis = started;
+    url = started.url;
   });
 
-  after(() => {
-    redis?.kill();
-  });
+  after(() => redis?.stop());
 
   it("stores, expires and deletes snapshots", async () => {
     const backend = new RedisStateBackend({ url, prefix: "t1:" });
@@ -88,6 +62,29 @@ describe("Redis state backend and pub/sub", { skip }, () => {
     await stop();
     await a.close();
     await b.close();
+  });
+
+  it("closed adapters refuse later calls instead of reconnecting, even when closed mid-connect", async () => {
+    const backend = new RedisStateBackend({ url, prefix: "t4:" });
+    const pubsub = new RedisPubSub({ url, prefix: "t4:" });
+    // Both start connecting, and are closed before the connections are up.
+    const reading = backend.get("x").catch(() => "failed");
+    const publishing = pubsub.publish("topic", 1).catch(() => "failed");
+    await Promise.all([backend.close(), pubsub.close()]);
+    await Promise.all([reading, publishing]);
+    await assert.rejects(backend.get("x"), /RedisStateBackend is closed/);
+    await assert.rejects(pubsub.publish("topic", 1), /RedisPubSub is closed/);
+    await assert.rejects(
+      pubsub.subscribe("topic", () => undefined),
+      /RedisPubSub is closed/,
+    );
+    // Nothing is left connected: the only client is the one asking.
+    const probe = await connectRedis(url);
+    const clients = String(await probe.sendCommand(["CLIENT", "LIST"]))
+      .trim()
+      .split("\n");
+    await probe.close();
+    assert.equal(clients.length, 1, clients.join("\n"));
   });
 
   describe("two nodes", () => {

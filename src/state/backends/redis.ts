@@ -45,7 +45,12 @@ export class RedisStateBackend implements StateBackend {
     this.#prefix = options.prefix ?? "djust:view:";
   }
 
+  #closed = false;
+
   async #redis(): Promise<RedisClient> {
+    // A late write (a view saved while the app shuts down) must not open a connection that
+    // nothing will close: it would reconnect forever and keep the process alive.
+    if (this.#closed) throw new Error("RedisStateBackend is closed");
     if (this.#client) return this.#client;
     this.#connecting ??= connectRedis(this.#url).then((client) => (this.#client = client));
     return this.#connecting;
@@ -73,10 +78,13 @@ export class RedisStateBackend implements StateBackend {
     await (await this.#redis()).del(this.#prefix + key);
   }
 
+  /** Closes the connection, including one still being opened; later calls reject. */
   async close(): Promise<void> {
-    const client = this.#client;
+    this.#closed = true;
+    const pending = this.#connecting;
     this.#client = undefined;
     this.#connecting = undefined;
+    const client = await pending?.catch(() => undefined);
     await client?.close().catch(() => undefined);
   }
 }
