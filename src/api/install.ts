@@ -62,11 +62,12 @@ interface NodeBindings {
   incoming?: ApiConnection;
 }
 
-const NO_CONNECTION: ApiConnection = {};
-
-/** The connection of a request served through `@hono/node-server`: its `IncomingMessage`. */
-export function connectionOf(env: unknown): ApiConnection {
-  return (env as NodeBindings | undefined)?.incoming ?? NO_CONNECTION;
+/**
+ * The connection of a request served through `@hono/node-server`: its `IncomingMessage`
+ * (`undefined` otherwise, which the API handler treats as no connection).
+ */
+export function connectionOf(env: unknown): ApiConnection | undefined {
+  return (env as NodeBindings | undefined)?.incoming;
 }
 
 /**

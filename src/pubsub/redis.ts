@@ -3,7 +3,7 @@
  * every subscribed view on every node.
  * @module
  */
-import { connectRedis, redisUrl, type RedisClient } from "../state/backends/redis.js";
+import { connectRedis, LazyRedis, redisUrl, type RedisClient } from "../state/backends/redis.js";
 import type { PubSub, PubSubListener, Unsubscribe } from "./types.js";
 
 /** Options of {@link RedisPubSub}. */
@@ -19,34 +19,27 @@ export interface RedisPubSubOptions {
  * process; each Redis channel is subscribed once however many views listen to it.
  */
 export class RedisPubSub implements PubSub {
-  readonly #url: string;
   readonly #prefix: string;
   readonly #local = new Map<string, Set<PubSubListener>>();
-  #pub?: RedisClient;
-  #sub?: RedisClient;
-  #connecting?: Promise<void>;
+  readonly #redis: LazyRedis<{ pub: RedisClient; sub: RedisClient }>;
 
   constructor(options: RedisPubSubOptions = {}) {
-    this.#url = redisUrl(options.url);
+    const url = redisUrl(options.url);
     this.#prefix = options.prefix ?? "djust:";
-  }
-
-  #closed = false;
-
-  async #connect(): Promise<void> {
-    // After close(), connecting again would leak a client that reconnects forever.
-    if (this.#closed) throw new Error("RedisPubSub is closed");
-    this.#connecting ??= (async () => {
-      const pub = await connectRedis(this.#url);
-      const sub = await connectRedis(pub.duplicate());
-      this.#pub = pub;
-      this.#sub = sub;
-    })();
-    await this.#connecting;
+    this.#redis = new LazyRedis(
+      "RedisPubSub",
+      async () => {
+        const pub = await connectRedis(url);
+        return { pub, sub: await connectRedis(pub.duplicate()) };
+      },
+      async ({ pub, sub }) => {
+        await Promise.all([sub.close(), pub.close()]);
+      },
+    );
   }
 
   async subscribe(topic: string, listener: PubSubListener): Promise<Unsubscribe> {
-    await this.#connect();
+    const { sub } = await this.#redis.get();
     const channel = this.#prefix + topic;
     let listeners = this.#local.get(channel);
     const entry: PubSubListener = (message) => listener(message);
@@ -54,7 +47,7 @@ export class RedisPubSub implements PubSub {
       listeners = new Set();
       this.#local.set(channel, listeners);
       listeners.add(entry);
-      await this.#sub?.subscribe(channel, (text) => this.#deliver(channel, text));
+      await sub.subscribe(channel, (text) => this.#deliver(channel, text));
     } else {
       listeners.add(entry);
     }
@@ -64,7 +57,8 @@ export class RedisPubSub implements PubSub {
       current.delete(entry);
       if (current.size === 0) {
         this.#local.delete(channel);
-        await this.#sub?.unsubscribe(channel).catch(() => undefined);
+        // Once the pub/sub is closed there is nothing to unsubscribe from.
+        await this.#redis.current?.sub.unsubscribe(channel).catch(() => undefined);
       }
     };
   }
@@ -84,19 +78,13 @@ export class RedisPubSub implements PubSub {
   }
 
   async publish(topic: string, message: unknown): Promise<void> {
-    await this.#connect();
-    await this.#pub?.publish(this.#prefix + topic, JSON.stringify(message ?? null));
+    const { pub } = await this.#redis.get();
+    await pub.publish(this.#prefix + topic, JSON.stringify(message ?? null));
   }
 
   /** Closes both connections, including ones still being opened; later calls reject. */
-  async close(): Promise<void> {
-    this.#closed = true;
+  close(): Promise<void> {
     this.#local.clear();
-    const pending = this.#connecting;
-    this.#connecting = undefined;
-    await pending?.catch(() => undefined);
-    const clients = [this.#sub, this.#pub];
-    this.#sub = this.#pub = undefined;
-    await Promise.all(clients.map((c) => c?.close().catch(() => undefined)));
+    return this.#redis.close();
   }
 }

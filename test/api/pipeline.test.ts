@@ -1,7 +1,7 @@
 // The seed's error table and DESIGN.md's pipeline order, one request at a time.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ORIGIN, USERS, browser, call, makeApp, type CallOptions } from "./fixtures.js";
+import { ORIGIN, USERS, apiRequest, browser, call, makeApp, type CallOptions } from "./fixtures.js";
 
 const alice = USERS.alice!;
 const bob = USERS.bob!;
@@ -508,5 +508,32 @@ describe("HTTP API: asynchronous steps", () => {
     assert.equal(bad.status, 500);
     assert.equal(bad.body.error, "serialize_error");
     assert.equal(bad.body.message, "Could not serialize the result: bad shape");
+  });
+});
+
+describe("HTTP API: where calls are answered", () => {
+  it("app.fetch answers before app.hono middleware; app.hono alone still serves the API", async () => {
+    const app = makeApp();
+    const seen: string[] = [];
+    app.hono.use("*", async (c, next) => {
+      seen.push(new URL(c.req.url).pathname);
+      await next();
+    });
+    app.hono.get("/custom/", (c) => c.text("custom"));
+
+    const viaApp = await app.fetch(apiRequest("public/ping/"));
+    assert.deepEqual(await viaApp.json(), { result: "pong", assigns: {} });
+    assert.equal(await (await app.fetch(new Request(`${ORIGIN}/custom/`))).text(), "custom");
+    assert.deepEqual(seen, ["/custom/"], "the API call went past the middleware");
+
+    const viaHono = await app.hono.fetch(apiRequest("public/ping/"));
+    assert.equal(viaHono.status, 200);
+    assert.deepEqual(await viaHono.json(), { result: "pong", assigns: {} });
+    const missing = await app.hono.fetch(apiRequest("nope/ping/"));
+    assert.equal(missing.status, 404);
+    assert.deepEqual(await missing.json(), {
+      error: "not_found",
+      message: 'No API view "nope".',
+    });
   });
 });

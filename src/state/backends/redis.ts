@@ -25,6 +25,50 @@ export async function connectRedis(client: RedisClient | string): Promise<RedisC
   return connected;
 }
 
+/**
+ * Connections opened on first use (an app that never needs Redis opens none) and closed once:
+ * after {@link close}, use is refused instead of opening connections that nothing would close,
+ * which would reconnect forever and keep the process alive. Shared by the state backend and
+ * pub/sub, which own the connections they open.
+ */
+export class LazyRedis<T> {
+  #connecting?: Promise<T>;
+  #open?: T;
+  #closed = false;
+
+  /**
+   * @param owner Names the refusal after close (`"RedisPubSub is closed"`).
+   * @param connect Opens the connections.
+   * @param disconnect Closes what `connect` opened.
+   */
+  constructor(
+    private readonly owner: string,
+    private readonly connect: () => Promise<T>,
+    private readonly disconnect: (connections: T) => Promise<void>,
+  ) {}
+
+  /** The connections, opened by the first call. */
+  async get(): Promise<T> {
+    if (this.#closed) throw new Error(`${this.owner} is closed`);
+    this.#connecting ??= this.connect().then((open) => (this.#open = open));
+    return this.#connecting;
+  }
+
+  /** The connections if they are open, without opening them. */
+  get current(): T | undefined {
+    return this.#open;
+  }
+
+  /** Closes the connections, including ones still being opened; later {@link get}s reject. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const pending = this.#connecting;
+    this.#connecting = this.#open = undefined;
+    const open = await pending?.catch(() => undefined);
+    if (open !== undefined) await this.disconnect(open).catch(() => undefined);
+  }
+}
+
 /** Options of {@link RedisStateBackend}. */
 export interface RedisStateBackendOptions {
   /** `redis://…` URL; default env `REDIS_URL`, else `redis://127.0.0.1:6379`. */
@@ -35,29 +79,21 @@ export interface RedisStateBackendOptions {
 
 /** Snapshots as JSON strings under `<prefix><view id>`, expiring with `SET … EX`. */
 export class RedisStateBackend implements StateBackend {
-  readonly #url: string;
   readonly #prefix: string;
-  #client?: RedisClient;
-  #connecting?: Promise<RedisClient>;
+  readonly #redis: LazyRedis<RedisClient>;
 
   constructor(options: RedisStateBackendOptions = {}) {
-    this.#url = redisUrl(options.url);
+    const url = redisUrl(options.url);
     this.#prefix = options.prefix ?? "djust:view:";
-  }
-
-  #closed = false;
-
-  async #redis(): Promise<RedisClient> {
-    // A late write (a view saved while the app shuts down) must not open a connection that
-    // nothing will close: it would reconnect forever and keep the process alive.
-    if (this.#closed) throw new Error("RedisStateBackend is closed");
-    if (this.#client) return this.#client;
-    this.#connecting ??= connectRedis(this.#url).then((client) => (this.#client = client));
-    return this.#connecting;
+    this.#redis = new LazyRedis(
+      "RedisStateBackend",
+      () => connectRedis(url),
+      (client) => client.close(),
+    );
   }
 
   async get(key: string): Promise<StoredView | null> {
-    const text = await (await this.#redis()).get(this.#prefix + key);
+    const text = await (await this.#redis.get()).get(this.#prefix + key);
     if (text === null) return null;
     try {
       const value: unknown = JSON.parse(text);
@@ -70,21 +106,16 @@ export class RedisStateBackend implements StateBackend {
   async set(key: string, value: StoredView, ttlSeconds: number): Promise<void> {
     const ttl = Math.max(1, Math.ceil(ttlSeconds));
     await (
-      await this.#redis()
+      await this.#redis.get()
     ).set(this.#prefix + key, JSON.stringify(value), { expiration: { type: "EX", value: ttl } });
   }
 
   async delete(key: string): Promise<void> {
-    await (await this.#redis()).del(this.#prefix + key);
+    await (await this.#redis.get()).del(this.#prefix + key);
   }
 
   /** Closes the connection, including one still being opened; later calls reject. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    const pending = this.#connecting;
-    this.#client = undefined;
-    this.#connecting = undefined;
-    const client = await pending?.catch(() => undefined);
-    await client?.close().catch(() => undefined);
+  close(): Promise<void> {
+    return this.#redis.close();
   }
 }
