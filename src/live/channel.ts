@@ -6,8 +6,9 @@
  * @module
  */
 import { isAuthenticated, type User } from "../auth/user.js";
-import { RateLimited } from "../errors.js";
+import { DjustError, RateLimited } from "../errors.js";
 import { MemoryRateLimitStore, retryAfterSeconds } from "../ratelimit/bucket.js";
+import type { WireRendered } from "../render/diff.js";
 import type { StoredView } from "../state/backends/types.js";
 import type { LiveRequest, Navigation, Params, SessionData, Transport } from "../view/runtime.js";
 import {
@@ -21,6 +22,7 @@ import {
 import { decodeClientEvent, readClientEvent } from "./params.js";
 import {
   CHANNEL_EVENTS,
+  ERROR_EVENT,
   PHOENIX_TOPIC,
   ProtocolError,
   decodeFrame,
@@ -222,9 +224,9 @@ export class LiveConnection {
         error: error instanceof Error ? (error.stack ?? error.message) : String(error),
       });
       if (frame.ref !== null) {
-        this.#send(
-          replyFrame(frame, "error", { error: "handler_error", message: "Internal error." }),
-        );
+        const failure = new DjustError("handler_error", 500, "Internal error.");
+        if (frame.event === "event" || frame.event === "live_patch") this.#refuse(frame, failure);
+        else this.#send(replyFrame(frame, "error", failure.toJSON()));
       }
     }
   }
@@ -415,9 +417,7 @@ export class LiveConnection {
   async #event(frame: Frame, joined: Joined): Promise<void> {
     const event = readClientEvent(frame.payload);
     if (!event) {
-      this.#send(
-        replyFrame(frame, "error", { error: "invalid_json", message: "Malformed event payload." }),
-      );
+      this.#refuse(frame, new DjustError("invalid_json", 400, "Malformed event payload."));
       return;
     }
     // Only events spend connection tokens; heartbeats, joins and patches are free.
@@ -428,8 +428,7 @@ export class LiveConnection {
       burst: limits.eventBurst,
     });
     if (!decision.allowed) {
-      const error = new RateLimited(retryAfterSeconds(decision.retryAfterMs));
-      this.#send(replyFrame(frame, "error", error.toJSON()));
+      this.#refuse(frame, new RateLimited(retryAfterSeconds(decision.retryAfterMs)));
       this.#noteLimited();
       return;
     }
@@ -440,9 +439,8 @@ export class LiveConnection {
 
   #replyStep(frame: Frame, joined: Joined, result: EventResult): void {
     if (result.error) {
-      this.#send(replyFrame(frame, "error", result.error.toJSON()));
-      // A handler that failed halfway may still have changed state: show it.
-      if (result.diff) this.#send(pushFrame(joined.joinRef, frame.topic, "diff", result.diff));
+      // A handler that failed halfway may still have changed state: its diff goes along.
+      this.#refuse(frame, result.error, result.diff);
       if (result.error instanceof RateLimited) this.#noteLimited();
       return;
     }
@@ -456,11 +454,23 @@ export class LiveConnection {
     const payload = isRecord(frame.payload) ? frame.payload : {};
     const url = typeof payload.url === "string" ? safeUrl(payload.url) : undefined;
     if (!url || url.origin !== joined.instance.url.origin) {
-      this.#send(replyFrame(frame, "error", { error: "not_found", message: "Bad patch URL." }));
+      this.#refuse(frame, new DjustError("not_found", 404, "Bad patch URL."));
       return;
     }
     const result = await joined.instance.patch(url);
     this.#replyStep(frame, joined, result);
+  }
+
+  /**
+   * Replies to a refused or failed event (DESIGN §10): status `ok`, so the client clears the
+   * element's loading state, with the error as a {@link ERROR_EVENT} client event in the diff,
+   * next to whatever the handler changed.
+   */
+  #refuse(frame: Frame, error: DjustError, diff?: WireRendered | null): void {
+    const carrier: WireRendered = diff ? { ...diff } : {};
+    const events = Array.isArray(carrier.e) ? carrier.e : [];
+    carrier.e = [...events, [ERROR_EVENT, error.toJSON() as unknown as WireRendered]];
+    this.#send(replyFrame(frame, "ok", { diff: carrier }));
   }
 
   #push(topic: string, result: StepResult): void {

@@ -29,6 +29,13 @@ export const CHANNEL_EVENTS = {
   heartbeat: "heartbeat",
 } as const;
 
+/**
+ * The client event that carries a refused or failed event's error (DESIGN §10): it rides in the
+ * `e` list of an `ok` reply's diff, because the official client clears an element's loading
+ * state only on `ok`. The bundled client turns it into a `djust:error` window event.
+ */
+export const ERROR_EVENT = "djust:error";
+
 /** The topic of socket-level messages (heartbeats). */
 export const PHOENIX_TOPIC = "phoenix";
 

@@ -8,7 +8,7 @@ import { StateTracker } from "../../src/state/tracker.js";
 import { html } from "../../src/template/html.js";
 import { dispatch } from "../../src/view/dispatch.js";
 import { createApp } from "../../src/server/index.js";
-import { RawClient, loadPage, response } from "../live/helpers.js";
+import { RawClient, eventError, loadPage } from "../live/helpers.js";
 import { USERS, memoryLogger } from "./fixtures.js";
 
 class BurstView extends LiveView {
@@ -52,7 +52,7 @@ describe("shared rate-limit bucket", () => {
         const ws: string[] = [];
         for (let i = 0; i < 3; i++) {
           const reply = await client.event(page, "click", "bump", {});
-          const error = (response(reply) as { error?: string }).error;
+          const error = eventError(reply)?.error;
           ws.push(
             reply.payload.status === "ok" && !error ? "ok" : String(error ?? reply.payload.status),
           );

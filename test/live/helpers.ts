@@ -167,6 +167,15 @@ export class RawClient {
   }
 }
 
+/**
+ * The error of a refused or failed event: DESIGN §10 replies `ok` with the error as a
+ * `djust:error` client event in the diff. `undefined` when the reply carries none.
+ */
+export function eventError(msg: Msg): Record<string, unknown> | undefined {
+  const diff = response(msg).diff as { e?: [string, Record<string, unknown>][] } | undefined;
+  return diff?.e?.find(([name]) => name === "djust:error")?.[1];
+}
+
 /** The `response` of a reply. */
 export function response(msg: Msg): Record<string, unknown> {
   return (msg.payload.response ?? {}) as Record<string, unknown>;

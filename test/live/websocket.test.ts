@@ -8,7 +8,14 @@ import type { User } from "../../src/auth/user.js";
 import { createApp, type DjustApp, type RunningServer } from "../../src/server/index.js";
 import { liveTransportOf } from "../../src/live/install.js";
 import { MemoryStateBackend } from "../../src/state/backends/memory.js";
-import { loadPage, memoryLogger, RawClient, response, type PageInfo } from "./helpers.js";
+import {
+  eventError,
+  loadPage,
+  memoryLogger,
+  RawClient,
+  response,
+  type PageInfo,
+} from "./helpers.js";
 import {
   ChatView,
   CounterView,
@@ -138,8 +145,8 @@ describe("live transport over WebSocket", () => {
     const reply = await client.event(page, "click", "add", { by: "5", value: "" });
     assert.deepEqual(response(reply).diff, { "1": "5", r: { count: 5 } });
     const bad = await client.event(page, "click", "add", { by: "5 OR 1=1" });
-    assert.equal(bad.payload.status, "error");
-    assert.equal(response(bad).error, "validation_error");
+    assert.equal(bad.payload.status, "ok", "a refused event still clears the loading state");
+    assert.equal(eventError(bad)?.error, "validation_error");
   });
 
   it("decodes URL-encoded form submits", async () => {
@@ -155,25 +162,29 @@ describe("live transport over WebSocket", () => {
     const { page, client } = await joined();
     for (const name of ["mount", "constructor", "_secret", "render", "nope", "__proto__"]) {
       const reply = await client.event(page, "click", name, {});
-      assert.equal(reply.payload.status, "error", name);
-      assert.equal(response(reply).error, "not_found", name);
-      assert.equal(typeof response(reply).message, "string");
+      assert.equal(reply.payload.status, "ok", name);
+      assert.equal(eventError(reply)?.error, "not_found", name);
+      assert.equal(typeof eventError(reply)?.message, "string");
     }
     assert.equal(client.ws.readyState, WebSocket.OPEN);
     const ok = await client.event(page, "click", "inc", {});
     assert.equal(ok.payload.status, "ok");
   });
 
-  it("reports a failing handler as handler_error and still pushes its state change", async () => {
-    const { page, client, topic } = await joined();
+  it("reports a failing handler as handler_error together with its state change", async () => {
+    const { page, client } = await joined();
     const reply = await client.event(page, "click", "boom", {});
-    assert.equal(reply.payload.status, "error");
-    assert.deepEqual(response(reply), {
-      error: "handler_error",
-      message: 'Handler "boom" raised an error.',
+    assert.deepEqual(reply.payload, {
+      status: "ok",
+      response: {
+        diff: {
+          "1": "100",
+          e: [
+            ["djust:error", { error: "handler_error", message: 'Handler "boom" raised an error.' }],
+          ],
+        },
+      },
     });
-    const diff = await client.next((m) => m.event === "diff" && m.topic === topic);
-    assert.deepEqual(diff.payload, { "1": "100" });
   });
 
   it("sends pushEvent as e, pageTitle as t and renders flash", async () => {
@@ -259,7 +270,7 @@ describe("live transport over WebSocket", () => {
     const replies = await Promise.all(
       Array.from({ length: 14 }, () => client.event(page, "click", "inc", {}).catch(() => null)),
     );
-    const limited = replies.filter((r) => r && response(r).error === "rate_limited");
+    const limited = replies.filter((r) => r && eventError(r)?.error === "rate_limited");
     assert.ok(limited.length >= 3, `some events were refused (${limited.length})`);
     assert.equal(client.ws.readyState, WebSocket.OPEN, "a few refusals keep the socket open");
     // Heartbeats and joins spend no tokens.
@@ -274,8 +285,8 @@ describe("live transport over WebSocket", () => {
   it("checks handler permissions over the socket", async () => {
     const { page, client } = await joined("/refund/");
     const reply = await client.event(page, "click", "refund", {});
-    assert.equal(reply.payload.status, "error");
-    assert.equal(response(reply).error, "unauthenticated");
+    assert.equal(reply.payload.status, "ok");
+    assert.equal(eventError(reply)?.error, "unauthenticated");
     const cookie = (await app.sessions.login({ id: 9, permissions: ["orders.refund"] })).cookie;
     const page2 = await loadPage(`${base}/refund/`, cookie);
     const client2 = await open(page2);
