@@ -19,7 +19,18 @@
  *
  * Options, read from `window.djustConfig` when the script runs:
  * `{ path?: string = "/djust/live", transport?: "websocket" | "longpoll",
- *    longPollFallbackMs?: number = 2500, debug?: boolean }`.
+ *    longPollFallbackMs?: number = 2500, debug?: boolean, errorNotice?: boolean = true }`.
+ *
+ * Refused or failed events (DESIGN §10): the server replies with a `djust:error` client event,
+ * which this script re-dispatches as a cancelable `djust:error` window event whose `detail` is
+ * `{ error: kind, message, details? }` (`validation_error`, `permission_denied`,
+ * `unauthenticated`, `rate_limited`, `handler_error`, …). Unless a listener calls
+ * `preventDefault()` or `errorNotice` is `false`, a small dismissible notice (`role="alert"`,
+ * class `djust-error-notice`, inline styles) shows the message for a few seconds:
+ *
+ * ```js
+ * window.addEventListener("djust:error", (e) => console.warn(e.detail.error, e.detail.message));
+ * ```
  */
 import { LongPoll, Socket } from "phoenix";
 import { LiveSocket } from "phoenix_live_view";
@@ -31,6 +42,15 @@ interface DjustConfig {
   transport?: "websocket" | "longpoll";
   longPollFallbackMs?: number;
   debug?: boolean;
+  /** Show a notice for refused or failed events (default `true`). */
+  errorNotice?: boolean;
+}
+
+/** `detail` of the `djust:error` window event. */
+export interface DjustErrorDetail {
+  error: string;
+  message: string;
+  details?: Record<string, string[]>;
 }
 
 interface DjustGlobal {
@@ -74,3 +94,58 @@ window.djust = {
     hooks[name] = hook;
   },
 };
+
+// Refused or failed events: the server's `djust:error` client event arrives as `phx:djust:error`.
+const NOTICE_MS = 8000;
+let notices: HTMLElement | undefined;
+
+function showNotice({ error, message, details }: DjustErrorDetail): void {
+  if (!notices?.isConnected) {
+    notices = document.createElement("div");
+    notices.className = "djust-error-notices";
+    notices.style.cssText =
+      "position:fixed;right:16px;bottom:16px;z-index:2147483647;display:flex;" +
+      "flex-direction:column;gap:8px;max-width:min(24rem,calc(100vw - 32px))";
+    document.body.append(notices);
+  }
+  const box = document.createElement("div");
+  box.className = "djust-error-notice";
+  box.setAttribute("role", "alert");
+  box.dataset.error = error;
+  box.style.cssText =
+    "display:flex;gap:12px;align-items:flex-start;padding:10px 12px;border-radius:6px;" +
+    "background:#fdecea;color:#5f2120;border:1px solid #f1b7b4;border-left:4px solid #d32f2f;" +
+    "box-shadow:0 2px 8px rgba(0,0,0,.15);font:14px/1.4 system-ui,sans-serif";
+  const text = document.createElement("div");
+  text.style.flex = "1";
+  text.textContent = message || error;
+  // Field messages (validation errors), unless they only repeat the message.
+  for (const [field, messages] of Object.entries(details ?? {})) {
+    for (const m of Array.isArray(messages) ? messages : []) {
+      if (m === message) continue;
+      const line = document.createElement("div");
+      line.style.fontSize = "13px";
+      line.textContent = field === "__all__" ? m : `${field}: ${m}`;
+      text.append(line);
+    }
+  }
+  const close = document.createElement("button");
+  close.type = "button";
+  close.setAttribute("aria-label", "Dismiss");
+  close.textContent = "\u00d7";
+  close.style.cssText =
+    "border:0;background:none;color:inherit;font:20px/1 system-ui,sans-serif;padding:0 2px;" +
+    "cursor:pointer;opacity:.7";
+  const dismiss = () => box.remove();
+  close.addEventListener("click", dismiss);
+  setTimeout(dismiss, NOTICE_MS);
+  box.append(text, close);
+  notices.append(box);
+  while (notices.childElementCount > 3) notices.firstElementChild?.remove();
+}
+
+window.addEventListener("phx:djust:error", (event) => {
+  const detail = (event as CustomEvent<DjustErrorDetail>).detail;
+  const forward = new CustomEvent("djust:error", { detail, cancelable: true });
+  if (window.dispatchEvent(forward) && config.errorNotice !== false) showNotice(detail);
+});

@@ -42,7 +42,11 @@ export class SyncView extends AppView {
     await this.broadcast(TOPIC, { clicks: this.clicks });
   }
 
-  @eventHandler({ params: z.object({ text: z.string().trim().min(1).max(200) }) })
+  @eventHandler({
+    params: z.object({
+      text: z.string().trim().min(1, "Type a message first.").max(200, "At most 200 characters."),
+    }),
+  })
   async post({ text }: { text: string }) {
     await this.broadcast(TOPIC, { text, at: new Date().toISOString().slice(11, 19) });
   }
