@@ -1,7 +1,7 @@
 /**
  * Splits a DTL source into text, `{{ variable }}` and `{% block %}` tokens. `{# #}` comments,
  * `{% comment %}` blocks and `{% verbatim %}` sections are resolved here, so the parser never
- * sees their contents.
+ * sees their contents. {@link splitBits} splits a block tag's contents into words.
  * @module
  */
 import { TemplateSyntaxError, type SourceLocation } from "./errors.js";
@@ -138,4 +138,32 @@ export function tokenize(map: SourceMap): Token[] {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** A word of a block tag's contents, with its offset in the source. */
+export interface Bit {
+  readonly text: string;
+  readonly offset: number;
+}
+
+/** Splits tag contents at whitespace, keeping quoted strings (with spaces) together. */
+export function splitBits(contents: string, offset: number): Bit[] {
+  const bits: Bit[] = [];
+  let i = 0;
+  while (i < contents.length) {
+    while (i < contents.length && /\s/.test(contents[i] as string)) i++;
+    if (i >= contents.length) break;
+    const start = i;
+    while (i < contents.length && !/\s/.test(contents[i] as string)) {
+      const ch = contents[i] as string;
+      if (ch === '"' || ch === "'") {
+        i++;
+        while (i < contents.length && contents[i] !== ch) i += contents[i] === "\\" ? 2 : 1;
+      }
+      i++;
+    }
+    i = Math.min(i, contents.length);
+    bits.push({ text: contents.slice(start, i), offset: offset + start });
+  }
+  return bits;
 }

@@ -5,9 +5,11 @@
 import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { Template } from "../render/tree.js";
-import { compileTemplate, type CompileHost } from "./compiler.js";
+import type { ParsedTemplate, Pos } from "./ast.js";
+import { compileTemplate } from "./compiler.js";
+import type { CompileHost } from "./env.js";
 import { TemplateDoesNotExist } from "./errors.js";
-import { parseTemplate, type ParsedTemplate, type Pos } from "./parser.js";
+import { parseTemplate } from "./parser.js";
 
 /** Options of {@link TemplateLoader}. */
 export interface TemplateLoaderOptions {

@@ -1,157 +1,21 @@
 /**
- * Parses lexed DTL tokens into an AST. Expressions (`var.attr|filter:"arg"`, `if` conditions)
- * are parsed here too, and filter names and argument counts are checked, so every syntax error
- * surfaces at compile time with its position.
+ * Parses lexed DTL tokens into the AST of `ast.ts`: the node structure and every tag's words.
+ * Expressions within tags are parsed by `expression.ts`. Every syntax error surfaces at compile
+ * time with its position.
  * @module
  */
+import type {
+  BlockNode,
+  Binding,
+  Condition,
+  FilterExpr,
+  Node,
+  ParsedTemplate,
+  Pos,
+} from "./ast.js";
 import type { TemplateSyntaxError } from "./errors.js";
-import { getFilter, type FilterSpec } from "./filters.js";
-import { SourceMap, tokenize, type Token } from "./lexer.js";
-import { markSafe } from "./safe.js";
-
-/** A position in a template source, resolved to line/column only when an error needs it. */
-export interface Pos {
-  readonly map: SourceMap;
-  readonly offset: number;
-}
-
-/** A constant or a dotted variable reference. */
-export type Primary =
-  | { readonly kind: "literal"; readonly value: unknown }
-  | { readonly kind: "var"; readonly path: readonly string[]; readonly pos: Pos };
-
-/** One `|name:arg` step. */
-export interface FilterCall {
-  readonly name: string;
-  readonly spec: FilterSpec;
-  readonly arg: Primary | undefined;
-}
-
-/** `primary|filter|filter:arg`. */
-export interface FilterExpr {
-  readonly primary: Primary;
-  readonly filters: readonly FilterCall[];
-  readonly pos: Pos;
-}
-
-/** Comparison operators of `{% if %}`. */
-export type CompareOp = "==" | "!=" | "<" | ">" | "<=" | ">=" | "in" | "not in" | "is" | "is not";
-
-/** An `{% if %}` condition, with Django's operator precedence already applied. */
-export type Condition =
-  | { readonly kind: "or" | "and"; readonly left: Condition; readonly right: Condition }
-  | { readonly kind: "not"; readonly operand: Condition }
-  | {
-      readonly kind: "compare";
-      readonly op: CompareOp;
-      readonly left: Condition;
-      readonly right: Condition;
-    }
-  | { readonly kind: "value"; readonly expr: FilterExpr };
-
-/** A `name=expr` pair of `with`/`include`. */
-export interface Binding {
-  readonly name: string;
-  readonly expr: FilterExpr;
-}
-
-/** AST nodes. */
-export type Node =
-  | { readonly kind: "text"; readonly text: string }
-  | { readonly kind: "output"; readonly expr: FilterExpr; readonly pos: Pos }
-  | {
-      readonly kind: "if";
-      readonly branches: readonly {
-        readonly condition: Condition | null;
-        readonly body: readonly Node[];
-      }[];
-      readonly pos: Pos;
-    }
-  | {
-      readonly kind: "for";
-      readonly targets: readonly string[];
-      readonly iterable: FilterExpr;
-      readonly reversed: boolean;
-      readonly body: readonly Node[];
-      readonly empty: readonly Node[] | null;
-      readonly pos: Pos;
-    }
-  | {
-      readonly kind: "with";
-      readonly bindings: readonly Binding[];
-      readonly body: readonly Node[];
-      readonly pos: Pos;
-    }
-  | {
-      readonly kind: "include";
-      readonly name: string;
-      readonly bindings: readonly Binding[];
-      readonly only: boolean;
-      readonly pos: Pos;
-    }
-  | {
-      readonly kind: "block";
-      readonly name: string;
-      readonly body: readonly Node[];
-      readonly pos: Pos;
-    }
-  | { readonly kind: "csrf"; readonly pos: Pos }
-  | {
-      readonly kind: "firstof";
-      readonly exprs: readonly FilterExpr[];
-      /** `as name`: bind the result for the rest of the enclosing body instead of printing it. */
-      readonly asVar: string | undefined;
-      readonly pos: Pos;
-    }
-  | {
-      readonly kind: "cycle";
-      /** Identity shared by every `{% cycle name %}` that refers to one named cycle. */
-      readonly state: object;
-      readonly values: readonly FilterExpr[];
-      readonly silent: boolean;
-      /** The cycle's name: each occurrence also binds its current value to it. */
-      readonly asVar: string | undefined;
-      readonly pos: Pos;
-    }
-  | {
-      readonly kind: "now";
-      readonly format: string;
-      readonly asVar: string | undefined;
-      readonly pos: Pos;
-    }
-  | {
-      readonly kind: "url";
-      readonly name: FilterExpr;
-      readonly args: readonly FilterExpr[];
-      readonly asVar: string | undefined;
-      readonly pos: Pos;
-    }
-  | { readonly kind: "spaceless"; readonly body: readonly Node[]; readonly pos: Pos }
-  | {
-      readonly kind: "autoescape";
-      readonly on: boolean;
-      readonly body: readonly Node[];
-      readonly pos: Pos;
-    };
-
-/** A `{% block %}` node. */
-export type BlockNode = Extract<Node, { kind: "block" }>;
-
-/** The result of parsing one template source. */
-export interface ParsedTemplate {
-  readonly name: string;
-  readonly map: SourceMap;
-  readonly nodes: readonly Node[];
-  /** Set when the template starts with `{% extends "..." %}`. */
-  readonly extends: { readonly name: string; readonly pos: Pos } | undefined;
-  /** Every `{% block %}` in the template, nested ones included. */
-  readonly blocks: ReadonlyMap<string, BlockNode>;
-}
-
-interface Bit {
-  readonly text: string;
-  readonly offset: number;
-}
+import { MAX_NESTING, parseCondition, parseFilterExpr } from "./expression.js";
+import { SourceMap, splitBits, tokenize, type Bit, type Token } from "./lexer.js";
 
 const END_TAGS = new Set([
   "elif",
@@ -172,33 +36,6 @@ export function parseTemplate(source: string, name: string): ParsedTemplate {
   const map = new SourceMap(name, source);
   return new Parser(map, tokenize(map)).parseTemplate();
 }
-
-/** Splits tag contents at whitespace, keeping quoted strings (with spaces) together. */
-function splitBits(contents: string, offset: number): Bit[] {
-  const bits: Bit[] = [];
-  let i = 0;
-  while (i < contents.length) {
-    while (i < contents.length && /\s/.test(contents[i] as string)) i++;
-    if (i >= contents.length) break;
-    const start = i;
-    while (i < contents.length && !/\s/.test(contents[i] as string)) {
-      const ch = contents[i] as string;
-      if (ch === '"' || ch === "'") {
-        i++;
-        while (i < contents.length && contents[i] !== ch) i += contents[i] === "\\" ? 2 : 1;
-      }
-      i++;
-    }
-    i = Math.min(i, contents.length);
-    bits.push({ text: contents.slice(start, i), offset: offset + start });
-  }
-  return bits;
-}
-
-const MAX_NESTING = 200;
-
-const NUMBER_RE = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/;
-const IDENT_RE = /^[\p{L}\p{N}_]+(\.[\p{L}\p{N}_]+)*/u;
 
 class Parser {
   #i = 0;
@@ -276,7 +113,7 @@ class Parser {
         if (token.contents === "") throw this.error("empty variable tag '{{ }}'", token.start);
         nodes.push({
           kind: "output",
-          expr: this.parseFilterExpr(token.contents, token.contentStart),
+          expr: parseFilterExpr(this.map, token.contents, token.contentStart),
           pos: this.pos(token.start),
         });
         continue;
@@ -369,7 +206,7 @@ class Parser {
 
   parseIf(bits: Bit[], at: number): Node {
     const branches: { condition: Condition | null; body: Node[] }[] = [];
-    let condition: Condition | null = this.parseCondition(bits.slice(1), bits[0] as Bit);
+    let condition: Condition | null = parseCondition(this.map, bits.slice(1), bits[0] as Bit);
     let opener = { tag: "if", offset: at };
     for (;;) {
       const { nodes, end } = this.parseUntil(
@@ -383,7 +220,8 @@ class Parser {
         break;
       }
       opener = { tag: e.word, offset: e.token.start };
-      if (e.word === "elif") condition = this.parseCondition(e.bits.slice(1), e.bits[0] as Bit);
+      if (e.word === "elif")
+        condition = parseCondition(this.map, e.bits.slice(1), e.bits[0] as Bit);
       else {
         this.noArgs(e.bits);
         condition = null;
@@ -420,7 +258,7 @@ class Parser {
       }
     }
     const iterBit = bits[inIndex + 1] as Bit;
-    const iterable = this.parseFilterExpr(iterBit.text, iterBit.offset);
+    const iterable = parseFilterExpr(this.map, iterBit.text, iterBit.offset);
     const first = this.parseUntil(["empty", "endfor"], { tag: "for", offset: at });
     let empty: Node[] | null = null;
     const end = first.end as NonNullable<typeof first.end>;
@@ -449,7 +287,7 @@ class Parser {
       if (!/^[\p{L}\p{N}_]+$/u.test(name.text) || name.text.startsWith("_")) {
         throw this.error(`invalid variable name '${name.text}'`, name.offset);
       }
-      return [{ name: name.text, expr: this.parseFilterExpr(value.text, value.offset) }];
+      return [{ name: name.text, expr: parseFilterExpr(this.map, value.text, value.offset) }];
     }
     const out: Binding[] = [];
     for (const bit of bits) {
@@ -462,7 +300,7 @@ class Parser {
         throw this.error(`missing value for '${name}'`, bit.offset + m[0].length);
       out.push({
         name,
-        expr: this.parseFilterExpr(bit.text.slice(m[0].length), bit.offset + m[0].length),
+        expr: parseFilterExpr(this.map, bit.text.slice(m[0].length), bit.offset + m[0].length),
       });
     }
     return out;
@@ -576,7 +414,7 @@ class Parser {
     const { args, asVar } = this.splitAs(bits.slice(1));
     return {
       kind: "firstof",
-      exprs: args.map((b) => this.parseFilterExpr(b.text, b.offset)),
+      exprs: args.map((b) => parseFilterExpr(this.map, b.text, b.offset)),
       asVar,
       pos: this.pos(at),
     };
@@ -611,7 +449,7 @@ class Parser {
       }
       ({ args, asVar } = this.splitAs(args));
     }
-    const values = args.slice(1).map((b) => this.parseFilterExpr(b.text, b.offset));
+    const values = args.slice(1).map((b) => parseFilterExpr(this.map, b.text, b.offset));
     const state = {};
     if (asVar !== undefined) this.#namedCycles.set(asVar, { state, values, silent });
     return { kind: "cycle", state, values, silent, asVar, pos: this.pos(at) };
@@ -638,191 +476,14 @@ class Parser {
       if (/^[\p{L}\p{N}_]+=/u.test(bit.text)) {
         throw this.error("'url' supports positional arguments only", bit.offset);
       }
-      args.push(this.parseFilterExpr(bit.text, bit.offset));
+      args.push(parseFilterExpr(this.map, bit.text, bit.offset));
     }
     return {
       kind: "url",
-      name: this.parseFilterExpr(nameBit.text, nameBit.offset),
+      name: parseFilterExpr(this.map, nameBit.text, nameBit.offset),
       args,
       asVar,
       pos: this.pos(at),
     };
-  }
-
-  // ------------------------------------------------------------------------------------------
-  // Expressions
-
-  /** Parses a whole `primary|filter:arg...` expression; `offset` is where `text` starts. */
-  parseFilterExpr(text: string, offset: number): FilterExpr {
-    let i = 0;
-    const primary = this.parsePrimary(text, 0, offset);
-    i = primary.end;
-    const filters: FilterCall[] = [];
-    for (;;) {
-      let j = i;
-      while (j < text.length && /\s/.test(text[j] as string)) j++;
-      if (j >= text.length) {
-        i = j;
-        break;
-      }
-      if (text[j] !== "|") break;
-      j++;
-      while (j < text.length && /\s/.test(text[j] as string)) j++;
-      const m = /^\w+/.exec(text.slice(j));
-      if (m === null) throw this.error("expected a filter name after '|'", offset + j);
-      const name = m[0];
-      const spec = getFilter(name);
-      if (spec === undefined) throw this.error(`unknown filter '${name}'`, offset + j);
-      const nameAt = j;
-      j += name.length;
-      let arg: Primary | undefined;
-      if (text[j] === ":") {
-        if (j + 1 >= text.length || /\s/.test(text[j + 1] as string))
-          throw this.error(`missing argument for filter '${name}'`, offset + j + 1);
-        const parsed = this.parsePrimary(text, j + 1, offset);
-        arg = parsed.primary;
-        j = parsed.end;
-      }
-      if (spec.arg === "required" && arg === undefined) {
-        throw this.error(`filter '${name}' requires an argument`, offset + nameAt);
-      }
-      if (spec.arg === "none" && arg !== undefined) {
-        throw this.error(`filter '${name}' takes no argument`, offset + nameAt);
-      }
-      filters.push({ name, spec, arg });
-      i = j;
-    }
-    if (i < text.length) {
-      throw this.error(
-        `could not parse the remainder: '${text.slice(i)}' from '${text}'`,
-        offset + i,
-      );
-    }
-    return { primary: primary.primary, filters, pos: this.pos(offset) };
-  }
-
-  parsePrimary(text: string, start: number, base: number): { primary: Primary; end: number } {
-    const rest = text.slice(start);
-    const q = rest[0];
-    const translated = rest.startsWith("_(") ? 2 : 0;
-    const quote = translated ? rest[2] : q;
-    if (quote === '"' || quote === "'") {
-      let j = translated + 1;
-      while (j < rest.length && rest[j] !== quote) j += rest[j] === "\\" ? 2 : 1;
-      if (j >= rest.length) throw this.error("unterminated string literal", base + start);
-      const body = rest.slice(translated + 1, j);
-      let end = j + 1;
-      if (translated) {
-        if (rest[end] !== ")")
-          throw this.error("expected ')' after translated string", base + start + end);
-        end++;
-      }
-      const value = body.split(`\\${quote}`).join(quote).split("\\\\").join("\\");
-      // Django marks string literals in templates safe: the template author wrote them.
-      return { primary: { kind: "literal", value: markSafe(value) }, end: start + end };
-    }
-    const num = NUMBER_RE.exec(rest);
-    if (num !== null && !/^[\p{L}_]/u.test(rest.slice(num[0].length))) {
-      const t = num[0];
-      const value = /[.eE]/.test(t) ? Number(t) : Number.parseInt(t, 10);
-      return { primary: { kind: "literal", value }, end: start + t.length };
-    }
-    const id = IDENT_RE.exec(rest);
-    if (id === null) {
-      throw this.error(
-        rest === "" ? "expected a variable or a literal" : `could not parse '${rest}'`,
-        base + start,
-      );
-    }
-    const path = id[0].split(".");
-    if (path.some((p) => p.startsWith("_"))) {
-      throw this.error(
-        `variables and attributes may not begin with underscores: '${id[0]}'`,
-        base + start,
-      );
-    }
-    const end = start + id[0].length;
-    if (path.length === 1) {
-      if (id[0] === "True") return { primary: { kind: "literal", value: true }, end };
-      if (id[0] === "False") return { primary: { kind: "literal", value: false }, end };
-      if (id[0] === "None") return { primary: { kind: "literal", value: null }, end };
-    }
-    return { primary: { kind: "var", path, pos: this.pos(base + start) }, end };
-  }
-
-  /** Parses the words of an `if`/`elif` condition with Django's precedence. */
-  parseCondition(bits: Bit[], tag: Bit): Condition {
-    interface Tok {
-      readonly op: string | undefined;
-      readonly bit: Bit;
-    }
-    const OPS = new Set(["and", "or", "not", "in", "is", "==", "!=", "<", ">", "<=", ">="]);
-    const toks: Tok[] = [];
-    for (let k = 0; k < bits.length; k++) {
-      const bit = bits[k] as Bit;
-      const next = bits[k + 1];
-      if (bit.text === "not" && next?.text === "in") {
-        toks.push({ op: "not in", bit });
-        k++;
-      } else if (bit.text === "is" && next?.text === "not") {
-        toks.push({ op: "is not", bit });
-        k++;
-      } else toks.push({ op: OPS.has(bit.text) ? bit.text : undefined, bit });
-    }
-    const lbp = (op: string | undefined): number => {
-      if (op === undefined) return 0;
-      if (op === "or") return 6;
-      if (op === "and") return 7;
-      if (op === "not") return 8;
-      return 10;
-    };
-    let k = 0;
-    const endOffset = tag.offset + tag.text.length;
-    let depth = 0;
-    const expression = (rbp: number): Condition => {
-      if (++depth > MAX_NESTING)
-        throw this.error(`'${tag.text}' expression is nested too deeply`, tag.offset);
-      try {
-        return parseExpression(rbp);
-      } finally {
-        depth--;
-      }
-    };
-    const parseExpression = (rbp: number): Condition => {
-      const t = toks[k++];
-      if (t === undefined)
-        throw this.error(`unexpected end of expression in '${tag.text}' tag`, endOffset);
-      let left: Condition;
-      if (t.op === "not") left = { kind: "not", operand: expression(8) };
-      else if (t.op !== undefined) {
-        throw this.error(
-          `not expecting '${t.op}' in this position in '${tag.text}' tag`,
-          t.bit.offset,
-        );
-      } else left = { kind: "value", expr: this.parseFilterExpr(t.bit.text, t.bit.offset) };
-      for (;;) {
-        const n = toks[k];
-        if (n === undefined || rbp >= lbp(n.op)) break;
-        k++;
-        if (n.op === "not")
-          throw this.error(
-            `not expecting 'not' as infix operator in '${tag.text}' tag`,
-            n.bit.offset,
-          );
-        const right = expression(lbp(n.op));
-        if (n.op === "and" || n.op === "or") left = { kind: n.op, left, right };
-        else left = { kind: "compare", op: n.op as CompareOp, left, right };
-      }
-      return left;
-    };
-    const cond = expression(0);
-    const unused = toks[k];
-    if (unused !== undefined) {
-      throw this.error(
-        `unused '${unused.bit.text}' at end of '${tag.text}' expression`,
-        unused.bit.offset,
-      );
-    }
-    return cond;
   }
 }

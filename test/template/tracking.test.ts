@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { renderToString } from "../../src/render/html.js";
 import { UNCHANGED, type Comprehension, type Rendered } from "../../src/render/tree.js";
-import { fieldCheck } from "../../src/template/compiler.js";
+import { fieldCheck } from "../../src/template/codegen.js";
 import { TemplateLoader, registerFilter } from "../../src/template/index.js";
 import { fileURLToPath } from "node:url";
 

@@ -1,0 +1,152 @@
+/**
+ * The DTL syntax tree: what the parser produces and the compiler consumes. Types only, plus
+ * {@link locate} for turning a node's position into an error location.
+ * @module
+ */
+import type { SourceLocation } from "./errors.js";
+import type { FilterSpec } from "./filters.js";
+import type { SourceMap } from "./lexer.js";
+
+/** A position in a template source, resolved to line/column only when an error needs it. */
+export interface Pos {
+  readonly map: SourceMap;
+  readonly offset: number;
+}
+
+/** A constant or a dotted variable reference. */
+export type Primary =
+  | { readonly kind: "literal"; readonly value: unknown }
+  | { readonly kind: "var"; readonly path: readonly string[]; readonly pos: Pos };
+
+/** One `|name:arg` step. */
+export interface FilterCall {
+  readonly name: string;
+  readonly spec: FilterSpec;
+  readonly arg: Primary | undefined;
+}
+
+/** `primary|filter|filter:arg`. */
+export interface FilterExpr {
+  readonly primary: Primary;
+  readonly filters: readonly FilterCall[];
+  readonly pos: Pos;
+}
+
+/** Comparison operators of `{% if %}`. */
+export type CompareOp = "==" | "!=" | "<" | ">" | "<=" | ">=" | "in" | "not in" | "is" | "is not";
+
+/** An `{% if %}` condition, with Django's operator precedence already applied. */
+export type Condition =
+  | { readonly kind: "or" | "and"; readonly left: Condition; readonly right: Condition }
+  | { readonly kind: "not"; readonly operand: Condition }
+  | {
+      readonly kind: "compare";
+      readonly op: CompareOp;
+      readonly left: Condition;
+      readonly right: Condition;
+    }
+  | { readonly kind: "value"; readonly expr: FilterExpr };
+
+/** A `name=expr` pair of `with`/`include`. */
+export interface Binding {
+  readonly name: string;
+  readonly expr: FilterExpr;
+}
+
+/** AST nodes. */
+export type Node =
+  | { readonly kind: "text"; readonly text: string }
+  | { readonly kind: "output"; readonly expr: FilterExpr; readonly pos: Pos }
+  | {
+      readonly kind: "if";
+      readonly branches: readonly {
+        readonly condition: Condition | null;
+        readonly body: readonly Node[];
+      }[];
+      readonly pos: Pos;
+    }
+  | {
+      readonly kind: "for";
+      readonly targets: readonly string[];
+      readonly iterable: FilterExpr;
+      readonly reversed: boolean;
+      readonly body: readonly Node[];
+      readonly empty: readonly Node[] | null;
+      readonly pos: Pos;
+    }
+  | {
+      readonly kind: "with";
+      readonly bindings: readonly Binding[];
+      readonly body: readonly Node[];
+      readonly pos: Pos;
+    }
+  | {
+      readonly kind: "include";
+      readonly name: string;
+      readonly bindings: readonly Binding[];
+      readonly only: boolean;
+      readonly pos: Pos;
+    }
+  | {
+      readonly kind: "block";
+      readonly name: string;
+      readonly body: readonly Node[];
+      readonly pos: Pos;
+    }
+  | { readonly kind: "csrf"; readonly pos: Pos }
+  | {
+      readonly kind: "firstof";
+      readonly exprs: readonly FilterExpr[];
+      /** `as name`: bind the result for the rest of the enclosing body instead of printing it. */
+      readonly asVar: string | undefined;
+      readonly pos: Pos;
+    }
+  | {
+      readonly kind: "cycle";
+      /** Identity shared by every `{% cycle name %}` that refers to one named cycle. */
+      readonly state: object;
+      readonly values: readonly FilterExpr[];
+      readonly silent: boolean;
+      /** The cycle's name: each occurrence also binds its current value to it. */
+      readonly asVar: string | undefined;
+      readonly pos: Pos;
+    }
+  | {
+      readonly kind: "now";
+      readonly format: string;
+      readonly asVar: string | undefined;
+      readonly pos: Pos;
+    }
+  | {
+      readonly kind: "url";
+      readonly name: FilterExpr;
+      readonly args: readonly FilterExpr[];
+      readonly asVar: string | undefined;
+      readonly pos: Pos;
+    }
+  | { readonly kind: "spaceless"; readonly body: readonly Node[]; readonly pos: Pos }
+  | {
+      readonly kind: "autoescape";
+      readonly on: boolean;
+      readonly body: readonly Node[];
+      readonly pos: Pos;
+    };
+
+/** A `{% block %}` node. */
+export type BlockNode = Extract<Node, { kind: "block" }>;
+
+/** The result of parsing one template source. */
+export interface ParsedTemplate {
+  readonly name: string;
+  readonly map: SourceMap;
+  readonly nodes: readonly Node[];
+  /** Set when the template starts with `{% extends "..." %}`. */
+  readonly extends: { readonly name: string; readonly pos: Pos } | undefined;
+  /** Every `{% block %}` in the template, nested ones included. */
+  readonly blocks: ReadonlyMap<string, BlockNode>;
+}
+
+/** The line/column of a position, for an error raised after parsing. */
+export function locate(pos: Pos): SourceLocation {
+  return pos.map.locate(pos.offset);
+}

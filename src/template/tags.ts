@@ -1,0 +1,267 @@
+/**
+ * The compile rules of the tags that become one slot each: `{{ }}`, `if`, `with`, `csrf_token`,
+ * `firstof`, `cycle`, `now`, `url` and `spaceless`, and the values the `as name` forms bind.
+ * (`for` has its own module; `extends`, `block` and `include` splice templates together in the
+ * compiler.)
+ * @module
+ */
+import { renderToString } from "../render/html.js";
+import { locate, type FilterExpr, type Node, type Pos } from "./ast.js";
+import { compileBinder, compileFragmentWith } from "./binding.js";
+import { formatDate } from "./dateformat.js";
+import type { Env } from "./env.js";
+import { TemplateRenderError } from "./errors.js";
+import { compileCondition, compileExpr, type CompiledExpr } from "./evaluator.js";
+import { renderFragment, type Fragment, type SlotImpl } from "./fragment.js";
+import * as runtime from "./runtime.js";
+import * as safe from "./safe.js";
+import { NO_DEPS, intersects, union } from "./tracking.js";
+
+// Module-local copies of imported render-time helpers (see evaluator.ts for why).
+const SafeString = safe.SafeString;
+const markSafe = safe.markSafe;
+const escapeHtml = safe.escapeHtml;
+const { stringify, truthy, unwrap } = runtime;
+
+/** The tags that can bind their value with `as name` instead of printing it. */
+export type AssigningNode = Extract<Node, { kind: "url" | "firstof" | "now" | "cycle" }>;
+
+/** The expression `{{ name }}`, for output the compiler adds itself. */
+export function varExpr(name: string, pos: Pos): FilterExpr {
+  return { primary: { kind: "var", path: [name], pos }, filters: [], pos };
+}
+
+/** Text for a value in the page: autoescaped unless safe; dates localized like Django's. */
+export function outputText(value: unknown, autoescape: boolean): string {
+  if (typeof value === "string") return autoescape ? escapeHtml(value) : value;
+  if (typeof value === "number") return String(value);
+  if (value instanceof SafeString) return value.value;
+  const text =
+    value instanceof Date && !Number.isNaN(value.getTime())
+      ? formatDate(value, "N j, Y, P")
+      : stringify(value);
+  return autoescape ? escapeHtml(text) : text;
+}
+
+/** `{{ expr }}`. */
+export function compileVariable(expr: FilterExpr, env: Env): SlotImpl {
+  const compiled = compileExpr(expr, env, true);
+  const fn = compiled.fn;
+  const autoescape = env.autoescape;
+  return { deps: compiled.deps, run: (scope) => outputText(fn(scope), autoescape) };
+}
+
+export function compileIf(node: Extract<Node, { kind: "if" }>, env: Env): SlotImpl {
+  const conditions = node.branches.map((b) =>
+    b.condition === null ? undefined : compileCondition(b.condition, env),
+  );
+  const fragments = node.branches.map((b) => env.compileBody(b.body, env));
+  const condDeps = union(...conditions.map((c) => c?.deps ?? NO_DEPS));
+  const tests = conditions.map((c) => c?.fn);
+  return {
+    deps: union(condDeps, ...fragments.map((f) => f.deps)),
+    impure: fragments.some((f) => f.impure),
+    run: (scope, changed) => {
+      for (let i = 0; i < tests.length; i++) {
+        const test = tests[i];
+        if (test !== undefined && !truthy(test(scope))) continue;
+        // Same condition inputs ⇒ same branch as last time, so the branch may itself skip
+        // unchanged slots; otherwise it must be complete for the client to replace it.
+        const nested =
+          changed !== undefined && !intersects(condDeps, changed) ? changed : undefined;
+        return renderFragment(fragments[i] as Fragment, scope, nested);
+      }
+      return "";
+    },
+  };
+}
+
+export function compileWith(node: Extract<Node, { kind: "with" }>, env: Env): SlotImpl {
+  return compileBinder(
+    node.bindings,
+    compileFragmentWith(
+      node.body,
+      env,
+      node.bindings.map((b) => b.name),
+      false,
+    ),
+    env,
+    false,
+  );
+}
+
+/** `{% csrf_token %}`: the hidden form field, empty when the context has no token. */
+export function compileCsrf(node: Extract<Node, { kind: "csrf" }>, env: Env): SlotImpl {
+  const token = compileExpr(varExpr("csrf_token", node.pos), env, false);
+  return {
+    deps: token.deps,
+    run: (scope) => {
+      const value = unwrap(token.fn(scope));
+      if (!truthy(value) || value === "NOTPROVIDED") return "";
+      return `<input type="hidden" name="csrfmiddlewaretoken" value="${escapeHtml(stringify(value))}">`;
+    },
+  };
+}
+
+/** The first true value of a `{% firstof %}`, or `undefined` when there is none. */
+function compileFirstTrue(node: Extract<Node, { kind: "firstof" }>, env: Env): CompiledExpr {
+  const exprs = node.exprs.map((e) => compileExpr(e, env, false));
+  return {
+    deps: union(...exprs.map((e) => e.deps)),
+    fn: (scope) => {
+      for (const e of exprs) {
+        const v = e.fn(scope);
+        if (truthy(v)) return v;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** `{% firstof %}` that prints: the first true value, escaped like `{{ }}`. */
+export function compileFirstof(node: Extract<Node, { kind: "firstof" }>, env: Env): SlotImpl {
+  const first = compileFirstTrue(node, env);
+  const fn = first.fn;
+  const autoescape = env.autoescape;
+  return {
+    deps: first.deps,
+    run: (scope) => {
+      const v = fn(scope);
+      return v === undefined ? "" : outputText(v, autoescape);
+    },
+  };
+}
+
+/** `{% cycle %}` that prints (or, `silent`, only advances). */
+export function compileCycle(node: Extract<Node, { kind: "cycle" }>, env: Env): SlotImpl {
+  const next = compileCycleValue(node, env);
+  const silent = node.silent;
+  const autoescape = env.autoescape;
+  return {
+    deps: next.deps,
+    impure: true,
+    run: (scope) => {
+      const value = next.fn(scope);
+      return silent ? "" : outputText(value, autoescape);
+    },
+  };
+}
+
+/** `{% now "format" %}`, evaluated on every render. */
+export function compileNow(node: Extract<Node, { kind: "now" }>): SlotImpl {
+  const format = node.format;
+  // Like Django, not escaped: the format string is the template author's own text.
+  return { deps: NO_DEPS, impure: true, run: () => formatDate(new Date(), format) };
+}
+
+/** `{% spaceless %}`: its body rendered, with the whitespace between tags removed. */
+export function compileSpaceless(node: Extract<Node, { kind: "spaceless" }>, env: Env): SlotImpl {
+  const body = env.compileBody(node.body, env);
+  return {
+    deps: body.deps,
+    impure: body.impure,
+    run: (scope) =>
+      renderToString(renderFragment(body, scope, undefined))
+        .trim()
+        .replace(/>\s+</g, "><"),
+  };
+}
+
+export function compileUrl(node: Extract<Node, { kind: "url" }>, env: Env): SlotImpl {
+  const url = compileUrlValue(node, env, false);
+  const fn = url.fn;
+  const autoescape = env.autoescape;
+  return { deps: url.deps, run: (scope) => outputText(fn(scope), autoescape) };
+}
+
+/** The value an assigning tag binds with `as` (see compileAssignment), as Django computes it. */
+export function compileAssignedValue(
+  node: AssigningNode,
+  env: Env,
+): CompiledExpr & { impure?: boolean } {
+  switch (node.kind) {
+    case "url":
+      return compileUrlValue(node, env, true);
+    case "cycle":
+      return { ...compileCycleValue(node, env), impure: true };
+    case "now": {
+      const format = node.format;
+      return { fn: () => formatDate(new Date(), format), deps: NO_DEPS, impure: true };
+    }
+    case "firstof": {
+      const first = compileFirstTrue(node, env);
+      const fn = first.fn;
+      const autoescape = env.autoescape;
+      return {
+        deps: first.deps,
+        // Django stores the text it would have printed: escaped and marked safe under
+        // autoescape (so `{{ name }}` does not escape it twice), plain text otherwise.
+        fn: (scope) => {
+          const v = fn(scope);
+          if (v === undefined) return "";
+          if (autoescape) return markSafe(outputText(v, true));
+          return v instanceof SafeString ? v : outputText(v, false);
+        },
+      };
+    }
+  }
+}
+
+/** Advances a cycle and returns its current value (unescaped). */
+function compileCycleValue(node: Extract<Node, { kind: "cycle" }>, env: Env): CompiledExpr {
+  const values = node.values.map((e) => compileExpr(e, env, true));
+  const key = node.state;
+  return {
+    deps: union(...values.map((v) => v.deps)),
+    fn: (scope) => {
+      const counter = scope.state.cycles.get(key) ?? 0;
+      scope.state.cycles.set(key, counter + 1);
+      return (values[counter % values.length] as CompiledExpr).fn(scope);
+    },
+  };
+}
+
+/**
+ * The URL of a `{% url %}` (unescaped). With `lenient` (the `as` form) a route that cannot be
+ * reversed gives `""`, as Django does for `NoReverseMatch` there; a loader without `urlFor` is a
+ * configuration error either way.
+ */
+function compileUrlValue(
+  node: Extract<Node, { kind: "url" }>,
+  env: Env,
+  lenient: boolean,
+): CompiledExpr {
+  const name = compileExpr(node.name, env, true);
+  const args = node.args.map((a) => compileExpr(a, env, true));
+  const urlFor = env.host.urlFor;
+  const pos = node.pos;
+  return {
+    deps: union(name.deps, ...args.map((a) => a.deps)),
+    fn: (scope) => {
+      const routeName = stringify(unwrap(name.fn(scope)));
+      const argValues = args.map((a) => unwrap(a.fn(scope)));
+      if (urlFor === undefined) {
+        throw new TemplateRenderError(
+          `{% url "${routeName}" %}: the template loader has no urlFor option to resolve route names`,
+          locate(pos),
+        );
+      }
+      let url: unknown;
+      try {
+        url = urlFor(routeName, argValues);
+      } catch (error) {
+        if (lenient) return "";
+        throw new TemplateRenderError(
+          `{% url %}: no route named "${routeName}" accepts arguments ${JSON.stringify(argValues)}: ${error instanceof Error ? error.message : String(error)}`,
+          locate(pos),
+          { cause: error },
+        );
+      }
+      if (typeof url !== "string") {
+        if (lenient) return "";
+        throw new TemplateRenderError(`{% url %}: no route named "${routeName}"`, locate(pos));
+      }
+      return url;
+    },
+  };
+}
