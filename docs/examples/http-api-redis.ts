@@ -5,12 +5,24 @@ import { RedisRateLimitStore, RedisSessionStore, createApp } from "../../src/ser
 
 export async function createProductionApp(redisUrl: string) {
   const redis = createClient({ url: redisUrl });
+  // Without an `error` listener, a Redis outage would crash Node; node-redis reconnects itself.
+  redis.on("error", (error: Error) => console.error("redis:", error.message));
   await redis.connect();
   const app = createApp({
-    secretKey: process.env.DJUST_SECRET_KEY ?? "docs-example-secret",
-    rateLimitStore: new RedisRateLimitStore(redis, { prefix: "myapp:rl:" }), // one Lua script per call
-    sessionStore: new RedisSessionStore(redis, { prefix: "myapp:session:" }),
+    // No secretKey here: createApp reads DJUST_SECRET_KEY (required when NODE_ENV=production).
+    // Every node must share it, or what one node signs, another refuses.
+    redis, // sessions, rate limits, view snapshots and pub/sub all in Redis, on this client
+    // An adapter of your own replaces its one part, here to choose the key prefixes.
+    rateLimitStore: new RedisRateLimitStore({ client: redis, prefix: "myapp:rl:" }), // one Lua script per call
+    sessionStore: new RedisSessionStore({ client: redis, prefix: "myapp:session:" }),
     trustedProxyCount: 1, // behind one load balancer: X-Forwarded-For's last entry is the client
   });
-  return { app, close: () => redis.close() };
+  // The app borrows the client, which stays yours to close, after the app.
+  return {
+    app,
+    close: async () => {
+      await app.close();
+      await redis.close();
+    },
+  };
 }

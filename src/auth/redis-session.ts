@@ -3,23 +3,11 @@
  * session with the session's TTL.
  * @module
  */
+import { RedisConnection, type RedisConnectionOptions } from "../redis.js";
 import type { SessionRecord, SessionStore } from "./session.js";
 
-/**
- * The part of a Redis client this store uses; a node-redis v6 client (`createClient()`) fits.
- */
-export interface RedisKeyValueClient {
-  get(key: string): Promise<string | null | unknown>;
-  set(
-    key: string,
-    value: string,
-    options: { expiration: { type: "EX"; value: number } },
-  ): Promise<unknown>;
-  del(key: string): Promise<unknown>;
-}
-
-/** Options of {@link RedisSessionStore}. */
-export interface RedisSessionStoreOptions {
+/** Options of {@link RedisSessionStore}: `{ url }` or `{ client }` (see {@link RedisConnectionOptions}). */
+export interface RedisSessionStoreOptions extends RedisConnectionOptions {
   /** Key prefix; default `djust:session:`. */
   readonly prefix?: string;
 }
@@ -42,22 +30,20 @@ function isRecord(value: unknown): value is SessionRecord {
  *
  * @example
  * ```ts
- * const redis = createClient({ url: process.env.REDIS_URL });
- * await redis.connect();
- * createApp({ sessionStore: new RedisSessionStore(redis) });
+ * createApp({ sessionStore: new RedisSessionStore({ url: process.env.REDIS_URL }) });
  * ```
  */
 export class RedisSessionStore implements SessionStore {
-  readonly #client: RedisKeyValueClient;
+  readonly #redis: RedisConnection;
   readonly #prefix: string;
 
-  constructor(client: RedisKeyValueClient, options: RedisSessionStoreOptions = {}) {
-    this.#client = client;
+  constructor(options: RedisSessionStoreOptions = {}) {
+    this.#redis = new RedisConnection(options, "RedisSessionStore");
     this.#prefix = options.prefix ?? "djust:session:";
   }
 
   async get(id: string): Promise<SessionRecord | undefined> {
-    const raw = await this.#client.get(this.#prefix + id);
+    const raw = await (await this.#redis.client()).get(this.#prefix + id);
     if (typeof raw !== "string") return undefined;
     try {
       const parsed: unknown = JSON.parse(raw);
@@ -70,12 +56,20 @@ export class RedisSessionStore implements SessionStore {
 
   async set(id: string, record: SessionRecord, ttlSeconds: number): Promise<void> {
     const ttl = Math.max(1, Math.ceil(ttlSeconds));
-    await this.#client.set(this.#prefix + id, JSON.stringify(record), {
-      expiration: { type: "EX", value: ttl },
-    });
+    await (
+      await this.#redis.client()
+    ).set(this.#prefix + id, JSON.stringify(record), { expiration: { type: "EX", value: ttl } });
   }
 
   async delete(id: string): Promise<void> {
-    await this.#client.del(this.#prefix + id);
+    await (await this.#redis.client()).del(this.#prefix + id);
+  }
+
+  /**
+   * Closes the connection if this store opened it; later calls reject. A client passed in stays
+   * open.
+   */
+  close(): Promise<void> {
+    return this.#redis.close();
   }
 }

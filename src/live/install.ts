@@ -16,13 +16,7 @@ import { tokensEqual } from "../auth/csrf.js";
 import { sessionCookies } from "../auth/http.js";
 import { SESSION_COOKIE, type Session } from "../auth/session.js";
 import type { User } from "../auth/user.js";
-import { MemoryPubSub } from "../pubsub/memory.js";
-import { RedisPubSub } from "../pubsub/redis.js";
-import type { PubSub } from "../pubsub/types.js";
 import type { AppContext, ViewEntry, LiveRoute as AppRoute } from "../server/context.js";
-import { MemoryStateBackend } from "../state/backends/memory.js";
-import { RedisStateBackend } from "../state/backends/redis.js";
-import type { StateBackend } from "../state/backends/types.js";
 import { TemplateLoader } from "../template/loader.js";
 import type { Params, SessionData } from "../view/runtime.js";
 import {
@@ -157,15 +151,8 @@ function sameOrigin(
 
 /** Installs the live layer on `ctx` (called by `createApp`). */
 export function installLive(ctx: AppContext): void {
-  const { options } = ctx;
-  const redisUrl = process.env.REDIS_URL;
-  const ownsBackend = options.stateBackend === undefined;
-  const stateBackend: StateBackend =
-    options.stateBackend ??
-    (redisUrl ? new RedisStateBackend({ url: redisUrl }) : new MemoryStateBackend());
-  const ownsPubSub = options.pubsub === undefined;
-  const pubsub: PubSub =
-    options.pubsub ?? (redisUrl ? new RedisPubSub({ url: redisUrl }) : new MemoryPubSub());
+  // Chosen by the app's composition root (server/adapters.ts), which also closes them.
+  const { options, stateBackend, pubsub } = ctx;
 
   const routes = new Map<string, LiveRoute>();
   const matchers: { route: LiveRoute; match: (path: string) => Params | undefined }[] = [];
@@ -427,7 +414,5 @@ export function installLive(ctx: AppContext): void {
     await transport.disconnectAll(1001);
     await longPoll.close();
     wss.close();
-    if (ownsPubSub) await pubsub.close?.();
-    if (ownsBackend) await stateBackend.close?.();
   });
 }

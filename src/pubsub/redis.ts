@@ -3,43 +3,35 @@
  * every subscribed view on every node.
  * @module
  */
-import { connectRedis, LazyRedis, redisUrl, type RedisClient } from "../state/backends/redis.js";
+import { RedisConnection, type RedisConnectionOptions } from "../redis.js";
 import type { PubSub, PubSubListener, Unsubscribe } from "./types.js";
 
-/** Options of {@link RedisPubSub}. */
-export interface RedisPubSubOptions {
-  /** `redis://…` URL; default env `REDIS_URL`, else `redis://127.0.0.1:6379`. */
-  readonly url?: string;
+/** Options of {@link RedisPubSub}: `{ url }` or `{ client }` (see {@link RedisConnectionOptions}). */
+export interface RedisPubSubOptions extends RedisConnectionOptions {
   /** Prefix of the Redis channel names, so apps can share a server. Default `"djust:"`. */
   readonly prefix?: string;
 }
 
 /**
- * Pub/sub over Redis `PUBLISH`/`SUBSCRIBE`. One publishing and one subscribing connection per
- * process; each Redis channel is subscribed once however many views listen to it.
+ * Pub/sub over Redis `PUBLISH`/`SUBSCRIBE`. Publishes on the given connection (its own for a
+ * URL) and subscribes on a second one it opens for that (a subscribed connection can run no
+ * other command); each Redis channel is subscribed once however many views listen to it.
  */
 export class RedisPubSub implements PubSub {
   readonly #prefix: string;
   readonly #local = new Map<string, Set<PubSubListener>>();
-  readonly #redis: LazyRedis<{ pub: RedisClient; sub: RedisClient }>;
+  readonly #pub: RedisConnection;
+  readonly #sub: RedisConnection;
 
   constructor(options: RedisPubSubOptions = {}) {
-    const url = redisUrl(options.url);
     this.#prefix = options.prefix ?? "djust:";
-    this.#redis = new LazyRedis(
-      "RedisPubSub",
-      async () => {
-        const pub = await connectRedis(url);
-        return { pub, sub: await connectRedis(pub.duplicate()) };
-      },
-      async ({ pub, sub }) => {
-        await Promise.all([sub.close(), pub.close()]);
-      },
-    );
+    this.#pub = new RedisConnection(options, "RedisPubSub");
+    // Always opened (and so closed) by this pub/sub, whatever the publishing connection is.
+    this.#sub = this.#pub.duplicate();
   }
 
   async subscribe(topic: string, listener: PubSubListener): Promise<Unsubscribe> {
-    const { sub } = await this.#redis.get();
+    const sub = await this.#sub.client();
     const channel = this.#prefix + topic;
     let listeners = this.#local.get(channel);
     const entry: PubSubListener = (message) => listener(message);
@@ -58,7 +50,7 @@ export class RedisPubSub implements PubSub {
       if (current.size === 0) {
         this.#local.delete(channel);
         // Once the pub/sub is closed there is nothing to unsubscribe from.
-        await this.#redis.current?.sub.unsubscribe(channel).catch(() => undefined);
+        await this.#sub.current?.unsubscribe(channel).catch(() => undefined);
       }
     };
   }
@@ -78,13 +70,16 @@ export class RedisPubSub implements PubSub {
   }
 
   async publish(topic: string, message: unknown): Promise<void> {
-    const { pub } = await this.#redis.get();
+    const pub = await this.#pub.client();
     await pub.publish(this.#prefix + topic, JSON.stringify(message ?? null));
   }
 
-  /** Closes both connections, including ones still being opened; later calls reject. */
-  close(): Promise<void> {
+  /**
+   * Closes the subscribing connection and, if this pub/sub opened it, the publishing one
+   * (including ones still being opened); later calls reject. A client passed in stays open.
+   */
+  async close(): Promise<void> {
     this.#local.clear();
-    return this.#redis.close();
+    await Promise.all([this.#sub.close(), this.#pub.close()]);
   }
 }

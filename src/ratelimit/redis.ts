@@ -5,25 +5,11 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { RedisConnection, type RedisConnectionOptions } from "../redis.js";
 import type { RateLimitDecision, RateLimitRule, RateLimitStore } from "./bucket.js";
 
-/** Script options as node-redis takes them. */
-export interface RedisScriptOptions {
-  keys: string[];
-  arguments: string[];
-}
-
-/**
- * The part of a Redis client this store uses. A node-redis v6 client (`createClient()`, or a
- * cluster client) fits as is.
- */
-export interface RedisScriptClient {
-  evalSha(sha1: string, options: RedisScriptOptions): Promise<unknown>;
-  eval(script: string, options: RedisScriptOptions): Promise<unknown>;
-}
-
-/** Options of {@link RedisRateLimitStore}. */
-export interface RedisRateLimitStoreOptions {
+/** Options of {@link RedisRateLimitStore}: `{ url }` or `{ client }` (see {@link RedisConnectionOptions}). */
+export interface RedisRateLimitStoreOptions extends RedisConnectionOptions {
   /** Key prefix; default `djust:rl:`. */
   readonly prefix?: string;
   /**
@@ -75,36 +61,43 @@ const SHA1 = createHash("sha1").update(SCRIPT).digest("hex");
  *
  * @example
  * ```ts
- * const redis = createClient({ url: process.env.REDIS_URL });
- * await redis.connect();
- * createApp({ rateLimitStore: new RedisRateLimitStore(redis) });
+ * createApp({ rateLimitStore: new RedisRateLimitStore({ url: process.env.REDIS_URL }) });
  * ```
  */
 export class RedisRateLimitStore implements RateLimitStore {
-  readonly #client: RedisScriptClient;
+  readonly #redis: RedisConnection;
   readonly #prefix: string;
   readonly #now: (() => number) | undefined;
 
-  constructor(client: RedisScriptClient, options: RedisRateLimitStoreOptions = {}) {
-    this.#client = client;
+  constructor(options: RedisRateLimitStoreOptions = {}) {
+    this.#redis = new RedisConnection(options, "RedisRateLimitStore");
     this.#prefix = options.prefix ?? "djust:rl:";
     this.#now = options.now;
   }
 
   async take(key: string, rule: RateLimitRule): Promise<RateLimitDecision> {
-    const options: RedisScriptOptions = {
+    const client = await this.#redis.client();
+    const options = {
       keys: [this.#prefix + key],
       arguments: [String(rule.rate), String(rule.burst), this.#now ? String(this.#now()) : ""],
     };
     let reply: unknown;
     try {
-      reply = await this.#client.evalSha(SHA1, options);
+      reply = await client.evalSha(SHA1, options);
     } catch (error) {
       // The script cache is empty after a restart or failover; EVAL runs and re-caches it.
       if (!String((error as Error)?.message ?? error).includes("NOSCRIPT")) throw error;
-      reply = await this.#client.eval(SCRIPT, options);
+      reply = await client.eval(SCRIPT, options);
     }
     return decode(reply);
+  }
+
+  /**
+   * Closes the connection if this store opened it; later calls reject. A client passed in stays
+   * open.
+   */
+  close(): Promise<void> {
+    return this.#redis.close();
   }
 }
 

@@ -9,18 +9,18 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
-import { MemorySessionStore, SessionManager, SESSION_COOKIE } from "../auth/session.js";
+import { SessionManager, SESSION_COOKIE } from "../auth/session.js";
 import { Signer } from "../auth/signing.js";
 import type { User } from "../auth/user.js";
 import { connectionOf, installApi } from "../api/install.js";
 import { installLive } from "../live/install.js";
 import { stderrLogger } from "../logger.js";
-import { MemoryRateLimitStore } from "../ratelimit/bucket.js";
 import type { LiveViewClass } from "../view/live-view.js";
 import type { SerializationPolicy } from "../state/codec.js";
 import { handlersOf } from "../view/registry.js";
 import { withServices } from "../view/runtime.js";
 import { viewSlug } from "../view/slug.js";
+import { chooseAdapters } from "./adapters.js";
 import {
   DEFAULT_LIMITS,
   type AppContext,
@@ -91,7 +91,10 @@ export interface DjustApp {
   readonly upgradeHandler: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   /** Starts a Node server with WebSocket upgrades; port 0 picks a free port. */
   listen(port?: number, hostname?: string): Promise<RunningServer>;
-  /** Closes transports and stores. */
+  /**
+   * Closes the transports (persisting view snapshots), then the adapters the app chose itself
+   * and the Redis connections it opened; adapters and clients passed in stay open.
+   */
   close(): Promise<void>;
 }
 
@@ -127,9 +130,7 @@ function resolveOptions(options: AppOptions): ResolvedOptions {
     trustedProxyCount,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     openapi: { title: "djust API", version: "1.0.0", public: true, ...options.openapi },
-    ...(options.stateBackend && { stateBackend: options.stateBackend }),
     ...(options.stateTtlSeconds !== undefined && { stateTtlSeconds: options.stateTtlSeconds }),
-    ...(options.pubsub && { pubsub: options.pubsub }),
   };
 }
 
@@ -138,7 +139,8 @@ export function createApp(options: AppOptions = {}): DjustApp {
   const resolved = resolveOptions(options);
   const hono = new Hono();
   const signer = new Signer(resolved.secretKey);
-  const sessions = new SessionManager(options.sessionStore ?? new MemorySessionStore(), signer);
+  const adapters = chooseAdapters(options, resolved.logger);
+  const sessions = new SessionManager(adapters.sessionStore, signer);
   const views = new Map<string, ViewEntry>();
   const upgradeHandlers: UpgradeHandler[] = [];
   const onClose: (() => void | Promise<void>)[] = [];
@@ -152,7 +154,9 @@ export function createApp(options: AppOptions = {}): DjustApp {
     logger: resolved.logger,
     signer,
     sessions,
-    rateLimits: options.rateLimitStore ?? new MemoryRateLimitStore(),
+    rateLimits: adapters.rateLimitStore,
+    stateBackend: adapters.stateBackend,
+    pubsub: adapters.pubsub,
     views,
     onLiveRoute,
     upgradeHandlers,
@@ -207,6 +211,8 @@ export function createApp(options: AppOptions = {}): DjustApp {
 
   async function close(): Promise<void> {
     for (const hook of [...onClose].reverse()) await hook();
+    // Last: closing the transports still writes snapshots and unsubscribes.
+    await adapters.close();
   }
 
   const app: DjustApp = {

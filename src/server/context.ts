@@ -1,6 +1,6 @@
 /**
  * The app-wide services every layer (page routes, live transport, HTTP API) shares: resolved
- * options, the view registry, sessions, rate limits. One {@link AppContext} per `createApp`.
+ * options, the view registry, sessions, rate limits, snapshots, pub/sub. One {@link AppContext} per `createApp`.
  * @module
  */
 import type { IncomingMessage } from "node:http";
@@ -12,6 +12,7 @@ import type { Signer } from "../auth/signing.js";
 import type { Logger } from "../logger.js";
 import type { PubSub } from "../pubsub/types.js";
 import type { RateLimitStore } from "../ratelimit/bucket.js";
+import type { RedisClient } from "../redis.js";
 import type { StateBackend } from "../state/backends/types.js";
 import type { SerializationPolicy } from "../state/codec.js";
 import type { LiveViewClass } from "../view/live-view.js";
@@ -68,9 +69,25 @@ export interface AppOptions {
   logger?: Logger;
   /** Resolves a session's user id to a user. */
   loadUser?: (id: string | number) => User | null | Promise<User | null>;
-  /** Session store. Default: memory. */
+  /**
+   * The one switch for many nodes: a `redis://…` URL or a node-redis client puts every shared
+   * adapter (sessions, rate-limit buckets, view snapshots, pub/sub) in Redis. An explicit
+   * `sessionStore`, `rateLimitStore`, `stateBackend` or `pubsub` still overrides its own
+   * adapter. A URL is connected on first use and closed by `app.close()`; a client already
+   * connected stays yours to close (one given unconnected is connected and closed by the app).
+   * `false` keeps everything in memory even when `REDIS_URL` is set.
+   * @default env `REDIS_URL` when set, else memory
+   */
+  redis?: string | RedisClient | false;
+  /**
+   * Session store. Passed in, it is yours to close.
+   * @default Redis when {@link AppOptions.redis} or env `REDIS_URL` is set, else memory
+   */
   sessionStore?: SessionStore;
-  /** Rate-limit bucket store shared by every transport. Default: memory. */
+  /**
+   * Rate-limit bucket store shared by every transport. Passed in, it is yours to close.
+   * @default Redis when {@link AppOptions.redis} or env `REDIS_URL` is set, else memory
+   */
   rateLimitStore?: RateLimitStore;
   /** HTTP API mount prefix. Default `/djust/api/`. */
   apiPrefix?: string;
@@ -80,11 +97,17 @@ export interface AppOptions {
   trustedProxyCount?: number;
   limits?: Partial<Limits>;
   openapi?: Partial<OpenApiOptions>;
-  /** Live view snapshots. Default: Redis when env `REDIS_URL` is set, else memory. */
+  /**
+   * Live view snapshots. Passed in, it is yours to close.
+   * @default Redis when {@link AppOptions.redis} or env `REDIS_URL` is set, else memory
+   */
   stateBackend?: StateBackend;
   /** Lifetime of live view snapshots, in seconds. Default 3600. */
   stateTtlSeconds?: number;
-  /** Pub/sub for `subscribe`/`broadcast`. Default: Redis when env `REDIS_URL` is set, else memory. */
+  /**
+   * Pub/sub for `subscribe`/`broadcast`. Passed in, it is yours to close.
+   * @default Redis when {@link AppOptions.redis} or env `REDIS_URL` is set, else memory
+   */
   pubsub?: PubSub;
 }
 
@@ -101,9 +124,7 @@ export interface ResolvedOptions {
   readonly trustedProxyCount: number;
   readonly limits: Limits;
   readonly openapi: OpenApiOptions;
-  readonly stateBackend?: StateBackend;
   readonly stateTtlSeconds?: number;
-  readonly pubsub?: PubSub;
 }
 
 /** A live route: `app.live(path, View, { name })`. */
@@ -131,7 +152,12 @@ export interface AppContext {
   readonly logger: Logger;
   readonly signer: Signer;
   readonly sessions: SessionManager;
+  /** Rate-limit buckets shared by every transport (chosen by `chooseAdapters`). */
   readonly rateLimits: RateLimitStore;
+  /** Where live view snapshots are kept (chosen by `chooseAdapters`). */
+  readonly stateBackend: StateBackend;
+  /** Pub/sub of `subscribe`/`broadcast` (chosen by `chooseAdapters`). */
+  readonly pubsub: PubSub;
   /** Views by slug. */
   readonly views: ReadonlyMap<string, ViewEntry>;
   /** Called for every live route added (after the view entry exists). */

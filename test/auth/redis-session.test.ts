@@ -3,11 +3,26 @@ import { it } from "node:test";
 import { RedisSessionStore } from "../../src/auth/redis-session.js";
 import { LiveView, eventHandler } from "../../src/index.js";
 import { createApp } from "../../src/server/index.js";
+import type { RedisClient } from "../../src/redis.js";
 import { describeWithRedis } from "../support/redis.js";
 
-await describeWithRedis("RedisSessionStore (real redis-server)", ({ client }) => {
+/** Polls the server's connection count until it is `expected` (a closed socket takes a moment). */
+async function expectConnections(probe: RedisClient, expected: number): Promise<void> {
+  const count = async () =>
+    String(await probe.sendCommand(["CLIENT", "LIST"]))
+      .trim()
+      .split("\n").length;
+  let value = await count();
+  for (let i = 0; i < 100 && value !== expected; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    value = await count();
+  }
+  assert.equal(value, expected, "open connections");
+}
+
+await describeWithRedis("RedisSessionStore (real redis-server)", ({ client, url }) => {
   it("stores, reads, expires and deletes records", async () => {
-    const store = new RedisSessionStore(client, { prefix: "t1:" });
+    const store = new RedisSessionStore({ client, prefix: "t1:" });
     const record = { data: { cart: [1, 2] }, userId: 7, csrfToken: "tok" };
     await store.set("abc", record, 60);
     assert.deepEqual(await store.get("abc"), record);
@@ -18,8 +33,23 @@ await describeWithRedis("RedisSessionStore (real redis-server)", ({ client }) =>
     assert.equal(await store.get("missing"), undefined);
   });
 
+  it("takes { url } (its own connection, closed by close()) or { client } (left open)", async () => {
+    const byUrl = new RedisSessionStore({ url, prefix: "t4:" });
+    const byClient = new RedisSessionStore({ client, prefix: "t4:" });
+    const record = { data: {}, userId: null, csrfToken: "tok" };
+    await byUrl.set("s", record, 60);
+    assert.deepEqual(await byClient.get("s"), record);
+    await expectConnections(client, 2);
+    await Promise.all([byUrl.close(), byClient.close()]);
+    await assert.rejects(byUrl.get("s"), /RedisSessionStore is closed/);
+    await assert.rejects(byClient.get("s"), /RedisSessionStore is closed/);
+    assert.equal(client.isOpen, true);
+    assert.equal(await client.get("t4:s"), JSON.stringify(record));
+    await expectConnections(client, 1);
+  });
+
   it("ignores values it did not write", async () => {
-    const store = new RedisSessionStore(client, { prefix: "t2:" });
+    const store = new RedisSessionStore({ client, prefix: "t2:" });
     await client.set("t2:junk", "not json");
     await client.set("t2:shape", JSON.stringify({ userId: { evil: true }, csrfToken: 1 }));
     assert.equal(await store.get("junk"), undefined);
@@ -36,7 +66,7 @@ await describeWithRedis("RedisSessionStore (real redis-server)", ({ client }) =>
     const node = () =>
       createApp({
         secretKey: "shared-secret",
-        sessionStore: new RedisSessionStore(client, { prefix: "t3:" }),
+        sessionStore: new RedisSessionStore({ client, prefix: "t3:" }),
         loadUser: (id) => ({ id: Number(id) }),
       }).register(MeView);
     const a = node();

@@ -7,7 +7,8 @@ import { after, before, describe, it } from "node:test";
 import { MemorySessionStore } from "../../src/auth/session.js";
 import { RedisPubSub } from "../../src/pubsub/redis.js";
 import { createApp, type RunningServer } from "../../src/server/index.js";
-import { connectRedis, RedisStateBackend } from "../../src/state/backends/redis.js";
+import { RedisStateBackend } from "../../src/state/backends/redis.js";
+import { createClient } from "redis";
 import { findRedisServer, REDIS_MISSING, startRedis, type TestRedis } from "../support/redis.js";
 import { loadPage, memoryLogger, RawClient, response } from "./helpers.js";
 import { ChatView, CounterView, mounts } from "./views.js";
@@ -79,12 +80,53 @@ describe("Redis state backend and pub/sub", { skip }, () => {
       /RedisPubSub is closed/,
     );
     // Nothing is left connected: the only client is the one asking.
-    const probe = await connectRedis(url);
+    const probe = createClient({ url });
+    await probe.connect();
     const clients = String(await probe.sendCommand(["CLIENT", "LIST"]))
       .trim()
       .split("\n");
     await probe.close();
     assert.equal(clients.length, 1, clients.join("\n"));
+  });
+
+  it("takes a client instead of a URL, and leaves it open on close", async () => {
+    const client = createClient({ url });
+    await client.connect();
+    try {
+      const backend = new RedisStateBackend({ client, prefix: "t5:" });
+      const a = new RedisPubSub({ client, prefix: "t5:" });
+      const b = new RedisPubSub({ client, prefix: "t5:" });
+      assert.equal(client.listenerCount("error"), 3, "each adapter listens for errors");
+      const record = {
+        v: 1 as const,
+        view: "V",
+        state: { n: 1 },
+        privateFields: [],
+        topics: [],
+        flash: {},
+        savedAt: 1,
+      };
+      await backend.set("a", record, 60);
+      assert.deepEqual(await backend.get("a"), record);
+      assert.equal(await client.get("t5:a"), JSON.stringify(record), "written with the client");
+      const got: unknown[] = [];
+      await b.subscribe("topic", (m) => got.push(m));
+      await a.publish("topic", { n: 2 });
+      for (let i = 0; i < 50 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(got, [{ n: 2 }]);
+      await Promise.all([backend.close(), a.close(), b.close()]);
+      assert.equal(client.isOpen, true, "a client passed in stays open");
+      assert.equal(client.listenerCount("error"), 0, "and loses the adapters' listeners");
+      assert.equal(await client.ping(), "PONG");
+      await assert.rejects(backend.get("a"), /RedisStateBackend is closed/);
+      // Only the test's client is left: the pub/subs closed the subscriber connections they opened.
+      const clients = String(await client.sendCommand(["CLIENT", "LIST"]))
+        .trim()
+        .split("\n");
+      assert.equal(clients.length, 1, clients.join("\n"));
+    } finally {
+      await client.close();
+    }
   });
 
   describe("two nodes", () => {

@@ -1,0 +1,123 @@
+/**
+ * The composition root of an app's shared adapters: which session store, rate-limit store,
+ * state backend (view snapshots) and pub/sub `createApp` uses. Every transport takes them from
+ * the app context; nothing else picks an adapter.
+ * @module
+ */
+import { RedisSessionStore } from "../auth/redis-session.js";
+import { MemorySessionStore, type SessionStore } from "../auth/session.js";
+import type { Logger } from "../logger.js";
+import { MemoryPubSub } from "../pubsub/memory.js";
+import { RedisPubSub } from "../pubsub/redis.js";
+import type { PubSub } from "../pubsub/types.js";
+import { MemoryRateLimitStore, type RateLimitStore } from "../ratelimit/bucket.js";
+import { RedisRateLimitStore } from "../ratelimit/redis.js";
+import { RedisConnection } from "../redis.js";
+import { MemoryStateBackend } from "../state/backends/memory.js";
+import { RedisStateBackend } from "../state/backends/redis.js";
+import type { StateBackend } from "../state/backends/types.js";
+import type { AppOptions } from "./context.js";
+
+/** The adapters of one app, as {@link chooseAdapters} picked them. */
+export interface AppAdapters {
+  readonly sessionStore: SessionStore;
+  readonly rateLimitStore: RateLimitStore;
+  readonly stateBackend: StateBackend;
+  readonly pubsub: PubSub;
+  /**
+   * Closes the adapters chosen here and the Redis connection opened for them; adapters and
+   * clients passed in by the caller stay open (they are the caller's).
+   */
+  close(): Promise<void>;
+}
+
+/** Something {@link chooseAdapters} made and so closes. */
+interface Closable {
+  close?(): void | Promise<void>;
+}
+
+/**
+ * Chooses every shared adapter of an app. Precedence, per adapter: its own option
+ * (`sessionStore`, `rateLimitStore`, `stateBackend`, `pubsub`), else Redis when `options.redis`
+ * is a URL or a client, else Redis when `options.redis` is unset and env `REDIS_URL` is
+ * non-empty, else memory. `redis: false` means memory whatever `REDIS_URL` says.
+ *
+ * The Redis adapters share one connection (the pub/sub opens a second one to subscribe on),
+ * opened on first use: an app that never touches Redis opens none.
+ *
+ * @param env Where `REDIS_URL` is read; default `process.env`.
+ */
+export function chooseAdapters(
+  options: AppOptions,
+  logger: Logger,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): AppAdapters {
+  const source =
+    options.redis === false ? undefined : (options.redis ?? (env.REDIS_URL || undefined));
+  const made: Closable[] = [];
+  let shared: RedisConnection | undefined;
+
+  // Closes what it made: `close` is optional on every adapter interface.
+  function pick<T extends object>(
+    given: T | undefined,
+    redis: (connection: RedisConnection) => T,
+    memory: () => T,
+  ): T {
+    if (given !== undefined) return given;
+    let adapter: T;
+    if (source === undefined) {
+      adapter = memory();
+    } else {
+      shared ??= new RedisConnection(
+        typeof source === "string" ? { url: source, logger } : { client: source, logger },
+        "djust",
+      );
+      adapter = redis(shared);
+    }
+    made.push(adapter as Closable);
+    return adapter;
+  }
+
+  const sessionStore = pick(
+    options.sessionStore,
+    (client) => new RedisSessionStore({ client, logger }),
+    () => new MemorySessionStore(),
+  );
+  const rateLimitStore = pick(
+    options.rateLimitStore,
+    (client) => new RedisRateLimitStore({ client, logger }),
+    () => new MemoryRateLimitStore(),
+  );
+  const stateBackend = pick(
+    options.stateBackend,
+    (client) => new RedisStateBackend({ client, logger }),
+    () => new MemoryStateBackend(),
+  );
+  const pubsub = pick(
+    options.pubsub,
+    (client) => new RedisPubSub({ client, logger }),
+    () => new MemoryPubSub(),
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    sessionStore,
+    rateLimitStore,
+    stateBackend,
+    pubsub,
+    close() {
+      closing ??= (async () => {
+        // Adapters first (the pub/sub's own subscriber connection), then the shared connection.
+        for (const adapter of made.reverse()) {
+          try {
+            await adapter.close?.();
+          } catch (error) {
+            logger.error(`closing an adapter failed: ${String(error)}`);
+          }
+        }
+        await shared?.close();
+      })();
+      return closing;
+    },
+  };
+}
