@@ -193,6 +193,7 @@ function djustHost(): { host: LiveHost; routes: Map<string, LiveRoute> } {
       rateLimits: new MemoryRateLimitStore(),
     },
     viewTokens: new TokenSigner(new Signer("bench"), "view"),
+    flashTokens: new TokenSigner(new Signer("bench"), "flash"),
     tokenMaxAgeMs: 3600_000,
     limits: { frameBytes: 1 << 20, eventsPerSecond: 1e9, eventBurst: 1e9 },
     loginUrl: "/login/",

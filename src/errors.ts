@@ -1,41 +1,52 @@
 /**
  * Typed errors with a stable `kind` (the API's `error` field) and HTTP `status`. Every
  * transport maps a {@link DjustError} the same way: HTTP → status + `{ error, message, details }`,
- * WebSocket → an error reply with `{ error, message }`.
+ * WebSocket → an `ok` reply whose diff carries a `djust:error` event with the same body.
  * @module
  */
 
-/** The error kinds of the HTTP API and WebSocket replies (DESIGN.md §5, §10). */
-export type ErrorKind =
-  | "not_found"
-  | "unauthenticated"
-  | "csrf_failed"
-  | "invalid_json"
-  | "payload_too_large"
-  | "unsupported_media_type"
-  | "method_not_allowed"
-  | "permission_denied"
-  | "rate_limited"
-  | "validation_error"
-  | "handler_error"
-  | "mount_failed"
-  | "serialize_error"
-  | "serialization_error";
+/**
+ * Every error kind of the HTTP API and WebSocket replies (DESIGN.md §5, §10) with its HTTP
+ * status: the one table both transports and the OpenAPI document read.
+ */
+export const ERROR_STATUS = Object.freeze({
+  invalid_json: 400,
+  validation_error: 400,
+  unauthenticated: 401,
+  csrf_failed: 403,
+  permission_denied: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  handler_error: 500,
+  mount_failed: 500,
+  serialize_error: 500,
+  serialization_error: 500,
+} as const);
 
-/** Per-field messages: `{ "order_id": ["This field is required."] }`. */
+/** The error kinds of the HTTP API and WebSocket replies (the `error` field). */
+export type ErrorKind = keyof typeof ERROR_STATUS;
+
+/** Per-field messages or other structured facts about an error (the `details` field). */
 export type ErrorDetails = Record<string, unknown>;
 
-/** Base class of every error djust reports to a client. */
+/** Base class of every error djust reports to a client; its status comes from {@link ERROR_STATUS}. */
 export class DjustError extends Error {
   override readonly name: string = "DjustError";
   constructor(
     readonly kind: ErrorKind,
-    readonly status: number,
     message: string,
     readonly details?: ErrorDetails,
     options?: ErrorOptions,
   ) {
     super(message, options);
+  }
+
+  /** The HTTP status of this kind. */
+  get status(): number {
+    return ERROR_STATUS[this.kind];
   }
 
   /** The JSON body of an error response. */
@@ -64,7 +75,7 @@ export class ValidationError extends DjustError {
         ? { [field ?? "__all__"]: [messageOrFields] }
         : messageOrFields;
     const message = typeof messageOrFields === "string" ? messageOrFields : "Invalid parameters.";
-    super("validation_error", 400, message, fields);
+    super("validation_error", message, fields);
     this.fields = fields;
   }
 }
@@ -73,7 +84,7 @@ export class ValidationError extends DjustError {
 export class PermissionDenied extends DjustError {
   override readonly name = "PermissionDenied";
   constructor(message = "You do not have permission to perform this action.") {
-    super("permission_denied", 403, message);
+    super("permission_denied", message);
   }
 }
 
@@ -81,7 +92,7 @@ export class PermissionDenied extends DjustError {
 export class Unauthenticated extends DjustError {
   override readonly name = "Unauthenticated";
   constructor(message = "Authentication credentials were not provided or are invalid.") {
-    super("unauthenticated", 401, message);
+    super("unauthenticated", message);
   }
 }
 
@@ -89,7 +100,7 @@ export class Unauthenticated extends DjustError {
 export class NotFound extends DjustError {
   override readonly name = "NotFound";
   constructor(message: string) {
-    super("not_found", 404, message);
+    super("not_found", message);
   }
 }
 
@@ -97,7 +108,7 @@ export class NotFound extends DjustError {
 export class RateLimited extends DjustError {
   override readonly name = "RateLimited";
   constructor(readonly retryAfter: number) {
-    super("rate_limited", 429, `Rate limit exceeded. Retry in ${retryAfter} s.`);
+    super("rate_limited", `Rate limit exceeded. Retry in ${retryAfter} s.`);
   }
 }
 
@@ -105,7 +116,74 @@ export class RateLimited extends DjustError {
 export class HandlerError extends DjustError {
   override readonly name = "HandlerError";
   constructor(handler: string, cause: unknown) {
-    super("handler_error", 500, `Handler "${handler}" raised an error.`, undefined, { cause });
+    super("handler_error", `Handler "${handler}" raised an error.`, undefined, { cause });
+  }
+}
+
+/** The CSRF token is missing or wrong, or the `Origin` is foreign (403). */
+export class CsrfFailed extends DjustError {
+  override readonly name = "CsrfFailed";
+  constructor(reason: string) {
+    super("csrf_failed", `CSRF Failed: ${reason}`);
+  }
+}
+
+/** A body or frame that is not the JSON it must be (400). */
+export class InvalidJson extends DjustError {
+  override readonly name = "InvalidJson";
+  constructor(message: string) {
+    super("invalid_json", message);
+  }
+}
+
+/** A request body over `limits.bodyBytes` (413). */
+export class PayloadTooLarge extends DjustError {
+  override readonly name = "PayloadTooLarge";
+  constructor(readonly limit: number) {
+    super("payload_too_large", `The request body exceeds ${limit} bytes.`, { limit });
+  }
+}
+
+/** A request body that is not JSON (415). */
+export class UnsupportedMediaType extends DjustError {
+  override readonly name = "UnsupportedMediaType";
+  constructor(contentType: string | null) {
+    super(
+      "unsupported_media_type",
+      `Request bodies must be JSON (Content-Type: application/json), got ${contentType ? JSON.stringify(contentType) : "no Content-Type"}.`,
+    );
+  }
+}
+
+/** A method the path does not answer; `allow` lists the ones it does (405). */
+export class MethodNotAllowed extends DjustError {
+  override readonly name = "MethodNotAllowed";
+  constructor(readonly allow: string) {
+    super("method_not_allowed", `Method not allowed; use ${allow.split(", ")[0]}.`);
+  }
+}
+
+/** `setup` or `mount` threw (500). */
+export class MountFailed extends DjustError {
+  override readonly name = "MountFailed";
+  constructor(view: string, cause: unknown) {
+    super("mount_failed", `${view} failed to mount.`, undefined, { cause });
+  }
+}
+
+/** A handler's result could not be turned into JSON (500). */
+export class SerializeError extends DjustError {
+  override readonly name = "SerializeError";
+  constructor(message: string, cause?: unknown) {
+    super("serialize_error", message, undefined, { cause });
+  }
+}
+
+/** Strict serialization found a non-serializable value in state (500). */
+export class SerializationError extends DjustError {
+  override readonly name = "SerializationError";
+  constructor(message: string, cause?: unknown) {
+    super("serialization_error", message, undefined, { cause });
   }
 }
 

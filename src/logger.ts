@@ -24,3 +24,13 @@ export const stderrLogger: Logger = {
   warn: (message, meta) => write("WARNING", message, meta),
   error: (message, meta) => write("ERROR", message, meta),
 };
+
+/**
+ * What a log line says about a failure: its stack (which starts with the message), and the
+ * causes it wraps. `String(error)` alone loses both, and a bare `Error` logs as "Error".
+ */
+export function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const text = error.stack ?? `${error.name}: ${error.message}`;
+  return error.cause === undefined ? text : `${text}\nCaused by: ${errorText(error.cause)}`;
+}

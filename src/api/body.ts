@@ -3,7 +3,7 @@
  * never buffered in full), and it must be a JSON object.
  * @module
  */
-import { DjustError } from "../errors.js";
+import { DjustError, InvalidJson, PayloadTooLarge, UnsupportedMediaType } from "../errors.js";
 
 /** Whether a `Content-Type` names JSON: `application/json` or any `…/…+json`. */
 export function isJsonContentType(header: string | null): boolean {
@@ -15,24 +15,6 @@ export function isJsonContentType(header: string | null): boolean {
     mediaType === "application/json" ||
     (/^[\w.+-]+\/[\w.+-]+$/.test(mediaType) && mediaType.endsWith("+json"))
   );
-}
-
-function tooLarge(limit: number): DjustError {
-  return new DjustError("payload_too_large", 413, `The request body exceeds ${limit} bytes.`, {
-    limit,
-  });
-}
-
-function unsupported(type: string | null): DjustError {
-  return new DjustError(
-    "unsupported_media_type",
-    415,
-    `Request bodies must be JSON (Content-Type: application/json), got ${type ? JSON.stringify(type) : "no Content-Type"}.`,
-  );
-}
-
-function invalidJson(message: string): DjustError {
-  return new DjustError("invalid_json", 400, message);
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -59,8 +41,8 @@ export function readJsonText(
     return readText(request, json ? limit : 0, type);
   }
   if (length === 0) return "";
-  if (!json) throw unsupported(type);
-  if (length > limit) throw tooLarge(limit);
+  if (!json) throw new UnsupportedMediaType(type);
+  if (length > limit) throw new PayloadTooLarge(limit);
   // The HTTP parser stops at Content-Length, so this read is bounded. `text()` lets
   // @hono/node-server decode straight from the socket's buffer without building a web stream
   // (several times faster); malformed UTF-8 then becomes U+FFFD instead of a 400.
@@ -75,15 +57,15 @@ export function readJsonText(
 export function parseJsonObject(text: string, limit: number): Record<string, unknown> {
   if (text === "") return {};
   // Each byte decodes to at most one UTF-16 unit, so this catches a lying Content-Length.
-  if (text.length > limit) throw tooLarge(limit);
+  if (text.length > limit) throw new PayloadTooLarge(limit);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw invalidJson(`The body is not valid JSON: ${(error as Error).message}`);
+    throw new InvalidJson(`The body is not valid JSON: ${(error as Error).message}`);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw invalidJson("The body must be a JSON object.");
+    throw new InvalidJson("The body must be a JSON object.");
   }
   return value as Record<string, unknown>;
 }
@@ -92,7 +74,7 @@ export function parseJsonObject(text: string, limit: number): Record<string, unk
 export function bodyReadError(error: unknown): DjustError {
   if (error instanceof DjustError) return error;
   // The client went away or sent a broken stream.
-  return invalidJson("Could not read the request body.");
+  return new InvalidJson("Could not read the request body.");
 }
 
 /**
@@ -111,8 +93,8 @@ async function readText(request: Request, limit: number, type: string | null): P
       if (done) break;
       if (value.byteLength === 0) continue;
       total += value.byteLength;
-      if (limit === 0) throw unsupported(type);
-      if (total > limit) throw tooLarge(limit);
+      if (limit === 0) throw new UnsupportedMediaType(type);
+      if (total > limit) throw new PayloadTooLarge(limit);
       chunks.push(value);
     }
   } catch (error) {
@@ -127,7 +109,7 @@ function decode(bytes: Uint8Array): string {
   try {
     return decoder.decode(bytes);
   } catch {
-    throw invalidJson("The body is not valid UTF-8.");
+    throw new InvalidJson("The body is not valid UTF-8.");
   }
 }
 

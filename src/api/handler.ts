@@ -20,8 +20,15 @@ import { getCookie } from "../auth/cookies.js";
 import { verifyCsrf } from "../auth/csrf.js";
 import { SESSION_COOKIE, type Session, type SessionManager } from "../auth/session.js";
 import type { User } from "../auth/user.js";
-import { isAuthenticated, requirePermissions, viewPermissions } from "../auth/user.js";
-import { DjustError, NotFound, RateLimited, Unauthenticated } from "../errors.js";
+import { isAuthenticated } from "../auth/user.js";
+import {
+  DjustError,
+  MethodNotAllowed,
+  MountFailed,
+  NotFound,
+  RateLimited,
+  Unauthenticated,
+} from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { RateLimitStore } from "../ratelimit/bucket.js";
 import { toWire, type SerializationPolicy } from "../state/codec.js";
@@ -34,9 +41,12 @@ import {
   isApiResponse,
   type DispatchContext,
   type DispatchOutcome,
-} from "../view/dispatch.js";
+} from "../pipeline/dispatch.js";
 import type { LiveView, LiveViewClass } from "../view/live-view.js";
-import { liveRequestFrom, runtimeOf, type LiveRequest, type Params } from "../view/runtime.js";
+import { AccessDenied, startView, type StartedView } from "../pipeline/lifecycle.js";
+import { CallPubSub } from "../pipeline/pubsub.js";
+import type { PubSub } from "../pubsub/types.js";
+import { liveRequestFrom } from "../view/runtime.js";
 import { bodyReadError, parseJsonObject, readJsonText } from "./body.js";
 import { DOCS_CSS, DOCS_JS, docsHtml } from "./docs.js";
 import { isThenable, type MaybePromise } from "../maybe-promise.js";
@@ -47,10 +57,10 @@ export interface ApiViewEntry {
   readonly slug: string;
   readonly view: LiveViewClass;
   /**
-   * Params for `setup`/`mount` (the `liveSession` services). Built per instance, so a
-   * function-valued service is called with the request each time.
+   * The `liveSession` services: each reaches `setup`/`mount` as `params[name]`; a function
+   * value is called per instance with the request.
    */
-  params?(request: LiveRequest): Params | Promise<Params>;
+  readonly services?: Readonly<Record<string, unknown>>;
 }
 
 /** OpenAPI options (`createApp({ openapi })`). */
@@ -71,6 +81,8 @@ export interface ApiHost {
   readonly sessions: SessionManager;
   loadUser(id: string | number): Promise<User | null>;
   readonly rateLimits: RateLimitStore;
+  /** Where a handler's `broadcast` goes: live views on every node sharing it. */
+  readonly pubsub: PubSub;
   readonly debug: boolean;
   /** The serialization policy of a view class (`AppContext.policyFor`). */
   policyFor(view: LiveViewClass): SerializationPolicy;
@@ -147,10 +159,7 @@ export function errorResponse(error: DjustError, extra?: Record<string, string>)
 }
 
 function methodNotAllowed(allow: string): Response {
-  return errorResponse(
-    new DjustError("method_not_allowed", 405, `Method not allowed; use ${allow.split(", ")[0]}.`),
-    { allow },
-  );
+  return errorResponse(new MethodNotAllowed(allow), { allow });
 }
 
 const authCache = new WeakMap<object, AuthClass[]>();
@@ -167,7 +176,7 @@ function internalError(
   kind: "mount_failed" | "serialize_error" | "handler_error",
   message: string,
 ): DjustError {
-  return asDjustError(error, (cause) => new DjustError(kind, 500, message, undefined, { cause }));
+  return asDjustError(error, (cause) => new DjustError(kind, message, undefined, { cause }));
 }
 
 /**
@@ -226,7 +235,8 @@ function stepError(step: Step, error: unknown, View: LiveViewClass): DjustError 
       // A crashing auth class (its store is down, …) is a server error, never a pass.
       return internalError(error, "handler_error", "Authentication failed.");
     case "mount":
-      return internalError(error, "mount_failed", `${View.name} failed to mount.`);
+      if (error instanceof AccessDenied) return error.error;
+      return asDjustError(error, (cause) => new MountFailed(View.name, cause));
     case "respond":
       return internalError(error, "serialize_error", "Could not serialize the response.");
     case "body":
@@ -274,8 +284,6 @@ class ApiCall implements AuthContext, DispatchContext {
   #clientIp: string | null | undefined = undefined;
   #body: Record<string, unknown> = {};
   #view: LiveView | undefined;
-  #liveRequest: LiveRequest | undefined;
-  #params: Params = {};
   #result: unknown = undefined;
 
   constructor(
@@ -370,43 +378,31 @@ class ApiCall implements AuthContext, DispatchContext {
     return this.#mount(parseJsonObject(text, this.#scope.host.bodyBytes));
   }
 
-  /** A fresh instance: its `liveSession` params, `setup`, then `mount`. */
+  /** A fresh instance through the one lifecycle: services, `setup`, `mount`, access. */
   #mount(body: Record<string, unknown>): Reply {
     this.#body = body;
     this.#step = "mount";
-    const session = this.session?.record.data ?? {};
-    const liveRequest = liveRequestFrom(this.httpRequest, this.user, session, "http");
-    const view = new this.#entry.view();
-    runtimeOf(view).request = liveRequest;
-    this.#view = view;
-    this.#liveRequest = liveRequest;
-    return this.#then(this.#entry.params?.(liveRequest) ?? {}, this.#setup);
-  }
-
-  #setup(params: Params): Reply {
-    this.#params = params;
-    const view = this.#view as LiveView;
-    return this.#then(view.setup?.(this.#liveRequest as LiveRequest, params), this.#mounted);
-  }
-
-  #mounted(): Reply {
-    const view = this.#view as LiveView;
-    const request = this.#liveRequest as LiveRequest;
-    return this.#then(view.mount?.(request, this.#params), this.#checkAccess);
-  }
-
-  /** View-level `loginRequired`/`permissionRequired`, identical on every transport. */
-  #checkAccess(): Reply {
     const View = this.#entry.view;
-    const { user } = this;
-    if (View.loginRequired && !isAuthenticated(user)) throw new Unauthenticated();
-    const permissions = viewPermissions(View);
-    const permitted = permissions.length > 0 ? requirePermissions(user, permissions) : undefined;
-    return this.#then(permitted, this.#dispatch);
+    const host = this.#scope.host;
+    const started = startView({
+      View,
+      request: liveRequestFrom(
+        this.httpRequest,
+        this.user,
+        this.session?.record.data ?? {},
+        "http",
+      ),
+      params: {},
+      services: this.#entry.services,
+      connected: false,
+      pubsub: new CallPubSub(host.pubsub, host.logger, View.name),
+      logger: host.logger,
+    });
+    return this.#then(started, this.#dispatch);
   }
 
-  #dispatch(): Reply {
-    const view = this.#view as LiveView;
+  #dispatch({ view }: StartedView): Reply {
+    this.#view = view;
     this.tracker.reset(view);
     this.#step = "dispatch";
     return this.#then(dispatch(view, this.#handler, this.#body, this), this.#respond);

@@ -5,7 +5,6 @@
 import { csrfMiddleware } from "../auth/http.js";
 import type { User } from "../auth/user.js";
 import type { AppContext, ViewEntry } from "../server/context.js";
-import type { LiveRequest } from "../view/runtime.js";
 import {
   createApiHandler,
   type ApiConnection,
@@ -28,11 +27,7 @@ export function apiHostOf(ctx: AppContext): ApiHost {
     let api = entries.get(entry);
     if (!api) {
       const noServices = Object.keys(entry.services).length === 0;
-      api = {
-        slug,
-        view: entry.view,
-        ...(!noServices && { params: (request: LiveRequest) => ctx.paramsFor(entry, request, {}) }),
-      };
+      api = { slug, view: entry.view, ...(!noServices && { services: entry.services }) };
       entries.set(entry, api);
     }
     return api;
@@ -48,6 +43,7 @@ export function apiHostOf(ctx: AppContext): ApiHost {
     // Without loadUser the session's id is all we know about the user.
     loadUser: async (id): Promise<User | null> => (loadUser ? await loadUser(id) : { id }),
     rateLimits: ctx.rateLimits,
+    pubsub: ctx.pubsub,
     debug: options.debug,
     policyFor: ctx.policyFor,
     logger: ctx.logger,

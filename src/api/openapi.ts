@@ -14,7 +14,7 @@ import {
   type SecuritySchemeObject,
 } from "../auth/classes.js";
 import { viewPermissions } from "../auth/user.js";
-import type { ErrorKind } from "../errors.js";
+import { ERROR_STATUS, type ErrorKind } from "../errors.js";
 import type { AuthClassEntry } from "../view/live-view.js";
 import { handlersOf, type HandlerSpec, type ParamsSchema } from "../view/registry.js";
 
@@ -64,39 +64,25 @@ export interface OpenApiOptions {
 }
 
 /** Every error kind the API can answer with, for the `Error` schema's enum. */
-export const ERROR_KINDS: readonly ErrorKind[] = [
-  "not_found",
-  "unauthenticated",
-  "csrf_failed",
-  "invalid_json",
-  "payload_too_large",
-  "unsupported_media_type",
-  "method_not_allowed",
-  "permission_denied",
-  "rate_limited",
-  "validation_error",
-  "handler_error",
-  "mount_failed",
-  "serialize_error",
-  "serialization_error",
-];
+export const ERROR_KINDS = Object.keys(ERROR_STATUS) as readonly ErrorKind[];
 
-const ERROR_RESPONSES: Readonly<Record<string, [string, string]>> = {
-  "400": ["BadRequest", "Invalid JSON body or parameters (`invalid_json`, `validation_error`)."],
-  "401": ["Unauthenticated", "No valid session or token (`unauthenticated`)."],
-  "403": [
-    "Forbidden",
-    "Missing permission or failed CSRF check (`permission_denied`, `csrf_failed`).",
-  ],
-  "404": ["NotFound", "Unknown view or handler, or not exposed (`not_found`)."],
-  "413": ["PayloadTooLarge", "The body exceeds the size limit (`payload_too_large`)."],
-  "415": ["UnsupportedMediaType", "A non-empty body that is not JSON (`unsupported_media_type`)."],
-  "429": ["RateLimited", "The handler's rate limit is exhausted (`rate_limited`)."],
-  "500": [
-    "ServerError",
-    "The handler or mount failed (`handler_error`, `mount_failed`, `serialize_error`, `serialization_error`).",
-  ],
+/** The error responses of every operation: component name and what they mean, by status. */
+const ERROR_RESPONSES: Readonly<Record<number, [string, string]>> = {
+  400: ["BadRequest", "Invalid JSON body or parameters"],
+  401: ["Unauthenticated", "No valid session or token"],
+  403: ["Forbidden", "Missing permission or failed CSRF check"],
+  404: ["NotFound", "Unknown view or handler, or not exposed"],
+  413: ["PayloadTooLarge", "The body exceeds the size limit"],
+  415: ["UnsupportedMediaType", "A non-empty body that is not JSON"],
+  429: ["RateLimited", "The handler's rate limit is exhausted"],
+  500: ["ServerError", "The handler or mount failed"],
 };
+
+/** `text (`kind`, `kind`).` with the kinds {@link ERROR_STATUS} maps to `status`. */
+function withKinds(status: number, text: string): string {
+  const kinds = ERROR_KINDS.filter((kind) => ERROR_STATUS[kind] === status);
+  return `${text} (${kinds.map((kind) => `\`${kind}\``).join(", ")}).`;
+}
 
 function errorSchema(): OpenApiObject {
   return {
@@ -118,9 +104,9 @@ function errorSchema(): OpenApiObject {
 
 function errorResponses(): Record<string, OpenApiObject> {
   const out: Record<string, OpenApiObject> = {};
-  for (const [status, [name, description]] of Object.entries(ERROR_RESPONSES)) {
+  for (const [status, [name, text]] of Object.entries(ERROR_RESPONSES)) {
     const response: OpenApiObject = {
-      description,
+      description: withKinds(Number(status), text),
       content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
     };
     if (status === "429") {

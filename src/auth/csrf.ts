@@ -9,7 +9,7 @@
  * @module
  */
 import { timingSafeEqual } from "node:crypto";
-import { DjustError } from "../errors.js";
+import { CsrfFailed, type DjustError } from "../errors.js";
 import { getCookie } from "./cookies.js";
 
 /** The CSRF cookie (readable by page scripts, so they can echo it). */
@@ -34,7 +34,7 @@ export function tokensEqual(a: string, b: string): boolean {
 
 /** The 403 `csrf_failed` error. */
 export function csrfFailed(reason: string): DjustError {
-  return new DjustError("csrf_failed", 403, `CSRF Failed: ${reason}`);
+  return new CsrfFailed(reason);
 }
 
 /** What {@link verifyCsrf} compares against. */

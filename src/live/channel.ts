@@ -6,19 +6,20 @@
  * @module
  */
 import { isAuthenticated, type User } from "../auth/user.js";
-import { DjustError, RateLimited } from "../errors.js";
+import { DjustError, InvalidJson, NotFound, RateLimited } from "../errors.js";
 import { MemoryRateLimitStore, retryAfterSeconds } from "../ratelimit/bucket.js";
 import type { WireRendered } from "../render/diff.js";
 import type { StoredView } from "../state/backends/types.js";
 import type { LiveRequest, Navigation, Params, SessionData, Transport } from "../view/runtime.js";
+import { AccessDenied } from "../pipeline/lifecycle.js";
 import {
-  AccessDenied,
   LiveInstance,
   type EventResult,
   type LiveEnv,
   type LiveRoute,
   type StepResult,
 } from "./instance.js";
+import { readFlash, signFlash, type Flash } from "./flash.js";
 import { decodeClientEvent, readClientEvent } from "./params.js";
 import {
   CHANNEL_EVENTS,
@@ -89,6 +90,8 @@ export interface ConnectionLimits {
 export interface LiveHost {
   readonly env: LiveEnv;
   readonly viewTokens: TokenSigner;
+  /** Signs the flash a `pushNavigate`/`redirect` carries to the next page. */
+  readonly flashTokens: TokenSigner;
   /** Max age of a view token, in ms. */
   readonly tokenMaxAgeMs: number;
   readonly limits: ConnectionLimits;
@@ -224,7 +227,7 @@ export class LiveConnection {
         error: error instanceof Error ? (error.stack ?? error.message) : String(error),
       });
       if (frame.ref !== null) {
-        const failure = new DjustError("handler_error", 500, "Internal error.");
+        const failure = new DjustError("handler_error", "Internal error.");
         if (frame.event === "event" || frame.event === "live_patch") this.#refuse(frame, failure);
         else this.#send(replyFrame(frame, "error", failure.toJSON()));
       }
@@ -351,8 +354,13 @@ export class LiveConnection {
     );
     let instance: LiveInstance;
     let navigation: Navigation | undefined;
+    let carried: Flash | undefined;
     try {
-      ({ instance, navigation } = await LiveInstance.start({
+      ({
+        instance,
+        navigation,
+        flash: carried,
+      } = await LiveInstance.start({
         env: host.env,
         route,
         request,
@@ -365,6 +373,8 @@ export class LiveConnection {
         csrfToken:
           identity.csrfToken ??
           (typeof params._csrf_token === "string" ? params._csrf_token : undefined),
+        // The official client hands back the flash of the `live_redirect` that led here.
+        flash: readFlash(host.flashTokens, payload.flash),
         // Bound rather than an arrow: an arrow made here would keep this whole scope (the join
         // frame with its signed token and params) alive as long as the view.
         onPush: this.#push.bind(this, topic),
@@ -392,7 +402,7 @@ export class LiveConnection {
 
     if (navigation && navigation.kind !== "patch") {
       await instance.close({ discard: true });
-      fail(navigationReply(navigation));
+      fail(navigationReply(navigation, signFlash(host.flashTokens, carried ?? {})));
       return;
     }
     if (this.#closed) {
@@ -417,7 +427,7 @@ export class LiveConnection {
   async #event(frame: Frame, joined: Joined): Promise<void> {
     const event = readClientEvent(frame.payload);
     if (!event) {
-      this.#refuse(frame, new DjustError("invalid_json", 400, "Malformed event payload."));
+      this.#refuse(frame, new InvalidJson("Malformed event payload."));
       return;
     }
     // Only events spend connection tokens; heartbeats, joins and patches are free.
@@ -446,7 +456,10 @@ export class LiveConnection {
     }
     const response: JsonRecord = {};
     if (result.diff) response.diff = result.diff;
-    if (result.navigation) Object.assign(response, navigationReply(result.navigation));
+    if (result.navigation) {
+      const flash = result.flash && signFlash(this.#host.flashTokens, result.flash);
+      Object.assign(response, navigationReply(result.navigation, flash));
+    }
     this.#send(replyFrame(frame, "ok", response));
   }
 
@@ -454,7 +467,7 @@ export class LiveConnection {
     const payload = isRecord(frame.payload) ? frame.payload : {};
     const url = typeof payload.url === "string" ? safeUrl(payload.url) : undefined;
     if (!url || url.origin !== joined.instance.url.origin) {
-      this.#refuse(frame, new DjustError("not_found", 404, "Bad patch URL."));
+      this.#refuse(frame, new NotFound("Bad patch URL."));
       return;
     }
     const result = await joined.instance.patch(url);
@@ -479,23 +492,10 @@ export class LiveConnection {
     if (result.diff) this.#send(pushFrame(joined.joinRef, topic, "diff", result.diff));
     const nav = result.navigation;
     if (!nav) return;
-    if (nav.kind === "patch") {
-      this.#send(
-        pushFrame(joined.joinRef, topic, "live_patch", {
-          kind: nav.replace ? "replace" : "push",
-          to: nav.to,
-        }),
-      );
-    } else if (nav.kind === "navigate") {
-      this.#send(
-        pushFrame(joined.joinRef, topic, "live_redirect", {
-          kind: nav.replace ? "replace" : "push",
-          to: nav.to,
-        }),
-      );
-    } else {
-      this.#send(pushFrame(joined.joinRef, topic, "redirect", { to: nav.to }));
-    }
+    const flash = result.flash && signFlash(this.#host.flashTokens, result.flash);
+    // A server push names the navigation by the same key as a reply does.
+    const [event, payload] = Object.entries(navigationReply(nav, flash))[0] as [string, unknown];
+    this.#send(pushFrame(joined.joinRef, topic, event, payload));
   }
 
   // DESIGN §10: 10 rate-limited events within 10 s close the socket.
@@ -546,14 +546,19 @@ export class LiveConnection {
   }
 }
 
-function navigationReply(nav: Navigation): JsonRecord {
+/**
+ * The reply keys of a navigation, as the official client reads them (also the event names of
+ * the same navigation pushed by the server). `flash` is the signed flash carried along.
+ */
+function navigationReply(nav: Navigation, flash?: string): JsonRecord {
+  const carried = flash === undefined ? {} : { flash };
   switch (nav.kind) {
     case "patch":
       return { live_patch: { kind: nav.replace ? "replace" : "push", to: nav.to } };
     case "navigate":
-      return { live_redirect: { kind: nav.replace ? "replace" : "push", to: nav.to } };
+      return { live_redirect: { kind: nav.replace ? "replace" : "push", to: nav.to, ...carried } };
     case "redirect":
-      return { redirect: { to: nav.to } };
+      return { redirect: { to: nav.to, ...carried } };
   }
 }
 

@@ -12,7 +12,7 @@ export {
 } from "./install.js";
 export { defaultShell, type PageParts, type PageShell } from "./page.js";
 export { CLOSE_RATE_LIMITED, CLOSE_TOO_BIG } from "./channel.js";
-export { AccessDenied } from "./instance.js";
+export { AccessDenied } from "../pipeline/lifecycle.js";
 export {
   MemoryPubSub,
   RedisPubSub,

@@ -26,6 +26,7 @@ import {
   type LiveHost,
 } from "./channel.js";
 import { clientBundle } from "./client-bundle.js";
+import { FLASH_COOKIE } from "./flash.js";
 import type { LiveEnv, LiveRoute } from "./instance.js";
 import { LongPollServer } from "./longpoll.js";
 import { renderLivePage, type PageShell } from "./page.js";
@@ -177,6 +178,7 @@ export function installLive(ctx: AppContext): void {
   const host: LiveHost = {
     env,
     viewTokens: new TokenSigner(ctx.signer, "view"),
+    flashTokens: new TokenSigner(ctx.signer, "flash"),
     tokenMaxAgeMs: ctx.sessions.ttlSeconds * 1000,
     limits: options.limits,
     loginUrl: options.loginUrl,
@@ -263,6 +265,7 @@ export function installLive(ctx: AppContext): void {
           session: session.record.data,
           caller: who.caller,
           csrfToken: session.record.csrfToken,
+          flashToken: getCookie(request.headers, FLASH_COOKIE),
         },
         { clientScript: `${STATIC_PREFIX}${bundle.fileName}` },
         shell,

@@ -5,8 +5,8 @@
  * dead render and `LiveViewTestClient` all drive this class, so they cannot disagree.
  * @module
  */
-import { isAuthenticated, requirePermissions, viewPermissions, type User } from "../auth/user.js";
-import { DjustError, PermissionDenied, Unauthenticated } from "../errors.js";
+import type { User } from "../auth/user.js";
+import { DjustError, SerializeError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { PubSub, Unsubscribe } from "../pubsub/types.js";
 import type { RateLimitStore } from "../ratelimit/bucket.js";
@@ -14,21 +14,23 @@ import { diff, toWire, type WireRendered } from "../render/diff.js";
 import type { Rendered, Template } from "../render/tree.js";
 import type { StateBackend, StoredView } from "../state/backends/types.js";
 import { toWire as encodeWire, type SerializationPolicy } from "../state/codec.js";
-import { restoreState, snapshotState, stateKeys, StateTracker } from "../state/tracker.js";
+import { snapshotState, stateKeys, StateTracker } from "../state/tracker.js";
 import { serializeResult } from "../view/api-response.js";
-import { dispatch, isApiResponse, type DispatchOutcome } from "../view/dispatch.js";
+import { dispatch, isApiResponse, type DispatchOutcome } from "../pipeline/dispatch.js";
+import { startView, type StartedView } from "../pipeline/lifecycle.js";
+import { publish } from "../pipeline/pubsub.js";
 import { LiveView as LiveViewBase, type LiveView, type LiveViewClass } from "../view/live-view.js";
 import { handlersOf } from "../view/registry.js";
 import {
   runtimeOf,
   takeEffects,
-  withServices,
   type Effects,
   type LiveRequest,
   type Navigation,
   type Params,
   type PubSubHooks,
 } from "../view/runtime.js";
+import type { Flash } from "./flash.js";
 import { stripFormMeta } from "./params.js";
 
 /** Finds compiled templates by name (the app's `TemplateLoader`). */
@@ -75,6 +77,8 @@ export interface StepResult {
   /** The rendered diff with `e`/`t`/`r` added; `null` when there is nothing to send. */
   readonly diff: WireRendered | null;
   readonly navigation?: Navigation;
+  /** The flash to carry to the next page, with a `navigate` or `redirect` navigation. */
+  readonly flash?: Flash;
 }
 
 /** The outcome of one event. */
@@ -83,46 +87,11 @@ export interface EventResult extends StepResult {
   readonly error?: DjustError;
 }
 
-/** Why a view could not be shown to this caller. */
-export class AccessDenied extends Error {
-  override readonly name = "AccessDenied";
-  constructor(
-    readonly reason: "login" | "permission",
-    readonly error: DjustError,
-  ) {
-    super(error.message, { cause: error });
-  }
-}
-
-/**
- * Refuses `user` unless it may see `cls` (`loginRequired`, `permissionRequired`).
- * @throws AccessDenied
- */
-export async function checkViewAccess(cls: LiveViewClass, user: User | null): Promise<void> {
-  if (cls.loginRequired && !isAuthenticated(user)) {
-    throw new AccessDenied("login", new Unauthenticated());
-  }
-  const required = viewPermissions(cls);
-  if (required.length === 0) return;
-  try {
-    await requirePermissions(user, required);
-  } catch (error) {
-    if (error instanceof Unauthenticated) throw new AccessDenied("login", error);
-    if (error instanceof PermissionDenied) throw new AccessDenied("permission", error);
-    throw error;
-  }
-}
-
 /** Route params plus the URL's query params (first value of each), route params winning. */
 export function urlParams(url: URL, routeParams: Params): Params {
   const out: Params = {};
   for (const [key, value] of url.searchParams) if (!(key in out)) out[key] = value;
   return Object.assign(out, routeParams);
-}
-
-/** The params given to `setup`/`mount`: URL params plus the route's services. */
-export function mountParams(route: LiveRoute, request: LiveRequest, params: Params): Params {
-  return withServices(params, route.services, request);
 }
 
 /** Options of {@link LiveInstance.start}. */
@@ -141,6 +110,8 @@ export interface StartOptions {
   readonly stored?: StoredView | null;
   /** The CSRF token of the page, offered to templates as `csrf_token`. */
   readonly csrfToken?: string;
+  /** Flash carried over from the previous page (`pushNavigate`, `redirect`). */
+  readonly flash?: Flash | undefined;
   /** Called with a diff produced outside a request/reply (pub/sub messages). */
   readonly onPush?: (result: StepResult) => void;
 }
@@ -193,6 +164,8 @@ export class LiveInstance {
   restored = false;
   #caller: Caller;
   #tree?: Rendered;
+  /** The compiled template {@link #tree} came from. */
+  #template?: Template;
   /** {@link NO_FLASH} until a message arrives; never mutated while shared. */
   #flash: Readonly<Record<string, string>> = NO_FLASH;
   #flashChanged = false;
@@ -227,6 +200,7 @@ export class LiveInstance {
     const routeParams = options.routeParams;
     this.#routeParams = hasKeys(routeParams) ? routeParams : NO_PARAMS;
     this.#csrfToken = options.csrfToken;
+    if (options.flash) this.#flash = { ...options.flash };
     this.#onPush = options.onPush;
     this.#connected = options.connected;
     this.tracker = new StateTracker(
@@ -251,8 +225,9 @@ export class LiveInstance {
       return this.instance.#subscribe(topic);
     }
 
-    broadcast(topic: string, message: unknown): void | Promise<void> {
-      return this.instance.env.pubsub.publish(topic, message);
+    broadcast(topic: string, message: unknown): Promise<void> {
+      const { env, route } = this.instance;
+      return publish(env.pubsub, env.logger, route.view.name, topic, message);
     }
   };
 
@@ -264,64 +239,60 @@ export class LiveInstance {
   static async start(options: StartOptions): Promise<{
     instance: LiveInstance;
     navigation?: Navigation;
+    flash?: Flash;
   }> {
     const { route, request } = options;
-    await checkViewAccess(route.view, request.user);
-    const view = new route.view();
-    const instance = new LiveInstance(options, view);
-    const runtime = runtimeOf(view);
-    runtime.request = request;
-    runtime.connected = options.connected;
-    runtime.pubsub = new LiveInstance.#Hooks(instance);
     const params = urlParams(request.url, options.routeParams);
-    const full = mountParams(route, request, params);
-    await view.setup?.(request, full);
-
-    const stored = options.stored;
-    if (stored && stored.view === route.view.name) {
-      try {
-        await instance.#restore(stored, request, full);
-      } catch (error) {
-        // A snapshot from an older deploy (a renamed registered type, say) must not lock the
-        // browser into failing rejoins: start over with a fresh mount.
-        options.env.logger.warn(
-          `${route.view.name}: restoring the snapshot failed; mounting instead (${String(error)})`,
-          { view: route.view.name },
-        );
-        return LiveInstance.start({ ...options, stored: null });
-      }
-    } else {
-      instance.#privateFields = await runMount(view, request, full);
-      await view.handleParams?.(params, request.url);
+    // `mount` may subscribe before the instance exists (and a failed restore makes a second
+    // view): topics are collected here and handed to the instance.
+    const mountTopics: string[] = [];
+    const started: StartedView = await startView({
+      View: route.view,
+      request,
+      params,
+      services: route.services,
+      connected: options.connected,
+      stored: options.stored,
+      logger: options.env.logger,
+      pubsub: {
+        subscribe(topic) {
+          if (!mountTopics.includes(topic)) mountTopics.push(topic);
+        },
+        broadcast: (topic, message) =>
+          publish(options.env.pubsub, options.env.logger, route.view.name, topic, message),
+      },
+    });
+    const { view, restoredFrom } = started;
+    const instance = new LiveInstance(options, view);
+    runtimeOf(view).pubsub = new LiveInstance.#Hooks(instance);
+    instance.#privateFields = started.privateFields;
+    const topics = restoredFrom ? restoredFrom.topics.concat(mountTopics) : mountTopics;
+    if (topics.length > 0) {
+      instance.#topics = [...new Set(topics)].map((topic) => ({ topic, unsubscribe: undefined }));
     }
+    if (restoredFrom) await instance.#restored(restoredFrom, request);
+    else await view.handleParams?.(params, request.url);
     instance.tracker.reset(view);
     const effects = takeEffects(view);
     instance.#absorbFlash(effects);
     instance.#pendingEffects = effects;
     for (const entry of instance.#topics ?? []) await instance.#activate(entry);
-    return effects.navigation ? { instance, navigation: effects.navigation } : { instance };
+    const navigation = effects.navigation;
+    if (!navigation) return { instance };
+    return { instance, navigation, ...instance.#carriedFlash(navigation) };
+  }
+
+  /** The flash a navigation away from this view takes along (Phoenix keeps it). */
+  #carriedFlash(navigation: Navigation): { flash?: Flash } {
+    return navigation.kind !== "patch" && hasKeys(this.#flash) ? { flash: this.#flash } : {};
   }
 
   #pendingEffects?: Effects;
 
-  async #restore(stored: StoredView, request: LiveRequest, params: Params): Promise<void> {
-    const view = this.view;
-    // DESIGN §10: private fields that only mount fills cannot come back from a snapshot; when
-    // no setup re-creates them, mount runs again and the snapshot's public state wins.
-    if (stored.privateFields.length > 0 && typeof view.setup !== "function") {
-      this.#privateFields = await runMount(view, request, params);
-    } else {
-      this.#privateFields =
-        stored.privateFields.length > 0 ? stored.privateFields.slice() : NO_FIELDS;
-    }
-    restoreState(view, stored.state);
-    if (stored.topics.length > 0) {
-      this.#topics = [...new Set(stored.topics)].map((topic) => ({
-        topic,
-        unsubscribe: undefined,
-      }));
-    }
+  /** Brings back what a snapshot holds beyond the view's state: flash, and the URL. */
+  async #restored(stored: StoredView, request: LiveRequest): Promise<void> {
     if (hasKeys(stored.flash)) this.#flash = { ...stored.flash };
+    if (stored.title !== undefined) runtimeOf(this.view).title = stored.title;
     this.restored = true;
     const storedUrl = stored.url === undefined ? undefined : safeUrl(stored.url);
     // Path and query only: the browser may know the host by another name than the server
@@ -329,7 +300,7 @@ export class LiveInstance {
     const where = (url: URL) => url.pathname + url.search;
     if (storedUrl && where(storedUrl) !== where(request.url)) {
       // The browser patched the URL since the snapshot; bring the state in line with it.
-      await view.handleParams?.(urlParams(request.url, this.#routeParams), request.url);
+      await this.view.handleParams?.(urlParams(request.url, this.#routeParams), request.url);
     }
   }
 
@@ -419,7 +390,7 @@ export class LiveInstance {
         const failure =
           error instanceof DjustError
             ? error
-            : new DjustError("serialize_error", 500, "The handler result could not be serialized.");
+            : new SerializeError("The handler result could not be serialized.", error);
         return { ...(await this.#afterChange(outcome.changed)), error: failure };
       }
     }
@@ -520,7 +491,9 @@ export class LiveInstance {
       wire ??= {};
       decorate(wire, effects);
     }
-    return navigation ? { diff: wire, navigation } : { diff: wire };
+    return navigation
+      ? { diff: wire, navigation, ...this.#carriedFlash(navigation) }
+      : { diff: wire };
   }
 
   #rerender(changed: readonly string[]): WireRendered | null {
@@ -556,8 +529,13 @@ export class LiveInstance {
     if (typeof cls.templateName === "string") {
       const templates = this.env.templates;
       if (!templates) throw new Error(`${cls.name}: templateName needs the app's templateDirs`);
+      const template = templates.get(cls.templateName);
+      // A template edited on disk (debug reload) has new slots: evaluate all of them, and the
+      // diff against the old tree sends the new statics.
+      if (template !== this.#template) changed = undefined;
+      this.#template = template;
       if (changed) for (const key of computed) changed.add(key);
-      return templates.get(cls.templateName).render(context, changed);
+      return template.render(context, changed);
     }
     if (typeof this.view.render !== "function") {
       throw new Error(`${cls.name} has neither a templateName nor a render() method`);
@@ -630,6 +608,7 @@ export class LiveInstance {
       privateFields: this.#privateFields,
       topics: [...this.topics],
       flash: { ...this.#flash },
+      ...(runtimeOf(this.view).title !== undefined && { title: runtimeOf(this.view).title }),
       url: this.#href,
       savedAt: Date.now(),
     };
@@ -732,26 +711,4 @@ function decorate(wire: WireRendered, effects: Effects): void {
 
 function toJsonValue(value: unknown): WireRendered {
   return JSON.parse(JSON.stringify(value ?? {})) as WireRendered;
-}
-
-/**
- * Runs `mount` and returns the `_`-fields it gave a value different from what construction and
- * `setup` left (the private names a snapshot records; DESIGN §10).
- */
-async function runMount(
-  view: LiveView,
-  request: LiveRequest,
-  params: Params,
-): Promise<readonly string[]> {
-  const fields = view as unknown as ViewFields;
-  const before = new Map<string, unknown>();
-  for (const key of Object.keys(view)) if (key.startsWith("_")) before.set(key, fields[key]);
-  await view.mount?.(request, params);
-  const changed: string[] = [];
-  for (const key of Object.keys(view)) {
-    if (!key.startsWith("_")) continue;
-    if (!before.has(key) || before.get(key) !== fields[key]) changed.push(key);
-  }
-  // Kept for the view's lifetime: slice() sizes it exactly (push reserved room for 17).
-  return changed.length > 0 ? changed.slice() : NO_FIELDS;
 }

@@ -10,7 +10,9 @@ import { renderToString } from "../render/html.js";
 import { escapeHtml } from "../template/safe.js";
 import type { Params, SessionData } from "../view/runtime.js";
 import { loginRedirect, signViewToken, type LiveHost } from "./channel.js";
-import { AccessDenied, LiveInstance, type LiveRoute } from "./instance.js";
+import { AccessDenied } from "../pipeline/lifecycle.js";
+import { FLASH_COOKIE, readFlash, signFlash } from "./flash.js";
+import { LiveInstance, type LiveRoute } from "./instance.js";
 
 /** What the dead render needs to know about the request. */
 export interface PageRequest {
@@ -22,6 +24,8 @@ export interface PageRequest {
   readonly caller: string;
   /** The CSRF token for the page (meta tag, `{% csrf_token %}`, the join's `_csrf_token`). */
   readonly csrfToken: string;
+  /** The `__phoenix_flash__` cookie: flash a `redirect` carried to this page. */
+  readonly flashToken?: string | null | undefined;
 }
 
 /** Where the page's client script is served. */
@@ -50,6 +54,11 @@ export const defaultShell: PageShell = (parts) =>
   `<title>${escapeHtml(parts.title)}</title>\n` +
   `<script defer src="${escapeHtml(parts.clientScript)}"></script>\n` +
   `</head>\n<body>\n${parts.container}\n</body>\n</html>\n`;
+
+/** The flash cookie as the official client writes it (path `/`, short-lived). */
+function flashCookie(value: string, maxAgeSeconds: number): string {
+  return `${FLASH_COOKIE}=${value}; Max-Age=${maxAgeSeconds}; Path=/; SameSite=Lax`;
+}
 
 /** A fresh view id in Phoenix's `phx-…` style (also the key of the view's snapshot). */
 export function newViewId(): string {
@@ -90,6 +99,7 @@ export async function renderLivePage(
   shell: PageShell = defaultShell,
 ): Promise<Response> {
   const id = newViewId();
+  const flash = request.flashToken ? readFlash(host.flashTokens, request.flashToken) : undefined;
   let started: Awaited<ReturnType<typeof LiveInstance.start>>;
   try {
     started = await LiveInstance.start({
@@ -107,6 +117,7 @@ export async function renderLivePage(
       id,
       connected: false,
       csrfToken: request.csrfToken,
+      flash,
     });
   } catch (error) {
     if (error instanceof AccessDenied) {
@@ -125,7 +136,11 @@ export async function renderLivePage(
   }
   const { instance, navigation } = started;
   if (navigation) {
-    return new Response(null, { status: 302, headers: { location: navigation.to } });
+    const headers = new Headers({ location: navigation.to });
+    const carried = started.flash && signFlash(host.flashTokens, started.flash);
+    if (carried) headers.append("set-cookie", flashCookie(carried, 60));
+    else if (request.flashToken) headers.append("set-cookie", flashCookie("", 0));
+    return new Response(null, { status: 302, headers });
   }
   let inner: string;
   let title: string | undefined;
@@ -155,7 +170,7 @@ export async function renderLivePage(
   const container =
     `<div id="${id}" data-phx-main data-phx-session="${escapeHtml(token)}" ` +
     `data-phx-static="">${inner}</div>`;
-  return htmlResponse(
+  const response = htmlResponse(
     200,
     shell({
       title: title ?? route.view.name.replace(/(Live)?View$/, ""),
@@ -164,4 +179,7 @@ export async function renderLivePage(
       container,
     }),
   );
+  // Shown once: the page's snapshot holds the flash from here on.
+  if (request.flashToken) response.headers.append("set-cookie", flashCookie("", 0));
+  return response;
 }

@@ -380,5 +380,5 @@ export class LiveViewTestClient {
   }
 }
 
-export { AccessDenied } from "../live/instance.js";
+export { AccessDenied } from "../pipeline/lifecycle.js";
 export { emptyForm, form, type FormState, type FormOptions } from "../live/forms.js";

@@ -3,7 +3,7 @@
  * @module
  */
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import { DjustError } from "../errors.js";
+import { SerializeError } from "../errors.js";
 
 /** How to turn a handler's result into what the client receives. */
 export type ResultSerializer<T> = ((result: T) => unknown) | StandardSchemaV1<T, unknown>;
@@ -59,12 +59,6 @@ export async function serializeResult<T>(response: ApiResponse<T>): Promise<unkn
     }
     return outcome.value;
   } catch (error) {
-    throw new DjustError(
-      "serialize_error",
-      500,
-      `Could not serialize the result: ${(error as Error).message}`,
-      undefined,
-      { cause: error },
-    );
+    throw new SerializeError(`Could not serialize the result: ${(error as Error).message}`, error);
   }
 }

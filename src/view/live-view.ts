@@ -6,7 +6,13 @@ import "../polyfill.js";
 import type { User } from "../auth/user.js";
 import type { Rendered, RenderContext } from "../render/tree.js";
 import { stateKeys } from "../state/tracker.js";
-import { runtimeOf, type LiveRequest, type Params, type SessionData } from "./runtime.js";
+import {
+  runtimeOf,
+  type LiveRequest,
+  type Params,
+  type PubSubHooks,
+  type SessionData,
+} from "./runtime.js";
 
 /** An auth class (instantiated once, without arguments) or auth instance. See `djust/server`. */
 export type AuthClassEntry = object | (new () => object);
@@ -82,12 +88,13 @@ export abstract class LiveView {
 
   /** The page title; setting it updates `<title>` in the browser. */
   get pageTitle(): string | undefined {
-    return runtimeOf(this).effects.title;
+    return runtimeOf(this).title;
   }
   set pageTitle(title: string | undefined) {
-    const effects = runtimeOf(this).effects;
-    if (title === undefined) delete effects.title;
-    else effects.title = title;
+    const runtime = runtimeOf(this);
+    runtime.title = title;
+    if (title === undefined) delete runtime.effects.title;
+    else runtime.effects.title = title;
   }
 
   /** Sends a client-side event (`this.handleEvent(name, ...)` in a hook, or `window` listeners). */
@@ -119,19 +126,29 @@ export abstract class LiveView {
     runtimeOf(this).effects.navigation = { kind: "redirect", to };
   }
 
-  /** Receives messages broadcast on `topic` in {@link handleInfo}. */
-  async subscribe(topic: string): Promise<void> {
-    const pubsub = runtimeOf(this).pubsub;
-    if (!pubsub) throw new Error("subscribe() needs a connected view (check this.connected)");
-    await pubsub.subscribe(topic);
+  /**
+   * Receives messages broadcast on `topic` in {@link handleInfo}. Harmless in a view that runs
+   * for one HTTP API call or the dead render: the join of the connected view subscribes.
+   */
+  subscribe(topic: string): Promise<void> {
+    return Promise.resolve(hooksOf(this).subscribe(topic));
   }
 
-  /** Sends `message` to every view subscribed to `topic` (on every node with a shared pub/sub). */
-  async broadcast(topic: string, message: unknown): Promise<void> {
-    const pubsub = runtimeOf(this).pubsub;
-    if (!pubsub) throw new Error("broadcast() needs an app (no pub/sub attached to this view)");
-    await pubsub.broadcast(topic, message);
+  /**
+   * Sends `message` to every view subscribed to `topic` (on every node with a shared pub/sub),
+   * from any transport. Never rejects: a failing pub/sub is logged.
+   */
+  broadcast(topic: string, message: unknown): Promise<void> {
+    return Promise.resolve(hooksOf(this).broadcast(topic, message));
   }
+}
+
+/** The pub/sub a transport attached; a view not run by an app has none. */
+function hooksOf(view: LiveView): PubSubHooks {
+  const pubsub = runtimeOf(view).pubsub;
+  if (!pubsub)
+    throw new Error(`${view.constructor.name} is not run by an app (no pub/sub attached)`);
+  return pubsub;
 }
 
 /** The render context of `view`: public state plus `getContextData()` additions. */

@@ -87,6 +87,8 @@ export interface ViewRuntime {
   httpRequest?: Request;
   connected: boolean;
   pubsub?: PubSubHooks;
+  /** The page title the view set last (kept in snapshots); `effects.title` sends a change. */
+  title?: string;
   effects: Effects;
 }
 
@@ -105,6 +107,7 @@ class Runtime implements ViewRuntime {
   httpRequest?: Request = undefined;
   connected = false;
   pubsub?: PubSubHooks = undefined;
+  title?: string = undefined;
   #effects?: Effects = undefined;
 
   get effects(): Effects {

@@ -127,7 +127,7 @@ describe("readJsonText / parseJsonObject", () => {
         );
       },
     );
-    const refusal = new DjustError("payload_too_large", 413, "too big");
+    const refusal = new DjustError("payload_too_large", "too big");
     assert.equal(bodyReadError(refusal), refusal, "a size or type refusal stays what it is");
     // The same through the API, streamed and with a declared length.
     const app = makeApp();

@@ -6,7 +6,7 @@ import { callerKey } from "../../src/auth/caller.js";
 import { MemoryRateLimitStore } from "../../src/ratelimit/bucket.js";
 import { StateTracker } from "../../src/state/tracker.js";
 import { html } from "../../src/template/html.js";
-import { dispatch } from "../../src/view/dispatch.js";
+import { dispatch } from "../../src/pipeline/dispatch.js";
 import { createApp } from "../../src/server/index.js";
 import { RawClient, eventError, loadPage } from "../live/helpers.js";
 import { USERS, memoryLogger } from "./fixtures.js";

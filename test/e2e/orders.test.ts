@@ -219,6 +219,63 @@ describe("orders example in Chromium", { skip }, () => {
     await page.waitForSelector("#error-customer");
   });
 
+  it("the exposed handlers answer 200 over HTTP as alice, and an open page sees the change live", async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/`);
+    await connected(page);
+    // Log in as a script would: the login form with its CSRF token, then the API with the
+    // session cookie and the CSRF header.
+    const form = await fetch(`${server.url}/login/`);
+    const jar = form.headers.getSetCookie().map((c) => c.split(";")[0]);
+    const formToken = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await form.text())?.[1];
+    const login = await fetch(`${server.url}/login/`, {
+      method: "POST",
+      redirect: "manual",
+      headers: {
+        cookie: jar.join("; "),
+        "content-type": "application/x-www-form-urlencoded",
+        origin: server.url,
+      },
+      body: new URLSearchParams({
+        csrfmiddlewaretoken: formToken ?? "",
+        username: "alice",
+        password: "alice",
+      }),
+    });
+    assert.equal(login.status, 302);
+    const cookies = login.headers.getSetCookie().map((c) => c.split(";")[0] as string);
+    const csrf = cookies.find((c) => c.startsWith("csrftoken="))?.slice("csrftoken=".length);
+    assert.ok(csrf, "the login rotates the CSRF token");
+    const call = (handler: string, body: unknown) =>
+      fetch(`${server.url}/djust/api/orders/${handler}/`, {
+        method: "POST",
+        headers: {
+          cookie: cookies.join("; "),
+          "x-csrftoken": csrf,
+          origin: server.url,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify(body),
+      });
+    const [first, second] = orders.db.orders("pending");
+    assert.ok(first && second);
+    const shipped = await call("update_status", { order_id: first.id, status: "shipped" });
+    assert.equal(shipped.status, 200);
+    const body = (await shipped.json()) as { result: unknown; assigns: Record<string, unknown> };
+    assert.deepEqual(body.result, { order_id: first.id, status: "shipped" });
+    await page.waitForSelector(`#order-${first.id}.status-shipped`);
+    assert.match((await page.textContent("#last-change")) ?? "", /is now shipped \(by alice\)/);
+    const refunded = await call("refund", { order_id: second.id });
+    assert.equal(refunded.status, 200);
+    await page.waitForSelector(`#order-${second.id}.status-refunded`);
+    if (process.env.SCREENSHOTS) {
+      await page.screenshot({ path: join(process.env.SCREENSHOTS, "orders-api-live.png") });
+    }
+    const missing = await call("update_status", { order_id: first.id });
+    assert.equal(missing.status, 400);
+    assert.equal(((await missing.json()) as { error: string }).error, "validation_error");
+  });
+
   it("logs in through the CSRF-protected form and gains the refund permission", async () => {
     const page = await newPage();
     await page.goto(`${server.url}/`);

@@ -22,6 +22,8 @@ export interface StoredView {
   readonly topics: readonly string[];
   /** The view's URL when saved; a rejoin at another URL runs `handleParams` after restoring. */
   readonly url?: string;
+  /** The page title (`pageTitle`) when the view set one. */
+  readonly title?: string;
   /** Flash messages not yet cleared. */
   readonly flash: Readonly<Record<string, string>>;
   /** Epoch milliseconds of the save. */

@@ -14,7 +14,11 @@ import {
 } from "../../src/index.js";
 import { MemoryRateLimitStore } from "../../src/ratelimit/bucket.js";
 import { StateTracker } from "../../src/state/tracker.js";
-import { dispatch, type DispatchContext, type DispatchOutcome } from "../../src/view/dispatch.js";
+import {
+  dispatch,
+  type DispatchContext,
+  type DispatchOutcome,
+} from "../../src/pipeline/dispatch.js";
 import { ApiResponse } from "../../src/view/api-response.js";
 import { CapturingLogger } from "../support/logger.js";
 

@@ -12,6 +12,7 @@ import {
   HandlerError,
   NotFound,
   RateLimited,
+  SerializationError,
   ValidationError,
   type FieldErrors,
 } from "../errors.js";
@@ -20,12 +21,12 @@ import { retryAfterSeconds } from "../ratelimit/bucket.js";
 import { andThen, isThenable, type MaybePromise } from "../maybe-promise.js";
 import { UnserializableStateError } from "../state/codec.js";
 import type { StateTracker } from "../state/tracker.js";
-import { ApiResponse } from "./api-response.js";
-import { coerceParams } from "./coerce.js";
-import { fieldValidatorsOf, handlersOf, type HandlerSpec } from "./registry.js";
-import { runtimeOf, type Transport } from "./runtime.js";
-import { inputJsonSchema } from "./schema.js";
-import { guardInput, issuesToFields } from "./validate.js";
+import { ApiResponse } from "../view/api-response.js";
+import { coerceParams } from "../view/coerce.js";
+import { fieldValidatorsOf, handlersOf, type HandlerSpec } from "../view/registry.js";
+import { runtimeOf, type Transport } from "../view/runtime.js";
+import { inputJsonSchema } from "../view/schema.js";
+import { guardInput, issuesToFields } from "../view/validate.js";
 
 /** What a transport supplies for one event or API call. */
 export interface DispatchContext {
@@ -148,7 +149,7 @@ export function asDjustError(
 ): DjustError {
   if (error instanceof DjustError) return error;
   if (error instanceof UnserializableStateError) {
-    return new DjustError("serialization_error", 500, error.message, undefined, { cause: error });
+    return new SerializationError(error.message, error);
   }
   return unexpected(error);
 }
