@@ -6,7 +6,7 @@
  */
 import nunjucks from "nunjucks";
 import { Liquid } from "liquidjs";
-import { diff, toWire } from "../src/render/diff.js";
+import { diff, renderedToWire } from "../src/render/diff.js";
 import { renderToString } from "../src/render/html.js";
 import { TemplateLoader } from "../src/template/index.js";
 import { measure, report } from "./support.js";
@@ -106,7 +106,7 @@ for (const n of [100, 1000]) {
 const state = { rows: rows(1000) };
 const changed = new Set(["rows"]);
 let tree = djustLive.render(state);
-const fullPayload = JSON.stringify(toWire(tree)).length;
+const fullPayload = JSON.stringify(renderedToWire(tree)).length;
 let tick = 0;
 const mutateOne = () => {
   // In-place mutation of one row, as a handler doing `this.rows[i].status = ...` would.
@@ -158,7 +158,7 @@ report(
   full,
 );
 console.log(`\n  one-row diff payload: ${onePayload} bytes (${oneDiffText})`);
-console.log(`  full render payload (toWire): ${fullPayload} bytes`);
+console.log(`  full render payload (renderedToWire): ${fullPayload} bytes`);
 console.log(
   `  one-row update cost: ${((update.meanUs / full.meanUs) * 100).toFixed(1)}% of a full render ` +
     `(template part ${((updateRenderOnly.meanUs / full.meanUs) * 100).toFixed(1)}%, the rest is diff)`,

@@ -10,7 +10,7 @@ import { DjustError, SerializeError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { PubSub, Unsubscribe } from "../pubsub/types.js";
 import type { RateLimitStore } from "../ratelimit/bucket.js";
-import { diff, toWire, type WireRendered } from "../render/diff.js";
+import { diff, renderedToWire, type WireRendered } from "../render/diff.js";
 import type { Rendered, Template } from "../render/tree.js";
 import type { StateBackend, StoredView } from "../state/backends/types.js";
 import { toWire as encodeWire, type SerializationPolicy } from "../state/codec.js";
@@ -336,7 +336,7 @@ export class LiveInstance {
   renderFull(): { tree: Rendered; wire: WireRendered; title?: string } {
     const tree = this.#render(undefined);
     this.#tree = tree;
-    const wire = toWire(tree);
+    const wire = renderedToWire(tree);
     const effects = this.#pendingEffects ?? takeEffects(this.view);
     this.#pendingEffects = undefined;
     decorate(wire, effects);

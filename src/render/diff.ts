@@ -1,5 +1,5 @@
 /**
- * Rendered trees on the wire: the full tree for a join reply ({@link toWire}) and the minimal diff
+ * Rendered trees on the wire: the full tree for a join reply ({@link renderedToWire}) and the minimal diff
  * between two renders ({@link diff}), both in the Phoenix LiveView 1.2 "rendered" format that the
  * official `phoenix_live_view` client merges (`Rendered.mergeDiff` in `rendered.js`).
  *
@@ -46,7 +46,7 @@ export interface WireRendered {
   [key: string]: WireValue;
 }
 
-/** Options of {@link toWire} and {@link diff}. */
+/** Options of {@link renderedToWire} and {@link diff}. */
 export interface WireOptions {
   /**
    * Send statics used by several nodes of one payload once, in a top-level `p` table, when that
@@ -69,7 +69,7 @@ export interface DiffResult {
  *
  * @throws Error when the tree contains an {@link UNCHANGED} slot: there is no value to send.
  */
-export function toWire(tree: Rendered, options?: WireOptions): WireRendered {
+export function renderedToWire(tree: Rendered, options?: WireOptions): WireRendered {
   const ctx = new WireContext(options?.shareStatics ?? true);
   const out = fullRendered(tree, ctx);
   ctx.finish(out);
@@ -80,9 +80,9 @@ export function toWire(tree: Rendered, options?: WireOptions): WireRendered {
  * Computes what the client must merge into the tree it got for `previous` to show `next`.
  *
  * `previous` must be the fully evaluated tree the client has, i.e. the `tree` returned by the
- * previous call (or the tree given to {@link toWire}). `next` may contain {@link UNCHANGED} slots;
+ * previous call (or the tree given to {@link renderedToWire}). `next` may contain {@link UNCHANGED} slots;
  * each takes the value of the same slot in the previous node of the same shape. With no
- * `previous` the result is the full tree, as from {@link toWire}.
+ * `previous` the result is the full tree, as from {@link renderedToWire}.
  *
  * Comprehension entries are matched by {@link ComprehensionEntry.key} when every entry of both
  * lists has one and the keys are unique, else by index; matched entries send only what changed,

@@ -9,7 +9,7 @@ import type { FilterExpr, Node } from "./ast.js";
 import type { Env } from "./env.js";
 import { compileExpr, type CompiledExpr } from "./evaluator.js";
 import { renderFragment, type Changed, type Fragment, type SlotImpl } from "./fragment.js";
-import { Frame, type Scope } from "./runtime.js";
+import { Frame, type Scope } from "./values.js";
 import { intersects, union, without } from "./tracking.js";
 
 // The context of an isolated body (`include ... only`): it sees nothing but its bindings.

@@ -39,7 +39,7 @@ import { TemplateSyntaxError } from "./errors.js";
 import { applyFilters } from "./evaluator.js";
 import { FragmentBuilder, renderFragment, type Fragment, type SlotImpl } from "./fragment.js";
 import { compileFor } from "./loop.js";
-import { RenderState } from "./runtime.js";
+import { RenderState } from "./values.js";
 import * as safe from "./safe.js";
 import {
   compileAssignedValue,

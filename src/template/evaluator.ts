@@ -6,8 +6,8 @@
 import type { Condition, FilterExpr, Primary } from "./ast.js";
 import type { Env } from "./env.js";
 import { TemplateRenderError } from "./errors.js";
-import * as runtime from "./runtime.js";
-import { pyCompare, pyContains, pyEqual, type Scope } from "./runtime.js";
+import * as runtime from "./values.js";
+import { pyCompare, pyContains, pyEqual, type Scope } from "./values.js";
 import * as safe from "./safe.js";
 import { NO_DEPS, readsOf, union } from "./tracking.js";
 

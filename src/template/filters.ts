@@ -15,7 +15,7 @@ import {
   toList,
   truthy,
   unwrap,
-} from "./runtime.js";
+} from "./values.js";
 
 /** Per-call information a filter may need. */
 export interface FilterOptions {

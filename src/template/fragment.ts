@@ -11,7 +11,7 @@ import {
   type Rendered,
   type Slot,
 } from "../render/tree.js";
-import type { Scope } from "./runtime.js";
+import type { Scope } from "./values.js";
 import { intersects } from "./tracking.js";
 
 // A module-local copy of an imported render-time value (see evaluator.ts for why).

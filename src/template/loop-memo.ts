@@ -7,8 +7,8 @@
  */
 import type { Comprehension, ComprehensionEntry } from "../render/tree.js";
 import { fieldCheck, type FieldCheck } from "./codegen.js";
-import * as runtime from "./runtime.js";
-import type { Scope } from "./runtime.js";
+import * as runtime from "./values.js";
+import type { Scope } from "./values.js";
 
 // A module-local copy of an imported render-time helper (see evaluator.ts for why).
 const { isPlainObject } = runtime;

@@ -10,8 +10,8 @@ import type { Env } from "./env.js";
 import { compileExpr } from "./evaluator.js";
 import { renderFragment, type SlotImpl } from "./fragment.js";
 import { entryKeys, loopMemoizer, type RenderRow } from "./loop-memo.js";
-import * as runtime from "./runtime.js";
-import { Frame, type Scope } from "./runtime.js";
+import * as runtime from "./values.js";
+import { Frame, type Scope } from "./values.js";
 import { NO_DEPS, PARENTLOOP, union, without, type RowReads } from "./tracking.js";
 
 // Module-local copies of imported render-time helpers (see evaluator.ts for why).

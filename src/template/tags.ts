@@ -13,7 +13,7 @@ import type { Env } from "./env.js";
 import { TemplateRenderError } from "./errors.js";
 import { compileCondition, compileExpr, type CompiledExpr } from "./evaluator.js";
 import { renderFragment, type Fragment, type SlotImpl } from "./fragment.js";
-import * as runtime from "./runtime.js";
+import * as runtime from "./values.js";
 import * as safe from "./safe.js";
 import { NO_DEPS, intersects, union } from "./tracking.js";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { diff, toWire } from "../../src/render/diff.js";
+import { diff, renderedToWire } from "../../src/render/diff.js";
 import { renderToString } from "../../src/render/html.js";
 import { UNCHANGED, type Rendered } from "../../src/render/tree.js";
 import { comp, node, roundTrip } from "./helpers.js";
@@ -20,9 +20,13 @@ function expectDiff(prev: Rendered, next: Rendered, expected: unknown): Rendered
   return result.tree;
 }
 
-describe("toWire", () => {
+describe("renderedToWire", () => {
   it("serialises statics and numeric slots", () => {
-    assert.deepEqual(toWire(node(P, "a", "b")), { s: ["<p>", " ", "</p>"], 0: "a", 1: "b" });
+    assert.deepEqual(renderedToWire(node(P, "a", "b")), {
+      s: ["<p>", " ", "</p>"],
+      0: "a",
+      1: "b",
+    });
   });
 
   it("nests trees and serialises comprehensions with statics once and entries under k", () => {
@@ -36,7 +40,7 @@ describe("toWire", () => {
         ]),
       ),
     );
-    assert.deepEqual(toWire(tree), {
+    assert.deepEqual(renderedToWire(tree), {
       s: ["<div>", "</div>"],
       0: {
         s: ["<ul>", "</ul>"],
@@ -49,14 +53,14 @@ describe("toWire", () => {
   });
 
   it("sends an empty comprehension as an empty string", () => {
-    assert.deepEqual(toWire(node(UL, comp(LI, []))), { s: ["<ul>", "</ul>"], 0: "" });
+    assert.deepEqual(renderedToWire(node(UL, comp(LI, []))), { s: ["<ul>", "</ul>"], 0: "" });
   });
 
   it("shares statics repeated in one payload through p, and only then", () => {
     const row = (k: string) => [k, node(['<b class="badge">', "</b>"], k)] as const;
     const tree = node(UL, comp(LI, [row("1"), row("2"), row("3")]));
     const badge = ['<b class="badge">', "</b>"];
-    assert.deepEqual(toWire(tree), {
+    assert.deepEqual(renderedToWire(tree), {
       s: ["<ul>", "</ul>"],
       0: {
         s: ["<li>", "</li>"],
@@ -69,7 +73,7 @@ describe("toWire", () => {
       },
       p: { 0: badge },
     });
-    assert.deepEqual(toWire(tree, { shareStatics: false }), {
+    assert.deepEqual(renderedToWire(tree, { shareStatics: false }), {
       s: ["<ul>", "</ul>"],
       0: {
         s: ["<li>", "</li>"],
@@ -83,7 +87,7 @@ describe("toWire", () => {
     });
     // One use, or statics too short to pay for a table entry, stay inline.
     const once = node(UL, comp(LI, [row("1")]));
-    assert.equal("p" in toWire(once), false);
+    assert.equal("p" in renderedToWire(once), false);
     const tiny = node(
       UL,
       comp(LI, [
@@ -91,12 +95,12 @@ describe("toWire", () => {
         ["2", node(["", ""], "b")],
       ]),
     );
-    assert.equal("p" in toWire(tiny), false);
+    assert.equal("p" in renderedToWire(tiny), false);
     roundTrip([tree, once, tiny, tree]);
   });
 
   it("rejects a tree with an UNCHANGED slot", () => {
-    assert.throws(() => toWire(node(P, "a", UNCHANGED)), /UNCHANGED/);
+    assert.throws(() => renderedToWire(node(P, "a", UNCHANGED)), /UNCHANGED/);
   });
 });
 
@@ -138,7 +142,7 @@ describe("diff: plain slots", () => {
 
   it("with no previous tree, returns the full tree", () => {
     const tree = node(P, "a", "b");
-    assert.deepEqual(diff(undefined, tree), { diff: toWire(tree), tree });
+    assert.deepEqual(diff(undefined, tree), { diff: renderedToWire(tree), tree });
   });
 });
 

@@ -3,7 +3,12 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { diff, toWire, type WireOptions, type WireRendered } from "../../src/render/diff.js";
+import {
+  diff,
+  renderedToWire,
+  type WireOptions,
+  type WireRendered,
+} from "../../src/render/diff.js";
 import { fingerprintOf } from "../../src/render/fingerprint.js";
 import { renderToString } from "../../src/render/html.js";
 import type {
@@ -48,7 +53,7 @@ export function comp(
 }
 
 /**
- * Feeds `steps` through toWire/diff into the real client and checks after each step that the
+ * Feeds `steps` through renderedToWire/diff into the real client and checks after each step that the
  * client's HTML is our full render. Returns the payloads sent (null when nothing was sent).
  */
 export function roundTrip(
@@ -57,7 +62,7 @@ export function roundTrip(
 ): Array<WireRendered | null> {
   const [first, ...rest] = steps;
   assert.ok(first, "roundTrip needs at least one tree");
-  const join = toWire(first, options);
+  const join = renderedToWire(first, options);
   const client = new ClientTree("phx-test", join);
   assert.equal(client.html(), renderToString(first), "join render differs");
   const payloads: Array<WireRendered | null> = [join];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { diff, toWire } from "../../src/render/diff.js";
+import { diff, renderedToWire } from "../../src/render/diff.js";
 import { fingerprintOf } from "../../src/render/fingerprint.js";
 import { renderToString } from "../../src/render/html.js";
 import type { Comprehension, Rendered } from "../../src/render/tree.js";
@@ -74,7 +74,7 @@ describe("html``", () => {
     );
     assert.equal(list.entries[0]?.key, undefined);
     assert.equal(render(tree), "<ul><li>a</li><li>b</li></ul>");
-    assert.deepEqual(toWire(tree).s, ["<ul>", "</ul>"]);
+    assert.deepEqual(renderedToWire(tree).s, ["<ul>", "</ul>"]);
   });
 
   it("gives keyed rows their key, as a string, without touching the original tree", () => {

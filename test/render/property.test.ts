@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { diff, toWire } from "../../src/render/diff.js";
+import { diff, renderedToWire } from "../../src/render/diff.js";
 import { renderToString } from "../../src/render/html.js";
 import {
   UNCHANGED,
@@ -178,7 +178,7 @@ describe("property: random trees", () => {
       fc.property(fc.integer(), fc.integer({ min: 1, max: 5 }), (seed, steps) => {
         const rnd = prng(seed);
         let tree = node(ROOT, genDynamic(rnd, 3), genDynamic(rnd, 3));
-        const client = new ClientTree("phx-prop", toWire(tree));
+        const client = new ClientTree("phx-prop", renderedToWire(tree));
         for (let i = 0; i < steps; i++) {
           const full = mutateNode(rnd, tree, 3);
           const tracked = withUnchanged(rnd, tree, full);
@@ -198,7 +198,7 @@ describe("property: random trees", () => {
     fc.assert(
       fc.property(fc.integer(), (seed) => {
         const tree = genNode(prng(seed), 4);
-        assert.equal(new ClientTree("phx-prop", toWire(tree)).html(), renderToString(tree));
+        assert.equal(new ClientTree("phx-prop", renderedToWire(tree)).html(), renderToString(tree));
       }),
       { numRuns: 300 },
     );

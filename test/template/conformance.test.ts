@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { diff, toWire, type WireOptions } from "../../src/render/diff.js";
+import { diff, renderedToWire, type WireOptions } from "../../src/render/diff.js";
 import { renderToString } from "../../src/render/html.js";
 import type { Rendered, Template } from "../../src/render/tree.js";
 import { TemplateLoader } from "../../src/template/index.js";
@@ -30,7 +30,7 @@ function play(tmpl: Template, states: readonly State[], options?: WireOptions): 
   const [first, ...rest] = states;
   assert.ok(first);
   let tree: Rendered = tmpl.render(first);
-  const client = new ClientTree("lv", toWire(tree, options) as Record<string, unknown>);
+  const client = new ClientTree("lv", renderedToWire(tree, options) as Record<string, unknown>);
   assert.equal(client.html(), renderToString(tree));
   let prevState = first;
   const sizes: number[] = [];
@@ -290,7 +290,7 @@ test("property: in-place list mutations and `as` names render identically in the
         const state: { a: unknown; xs: Row[] } = { a: "A", xs: xs.map((r) => ({ ...r })) };
         let nextId = 100;
         let tree: Rendered = tmpl.render(state);
-        const client = new ClientTree("lv", toWire(tree) as Record<string, unknown>);
+        const client = new ClientTree("lv", renderedToWire(tree) as Record<string, unknown>);
         for (const op of ops) {
           const rowAt = (at: number) => state.xs[at % Math.max(state.xs.length, 1)];
           if (op.op === "a") state.a = op.value;
