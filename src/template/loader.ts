@@ -16,6 +16,11 @@ export interface TemplateLoaderOptions {
   /** Template directories, searched in order (like Django's `DIRS`). */
   readonly dirs: readonly string[];
   /**
+   * Templates held in memory, name → source (like Django's locmem loader), looked up before the
+   * dirs. Useful for tests and for templates built by code.
+   */
+  readonly templates?: Readonly<Record<string, string>>;
+  /**
    * Re-read a template (and recompile what uses it) when a file it was compiled from changed
    * on disk. Meant for development; each `get` then costs a `stat` per file involved.
    */
@@ -57,6 +62,7 @@ interface CacheEntry {
  */
 export class TemplateLoader {
   readonly #dirs: readonly string[];
+  readonly #memory: ReadonlyMap<string, string>;
   readonly #reload: boolean;
   readonly #urlFor: ((name: string, args: unknown[]) => string) | undefined;
   readonly #loopMemo: boolean;
@@ -65,6 +71,7 @@ export class TemplateLoader {
 
   constructor(options: TemplateLoaderOptions) {
     this.#dirs = options.dirs.map((d) => resolve(d));
+    this.#memory = new Map(Object.entries(options.templates ?? {}));
     this.#reload = options.reload ?? false;
     this.#urlFor = options.urlFor;
     this.#loopMemo = options.loopMemo ?? true;
@@ -113,6 +120,16 @@ export class TemplateLoader {
 
   #source(name: string, from: Pos | undefined, files: Map<string, number>): SourceFile {
     const tried: string[] = [];
+    const text = this.#memory.get(name);
+    if (text !== undefined) {
+      const key = "\0memory:" + name;
+      let file = this.#sources.get(key);
+      if (file === undefined) {
+        file = { path: key, mtimeMs: 0, parsed: parseTemplate(text, name) };
+        this.#sources.set(key, file);
+      }
+      return file;
+    }
     for (const dir of this.#dirs) {
       tried.push(dir);
       const path = safeJoin(dir, name);

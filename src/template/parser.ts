@@ -31,6 +31,32 @@ const END_TAGS = new Set([
   "endcomment",
 ]);
 
+/** The block tags the parser knows (their end and middle tags included). */
+const TAGS = new Set([
+  ...END_TAGS,
+  "if",
+  "for",
+  "with",
+  "include",
+  "extends",
+  "block",
+  "csrf_token",
+  "load",
+  "firstof",
+  "cycle",
+  "now",
+  "url",
+  "spaceless",
+  "autoescape",
+  "verbatim",
+  "comment",
+]);
+
+/** Names of the block tags templates can use. */
+export function tagNames(): string[] {
+  return [...TAGS];
+}
+
 /** Parses `source` into an AST. Throws only {@link TemplateSyntaxError}. */
 export function parseTemplate(source: string, name: string): ParsedTemplate {
   const map = new SourceMap(name, source);

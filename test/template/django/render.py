@@ -1,0 +1,123 @@
+"""Renders a JSON template corpus with real Django; the reference side of the differential test.
+
+Usage: /usr/bin/python3 render.py < corpus.json > results.json
+
+Input: {"cases": [{name, template, templates?, context, language?}, ...]}.
+- `templates` maps names to sources (a locmem loader serves them); without it the case's
+  `template` is itself the source, stored under the name "case".
+- Context values are JSON, with two markers decoded here and by the node side alike:
+  {"$date": "2008-01-01T12:30:00.000000Z"} is an aware datetime (UTC) and
+  {"$safe": "<b>"} is a string marked safe.
+- `language` activates that language for the render (default en-us).
+
+Output: {"results": {name: {"output": "..."} | {"error": "ExceptionClassName"}}}.
+
+Settings: DjangoTemplates with autoescape on, string_if_invalid "", USE_TZ=True, TIME_ZONE UTC,
+USE_I18N/USE_L10N on, STATIC_URL "/static/", a small URLconf (`urls` below), a locmem cache.
+"""
+import datetime
+import json
+import os
+import sys
+import types
+
+import django
+from django.conf import settings
+
+LOCALE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "locale")
+
+TEMPLATES = {}
+
+urls = types.ModuleType("differential_urls")
+sys.modules["differential_urls"] = urls
+
+settings.configure(
+    DEBUG=False,
+    USE_TZ=True,
+    TIME_ZONE="UTC",
+    USE_I18N=True,
+    USE_L10N=True,
+    LANGUAGE_CODE="en-us",
+    LOCALE_PATHS=[LOCALE_DIR],
+    STATIC_URL="/static/",
+    ROOT_URLCONF="differential_urls",
+    INSTALLED_APPS=[],
+    SECRET_KEY="differential",
+    TEMPLATES=[
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "DIRS": [],
+            "APP_DIRS": False,
+            "OPTIONS": {
+                "autoescape": True,
+                "string_if_invalid": "",
+                "debug": False,
+                "context_processors": [],
+                "loaders": [("django.template.loaders.locmem.Loader", TEMPLATES)],
+            },
+        }
+    ],
+)
+django.setup()
+
+from django.template import engines  # noqa: E402
+from django.urls import path, re_path  # noqa: E402
+from django.utils import translation  # noqa: E402
+from django.utils.safestring import mark_safe  # noqa: E402
+
+
+def view(request, *args, **kwargs):  # pragma: no cover - never called
+    raise NotImplementedError
+
+
+# The route names Django's own url tag tests reverse, plus the generator's.
+urls.urlpatterns = [
+    path("", view, name="index"),
+    re_path(r"^client/([0-9,]+)/$", view, name="client"),
+    re_path(r"^client/(?P<id>[0-9]+)/(?P<action>[^/]+)/$", view, name="client_action"),
+    re_path(r"^named-client/([0-9]+)/$", view, name="named.client"),
+    re_path(r"^Юникод/(\w+)/$", view, name="метка_оператора"),
+    re_path(r"^Юникод/(?P<tag>\S+)/$", view, name="метка_оператора_2"),
+    path("item/<int:pk>/", view, name="item"),
+    path("items/", view, name="items"),
+]
+
+
+def decode(value):
+    if isinstance(value, dict):
+        if len(value) == 1 and "$date" in value:
+            text = value["$date"].replace("Z", "+00:00")
+            return datetime.datetime.fromisoformat(text)
+        if len(value) == 1 and "$safe" in value:
+            return mark_safe(value["$safe"])
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value
+
+
+def render(engine, case):
+    TEMPLATES.clear()
+    if "templates" in case:
+        TEMPLATES.update(case["templates"])
+        name = case["template"]
+    else:
+        TEMPLATES["case"] = case["template"]
+        name = "case"
+    context = decode(case.get("context", {}))
+    with translation.override(case.get("language", "en-us")):
+        try:
+            return {"output": engine.get_template(name).render(context)}
+        except Exception as e:  # noqa: BLE001 - the class name is the result
+            return {"error": type(e).__name__}
+
+
+def main():
+    corpus = json.load(sys.stdin)
+    engine = engines["django"]
+    results = {case["name"]: render(engine, case) for case in corpus["cases"]}
+    json.dump({"django": django.get_version(), "results": results}, sys.stdout, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main()
