@@ -27,15 +27,15 @@ import type {
 } from "../node_modules/liveviewjs/dist/liveview.js";
 import WebSocket from "ws";
 import { LiveView, eventHandler } from "../src/index.js";
-import { LiveConnection, type ConnectionIdentity, type LiveHost } from "../src/live/channel.js";
-import type { LiveRoute } from "../src/live/instance.js";
+import { LiveConnection } from "../src/live/channel.js";
+import type { ConnectionIdentity, LiveHost, LiveRoute } from "../src/live/host.js";
 import { MemoryPubSub } from "../src/pubsub/memory.js";
 import { MemoryRateLimitStore } from "../src/ratelimit/bucket.js";
 import type { RenderContext, Rendered } from "../src/render/tree.js";
 import { MemoryStateBackend } from "../src/state/backends/memory.js";
 import { Signer } from "../src/auth/signing.js";
 import { TokenSigner } from "../src/live/token.js";
-import { signViewToken } from "../src/live/channel.js";
+import { signViewToken } from "../src/live/view-token.js";
 import { html } from "../src/template/html.js";
 import { z } from "zod";
 import { percentile } from "./support.js";

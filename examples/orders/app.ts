@@ -9,7 +9,7 @@ import { getCookie } from "../../src/auth/cookies.js";
 import { login, logout, sessionCookies } from "../../src/auth/http.js";
 import { SESSION_COOKIE } from "../../src/auth/session.js";
 import type { User } from "../../src/auth/user.js";
-import { liveTransportOf } from "../../src/live/install.js";
+import { liveTransportOf } from "../../src/server/live.js";
 import { defaultShell } from "../../src/live/page.js";
 import type { Logger } from "../../src/logger.js";
 import type { PubSub } from "../../src/pubsub/types.js";

@@ -1,124 +1,45 @@
 /**
- * The server side of one Phoenix socket (one WebSocket, or one long-poll session): heartbeats,
- * `phx_join` of `lv:<id>` topics with token + CSRF verification, `event`, `live_patch`,
- * `phx_leave`, server pushes, and the per-connection limits. Transport-agnostic: the transport
- * hands in text frames and provides `send`/`close`.
+ * The server side of one Phoenix socket (one WebSocket, or one long-poll session): routes each
+ * frame — heartbeats, joins of view topics (checked and started by `join.ts`), events, live
+ * patches, leaves — to its view, sends replies and server pushes, and enforces the
+ * per-connection limits (frame size, event rate, views). Transport-agnostic: the transport hands
+ * in text frames and provides `send`/`close`.
  * @module
  */
-import { isAuthenticated, type User } from "../auth/user.js";
 import { DjustError, InvalidJson, NotFound, RateLimited } from "../errors.js";
 import { MemoryRateLimitStore, retryAfterSeconds } from "../ratelimit/bucket.js";
 import type { WireRendered } from "../render/diff.js";
-import type { StoredView } from "../state/backends/types.js";
-import type { LiveRequest, Navigation, Params, SessionData, Transport } from "../view/runtime.js";
-import { AccessDenied } from "../pipeline/lifecycle.js";
+import { signFlash } from "./flash.js";
 import {
-  LiveInstance,
-  type EventResult,
-  type LiveEnv,
-  type LiveRoute,
-  type StepResult,
-} from "./instance.js";
-import { readFlash, signFlash, type Flash } from "./flash.js";
-import { decodeClientEvent, readClientEvent } from "./params.js";
-import {
-  CHANNEL_EVENTS,
-  ERROR_EVENT,
-  PHOENIX_TOPIC,
-  ProtocolError,
   decodeFrame,
   encodeFrame,
+  ProtocolError,
   pushFrame,
   replyFrame,
   type Frame,
+} from "./frame.js";
+import type { ConnectionIdentity, LiveHost } from "./host.js";
+import type { EventResult, LiveInstance, StepResult } from "./instance.js";
+import { checkJoin, isRefusal, joinReply, startJoin } from "./join.js";
+import { decodeClientEvent, isRecord, readClientEvent } from "./params.js";
+import {
+  CHANNEL_EVENTS,
+  CLOSE_PROTOCOL,
+  CLOSE_RATE_LIMITED,
+  CLOSE_TOO_BIG,
+  ERROR_EVENT,
+  LIVE_EVENTS,
+  navigationReply,
+  PHOENIX_TOPIC,
 } from "./protocol.js";
-import type { TokenSigner } from "./token.js";
+import { safeUrl } from "./routes.js";
 
-/** Close code sent after too many rate-limited events (DESIGN §10). */
-export const CLOSE_RATE_LIMITED = 4429;
-/** Close code for a frame over `limits.frameBytes` (WebSocket "message too big"). */
-export const CLOSE_TOO_BIG = 1009;
-/** Close code for a frame that is not a Phoenix V2 frame. */
-export const CLOSE_PROTOCOL = 1003;
 /**
  * Most views one connection may hold at once. Joins spend no event tokens, so without a cap one
  * socket could mount views until the process runs out of memory; a page has one main view and
  * a few nested ones at most.
  */
 export const MAX_VIEWS_PER_CONNECTION = 64;
-
-/** What a view token (`data-phx-session`) says. */
-export interface ViewClaims {
-  /** The view id, also the key of its snapshot. */
-  readonly id: string;
-  /** Route key. */
-  readonly route: string;
-  /** Route params of the page. */
-  readonly params: Params;
-  /** The user id the page was rendered for (`null` = anonymous). */
-  readonly uid: string | number | null;
-}
-
-/** Signs and reads view tokens. */
-export function signViewToken(signer: TokenSigner, claims: ViewClaims): string {
-  return signer.sign({ id: claims.id, r: claims.route, p: claims.params, u: claims.uid });
-}
-
-/** The claims of a genuine view token, else `null`. */
-export function verifyViewToken(
-  signer: TokenSigner,
-  token: unknown,
-  maxAgeMs: number,
-): ViewClaims | null {
-  const payload = signer.verify(token, maxAgeMs);
-  if (!payload) return null;
-  const { id, r, p, u } = payload;
-  if (typeof id !== "string" || typeof r !== "string") return null;
-  if (typeof p !== "object" || p === null || Array.isArray(p)) return null;
-  if (u !== null && typeof u !== "string" && typeof u !== "number") return null;
-  return { id, route: r, params: p as Params, uid: u };
-}
-
-/** Per-connection limits (`limits` app option). */
-export interface ConnectionLimits {
-  readonly frameBytes: number;
-  readonly eventsPerSecond: number;
-  readonly eventBurst: number;
-}
-
-/** What the app provides to every connection. */
-export interface LiveHost {
-  readonly env: LiveEnv;
-  readonly viewTokens: TokenSigner;
-  /** Signs the flash a `pushNavigate`/`redirect` carries to the next page. */
-  readonly flashTokens: TokenSigner;
-  /** Max age of a view token, in ms. */
-  readonly tokenMaxAgeMs: number;
-  readonly limits: ConnectionLimits;
-  readonly loginUrl: string;
-  /** The `phoenix_live_view` version the bundled client expects in join replies. */
-  readonly liveviewVersion: string;
-  routeByKey(key: string): LiveRoute | undefined;
-  /** The live route serving a URL (live navigation), with its route params. */
-  matchUrl(url: URL): { route: LiveRoute; params: Params } | undefined;
-}
-
-/** Who is on the other end of a connection, established when it opened. */
-export interface ConnectionIdentity {
-  readonly user: User | null;
-  readonly session: SessionData;
-  /** Rate-limit caller key. */
-  readonly caller: string;
-  readonly headers: Headers;
-  readonly transport: Extract<Transport, "websocket" | "longpoll">;
-  /** Whether `token` is the CSRF token of this browser session (constant time). */
-  verifyCsrf(token: unknown): boolean;
-  /**
-   * The session's CSRF token, when the transport knows it. Views joined on the connection
-   * share this one copy instead of each keeping the (equal) one from its join message.
-   */
-  readonly csrfToken?: string;
-}
 
 /** How a connection talks back to its transport. */
 export interface ConnectionSink {
@@ -136,36 +57,6 @@ type JsonRecord = Record<string, unknown>;
 
 /** Shared by every connection without a view (never mutated: joins and leaves copy). */
 const NO_VIEWS: readonly Joined[] = Object.freeze([]);
-
-/**
- * The request a joined view runs with. A parsed `URL` is some 300 bytes, and a view holds its
- * request for as long as it is open: once the join is done the parsed form is dropped and kept
- * as text, and parsed again (then kept) only if the view reads `request.url` later.
- */
-class JoinRequest implements LiveRequest {
-  readonly #href: string;
-  #url?: URL;
-
-  constructor(
-    url: URL,
-    readonly headers: Headers,
-    readonly user: User | null,
-    readonly session: SessionData,
-    readonly transport: Transport,
-  ) {
-    this.#href = url.href;
-    this.#url = url;
-  }
-
-  get url(): URL {
-    return (this.#url ??= new URL(this.#href));
-  }
-
-  /** Drops the parsed URL (the join has finished with it). */
-  release(): void {
-    this.#url = undefined;
-  }
-}
 
 /** The protocol state of one socket. */
 export class LiveConnection {
@@ -228,8 +119,12 @@ export class LiveConnection {
       });
       if (frame.ref !== null) {
         const failure = new DjustError("handler_error", "Internal error.");
-        if (frame.event === "event" || frame.event === "live_patch") this.#refuse(frame, failure);
-        else this.#send(replyFrame(frame, "error", failure.toJSON()));
+        const event = frame.event;
+        if (event === LIVE_EVENTS.event || event === LIVE_EVENTS.livePatch) {
+          this.#refuse(frame, failure);
+        } else {
+          this.#send(replyFrame(frame, "error", failure.toJSON()));
+        }
       }
     }
   }
@@ -246,9 +141,9 @@ export class LiveConnection {
       return;
     }
     switch (frame.event) {
-      case "event":
+      case LIVE_EVENTS.event:
         return this.#event(frame, joined);
-      case "live_patch":
+      case LIVE_EVENTS.livePatch:
         return this.#livePatch(frame, joined);
       case CHANNEL_EVENTS.leave:
         this.#remove(frame.topic);
@@ -256,8 +151,8 @@ export class LiveConnection {
         // The browser navigated away from this view for good (a reload just drops the socket).
         await joined.instance.close({ discard: true });
         return;
-      case "cids_will_destroy":
-      case "cids_destroyed":
+      case LIVE_EVENTS.cidsWillDestroy:
+      case LIVE_EVENTS.cidsDestroyed:
         // No stateful components: acknowledge so the client's bookkeeping completes.
         this.#send(replyFrame(frame, "ok", {}));
         return;
@@ -272,155 +167,46 @@ export class LiveConnection {
   }
 
   async #join(frame: Frame): Promise<void> {
-    const fail = (response: JsonRecord) => this.#send(replyFrame(frame, "error", response));
-    if (!frame.topic.startsWith("lv:")) {
-      fail({ reason: "unmatched topic" });
-      return;
-    }
-    const payload = isRecord(frame.payload) ? frame.payload : {};
-    const params = isRecord(payload.params) ? payload.params : {};
     const host = this.#host;
-    const claims = verifyViewToken(host.viewTokens, payload.session, host.tokenMaxAgeMs);
-    if (!claims || `lv:${claims.id}` !== frame.topic) {
-      fail({ reason: "stale", error: "unauthenticated", message: "Invalid or expired session." });
+    const plan = checkJoin(host, this.#identity, frame);
+    if (isRefusal(plan)) {
+      this.#send(replyFrame(frame, "error", plan.refused));
       return;
     }
-    if (!this.#identity.verifyCsrf(params._csrf_token)) {
-      fail({ reason: "stale", error: "csrf_failed", message: "CSRF token missing or incorrect." });
-      return;
-    }
-    const user = this.#identity.user;
-    const uid = isAuthenticated(user) ? user.id : null;
-    if ((claims.uid ?? null) !== uid) {
-      // Logged in or out since the page was rendered: the page must be rendered again.
-      fail({ reason: "stale", error: "unauthenticated", message: "The session changed." });
-      return;
-    }
-
-    // Which view and URL: the page's own, or (live navigation) the one at `redirect`.
-    let route = host.routeByKey(claims.route);
-    let routeParams = claims.params;
-    let snapshotKey = claims.id;
-    const redirect = typeof payload.redirect === "string" ? safeUrl(payload.redirect) : undefined;
-    const url = redirect ?? (typeof payload.url === "string" ? safeUrl(payload.url) : undefined);
-    if (!url) {
-      fail({ reason: "stale", error: "not_found", message: "The join has no valid URL." });
-      return;
-    }
-    if (redirect) {
-      const match = host.matchUrl(redirect);
-      if (!match) {
-        fail({ reason: "unauthorized" });
-        return;
-      }
-      route = match.route;
-      routeParams = match.params;
-      snapshotKey = `${claims.id}:${match.route.key}:${redirect.pathname}`;
-    }
-    if (!route) {
-      fail({ reason: "stale", error: "not_found", message: "The page's view no longer exists." });
-      return;
-    }
-
-    const previous = this.#find(frame.topic);
+    const topic = frame.topic;
+    const previous = this.#find(topic);
     if (!previous && this.#joined.length >= MAX_VIEWS_PER_CONNECTION) {
-      fail({ reason: "join crashed", error: "rate_limited", message: "Too many views." });
+      this.#send(
+        replyFrame(frame, "error", {
+          reason: "join crashed",
+          error: "rate_limited",
+          message: "Too many views.",
+        }),
+      );
       return;
     }
     if (previous) {
       // A second join of a topic replaces the first, as in Phoenix.
-      this.#remove(frame.topic);
-      this.#send(pushFrame(previous.joinRef, frame.topic, CHANNEL_EVENTS.close, {}));
+      this.#remove(topic);
+      this.#send(pushFrame(previous.joinRef, topic, CHANNEL_EVENTS.close, {}));
       await previous.instance.close();
     }
-
-    let stored: StoredView | null = null;
-    try {
-      stored = await host.env.stateBackend.get(snapshotKey);
-    } catch (error) {
-      host.env.logger.error("reading a view snapshot failed; mounting instead", {
-        view: route.view.name,
-        error: String(error),
-      });
-    }
-    const topic = frame.topic;
-    const identity = this.#identity;
-    const request = new JoinRequest(
-      url,
-      identity.headers,
-      user,
-      identity.session,
-      identity.transport,
-    );
-    let instance: LiveInstance;
-    let navigation: Navigation | undefined;
-    let carried: Flash | undefined;
-    try {
-      ({
-        instance,
-        navigation,
-        flash: carried,
-      } = await LiveInstance.start({
-        env: host.env,
-        route,
-        request,
-        routeParams,
-        caller: { user, key: this.#identity.caller },
-        id: snapshotKey,
-        connected: true,
-        stored,
-        // verifyCsrf passed, so the connection's copy of the token equals the join's.
-        csrfToken:
-          identity.csrfToken ??
-          (typeof params._csrf_token === "string" ? params._csrf_token : undefined),
-        // The official client hands back the flash of the `live_redirect` that led here.
-        flash: readFlash(host.flashTokens, payload.flash),
-        // Bound rather than an arrow: an arrow made here would keep this whole scope (the join
-        // frame with its signed token and params) alive as long as the view.
-        onPush: this.#push.bind(this, topic),
-      }));
-    } catch (error) {
-      if (error instanceof AccessDenied) {
-        if (error.reason === "login") {
-          fail({ redirect: { to: loginRedirect(host.loginUrl, url) } });
-        } else {
-          fail({ reason: "unauthorized", error: error.error.kind, message: error.message });
-        }
-        return;
-      }
-      host.env.logger.error(`mounting ${route.view.name} failed`, {
-        view: route.view.name,
-        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-      });
-      fail({
-        reason: "join crashed",
-        error: "mount_failed",
-        message: host.env.debug && error instanceof Error ? error.message : "Mount failed.",
-      });
+    // Bound rather than an arrow: an arrow made here would keep this whole scope (the join
+    // frame with its signed token and params) alive as long as the view.
+    const started = await startJoin(host, this.#identity, plan, this.#push.bind(this, topic));
+    if (isRefusal(started)) {
+      this.#send(replyFrame(frame, "error", started.refused));
       return;
     }
-
-    if (navigation && navigation.kind !== "patch") {
-      await instance.close({ discard: true });
-      fail(navigationReply(navigation, signFlash(host.flashTokens, carried ?? {})));
-      return;
-    }
+    const { instance } = started;
     if (this.#closed) {
       await instance.close();
       return;
     }
     // concat sizes the copy exactly (spread or push would reserve room for 17 entries).
     this.#joined = this.#joined.concat({ topic, instance, joinRef: frame.joinRef });
-    const response: JsonRecord = {
-      liveview_version: host.liveviewVersion,
-      rendered: instance.renderFull().wire,
-    };
-    if (navigation?.kind === "patch") {
-      const result = await instance.patch(new URL(navigation.to, url));
-      response.live_patch = { kind: navigation.replace ? "replace" : "push", to: navigation.to };
-      if (result.diff) this.#send(pushFrame(frame.joinRef, topic, "diff", result.diff));
-    }
-    request.release();
+    const { response, diff } = await joinReply(host, plan, started);
+    if (diff) this.#send(pushFrame(frame.joinRef, topic, LIVE_EVENTS.diff, diff));
     this.#send(replyFrame(frame, "ok", response));
   }
 
@@ -489,7 +275,7 @@ export class LiveConnection {
   #push(topic: string, result: StepResult): void {
     const joined = this.#find(topic);
     if (!joined || this.#closed) return;
-    if (result.diff) this.#send(pushFrame(joined.joinRef, topic, "diff", result.diff));
+    if (result.diff) this.#send(pushFrame(joined.joinRef, topic, LIVE_EVENTS.diff, result.diff));
     const nav = result.navigation;
     if (!nav) return;
     const flash = result.flash && signFlash(this.#host.flashTokens, result.flash);
@@ -543,39 +329,5 @@ export class LiveConnection {
     // Rebuilt exactly sized, as on join.
     this.#joined =
       views.length === 1 ? NO_VIEWS : views.slice(0, index).concat(views.slice(index + 1));
-  }
-}
-
-/**
- * The reply keys of a navigation, as the official client reads them (also the event names of
- * the same navigation pushed by the server). `flash` is the signed flash carried along.
- */
-function navigationReply(nav: Navigation, flash?: string): JsonRecord {
-  const carried = flash === undefined ? {} : { flash };
-  switch (nav.kind) {
-    case "patch":
-      return { live_patch: { kind: nav.replace ? "replace" : "push", to: nav.to } };
-    case "navigate":
-      return { live_redirect: { kind: nav.replace ? "replace" : "push", to: nav.to, ...carried } };
-    case "redirect":
-      return { redirect: { to: nav.to, ...carried } };
-  }
-}
-
-/** `loginUrl?next=<path>` for a URL that needs a login. */
-export function loginRedirect(loginUrl: string, url: URL): string {
-  const separator = loginUrl.includes("?") ? "&" : "?";
-  return `${loginUrl}${separator}next=${encodeURIComponent(url.pathname + url.search)}`;
-}
-
-function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function safeUrl(text: string): URL | undefined {
-  try {
-    return new URL(text);
-  } catch {
-    return undefined;
   }
 }

@@ -11,9 +11,6 @@ import type { TokenSigner } from "./token.js";
 /** Flash messages by kind (`info`, `error`, …). */
 export type Flash = Readonly<Record<string, string>>;
 
-/** The cookie the official client sets from a `redirect` reply's `flash`. */
-export const FLASH_COOKIE = "__phoenix_flash__";
-
 /** How long a flash token stays valid: one navigation, not a bookmark. */
 const FLASH_MAX_AGE_MS = 60_000;
 

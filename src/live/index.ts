@@ -4,14 +4,13 @@
  */
 export { emptyForm, form, type FormOptions, type FormState } from "./forms.js";
 export {
-  liveTransportOf,
+  CLOSE_RATE_LIMITED,
+  CLOSE_TOO_BIG,
   LONGPOLL_PATH,
   STATIC_PREFIX,
   WEBSOCKET_PATH,
-  type LiveTransport,
-} from "./install.js";
+} from "./protocol.js";
 export { defaultShell, type PageParts, type PageShell } from "./page.js";
-export { CLOSE_RATE_LIMITED, CLOSE_TOO_BIG } from "./channel.js";
 export { AccessDenied } from "../pipeline/lifecycle.js";
 export {
   MemoryPubSub,

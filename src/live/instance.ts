@@ -1,25 +1,23 @@
 /**
- * One live view instance and its lifecycle, independent of any transport: create (`setup`),
- * `mount` or restore from a snapshot, render, run events / pub/sub messages / URL patches through
- * the shared dispatch pipeline, and diff the result. The WebSocket and long-poll channels, the
- * dead render and `LiveViewTestClient` all drive this class, so they cannot disagree.
+ * One live view instance, independent of any transport: create (`setup`), `mount` or restore
+ * from a snapshot, then one step at a time — events, pub/sub messages, URL patches — through the
+ * shared dispatch pipeline, each followed by the render step (`render.ts`), with snapshots
+ * written behind (`snapshot.ts`) and pub/sub topics (`topics.ts`). The WebSocket and long-poll
+ * channels, the dead render and `LiveViewTestClient` all drive this class, so they cannot
+ * disagree.
  * @module
  */
 import type { User } from "../auth/user.js";
 import { DjustError, SerializeError } from "../errors.js";
-import type { Logger } from "../logger.js";
-import type { PubSub, Unsubscribe } from "../pubsub/types.js";
-import type { RateLimitStore } from "../ratelimit/bucket.js";
-import { diff, renderedToWire, type WireRendered } from "../render/diff.js";
+import type { WireRendered } from "../render/diff.js";
 import type { Rendered, Template } from "../render/tree.js";
-import type { StateBackend, StoredView } from "../state/backends/types.js";
-import { toWire as encodeWire, type SerializationPolicy } from "../state/codec.js";
-import { snapshotState, stateKeys, StateTracker } from "../state/tracker.js";
-import { serializeResult } from "../view/api-response.js";
-import { dispatch, isApiResponse, type DispatchOutcome } from "../pipeline/dispatch.js";
+import type { StoredView } from "../state/backends/types.js";
+import type { SerializationPolicy } from "../state/codec.js";
+import { stateKeys, StateTracker } from "../state/tracker.js";
+import { dispatch, type DispatchOutcome } from "../pipeline/dispatch.js";
 import { startView, type StartedView } from "../pipeline/lifecycle.js";
 import { publish } from "../pipeline/pubsub.js";
-import { LiveView as LiveViewBase, type LiveView, type LiveViewClass } from "../view/live-view.js";
+import type { LiveView, LiveViewClass } from "../view/live-view.js";
 import { handlersOf } from "../view/registry.js";
 import {
   runtimeOf,
@@ -28,42 +26,32 @@ import {
   type LiveRequest,
   type Navigation,
   type Params,
-  type PubSubHooks,
 } from "../view/runtime.js";
 import type { Flash } from "./flash.js";
+import type { LiveEnv, LiveRoute, TemplateSource } from "./host.js";
 import { stripFormMeta } from "./params.js";
-
-/** Finds compiled templates by name (the app's `TemplateLoader`). */
-export interface TemplateSource {
-  get(name: string): Template;
-}
-
-/** A live route: which view class serves it, under which API slug, with which services. */
-export interface LiveRoute {
-  /** Stable identifier of the route inside a token (the route's path pattern). */
-  readonly key: string;
-  readonly view: LiveViewClass;
-  /** API slug (rate-limit buckets are keyed by it on every transport). */
-  readonly slug: string;
-  /**
-   * `liveSession` services: each reaches `setup`/`mount` as `params[name]`; a function value is
-   * called per instance with the request to make the service.
-   */
-  readonly services?: Readonly<Record<string, unknown>>;
-}
-
-/** App-level dependencies of live views. */
-export interface LiveEnv {
-  readonly logger: Logger;
-  readonly strictSerialization: boolean;
-  readonly debug: boolean;
-  readonly templates?: TemplateSource;
-  readonly stateBackend: StateBackend;
-  /** Lifetime of stored snapshots. */
-  readonly stateTtlSeconds: number;
-  readonly pubsub: PubSub;
-  readonly rateLimits: RateLimitStore;
-}
+import { safeUrl } from "./routes.js";
+import { CLEAR_FLASH_EVENT } from "./protocol.js";
+import {
+  decorate,
+  hasDecoration,
+  renderFull,
+  replyValue,
+  rerender,
+  type RenderSource,
+} from "./render.js";
+import { logSaveFailure, saveLater, snapshotOf, writeSnapshot } from "./snapshot.js";
+import {
+  activateTopic,
+  findTopic,
+  topicEntries,
+  topicNames,
+  unsubscribeAll,
+  ViewPubSub,
+  withTopic,
+  type TopicEntry,
+  type TopicOwner,
+} from "./topics.js";
 
 /** Who is running the view: the user, the session and the rate-limit caller key. */
 export interface Caller {
@@ -116,18 +104,10 @@ export interface StartOptions {
   readonly onPush?: (result: StepResult) => void;
 }
 
-type ViewFields = Record<string, unknown>;
-
-/** A pub/sub topic of a view and, once the view is connected, its subscription. */
-interface TopicEntry {
-  readonly topic: string;
-  unsubscribe: Unsubscribe | Promise<Unsubscribe> | undefined;
-}
-
 // Every connected view holds its instance for as long as the browser tab is open, so what an
 // idle view keeps is the framework's memory cost per user. The shared empty values below stand
-// in for per-view structures that most views never fill (topics, private fields, flash), and
-// are replaced by a view's own copy on first write.
+// in for per-view structures that most views never fill (private fields, flash), and are
+// replaced by a view's own copy on first write; topics and the save timer exist only once used.
 const IDLE: Promise<unknown> = Promise.resolve();
 const ignore = (): undefined => undefined;
 const NO_FIELDS: readonly string[] = Object.freeze([]);
@@ -153,8 +133,12 @@ class ViewPolicy implements SerializationPolicy {
   }
 }
 
-/** A mounted (or restored) live view. */
-export class LiveInstance {
+/**
+ * A mounted (or restored) live view: one step at a time (events, pub/sub messages, URL
+ * patches), each rendered by the render step, saved behind by the snapshots, listening through
+ * its topics.
+ */
+export class LiveInstance implements RenderSource, TopicOwner {
   readonly view: LiveView;
   readonly route: LiveRoute;
   readonly id: string;
@@ -163,6 +147,7 @@ export class LiveInstance {
   /** How the view came to be: mounted now, or restored from a snapshot. */
   restored = false;
   #caller: Caller;
+  /** The tree the client shows (the base of the next diff). */
   #tree?: Rendered;
   /** The compiled template {@link #tree} came from. */
   #template?: Template;
@@ -170,11 +155,7 @@ export class LiveInstance {
   #flash: Readonly<Record<string, string>> = NO_FLASH;
   #flashChanged = false;
   #privateFields: readonly string[] = NO_FIELDS;
-  /**
-   * Topics in subscription order, each with its live subscription once activated. A short
-   * array, not a `Set` plus a `Map`: a view listens to a topic or two, and the hash tables
-   * would cost several times the entries.
-   */
+  /** Topics in subscription order, each with its live subscription once activated. */
   #topics?: TopicEntry[];
   /**
    * The current URL as text: a parsed `URL` costs some 300 bytes per idle view, and is only
@@ -186,9 +167,10 @@ export class LiveInstance {
   #queue: Promise<unknown> = IDLE;
   #onPush?: (result: StepResult) => void;
   #closed = false;
+  /** Set while changes wait for their snapshot to be written. */
   #saveTimer?: ReturnType<typeof setTimeout>;
-  #dirty = false;
   #connected: boolean;
+  #pendingEffects?: Effects;
 
   private constructor(options: StartOptions, view: LiveView) {
     this.view = view;
@@ -212,24 +194,6 @@ export class LiveInstance {
   get policy(): SerializationPolicy {
     return this.tracker.policy;
   }
-
-  /**
-   * The pub/sub hooks `LiveView.subscribe`/`broadcast` reach. A class rather than two arrow
-   * functions: closures made in `start` would keep its whole scope (the options with the
-   * request, a restored snapshot) alive for the life of the view.
-   */
-  static readonly #Hooks = class implements PubSubHooks {
-    constructor(readonly instance: LiveInstance) {}
-
-    subscribe(topic: string): Promise<void> {
-      return this.instance.#subscribe(topic);
-    }
-
-    broadcast(topic: string, message: unknown): Promise<void> {
-      const { env, route } = this.instance;
-      return publish(env.pubsub, env.logger, route.view.name, topic, message);
-    }
-  };
 
   /**
    * Creates the view: `setup`, then either restores `stored` or runs `mount` + `handleParams`.
@@ -264,19 +228,17 @@ export class LiveInstance {
     });
     const { view, restoredFrom } = started;
     const instance = new LiveInstance(options, view);
-    runtimeOf(view).pubsub = new LiveInstance.#Hooks(instance);
+    runtimeOf(view).pubsub = new ViewPubSub(instance);
     instance.#privateFields = started.privateFields;
     const topics = restoredFrom ? restoredFrom.topics.concat(mountTopics) : mountTopics;
-    if (topics.length > 0) {
-      instance.#topics = [...new Set(topics)].map((topic) => ({ topic, unsubscribe: undefined }));
-    }
+    if (topics.length > 0) instance.#topics = topicEntries(topics);
     if (restoredFrom) await instance.#restored(restoredFrom, request);
     else await view.handleParams?.(params, request.url);
     instance.tracker.reset(view);
     const effects = takeEffects(view);
     instance.#absorbFlash(effects);
     instance.#pendingEffects = effects;
-    for (const entry of instance.#topics ?? []) await instance.#activate(entry);
+    for (const entry of instance.#topics ?? []) await activateTopic(entry, instance);
     const navigation = effects.navigation;
     if (!navigation) return { instance };
     return { instance, navigation, ...instance.#carriedFlash(navigation) };
@@ -286,8 +248,6 @@ export class LiveInstance {
   #carriedFlash(navigation: Navigation): { flash?: Flash } {
     return navigation.kind !== "patch" && hasKeys(this.#flash) ? { flash: this.#flash } : {};
   }
-
-  #pendingEffects?: Effects;
 
   /** Brings back what a snapshot holds beyond the view's state: flash, and the URL. */
   async #restored(stored: StoredView, request: LiveRequest): Promise<void> {
@@ -314,9 +274,29 @@ export class LiveInstance {
     return this.#flash;
   }
 
+  /** The view's class (what it renders with). */
+  get viewClass(): LiveViewClass {
+    return this.route.view;
+  }
+
+  /** The app's templates. */
+  get templates(): TemplateSource | undefined {
+    return this.env.templates;
+  }
+
+  /** The page's CSRF token, offered to templates as `csrf_token`. */
+  get csrfToken(): string | undefined {
+    return this.#csrfToken;
+  }
+
   /** Pub/sub topics this view listens to. */
   get topics(): ReadonlySet<string> {
-    return this.#topics ? new Set(this.#topics.map((entry) => entry.topic)) : NO_TOPICS;
+    return this.#topics ? topicNames(this.#topics) : NO_TOPICS;
+  }
+
+  /** Whether its topics' messages are wanted: connected and not closed. */
+  get listening(): boolean {
+    return this.#connected && !this.#closed;
   }
 
   /** The tree the client shows (after {@link renderFull}). */
@@ -334,9 +314,9 @@ export class LiveInstance {
    * the view started (mount's `pushEvent`, `pageTitle`).
    */
   renderFull(): { tree: Rendered; wire: WireRendered; title?: string } {
-    const tree = this.#render(undefined);
+    const { tree, template, wire } = renderFull(this, this.#template);
     this.#tree = tree;
-    const wire = renderedToWire(tree);
+    this.#template = template;
     const effects = this.#pendingEffects ?? takeEffects(this.view);
     this.#pendingEffects = undefined;
     decorate(wire, effects);
@@ -368,7 +348,7 @@ export class LiveInstance {
   }
 
   async #event(name: string, raw: Record<string, unknown>, coerceStrings: boolean) {
-    if (name === "lv:clear-flash") return this.#clearFlash(raw);
+    if (name === CLEAR_FLASH_EVENT) return this.#clearFlash(raw);
     const spec = handlersOf(this.route.view).get(name);
     // Handlers with a schema get the fields only; "any" handlers also see the client's
     // `_target`/`_unused_*` form metadata (the forms helper reads it).
@@ -385,7 +365,7 @@ export class LiveInstance {
     let reply: unknown;
     if (outcome.ok && outcome.result !== undefined) {
       try {
-        reply = await this.#replyValue(outcome.result);
+        reply = await replyValue(outcome.result, this.policy);
       } catch (error) {
         const failure =
           error instanceof DjustError
@@ -397,15 +377,6 @@ export class LiveInstance {
     const step = await this.#afterChange(outcome.changed, reply);
     if (!outcome.ok) return { ...step, error: outcome.error };
     return step;
-  }
-
-  async #replyValue(result: unknown): Promise<unknown> {
-    let value = result;
-    if (isApiResponse(value)) value = await serializeResult(value);
-    const wire = encodeWire(value, "result", { ...this.policy, warned: undefined });
-    return typeof wire === "object" && wire !== null && !Array.isArray(wire)
-      ? wire
-      : { value: wire };
   }
 
   #clearFlash(raw: Record<string, unknown>): Promise<EventResult> {
@@ -437,6 +408,20 @@ export class LiveInstance {
       }
       return this.#afterChange(this.#changes());
     });
+  }
+
+  /** Runs a message of one of its topics through {@link info} and pushes what it changed. */
+  receive(message: unknown): void {
+    void this.info(message).then(
+      (result) => {
+        if (result.diff !== null || result.navigation) this.#onPush?.(result);
+      },
+      (error: unknown) =>
+        this.env.logger.error("pub/sub delivery failed", {
+          view: this.route.view.name,
+          error: String(error),
+        }),
+    );
   }
 
   /**
@@ -484,13 +469,9 @@ export class LiveInstance {
       }
     }
     if (fields.length > 0) this.#markDirty();
-    const rendered = this.#rerender(fields);
-    let wire = rendered;
+    let wire = this.#rerender(fields);
     if (reply !== undefined) (wire ??= {}).r = reply as WireRendered;
-    if (effects.events.length > 0 || effects.title !== undefined) {
-      wire ??= {};
-      decorate(wire, effects);
-    }
+    if (hasDecoration(effects)) decorate((wire ??= {}), effects);
     return navigation
       ? { diff: wire, navigation, ...this.#carriedFlash(navigation) }
       : { diff: wire };
@@ -499,48 +480,11 @@ export class LiveInstance {
   #rerender(changed: readonly string[]): WireRendered | null {
     const flashChanged = this.#flashChanged;
     this.#flashChanged = false;
-    // Nothing the template can read changed: the context is state + flash, unless the view
-    // computes extra values, which may depend on anything.
-    if (changed.length === 0 && !flashChanged && !hasOwnContextData(this.view)) return null;
-    const set = new Set(changed);
-    if (flashChanged) set.add("flash");
-    const next = this.#render(set);
-    const result = diff(this.#tree, next);
+    const result = rerender(this, changed, flashChanged, this.#tree, this.#template);
+    if (!result) return null;
     this.#tree = result.tree;
+    this.#template = result.template;
     return result.diff;
-  }
-
-  /** The render context: public state, `getContextData()`, `flash`, `csrf_token`. */
-  context(): { context: Record<string, unknown>; computed: string[] } {
-    const fields = this.view as unknown as ViewFields;
-    const context: Record<string, unknown> = {};
-    for (const key of stateKeys(this.view)) context[key] = fields[key];
-    const extra = this.view.getContextData();
-    const computed = Object.keys(extra);
-    Object.assign(context, extra);
-    context.flash = this.#flash;
-    if (this.#csrfToken !== undefined) context.csrf_token = this.#csrfToken;
-    return { context, computed };
-  }
-
-  #render(changed: Set<string> | undefined): Rendered {
-    const { context, computed } = this.context();
-    const cls = this.route.view;
-    if (typeof cls.templateName === "string") {
-      const templates = this.env.templates;
-      if (!templates) throw new Error(`${cls.name}: templateName needs the app's templateDirs`);
-      const template = templates.get(cls.templateName);
-      // A template edited on disk (debug reload) has new slots: evaluate all of them, and the
-      // diff against the old tree sends the new statics.
-      if (template !== this.#template) changed = undefined;
-      this.#template = template;
-      if (changed) for (const key of computed) changed.add(key);
-      return template.render(context, changed);
-    }
-    if (typeof this.view.render !== "function") {
-      throw new Error(`${cls.name} has neither a templateName nor a render() method`);
-    }
-    return this.view.render(context);
   }
 
   #absorbFlash(effects: Effects): void {
@@ -556,95 +500,47 @@ export class LiveInstance {
     return runtimeOf(this.view).request?.transport ?? "websocket";
   }
 
-  async #subscribe(topic: string): Promise<void> {
-    let entry = this.#topics?.find((known) => known.topic === topic);
+  /**
+   * Records `topic` (`LiveView.subscribe`). During the dead render the topic is only recorded:
+   * the join activates it, whether the view is re-mounted or restored (a restored view never
+   * runs mount's subscribe again).
+   */
+  async subscribe(topic: string): Promise<void> {
+    let entry = findTopic(this.#topics, topic);
     if (entry?.unsubscribe) return;
     if (!entry) {
       entry = { topic, unsubscribe: undefined };
-      // concat sizes the array exactly; push would reserve room for 17 entries.
-      this.#topics = (this.#topics ?? []).concat(entry);
+      this.#topics = withTopic(this.#topics, entry);
     }
-    // During the dead render the topic is only recorded: the join activates it, whether the
-    // view is re-mounted or restored (a restored view never runs mount's subscribe again).
-    if (this.#connected) await this.#activate(entry);
-  }
-
-  async #activate(entry: TopicEntry): Promise<void> {
-    if (this.#closed || !this.#connected || entry.unsubscribe) return;
-    const unsubscribe = this.env.pubsub.subscribe(entry.topic, (message) => {
-      if (this.#closed) return;
-      void this.info(message).then(
-        (result) => {
-          if (result.diff !== null || result.navigation) this.#onPush?.(result);
-        },
-        (error: unknown) =>
-          this.env.logger.error("pub/sub delivery failed", {
-            view: this.route.view.name,
-            error: String(error),
-          }),
-      );
-    });
-    entry.unsubscribe = unsubscribe;
-    await unsubscribe;
+    await activateTopic(entry, this);
   }
 
   /** The record {@link save} stores, or `null` when the state cannot be snapshotted losslessly. */
   storedView(): StoredView | null {
-    let state;
-    try {
-      state = snapshotState(this.view, { ...this.policy, strict: true, warned: undefined });
-    } catch (error) {
-      if (!(error instanceof TypeError)) throw error;
-      this.env.logger.warn(
-        `${this.route.view.name} cannot be snapshotted and will be mounted again on reconnect: ${error.message}`,
-        { view: this.route.view.name },
-      );
-      return null;
-    }
-    return {
-      v: 1,
-      view: this.route.view.name,
-      state,
+    return snapshotOf({
+      view: this.view,
+      viewName: this.route.view.name,
+      policy: this.policy,
+      logger: this.env.logger,
       privateFields: this.#privateFields,
-      topics: [...this.topics],
-      flash: { ...this.#flash },
-      ...(runtimeOf(this.view).title !== undefined && { title: runtimeOf(this.view).title }),
-      url: this.#href,
-      savedAt: Date.now(),
-    };
+      topics: this.topics,
+      flash: this.#flash,
+      title: runtimeOf(this.view).title,
+      href: this.#href,
+    });
   }
 
   /** Writes the snapshot to the state backend now (no-op when not serializable). */
   async save(): Promise<void> {
     clearTimeout(this.#saveTimer);
     this.#saveTimer = undefined;
-    this.#dirty = false;
-    const record = this.storedView();
-    if (!record) {
-      await this.env.stateBackend.delete(this.id).catch(() => undefined);
-      return;
-    }
-    await this.env.stateBackend.set(this.id, record, this.env.stateTtlSeconds);
+    await writeSnapshot(this.env, this.id, this.storedView());
   }
 
-  // Snapshots are written behind the events (coalesced), not on every event: a crash loses at
-  // most the last moment; an orderly disconnect or shutdown saves at once.
+  // Snapshots are written behind the events (coalesced), not on every event.
   #markDirty(): void {
-    if (!this.#connected || this.#closed) return;
-    this.#dirty = true;
-    if (this.#saveTimer) return;
-    this.#saveTimer = setTimeout(() => {
-      this.#saveTimer = undefined;
-      if (this.#dirty && !this.#closed) {
-        this.save().catch((error: unknown) =>
-          this.env.logger.error("saving a view snapshot failed", {
-            view: this.route.view.name,
-            error: String(error),
-          }),
-        );
-      }
-    }, 250);
-    this.#saveTimer.unref?.();
+    if (!this.#connected || this.#closed || this.#saveTimer) return;
+    this.#saveTimer = saveLater(this);
   }
 
   /**
@@ -657,30 +553,12 @@ export class LiveInstance {
     this.#closed = true;
     clearTimeout(this.#saveTimer);
     // The topics stay recorded: the snapshot saved below lists them for the rejoin.
-    const subscriptions: (Unsubscribe | Promise<Unsubscribe>)[] = [];
-    for (const entry of this.#topics ?? []) {
-      if (entry.unsubscribe) subscriptions.push(entry.unsubscribe);
-      entry.unsubscribe = undefined;
-    }
-    await Promise.all(
-      subscriptions.map(async (pending) => {
-        try {
-          await (
-            await pending
-          )();
-        } catch {
-          // The pub/sub may already be closed during shutdown.
-        }
-      }),
-    );
+    await unsubscribeAll(this.#topics);
     try {
       if (options.discard) await this.env.stateBackend.delete(this.id);
       else await this.save();
     } catch (error) {
-      this.env.logger.error("saving a view snapshot failed", {
-        view: this.route.view.name,
-        error: String(error),
-      });
+      logSaveFailure(this, error);
     }
   }
 }
@@ -688,27 +566,4 @@ export class LiveInstance {
 function hasKeys(record: object): boolean {
   for (const key in record) if (Object.hasOwn(record, key)) return true;
   return false;
-}
-
-function hasOwnContextData(view: LiveView): boolean {
-  return view.getContextData !== LiveViewBase.prototype.getContextData;
-}
-
-function safeUrl(text: string): URL | undefined {
-  try {
-    return new URL(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function decorate(wire: WireRendered, effects: Effects): void {
-  if (effects.events.length > 0) {
-    wire.e = effects.events.map(([name, payload]) => [name, toJsonValue(payload)]);
-  }
-  if (effects.title !== undefined) wire.t = effects.title;
-}
-
-function toJsonValue(value: unknown): WireRendered {
-  return JSON.parse(JSON.stringify(value ?? {})) as WireRendered;
 }

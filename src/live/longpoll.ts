@@ -10,12 +10,8 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import {
-  LiveConnection,
-  type ConnectionIdentity,
-  type ConnectionSink,
-  type LiveHost,
-} from "./channel.js";
+import { LiveConnection, type ConnectionSink } from "./channel.js";
+import type { ConnectionIdentity, LiveHost } from "./host.js";
 import type { TokenSigner } from "./token.js";
 
 /** Options of {@link LongPollServer}. */

@@ -9,10 +9,13 @@ import { isAuthenticated, type User } from "../auth/user.js";
 import { renderToString } from "../render/html.js";
 import { escapeHtml } from "../template/safe.js";
 import type { Params, SessionData } from "../view/runtime.js";
-import { loginRedirect, signViewToken, type LiveHost } from "./channel.js";
 import { AccessDenied } from "../pipeline/lifecycle.js";
-import { FLASH_COOKIE, readFlash, signFlash } from "./flash.js";
-import { LiveInstance, type LiveRoute } from "./instance.js";
+import { readFlash, signFlash } from "./flash.js";
+import type { LiveHost, LiveRoute } from "./host.js";
+import { LiveInstance } from "./instance.js";
+import { FLASH_COOKIE } from "./protocol.js";
+import { loginRedirect } from "./routes.js";
+import { signViewToken } from "./view-token.js";
 
 /** What the dead render needs to know about the request. */
 export interface PageRequest {

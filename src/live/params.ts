@@ -13,7 +13,8 @@ export const UNUSED_PREFIX = "_unused_";
 
 type Tree = Record<string, unknown>;
 
-function isTree(value: unknown): value is Tree {
+/** Whether a decoded JSON value is an object (not `null`, not an array). */
+export function isRecord(value: unknown): value is Tree {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
@@ -50,7 +51,7 @@ function assign(target: Tree, path: string[], value: string): void {
       node[key] = list;
       return;
     }
-    if (!isTree(node[key])) node[key] = {};
+    if (!isRecord(node[key])) node[key] = {};
     node = node[key] as Tree;
   }
 }
@@ -73,7 +74,7 @@ export function unusedFields(params: Record<string, unknown>): Set<string> {
   const walk = (node: Tree, prefix: string) => {
     for (const [key, value] of Object.entries(node)) {
       if (key.startsWith(UNUSED_PREFIX)) out.add(prefix + key.slice(UNUSED_PREFIX.length));
-      else if (isTree(value)) walk(value, `${prefix}${key}.`);
+      else if (isRecord(value)) walk(value, `${prefix}${key}.`);
     }
   };
   walk(params, "");
@@ -85,7 +86,7 @@ export function stripFormMeta(params: Record<string, unknown>): Record<string, u
   const out: Tree = {};
   for (const [key, value] of Object.entries(params)) {
     if (key === "_target" || key.startsWith(UNUSED_PREFIX)) continue;
-    out[key] = isTree(value) ? stripFormMeta(value) : value;
+    out[key] = isRecord(value) ? stripFormMeta(value) : value;
   }
   return out;
 }
@@ -102,7 +103,7 @@ export interface ClientEvent {
 
 /** Reads an `event` payload, or returns `null` when it is malformed. */
 export function readClientEvent(payload: unknown): ClientEvent | null {
-  if (!isTree(payload)) return null;
+  if (!isRecord(payload)) return null;
   const { type, event } = payload;
   if (typeof type !== "string" || typeof event !== "string" || event.length === 0) return null;
   return { type, event, value: payload.value, meta: payload.meta, cid: payload.cid };
@@ -123,7 +124,7 @@ export interface DecodedEvent {
 export function decodeClientEvent(event: ClientEvent): DecodedEvent {
   if (event.type === "form") {
     const params = typeof event.value === "string" ? decodeForm(event.value) : {};
-    const meta = isTree(event.meta) ? event.meta : {};
+    const meta = isRecord(event.meta) ? event.meta : {};
     let target: string | undefined;
     for (const [key, value] of Object.entries(meta)) {
       if (key === "_target") {
@@ -136,9 +137,9 @@ export function decodeClientEvent(event: ClientEvent): DecodedEvent {
     if (target !== undefined) params._target = target;
     return { params, coerceStrings: true };
   }
-  const value = isTree(event.value) ? { ...event.value } : {};
+  const value = isRecord(event.value) ? { ...event.value } : {};
   if (event.type === "hook") {
-    return { params: isTree(event.value) ? value : { value: event.value }, coerceStrings: false };
+    return { params: isRecord(event.value) ? value : { value: event.value }, coerceStrings: false };
   }
   return { params: value, coerceStrings: true };
 }

@@ -1,23 +1,10 @@
 /**
- * Phoenix Channels V2 JSON frames: `[join_ref, ref, topic, event, payload]`, as the official
- * `phoenix` client's serializer (`assets/js/phoenix/serializer.js`) writes and reads them.
- * Binary frames (uploads) are not supported.
+ * The protocol's names in one place: the Phoenix Channels and LiveView events the server sends
+ * and reads, the `lv:` topic prefix, the close codes, and the paths of the live endpoints.
+ * Every other module of the live layer uses these constants, never the strings.
  * @module
  */
-
-/** One decoded frame. `joinRef`/`ref` are `null` on server pushes and broadcasts. */
-export interface Frame {
-  readonly joinRef: string | null;
-  readonly ref: string | null;
-  readonly topic: string;
-  readonly event: string;
-  readonly payload: unknown;
-}
-
-/** A frame that could not be decoded. */
-export class ProtocolError extends Error {
-  override readonly name = "ProtocolError";
-}
+import type { Navigation } from "../view/runtime.js";
 
 /** Channel events the protocol defines (client → server and server → client). */
 export const CHANNEL_EVENTS = {
@@ -29,6 +16,26 @@ export const CHANNEL_EVENTS = {
   heartbeat: "heartbeat",
 } as const;
 
+/** LiveView events on a joined `lv:` topic. */
+export const LIVE_EVENTS = {
+  /** Client → server: a browser event (`phx-click`, form change/submit, …). */
+  event: "event",
+  /** Client → server: the browser moved to a URL of the same view. */
+  livePatch: "live_patch",
+  /** Client → server: components about to go / gone (acknowledged only). */
+  cidsWillDestroy: "cids_will_destroy",
+  cidsDestroyed: "cids_destroyed",
+  /** Server → client: a rendered diff outside a reply. */
+  diff: "diff",
+  /** Server → client: navigate to another live view (also the key in a reply). */
+  liveRedirect: "live_redirect",
+  /** Server → client: a full page load (also the key in a reply). */
+  redirect: "redirect",
+} as const;
+
+/** The event the official client sends when a flash message is closed (Phoenix's built-in). */
+export const CLEAR_FLASH_EVENT = "lv:clear-flash";
+
 /**
  * The client event that carries a refused or failed event's error (DESIGN §10): it rides in the
  * `e` list of an `ok` reply's diff, because the official client clears an element's loading
@@ -39,62 +46,53 @@ export const ERROR_EVENT = "djust:error";
 /** The topic of socket-level messages (heartbeats). */
 export const PHOENIX_TOPIC = "phoenix";
 
-function refOf(value: unknown, what: string): string | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === "string") return value;
-  // Old clients sent numbers; the V2 client always sends strings, but a number is harmless.
-  if (typeof value === "number" && Number.isInteger(value)) return String(value);
-  throw new ProtocolError(`${what} must be a string or null`);
+/** Prefix of a live view's topic: `lv:<view id>`. */
+export const VIEW_TOPIC_PREFIX = "lv:";
+
+/** The topic a view with id `id` is joined on. */
+export function viewTopic(id: string): string {
+  return `${VIEW_TOPIC_PREFIX}${id}`;
 }
+
+/** Close code for a frame that is not a Phoenix V2 frame (WebSocket "unsupported data"). */
+export const CLOSE_PROTOCOL = 1003;
+/** Close code for a frame over `limits.frameBytes` (WebSocket "message too big"). */
+export const CLOSE_TOO_BIG = 1009;
+/** Close code sent after too many rate-limited events (DESIGN §10). */
+export const CLOSE_RATE_LIMITED = 4429;
+/** Close code when the server shuts down (WebSocket "going away"). */
+export const CLOSE_GOING_AWAY = 1001;
+/** Close code when the server drops its sockets to restart (WebSocket "service restart"). */
+export const CLOSE_SERVICE_RESTART = 1012;
+
+/** The cookie the official client sets from a `redirect` reply's `flash`. */
+export const FLASH_COOKIE = "__phoenix_flash__";
+
+/** Path of the WebSocket endpoint. */
+export const WEBSOCKET_PATH = "/djust/live/websocket";
+/** Path of the long-poll endpoint. */
+export const LONGPOLL_PATH = "/djust/live/longpoll";
+/** Prefix of the client assets. */
+export const STATIC_PREFIX = "/djust/static/";
 
 /**
- * Parses a text frame.
- * @throws ProtocolError when the text is not a V2 frame.
+ * The reply keys of a navigation, as the official client reads them (also the event names of
+ * the same navigation pushed by the server). `flash` is the signed flash carried along.
  */
-export function decodeFrame(text: string): Frame {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ProtocolError("frame is not valid JSON");
+export function navigationReply(nav: Navigation, flash?: string): Record<string, unknown> {
+  const carried = flash === undefined ? {} : { flash };
+  switch (nav.kind) {
+    case "patch":
+      return { [LIVE_EVENTS.livePatch]: { kind: nav.replace ? "replace" : "push", to: nav.to } };
+    case "navigate":
+      return {
+        [LIVE_EVENTS.liveRedirect]: {
+          kind: nav.replace ? "replace" : "push",
+          to: nav.to,
+          ...carried,
+        },
+      };
+    case "redirect":
+      return { [LIVE_EVENTS.redirect]: { to: nav.to, ...carried } };
   }
-  if (!Array.isArray(parsed) || parsed.length !== 5) {
-    throw new ProtocolError(
-      "frame must be a 5-element array [join_ref, ref, topic, event, payload]",
-    );
-  }
-  const [joinRef, ref, topic, event, payload] = parsed as unknown[];
-  if (typeof topic !== "string" || topic.length === 0) throw new ProtocolError("bad topic");
-  if (typeof event !== "string" || event.length === 0) throw new ProtocolError("bad event");
-  return {
-    joinRef: refOf(joinRef, "join_ref"),
-    ref: refOf(ref, "ref"),
-    topic,
-    event,
-    payload: payload ?? {},
-  };
-}
-
-/** Serialises a frame for the wire. */
-export function encodeFrame(frame: Frame): string {
-  return JSON.stringify([frame.joinRef, frame.ref, frame.topic, frame.event, frame.payload]);
-}
-
-/** Reply status: `ok` or `error` (the client's `receive("ok" | "error", …)`). */
-export type ReplyStatus = "ok" | "error";
-
-/** A `phx_reply` to `request`. */
-export function replyFrame(request: Frame, status: ReplyStatus, response: unknown): Frame {
-  return {
-    joinRef: request.joinRef,
-    ref: request.ref,
-    topic: request.topic,
-    event: CHANNEL_EVENTS.reply,
-    payload: { status, response },
-  };
-}
-
-/** A server push on a joined topic (`diff`, `live_patch`, `redirect`, …). */
-export function pushFrame(joinRef: string | null, topic: string, event: string, payload: unknown) {
-  return { joinRef, ref: null, topic, event, payload } satisfies Frame;
 }

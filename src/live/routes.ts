@@ -1,6 +1,7 @@
 /**
- * Route patterns in Hono's path syntax (`/orders/:id/`), for live navigation (URL → route) and
- * `{% url "name" args %}` (route → URL).
+ * URLs of live routes: patterns in Hono's path syntax (`/orders/:id/`), for live navigation
+ * (URL → route) and `{% url "name" args %}` (route → URL); the login redirect; URLs from the
+ * client, parsed without throwing.
  * @module
  */
 import type { Params } from "../view/runtime.js";
@@ -54,4 +55,19 @@ export function urlResolver(
     if (pattern === undefined) throw new Error(`no live route named "${name}"`);
     return fillPattern(pattern, args);
   };
+}
+
+/** `loginUrl?next=<path>` for a URL that needs a login. */
+export function loginRedirect(loginUrl: string, url: URL): string {
+  const separator = loginUrl.includes("?") ? "&" : "?";
+  return `${loginUrl}${separator}next=${encodeURIComponent(url.pathname + url.search)}`;
+}
+
+/** `text` parsed as an absolute URL, else `undefined`. */
+export function safeUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
 }

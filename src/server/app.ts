@@ -13,7 +13,6 @@ import { SessionManager, SESSION_COOKIE } from "../auth/session.js";
 import { Signer } from "../auth/signing.js";
 import type { User } from "../auth/user.js";
 import { connectionOf, installApi } from "../api/install.js";
-import { installLive } from "../live/install.js";
 import { stderrLogger } from "../logger.js";
 import type { LiveViewClass } from "../view/live-view.js";
 import type { SerializationPolicy } from "../state/codec.js";
@@ -21,11 +20,12 @@ import { handlersOf } from "../view/registry.js";
 import { withServices } from "../view/runtime.js";
 import { viewSlug } from "../view/slug.js";
 import { chooseAdapters } from "./adapters.js";
+import { serveLive } from "./live.js";
 import {
   DEFAULT_LIMITS,
   type AppContext,
   type AppOptions,
-  type LiveRoute,
+  type PageRoute,
   type ResolvedOptions,
   type Services,
   type UpgradeHandler,
@@ -144,7 +144,7 @@ export function createApp(options: AppOptions = {}): DjustApp {
   const views = new Map<string, ViewEntry>();
   const upgradeHandlers: UpgradeHandler[] = [];
   const onClose: (() => void | Promise<void>)[] = [];
-  const onLiveRoute: ((entry: ViewEntry, route: LiveRoute) => void)[] = [];
+  const onLiveRoute: ((entry: ViewEntry, route: PageRoute) => void)[] = [];
   // One policy per view class: its `warned` set makes a view warn once per field, not per call.
   const policies = new WeakMap<LiveViewClass, SerializationPolicy>();
 
@@ -197,7 +197,7 @@ export function createApp(options: AppOptions = {}): DjustApp {
   }
 
   const api = installApi(context);
-  installLive(context);
+  serveLive(context);
   // API calls are answered before Hono routing (see installApi); everything else goes to Hono.
   const fetch = (request: Request): Promise<Response> =>
     Promise.resolve(api(request) ?? hono.fetch(request));
@@ -230,7 +230,7 @@ export function createApp(options: AppOptions = {}): DjustApp {
     },
     live(path, view, opts = {}) {
       const entry = add(view, opts.name);
-      const route: LiveRoute = opts.name === undefined ? { path } : { path, name: opts.name };
+      const route: PageRoute = opts.name === undefined ? { path } : { path, name: opts.name };
       entry.routes.push(route);
       for (const hook of onLiveRoute) hook(entry, route);
       return app;

@@ -127,8 +127,8 @@ export interface ResolvedOptions {
   readonly stateTtlSeconds?: number;
 }
 
-/** A live route: `app.live(path, View, { name })`. */
-export interface LiveRoute {
+/** A page route of a live view: `app.live(path, View, { name })`. */
+export interface PageRoute {
   readonly path: string;
   readonly name?: string;
 }
@@ -139,7 +139,7 @@ export interface ViewEntry {
   readonly slug: string;
   readonly services: Services;
   /** Page routes serving this view (none for `app.register`ed API-only views). */
-  readonly routes: LiveRoute[];
+  readonly routes: PageRoute[];
 }
 
 /** Handles a Node `upgrade` event; returns `false` when the URL is not its own. */
@@ -161,7 +161,7 @@ export interface AppContext {
   /** Views by slug. */
   readonly views: ReadonlyMap<string, ViewEntry>;
   /** Called for every live route added (after the view entry exists). */
-  readonly onLiveRoute: ((entry: ViewEntry, route: LiveRoute) => void)[];
+  readonly onLiveRoute: ((entry: ViewEntry, route: PageRoute) => void)[];
   /** Tried in order on each WebSocket upgrade request. */
   readonly upgradeHandlers: UpgradeHandler[];
   /** Run by `close()`, in reverse order of registration. */

@@ -18,7 +18,7 @@ export {
   type AppOptions,
   type AppContext,
   type Limits,
-  type LiveRoute,
+  type PageRoute,
   type OpenApiOptions,
   type ResolvedOptions,
   type ServiceFactory,
@@ -53,4 +53,5 @@ export { RedisRateLimitStore, type RedisRateLimitStoreOptions } from "../ratelim
 export { generateOpenApi, type OpenApiDocument, type OpenApiView } from "../api/openapi.js";
 export { RedisSessionStore, type RedisSessionStoreOptions } from "../auth/redis-session.js";
 export * from "../live/index.js";
+export { liveTransportOf, type LiveTransport } from "./live.js";
 export { TemplateLoader, TemplateSyntaxError, TemplateDoesNotExist } from "../template/index.js";

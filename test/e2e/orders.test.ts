@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { createOrdersApp, type OrdersApp } from "../../examples/orders/app.js";
-import { liveTransportOf } from "../../src/live/install.js";
+import { liveTransportOf } from "../../src/server/live.js";
 import type { Logger } from "../../src/logger.js";
 import type { RunningServer } from "../../src/server/index.js";
 import { browserSkipReason, launchBrowser } from "../support/browser.js";

@@ -11,7 +11,7 @@ import {
   stripFormMeta,
   unusedFields,
 } from "../../src/live/params.js";
-import { decodeFrame, encodeFrame, ProtocolError, replyFrame } from "../../src/live/protocol.js";
+import { decodeFrame, encodeFrame, ProtocolError, replyFrame } from "../../src/live/frame.js";
 import { fillPattern, pathMatcher } from "../../src/live/routes.js";
 import { Signer } from "../../src/auth/signing.js";
 import { TokenSigner } from "../../src/live/token.js";

@@ -6,7 +6,7 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import WebSocket from "ws";
 import type { User } from "../../src/auth/user.js";
 import { createApp, type DjustApp, type RunningServer } from "../../src/server/index.js";
-import { liveTransportOf } from "../../src/live/install.js";
+import { liveTransportOf } from "../../src/server/live.js";
 import { MemoryStateBackend } from "../../src/state/backends/memory.js";
 import {
   eventError,

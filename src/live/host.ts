@@ -1,0 +1,89 @@
+/**
+ * What the app hands the live layer, as plain values: the dependencies of every view
+ * ({@link LiveEnv}), its live routes ({@link LiveRoute}) and, per connection, the tokens, limits
+ * and route lookups ({@link LiveHost}), and who is on the other end of a connection
+ * ({@link ConnectionIdentity}). The server builds these; nothing here knows the app.
+ * @module
+ */
+import type { Logger } from "../logger.js";
+import type { PubSub } from "../pubsub/types.js";
+import type { RateLimitStore } from "../ratelimit/bucket.js";
+import type { Template } from "../render/tree.js";
+import type { StateBackend } from "../state/backends/types.js";
+import type { LiveViewClass } from "../view/live-view.js";
+import type { User } from "../auth/user.js";
+import type { Params, SessionData, Transport } from "../view/runtime.js";
+import type { TokenSigner } from "./token.js";
+
+/** Finds compiled templates by name (the app's `TemplateLoader`). */
+export interface TemplateSource {
+  get(name: string): Template;
+}
+
+/** A live route: which view class serves it, under which API slug, with which services. */
+export interface LiveRoute {
+  /** Stable identifier of the route inside a token (the route's path pattern). */
+  readonly key: string;
+  readonly view: LiveViewClass;
+  /** API slug (rate-limit buckets are keyed by it on every transport). */
+  readonly slug: string;
+  /**
+   * `liveSession` services: each reaches `setup`/`mount` as `params[name]`; a function value is
+   * called per instance with the request to make the service.
+   */
+  readonly services?: Readonly<Record<string, unknown>>;
+}
+
+/** App-level dependencies of live views. */
+export interface LiveEnv {
+  readonly logger: Logger;
+  readonly strictSerialization: boolean;
+  readonly debug: boolean;
+  readonly templates?: TemplateSource;
+  readonly stateBackend: StateBackend;
+  /** Lifetime of stored snapshots. */
+  readonly stateTtlSeconds: number;
+  readonly pubsub: PubSub;
+  readonly rateLimits: RateLimitStore;
+}
+
+/** Per-connection limits (`limits` app option). */
+export interface ConnectionLimits {
+  readonly frameBytes: number;
+  readonly eventsPerSecond: number;
+  readonly eventBurst: number;
+}
+
+/** What the app provides to every connection. */
+export interface LiveHost {
+  readonly env: LiveEnv;
+  readonly viewTokens: TokenSigner;
+  /** Signs the flash a `pushNavigate`/`redirect` carries to the next page. */
+  readonly flashTokens: TokenSigner;
+  /** Max age of a view token, in ms. */
+  readonly tokenMaxAgeMs: number;
+  readonly limits: ConnectionLimits;
+  readonly loginUrl: string;
+  /** The `phoenix_live_view` version the bundled client expects in join replies. */
+  readonly liveviewVersion: string;
+  routeByKey(key: string): LiveRoute | undefined;
+  /** The live route serving a URL (live navigation), with its route params. */
+  matchUrl(url: URL): { route: LiveRoute; params: Params } | undefined;
+}
+
+/** Who is on the other end of a connection, established when it opened. */
+export interface ConnectionIdentity {
+  readonly user: User | null;
+  readonly session: SessionData;
+  /** Rate-limit caller key. */
+  readonly caller: string;
+  readonly headers: Headers;
+  readonly transport: Extract<Transport, "websocket" | "longpoll">;
+  /** Whether `token` is the CSRF token of this browser session (constant time). */
+  verifyCsrf(token: unknown): boolean;
+  /**
+   * The session's CSRF token, when the transport knows it. Views joined on the connection
+   * share this one copy instead of each keeping the (equal) one from its join message.
+   */
+  readonly csrfToken?: string;
+}

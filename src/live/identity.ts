@@ -1,0 +1,82 @@
+/**
+ * Who is on the other end of a page request or a live connection, from its cookies: the
+ * session (session cookie), the user (`loadUser` of the session's user id) and the rate-limit
+ * caller key; and the {@link ConnectionIdentity} a connection keeps.
+ * @module
+ */
+import { callerKey, clientIp } from "../auth/caller.js";
+import { getCookie } from "../auth/cookies.js";
+import { tokensEqual } from "../auth/csrf.js";
+import { SESSION_COOKIE, type Session, type SessionManager } from "../auth/session.js";
+import type { User } from "../auth/user.js";
+import type { SessionData } from "../view/runtime.js";
+import type { ConnectionIdentity } from "./host.js";
+
+/** What identifying a visitor needs from the app. */
+export interface IdentifyOptions {
+  readonly sessions: SessionManager;
+  /** Resolves a session's user id to a user (default `{ id }`). */
+  readonly loadUser?: (id: string | number) => User | null | Promise<User | null>;
+  /** Reverse proxies whose `X-Forwarded-For` entries are trusted. */
+  readonly trustedProxyCount: number;
+}
+
+/** A visitor: its session (if any), user and rate-limit caller key. */
+export interface Visitor {
+  readonly session: Session | null;
+  readonly user: User | null;
+  readonly caller: string;
+}
+
+/** Identifies the sender of `headers` (from `remoteAddress`, behind trusted proxies). */
+export async function identify(
+  options: IdentifyOptions,
+  headers: Headers,
+  remoteAddress: string | null | undefined,
+): Promise<Visitor> {
+  const session = await options.sessions.load(getCookie(headers, SESSION_COOKIE));
+  let user: User | null = null;
+  const userId = session?.record.userId;
+  if (userId !== null && userId !== undefined) {
+    user = options.loadUser ? await options.loadUser(userId) : { id: userId };
+  }
+  const ip = clientIp(headers, remoteAddress, options.trustedProxyCount);
+  return { session, user, caller: callerKey({ user, sessionId: session?.id, clientIp: ip }) };
+}
+
+/**
+ * A connection's identity. A class, not an object literal with a `verifyCsrf` arrow: the arrow
+ * would keep the scope it was made in alive for the life of the connection (during a WebSocket
+ * upgrade that is the upgrade request and its buffers).
+ */
+class SessionIdentity implements ConnectionIdentity {
+  constructor(
+    readonly user: User | null,
+    readonly session: SessionData,
+    readonly caller: string,
+    readonly headers: Headers,
+    readonly transport: ConnectionIdentity["transport"],
+    readonly csrfToken: string | undefined,
+  ) {}
+
+  verifyCsrf(token: unknown): boolean {
+    const expected = this.csrfToken;
+    return typeof token === "string" && expected !== undefined && tokensEqual(token, expected);
+  }
+}
+
+/** The identity a connection of `visitor` keeps; its CSRF token is the session's. */
+export function connectionIdentity(
+  visitor: Visitor,
+  headers: Headers,
+  transport: ConnectionIdentity["transport"],
+): ConnectionIdentity {
+  return new SessionIdentity(
+    visitor.user,
+    visitor.session?.record.data ?? {},
+    visitor.caller,
+    headers,
+    transport,
+    visitor.session?.record.csrfToken,
+  );
+}

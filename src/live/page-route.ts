@@ -1,0 +1,65 @@
+/**
+ * A live route's page request: identifies the visitor from its cookies, starts an anonymous
+ * session when it has none (a page needs a CSRF token for its join and its forms), and answers
+ * with the dead render of `page.ts` in the app's page shell.
+ * @module
+ */
+import { callerKey } from "../auth/caller.js";
+import { getCookie } from "../auth/cookies.js";
+import { sessionCookies } from "../auth/http.js";
+import type { Params } from "../view/runtime.js";
+import { clientBundle } from "./client-bundle.js";
+import type { LiveHost, LiveRoute } from "./host.js";
+import { identify, type IdentifyOptions, type Visitor } from "./identity.js";
+import { renderLivePage, type PageShell } from "./page.js";
+import { FLASH_COOKIE, STATIC_PREFIX } from "./protocol.js";
+
+/** Serves the pages of an app's live routes. */
+export class LivePages {
+  /** The HTML document around live pages (`undefined`: the default shell). */
+  shell: PageShell | undefined;
+
+  constructor(
+    readonly host: LiveHost,
+    readonly visitors: IdentifyOptions,
+  ) {}
+
+  /** The page of `route` for a GET `request` from `remoteAddress`. */
+  async serve(
+    route: LiveRoute,
+    routeParams: Params,
+    request: Request,
+    remoteAddress: string | null,
+  ): Promise<Response> {
+    const { sessions } = this.visitors;
+    let who: Visitor = await identify(this.visitors, request.headers, remoteAddress);
+    const setCookies: string[] = [];
+    let session = who.session;
+    if (!session) {
+      // A page needs a CSRF token for its join (and its forms): start an anonymous session.
+      session = await sessions.create(null);
+      const secure = new URL(request.url).protocol === "https:";
+      setCookies.push(...sessionCookies(sessions, session, secure));
+      who = { session, user: null, caller: callerKey({ user: null, sessionId: session.id }) };
+    }
+    const bundle = await clientBundle();
+    const response = await renderLivePage(
+      this.host,
+      route,
+      routeParams,
+      {
+        url: new URL(request.url),
+        headers: request.headers,
+        user: who.user,
+        session: session.record.data,
+        caller: who.caller,
+        csrfToken: session.record.csrfToken,
+        flashToken: getCookie(request.headers, FLASH_COOKIE),
+      },
+      { clientScript: `${STATIC_PREFIX}${bundle.fileName}` },
+      this.shell,
+    );
+    for (const cookie of setCookies) response.headers.append("set-cookie", cookie);
+    return response;
+  }
+}

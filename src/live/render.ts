@@ -1,0 +1,142 @@
+/**
+ * The render step of a live view: its render context (public state, `getContextData()`,
+ * `flash`, `csrf_token`), the change-tracked render (only slots reading a changed assign are
+ * evaluated), the diff against the tree the client shows, and the decoration of a wire tree with
+ * the step's effects (`e` client events, `t` page title) and reply (`r`). Functions of explicit
+ * inputs: the instance keeps the state (the last tree and its template).
+ * @module
+ */
+import { diff, renderedToWire, type WireRendered } from "../render/diff.js";
+import type { Rendered, Template } from "../render/tree.js";
+import { toWire as encodeWire, type SerializationPolicy } from "../state/codec.js";
+import { stateKeys } from "../state/tracker.js";
+import { serializeResult } from "../view/api-response.js";
+import { isApiResponse } from "../pipeline/dispatch.js";
+import { LiveView as LiveViewBase, type LiveView, type LiveViewClass } from "../view/live-view.js";
+import type { Effects } from "../view/runtime.js";
+import type { Flash } from "./flash.js";
+import type { TemplateSource } from "./host.js";
+
+/** What a view renders from, besides its own state. */
+export interface RenderSource {
+  readonly view: LiveView;
+  readonly viewClass: LiveViewClass;
+  readonly templates: TemplateSource | undefined;
+  readonly flash: Flash;
+  readonly csrfToken: string | undefined;
+}
+
+/** A render: the new tree and its template (`undefined` for `render()` views). */
+export interface RenderOutput {
+  readonly tree: Rendered;
+  readonly template: Template | undefined;
+}
+
+type ViewFields = Record<string, unknown>;
+
+/** The render context: public state, `getContextData()`, `flash`, `csrf_token`. */
+export function renderContext(source: RenderSource): {
+  context: Record<string, unknown>;
+  computed: string[];
+} {
+  const { view } = source;
+  const fields = view as unknown as ViewFields;
+  const context: Record<string, unknown> = {};
+  for (const key of stateKeys(view)) context[key] = fields[key];
+  const extra = view.getContextData();
+  const computed = Object.keys(extra);
+  Object.assign(context, extra);
+  context.flash = source.flash;
+  if (source.csrfToken !== undefined) context.csrf_token = source.csrfToken;
+  return { context, computed };
+}
+
+/**
+ * Renders the view: every slot when `changed` is `undefined`, else the slots reading an assign
+ * in `changed` (plus the computed ones). `shown` is the template of the previous render.
+ */
+export function renderView(
+  source: RenderSource,
+  changed: Set<string> | undefined,
+  shown: Template | undefined,
+): RenderOutput {
+  const { context, computed } = renderContext(source);
+  const { view } = source;
+  const cls = source.viewClass;
+  if (typeof cls.templateName === "string") {
+    const templates = source.templates;
+    if (!templates) throw new Error(`${cls.name}: templateName needs the app's templateDirs`);
+    const template = templates.get(cls.templateName);
+    // A template edited on disk (debug reload) has new slots: evaluate all of them, and the
+    // diff against the old tree sends the new statics.
+    if (template !== shown) changed = undefined;
+    if (changed) for (const key of computed) changed.add(key);
+    return { tree: template.render(context, changed), template };
+  }
+  if (typeof view.render !== "function") {
+    throw new Error(`${cls.name} has neither a templateName nor a render() method`);
+  }
+  return { tree: view.render(context), template: undefined };
+}
+
+/**
+ * Renders what `changed` names and diffs it against `shown`; `null` when nothing the template
+ * can read changed (the context is state + flash, unless the view computes extra values, which
+ * may depend on anything). `tree` and `template` are what the client shows.
+ */
+export function rerender(
+  source: RenderSource,
+  changed: readonly string[],
+  flashChanged: boolean,
+  tree: Rendered | undefined,
+  template: Template | undefined,
+): (RenderOutput & { diff: WireRendered | null }) | null {
+  if (changed.length === 0 && !flashChanged && !hasOwnContextData(source.view)) return null;
+  const set = new Set(changed);
+  if (flashChanged) set.add("flash");
+  const next = renderView(source, set, template);
+  const result = diff(tree, next.tree);
+  return { tree: result.tree, template: next.template, diff: result.diff };
+}
+
+/** Renders every slot: the tree and its full wire form (a join reply's `rendered`). */
+export function renderFull(
+  source: RenderSource,
+  shown: Template | undefined,
+): RenderOutput & { wire: WireRendered } {
+  const output = renderView(source, undefined, shown);
+  return { ...output, wire: renderedToWire(output.tree) };
+}
+
+/** Adds a step's client events (`e`) and page title (`t`) to a wire tree. */
+export function decorate(wire: WireRendered, effects: Effects): void {
+  if (effects.events.length > 0) {
+    wire.e = effects.events.map(([name, payload]) => [name, toJsonValue(payload)]);
+  }
+  if (effects.title !== undefined) wire.t = effects.title;
+}
+
+/** Whether a step's effects add anything to its wire tree. */
+export function hasDecoration(effects: Effects): boolean {
+  return effects.events.length > 0 || effects.title !== undefined;
+}
+
+/**
+ * A handler's return value as the reply's `r` (DESIGN §10): an `apiResponse` is serialized
+ * first; a non-object value is sent as `{ value }`.
+ * @throws what serialization throws
+ */
+export async function replyValue(result: unknown, policy: SerializationPolicy): Promise<unknown> {
+  let value = result;
+  if (isApiResponse(value)) value = await serializeResult(value);
+  const wire = encodeWire(value, "result", { ...policy, warned: undefined });
+  return typeof wire === "object" && wire !== null && !Array.isArray(wire) ? wire : { value: wire };
+}
+
+function hasOwnContextData(view: LiveView): boolean {
+  return view.getContextData !== LiveViewBase.prototype.getContextData;
+}
+
+function toJsonValue(value: unknown): WireRendered {
+  return JSON.parse(JSON.stringify(value ?? {})) as WireRendered;
+}

@@ -1,0 +1,176 @@
+/**
+ * The WebSocket transport: a `ws` server without its own HTTP server, taking the upgrades of
+ * `/djust/live/websocket` (after an `Origin` check), one {@link LiveConnection} per socket, and
+ * a sweeper for sockets gone silent.
+ * @module
+ */
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import type { Logger } from "../logger.js";
+import { LiveConnection, type ConnectionSink } from "./channel.js";
+import type { ConnectionIdentity, LiveHost } from "./host.js";
+import { sameOrigin } from "./origin.js";
+import { CLOSE_PROTOCOL, CLOSE_SERVICE_RESTART, WEBSOCKET_PATH } from "./protocol.js";
+
+/** Identifies the sender of an upgrade request (its headers and remote address). */
+export type IdentifyConnection = (
+  headers: Headers,
+  remoteAddress: string | undefined,
+) => Promise<ConnectionIdentity>;
+
+/** Phoenix clients heartbeat every 30 s; a socket silent for two intervals is gone. */
+const SILENT_MS = 65_000;
+const SWEEP_MS = 15_000;
+
+/**
+ * One open WebSocket: the sink its {@link LiveConnection} writes to and the time of its last
+ * frame (for the sweeper). Everything per socket lives here, and the socket's event handlers
+ * are shared functions that find it through the socket, so an idle socket holds no closures.
+ */
+class SocketLink implements ConnectionSink {
+  connection!: LiveConnection;
+  lastSeen = Date.now();
+
+  constructor(readonly ws: WebSocket) {}
+
+  send(text: string): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+}
+
+/** Upgrade-handshake headers, meaningless once the WebSocket is open. */
+const HANDSHAKE_HEADERS: ReadonlySet<string> = new Set([
+  "connection",
+  "upgrade",
+  "sec-websocket-key",
+  "sec-websocket-version",
+  "sec-websocket-extensions",
+]);
+
+/** The WebSocket endpoint of one app. */
+export class WebSocketEndpoint {
+  readonly #host: LiveHost;
+  readonly #identify: IdentifyConnection;
+  readonly #logger: Logger;
+  readonly #wss: WebSocketServer;
+  // Tracks the open sockets; ws's own tracking would add a set entry and a close listener per
+  // socket for nothing.
+  readonly #sockets = new Map<WebSocket, SocketLink>();
+  readonly #sweeper: ReturnType<typeof setInterval>;
+  // One set of handlers for every socket (`this` is the socket), made here and not inside the
+  // upgrade: a closure made there would pin the upgrade request, its head buffer and the
+  // identity lookup's scope for as long as the socket stays open.
+  readonly #onMessage: (this: WebSocket, data: RawData, isBinary: boolean) => void;
+  readonly #onClose: (this: WebSocket) => void;
+
+  constructor(host: LiveHost, identify: IdentifyConnection, logger: Logger) {
+    this.#host = host;
+    this.#identify = identify;
+    this.#logger = logger;
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: host.limits.frameBytes,
+    });
+    const sockets = this.#sockets;
+    this.#sweeper = setInterval(() => {
+      const now = Date.now();
+      for (const link of sockets.values()) {
+        if (now - link.lastSeen > SILENT_MS) link.ws.terminate();
+      }
+    }, SWEEP_MS);
+    this.#sweeper.unref();
+    this.#onMessage = function (this: WebSocket, data: RawData, isBinary: boolean): void {
+      const link = sockets.get(this);
+      if (!link) return;
+      link.lastSeen = Date.now();
+      if (isBinary) {
+        this.close(CLOSE_PROTOCOL, "binary frames are not supported");
+        return;
+      }
+      const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      void link.connection.receive(buffer.toString("utf8"), buffer.byteLength);
+    };
+    this.#onClose = function (this: WebSocket): void {
+      const link = sockets.get(this);
+      if (!link) return;
+      sockets.delete(this);
+      void link.connection.close();
+    };
+  }
+
+  /** Open WebSocket connections. */
+  get size(): number {
+    return this.#sockets.size;
+  }
+
+  /**
+   * Takes a Node `upgrade` event for the WebSocket path (`false` for other URLs). A cross-site
+   * `Origin` is refused with 403; a failed identification destroys the socket.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname !== WEBSOCKET_PATH) return false;
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      // The connection keeps these headers as its views' `request.headers` for as long as it
+      // is open; the handshake's own headers say nothing about the user and are left out.
+      if (HANDSHAKE_HEADERS.has(name)) continue;
+      if (typeof value === "string") headers.set(name, value);
+      else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    }
+    const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
+    if (!sameOrigin(req.headers.origin, req.headers.host, secure)) {
+      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return true;
+    }
+    void this.#identify(headers, req.socket.remoteAddress).then(
+      (identity) => {
+        if (socket.destroyed) return;
+        this.#wss.handleUpgrade(req, socket, head, (ws) => this.#attach(ws, identity));
+      },
+      (error: unknown) => {
+        this.#logger.error("WebSocket upgrade failed", { error: String(error) });
+        socket.destroy();
+      },
+    );
+    return true;
+  }
+
+  #attach(ws: WebSocket, identity: ConnectionIdentity): void {
+    const link = new SocketLink(ws);
+    link.connection = new LiveConnection(this.#host, identity, link);
+    this.#sockets.set(ws, link);
+    ws.on("message", this.#onMessage);
+    ws.on("close", this.#onClose);
+    ws.on("error", onError);
+  }
+
+  /**
+   * Closes every WebSocket from the server side (views are saved; clients reconnect and
+   * restore them). `code` defaults to 1012 "service restart".
+   */
+  async disconnectAll(code: number = CLOSE_SERVICE_RESTART): Promise<void> {
+    const pending = [...this.#sockets].map(async ([ws, link]) => {
+      this.#sockets.delete(ws);
+      await link.connection.close();
+      ws.close(code, "server restart");
+    });
+    await Promise.all(pending);
+  }
+
+  /** Stops the sweeper and the `ws` server (after {@link disconnectAll}). */
+  close(): void {
+    clearInterval(this.#sweeper);
+    this.#wss.close();
+  }
+}
+
+function onError(this: WebSocket): void {
+  this.terminate();
+}

@@ -1,0 +1,174 @@
+/**
+ * Puts the live layer on an app: builds the live host (template loader, snapshots, pub/sub,
+ * tokens, limits, route table) from the app context, and serves the page routes, the client
+ * bundle under `/djust/static/`, the long-poll endpoint and the WebSocket upgrades.
+ * @module
+ */
+import { TemplateLoader } from "../template/loader.js";
+import type { Params } from "../view/runtime.js";
+import { clientBundleResponse, liveviewVersion } from "../live/client-bundle.js";
+import type { LiveEnv, LiveHost, LiveRoute } from "../live/host.js";
+import { connectionIdentity, identify, type IdentifyOptions } from "../live/identity.js";
+import { LongPollServer } from "../live/longpoll.js";
+import { sameOrigin } from "../live/origin.js";
+import type { PageShell } from "../live/page.js";
+import { LivePages } from "../live/page-route.js";
+import { CLOSE_GOING_AWAY, LONGPOLL_PATH, STATIC_PREFIX } from "../live/protocol.js";
+import { pathMatcher, urlResolver } from "../live/routes.js";
+import { TokenSigner } from "../live/token.js";
+import { WebSocketEndpoint } from "../live/websocket.js";
+import type { AppContext, PageRoute, ViewEntry } from "./context.js";
+
+/** The live layer of one app, for shutdown, tests and operations. */
+export interface LiveTransport {
+  readonly host: LiveHost;
+  /** Open WebSocket connections. */
+  readonly connectionCount: number;
+  /** Open long-poll sessions. */
+  readonly longPollCount: number;
+  /**
+   * Closes every WebSocket from the server side (views are saved; clients reconnect and
+   * restore them). `code` defaults to 1012 "service restart".
+   */
+  disconnectAll(code?: number): Promise<void>;
+  /** Replaces the HTML document around live pages. */
+  setPageShell(shell: PageShell): void;
+}
+
+const transports = new WeakMap<AppContext, LiveTransport>();
+
+/** The live layer of an app (`app.context`). */
+export function liveTransportOf(ctx: AppContext): LiveTransport {
+  const transport = transports.get(ctx);
+  if (!transport) throw new Error("the live transport is not installed on this app");
+  return transport;
+}
+
+/** The remote address of a Hono request served by `@hono/node-server`. */
+function remoteAddressOf(env: unknown): string | null {
+  return (
+    (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket
+      ?.remoteAddress ?? null
+  );
+}
+
+/** Serves live views on `ctx` (called by `createApp`). */
+export function serveLive(ctx: AppContext): LiveTransport {
+  // Chosen by the app's composition root (server/adapters.ts), which also closes them.
+  const { options, stateBackend, pubsub } = ctx;
+
+  const routes = new Map<string, LiveRoute>();
+  const matchers: { route: LiveRoute; match: (path: string) => Params | undefined }[] = [];
+  const names = new Map<string, string>();
+
+  const env: LiveEnv = {
+    logger: ctx.logger,
+    strictSerialization: options.strictSerialization,
+    debug: options.debug,
+    templates: new TemplateLoader({
+      dirs: options.templateDirs,
+      reload: options.debug,
+      urlFor: urlResolver(names),
+    }),
+    stateBackend,
+    stateTtlSeconds: options.stateTtlSeconds ?? 3600,
+    pubsub,
+    rateLimits: ctx.rateLimits,
+  };
+  const host: LiveHost = {
+    env,
+    viewTokens: new TokenSigner(ctx.signer, "view"),
+    flashTokens: new TokenSigner(ctx.signer, "flash"),
+    tokenMaxAgeMs: ctx.sessions.ttlSeconds * 1000,
+    limits: options.limits,
+    loginUrl: options.loginUrl,
+    liveviewVersion: liveviewVersion(),
+    routeByKey: (key) => routes.get(key),
+    matchUrl: (url) => {
+      for (const { route, match } of matchers) {
+        const params = match(url.pathname);
+        if (params) return { route, params };
+      }
+      return undefined;
+    },
+  };
+  const visitors: IdentifyOptions = {
+    sessions: ctx.sessions,
+    ...(options.loadUser && { loadUser: options.loadUser }),
+    trustedProxyCount: options.trustedProxyCount,
+  };
+
+  // Page routes.
+  const pages = new LivePages(host, visitors);
+  const addRoute = (entry: ViewEntry, pageRoute: PageRoute) => {
+    const route: LiveRoute = {
+      key: pageRoute.path,
+      view: entry.view,
+      slug: entry.slug,
+      services: entry.services,
+    };
+    routes.set(route.key, route);
+    matchers.push({ route, match: pathMatcher(pageRoute.path) });
+    if (pageRoute.name !== undefined) names.set(pageRoute.name, pageRoute.path);
+    ctx.hono.get(pageRoute.path, (c) =>
+      pages.serve(route, c.req.param() as Params, c.req.raw, remoteAddressOf(c.env)),
+    );
+  };
+  for (const entry of ctx.views.values()) for (const r of entry.routes) addRoute(entry, r);
+  ctx.onLiveRoute.push(addRoute);
+
+  // The client bundle: hashed name cached forever, stable name revalidated by ETag.
+  ctx.hono.get(`${STATIC_PREFIX}:file`, async (c) => {
+    const response = await clientBundleResponse(c.req.param("file"), c.req.header("if-none-match"));
+    return response ?? c.notFound();
+  });
+
+  // Long-poll.
+  const longPoll = new LongPollServer(host, new TokenSigner(ctx.signer, "longpoll"));
+  ctx.hono.on(["GET", "POST"], LONGPOLL_PATH, async (c) => {
+    const request = c.req.raw;
+    const url = new URL(request.url);
+    if (!sameOrigin(request.headers.get("origin") ?? undefined, url.host, false)) {
+      return c.json({ status: 403 }, 403);
+    }
+    const remote = remoteAddressOf(c.env);
+    return longPoll.handle(request, async () =>
+      connectionIdentity(
+        await identify(visitors, request.headers, remote),
+        request.headers,
+        "longpoll",
+      ),
+    );
+  });
+
+  // WebSocket.
+  const websocket = new WebSocketEndpoint(
+    host,
+    async (headers, remote) =>
+      connectionIdentity(await identify(visitors, headers, remote), headers, "websocket"),
+    ctx.logger,
+  );
+  ctx.upgradeHandlers.push((req, socket, head) => websocket.handleUpgrade(req, socket, head));
+
+  const transport: LiveTransport = {
+    host,
+    get connectionCount() {
+      return websocket.size;
+    },
+    get longPollCount() {
+      return longPoll.size;
+    },
+    disconnectAll: (code) => websocket.disconnectAll(code),
+    setPageShell(next) {
+      pages.shell = next;
+    },
+  };
+  transports.set(ctx, transport);
+
+  ctx.onClose.push(async () => {
+    await websocket.disconnectAll(CLOSE_GOING_AWAY);
+    await longPoll.close();
+    websocket.close();
+  });
+  return transport;
+}
