@@ -4,7 +4,7 @@
  */
 import "./polyfill.js";
 
-export { LiveView, contextOf, type AuthClassEntry, type LiveViewClass } from "./view/live-view.js";
+export { LiveView, type AuthClassEntry, type LiveViewClass } from "./view/live-view.js";
 export {
   eventHandler,
   permissionRequired,
@@ -21,6 +21,7 @@ export {
 } from "./view/registry.js";
 export type { LiveRequest, Params, SessionData, Transport } from "./view/runtime.js";
 export {
+  ERROR_STATUS,
   DjustError,
   ValidationError,
   PermissionDenied,
@@ -28,12 +29,20 @@ export {
   NotFound,
   RateLimited,
   HandlerError,
+  CsrfFailed,
+  InvalidJson,
+  PayloadTooLarge,
+  UnsupportedMediaType,
+  MethodNotAllowed,
+  MountFailed,
+  SerializeError,
+  SerializationError,
   DecoratorError,
   type ErrorKind,
   type ErrorDetails,
   type FieldErrors,
 } from "./errors.js";
-export type { User } from "./auth/user.js";
+export { hasPermission, isAuthenticated, type User } from "./auth/user.js";
 export { registerType, type TypeCodec } from "./state/types.js";
 export type {
   Serializable,
@@ -47,6 +56,7 @@ export { toWire, toSnapshot, fromSnapshot, type SerializationPolicy } from "./st
 export { UUID, isUUID } from "./state/uuid.js";
 export { html, keyed, trustRendered } from "./template/html.js";
 export { SafeString, markSafe, escapeHtml } from "./template/safe.js";
+export { registerFilter, type FilterOptions, type FilterSpec } from "./template/filters.js";
 export { emptyForm, form, type FormOptions, type FormState } from "./live/forms.js";
 export type { Rendered, RenderContext, Template } from "./render/tree.js";
 export {

@@ -32,6 +32,21 @@ export function isCsrfExemptHandler(handler: unknown): boolean {
   );
 }
 
+/**
+ * `next` when it is a path on this site, else `fallback`: the guard for `?next=` after a login.
+ * `//evil.example`, `/\\evil.example` (browsers read both as another host), absolute URLs and
+ * anything with control characters would make an open redirect.
+ *
+ * @example `return c.redirect(safeRedirect(body.next), 302)`
+ */
+export function safeRedirect(next: unknown, fallback = "/"): string {
+  if (typeof next !== "string" || !next.startsWith("/") || next.length > 2048) return fallback;
+  if (next.startsWith("//") || next.includes("\\")) return fallback;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(next)) return fallback;
+  return next;
+}
+
 /** What the session helpers need from the app. */
 export interface SessionHost {
   readonly sessions: SessionManager;

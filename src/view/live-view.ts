@@ -5,7 +5,6 @@
 import "../polyfill.js";
 import type { User } from "../auth/user.js";
 import type { Rendered, RenderContext } from "../render/tree.js";
-import { stateKeys } from "../state/tracker.js";
 import {
   runtimeOf,
   type LiveRequest,
@@ -149,15 +148,6 @@ function hooksOf(view: LiveView): PubSubHooks {
   if (!pubsub)
     throw new Error(`${view.constructor.name} is not run by an app (no pub/sub attached)`);
   return pubsub;
-}
-
-/** The render context of `view`: public state plus `getContextData()` additions. */
-export function contextOf(view: LiveView): Record<string, unknown> {
-  const extra = view.getContextData();
-  const context: Record<string, unknown> = {};
-  for (const key of stateKeys(view))
-    context[key] = (view as unknown as Record<string, unknown>)[key];
-  return Object.assign(context, extra);
 }
 
 /** A concrete LiveView class. */

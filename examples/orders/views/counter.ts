@@ -3,9 +3,14 @@
  * @module
  */
 import { z } from "zod";
-import { LiveView, eventHandler, type Params } from "../../../src/index.js";
-import type { RenderContext, Rendered } from "../../../src/render/tree.js";
-import { html } from "../../../src/template/html.js";
+import {
+  LiveView,
+  eventHandler,
+  html,
+  type Params,
+  type RenderContext,
+  type Rendered,
+} from "../../../src/index.js";
 
 /** `+`/`-`/reset; the page title follows the count. */
 export class CounterView extends LiveView {

@@ -3,8 +3,14 @@
  * @module
  */
 import { z } from "zod";
-import { eventHandler, type LiveRequest, type Params } from "../../../src/index.js";
-import { emptyForm, form, type FormState } from "../../../src/live/forms.js";
+import {
+  emptyForm,
+  eventHandler,
+  form,
+  type FormState,
+  type LiveRequest,
+  type Params,
+} from "../../../src/index.js";
 import type { OrdersDb } from "../db.js";
 import { AppView } from "./base.js";
 import { ORDERS_TOPIC } from "./orders.js";

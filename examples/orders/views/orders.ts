@@ -6,13 +6,14 @@
 import { z } from "zod";
 import {
   eventHandler,
+  hasPermission,
+  isAuthenticated,
   permissionRequired,
   rateLimit,
   ValidationError,
   type LiveRequest,
   type Params,
 } from "../../../src/index.js";
-import { hasPermission, isAuthenticated } from "../../../src/auth/user.js";
 import { STATUSES, type OrderRow, type OrderStatus, type OrdersDb } from "../db.js";
 import { AppView } from "./base.js";
 
