@@ -5,13 +5,9 @@
 import { csrfMiddleware } from "../auth/http.js";
 import type { User } from "../auth/user.js";
 import type { AppContext, ViewEntry } from "../server/context.js";
-import {
-  createApiHandler,
-  type ApiConnection,
-  type ApiHandler,
-  type ApiHost,
-  type ApiViewEntry,
-} from "./handler.js";
+import type { ApiConnection } from "./connection.js";
+import type { ApiHost, ApiViewEntry } from "./host.js";
+import { createApiHandler, type ApiHandler } from "./router.js";
 
 /** The live transports check their own CSRF token (join params), like Phoenix. */
 const LIVE_PREFIX = "/djust/live/";

@@ -17,6 +17,7 @@ import { viewPermissions } from "../auth/user.js";
 import { ERROR_STATUS, type ErrorKind } from "../errors.js";
 import type { AuthClassEntry } from "../view/live-view.js";
 import { handlersOf, type HandlerSpec, type ParamsSchema } from "../view/registry.js";
+import type { ApiHost } from "./host.js";
 
 /** A JSON value as it appears in the document. */
 export type OpenApiValue =
@@ -409,4 +410,10 @@ export function generateOpenApi(
     }
   }
   return doc;
+}
+
+/** The OpenAPI document of the views an {@link ApiHost} serves. */
+export function apiDocument(host: ApiHost): OpenApiDocument {
+  const views = [...host.views()].map(({ slug, view }) => ({ slug, view }));
+  return generateOpenApi(views, { ...host.openapi, prefix: host.prefix });
 }
