@@ -10,8 +10,8 @@
 import { access, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { apiHostOf } from "../api/install.js";
 import { apiDocument } from "../api/openapi.js";
+import { apiHostOf } from "../server/api.js";
 import type { AppContext } from "../server/context.js";
 
 /** Where the command writes (injectable for tests). */

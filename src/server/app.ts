@@ -12,7 +12,7 @@ import { Hono } from "hono";
 import { SessionManager, SESSION_COOKIE } from "../auth/session.js";
 import { Signer } from "../auth/signing.js";
 import type { User } from "../auth/user.js";
-import { connectionOf, installApi } from "../api/install.js";
+import { connectionOf, installApi } from "./api.js";
 import { stderrLogger } from "../logger.js";
 import type { LiveViewClass } from "../view/live-view.js";
 import type { SerializationPolicy } from "../state/codec.js";

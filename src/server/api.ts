@@ -1,13 +1,14 @@
 /**
- * Mounts the HTTP API (and the app-wide CSRF middleware for custom routes) on an app.
+ * Wires the HTTP API into an app: the {@link ApiHost} view of its context, the API's routes on
+ * `app.hono`, and the app-wide CSRF middleware for custom routes.
  * @module
  */
+import type { ApiConnection } from "../api/connection.js";
+import type { ApiHost, ApiViewEntry } from "../api/host.js";
+import { createApiHandler, type ApiHandler } from "../api/router.js";
 import { csrfMiddleware } from "../auth/http.js";
 import type { User } from "../auth/user.js";
-import type { AppContext, ViewEntry } from "../server/context.js";
-import type { ApiConnection } from "./connection.js";
-import type { ApiHost, ApiViewEntry } from "./host.js";
-import { createApiHandler, type ApiHandler } from "./router.js";
+import type { AppContext, ViewEntry } from "./context.js";
 
 /** The live transports check their own CSRF token (join params), like Phoenix. */
 const LIVE_PREFIX = "/djust/live/";
