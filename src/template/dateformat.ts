@@ -1,7 +1,10 @@
 /**
  * Django's date/time format characters (`Y-m-d H:i`, `N j, Y`, `D d M Y`, ...) for JS dates.
- * Dates are formatted in UTC: state travels as UTC ISO strings and the server's own time zone
- * must not leak into pages.
+ *
+ * A `Date` is an instant; it is shown as the wall-clock time of a time zone (an IANA name, the
+ * app's `timeZone`, default `"UTC"`), like Django with `USE_TZ = True` shows an aware datetime in
+ * the current time zone. Named formats (`DATE_FORMAT`, `SHORT_DATE_FORMAT`, ...) come from the
+ * locale's format table (Django's `django/conf/locale/<lang>/formats.py`; English by default).
  * @module
  */
 
@@ -36,8 +39,18 @@ const MONTHS_AP = [
 ];
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
-/** Django's named formats (English locale), usable as the argument of `date`/`time`. */
-export const NAMED_FORMATS: Readonly<Record<string, string>> = {
+/** The names Django accepts in place of a format string (its `FORMAT_SETTINGS` for dates). */
+export type NamedFormat =
+  | "DATE_FORMAT"
+  | "DATETIME_FORMAT"
+  | "TIME_FORMAT"
+  | "SHORT_DATE_FORMAT"
+  | "SHORT_DATETIME_FORMAT"
+  | "YEAR_MONTH_FORMAT"
+  | "MONTH_DAY_FORMAT";
+
+/** Django's English named formats (`django/conf/locale/en/formats.py`). */
+export const NAMED_FORMATS: Readonly<Record<NamedFormat, string>> = {
   DATE_FORMAT: "N j, Y",
   DATETIME_FORMAT: "N j, Y, P",
   TIME_FORMAT: "P",
@@ -47,44 +60,212 @@ export const NAMED_FORMATS: Readonly<Record<string, string>> = {
   MONTH_DAY_FORMAT: "F j",
 };
 
-const TIME_CHARS = new Set("aAefgGhHiIOPsTuZ");
+// Per-locale overrides of the English table (Django's locale format files). Month and day
+// names stay English: translated names belong to the gettext catalogs.
+const LOCALE_FORMATS: Readonly<Record<string, Partial<Record<NamedFormat, string>>>> = {
+  en: NAMED_FORMATS,
+  en_GB: {
+    DATE_FORMAT: "j M Y",
+    TIME_FORMAT: "P",
+    DATETIME_FORMAT: "j M Y, P",
+    YEAR_MONTH_FORMAT: "F Y",
+    MONTH_DAY_FORMAT: "j F",
+    SHORT_DATE_FORMAT: "d/m/Y",
+    SHORT_DATETIME_FORMAT: "d/m/Y P",
+  },
+  en_AU: {
+    DATE_FORMAT: "j M Y",
+    TIME_FORMAT: "P",
+    DATETIME_FORMAT: "j M Y, P",
+    YEAR_MONTH_FORMAT: "F Y",
+    MONTH_DAY_FORMAT: "j F",
+    SHORT_DATE_FORMAT: "d/m/Y",
+    SHORT_DATETIME_FORMAT: "d/m/Y P",
+  },
+};
+
+/**
+ * The format string a named format stands for in `locale` (`"en"`, `"en-GB"`, `"en_GB"`), or
+ * `undefined` when `name` is not one of the named formats.
+ */
+export function namedFormat(name: string, locale = "en"): string | undefined {
+  if (!Object.hasOwn(NAMED_FORMATS, name)) return undefined;
+  const key = name as NamedFormat;
+  const normalized = locale.replace("-", "_");
+  const [lang = "en", region] = normalized.split("_");
+  const table =
+    LOCALE_FORMATS[region === undefined ? lang : `${lang}_${region.toUpperCase()}`] ??
+    LOCALE_FORMATS[lang];
+  return table?.[key] ?? NAMED_FORMATS[key];
+}
+
+/** A `Date` as the wall clock of a time zone shows it. */
+export interface ZonedDate {
+  readonly year: number;
+  /** 1–12. */
+  readonly month: number;
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
+  readonly millisecond: number;
+  /** 0 = Sunday. */
+  readonly weekday: number;
+  /** Offset from UTC in seconds (east positive). */
+  readonly offset: number;
+  /** Whether daylight saving time is in effect. */
+  readonly dst: boolean;
+  /** The zone's abbreviation at that instant (`UTC`, `CET`, `EDT`, or `+0530`-style). */
+  readonly tzName: string;
+  /** The instant, in milliseconds since the epoch. */
+  readonly time: number;
+}
+
+const partsFormatters = new Map<string, Intl.DateTimeFormat>();
+const nameFormatters = new Map<string, Intl.DateTimeFormat[]>();
+
+function partsFormatter(timeZone: string): Intl.DateTimeFormat {
+  let f = partsFormatters.get(timeZone);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+      era: "short",
+    });
+    partsFormatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** Offset of `timeZone` from UTC at `time`, in seconds. */
+function offsetAt(time: number, timeZone: string): number {
+  const fields: Record<string, string> = {};
+  for (const p of partsFormatter(timeZone).formatToParts(new Date(time))) fields[p.type] = p.value;
+  let year = Number(fields.year);
+  if (fields.era === "BC" || fields.era === "B") year = 1 - year;
+  const wall = Date.UTC(
+    0,
+    Number(fields.month) - 1,
+    Number(fields.day),
+    Number(fields.hour),
+    Number(fields.minute),
+    Number(fields.second),
+  );
+  const wallDate = new Date(wall);
+  wallDate.setUTCFullYear(year);
+  const seconds = Math.floor(time / 1000) * 1000;
+  return Math.round((wallDate.getTime() - seconds) / 1000);
+}
+
+// Abbreviations tzdata has (and Python's zoneinfo shows) for zones without daylight saving time
+// that Intl's English locales spell `GMT+9`.
+const FIXED_ABBREVIATIONS: Readonly<Record<string, string>> = {
+  "Asia/Kolkata": "IST",
+  "Asia/Calcutta": "IST",
+  "Asia/Tokyo": "JST",
+  "Asia/Seoul": "KST",
+  "Asia/Shanghai": "CST",
+  "Asia/Hong_Kong": "HKT",
+  "Asia/Karachi": "PKT",
+  "Asia/Jakarta": "WIB",
+  "Asia/Manila": "PST",
+  "Europe/Moscow": "MSK",
+  "Africa/Johannesburg": "SAST",
+  "Africa/Lagos": "WAT",
+  "Africa/Nairobi": "EAT",
+};
+
+function zoneName(time: number, timeZone: string, offset: number): string {
+  const fixed = FIXED_ABBREVIATIONS[timeZone];
+  if (fixed !== undefined) return fixed;
+  let formatters = nameFormatters.get(timeZone);
+  if (formatters === undefined) {
+    // en-AU knows the Australian and New Zealand abbreviations (AEDT, NZST).
+    const australasian = /^(Australia|Antarctica|Pacific\/Auckland|NZ)/.test(timeZone);
+    formatters = ["en-US", "en-GB", ...(australasian ? ["en-AU"] : [])].map(
+      (locale) => new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: "short" }),
+    );
+    nameFormatters.set(timeZone, formatters);
+  }
+  for (const f of formatters) {
+    const name = f.formatToParts(new Date(time)).find((p) => p.type === "timeZoneName")?.value;
+    if (name !== undefined && /^[A-Z]{2,5}$/.test(name)) return name;
+  }
+  // tzdata's numeric abbreviations (`+09`, `+0530`), which Python's zoneinfo also shows.
+  const sign = offset < 0 ? "-" : "+";
+  const abs = Math.abs(offset);
+  const h = pad(Math.floor(abs / 3600));
+  const m = Math.floor((abs % 3600) / 60);
+  return m === 0 ? `${sign}${h}` : `${sign}${h}${pad(m)}`;
+}
+
+/**
+ * The wall-clock fields of `d` in `timeZone` (an IANA name; `"UTC"` by default).
+ * @throws RangeError for an unknown time zone name.
+ */
+export function zoned(d: Date, timeZone = "UTC"): ZonedDate {
+  const time = d.getTime();
+  const utc = timeZone === "UTC" || timeZone === "Etc/UTC";
+  const offset = utc ? 0 : offsetAt(time, timeZone);
+  const w = new Date(time + offset * 1000);
+  let dst = false;
+  if (!utc) {
+    const year = w.getUTCFullYear();
+    const jan = offsetAt(Date.UTC(year, 0, 1), timeZone);
+    const jul = offsetAt(Date.UTC(year, 6, 1), timeZone);
+    dst = jan !== jul && offset === Math.max(jan, jul);
+  }
+  return {
+    year: w.getUTCFullYear(),
+    month: w.getUTCMonth() + 1,
+    day: w.getUTCDate(),
+    hour: w.getUTCHours(),
+    minute: w.getUTCMinutes(),
+    second: w.getUTCSeconds(),
+    millisecond: w.getUTCMilliseconds(),
+    weekday: w.getUTCDay(),
+    offset,
+    dst,
+    tzName: utc ? "UTC" : zoneName(time, timeZone, offset),
+    time,
+  };
+}
+
+const TIME_CHARS = new Set("aAefgGhHiOPsTuZ");
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 
-function hour12(d: Date): number {
-  const h = d.getUTCHours() % 12;
+function hour12(z: ZonedDate): number {
+  const h = z.hour % 12;
   return h === 0 ? 12 : h;
 }
 
-function fTime(d: Date): string {
-  const m = d.getUTCMinutes();
-  return m === 0 ? String(hour12(d)) : `${hour12(d)}:${pad(m)}`;
+function fTime(z: ZonedDate): string {
+  return z.minute === 0 ? String(hour12(z)) : `${hour12(z)}:${pad(z.minute)}`;
 }
 
-function pTime(d: Date): string {
-  const h = d.getUTCHours();
-  const m = d.getUTCMinutes();
-  if (m === 0 && h === 0) return "midnight";
-  if (m === 0 && h === 12) return "noon";
-  return `${fTime(d)} ${h < 12 ? "a.m." : "p.m."}`;
+function pTime(z: ZonedDate): string {
+  if (z.minute === 0 && z.hour === 0) return "midnight";
+  if (z.minute === 0 && z.hour === 12) return "noon";
+  return `${fTime(z)} ${z.hour < 12 ? "a.m." : "p.m."}`;
 }
 
 function isLeap(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
-function dayOfYear(d: Date): number {
-  return (
-    Math.floor(
-      (Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) -
-        Date.UTC(d.getUTCFullYear(), 0, 1)) /
-        86400000,
-    ) + 1
-  );
+function dayOfYear(z: ZonedDate): number {
+  return (Date.UTC(z.year, z.month - 1, z.day) - Date.UTC(z.year, 0, 1)) / 86400000 + 1;
 }
 
-function isoWeek(d: Date): { year: number; week: number } {
-  const t = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+function isoWeek(z: ZonedDate): { year: number; week: number } {
+  const t = new Date(Date.UTC(z.year, z.month - 1, z.day));
   const day = t.getUTCDay() || 7;
   t.setUTCDate(t.getUTCDate() + 4 - day);
   const year = t.getUTCFullYear();
@@ -97,97 +278,101 @@ function ordinalSuffix(day: number): string {
   return ["th", "st", "nd", "rd"][day % 10] ?? "th";
 }
 
-function micro(d: Date): string {
-  return pad(d.getUTCMilliseconds() * 1000, 6);
+const micro = (z: ZonedDate) => pad(z.millisecond * 1000, 6);
+
+function offsetText(z: ZonedDate, separator: string): string {
+  const abs = Math.abs(z.offset);
+  return `${z.offset < 0 ? "-" : "+"}${pad(Math.floor(abs / 3600))}${separator}${pad(Math.floor((abs % 3600) / 60))}`;
 }
 
-function formatChar(ch: string, d: Date): string | undefined {
+function formatChar(ch: string, z: ZonedDate): string | undefined {
   switch (ch) {
     case "a":
-      return d.getUTCHours() < 12 ? "a.m." : "p.m.";
+      return z.hour < 12 ? "a.m." : "p.m.";
     case "A":
-      return d.getUTCHours() < 12 ? "AM" : "PM";
+      return z.hour < 12 ? "AM" : "PM";
     case "b":
-      return (MONTHS[d.getUTCMonth()] as string).slice(0, 3).toLowerCase();
-    case "c": {
-      const ms = d.getUTCMilliseconds();
-      return `${formatDate(d, "Y-m-d\\TH:i:s")}${ms ? "." + micro(d) : ""}+00:00`;
-    }
+      return (MONTHS[z.month - 1] as string).slice(0, 3).toLowerCase();
+    case "c":
+      return (
+        `${pad(z.year, 4)}-${pad(z.month)}-${pad(z.day)}T${pad(z.hour)}:${pad(z.minute)}:` +
+        `${pad(z.second)}${z.millisecond ? "." + micro(z) : ""}${offsetText(z, ":")}`
+      );
     case "d":
-      return pad(d.getUTCDate());
+      return pad(z.day);
     case "D":
-      return (DAYS[d.getUTCDay()] as string).slice(0, 3);
+      return (DAYS[z.weekday] as string).slice(0, 3);
     case "e":
     case "T":
-      return "UTC";
+      return z.tzName;
     case "E":
     case "F":
-      return MONTHS[d.getUTCMonth()] as string;
+      return MONTHS[z.month - 1] as string;
     case "f":
-      return fTime(d);
+      return fTime(z);
     case "g":
-      return String(hour12(d));
+      return String(hour12(z));
     case "G":
-      return String(d.getUTCHours());
+      return String(z.hour);
     case "h":
-      return pad(hour12(d));
+      return pad(hour12(z));
     case "H":
-      return pad(d.getUTCHours());
+      return pad(z.hour);
     case "i":
-      return pad(d.getUTCMinutes());
+      return pad(z.minute);
     case "I":
-      return "0";
+      return z.dst ? "1" : "0";
     case "j":
-      return String(d.getUTCDate());
+      return String(z.day);
     case "l":
-      return DAYS[d.getUTCDay()] as string;
+      return DAYS[z.weekday] as string;
     case "L":
-      return isLeap(d.getUTCFullYear()) ? "True" : "False";
+      return isLeap(z.year) ? "True" : "False";
     case "m":
-      return pad(d.getUTCMonth() + 1);
+      return pad(z.month);
     case "M":
-      return (MONTHS[d.getUTCMonth()] as string).slice(0, 3);
+      return (MONTHS[z.month - 1] as string).slice(0, 3);
     case "n":
-      return String(d.getUTCMonth() + 1);
+      return String(z.month);
     case "N":
-      return MONTHS_AP[d.getUTCMonth()] as string;
+      return MONTHS_AP[z.month - 1] as string;
     case "o":
-      return String(isoWeek(d).year);
+      return String(isoWeek(z).year);
     case "O":
-      return "+0000";
+      return offsetText(z, "");
     case "P":
-      return pTime(d);
+      return pTime(z);
     case "r":
-      return formatDate(d, "D, j M Y H:i:s O");
+      // RFC 5322, day zero-padded (Django ≥ 4.0 formats it with email.utils.format_datetime).
+      return formatZoned(z, "D, d M Y H:i:s O");
     case "s":
-      return pad(d.getUTCSeconds());
+      return pad(z.second);
     case "S":
-      return ordinalSuffix(d.getUTCDate());
+      return ordinalSuffix(z.day);
     case "t":
-      return String(new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate());
+      return String(new Date(Date.UTC(z.year, z.month, 0)).getUTCDate());
     case "u":
-      return micro(d);
+      return micro(z);
     case "U":
-      return String(Math.floor(d.getTime() / 1000));
+      return String(Math.floor(z.time / 1000));
     case "w":
-      return String(d.getUTCDay());
+      return String(z.weekday);
     case "W":
-      return String(isoWeek(d).week);
+      return String(isoWeek(z).week);
     case "y":
-      return pad(d.getUTCFullYear() % 100);
+      return pad(z.year % 100);
     case "Y":
-      return pad(d.getUTCFullYear(), 4);
+      return pad(z.year, 4);
     case "z":
-      return String(dayOfYear(d));
+      return String(dayOfYear(z));
     case "Z":
-      return "0";
+      return String(z.offset);
     default:
       return undefined;
   }
 }
 
-/** Formats `d` with Django format characters; a backslash escapes the next character. */
-export function formatDate(d: Date, format: string): string {
+function formatZoned(z: ZonedDate, format: string): string {
   let out = "";
   for (let i = 0; i < format.length; i++) {
     const ch = format[i] as string;
@@ -196,24 +381,42 @@ export function formatDate(d: Date, format: string): string {
       out += format[i] ?? "";
       continue;
     }
-    out += formatChar(ch, d) ?? ch;
+    out += formatChar(ch, z) ?? ch;
   }
   return out;
 }
 
 /**
- * Formats only the time part; returns `undefined` when the format uses a date-only character
- * (Django's `time` filter then renders the empty string).
+ * Formats `d` with Django format characters (a backslash escapes the next character) as the
+ * wall clock of `timeZone` shows it. A named format (`DATE_FORMAT`, ...) stands for the
+ * `locale`'s format string, as in Django's `date` filter and `{% now %}`.
  */
-export function formatTime(d: Date, format: string): string | undefined {
-  for (let i = 0; i < format.length; i++) {
-    const ch = format[i] as string;
+export function formatDate(d: Date, format: string, timeZone = "UTC", locale = "en"): string {
+  return formatZoned(zoned(d, timeZone), namedFormat(format, locale) ?? format);
+}
+
+/**
+ * Formats only the time part; returns `undefined` when the format uses a date-only character
+ * (Django's `time` filter then renders the empty string). Named formats as in
+ * {@link formatDate}.
+ */
+export function formatTime(
+  d: Date,
+  format: string,
+  timeZone = "UTC",
+  locale = "en",
+): string | undefined {
+  const fmt = namedFormat(format, locale) ?? format;
+  for (let i = 0; i < fmt.length; i++) {
+    const ch = fmt[i] as string;
     if (ch === "\\") {
       i++;
       continue;
     }
-    if (/[a-zA-Z]/.test(ch) && !TIME_CHARS.has(ch) && formatChar(ch, d) !== undefined)
+    if (/[a-zA-Z]/.test(ch) && !TIME_CHARS.has(ch) && formatChar(ch, UTC_EPOCH) !== undefined)
       return undefined;
   }
-  return formatDate(d, format);
+  return formatZoned(zoned(d, timeZone), fmt);
 }
+
+const UTC_EPOCH = zoned(new Date(0));

@@ -5,6 +5,7 @@
  */
 import type { Condition, FilterExpr, Primary } from "./ast.js";
 import type { Env } from "./env.js";
+import type { FilterOptions } from "./filters.js";
 import { TemplateRenderError } from "./errors.js";
 import * as runtime from "./values.js";
 import { pyCompare, pyContains, pyEqual, type Scope } from "./values.js";
@@ -16,7 +17,7 @@ import { NO_DEPS, readsOf, union } from "./tracking.js";
 // The other compiler modules do the same with the helpers they call at render time.
 const SafeString = safe.SafeString;
 const markSafe = safe.markSafe;
-const { callIfCallable, getMember, lookupLocal, truthy, unwrap } = runtime;
+const { callIfCallable, getMember, lookupLocal, stringify, truthy, unwrap } = runtime;
 
 const OBJECT_PROTOTYPE: unknown = Object.prototype;
 
@@ -77,7 +78,11 @@ function compilePrimary(primary: Primary, env: Env): CompiledExpr {
 export function applyFilters(base: Evaluator, expr: FilterExpr, env: Env): Evaluator {
   if (expr.filters.some((call) => call.spec.pure !== true)) env.purity.impure = true;
   let fn = base;
-  const options = { autoescape: env.autoescape };
+  const options: FilterOptions = {
+    autoescape: env.autoescape,
+    timeZone: env.host.timeZone ?? "UTC",
+    locale: env.host.locale ?? "en",
+  };
   for (const call of expr.filters) {
     const prev = fn;
     const spec = call.spec;
@@ -87,8 +92,10 @@ export function applyFilters(base: Evaluator, expr: FilterExpr, env: Env): Evalu
     fn = (scope) => {
       const value = prev(scope);
       const result = filterFn(value, arg === undefined ? undefined : arg(scope), options);
-      return isSafe && value instanceof SafeString && typeof result === "string"
-        ? markSafe(result)
+      // Django's is_safe: a safe input makes the result safe, converted to text whatever it is
+      // (mark_safe of a list is the list's text).
+      return isSafe && value instanceof SafeString && !(result instanceof SafeString)
+        ? markSafe(stringify(result))
         : result;
     };
   }
@@ -98,7 +105,8 @@ export function applyFilters(base: Evaluator, expr: FilterExpr, env: Env): Evalu
 /**
  * Compiles `primary|filters`. With `missingAsEmpty` a failed lookup yields `""` before the
  * filters run (Django's `string_if_invalid` for `{{ }}`, `with` and `include`); without it,
- * `None` (Django's `ignore_failures`, used by `if`, `for` and `firstof`).
+ * `None` (Django's `ignore_failures`, used by `if`, `for` and `firstof`): the filters see
+ * `null`, so `{% if missing|lower %}` tests `"none"`.
  */
 export function compileExpr(expr: FilterExpr, env: Env, missingAsEmpty: boolean): CompiledExpr {
   const primary = compilePrimary(expr.primary, env);
@@ -112,6 +120,12 @@ export function compileExpr(expr: FilterExpr, env: Env, missingAsEmpty: boolean)
     base = (scope) => {
       const v = lookup(scope);
       return v === undefined ? "" : v;
+    };
+  } else if (expr.filters.length > 0 && expr.primary.kind === "var") {
+    const lookup = base;
+    base = (scope) => {
+      const v = lookup(scope);
+      return v === undefined ? null : v;
     };
   }
   return { fn: expr.filters.length === 0 ? base : applyFilters(base, expr, env), deps };

@@ -4,7 +4,25 @@
  * @module
  */
 import { SafeString, escapeHtml, markSafe } from "./safe.js";
-import { NAMED_FORMATS, formatDate, formatTime } from "./dateformat.js";
+import { formatDate, formatTime } from "./dateformat.js";
+import {
+  escapeJs,
+  iriToUri,
+  linebreaks,
+  normalizeNewlines,
+  pformat,
+  phone2numeric,
+  pyPad,
+  pySplit,
+  slugify,
+  timesince,
+  truncateChars,
+  truncateHtml,
+  truncateWords,
+  urlQuote,
+  urlize,
+  wrap,
+} from "./text.js";
 import {
   getMember,
   isPlainObject,
@@ -21,6 +39,10 @@ import {
 export interface FilterOptions {
   /** Whether autoescaping is on where the filter is used (`{% autoescape off %}` turns it off). */
   readonly autoescape: boolean;
+  /** The IANA time zone dates are shown in (the app's `timeZone`; `"UTC"` by default). */
+  readonly timeZone: string;
+  /** The locale named formats come from (the app's `locale`; `"en"` by default). */
+  readonly locale: string;
 }
 
 /** A filter implementation and its compile-time contract. */
@@ -258,49 +280,6 @@ function pyTitle(text: string): string {
   return out;
 }
 
-const TRUNCATION = "…";
-
-function truncateChars(text: string, length: number): string {
-  if (length <= 0) return "";
-  const chars = [...text.normalize("NFC")];
-  const isCombining = (c: string) => /\p{M}/u.test(c);
-  let visible = 0;
-  for (const c of chars) if (!isCombining(c)) visible++;
-  if (visible <= length) return chars.join("");
-  const keep = length - 1;
-  let count = 0;
-  let end = 0;
-  for (let i = 0; i < chars.length; i++) {
-    if (isCombining(chars[i] as string)) continue;
-    if (count === keep) {
-      end = i;
-      break;
-    }
-    count++;
-  }
-  return chars.slice(0, end).join("") + TRUNCATION;
-}
-
-function truncateWords(text: string, length: number): string {
-  if (length <= 0) return "";
-  const words = text.split(/\s+/).filter((w) => w !== "");
-  if (words.length <= length) return words.join(" ");
-  const joined = words.slice(0, length).join(" ");
-  return joined.endsWith(` ${TRUNCATION}`) ? joined : `${joined} ${TRUNCATION}`;
-}
-
-// Python's urllib.parse.quote: unreserved characters plus `safe` stay, the rest is %-encoded.
-function urlQuote(text: string, safe: string): string {
-  const keep = new Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~" + safe);
-  let out = "";
-  const bytes = new TextEncoder().encode(text);
-  for (const b of bytes) {
-    const ch = String.fromCharCode(b);
-    out += b < 128 && keep.has(ch) ? ch : "%" + b.toString(16).toUpperCase().padStart(2, "0");
-  }
-  return out;
-}
-
 // Python's json.dumps defaults (", " and ": " separators, ensure_ascii), which is what
 // Django's json_script emits.
 function pyJson(value: unknown, seen = new Set<unknown>()): string | undefined {
@@ -505,19 +484,37 @@ function convert(
 
 class SortFailure extends Error {}
 
-function propertyResolver(arg: string): (item: unknown) => unknown {
-  if (pyFloat(arg) !== undefined) {
-    const index = pyInt(arg);
+// Django's _property_resolver: a number-like argument is an item index/key (its own type kept:
+// `dictsort:0` indexes a list, `dictsort:"0"` looks up the key "0"); anything else is a dotted
+// lookup path.
+function propertyResolver(arg: unknown): (item: unknown) => unknown {
+  const raw = unwrap(arg);
+  if (pyFloat(raw) !== undefined) {
     return (item) => {
-      const raw = unwrap(item);
-      if (index === undefined || !Array.isArray(raw)) throw new SortFailure();
-      const v = raw[index < 0 ? raw.length + index : index];
-      if (v === undefined) throw new SortFailure();
-      return v;
+      const it = unwrap(item);
+      if (
+        typeof raw === "number" &&
+        Number.isInteger(raw) &&
+        (Array.isArray(it) || typeof it === "string")
+      ) {
+        const list = typeof it === "string" ? [...it] : it;
+        const v = list[raw < 0 ? list.length + raw : raw];
+        if (v === undefined) throw new RangeError("dictsort: index out of range");
+        return v;
+      }
+      if (isPlainObject(it) || it instanceof Map) {
+        // A dict indexed by a number (JSON keys are strings) is a KeyError in Django.
+        if (typeof raw !== "string") throw new RangeError(`dictsort: no key ${stringify(raw)}`);
+        const v = it instanceof Map ? it.get(raw) : Object.hasOwn(it, raw) ? it[raw] : undefined;
+        if (v === undefined) throw new RangeError(`dictsort: no key ${JSON.stringify(raw)}`);
+        return v;
+      }
+      throw new SortFailure();
     };
   }
-  if (arg.startsWith("_") || arg.includes("._")) throw new SortFailure();
-  const parts = arg.split(".");
+  const text = stringify(raw);
+  if (text.startsWith("_") || text.includes("._")) throw new SortFailure();
+  const parts = text.split(".");
   return (item) => {
     let v: unknown = item;
     for (const part of parts) {
@@ -528,22 +525,35 @@ function propertyResolver(arg: string): (item: unknown) => unknown {
   };
 }
 
-function dictsort(value: unknown, arg: unknown): unknown {
-  const raw = unwrap(value);
-  if (!Array.isArray(raw)) return "";
-  try {
-    const key = propertyResolver(stringify(unwrap(arg)));
-    const keyed = raw.map((item, index) => ({ item, index, key: key(item) }));
-    keyed.sort((a, b) => {
-      const c = pyCompare(a.key, b.key);
-      if (c === undefined) throw new SortFailure();
-      return c || a.index - b.index;
-    });
-    return keyed.map((k) => k.item);
-  } catch (error) {
-    if (error instanceof SortFailure) return "";
-    throw error;
-  }
+// Python's `sorted(value, key=..., reverse=...)` over what iterating `value` yields (a string's
+// characters, a dict's keys); "" where Django's dictsort catches the TypeError/AttributeError.
+function sortedBy(reverse: boolean): FilterSpec["fn"] {
+  return (value, arg) => {
+    const raw = unwrap(value);
+    if (
+      typeof raw !== "string" &&
+      !Array.isArray(raw) &&
+      !(raw instanceof Set) &&
+      !(raw instanceof Map) &&
+      !isPlainObject(raw)
+    )
+      return "";
+    const items = toList(raw);
+    try {
+      const key = propertyResolver(arg);
+      const keyed = items.map((item, index) => ({ item, index, key: key(item) }));
+      const sign = reverse ? -1 : 1;
+      keyed.sort((a, b) => {
+        const c = pyCompare(a.key, b.key);
+        if (c === undefined) throw new SortFailure();
+        return sign * c || a.index - b.index;
+      });
+      return keyed.map((k) => k.item);
+    } catch (error) {
+      if (error instanceof SortFailure) return "";
+      throw error;
+    }
+  };
 }
 
 function toDate(value: unknown): Date | undefined {
@@ -552,72 +562,344 @@ function toDate(value: unknown): Date | undefined {
 
 // ---------------------------------------------------------------------------------------------
 
-// `truncatechars` / `truncatewords`: a non-integer argument leaves the value as it is.
-function truncating(truncate: (text: string, length: number) => string): FilterSpec {
+// `truncatechars` / `truncatewords` (and their `_html` forms): a non-integer argument leaves
+// the value as it is; a length of zero or less gives "" (Django ≥ 4.0 for characters).
+function truncating(
+  truncate: (text: string, length: number) => string,
+  chars: boolean,
+): FilterSpec {
   return {
     arg: "required",
     isSafe: true,
     fn: (v, arg) => {
       const n = pyInt(arg);
-      return n === undefined ? v : truncate(str(v), n);
+      if (n === undefined) return v;
+      if (chars && n <= 0) return "";
+      return truncate(str(v), n);
     },
   };
 }
 
-// `first` / `last`: the character or list item at `index`, "" for anything else or when empty.
+// `first` / `last`: the character or list item at `index`, "" when empty. Django marks only
+// `last` is_safe: the first character of a safe string is escaped.
 function itemAt(index: 0 | -1): FilterSpec {
   return {
     arg: "none",
-    isSafe: true,
+    isSafe: index === -1,
     fn: (v) => {
       const raw = unwrap(v);
       const items = typeof raw === "string" ? [...raw] : Array.isArray(raw) ? raw : undefined;
-      return items === undefined || items.length === 0 ? "" : items.at(index);
+      if (items === undefined) {
+        if (isPlainObject(raw) || raw instanceof Map) throw new TypeError(`KeyError: ${index}`);
+        throw new TypeError(`${stringify(raw)} is not subscriptable`);
+      }
+      return items.length === 0 ? "" : items.at(index);
+    },
+  };
+}
+
+// `center` / `ljust` / `rjust`: Python's str methods; a non-integer width raises like int().
+function padding(how: "center" | "left" | "right"): FilterSpec {
+  return {
+    arg: "required",
+    isSafe: true,
+    fn: (v, arg) => pyPad(str(v), requireInt(arg), how),
+  };
+}
+
+/** Python `int(arg)` where Django lets the ValueError propagate. */
+function requireInt(arg: unknown): number {
+  const n = pyInt(arg);
+  if (n === undefined)
+    throw new TypeError(`invalid literal for int(): ${pyRepr(unwrap(arg), new Set())}`);
+  return n;
+}
+
+/** Iterating a value as Python would (strings by character, dicts by key); throws if it can't. */
+function iterate(value: unknown, filter: string): unknown[] {
+  const raw = unwrap(value);
+  if (
+    typeof raw === "string" ||
+    Array.isArray(raw) ||
+    raw instanceof Set ||
+    raw instanceof Map ||
+    isPlainObject(raw)
+  )
+    return toList(raw);
+  throw new TypeError(`${filter}: ${raw === null ? "None" : typeof raw} is not iterable`);
+}
+
+const conditionalEscape = (v: unknown): SafeString =>
+  v instanceof SafeString ? v : markSafe(escapeHtml(str(v)));
+
+// Python's `round(x, 1)` (ties to even on the exact binary value), formatted with one decimal.
+function oneDecimal(x: number): string {
+  const t = x * 10;
+  if (!Number.isInteger(t) && Number.isInteger(t * 2)) {
+    const down = Math.floor(t);
+    const even = down % 2 === 0 ? down : down + 1;
+    return (even / 10).toFixed(1);
+  }
+  return x.toFixed(1);
+}
+
+function filesizeformat(v: unknown): SafeString | string {
+  let bytes = pyInt(v);
+  const nb = (text: string) => text.replace(/ /g, "\u00a0");
+  if (bytes === undefined) {
+    const f = unwrap(v);
+    if (typeof f === "number" && Number.isFinite(f)) bytes = Math.trunc(f);
+    else return nb("0 bytes");
+  }
+  const negative = bytes < 0;
+  if (negative) bytes = -bytes;
+  const units: [number, string][] = [
+    [2 ** 50, "PB"],
+    [2 ** 40, "TB"],
+    [2 ** 30, "GB"],
+    [2 ** 20, "MB"],
+    [2 ** 10, "KB"],
+  ];
+  let text = bytes === 1 ? "1 byte" : `${bytes} bytes`;
+  if (bytes >= 1024) {
+    for (const [size, unit] of units) {
+      if (bytes >= size) {
+        text = `${oneDecimal(bytes / size)} ${unit}`;
+        break;
+      }
+    }
+  }
+  return nb(negative ? `-${text}` : text);
+}
+
+function unorderedList(value: unknown, autoescape: boolean): SafeString {
+  const escaper = autoescape ? (v: unknown) => conditionalEscape(v).value : (v: unknown) => str(v);
+  const walk = (list: unknown[]): [unknown, unknown[] | undefined][] => {
+    const out: [unknown, unknown[] | undefined][] = [];
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i];
+      const next = unwrap(list[i + 1]);
+      if (i + 1 < list.length && Array.isArray(next)) {
+        out.push([item, next]);
+        i++;
+      } else out.push([item, undefined]);
+    }
+    return out;
+  };
+  const format = (list: unknown[], tabs: number): string => {
+    const indent = "\t".repeat(tabs);
+    return walk(list)
+      .map(([item, children]) => {
+        const sub =
+          children !== undefined && children.length > 0
+            ? `\n${indent}<ul>\n${format(children, tabs + 1)}\n${indent}</ul>\n${indent}`
+            : "";
+        return `${indent}<li>${escaper(item)}${sub}</li>`;
+      })
+      .join("\n");
+  };
+  return markSafe(format(iterate(value, "unordered_list"), 1));
+}
+
+function getDigit(value: unknown, arg: unknown): unknown {
+  const raw = unwrap(value);
+  if (typeof raw !== "number" && typeof raw !== "string" && typeof raw !== "boolean")
+    throw new TypeError(`get_digit: int() of ${stringify(raw)}`);
+  const n = pyInt(arg);
+  const v = typeof raw === "number" && Number.isFinite(raw) ? Math.trunc(raw) : pyInt(raw);
+  if (n === undefined || v === undefined) return value;
+  if (n < 1) return value;
+  const digits = String(v);
+  if (n > digits.length) return 0;
+  const digit = Number(digits[digits.length - n]);
+  if (Number.isNaN(digit)) throw new TypeError(`get_digit: invalid literal for int(): '-'`);
+  return digit;
+}
+
+function linenumbers(value: unknown, autoescape: boolean): SafeString {
+  const lines = str(value).split("\n");
+  const width = String(lines.length).length;
+  const escape = autoescape && !(value instanceof SafeString);
+  return markSafe(
+    lines
+      .map(
+        (line, i) => `${String(i + 1).padStart(width, "0")}. ${escape ? escapeHtml(line) : line}`,
+      )
+      .join("\n"),
+  );
+}
+
+function addFilter(v: unknown, arg: unknown): unknown {
+  const a = pyInt(v);
+  const b = pyInt(arg);
+  if (a !== undefined && b !== undefined) return a + b;
+  const x = unwrap(v);
+  const y = unwrap(arg);
+  if (typeof x === "string" && typeof y === "string") {
+    // SafeString + SafeString stays safe in Python; anything else gives a plain str.
+    return v instanceof SafeString && arg instanceof SafeString ? markSafe(x + y) : x + y;
+  }
+  if (Array.isArray(x) && Array.isArray(y)) return [...x, ...y];
+  if (
+    (typeof x === "number" || typeof x === "boolean") &&
+    (typeof y === "number" || typeof y === "boolean")
+  )
+    return Number(x) + Number(y);
+  return "";
+}
+
+function timeFilter(until: boolean): FilterSpec {
+  return {
+    arg: "optional",
+    fn: (v, arg) => {
+      const raw = unwrap(v);
+      if (!truthy(raw)) return "";
+      // Django lets the AttributeError of a value that is not a date propagate.
+      const d = toDate(raw);
+      if (d === undefined) throw new TypeError(`${stringify(raw)} is not a date`);
+      let other = new Date();
+      if (arg !== undefined && truthy(unwrap(arg))) {
+        const a = toDate(unwrap(arg));
+        if (a === undefined) throw new TypeError(`${stringify(unwrap(arg))} is not a date`);
+        other = a;
+      }
+      return until ? timesince(other, d) : timesince(d, other);
     },
   };
 }
 
 const builtins: Record<string, FilterSpec> = {
-  default: { arg: "required", fn: (v, arg) => (truthy(v) ? v : arg) },
-  default_if_none: { arg: "required", fn: (v, arg) => (v === null || v === undefined ? arg : v) },
-  length: { arg: "none", fn: (v) => pyLength(v) ?? 0 },
-  upper: { arg: "none", fn: (v) => str(v).toUpperCase() },
-  lower: { arg: "none", isSafe: true, fn: (v) => str(v).toLowerCase() },
-  title: {
+  add: { arg: "required", fn: addFilter },
+  addslashes: {
     arg: "none",
     isSafe: true,
-    fn: (v) =>
-      pyTitle(str(v))
-        .replace(/([a-z])'([A-Z])/g, (m) => m.toLowerCase())
-        .replace(/\d([A-Z])/g, (m) => m.toLowerCase()),
+    fn: (v) => str(v).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/'/g, "\\'"),
   },
   capfirst: {
     arg: "none",
     isSafe: true,
     fn: (v) => {
       const s = str(v);
-      return s ? (s[0] as string).toUpperCase() + s.slice(1) : s;
+      const first = s.codePointAt(0);
+      if (first === undefined) return s;
+      const ch = String.fromCodePoint(first);
+      return ch.toUpperCase() + s.slice(ch.length);
+    },
+  },
+  center: padding("center"),
+  cut: {
+    arg: "required",
+    fn: (v, arg) => {
+      const needle = str(arg);
+      const out = str(v).split(needle).join("");
+      return v instanceof SafeString && needle !== ";" ? markSafe(out) : out;
     },
   },
   date: {
     arg: "optional",
-    fn: (v, arg) => {
+    fn: (v, arg, { timeZone, locale }) => {
       const d = toDate(unwrap(v));
       if (d === undefined) return "";
-      const fmt = arg === undefined ? "DATE_FORMAT" : str(arg);
-      return formatDate(d, NAMED_FORMATS[fmt] ?? fmt);
+      return formatDate(d, arg === undefined ? "DATE_FORMAT" : str(arg), timeZone, locale);
     },
   },
-  time: {
-    arg: "optional",
+  default: { arg: "required", fn: (v, arg) => (truthy(v) ? v : arg) },
+  default_if_none: { arg: "required", fn: (v, arg) => (v === null || v === undefined ? arg : v) },
+  dictsort: { arg: "required", fn: sortedBy(false) },
+  dictsortreversed: { arg: "required", fn: sortedBy(true) },
+  divisibleby: {
+    arg: "required",
     fn: (v, arg) => {
-      const d = toDate(unwrap(v));
-      if (d === undefined) return "";
-      const fmt = arg === undefined ? "TIME_FORMAT" : str(arg);
-      return formatTime(d, NAMED_FORMATS[fmt] ?? fmt) ?? "";
+      // int() of both sides; Django lets ValueError/TypeError/ZeroDivisionError propagate.
+      const b = requireInt(arg);
+      const a = requireInt(v);
+      if (b === 0) throw new RangeError("divisibleby: integer division or modulo by zero");
+      return a % b === 0;
     },
   },
+  escape: { arg: "none", isSafe: true, fn: conditionalEscape },
+  escapejs: { arg: "none", fn: (v) => markSafe(escapeJs(str(v))) },
+  escapeseq: {
+    arg: "none",
+    isSafe: true,
+    fn: (v) => iterate(v, "escapeseq").map(conditionalEscape),
+  },
+  filesizeformat: { arg: "none", isSafe: true, fn: filesizeformat },
+  first: itemAt(0),
   floatformat: { arg: "optional", isSafe: true, fn: floatformat },
+  force_escape: { arg: "none", isSafe: true, fn: (v) => markSafe(escapeHtml(str(v))) },
+  get_digit: { arg: "required", fn: getDigit },
+  iriencode: { arg: "none", isSafe: true, fn: (v) => iriToUri(str(v)) },
+  join: {
+    arg: "required",
+    isSafe: true,
+    fn: (v, arg, { autoescape }) => {
+      const raw = unwrap(v);
+      const iterable =
+        typeof raw === "string" ||
+        Array.isArray(raw) ||
+        raw instanceof Set ||
+        raw instanceof Map ||
+        isPlainObject(raw);
+      if (!iterable) return v;
+      const items = toList(raw);
+      const html = (v: unknown) => (v instanceof SafeString ? v.value : escapeHtml(str(v)));
+      if (autoescape) return markSafe(items.map(html).join(html(arg)));
+      if (!items.every((item) => typeof unwrap(item) === "string")) return v;
+      return markSafe(items.map((item) => str(item)).join(str(arg)));
+    },
+  },
+  json_script: {
+    arg: "optional",
+    isSafe: true,
+    fn: (v, arg) => {
+      const json = (pyJson(v) ?? "null").replace(/[<>&]/g, (c) =>
+        c === "<" ? "\\u003C" : c === ">" ? "\\u003E" : "\\u0026",
+      );
+      // format_html escapes the id unless it is safe (a string literal in the template is).
+      const id = arg === undefined ? "" : conditionalEscape(arg).value;
+      return markSafe(
+        id
+          ? `<script id="${id}" type="application/json">${json}</script>`
+          : `<script type="application/json">${json}</script>`,
+      );
+    },
+  },
+  last: itemAt(-1),
+  length: { arg: "none", fn: (v) => pyLength(v) ?? 0 },
+  linebreaks: {
+    arg: "none",
+    isSafe: true,
+    fn: (v, _arg, { autoescape }) =>
+      markSafe(linebreaks(str(v), autoescape && !(v instanceof SafeString))),
+  },
+  linebreaksbr: {
+    arg: "none",
+    isSafe: true,
+    fn: (v, _arg, { autoescape }) => {
+      let text = normalizeNewlines(str(v));
+      if (autoescape && !(v instanceof SafeString)) text = escapeHtml(text);
+      return markSafe(text.replace(/\n/g, "<br>"));
+    },
+  },
+  linenumbers: {
+    arg: "none",
+    isSafe: true,
+    fn: (v, _arg, { autoescape }) => linenumbers(v, autoescape),
+  },
+  ljust: padding("left"),
+  lower: { arg: "none", isSafe: true, fn: (v) => str(v).toLowerCase() },
+  make_list: { arg: "none", fn: (v) => [...str(v)] },
+  phone2numeric: {
+    arg: "none",
+    isSafe: true,
+    fn: (v) => {
+      // Not a string filter in Django: anything but a string raises AttributeError.
+      const raw = unwrap(v);
+      if (typeof raw !== "string") throw new TypeError("phone2numeric: the value is not a string");
+      return phone2numeric(raw);
+    },
+  },
   pluralize: {
     arg: "optional",
     fn: (v, arg) => {
@@ -640,27 +922,100 @@ const builtins: Record<string, FilterSpec> = {
       return n === undefined ? "" : n === 1 ? singular : plural;
     },
   },
-  join: {
-    arg: "required",
+  pprint: { arg: "none", isSafe: true, fn: (v) => pformat(unwrap(v)) },
+  random: {
+    arg: "none",
     isSafe: true,
-    fn: (v, arg, { autoescape }) => {
+    fn: (v) => {
       const raw = unwrap(v);
-      const iterable =
-        typeof raw === "string" ||
-        Array.isArray(raw) ||
-        raw instanceof Set ||
-        raw instanceof Map ||
-        isPlainObject(raw);
-      if (!iterable) return v;
-      const items = toList(raw);
-      const html = (v: unknown) => (v instanceof SafeString ? v.value : escapeHtml(str(v)));
-      if (autoescape) return markSafe(items.map(html).join(html(arg)));
-      if (!items.every((item) => typeof unwrap(item) === "string")) return v;
-      return markSafe(items.map((item) => str(item)).join(str(arg)));
+      const items = typeof raw === "string" ? [...raw] : Array.isArray(raw) ? raw : undefined;
+      if (items === undefined) throw new TypeError("random: the value is not a sequence");
+      if (items.length === 0) throw new RangeError("random: cannot choose from an empty sequence");
+      return items[Math.floor(Math.random() * items.length)];
     },
   },
-  truncatechars: truncating(truncateChars),
-  truncatewords: truncating(truncateWords),
+  rjust: padding("right"),
+  safe: { arg: "none", isSafe: true, fn: (v) => (v instanceof SafeString ? v : markSafe(str(v))) },
+  safeseq: {
+    arg: "none",
+    isSafe: true,
+    fn: (v) =>
+      iterate(v, "safeseq").map((item) =>
+        item instanceof SafeString ? item : markSafe(str(item)),
+      ),
+  },
+  slice: { arg: "required", isSafe: true, fn: sliceFilter },
+  slugify: { arg: "none", isSafe: true, fn: (v) => markSafe(slugify(str(v))) },
+  stringformat: {
+    arg: "required",
+    isSafe: true,
+    fn: (v, arg) => percentFormat("%" + str(arg), v) ?? "",
+  },
+  striptags: {
+    arg: "none",
+    isSafe: true,
+    fn: (v) => {
+      let text = str(v);
+      for (;;) {
+        const next = text.replace(/<!--[\s\S]*?-->|<\/?[a-zA-Z!?][^>]*>/g, "");
+        if (next === text) return text;
+        text = next;
+      }
+    },
+  },
+  time: {
+    arg: "optional",
+    fn: (v, arg, { timeZone, locale }) => {
+      const d = toDate(unwrap(v));
+      if (d === undefined) return "";
+      return formatTime(d, arg === undefined ? "TIME_FORMAT" : str(arg), timeZone, locale) ?? "";
+    },
+  },
+  timesince: timeFilter(false),
+  timeuntil: timeFilter(true),
+  title: {
+    arg: "none",
+    isSafe: true,
+    fn: (v) =>
+      pyTitle(str(v))
+        .replace(/([a-z])'([A-Z])/g, (m) => m.toLowerCase())
+        .replace(/\d([A-Z])/g, (m) => m.toLowerCase()),
+  },
+  truncatechars: truncating(truncateChars, true),
+  truncatechars_html: truncating((t, n) => truncateHtml(t, n, false), true),
+  truncatewords: truncating(truncateWords, false),
+  truncatewords_html: truncating((t, n) => truncateHtml(t, n, true), false),
+  unordered_list: {
+    arg: "none",
+    isSafe: true,
+    fn: (v, _arg, { autoescape }) => unorderedList(v, autoescape),
+  },
+  upper: { arg: "none", fn: (v) => str(v).toUpperCase() },
+  urlencode: {
+    arg: "optional",
+    fn: (v, arg) => urlQuote(str(v), arg === undefined ? "/" : str(arg)),
+  },
+  urlize: {
+    arg: "none",
+    isSafe: true,
+    fn: (v, _arg, { autoescape }) =>
+      markSafe(urlize(str(v), { nofollow: true, autoescape, safeInput: v instanceof SafeString })),
+  },
+  urlizetrunc: {
+    arg: "required",
+    isSafe: true,
+    fn: (v, arg, { autoescape }) =>
+      markSafe(
+        urlize(str(v), {
+          trimUrlLimit: requireInt(arg),
+          nofollow: true,
+          autoescape,
+          safeInput: v instanceof SafeString,
+        }),
+      ),
+  },
+  wordcount: { arg: "none", fn: (v) => pySplit(str(v)).length },
+  wordwrap: { arg: "required", isSafe: true, fn: (v, arg) => wrap(str(v), requireInt(arg)) },
   yesno: {
     arg: "optional",
     fn: (v, arg) => {
@@ -674,90 +1029,10 @@ const builtins: Record<string, FilterSpec> = {
       return truthy(raw) ? yes : no;
     },
   },
-  escape: {
-    arg: "none",
-    fn: (v) => (v instanceof SafeString ? v : markSafe(escapeHtml(str(v)))),
-  },
-  safe: { arg: "none", isSafe: true, fn: (v) => (v instanceof SafeString ? v : markSafe(str(v))) },
-  striptags: {
-    arg: "none",
-    isSafe: true,
-    fn: (v) => {
-      let text = str(v);
-      for (;;) {
-        const next = text.replace(/<!--[\s\S]*?-->|<\/?[a-zA-Z!?][^>]*>/g, "");
-        if (next === text) return text;
-        text = next;
-      }
-    },
-  },
-  linebreaksbr: {
-    arg: "none",
-    isSafe: true,
-    fn: (v, _arg, { autoescape }) => {
-      let text = str(v).replace(/\r\n?/g, "\n");
-      if (autoescape && !(v instanceof SafeString)) text = escapeHtml(text);
-      return markSafe(text.replace(/\n/g, "<br>"));
-    },
-  },
-  slice: { arg: "required", isSafe: true, fn: sliceFilter },
-  first: itemAt(0),
-  last: itemAt(-1),
-  add: {
-    arg: "required",
-    fn: (v, arg) => {
-      const a = pyInt(v);
-      const b = pyInt(arg);
-      if (a !== undefined && b !== undefined) return a + b;
-      const x = unwrap(v);
-      const y = unwrap(arg);
-      if (typeof x === "string" && typeof y === "string") return x + y;
-      if (Array.isArray(x) && Array.isArray(y)) return [...x, ...y];
-      if (typeof x === "number" && typeof y === "number") return x + y;
-      return "";
-    },
-  },
-  cut: {
-    arg: "required",
-    fn: (v, arg) => {
-      const needle = str(arg);
-      const out = str(v).split(needle).join("");
-      return v instanceof SafeString && needle !== ";" ? markSafe(out) : out;
-    },
-  },
-  urlencode: {
-    arg: "optional",
-    fn: (v, arg) => urlQuote(str(v), arg === undefined ? "/" : str(arg)),
-  },
-  json_script: {
-    arg: "optional",
-    fn: (v, arg) => {
-      const json = (pyJson(v) ?? "null").replace(/[<>&]/g, (c) =>
-        c === "<" ? "\\u003C" : c === ">" ? "\\u003E" : "\\u0026",
-      );
-      const id = arg === undefined ? "" : str(arg);
-      return markSafe(
-        id
-          ? `<script id="${escapeHtml(id)}" type="application/json">${json}</script>`
-          : `<script type="application/json">${json}</script>`,
-      );
-    },
-  },
-  divisibleby: {
-    arg: "required",
-    fn: (v, arg) => {
-      const a = pyInt(v);
-      const b = pyInt(arg);
-      if (a === undefined || b === undefined || b === 0) return "";
-      return a % b === 0;
-    },
-  },
-  stringformat: {
-    arg: "required",
-    isSafe: true,
-    fn: (v, arg) => percentFormat("%" + str(arg), v) ?? "",
-  },
-  dictsort: { arg: "required", fn: dictsort },
 };
 
-for (const [name, spec] of Object.entries(builtins)) registerFilter(name, { ...spec, pure: true });
+// Filters whose result depends on more than their value and argument.
+const IMPURE = new Set(["random", "timesince", "timeuntil"]);
+
+for (const [name, spec] of Object.entries(builtins))
+  registerFilter(name, { ...spec, pure: !IMPURE.has(name) });

@@ -62,14 +62,17 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 /**
- * Text of a value as Django's `str()` would print it, adapted to JS: booleans print as
- * `True`/`False` (the template language's spelling), `null`/`undefined` as the empty string
- * (Django prints `None`, which is never what a JS view wants on the page).
+ * Text of a value as Python's `str()` prints it (what a filter sees, Django's `stringfilter`):
+ * `null` is Python's `None` and prints `None`; `undefined` (a failed lookup, Django's
+ * `string_if_invalid`) prints as the empty string; booleans print `True`/`False`; numbers
+ * print as Python prints an int or a float (`1e-07`, `1e+16`); lists and plain objects print
+ * Python-style (`['a', 1]`); dates as `str()` of an aware datetime in UTC.
  */
 export function stringify(value: unknown): string {
   if (typeof value === "string") return value;
-  if (value === null || value === undefined) return "";
-  if (typeof value === "number") return String(value);
+  if (value === undefined) return "";
+  if (value === null) return "None";
+  if (typeof value === "number") return pyNumber(value);
   if (value === true) return "True";
   if (value === false) return "False";
   if (value instanceof SafeString) return value.value;
@@ -79,21 +82,34 @@ export function stringify(value: unknown): string {
 }
 
 /**
+ * A JS number as Python prints it: an integral number below 1e16 as an int, anything else as
+ * Python's `repr()` of a float (`2.5`, `1e-05`, `1e+16`, `inf`, `nan`).
+ */
+export function pyNumber(n: number): string {
+  if (Number.isInteger(n)) {
+    if (Math.abs(n) < 1e16) return String(n);
+  } else if (Math.abs(n) >= 1e-4 || !Number.isFinite(n)) {
+    if (Number.isNaN(n)) return "nan";
+    if (!Number.isFinite(n)) return n > 0 ? "inf" : "-inf";
+    return String(n);
+  }
+  // Scientific notation with Python's exponent spelling (at least two digits, explicit sign).
+  const [mantissa = "", exp = "0"] = n.toExponential().split("e");
+  const e = Number(exp);
+  return `${mantissa}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+}
+
+/**
  * Python's `repr()` for the values a list or dict prints its items with, so `{{ xs }}` shows
  * `['a', 1, True]` as in Django.
  */
 export function pyRepr(value: unknown, seen: Set<unknown>): string {
-  if (typeof value === "string") {
-    const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
-    const body = value
-      .replace(/\\/g, "\\\\")
-      .replace(/\n/g, "\\n")
-      .replace(/\r/g, "\\r")
-      .replace(/\t/g, "\\t");
-    return quote + (quote === "'" ? body.replace(/'/g, "\\'") : body) + quote;
-  }
+  if (typeof value === "string") return pyStringRepr(value);
   if (value === null || value === undefined) return "None";
+  if (typeof value === "number" && Number.isInteger(value) && Math.abs(value) >= 1e16)
+    return pyNumber(value);
   if (value instanceof SafeString) return pyRepr(value.value, seen);
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return dateRepr(value);
   if (Array.isArray(value) || isPlainObject(value)) {
     if (seen.has(value)) return Array.isArray(value) ? "[...]" : "{...}";
     seen.add(value);
@@ -106,6 +122,54 @@ export function pyRepr(value: unknown, seen: Set<unknown>): string {
     return text;
   }
   return stringify(value);
+}
+
+// Characters Python's repr() escapes: control and format characters, separators other than the
+// space, unassigned and private-use code points.
+const NON_PRINTABLE = /[\\\n\r\t'"]|(?! )[\p{C}\p{Zl}\p{Zp}\p{Zs}]/gu;
+
+/** Python's `repr()` of a str: quotes chosen as Python does, unprintables as `\xhh`/`\uhhhh`. */
+export function pyStringRepr(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  const body = text.replace(NON_PRINTABLE, (ch) => {
+    switch (ch) {
+      case "\\":
+        return "\\\\";
+      case "\n":
+        return "\\n";
+      case "\r":
+        return "\\r";
+      case "\t":
+        return "\\t";
+      case "'":
+      case '"':
+        return ch === quote ? `\\${ch}` : ch;
+    }
+    const cp = ch.codePointAt(0) as number;
+    const hex = cp.toString(16);
+    if (cp < 0x100) return `\\x${hex.padStart(2, "0")}`;
+    if (cp < 0x10000) return `\\u${hex.padStart(4, "0")}`;
+    return `\\U${hex.padStart(8, "0")}`;
+  });
+  return quote + body + quote;
+}
+
+// repr() of an aware datetime in UTC, as a Python view would hold it.
+function dateRepr(d: Date): string {
+  const fields = [
+    d.getUTCFullYear(),
+    d.getUTCMonth() + 1,
+    d.getUTCDate(),
+    d.getUTCHours(),
+    d.getUTCMinutes(),
+    d.getUTCSeconds(),
+    d.getUTCMilliseconds() * 1000,
+  ];
+  if (fields[6] === 0) {
+    fields.pop();
+    if (fields[5] === 0) fields.pop();
+  }
+  return `datetime.datetime(${fields.join(", ")}, tzinfo=datetime.timezone.utc)`;
 }
 
 function dateString(d: Date): string {

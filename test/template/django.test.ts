@@ -141,7 +141,7 @@ const cases: readonly Case[] = [
   ["{{ xs|first }}-{{ xs|last }}", { xs: ["a", "b", "c"] }, "a-c"],
   ["[{{ xs|first }}-{{ xs|last }}]", { xs: [] }, "[-]"],
   ["{{ s|first }}-{{ s|last }}", { s: "héllo" }, "h-o"],
-  ["[{{ n|first }}-{{ n|last }}]", { n: 5 }, "[-]"],
+  ["[{{ n|first }}-{{ n|last }}]", { n: [] }, "[-]"],
   [
     '{{ xs|first|default_if_none:"N" }}-{{ xs|last|default_if_none:"N" }}',
     { xs: [null, 1, null] },
