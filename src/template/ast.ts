@@ -121,10 +121,99 @@ export type Node =
       readonly kind: "url";
       readonly name: FilterExpr;
       readonly args: readonly FilterExpr[];
+      /** `name=value` arguments (Django's kwargs); never mixed with positional ones. */
+      readonly kwargs: readonly Binding[];
       readonly asVar: string | undefined;
       readonly pos: Pos;
     }
   | { readonly kind: "spaceless"; readonly body: readonly Node[]; readonly pos: Pos }
+  | {
+      readonly kind: "widthratio";
+      readonly value: FilterExpr;
+      readonly max: FilterExpr;
+      readonly width: FilterExpr;
+      readonly asVar: string | undefined;
+      readonly pos: Pos;
+    }
+  | {
+      /** `{% filter f|g %}`: the body's text through the filters (`filters.primary` is unused). */
+      readonly kind: "filter";
+      readonly filters: FilterExpr;
+      readonly body: readonly Node[];
+      readonly pos: Pos;
+    }
+  | {
+      readonly kind: "ifchanged";
+      /** Identity of this tag, the key of its last value per loop run. */
+      readonly state: object;
+      /** What to watch; empty: the rendered body. */
+      readonly exprs: readonly FilterExpr[];
+      readonly body: readonly Node[];
+      readonly otherwise: readonly Node[];
+      readonly pos: Pos;
+    }
+  | {
+      readonly kind: "regroup";
+      readonly target: FilterExpr;
+      /** The grouping key, an expression over each item (`item.path|filters`). */
+      readonly by: FilterExpr;
+      readonly asVar: string;
+      readonly pos: Pos;
+    }
+  | {
+      /** `{% resetcycle %}`: restarts the cycles with these identities. */
+      readonly kind: "resetcycle";
+      readonly states: readonly object[];
+      readonly pos: Pos;
+    }
+  | {
+      readonly kind: "static";
+      readonly path: FilterExpr;
+      readonly asVar: string | undefined;
+      readonly pos: Pos;
+    }
+  | {
+      /** A value the compile environment knows (`get_static_prefix`, `get_current_language`...). */
+      readonly kind: "envvalue";
+      readonly what:
+        | "static_prefix"
+        | "media_prefix"
+        | "language"
+        | "language_bidi"
+        | "available_languages"
+        | "timezone";
+      readonly asVar: string | undefined;
+      readonly pos: Pos;
+    }
+  | {
+      readonly kind: "trans";
+      readonly message: FilterExpr;
+      readonly context: FilterExpr | undefined;
+      readonly noop: boolean;
+      readonly asVar: string | undefined;
+      readonly pos: Pos;
+    }
+  | {
+      readonly kind: "blocktrans";
+      /** Message parts: text, or the name of a variable shown there. */
+      readonly singular: readonly (string | { readonly name: string })[];
+      readonly plural: readonly (string | { readonly name: string })[] | undefined;
+      /** `count name=expr`: the number choosing the plural form. */
+      readonly count: Binding | undefined;
+      readonly bindings: readonly Binding[];
+      readonly context: FilterExpr | undefined;
+      readonly trimmed: boolean;
+      readonly asVar: string | undefined;
+      readonly pos: Pos;
+    }
+  | {
+      /** A body compiled with another language or time zone (`language`, `timezone`, `localtime`). */
+      readonly kind: "scope";
+      readonly language?: string;
+      readonly timeZone?: string;
+      readonly body: readonly Node[];
+      readonly pos: Pos;
+    }
   | {
       readonly kind: "autoescape";
       readonly on: boolean;

@@ -57,6 +57,23 @@ import {
   type AssigningNode,
 } from "./tags.js";
 import { NO_DEPS, PARENTLOOP, union, without } from "./tracking.js";
+import {
+  compileBlocktrans,
+  compileBlocktransValue,
+  compileEnvValue,
+  compileFilterTag,
+  compileIfchanged,
+  compileRegroupValue,
+  compileResetcycle,
+  compileStatic,
+  compileStaticValue,
+  compileTrans,
+  compileTransValue,
+  compileWidthratio,
+  compileWidthratioValue,
+  envValue,
+} from "./builtin-tags.js";
+import type { CompiledExpr } from "./evaluator.js";
 
 // A module-local copy of an imported render-time helper (see evaluator.ts for why).
 const markSafe = safe.markSafe;
@@ -148,38 +165,69 @@ function compileFragment(nodes: readonly Node[], env: Env): Fragment {
 }
 
 function compileNodes(nodes: readonly Node[], env: Env, out: FragmentBuilder): void {
-  compileSequence(flatten(nodes, env.autoescape, []), env, out);
+  compileSequence(flatten(nodes, env.autoescape, [], env.host), env, out);
 }
 
-/** A node with the autoescape setting it sits under. */
+/** A node with the autoescape setting and compile host (language, time zone) it sits under. */
 interface Placed {
   readonly node: Node;
   readonly autoescape: boolean;
+  readonly host: CompileHost;
 }
 
-// `{% autoescape %}` adds no structure (and no scope, in Django): its body joins the list it sits
-// in, each node keeping its own setting, so an `as` name set inside it outlives it.
-function flatten(nodes: readonly Node[], autoescape: boolean, into: Placed[]): Placed[] {
+// `{% autoescape %}`, `{% language %}`, `{% timezone %}`, `{% localtime %}` and `{% localize %}`
+// add no structure (and no scope, in Django): their body joins the list they sit in, each node
+// keeping its own setting, so an `as` name set inside them outlives them. The language and time
+// zone are compile-time settings of the body (literal arguments only).
+function flatten(
+  nodes: readonly Node[],
+  autoescape: boolean,
+  into: Placed[],
+  host: CompileHost,
+): Placed[] {
   for (const node of nodes) {
-    if (node.kind === "autoescape") flatten(node.body, node.on, into);
-    else into.push({ node, autoescape });
+    if (node.kind === "autoescape") flatten(node.body, node.on, into, host);
+    else if (node.kind === "scope") {
+      const inner: CompileHost =
+        node.language === undefined && node.timeZone === undefined
+          ? host
+          : {
+              ...host,
+              ...(node.language === undefined
+                ? {}
+                : { language: node.language, locale: node.language }),
+              ...(node.timeZone === undefined ? {} : { timeZone: node.timeZone }),
+            };
+      flatten(node.body, autoescape, into, inner);
+    } else into.push({ node, autoescape, host });
   }
   return into;
 }
 
+/** Kinds of the tags that can bind their value with `as name` instead of printing it. */
+const ASSIGNING = new Set<Node["kind"]>([
+  "url",
+  "firstof",
+  "now",
+  "cycle",
+  "widthratio",
+  "static",
+  "envvalue",
+  "trans",
+  "blocktrans",
+  "regroup",
+]);
+
 function compileSequence(items: readonly Placed[], env: Env, out: FragmentBuilder): void {
   for (let i = 0; i < items.length; i++) {
     const { node, autoescape } = items[i] as Placed;
-    const here = autoescape === env.autoescape ? env : { ...env, autoescape };
-    if (
-      (node.kind === "url" ||
-        node.kind === "firstof" ||
-        node.kind === "now" ||
-        node.kind === "cycle") &&
-      node.asVar !== undefined
-    ) {
+    const host = (items[i] as Placed).host;
+    const here =
+      autoescape === env.autoescape && host === env.host ? env : { ...env, autoescape, host };
+    const asVar = ASSIGNING.has(node.kind) ? (node as { asVar?: string }).asVar : undefined;
+    if (asVar !== undefined) {
       // The name is visible to the rest of this list: it becomes the body of the binder.
-      out.slot(compileAssignment(node, node.asVar, items.slice(i + 1), here));
+      out.slot(compileAssignment(node, asVar, items.slice(i + 1), here));
       return;
     }
     compileNode(node, here, out);
@@ -196,13 +244,8 @@ function compileSequence(items: readonly Placed[], env: Env, out: FragmentBuilde
  * slots reading `name` depend on the tag's inputs, and `name` never becomes a top-level
  * dependency.
  */
-function compileAssignment(
-  node: AssigningNode,
-  name: string,
-  rest: readonly Placed[],
-  env: Env,
-): SlotImpl {
-  const value = compileAssignedValue(node, env);
+function compileAssignment(node: Node, name: string, rest: readonly Placed[], env: Env): SlotImpl {
+  const value = assignedValue(node, env);
   // A named cycle still prints its value unless silent: that output reads the bound name.
   const shown: readonly Placed[] =
     node.kind === "cycle" && !node.silent
@@ -210,6 +253,7 @@ function compileAssignment(
           {
             node: { kind: "output", expr: varExpr(name, node.pos), pos: node.pos },
             autoescape: env.autoescape,
+            host: env.host,
           },
           ...rest,
         ]
@@ -219,8 +263,73 @@ function compileAssignment(
   return bindingSlot([name], [value], builder.build(), false, value.impure === true);
 }
 
+/** The value a tag binds with `as name`. */
+function assignedValue(node: Node, env: Env): CompiledExpr & { impure?: boolean } {
+  switch (node.kind) {
+    case "widthratio":
+      return compileWidthratioValue(node, env);
+    case "static":
+      return compileStaticValue(node, env);
+    case "envvalue": {
+      const value = envValue(node, env);
+      return { deps: NO_DEPS, fn: () => value };
+    }
+    case "trans": {
+      // Django binds the text it would have printed: escaped and safe under autoescape.
+      const t = compileTransValue(node, env);
+      const autoescape = env.autoescape;
+      return {
+        deps: t.deps,
+        fn: (scope) => {
+          const v = t.fn(scope);
+          return autoescape || v instanceof safe.SafeString ? markSafe(t.asText(scope)) : v;
+        },
+      };
+    }
+    case "blocktrans":
+      return compileBlocktransValue(node, env);
+    case "regroup":
+      return compileRegroupValue(node, env);
+    default:
+      return compileAssignedValue(node as AssigningNode, env);
+  }
+}
+
 function compileNode(node: Node, env: Env, out: FragmentBuilder): void {
   switch (node.kind) {
+    case "widthratio":
+      out.slot(compileWidthratio(node, env));
+      return;
+    case "filter":
+      out.slot(compileFilterTag(node, env));
+      return;
+    case "ifchanged":
+      out.slot(compileIfchanged(node, env));
+      return;
+    case "resetcycle":
+      out.slot(compileResetcycle(node));
+      return;
+    case "static":
+      out.slot(compileStatic(node, env));
+      return;
+    case "envvalue":
+      out.text(compileEnvValue(node, env));
+      return;
+    case "trans": {
+      const t = compileTrans(node, env);
+      if (typeof t === "string") out.text(t);
+      else out.slot(t);
+      return;
+    }
+    case "blocktrans":
+      out.slot(compileBlocktrans(node, env));
+      return;
+    case "regroup":
+      // Always has `as`: handled by compileSequence.
+      return;
+    case "scope":
+      compileNodes(node.body, env, out);
+      return;
     case "text":
       out.text(node.text);
       return;

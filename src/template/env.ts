@@ -6,13 +6,22 @@
  */
 import type { BlockNode, Node, ParsedTemplate, Pos } from "./ast.js";
 import type { Fragment } from "./fragment.js";
+import type { Translations } from "./i18n.js";
 import type { RowReads } from "./tracking.js";
 
 /** What the compiler needs from the loader. */
 export interface CompileHost {
   /** Parses the template `name` for an include/extends at `from`; throws TemplateSyntaxError. */
   load(name: string, from: Pos): ParsedTemplate;
-  readonly urlFor: ((name: string, args: unknown[]) => string) | undefined;
+  /** Active language (`{% trans %}`, `get_current_language`); `{% language %}` overrides it. */
+  readonly language?: string;
+  /** Message catalogs of the translation tags. */
+  readonly translations?: Translations;
+  /** Prefix of `{% static %}` (Django's `STATIC_URL`) and `get_media_prefix` (`MEDIA_URL`). */
+  readonly staticUrl?: string;
+  readonly mediaUrl?: string;
+  readonly urlFor:
+    ((name: string, args: unknown[], kwargs?: Record<string, unknown>) => string) | undefined;
   /** Whether loops may reuse unchanged rows from their previous render (see `loop.ts`). */
   readonly loopMemo: boolean;
   /** IANA time zone dates are shown in (DESIGN §4: the app's `timeZone`); default `"UTC"`. */

@@ -9,6 +9,7 @@ import type { ParsedTemplate, Pos } from "./ast.js";
 import { compileTemplate } from "./compiler.js";
 import type { CompileHost } from "./env.js";
 import { TemplateDoesNotExist } from "./errors.js";
+import { Translations } from "./i18n.js";
 import { parseTemplate } from "./parser.js";
 
 /** Options of {@link TemplateLoader}. */
@@ -30,7 +31,18 @@ export interface TemplateLoaderOptions {
    * not a string, means "no such route": rendering then fails with a TemplateRenderError that
    * names the route and the template position.
    */
-  readonly urlFor?: (name: string, args: unknown[]) => string;
+  readonly urlFor?: (name: string, args: unknown[], kwargs?: Record<string, unknown>) => string;
+  /** Active language of the translation tags (Django's `LANGUAGE_CODE`); default `"en-us"`. */
+  readonly language?: string;
+  /**
+   * Locale dirs holding gettext catalogs, `<dir>/<lang>/LC_MESSAGES/*.po` (Django's
+   * `LOCALE_PATHS` and each app's `locale/`); earlier dirs win.
+   */
+  readonly localeDirs?: readonly string[];
+  /** Prefix of `{% static %}` (Django's `STATIC_URL`); default `"/static/"`. */
+  readonly staticUrl?: string;
+  /** What `{% get_media_prefix %}` prints (Django's `MEDIA_URL`); default `""`. */
+  readonly mediaUrl?: string;
   /**
    * Let loops reuse a row's previous output while its item is the same object with the same
    * primitive fields (default `true`). It makes re-rendering a large list after a one-row change
@@ -64,7 +76,8 @@ export class TemplateLoader {
   readonly #dirs: readonly string[];
   readonly #memory: ReadonlyMap<string, string>;
   readonly #reload: boolean;
-  readonly #urlFor: ((name: string, args: unknown[]) => string) | undefined;
+  readonly #urlFor: TemplateLoaderOptions["urlFor"];
+  readonly #i18n: Pick<CompileHost, "language" | "translations" | "staticUrl" | "mediaUrl">;
   readonly #loopMemo: boolean;
   readonly #sources = new Map<string, SourceFile>();
   readonly #templates = new Map<string, CacheEntry>();
@@ -74,6 +87,12 @@ export class TemplateLoader {
     this.#memory = new Map(Object.entries(options.templates ?? {}));
     this.#reload = options.reload ?? false;
     this.#urlFor = options.urlFor;
+    this.#i18n = {
+      language: options.language ?? "en-us",
+      translations: new Translations(options.localeDirs ?? []),
+      staticUrl: options.staticUrl ?? "/static/",
+      mediaUrl: options.mediaUrl ?? "",
+    };
     this.#loopMemo = options.loopMemo ?? true;
   }
 
@@ -108,6 +127,7 @@ export class TemplateLoader {
       load: (name: string, from: Pos) => this.#source(name, from, files).parsed,
       urlFor: this.#urlFor,
       loopMemo: this.#loopMemo,
+      ...this.#i18n,
     };
   }
 

@@ -16,6 +16,7 @@ import type {
 import type { TemplateSyntaxError } from "./errors.js";
 import { MAX_NESTING, parseCondition, parseFilterExpr } from "./expression.js";
 import { SourceMap, splitBits, tokenize, type Bit, type Token } from "./lexer.js";
+import { lorem } from "./lorem.js";
 
 const END_TAGS = new Set([
   "elif",
@@ -29,6 +30,15 @@ const END_TAGS = new Set([
   "endautoescape",
   "endverbatim",
   "endcomment",
+  "endfilter",
+  "endifchanged",
+  "plural",
+  "endblocktrans",
+  "endblocktranslate",
+  "endlanguage",
+  "endlocalize",
+  "endlocaltime",
+  "endtimezone",
 ]);
 
 /** The block tags the parser knows (their end and middle tags included). */
@@ -50,7 +60,40 @@ const TAGS = new Set([
   "autoescape",
   "verbatim",
   "comment",
+  "widthratio",
+  "templatetag",
+  "ifchanged",
+  "regroup",
+  "filter",
+  "lorem",
+  "resetcycle",
+  "static",
+  "get_static_prefix",
+  "get_media_prefix",
+  "trans",
+  "translate",
+  "blocktrans",
+  "blocktranslate",
+  "language",
+  "get_current_language",
+  "get_current_language_bidi",
+  "get_available_languages",
+  "localize",
+  "localtime",
+  "timezone",
+  "get_current_timezone",
 ]);
+
+const TEMPLATETAG: Readonly<Record<string, string>> = {
+  openblock: "{%",
+  closeblock: "%}",
+  openvariable: "{{",
+  closevariable: "}}",
+  openbrace: "{",
+  closebrace: "}",
+  opencomment: "{#",
+  closecomment: "#}",
+};
 
 /** Names of the block tags templates can use. */
 export function tagNames(): string[] {
@@ -75,6 +118,7 @@ class Parser {
     string,
     { readonly state: object; readonly values: readonly FilterExpr[]; readonly silent: boolean }
   >();
+  #lastCycle: object | undefined;
 
   constructor(
     readonly map: SourceMap,
@@ -195,6 +239,101 @@ class Parser {
         return this.parseNow(bits, at);
       case "url":
         return this.parseUrl(bits, at);
+      case "widthratio":
+        return this.parseWidthratio(bits, at);
+      case "templatetag": {
+        const arg = bits[1];
+        const text = arg === undefined || bits.length !== 2 ? undefined : TEMPLATETAG[arg.text];
+        if (text === undefined) {
+          throw this.error(
+            `'templatetag' takes one of: ${Object.keys(TEMPLATETAG).join(", ")}`,
+            (arg ?? (bits[0] as Bit)).offset,
+          );
+        }
+        return { kind: "text", text };
+      }
+      case "lorem":
+        return this.parseLorem(bits, at);
+      case "filter":
+        return this.parseFilterTag(bits, at);
+      case "ifchanged":
+        return this.parseIfchanged(bits, at);
+      case "regroup":
+        return this.parseRegroup(bits, at);
+      case "resetcycle":
+        return this.parseResetcycle(bits, at);
+      case "static": {
+        const { args, asVar } = this.splitAs(bits.slice(1));
+        const path = args[0];
+        if (path === undefined || args.length !== 1)
+          throw this.error("'static' takes at least one argument (path to file)", at);
+        return {
+          kind: "static",
+          path: parseFilterExpr(this.map, path.text, path.offset),
+          asVar,
+          pos: this.pos(at),
+        };
+      }
+      case "get_static_prefix":
+      case "get_media_prefix":
+        return this.parseEnvValue(
+          bits,
+          at,
+          word === "get_static_prefix" ? "static_prefix" : "media_prefix",
+          false,
+        );
+      case "get_current_language":
+        return this.parseEnvValue(bits, at, "language", true);
+      case "get_current_language_bidi":
+        return this.parseEnvValue(bits, at, "language_bidi", true);
+      case "get_available_languages":
+        return this.parseEnvValue(bits, at, "available_languages", true);
+      case "get_current_timezone":
+        return this.parseEnvValue(bits, at, "timezone", true);
+      case "trans":
+      case "translate":
+        return this.parseTrans(bits, at);
+      case "blocktrans":
+      case "blocktranslate":
+        return this.parseBlocktrans(word, bits, at);
+      case "language": {
+        const arg = bits[1];
+        if (arg === undefined || bits.length !== 2)
+          throw this.error("'language' takes one argument (language)", at);
+        const lang = /^(["'])(.*)\1$/s.exec(arg.text);
+        if (lang === null)
+          throw this.error("'language' needs a quoted language code here", arg.offset);
+        const { nodes } = this.parseUntil(["endlanguage"], { tag: "language", offset: at });
+        return { kind: "scope", language: lang[2] as string, body: nodes, pos: this.pos(at) };
+      }
+      case "localize": {
+        const arg = bits[1];
+        if (bits.length > 2 || (arg !== undefined && arg.text !== "on" && arg.text !== "off"))
+          throw this.error("'localize' takes either 'on' or 'off'", at);
+        const { nodes } = this.parseUntil(["endlocalize"], { tag: "localize", offset: at });
+        // The engine's number output does not vary with the locale's separators: no structure.
+        return { kind: "scope", body: nodes, pos: this.pos(at) };
+      }
+      case "localtime": {
+        const arg = bits[1];
+        if (bits.length > 2 || (arg !== undefined && arg.text !== "on" && arg.text !== "off"))
+          throw this.error("'localtime' takes either 'on' or 'off'", at);
+        const { nodes } = this.parseUntil(["endlocaltime"], { tag: "localtime", offset: at });
+        // Off: dates keep their own zone, which for a JS Date is UTC.
+        return arg?.text === "off"
+          ? { kind: "scope", timeZone: "UTC", body: nodes, pos: this.pos(at) }
+          : { kind: "scope", body: nodes, pos: this.pos(at) };
+      }
+      case "timezone": {
+        const arg = bits[1];
+        if (arg === undefined || bits.length !== 2)
+          throw this.error("'timezone' takes one argument (timezone)", at);
+        const tz = /^(["'])(.*)\1$/s.exec(arg.text);
+        if (tz === null || !validTimeZone(tz[2] as string))
+          throw this.error("'timezone' needs a quoted IANA time zone name here", arg.offset);
+        const { nodes } = this.parseUntil(["endtimezone"], { tag: "timezone", offset: at });
+        return { kind: "scope", timeZone: tz[2] as string, body: nodes, pos: this.pos(at) };
+      }
       case "spaceless": {
         this.noArgs(bits);
         const { nodes } = this.parseUntil(["endspaceless"], { tag: "spaceless", offset: at });
@@ -477,6 +616,7 @@ class Parser {
     }
     const values = args.slice(1).map((b) => parseFilterExpr(this.map, b.text, b.offset));
     const state = {};
+    this.#lastCycle = state;
     if (asVar !== undefined) this.#namedCycles.set(asVar, { state, values, silent });
     return { kind: "cycle", state, values, silent, asVar, pos: this.pos(at) };
   }
@@ -498,18 +638,296 @@ class Parser {
       throw this.error("'url' takes at least one argument: the route name", at);
     const { args: argBits, asVar } = this.splitAs(bits.slice(2));
     const args: FilterExpr[] = [];
+    const kwargBits: Bit[] = [];
     for (const bit of argBits) {
-      if (/^[\p{L}\p{N}_]+=/u.test(bit.text)) {
-        throw this.error("'url' supports positional arguments only", bit.offset);
-      }
-      args.push(parseFilterExpr(this.map, bit.text, bit.offset));
+      if (/^[\p{L}\p{N}_]+=/u.test(bit.text)) kwargBits.push(bit);
+      else args.push(parseFilterExpr(this.map, bit.text, bit.offset));
     }
+    const kwargs = this.parseBindings(kwargBits, false);
     return {
       kind: "url",
       name: parseFilterExpr(this.map, nameBit.text, nameBit.offset),
       args,
+      kwargs,
       asVar,
       pos: this.pos(at),
     };
+  }
+
+  parseWidthratio(bits: Bit[], at: number): Node {
+    let args = bits.slice(1);
+    let asVar: string | undefined;
+    if (args.length === 5 && (args[3] as Bit).text === "as") {
+      asVar = this.asName(args[4] as Bit);
+      args = args.slice(0, 3);
+    }
+    if (args.length !== 3) throw this.error("widthratio takes at least three arguments", at);
+    const [value, max, width] = args.map((b) => parseFilterExpr(this.map, b.text, b.offset)) as [
+      FilterExpr,
+      FilterExpr,
+      FilterExpr,
+    ];
+    return { kind: "widthratio", value, max, width, asVar, pos: this.pos(at) };
+  }
+
+  parseLorem(bits: Bit[], at: number): Node {
+    const args = bits.slice(1).map((b) => b.text);
+    let random = false;
+    if (args[args.length - 1] === "random") {
+      random = true;
+      args.pop();
+    }
+    let method = "b";
+    const last = args[args.length - 1];
+    if (last === "w" || last === "p" || last === "b") {
+      method = last;
+      args.pop();
+    }
+    if (args.length > 1) throw this.error("Incorrect format for 'lorem' tag", at);
+    let count = 1;
+    if (args.length === 1) {
+      const n = Number(args[0]);
+      // Django resolves a variable count at render time; a literal count is all this accepts.
+      if (!/^-?\d+$/.test(args[0] as string) || !Number.isFinite(n))
+        throw this.error("'lorem' count must be an integer literal here", at);
+      count = n;
+    }
+    return { kind: "text", text: lorem(count, method as "w" | "p" | "b", !random) };
+  }
+
+  parseFilterTag(bits: Bit[], at: number): Node {
+    const head = bits[0] as Bit;
+    const rest = bits.slice(1);
+    if (rest.length === 0) throw this.error("'filter' tag requires a filter", at);
+    const text = rest.map((b) => b.text).join(" ");
+    const start = (rest[0] as Bit).offset;
+    // Parsed as `x|f|g` with the placeholder just before the first filter.
+    const filters = parseFilterExpr(this.map, "x|" + text, start - 2);
+    for (const f of filters.filters) {
+      if (f.name === "escape" || f.name === "safe") {
+        throw this.error(
+          `"filter ${f.name}" is not permitted.  Use the "autoescape" tag instead.`,
+          head.offset,
+        );
+      }
+    }
+    const { nodes } = this.parseUntil(["endfilter"], { tag: "filter", offset: at });
+    return { kind: "filter", filters, body: nodes, pos: this.pos(at) };
+  }
+
+  parseIfchanged(bits: Bit[], at: number): Node {
+    const exprs = bits.slice(1).map((b) => parseFilterExpr(this.map, b.text, b.offset));
+    const first = this.parseUntil(["else", "endifchanged"], { tag: "ifchanged", offset: at });
+    let otherwise: Node[] = [];
+    const end = first.end as NonNullable<typeof first.end>;
+    this.noArgs(end.bits);
+    if (end.word === "else") {
+      const rest = this.parseUntil(["endifchanged"], { tag: "else", offset: end.token.start });
+      this.noArgs((rest.end as NonNullable<typeof rest.end>).bits);
+      otherwise = rest.nodes;
+    }
+    return { kind: "ifchanged", state: {}, exprs, body: first.nodes, otherwise, pos: this.pos(at) };
+  }
+
+  parseRegroup(bits: Bit[], at: number): Node {
+    if (bits.length !== 6) throw this.error("'regroup' tag takes five arguments", at);
+    if ((bits[2] as Bit).text !== "by")
+      throw this.error("second argument to 'regroup' tag must be 'by'", (bits[2] as Bit).offset);
+    if ((bits[4] as Bit).text !== "as")
+      throw this.error(
+        "next-to-last argument to 'regroup' tag must be 'as'",
+        (bits[4] as Bit).offset,
+      );
+    const target = bits[1] as Bit;
+    const by = bits[3] as Bit;
+    return {
+      kind: "regroup",
+      target: parseFilterExpr(this.map, target.text, target.offset),
+      // Django looks the key up as `<as name>.<by>`, with the name bound to each item.
+      by: parseFilterExpr(
+        this.map,
+        `${(bits[5] as Bit).text}.${by.text}`,
+        by.offset - (bits[5] as Bit).text.length - 1,
+      ),
+      asVar: this.asName(bits[5] as Bit),
+      pos: this.pos(at),
+    };
+  }
+
+  parseResetcycle(bits: Bit[], at: number): Node {
+    if (bits.length > 2) throw this.error("'resetcycle' takes at most one argument", at);
+    const name = bits[1];
+    if (name === undefined) {
+      if (this.#lastCycle === undefined) throw this.error("No cycles in template.", at);
+      return { kind: "resetcycle", states: [this.#lastCycle], pos: this.pos(at) };
+    }
+    const named = this.#namedCycles.get(name.text);
+    if (named === undefined)
+      throw this.error(`Named cycle '${name.text}' does not exist.`, name.offset);
+    return { kind: "resetcycle", states: [named.state], pos: this.pos(at) };
+  }
+
+  parseEnvValue(
+    bits: Bit[],
+    at: number,
+    what: Extract<Node, { kind: "envvalue" }>["what"],
+    needsAs: boolean,
+  ): Node {
+    const word = (bits[0] as Bit).text;
+    if (bits.length === 1 && !needsAs)
+      return { kind: "envvalue", what, asVar: undefined, pos: this.pos(at) };
+    if (bits.length !== 3 || (bits[1] as Bit).text !== "as")
+      throw this.error(
+        `'${word}' requires 'as variable' (got ${JSON.stringify(bits.slice(1).map((b) => b.text))})`,
+        at,
+      );
+    return { kind: "envvalue", what, asVar: this.asName(bits[2] as Bit), pos: this.pos(at) };
+  }
+
+  parseTrans(bits: Bit[], at: number): Node {
+    const word = (bits[0] as Bit).text;
+    const msg = bits[1];
+    if (msg === undefined) throw this.error(`'${word}' takes at least one argument`, at);
+    let noop = false;
+    let asVar: string | undefined;
+    let context: FilterExpr | undefined;
+    const seen = new Set<string>();
+    for (let i = 2; i < bits.length; i++) {
+      const option = bits[i] as Bit;
+      if (seen.has(option.text))
+        throw this.error(
+          `The '${option.text}' option was specified more than once.`,
+          option.offset,
+        );
+      seen.add(option.text);
+      if (option.text === "noop") noop = true;
+      else if (option.text === "context") {
+        const v = bits[++i];
+        if (v === undefined)
+          throw this.error("No argument provided to the 'context' option.", option.offset);
+        context = parseFilterExpr(this.map, v.text, v.offset);
+      } else if (option.text === "as") {
+        const v = bits[++i];
+        if (v === undefined)
+          throw this.error("No argument provided to the 'as' option.", option.offset);
+        asVar = this.asName(v);
+      } else {
+        throw this.error(`Unknown argument for '${word}' tag: '${option.text}'.`, option.offset);
+      }
+    }
+    return {
+      kind: "trans",
+      message: parseFilterExpr(this.map, msg.text, msg.offset),
+      context,
+      noop,
+      asVar,
+      pos: this.pos(at),
+    };
+  }
+
+  parseBlocktrans(word: string, bits: Bit[], at: number): Node {
+    let bindings: Binding[] = [];
+    let count: Binding | undefined;
+    let context: FilterExpr | undefined;
+    let trimmed = false;
+    let asVar: string | undefined;
+    const seen = new Set<string>();
+    const rest = bits.slice(1);
+    while (rest.length > 0) {
+      const option = rest.shift() as Bit;
+      if (seen.has(option.text))
+        throw this.error(
+          `The '${option.text}' option was specified more than once.`,
+          option.offset,
+        );
+      seen.add(option.text);
+      if (option.text === "with") {
+        const kw: Bit[] = [];
+        while (rest.length > 0 && /^[\p{L}\p{N}_]+=/u.test((rest[0] as Bit).text))
+          kw.push(rest.shift() as Bit);
+        if (kw.length === 0) {
+          // The legacy `with value as name` form.
+          if (rest.length >= 3 && (rest[1] as Bit).text === "as") kw.push(...rest.splice(0, 3));
+          else
+            throw this.error(
+              `"with" in '${word}' tag needs at least one keyword argument.`,
+              option.offset,
+            );
+          bindings = this.parseBindings(kw, true);
+        } else bindings = this.parseBindings(kw, false);
+      } else if (option.text === "count") {
+        const kw: Bit[] = [];
+        if (rest.length > 0 && /^[\p{L}\p{N}_]+=/u.test((rest[0] as Bit).text))
+          kw.push(rest.shift() as Bit);
+        else if (rest.length >= 3 && (rest[1] as Bit).text === "as") kw.push(...rest.splice(0, 3));
+        const parsed = kw.length === 0 ? [] : this.parseBindings(kw, kw.length === 3);
+        if (parsed.length !== 1)
+          throw this.error(
+            `"count" in '${word}' tag expected exactly one keyword argument.`,
+            option.offset,
+          );
+        count = parsed[0];
+      } else if (option.text === "context") {
+        const v = rest.shift();
+        if (v === undefined)
+          throw this.error(
+            `"context" in '${word}' tag expected exactly one argument.`,
+            option.offset,
+          );
+        context = parseFilterExpr(this.map, v.text, v.offset);
+      } else if (option.text === "trimmed") {
+        trimmed = true;
+      } else if (option.text === "asvar") {
+        const v = rest.shift();
+        if (v === undefined)
+          throw this.error(
+            `No argument provided to the '${word}' tag for the asvar option.`,
+            option.offset,
+          );
+        asVar = this.asName(v);
+      } else {
+        throw this.error(`Unknown argument for '${word}' tag: '${option.text}'.`, option.offset);
+      }
+    }
+    const endWord = "end" + word;
+    const parts = (nodes: readonly Node[]): (string | { name: string })[] =>
+      nodes.map((n) => {
+        if (n.kind === "text") return n.text;
+        if (n.kind === "output" && n.expr.primary.kind === "var" && n.expr.filters.length === 0)
+          return { name: n.expr.primary.path.join(".") };
+        throw this.error(`'${word}' doesn't allow other block tags (seen ${n.kind}) inside it`, at);
+      });
+    const first = this.parseUntil(count === undefined ? [endWord] : ["plural", endWord], {
+      tag: word,
+      offset: at,
+    });
+    const end = first.end as NonNullable<typeof first.end>;
+    let plural: (string | { name: string })[] | undefined;
+    if (end.word === "plural") {
+      const second = this.parseUntil([endWord], { tag: "plural", offset: end.token.start });
+      plural = parts(second.nodes);
+    } else if (count !== undefined) {
+      throw this.error(`'${word}' doesn't allow other block tags inside it`, at);
+    }
+    return {
+      kind: "blocktrans",
+      singular: parts(first.nodes),
+      plural,
+      count,
+      bindings,
+      context,
+      trimmed,
+      asVar,
+      pos: this.pos(at),
+    };
+  }
+}
+
+function validTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name });
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -233,10 +233,11 @@ function compileUrlValue(
 ): CompiledExpr {
   const name = compileExpr(node.name, env, true);
   const args = node.args.map((a) => compileExpr(a, env, true));
+  const kwargs = node.kwargs.map((k) => ({ name: k.name, value: compileExpr(k.expr, env, true) }));
   const urlFor = env.host.urlFor;
   const pos = node.pos;
   return {
-    deps: union(name.deps, ...args.map((a) => a.deps)),
+    deps: union(name.deps, ...args.map((a) => a.deps), ...kwargs.map((k) => k.value.deps)),
     fn: (scope) => {
       const routeName = stringify(unwrap(name.fn(scope)));
       const argValues = args.map((a) => unwrap(a.fn(scope)));
@@ -248,7 +249,12 @@ function compileUrlValue(
       }
       let url: unknown;
       try {
-        url = urlFor(routeName, argValues);
+        if (kwargs.length === 0) url = urlFor(routeName, argValues);
+        else {
+          const kw: Record<string, unknown> = {};
+          for (const k of kwargs) kw[k.name] = unwrap(k.value.fn(scope));
+          url = urlFor(routeName, argValues, kw);
+        }
       } catch (error) {
         if (lenient) return "";
         throw new TemplateRenderError(

@@ -1,0 +1,468 @@
+/**
+ * Compile rules of the tags added for full Django parity: `widthratio`, `filter`, `ifchanged`,
+ * `regroup`, `resetcycle`, `static` and the prefix tags, the values of `get_current_language`
+ * and friends, and the translation tags `trans`/`translate` and `blocktrans`/`blocktranslate`.
+ * (`templatetag` and `lorem` become text when parsed; `language`, `timezone`, `localtime` and
+ * `localize` change the compile environment of their body, see the compiler.)
+ *
+ * Change tracking: every slot's dependencies are the names its expressions read. `ifchanged`
+ * and `resetcycle` are impure (their output depends on earlier iterations), so a loop holding
+ * them renders every row again instead of reusing unchanged ones. The translation tags read the
+ * language at compile time (it is the loader's, or a `{% language %}` around them), so a
+ * translated literal costs nothing at render time.
+ * @module
+ */
+import { renderToString } from "../render/html.js";
+import { locate, type FilterExpr, type Node } from "./ast.js";
+import type { Env } from "./env.js";
+import { TemplateSyntaxError } from "./errors.js";
+import { applyFilters, compileExpr, type CompiledExpr } from "./evaluator.js";
+import { renderFragment, type SlotImpl } from "./fragment.js";
+import { BIDI_LANGUAGES, Translations, normalizeLanguage } from "./i18n.js";
+import * as safe from "./safe.js";
+import { outputText, varExpr } from "./tags.js";
+import { NO_DEPS, union, without } from "./tracking.js";
+import { Frame, pyEqual, stringify, toList, unwrap, type Scope } from "./values.js";
+
+const SafeString = safe.SafeString;
+const markSafe = safe.markSafe;
+const escapeHtml = safe.escapeHtml;
+
+const NO_TRANSLATIONS = new Translations();
+
+/** The active language of a compile environment (Django's default `LANGUAGE_CODE`). */
+export function languageOf(env: Env): string {
+  return env.host.language ?? "en-us";
+}
+
+// ---- widthratio ------------------------------------------------------------------------
+
+/** Python's `float()` of a template value, or `undefined` where it raises. */
+function pyFloat(v: unknown): number | undefined {
+  v = unwrap(v);
+  if (typeof v === "number") return v;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "string") {
+    const t = v.trim().replace(/_/g, "");
+    if (/^[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?)$/i.test(t)) return Number(t);
+    if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith("-") ? -Infinity : Infinity;
+    if (/^[+-]?nan$/i.test(t)) return NaN;
+  }
+  return undefined;
+}
+
+/** Python's `int()`, or `undefined` where it raises. */
+function pyInt(v: unknown): number | undefined {
+  v = unwrap(v);
+  if (typeof v === "number") return Number.isFinite(v) ? Math.trunc(v) : undefined;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "string" && /^\s*[+-]?\d[\d_]*\s*$/.test(v)) return Number(v.replace(/_/g, ""));
+  return undefined;
+}
+
+/** Python 3's `round()` to an integer: halves go to the even neighbour. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+export function compileWidthratioValue(
+  node: Extract<Node, { kind: "widthratio" }>,
+  env: Env,
+): CompiledExpr {
+  const value = compileExpr(node.value, env, true);
+  const max = compileExpr(node.max, env, true);
+  const width = compileExpr(node.width, env, true);
+  const pos = node.pos;
+  return {
+    deps: union(value.deps, max.deps, width.deps),
+    fn: (scope) => {
+      const v = value.fn(scope);
+      const m = max.fn(scope);
+      const w = pyInt(width.fn(scope));
+      if (w === undefined)
+        throw new TemplateSyntaxError("widthratio final argument must be a number", locate(pos));
+      const fv = pyFloat(v);
+      const fm = pyFloat(m);
+      if (fv === undefined || fm === undefined) return "";
+      if (fm === 0) return "0";
+      const ratio = (fv / fm) * w;
+      if (!Number.isFinite(ratio)) return "";
+      return String(roundHalfEven(ratio));
+    },
+  };
+}
+
+export function compileWidthratio(node: Extract<Node, { kind: "widthratio" }>, env: Env): SlotImpl {
+  const { deps, fn } = compileWidthratioValue(node, env);
+  return { deps, run: (scope) => fn(scope) as string };
+}
+
+// ---- filter ------------------------------------------------------------------------------
+
+/** `{% filter f|g %}`: the body's text (safe) through the filters, printed without escaping. */
+export function compileFilterTag(node: Extract<Node, { kind: "filter" }>, env: Env): SlotImpl {
+  const body = env.compileBody(node.body, env);
+  const filtered = applyFilters(
+    (scope) => markSafe(renderToString(renderFragment(body, scope, undefined))),
+    node.filters,
+    env,
+  );
+  const filterDeps = union(
+    ...node.filters.filters.map((f) =>
+      f.arg === undefined
+        ? NO_DEPS
+        : compileExpr({ primary: f.arg, filters: [], pos: node.pos }, env, true).deps,
+    ),
+  );
+  return {
+    deps: union(body.deps, filterDeps),
+    impure: body.impure,
+    run: (scope) => outputText(filtered(scope), false),
+  };
+}
+
+// ---- ifchanged ---------------------------------------------------------------------------
+
+// The last value of each `ifchanged`, per run of its innermost loop (Django keeps it in the
+// loop's `forloop`), or per render outside loops.
+const lastValues = new WeakMap<object, Map<object, unknown>>();
+const NOTHING = Symbol("nothing");
+
+function loopFrame(scope: Scope): object {
+  for (let f: Frame | null = scope.frame; f !== null; f = f.parent) {
+    if (f.names[0] === "forloop") return f;
+  }
+  return scope.state;
+}
+
+export function compileIfchanged(node: Extract<Node, { kind: "ifchanged" }>, env: Env): SlotImpl {
+  const body = env.compileBody(node.body, env);
+  const otherwise = node.otherwise.length > 0 ? env.compileBody(node.otherwise, env) : undefined;
+  const watched = node.exprs.map((e) => compileExpr(e, env, false));
+  const key = node.state;
+  return {
+    // It compares with the previous iteration, so it reads `forloop`'s position implicitly.
+    deps: union(body.deps, otherwise?.deps ?? NO_DEPS, ...watched.map((w) => w.deps)),
+    impure: true,
+    run: (scope) => {
+      const frame = loopFrame(scope);
+      let states = lastValues.get(frame);
+      if (states === undefined) lastValues.set(frame, (states = new Map()));
+      const last = states.has(key) ? states.get(key) : NOTHING;
+      let rendered: string | undefined;
+      let current: unknown;
+      if (watched.length > 0) current = watched.map((w) => w.fn(scope));
+      else current = rendered = renderToString(renderFragment(body, scope, undefined));
+      const changed =
+        last === NOTHING ||
+        (Array.isArray(current) && Array.isArray(last)
+          ? current.length !== last.length || current.some((c, i) => !pyEqual(c, last[i]))
+          : current !== last);
+      if (changed) {
+        states.set(key, current);
+        return rendered ?? renderToString(renderFragment(body, scope, undefined));
+      }
+      return otherwise === undefined
+        ? ""
+        : renderToString(renderFragment(otherwise, scope, undefined));
+    },
+  };
+}
+
+// ---- regroup -----------------------------------------------------------------------------
+
+/** The list `{% regroup %}` binds: `[grouper, list]` pairs that also have those fields. */
+export function compileRegroupValue(
+  node: Extract<Node, { kind: "regroup" }>,
+  env: Env,
+): CompiledExpr {
+  const target = compileExpr(node.target, env, false);
+  // The key is `<as name>.<by>`: evaluated with the name bound to each item in turn.
+  const itemName = node.by.primary.kind === "var" ? (node.by.primary.path[0] as string) : "";
+  const by = compileExpr(node.by, { ...env, locals: union(env.locals, [itemName]) }, false);
+  return {
+    deps: union(target.deps, without(by.deps, [itemName])),
+    fn: (scope) => {
+      const list = unwrap(target.fn(scope));
+      if (list === null || list === undefined) return [];
+      const groups: unknown[] = [];
+      let current: { grouper: unknown; list: unknown[] } | undefined;
+      const values: unknown[] = [undefined];
+      const inner: Scope = {
+        ctx: scope.ctx,
+        frame: new Frame(scope.frame, [itemName], values),
+        state: scope.state,
+      };
+      for (const item of toList(list)) {
+        values[0] = item;
+        const k = by.fn(inner);
+        if (current === undefined || !pyEqual(current.grouper, k)) {
+          const items: unknown[] = [];
+          current = { grouper: k, list: items };
+          groups.push(Object.assign([k, items], { grouper: k, list: items }));
+        }
+        current.list.push(item);
+      }
+      return groups;
+    },
+  };
+}
+
+// ---- resetcycle --------------------------------------------------------------------------
+
+export function compileResetcycle(node: Extract<Node, { kind: "resetcycle" }>): SlotImpl {
+  const states = node.states;
+  return {
+    deps: NO_DEPS,
+    impure: true,
+    run: (scope) => {
+      for (const s of states) scope.state.cycles.delete(s);
+      return "";
+    },
+  };
+}
+
+// ---- static ------------------------------------------------------------------------------
+
+/** Python's `urllib.parse.quote(s, safe="/")`. */
+function pyQuote(s: string): string {
+  return encodeURIComponent(s)
+    .replace(/%2F/g, "/")
+    .replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+}
+
+/** `urljoin(prefix, path)` for the relative and root-relative paths `static` produces. */
+function joinUrl(prefix: string, path: string): string {
+  if (path.startsWith("/")) {
+    const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(prefix);
+    return (origin?.[0] ?? "") + path;
+  }
+  return prefix.slice(0, prefix.lastIndexOf("/") + 1) + path;
+}
+
+export function compileStaticValue(
+  node: Extract<Node, { kind: "static" }>,
+  env: Env,
+): CompiledExpr {
+  const path = compileExpr(node.path, env, true);
+  const prefix = env.host.staticUrl ?? "/static/";
+  return {
+    deps: path.deps,
+    fn: (scope) => joinUrl(prefix, pyQuote(stringify(unwrap(path.fn(scope))))),
+  };
+}
+
+export function compileStatic(node: Extract<Node, { kind: "static" }>, env: Env): SlotImpl {
+  const { deps, fn } = compileStaticValue(node, env);
+  const autoescape = env.autoescape;
+  return {
+    deps,
+    run: (scope) => (autoescape ? escapeHtml(fn(scope) as string) : (fn(scope) as string)),
+  };
+}
+
+// ---- environment values ------------------------------------------------------------------
+
+/** The value of `get_static_prefix`, `get_current_language`, ... (known at compile time). */
+export function envValue(node: Extract<Node, { kind: "envvalue" }>, env: Env): unknown {
+  const language = normalizeLanguage(languageOf(env));
+  switch (node.what) {
+    case "static_prefix":
+      return env.host.staticUrl ?? "/static/";
+    case "media_prefix":
+      return env.host.mediaUrl ?? "";
+    case "language":
+      return language;
+    case "language_bidi":
+      return BIDI_LANGUAGES.has(language.split("-")[0] as string);
+    case "available_languages":
+      return [[language, language]];
+    case "timezone":
+      return env.host.timeZone ?? "UTC";
+  }
+}
+
+/** A tag printing an environment value (the prefix tags without `as`). */
+export function compileEnvValue(node: Extract<Node, { kind: "envvalue" }>, env: Env): string {
+  return outputText(envValue(node, env), env.autoescape);
+}
+
+// ---- trans -------------------------------------------------------------------------------
+
+function translations(env: Env): Translations {
+  return env.host.translations ?? NO_TRANSLATIONS;
+}
+
+function literalString(expr: FilterExpr | undefined): string | undefined {
+  if (expr === undefined || expr.primary.kind !== "literal" || expr.filters.length > 0)
+    return undefined;
+  const v = unwrap(expr.primary.value);
+  return typeof v === "string" ? v : undefined;
+}
+
+/**
+ * The value of `{% trans %}`: a message translated into the active language (literal messages
+ * at compile time), safe when the message was (string literals are).
+ */
+export function compileTransValue(
+  node: Extract<Node, { kind: "trans" }>,
+  env: Env,
+): CompiledExpr & { asText: (scope: Scope) => string; constant: boolean } {
+  const catalogs = translations(env);
+  const language = languageOf(env);
+  const noop = node.noop;
+  const message = compileExpr(node.message, env, true);
+  const context = node.context === undefined ? undefined : compileExpr(node.context, env, true);
+  const autoescape = env.autoescape;
+  const translate = (value: unknown, ctx: string | undefined): unknown => {
+    const raw = unwrap(value);
+    if (noop || typeof raw !== "string") return value;
+    // Percent signs are doubled in message ids, as in Django's catalogs.
+    const out = catalogs
+      .translate(language, raw.replace(/%/g, "%%"), { context: ctx })
+      .replace(/%%/g, "%");
+    return value instanceof SafeString ? markSafe(out) : out;
+  };
+  const lit = literalString(node.message);
+  const ctxLit = node.context === undefined ? undefined : literalString(node.context);
+  const constant =
+    lit !== undefined && (node.context === undefined || ctxLit !== undefined)
+      ? translate(
+          node.message.primary.kind === "literal" ? node.message.primary.value : lit,
+          ctxLit,
+        )
+      : NOTHING;
+  const fn =
+    constant !== NOTHING
+      ? () => constant
+      : (scope: Scope) =>
+          translate(
+            message.fn(scope),
+            context === undefined ? undefined : stringify(unwrap(context.fn(scope))),
+          );
+  return {
+    deps: union(message.deps, context?.deps ?? NO_DEPS),
+    fn,
+    asText: (scope) => outputText(fn(scope), autoescape),
+    constant: constant !== NOTHING,
+  };
+}
+
+export function compileTrans(node: Extract<Node, { kind: "trans" }>, env: Env): SlotImpl | string {
+  const value = compileTransValue(node, env);
+  if (value.constant) return value.asText(undefined as unknown as Scope);
+  return { deps: value.deps, run: value.asText };
+}
+
+// ---- blocktrans --------------------------------------------------------------------------
+
+type Part = string | { readonly name: string };
+
+/** The message id of a part list: text with `%` doubled, variables as `%(name)s`. */
+function messageId(parts: readonly Part[], trimmed: boolean): { id: string; names: string[] } {
+  let id = "";
+  const names: string[] = [];
+  for (const p of parts) {
+    if (typeof p === "string") id += p.replace(/%/g, "%%");
+    else {
+      id += `%(${p.name})s`;
+      names.push(p.name);
+    }
+  }
+  if (trimmed) id = id.trim().replace(/\s*\n\s*/g, " ");
+  return { id, names };
+}
+
+/** Python's `msg % data` for `%(name)s` and `%%`; `undefined` where Python raises. */
+function interpolate(msg: string, data: ReadonlyMap<string, string>): string | undefined {
+  let failed = false;
+  const out = msg.replace(/%(?:\(([^)]*)\)s|%|.?)/gs, (m, name: string | undefined) => {
+    if (m === "%%") return "%";
+    if (name !== undefined && data.has(name)) return data.get(name) as string;
+    failed = true;
+    return "";
+  });
+  return failed ? undefined : out;
+}
+
+export function compileBlocktransValue(
+  node: Extract<Node, { kind: "blocktrans" }>,
+  env: Env,
+): CompiledExpr {
+  const catalogs = translations(env);
+  const language = languageOf(env);
+  const autoescape = env.autoescape;
+  const pos = node.pos;
+  const bound = [
+    ...node.bindings.map((b) => b.name),
+    ...(node.count === undefined ? [] : [node.count.name]),
+  ];
+  const bindingExprs = node.bindings.map((b) => compileExpr(b.expr, env, true));
+  const countExpr = node.count === undefined ? undefined : compileExpr(node.count.expr, env, true);
+  const context = node.context === undefined ? undefined : compileExpr(node.context, env, true);
+  const singular = messageId(node.singular, node.trimmed);
+  const plural = node.plural === undefined ? undefined : messageId(node.plural, node.trimmed);
+  const innerEnv: Env = { ...env, locals: union(env.locals, bound) };
+  // A dotted name in a blocktrans body is looked up as one name, which never exists: "".
+  const varNames = [...new Set([...singular.names, ...(plural?.names ?? [])])];
+  const vars = varNames.map((name) =>
+    name.includes(".") ? undefined : compileExpr(varExpr(name, pos), innerEnv, true),
+  );
+  const deps = union(
+    ...bindingExprs.map((b) => b.deps),
+    countExpr?.deps ?? NO_DEPS,
+    context?.deps ?? NO_DEPS,
+    without(union(...vars.map((v) => v?.deps ?? NO_DEPS)), bound),
+  );
+  return {
+    deps,
+    fn: (scope) => {
+      const ctx = context === undefined ? undefined : stringify(unwrap(context.fn(scope)));
+      const values = bindingExprs.map((b) => b.fn(scope));
+      let count: number | undefined;
+      if (countExpr !== undefined) {
+        const c = unwrap(countExpr.fn(scope));
+        if (typeof c !== "number" && typeof c !== "boolean")
+          throw new TemplateSyntaxError(
+            `'count' argument to 'blocktrans' tag must be a number`,
+            locate(pos),
+          );
+        count = Number(c);
+        values.push(count);
+      }
+      const inner: Scope =
+        bound.length === 0
+          ? scope
+          : { ctx: scope.ctx, frame: new Frame(scope.frame, bound, values), state: scope.state };
+      const data = new Map<string, string>();
+      varNames.forEach((name, i) => {
+        const v = vars[i];
+        data.set(name, outputText(v === undefined ? undefined : v.fn(inner), autoescape));
+      });
+      const pick = (translate: boolean): string | undefined => {
+        let msg: string;
+        if (plural !== undefined && count !== undefined) {
+          msg = translate
+            ? catalogs.translate(language, singular.id, { context: ctx, plural: plural.id, count })
+            : count === 1
+              ? singular.id
+              : plural.id;
+        } else
+          msg = translate
+            ? catalogs.translate(language, singular.id, { context: ctx })
+            : singular.id;
+        return interpolate(msg, data);
+      };
+      const out = pick(true) ?? pick(false);
+      if (out === undefined)
+        throw new TemplateSyntaxError(`'blocktrans' is unable to format the message`, locate(pos));
+      return markSafe(out);
+    },
+  };
+}
+
+export function compileBlocktrans(node: Extract<Node, { kind: "blocktrans" }>, env: Env): SlotImpl {
+  const { deps, fn } = compileBlocktransValue(node, env);
+  return { deps, run: (scope) => (fn(scope) as safe.SafeString).value };
+}

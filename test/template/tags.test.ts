@@ -1,0 +1,69 @@
+// The tags added for Django parity: output (what the differential test cannot cover, such as
+// catalogs of this repository) and change tracking (each slot reads exactly its inputs).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { renderToString } from "../../src/render/html.js";
+import { UNCHANGED, type Rendered } from "../../src/render/tree.js";
+import { TemplateLoader } from "../../src/template/index.js";
+
+const localeDirs = [fileURLToPath(new URL("../fixtures/locale/", import.meta.url))];
+const loader = new TemplateLoader({ dirs: [], localeDirs, language: "de" });
+const render = (t: string, ctx: Record<string, unknown> = {}) =>
+  renderToString(loader.fromString(t).render(ctx));
+
+test("translations come from .po catalogs, with context and plural forms", () => {
+  assert.equal(
+    render('{% trans "Hello" %}|{% translate "May" context "month name" %}'),
+    "Hallo|Mai",
+  );
+  const plural =
+    "{% blocktrans count counter=xs|length %}one item{% plural %}{{ counter }} items{% endblocktrans %}";
+  assert.equal(render(plural, { xs: [1] }), "ein Ding");
+  assert.equal(render(plural, { xs: [1, 2, 3] }), "3 Dinge");
+  assert.equal(
+    render("{% blocktrans %}Hi {{ name }}{% endblocktrans %}", { name: "<b>" }),
+    "Servus &lt;b&gt;",
+  );
+  assert.equal(render('{% language "en" %}{% trans "Hello" %}{% endlanguage %}'), "Hello");
+  assert.equal(render("{% get_current_language as L %}{{ L }}"), "de");
+});
+
+test("widthratio, regroup, ifchanged, filter, resetcycle, templatetag, lorem, static", () => {
+  assert.equal(render("{% widthratio v 200 100 %}", { v: 175 }), "88");
+  assert.equal(
+    render(
+      "{% regroup xs by c as g %}{% for x in g %}{{ x.grouper }}:{{ x.list|length }};{% endfor %}",
+      { xs: [{ c: "a" }, { c: "a" }, { c: "b" }] },
+    ),
+    "a:2;b:1;",
+  );
+  assert.equal(
+    render("{% for x in xs %}{% ifchanged %}{{ x }}{% endifchanged %}{% endfor %}", {
+      xs: [1, 1, 2],
+    }),
+    "12",
+  );
+  assert.equal(render("{% filter upper %}a{{ s }}{% endfilter %}", { s: "<b>" }), "A&LT;B&GT;");
+  assert.equal(
+    render("{% for x in xs %}{% cycle 'a' 'b' %}{% resetcycle %}{% endfor %}", { xs: [1, 2] }),
+    "aa",
+  );
+  assert.equal(render("{% templatetag openblock %}{% lorem 3 w %}"), "{%lorem ipsum dolor");
+  assert.equal(render('{% static "a b.css" %}'), "/static/a%20b.css");
+});
+
+test("change tracking: the new tags' slots read exactly their inputs", () => {
+  const t = loader.fromString(
+    "{% widthratio v m 100 %}|{% blocktrans with name=who %}Hi {{ name }}{% endblocktrans %}|" +
+      "{% regroup xs by c as g %}{{ g|length }}",
+  );
+  assert.deepEqual([...t.dependencies].sort(), ["m", "v", "who", "xs"]);
+  const ctx = { v: 1, m: 2, who: "A", xs: [] };
+  const full = t.render(ctx);
+  assert.equal(renderToString(full), "50|Servus A|0");
+  const partial = t.render({ ...ctx, who: "B" }, new Set(["who"]));
+  assert.equal(partial.dynamics[0], UNCHANGED);
+  assert.notEqual(partial.dynamics[1], UNCHANGED);
+  assert.equal((partial.dynamics[2] as Rendered | typeof UNCHANGED) === UNCHANGED, true);
+});
