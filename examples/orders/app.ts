@@ -5,18 +5,19 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { getCookie } from "../../src/auth/cookies.js";
-import { login, logout, sessionCookies } from "../../src/auth/http.js";
-import { SESSION_COOKIE } from "../../src/auth/session.js";
-import type { User } from "../../src/auth/user.js";
-import { liveTransportOf } from "../../src/server/live.js";
-import { defaultShell } from "../../src/live/page.js";
-import type { Logger } from "../../src/logger.js";
-import type { PubSub } from "../../src/pubsub/types.js";
-import { renderToString } from "../../src/render/html.js";
-import { createApp, liveSession, type DjustApp } from "../../src/server/index.js";
-import type { StateBackend } from "../../src/state/backends/types.js";
-import { TemplateLoader } from "../../src/template/loader.js";
+import type { User } from "../../src/index.js";
+import {
+  createApp,
+  defaultShell,
+  liveSession,
+  login,
+  logout,
+  safeRedirect,
+  type DjustApp,
+  type Logger,
+  type PubSub,
+  type StateBackend,
+} from "../../src/server/index.js";
 import { OrdersDb } from "./db.js";
 import { CounterView } from "./views/counter.js";
 import { NewOrderView } from "./views/new-order.js";
@@ -42,21 +43,21 @@ export interface OrdersApp {
   readonly db: OrdersDb;
 }
 
-function safeNext(next: unknown): string {
-  // Only same-site paths: `//evil.example` or `https://…` would be an open redirect.
-  return typeof next === "string" && next.startsWith("/") && !next.startsWith("//") ? next : "/";
-}
-
 /** Builds the example app. */
 export function createOrdersApp(options: OrdersAppOptions = {}): OrdersApp {
   const db = new OrdersDb(options.dbPath ?? process.env.DB_PATH ?? ".tmp/orders.sqlite");
   const app = createApp({
-    secretKey: options.secretKey ?? process.env.DJUST_SECRET_KEY ?? "orders-example-dev-key",
+    ...(options.secretKey && { secretKey: options.secretKey }),
     templateDirs: [here("./templates")],
     debug: options.debug ?? process.env.NODE_ENV !== "production",
     ...(options.logger && { logger: options.logger }),
     ...(options.stateBackend && { stateBackend: options.stateBackend }),
     ...(options.pubsub && { pubsub: options.pubsub }),
+    pageShell: (parts) =>
+      defaultShell(parts).replace(
+        "</title>\n",
+        `</title>\n<link rel="stylesheet" href="/assets/app.css">\n`,
+      ),
     loadUser: (id): User | null => {
       const row = db.user(Number(id));
       return row
@@ -77,42 +78,21 @@ export function createOrdersApp(options: OrdersAppOptions = {}): OrdersApp {
       headers: { "content-type": "text/css; charset=utf-8", "cache-control": "max-age=300" },
     });
   });
-  liveTransportOf(app.context).setPageShell((parts) =>
-    defaultShell(parts).replace(
-      "</title>\n",
-      `</title>\n<link rel="stylesheet" href="/assets/app.css">\n`,
-    ),
-  );
 
   // A plain (dead) HTML login form, CSRF-protected by the app's middleware.
-  const pages = new TemplateLoader({ dirs: [here("./templates")] });
-  const loginPage = async (
+  const loginPage = (
     request: Request,
     status: number,
     values: { error?: string; username?: string; next?: string },
-  ) => {
-    const sessions = app.context.sessions;
-    let session = await sessions.load(getCookie(request, SESSION_COOKIE));
-    const headers = new Headers({ "content-type": "text/html; charset=utf-8" });
-    if (!session) {
-      session = await sessions.create(null);
-      const secure = new URL(request.url).protocol === "https:";
-      for (const cookie of sessionCookies(sessions, session, secure)) {
-        headers.append("set-cookie", cookie);
-      }
-    }
-    const html = renderToString(
-      pages.get("login.html").render({
-        csrf_token: session.record.csrfToken,
-        error: values.error ?? "",
-        username: values.username ?? "",
-        next: values.next ?? "/",
-      }),
+  ) =>
+    app.render(
+      request,
+      "login.html",
+      { error: values.error ?? "", username: values.username ?? "", next: values.next ?? "/" },
+      { status },
     );
-    return new Response(html, { status, headers });
-  };
   app.hono.get("/login/", (c) =>
-    loginPage(c.req.raw, 200, { next: safeNext(c.req.query("next")) }),
+    loginPage(c.req.raw, 200, { next: safeRedirect(c.req.query("next")) }),
   );
   app.hono.post("/login/", async (c) => {
     const body = await c.req.parseBody();
@@ -123,16 +103,16 @@ export function createOrdersApp(options: OrdersAppOptions = {}): OrdersApp {
       return loginPage(c.req.raw, 400, {
         error: "Wrong username or password.",
         username,
-        next: safeNext(body.next),
+        next: safeRedirect(body.next),
       });
     }
     await login(c, { id: user.id, permissions: user.permissions });
-    return c.redirect(safeNext(body.next), 302);
+    return c.redirect(safeRedirect(body.next), 302);
   });
   app.hono.post("/logout/", async (c) => {
     await logout(c);
     return c.redirect("/", 302);
   });
-  app.context.onClose.push(() => db.close());
+  app.onClose(() => db.close());
   return { app, db };
 }

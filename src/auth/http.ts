@@ -81,6 +81,28 @@ export function sessionCookies(
   ];
 }
 
+/**
+ * A new anonymous session and the `Set-Cookie` values that start it: a page needs a CSRF token
+ * for its forms and its live join even before anyone logs in.
+ */
+export async function startSession(
+  sessions: SessionManager,
+  request: Request,
+): Promise<{ session: Session; cookies: string[] }> {
+  const session = await sessions.create(null);
+  const secure = new URL(request.url).protocol === "https:";
+  return { session, cookies: sessionCookies(sessions, session, secure) };
+}
+
+/** The session of `request`, else a {@link startSession new one} with its cookies. */
+export async function sessionOrNew(
+  sessions: SessionManager,
+  request: Request,
+): Promise<{ session: Session; cookies: string[] }> {
+  const session = await sessions.load(getCookie(request.headers, SESSION_COOKIE));
+  return session ? { session, cookies: [] } : startSession(sessions, request);
+}
+
 function isSecure(c: Context): boolean {
   return new URL(c.req.url).protocol === "https:";
 }

@@ -6,7 +6,7 @@
  */
 import { callerKey } from "../auth/caller.js";
 import { getCookie } from "../auth/cookies.js";
-import { sessionCookies } from "../auth/http.js";
+import { startSession } from "../auth/http.js";
 import type { Params } from "../view/runtime.js";
 import { clientBundle } from "./client-bundle.js";
 import type { LiveHost, LiveRoute } from "./host.js";
@@ -31,15 +31,11 @@ export class LivePages {
     request: Request,
     remoteAddress: string | null,
   ): Promise<Response> {
-    const { sessions } = this.visitors;
     let who: Visitor = await identify(this.visitors, request.headers, remoteAddress);
-    const setCookies: string[] = [];
+    let setCookies: string[] = [];
     let session = who.session;
     if (!session) {
-      // A page needs a CSRF token for its join (and its forms): start an anonymous session.
-      session = await sessions.create(null);
-      const secure = new URL(request.url).protocol === "https:";
-      setCookies.push(...sessionCookies(sessions, session, secure));
+      ({ session, cookies: setCookies } = await startSession(this.visitors.sessions, request));
       who = { session, user: null, caller: callerKey({ user: null, sessionId: session.id }) };
     }
     const bundle = await clientBundle();

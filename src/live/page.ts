@@ -68,7 +68,8 @@ export function newViewId(): string {
   return `phx-${randomBytes(12).toString("base64url")}`;
 }
 
-function htmlResponse(status: number, body: string): Response {
+/** An HTML response as every page of the app is sent (live pages, `app.render`, error pages). */
+export function htmlResponse(status: number, body: string): Response {
   return new Response(body, {
     status,
     headers: {

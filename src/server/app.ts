@@ -17,8 +17,12 @@ import { stderrLogger } from "../logger.js";
 import type { LiveViewClass } from "../view/live-view.js";
 import type { SerializationPolicy } from "../state/codec.js";
 import { handlersOf } from "../view/registry.js";
-import { withServices } from "../view/runtime.js";
 import { viewSlug } from "../view/slug.js";
+import { sessionOrNew } from "../auth/http.js";
+import { htmlResponse } from "../live/page.js";
+import { urlResolver } from "../live/routes.js";
+import { renderToString } from "../render/html.js";
+import { TemplateLoader } from "../template/loader.js";
 import { chooseAdapters } from "./adapters.js";
 import { serveLive } from "./live.js";
 import {
@@ -75,7 +79,10 @@ export interface DjustApp {
    * does not run for them; the API's routes are on this instance too, for mounting it alone.
    */
   readonly hono: Hono;
-  /** Shared services (for integrations and the framework's own layers). */
+  /**
+   * The framework's shared services, for its own layers and tests.
+   * @internal
+   */
   readonly context: AppContext;
   /** Session helpers for tests. */
   readonly sessions: { login(user: User): Promise<TestLogin> };
@@ -83,6 +90,21 @@ export interface DjustApp {
   live(path: string, view: LiveViewClass | LiveSession, options?: { name?: string }): DjustApp;
   /** Registers a view for the HTTP API only (no page route). */
   register(view: LiveViewClass | LiveSession, options?: { name?: string }): DjustApp;
+  /**
+   * Renders template `name` (from `templateDirs`) as an HTML page outside a live view — a login
+   * form, an error page — with `csrf_token` set for `{% csrf_token %}` (starting an anonymous
+   * session when the browser has none) and `{% url %}` resolving live routes.
+   *
+   * @example `app.hono.get("/login/", (c) => app.render(c.req.raw, "login.html", { next: "/" }))`
+   */
+  render(
+    request: Request,
+    name: string,
+    context?: Readonly<Record<string, unknown>>,
+    init?: { readonly status?: number },
+  ): Promise<Response>;
+  /** Runs `hook` when the app closes (after the transports): close your database here. */
+  onClose(hook: () => void | Promise<void>): DjustApp;
   /** Web-standard handler: tests, edge runtimes. */
   fetch(request: Request): Promise<Response>;
   /** Node request handler, to mount inside an existing server. */
@@ -144,7 +166,13 @@ export function createApp(options: AppOptions = {}): DjustApp {
   const views = new Map<string, ViewEntry>();
   const upgradeHandlers: UpgradeHandler[] = [];
   const onClose: (() => void | Promise<void>)[] = [];
-  const onLiveRoute: ((entry: ViewEntry, route: PageRoute) => void)[] = [];
+  const onPageRoute: ((entry: ViewEntry, route: PageRoute) => void)[] = [];
+  const routeNames = new Map<string, string>();
+  const templates = new TemplateLoader({
+    dirs: resolved.templateDirs,
+    reload: resolved.debug,
+    urlFor: urlResolver(routeNames),
+  });
   // One policy per view class: its `warned` set makes a view warn once per field, not per call.
   const policies = new WeakMap<LiveViewClass, SerializationPolicy>();
 
@@ -158,7 +186,7 @@ export function createApp(options: AppOptions = {}): DjustApp {
     stateBackend: adapters.stateBackend,
     pubsub: adapters.pubsub,
     views,
-    onLiveRoute,
+    onPageRoute,
     upgradeHandlers,
     onClose,
     policyFor: (view) => {
@@ -174,7 +202,7 @@ export function createApp(options: AppOptions = {}): DjustApp {
       }
       return policy;
     },
-    paramsFor: (entry, request, routeParams) => withServices(routeParams, entry.services, request),
+    templates,
   };
 
   function add(target: LiveViewClass | LiveSession, name: string | undefined): ViewEntry {
@@ -197,7 +225,7 @@ export function createApp(options: AppOptions = {}): DjustApp {
   }
 
   const api = installApi(context);
-  serveLive(context);
+  serveLive(context, options.pageShell);
   // API calls are answered before Hono routing (see installApi); everything else goes to Hono.
   const fetch = (request: Request): Promise<Response> =>
     Promise.resolve(api(request) ?? hono.fetch(request));
@@ -232,11 +260,23 @@ export function createApp(options: AppOptions = {}): DjustApp {
       const entry = add(view, opts.name);
       const route: PageRoute = opts.name === undefined ? { path } : { path, name: opts.name };
       entry.routes.push(route);
-      for (const hook of onLiveRoute) hook(entry, route);
+      if (opts.name !== undefined) routeNames.set(opts.name, path);
+      for (const hook of onPageRoute) hook(entry, route);
       return app;
     },
     register(view, opts = {}) {
       add(view, opts.name);
+      return app;
+    },
+    async render(request, name, values = {}, init = {}) {
+      const { session, cookies } = await sessionOrNew(sessions, request);
+      const tree = templates.get(name).render({ ...values, csrf_token: session.record.csrfToken });
+      const response = htmlResponse(init.status ?? 200, renderToString(tree));
+      for (const cookie of cookies) response.headers.append("set-cookie", cookie);
+      return response;
+    },
+    onClose(hook) {
+      onClose.push(hook);
       return app;
     },
     fetch,

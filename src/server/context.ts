@@ -16,7 +16,9 @@ import type { RedisClient } from "../redis.js";
 import type { StateBackend } from "../state/backends/types.js";
 import type { SerializationPolicy } from "../state/codec.js";
 import type { LiveViewClass } from "../view/live-view.js";
-import type { LiveRequest, Params } from "../view/runtime.js";
+import type { PageShell } from "../live/page.js";
+import type { TemplateLoader } from "../template/loader.js";
+import type { LiveRequest } from "../view/runtime.js";
 
 /** Per-app limits; partial values merge with {@link DEFAULT_LIMITS}. */
 export interface Limits {
@@ -109,6 +111,12 @@ export interface AppOptions {
    * @default Redis when {@link AppOptions.redis} or env `REDIS_URL` is set, else memory
    */
   pubsub?: PubSub;
+  /**
+   * The HTML document around live pages (the `<head>`: stylesheets, meta tags). Receives the
+   * parts djust needs on every page (title, CSRF meta tag, client script, live container).
+   * @default `defaultShell`
+   */
+  pageShell?: PageShell;
 }
 
 /** {@link AppOptions} with every default applied. */
@@ -160,8 +168,8 @@ export interface AppContext {
   readonly pubsub: PubSub;
   /** Views by slug. */
   readonly views: ReadonlyMap<string, ViewEntry>;
-  /** Called for every live route added (after the view entry exists). */
-  readonly onLiveRoute: ((entry: ViewEntry, route: PageRoute) => void)[];
+  /** Called for every page route added (after the view entry exists). */
+  readonly onPageRoute: ((entry: ViewEntry, route: PageRoute) => void)[];
   /** Tried in order on each WebSocket upgrade request. */
   readonly upgradeHandlers: UpgradeHandler[];
   /** Run by `close()`, in reverse order of registration. */
@@ -171,6 +179,6 @@ export interface AppContext {
    * warned about once, not on every HTTP API call.
    */
   policyFor(view: LiveViewClass): SerializationPolicy;
-  /** Builds the `setup`/`mount` params: route params, then the entry's services. */
-  paramsFor(entry: ViewEntry, request: LiveRequest, routeParams: Params): Params;
+  /** The app's templates: live views' `templateName`s and `app.render` pages. */
+  readonly templates: TemplateLoader;
 }

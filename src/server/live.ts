@@ -4,7 +4,6 @@
  * bundle under `/djust/static/`, the long-poll endpoint and the WebSocket upgrades.
  * @module
  */
-import { TemplateLoader } from "../template/loader.js";
 import type { Params } from "../view/runtime.js";
 import { clientBundleResponse, liveviewVersion } from "../live/client-bundle.js";
 import type { LiveEnv, LiveHost, LiveRoute } from "../live/host.js";
@@ -14,7 +13,7 @@ import { sameOrigin } from "../live/origin.js";
 import type { PageShell } from "../live/page.js";
 import { LivePages } from "../live/page-route.js";
 import { CLOSE_GOING_AWAY, LONGPOLL_PATH, STATIC_PREFIX } from "../live/protocol.js";
-import { pathMatcher, urlResolver } from "../live/routes.js";
+import { pathMatcher } from "../live/routes.js";
 import { TokenSigner } from "../live/token.js";
 import { WebSocketEndpoint } from "../live/websocket.js";
 import type { AppContext, PageRoute, ViewEntry } from "./context.js";
@@ -53,23 +52,18 @@ function remoteAddressOf(env: unknown): string | null {
 }
 
 /** Serves live views on `ctx` (called by `createApp`). */
-export function serveLive(ctx: AppContext): LiveTransport {
+export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
   // Chosen by the app's composition root (server/adapters.ts), which also closes them.
   const { options, stateBackend, pubsub } = ctx;
 
   const routes = new Map<string, LiveRoute>();
   const matchers: { route: LiveRoute; match: (path: string) => Params | undefined }[] = [];
-  const names = new Map<string, string>();
 
   const env: LiveEnv = {
     logger: ctx.logger,
     strictSerialization: options.strictSerialization,
     debug: options.debug,
-    templates: new TemplateLoader({
-      dirs: options.templateDirs,
-      reload: options.debug,
-      urlFor: urlResolver(names),
-    }),
+    templates: ctx.templates,
     stateBackend,
     stateTtlSeconds: options.stateTtlSeconds ?? 3600,
     pubsub,
@@ -100,6 +94,7 @@ export function serveLive(ctx: AppContext): LiveTransport {
 
   // Page routes.
   const pages = new LivePages(host, visitors);
+  pages.shell = shell;
   const addRoute = (entry: ViewEntry, pageRoute: PageRoute) => {
     const route: LiveRoute = {
       key: pageRoute.path,
@@ -109,13 +104,12 @@ export function serveLive(ctx: AppContext): LiveTransport {
     };
     routes.set(route.key, route);
     matchers.push({ route, match: pathMatcher(pageRoute.path) });
-    if (pageRoute.name !== undefined) names.set(pageRoute.name, pageRoute.path);
     ctx.hono.get(pageRoute.path, (c) =>
       pages.serve(route, c.req.param() as Params, c.req.raw, remoteAddressOf(c.env)),
     );
   };
   for (const entry of ctx.views.values()) for (const r of entry.routes) addRoute(entry, r);
-  ctx.onLiveRoute.push(addRoute);
+  ctx.onPageRoute.push(addRoute);
 
   // The client bundle: hashed name cached forever, stable name revalidated by ETag.
   ctx.hono.get(`${STATIC_PREFIX}:file`, async (c) => {
