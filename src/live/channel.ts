@@ -6,6 +6,7 @@
  * in text frames and provides `send`/`close`.
  * @module
  */
+import { errorText } from "../logger.js";
 import { DjustError, InvalidJson, NotFound, RateLimited } from "../errors.js";
 import { MemoryRateLimitStore, retryAfterSeconds } from "../ratelimit/bucket.js";
 import type { WireRendered } from "../render/diff.js";
@@ -115,7 +116,7 @@ export class LiveConnection {
       this.#host.env.logger.error("live channel failed to handle a frame", {
         topic: frame.topic,
         event: frame.event,
-        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        error: errorText(error),
       });
       if (frame.ref !== null) {
         const failure = new DjustError("handler_error", "Internal error.");

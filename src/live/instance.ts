@@ -7,6 +7,7 @@
  * disagree.
  * @module
  */
+import { errorText } from "../logger.js";
 import type { User } from "../auth/user.js";
 import { DjustError, SerializeError } from "../errors.js";
 import type { WireRendered } from "../render/diff.js";
@@ -403,7 +404,7 @@ export class LiveInstance implements RenderSource, TopicOwner {
       } catch (error) {
         this.env.logger.error(`${this.route.view.name}.handleInfo raised an error`, {
           view: this.route.view.name,
-          error: String(error),
+          error: errorText(error),
         });
       }
       return this.#afterChange(this.#changes());
@@ -419,7 +420,7 @@ export class LiveInstance implements RenderSource, TopicOwner {
       (error: unknown) =>
         this.env.logger.error("pub/sub delivery failed", {
           view: this.route.view.name,
-          error: String(error),
+          error: errorText(error),
         }),
     );
   }
@@ -443,7 +444,7 @@ export class LiveInstance implements RenderSource, TopicOwner {
       return this.tracker.changes(this.view);
     } catch (error) {
       // Strict mode: a non-serializable value. Render everything rather than send stale HTML.
-      this.env.logger.error(String(error), { view: this.route.view.name });
+      this.env.logger.error(errorText(error), { view: this.route.view.name });
       return stateKeys(this.view);
     }
   }

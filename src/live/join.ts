@@ -6,6 +6,7 @@
  * {@link checkJoin} and {@link startJoin}, and adds it before {@link joinReply}.
  * @module
  */
+import { errorText } from "../logger.js";
 import { isAuthenticated, type User } from "../auth/user.js";
 import type { WireRendered } from "../render/diff.js";
 import type { StoredView } from "../state/backends/types.js";
@@ -157,7 +158,7 @@ export async function startJoin(
   } catch (error) {
     host.env.logger.error("reading a view snapshot failed; mounting instead", {
       view: route.view.name,
-      error: String(error),
+      error: errorText(error),
     });
   }
   const user = identity.user;
@@ -194,7 +195,7 @@ export async function startJoin(
     }
     host.env.logger.error(`mounting ${route.view.name} failed`, {
       view: route.view.name,
-      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      error: errorText(error),
     });
     return refuse({
       reason: "join crashed",

@@ -24,7 +24,7 @@ export interface LongPollOptions {
   readonly maxBatch?: number;
 }
 
-interface Session {
+interface LongPollSession {
   readonly id: string;
   readonly caller: string;
   readonly connection: LiveConnection;
@@ -45,7 +45,7 @@ function json(body: Record<string, unknown>): Response {
 export class LongPollServer {
   readonly #host: LiveHost;
   readonly #tokens: TokenSigner;
-  readonly #sessions = new Map<string, Session>();
+  readonly #sessions = new Map<string, LongPollSession>();
   readonly #pollTimeoutMs: number;
   readonly #idleTimeoutMs: number;
   readonly #maxBatch: number;
@@ -94,7 +94,7 @@ export class LongPollServer {
     return new Response(null, { status: 405, headers: { allow: "GET, POST" } });
   }
 
-  #session(token: string | null, caller: string): Session | undefined {
+  #session(token: string | null, caller: string): LongPollSession | undefined {
     if (!token) return undefined;
     const claims = this.#tokens.verify(token, 24 * 3600_000);
     if (!claims || typeof claims.s !== "string") return undefined;
@@ -106,7 +106,7 @@ export class LongPollServer {
   #open(identity: ConnectionIdentity): string {
     const id = randomBytes(16).toString("base64url");
     const queue: string[] = [];
-    const state: { session?: Session } = {};
+    const state: { session?: LongPollSession } = {};
     const sink: ConnectionSink = {
       send: (text) => {
         queue.push(text);
@@ -122,7 +122,7 @@ export class LongPollServer {
         if (state.session) this.#close(state.session);
       },
     };
-    const session: Session = {
+    const session: LongPollSession = {
       id,
       caller: identity.caller,
       connection: new LiveConnection(this.#host, identity, sink),
@@ -135,7 +135,7 @@ export class LongPollServer {
     return this.#tokens.sign({ s: id });
   }
 
-  #poll(session: Session, signal: AbortSignal): Promise<Response> {
+  #poll(session: LongPollSession, signal: AbortSignal): Promise<Response> {
     this.#touch(session);
     const token = this.#tokens.sign({ s: session.id });
     if (session.queue.length > 0) {
@@ -160,7 +160,7 @@ export class LongPollServer {
     });
   }
 
-  #touch(session: Session): void {
+  #touch(session: LongPollSession): void {
     clearTimeout(session.idleTimer);
     session.idleTimer = setTimeout(
       () => this.#close(session),
@@ -169,7 +169,7 @@ export class LongPollServer {
     session.idleTimer.unref?.();
   }
 
-  #close(session: Session): void {
+  #close(session: LongPollSession): void {
     if (session.closed) return;
     session.closed = true;
     clearTimeout(session.idleTimer);

@@ -4,6 +4,7 @@
  * to the join (its snapshot, so the join does not mount a second time).
  * @module
  */
+import { errorText } from "../logger.js";
 import { randomBytes } from "node:crypto";
 import { isAuthenticated, type User } from "../auth/user.js";
 import { renderToString } from "../render/html.js";
@@ -134,7 +135,7 @@ export async function renderLivePage(
       return errorPage(403, "Permission denied", error.message);
     }
     const name = route.view.name;
-    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    const detail = errorText(error);
     host.env.logger.error(`dead render of ${name} failed`, { view: name, error: detail });
     return errorPage(500, "Server error", host.env.debug ? detail : undefined);
   }
@@ -153,7 +154,7 @@ export async function renderLivePage(
     inner = renderToString(full.tree);
     title = full.title;
   } catch (error) {
-    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    const detail = errorText(error);
     host.env.logger.error(`rendering ${route.view.name} failed`, {
       view: route.view.name,
       error: detail,

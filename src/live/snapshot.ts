@@ -4,7 +4,7 @@
  * events: a crash loses at most the last moment; an orderly disconnect or shutdown saves at once.
  * @module
  */
-import type { Logger } from "../logger.js";
+import { errorText, type Logger } from "../logger.js";
 import type { StateBackend, StoredView } from "../state/backends/types.js";
 import type { SerializationPolicy } from "../state/codec.js";
 import { snapshotState } from "../state/tracker.js";
@@ -103,6 +103,6 @@ export function saveLater(target: Saving): ReturnType<typeof setTimeout> {
 export function logSaveFailure(target: Omit<Saving, "save">, error: unknown): void {
   target.env.logger.error("saving a view snapshot failed", {
     view: target.route.view.name,
-    error: String(error),
+    error: errorText(error),
   });
 }

@@ -7,7 +7,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
-import type { Logger } from "../logger.js";
+import { errorText, type Logger } from "../logger.js";
 import { LiveConnection, type ConnectionSink } from "./channel.js";
 import type { ConnectionIdentity, LiveHost } from "./host.js";
 import { sameOrigin } from "./origin.js";
@@ -135,7 +135,7 @@ export class WebSocketEndpoint {
         this.#wss.handleUpgrade(req, socket, head, (ws) => this.#attach(ws, identity));
       },
       (error: unknown) => {
-        this.#logger.error("WebSocket upgrade failed", { error: String(error) });
+        this.#logger.error("WebSocket upgrade failed", { error: errorText(error) });
         socket.destroy();
       },
     );

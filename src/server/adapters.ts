@@ -6,7 +6,7 @@
  */
 import { RedisSessionStore } from "../auth/redis-session.js";
 import { MemorySessionStore, type SessionStore } from "../auth/session.js";
-import type { Logger } from "../logger.js";
+import { errorText, type Logger } from "../logger.js";
 import { MemoryPubSub } from "../pubsub/memory.js";
 import { RedisPubSub } from "../pubsub/redis.js";
 import type { PubSub } from "../pubsub/types.js";
@@ -112,7 +112,7 @@ export function chooseAdapters(
           try {
             await adapter.close?.();
           } catch (error) {
-            logger.error(`closing an adapter failed: ${String(error)}`);
+            logger.error("closing an adapter failed", { error: errorText(error) });
           }
         }
         await shared?.close();
