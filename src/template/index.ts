@@ -9,9 +9,15 @@
  * ```
  *
  * Semantics follow Django's template language (DESIGN.md §4). Where JS and Python differ:
- * - `null`/`undefined` print as the empty string (Django prints `None`); booleans print
- *   `True`/`False`, lists and plain objects print Python-style (`['a', 1]`), dates print with
- *   Django's `DATETIME_FORMAT` (`N j, Y, P`). Dates are formatted in UTC.
+ * - `null` is Python's `None` (prints `None`; filters and `if` see it); a missing name is
+ *   `string_if_invalid` (`""`). Booleans print `True`/`False`, numbers as Python's int or float
+ *   (`1e-07` inside lists and in filters), lists and plain objects Python-style (`['a', 1]`). An
+ *   integral number is an int: JS cannot tell `1.0` from `1`, so Django's `1.0` prints `1`.
+ * - A `Date` is an instant; `date`/`time` show it in the compile host's `timeZone` (IANA name,
+ *   default UTC) with named formats (`DATE_FORMAT`, ...) from its `locale` (default `en`). Zone
+ *   abbreviations (`T`, `e`) come from Intl, so a few zones spell them differently from tzdata.
+ * - `{{ date }}` and `{{ float }}` as a whole value still print in UTC / JS notation (`1e-7`
+ *   where Django localizes `0.0000001`) until the output step uses the localizing display.
  * - A plain object stands in for a dict: `d.items`/`d.keys`/`d.values` work on it (and on a
  *   `Map`) unless it has a field of that name.
  * - Functions found while resolving a variable are called with no arguments and `this` bound to
