@@ -4,7 +4,8 @@
  */
 import "./polyfill.js";
 
-export { LiveView, type AuthClassEntry, type LiveViewClass } from "./view/live-view.js";
+export { LiveView, type LiveViewClass } from "./view/live-view.js";
+export type { AuthClassEntry } from "./auth/classes.js";
 export {
   eventHandler,
   permissionRequired,
@@ -19,7 +20,8 @@ export {
   type HandlerSpec,
   type ParamsSchema,
 } from "./view/registry.js";
-export type { LiveRequest, Params, SessionData, Transport } from "./view/runtime.js";
+export type { LiveRequest, Params, Transport } from "./view/runtime.js";
+export type { SessionData } from "./auth/session.js";
 export {
   ERROR_STATUS,
   DjustError,

@@ -15,7 +15,7 @@ import {
 } from "../auth/classes.js";
 import { viewPermissions } from "../auth/user.js";
 import { ERROR_STATUS, type ErrorKind } from "../errors.js";
-import type { AuthClassEntry } from "../view/live-view.js";
+import type { AuthClassEntry } from "../auth/classes.js";
 import { handlersOf, type HandlerSpec, type ParamsSchema } from "../view/registry.js";
 import type { ApiHost } from "./host.js";
 

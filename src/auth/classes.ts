@@ -3,10 +3,12 @@
  * first that returns a user wins, and its `csrfExempt` flag decides whether CSRF is checked.
  * @module
  */
-import type { AuthClassEntry } from "../view/live-view.js";
 import type { User } from "./user.js";
 import { isAuthenticated } from "./user.js";
 import type { Session } from "./session.js";
+
+/** An auth class (instantiated once, without arguments) or auth instance. */
+export type AuthClassEntry = object | (new () => object);
 
 /**
  * An OpenAPI 3.1 security scheme object (`components.securitySchemes.<name>`), e.g.

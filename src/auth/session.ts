@@ -5,8 +5,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { andThen, type MaybePromise } from "../maybe-promise.js";
-import type { SessionData } from "../view/runtime.js";
 import type { Signer } from "./signing.js";
+
+/** Session data shared by the page, WebSocket and HTTP transports. */
+export type SessionData = Record<string, unknown>;
 
 /** Session cookie name. */
 export const SESSION_COOKIE = "djust_session";

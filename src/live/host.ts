@@ -12,7 +12,8 @@ import type { Template } from "../render/tree.js";
 import type { StateBackend } from "../state/backends/types.js";
 import type { LiveViewClass } from "../view/live-view.js";
 import type { User } from "../auth/user.js";
-import type { Params, SessionData, Transport } from "../view/runtime.js";
+import type { Params, Transport } from "../view/runtime.js";
+import type { SessionData } from "../auth/session.js";
 import type { TokenSigner } from "./token.js";
 
 /** Finds compiled templates by name (the app's `TemplateLoader`). */

@@ -9,7 +9,7 @@ import { getCookie } from "../auth/cookies.js";
 import { tokensEqual } from "../auth/csrf.js";
 import { SESSION_COOKIE, type Session, type SessionManager } from "../auth/session.js";
 import type { User } from "../auth/user.js";
-import type { SessionData } from "../view/runtime.js";
+import type { SessionData } from "../auth/session.js";
 import type { ConnectionIdentity } from "./host.js";
 
 /** What identifying a visitor needs from the app. */

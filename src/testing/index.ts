@@ -37,7 +37,8 @@ import type { JsonObject } from "../state/serializable.js";
 import { wireState, stateKeys } from "../state/tracker.js";
 import { TemplateLoader } from "../template/loader.js";
 import type { LiveViewClass } from "../view/live-view.js";
-import type { Navigation, Params, SessionData } from "../view/runtime.js";
+import type { Navigation, Params } from "../view/runtime.js";
+import type { SessionData } from "../auth/session.js";
 import { viewSlug } from "../view/slug.js";
 
 /** Options of {@link LiveViewTestClient.mount}. */

@@ -3,18 +3,11 @@
  * @module
  */
 import "../polyfill.js";
+import type { AuthClassEntry } from "../auth/classes.js";
 import type { User } from "../auth/user.js";
 import type { Rendered, RenderContext } from "../render/tree.js";
-import {
-  runtimeOf,
-  type LiveRequest,
-  type Params,
-  type PubSubHooks,
-  type SessionData,
-} from "./runtime.js";
-
-/** An auth class (instantiated once, without arguments) or auth instance. See `djust/server`. */
-export type AuthClassEntry = object | (new () => object);
+import { runtimeOf, type LiveRequest, type Params, type PubSubHooks } from "./runtime.js";
+import type { SessionData } from "../auth/session.js";
 
 /**
  * A server-rendered, stateful view. Subclass it; its public fields (names not starting with

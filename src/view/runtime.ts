@@ -4,13 +4,11 @@
  * symbol key, so none of it can ever count as state.
  * @module
  */
+import type { SessionData } from "../auth/session.js";
 import type { User } from "../auth/user.js";
 
 /** Which transport runs a view. */
 export type Transport = "http" | "websocket" | "longpoll" | "test";
-
-/** Session data shared by the page, WebSocket and HTTP transports. */
-export type SessionData = Record<string, unknown>;
 
 /** The request a view is mounted for, the same shape on every transport. */
 export interface LiveRequest {
