@@ -3,22 +3,7 @@ import { it } from "node:test";
 import { createClient } from "redis";
 import { MemoryRateLimitStore, type RateLimitRule } from "../../src/ratelimit/bucket.js";
 import { RedisRateLimitStore } from "../../src/ratelimit/redis.js";
-import type { RedisClient } from "../../src/redis.js";
-import { describeWithRedis } from "../support/redis.js";
-
-/** Polls the server's connection count until it is `expected` (a closed socket takes a moment). */
-async function expectConnections(probe: RedisClient, expected: number): Promise<void> {
-  const count = async () =>
-    String(await probe.sendCommand(["CLIENT", "LIST"]))
-      .trim()
-      .split("\n").length;
-  let value = await count();
-  for (let i = 0; i < 100 && value !== expected; i++) {
-    await new Promise((r) => setTimeout(r, 20));
-    value = await count();
-  }
-  assert.equal(value, expected, "open connections");
-}
+import { describeWithRedis, expectConnections } from "../support/redis.js";
 
 await describeWithRedis("RedisRateLimitStore (real redis-server)", ({ client, url }) => {
   it("allows a burst, refuses the next call and reports Retry-After time", async () => {

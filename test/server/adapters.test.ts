@@ -12,13 +12,12 @@ import { MemoryPubSub } from "../../src/pubsub/memory.js";
 import { RedisPubSub } from "../../src/pubsub/redis.js";
 import { MemoryRateLimitStore } from "../../src/ratelimit/bucket.js";
 import { RedisRateLimitStore } from "../../src/ratelimit/redis.js";
-import type { RedisClient } from "../../src/redis.js";
 import { chooseAdapters, type AppAdapters } from "../../src/server/adapters.js";
 import { createApp } from "../../src/server/index.js";
 import { MemoryStateBackend } from "../../src/state/backends/memory.js";
 import { RedisStateBackend } from "../../src/state/backends/redis.js";
 import { CapturingLogger } from "../support/logger.js";
-import { describeWithRedis } from "../support/redis.js";
+import { describeWithRedis, expectConnections } from "../support/redis.js";
 
 /** The class name of each adapter, for compact assertions. */
 function kinds(adapters: AppAdapters) {
@@ -42,20 +41,6 @@ const REDIS = {
   stateBackend: RedisStateBackend.name,
   pubsub: RedisPubSub.name,
 };
-
-/** Polls the server's connection count until it is `expected` (a closed socket takes a moment). */
-async function expectConnections(probe: RedisClient, expected: number, what: string) {
-  const count = async () =>
-    String(await probe.sendCommand(["CLIENT", "LIST"]))
-      .trim()
-      .split("\n").length;
-  let value = await count();
-  for (let i = 0; i < 100 && value !== expected; i++) {
-    await new Promise((r) => setTimeout(r, 20));
-    value = await count();
-  }
-  assert.equal(value, expected, what);
-}
 
 /** Uses every adapter once, so each opens what it needs. */
 async function useAll(adapters: AppAdapters): Promise<void> {

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
+import assert from "node:assert/strict";
 import { after, before, describe } from "node:test";
 import { createClient } from "redis";
 
@@ -136,4 +137,25 @@ export async function describeWithRedis(
     });
     body({ client, url: started.url });
   });
+}
+
+/**
+ * Polls the server's client list until `probe` sees `expected` connections (its own included):
+ * Redis notices a closed socket a moment after the client closed it.
+ */
+export async function expectConnections(
+  probe: { sendCommand(args: string[]): Promise<unknown> },
+  expected: number,
+  what = "open connections",
+): Promise<void> {
+  const count = async () =>
+    String(await probe.sendCommand(["CLIENT", "LIST"]))
+      .trim()
+      .split("\n").length;
+  let value = await count();
+  for (let i = 0; i < 100 && value !== expected; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    value = await count();
+  }
+  assert.equal(value, expected, what);
 }
