@@ -3,59 +3,22 @@
  * client talking to djust over WebSocket and long-poll.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { createOrdersApp, type OrdersApp } from "../../examples/orders/app.js";
+import { describe, it } from "node:test";
 import { liveTransportOf } from "../../src/server/live.js";
-import type { Logger } from "../../src/logger.js";
-import type { RunningServer } from "../../src/server/index.js";
-import { browserSkipReason, launchBrowser } from "../support/browser.js";
+import { browserSkipReason } from "../support/browser.js";
+import { connected, ordersInBrowser } from "../support/orders-browser.js";
 
 const skip = browserSkipReason();
 if (skip) process.stderr.write(`# e2e tests skipped: ${skip}\n`);
 
-const quiet: Logger = { info() {}, warn() {}, error: (m, meta) => console.error(m, meta) };
-
-async function connected(page: Page): Promise<void> {
-  await page.waitForSelector("[data-phx-main].phx-connected", { timeout: 10_000 });
-}
-
 describe("orders example in Chromium", { skip }, () => {
-  let dir: string;
-  let orders: OrdersApp;
-  let server: RunningServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  async function newPage(init?: () => void): Promise<Page> {
-    const context = await browser.newContext();
-    contexts.push(context);
-    if (init) await context.addInitScript(init);
-    const page = await context.newPage();
-    page.on("pageerror", (error) => console.error("pageerror:", error));
-    return page;
-  }
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "djust-e2e-"));
-    orders = createOrdersApp({ dbPath: join(dir, "orders.sqlite"), logger: quiet });
-    server = await orders.app.listen(0, "127.0.0.1");
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const app = ordersInBrowser();
+  const { newPage } = app;
 
   it("a click updates the DOM through a minimal diff", async () => {
     const page = await newPage();
-    await page.goto(`${server.url}/counter/`);
+    await page.goto(`${app.server.url}/counter/`);
     await connected(page);
     assert.equal(await page.textContent("#count"), "0");
     await page.click("#inc");
@@ -69,7 +32,7 @@ describe("orders example in Chromium", { skip }, () => {
 
   it("shows validation messages while typing, only for touched fields", async () => {
     const page = await newPage();
-    await page.goto(`${server.url}/orders/new/`);
+    await page.goto(`${app.server.url}/orders/new/`);
     await connected(page);
     await page.fill("input[name=customer]", "A");
     await page.locator("input[name=customer]").blur();
@@ -86,7 +49,7 @@ describe("orders example in Chromium", { skip }, () => {
 
   it("a submit persists to SQLite", async () => {
     const page = await newPage();
-    await page.goto(`${server.url}/orders/new/`);
+    await page.goto(`${app.server.url}/orders/new/`);
     await connected(page);
     await page.fill("input[name=customer]", "Margaret Hamilton");
     await page.fill("input[name=item]", "Apollo guidance listing");
@@ -95,7 +58,7 @@ describe("orders example in Chromium", { skip }, () => {
     await page.click("#save");
     await page.waitForSelector("#flash-info");
     assert.match((await page.textContent("#flash-info")) ?? "", /Order #\d+ created/);
-    const saved = orders.db.orders().find((o) => o.customer === "Margaret Hamilton");
+    const saved = app.orders.db.orders().find((o) => o.customer === "Margaret Hamilton");
     assert.ok(saved, "the order is in the database");
     assert.equal(saved.qty, 2);
     assert.equal(saved.amount_cents, 1999);
@@ -106,8 +69,8 @@ describe("orders example in Chromium", { skip }, () => {
   it("two browser contexts see each other's changes via pub/sub", async () => {
     const a = await newPage();
     const b = await newPage();
-    await a.goto(`${server.url}/sync/`);
-    await b.goto(`${server.url}/sync/`);
+    await a.goto(`${app.server.url}/sync/`);
+    await b.goto(`${app.server.url}/sync/`);
     await connected(a);
     await connected(b);
     const before = Number(await b.textContent("#clicks"));
@@ -125,10 +88,10 @@ describe("orders example in Chromium", { skip }, () => {
 
   it("an order list follows changes made in another tab", async () => {
     const list = await newPage();
-    await list.goto(`${server.url}/`);
+    await list.goto(`${app.server.url}/`);
     await connected(list);
     const form = await newPage();
-    await form.goto(`${server.url}/orders/new/`);
+    await form.goto(`${app.server.url}/orders/new/`);
     await connected(form);
     await form.fill("input[name=customer]", "Radia Perlman");
     await form.fill("input[name=item]", "Spanning tree");
@@ -141,15 +104,15 @@ describe("orders example in Chromium", { skip }, () => {
   });
 
   it("keeps typed form values and view state when the server drops the WebSocket", async () => {
-    const transport = liveTransportOf(orders.app.context);
+    const transport = liveTransportOf(app.orders.app.context);
     const counter = await newPage();
-    await counter.goto(`${server.url}/counter/`);
+    await counter.goto(`${app.server.url}/counter/`);
     await connected(counter);
     for (let i = 0; i < 3; i++) await counter.click("#inc");
     await counter.waitForFunction(() => document.querySelector("#count")?.textContent === "3");
 
     const page = await newPage();
-    await page.goto(`${server.url}/orders/new/`);
+    await page.goto(`${app.server.url}/orders/new/`);
     await connected(page);
     await page.fill("input[name=customer]", "B");
     await page.locator("input[name=customer]").blur();
@@ -171,12 +134,12 @@ describe("orders example in Chromium", { skip }, () => {
   });
 
   it("works over long-poll when the browser has no WebSocket", async () => {
-    const transport = liveTransportOf(orders.app.context);
+    const transport = liveTransportOf(app.orders.app.context);
     const page = await newPage(() => {
       Object.defineProperty(window, "WebSocket", { value: undefined, configurable: true });
     });
     const sockets = transport.connectionCount;
-    await page.goto(`${server.url}/counter/`);
+    await page.goto(`${app.server.url}/counter/`);
     await connected(page);
     assert.ok(transport.longPollCount >= 1, "a long-poll session is open");
     assert.equal(transport.connectionCount, sockets, "no WebSocket was opened");
@@ -187,12 +150,12 @@ describe("orders example in Chromium", { skip }, () => {
 
   it("keeps working after a refused event, and patches the URL with live links", async () => {
     const page = await newPage();
-    await page.goto(`${server.url}/`);
+    await page.goto(`${app.server.url}/`);
     await connected(page);
     // Anonymous users may not change statuses: the server refuses with an error reply.
     await page.locator("button.ship").first().click();
     await page.click("a[href='/?status=delivered']");
-    await page.waitForURL(`${server.url}/?status=delivered`);
+    await page.waitForURL(`${app.server.url}/?status=delivered`);
     await page.waitForFunction(() =>
       [...document.querySelectorAll("#orders tbody tr td.status")].every(
         (td) => td.textContent === "delivered",
@@ -204,13 +167,13 @@ describe("orders example in Chromium", { skip }, () => {
 
   it("navigates between live views without a page load (pushNavigate / live links)", async () => {
     const page = await newPage();
-    await page.goto(`${server.url}/sync/`);
+    await page.goto(`${app.server.url}/sync/`);
     await connected(page);
     await page.evaluate(() => {
       (window as unknown as { marker: number }).marker = 42;
     });
     await page.click("#nav-new");
-    await page.waitForURL(`${server.url}/orders/new/`);
+    await page.waitForURL(`${app.server.url}/orders/new/`);
     await page.waitForSelector("#order-form");
     await connected(page);
     assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 42);
@@ -221,20 +184,20 @@ describe("orders example in Chromium", { skip }, () => {
 
   it("the exposed handlers answer 200 over HTTP as alice, and an open page sees the change live", async () => {
     const page = await newPage();
-    await page.goto(`${server.url}/`);
+    await page.goto(`${app.server.url}/`);
     await connected(page);
     // Log in as a script would: the login form with its CSRF token, then the API with the
     // session cookie and the CSRF header.
-    const form = await fetch(`${server.url}/login/`);
+    const form = await fetch(`${app.server.url}/login/`);
     const jar = form.headers.getSetCookie().map((c) => c.split(";")[0]);
     const formToken = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await form.text())?.[1];
-    const login = await fetch(`${server.url}/login/`, {
+    const login = await fetch(`${app.server.url}/login/`, {
       method: "POST",
       redirect: "manual",
       headers: {
         cookie: jar.join("; "),
         "content-type": "application/x-www-form-urlencoded",
-        origin: server.url,
+        origin: app.server.url,
       },
       body: new URLSearchParams({
         csrfmiddlewaretoken: formToken ?? "",
@@ -247,17 +210,17 @@ describe("orders example in Chromium", { skip }, () => {
     const csrf = cookies.find((c) => c.startsWith("csrftoken="))?.slice("csrftoken=".length);
     assert.ok(csrf, "the login rotates the CSRF token");
     const call = (handler: string, body: unknown) =>
-      fetch(`${server.url}/djust/api/orders/${handler}/`, {
+      fetch(`${app.server.url}/djust/api/orders/${handler}/`, {
         method: "POST",
         headers: {
           cookie: cookies.join("; "),
           "x-csrftoken": csrf,
-          origin: server.url,
+          origin: app.server.url,
           "content-type": "application/json",
         },
         body: JSON.stringify(body),
       });
-    const [first, second] = orders.db.orders("pending");
+    const [first, second] = app.orders.db.orders("pending");
     assert.ok(first && second);
     const shipped = await call("update_status", { order_id: first.id, status: "shipped" });
     assert.equal(shipped.status, 200);
@@ -278,19 +241,19 @@ describe("orders example in Chromium", { skip }, () => {
 
   it("logs in through the CSRF-protected form and gains the refund permission", async () => {
     const page = await newPage();
-    await page.goto(`${server.url}/`);
+    await page.goto(`${app.server.url}/`);
     await connected(page);
     assert.equal(await page.locator("button.refund").count(), 0);
-    await page.goto(`${server.url}/login/?next=/`);
+    await page.goto(`${app.server.url}/login/?next=/`);
     await page.fill("input[name=username]", "alice");
     await page.fill("input[name=password]", "alice");
     await page.click("#login");
-    await page.waitForURL(`${server.url}/`);
+    await page.waitForURL(`${app.server.url}/`);
     await connected(page);
-    const id = orders.db.orders("pending")[0]?.id;
+    const id = app.orders.db.orders("pending")[0]?.id;
     assert.ok(id !== undefined);
     await page.click(`#order-${id} button.refund`);
     await page.waitForSelector(`#order-${id}.status-refunded`);
-    assert.equal(orders.db.order(id)?.status, "refunded");
+    assert.equal(app.orders.db.order(id)?.status, "refunded");
   });
 });

@@ -5,20 +5,15 @@
  * and dispatches a `djust:error` window event, and the next valid action works.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { createOrdersApp, type OrdersApp } from "../../examples/orders/app.js";
-import type { Logger } from "../../src/logger.js";
-import type { RunningServer } from "../../src/server/index.js";
-import { browserSkipReason, launchBrowser } from "../support/browser.js";
+import { describe, it } from "node:test";
+import type { Page } from "playwright-core";
+import { browserSkipReason } from "../support/browser.js";
+import { connected, ordersInBrowser } from "../support/orders-browser.js";
 
 const skip = browserSkipReason();
 if (skip) process.stderr.write(`# e2e tests skipped: ${skip}\n`);
 
-const quiet: Logger = { info() {}, warn() {}, error: (m, meta) => console.error(m, meta) };
 /** Set `SCREENSHOTS=/tmp/dir` to save what the notice looks like. */
 const screenshots = process.env.SCREENSHOTS;
 
@@ -39,10 +34,6 @@ function recordErrors(): void {
 
 function turnNoticeOff(): void {
   (window as unknown as { djustConfig: unknown }).djustConfig = { errorNotice: false };
-}
-
-async function connected(page: Page): Promise<void> {
-  await page.waitForSelector("[data-phx-main].phx-connected", { timeout: 10_000 });
 }
 
 async function errorsSeen(page: Page, count: number): Promise<ErrorDetail[]> {
@@ -71,47 +62,21 @@ async function shoot(page: Page, name: string): Promise<void> {
 }
 
 describe("refused events in Chromium", { skip }, () => {
-  let dir: string;
-  let orders: OrdersApp;
-  let server: RunningServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  async function newPage(...init: (() => void)[]): Promise<Page> {
-    const context = await browser.newContext();
-    contexts.push(context);
-    for (const script of [recordErrors, ...init]) await context.addInitScript(script);
-    const page = await context.newPage();
-    page.on("pageerror", (error) => console.error("pageerror:", error));
-    return page;
-  }
+  const app = ordersInBrowser();
+  const newPage = (...init: (() => void)[]) => app.newPage(recordErrors, ...init);
 
   async function logIn(page: Page, name: string): Promise<void> {
-    await page.goto(`${server.url}/login/?next=/`);
+    await page.goto(`${app.server.url}/login/?next=/`);
     await page.fill("input[name=username]", name);
     await page.fill("input[name=password]", name);
     await page.click("#login");
-    await page.waitForURL(`${server.url}/`);
+    await page.waitForURL(`${app.server.url}/`);
     await connected(page);
   }
 
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "djust-e2e-refusals-"));
-    orders = createOrdersApp({ dbPath: join(dir, "orders.sqlite"), logger: quiet });
-    server = await orders.app.listen(0, "127.0.0.1");
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   it("a submit refused by the handler's schema leaves the form usable", async () => {
     const page = await newPage();
-    await page.goto(`${server.url}/sync/`);
+    await page.goto(`${app.server.url}/sync/`);
     await connected(page);
     await page.fill("#text", "   ");
     await page.click("#post-form button[type=submit]");
@@ -150,7 +115,7 @@ describe("refused events in Chromium", { skip }, () => {
     // Timers run as usual until fast-forwarded (to check that notices hide by themselves).
     await page.clock.install();
     await logIn(page, "bob");
-    const id = orders.db.orders("pending")[0]?.id;
+    const id = app.orders.db.orders("pending")[0]?.id;
     assert.ok(id !== undefined);
     const refund = page.locator(`#order-${id} button.refund`);
     await refund.click();
@@ -163,7 +128,7 @@ describe("refused events in Chromium", { skip }, () => {
     await shoot(page, "refused-click");
     await assertUsable(page);
     assert.equal(await refund.isEnabled(), true);
-    assert.equal(orders.db.order(id)?.status, "pending");
+    assert.equal(app.orders.db.order(id)?.status, "pending");
 
     // bob may ship: the next action works and its result is on the page.
     await page.click(`#order-${id} button.ship`);
@@ -182,7 +147,7 @@ describe("refused events in Chromium", { skip }, () => {
 
   it("errorNotice: false shows no notice but still dispatches djust:error", async () => {
     const page = await newPage(turnNoticeOff);
-    await page.goto(`${server.url}/`);
+    await page.goto(`${app.server.url}/`);
     await connected(page);
     // Anonymous users may not change statuses.
     const ship = page.locator("button.ship").first();
@@ -193,7 +158,7 @@ describe("refused events in Chromium", { skip }, () => {
     await assertUsable(page);
     // A later event's reply arrives after the refusal's, so no notice can still be on its way.
     await page.click("a[href='/?status=pending']");
-    await page.waitForURL(`${server.url}/?status=pending`);
+    await page.waitForURL(`${app.server.url}/?status=pending`);
     assert.equal(await page.locator(".djust-error-notice").count(), 0);
     assert.equal(await ship.isEnabled(), true);
   });
