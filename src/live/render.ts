@@ -9,7 +9,7 @@
 import { diff, renderedToWire, type WireRendered } from "../render/diff.js";
 import type { Rendered, Template } from "../render/tree.js";
 import { toWire as encodeWire, type SerializationPolicy } from "../state/codec.js";
-import { stateKeys } from "../state/tracker.js";
+import { stateKeys, stateValue } from "../state/tracker.js";
 import { serializeResult } from "../view/api-response.js";
 import { isApiResponse } from "../pipeline/dispatch.js";
 import { LiveView as LiveViewBase, type LiveView, type LiveViewClass } from "../view/live-view.js";
@@ -32,17 +32,15 @@ export interface RenderOutput {
   readonly template: Template | undefined;
 }
 
-type ViewFields = Record<string, unknown>;
-
 /** The render context: public state, `getContextData()`, `flash`, `csrf_token`. */
 export function renderContext(source: RenderSource): {
   context: Record<string, unknown>;
   computed: string[];
 } {
   const { view } = source;
-  const fields = view as unknown as ViewFields;
   const context: Record<string, unknown> = {};
-  for (const key of stateKeys(view)) context[key] = fields[key];
+  // Raw values, never the tracking proxies handlers see: templates only read.
+  for (const key of stateKeys(view)) context[key] = stateValue(view, key);
   const extra = view.getContextData();
   const computed = Object.keys(extra);
   Object.assign(context, extra);

@@ -1,10 +1,16 @@
 /**
  * What counts as a view's state, and change detection after each handler run.
  *
- * The tracker keeps the snapshot encoding of every public field from the last check. After a
- * handler, each field is compared with it by {@link matchesSnapshot}, which walks the live value
- * without allocating, so in-place mutation (`this.items.push(x)`) is caught, and an equal
- * value assigned again is not a change. Only changed fields are re-encoded.
+ * Tracking starts at {@link StateTracker.reset}: each public field of the view becomes an
+ * accessor whose value the tracker holds, and what handlers reach through the fields is watched
+ * by write-tracking proxies (`watch.ts`). After a handler, {@link StateTracker.changes} looks
+ * only at what was written or handed out since the last check, so its cost follows what the
+ * handler touched, not the size of the state, and no copy of the state is kept beside it. It
+ * still catches in-place mutation anywhere (`this.rows[5].qty++`, `push`, `Map.set`,
+ * `Date.setTime`), reports an equal value assigned again as no change, and names the changed
+ * top-level fields.
+ *
+ * Templates, snapshots and `assigns` read the raw values ({@link stateValue}), never proxies.
  * @module
  */
 import {
@@ -16,6 +22,18 @@ import {
   type SnapshotValue,
 } from "./codec.js";
 import type { JsonObject } from "./serializable.js";
+import { ABSENT, findSharedNodes, toRaw, Watch } from "./watch.js";
+
+/** The tracker a view's fields belong to (a symbol key: never state). */
+const TRACKER = Symbol.for("djust.stateTracker");
+
+interface Tracked {
+  [TRACKER]?: StateTracker;
+}
+
+function trackerOf(view: object): StateTracker | undefined {
+  return (view as Tracked)[TRACKER];
+}
 
 /**
  * The names of `view`'s public state: own enumerable string keys that do not start with `_`
@@ -25,10 +43,20 @@ export function stateKeys(view: object): string[] {
   const keys: string[] = [];
   for (const key of Object.keys(view)) {
     if (key.startsWith("_")) continue;
-    if (typeof (view as Record<string, unknown>)[key] === "function") continue;
+    if (typeof stateValue(view, key) === "function") continue;
     keys.push(key);
   }
   return keys;
+}
+
+/** The raw value of `view`'s field `key` (never a tracking proxy): what templates read. */
+export function stateValue(view: object, key: string): unknown {
+  const tracker = trackerOf(view);
+  if (tracker) {
+    const i = tracker.indexOf(key);
+    if (i >= 0) return tracker.valueAt(i);
+  }
+  return (view as Record<string, unknown>)[key];
 }
 
 /** A view's public state in snapshot encoding, by field. */
@@ -61,24 +89,152 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
 const NO_KEYS: readonly string[] = [];
 
 /**
+ * The accessor of field `key` held at `index`: one pair of functions per (index, key) for the
+ * whole process, so every instance of a class gets the same property layout.
+ */
+const accessors = new Map<string, PropertyDescriptor>();
+const accessorOf = new WeakMap<object, { readonly index: number; readonly key: string }>();
+
+function accessor(index: number, key: string): PropertyDescriptor {
+  const id = `${index}\u0000${key}`;
+  let descriptor = accessors.get(id);
+  if (!descriptor) {
+    const get = function (this: Tracked): unknown {
+      const tracker = this[TRACKER];
+      return tracker ? tracker.read(index, key) : undefined;
+    };
+    const set = function (this: Tracked, value: unknown): void {
+      this[TRACKER]?.write(index, key, value);
+    };
+    accessorOf.set(get, { index, key });
+    descriptor = { get, set, enumerable: true, configurable: true };
+    accessors.set(id, descriptor);
+  }
+  return descriptor;
+}
+
+/** Where `view`'s own property `key` lives now: in the tracker (its index) or on the view. */
+function ownSlot(view: object, key: string): { index: number } | { value: unknown } | undefined {
+  const descriptor = Object.getOwnPropertyDescriptor(view, key);
+  if (!descriptor) return undefined;
+  if (descriptor.get) {
+    const ours = accessorOf.get(descriptor.get);
+    if (ours && ours.key === key) return { index: ours.index };
+    return { value: (view as Record<string, unknown>)[key] };
+  }
+  return { value: descriptor.value as unknown };
+}
+
+/** Options of a {@link StateTracker}. */
+export interface TrackerOptions {
+  /**
+   * Also keep a full snapshot and compare it after every check, warning about (and reporting)
+   * any change the write tracking did not see: a mutation made through a reference that does
+   * not go through the view's fields. Costs what the old full comparison cost; for `debug`.
+   */
+  readonly verify?: boolean;
+}
+
+/**
  * Tracks one view instance's public state between handler runs.
  *
- * The baseline is two parallel arrays rather than a `Map`: the key array is shared by every
- * instance of the class (see {@link internKeys}) and a small array costs a fraction of a `Map`'s
- * hash table, which matters because every connected view holds a tracker for its whole life.
+ * It holds the fields' values (the view's own properties become accessors to them), the key
+ * list shared by every instance of the class, and, only while a step has touched something,
+ * the write log. An idle view costs one array of references beyond the state itself.
  */
 export class StateTracker {
   #keys: readonly string[] = NO_KEYS;
-  #values: SnapshotValue[] = [];
+  #values: unknown[] = [];
+  #watch?: Watch;
+  #view?: object;
+  #shadow?: StateSnapshot;
+  readonly #verify: boolean;
 
-  constructor(readonly policy: SerializationPolicy) {}
+  constructor(
+    readonly policy: SerializationPolicy,
+    options: TrackerOptions = {},
+  ) {
+    this.#verify = options.verify === true;
+  }
 
-  /** Records the current state as the baseline (after `mount` or a restore). */
+  /** The index of field `key`, or -1. */
+  indexOf(key: string): number {
+    return this.#keys.indexOf(key);
+  }
+
+  /** The raw value held at `index`. */
+  valueAt(index: number): unknown {
+    return this.#values[index];
+  }
+
+  /** A field read by view code: plain objects and arrays come back as tracking proxies. */
+  read(index: number, key: string): unknown {
+    const value = this.#values[index];
+    if (typeof value !== "object" || value === null) return value;
+    return (this.#watch ??= new Watch()).handOutRoot(key, value);
+  }
+
+  /** A field written by view code. */
+  write(index: number, key: string, value: unknown): void {
+    const raw = toRaw(value);
+    const before = this.#values[index];
+    if (before === raw) return;
+    const watch = (this.#watch ??= new Watch());
+    watch.logRoot(key, before);
+    this.#values[index] = raw;
+    watch.linkRoot(key, raw);
+  }
+
+  /** Starts tracking `view` with its current state as the baseline (after `mount` or a restore). */
   reset(view: object): void {
-    const keys = stateKeys(view);
-    // `map` sizes the array exactly; growing it by `push` would reserve room for 17 entries.
-    this.#values = keys.map((key) => toSnapshot(read(view, key), key, this.policy));
+    const keys: string[] = [];
+    const values: unknown[] = [];
+    for (const key of Object.keys(view)) {
+      if (key.startsWith("_")) continue;
+      const value = toRaw(stateValue(view, key));
+      if (typeof value === "function") continue;
+      keys.push(key);
+      values.push(value);
+    }
+    this.#bind(view, keys, values);
+    // Proxies handed out earlier stay valid: the watch keeps them, only its log is cleared.
+    this.#watch?.clear();
+    let objects = 0;
+    for (const value of values) if (typeof value === "object" && value !== null) objects++;
+    if (objects > 1) {
+      // Objects shared between fields (`this.selected = this.rows[0]` in mount).
+      const shared = findSharedNodes(this.#keys, values);
+      if (shared.size > 0) {
+        const watch = (this.#watch ??= new Watch());
+        for (const [node, fields] of shared) watch.shareRoots(node, fields);
+      }
+    }
+    if (this.#verify) this.#shadow = snapshotState(view, silentPolicy);
+  }
+
+  /** Makes `keys` accessors of this tracker holding `values`. */
+  #bind(view: object, keys: readonly string[], values: unknown[]): void {
+    const previous = trackerOf(view);
+    if (previous !== this) {
+      Object.defineProperty(view, TRACKER, {
+        value: this,
+        enumerable: false,
+        writable: true,
+        configurable: true,
+      });
+    }
+    this.#view = view;
     this.#keys = internKeys(view, keys);
+    // An exactly sized array (a pushed one reserves room for 17 entries).
+    this.#values = values.slice();
+    keys.forEach((key, i) => {
+      const descriptor = Object.getOwnPropertyDescriptor(view, key);
+      if (descriptor?.get && accessorOf.get(descriptor.get)?.index === i && previous === this) {
+        return;
+      }
+      if (descriptor && !descriptor.configurable) return;
+      Object.defineProperty(view, key, accessor(i, key));
+    });
   }
 
   /**
@@ -87,51 +243,126 @@ export class StateTracker {
    * @throws TypeError in strict mode when a changed field holds a non-serializable value.
    */
   changes(view: object): string[] {
-    const keys = stateKeys(view);
-    let removed: string[] | undefined;
-    if (!sameKeys(keys, this.#keys)) removed = this.#relayout(view, keys);
-    const values = this.#values;
-    const changed: string[] = [];
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as string;
-      const value = read(view, key);
-      const previous = values[i];
-      if (previous !== undefined && matchesSnapshot(value, previous)) continue;
-      values[i] = toSnapshot(value, key, this.policy, previous);
-      changed.push(key);
+    if (trackerOf(view) !== this) {
+      // Not tracked yet: everything is new.
+      this.reset(view);
+      return [...this.#keys];
     }
-    if (removed) changed.push(...removed);
+    const removed = this.#reconcile(view);
+    const watch = this.#watch;
+    let changed: string[] = [];
+    if (watch?.pending) {
+      try {
+        const current = new Map<string, unknown>();
+        this.#keys.forEach((key, i) => current.set(key, this.#values[i]));
+        const found = watch.changedFields(current, (field, value) => {
+          toSnapshot(value, field, this.policy);
+        });
+        changed = this.#keys.filter((key) => found.has(key));
+        for (const key of removed) if (found.has(key)) changed.push(key);
+      } finally {
+        watch.clear();
+      }
+    }
+    if (this.#verify) changed = this.#verified(view, changed);
     return changed;
   }
 
   /**
-   * Re-aligns the baseline with a new key layout (a field added, deleted or re-created out of
-   * order) and returns the fields that are gone. New fields get no baseline value, so the loop
-   * in {@link changes} reports them.
+   * Brings the key layout in line with the view's own properties: a field added, deleted, or
+   * re-created as a plain property is recorded as a write. Returns the fields that are gone.
    */
-  #relayout(view: object, keys: readonly string[]): string[] {
-    const previous = new Map<string, SnapshotValue>();
-    this.#keys.forEach((key, i) => previous.set(key, this.#values[i] as SnapshotValue));
-    const values: SnapshotValue[] = new Array<SnapshotValue>(keys.length);
+  #reconcile(view: object): string[] {
+    const keys = this.#keys;
+    const own = Object.keys(view);
+    let intact = true;
+    let i = 0;
+    // One entry per own public key, in order (functions included: they are skipped below).
+    const slots: ({ index: number } | { value: unknown } | undefined)[] = [];
+    for (const key of own) {
+      if (key.startsWith("_")) continue;
+      const slot = ownSlot(view, key);
+      slots.push(slot);
+      if (slot && "value" in slot && typeof slot.value === "function") continue;
+      if (!slot || !("index" in slot) || slot.index !== i || keys[i] !== key) intact = false;
+      i++;
+    }
+    if (i !== keys.length) intact = false;
+    if (intact) return NO_REMOVED;
+    const watch = (this.#watch ??= new Watch());
+    const nextKeys: string[] = [];
+    const nextValues: unknown[] = [];
+    let s = 0;
+    for (const key of own) {
+      if (key.startsWith("_")) continue;
+      const slot = slots[s++];
+      if (!slot) continue;
+      const index = keys.indexOf(key);
+      let value: unknown;
+      if ("index" in slot) {
+        value = this.#values[slot.index];
+      } else {
+        value = toRaw(slot.value);
+        if (typeof value === "function") continue;
+        const before = index >= 0 ? this.#values[index] : ABSENT;
+        if (before !== value) watch.logRoot(key, before);
+      }
+      nextKeys.push(key);
+      nextValues.push(value);
+      watch.linkRoot(key, value);
+    }
+    const removed: string[] = [];
     keys.forEach((key, i) => {
-      const value = previous.get(key);
-      if (value !== undefined) values[i] = value;
-      previous.delete(key);
+      if (nextKeys.includes(key)) return;
+      watch.logRoot(key, this.#values[i]);
+      removed.push(key);
     });
-    this.#keys = internKeys(view, keys);
-    this.#values = values;
-    return [...previous.keys()];
+    this.#bind(view, nextKeys, nextValues);
+    return removed;
   }
 
-  /** The state as of the last check, for a state backend. */
+  /** The debug cross-check: a full comparison with the last snapshot. */
+  #verified(view: object, changed: string[]): string[] {
+    const shadow = this.#shadow ?? {};
+    const keys = stateKeys(view);
+    const missed: string[] = [];
+    for (const key of keys) {
+      if (changed.includes(key)) continue;
+      const before = Object.hasOwn(shadow, key) ? shadow[key] : undefined;
+      if (before !== undefined && matchesSnapshot(stateValue(view, key), before)) continue;
+      missed.push(key);
+    }
+    for (const key of Object.keys(shadow)) {
+      if (!keys.includes(key) && !changed.includes(key)) missed.push(key);
+    }
+    if (missed.length > 0) {
+      this.policy.logger.warn(
+        `${this.policy.view}: state changed without going through the view's fields ` +
+          `(${missed.join(", ")}): mutate state through \`this.<field>\`, not through a ` +
+          `reference kept elsewhere; only debug mode notices this.`,
+        { view: this.policy.view, field: missed[0] },
+      );
+    }
+    this.#shadow = snapshotState(view, silentPolicy);
+    return missed.length > 0 ? [...changed, ...missed] : changed;
+  }
+
+  /** The state as of now, for a state backend. */
   snapshot(): StateSnapshot {
-    // fromEntries defines own properties, so even a field named `__proto__` stays data.
-    return Object.fromEntries(this.#keys.map((key, i) => [key, this.#values[i]])) as StateSnapshot;
+    return this.#view ? snapshotState(this.#view, this.policy) : {};
   }
 }
 
+const NO_REMOVED: string[] = [];
+
+const silentPolicy: SerializationPolicy = {
+  strict: false,
+  view: "",
+  logger: { info() {}, warn() {}, error() {} },
+};
+
 function read(view: object, key: string): unknown {
-  return (view as Record<string, unknown>)[key];
+  return stateValue(view, key);
 }
 
 /** Wire JSON of the given fields (`null` for a field that is gone or `undefined`). */

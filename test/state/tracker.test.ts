@@ -71,18 +71,14 @@ describe("change detection", () => {
     assert.deepStrictEqual(tracker.changes(view), ["prices"]);
   });
 
-  it("re-encodes only what changed, and the stored snapshot stays exact", () => {
+  it("keeps no copy of the state: the snapshot is encoded from the live values", () => {
     const { view, tracker } = tracked();
     for (let i = 0; i < 50; i++) view.items.push({ sku: `s${i}`, qty: i });
     tracker.changes(view);
-    const before = tracker.snapshot().items as unknown[];
     const row = view.items[10];
     assert.ok(row);
     row.qty = 999;
     assert.deepStrictEqual(tracker.changes(view), ["items"]);
-    const after = tracker.snapshot().items as unknown[];
-    assert.equal(after[9], before[9], "an unchanged row's encoding is reused");
-    assert.notEqual(after[10], before[10]);
     assert.deepStrictEqual(tracker.snapshot(), snapshotState(view, tracker.policy));
   });
 

@@ -1,0 +1,291 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { Decimal } from "decimal.js";
+import { LiveView, registerType } from "../../src/index.js";
+import { matchesSnapshot, type SerializationPolicy } from "../../src/state/codec.js";
+import { StateTracker, snapshotState, stateValue } from "../../src/state/tracker.js";
+import { isStateProxy } from "../../src/state/watch.js";
+import { CapturingLogger } from "../support/logger.js";
+
+const policy = (): SerializationPolicy => ({
+  strict: false,
+  logger: new CapturingLogger(),
+  view: "V",
+  warned: new Set(),
+});
+
+class Money {
+  #cents: number;
+  constructor(cents: number) {
+    this.#cents = cents;
+  }
+  add(cents: number): void {
+    this.#cents += cents;
+  }
+  get cents(): number {
+    return this.#cents;
+  }
+}
+registerType(Money, {
+  name: "WatchTestMoney",
+  encode: (m) => m.cents,
+  decode: (v) => new Money(v as number),
+});
+
+class Shop extends LiveView {
+  rows = Array.from({ length: 20 }, (_, i) => ({ id: i, qty: i, tags: [`t${i}`] }));
+  selected: { id: number; qty: number; tags: string[] } | null = null;
+  count = 0;
+  when = new Date("2026-01-01T00:00:00Z");
+  price = new Decimal("1.50");
+  wallet = new Money(100);
+  byName = new Map([["a", { n: 1 }]]);
+  seen = new Set(["x"]);
+  _cache: unknown = null;
+}
+
+function tracked<T extends LiveView>(view: T) {
+  const tracker = new StateTracker(policy());
+  tracker.reset(view);
+  return { view, tracker };
+}
+
+describe("write tracking", () => {
+  it("catches in-place mutation anywhere, and only there", () => {
+    const { view, tracker } = tracked(new Shop());
+    (view.rows[5] as { qty: number }).qty++;
+    assert.deepStrictEqual(tracker.changes(view), ["rows"]);
+    view.rows[3]?.tags.push("new");
+    view.count++;
+    assert.deepStrictEqual(tracker.changes(view), ["rows", "count"]);
+    view.byName.set("b", { n: 2 });
+    view.seen.add("y");
+    view.when.setTime(0);
+    view.wallet.add(5);
+    assert.deepStrictEqual(tracker.changes(view), ["when", "wallet", "byName", "seen"]);
+    view.byName.get("a")!.n = 1;
+    view.when.setTime(0);
+    assert.deepStrictEqual(tracker.changes(view), [], "reads and equal writes are no change");
+  });
+
+  it("an undone change, an equal reassignment or an equal reload is no change", () => {
+    const { view, tracker } = tracked(new Shop());
+    const row = view.rows[2]!;
+    row.qty = 99;
+    row.qty = 2;
+    view.count = 1;
+    view.count = 0;
+    view.rows = view.rows.map((r) => ({ ...r, tags: [...r.tags] }));
+    view.when = new Date("2026-01-01T00:00:00Z");
+    view.price = new Decimal("1.5");
+    assert.deepStrictEqual(tracker.changes(view), []);
+    view.rows.push({ id: 99, qty: 0, tags: [] });
+    view.rows.pop();
+    assert.deepStrictEqual(tracker.changes(view), []);
+  });
+
+  it("reports every field that shares a changed object", () => {
+    const view = new Shop();
+    view.selected = view.rows[4] ?? null; // shared before tracking starts
+    const { tracker } = tracked(view);
+    view.rows[4]!.qty = 1000;
+    assert.deepStrictEqual(tracker.changes(view), ["rows", "selected"]);
+    view.selected = view.rows[7] ?? null; // shared while tracked
+    tracker.changes(view);
+    view.rows[7]!.tags.push("z");
+    assert.deepStrictEqual(tracker.changes(view), ["rows", "selected"]);
+    view.selected!.qty = -1;
+    assert.deepStrictEqual(tracker.changes(view), ["rows", "selected"]);
+  });
+
+  it("splice, sort, reverse, shift, unshift and length are tracked", () => {
+    const { view, tracker } = tracked(new Shop());
+    view.rows.splice(3, 1);
+    assert.deepStrictEqual(tracker.changes(view), ["rows"]);
+    view.rows.reverse();
+    view.rows.reverse();
+    assert.deepStrictEqual(tracker.changes(view), []);
+    view.rows.sort((a, b) => b.id - a.id);
+    assert.deepStrictEqual(tracker.changes(view), ["rows"]);
+    view.rows.length = 3;
+    assert.deepStrictEqual(tracker.changes(view), ["rows"]);
+    view.rows.unshift(view.rows.shift()!);
+    assert.deepStrictEqual(tracker.changes(view), []);
+  });
+
+  it("state values keep their identity, types and behaviour in handler code", () => {
+    const { view, tracker } = tracked(new Shop());
+    const row = view.rows[1]!;
+    assert.equal(view.rows[1], row, "=== between two reads");
+    assert.equal(view.rows.indexOf(row), 1);
+    assert.ok(view.rows.includes(stateValue(view, "rows") as never) === false);
+    const created = { id: 50, qty: 1, tags: [] };
+    view.rows.push(created);
+    assert.equal(view.rows.indexOf(created), 20, "a raw object is found by identity");
+    assert.ok(Array.isArray(view.rows));
+    assert.ok(view.rows instanceof Array);
+    assert.ok(view.when instanceof Date);
+    assert.ok(view.wallet instanceof Money);
+    assert.equal(view.wallet.cents, 100, "private #fields of a registered class work");
+    assert.ok(!isStateProxy(view.when) && !isStateProxy(view.wallet) && !isStateProxy(view.byName));
+    assert.deepStrictEqual(structuredClone(view.rows[0]), { id: 0, qty: 0, tags: ["t0"] });
+    assert.deepStrictEqual(structuredClone({ r: view.rows[0] }).r?.tags, ["t0"]);
+    assert.equal(JSON.stringify(view.rows[0]), '{"id":0,"qty":0,"tags":["t0"]}');
+    assert.deepStrictEqual({ ...view.rows[0] }, { id: 0, qty: 0, tags: ["t0"] });
+    view.selected = view.rows[1] ?? null;
+    assert.equal(view.selected, view.rows[1]);
+    assert.ok(!isStateProxy(stateValue(view, "selected")), "state holds raw values");
+    assert.ok(!isStateProxy((stateValue(view, "rows") as unknown[])[1]));
+    tracker.changes(view);
+  });
+
+  it("fields added, deleted or set to undefined are reported; private fields are not", () => {
+    const { view, tracker } = tracked(new Shop());
+    (view as unknown as Record<string, unknown>).extra = [1];
+    delete (view as Partial<Shop>).count;
+    view._cache = view.rows;
+    assert.deepStrictEqual(tracker.changes(view), ["extra", "count"]);
+    ((view as unknown as Record<string, unknown[]>).extra as unknown[]).push(2);
+    assert.deepStrictEqual(tracker.changes(view), ["extra"]);
+  });
+
+  it("debug verification reports (and warns about) a change made behind tracking", () => {
+    const view = new Shop();
+    const raw = view.rows;
+    const logger = new CapturingLogger();
+    const tracker = new StateTracker({ strict: false, logger, view: "Shop" }, { verify: true });
+    tracker.reset(view);
+    raw[0]!.qty = 77; // a reference kept from before tracking started
+    assert.deepStrictEqual(tracker.changes(view), ["rows"]);
+    assert.match(logger.warnings[0]?.message ?? "", /without going through the view's fields/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Property test: random in-place mutations of random nested state, tracked changes against a
+// full structural comparison of snapshots taken before and after.
+
+const leaf = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom("a", "b"), fc.boolean());
+const tree = fc.letrec((tie) => ({
+  node: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    leaf,
+    fc.array(tie("node"), { maxLength: 4 }),
+    fc.dictionary(fc.constantFrom("p", "q", "r"), tie("node"), { maxKeys: 3 }),
+  ),
+})).node;
+
+const mutation = fc.record({
+  field: fc.constantFrom("a", "b", "c"),
+  steps: fc.array(fc.nat(5), { maxLength: 4 }),
+  op: fc.constantFrom("set", "push", "pop", "delete", "splice", "reverse", "alias", "same"),
+  value: tree,
+});
+
+/** Follows `steps` (indices into each container's keys) from the field's value. */
+function walk(root: unknown, steps: number[]): { parent: object; key: string | number } | null {
+  let at: unknown = root;
+  let last: { parent: object; key: string | number } | null = null;
+  for (const step of steps) {
+    if (typeof at !== "object" || at === null) break;
+    const keys = Array.isArray(at) ? at.map((_, i) => i) : Object.keys(at);
+    if (keys.length === 0) break;
+    const key = keys[step % keys.length] as string | number;
+    last = { parent: at, key };
+    at = (at as Record<string | number, unknown>)[key];
+  }
+  return last;
+}
+
+interface Mutation {
+  field: string;
+  steps: number[];
+  op: string;
+  value: unknown;
+}
+
+function apply(view: Record<string, unknown>, m: Mutation): void {
+  const root = view[m.field];
+  const at = walk(root, m.steps);
+  const target = at ? (at.parent as Record<string | number, unknown>)[at.key] : root;
+  const value = structuredClone(m.value);
+  switch (m.op) {
+    case "set":
+      if (at) (at.parent as Record<string | number, unknown>)[at.key] = value;
+      else view[m.field] = value;
+      break;
+    case "same":
+      if (at) (at.parent as Record<string | number, unknown>)[at.key] = target;
+      else view[m.field] = structuredClone(root);
+      break;
+    case "push":
+      if (Array.isArray(target)) target.push(value);
+      break;
+    case "pop":
+      if (Array.isArray(target)) target.pop();
+      break;
+    case "splice":
+      if (Array.isArray(target)) target.splice(0, 1, value, value);
+      break;
+    case "reverse":
+      if (Array.isArray(target)) target.reverse();
+      break;
+    case "delete":
+      if (at && !Array.isArray(at.parent)) delete (at.parent as Record<string, unknown>)[at.key];
+      break;
+    case "alias": {
+      const other = view[m.field === "a" ? "b" : "a"];
+      if (typeof other === "object" && other !== null && at && !reaches(other, at.parent)) {
+        (at.parent as Record<string | number, unknown>)[at.key] = other;
+      }
+      break;
+    }
+  }
+}
+
+/** Whether `target` is `value` or inside it (an alias there would make a cycle). */
+function reaches(value: unknown, target: unknown, depth = 0): boolean {
+  if (value === target) return true;
+  if (typeof value !== "object" || value === null || depth > 20) return false;
+  return Object.values(value).some((v) => reaches(v, target, depth + 1));
+}
+
+class Random extends LiveView {
+  a: unknown = null;
+  b: unknown = null;
+  c: unknown = null;
+}
+
+describe("write tracking, property test", () => {
+  it("reports exactly the fields whose encoding changed, over random mutation sequences", () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(tree, tree, tree),
+        fc.array(fc.array(mutation, { maxLength: 4 }), { minLength: 1, maxLength: 4 }),
+        ([a, b, c], steps) => {
+          const view = new Random();
+          view.a = a;
+          view.b = b;
+          view.c = c;
+          const p = policy();
+          const tracker = new StateTracker(p);
+          tracker.reset(view);
+          let before = snapshotState(view, p);
+          for (const step of steps) {
+            for (const m of step) apply(view as unknown as Record<string, unknown>, m);
+            const after = snapshotState(view, p);
+            const expected = ["a", "b", "c"].filter(
+              (k) =>
+                !matchesSnapshot(stateValue(view, k), before[k] ?? null) ||
+                JSON.stringify(after[k]) !== JSON.stringify(before[k]),
+            );
+            assert.deepStrictEqual(tracker.changes(view), expected);
+            before = after;
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});
