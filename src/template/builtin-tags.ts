@@ -196,7 +196,8 @@ export function compileRegroupValue(
       };
       for (const item of toList(list)) {
         values[0] = item;
-        const k = by.fn(inner);
+        // Django resolves the key with ignore_failures: a missing one is None.
+        const k = by.fn(inner) ?? null;
         if (current === undefined || !pyEqual(current.grouper, k)) {
           const items: unknown[] = [];
           current = { grouper: k, list: items };

@@ -8,36 +8,7 @@
  * @module
  */
 
-const MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
-// Associated Press style, as Django's `N`.
-const MONTHS_AP = [
-  "Jan.",
-  "Feb.",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "Aug.",
-  "Sept.",
-  "Oct.",
-  "Nov.",
-  "Dec.",
-];
-const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+import { LOCALES, type LocaleData } from "./locale-data.js";
 
 /** The names Django accepts in place of a format string (its `FORMAT_SETTINGS` for dates). */
 export type NamedFormat =
@@ -60,29 +31,17 @@ export const NAMED_FORMATS: Readonly<Record<NamedFormat, string>> = {
   MONTH_DAY_FORMAT: "F j",
 };
 
-// Per-locale overrides of the English table (Django's locale format files). Month and day
-// names stay English: translated names belong to the gettext catalogs.
-const LOCALE_FORMATS: Readonly<Record<string, Partial<Record<NamedFormat, string>>>> = {
-  en: NAMED_FORMATS,
-  en_GB: {
-    DATE_FORMAT: "j M Y",
-    TIME_FORMAT: "P",
-    DATETIME_FORMAT: "j M Y, P",
-    YEAR_MONTH_FORMAT: "F Y",
-    MONTH_DAY_FORMAT: "j F",
-    SHORT_DATE_FORMAT: "d/m/Y",
-    SHORT_DATETIME_FORMAT: "d/m/Y P",
-  },
-  en_AU: {
-    DATE_FORMAT: "j M Y",
-    TIME_FORMAT: "P",
-    DATETIME_FORMAT: "j M Y, P",
-    YEAR_MONTH_FORMAT: "F Y",
-    MONTH_DAY_FORMAT: "j F",
-    SHORT_DATE_FORMAT: "d/m/Y",
-    SHORT_DATETIME_FORMAT: "d/m/Y P",
-  },
-};
+const EN = LOCALES.en as LocaleData;
+
+/**
+ * Django's locale data for `locale` (`"de"`, `"pt-BR"`, `"en_GB"`): its formats and translated
+ * names (locale-data.ts, generated from Django); the language's own entry when the region has
+ * none, English when the language has none.
+ */
+export function localeData(locale = "en"): LocaleData {
+  const key = locale.replace("_", "-").toLowerCase();
+  return LOCALES[key] ?? LOCALES[key.split("-")[0] as string] ?? EN;
+}
 
 /**
  * The format string a named format stands for in `locale` (`"en"`, `"en-GB"`, `"en_GB"`), or
@@ -90,13 +49,7 @@ const LOCALE_FORMATS: Readonly<Record<string, Partial<Record<NamedFormat, string
  */
 export function namedFormat(name: string, locale = "en"): string | undefined {
   if (!Object.hasOwn(NAMED_FORMATS, name)) return undefined;
-  const key = name as NamedFormat;
-  const normalized = locale.replace("-", "_");
-  const [lang = "en", region] = normalized.split("_");
-  const table =
-    LOCALE_FORMATS[region === undefined ? lang : `${lang}_${region.toUpperCase()}`] ??
-    LOCALE_FORMATS[lang];
-  return table?.[key] ?? NAMED_FORMATS[key];
+  return localeData(locale).formats[name] ?? NAMED_FORMATS[name as NamedFormat];
 }
 
 /** A `Date` as the wall clock of a time zone shows it. */
@@ -239,6 +192,10 @@ export function zoned(d: Date, timeZone = "UTC"): ZonedDate {
 
 const TIME_CHARS = new Set("aAefgGhHiOPsTuZ");
 
+// Python's str.title() of a month abbreviation (Django's `M`).
+const titleCase = (s: string) =>
+  s.replace(/\p{L}+/gu, (w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase());
+
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 
 function hour12(z: ZonedDate): number {
@@ -250,10 +207,10 @@ function fTime(z: ZonedDate): string {
   return z.minute === 0 ? String(hour12(z)) : `${hour12(z)}:${pad(z.minute)}`;
 }
 
-function pTime(z: ZonedDate): string {
-  if (z.minute === 0 && z.hour === 0) return "midnight";
-  if (z.minute === 0 && z.hour === 12) return "noon";
-  return `${fTime(z)} ${z.hour < 12 ? "a.m." : "p.m."}`;
+function pTime(z: ZonedDate, l: LocaleData): string {
+  if (z.minute === 0 && z.hour === 0) return l.words.midnight as string;
+  if (z.minute === 0 && z.hour === 12) return l.words.noon as string;
+  return `${fTime(z)} ${l.words[z.hour < 12 ? "a.m." : "p.m."] as string}`;
 }
 
 function isLeap(year: number): boolean {
@@ -285,14 +242,14 @@ function offsetText(z: ZonedDate, separator: string): string {
   return `${z.offset < 0 ? "-" : "+"}${pad(Math.floor(abs / 3600))}${separator}${pad(Math.floor((abs % 3600) / 60))}`;
 }
 
-function formatChar(ch: string, z: ZonedDate): string | undefined {
+function formatChar(ch: string, z: ZonedDate, l: LocaleData): string | undefined {
   switch (ch) {
     case "a":
-      return z.hour < 12 ? "a.m." : "p.m.";
+      return l.words[z.hour < 12 ? "a.m." : "p.m."] as string;
     case "A":
-      return z.hour < 12 ? "AM" : "PM";
+      return l.words[z.hour < 12 ? "AM" : "PM"] as string;
     case "b":
-      return (MONTHS[z.month - 1] as string).slice(0, 3).toLowerCase();
+      return l.months3[z.month - 1] as string;
     case "c":
       return (
         `${pad(z.year, 4)}-${pad(z.month)}-${pad(z.day)}T${pad(z.hour)}:${pad(z.minute)}:` +
@@ -301,13 +258,14 @@ function formatChar(ch: string, z: ZonedDate): string | undefined {
     case "d":
       return pad(z.day);
     case "D":
-      return (DAYS[z.weekday] as string).slice(0, 3);
+      return l.daysAbbr[z.weekday] as string;
     case "e":
     case "T":
       return z.tzName;
     case "E":
+      return l.monthsAlt[z.month - 1] as string;
     case "F":
-      return MONTHS[z.month - 1] as string;
+      return l.months[z.month - 1] as string;
     case "f":
       return fTime(z);
     case "g":
@@ -325,26 +283,26 @@ function formatChar(ch: string, z: ZonedDate): string | undefined {
     case "j":
       return String(z.day);
     case "l":
-      return DAYS[z.weekday] as string;
+      return l.days[z.weekday] as string;
     case "L":
       return isLeap(z.year) ? "True" : "False";
     case "m":
       return pad(z.month);
     case "M":
-      return (MONTHS[z.month - 1] as string).slice(0, 3);
+      return titleCase(l.months3[z.month - 1] as string);
     case "n":
       return String(z.month);
     case "N":
-      return MONTHS_AP[z.month - 1] as string;
+      return l.monthsAp[z.month - 1] as string;
     case "o":
       return String(isoWeek(z).year);
     case "O":
       return offsetText(z, "");
     case "P":
-      return pTime(z);
+      return pTime(z, l);
     case "r":
       // RFC 5322, day zero-padded (Django ≥ 4.0 formats it with email.utils.format_datetime).
-      return formatZoned(z, "D, d M Y H:i:s O");
+      return formatZoned(z, "D, d M Y H:i:s O", EN);
     case "s":
       return pad(z.second);
     case "S":
@@ -372,7 +330,7 @@ function formatChar(ch: string, z: ZonedDate): string | undefined {
   }
 }
 
-function formatZoned(z: ZonedDate, format: string): string {
+function formatZoned(z: ZonedDate, format: string, l: LocaleData): string {
   let out = "";
   for (let i = 0; i < format.length; i++) {
     const ch = format[i] as string;
@@ -381,7 +339,7 @@ function formatZoned(z: ZonedDate, format: string): string {
       out += format[i] ?? "";
       continue;
     }
-    out += formatChar(ch, z) ?? ch;
+    out += formatChar(ch, z, l) ?? ch;
   }
   return out;
 }
@@ -392,7 +350,7 @@ function formatZoned(z: ZonedDate, format: string): string {
  * `locale`'s format string, as in Django's `date` filter and `{% now %}`.
  */
 export function formatDate(d: Date, format: string, timeZone = "UTC", locale = "en"): string {
-  return formatZoned(zoned(d, timeZone), namedFormat(format, locale) ?? format);
+  return formatZoned(zoned(d, timeZone), namedFormat(format, locale) ?? format, localeData(locale));
 }
 
 /**
@@ -413,10 +371,10 @@ export function formatTime(
       i++;
       continue;
     }
-    if (/[a-zA-Z]/.test(ch) && !TIME_CHARS.has(ch) && formatChar(ch, UTC_EPOCH) !== undefined)
+    if (/[a-zA-Z]/.test(ch) && !TIME_CHARS.has(ch) && formatChar(ch, UTC_EPOCH, EN) !== undefined)
       return undefined;
   }
-  return formatZoned(zoned(d, timeZone), fmt);
+  return formatZoned(zoned(d, timeZone), fmt, localeData(locale));
 }
 
 const UTC_EPOCH = zoned(new Date(0));

@@ -5,6 +5,7 @@
  */
 import { SafeString, escapeHtml, markSafe } from "./safe.js";
 import { formatDate, formatTime } from "./dateformat.js";
+import { randomBelow } from "./random.js";
 import {
   escapeJs,
   iriToUri,
@@ -930,8 +931,9 @@ const builtins: Record<string, FilterSpec> = {
       const raw = unwrap(v);
       const items = typeof raw === "string" ? [...raw] : Array.isArray(raw) ? raw : undefined;
       if (items === undefined) throw new TypeError("random: the value is not a sequence");
-      if (items.length === 0) throw new RangeError("random: cannot choose from an empty sequence");
-      return items[Math.floor(Math.random() * items.length)];
+      // Django 5.2 renders "" for an empty sequence (3.2 raises IndexError).
+      if (items.length === 0) return "";
+      return items[randomBelow(items.length)];
     },
   },
   rjust: padding("right"),

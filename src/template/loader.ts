@@ -41,8 +41,22 @@ export interface TemplateLoaderOptions {
   readonly localeDirs?: readonly string[];
   /** Prefix of `{% static %}` (Django's `STATIC_URL`); default `"/static/"`. */
   readonly staticUrl?: string;
-  /** What `{% get_media_prefix %}` prints (Django's `MEDIA_URL`); default `""`. */
+  /**
+   * What `{% get_media_prefix %}` prints (Django's `MEDIA_URL`); default `""`. As in Django, a
+   * relative prefix (`""`, `"media/"`) is served under the script prefix `/`.
+   */
   readonly mediaUrl?: string;
+  /**
+   * IANA time zone dates are shown in (Django's `TIME_ZONE` with `USE_TZ = True`).
+   * @default "UTC"
+   */
+  readonly timeZone?: string;
+  /**
+   * Locale of named date formats and month/day names (Django's active language with
+   * `USE_L10N`); `{% language %}` switches it for its body.
+   * @default the `language` option
+   */
+  readonly locale?: string;
   /**
    * Let loops reuse a row's previous output while its item is the same object with the same
    * primitive fields (default `true`). It makes re-rendering a large list after a one-row change
@@ -77,7 +91,10 @@ export class TemplateLoader {
   readonly #memory: ReadonlyMap<string, string>;
   readonly #reload: boolean;
   readonly #urlFor: TemplateLoaderOptions["urlFor"];
-  readonly #i18n: Pick<CompileHost, "language" | "translations" | "staticUrl" | "mediaUrl">;
+  readonly #i18n: Pick<
+    CompileHost,
+    "language" | "translations" | "staticUrl" | "mediaUrl" | "timeZone" | "locale"
+  >;
   readonly #loopMemo: boolean;
   readonly #sources = new Map<string, SourceFile>();
   readonly #templates = new Map<string, CacheEntry>();
@@ -90,8 +107,10 @@ export class TemplateLoader {
     this.#i18n = {
       language: options.language ?? "en-us",
       translations: new Translations(options.localeDirs ?? []),
-      staticUrl: options.staticUrl ?? "/static/",
-      mediaUrl: options.mediaUrl ?? "",
+      staticUrl: scriptPrefixed(options.staticUrl ?? "/static/"),
+      mediaUrl: scriptPrefixed(options.mediaUrl ?? ""),
+      timeZone: options.timeZone ?? "UTC",
+      locale: options.locale ?? options.language ?? "en-us",
     };
     this.#loopMemo = options.loopMemo ?? true;
   }
@@ -173,6 +192,11 @@ export class TemplateLoader {
     const location = from === undefined ? { templateName: name } : from.map.locate(from.offset);
     throw new TemplateDoesNotExist(name, tried, location);
   }
+}
+
+// Django's settings: a relative STATIC_URL/MEDIA_URL is served under the script prefix.
+function scriptPrefixed(url: string): string {
+  return /^(https?:\/\/|\/)/.test(url) ? url : "/" + url;
 }
 
 function mtimeOf(path: string): number | undefined {

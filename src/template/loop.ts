@@ -4,9 +4,10 @@
  * @module
  */
 import type { ComprehensionEntry, Dynamic } from "../render/tree.js";
-import type { Node } from "./ast.js";
+import { locate, type Node } from "./ast.js";
 import { compileFragmentWith } from "./binding.js";
 import type { Env } from "./env.js";
+import { TemplateRenderError } from "./errors.js";
 import { compileExpr } from "./evaluator.js";
 import { renderFragment, type SlotImpl } from "./fragment.js";
 import { entryKeys, loopMemoizer, type RenderRow } from "./loop-memo.js";
@@ -15,7 +16,7 @@ import { Frame, type Scope } from "./values.js";
 import { NO_DEPS, PARENTLOOP, union, without, type RowReads } from "./tracking.js";
 
 // Module-local copies of imported render-time helpers (see evaluator.ts for why).
-const { lookupLocal, toList } = runtime;
+const { lookupLocal, toList, unwrap } = runtime;
 
 interface ForLoop {
   counter: number;
@@ -89,6 +90,15 @@ export function compileFor(node: Extract<Node, { kind: "for" }>, env: Env): Slot
     }
     if (unpack) {
       const parts = toList(item);
+      // Django counts the item (1 when it has no length) and raises on a mismatch.
+      const raw = unwrap(item);
+      const count =
+        (typeof raw === "object" && raw !== null) || typeof raw === "string" ? parts.length : 1;
+      if (count !== targetCount)
+        throw new TemplateRenderError(
+          `Need ${targetCount} values to unpack in for loop; got ${count}.`,
+          locate(node.pos),
+        );
       for (let t = 0; t < targetCount; t++) values[t + 1] = parts[t];
     } else values[1] = item;
     const dynamics: Dynamic[] = new Array<Dynamic>(slotCount);

@@ -1,9 +1,11 @@
 /**
  * `{% lorem %}`: Django's lorem ipsum text. With `common` (no `random` word) the first words
  * and the first paragraph are the fixed classic text, as in Django; the rest is drawn at random
- * from the same word list with Django's sentence and paragraph shapes.
+ * from the same word list with Django's sentence and paragraph shapes, with Python's sampling
+ * algorithm over the source of random.ts.
  * @module
  */
+import { randomBelow, randomInt, randomSample } from "./random.js";
 
 const COMMON_P =
   "Lorem ipsum dolor sit amet, consectetur adipisicing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat. Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu fugiat nulla pariatur. Excepteur sint occaecat cupidatat non proident, sunt in culpa qui officia deserunt mollit anim id est laborum.";
@@ -215,26 +217,17 @@ const COMMON_WORDS: readonly string[] = [
   "aliqua",
 ];
 
-const randInt = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo + 1));
-
-function sample(count: number): string[] {
-  const pool = [...WORDS];
-  const out: string[] = [];
-  for (let i = 0; i < count && pool.length > 0; i++)
-    out.push(pool.splice(Math.floor(Math.random() * pool.length), 1)[0] as string);
-  return out;
-}
-
 function sentence(): string {
   const sections: string[] = [];
-  for (let i = randInt(1, 5); i > 0; i--) sections.push(sample(randInt(3, 12)).join(" "));
+  for (let i = randomInt(1, 5); i > 0; i--)
+    sections.push(randomSample(WORDS, randomInt(3, 12)).join(" "));
   const s = sections.join(", ");
-  return s.charAt(0).toUpperCase() + s.slice(1) + (Math.random() < 0.5 ? "?" : ".");
+  return s.charAt(0).toUpperCase() + s.slice(1) + ("?."[randomBelow(2)] as string);
 }
 
 function paragraph(): string {
   const out: string[] = [];
-  for (let i = randInt(1, 4); i > 0; i--) out.push(sentence());
+  for (let i = randomInt(1, 4); i > 0; i--) out.push(sentence());
   return out.join(" ");
 }
 
@@ -244,7 +237,7 @@ function words(count: number, common: boolean): string {
   while (c > 0) {
     const n = Math.min(c, WORDS.length);
     c -= n;
-    list.push(...sample(n));
+    list.push(...randomSample(WORDS, n));
   }
   return list.join(" ");
 }

@@ -67,3 +67,43 @@ test("change tracking: the new tags' slots read exactly their inputs", () => {
   assert.notEqual(partial.dynamics[1], UNCHANGED);
   assert.equal((partial.dynamics[2] as Rendered | typeof UNCHANGED) === UNCHANGED, true);
 });
+
+test("unpacking raises on a wrong-length item; regroup's missing key is None; dates follow the language", () => {
+  const en = new TemplateLoader({ dirs: [] });
+  const r = (t: string, ctx: Record<string, unknown> = {}) =>
+    renderToString(en.fromString(t).render(ctx));
+  assert.equal(
+    r("{% for a, b in xs %}{{ a }}{{ b }};{% endfor %}", { xs: [[1, 2], "xy"] }),
+    "12;xy;",
+  );
+  assert.throws(() => r("{% for a, b in xs %}{% endfor %}", { xs: [[1, 2, 3]] }), /Need 2 values/);
+  assert.throws(() => r("{% for a, b in xs %}{% endfor %}", { xs: [1] }), /got 1/);
+  assert.equal(
+    r("{% regroup xs by c as g %}{% for x in g %}{{ x.grouper }};{% endfor %}", { xs: [{}] }),
+    "None;",
+  );
+  const when = new Date("2008-01-02T03:04:05Z");
+  assert.equal(
+    r('{% language "de" %}{{ d|date }} {{ d|date:"D N" }}{% endlanguage %} {{ d|date }}', {
+      d: when,
+    }),
+    "2. Januar 2008 Mi Jan. Jan. 2, 2008",
+  );
+  const fr = new TemplateLoader({ dirs: [], language: "fr", timeZone: "Europe/Paris" });
+  assert.equal(
+    renderToString(fr.fromString("{{ d|date:'DATETIME_FORMAT' }}").render({ d: when })),
+    "2 janvier 2008 04:04",
+  );
+});
+
+test("lorem and random draw from a replaceable source, with Python's sampling", async () => {
+  const { setRandomSource } = await import("../../src/template/random.js");
+  let next = 0;
+  const previous = setRandomSource((n) => next++ % n);
+  try {
+    assert.equal(render("{{ xs|random }}", { xs: ["a", "b"] }), "a");
+    assert.match(render("{% lorem 2 w random %}"), /^\w+ \w+$/);
+  } finally {
+    setRandomSource(previous);
+  }
+});

@@ -5,12 +5,16 @@
  *
  * JSON contexts carry two markers, decoded the same way on both sides:
  * `{"$date": "2008-01-01T12:30:00.000000Z"}` is an instant (a `Date`; an aware datetime in
- * UTC for Django) and `{"$safe": "<b>"}` is a string marked safe.
+ * UTC for Django) and `{"$safe": "<b>"}` is a string marked safe. Both sides seed their random
+ * source with 0 before each case (Python's generator, see pyrandom.ts), so `{% lorem %}` and
+ * `|random` compare too.
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { renderToString } from "../../../src/render/html.js";
 import { TemplateLoader, TemplateSyntaxError, markSafe } from "../../../src/template/index.js";
+import { setRandomSource } from "../../../src/template/random.js";
+import { pythonRandom } from "./pyrandom.js";
 
 export interface Case {
   readonly name: string;
@@ -123,8 +127,15 @@ function urlFor(name: string, args: unknown[], kwargs?: Record<string, unknown>)
 export function renderOurs(c: Case): Result {
   const templates = c.templates ?? { case: c.template };
   const name = c.templates === undefined ? "case" : c.template;
+  // render.py seeds Python's random with 0 before each case: draw the same numbers.
+  setRandomSource(pythonRandom(0));
   try {
-    const loader = new TemplateLoader({ dirs: [], templates, urlFor });
+    const loader = new TemplateLoader({
+      dirs: [],
+      templates,
+      urlFor,
+      ...(c.language === undefined ? {} : { language: c.language }),
+    });
     const tree = loader.get(name).render(decode(c.context) as Record<string, unknown>);
     return { output: renderToString(tree) };
   } catch (error) {
