@@ -343,6 +343,23 @@ export class Watch {
     return changed;
   }
 
+  /**
+   * Whether `node` already sat at `parent[key]` when the step began. If it was put there during
+   * the step, the parent's own slot comparison judges the new content against the old, and the
+   * node's changes relative to its own past are not the parent's.
+   */
+  #wasThere(parent: object | null, key: string | number, node: object): boolean {
+    if (parent === null) {
+      const roots = this.#roots;
+      return !roots?.has(key as string) || roots.get(key as string) === node;
+    }
+    const log = this.#logs?.get(parent);
+    if (!log) return true;
+    if (log.copy) return log.copy.includes(node);
+    const slot = String(key);
+    return !log.slots?.has(slot) || log.slots.get(slot) === node;
+  }
+
   /** The top-level fields that still reach `node`, following links (re-checked as it goes). */
   #rootsOf(node: object, current: ReadonlyMap<string, unknown>): Set<string> {
     const found = new Set<string>();
@@ -354,7 +371,10 @@ export class Watch {
       seen.add(at);
       for (const link of this.#nodes?.get(at)?.links ?? []) {
         if (link.parent === null) {
-          if (link.sticky || current.get(link.key as string) === at) found.add(link.key as string);
+          const field = link.key as string;
+          if ((link.sticky || current.get(field) === at) && this.#wasThere(null, field, at)) {
+            found.add(field);
+          }
           continue;
         }
         const parent = link.parent as Record<string | number, unknown>;
@@ -364,7 +384,7 @@ export class Watch {
           if (i < 0) continue;
           link.key = i;
         }
-        stack.push(parent);
+        if (this.#wasThere(parent, link.key, at)) stack.push(parent);
       }
     }
     return found;
