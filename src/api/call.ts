@@ -44,6 +44,7 @@ import { bodyReadError, parseJsonObject, readJsonText } from "./body.js";
 import { CallHeaders, type ApiConnection } from "./connection.js";
 import { causeStack, debugErrorResponse, envelope, errorResponse } from "./envelope.js";
 import type { ApiHost, ApiViewEntry } from "./host.js";
+import { traced, tracing } from "../telemetry.js";
 
 /** What every call of one API handler shares. */
 export interface ApiScope {
@@ -84,7 +85,14 @@ export function runCall(
   handler: string,
   connection: ApiConnection,
 ): Response | Promise<Response> {
-  return new ApiCall(scope, request, entry, handler, connection).run();
+  if (!tracing.api.hasSubscribers)
+    return new ApiCall(scope, request, entry, handler, connection).run();
+  return traced(
+    tracing.api,
+    () => ({ view: entry.view.name, handler, transport: "http" }),
+    () => new ApiCall(scope, request, entry, handler, connection).run(),
+    (response) => (response.ok ? "ok" : String(response.status)),
+  );
 }
 
 const authCache = new WeakMap<object, AuthClass[]>();

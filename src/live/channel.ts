@@ -34,6 +34,7 @@ import {
   PHOENIX_TOPIC,
 } from "./protocol.js";
 import { safeUrl } from "./routes.js";
+import { traced, tracing } from "../telemetry.js";
 
 /**
  * Most views one connection may hold at once. Joins spend no event tokens, so without a cap one
@@ -135,7 +136,13 @@ export class LiveConnection {
       if (frame.event === CHANNEL_EVENTS.heartbeat) this.#send(replyFrame(frame, "ok", {}));
       return;
     }
-    if (frame.event === CHANNEL_EVENTS.join) return this.#join(frame);
+    if (frame.event === CHANNEL_EVENTS.join) {
+      return traced(
+        tracing.join,
+        () => ({ topic: frame.topic, transport: this.#identity.transport }),
+        () => this.#join(frame),
+      );
+    }
     const joined = this.#find(frame.topic);
     if (!joined || (frame.joinRef !== null && frame.joinRef !== joined.joinRef)) {
       this.#send(replyFrame(frame, "error", { reason: "unmatched topic" }));

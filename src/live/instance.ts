@@ -53,6 +53,7 @@ import {
   type TopicEntry,
   type TopicOwner,
 } from "./topics.js";
+import { traced, tracing, type TraceContext } from "../telemetry.js";
 
 /** Who is running the view: the user, the session and the rate-limit caller key. */
 export interface Caller {
@@ -315,7 +316,11 @@ export class LiveInstance implements RenderSource, TopicOwner {
    * the view started (mount's `pushEvent`, `pageTitle`).
    */
   renderFull(): { tree: Rendered; wire: WireRendered; title?: string } {
-    const { tree, template, wire } = renderFull(this, this.#template);
+    const { tree, template, wire } = traced(
+      tracing.render,
+      () => this.#traceContext(),
+      () => renderFull(this, this.#template),
+    );
     this.#tree = tree;
     this.#template = template;
     const effects = this.#pendingEffects ?? takeEffects(this.view);
@@ -478,10 +483,18 @@ export class LiveInstance implements RenderSource, TopicOwner {
       : { diff: wire };
   }
 
+  #traceContext(): TraceContext {
+    return { view: this.route.view.name, transport: this.#transportName() };
+  }
+
   #rerender(changed: readonly string[]): WireRendered | null {
     const flashChanged = this.#flashChanged;
     this.#flashChanged = false;
-    const result = rerender(this, changed, flashChanged, this.#tree, this.#template);
+    const result = traced(
+      tracing.render,
+      () => this.#traceContext(),
+      () => rerender(this, changed, flashChanged, this.#tree, this.#template),
+    );
     if (!result) return null;
     this.#tree = result.tree;
     this.#template = result.template;

@@ -20,6 +20,7 @@ import type { RateLimitStore } from "../ratelimit/bucket.js";
 import { retryAfterSeconds } from "../ratelimit/bucket.js";
 import { andThen, isThenable, type MaybePromise } from "../maybe-promise.js";
 import { UnserializableStateError } from "../state/codec.js";
+import { traced, tracing } from "../telemetry.js";
 import type { StateTracker } from "../state/tracker.js";
 import { ApiResponse } from "../view/api-response.js";
 import { coerceParams } from "../view/coerce.js";
@@ -165,6 +166,22 @@ function toDjustError(error: unknown, handler: string): DjustError {
  * permission check or rate-limit store, async validation, an async handler.
  */
 export function dispatch(
+  view: object,
+  name: string,
+  raw: unknown,
+  ctx: DispatchContext,
+): MaybePromise<DispatchOutcome> {
+  if (!tracing.event.hasSubscribers) return run(view, name, raw, ctx);
+  return traced(
+    tracing.event,
+    () => ({ view: view.constructor.name, handler: name, transport: ctx.transport }),
+    () => run(view, name, raw, ctx),
+    (outcome) => (outcome.ok ? "ok" : outcome.error.kind),
+  );
+}
+
+/** {@link dispatch} without its trace. */
+function run(
   view: object,
   name: string,
   raw: unknown,

@@ -16,6 +16,7 @@ import { errorText, type Logger } from "../logger.js";
 import { andThen, isThenable, type MaybePromise } from "../maybe-promise.js";
 import type { StoredView } from "../state/backends/types.js";
 import { restoreState } from "../state/tracker.js";
+import { traced, tracing } from "../telemetry.js";
 import type { LiveView, LiveViewClass } from "../view/live-view.js";
 import {
   runtimeOf,
@@ -89,10 +90,19 @@ export interface StartedView {
 const NO_FIELDS: readonly string[] = Object.freeze([]);
 
 /**
- * Runs the lifecycle of a new instance of `start.View`.
+ * Runs the lifecycle of a new instance of `start.View`, traced on `djust:mount`.
  * @throws AccessDenied when the caller may not see the view; anything `setup`/`mount` throw.
  */
 export function startView(start: ViewStart): MaybePromise<StartedView> {
+  if (!tracing.mount.hasSubscribers) return runLifecycle(start);
+  return traced(
+    tracing.mount,
+    () => ({ view: start.View.name, transport: start.request.transport }),
+    () => runLifecycle(start),
+  );
+}
+
+function runLifecycle(start: ViewStart): MaybePromise<StartedView> {
   const view = new start.View();
   const runtime = runtimeOf(view);
   runtime.request = start.request;
@@ -136,7 +146,7 @@ function remount(start: ViewStart, error: unknown): MaybePromise<StartedView> {
     view: start.View.name,
     error: errorText(error),
   });
-  return startView({ ...start, stored: null });
+  return runLifecycle({ ...start, stored: null });
 }
 
 /** Applies a snapshot; returns the private field names to keep recording. */

@@ -45,6 +45,7 @@ export { RedisRateLimitStore, type RedisRateLimitStoreOptions } from "../ratelim
 export { generateOpenApi, type OpenApiDocument, type OpenApiView } from "../api/openapi.js";
 export { RedisSessionStore, type RedisSessionStoreOptions } from "../auth/redis-session.js";
 export type { Logger, LogMeta } from "../logger.js";
+export { tracing, TRACE_CHANNELS, type TraceContext } from "../telemetry.js";
 export * from "../live/index.js";
 export { liveTransportOf, type LiveTransport } from "./live.js";
 export {
