@@ -326,6 +326,7 @@ class ApiCall implements AuthContext, DispatchContext {
       ),
       params: {},
       services: this.#entry.services,
+      onMount: this.#entry.onMount,
       connected: false,
       pubsub: new CallPubSub(host.pubsub, host.logger, View.name),
       logger: host.logger,

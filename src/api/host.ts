@@ -11,6 +11,7 @@ import type { PubSub } from "../pubsub/types.js";
 import type { RateLimitStore } from "../ratelimit/bucket.js";
 import type { SerializationPolicy } from "../state/codec.js";
 import type { LiveViewClass } from "../view/live-view.js";
+import type { OnMountHook } from "../pipeline/lifecycle.js";
 
 /** A view reachable over the API. */
 export interface ApiViewEntry {
@@ -21,6 +22,8 @@ export interface ApiViewEntry {
    * value is called per instance with the request.
    */
   readonly services?: Readonly<Record<string, unknown>>;
+  /** `liveSession` on-mount hooks, run before `mount` or the restore on every transport. */
+  readonly onMount?: readonly OnMountHook[];
 }
 
 /** OpenAPI options (`createApp({ openapi })`). */

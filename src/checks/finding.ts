@@ -58,6 +58,8 @@ export const CHECKS = [
   { id: "T001", severity: "warning", title: "template variable that the view does not provide" },
   { id: "T002", severity: "warning", title: "templateName not found in the template dirs" },
   { id: "T003", severity: "error", title: "template does not compile" },
+  { id: "T004", severity: "error", title: "dj-* binding names no event handler of the view" },
+  { id: "T005", severity: "warning", title: "event handler that no binding or hook calls" },
 ] as const satisfies readonly { id: string; severity: Severity; title: string }[];
 
 /** A check ID. */

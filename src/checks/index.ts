@@ -6,6 +6,7 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { checkHandlers, checkSlugs } from "./api.js";
+import { checkBindings } from "./bindings.js";
 import { toFinding, type CheckContext } from "./context.js";
 import { checkInfo, compareFindings, type CheckId, type Finding } from "./finding.js";
 import { loadProject, ProjectError } from "./project.js";
@@ -94,6 +95,7 @@ export function runChecks(options: CheckOptions): CheckResult {
   checkHandlers(ctx);
   checkSlugs(ctx);
   checkTemplates(ctx);
+  checkBindings(ctx);
 
   // One node can be reached twice (a field initializer is also an assignment); report it once.
   const unique = new Map(

@@ -10,7 +10,7 @@
  * the scanner alone decides only if the compiler fails unexpectedly.
  * @module
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import ts from "typescript";
 import { TemplateLoader, TemplateSyntaxError } from "../template/index.js";
@@ -89,7 +89,7 @@ function unquote(text: string): string | undefined {
 }
 
 /** Reads templates from a list of directories, resolving names like the app does. */
-class TemplateScanner {
+export class TemplateScanner {
   readonly #dirs: readonly string[];
   readonly #cache = new Map<string, TemplateRead[]>();
 
@@ -104,6 +104,17 @@ class TemplateScanner {
       if (existsSync(path)) return path;
     }
     return undefined;
+  }
+
+  /** Every file under the template directories (scripts of hooks may live in any of them). */
+  allFiles(): string[] {
+    const out: string[] = [];
+    for (const dir of this.#dirs) {
+      for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+        if (entry.isFile()) out.push(resolve(entry.parentPath, entry.name));
+      }
+    }
+    return out;
   }
 
   /** Every top-level name read by template `name` and the templates it includes/extends. */
@@ -371,7 +382,7 @@ function normalize(name: string): string {
 }
 
 /** A provided name close to `name`: same words in another case style, or a small typo. */
-function suggestion(name: string, candidates: Iterable<string>): string | undefined {
+export function suggestion(name: string, candidates: Iterable<string>): string | undefined {
   for (const c of candidates) if (normalize(c) === normalize(name)) return c;
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;

@@ -25,7 +25,7 @@ export const LIVE_VIEW_FILE = /[\\/]view[\\/]live-view\.(?:d\.)?[cm]?ts$/;
 const DECORATORS_FILE = /[\\/]view[\\/]decorators\.(?:d\.)?[cm]?ts$/;
 
 /** `true` when `declaration` is djust's own `LiveView` class. */
-function isLiveViewDeclaration(declaration: ts.Declaration | undefined): boolean {
+export function isLiveViewDeclaration(declaration: ts.Declaration | undefined): boolean {
   return (
     declaration !== undefined &&
     ts.isClassDeclaration(declaration) &&
@@ -40,7 +40,7 @@ export function isInLiveViewFile(node: ts.Node): boolean {
 }
 
 /** The class declarations `type` derives from, nearest first (not including `type` itself). */
-function baseClassDeclarations(
+export function baseClassDeclarations(
   checker: ts.TypeChecker,
   type: ts.InterfaceType,
 ): ts.ClassLikeDeclaration[] {

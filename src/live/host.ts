@@ -15,6 +15,7 @@ import type { User } from "../auth/user.js";
 import type { Params, Transport } from "../view/runtime.js";
 import type { SessionData } from "../auth/session.js";
 import type { TokenSigner } from "./token.js";
+import type { OnMountHook } from "../pipeline/lifecycle.js";
 
 /** Finds compiled templates by name (the app's `TemplateLoader`). */
 export interface TemplateSource {
@@ -33,6 +34,8 @@ export interface LiveRoute {
    * called per instance with the request to make the service.
    */
   readonly services?: Readonly<Record<string, unknown>>;
+  /** `liveSession` on-mount hooks, run before `mount` or the restore on every transport. */
+  readonly onMount?: readonly OnMountHook[];
 }
 
 /** App-level dependencies of live views. */

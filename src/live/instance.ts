@@ -217,6 +217,7 @@ export class LiveInstance implements RenderSource, TopicOwner {
       request,
       params,
       services: route.services,
+      onMount: route.onMount,
       connected: options.connected,
       stored: options.stored,
       logger: options.env.logger,

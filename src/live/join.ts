@@ -190,6 +190,7 @@ export async function startJoin(
     });
   } catch (error) {
     if (error instanceof AccessDenied) {
+      if (error.reason === "redirect") return refuse({ redirect: { to: error.to ?? "/" } });
       if (error.reason === "login")
         return refuse({ redirect: { to: loginRedirect(host.loginUrl, url) } });
       return refuse({ reason: "unauthorized", error: error.error.kind, message: error.message });

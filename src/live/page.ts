@@ -127,6 +127,9 @@ export async function renderLivePage(
     });
   } catch (error) {
     if (error instanceof AccessDenied) {
+      if (error.reason === "redirect") {
+        return new Response(null, { status: 302, headers: { location: error.to ?? "/" } });
+      }
       if (error.reason === "login") {
         return new Response(null, {
           status: 302,

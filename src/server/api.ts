@@ -24,7 +24,12 @@ export function apiHostOf(ctx: AppContext): ApiHost {
     let api = entries.get(entry);
     if (!api) {
       const noServices = Object.keys(entry.services).length === 0;
-      api = { slug, view: entry.view, ...(!noServices && { services: entry.services }) };
+      api = {
+        slug,
+        view: entry.view,
+        ...(!noServices && { services: entry.services }),
+        ...(entry.onMount.length > 0 && { onMount: entry.onMount }),
+      };
       entries.set(entry, api);
     }
     return api;

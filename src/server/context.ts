@@ -19,6 +19,7 @@ import type { LiveViewClass } from "../view/live-view.js";
 import type { PageShell } from "../live/page.js";
 import type { TemplateLoader } from "../template/loader.js";
 import type { LiveRequest } from "../view/runtime.js";
+import type { OnMountHook } from "../pipeline/lifecycle.js";
 
 /** Per-app limits; partial values merge with {@link DEFAULT_LIMITS}. */
 export interface Limits {
@@ -146,6 +147,8 @@ export interface ViewEntry {
   readonly view: LiveViewClass;
   readonly slug: string;
   readonly services: Services;
+  /** On-mount hooks of its `liveSession`s, in registration order. */
+  readonly onMount: readonly OnMountHook[];
   /** Page routes serving this view (none for `app.register`ed API-only views). */
   readonly routes: PageRoute[];
 }

@@ -101,6 +101,7 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
       view: entry.view,
       slug: entry.slug,
       services: entry.services,
+      onMount: entry.onMount,
     };
     routes.set(route.key, route);
     matchers.push({ route, match: pathMatcher(pageRoute.path) });

@@ -16,14 +16,17 @@ import {
   type ParamsSchema,
 } from "./registry.js";
 
-/** Options of {@link eventHandler}. */
-export interface EventHandlerOptions {
+/** Options of {@link eventHandler}; `P` is the type of `params`. */
+export interface EventHandlerOptions<
+  P extends ParamsSchema | undefined = ParamsSchema | undefined,
+> {
   /**
    * Schema of the handler's single argument (an object of named parameters). Any Standard
    * Schema; zod 4 is the documented default. `"any"` accepts a free-form object; omitted means
-   * the handler takes no parameters.
+   * the handler takes no parameters. The schema's output type must be assignable to the
+   * method's parameter type: `{ id: string }` with `params: z.number()` does not compile.
    */
-  readonly params?: ParamsSchema;
+  readonly params?: P;
   /** Schema of the return value; documents the 200 response in OpenAPI. */
   readonly result?: StandardSchemaV1;
   /** Also expose the handler as `POST <apiPrefix><view_slug>/<name>/`. Default `false`. */
@@ -50,6 +53,28 @@ export type HandlerMethodDecorator = <This>(
   value: (this: This, ...args: never[]) => unknown,
   context: ClassMethodDecoratorContext<This>,
 ) => void;
+
+/**
+ * What a handler with params schema `P` receives: the schema's output type. Without a schema
+ * (or with `"any"`) the argument is not constrained.
+ */
+export type HandlerParams<P extends ParamsSchema | undefined> = P extends StandardSchemaV1
+  ? StandardSchemaV1.InferOutput<P>
+  : never;
+
+/**
+ * `@eventHandler({ params })`: a method decorator whose method must accept the schema's output,
+ * so a handler typed `{ id: string }` under `params: z.object({ id: z.number() })` is a
+ * compile error.
+ */
+export type EventHandlerDecorator<P extends ParamsSchema | undefined> = [P] extends [
+  StandardSchemaV1,
+]
+  ? <This>(
+      value: (this: This, params: HandlerParams<P>) => unknown,
+      context: ClassMethodDecoratorContext<This>,
+    ) => void
+  : HandlerMethodDecorator;
 
 function isDecoratorContext(value: unknown): value is MethodContext {
   return typeof value === "object" && value !== null && "kind" in value && "metadata" in value;
@@ -111,7 +136,9 @@ function applyHandler(options: EventHandlerOptions, context: MethodContext): voi
  * async ship({ order_id }: { order_id: number }) { ... }
  * ```
  */
-export function eventHandler(options?: EventHandlerOptions): HandlerMethodDecorator;
+export function eventHandler<const P extends ParamsSchema | undefined = undefined>(
+  options?: EventHandlerOptions<P>,
+): EventHandlerDecorator<P>;
 export function eventHandler<This>(
   value: (this: This, ...args: never[]) => unknown,
   context: ClassMethodDecoratorContext<This>,
@@ -119,7 +146,7 @@ export function eventHandler<This>(
 export function eventHandler(
   first?: EventHandlerOptions | ((...args: never[]) => unknown),
   context?: unknown,
-): HandlerMethodDecorator | void {
+): unknown {
   // Used without parentheses: called as the decorator itself (`first` is undefined for fields).
   if (isDecoratorContext(context)) {
     applyHandler({}, context);
@@ -130,7 +157,9 @@ export function eventHandler(
   }
   const options = first ?? {};
   validateOptions(options);
-  return (_value, ctx) => applyHandler(options, ctx as unknown as MethodContext);
+  const decorator: HandlerMethodDecorator = (_value, ctx) =>
+    applyHandler(options, ctx as unknown as MethodContext);
+  return decorator;
 }
 
 /**

@@ -216,3 +216,65 @@ describe("djust-ignore and tags", () => {
     assert.throws(() => check("seed-wrong", ["X999"]), /unknown check ID: X999/);
   });
 });
+
+describe("binding checks (T004, T005)", () => {
+  const wrong = once("bindings-wrong");
+
+  it("flags dj-* bindings naming no handler, in template files, partials, JS commands and html``", () => {
+    assert.deepEqual(where("bindings-wrong", wrong().findings), [
+      ["T005", "src/views.ts", 10],
+      ["T005", "src/views.ts", 16],
+      ["T005", "src/views.ts", 21],
+      ["T005", "src/views.ts", 34],
+      ["T005", "src/views.ts", 39],
+      ["T004", "src/views.ts", 45],
+      ["T004", "templates/orders.html", 2],
+      ["T004", "templates/orders.html", 3],
+      ["T004", "templates/orders.html", 4],
+      ["T004", "templates/orders.html", 5],
+      ["T004", "templates/partials/footer.html", 1],
+    ]);
+  });
+
+  it("suggests the closest handler name and points at the attribute value", () => {
+    const typo = wrong().findings.find((f) => f.subject === "bulkk");
+    assert.ok(typo);
+    assert.equal(typo.severity, "error");
+    assert.equal(typo.column, 19);
+    assert.equal(
+      typo.message,
+      'dj-click="bulkk" names no event handler of OrdersView ' +
+        "(handlers: apiOnly, bulk, forgotten, hooked, ship, validate).",
+    );
+    assert.match(typo.hint, /^Did you mean 'bulk'\? /);
+    const html = wrong().findings.find((f) => f.subject === "incremnt");
+    assert.equal(html?.view, "CounterView");
+    assert.match(html?.hint ?? "", /^Did you mean 'increment'\? /);
+    const far = wrong().findings.find((f) => f.subject === "clos");
+    assert.match(far?.message ?? "", /^dj-window-keyup="clos" /);
+  });
+
+  it("warns about handlers nothing calls, except exposed ones and those a hook pushes", () => {
+    const unused = wrong().findings.filter((f) => f.id === "T005");
+    assert.deepEqual(
+      unused.map((f) => `${f.view}.${f.subject}`),
+      [
+        "OrdersView.bulk",
+        "OrdersView.validate",
+        "OrdersView.forgotten",
+        "CounterView.increment",
+        "CounterView.reset",
+      ],
+    );
+    assert.equal(unused[2]?.severity, "warning");
+    assert.equal(
+      unused[2]?.message,
+      "Handler OrdersView.forgotten() is not called by any dj-* binding of the view's templates " +
+        "nor by a hook's pushEvent().",
+    );
+  });
+
+  it("knows renamed, inherited and hook-called handlers, lv:clear-flash, dj-target and computed bindings", () => {
+    assert.deepEqual(check("bindings-right").findings, []);
+  });
+});
