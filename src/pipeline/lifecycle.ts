@@ -2,7 +2,8 @@
  * The one lifecycle of a view instance, shared by every transport — the dead render, the
  * WebSocket and long-poll joins, the HTTP API and `djust/testing`:
  *
- *   construct → attach runtime (request, pub/sub) → services → `setup` → `mount` | restore → access
+ *   construct → attach runtime (request, pub/sub) → services → `setup` → on-mount hooks →
+ *   `mount` | restore → access
  *
  * Synchronous unless a step returns a promise (an HTTP API call whose `setup`/`mount` are
  * synchronous allocates no promise here). What happens around it — rendering, URLs, topics of a
@@ -26,16 +27,33 @@ import {
   type PubSubHooks,
 } from "../view/runtime.js";
 
-/** Why a view may not be shown to a caller; `error` is what the API answers. */
+/**
+ * Why a view may not be shown to a caller: it needs a login, a permission, or an on-mount hook
+ * sent the caller elsewhere (`to`). `error` is what the HTTP API answers.
+ */
 export class AccessDenied extends Error {
   override readonly name = "AccessDenied";
   constructor(
-    readonly reason: "login" | "permission",
+    readonly reason: "login" | "permission" | "redirect",
     readonly error: DjustError,
+    /** Where an on-mount hook redirects the caller (reason `redirect`). */
+    readonly to?: string,
   ) {
     super(error.message, { cause: error });
   }
 }
+
+/**
+ * Runs on every transport (page, join, restore, live navigation, API call) after `setup` and
+ * before `mount` or the restore: load the current user, refuse (throw `PermissionDenied` or
+ * `Unauthenticated`), or send the caller elsewhere with `{ redirect: "/login/" }` (over the
+ * HTTP API that is a refusal: 403 `permission_denied`).
+ */
+export type OnMountHook = (
+  view: LiveView,
+  request: LiveRequest,
+  params: Params,
+) => void | { readonly redirect: string } | Promise<void | { readonly redirect: string }>;
 
 /**
  * Refuses `user` unless it may see `View` (`loginRequired`, `permissionRequired`); synchronous
@@ -66,6 +84,8 @@ export interface ViewStart {
   readonly params: Params;
   /** `liveSession` services: values, or functions called per instance with the request. */
   readonly services?: Readonly<Record<string, unknown>> | undefined;
+  /** `liveSession` on-mount hooks, run in order before `mount` or the restore. */
+  readonly onMount?: readonly OnMountHook[] | undefined;
   /** `true` for joined views (WebSocket, long-poll, test client). */
   readonly connected: boolean;
   /** Where `subscribe`/`broadcast` go for this instance. */
@@ -110,7 +130,13 @@ function runLifecycle(start: ViewStart): MaybePromise<StartedView> {
   runtime.pubsub = start.pubsub;
   const params = withServices(start.params, start.services, start.request);
   const stored = start.stored;
-  return andThen(view.setup?.(start.request, params), () => {
+  const setUp = view.setup?.(start.request, params);
+  const hooks = start.onMount;
+  const ready =
+    hooks && hooks.length > 0
+      ? andThen(setUp, () => runHooks(hooks, 0, view, start.request, params))
+      : setUp;
+  return andThen(ready, () => {
     if (!stored || stored.view !== start.View.name) {
       return andThen(runMount(view, start.request, params), (privateFields) =>
         admitted(start, { view, params, privateFields }),
@@ -130,6 +156,54 @@ function runLifecycle(start: ViewStart): MaybePromise<StartedView> {
       return remount(start, error);
     });
   });
+}
+
+/** Runs `hooks` from `index` on, in order; a redirect or a refusal stops the lifecycle. */
+function runHooks(
+  hooks: readonly OnMountHook[],
+  index: number,
+  view: LiveView,
+  request: LiveRequest,
+  params: Params,
+): MaybePromise<void> {
+  for (let i = index; i < hooks.length; i++) {
+    let outcome: ReturnType<OnMountHook>;
+    try {
+      outcome = (hooks[i] as OnMountHook)(view, request, params);
+    } catch (error) {
+      throw refusal(error);
+    }
+    if (isThenable(outcome)) {
+      return Promise.resolve(outcome).then(
+        (resolved) => {
+          redirected(resolved);
+          return runHooks(hooks, i + 1, view, request, params);
+        },
+        (error: unknown) => {
+          throw refusal(error);
+        },
+      );
+    }
+    redirected(outcome);
+  }
+  return undefined;
+}
+
+function redirected(outcome: void | { readonly redirect: string }): void {
+  if (outcome && typeof outcome.redirect === "string") {
+    throw new AccessDenied(
+      "redirect",
+      new PermissionDenied("This view sends the caller elsewhere."),
+      outcome.redirect,
+    );
+  }
+}
+
+/** A hook's `Unauthenticated`/`PermissionDenied` refuses like the view's own requirements. */
+function refusal(error: unknown): unknown {
+  if (error instanceof Unauthenticated) return new AccessDenied("login", error);
+  if (error instanceof PermissionDenied) return new AccessDenied("permission", error);
+  return error;
 }
 
 function admitted(start: ViewStart, started: StartedView): MaybePromise<StartedView> {

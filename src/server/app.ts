@@ -16,6 +16,7 @@ import { connectionOf, installApi } from "./api.js";
 import { stderrLogger } from "../logger.js";
 import type { LiveViewClass } from "../view/live-view.js";
 import type { SerializationPolicy } from "../state/codec.js";
+import type { OnMountHook } from "../pipeline/lifecycle.js";
 import { handlersOf } from "../view/registry.js";
 import { viewSlug } from "../view/slug.js";
 import { sessionOrNew } from "../auth/http.js";
@@ -43,17 +44,44 @@ export class LiveSession<V extends LiveViewClass = LiveViewClass> {
   constructor(
     readonly view: V,
     readonly services: Services,
+    readonly onMount: readonly OnMountHook[] = [],
   ) {}
+}
+
+/** Options of {@link liveSession} and `app.liveSession`. */
+export interface LiveSessionOptions {
+  /** Hooks run before `mount` (or the restore) on every transport; see {@link OnMountHook}. */
+  readonly onMount?: OnMountHook | readonly OnMountHook[];
 }
 
 /**
  * Injects services into a view: each entry reaches `setup` and `mount` as `params[name]` on
- * every transport; a function value is called per view instance with the request.
+ * every transport; a function value is called per view instance with the request. `onMount`
+ * hooks run before `mount` on every transport, and may refuse or redirect.
  *
  * @example `app.live("/dashboard/", liveSession(DashboardView, { metricsClient: getMetricsClient }))`
  */
-export function liveSession<V extends LiveViewClass>(view: V, services: Services): LiveSession<V> {
-  return new LiveSession(view, services);
+export function liveSession<V extends LiveViewClass>(
+  view: V,
+  services: Services = {},
+  options: LiveSessionOptions = {},
+): LiveSession<V> {
+  return new LiveSession(view, services, hookList(options.onMount));
+}
+
+function hookList(hooks: LiveSessionOptions["onMount"]): readonly OnMountHook[] {
+  if (hooks === undefined) return [];
+  return typeof hooks === "function" ? [hooks] : hooks;
+}
+
+/** Registers views of one group (`app.liveSession`): its services and hooks apply to each. */
+export interface LiveSessionScope {
+  live(
+    path: string,
+    view: LiveViewClass | LiveSession,
+    options?: { name?: string },
+  ): LiveSessionScope;
+  register(view: LiveViewClass | LiveSession, options?: { name?: string }): LiveSessionScope;
 }
 
 /** A listening server. */
@@ -86,6 +114,16 @@ export interface DjustApp {
   readonly context: AppContext;
   /** Session helpers for tests. */
   readonly sessions: { login(user: User): Promise<TestLogin> };
+  /**
+   * A group of views sharing services and on-mount hooks (Phoenix's `live_session`): every view
+   * `define` registers through the scope gets them, before its own.
+   *
+   * @example `app.liveSession({ onMount: requireUser }, (s) => s.live("/orders/", OrdersView))`
+   */
+  liveSession(
+    group: LiveSessionOptions & { readonly services?: Services },
+    define: (scope: LiveSessionScope) => void,
+  ): DjustApp;
   /** Serves `view` as a live page at `path` (Hono path syntax, e.g. `/orders/:id/`). */
   live(path: string, view: LiveViewClass | LiveSession, options?: { name?: string }): DjustApp;
   /** Registers a view for the HTTP API only (no page route). */
@@ -208,6 +246,7 @@ export function createApp(options: AppOptions = {}): DjustApp {
   function add(target: LiveViewClass | LiveSession, name: string | undefined): ViewEntry {
     const view = target instanceof LiveSession ? target.view : target;
     const services = target instanceof LiveSession ? target.services : {};
+    const onMount = target instanceof LiveSession ? target.onMount : [];
     if (typeof view !== "function") throw new TypeError("createApp: expected a LiveView class");
     handlersOf(view); // surfaces decorator misuse at startup, not on the first request
     const slug = viewSlug(view, name);
@@ -218,8 +257,12 @@ export function createApp(options: AppOptions = {}): DjustApp {
       );
     }
     const entry: ViewEntry = existing
-      ? { ...existing, services: { ...existing.services, ...services } }
-      : { view, slug, services, routes: [] };
+      ? {
+          ...existing,
+          services: { ...existing.services, ...services },
+          onMount: [...existing.onMount, ...onMount.filter((h) => !existing.onMount.includes(h))],
+        }
+      : { view, slug, services, onMount, routes: [] };
     views.set(slug, entry);
     return entry;
   }
@@ -266,6 +309,29 @@ export function createApp(options: AppOptions = {}): DjustApp {
     },
     register(view, opts = {}) {
       add(view, opts.name);
+      return app;
+    },
+    liveSession(group, define) {
+      const hooks = hookList(group.onMount);
+      const services = group.services ?? {};
+      const within = (view: LiveViewClass | LiveSession): LiveSession =>
+        view instanceof LiveSession
+          ? new LiveSession(view.view, { ...services, ...view.services }, [
+              ...hooks,
+              ...view.onMount,
+            ])
+          : new LiveSession(view, services, hooks);
+      const scope: LiveSessionScope = {
+        live(path, view, opts) {
+          app.live(path, within(view), opts);
+          return scope;
+        },
+        register(view, opts) {
+          app.register(within(view), opts);
+          return scope;
+        },
+      };
+      define(scope);
       return app;
     },
     async render(request, name, values = {}, init = {}) {

@@ -8,6 +8,8 @@ export {
   createApp,
   liveSession,
   LiveSession,
+  type LiveSessionOptions,
+  type LiveSessionScope,
   type DjustApp,
   type RunningServer,
   type TestLogin,
@@ -21,6 +23,7 @@ export {
   type Services,
 } from "./context.js";
 export type { RedisClient } from "../redis.js";
+export type { OnMountHook } from "../pipeline/lifecycle.js";
 export {
   MemorySessionStore,
   SESSION_COOKIE,
