@@ -80,6 +80,34 @@ function isDecoratorContext(value: unknown): value is MethodContext {
   return typeof value === "object" && value !== null && "kind" in value && "metadata" in value;
 }
 
+/** The fix for decorators compiled the legacy way, in every toolchain that reads tsconfig. */
+const LEGACY_FIX =
+  'Remove "experimentalDecorators" (and "emitDecoratorMetadata") from compilerOptions in ' +
+  'tsconfig.json (tsx, esbuild and Vite read it too) and compile with "target": "ES2022" or later.';
+
+/**
+ * Returns `context` when it is a standard (TC39) decorator context with metadata, else throws
+ * an error that names the fix: legacy `experimentalDecorators` call a method decorator with
+ * `(target, key, descriptor)`, and a runtime without `Symbol.metadata` gives no metadata.
+ */
+function standardContext(decorator: string, context: unknown): MethodContext {
+  if (typeof context !== "object" || context === null || !("kind" in context)) {
+    throw new DecoratorError(
+      `${decorator} was called as a legacy decorator (target, key, descriptor): the code was ` +
+        `compiled with "experimentalDecorators", but djust uses standard decorators. ${LEGACY_FIX}`,
+    );
+  }
+  if ((context as { metadata?: unknown }).metadata == null) {
+    throw new DecoratorError(
+      `${decorator} received no decorator metadata: Symbol.metadata was missing when the class ` +
+        `was defined. Import "djust" (it installs Symbol.metadata) before any view class is ` +
+        `evaluated, or run Symbol.metadata ??= Symbol.for("Symbol.metadata") first; a bundler ` +
+        `must compile decorators with metadata (TypeScript 5.2+, esbuild 0.21+).`,
+    );
+  }
+  return context as MethodContext;
+}
+
 function isStandardSchema(value: unknown): value is StandardSchemaV1 {
   return (
     typeof value === "object" &&
@@ -149,8 +177,12 @@ export function eventHandler(
 ): unknown {
   // Used without parentheses: called as the decorator itself (`first` is undefined for fields).
   if (isDecoratorContext(context)) {
-    applyHandler({}, context);
+    applyHandler({}, standardContext("@eventHandler", context));
     return;
+  }
+  // Without parentheses under experimentalDecorators: (prototype, key, descriptor).
+  if (typeof context === "string" || typeof context === "symbol") {
+    standardContext("@eventHandler", context);
   }
   if (typeof first === "function") {
     throw new DecoratorError("@eventHandler takes an options object, not a function");
@@ -158,7 +190,7 @@ export function eventHandler(
   const options = first ?? {};
   validateOptions(options);
   const decorator: HandlerMethodDecorator = (_value, ctx) =>
-    applyHandler(options, ctx as unknown as MethodContext);
+    applyHandler(options, standardContext("@eventHandler", ctx));
   return decorator;
 }
 
@@ -180,8 +212,8 @@ export function permissionRequired(
     }
   }
   return (_value, context) => {
-    const method = decoratedMethodName("@permissionRequired", context as unknown as MethodContext);
-    recordPermissions(context as unknown as MethodContext, method, flat);
+    const ctx = standardContext("@permissionRequired", context);
+    recordPermissions(ctx, decoratedMethodName("@permissionRequired", ctx), flat);
   };
 }
 
@@ -199,8 +231,8 @@ export function rateLimit(rule: RateLimitRule): HandlerMethodDecorator {
   }
   const frozen = Object.freeze({ rate: rule.rate, burst: rule.burst });
   return (_value, context) => {
-    const method = decoratedMethodName("@rateLimit", context as unknown as MethodContext);
-    recordRateLimit(context as unknown as MethodContext, method, frozen);
+    const ctx = standardContext("@rateLimit", context);
+    recordRateLimit(ctx, decoratedMethodName("@rateLimit", ctx), frozen);
   };
 }
 
@@ -214,7 +246,7 @@ export function fieldValidator(field: string): HandlerMethodDecorator {
     throw new DecoratorError("@fieldValidator needs the name of the parameter it validates");
   }
   return (_value, context) => {
-    const method = decoratedMethodName("@fieldValidator", context as unknown as MethodContext);
-    recordFieldValidator(context as unknown as MethodContext, method, field);
+    const ctx = standardContext("@fieldValidator", context);
+    recordFieldValidator(ctx, decoratedMethodName("@fieldValidator", ctx), field);
   };
 }
