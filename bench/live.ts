@@ -35,7 +35,7 @@ import type { RenderContext, Rendered } from "../src/render/tree.js";
 import { MemoryStateBackend } from "../src/state/backends/memory.js";
 import { Signer } from "../src/auth/signing.js";
 import { TokenSigner } from "../src/live/token.js";
-import { signViewToken } from "../src/live/view-token.js";
+import { signViewToken, browserBinding } from "../src/live/view-token.js";
 import { html } from "../src/template/html.js";
 import { z } from "zod";
 import { percentile } from "./support.js";
@@ -195,8 +195,17 @@ function djustHost(): { host: LiveHost; routes: Map<string, LiveRoute> } {
     viewTokens: new TokenSigner(new Signer("bench"), "view"),
     flashTokens: new TokenSigner(new Signer("bench"), "flash"),
     tokenMaxAgeMs: 3600_000,
-    limits: { frameBytes: 1 << 20, eventsPerSecond: 1e9, eventBurst: 1e9 },
+    limits: {
+      frameBytes: 1 << 20,
+      eventsPerSecond: 1e9,
+      eventBurst: 1e9,
+      outboundBytes: 1 << 30,
+      longPollSessionsPerClient: 8,
+      longPollSessions: 10_000,
+    },
     loginUrl: "/login/",
+    html: { frameAncestors: "'self'" },
+    cookies: { secureCookies: false, trustedProxyCount: 0 },
     liveviewVersion: "1.2.12",
     routeByKey: (key) => routes.get(key),
     matchUrl: () => undefined,
@@ -218,12 +227,19 @@ function djustHarness(path: "/counter" | "/table"): Harness {
     headers: new Headers(),
     transport: "websocket",
     verifyCsrf: (token) => token === JOIN_CSRF,
+    csrfToken: JOIN_CSRF,
   };
   const connection = new LiveConnection(dj.host, identity, {
     send: channel.reply,
     close: () => {},
   });
-  const token = signViewToken(dj.host.viewTokens, { id, route: path, params: {}, uid: null });
+  const token = signViewToken(dj.host.viewTokens, {
+    id,
+    route: path,
+    params: {},
+    uid: null,
+    binding: browserBinding(JOIN_CSRF),
+  });
   const send = channel.send;
   return {
     send,

@@ -60,11 +60,14 @@ export function causeStack(error: DjustError): string {
 }
 
 /**
- * The error response of `error` in debug mode: a handler or mount failure carries the stack of
- * its cause as `details.traceback`.
+ * The error response of `error` in debug mode: a handler, mount or serializer failure carries
+ * the stack of its cause as `details.traceback`.
  */
 export function debugErrorResponse(error: DjustError): Response {
-  if (error.kind !== "handler_error" && error.kind !== "mount_failed") return errorResponse(error);
+  const kind = error.kind;
+  if (kind !== "handler_error" && kind !== "mount_failed" && kind !== "serialize_error") {
+    return errorResponse(error);
+  }
   const body = { ...error.toJSON(), details: { ...error.details, traceback: causeStack(error) } };
   return json(error.status, body);
 }

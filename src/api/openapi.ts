@@ -11,6 +11,7 @@ import {
   authClassesOf,
   CSRF_SCHEME,
   isCsrfExemptAuth,
+  securitySchemesOf,
   type SecuritySchemeObject,
 } from "../auth/classes.js";
 import { viewPermissions } from "../auth/user.js";
@@ -276,7 +277,7 @@ function securityOf(
 ): SecurityRequirement[] {
   const alternatives: SecurityRequirement[] = [];
   for (const auth of authClassesOf(view)) {
-    const declared = auth.securityScheme;
+    const declared = securitySchemesOf(auth);
     if (declared === undefined) continue; // undocumented custom auth: nothing to say
     const exempt = view.csrfExempt === true || isCsrfExemptAuth(auth);
     const requirement: SecurityRequirement = {};

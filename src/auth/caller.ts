@@ -51,12 +51,15 @@ export interface CallerInput {
 }
 
 /**
- * The rate-limit caller key: `user:<id>` for a logged-in user, else `session:<digest>`, else
- * `ip:<address>`, else `ip:unknown`. The session id is hashed because bucket keys may end up
- * in a shared store (Redis) where a raw id would be a usable session credential.
+ * The rate-limit caller key: `user:<id>` for a logged-in user, else `ip:<address>` (an
+ * anonymous caller's bucket must survive dropping its cookie, DESIGN §12), else
+ * `session:<digest>` when the address is unknown, else `ip:unknown`. The session id is hashed
+ * because bucket keys may end up in a shared store (Redis) where a raw id would be a usable
+ * session credential.
  */
 export function callerKey(input: CallerInput): string {
   if (isAuthenticated(input.user)) return `user:${String(input.user.id)}`;
+  if (input.clientIp) return `ip:${input.clientIp}`;
   if (input.sessionId) {
     const digest = createHash("sha256").update(input.sessionId).digest("base64url").slice(0, 22);
     return `session:${digest}`;

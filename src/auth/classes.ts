@@ -43,9 +43,49 @@ export interface AuthClass {
   readonly csrfExempt?: boolean;
   /**
    * The OpenAPI security schemes this class needs, by component name; together they form one
-   * alternative of an operation's `security`. `{}` documents anonymous access.
+   * alternative of an operation's `security`. `{}` documents anonymous access. One bare scheme
+   * object (`{ type: "http", scheme: "bearer" }`) is named after the class.
    */
-  readonly securityScheme?: Readonly<Record<string, SecuritySchemeObject>>;
+  readonly securityScheme?: Readonly<Record<string, SecuritySchemeObject>> | SecuritySchemeObject;
+}
+
+/** A component name OpenAPI accepts (`components.securitySchemes.<name>`). */
+const COMPONENT_NAME = /^[a-zA-Z0-9._-]+$/;
+
+/**
+ * The security schemes of an auth class by component name. A `securityScheme` that is one bare
+ * scheme object (`{ type: "http", scheme: "bearer" }`) is named after the class.
+ * @throws TypeError when the declaration is neither, or a bare scheme's class has no usable
+ * name (an object literal): `createApp` calls this for every view, so it fails at startup.
+ */
+export function securitySchemesOf(
+  auth: AuthClass,
+): Readonly<Record<string, SecuritySchemeObject>> | undefined {
+  const declared: unknown = auth.securityScheme;
+  if (declared === undefined) return undefined;
+  const className = (auth.constructor as { name?: unknown } | undefined)?.name;
+  const owner = typeof className === "string" && className !== "" ? className : "an auth object";
+  if (typeof declared !== "object" || declared === null || Array.isArray(declared)) {
+    throw new TypeError(`${owner}: securityScheme must be an object`);
+  }
+  const record = declared as Record<string, unknown>;
+  if (typeof record.type === "string") {
+    if (owner === "Object" || !COMPONENT_NAME.test(owner)) {
+      throw new TypeError(
+        `${owner}: a bare securityScheme object needs a named class; use { <name>: { type: ... } }`,
+      );
+    }
+    return { [owner]: record as SecuritySchemeObject };
+  }
+  for (const [name, scheme] of Object.entries(record)) {
+    const type = (scheme as { type?: unknown } | null)?.type;
+    if (!COMPONENT_NAME.test(name) || typeof type !== "string") {
+      throw new TypeError(
+        `${owner}: securityScheme "${name}" must be a scheme object with a string type, under a name of letters, digits, ".", "_" or "-"`,
+      );
+    }
+  }
+  return record as Readonly<Record<string, SecuritySchemeObject>>;
 }
 
 /** The anonymous user returned by {@link AllowAny}. */

@@ -9,7 +9,7 @@ import type { User } from "./user.js";
 import { getCookie, serializeCookie } from "./cookies.js";
 import { CSRF_COOKIE, CSRF_FIELD, SAFE_METHODS, csrfFailed, verifyCsrf } from "./csrf.js";
 import { DjustError } from "../errors.js";
-import { SESSION_COOKIE, type Session, type SessionManager } from "./session.js";
+import { randomToken, SESSION_COOKIE, type Session, type SessionManager } from "./session.js";
 
 const EXEMPT = Symbol.for("djust.csrfExempt");
 
@@ -47,9 +47,42 @@ export function safeRedirect(next: unknown, fallback = "/"): string {
   return next;
 }
 
+/** When cookies get `Secure` (DESIGN §12). */
+export interface CookiePolicy {
+  /** Every cookie is `Secure`. */
+  readonly secureCookies: boolean;
+  /** Proxies whose `X-Forwarded-Proto` is trusted (0: the header is ignored). */
+  readonly trustedProxyCount: number;
+}
+
+/** No proxy, `Secure` only over HTTPS. */
+const DIRECT: CookiePolicy = { secureCookies: false, trustedProxyCount: 0 };
+
+/**
+ * Whether cookies set in answer to `request` are `Secure`: always with `secureCookies`, else
+ * when the request is HTTPS, directly or, behind `trustedProxyCount` proxies, by the
+ * `X-Forwarded-Proto` the outermost trusted proxy set (the n-th entry from the right; the
+ * first when the proxies overwrite rather than append).
+ */
+export function isSecureRequest(
+  request: { readonly url: string; readonly headers: Pick<Headers, "get"> },
+  policy: CookiePolicy = DIRECT,
+): boolean {
+  if (policy.secureCookies || request.url.startsWith("https:")) return true;
+  const proxies = policy.trustedProxyCount;
+  if (proxies <= 0) return false;
+  const header = request.headers.get("x-forwarded-proto");
+  if (!header) return false;
+  const entries = header.split(",");
+  const entry = entries[Math.max(0, entries.length - proxies)] ?? "";
+  return entry.trim().toLowerCase() === "https";
+}
+
 /** What the session helpers need from the app. */
 export interface SessionHost {
   readonly sessions: SessionManager;
+  /** The app's cookie policy (`secureCookies`, `trustedProxyCount`). */
+  readonly options?: CookiePolicy;
 }
 
 const hosts = new WeakMap<Request, SessionHost>();
@@ -76,35 +109,59 @@ export function sessionCookies(
       sameSite: "Lax",
       maxAge,
     }),
-    // Readable by page scripts on purpose: they echo it in X-CSRFToken.
-    serializeCookie(CSRF_COOKIE, session.record.csrfToken, { secure, sameSite: "Lax", maxAge }),
+    csrfCookie(session.record.csrfToken, secure, maxAge),
   ];
 }
 
-/**
- * A new anonymous session and the `Set-Cookie` values that start it: a page needs a CSRF token
- * for its forms and its live join even before anyone logs in.
- */
-export async function startSession(
-  sessions: SessionManager,
-  request: Request,
-): Promise<{ session: Session; cookies: string[] }> {
-  const session = await sessions.create(null);
-  const secure = new URL(request.url).protocol === "https:";
-  return { session, cookies: sessionCookies(sessions, session, secure) };
+// Readable by page scripts on purpose: they echo it in X-CSRFToken.
+function csrfCookie(token: string, secure: boolean, maxAge: number): string {
+  return serializeCookie(CSRF_COOKIE, token, { secure, sameSite: "Lax", maxAge });
 }
 
-/** The session of `request`, else a {@link startSession new one} with its cookies. */
-export async function sessionOrNew(
+/** What a CSRF secret djust issued looks like (a sibling's odd value is replaced, not reused). */
+const CSRF_SECRET = /^[A-Za-z0-9_-]{32,64}$/;
+
+/** The CSRF secret of a visitor without a session: its `csrftoken` cookie when well formed. */
+export function cookieCsrfSecret(headers: Pick<Headers, "get">): string | undefined {
+  const value = getCookie(headers, CSRF_COOKIE);
+  return value !== undefined && CSRF_SECRET.test(value) ? value : undefined;
+}
+
+/** The page's CSRF token, the visitor's session (if any) and the cookies to set. */
+export interface PageCsrf {
+  readonly session: Session | null;
+  readonly csrfToken: string;
+  readonly cookies: string[];
+}
+
+/**
+ * The CSRF token of a page (`loaded`: the request's session when already read): the session's when the visitor has one, else the secret of its
+ * `csrftoken` cookie, else a new secret in a new `csrftoken` cookie. A cookieless visitor gets
+ * no session record (DESIGN §12: nothing is stored until something is written); the cookie
+ * alone is what its forms, API calls and live join echo.
+ */
+export async function pageCsrf(
   sessions: SessionManager,
   request: Request,
-): Promise<{ session: Session; cookies: string[] }> {
-  const session = await sessions.load(getCookie(request.headers, SESSION_COOKIE));
-  return session ? { session, cookies: [] } : startSession(sessions, request);
+  policy: CookiePolicy = DIRECT,
+  loaded?: Session | null,
+): Promise<PageCsrf> {
+  const session =
+    loaded !== undefined ? loaded : await sessions.load(getCookie(request.headers, SESSION_COOKIE));
+  if (session) return { session, csrfToken: session.record.csrfToken, cookies: [] };
+  const existing = cookieCsrfSecret(request.headers);
+  if (existing) return { session: null, csrfToken: existing, cookies: [] };
+  const csrfToken = randomToken();
+  const secure = isSecureRequest(request, policy);
+  return {
+    session: null,
+    csrfToken,
+    cookies: [csrfCookie(csrfToken, secure, sessions.ttlSeconds)],
+  };
 }
 
 function isSecure(c: Context): boolean {
-  return new URL(c.req.url).protocol === "https:";
+  return isSecureRequest(c.req.raw, hostOf(c).options);
 }
 
 async function currentSession(c: Context, sessions: SessionManager): Promise<Session | null> {
@@ -139,6 +196,15 @@ export async function logout(c: Context): Promise<{ csrfToken: string }> {
   return { csrfToken: session.record.csrfToken };
 }
 
+/**
+ * Whether a matched route is an endpoint rather than middleware: a route for one method, or
+ * one for every method (`all`) whose handler does not take `next`.
+ */
+function isEndpoint(route: { readonly method: string; readonly handler: unknown }): boolean {
+  if (route.method !== "ALL") return true;
+  return typeof route.handler === "function" && route.handler.length < 2;
+}
+
 /** Options of {@link csrfMiddleware}. */
 export interface CsrfMiddlewareOptions {
   /** Path prefixes that run their own checks (the HTTP API, the live transports). */
@@ -167,7 +233,11 @@ export function csrfMiddleware(
     if (skip.some((prefix) => path.startsWith(prefix))) return next();
     hosts.set(c.req.raw, host);
     if (SAFE_METHODS.has(c.req.method.toUpperCase())) return next();
-    if (matchedRoutes(c).some((route) => isCsrfExemptHandler(route.handler))) return next();
+    const routes = matchedRoutes(c);
+    if (routes.some((route) => isCsrfExemptHandler(route.handler))) return next();
+    // Like Django, only a request some route answers is checked: a path nothing serves (an
+    // old API prefix, a typo) is a 404, not a 403.
+    if (!routes.some(isEndpoint)) return next();
     try {
       const session = await currentSession(c, host.sessions);
       let formToken: string | null = null;

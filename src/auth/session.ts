@@ -43,9 +43,20 @@ function copyRecord(record: SessionRecord): SessionRecord {
   return { data, userId: record.userId, csrfToken: record.csrfToken };
 }
 
-/** Sessions in this process's memory, expiring after their TTL. */
+/** Options of {@link MemorySessionStore}. */
+export interface MemorySessionStoreOptions {
+  /** Most sessions held; beyond it expired ones, then the oldest, are dropped. Default 100,000. */
+  readonly maxSessions?: number;
+}
+
+/** Sessions in this process's memory, expiring after their TTL, at most `maxSessions` of them. */
 export class MemorySessionStore implements SessionStore {
   readonly #records = new Map<string, { record: SessionRecord; expiresAt: number }>();
+  readonly #maxSessions: number;
+
+  constructor(options: MemorySessionStoreOptions = {}) {
+    this.#maxSessions = options.maxSessions ?? 100_000;
+  }
 
   get(id: string): SessionRecord | undefined {
     const entry = this.#records.get(id);
@@ -61,12 +72,23 @@ export class MemorySessionStore implements SessionStore {
 
   set(id: string, record: SessionRecord, ttlSeconds: number): void {
     const now = Date.now();
-    this.#records.set(id, { record: copyRecord(record), expiresAt: now + ttlSeconds * 1000 });
+    const records = this.#records;
+    // Re-inserted, so the map's order stays the order of last writes (oldest first).
+    records.delete(id);
+    records.set(id, { record: copyRecord(record), expiresAt: now + ttlSeconds * 1000 });
     // Sessions nobody comes back for are never read again; sweep them now and then so a stream
     // of one-off visitors cannot grow the map without bound.
-    if (++this.#writes % 1024 === 0) {
-      for (const [key, entry] of this.#records)
-        if (entry.expiresAt <= now) this.#records.delete(key);
+    const full = records.size > this.#maxSessions;
+    if (++this.#writes % 1024 === 0 || full) {
+      for (const [key, entry] of records) if (entry.expiresAt <= now) records.delete(key);
+    }
+    // Still full: the least recently written tenth goes (DESIGN §12: every store is capped).
+    if (full && records.size > this.#maxSessions) {
+      const target = Math.floor(this.#maxSessions * 0.9);
+      for (const key of records.keys()) {
+        if (records.size <= target) break;
+        records.delete(key);
+      }
     }
   }
 

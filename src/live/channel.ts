@@ -7,8 +7,9 @@
  * @module
  */
 import { errorText } from "../logger.js";
-import { DjustError, InvalidJson, NotFound, RateLimited } from "../errors.js";
-import { MemoryRateLimitStore, retryAfterSeconds } from "../ratelimit/bucket.js";
+import { DjustError, InvalidJson, NotFound, RateLimited, ValidationError } from "../errors.js";
+import { isThenable } from "../maybe-promise.js";
+import { retryAfterSeconds, type RateLimitDecision } from "../ratelimit/bucket.js";
 import type { WireRendered } from "../render/diff.js";
 import { signFlash } from "./flash.js";
 import {
@@ -37,9 +38,8 @@ import { safeUrl } from "./routes.js";
 import { traced, tracing } from "../telemetry.js";
 
 /**
- * Most views one connection may hold at once. Joins spend no event tokens, so without a cap one
- * socket could mount views until the process runs out of memory; a page has one main view and
- * a few nested ones at most.
+ * Most views one connection may hold at once: a page has one main view and a few nested ones
+ * at most, and each held view costs memory whatever the rate limit allows.
  */
 export const MAX_VIEWS_PER_CONNECTION = 64;
 
@@ -70,10 +70,13 @@ export class LiveConnection {
    * most a few nested ones, and a `Map`'s hash table costs more than the view record itself.
    */
   #joined: readonly Joined[] = NO_VIEWS;
-  // Created on the first event: an idle connection (most of them) pays for neither.
-  #limiter?: MemoryRateLimitStore;
+  // Created on the first refusal: an idle connection (most of them) pays for nothing.
   #limitedAt?: number[];
   #closed = false;
+  /** Frames being handled: a close for abuse waits for their replies (DESIGN §10). */
+  #pending = 0;
+  /** Set when the connection is to close once {@link #pending} frames have replied. */
+  #closing?: { readonly code: number; readonly reason: string };
 
   constructor(host: LiveHost, identity: ConnectionIdentity, sink: ConnectionSink) {
     this.#host = host;
@@ -96,7 +99,7 @@ export class LiveConnection {
    * `limits.frameBytes` (a transport that enforces it itself may pass 0).
    */
   async receive(text: string, byteLength = Buffer.byteLength(text)): Promise<void> {
-    if (this.#closed) return;
+    if (this.#closed || this.#closing) return;
     if (byteLength > this.#host.limits.frameBytes) {
       this.#abort(CLOSE_TOO_BIG, "frame too large");
       return;
@@ -111,6 +114,7 @@ export class LiveConnection {
       }
       throw error;
     }
+    this.#pending++;
     try {
       await this.#route(frame);
     } catch (error) {
@@ -128,7 +132,37 @@ export class LiveConnection {
           this.#send(replyFrame(frame, "error", failure.toJSON()));
         }
       }
+    } finally {
+      this.#pending--;
+      this.#closeIfSettled();
     }
+  }
+
+  /** Closes a connection marked for closing once no frame is being handled any more. */
+  #closeIfSettled(): void {
+    const closing = this.#closing;
+    if (closing && this.#pending === 0) this.#abort(closing.code, closing.reason);
+  }
+
+  /**
+   * Spends one token of the caller's connection bucket: one bucket per caller in the app's
+   * rate-limit store, shared by its connections and surviving reconnects (DESIGN §10).
+   */
+  #spend(): RateLimitDecision | Promise<RateLimitDecision> {
+    const limits = this.#host.limits;
+    return this.#host.env.rateLimits.take(`live:${this.#identity.caller}`, {
+      rate: limits.eventsPerSecond,
+      burst: limits.eventBurst,
+    });
+  }
+
+  /** `null` when a token was spent, else the refusal (and the abuse counter moved on). */
+  async #admit(): Promise<RateLimited | null> {
+    const pending = this.#spend();
+    const decision = isThenable(pending) ? await pending : pending;
+    if (decision.allowed) return null;
+    this.#noteLimited();
+    return new RateLimited(retryAfterSeconds(decision.retryAfterMs));
   }
 
   async #route(frame: Frame): Promise<void> {
@@ -153,6 +187,13 @@ export class LiveConnection {
         return this.#event(frame, joined);
       case LIVE_EVENTS.livePatch:
         return this.#livePatch(frame, joined);
+      case LIVE_EVENTS.allowUpload: {
+        // Uploads are not supported; asking still costs a token, so it cannot be a free loop.
+        const limited = await this.#admit();
+        const error = limited ?? new NotFound("Uploads are not supported.");
+        this.#send(replyFrame(frame, "error", { ...error.toJSON() }));
+        return;
+      }
       case CHANNEL_EVENTS.leave:
         this.#remove(frame.topic);
         this.#send(replyFrame(frame, "ok", {}));
@@ -176,6 +217,18 @@ export class LiveConnection {
 
   async #join(frame: Frame): Promise<void> {
     const host = this.#host;
+    // Each join runs a mount (or restore) and a render: it spends a token like an event.
+    const limited = await this.#admit();
+    if (limited) {
+      this.#send(
+        replyFrame(frame, "error", {
+          reason: "join crashed",
+          error: limited.kind,
+          message: limited.message,
+        }),
+      );
+      return;
+    }
     const plan = checkJoin(host, this.#identity, frame);
     if (isRefusal(plan)) {
       this.#send(replyFrame(frame, "error", plan.refused));
@@ -224,19 +277,19 @@ export class LiveConnection {
       this.#refuse(frame, new InvalidJson("Malformed event payload."));
       return;
     }
-    // Only events spend connection tokens; heartbeats, joins and patches are free.
-    const limits = this.#host.limits;
-    this.#limiter ??= new MemoryRateLimitStore({ maxBuckets: 1 });
-    const decision = this.#limiter.take("events", {
-      rate: limits.eventsPerSecond,
-      burst: limits.eventBurst,
-    });
-    if (!decision.allowed) {
-      this.#refuse(frame, new RateLimited(retryAfterSeconds(decision.retryAfterMs)));
-      this.#noteLimited();
+    const limited = await this.#admit();
+    if (limited) {
+      this.#refuse(frame, limited);
       return;
     }
-    const decoded = decodeClientEvent(event);
+    let decoded: ReturnType<typeof decodeClientEvent>;
+    try {
+      decoded = decodeClientEvent(event);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      this.#refuse(frame, error);
+      return;
+    }
     const result = await joined.instance.event(event.event, decoded.params, decoded.coerceStrings);
     this.#replyStep(frame, joined, result);
   }
@@ -258,6 +311,12 @@ export class LiveConnection {
   }
 
   async #livePatch(frame: Frame, joined: Joined): Promise<void> {
+    // A patch runs `handleParams` and a render: it spends a token like an event.
+    const limited = await this.#admit();
+    if (limited) {
+      this.#refuse(frame, limited);
+      return;
+    }
     const payload = isRecord(frame.payload) ? frame.payload : {};
     const url = typeof payload.url === "string" ? safeUrl(payload.url) : undefined;
     if (!url || url.origin !== joined.instance.url.origin) {
@@ -292,13 +351,16 @@ export class LiveConnection {
     this.#send(pushFrame(joined.joinRef, topic, event, payload));
   }
 
-  // DESIGN §10: 10 rate-limited events within 10 s close the socket.
+  /**
+   * DESIGN §10: 10 rate-limited messages within 10 s close the socket, once the replies of the
+   * frames already being handled (events that ran) have been sent.
+   */
   #noteLimited(): void {
     const now = Date.now();
     const times = (this.#limitedAt ??= []);
     times.push(now);
     while (times.length > 0 && now - (times[0] as number) > 10_000) times.shift();
-    if (times.length >= 10) this.#abort(CLOSE_RATE_LIMITED, "rate limited");
+    if (times.length >= 10) this.#closing ??= { code: CLOSE_RATE_LIMITED, reason: "rate limited" };
   }
 
   #send(frame: Frame): void {

@@ -15,6 +15,8 @@ import type { User } from "../auth/user.js";
 import type { Params, Transport } from "../view/runtime.js";
 import type { SessionData } from "../auth/session.js";
 import type { TokenSigner } from "./token.js";
+import type { HtmlPolicy } from "./page.js";
+import type { CookiePolicy } from "../auth/http.js";
 import type { OnMountHook } from "../pipeline/lifecycle.js";
 
 /** Finds compiled templates by name (the app's `TemplateLoader`). */
@@ -56,6 +58,12 @@ export interface ConnectionLimits {
   readonly frameBytes: number;
   readonly eventsPerSecond: number;
   readonly eventBurst: number;
+  /** Bytes queued for one client before its connection is closed. */
+  readonly outboundBytes: number;
+  /** Long-poll sessions per caller (the oldest is closed beyond it). */
+  readonly longPollSessionsPerClient: number;
+  /** Long-poll sessions in all (the oldest is closed beyond it). */
+  readonly longPollSessions: number;
 }
 
 /** What the app provides to every connection. */
@@ -68,6 +76,10 @@ export interface LiveHost {
   readonly tokenMaxAgeMs: number;
   readonly limits: ConnectionLimits;
   readonly loginUrl: string;
+  /** Headers of HTML pages (`frameAncestors`). */
+  readonly html: HtmlPolicy;
+  /** The app's cookie policy (`Secure` flag of the cookies pages set). */
+  readonly cookies: CookiePolicy;
   /** The `phoenix_live_view` version the bundled client expects in join replies. */
   readonly liveviewVersion: string;
   routeByKey(key: string): LiveRoute | undefined;

@@ -7,6 +7,7 @@
 import { callerKey, clientIp } from "../auth/caller.js";
 import { getCookie } from "../auth/cookies.js";
 import { tokensEqual } from "../auth/csrf.js";
+import { cookieCsrfSecret } from "../auth/http.js";
 import { SESSION_COOKIE, type Session, type SessionManager } from "../auth/session.js";
 import type { User } from "../auth/user.js";
 import type { SessionData } from "../auth/session.js";
@@ -77,6 +78,7 @@ export function connectionIdentity(
     visitor.caller,
     headers,
     transport,
-    visitor.session?.record.csrfToken,
+    // Without a session, the `csrftoken` cookie's secret (the page's token; DESIGN §12).
+    visitor.session?.record.csrfToken ?? cookieCsrfSecret(headers),
   );
 }

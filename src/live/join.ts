@@ -20,7 +20,7 @@ import { LiveInstance, type StepResult } from "./instance.js";
 import { isRecord } from "./params.js";
 import { navigationReply, VIEW_TOPIC_PREFIX, viewTopic } from "./protocol.js";
 import { loginRedirect, safeUrl } from "./routes.js";
-import { verifyViewToken } from "./view-token.js";
+import { browserBinding, verifyViewToken } from "./view-token.js";
 
 type JsonRecord = Record<string, unknown>;
 
@@ -92,6 +92,15 @@ export function checkJoin(
       reason: "stale",
       error: "unauthenticated",
       message: "Invalid or expired session.",
+    });
+  }
+  const secret = identity.csrfToken;
+  if (secret === undefined || browserBinding(secret) !== claims.binding) {
+    // Another browser's page (DESIGN §12): its view and data are not this browser's to see.
+    return refuse({
+      reason: "stale",
+      error: "unauthenticated",
+      message: "The page was rendered for another browser.",
     });
   }
   if (!identity.verifyCsrf(params._csrf_token)) {

@@ -13,6 +13,7 @@ import { randomBytes } from "node:crypto";
 import { LiveConnection, type ConnectionSink } from "./channel.js";
 import type { ConnectionIdentity, LiveHost } from "./host.js";
 import type { TokenSigner } from "./token.js";
+import { browserBinding } from "./view-token.js";
 
 /** Options of {@link LongPollServer}. */
 export interface LongPollOptions {
@@ -26,9 +27,14 @@ export interface LongPollOptions {
 
 interface LongPollSession {
   readonly id: string;
+  /** The rate-limit caller (the per-client cap counts its sessions). */
   readonly caller: string;
+  /** The browser that opened it (see {@link browserOf}); only it may use the token. */
+  readonly browser: string;
   readonly connection: LiveConnection;
   readonly queue: string[];
+  /** Size of {@link queue} (UTF-16 units), held under `limits.outboundBytes`. */
+  queued: number;
   waiter?: (messages: string[] | null) => void;
   idleTimer?: ReturnType<typeof setTimeout>;
   closed: boolean;
@@ -41,11 +47,47 @@ function json(body: Record<string, unknown>): Response {
   });
 }
 
+/**
+ * The body of a POST as text, read while streaming: `null` as soon as it passes `limit`
+ * bytes, so an oversized body is never buffered (DESIGN §12).
+ */
+async function readLimited(request: Request, limit: number): Promise<string | null> {
+  const body = request.body;
+  if (!body) return "";
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (declared > limit) {
+    await body.cancel().catch(() => undefined);
+    return null;
+  }
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total).toString("utf8");
+}
+
+/** The browser of a request: its CSRF secret's digest, else (no secret) its caller. */
+function browserOf(identity: ConnectionIdentity): string {
+  const secret = identity.csrfToken;
+  return secret === undefined ? `caller:${identity.caller}` : browserBinding(secret);
+}
+
 /** Long-poll sessions of one app. */
 export class LongPollServer {
   readonly #host: LiveHost;
   readonly #tokens: TokenSigner;
+  // Insertion order is age order: the oldest session is the first.
   readonly #sessions = new Map<string, LongPollSession>();
+  readonly #byCaller = new Map<string, LongPollSession[]>();
   readonly #pollTimeoutMs: number;
   readonly #idleTimeoutMs: number;
   readonly #maxBatch: number;
@@ -70,16 +112,15 @@ export class LongPollServer {
   async handle(request: Request, identify: () => Promise<ConnectionIdentity>): Promise<Response> {
     const url = new URL(request.url);
     const identity = await identify();
-    const session = this.#session(url.searchParams.get("token"), identity.caller);
+    const session = this.#session(url.searchParams.get("token"), browserOf(identity));
     if (request.method === "GET") {
       if (!session) return json({ status: 410, token: this.#open(identity) });
       return this.#poll(session, request.signal);
     }
     if (request.method === "POST") {
       if (!session) return json({ status: 410 });
-      const body = await request.text();
-      const limit = this.#host.limits.frameBytes * this.#maxBatch;
-      if (Buffer.byteLength(body) > limit) {
+      const body = await readLimited(request, this.#host.limits.frameBytes * this.#maxBatch);
+      if (body === null) {
         this.#close(session);
         return json({ status: 410 });
       }
@@ -94,28 +135,43 @@ export class LongPollServer {
     return new Response(null, { status: 405, headers: { allow: "GET, POST" } });
   }
 
-  #session(token: string | null, caller: string): LongPollSession | undefined {
+  #session(token: string | null, browser: string): LongPollSession | undefined {
     if (!token) return undefined;
     const claims = this.#tokens.verify(token, 24 * 3600_000);
     if (!claims || typeof claims.s !== "string") return undefined;
     const session = this.#sessions.get(claims.s);
-    if (!session || session.closed || session.caller !== caller) return undefined;
+    if (!session || session.closed || session.browser !== browser) return undefined;
     return session;
   }
 
   #open(identity: ConnectionIdentity): string {
+    // Caps (DESIGN §12): a caller's oldest session, then the app's oldest, make room.
+    const limits = this.#host.limits;
+    const mine = this.#byCaller.get(identity.caller);
+    if (mine && mine.length >= limits.longPollSessionsPerClient) this.#close(mine[0]!);
+    if (this.#sessions.size >= limits.longPollSessions) {
+      const oldest = this.#sessions.values().next().value;
+      if (oldest) this.#close(oldest);
+    }
     const id = randomBytes(16).toString("base64url");
     const queue: string[] = [];
     const state: { session?: LongPollSession } = {};
     const sink: ConnectionSink = {
       send: (text) => {
-        queue.push(text);
         const session = state.session;
-        const waiter = session?.waiter;
-        if (session && waiter) {
+        if (!session || session.closed) return;
+        // A client that stops polling cannot make the server hold its messages without end.
+        session.queued += text.length;
+        if (session.queued > limits.outboundBytes) {
+          this.#close(session);
+          return;
+        }
+        queue.push(text);
+        const waiter = session.waiter;
+        if (waiter) {
           session.waiter = undefined;
           // Let the rest of this batch queue up so one response carries it all.
-          queueMicrotask(() => waiter(queue.splice(0)));
+          queueMicrotask(() => waiter(this.#take(session)));
         }
       },
       close: () => {
@@ -125,12 +181,16 @@ export class LongPollServer {
     const session: LongPollSession = {
       id,
       caller: identity.caller,
+      browser: browserOf(identity),
       connection: new LiveConnection(this.#host, identity, sink),
       queue,
+      queued: 0,
       closed: false,
     };
     state.session = session;
     this.#sessions.set(id, session);
+    if (mine) mine.push(session);
+    else this.#byCaller.set(identity.caller, [session]);
     this.#touch(session);
     return this.#tokens.sign({ s: id });
   }
@@ -139,7 +199,7 @@ export class LongPollServer {
     this.#touch(session);
     const token = this.#tokens.sign({ s: session.id });
     if (session.queue.length > 0) {
-      return Promise.resolve(json({ status: 200, token, messages: session.queue.splice(0) }));
+      return Promise.resolve(json({ status: 200, token, messages: this.#take(session) }));
     }
     // A newer poll replaces an older one still waiting (the client only keeps one).
     session.waiter?.([]);
@@ -160,6 +220,12 @@ export class LongPollServer {
     });
   }
 
+  /** Everything queued for `session`, emptying its queue. */
+  #take(session: LongPollSession): string[] {
+    session.queued = 0;
+    return session.queue.splice(0);
+  }
+
   #touch(session: LongPollSession): void {
     clearTimeout(session.idleTimer);
     session.idleTimer = setTimeout(
@@ -174,6 +240,12 @@ export class LongPollServer {
     session.closed = true;
     clearTimeout(session.idleTimer);
     this.#sessions.delete(session.id);
+    const mine = this.#byCaller.get(session.caller);
+    if (mine) {
+      const rest = mine.filter((s) => s !== session);
+      if (rest.length === 0) this.#byCaller.delete(session.caller);
+      else this.#byCaller.set(session.caller, rest);
+    }
     session.waiter?.(null);
     void session.connection.close();
   }

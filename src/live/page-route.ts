@@ -4,9 +4,8 @@
  * with the dead render of `page.ts` in the app's page shell.
  * @module
  */
-import { callerKey } from "../auth/caller.js";
 import { getCookie } from "../auth/cookies.js";
-import { startSession } from "../auth/http.js";
+import { isSecureRequest, pageCsrf } from "../auth/http.js";
 import type { Params } from "../view/runtime.js";
 import { clientBundle } from "./client-bundle.js";
 import type { LiveHost, LiveRoute } from "./host.js";
@@ -31,13 +30,14 @@ export class LivePages {
     request: Request,
     remoteAddress: string | null,
   ): Promise<Response> {
-    let who: Visitor = await identify(this.visitors, request.headers, remoteAddress);
-    let setCookies: string[] = [];
-    let session = who.session;
-    if (!session) {
-      ({ session, cookies: setCookies } = await startSession(this.visitors.sessions, request));
-      who = { session, user: null, caller: callerKey({ user: null, sessionId: session.id }) };
-    }
+    const who: Visitor = await identify(this.visitors, request.headers, remoteAddress);
+    // No session record for a cookieless visitor: a `csrftoken` cookie is all its page needs.
+    const { csrfToken, cookies: setCookies } = await pageCsrf(
+      this.visitors.sessions,
+      request,
+      this.host.cookies,
+      who.session,
+    );
     const bundle = await clientBundle();
     const response = await renderLivePage(
       this.host,
@@ -47,10 +47,11 @@ export class LivePages {
         url: new URL(request.url),
         headers: request.headers,
         user: who.user,
-        session: session.record.data,
+        session: who.session?.record.data ?? {},
         caller: who.caller,
-        csrfToken: session.record.csrfToken,
+        csrfToken,
         flashToken: getCookie(request.headers, FLASH_COOKIE),
+        secure: isSecureRequest(request, this.host.cookies),
       },
       { clientScript: `${STATIC_PREFIX}${bundle.fileName}` },
       this.shell,

@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { isAuthenticated, type User } from "../auth/user.js";
 import { renderToString } from "../render/html.js";
 import { escapeHtml } from "../template/safe.js";
+import { PermissionDenied } from "../errors.js";
 import type { Params } from "../view/runtime.js";
 import type { SessionData } from "../auth/session.js";
 import { AccessDenied } from "../pipeline/lifecycle.js";
@@ -17,7 +18,7 @@ import type { LiveHost, LiveRoute } from "./host.js";
 import { LiveInstance } from "./instance.js";
 import { FLASH_COOKIE } from "./protocol.js";
 import { loginRedirect } from "./routes.js";
-import { signViewToken } from "./view-token.js";
+import { browserBinding, signViewToken } from "./view-token.js";
 
 /** What the dead render needs to know about the request. */
 export interface PageRequest {
@@ -31,6 +32,8 @@ export interface PageRequest {
   readonly csrfToken: string;
   /** The `__phoenix_flash__` cookie: flash a `redirect` carried to this page. */
   readonly flashToken?: string | null | undefined;
+  /** Whether cookies set on this response are `Secure`. */
+  readonly secure?: boolean;
 }
 
 /** Where the page's client script is served. */
@@ -61,8 +64,9 @@ export const defaultShell: PageShell = (parts) =>
   `</head>\n<body>\n${parts.container}\n</body>\n</html>\n`;
 
 /** The flash cookie as the official client writes it (path `/`, short-lived). */
-function flashCookie(value: string, maxAgeSeconds: number): string {
-  return `${FLASH_COOKIE}=${value}; Max-Age=${maxAgeSeconds}; Path=/; SameSite=Lax`;
+function flashCookie(value: string, maxAgeSeconds: number, secure: boolean): string {
+  const flags = secure ? "; Secure" : "";
+  return `${FLASH_COOKIE}=${value}; Max-Age=${maxAgeSeconds}; Path=/; SameSite=Lax${flags}`;
 }
 
 /** A fresh view id in Phoenix's `phx-…` style (also the key of the view's snapshot). */
@@ -70,25 +74,61 @@ export function newViewId(): string {
   return `phx-${randomBytes(12).toString("base64url")}`;
 }
 
-/** An HTML response as every page of the app is sent (live pages, `app.render`, error pages). */
-export function htmlResponse(status: number, body: string): Response {
-  return new Response(body, {
-    status,
-    headers: {
+/** Who may frame the app's pages (option `frameAncestors`). */
+export interface HtmlPolicy {
+  /** The CSP `frame-ancestors` source list. */
+  readonly frameAncestors: string;
+}
+
+/** The default: only the app's own pages may frame it. */
+export const DEFAULT_HTML_POLICY: HtmlPolicy = Object.freeze({ frameAncestors: "'self'" });
+
+const htmlHeaderCache = new Map<string, Readonly<Record<string, string>>>();
+
+/** The headers of every HTML response for one `frameAncestors` value (made once). */
+function htmlHeaders(frameAncestors: string): Readonly<Record<string, string>> {
+  let headers = htmlHeaderCache.get(frameAncestors);
+  if (!headers) {
+    const frameOptions =
+      frameAncestors === "'self'" ? "SAMEORIGIN" : frameAncestors === "'none'" ? "DENY" : null;
+    headers = Object.freeze({
       "content-type": "text/html; charset=utf-8",
       "cache-control": "no-store",
-    },
-  });
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "same-origin",
+      "content-security-policy": `frame-ancestors ${frameAncestors}`,
+      ...(frameOptions && { "x-frame-options": frameOptions }),
+    });
+    if (htmlHeaderCache.size < 64) htmlHeaderCache.set(frameAncestors, headers);
+  }
+  return headers;
+}
+
+/**
+ * An HTML response as every page of the app is sent (live pages, `app.render`, error pages):
+ * `nosniff`, `Referrer-Policy: same-origin` and frame protection (DESIGN §12).
+ */
+export function htmlResponse(
+  status: number,
+  body: string,
+  policy: HtmlPolicy = DEFAULT_HTML_POLICY,
+): Response {
+  return new Response(body, { status, headers: htmlHeaders(policy.frameAncestors) });
 }
 
 /** A small self-contained error page. */
-export function errorPage(status: number, title: string, detail?: string): Response {
+export function errorPage(
+  status: number,
+  title: string,
+  detail?: string,
+  policy: HtmlPolicy = DEFAULT_HTML_POLICY,
+): Response {
   const body =
     `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${status} ${escapeHtml(title)}</title></head>` +
     `<body><h1>${escapeHtml(title)}</h1>` +
     (detail ? `<pre>${escapeHtml(detail)}</pre>` : "") +
     `</body></html>\n`;
-  return htmlResponse(status, body);
+  return htmlResponse(status, body, policy);
 }
 
 /**
@@ -136,19 +176,23 @@ export async function renderLivePage(
           headers: { location: loginRedirect(host.loginUrl, request.url) },
         });
       }
-      return errorPage(403, "Permission denied", error.message);
+      return errorPage(403, "Permission denied", error.message, host.html);
+    }
+    if (error instanceof PermissionDenied) {
+      return errorPage(403, "Permission denied", error.message, host.html);
     }
     const name = route.view.name;
     const detail = errorText(error);
     host.env.logger.error(`dead render of ${name} failed`, { view: name, error: detail });
-    return errorPage(500, "Server error", host.env.debug ? detail : undefined);
+    return errorPage(500, "Server error", host.env.debug ? detail : undefined, host.html);
   }
   const { instance, navigation } = started;
   if (navigation) {
     const headers = new Headers({ location: navigation.to });
     const carried = started.flash && signFlash(host.flashTokens, started.flash);
-    if (carried) headers.append("set-cookie", flashCookie(carried, 60));
-    else if (request.flashToken) headers.append("set-cookie", flashCookie("", 0));
+    if (carried) headers.append("set-cookie", flashCookie(carried, 60, request.secure === true));
+    else if (request.flashToken)
+      headers.append("set-cookie", flashCookie("", 0, request.secure === true));
     return new Response(null, { status: 302, headers });
   }
   let inner: string;
@@ -163,7 +207,7 @@ export async function renderLivePage(
       view: route.view.name,
       error: detail,
     });
-    return errorPage(500, "Server error", host.env.debug ? detail : undefined);
+    return errorPage(500, "Server error", host.env.debug ? detail : undefined, host.html);
   }
   // Hand the mounted state to the join (close saves the snapshot); if it cannot be
   // snapshotted, the join mounts again.
@@ -175,6 +219,7 @@ export async function renderLivePage(
     route: route.key,
     params: routeParams,
     uid: isAuthenticated(user) ? user.id : null,
+    binding: browserBinding(request.csrfToken),
   });
   const container =
     `<div id="${id}" data-phx-main data-phx-session="${escapeHtml(token)}" ` +
@@ -187,8 +232,10 @@ export async function renderLivePage(
       clientScript: assets.clientScript,
       container,
     }),
+    host.html,
   );
   // Shown once: the page's snapshot holds the flash from here on.
-  if (request.flashToken) response.headers.append("set-cookie", flashCookie("", 0));
+  if (request.flashToken)
+    response.headers.append("set-cookie", flashCookie("", 0, request.secure === true));
   return response;
 }

@@ -6,7 +6,8 @@
  * user has not touched yet, and the changed field in `meta._target`.
  * @module
  */
-import { FORBIDDEN_KEYS } from "../view/validate.js";
+import { ValidationError } from "../errors.js";
+import { FORBIDDEN_KEYS, guardValue, MAX_INPUT_DEPTH } from "../view/validate.js";
 
 /** Prefix the client puts before a field name to say the field was never focused. */
 export const UNUSED_PREFIX = "_unused_";
@@ -31,7 +32,12 @@ function splitName(name: string): string[] {
     parts.push(match[1] ?? "");
     consumed = re.lastIndex;
   }
-  return consumed === rest.length ? parts : [name];
+  if (consumed !== rest.length) return [name];
+  // Checked before anything nests (DESIGN §12): `a[a][a]…` 10,000 deep is refused here.
+  if (parts.length > MAX_INPUT_DEPTH) {
+    throw new ValidationError(`Input is nested too deeply (more than ${MAX_INPUT_DEPTH} levels).`);
+  }
+  return parts;
 }
 
 function assign(target: Tree, path: string[], value: string): void {
@@ -74,7 +80,7 @@ export function unusedFields(params: Record<string, unknown>): Set<string> {
   const walk = (node: Tree, prefix: string) => {
     for (const [key, value] of Object.entries(node)) {
       if (key.startsWith(UNUSED_PREFIX)) out.add(prefix + key.slice(UNUSED_PREFIX.length));
-      else if (isRecord(value)) walk(value, `${prefix}${key}.`);
+      else if (isRecord(value) && !FORBIDDEN_KEYS.has(key)) walk(value, `${prefix}${key}.`);
     }
   };
   walk(params, "");
@@ -86,6 +92,8 @@ export function stripFormMeta(params: Record<string, unknown>): Record<string, u
   const out: Tree = {};
   for (const [key, value] of Object.entries(params)) {
     if (key === "_target" || key.startsWith(UNUSED_PREFIX)) continue;
+    // Never `out["__proto__"] = …`: that would set the copy's prototype from input.
+    if (FORBIDDEN_KEYS.has(key)) continue;
     out[key] = isRecord(value) ? stripFormMeta(value) : value;
   }
   return out;
@@ -117,11 +125,15 @@ export interface DecodedEvent {
 }
 
 /**
- * Turns a client event into handler params. Form events keep the client's `_target` and
+ * Turns a client event into handler params. Its value and meta pass the shape guard first
+ * (depth and forbidden keys, without recursion), so nothing below walks hostile nesting.
+ * @throws ValidationError for a value nested too deeply or carrying a forbidden key. Form events keep the client's `_target` and
  * `_unused_*` keys (the forms helper reads them); {@link stripFormMeta} removes them for handlers
  * with a schema.
  */
 export function decodeClientEvent(event: ClientEvent): DecodedEvent {
+  guardValue(event.value);
+  guardValue(event.meta);
   if (event.type === "form") {
     const params = typeof event.value === "string" ? decodeForm(event.value) : {};
     const meta = isRecord(event.meta) ? event.meta : {};

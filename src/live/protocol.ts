@@ -22,6 +22,8 @@ export const LIVE_EVENTS = {
   event: "event",
   /** Client → server: the browser moved to a URL of the same view. */
   livePatch: "live_patch",
+  /** Client → server: a file input asks to upload (not supported; spends a token, refused). */
+  allowUpload: "allow_upload",
   /** Client → server: components about to go / gone (acknowledged only). */
   cidsWillDestroy: "cids_will_destroy",
   cidsDestroyed: "cids_destroyed",

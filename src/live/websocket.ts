@@ -32,10 +32,24 @@ class SocketLink implements ConnectionSink {
   connection!: LiveConnection;
   lastSeen = Date.now();
 
-  constructor(readonly ws: WebSocket) {}
+  constructor(
+    readonly ws: WebSocket,
+    readonly outboundBytes: number,
+  ) {}
 
+  /**
+   * Sends `text`, unless the client has left more than `limits.outboundBytes` unread: then the
+   * socket is dropped (DESIGN §12). A close frame would only queue behind the unread data, so
+   * the socket is terminated and its buffers freed at once.
+   */
   send(text: string): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+    const ws = this.ws;
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount + text.length > this.outboundBytes) {
+      ws.terminate();
+      return;
+    }
+    ws.send(text);
   }
 
   close(code: number, reason: string): void {
@@ -143,7 +157,7 @@ export class WebSocketEndpoint {
   }
 
   #attach(ws: WebSocket, identity: ConnectionIdentity): void {
-    const link = new SocketLink(ws);
+    const link = new SocketLink(ws, this.#host.limits.outboundBytes);
     link.connection = new LiveConnection(this.#host, identity, link);
     this.#sockets.set(ws, link);
     ws.on("message", this.#onMessage);

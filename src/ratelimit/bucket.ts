@@ -70,7 +70,10 @@ export function spend(bucket: Bucket, rule: RateLimitRule, now: number): RateLim
 export interface MemoryRateLimitStoreOptions {
   /** Clock in milliseconds (tests inject a fake one). Default `performance.now`-free `Date.now`. */
   readonly now?: () => number;
-  /** Above this many buckets, full (idle) buckets are dropped. Default 100,000. */
+  /**
+   * Most buckets held: above it full (idle) buckets are dropped, then the oldest. Default
+   * 100,000.
+   */
   readonly maxBuckets?: number;
 }
 
@@ -95,7 +98,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const now = this.#now();
     let bucket = this.#buckets.get(key);
     if (!bucket) {
-      if (this.#buckets.size >= this.#maxBuckets) this.#dropIdle(now);
+      if (this.#buckets.size >= this.#maxBuckets) this.#makeRoom(now);
       bucket = { tokens: rule.burst, updatedAt: now };
       this.#buckets.set(key, bucket);
     }
@@ -103,7 +106,21 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return spend(bucket, rule, now);
   }
 
-  /** A bucket that has refilled to `burst` is the same as no bucket, so it can go. */
+  /**
+   * A bucket that has refilled to `burst` is the same as no bucket, so it can go; when none
+   * has, the oldest buckets go (a tenth of the store at once, so the scan is rare), so the store
+   * never holds more than `maxBuckets`.
+   */
+  #makeRoom(now: number): void {
+    this.#dropIdle(now);
+    const target = Math.floor(this.#maxBuckets * 0.9);
+    for (const key of this.#buckets.keys()) {
+      if (this.#buckets.size <= target) break;
+      this.#buckets.delete(key);
+      this.#rules.delete(key);
+    }
+  }
+
   #dropIdle(now: number): void {
     for (const [key, bucket] of this.#buckets) {
       const rule = this.#rules.get(key);

@@ -16,7 +16,7 @@ import { RedisConnection } from "../redis.js";
 import { MemoryStateBackend } from "../state/backends/memory.js";
 import { RedisStateBackend } from "../state/backends/redis.js";
 import type { StateBackend } from "../state/backends/types.js";
-import type { AppOptions } from "./context.js";
+import { DEFAULT_LIMITS, type AppOptions } from "./context.js";
 
 /** The adapters of one app, as {@link chooseAdapters} picked them. */
 export interface AppAdapters {
@@ -54,6 +54,7 @@ export function chooseAdapters(
 ): AppAdapters {
   const source =
     options.redis === false ? undefined : (options.redis ?? (env.REDIS_URL || undefined));
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const made: Closable[] = [];
   let shared: RedisConnection | undefined;
 
@@ -81,12 +82,12 @@ export function chooseAdapters(
   const sessionStore = pick(
     options.sessionStore,
     (client) => new RedisSessionStore({ client, logger }),
-    () => new MemorySessionStore(),
+    () => new MemorySessionStore({ maxSessions: limits.sessions }),
   );
   const rateLimitStore = pick(
     options.rateLimitStore,
     (client) => new RedisRateLimitStore({ client, logger }),
-    () => new MemoryRateLimitStore(),
+    () => new MemoryRateLimitStore({ maxBuckets: limits.rateLimitBuckets }),
   );
   const stateBackend = pick(
     options.stateBackend,

@@ -18,8 +18,9 @@ import type { LiveViewClass } from "../view/live-view.js";
 import type { SerializationPolicy } from "../state/codec.js";
 import type { OnMountHook } from "../pipeline/lifecycle.js";
 import { handlersOf } from "../view/registry.js";
+import { authClassesOf, securitySchemesOf } from "../auth/classes.js";
 import { viewSlug } from "../view/slug.js";
-import { sessionOrNew } from "../auth/http.js";
+import { pageCsrf } from "../auth/http.js";
 import { htmlResponse } from "../live/page.js";
 import { urlResolver } from "../live/routes.js";
 import { renderToString } from "../render/html.js";
@@ -177,6 +178,12 @@ function resolveOptions(options: AppOptions): ResolvedOptions {
   if (!(Number.isInteger(trustedProxyCount) && trustedProxyCount >= 0)) {
     throw new RangeError("createApp: trustedProxyCount must be an integer >= 0");
   }
+  const frameAncestors = options.frameAncestors ?? "'self'";
+  if (!/^[^;,\r\n]+$/.test(frameAncestors.trim())) {
+    throw new RangeError(
+      "createApp: frameAncestors must be one CSP source list (no ; or newlines)",
+    );
+  }
   return {
     secretKey,
     templateDirs: options.templateDirs ?? ["templates"],
@@ -188,6 +195,8 @@ function resolveOptions(options: AppOptions): ResolvedOptions {
     apiPrefix,
     loginUrl: options.loginUrl ?? "/login/",
     trustedProxyCount,
+    secureCookies: options.secureCookies ?? process.env.NODE_ENV === "production",
+    frameAncestors: frameAncestors.trim(),
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     openapi: { title: "djust API", version: "1.0.0", public: true, ...options.openapi },
     ...(options.stateTtlSeconds !== undefined && { stateTtlSeconds: options.stateTtlSeconds }),
@@ -249,6 +258,8 @@ export function createApp(options: AppOptions = {}): DjustApp {
     const onMount = target instanceof LiveSession ? target.onMount : [];
     if (typeof view !== "function") throw new TypeError("createApp: expected a LiveView class");
     handlersOf(view); // surfaces decorator misuse at startup, not on the first request
+    // A malformed auth class (or securityScheme) fails here, not in the OpenAPI document.
+    for (const auth of authClassesOf(view)) securitySchemesOf(auth);
     const slug = viewSlug(view, name);
     const existing = views.get(slug);
     if (existing && existing.view !== view) {
@@ -335,9 +346,9 @@ export function createApp(options: AppOptions = {}): DjustApp {
       return app;
     },
     async render(request, name, values = {}, init = {}) {
-      const { session, cookies } = await sessionOrNew(sessions, request);
-      const tree = templates.get(name).render({ ...values, csrf_token: session.record.csrfToken });
-      const response = htmlResponse(init.status ?? 200, renderToString(tree));
+      const { csrfToken, cookies } = await pageCsrf(sessions, request, resolved);
+      const tree = templates.get(name).render({ ...values, csrf_token: csrfToken });
+      const response = htmlResponse(init.status ?? 200, renderToString(tree), resolved);
       for (const cookie of cookies) response.headers.append("set-cookie", cookie);
       return response;
     },

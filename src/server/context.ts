@@ -21,16 +21,56 @@ import type { TemplateLoader } from "../template/loader.js";
 import type { LiveRequest } from "../view/runtime.js";
 import type { OnMountHook } from "../pipeline/lifecycle.js";
 
-/** Per-app limits; partial values merge with {@link DEFAULT_LIMITS}. */
+/** Per-app limits; partial values merge with {@link DEFAULT_LIMITS}. See docs/security.md. */
 export interface Limits {
-  /** Largest HTTP API body, in bytes. */
+  /**
+   * Largest HTTP API body, in bytes (checked while streaming).
+   * @default 1048576 (1 MiB)
+   */
   readonly bodyBytes: number;
-  /** Largest WebSocket frame, in bytes. */
+  /**
+   * Largest WebSocket frame, and largest long-poll message, in bytes.
+   * @default 65536 (64 KiB)
+   */
   readonly frameBytes: number;
-  /** Sustained browser events per second per connection. */
+  /**
+   * Sustained live messages (events, joins, patches, upload requests) per second per caller,
+   * across its connections and reconnects.
+   * @default 20
+   */
   readonly eventsPerSecond: number;
-  /** Events a connection may send at once. */
+  /**
+   * Live messages a caller may send at once after a quiet period.
+   * @default 40
+   */
   readonly eventBurst: number;
+  /**
+   * Data queued for one client and not yet taken (a WebSocket's send buffer, a long-poll
+   * session's queue), in bytes; above it the connection is closed.
+   * @default 8388608 (8 MiB)
+   */
+  readonly outboundBytes: number;
+  /**
+   * Long-poll sessions one caller may hold open; opening another closes its oldest.
+   * @default 8
+   */
+  readonly longPollSessionsPerClient: number;
+  /**
+   * Long-poll sessions the app holds open in all; opening another closes the oldest.
+   * @default 10000
+   */
+  readonly longPollSessions: number;
+  /**
+   * Sessions the default in-memory session store keeps; beyond it the oldest are dropped.
+   * @default 100000
+   */
+  readonly sessions: number;
+  /**
+   * Rate-limit buckets the default in-memory store keeps; beyond it idle ones, then the
+   * oldest, are dropped.
+   * @default 100000
+   */
+  readonly rateLimitBuckets: number;
 }
 
 /** The limits used when the app sets none. */
@@ -39,6 +79,11 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   frameBytes: 64 * 1024,
   eventsPerSecond: 20,
   eventBurst: 40,
+  outboundBytes: 8 * 1024 * 1024,
+  longPollSessionsPerClient: 8,
+  longPollSessions: 10_000,
+  sessions: 100_000,
+  rateLimitBuckets: 100_000,
 });
 
 /** OpenAPI document settings. */
@@ -96,8 +141,26 @@ export interface AppOptions {
   apiPrefix?: string;
   /** Where anonymous users of `loginRequired` pages are sent. Default `/login/`. */
   loginUrl?: string;
-  /** Reverse proxies in front of the app whose `X-Forwarded-For` entries are trusted. Default 0. */
+  /**
+   * Reverse proxies in front of the app whose `X-Forwarded-For` (client IP) and
+   * `X-Forwarded-Proto` (HTTPS, for `Secure` cookies) headers are trusted.
+   * @default 0
+   */
   trustedProxyCount?: number;
+  /**
+   * Mark every cookie `Secure`. Without it, cookies are `Secure` when the request is HTTPS,
+   * directly or via a trusted proxy's `X-Forwarded-Proto`.
+   * @default `true` when `NODE_ENV=production`, else `false`
+   */
+  secureCookies?: boolean;
+  /**
+   * Who may frame the app's HTML pages: the CSP `frame-ancestors` value (`'self'`, `'none'`, or
+   * a list of sources). `X-Frame-Options` follows it (`SAMEORIGIN` for `'self'`, `DENY` for
+   * `'none'`, left out otherwise).
+   * @default "'self'"
+   */
+  frameAncestors?: string;
+  /** Resource limits; partial values merge with the defaults ({@link Limits}). */
   limits?: Partial<Limits>;
   openapi?: Partial<OpenApiOptions>;
   /**
@@ -131,6 +194,8 @@ export interface ResolvedOptions {
   readonly apiPrefix: string;
   readonly loginUrl: string;
   readonly trustedProxyCount: number;
+  readonly secureCookies: boolean;
+  readonly frameAncestors: string;
   readonly limits: Limits;
   readonly openapi: OpenApiOptions;
   readonly stateTtlSeconds?: number;

@@ -76,6 +76,8 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
     tokenMaxAgeMs: ctx.sessions.ttlSeconds * 1000,
     limits: options.limits,
     loginUrl: options.loginUrl,
+    html: options,
+    cookies: options,
     liveviewVersion: liveviewVersion(),
     routeByKey: (key) => routes.get(key),
     matchUrl: (url) => {

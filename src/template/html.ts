@@ -118,13 +118,101 @@ function callSiteOf(strings: TemplateStringsArray): CallSite {
   if (site === undefined) {
     // A cooked string is undefined after an invalid escape such as `\u{`; the raw text is the only
     // thing left to print, and keeping the original array otherwise keeps identity checks fast.
-    const statics = strings.every((s) => typeof s === "string")
+    const cooked = strings.every((s) => typeof s === "string")
       ? strings
       : Object.freeze(strings.map((s, i) => s ?? strings.raw[i] ?? ""));
+    const statics = quoteUnquotedValues(cooked);
     site = { statics, fingerprint: fingerprintOf(statics) };
     callSites.set(strings, site);
   }
   return site;
+}
+
+const SPACE = /[\t\n\f\r ]/;
+const TAG_START = /[A-Za-z/]/;
+
+/** Where the HTML tokenizer is, for {@link quoteUnquotedValues}. */
+type Mode = "text" | "comment" | "tag" | "eq" | "unquoted" | "double" | "single";
+
+/**
+ * The statics with quotes added around every unquoted attribute value that holds an
+ * interpolation (DESIGN §12): `<div data-x=${v}>` renders as `<div data-x="…">`, so a value
+ * like `x onmouseover=alert(1)` (escaped, its quotes included) stays one attribute value.
+ * The statics are returned unchanged when no value needs quoting.
+ */
+export function quoteUnquotedValues(statics: readonly string[]): readonly string[] {
+  let mode: Mode = "text";
+  // Positions [static index, offset] where a quote goes, in order.
+  const quotes: [number, number][] = [];
+  let start: [number, number] = [0, 0];
+  let holdsSlot = false;
+  for (let i = 0; i < statics.length; i++) {
+    const text = statics[i] as string;
+    for (let j = 0; j < text.length; j++) {
+      const c = text[j] as string;
+      switch (mode) {
+        case "text":
+          if (c !== "<") break;
+          if (text.startsWith("<!--", j)) {
+            mode = "comment";
+            j += 3;
+          } else if (TAG_START.test(text[j + 1] ?? "")) mode = "tag";
+          break;
+        case "comment":
+          if (text.startsWith("-->", j)) {
+            mode = "text";
+            j += 2;
+          }
+          break;
+        case "tag":
+          if (c === ">") mode = "text";
+          else if (c === "=") mode = "eq";
+          break;
+        case "eq":
+          if (c === '"') mode = "double";
+          else if (c === "'") mode = "single";
+          else if (c === ">") mode = "text";
+          else if (!SPACE.test(c)) {
+            mode = "unquoted";
+            start = [i, j];
+            holdsSlot = false;
+          }
+          break;
+        case "unquoted":
+          if (SPACE.test(c) || c === ">") {
+            if (holdsSlot) quotes.push(start, [i, j]);
+            mode = c === ">" ? "text" : "tag";
+          }
+          break;
+        case "double":
+          if (c === '"') mode = "tag";
+          break;
+        case "single":
+          if (c === "'") mode = "tag";
+          break;
+      }
+    }
+    if (i === statics.length - 1) break;
+    // An interpolation follows this static.
+    if (mode === "eq") {
+      mode = "unquoted";
+      start = [i, text.length];
+      holdsSlot = true;
+    } else if (mode === "unquoted") holdsSlot = true;
+  }
+  if (mode === "unquoted" && holdsSlot) {
+    const last = statics.length - 1;
+    quotes.push(start, [last, (statics[last] as string).length]);
+  }
+  if (quotes.length === 0) return statics;
+  const out = [...statics];
+  // From the end, so earlier offsets in the same static stay valid.
+  for (let k = quotes.length - 1; k >= 0; k--) {
+    const [i, j] = quotes[k] as [number, number];
+    const text = out[i] as string;
+    out[i] = `${text.slice(0, j)}"${text.slice(j)}`;
+  }
+  return Object.freeze(out);
 }
 
 function toDynamic(value: unknown): Dynamic {

@@ -46,7 +46,11 @@ export function apiResponse<T>(options: ApiResponseOptions<T>): ApiResponse<T> {
   return new ApiResponse(options);
 }
 
-/** Applies the response's serializer. A failing serializer is a 500 `serialize_error`. */
+/**
+ * Applies the response's serializer. A failing serializer is a 500 `serialize_error` whose
+ * message says nothing of the exception (DESIGN §12); the exception is its `cause`, logged and
+ * shown as the traceback in debug mode.
+ */
 export async function serializeResult<T>(response: ApiResponse<T>): Promise<unknown> {
   const { serialize, result } = response;
   if (!serialize) return result;
@@ -59,6 +63,6 @@ export async function serializeResult<T>(response: ApiResponse<T>): Promise<unkn
     }
     return outcome.value;
   } catch (error) {
-    throw new SerializeError(`Could not serialize the result: ${(error as Error).message}`, error);
+    throw new SerializeError("Could not serialize the result.", error);
   }
 }

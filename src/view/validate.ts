@@ -65,6 +65,40 @@ function walk(value: unknown, trail: Trail | undefined, depth: number): void {
   }
 }
 
+/**
+ * The shape guard of {@link guardInput} for any value (objects, arrays, scalars), without
+ * recursion: a value nested far deeper than {@link MAX_INPUT_DEPTH} (a 64 KiB frame holds
+ * 30,000 levels) is refused before anything walks it recursively.
+ * @throws ValidationError for a forbidden key at any depth or nesting deeper than
+ * {@link MAX_INPUT_DEPTH}.
+ */
+export function guardValue(value: unknown): void {
+  if (typeof value !== "object" || value === null) return;
+  const stack: [object, number][] = [[value, 1]];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [node, depth] = top;
+    if (depth > MAX_INPUT_DEPTH) {
+      throw new ValidationError(
+        `Input is nested too deeply (more than ${MAX_INPUT_DEPTH} levels).`,
+      );
+    }
+    const children = Array.isArray(node) ? (node as unknown[]) : undefined;
+    if (children) {
+      for (const child of children) {
+        if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+      }
+      continue;
+    }
+    for (const key of Object.keys(node)) {
+      if (FORBIDDEN_KEYS.has(key)) {
+        throw new ValidationError({ [key]: [`The key "${key}" is not allowed.`] });
+      }
+      const child = (node as Record<string, unknown>)[key];
+      if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+}
+
 function pathKey(path: StandardSchemaV1.Issue["path"]): string {
   if (!path || path.length === 0) return "__all__";
   return path

@@ -29,14 +29,15 @@ describe("clientIp", () => {
 });
 
 describe("callerKey", () => {
-  it("user, else session, else ip, else ip:unknown", () => {
+  it("user, else ip, else session, else ip:unknown", () => {
     assert.equal(callerKey({ user: { id: 7 }, sessionId: "s", clientIp: "1.2.3.4" }), "user:7");
     assert.equal(callerKey({ user: { id: "abc" } }), "user:abc");
-    const session = callerKey({
-      user: { id: null, isAnonymous: true },
-      sessionId: "s1",
-      clientIp: "1.2.3.4",
-    });
+    // An anonymous caller's bucket survives dropping its cookie: the address wins.
+    assert.equal(
+      callerKey({ user: { id: null, isAnonymous: true }, sessionId: "s1", clientIp: "1.2.3.4" }),
+      "ip:1.2.3.4",
+    );
+    const session = callerKey({ user: { id: null, isAnonymous: true }, sessionId: "s1" });
     assert.match(session, /^session:[\w-]{22}$/);
     assert.equal(callerKey({ sessionId: "s1" }), session, "stable per session");
     assert.notEqual(callerKey({ sessionId: "s2" }), session);

@@ -23,6 +23,7 @@ function setup(): DjustApp {
     return c.json({ ok: true, form });
   });
   app.hono.get("/transfer", (c) => c.text("safe"));
+  app.hono.on(["PUT", "DELETE", "PATCH"], "/transfer", (c) => c.text("changed"));
   app.hono.post(
     "/webhook",
     csrfExempt((c) => c.text("hooked")),
@@ -135,6 +136,11 @@ describe("CSRF on custom routes", () => {
       );
       assert.equal(res.status, 403, method);
     }
+    // A path no route serves is a 404, not a CSRF failure (an old API prefix, a typo).
+    const missing = await app.fetch(
+      new Request(`${URL_BASE}/djust/api/old/handler/`, { method: "POST", headers: { cookie } }),
+    );
+    assert.equal(missing.status, 404);
     const ok = await app.fetch(
       new Request(`${URL_BASE}/transfer`, {
         method: "POST",

@@ -52,6 +52,14 @@ export async function loadPage(url: string, cookie = ""): Promise<PageInfo> {
   };
 }
 
+let loopbackCount = 0;
+
+/** A fresh loopback address (`127.0.x.y`) for one more test client. */
+export function nextLoopback(): string {
+  loopbackCount++;
+  return `127.0.${Math.floor(loopbackCount / 250) % 250}.${(loopbackCount % 250) + 2}`;
+}
+
 /** A raw channel client. */
 export class RawClient {
   readonly ws: WebSocket;
@@ -87,16 +95,24 @@ export class RawClient {
     );
   }
 
-  /** Opens a socket to `baseUrl` (http://…) with the page's cookie and a same-site Origin. */
+  /**
+   * Opens a socket to `baseUrl` (http://…) with the page's cookie and a same-site Origin. An
+   * anonymous caller's rate-limit bucket is its address, so each client connects from a loopback
+   * address of its own (`127.0.0.2`, …) unless `localAddress` names one (several sockets of one
+   * client).
+   */
   static async connect(
     baseUrl: string,
-    options: { cookie?: string; origin?: string | null } = {},
+    options: { cookie?: string; origin?: string | null; localAddress?: string } = {},
   ): Promise<RawClient> {
     const headers: Record<string, string> = {};
     if (options.cookie) headers.cookie = options.cookie;
     if (options.origin !== null) headers.origin = options.origin ?? baseUrl;
+    const loopback = new URL(baseUrl).hostname === "127.0.0.1";
+    const localAddress = options.localAddress ?? (loopback ? nextLoopback() : undefined);
     const ws = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/djust/live/websocket?vsn=2.0.0`, {
       headers,
+      ...(localAddress && { localAddress }),
     });
     const client = new RawClient(ws);
     await new Promise<void>((resolve, reject) => {

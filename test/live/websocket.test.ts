@@ -102,7 +102,9 @@ describe("live transport over WebSocket", () => {
       /<script defer src="\/djust\/static\/djust\.[0-9a-f]{16}\.js"><\/script>/,
     );
     assert.match(page.html, /<span id="count">0<\/span>/);
-    assert.match(page.cookie, /djust_session=/);
+    // A cookieless visitor gets a CSRF cookie and no session (DESIGN §12).
+    assert.match(page.cookie, /csrftoken=/);
+    assert.doesNotMatch(page.cookie, /djust_session=/);
   });
 
   it("answers heartbeats on the phoenix topic", async () => {
