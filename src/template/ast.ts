@@ -82,7 +82,9 @@ export type Node =
     }
   | {
       readonly kind: "include";
+      /** The template name; `""` when `nameExpr` names it at render time. */
       readonly name: string;
+      readonly nameExpr?: FilterExpr;
       readonly bindings: readonly Binding[];
       readonly only: boolean;
       readonly pos: Pos;
@@ -230,7 +232,8 @@ export interface ParsedTemplate {
   readonly map: SourceMap;
   readonly nodes: readonly Node[];
   /** Set when the template starts with `{% extends "..." %}`. */
-  readonly extends: { readonly name: string; readonly pos: Pos } | undefined;
+  readonly extends:
+    { readonly name: string; readonly nameExpr?: FilterExpr; readonly pos: Pos } | undefined;
   /** Every `{% block %}` in the template, nested ones included. */
   readonly blocks: ReadonlyMap<string, BlockNode>;
 }

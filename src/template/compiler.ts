@@ -32,14 +32,21 @@
  */
 import { renderToString } from "../render/html.js";
 import type { RenderContext, Rendered, Template } from "../render/tree.js";
-import { locate, type BlockNode, type FilterExpr, type Node, type ParsedTemplate } from "./ast.js";
+import {
+  locate,
+  type BlockNode,
+  type FilterExpr,
+  type Node,
+  type ParsedTemplate,
+  type Pos,
+} from "./ast.js";
 import { bindingSlot, compileBinder } from "./binding.js";
 import type { CompileHost, Env } from "./env.js";
-import { TemplateSyntaxError } from "./errors.js";
-import { applyFilters } from "./evaluator.js";
+import { TemplateDoesNotExist, TemplateSyntaxError } from "./errors.js";
+import { applyFilters, compileExpr } from "./evaluator.js";
 import { FragmentBuilder, renderFragment, type Fragment, type SlotImpl } from "./fragment.js";
 import { compileFor } from "./loop.js";
-import { RenderState } from "./values.js";
+import { RenderState, stringify, unwrap } from "./values.js";
 import * as safe from "./safe.js";
 import {
   compileAssignedValue,
@@ -56,7 +63,7 @@ import {
   varExpr,
   type AssigningNode,
 } from "./tags.js";
-import { NO_DEPS, PARENTLOOP, union, without } from "./tracking.js";
+import { ANY, NO_DEPS, PARENTLOOP, union, without } from "./tracking.js";
 import {
   compileBlocktrans,
   compileBlocktransValue,
@@ -90,7 +97,9 @@ export class CompiledTemplate implements Template {
     /** @internal The compiled root fragment. */
     readonly fragment: Fragment,
   ) {
-    this.dependencies = without(fragment.deps, [PARENTLOOP]);
+    // A variable include/extends may read any name (tracking.ts `ANY`); its template's reads
+    // are only known when it renders.
+    this.dependencies = without(fragment.deps, [PARENTLOOP, ANY]);
   }
 
   /**
@@ -129,6 +138,17 @@ export function compileTemplate(parsed: ParsedTemplate, host: CompileHost): Comp
 
 function compileTemplateBody(parsed: ParsedTemplate, env: Env): Fragment {
   const builder = new FragmentBuilder();
+  const nameExpr = parsed.extends?.nameExpr;
+  if (nameExpr !== undefined) {
+    // `{% extends var %}`: the parent is known when rendering; compiled once per name.
+    const pos = (parsed.extends as { pos: Pos }).pos;
+    builder.slot(
+      dynamicTemplateSlot(nameExpr, pos, env, (name) =>
+        compileTemplateBody({ ...parsed, extends: { name, pos } }, env),
+      ),
+    );
+    return builder.build();
+  }
   if (parsed.extends === undefined) {
     compileNodes(parsed.nodes, { ...env, blocks: undefined, superChain: undefined }, builder);
     return builder.build();
@@ -145,6 +165,11 @@ function compileTemplateBody(parsed: ParsedTemplate, env: Env): Fragment {
     }
     const ext = current.extends;
     if (ext === undefined) break;
+    if (ext.nameExpr !== undefined)
+      throw new TemplateSyntaxError(
+        "a parent template's {% extends %} must name its parent literally here",
+        locate(ext.pos),
+      );
     if (stack.includes(ext.name)) {
       throw new TemplateSyntaxError(
         `recursive extends: ${[...stack, ext.name].join(" → ")}`,
@@ -420,7 +445,48 @@ function compileBlock(node: BlockNode, env: Env, out: FragmentBuilder): void {
   compileNodes((first as BlockNode).body, { ...env, superChain: rest }, out);
 }
 
+/**
+ * The slot of an include/extends whose template name is an expression: it evaluates the name,
+ * compiles that template on first use (cached per name) and renders it whole. Its reads are
+ * unknown until then, so it depends on {@link ANY} name (re-evaluated on every change-tracked
+ * render; a loop around it renders every row).
+ */
+function dynamicTemplateSlot(
+  nameExpr: FilterExpr,
+  pos: Pos,
+  env: Env,
+  compile: (name: string) => Fragment,
+): SlotImpl {
+  const name = compileExpr(nameExpr, env, true);
+  const compiled = new Map<string, Fragment>();
+  // Compiled later, outside the loop that may hold it: its own purity and row-read records.
+  return {
+    deps: union(name.deps, [ANY]),
+    run: (scope) => {
+      const value = unwrap(name.fn(scope));
+      const key = typeof value === "string" ? value : value == null ? "" : stringify(value);
+      let fragment = compiled.get(key);
+      if (fragment === undefined) {
+        if (key === "") throw new TemplateDoesNotExist(key, [], locate(pos));
+        fragment = compile(key);
+        compiled.set(key, fragment);
+      }
+      return renderFragment(fragment, scope, undefined);
+    },
+  };
+}
+
 function compileInclude(node: Extract<Node, { kind: "include" }>, env: Env): SlotImpl {
+  const nameExpr = node.nameExpr;
+  if (nameExpr !== undefined) {
+    const inner: Env = { ...env, purity: { impure: false }, rowReads: undefined };
+    return dynamicTemplateSlot(nameExpr, node.pos, inner, (name) => {
+      const slot = compileInclude({ ...node, name, nameExpr: undefined }, inner);
+      const builder = new FragmentBuilder();
+      builder.slot(slot);
+      return builder.build();
+    });
+  }
   if (env.stack.includes(node.name)) {
     throw new TemplateSyntaxError(
       `recursive include: ${[...env.stack, node.name].join(" → ")} (includes are expanded at compile time)`,

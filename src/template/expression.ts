@@ -5,7 +5,7 @@
  * @module
  */
 import type { CompareOp, Condition, FilterCall, FilterExpr, Primary } from "./ast.js";
-import { getFilter } from "./filters.js";
+import { FILTER_LIBRARY, getFilter } from "./filters.js";
 import type { Bit, SourceMap } from "./lexer.js";
 import { markSafe } from "./safe.js";
 
@@ -35,7 +35,17 @@ export function parseFilterExpr(map: SourceMap, text: string, offset: number): F
     if (m === null) throw map.error("expected a filter name after '|'", offset + j);
     const name = m[0];
     const spec = getFilter(name);
-    if (spec === undefined) throw map.error(`unknown filter '${name}'`, offset + j);
+    const library = FILTER_LIBRARY[name];
+    if (
+      spec === undefined ||
+      (library !== undefined && !map.loaded.has(library) && !map.loaded.has(name))
+    )
+      throw map.error(
+        library === undefined
+          ? `unknown filter '${name}'`
+          : `unknown filter '${name}' (it needs {% load ${library} %})`,
+        offset + j,
+      );
     const nameAt = j;
     j += name.length;
     let arg: Primary | undefined;

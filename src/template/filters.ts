@@ -5,6 +5,7 @@
  */
 import { SafeString, escapeHtml, markSafe } from "./safe.js";
 import { formatDate, formatTime } from "./dateformat.js";
+import { languageInfo } from "./language-info.js";
 import { randomBelow } from "./random.js";
 import {
   escapeJs,
@@ -69,6 +70,19 @@ export interface FilterSpec {
 }
 
 const registry = new Map<string, FilterSpec>();
+
+/** Built-in filters of Django's loadable libraries: usable after `{% load <library> %}`. */
+export const FILTER_LIBRARY: Readonly<Record<string, string>> = {
+  language_name: "i18n",
+  language_name_local: "i18n",
+  language_bidi: "i18n",
+  language_name_translated: "i18n",
+  localtime: "tz",
+  utc: "tz",
+  timezone: "tz",
+  localize: "l10n",
+  unlocalize: "l10n",
+};
 
 /**
  * Registers (or replaces) a filter for every template compiled afterwards. Templates already
@@ -924,6 +938,19 @@ const builtins: Record<string, FilterSpec> = {
     },
   },
   pprint: { arg: "none", isSafe: true, fn: (v) => pformat(unwrap(v)) },
+  // i18n: Django's language information; an unknown code raises (Django's KeyError).
+  language_name: { arg: "none", fn: (v, _a, { locale }) => languageInfo(str(v), locale).name },
+  language_name_local: {
+    arg: "none",
+    fn: (v, _a, { locale }) => languageInfo(str(v), locale).name_local,
+  },
+  language_bidi: { arg: "none", fn: (v, _a, { locale }) => languageInfo(str(v), locale).bidi },
+  language_name_translated: {
+    arg: "none",
+    fn: (v, _a, { locale }) => languageInfo(str(v), locale).name_translated,
+  },
+  // tz: a Date is an instant shown in the current time zone, which is what localtime gives.
+  localtime: { arg: "none", fn: (v) => v },
   random: {
     arg: "none",
     isSafe: true,

@@ -22,6 +22,11 @@ export type Token =
 /** Maps source offsets to line/column and builds error locations. */
 export class SourceMap {
   readonly #lineStarts: number[] = [0];
+  /**
+   * Libraries (`i18n`, `tz`, `l10n`) and names (`{% load x from lib %}`) loaded so far while
+   * parsing this template: their filters are only known after the `{% load %}`, as in Django.
+   */
+  readonly loaded = new Set<string>();
 
   constructor(
     readonly templateName: string,

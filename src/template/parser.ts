@@ -110,7 +110,7 @@ class Parser {
   #i = 0;
   #depth = 0;
   #sawTag = false;
-  #extends: { name: string; pos: Pos } | undefined;
+  #extends: { name: string; nameExpr?: FilterExpr; pos: Pos } | undefined;
   readonly #blocks = new Map<string, BlockNode>();
   // A `{% cycle name %}` reference is the named cycle itself, as in Django (one counter, the
   // definition's `silent` flag).
@@ -229,8 +229,14 @@ class Parser {
       case "csrf_token":
         this.noArgs(bits);
         return { kind: "csrf", pos: this.pos(at) };
-      case "load":
+      case "load": {
+        // `{% load lib ... %}` or `{% load name ... from lib %}`: makes the library's filters
+        // known from here on. Unknown libraries are accepted (tags and filters are global).
+        const words = bits.slice(1).map((b) => b.text);
+        const from = words.length >= 3 && words[words.length - 2] === "from";
+        for (const w of from ? words.slice(0, -2) : words) this.map.loaded.add(w);
         return undefined;
+      }
       case "firstof":
         return this.parseFirstof(bits, at);
       case "cycle":
@@ -493,8 +499,15 @@ class Parser {
     return name;
   }
 
+  /** A template name given as a variable or filtered expression (Django resolves it when rendering). */
+  templateNameExpr(bit: Bit | undefined): FilterExpr | undefined {
+    if (bit === undefined || /^(["'])(.*)\1$/s.test(bit.text)) return undefined;
+    return parseFilterExpr(this.map, bit.text, bit.offset);
+  }
+
   parseInclude(bits: Bit[], at: number): Node {
-    const name = this.literalName(bits[1], "include", at);
+    const nameExpr = this.templateNameExpr(bits[1]);
+    const name = nameExpr === undefined ? this.literalName(bits[1], "include", at) : "";
     let bindings: Binding[] = [];
     let only = false;
     const seen = new Set<string>();
@@ -520,7 +533,9 @@ class Parser {
         throw this.error(`unknown argument for 'include' tag: '${option.text}'`, option.offset);
       }
     }
-    return { kind: "include", name, bindings, only, pos: this.pos(at) };
+    return nameExpr === undefined
+      ? { kind: "include", name, bindings, only, pos: this.pos(at) }
+      : { kind: "include", name, nameExpr, bindings, only, pos: this.pos(at) };
   }
 
   parseExtends(bits: Bit[], at: number): undefined {
@@ -530,7 +545,11 @@ class Parser {
     this.#sawTag = true;
     if (bits.length !== 2)
       throw this.error("'extends' takes one argument: the parent template name", at);
-    this.#extends = { name: this.literalName(bits[1], "extends", at), pos: this.pos(at) };
+    const nameExpr = this.templateNameExpr(bits[1]);
+    this.#extends =
+      nameExpr === undefined
+        ? { name: this.literalName(bits[1], "extends", at), pos: this.pos(at) }
+        : { name: "", nameExpr, pos: this.pos(at) };
     return undefined;
   }
 

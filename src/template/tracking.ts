@@ -10,6 +10,13 @@
 
 export const NO_DEPS: ReadonlySet<string> = new Set();
 
+/**
+ * Pseudo-dependency of a slot that may read any name: `{% include %}`/`{% extends %}` of a
+ * template named by a variable, which is only known (and compiled) at render time. A slot holding
+ * it is evaluated on every change-tracked render, and loops around it do not reuse rows.
+ */
+export const ANY = "*";
+
 // Pseudo-dependency of `forloop.parentloop.…`: not an identifier, so it never clashes with a name.
 export const PARENTLOOP = "forloop.parentloop";
 
@@ -41,6 +48,7 @@ export function readsOf(path: readonly string[], rowReads: RowReads | undefined)
 }
 
 export function intersects(deps: ReadonlySet<string>, changed: ReadonlySet<string>): boolean {
+  if (changed.size > 0 && deps.has(ANY)) return true;
   if (deps.size <= changed.size) {
     for (const d of deps) if (changed.has(d)) return true;
     return false;

@@ -56,7 +56,7 @@ const positions: readonly [source: string, line: number, column: number, reason:
   ["{% block a %}{% endblock %}{% block a %}{% endblock %}", 1, 28, /appears more than once/],
   ["{{ a }}{% extends 'base.html' %}", 1, 8, /first tag/],
   ["{% with %}{% endwith %}", 1, 1, /at least one variable assignment/],
-  ["{% include x %}", 1, 12, /quoted template name/],
+  ["{% include %}", 1, 1, /takes one argument/],
   ["{% cycle foo %}", 1, 10, /no named cycle 'foo'/],
   ["{% autoescape maybe %}{% endautoescape %}", 1, 15, /'on' or 'off'/],
   ["{% verbatim %}abc", 1, 1, /unclosed tag 'verbatim'/],

@@ -107,3 +107,36 @@ test("lorem and random draw from a replaceable source, with Python's sampling", 
     setRandomSource(previous);
   }
 });
+
+test("include/extends of a variable template name: compiled when rendered, re-evaluated on any change", () => {
+  const l = new TemplateLoader({
+    dirs: [],
+    templates: {
+      a: "[a {{ x }}]",
+      b: "[b {{ y }}]",
+      base: "<{% block m %}base{% endblock %}>",
+      child: "{% extends parent %}{% block m %}{{ x }}{% endblock %}",
+    },
+  });
+  const t = l.fromString("{{ x }}{% include name %}");
+  assert.equal(renderToString(t.render({ name: "a", x: 1 })), "1[a 1]");
+  assert.equal(renderToString(t.render({ name: "b", x: 1, y: 2 })), "1[b 2]");
+  // The included template's reads are unknown at compile time: any change re-evaluates it.
+  const partial = t.render({ name: "b", x: 1, y: 3 }, new Set(["y"])) as Rendered;
+  assert.notEqual(partial.dynamics[1], UNCHANGED);
+  assert.equal(partial.dynamics[0], UNCHANGED);
+  assert.equal(renderToString(l.get("child").render({ parent: "base", x: 7 })), "<7>");
+  assert.throws(() => t.render({ name: "nope" }), /does not exist/);
+});
+
+test("language filters need {% load i18n %}; language info tags", () => {
+  const en = new TemplateLoader({ dirs: [] });
+  const r = (t: string) => renderToString(en.fromString(t).render({}));
+  assert.equal(
+    r(
+      '{% load i18n %}{{ "hu"|language_name }} {{ "hu"|language_name_local }} {{ "fa"|language_bidi }}',
+    ),
+    "Hungarian Magyar True",
+  );
+  assert.throws(() => r('{{ "hu"|language_name }}'), /load i18n/);
+});
