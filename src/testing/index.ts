@@ -40,6 +40,7 @@ import type { LiveViewClass } from "../view/live-view.js";
 import type { Navigation, Params } from "../view/runtime.js";
 import type { SessionData } from "../auth/session.js";
 import { viewSlug } from "../view/slug.js";
+import type { OnMountHook } from "../pipeline/lifecycle.js";
 
 /** Options of {@link LiveViewTestClient.mount}. */
 export interface TestMountOptions {
@@ -47,6 +48,8 @@ export interface TestMountOptions {
   readonly params?: Params;
   /** `liveSession`-style services: values, or functions called with the request. */
   readonly services?: Readonly<Record<string, unknown>>;
+  /** On-mount hooks, as `liveSession(View, services, { onMount })` gives them. */
+  readonly onMount?: readonly OnMountHook[];
   /** The user (default anonymous). */
   readonly user?: User | null;
   readonly session?: SessionData;
@@ -145,6 +148,7 @@ export class LiveViewTestClient {
       view: View,
       slug: viewSlug(View),
       services: options.services ?? {},
+      ...(options.onMount && { onMount: options.onMount }),
     };
     const url = new URL(options.url ?? "http://testserver/");
     const caller = {
