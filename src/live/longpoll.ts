@@ -147,8 +147,8 @@ export class LongPollServer {
   #open(identity: ConnectionIdentity): string {
     // Caps (DESIGN §12): a caller's oldest session, then the app's oldest, make room.
     const limits = this.#host.limits;
-    const mine = this.#byCaller.get(identity.caller);
-    if (mine && mine.length >= limits.longPollSessionsPerClient) this.#close(mine[0]!);
+    const held = this.#byCaller.get(identity.caller);
+    if (held && held.length >= limits.longPollSessionsPerClient) this.#close(held[0]!);
     if (this.#sessions.size >= limits.longPollSessions) {
       const oldest = this.#sessions.values().next().value;
       if (oldest) this.#close(oldest);
@@ -189,6 +189,8 @@ export class LongPollServer {
     };
     state.session = session;
     this.#sessions.set(id, session);
+    // Read again: closing the oldest above replaced the caller's list.
+    const mine = this.#byCaller.get(identity.caller);
     if (mine) mine.push(session);
     else this.#byCaller.set(identity.caller, [session]);
     this.#touch(session);
