@@ -88,3 +88,30 @@ typedTracker.reset(typed);
 const typedSnapshot = measure("snapshot (dates+decimals)", () => snapshotState(typed, policy));
 const typedChanges = measure("changes(): nothing (typed)", () => typedTracker.changes(typed));
 report("With Date and Decimal columns (2,000 rows of fields)", [typedSnapshot, typedChanges]);
+
+// Cost versus state size: the same one-row update and one-scalar update on views holding
+// 1,000, 10,000 and 100,000 rows (mutation + change detection, as after a handler).
+class BigView extends LiveView {
+  count = 0;
+  rows: { id: number; qty: number; name: string }[] = [];
+}
+const scaling = [];
+for (const size of [1_000, 10_000, 100_000]) {
+  const big = new BigView();
+  big.rows = Array.from({ length: size }, (_, i) => ({ id: i, qty: 0, name: `row ${i}` }));
+  const bigTracker = new StateTracker(policy);
+  bigTracker.reset(big);
+  let i = 0;
+  scaling.push(
+    measure(`one row bumped, ${size} rows`, () => {
+      const row = big.rows[i++ % 50];
+      if (row) row.qty++;
+      return bigTracker.changes(big);
+    }),
+    measure(`one scalar, ${size} rows beside`, () => {
+      big.count++;
+      return bigTracker.changes(big);
+    }),
+  );
+}
+report("Change detection vs state size (mutation + changes())", scaling);

@@ -224,7 +224,7 @@ class ApiCall implements AuthContext, DispatchContext {
     this.rateLimits = scope.host.rateLimits;
     this.loadUser = scope.loadUser;
     this.#policy = scope.host.policyFor(entry.view);
-    this.tracker = new StateTracker(this.#policy);
+    this.tracker = new StateTracker(this.#policy, { mode: "compare" });
   }
 
   /** The client address, worked out when first read (rate limits, address-aware auth). */

@@ -54,6 +54,8 @@ import {
   type TopicOwner,
 } from "./topics.js";
 import { traced, tracing, type TraceContext } from "../telemetry.js";
+import { EarlyTasks, Tasks } from "./tasks.js";
+import type { AsyncOutcome, ViewTasks } from "../view/runtime.js";
 
 /** Who is running the view: the user, the session and the rate-limit caller key. */
 export interface Caller {
@@ -140,7 +142,7 @@ class ViewPolicy implements SerializationPolicy {
  * patches), each rendered by the render step, saved behind by the snapshots, listening through
  * its topics.
  */
-export class LiveInstance implements RenderSource, TopicOwner {
+export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
   readonly view: LiveView;
   readonly route: LiveRoute;
   readonly id: string;
@@ -151,6 +153,8 @@ export class LiveInstance implements RenderSource, TopicOwner {
   #caller: Caller;
   /** The tree the client shows (the base of the next diff). */
   #tree?: Rendered;
+  /** Timers and tasks, made on first use: most views have none. */
+  #tasks?: Tasks;
   /** The compiled template {@link #tree} came from. */
   #template?: Template;
   /** {@link NO_FLASH} until a message arrives; never mutated while shared. */
@@ -212,6 +216,7 @@ export class LiveInstance implements RenderSource, TopicOwner {
     // `mount` may subscribe before the instance exists (and a failed restore makes a second
     // view): topics are collected here and handed to the instance.
     const mountTopics: string[] = [];
+    const early = options.connected ? new EarlyTasks() : undefined;
     const started: StartedView = await startView({
       View: route.view,
       request,
@@ -221,6 +226,7 @@ export class LiveInstance implements RenderSource, TopicOwner {
       connected: options.connected,
       stored: options.stored,
       logger: options.env.logger,
+      tasks: early,
       pubsub: {
         subscribe(topic) {
           if (!mountTopics.includes(topic)) mountTopics.push(topic);
@@ -232,6 +238,10 @@ export class LiveInstance implements RenderSource, TopicOwner {
     const { view, restoredFrom } = started;
     const instance = new LiveInstance(options, view);
     runtimeOf(view).pubsub = new ViewPubSub(instance);
+    if (early) {
+      runtimeOf(view).tasks = instance;
+      early.replay(instance);
+    }
     instance.#privateFields = started.privateFields;
     const topics = restoredFrom ? restoredFrom.topics.concat(mountTopics) : mountTopics;
     if (topics.length > 0) instance.#topics = topicEntries(topics);
@@ -417,9 +427,56 @@ export class LiveInstance implements RenderSource, TopicOwner {
     });
   }
 
+  /** `sendAfter` of the view (connected views only). */
+  sendAfter(ms: number, message: unknown): () => void {
+    return this.#taskList().sendAfter(ms, message);
+  }
+
+  /** `startAsync` of the view (connected views only). */
+  startAsync(name: string, task: (signal: AbortSignal) => unknown): void {
+    this.#taskList().startAsync(name, task);
+  }
+
+  /** `cancelAsync` of the view. */
+  cancelAsync(name: string, reason?: unknown): boolean {
+    return this.#tasks?.cancelAsync(name, reason) ?? false;
+  }
+
+  #taskList(): Tasks {
+    return (this.#tasks ??= new Tasks(this.#deliverTask.bind(this)));
+  }
+
+  /** A timer's message goes to `handleInfo`, a task's outcome to `handleAsync`, in the queue. */
+  #deliverTask(step: "info" | "async", name: string, payload: unknown): void {
+    if (this.#closed) return;
+    if (step === "info") {
+      this.receive(payload);
+      return;
+    }
+    this.#pushStep(
+      this.#serial(async () => {
+        try {
+          await this.view.handleAsync?.(name, payload as AsyncOutcome);
+        } catch (error) {
+          this.env.logger.error(`${this.route.view.name}.handleAsync raised an error`, {
+            view: this.route.view.name,
+            task: name,
+            error: errorText(error),
+          });
+        }
+        return this.#afterChange(this.#changes());
+      }),
+    );
+  }
+
   /** Runs a message of one of its topics through {@link info} and pushes what it changed. */
   receive(message: unknown): void {
-    void this.info(message).then(
+    this.#pushStep(this.info(message));
+  }
+
+  /** Pushes what a step outside a request/reply changed (pub/sub, timers, tasks). */
+  #pushStep(step: Promise<StepResult>): void {
+    void step.then(
       (result) => {
         if (result.diff !== null || result.navigation) this.#onPush?.(result);
       },
@@ -567,6 +624,15 @@ export class LiveInstance implements RenderSource, TopicOwner {
     await this.#queue;
     this.#closed = true;
     clearTimeout(this.#saveTimer);
+    this.#tasks?.cancelAll();
+    try {
+      await this.view.unmount?.(options.discard ? "leave" : "closed");
+    } catch (error) {
+      this.env.logger.error(`${this.route.view.name}.unmount raised an error`, {
+        view: this.route.view.name,
+        error: errorText(error),
+      });
+    }
     // The topics stay recorded: the snapshot saved below lists them for the rejoin.
     await unsubscribeAll(this.#topics);
     try {

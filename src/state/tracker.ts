@@ -133,6 +133,12 @@ export interface TrackerOptions {
    * not go through the view's fields. Costs what the old full comparison cost; for `debug`.
    */
   readonly verify?: boolean;
+  /**
+   * `"compare"`: no accessors or proxies; the baseline is an encoding of every field, compared
+   * in full after the handler. Cheaper for a view that lives for one call (the HTTP API), whose
+   * state is mounted just before and dropped just after.
+   */
+  readonly mode?: "watch" | "compare";
 }
 
 /**
@@ -149,12 +155,14 @@ export class StateTracker {
   #view?: object;
   #shadow?: StateSnapshot;
   readonly #verify: boolean;
+  readonly #compare: boolean;
 
   constructor(
     readonly policy: SerializationPolicy,
     options: TrackerOptions = {},
   ) {
     this.#verify = options.verify === true;
+    this.#compare = options.mode === "compare";
   }
 
   /** The index of field `key`, or -1. */
@@ -187,6 +195,11 @@ export class StateTracker {
 
   /** Starts tracking `view` with its current state as the baseline (after `mount` or a restore). */
   reset(view: object): void {
+    if (this.#compare) {
+      this.#view = view;
+      this.#shadow = snapshotState(view, this.policy);
+      return;
+    }
     const keys: string[] = [];
     const values: unknown[] = [];
     for (const key of Object.keys(view)) {
@@ -196,6 +209,9 @@ export class StateTracker {
       keys.push(key);
       values.push(value);
     }
+    // Strict mode refuses a non-serializable field when tracking starts, as it will refuse one
+    // written later (by default the render's wire encoding warns about it).
+    if (this.policy.strict) keys.forEach((key, i) => toSnapshot(values[i], key, this.policy));
     this.#bind(view, keys, values);
     // Proxies handed out earlier stay valid: the watch keeps them, only its log is cleared.
     this.#watch?.clear();
@@ -243,6 +259,7 @@ export class StateTracker {
    * @throws TypeError in strict mode when a changed field holds a non-serializable value.
    */
   changes(view: object): string[] {
+    if (this.#compare) return this.#verified(view, [], false);
     if (trackerOf(view) !== this) {
       // Not tracked yet: everything is new.
       this.reset(view);
@@ -322,7 +339,7 @@ export class StateTracker {
   }
 
   /** The debug cross-check: a full comparison with the last snapshot. */
-  #verified(view: object, changed: string[]): string[] {
+  #verified(view: object, changed: string[], warn = true): string[] {
     const shadow = this.#shadow ?? {};
     const keys = stateKeys(view);
     const missed: string[] = [];
@@ -335,13 +352,22 @@ export class StateTracker {
     for (const key of Object.keys(shadow)) {
       if (!keys.includes(key) && !changed.includes(key)) missed.push(key);
     }
-    if (missed.length > 0) {
+    if (missed.length > 0 && warn) {
       this.policy.logger.warn(
         `${this.policy.view}: state changed without going through the view's fields ` +
           `(${missed.join(", ")}): mutate state through \`this.<field>\`, not through a ` +
           `reference kept elsewhere; only debug mode notices this.`,
         { view: this.policy.view, field: missed[0] },
       );
+    }
+    if (!warn) {
+      // Compare mode: the changed fields are encoded with the view's policy (strict mode throws).
+      const shadow = (this.#shadow ??= {});
+      for (const key of missed) {
+        if (keys.includes(key)) shadow[key] = toSnapshot(stateValue(view, key), key, this.policy);
+        else delete shadow[key];
+      }
+      return missed;
     }
     this.#shadow = snapshotState(view, silentPolicy);
     return missed.length > 0 ? [...changed, ...missed] : changed;
