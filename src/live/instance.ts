@@ -481,7 +481,7 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
         if (result.diff !== null || result.navigation) this.#onPush?.(result);
       },
       (error: unknown) =>
-        this.env.logger.error("pub/sub delivery failed", {
+        this.env.logger.error("a pushed step failed", {
           view: this.route.view.name,
           error: errorText(error),
         }),

@@ -25,6 +25,7 @@ import {
   type LiveRequest,
   type Params,
   type PubSubHooks,
+  type ViewTasks,
 } from "../view/runtime.js";
 
 /**
@@ -90,6 +91,8 @@ export interface ViewStart {
   readonly connected: boolean;
   /** Where `subscribe`/`broadcast` go for this instance. */
   readonly pubsub: PubSubHooks;
+  /** Timers and tasks (`sendAfter`, `startAsync`); connected views only. */
+  readonly tasks?: ViewTasks | undefined;
   /** A snapshot to restore instead of mounting; ignored unless it was taken of `View`. */
   readonly stored?: StoredView | null | undefined;
   /** Told when a snapshot could not be restored (the view is then mounted afresh). */
@@ -128,6 +131,7 @@ function runLifecycle(start: ViewStart): MaybePromise<StartedView> {
   runtime.request = start.request;
   runtime.connected = start.connected;
   runtime.pubsub = start.pubsub;
+  runtime.tasks = start.tasks;
   const params = withServices(start.params, start.services, start.request);
   const stored = start.stored;
   const setUp = view.setup?.(start.request, params);

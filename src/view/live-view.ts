@@ -6,7 +6,13 @@ import "../polyfill.js";
 import type { AuthClassEntry } from "../auth/classes.js";
 import type { User } from "../auth/user.js";
 import type { Rendered, RenderContext } from "../render/tree.js";
-import { runtimeOf, type LiveRequest, type Params, type PubSubHooks } from "./runtime.js";
+import {
+  runtimeOf,
+  type AsyncOutcome,
+  type LiveRequest,
+  type Params,
+  type PubSubHooks,
+} from "./runtime.js";
 import type { SessionData } from "../auth/session.js";
 
 /**
@@ -44,6 +50,14 @@ export abstract class LiveView {
   handleInfo?(message: unknown): void | Promise<void>;
   /** Runs after mount and on every `pushPatch`/live patch with the URL's params. */
   handleParams?(params: Params, url: URL): void | Promise<void>;
+  /** Receives the outcome of a {@link startAsync} task, in the view's queue like an event. */
+  handleAsync?(name: string, outcome: AsyncOutcome): void | Promise<void>;
+  /**
+   * Runs when a connected view ends: `"leave"` (the browser navigated away), `"closed"` (the
+   * connection closed or the app shut down; the view's snapshot is kept for a reconnect). Its
+   * timers and tasks are already cancelled.
+   */
+  unmount?(reason: "leave" | "closed"): void | Promise<void>;
 
   /**
    * Extra template values computed just before each render (the JIT pattern of seed 000).
@@ -119,6 +133,32 @@ export abstract class LiveView {
   }
 
   /**
+   * Delivers `message` to {@link handleInfo} after `ms` milliseconds (a periodic refresh sends
+   * itself the next one from there). Returns a function that cancels it. Only a connected view
+   * has timers: during the dead render and an HTTP API call this does nothing. A view's timers
+   * end with it.
+   */
+  sendAfter(ms: number, message: unknown): () => void {
+    return runtimeOf(this).tasks?.sendAfter(ms, message) ?? noop;
+  }
+
+  /**
+   * Runs `task` in the background without holding the view's queue, and delivers its outcome
+   * to {@link handleAsync}(name, outcome) — a rejection is a failed outcome, never an unhandled
+   * one. A task of the same name replaces the running one; `task` gets an `AbortSignal` that
+   * fires on {@link cancelAsync}, on replacement and when the view ends. Connected views only
+   * (like Phoenix's `start_async`).
+   */
+  startAsync(name: string, task: (signal: AbortSignal) => unknown): void {
+    runtimeOf(this).tasks?.startAsync(name, task);
+  }
+
+  /** Cancels the running task `name` (its outcome is never delivered); `false` when none runs. */
+  cancelAsync(name: string, reason?: unknown): boolean {
+    return runtimeOf(this).tasks?.cancelAsync(name, reason) ?? false;
+  }
+
+  /**
    * Receives messages broadcast on `topic` in {@link handleInfo}. Harmless in a view that runs
    * for one HTTP API call or the dead render: the join of the connected view subscribes.
    */
@@ -134,6 +174,8 @@ export abstract class LiveView {
     return Promise.resolve(hooksOf(this).broadcast(topic, message));
   }
 }
+
+const noop = (): void => undefined;
 
 /** The pub/sub a transport attached; a view not run by an app has none. */
 function hooksOf(view: LiveView): PubSubHooks {

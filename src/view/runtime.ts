@@ -79,12 +79,25 @@ export interface PubSubHooks {
   broadcast(topic: string, message: unknown): void | Promise<void>;
 }
 
+/** How a background task ended, as `handleAsync(name, outcome)` receives it. */
+export type AsyncOutcome =
+  { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: unknown };
+
+/** Timers and background tasks of a connected view (the live transport provides them). */
+export interface ViewTasks {
+  sendAfter(ms: number, message: unknown): () => void;
+  startAsync(name: string, task: (signal: AbortSignal) => unknown): void;
+  cancelAsync(name: string, reason?: unknown): boolean;
+}
+
 /** Everything framework-owned about one view instance. */
 export interface ViewRuntime {
   request?: LiveRequest;
   httpRequest?: Request;
   connected: boolean;
   pubsub?: PubSubHooks;
+  /** Timers and tasks; only a connected view has them. */
+  tasks?: ViewTasks;
   /** The page title the view set last (kept in snapshots); `effects.title` sends a change. */
   title?: string;
   effects: Effects;
@@ -105,6 +118,7 @@ class Runtime implements ViewRuntime {
   httpRequest?: Request = undefined;
   connected = false;
   pubsub?: PubSubHooks = undefined;
+  tasks?: ViewTasks = undefined;
   title?: string = undefined;
   #effects?: Effects = undefined;
 
