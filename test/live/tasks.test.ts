@@ -1,0 +1,131 @@
+/**
+ * Timers and background tasks of a connected view: `sendAfter` → `handleInfo`, `startAsync` →
+ * `handleAsync`, `cancelAsync`, `unmount`; everything ends with the view.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { LiveView, eventHandler, html, type Rendered } from "../../src/index.js";
+import { LiveViewTestClient } from "../../src/testing/index.js";
+import type { AsyncOutcome } from "../../src/view/runtime.js";
+
+const ended: string[] = [];
+const aborted: string[] = [];
+
+class ClockView extends LiveView {
+  ticks = 0;
+  report = "";
+
+  override mount() {
+    // A fresh connected mount: scheduled before the live instance exists.
+    if (this.connected) this.sendAfter(5, "tick");
+  }
+
+  override handleInfo(message: unknown) {
+    if (message !== "tick") return;
+    this.ticks += 1;
+    if (this.ticks < 3) this.sendAfter(5, "tick");
+  }
+
+  @eventHandler
+  load() {
+    this.startAsync("report", async (signal) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      signal.throwIfAborted();
+      return "42 orders";
+    });
+  }
+
+  @eventHandler
+  fail() {
+    this.startAsync("report", () => Promise.reject(new Error("upstream is down")));
+  }
+
+  @eventHandler
+  slow() {
+    this.startAsync("report", (signal) => {
+      signal.addEventListener("abort", () => aborted.push(String(signal.reason)));
+      return new Promise(() => undefined);
+    });
+  }
+
+  @eventHandler
+  stop() {
+    return { cancelled: this.cancelAsync("report") };
+  }
+
+  override handleAsync(name: string, outcome: AsyncOutcome) {
+    this.report = outcome.ok ? `${name}: ${String(outcome.result)}` : `${name} failed`;
+  }
+
+  override unmount(reason: "leave" | "closed") {
+    ended.push(reason);
+  }
+
+  override render(): Rendered {
+    return html`<p>${String(this.ticks)} ${this.report}</p>`;
+  }
+}
+
+const until = async (check: () => boolean, what: string) => {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(check(), what);
+};
+
+describe("timers and tasks", () => {
+  it("sendAfter from mount reaches handleInfo, and a periodic timer re-arms itself", async () => {
+    const view = await LiveViewTestClient.mount(ClockView, { deadRender: false });
+    await until(() => view.assigns.ticks === 3, "three ticks");
+    assert.match(view.render(), /<p>3 <\/p>/);
+    assert.ok(view.takePushes().length >= 3, "each tick pushed a diff");
+    await view.close();
+  });
+
+  it("startAsync delivers its result or its failure to handleAsync, never a rejection", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const view = await LiveViewTestClient.mount(ClockView, { deadRender: false });
+      await view.click("load");
+      await until(() => view.assigns.report === "report: 42 orders", "the result arrived");
+      await view.click("fail");
+      await until(() => view.assigns.report === "report failed", "the failure arrived");
+      await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(unhandled, []);
+      await view.close();
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
+  it("cancelAsync aborts the task and drops its outcome", async () => {
+    aborted.length = 0;
+    const view = await LiveViewTestClient.mount(ClockView, { deadRender: false });
+    await view.click("slow");
+    const reply = await view.click("stop");
+    assert.deepEqual(reply.reply, { cancelled: true });
+    assert.deepEqual(aborted, ['Error: "report" was cancelled']);
+    assert.deepEqual((await view.click("stop")).reply, { cancelled: false });
+    await view.close();
+  });
+
+  it("a view that ends cancels its timers and tasks and runs unmount", async () => {
+    ended.length = 0;
+    aborted.length = 0;
+    const view = await LiveViewTestClient.mount(ClockView, { deadRender: false });
+    await view.click("slow");
+    await view.close();
+    assert.deepEqual(ended, ["closed"]);
+    assert.deepEqual(aborted, ["Error: the view ended"]);
+    const ticks = view.assigns.ticks;
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(view.assigns.ticks, ticks, "no timer fired after the end");
+  });
+
+  it("does nothing outside a connected view (dead render)", async () => {
+    const view = new ClockView();
+    assert.equal(typeof view.sendAfter(1, "tick"), "function");
+    view.startAsync("x", () => 1);
+    assert.equal(view.cancelAsync("x"), false);
+  });
+});
