@@ -20,7 +20,7 @@ export {
   type HandlerSpec,
   type ParamsSchema,
 } from "./view/registry.js";
-export type { LiveRequest, Params, Transport } from "./view/runtime.js";
+export type { AsyncOutcome, LiveRequest, Params, Transport } from "./view/runtime.js";
 export type { SessionData } from "./auth/session.js";
 export {
   ERROR_STATUS,
@@ -59,6 +59,7 @@ export { UUID, isUUID } from "./state/uuid.js";
 export { html, keyed, trustRendered } from "./template/html.js";
 export { SafeString, markSafe, escapeHtml } from "./template/safe.js";
 export { registerFilter, type FilterOptions, type FilterSpec } from "./template/filters.js";
+export { registerTag, type TagSpec } from "./template/custom-tags.js";
 export { emptyForm, form, type FormOptions, type FormState } from "./live/forms.js";
 export type { Rendered, RenderContext, Template } from "./render/tree.js";
 export {

@@ -247,6 +247,9 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
     if (topics.length > 0) instance.#topics = topicEntries(topics);
     if (restoredFrom) await instance.#restored(restoredFrom, request);
     else await view.handleParams?.(params, request.url);
+    // Mount ran during the dead render (not connected) and a join restores: timers and
+    // background work start here, on every join.
+    if (options.connected) await view.joined?.();
     instance.tracker.reset(view);
     const effects = takeEffects(view);
     instance.#absorbFlash(effects);

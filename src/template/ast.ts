@@ -3,6 +3,7 @@
  * {@link locate} for turning a node's position into an error location.
  * @module
  */
+import type { CustomTagNode } from "./custom-tags.js";
 import type { SourceLocation } from "./errors.js";
 import type { FilterSpec } from "./filters.js";
 import type { SourceMap } from "./lexer.js";
@@ -55,6 +56,7 @@ export interface Binding {
 
 /** AST nodes. */
 export type Node =
+  | CustomTagNode
   | { readonly kind: "text"; readonly text: string }
   | { readonly kind: "output"; readonly expr: FilterExpr; readonly pos: Pos }
   | {

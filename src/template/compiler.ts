@@ -45,6 +45,7 @@ import type { CompileHost, Env } from "./env.js";
 import { TemplateDoesNotExist, TemplateSyntaxError } from "./errors.js";
 import { applyFilters, compileExpr } from "./evaluator.js";
 import { FragmentBuilder, renderFragment, type Fragment, type SlotImpl } from "./fragment.js";
+import { compileCustom, compileCustomValue } from "./custom-tags.js";
 import { compileFor } from "./loop.js";
 import { RenderState, stringify, unwrap } from "./values.js";
 import * as safe from "./safe.js";
@@ -231,6 +232,7 @@ function flatten(
 
 /** Kinds of the tags that can bind their value with `as name` instead of printing it. */
 const ASSIGNING = new Set<Node["kind"]>([
+  "custom",
   "url",
   "firstof",
   "now",
@@ -315,6 +317,8 @@ function assignedValue(node: Node, env: Env): CompiledExpr & { impure?: boolean 
       return compileBlocktransValue(node, env);
     case "regroup":
       return compileRegroupValue(node, env);
+    case "custom":
+      return compileCustomValue(node, env);
     default:
       return compileAssignedValue(node as AssigningNode, env);
   }
@@ -322,6 +326,9 @@ function assignedValue(node: Node, env: Env): CompiledExpr & { impure?: boolean 
 
 function compileNode(node: Node, env: Env, out: FragmentBuilder): void {
   switch (node.kind) {
+    case "custom":
+      out.slot(compileCustom(node, env));
+      return;
     case "widthratio":
       out.slot(compileWidthratio(node, env));
       return;

@@ -54,4 +54,5 @@ export {
   type FilterSpec,
   type FilterOptions,
 } from "./filters.js";
+export { registerTag, getTag, type TagSpec } from "./custom-tags.js";
 export { SafeString, markSafe, escapeHtml, toHtml } from "./safe.js";

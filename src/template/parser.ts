@@ -16,6 +16,7 @@ import type {
 import type { TemplateSyntaxError } from "./errors.js";
 import { MAX_NESTING, parseCondition, parseFilterExpr } from "./expression.js";
 import { SourceMap, splitBits, tokenize, type Bit, type Token } from "./lexer.js";
+import { getTag, type TagSpec } from "./custom-tags.js";
 import { lorem } from "./lorem.js";
 
 const END_TAGS = new Set([
@@ -356,7 +357,9 @@ class Parser {
         const { nodes } = this.parseUntil(["endautoescape"], { tag: "autoescape", offset: at });
         return { kind: "autoescape", on: arg.text === "on", body: nodes, pos: this.pos(at) };
       }
-      default:
+      default: {
+        const custom = getTag(word);
+        if (custom !== undefined) return this.parseCustom(word, custom, bits, at);
         if (END_TAGS.has(word) && opener !== undefined) {
           throw this.error(
             `invalid block tag '${word}' inside '${opener.tag}': expected ${ends.map((e) => `'${e}'`).join(", ")}`,
@@ -366,7 +369,31 @@ class Parser {
         if (END_TAGS.has(word))
           throw this.error(`unexpected '${word}' without a matching opening tag`, at);
         throw this.error(`unknown tag '${word}'`, at);
+      }
     }
+  }
+
+  /** `{% name arg key=value ... as var %}` of a tag registered with registerTag. */
+  parseCustom(name: string, spec: TagSpec, bits: Bit[], at: number): Node {
+    const { args, asVar } = this.splitAs(bits.slice(1));
+    const positional: FilterExpr[] = [];
+    const kwargs: { name: string; expr: FilterExpr }[] = [];
+    for (const bit of args) {
+      const m = /^(\w+)=(.+)$/s.exec(bit.text);
+      if (m !== null) {
+        const key = m[1] as string;
+        kwargs.push({
+          name: key,
+          expr: parseFilterExpr(this.map, m[2] as string, bit.offset + key.length + 1),
+        });
+      } else if (kwargs.length > 0) {
+        throw this.error(
+          `'${name}' got a positional argument after a keyword argument`,
+          bit.offset,
+        );
+      } else positional.push(parseFilterExpr(this.map, bit.text, bit.offset));
+    }
+    return { kind: "custom", name, spec, args: positional, kwargs, asVar, pos: this.pos(at) };
   }
 
   noArgs(bits: Bit[]): void {

@@ -140,3 +140,45 @@ test("language filters need {% load i18n %}; language info tags", () => {
   );
   assert.throws(() => r('{{ "hu"|language_name }}'), /load i18n/);
 });
+
+test("registerTag: simple and inclusion tags, takesContext, as; change tracking from the arguments", async () => {
+  const { registerTag, markSafe } = await import("../../src/index.js");
+  registerTag("greet", {
+    fn: (name: unknown, kw?: { punct?: string }) => `Hi <${String(name)}>${kw?.punct ?? ""}`,
+    pure: true,
+  });
+  registerTag("bold", { fn: (s: unknown) => markSafe(`<b>${String(s)}</b>`), pure: true });
+  registerTag("whoami", {
+    fn: (ctx: { user?: string }) => ctx.user,
+    takesContext: true,
+    reads: ["user"],
+  });
+  registerTag("card", { fn: (title: unknown) => ({ title }), template: "card.html", pure: true });
+  assert.throws(() => registerTag("bad", { fn: () => 1, takesContext: true }), /reads/);
+  const l = new TemplateLoader({
+    dirs: [],
+    templates: { "card.html": "<div>{{ title }}{{ user }}</div>" },
+  });
+  const t = l.fromString(
+    '{% greet name punct="!" %}|{% bold name %}|{% whoami %}|{% card name|upper %}|{% greet other as g %}{{ g }}',
+  );
+  const ctx = { name: "ann", other: "bob", user: "u1" };
+  assert.equal(
+    renderToString(t.render(ctx)),
+    "Hi &lt;ann&gt;!|<b>ann</b>|u1|<div>ANN</div>|Hi &lt;bob&gt;",
+  );
+  const partial = t.render({ ...ctx, user: "u2" }, new Set(["user"])) as Rendered;
+  assert.deepEqual(
+    partial.dynamics.map((d) => d === UNCHANGED),
+    [true, true, false, true, true],
+  );
+  assert.equal(l.fromString("{% greet %}").dependencies.size, 0);
+  assert.deepEqual([...t.dependencies].sort(), ["name", "other", "user"]);
+  // In a loop, a pure custom tag over the row keeps the loop memo (rows are reused).
+  const loop = l.fromString("{% for x in xs %}{% greet x.n %}{% endfor %}");
+  const xs = [{ n: "a" }, { n: "b" }];
+  const first = loop.render({ xs }) as Rendered;
+  const second = loop.render({ xs }, new Set(["xs"])) as Rendered;
+  const entries = (r: Rendered) => (r.dynamics[0] as { entries: unknown[] }).entries;
+  assert.equal(entries(second)[0], entries(first)[0]);
+});
