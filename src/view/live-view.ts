@@ -50,6 +50,13 @@ export abstract class LiveView {
   handleInfo?(message: unknown): void | Promise<void>;
   /** Runs after mount and on every `pushPatch`/live patch with the URL's params. */
   handleParams?(params: Params, url: URL): void | Promise<void>;
+  /**
+   * Runs each time the view joins a connection (WebSocket, long-poll, test client), after
+   * `mount` or a restore: the place to start timers ({@link sendAfter}) and background work
+   * ({@link startAsync}). A page load mounts during the dead render, where there are no
+   * timers, and the join restores that state without mounting again.
+   */
+  joined?(): void | Promise<void>;
   /** Receives the outcome of a {@link startAsync} task, in the view's queue like an event. */
   handleAsync?(name: string, outcome: AsyncOutcome): void | Promise<void>;
   /**
