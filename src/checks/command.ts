@@ -13,6 +13,9 @@ Options:
   --project <path>    tsconfig.json of the project (default: ./tsconfig.json)
   --templates <dir>   template directory; repeatable (default: templates, if it exists)
   --tag <ID>          only these checks, e.g. --tag V006; repeatable or comma-separated
+  --exclude <pattern> files not to analyse, relative to the tsconfig (test/**, bench);
+                      repeatable; added to "djust": { "check": { "exclude": [...] } }
+                      of the package.json next to the tsconfig
   --json              JSON output
   -h, --help          this help
 
@@ -33,6 +36,7 @@ export async function runCheck(argv: readonly string[]): Promise<number> {
         project: { type: "string", default: "./tsconfig.json" },
         templates: { type: "string", multiple: true },
         tag: { type: "string", multiple: true },
+        exclude: { type: "string", multiple: true },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -62,6 +66,7 @@ export async function runCheck(argv: readonly string[]): Promise<number> {
     const result = runChecks({
       project: values.project,
       tags,
+      ...(values.exclude !== undefined && { exclude: values.exclude }),
       ...(values.templates !== undefined && { templateDirs: values.templates }),
     });
     const output = values.json

@@ -3,8 +3,8 @@
  * TypeScript type checker. {@link runChecks} is the programmatic entry; the CLI wraps it.
  * @module
  */
-import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { checkHandlers, checkSlugs } from "./api.js";
 import { checkBindings } from "./bindings.js";
 import { toFinding, type CheckContext } from "./context.js";
@@ -38,6 +38,34 @@ export interface CheckOptions {
   readonly templateDirs?: readonly string[];
   /** Only run/report these check IDs (`V006` or `djust.V006`). Default: all. */
   readonly tags?: readonly string[];
+  /**
+   * Files not to analyse, as patterns relative to the tsconfig's directory (`test/**`,
+   * `bench`, `src/*.spec.ts`). Added to the `djust.check.exclude` list of the package.json
+   * next to the tsconfig.
+   */
+  readonly exclude?: readonly string[];
+}
+
+/**
+ * The `"djust": { "check": { "exclude": [...] } }` patterns of the package.json in `dir`.
+ * @throws ProjectError when the entry is not a list of strings.
+ */
+export function configuredExcludes(dir: string): string[] {
+  const path = resolve(dir, "package.json");
+  if (!existsSync(path)) return [];
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    return []; // not ours to validate
+  }
+  const exclude = (manifest as { djust?: { check?: { exclude?: unknown } } } | null)?.djust?.check
+    ?.exclude;
+  if (exclude === undefined) return [];
+  if (!Array.isArray(exclude) || !exclude.every((e) => typeof e === "string")) {
+    throw new ProjectError(`${path}: "djust.check.exclude" must be a list of path patterns`);
+  }
+  return exclude;
 }
 
 /** The outcome of a run. */
@@ -74,7 +102,12 @@ export function runChecks(options: CheckOptions): CheckResult {
   if (missing.length > 0) {
     throw new ProjectError(`template directory not found: ${missing.join(", ")}`);
   }
-  const project = loadProject(options.project);
+  const projectPath = resolve(options.project);
+  const projectDir = isDir(projectPath) ? projectPath : dirname(projectPath);
+  const project = loadProject(options.project, [
+    ...configuredExcludes(projectDir),
+    ...(options.exclude ?? []),
+  ]);
   const templateDirs =
     explicitDirs ??
     [resolve(project.rootDir, "templates"), resolve("templates")].filter(isDir).slice(0, 1);

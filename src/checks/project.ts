@@ -4,7 +4,7 @@
  * @module
  */
 import { existsSync, statSync } from "node:fs";
-import { dirname, resolve, sep } from "node:path";
+import { dirname, relative, resolve, sep } from "node:path";
 import ts from "typescript";
 
 /** A loaded project. */
@@ -23,6 +23,29 @@ export interface Project {
   readonly sourceFiles: readonly ts.SourceFile[];
 }
 
+/**
+ * A test for project-relative paths (`/` separators) from `exclude` patterns: `*` matches
+ * within one path segment, `**` across segments, `?` one character; a pattern without
+ * wildcards matches that file or everything under that directory.
+ */
+export function excludeMatcher(patterns: readonly string[]): (path: string) => boolean {
+  const regexes = patterns.map((raw) => {
+    const pattern = raw.replace(/\\/g, "/").replace(/^\.\//, "").replace(/\/+$/, "");
+    let source = "";
+    for (let i = 0; i < pattern.length; i++) {
+      const c = pattern[i] as string;
+      if (c === "*" && pattern[i + 1] === "*") {
+        source += pattern[i + 2] === "/" ? "(?:.*/)?" : ".*";
+        i += pattern[i + 2] === "/" ? 2 : 1;
+      } else if (c === "*") source += "[^/]*";
+      else if (c === "?") source += "[^/]";
+      else source += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+    }
+    return new RegExp(`^${source}(?:/.*)?$`);
+  });
+  return (path) => regexes.some((r) => r.test(path));
+}
+
 /** The tsconfig (or a template directory) could not be found or read: a usage error. */
 export class ProjectError extends Error {
   override readonly name = "ProjectError";
@@ -37,7 +60,7 @@ function formatDiagnostic(diagnostic: ts.Diagnostic): string {
  * `tsconfig.json`).
  * @throws ProjectError when the file is missing or the config is invalid.
  */
-export function loadProject(path: string): Project {
+export function loadProject(path: string, exclude: readonly string[] = []): Project {
   let configPath = resolve(path);
   if (existsSync(configPath) && statSync(configPath).isDirectory()) {
     configPath = resolve(configPath, "tsconfig.json");
@@ -82,17 +105,20 @@ export function loadProject(path: string): Project {
   });
   const roots = new Set(parsed.fileNames.map((f) => resolve(f)));
   const nodeModules = `${sep}node_modules${sep}`;
+  const rootDir = dirname(configPath);
+  const excluded = excludeMatcher(exclude);
   const sourceFiles = program
     .getSourceFiles()
     .filter(
       (sf) =>
         !sf.isDeclarationFile &&
         roots.has(resolve(sf.fileName)) &&
-        !resolve(sf.fileName).includes(nodeModules),
+        !resolve(sf.fileName).includes(nodeModules) &&
+        !excluded(relative(rootDir, resolve(sf.fileName)).split(sep).join("/")),
     );
   return {
     configPath,
-    rootDir: dirname(configPath),
+    rootDir,
     program,
     checker: program.getTypeChecker(),
     sourceFiles,

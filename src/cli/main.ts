@@ -68,6 +68,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   return run(rest);
 }
 
+// `djust openapi | head`: a reader that stops early is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

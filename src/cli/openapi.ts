@@ -9,10 +9,11 @@
  */
 import { access, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { apiDocument } from "../api/openapi.js";
 import { apiHostOf } from "../server/api.js";
 import type { AppContext } from "../server/context.js";
+import { handlersOf } from "../view/registry.js";
 
 /** Where the command writes (injectable for tests). */
 export interface CliIo {
@@ -94,21 +95,71 @@ async function importModule(path: string): Promise<Record<string, unknown>> {
   try {
     return (await import(url)) as Record<string, unknown>;
   } catch (error) {
-    // Plain `node` cannot load TypeScript; tsx (when installed) can, so retry through it.
+    // Plain `node` cannot load TypeScript; tsx (when installed) can. Its hooks are registered
+    // for the whole process (not `tsImport`, whose private module namespace would load a second
+    // copy of djust whose registries the app's views never reach), then the app is imported
+    // again under a new URL, since the failed one stays cached.
     if (!/\.[cm]?tsx?$/.test(path) || !isUnknownExtension(error)) throw error;
     const tsx = (await import("tsx/esm/api").catch(() => null)) as {
-      tsImport?: (specifier: string, parent: string) => Promise<unknown>;
+      register?: () => unknown;
     } | null;
-    if (!tsx?.tsImport) {
+    if (!tsx?.register) {
       throw new Error(`cannot import ${path}: install tsx or compile the app to JavaScript first`);
     }
-    return (await tsx.tsImport(url, import.meta.url)) as Record<string, unknown>;
+    tsx.register();
+    return (await import(`${url}?djust-openapi`)) as Record<string, unknown>;
   }
 }
 
 function isUnknownExtension(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === "ERR_UNKNOWN_FILE_EXTENSION" || code === "ERR_MODULE_NOT_FOUND";
+}
+
+/** Metadata keys a djust copy writes handlers under (see view/registry.ts). */
+const METHODS_KEY = "djust.methods";
+
+/** `true` when some class of `cls`'s metadata chain has handlers recorded by any djust copy. */
+function hasForeignHandlers(cls: object): boolean {
+  let metadata = (cls as Record<symbol, object | null | undefined>)[Symbol.metadata as symbol];
+  while (metadata) {
+    if (Object.getOwnPropertySymbols(metadata).some((s) => s.description === METHODS_KEY)) {
+      return true;
+    }
+    metadata = Object.getPrototypeOf(metadata) as object | null;
+  }
+  return false;
+}
+
+/**
+ * Why the app's registry cannot give a document: no views at all, or views whose handlers
+ * were recorded by another copy of djust than this command's (the app imports a different
+ * installation, e.g. a checkout's sources while the command runs the compiled package).
+ */
+function registryProblem(context: AppContext): string | undefined {
+  if (context.views.size === 0) {
+    return (
+      "the app has no views: register them before exporting it " +
+      "(app.live(path, View) or app.register(View)) and make sure the module does not wait for " +
+      "something (a listen() call) before doing so"
+    );
+  }
+  for (const entry of context.views.values()) {
+    let own: number;
+    try {
+      own = handlersOf(entry.view).size;
+    } catch {
+      continue; // a decoration error: generating the document reports it
+    }
+    if (own === 0 && hasForeignHandlers(entry.view)) {
+      return (
+        `the view ${entry.view.name} was defined with another copy of djust than this command ` +
+        `(${fileURLToPath(import.meta.url)}); run the djust command of the installation the app ` +
+        `imports (npx djust from the app's directory) so both use one copy`
+      );
+    }
+  }
+  return undefined;
 }
 
 async function defaultAppPath(): Promise<string | null> {
@@ -156,9 +207,21 @@ export async function runOpenapi(argv: string[], io: CliIo = processIo): Promise
     );
     return 1;
   }
+  const problem = registryProblem(app.context);
+  if (problem) {
+    io.stderr(`djust openapi: ${path}: ${problem}\n`);
+    await app.close?.().catch(() => undefined);
+    return 1;
+  }
   let text: string;
   try {
     const document = apiDocument(apiHostOf(app.context));
+    if (Object.keys(document.paths ?? {}).length === 0) {
+      io.stderr(
+        `djust openapi: note: no handler of the app's ${app.context.views.size} view(s) has ` +
+          `exposeApi: true, so the document has no paths\n`,
+      );
+    }
     text = `${JSON.stringify(document, null, args.compact ? 0 : 2)}\n`;
   } catch (error) {
     io.stderr(`djust openapi: ${(error as Error).message}\n`);
