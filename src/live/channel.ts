@@ -8,7 +8,7 @@
  */
 import { errorText } from "../logger.js";
 import { DjustError, InvalidJson, NotFound, RateLimited, ValidationError } from "../errors.js";
-import { isThenable } from "../maybe-promise.js";
+import { isThenable, type MaybePromise } from "../maybe-promise.js";
 import { retryAfterSeconds, type RateLimitDecision } from "../ratelimit/bucket.js";
 import type { WireRendered } from "../render/diff.js";
 import { signFlash } from "./flash.js";
@@ -77,11 +77,14 @@ export class LiveConnection {
   #pending = 0;
   /** Set when the connection is to close once {@link #pending} frames have replied. */
   #closing?: { readonly code: number; readonly reason: string };
+  /** The caller's bucket of live messages in the app's rate-limit store. */
+  readonly #bucketKey: string;
 
   constructor(host: LiveHost, identity: ConnectionIdentity, sink: ConnectionSink) {
     this.#host = host;
     this.#identity = identity;
     this.#sink = sink;
+    this.#bucketKey = `live:${identity.caller}`;
   }
 
   /** Number of views joined on this connection. */
@@ -147,19 +150,21 @@ export class LiveConnection {
   /**
    * Spends one token of the caller's connection bucket: one bucket per caller in the app's
    * rate-limit store, shared by its connections and surviving reconnects (DESIGN §10).
+   * `null` when a token was spent, else the refusal (and the abuse counter moved on);
+   * synchronous with a synchronous store (the memory one).
    */
-  #spend(): RateLimitDecision | Promise<RateLimitDecision> {
+  #admit(): MaybePromise<RateLimited | null> {
     const limits = this.#host.limits;
-    return this.#host.env.rateLimits.take(`live:${this.#identity.caller}`, {
+    const decision = this.#host.env.rateLimits.take(this.#bucketKey, {
       rate: limits.eventsPerSecond,
       burst: limits.eventBurst,
     });
+    return isThenable(decision)
+      ? Promise.resolve(decision).then((d) => this.#decided(d))
+      : this.#decided(decision);
   }
 
-  /** `null` when a token was spent, else the refusal (and the abuse counter moved on). */
-  async #admit(): Promise<RateLimited | null> {
-    const pending = this.#spend();
-    const decision = isThenable(pending) ? await pending : pending;
+  #decided(decision: RateLimitDecision): RateLimited | null {
     if (decision.allowed) return null;
     this.#noteLimited();
     return new RateLimited(retryAfterSeconds(decision.retryAfterMs));
@@ -218,7 +223,8 @@ export class LiveConnection {
   async #join(frame: Frame): Promise<void> {
     const host = this.#host;
     // Each join runs a mount (or restore) and a render: it spends a token like an event.
-    const limited = await this.#admit();
+    const admitted = this.#admit();
+    const limited = isThenable(admitted) ? await admitted : admitted;
     if (limited) {
       this.#send(
         replyFrame(frame, "error", {
@@ -277,7 +283,8 @@ export class LiveConnection {
       this.#refuse(frame, new InvalidJson("Malformed event payload."));
       return;
     }
-    const limited = await this.#admit();
+    const admitted = this.#admit();
+    const limited = isThenable(admitted) ? await admitted : admitted;
     if (limited) {
       this.#refuse(frame, limited);
       return;
@@ -312,7 +319,8 @@ export class LiveConnection {
 
   async #livePatch(frame: Frame, joined: Joined): Promise<void> {
     // A patch runs `handleParams` and a render: it spends a token like an event.
-    const limited = await this.#admit();
+    const admitted = this.#admit();
+    const limited = isThenable(admitted) ? await admitted : admitted;
     if (limited) {
       this.#refuse(frame, limited);
       return;
