@@ -1,7 +1,8 @@
 // The guides' TypeScript examples are files under docs/examples/: this test checks each guide
 // shows them verbatim (with the package's import paths) and runs them.
 import assert from "node:assert/strict";
-import { readFile, readdir, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createClient } from "redis";
@@ -360,5 +361,59 @@ describe("docs/examples: external services", () => {
     });
     assert.deepEqual(fixed.assigns, { metrics: [{ name: "top", value: 1 }] });
     await fixed.close();
+  });
+});
+
+describe("docs/examples: live views, testing, setup", () => {
+  it("live-views-tasks + testing-tasks: forms, flash, title, navigation, hooks", async () => {
+    const { testTasksView } = await import("../../docs/examples/testing-tasks.js");
+    await testTasksView(TEMPLATES);
+  });
+
+  it("live-views-tasks: the app serves the page with the injected store", async () => {
+    const { app, store } = await import("../../docs/examples/live-views-tasks.js");
+    store.add("From the store");
+    const res = await app.fetch(new Request("http://localhost/tasks/?filter=open"));
+    assert.equal(res.status, 200);
+    const page = await res.text();
+    assert.match(page, /From the store/);
+    assert.match(page, /<title>Tasks \(1\)<\/title>/);
+  });
+
+  it("live-views-tasks: its template is wired to its handlers (djust check)", async () => {
+    const { runChecks } = await import("../../src/checks/index.js");
+    const dir = await mkdtemp(join(tmpdir(), "djust-docs-"));
+    try {
+      const tsconfig = join(dir, "tsconfig.json");
+      await writeFile(
+        tsconfig,
+        JSON.stringify({
+          extends: join(ROOT, "tsconfig.json"),
+          include: [join(EXAMPLES, "live-views-tasks.ts"), join(EXAMPLES, "setup-app.ts")],
+        }),
+      );
+      const result = runChecks({ project: tsconfig, templateDirs: [TEMPLATES] });
+      assert.deepEqual(result.findings, []);
+      assert.equal(result.views, 2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("setup-app + setup-main: the page renders and the server starts", async () => {
+    const { app } = await import("../../docs/examples/setup-app.js");
+    const page = await (await app.fetch(new Request("http://localhost/"))).text();
+    assert.match(page, /<p id="count">0<\/p>/);
+    const { main } = await import("../../docs/examples/setup-main.js");
+    const log = console.log;
+    console.log = () => {};
+    try {
+      const server = await main(0);
+      const res = await fetch(`${server.url}/`);
+      assert.equal(res.status, 200);
+      await server.close();
+    } finally {
+      console.log = log;
+    }
   });
 });
