@@ -107,7 +107,7 @@ describe("legacy decorators (experimentalDecorators)", () => {
 describe("standard decorators", () => {
   it("compiled by TypeScript and esbuild, they register the handler", async () => {
     const fromTsc = (await run(tsc(view("@eventHandler({ exposeApi: true })"), {}))) as {
-      OrderView: new () => unknown;
+      OrderView: new () => object;
     };
     const { handlersOf } = await import("../../src/index.js");
     assert.equal(handlersOf(fromTsc.OrderView).get("ship")?.exposeApi, true);
@@ -116,7 +116,7 @@ describe("standard decorators", () => {
       format: "esm",
       target: "es2022",
     });
-    const fromEsbuild = (await run(code)) as { OrderView: new () => unknown };
+    const fromEsbuild = (await run(code)) as { OrderView: new () => object };
     assert.deepEqual(handlersOf(fromEsbuild.OrderView).get("ship")?.rateLimit, {
       rate: 1,
       burst: 2,
