@@ -179,6 +179,7 @@ test("registerTag: simple and inclusion tags, takesContext, as; change tracking 
   const xs = [{ n: "a" }, { n: "b" }];
   const first = loop.render({ xs }) as Rendered;
   const second = loop.render({ xs }, new Set(["xs"])) as Rendered;
-  const entries = (r: Rendered) => (r.dynamics[0] as { entries: unknown[] }).entries;
+  const entries = (r: Rendered) =>
+    (r.dynamics[0] as unknown as { entries: readonly unknown[] }).entries;
   assert.equal(entries(second)[0], entries(first)[0]);
 });
