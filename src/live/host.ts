@@ -15,9 +15,14 @@ import type { User } from "../auth/user.js";
 import type { Params, Transport } from "../view/runtime.js";
 import type { SessionData } from "../auth/session.js";
 import type { TokenSigner } from "./token.js";
-import type { HtmlPolicy } from "./page.js";
 import type { CookiePolicy } from "../auth/http.js";
 import type { OnMountHook } from "../pipeline/lifecycle.js";
+
+/** Who may frame the app's pages (option `frameAncestors`). */
+export interface HtmlPolicy {
+  /** The CSP `frame-ancestors` source list. */
+  readonly frameAncestors: string;
+}
 
 /** Finds compiled templates by name (the app's `TemplateLoader`). */
 export interface TemplateSource {

@@ -14,7 +14,7 @@ import type { Params } from "../view/runtime.js";
 import type { SessionData } from "../auth/session.js";
 import { AccessDenied } from "../pipeline/lifecycle.js";
 import { readFlash, signFlash } from "./flash.js";
-import type { LiveHost, LiveRoute } from "./host.js";
+import type { HtmlPolicy, LiveHost, LiveRoute } from "./host.js";
 import { LiveInstance } from "./instance.js";
 import { FLASH_COOKIE } from "./protocol.js";
 import { loginRedirect } from "./routes.js";
@@ -72,12 +72,6 @@ function flashCookie(value: string, maxAgeSeconds: number, secure: boolean): str
 /** A fresh view id in Phoenix's `phx-…` style (also the key of the view's snapshot). */
 export function newViewId(): string {
   return `phx-${randomBytes(12).toString("base64url")}`;
-}
-
-/** Who may frame the app's pages (option `frameAncestors`). */
-export interface HtmlPolicy {
-  /** The CSP `frame-ancestors` source list. */
-  readonly frameAncestors: string;
 }
 
 /** The default: only the app's own pages may frame it. */

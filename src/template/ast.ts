@@ -3,7 +3,6 @@
  * {@link locate} for turning a node's position into an error location.
  * @module
  */
-import type { CustomTagNode } from "./custom-tags.js";
 import type { SourceLocation } from "./errors.js";
 import type { FilterSpec } from "./filters.js";
 import type { SourceMap } from "./lexer.js";
@@ -243,4 +242,34 @@ export interface ParsedTemplate {
 /** The line/column of a position, for an error raised after parsing. */
 export function locate(pos: Pos): SourceLocation {
   return pos.map.locate(pos.offset);
+}
+
+/** A custom tag (`registerTag`). */
+export interface TagSpec {
+  /**
+   * Computes the tag's value from its positional and keyword arguments (and, with
+   * `takesContext`, the context names listed in `reads`, as the first argument). A simple
+   * tag's value is printed (escaped unless a `SafeString`) or bound with `as name`; an
+   * inclusion tag's value is the context its template renders with.
+   */
+  readonly fn: (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Django's `inclusion_tag(filename)`: the template rendered with the returned context. */
+  readonly template?: string;
+  /** Django's `takes_context`: `fn` receives `{ name: value }` of the names in `reads` first. */
+  readonly takesContext?: boolean;
+  /** The context names a `takesContext` tag reads (its change-tracking inputs). */
+  readonly reads?: readonly string[];
+  /** The value depends only on the arguments (loops may reuse unchanged rows). Default `false`. */
+  readonly pure?: boolean;
+}
+
+/** A parsed custom tag. */
+export interface CustomTagNode {
+  readonly kind: "custom";
+  readonly name: string;
+  readonly spec: TagSpec;
+  readonly args: readonly FilterExpr[];
+  readonly kwargs: readonly { readonly name: string; readonly expr: FilterExpr }[];
+  readonly asVar: string | undefined;
+  readonly pos: Pos;
 }

@@ -8,7 +8,9 @@
  * @module
  */
 import type { Dynamic } from "../render/tree.js";
-import { locate, type FilterExpr, type Pos } from "./ast.js";
+import { locate, type CustomTagNode, type TagSpec } from "./ast.js";
+
+export type { TagSpec } from "./ast.js";
 import type { Env } from "./env.js";
 import { TemplateRenderError } from "./errors.js";
 import { compileExpr, type CompiledExpr } from "./evaluator.js";
@@ -16,25 +18,6 @@ import { renderFragment, type Fragment, type SlotImpl } from "./fragment.js";
 import { escapeHtml, SafeString } from "./safe.js";
 import { NO_DEPS, union } from "./tracking.js";
 import { RenderState, stringify, type Scope } from "./values.js";
-
-/** A custom tag (see {@link registerTag}). */
-export interface TagSpec {
-  /**
-   * Computes the tag's value from its positional and keyword arguments (and, with
-   * `takesContext`, the context names listed in `reads`, as the first argument). A simple
-   * tag's value is printed (escaped unless a {@link SafeString}) or bound with `as name`; an
-   * inclusion tag's value is the context its template renders with.
-   */
-  readonly fn: (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
-  /** Django's `inclusion_tag(filename)`: the template rendered with the returned context. */
-  readonly template?: string;
-  /** Django's `takes_context`: `fn` receives `{ name: value }` of the names in `reads` first. */
-  readonly takesContext?: boolean;
-  /** The context names a `takesContext` tag reads (its change-tracking inputs). */
-  readonly reads?: readonly string[];
-  /** The value depends only on the arguments (loops may reuse unchanged rows). Default `false`. */
-  readonly pure?: boolean;
-}
 
 const tags = new Map<string, TagSpec>();
 
@@ -52,17 +35,6 @@ export function registerTag(name: string, spec: TagSpec): void {
 /** The custom tag registered under `name`, if any. */
 export function getTag(name: string): TagSpec | undefined {
   return tags.get(name);
-}
-
-/** A parsed custom tag. */
-export interface CustomTagNode {
-  readonly kind: "custom";
-  readonly name: string;
-  readonly spec: TagSpec;
-  readonly args: readonly FilterExpr[];
-  readonly kwargs: readonly { readonly name: string; readonly expr: FilterExpr }[];
-  readonly asVar: string | undefined;
-  readonly pos: Pos;
 }
 
 /** The value of a custom tag: `fn` applied to the evaluated arguments. */

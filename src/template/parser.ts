@@ -16,7 +16,8 @@ import type {
 import type { TemplateSyntaxError } from "./errors.js";
 import { MAX_NESTING, parseCondition, parseFilterExpr } from "./expression.js";
 import { SourceMap, splitBits, tokenize, type Bit, type Token } from "./lexer.js";
-import { getTag, type TagSpec } from "./custom-tags.js";
+import type { TagSpec } from "./ast.js";
+import { getTag } from "./custom-tags.js";
 import { lorem } from "./lorem.js";
 
 const END_TAGS = new Set([
