@@ -10,27 +10,6 @@
 
 import { LOCALES, type LocaleData } from "./locale-data.js";
 
-/** The names Django accepts in place of a format string (its `FORMAT_SETTINGS` for dates). */
-export type NamedFormat =
-  | "DATE_FORMAT"
-  | "DATETIME_FORMAT"
-  | "TIME_FORMAT"
-  | "SHORT_DATE_FORMAT"
-  | "SHORT_DATETIME_FORMAT"
-  | "YEAR_MONTH_FORMAT"
-  | "MONTH_DAY_FORMAT";
-
-/** Django's English named formats (`django/conf/locale/en/formats.py`). */
-export const NAMED_FORMATS: Readonly<Record<NamedFormat, string>> = {
-  DATE_FORMAT: "N j, Y",
-  DATETIME_FORMAT: "N j, Y, P",
-  TIME_FORMAT: "P",
-  SHORT_DATE_FORMAT: "m/d/Y",
-  SHORT_DATETIME_FORMAT: "m/d/Y P",
-  YEAR_MONTH_FORMAT: "F Y",
-  MONTH_DAY_FORMAT: "F j",
-};
-
 const EN = LOCALES.en as LocaleData;
 
 /**
@@ -48,8 +27,9 @@ export function localeData(locale = "en"): LocaleData {
  * `undefined` when `name` is not one of the named formats.
  */
 export function namedFormat(name: string, locale = "en"): string | undefined {
-  if (!Object.hasOwn(NAMED_FORMATS, name)) return undefined;
-  return localeData(locale).formats[name] ?? NAMED_FORMATS[name as NamedFormat];
+  // English (Django's `en/formats.py`) knows every named format; other locales may lack some.
+  if (!Object.hasOwn(EN.formats, name)) return undefined;
+  return localeData(locale).formats[name] ?? EN.formats[name];
 }
 
 /** A `Date` as the wall clock of a time zone shows it. */
