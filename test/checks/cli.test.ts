@@ -1,34 +1,12 @@
 // `djust check` as users run it: a child process, its exit status, text and JSON output.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
-import { fixture } from "./helpers.js";
+import { djust, fixture, project } from "./helpers.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const MAIN = resolve(ROOT, "src/cli/main.ts");
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function djust(...args: string[]): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: ROOT });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
-
-const project = (name: string) => `test/fixtures/checks/${name}/tsconfig.json`;
 
 interface JsonOutput {
   findings: {

@@ -1,30 +1,13 @@
 // `djust check --exclude` and the package.json exclude list, on a fixture and on this
 // repository's root (a separate file: checking the whole repository is the slowest run).
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
+import { djust, project } from "./helpers.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const MAIN = resolve(ROOT, "src/cli/main.ts");
-
-function djust(
-  ...args: string[]
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: ROOT });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
-
-const project = (name: string) => `test/fixtures/checks/${name}/tsconfig.json`;
 
 interface JsonOutput {
   findings: { id: string; file: string }[];
