@@ -551,11 +551,14 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
   #rerender(changed: readonly string[]): WireRendered | null {
     const flashChanged = this.#flashChanged;
     this.#flashChanged = false;
-    const result = traced(
-      tracing.render,
-      () => this.#traceContext(),
-      () => rerender(this, changed, flashChanged, this.#tree, this.#template),
-    );
+    // Every event renders: without a subscriber, no closures for the trace.
+    const result = tracing.render.hasSubscribers
+      ? traced(
+          tracing.render,
+          () => this.#traceContext(),
+          () => rerender(this, changed, flashChanged, this.#tree, this.#template),
+        )
+      : rerender(this, changed, flashChanged, this.#tree, this.#template);
     if (!result) return null;
     this.#tree = result.tree;
     this.#template = result.template;
