@@ -37,12 +37,22 @@ export function pathMatcher(pattern: string): (path: string) => Params | undefin
   };
 }
 
+/**
+ * `value` percent-encoded for one path segment as Django's `reverse()` quotes it: RFC 3986's
+ * sub-delimiters and `~:@` stay as they are (they are legal in a path), `/` is encoded.
+ */
+export function quotePathSegment(value: string): string {
+  return encodeURIComponent(value).replace(/%(24|26|2B|2C|3B|3D|3A|40)/g, (escape) =>
+    decodeURIComponent(escape),
+  );
+}
+
 /** `pattern` with its `:params` replaced by `args`, in order (URL-encoded). */
 export function fillPattern(pattern: string, args: readonly unknown[]): string {
   let i = 0;
   return pattern
     .split("/")
-    .map((segment) => (PARAM.test(segment) ? encodeURIComponent(String(args[i++] ?? "")) : segment))
+    .map((segment) => (PARAM.test(segment) ? quotePathSegment(String(args[i++] ?? "")) : segment))
     .join("/");
 }
 

@@ -218,6 +218,23 @@ export type Node =
       readonly pos: Pos;
     }
   | {
+      /** `{% get_language_info(_list) for code(s) as name %}`. */
+      readonly kind: "languageinfo";
+      readonly list: boolean;
+      readonly code: FilterExpr;
+      readonly asVar: string;
+      readonly pos: Pos;
+    }
+  | {
+      /** `{% lorem %}` whose text is made when rendering (variable count, or `random`). */
+      readonly kind: "lorem";
+      readonly count: FilterExpr;
+      readonly method: "w" | "p" | "b";
+      readonly random: boolean;
+      readonly pos: Pos;
+    }
+  | { readonly kind: "debug"; readonly pos: Pos }
+  | {
       readonly kind: "autoescape";
       readonly on: boolean;
       readonly body: readonly Node[];

@@ -1,9 +1,10 @@
 /**
  * Compile rules of the tags added for full Django parity: `widthratio`, `filter`, `ifchanged`,
  * `regroup`, `resetcycle`, `static` and the prefix tags, the values of `get_current_language`
- * and friends, and the translation tags `trans`/`translate` and `blocktrans`/`blocktranslate`.
- * (`templatetag` and `lorem` become text when parsed; `language`, `timezone`, `localtime` and
- * `localize` change the compile environment of their body, see the compiler.)
+ * and friends, the translation tags `trans`/`translate` and `blocktrans`/`blocktranslate`,
+ * `get_language_info(_list)`, `lorem` and `debug`. (`templatetag`, and `lorem` with a literal
+ * count, become text when parsed; `language`, `timezone`, `localtime` and `localize` change the
+ * compile environment of their body, see the compiler.)
  *
  * Change tracking: every slot's dependencies are the names its expressions read. `ifchanged`
  * and `resetcycle` are impure (their output depends on earlier iterations), so a loop holding
@@ -15,14 +16,17 @@
 import { renderToString } from "../render/html.js";
 import { locate, type FilterExpr, type Node } from "./ast.js";
 import type { Env } from "./env.js";
-import { TemplateSyntaxError } from "./errors.js";
+import { TemplateRenderError, TemplateSyntaxError } from "./errors.js";
 import { applyFilters, compileExpr, type CompiledExpr } from "./evaluator.js";
 import { renderFragment, type SlotImpl } from "./fragment.js";
 import { BIDI_LANGUAGES, Translations, normalizeLanguage } from "./i18n.js";
+import { languageInfo, translateLanguageName, type LanguageInfo } from "./language-info.js";
+import { LANGUAGES } from "./locale-data.js";
+import { lorem } from "./lorem.js";
 import * as safe from "./safe.js";
 import { outputText, varExpr } from "./tags.js";
-import { NO_DEPS, union, without } from "./tracking.js";
-import { Frame, pyEqual, stringify, toList, unwrap, type Scope } from "./values.js";
+import { ANY, NO_DEPS, union, without } from "./tracking.js";
+import { Frame, pyEqual, pyRepr, stringify, toList, unwrap, type Scope } from "./values.js";
 
 const SafeString = safe.SafeString;
 const markSafe = safe.markSafe;
@@ -33,6 +37,11 @@ const NO_TRANSLATIONS = new Translations();
 /** The active language of a compile environment (Django's default `LANGUAGE_CODE`). */
 export function languageOf(env: Env): string {
   return env.host.language ?? "en-us";
+}
+
+/** The locale of named formats and translated names in a compile environment. */
+export function localeOf(env: Env): string {
+  return env.host.locale ?? "en";
 }
 
 // ---- widthratio ------------------------------------------------------------------------
@@ -278,7 +287,8 @@ export function envValue(node: Extract<Node, { kind: "envvalue" }>, env: Env): u
     case "language_bidi":
       return BIDI_LANGUAGES.has(language.split("-")[0] as string);
     case "available_languages":
-      return [[language, language]];
+      // Django's default LANGUAGES setting, the names in the active language.
+      return LANGUAGES.map(([code, name]) => [code, translateLanguageName(name, localeOf(env))]);
     case "timezone":
       return env.host.timeZone ?? "UTC";
   }
@@ -466,4 +476,76 @@ export function compileBlocktransValue(
 export function compileBlocktrans(node: Extract<Node, { kind: "blocktrans" }>, env: Env): SlotImpl {
   const { deps, fn } = compileBlocktransValue(node, env);
   return { deps, run: (scope) => (fn(scope) as safe.SafeString).value };
+}
+
+// ---- get_language_info, lorem, debug ------------------------------------------------------
+
+/**
+ * The value `{% get_language_info for code as name %}` binds (Django's `get_language_info`), or
+ * with `list` the list for a sequence of codes or of `(code, name)` pairs.
+ * @throws TemplateRenderError for an unknown language code (Django's KeyError).
+ */
+export function compileLanguageInfoValue(
+  node: Extract<Node, { kind: "languageinfo" }>,
+  env: Env,
+): CompiledExpr {
+  const code = compileExpr(node.code, env, true);
+  const locale = localeOf(env);
+  const pos = node.pos;
+  const info = (value: unknown): LanguageInfo => {
+    try {
+      return languageInfo(stringify(unwrap(value)), locale);
+    } catch (error) {
+      throw new TemplateRenderError((error as Error).message, locate(pos), { cause: error });
+    }
+  };
+  const list = node.list;
+  return {
+    deps: code.deps,
+    fn: (scope) => {
+      const value = code.fn(scope);
+      if (!list) return info(value);
+      // Django: an item whose first element is longer than one character is a sequence
+      // holding the code first; otherwise the item is the code.
+      return toList(value).map((item) => {
+        const first = unwrap(toList(item)[0]);
+        return info(typeof first === "string" && first.length > 1 ? first : item);
+      });
+    },
+  };
+}
+
+/** `{% lorem %}` with a count resolved when rendering (not an integer: 1) or `random` words. */
+export function compileLorem(node: Extract<Node, { kind: "lorem" }>, env: Env): SlotImpl {
+  const count = compileExpr(node.count, env, true);
+  const { method, random } = node;
+  return {
+    deps: count.deps,
+    impure: random,
+    run: (scope) => lorem(pyInt(count.fn(scope)) ?? 1, method, !random),
+  };
+}
+
+/**
+ * `{% debug %}`: with the loader's `debug` option, the names the template sees (innermost
+ * first, as Python dicts, escaped); without it nothing, as Django prints nothing unless `DEBUG`.
+ * Django also lists the loaded Python modules, which have no counterpart here.
+ */
+export function compileDebug(env: Env): SlotImpl | undefined {
+  if (env.host.debug !== true) return undefined;
+  return {
+    deps: new Set([ANY]),
+    impure: true,
+    run: (scope) => {
+      const dicts: string[] = [];
+      for (let f = scope.frame; f !== null; f = f.parent) {
+        const d: Record<string, unknown> = {};
+        f.names.forEach((n, i) => (d[n] = f.values[i]));
+        dicts.push(pyRepr(d, new Set()));
+      }
+      dicts.push(pyRepr({ ...scope.ctx }, new Set()));
+      dicts.push(pyRepr({ True: true, False: false, None: null }, new Set()));
+      return escapeHtml(dicts.join("") + "\n\n");
+    },
+  };
 }

@@ -68,7 +68,10 @@ import { ANY, NO_DEPS, PARENTLOOP, union, without } from "./tracking.js";
 import {
   compileBlocktrans,
   compileBlocktransValue,
+  compileDebug,
   compileEnvValue,
+  compileLanguageInfoValue,
+  compileLorem,
   compileFilterTag,
   compileIfchanged,
   compileRegroupValue,
@@ -243,6 +246,7 @@ const ASSIGNING = new Set<Node["kind"]>([
   "trans",
   "blocktrans",
   "regroup",
+  "languageinfo",
 ]);
 
 function compileSequence(items: readonly Placed[], env: Env, out: FragmentBuilder): void {
@@ -317,6 +321,8 @@ function assignedValue(node: Node, env: Env): CompiledExpr & { impure?: boolean 
       return compileBlocktransValue(node, env);
     case "regroup":
       return compileRegroupValue(node, env);
+    case "languageinfo":
+      return compileLanguageInfoValue(node, env);
     case "custom":
       return compileCustomValue(node, env);
     default:
@@ -357,8 +363,17 @@ function compileNode(node: Node, env: Env, out: FragmentBuilder): void {
       out.slot(compileBlocktrans(node, env));
       return;
     case "regroup":
+    case "languageinfo":
       // Always has `as`: handled by compileSequence.
       return;
+    case "lorem":
+      out.slot(compileLorem(node, env));
+      return;
+    case "debug": {
+      const slot = compileDebug(env);
+      if (slot !== undefined) out.slot(slot);
+      return;
+    }
     case "scope":
       compileNodes(node.body, env, out);
       return;
@@ -417,6 +432,21 @@ function compileOutput(expr: FilterExpr, env: Env, out: FragmentBuilder): void {
     p.path[1] === "super" &&
     !env.locals.has("block")
   ) {
+    if (env.blocks === undefined) {
+      // Django raises when the block renders: a template rendered without an extends chain has
+      // no parent block to show.
+      const location = locate(p.pos);
+      out.slot({
+        deps: NO_DEPS,
+        run: () => {
+          throw new TemplateSyntaxError(
+            "{{ block.super }} in a template that extends nothing: there is no parent block",
+            location,
+          );
+        },
+      });
+      return;
+    }
     const [parent, ...rest] = env.superChain;
     const superEnv: Env = { ...env, superChain: rest };
     if (expr.filters.length === 0) {

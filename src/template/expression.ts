@@ -97,7 +97,9 @@ function parsePrimary(
     return { primary: { kind: "literal", value: markSafe(value) }, end: start + end };
   }
   const num = NUMBER_RE.exec(rest);
-  if (num !== null && !/^[\p{L}_]/u.test(rest.slice(num[0].length))) {
+  // Django reads a word of letters, digits and dots as a number only when all of it is one:
+  // `1.2.3` is the lookup 1 → 2 → 3.
+  if (num !== null && !/^[\p{L}_]|^\.[\p{L}\p{N}_]/u.test(rest.slice(num[0].length))) {
     const t = num[0];
     const value = /[.eE]/.test(t) ? Number(t) : Number.parseInt(t, 10);
     return { primary: { kind: "literal", value }, end: start + t.length };

@@ -23,18 +23,15 @@
  * - Functions found while resolving a variable are called with no arguments and `this` bound to
  *   their owner; `fn.doNotCallInTemplates = true` opts out; class constructors resolve to
  *   nothing. Inherited builtins (`constructor`, `toString`, ...) are not reachable.
- * - `include`/`extends` names must be string literals: they are resolved and compiled in at
- *   compile time, so recursive includes are rejected (TemplateSyntaxError) instead of being
- *   expanded at render time.
- * - A tag opener (`{{`, `{%`, `{#`) without its closer on the same line is a syntax error
- *   (Django prints it as text).
+ * - `include`/`extends` of a string literal are resolved and compiled in at compile time, so
+ *   recursive includes are rejected (TemplateSyntaxError) instead of being expanded at render
+ *   time; a variable or filtered name is compiled when rendered (once per name).
  * - `{% url/firstof/now ... as name %}` and `{% cycle ... as name %}` bind `name` for the rest of
  *   the enclosing tag body (template, `for`, `with`, `block`, `if` branch, `spaceless`, included
  *   file; `autoescape` adds no scope). Django sets it in the current context dict, which makes
  *   two differences: there a name set inside `{% if %}`/`{% spaceless %}` is still visible after
  *   `endif`, and inside a loop a name set in one iteration is visible in the next one before the
  *   tag runs again. The name must be a plain variable name (Django accepts any word).
- * - Not supported: keyword arguments to `url`, variable template names.
  * - `{% now %}` and `{% cycle %}` outside loops are evaluated per render; a change-tracked render
  *   does not refresh `now` (it reads no assign), nor a name bound by `{% now ... as name %}`.
  * @module

@@ -67,9 +67,8 @@ export class SourceMap {
 const CLOSERS: Readonly<Record<string, string>> = { "{": "}}", "%": "%}", "#": "#}" };
 
 /**
- * Tokenizes `source`. Like Django, a tag cannot span lines; unlike Django (which then prints it
- * as text), an opening delimiter without its closer on the same line is an error, because that
- * is nearly always a typo that would otherwise show up as raw template syntax on the page.
+ * Tokenizes `source` as Django's lexer does: a tag runs from its opener to the first closer on
+ * the same line; an opener without one (`{{ x %}`, `{{ x` then a newline) is plain text.
  */
 export function tokenize(map: SourceMap): Token[] {
   const src = map.source;
@@ -92,13 +91,8 @@ export function tokenize(map: SourceMap): Token[] {
     const close = src.indexOf(closer, open + 2);
     const newline = src.indexOf("\n", open + 2);
     if (close < 0 || (newline >= 0 && newline < close)) {
-      const what =
-        kindChar === "{"
-          ? "variable tag '{{'"
-          : kindChar === "%"
-            ? "block tag '{%'"
-            : "comment '{#'";
-      throw map.error(`unclosed ${what}: expected '${closer}' on the same line`, open);
+      pos = open + 1;
+      continue;
     }
     flushText(open);
     const raw = src.slice(open + 2, close);

@@ -58,6 +58,12 @@ export interface TemplateLoaderOptions {
    */
   readonly locale?: string;
   /**
+   * Let `{% debug %}` print the context (Django prints it only with `DEBUG = True`); it shows
+   * every value the template can see, so keep it off in production.
+   * @default false
+   */
+  readonly debug?: boolean;
+  /**
    * Let loops reuse a row's previous output while its item is the same object with the same
    * primitive fields (default `true`). It makes re-rendering a large list after a one-row change
    * cost a fraction of a full render, and costs some extra work when every row is a new object.
@@ -93,7 +99,7 @@ export class TemplateLoader {
   readonly #urlFor: TemplateLoaderOptions["urlFor"];
   readonly #i18n: Pick<
     CompileHost,
-    "language" | "translations" | "staticUrl" | "mediaUrl" | "timeZone" | "locale"
+    "language" | "translations" | "staticUrl" | "mediaUrl" | "timeZone" | "locale" | "debug"
   >;
   readonly #loopMemo: boolean;
   readonly #sources = new Map<string, SourceFile>();
@@ -111,6 +117,7 @@ export class TemplateLoader {
       mediaUrl: scriptPrefixed(options.mediaUrl ?? ""),
       timeZone: options.timeZone ?? "UTC",
       locale: options.locale ?? options.language ?? "en-us",
+      debug: options.debug ?? false,
     };
     this.#loopMemo = options.loopMemo ?? true;
   }

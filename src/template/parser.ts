@@ -84,6 +84,9 @@ const TAGS = new Set([
   "localtime",
   "timezone",
   "get_current_timezone",
+  "get_language_info",
+  "get_language_info_list",
+  "debug",
 ]);
 
 const TEMPLATETAG: Readonly<Record<string, string>> = {
@@ -298,6 +301,26 @@ class Parser {
         return this.parseEnvValue(bits, at, "available_languages", true);
       case "get_current_timezone":
         return this.parseEnvValue(bits, at, "timezone", true);
+      case "get_language_info":
+      case "get_language_info_list": {
+        // Django: `{% get_language_info for code as name %}`, `..._list for codes as name`.
+        if (bits.length !== 5 || (bits[1] as Bit).text !== "for" || (bits[3] as Bit).text !== "as")
+          throw this.error(
+            `'${word}' requires 'for ${word === "get_language_info" ? "string" : "sequence"} as variable' (got ${JSON.stringify(bits.slice(1).map((b) => b.text))})`,
+            at,
+          );
+        const code = bits[2] as Bit;
+        return {
+          kind: "languageinfo",
+          list: word === "get_language_info_list",
+          code: parseFilterExpr(this.map, code.text, code.offset),
+          asVar: this.asName(bits[4] as Bit),
+          pos: this.pos(at),
+        };
+      }
+      case "debug":
+        this.noArgs(bits);
+        return { kind: "debug", pos: this.pos(at) };
       case "trans":
       case "translate":
         return this.parseTrans(bits, at);
@@ -478,15 +501,21 @@ class Parser {
     };
   }
 
-  /** `a=b c=d` (or, when `legacy`, `b as a`) into bindings. */
+  /** `a=b c=d` (or, when `legacy`, `b as a and d as c`) into bindings. */
   parseBindings(bits: Bit[], legacy: boolean): Binding[] {
-    if (legacy && bits.length === 3 && (bits[1] as Bit).text === "as") {
-      const value = bits[0] as Bit;
-      const name = bits[2] as Bit;
-      if (!/^[\p{L}\p{N}_]+$/u.test(name.text) || name.text.startsWith("_")) {
-        throw this.error(`invalid variable name '${name.text}'`, name.offset);
+    if (legacy && bits.length >= 3 && (bits[1] as Bit).text === "as") {
+      const out: Binding[] = [];
+      for (let k = 0; ; k += 4) {
+        const [value, as, name, and] = bits.slice(k, k + 4);
+        if (value === undefined || as?.text !== "as" || name === undefined)
+          throw this.error("expected 'value as name'", (value ?? (bits[k - 1] as Bit)).offset);
+        if (!/^[\p{L}\p{N}_]+$/u.test(name.text) || name.text.startsWith("_")) {
+          throw this.error(`invalid variable name '${name.text}'`, name.offset);
+        }
+        out.push({ name: name.text, expr: parseFilterExpr(this.map, value.text, value.offset) });
+        if (and === undefined) return out;
+        if (and.text !== "and") throw this.error(`expected 'and', got '${and.text}'`, and.offset);
       }
-      return [{ name: name.text, expr: parseFilterExpr(this.map, value.text, value.offset) }];
     }
     const out: Binding[] = [];
     for (const bit of bits) {
@@ -529,8 +558,12 @@ class Parser {
 
   /** A template name given as a variable or filtered expression (Django resolves it when rendering). */
   templateNameExpr(bit: Bit | undefined): FilterExpr | undefined {
-    if (bit === undefined || /^(["'])(.*)\1$/s.test(bit.text)) return undefined;
-    return parseFilterExpr(this.map, bit.text, bit.offset);
+    if (bit === undefined) return undefined;
+    const expr = parseFilterExpr(this.map, bit.text, bit.offset);
+    // A bare string literal is compiled in; `'name'|cut:' '` is resolved like a variable.
+    if (expr.filters.length === 0 && expr.primary.kind === "literal" && /^["']/.test(bit.text))
+      return undefined;
+    return expr;
   }
 
   parseInclude(bits: Bit[], at: number): Node {
@@ -731,15 +764,22 @@ class Parser {
       args.pop();
     }
     if (args.length > 1) throw this.error("Incorrect format for 'lorem' tag", at);
-    let count = 1;
-    if (args.length === 1) {
-      const n = Number(args[0]);
-      // Django resolves a variable count at render time; a literal count is all this accepts.
-      if (!/^-?\d+$/.test(args[0] as string) || !Number.isFinite(n))
-        throw this.error("'lorem' count must be an integer literal here", at);
-      count = n;
-    }
-    return { kind: "text", text: lorem(count, method as "w" | "p" | "b", !random) };
+    const countText = args[0] ?? "1";
+    // A literal count without `random` is known now; otherwise the text is made when rendering
+    // (Django resolves the count then, and one that is not an integer counts as 1).
+    if (/^\d+$/.test(countText) && !random)
+      return { kind: "text", text: lorem(Number(countText), method as "w" | "p" | "b", true) };
+    const countBit = bits[1 + bits.slice(1).findIndex((b) => b.text === countText)] as Bit;
+    return {
+      kind: "lorem",
+      count:
+        args[0] === undefined
+          ? { primary: { kind: "literal", value: 1 }, filters: [], pos: this.pos(at) }
+          : parseFilterExpr(this.map, countText, countBit.offset),
+      method: method as "w" | "p" | "b",
+      random,
+      pos: this.pos(at),
+    };
   }
 
   parseFilterTag(bits: Bit[], at: number): Node {
@@ -852,6 +892,11 @@ class Parser {
         const v = bits[++i];
         if (v === undefined)
           throw this.error("No argument provided to the 'context' option.", option.offset);
+        if (v.text === "as" || v.text === "noop")
+          throw this.error(
+            `Invalid argument '${v.text}' provided to the '${word}' tag for the context option`,
+            v.offset,
+          );
         context = parseFilterExpr(this.map, v.text, v.offset);
       } else if (option.text === "as") {
         const v = bits[++i];
@@ -894,8 +939,15 @@ class Parser {
           kw.push(rest.shift() as Bit);
         if (kw.length === 0) {
           // The legacy `with value as name` form.
-          if (rest.length >= 3 && (rest[1] as Bit).text === "as") kw.push(...rest.splice(0, 3));
-          else
+          if (rest.length >= 3 && (rest[1] as Bit).text === "as") {
+            kw.push(...rest.splice(0, 3));
+            while (
+              rest.length >= 4 &&
+              (rest[0] as Bit).text === "and" &&
+              (rest[2] as Bit).text === "as"
+            )
+              kw.push(...rest.splice(0, 4));
+          } else
             throw this.error(
               `"with" in '${word}' tag needs at least one keyword argument.`,
               option.offset,

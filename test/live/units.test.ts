@@ -175,6 +175,11 @@ describe("route patterns", () => {
     assert.deepEqual(pathMatcher("/")("/"), {});
     assert.equal(fillPattern("/orders/:id/", [7]), "/orders/7/");
     assert.equal(fillPattern("/q/:name{[a-z]+}/", ["a/b"]), "/q/a%2Fb/");
+    // Quoted as Django's reverse() does: sub-delimiters and ~:@ stay, / and the rest are encoded.
+    assert.equal(
+      fillPattern("/c/:a/", ["!$&'()*+,;=~:@ /é?#"]),
+      "/c/!$&'()*+,;=~:@%20%2F%C3%A9%3F%23/",
+    );
   });
 
   it("decodes key events with their key and values", () => {

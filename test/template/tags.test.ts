@@ -5,7 +5,11 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { renderToString } from "../../src/render/html.js";
 import { UNCHANGED, type Rendered } from "../../src/render/tree.js";
-import { TemplateLoader } from "../../src/template/index.js";
+import {
+  TemplateLoader,
+  TemplateRenderError,
+  TemplateSyntaxError,
+} from "../../src/template/index.js";
 
 const localeDirs = [fileURLToPath(new URL("../fixtures/locale/", import.meta.url))];
 const loader = new TemplateLoader({ dirs: [], localeDirs, language: "de" });
@@ -182,4 +186,116 @@ test("registerTag: simple and inclusion tags, takesContext, as; change tracking 
   const entries = (r: Rendered) =>
     (r.dynamics[0] as unknown as { entries: readonly unknown[] }).entries;
   assert.equal(entries(second)[0], entries(first)[0]);
+});
+
+test("get_language_info(_list), get_available_languages; unknown codes raise with the position", () => {
+  const en = new TemplateLoader({ dirs: [] });
+  const r = (t: string, ctx: Record<string, unknown> = {}) =>
+    renderToString(en.fromString(t).render(ctx));
+  assert.equal(
+    r(
+      '{% load i18n %}{% get_language_info for "de-at" as l %}{{ l.code }} {{ l.name }} {{ l.name_local }} {{ l.bidi }}',
+    ),
+    "de German Deutsch False",
+  );
+  assert.equal(
+    r(
+      "{% load i18n %}{% get_language_info_list for codes as ls %}{% for l in ls %}{{ l.code }}:{{ l.bidi }};{% endfor %}",
+      { codes: ["it", ["fa", "Persian"]] },
+    ),
+    "it:False;fa:True;",
+  );
+  // In German, the names are German (Django's catalogs), as name_translated shows them.
+  assert.equal(
+    render(
+      '{% load i18n %}{% get_language_info for "fr" as l %}{{ l.name_translated }}|{% get_available_languages as ls %}{% for c, n in ls %}{% if c == "fr" %}{{ n }}{% endif %}{% endfor %}',
+    ),
+    "Französisch|Französisch",
+  );
+  assert.equal(
+    r("{% get_available_languages as ls %}{{ ls|length }} {{ ls.0.0 }} {{ ls.0.1 }}"),
+    "96 af Afrikaans",
+  );
+  const error = (() => {
+    try {
+      r("\n {% get_language_info for code as l %}", { code: "xx" });
+    } catch (e) {
+      return e as TemplateRenderError;
+    }
+    return undefined;
+  })();
+  assert.ok(error instanceof TemplateRenderError);
+  assert.match(error.message, /^t?.*:2:2: Unknown language code xx\./);
+  assert.throws(
+    () => en.fromString("{% get_language_info 'de' as l %}"),
+    (e: unknown) =>
+      e instanceof TemplateSyntaxError && /requires 'for string as variable'/.test(e.reason),
+  );
+});
+
+test("{% debug %} shows the context only with the loader's debug option", () => {
+  const ctx = { a: 1, s: "<x>" };
+  assert.equal(render("[{% debug %}]", ctx), "[]");
+  const dbg = new TemplateLoader({ dirs: [], debug: true });
+  assert.equal(
+    renderToString(dbg.fromString("{% with b=2 %}{% debug %}{% endwith %}").render(ctx)),
+    "{&#x27;b&#x27;: 2}{&#x27;a&#x27;: 1, &#x27;s&#x27;: &#x27;&lt;x&gt;&#x27;}" +
+      "{&#x27;True&#x27;: True, &#x27;False&#x27;: False, &#x27;None&#x27;: None}\n\n",
+  );
+  // It shows every name, so any change re-renders it.
+  const t = dbg.fromString("{% debug %}");
+  assert.notEqual((t.render(ctx, new Set(["a"])) as Rendered).dynamics[0], UNCHANGED);
+});
+
+test("lorem with a variable count; legacy `with x as y and ...`; block.super without a parent", () => {
+  const en = new TemplateLoader({ dirs: [] });
+  const r = (t: string, ctx: Record<string, unknown> = {}) =>
+    renderToString(en.fromString(t).render(ctx));
+  assert.equal(r("{% lorem n w %}", { n: 3 }), "lorem ipsum dolor");
+  assert.equal(r("{% lorem n w %}", { n: "2" }), "lorem ipsum");
+  // Not an integer (Django's int() fails): one.
+  assert.equal(r("{% lorem n w %}", { n: "two" }), "lorem");
+  assert.equal(r("{% lorem missing w %}"), "lorem");
+  assert.equal(
+    r("{% blocktrans with a as x and b as y %}{{ x }}+{{ y }}{% endblocktrans %}", {
+      a: 1,
+      b: 2,
+    }),
+    "1+2",
+  );
+  assert.equal(r("{% with a as x and b as y %}{{ x }}{{ y }}{% endwith %}", { a: 1, b: 2 }), "12");
+  assert.throws(
+    () => en.fromString("{% with a as x or b as y %}{% endwith %}"),
+    (e: unknown) => e instanceof TemplateSyntaxError && e.reason === "expected 'and', got 'or'",
+  );
+  assert.throws(
+    () => r("{% block a %}\n{{ block.super }}{% endblock %}"),
+    (e: unknown) =>
+      e instanceof TemplateSyntaxError &&
+      e.line === 2 &&
+      /block.super.*extends nothing/.test(e.reason),
+  );
+  assert.throws(
+    () => en.fromString('{% translate "Yes" context noop %}'),
+    (e: unknown) =>
+      e instanceof TemplateSyntaxError &&
+      e.reason === "Invalid argument 'noop' provided to the 'translate' tag for the context option",
+  );
+});
+
+test("extends/include of a filtered literal name; `1.2.3` is a lookup; openers without closers are text", () => {
+  const l = new TemplateLoader({
+    dirs: [],
+    templates: { base: "<{% block m %}{% endblock %}>", part: "[{{ x }}]" },
+  });
+  const r = (t: string, ctx: Record<string, unknown> = {}) =>
+    renderToString(l.fromString(t).render(ctx));
+  assert.equal(
+    r("{% extends ' base '|cut:' ' %}{% block m %}{{ x }}{% endblock %}", { x: 1 }),
+    "<1>",
+  );
+  assert.equal(r("{% include 'PART'|lower %}", { x: 2 }), "[2]");
+  assert.equal(r("{{ 1.2.3 }}|{{ 1.5 }}", { "1": { "2": ["a", "b", "c", "d"] } }), "d|1.5");
+  assert.equal(r("a {{ b %} c\n{% if x\n%} {# y"), "a {{ b %} c\n{% if x\n%} {# y");
+  assert.equal(r("{{ x \n}}{{ x }}", { x: 1 }), "{{ x \n}}1");
 });

@@ -11,6 +11,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { quotePathSegment } from "../../../src/live/routes.js";
 import { renderToString } from "../../../src/render/html.js";
 import { TemplateLoader, TemplateSyntaxError, markSafe } from "../../../src/template/index.js";
 import { setRandomSource } from "../../../src/template/random.js";
@@ -82,7 +83,7 @@ export function decode(value: unknown): unknown {
 // The routes of render.py's URLconf.
 function urlFor(name: string, args: unknown[], kwargs?: Record<string, unknown>): string {
   const a = kwargs !== undefined && Object.keys(kwargs).length > 0 ? kwargs : undefined;
-  const str = (v: unknown) => encodeURIComponent(String(v)).replace(/%2C/g, ",");
+  const str = (v: unknown) => quotePathSegment(String(v));
   const num = (v: unknown) => /^[0-9]+$/.test(String(v));
   switch (name) {
     case "index":
@@ -103,7 +104,8 @@ function urlFor(name: string, args: unknown[], kwargs?: Record<string, unknown>)
         return `/named-client/${str(args[0])}/`;
       break;
     case "метка_оператора":
-      if (a === undefined && args.length === 1 && /^\w+$/u.test(String(args[0])))
+      // Python's \w: Unicode letters and digits too.
+      if (a === undefined && args.length === 1 && /^[\p{L}\p{N}_]+$/u.test(String(args[0])))
         return `/${str("Юникод")}/${str(args[0])}/`;
       break;
     case "метка_оператора_2": {
