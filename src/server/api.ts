@@ -78,7 +78,16 @@ export function installApi(ctx: AppContext): ApiHandler {
   const handle = createApiHandler(host);
   // For `app.hono` mounted on its own. Registered before the CSRF middleware: the API checks
   // CSRF itself.
-  ctx.hono.all(`${host.prefix}*`, (c, next) => handle(c.req.raw, connectionOf(c.env)) ?? next());
+  ctx.hono.all(`${host.prefix}*`, async (c, next) => {
+    // Mounted in a Hono app whose middleware read the body through Hono (`c.req.json()`…),
+    // which keeps its text: the call reads that instead of the spent stream.
+    const request = c.req.raw.bodyUsed
+      ? new Request(c.req.raw, { body: await c.req.text() })
+      : c.req.raw;
+    const response = await handle(request, connectionOf(c.env));
+    if (response) return response;
+    await next();
+  });
   ctx.hono.use("*", csrfMiddleware(ctx, { skipPrefixes: [host.prefix, LIVE_PREFIX] }));
   return handle;
 }

@@ -27,6 +27,7 @@ import { renderToString } from "../render/html.js";
 import { TemplateLoader } from "../template/loader.js";
 import { chooseAdapters } from "./adapters.js";
 import { serveLive } from "./live.js";
+import { keepParsedBody } from "./parsed-body.js";
 import {
   DEFAULT_LIMITS,
   type AppContext,
@@ -146,10 +147,18 @@ export interface DjustApp {
   onClose(hook: () => void | Promise<void>): DjustApp;
   /** Web-standard handler: tests, edge runtimes. */
   fetch(request: Request): Promise<Response>;
-  /** Node request handler, to mount inside an existing server. */
+  /**
+   * Node request handler, to mount inside an existing server (Express, Fastify, `node:http`).
+   * A body that a parser in front already read (`req.body` of `express.json()` and the like) is
+   * used as if djust had read it.
+   */
   readonly nodeHandler: (req: IncomingMessage, res: ServerResponse) => void;
-  /** Node `upgrade` handler (WebSocket); destroys sockets for URLs it does not serve. */
-  readonly upgradeHandler: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /**
+   * Node `upgrade` handler (WebSocket): takes the upgrades of djust's WebSocket path and returns
+   * `true`; leaves every other socket alone and returns `false`, so other WebSocket servers on
+   * the same HTTP server keep theirs. {@link DjustApp.listen} closes the sockets nobody took.
+   */
+  readonly upgradeHandler: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
   /** Starts a Node server with WebSocket upgrades; port 0 picks a free port. */
   listen(port?: number, hostname?: string): Promise<RunningServer>;
   /**
@@ -283,12 +292,16 @@ export function createApp(options: AppOptions = {}): DjustApp {
   // API calls are answered before Hono routing (see installApi); everything else goes to Hono.
   const fetch = (request: Request): Promise<Response> =>
     Promise.resolve(api(request) ?? hono.fetch(request));
-  const nodeHandler = getRequestListener(
+  const listener = getRequestListener(
     (request, env) => api(request, connectionOf(env)) ?? hono.fetch(request, env),
   );
-  const upgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    for (const handle of upgradeHandlers) if (handle(req, socket, head)) return;
-    socket.destroy();
+  const nodeHandler = (req: IncomingMessage, res: ServerResponse): void => {
+    keepParsedBody(req);
+    void listener(req, res);
+  };
+  const upgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
+    for (const handle of upgradeHandlers) if (handle(req, socket, head)) return true;
+    return false;
   };
 
   async function close(): Promise<void> {
@@ -361,7 +374,10 @@ export function createApp(options: AppOptions = {}): DjustApp {
     upgradeHandler,
     async listen(port = 0, hostname) {
       const server = createServer(nodeHandler);
-      server.on("upgrade", upgradeHandler);
+      // This server has no other upgrade listener: a socket djust does not take goes nowhere.
+      server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (!upgradeHandler(req, socket, head)) socket.destroy();
+      });
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
         server.listen(port, hostname, () => resolve());

@@ -20,6 +20,7 @@ const GUIDES: Record<string, string> = {
   "docs/http-api.md": "http-api-",
   "docs/external-services.md": "external-services-",
   "docs/lifecycle.md": "lifecycle-",
+  "docs/mounting.md": "mounting-",
 };
 
 /** What a reader copies: the example with the package's import specifiers. */
