@@ -5,6 +5,7 @@
 import "./polyfill.js";
 
 export { LiveView, type LiveViewClass } from "./view/live-view.js";
+export { asyncLoading, type AsyncResult } from "./view/async-result.js";
 export type { AuthClassEntry } from "./auth/classes.js";
 export {
   eventHandler,

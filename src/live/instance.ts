@@ -54,7 +54,7 @@ import {
   type TopicOwner,
 } from "./topics.js";
 import { traced, tracing, type TraceContext } from "../telemetry.js";
-import { EarlyTasks, Tasks } from "./tasks.js";
+import { EarlyTasks, settleAsync, Tasks } from "./tasks.js";
 import type { AsyncOutcome, ViewTasks } from "../view/runtime.js";
 
 /** Who is running the view: the user, the session and the rate-limit caller key. */
@@ -440,6 +440,11 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
     this.#taskList().startAsync(name, task);
   }
 
+  /** `assignAsync` of the view (connected views only). */
+  assignAsync(keys: readonly string[], loader: (signal: AbortSignal) => unknown): void {
+    this.#taskList().assignAsync(keys, loader);
+  }
+
   /** `cancelAsync` of the view. */
   cancelAsync(name: string, reason?: unknown): boolean {
     return this.#tasks?.cancelAsync(name, reason) ?? false;
@@ -449,11 +454,28 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
     return (this.#tasks ??= new Tasks(this.#deliverTask.bind(this)));
   }
 
-  /** A timer's message goes to `handleInfo`, a task's outcome to `handleAsync`, in the queue. */
-  #deliverTask(step: "info" | "async", name: string, payload: unknown): void {
+  /**
+   * A timer's message goes to `handleInfo`, a task's outcome to `handleAsync`, a loader's to
+   * its fields, in the queue.
+   */
+  #deliverTask(
+    step: "info" | "async" | "assign",
+    name: string,
+    payload: unknown,
+    keys?: readonly string[],
+  ): void {
     if (this.#closed) return;
     if (step === "info") {
       this.receive(payload);
+      return;
+    }
+    if (step === "assign") {
+      this.#pushStep(
+        this.#serial(() => {
+          settleAsync(this.view, keys ?? [], payload as AsyncOutcome, this.env.logger);
+          return this.#afterChange(this.#changes());
+        }),
+      );
       return;
     }
     this.#pushStep(

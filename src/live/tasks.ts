@@ -1,14 +1,35 @@
 /**
  * A connected view's timers and background tasks: `sendAfter` → `handleInfo`, `startAsync` →
- * `handleAsync`. Everything here ends with the view (`cancelAll` on close), so a view that goes
+ * `handleAsync`, `assignAsync` → its state fields. Everything here ends with the view (`cancelAll` on close), so a view that goes
  * away leaves no timer or pending work behind; a task that fails is delivered as a failed
  * result, never as an unhandled rejection.
  * @module
  */
+import { errorText, type Logger } from "../logger.js";
+import {
+  asyncFailed,
+  asyncOk,
+  failureReason,
+  isAsyncResult,
+  type AsyncResult,
+} from "../view/async-result.js";
 import type { AsyncOutcome, ViewTasks } from "../view/runtime.js";
 
-/** Hands a step to the view's queue (the instance runs it, renders, and pushes the diff). */
-export type Deliver = (step: "info" | "async", name: string, payload: unknown) => void;
+/**
+ * Hands a step to the view's queue (the instance runs it, renders, and pushes the diff): a
+ * timer's message (`info`), a `startAsync` outcome (`async`, by task name) or an `assignAsync`
+ * outcome (`assign`, with its keys).
+ */
+export type Deliver = (
+  step: "info" | "async" | "assign",
+  name: string,
+  payload: unknown,
+  keys?: readonly string[],
+) => void;
+
+/** A running task: `startAsync` ones by name, `assignAsync` ones by their keys. */
+const asyncKey = (name: string) => `async:${name}`;
+const assignKey = (keys: readonly string[]) => `assign:${keys.join(",")}`;
 
 /** The timers and tasks of one view. */
 export class Tasks implements ViewTasks {
@@ -33,16 +54,28 @@ export class Tasks implements ViewTasks {
   }
 
   startAsync(name: string, task: (signal: AbortSignal) => unknown): void {
+    this.#run(asyncKey(name), task, (outcome) => this.deliver("async", name, outcome));
+  }
+
+  assignAsync(keys: readonly string[], loader: (signal: AbortSignal) => unknown): void {
+    this.#run(assignKey(keys), loader, (outcome) => this.deliver("assign", "", outcome, keys));
+  }
+
+  #run(
+    id: string,
+    task: (signal: AbortSignal) => unknown,
+    deliver: (outcome: AsyncOutcome) => void,
+  ): void {
     if (this.#ended) return;
     const running = (this.#running ??= new Map());
-    running.get(name)?.abort(new Error(`replaced by a new "${name}" task`));
+    running.get(id)?.abort(new Error(`replaced by a new "${id}" task`));
     const controller = new AbortController();
-    running.set(name, controller);
+    running.set(id, controller);
     const settle = (outcome: AsyncOutcome) => {
       // A cancelled or replaced task reports nothing.
-      if (running.get(name) !== controller || controller.signal.aborted) return;
-      running.delete(name);
-      this.deliver("async", name, outcome);
+      if (running.get(id) !== controller || controller.signal.aborted) return;
+      running.delete(id);
+      deliver(outcome);
     };
     let promise: Promise<unknown>;
     try {
@@ -57,9 +90,9 @@ export class Tasks implements ViewTasks {
   }
 
   cancelAsync(name: string, reason?: unknown): boolean {
-    const controller = this.#running?.get(name);
+    const controller = this.#running?.get(asyncKey(name));
     if (!controller) return false;
-    this.#running?.delete(name);
+    this.#running?.delete(asyncKey(name));
     controller.abort(reason ?? new Error(`"${name}" was cancelled`));
     return true;
   }
@@ -78,7 +111,8 @@ export class Tasks implements ViewTasks {
 
 type Early =
   | { kind: "after"; ms: number; message: unknown; cancel?: () => void; cancelled: boolean }
-  | { kind: "async"; name: string; task: (signal: AbortSignal) => unknown };
+  | { kind: "async"; name: string; task: (signal: AbortSignal) => unknown }
+  | { kind: "assign"; keys: readonly string[]; task: (signal: AbortSignal) => unknown };
 
 /**
  * What `mount` schedules before the instance that runs it exists (a fresh join mounts first):
@@ -101,6 +135,15 @@ export class EarlyTasks implements ViewTasks {
     this.#calls.push({ kind: "async", name, task });
   }
 
+  assignAsync(keys: readonly string[], loader: (signal: AbortSignal) => unknown): void {
+    const key = assignKey(keys);
+    const index = this.#calls.findIndex(
+      (call) => call.kind === "assign" && assignKey(call.keys) === key,
+    );
+    if (index >= 0) this.#calls.splice(index, 1);
+    this.#calls.push({ kind: "assign", keys, task: loader });
+  }
+
   cancelAsync(name: string): boolean {
     const index = this.#calls.findIndex((call) => call.kind === "async" && call.name === name);
     if (index < 0) return false;
@@ -112,8 +155,46 @@ export class EarlyTasks implements ViewTasks {
   replay(target: ViewTasks): void {
     for (const call of this.#calls) {
       if (call.kind === "async") target.startAsync(call.name, call.task);
+      else if (call.kind === "assign") target.assignAsync(call.keys, call.task);
       else if (!call.cancelled) call.cancel = target.sendAfter(call.ms, call.message);
     }
     this.#calls.length = 0;
+  }
+}
+
+/**
+ * Writes an `assignAsync` loader's outcome into `view`'s fields `keys`: each its value from the
+ * loader's object, or `failed` (logged with the error; a key the loader left out fails alone).
+ */
+export function settleAsync(
+  view: object,
+  keys: readonly string[],
+  outcome: AsyncOutcome,
+  logger: Logger,
+): void {
+  const fields = view as Record<string, unknown>;
+  const previous = (key: string): AsyncResult | undefined => {
+    const value = fields[key];
+    return isAsyncResult(value) ? value : undefined;
+  };
+  const name = view.constructor.name;
+  if (!outcome.ok) {
+    logger.error(`${name}.assignAsync(${keys.join(", ")}) failed`, {
+      view: name,
+      keys: keys.join(","),
+      error: errorText(outcome.error),
+    });
+    const reason = failureReason(outcome.error);
+    for (const key of keys) fields[key] = asyncFailed(reason, previous(key));
+    return;
+  }
+  const values = outcome.result;
+  for (const key of keys) {
+    if (typeof values === "object" && values !== null && Object.hasOwn(values, key)) {
+      fields[key] = asyncOk((values as Record<string, unknown>)[key]);
+    } else {
+      logger.error(`${name}.assignAsync: the loader returned no "${key}"`, { view: name, key });
+      fields[key] = asyncFailed("error", previous(key));
+    }
   }
 }

@@ -18,6 +18,7 @@ import { andThen, isThenable, type MaybePromise } from "../maybe-promise.js";
 import type { StoredView } from "../state/backends/types.js";
 import { restoreState } from "../state/tracker.js";
 import { traced, tracing } from "../telemetry.js";
+import { loadingFields } from "../view/async-result.js";
 import type { LiveView, LiveViewClass } from "../view/live-view.js";
 import {
   runtimeOf,
@@ -148,7 +149,7 @@ function runLifecycle(start: ViewStart): MaybePromise<StartedView> {
     }
     let restored: MaybePromise<StartedView>;
     try {
-      restored = andThen(restore(view, stored, start.request, params), (privateFields) =>
+      restored = andThen(restore(view, stored, start, params), (privateFields) =>
         admitted(start, { view, params, privateFields, restoredFrom: stored }),
       );
     } catch (error) {
@@ -227,24 +228,36 @@ function remount(start: ViewStart, error: unknown): MaybePromise<StartedView> {
   return runLifecycle({ ...start, stored: null });
 }
 
-/** Applies a snapshot; returns the private field names to keep recording. */
+/**
+ * Applies a snapshot; returns the private field names to keep recording.
+ *
+ * A connected restore whose state holds an `assignAsync` field still loading (the dead
+ * render's, or a view that lost its connection mid-load) runs `mount` again so its loaders
+ * start: a loader cannot travel in a snapshot. The snapshot's state still wins.
+ */
 function restore(
   view: LiveView,
   stored: StoredView,
-  request: LiveRequest,
+  start: ViewStart,
   params: Params,
 ): MaybePromise<readonly string[]> {
+  const { request } = start;
   // DESIGN §10: private fields that only mount fills cannot come back from a snapshot; when no
   // setup re-creates them, mount runs again and the snapshot's public state wins.
-  const remounted =
-    stored.privateFields.length > 0 && typeof view.setup !== "function"
-      ? runMount(view, request, params)
-      : stored.privateFields.length > 0
-        ? stored.privateFields.slice()
-        : NO_FIELDS;
+  const mountsAgain = stored.privateFields.length > 0 && typeof view.setup !== "function";
+  const remounted = mountsAgain
+    ? runMount(view, request, params)
+    : stored.privateFields.length > 0
+      ? stored.privateFields.slice()
+      : NO_FIELDS;
   return andThen(remounted, (fields) => {
     restoreState(view, stored.state);
-    return fields;
+    if (mountsAgain || !start.connected) return fields;
+    if (loadingFields(view, Object.keys(stored.state)).length === 0) return fields;
+    return andThen(runMount(view, request, params), (mounted) => {
+      restoreState(view, stored.state);
+      return fields.length > 0 ? fields : mounted;
+    });
   });
 }
 

@@ -73,6 +73,12 @@ export interface TestMountOptions {
    * browser page load does (default `true`). `false` mounts once, connected.
    */
   readonly deadRender?: boolean;
+  /**
+   * The view id (the key of its snapshot). With a shared `stateBackend` and the {@link
+   * LiveViewTestClient.id} of a closed client, the join restores that client's snapshot, as a
+   * reconnect to another node does. Default: a fresh id.
+   */
+  readonly id?: string;
 }
 
 /** What one interaction produced. */
@@ -155,7 +161,7 @@ export class LiveViewTestClient {
       user,
       key: isAuthenticated(user) ? callerKey({ user }) : "session:test",
     };
-    const id = `phx-test-${Math.random().toString(36).slice(2)}`;
+    const id = options.id ?? `phx-test-${Math.random().toString(36).slice(2)}`;
     const request = (transport: "http" | "test") => ({
       url,
       headers: new Headers(),
@@ -208,6 +214,11 @@ export class LiveViewTestClient {
   /** The view instance (to inspect private fields in tests). */
   get view(): InstanceType<LiveViewClass> {
     return this.#instance.view;
+  }
+
+  /** The view id: the key of its snapshot in the state backend. */
+  get id(): string {
+    return this.#instance.id;
   }
 
   /** Whether the connected mount restored the dead render's snapshot (no second `mount`). */

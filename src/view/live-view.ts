@@ -14,6 +14,7 @@ import {
   type PubSubHooks,
 } from "./runtime.js";
 import type { SessionData } from "../auth/session.js";
+import { asyncLoading, isAsyncResult } from "./async-result.js";
 
 /**
  * A server-rendered, stateful view. Subclass it; its public fields (names not starting with
@@ -158,6 +159,29 @@ export abstract class LiveView {
    */
   startAsync(name: string, task: (signal: AbortSignal) => unknown): void {
     runtimeOf(this).tasks?.startAsync(name, task);
+  }
+
+  /**
+   * Loads state fields in the background: each field in `keys` becomes a loading
+   * `AsyncResult` now, and once `loader` settles holds `{ ok: true, result }` (its value
+   * for that key) or `failed` — the error is logged, never an unhandled rejection; the template
+   * renders each state as it comes. A new `assignAsync` of the same keys replaces the running
+   * one; the loader's `signal` fires when it is replaced or the view ends. Only a connected view
+   * runs loaders (as Phoenix's `assign_async`): during the dead render the fields just show
+   * `loading`, and the join starts the loader (a restore with fields still loading runs `mount`
+   * again — see docs/lifecycle.md).
+   */
+  assignAsync<K extends keyof this & string>(
+    keys: K | readonly K[],
+    loader: (signal: AbortSignal) => Record<K, unknown> | Promise<Record<K, unknown>>,
+  ): void {
+    const list: readonly string[] = typeof keys === "string" ? [keys] : [...(keys as readonly K[])];
+    const fields = this as unknown as Record<string, unknown>;
+    for (const key of list) {
+      const previous = fields[key];
+      fields[key] = asyncLoading(isAsyncResult(previous) ? previous : undefined);
+    }
+    runtimeOf(this).tasks?.assignAsync(list, loader);
   }
 
   /** Cancels the running task `name` (its outcome is never delivered); `false` when none runs. */

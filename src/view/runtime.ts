@@ -87,6 +87,8 @@ export type AsyncOutcome =
 export interface ViewTasks {
   sendAfter(ms: number, message: unknown): () => void;
   startAsync(name: string, task: (signal: AbortSignal) => unknown): void;
+  /** Runs `loader` like a task; its outcome fills the state fields `keys`. */
+  assignAsync(keys: readonly string[], loader: (signal: AbortSignal) => unknown): void;
   cancelAsync(name: string, reason?: unknown): boolean;
 }
 

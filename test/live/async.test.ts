@@ -1,0 +1,226 @@
+/**
+ * `assignAsync`: fields hold an `AsyncResult` that the template renders as it settles; a failing
+ * loader becomes `failed` (logged, never an unhandled rejection); a restore with a field still
+ * loading runs the loader again; a view that ends cancels its loaders, and a process whose view
+ * closed mid-load exits by itself (test/fixtures/async-exit.ts in a child process).
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
+import { describe, it } from "node:test";
+import {
+  LiveView,
+  ValidationError,
+  asyncLoading,
+  eventHandler,
+  html,
+  type AsyncResult,
+  type Rendered,
+} from "../../src/index.js";
+import { MemoryStateBackend } from "../../src/state/backends/memory.js";
+import { LiveViewTestClient } from "../../src/testing/index.js";
+import { memoryLogger } from "./helpers.js";
+
+let loads = 0;
+const aborted: string[] = [];
+/** Resolvers of loaders the test completes by hand. */
+const pending: ((value: { total: number }) => void)[] = [];
+
+class OrderView extends LiveView {
+  order: AsyncResult<{ total: number }> = asyncLoading();
+  lines: AsyncResult<string[]> = asyncLoading();
+
+  override mount() {
+    this.assignAsync(["order", "lines"], async () => {
+      loads += 1;
+      await new Promise((r) => setTimeout(r, 5));
+      return { order: { total: 42 }, lines: ["tea", "milk"] };
+    });
+  }
+
+  @eventHandler
+  fail() {
+    this.assignAsync("order", () => Promise.reject(new Error("database is down")));
+  }
+
+  @eventHandler
+  refuse() {
+    this.assignAsync("order", () => {
+      throw new ValidationError("No such order.");
+    });
+  }
+
+  @eventHandler
+  forget() {
+    // The loader leaves out a key it was asked for.
+    this.assignAsync("order", () => ({}) as { order: { total: number } });
+  }
+
+  @eventHandler
+  slow() {
+    this.assignAsync("order", (signal) => {
+      signal.addEventListener("abort", () => aborted.push(String(signal.reason)));
+      return new Promise<{ order: { total: number } }>((done) =>
+        pending.push((order) => done({ order })),
+      );
+    });
+  }
+
+  override render(): Rendered {
+    const o = this.order;
+    const state = o.loading ? "loading" : o.ok ? `total ${String(o.result?.total)}` : "";
+    return html`<p>${state}${o.failed ? ` failed: ${o.failed}` : ""}</p><i>${(this.lines.result ?? []).join(",")}</i>`;
+  }
+}
+
+const until = async (check: () => boolean, what: string) => {
+  for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(check(), what);
+};
+
+describe("assignAsync", () => {
+  it("renders loading, then each key's result as the loader settles", async () => {
+    const view = await LiveViewTestClient.mount(OrderView, { deadRender: false });
+    assert.match(view.render(), /<p>loading<\/p><i><\/i>/);
+    await until(() => (view.assigns.order as { ok: boolean }).ok, "the order loaded");
+    assert.deepEqual(view.assigns.order, {
+      loading: false,
+      ok: true,
+      failed: null,
+      result: { total: 42 },
+    });
+    assert.deepEqual(view.assigns.lines, {
+      loading: false,
+      ok: true,
+      failed: null,
+      result: ["tea", "milk"],
+    });
+    assert.match(view.render(), /<p>total 42<\/p><i>tea,milk<\/i>/);
+    const pushed = view.takePushes();
+    assert.equal(pushed.length, 1, "one diff for the settled loader");
+    assert.match(JSON.stringify(pushed[0]?.diff), /total 42/);
+    await view.close();
+  });
+
+  it("a failing loader becomes failed: logged, the last result kept, no unhandled rejection", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const logger = memoryLogger();
+      const view = await LiveViewTestClient.mount(OrderView, { deadRender: false, logger });
+      await until(() => (view.assigns.order as { ok: boolean }).ok, "the order loaded");
+      // The event's own render shows the reload; the last result is kept meanwhile.
+      const reply = await view.click("fail");
+      assert.match(JSON.stringify(reply.diff), /loading/);
+      await until(() => (view.assigns.order as { loading: boolean }).loading === false, "failed");
+      assert.deepEqual(view.assigns.order, {
+        loading: false,
+        ok: true,
+        failed: "error",
+        result: { total: 42 },
+      });
+      assert.match(view.render(), /<p>total 42 failed: error<\/p>/);
+      assert.deepEqual(
+        logger.lines.filter((l) => l.level === "error").map((l) => l.message),
+        ["OrderView.assignAsync(order) failed"],
+      );
+      // A DjustError's message is written for users: it is what `failed` shows.
+      await view.click("refuse");
+      await until(() => (view.assigns.order as { failed: unknown }).failed !== null, "refused");
+      assert.equal((view.assigns.order as { failed: unknown }).failed, "No such order.");
+      await view.click("forget");
+      await until(() => (view.assigns.order as { loading: boolean }).loading === false, "forgot");
+      assert.equal((view.assigns.order as { failed: unknown }).failed, "error");
+      assert.ok(
+        logger.lines.some(
+          (l) => l.message === 'OrderView.assignAsync: the loader returned no "order"',
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(unhandled, []);
+      await view.close();
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
+  it("a page load shows loading, and the join's restore starts the loader", async () => {
+    loads = 0;
+    const view = await LiveViewTestClient.mount(OrderView);
+    assert.equal(view.restored, true, "the join restored the dead render's snapshot");
+    await until(() => (view.assigns.order as { ok: boolean }).ok, "loaded after the restore");
+    assert.equal(loads, 1, "the dead render ran no loader; the restore ran it once");
+    await view.close();
+  });
+
+  it("a view restored elsewhere mid-load runs the loader again; a loaded one does not", async () => {
+    loads = 0;
+    const stateBackend = new MemoryStateBackend();
+    const first = await LiveViewTestClient.mount(OrderView, { deadRender: false, stateBackend });
+    await first.click("slow");
+    // The connection drops while the slow load runs: the snapshot holds `loading`.
+    await first.close();
+    assert.deepEqual(aborted.splice(0), ["Error: the view ended"]);
+    const stored = await stateBackend.get(first.id);
+    assert.equal((stored?.state.order as { loading: boolean }).loading, true);
+    // Another node restores it: mount runs again for its loaders; the snapshot's state wins.
+    const again = await LiveViewTestClient.mount(OrderView, {
+      deadRender: false,
+      stateBackend,
+      id: first.id,
+    });
+    assert.equal(again.restored, true);
+    await until(() => (again.assigns.order as { ok: boolean }).ok, "reloaded after restore");
+    assert.deepEqual((again.assigns.order as { result: unknown }).result, { total: 42 });
+    await again.close();
+    loads = 0;
+    const third = await LiveViewTestClient.mount(OrderView, {
+      deadRender: false,
+      stateBackend,
+      id: again.id,
+    });
+    assert.equal(third.restored, true);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(loads, 0, "nothing was loading: no mount, no loader");
+    assert.match(third.render(), /total 42/);
+    await third.close();
+  });
+
+  it("a replaced or ended loader never writes its fields", async () => {
+    aborted.length = 0;
+    pending.length = 0;
+    const view = await LiveViewTestClient.mount(OrderView, { deadRender: false });
+    await until(() => (view.assigns.order as { ok: boolean }).ok, "loaded");
+    await view.click("slow");
+    await view.click("slow");
+    assert.deepEqual(aborted, ['Error: replaced by a new "assign:order" task']);
+    await view.close();
+    assert.deepEqual(aborted.slice(1), ["Error: the view ended"]);
+    for (const settle of pending) settle({ total: 7 });
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal((view.assigns.order as { loading: boolean }).loading, true);
+    assert.doesNotMatch(view.render(), /total 7/);
+  });
+
+  it("a process whose view closed mid-load exits on its own", async () => {
+    const root = resolve(import.meta.dirname, "../..");
+    const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/async-exit.ts"], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const [code, signal] = await new Promise<[number | null, string | null]>((done) =>
+      child.once("exit", (c, s) => done([c, s])),
+    );
+    clearTimeout(killer);
+    assert.equal(signal, null, `killed after 60 s: something kept the process alive\n${out}`);
+    assert.equal(code, 0, out);
+    assert.match(out, /loading shown/);
+    assert.match(out, /loader aborted: the view ended/);
+    assert.match(out, /unmount: closed/);
+  });
+});
