@@ -193,10 +193,25 @@ function resolveOptions(options: AppOptions): ResolvedOptions {
       "createApp: frameAncestors must be one CSP source list (no ; or newlines)",
     );
   }
+  const timeZone = options.timeZone ?? "UTC";
+  try {
+    new Intl.DateTimeFormat("en", { timeZone });
+  } catch {
+    throw new RangeError(`createApp: timeZone must be an IANA time zone name, got "${timeZone}"`);
+  }
+  const locale = options.locale ?? "en-us";
+  if (!/^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/i.test(locale)) {
+    throw new RangeError(
+      `createApp: locale must be a language code like "de" or "pt-br", got "${locale}"`,
+    );
+  }
   return {
     secretKey,
     templateDirs: options.templateDirs ?? ["templates"],
     debug: options.debug ?? false,
+    timeZone,
+    locale,
+    localeDirs: options.localeDirs ?? [],
     strictSerialization:
       options.strictSerialization ?? process.env.DJUST_STRICT_SERIALIZATION === "1",
     logger,
@@ -227,7 +242,12 @@ export function createApp(options: AppOptions = {}): DjustApp {
   const templates = new TemplateLoader({
     dirs: resolved.templateDirs,
     reload: resolved.debug,
+    debug: resolved.debug,
     urlFor: urlResolver(routeNames),
+    timeZone: resolved.timeZone,
+    language: resolved.locale,
+    locale: resolved.locale,
+    localeDirs: resolved.localeDirs,
   });
   // One policy per view class: its `warned` set makes a view warn once per field, not per call.
   const policies = new WeakMap<LiveViewClass, SerializationPolicy>();

@@ -109,8 +109,27 @@ export interface AppOptions {
   secretKey?: string;
   /** Directories searched for `static templateName` files. Default `["templates"]`. */
   templateDirs?: readonly string[];
-  /** Debug mode: tracebacks in error details, template reloading. */
+  /** Debug mode: tracebacks in error details, template reloading, `{% debug %}` output. */
   debug?: boolean;
+  /**
+   * IANA time zone templates show dates in (Django's `TIME_ZONE` with `USE_TZ = True`): the
+   * `date`/`time` filters, `{{ date }}`, `{% now %}`; `{% timezone %}` changes it for a block.
+   * @default "UTC"
+   */
+  timeZone?: string;
+  /**
+   * Language of templates (Django's `LANGUAGE_CODE` with `USE_L10N`): the catalog the
+   * translation tags read, named date formats and month/day names; `{% language %}` changes it
+   * for a block.
+   * @default "en-us"
+   */
+  locale?: string;
+  /**
+   * Directories of gettext catalogs, `<dir>/<lang>/LC_MESSAGES/*.po` (Django's `LOCALE_PATHS`
+   * and each app's `locale/`); earlier directories win.
+   * @default []
+   */
+  localeDirs?: readonly string[];
   /** Throw on non-serializable state instead of warning. Else env `DJUST_STRICT_SERIALIZATION=1`. */
   strictSerialization?: boolean;
   /** Where warnings and errors go. Default: stderr. */
@@ -188,6 +207,9 @@ export interface ResolvedOptions {
   readonly secretKey: string;
   readonly templateDirs: readonly string[];
   readonly debug: boolean;
+  readonly timeZone: string;
+  readonly locale: string;
+  readonly localeDirs: readonly string[];
   readonly strictSerialization: boolean;
   readonly logger: Logger;
   readonly loadUser?: (id: string | number) => User | null | Promise<User | null>;

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { after, describe, it } from "node:test";
 import { LiveView, html, type Rendered } from "../../src/index.js";
 import { createApp, defaultShell } from "../../src/server/index.js";
@@ -68,6 +69,45 @@ describe("createApp extras", () => {
     const served = app();
     assert.equal((await served.fetch(new Request("http://app.test/bad/"))).status, 400);
     assert.equal((await served.fetch(new Request("http://app.test/missing/"))).status, 500);
+  });
+
+  it("renders templates in the app's timeZone and locale, with its catalogs", async () => {
+    writeFileSync(
+      join(dir, "when.html"),
+      '{% load i18n %}{{ d|date:"DATETIME_FORMAT" }}|{% trans "Hello" %}|{% get_current_timezone as tz %}{{ tz }}',
+    );
+    const d = new Date("2008-01-02T03:04:05Z");
+    const page = async (options: Parameters<typeof createApp>[0]) => {
+      const made = createApp({
+        secretKey: "tz",
+        templateDirs: [dir],
+        logger: memoryLogger(),
+        ...options,
+      });
+      made.hono.get("/when/", (c) => made.render(c.req.raw, "when.html", { d }));
+      return (await made.fetch(new Request("http://app.test/when/"))).text();
+    };
+    assert.equal(await page({}), "Jan. 2, 2008, 3:04 a.m.|Hello|UTC");
+    assert.equal(
+      await page({
+        timeZone: "Europe/Paris",
+        locale: "de",
+        localeDirs: [fileURLToPath(new URL("../fixtures/locale/", import.meta.url))],
+      }),
+      "2. Januar 2008 04:04|Hallo|Europe/Paris",
+    );
+    assert.throws(
+      () => createApp({ secretKey: "tz", timeZone: "Mars/Base" }),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        e.message === 'createApp: timeZone must be an IANA time zone name, got "Mars/Base"',
+    );
+    assert.throws(
+      () => createApp({ secretKey: "tz", locale: "<de>" }),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        e.message === 'createApp: locale must be a language code like "de" or "pt-br", got "<de>"',
+    );
   });
 
   it("puts live pages in the pageShell", async () => {
