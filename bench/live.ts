@@ -194,6 +194,7 @@ function djustHost(): { host: LiveHost; routes: Map<string, LiveRoute> } {
     },
     viewTokens: new TokenSigner(new Signer("bench"), "view"),
     flashTokens: new TokenSigner(new Signer("bench"), "flash"),
+    uploadTokens: new TokenSigner(new Signer("bench"), "upload"),
     tokenMaxAgeMs: 3600_000,
     limits: {
       frameBytes: 1 << 20,

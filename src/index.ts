@@ -6,6 +6,16 @@ import "./polyfill.js";
 
 export { LiveView, type LiveViewClass } from "./view/live-view.js";
 export { asyncLoading, type AsyncResult } from "./view/async-result.js";
+export {
+  uploadErrors,
+  UploadConfig,
+  type AllowUploadOptions,
+  type ExternalUploadMeta,
+  type UploadedFile,
+  type UploadEntry,
+  type UploadErrorKind,
+} from "./view/upload-config.js";
+export { liveFileInput, liveImgPreview, type HtmlAttributes } from "./view/upload-html.js";
 export type { AuthClassEntry } from "./auth/classes.js";
 export {
   eventHandler,

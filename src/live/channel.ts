@@ -13,6 +13,7 @@ import { retryAfterSeconds, type RateLimitDecision } from "../ratelimit/bucket.j
 import type { WireRendered } from "../render/diff.js";
 import { signFlash } from "./flash.js";
 import {
+  decodeBinaryFrame,
   decodeFrame,
   encodeFrame,
   ProtocolError,
@@ -35,6 +36,8 @@ import {
   PHOENIX_TOPIC,
 } from "./protocol.js";
 import { safeUrl } from "./routes.js";
+import { preflight, progress, type UploadReply } from "./upload.js";
+import { UploadChannels } from "./upload-channel.js";
 import { traced, tracing } from "../telemetry.js";
 
 /**
@@ -79,6 +82,8 @@ export class LiveConnection {
   #closing?: { readonly code: number; readonly reason: string };
   /** The caller's bucket of live messages in the app's rate-limit store. */
   readonly #bucketKey: string;
+  /** Upload channels (`lvu:`), made by the first upload: most connections never upload. */
+  #uploads?: UploadChannels;
 
   constructor(host: LiveHost, identity: ConnectionIdentity, sink: ConnectionSink) {
     this.#host = host;
@@ -141,6 +146,49 @@ export class LiveConnection {
     }
   }
 
+  /**
+   * Handles one binary frame: an upload chunk for an `lvu:` channel (any other topic gets an
+   * error reply). Its size was checked by the transport (`limits.frameBytes`).
+   */
+  async receiveBinary(data: Buffer): Promise<void> {
+    if (this.#closed || this.#closing) return;
+    if (data.byteLength > this.#host.limits.frameBytes) {
+      this.#abort(CLOSE_TOO_BIG, "frame too large");
+      return;
+    }
+    let frame: ReturnType<typeof decodeBinaryFrame>;
+    try {
+      frame = decodeBinaryFrame(data);
+    } catch (error) {
+      if (error instanceof ProtocolError) {
+        this.#abort(CLOSE_PROTOCOL, error.message);
+        return;
+      }
+      throw error;
+    }
+    this.#pending++;
+    try {
+      await this.#uploadChannels().binary(frame);
+    } catch (error) {
+      this.#host.env.logger.error("live channel failed to handle an upload chunk", {
+        topic: frame.topic,
+        error: errorText(error),
+      });
+      if (frame.ref !== null) this.#send(replyFrame(frame, "error", { reason: "internal error" }));
+    } finally {
+      this.#pending--;
+      this.#closeIfSettled();
+    }
+  }
+
+  #uploadChannels(): UploadChannels {
+    return (this.#uploads ??= new UploadChannels({
+      host: this.#host,
+      send: (frame) => this.#send(frame),
+      findView: (id) => this.#joined.find((joined) => joined.instance.id === id)?.instance,
+    }));
+  }
+
   /** Closes a connection marked for closing once no frame is being handled any more. */
   #closeIfSettled(): void {
     const closing = this.#closing;
@@ -175,6 +223,7 @@ export class LiveConnection {
       if (frame.event === CHANNEL_EVENTS.heartbeat) this.#send(replyFrame(frame, "ok", {}));
       return;
     }
+    if (UploadChannels.isUploadTopic(frame.topic)) return this.#uploadFrame(frame);
     if (frame.event === CHANNEL_EVENTS.join) {
       return traced(
         tracing.join,
@@ -193,14 +242,34 @@ export class LiveConnection {
       case LIVE_EVENTS.livePatch:
         return this.#livePatch(frame, joined);
       case LIVE_EVENTS.allowUpload: {
-        // Uploads are not supported; asking still costs a token, so it cannot be a free loop.
+        // A preflight may reserve entries and sign tokens: it spends a token (DESIGN §10).
         const limited = await this.#admit();
-        const error = limited ?? new NotFound("Uploads are not supported.");
-        this.#send(replyFrame(frame, "error", { ...error.toJSON() }));
+        if (limited) {
+          this.#send(replyFrame(frame, "error", { ...limited.toJSON() }));
+          return;
+        }
+        this.#uploadReply(
+          frame,
+          joined,
+          await preflight(this.#host, joined.instance, frame.payload),
+        );
+        return;
+      }
+      case LIVE_EVENTS.progress: {
+        const reply = await progress(joined.instance, frame.payload);
+        // Real progress is bounded by the bytes an entry may send; a report that moves nothing
+        // is paid for like any other message.
+        const limited = reply.idle ? await this.#admit() : null;
+        if (limited) {
+          this.#refuse(frame, limited);
+          return;
+        }
+        this.#uploadReply(frame, joined, reply);
         return;
       }
       case CHANNEL_EVENTS.leave:
         this.#remove(frame.topic);
+        this.#uploads?.closeFor(joined.instance);
         this.#send(replyFrame(frame, "ok", {}));
         // The browser navigated away from this view for good (a reload just drops the socket).
         await joined.instance.close({ discard: true });
@@ -297,8 +366,37 @@ export class LiveConnection {
       this.#refuse(frame, error);
       return;
     }
-    const result = await joined.instance.event(event.event, decoded.params, decoded.coerceStrings);
+    const uploads = isRecord(frame.payload) ? frame.payload.uploads : undefined;
+    const result = await joined.instance.event(
+      event.event,
+      decoded.params,
+      decoded.coerceStrings,
+      uploads,
+    );
     this.#replyStep(frame, joined, result);
+  }
+
+  /** Frames of an `lvu:` topic: join (a token spent, like any join), leave. */
+  async #uploadFrame(frame: Frame): Promise<void> {
+    const channels = this.#uploadChannels();
+    if (frame.event === CHANNEL_EVENTS.join) {
+      const limited = await this.#admit();
+      if (limited) {
+        this.#send(replyFrame(frame, "error", { reason: limited.kind }));
+        return;
+      }
+      return channels.join(frame);
+    }
+    if (frame.event === CHANNEL_EVENTS.leave) return channels.leave(frame);
+    this.#send(replyFrame(frame, "error", { reason: "unmatched topic" }));
+  }
+
+  /** Sends an upload message's reply, with the diff its render produced. */
+  #uploadReply(frame: Frame, joined: Joined, reply: UploadReply): void {
+    const response: JsonRecord = { ...reply.response };
+    if (reply.step?.diff) response.diff = reply.step.diff;
+    this.#send(replyFrame(frame, reply.status, response));
+    if (reply.step?.navigation) this.#push(joined.topic, { ...reply.step, diff: null });
   }
 
   #replyStep(frame: Frame, joined: Joined, result: EventResult): void {
@@ -385,6 +483,7 @@ export class LiveConnection {
   /** Stops every view of this connection, saving their snapshots for a rejoin. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#uploads?.closeAll();
     const views = this.#joined;
     this.#joined = NO_VIEWS;
     await Promise.all(views.map((joined) => joined.instance.close()));

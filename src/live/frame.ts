@@ -1,7 +1,8 @@
 /**
  * Phoenix Channels V2 JSON frames: `[join_ref, ref, topic, event, payload]`, as the official
  * `phoenix` client's serializer (`assets/js/phoenix/serializer.js`) writes and reads them.
- * Binary frames (uploads) are not supported.
+ * Binary frames (upload chunks) are the serializer's `push` kind: a header of five lengths, then
+ * join ref, ref, topic and event, then the raw payload.
  * @module
  */
 import { CHANNEL_EVENTS } from "./protocol.js";
@@ -53,6 +54,43 @@ export function decodeFrame(text: string): Frame {
     topic,
     event,
     payload: payload ?? {},
+  };
+}
+
+/** A decoded binary push: its payload is the raw bytes (a view into the received buffer). */
+export interface BinaryFrame extends Frame {
+  readonly payload: Buffer;
+}
+
+/** The serializer's binary frame kinds; clients only ever send pushes. */
+const BINARY_PUSH = 0;
+const BINARY_HEADER = 5;
+
+/**
+ * Parses a binary frame (`phoenix`'s `binaryEncode`).
+ * @throws ProtocolError when it is not a binary push or its lengths do not fit.
+ */
+export function decodeBinaryFrame(data: Buffer): BinaryFrame {
+  if (data.byteLength < BINARY_HEADER || data[0] !== BINARY_PUSH) {
+    throw new ProtocolError("binary frame is not a push");
+  }
+  const sizes = [data[1], data[2], data[3], data[4]] as number[];
+  let offset = BINARY_HEADER;
+  const fields: string[] = [];
+  for (const size of sizes) {
+    if (offset + size > data.byteLength) throw new ProtocolError("binary frame is truncated");
+    fields.push(data.toString("utf8", offset, offset + size));
+    offset += size;
+  }
+  const [joinRef, ref, topic, event] = fields as [string, string, string, string];
+  if (topic.length === 0) throw new ProtocolError("bad topic");
+  if (event.length === 0) throw new ProtocolError("bad event");
+  return {
+    joinRef: joinRef.length > 0 ? joinRef : null,
+    ref: ref.length > 0 ? ref : null,
+    topic,
+    event,
+    payload: data.subarray(offset),
   };
 }
 

@@ -75,6 +75,8 @@ export interface ConnectionLimits {
 export interface LiveHost {
   readonly env: LiveEnv;
   readonly viewTokens: TokenSigner;
+  /** Signs upload tokens (one per preflighted entry, bound to its view and entry). */
+  readonly uploadTokens: TokenSigner;
   /** Signs the flash a `pushNavigate`/`redirect` carries to the next page. */
   readonly flashTokens: TokenSigner;
   /** Max age of a view token, in ms. */

@@ -56,6 +56,7 @@ import {
 import { traced, tracing, type TraceContext } from "../telemetry.js";
 import { EarlyTasks, settleAsync, Tasks } from "./tasks.js";
 import type { AsyncOutcome, ViewTasks } from "../view/runtime.js";
+import type { UploadConfig, UploadErrorKind, ViewUploads } from "../view/upload-config.js";
 
 /** Who is running the view: the user, the session and the rate-limit caller key. */
 export interface Caller {
@@ -337,6 +338,8 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
     );
     this.#tree = tree;
     this.#template = template;
+    const uploads = runtimeOf(this.view).uploads;
+    if (uploads) uploads.changed = false;
     const effects = this.#pendingEffects ?? takeEffects(this.view);
     this.#pendingEffects = undefined;
     decorate(wire, effects);
@@ -363,12 +366,20 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
     name: string,
     params: Record<string, unknown>,
     coerceStrings: boolean,
+    uploads?: unknown,
   ): Promise<EventResult> {
-    return this.#serial(() => this.#event(name, params, coerceStrings));
+    return this.#serial(() => this.#event(name, params, coerceStrings, uploads));
   }
 
-  async #event(name: string, raw: Record<string, unknown>, coerceStrings: boolean) {
+  async #event(
+    name: string,
+    raw: Record<string, unknown>,
+    coerceStrings: boolean,
+    uploads?: unknown,
+  ) {
     if (name === CLEAR_FLASH_EVENT) return this.#clearFlash(raw);
+    // A form event lists the files chosen in its upload inputs: entries before the handler.
+    if (uploads !== undefined) runtimeOf(this.view).uploads?.putListed(uploads);
     const spec = handlersOf(this.route.view).get(name);
     // Handlers with a schema get the fields only; "any" handlers also see the client's
     // `_target`/`_unused_*` form metadata (the forms helper reads it).
@@ -412,6 +423,46 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
       this.#flashChanged = true;
     }
     return this.#afterChange([]);
+  }
+
+  /** The upload the view allowed under config ref `ref`. */
+  uploadByRef(ref: string): UploadConfig | undefined {
+    return runtimeOf(this.view).uploads?.byRef(ref);
+  }
+
+  /**
+   * Runs `fn` on the view's uploads in the step queue (preflight, progress, a failed entry) and
+   * renders what changed.
+   */
+  withUploads<T>(
+    fn: (uploads: ViewUploads | undefined, view: LiveView) => T | Promise<T>,
+  ): Promise<{ value: T; step: StepResult }> {
+    return this.#serial(async () => {
+      const value = await fn(runtimeOf(this.view).uploads, this.view);
+      return { value, step: await this.#afterChange(this.#changes()) };
+    });
+  }
+
+  /** An entry failed while streaming (`too_large`, `writer_error`): the page shows it. */
+  uploadFailed(config: UploadConfig, ref: string, kind: UploadErrorKind): Promise<void> {
+    return this.#pushUploadStep((uploads) => {
+      config.fail(ref, kind);
+      if (uploads) uploads.changed = true;
+    });
+  }
+
+  /** An entry's channel went silent past `chunkTimeout`: the entry is dropped. */
+  uploadCancelled(config: UploadConfig, ref: string): Promise<void> {
+    return this.#pushUploadStep(async (uploads) => {
+      await config.cancel(ref);
+      if (uploads) uploads.changed = true;
+    });
+  }
+
+  #pushUploadStep(fn: (uploads: ViewUploads | undefined) => unknown): Promise<void> {
+    const step = this.withUploads(fn).then((done) => done.step);
+    this.#pushStep(step);
+    return step.then(ignore, ignore);
   }
 
   /** Delivers a pub/sub message to `handleInfo` and renders what changed. */
@@ -557,6 +608,11 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
         if (more.navigation && more.navigation.kind !== "patch") navigation = more.navigation;
       }
     }
+    const uploads = runtimeOf(this.view).uploads;
+    if (uploads?.changed) {
+      uploads.changed = false;
+      fields = [...fields, "uploads"];
+    }
     if (fields.length > 0) this.#markDirty();
     let wire = this.#rerender(fields);
     if (reply !== undefined) (wire ??= {}).r = reply as WireRendered;
@@ -627,6 +683,7 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
       flash: this.#flash,
       title: runtimeOf(this.view).title,
       href: this.#href,
+      ...(runtimeOf(this.view).uploads && { uploads: runtimeOf(this.view).uploads!.refs() }),
     });
   }
 
@@ -653,6 +710,8 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
     this.#closed = true;
     clearTimeout(this.#saveTimer);
     this.#tasks?.cancelAll();
+    // Temp files of entries not consumed go with the view (Phoenix cancels its uploads too).
+    await runtimeOf(this.view).uploads?.discardAll();
     try {
       await this.view.unmount?.(options.discard ? "leave" : "closed");
     } catch (error) {

@@ -22,8 +22,10 @@ export const LIVE_EVENTS = {
   event: "event",
   /** Client → server: the browser moved to a URL of the same view. */
   livePatch: "live_patch",
-  /** Client → server: a file input asks to upload (not supported; spends a token, refused). */
+  /** Client → server: the preflight of an upload (tokens or presigned metadata per entry). */
   allowUpload: "allow_upload",
+  /** Client → server: an entry's upload progress (percent, or `{ error }`). */
+  progress: "progress",
   /** Client → server: components about to go / gone (acknowledged only). */
   cidsWillDestroy: "cids_will_destroy",
   cidsDestroyed: "cids_destroyed",
@@ -47,6 +49,12 @@ export const ERROR_EVENT = "djust:error";
 
 /** The topic of socket-level messages (heartbeats). */
 export const PHOENIX_TOPIC = "phoenix";
+
+/** Prefix of an upload channel's topic: `lvu:<entry ref>`. */
+export const UPLOAD_TOPIC_PREFIX = "lvu:";
+
+/** The event carrying one binary chunk on an upload channel. */
+export const UPLOAD_CHUNK_EVENT = "chunk";
 
 /** Prefix of a live view's topic: `lv:<view id>`. */
 export const VIEW_TOPIC_PREFIX = "lv:";

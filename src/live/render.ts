@@ -13,7 +13,7 @@ import { stateKeys, stateValue } from "../state/tracker.js";
 import { serializeResult } from "../view/api-response.js";
 import { isApiResponse } from "../pipeline/dispatch.js";
 import { LiveView as LiveViewBase, type LiveView, type LiveViewClass } from "../view/live-view.js";
-import type { Effects } from "../view/runtime.js";
+import { runtimeOf, type Effects } from "../view/runtime.js";
 import type { Flash } from "./flash.js";
 import type { TemplateSource } from "./host.js";
 
@@ -45,6 +45,9 @@ export function renderContext(source: RenderSource): {
   const computed = Object.keys(extra);
   Object.assign(context, extra);
   context.flash = source.flash;
+  // Not state: the uploads the view allowed, as `{% live_file_input uploads.avatar %}` reads them.
+  const uploads = runtimeOf(view).uploads;
+  if (uploads) context.uploads = uploads.byName;
   if (source.csrfToken !== undefined) context.csrf_token = source.csrfToken;
   return { context, computed };
 }

@@ -28,6 +28,8 @@ export interface SnapshotSource {
   readonly title: string | undefined;
   /** The view's current URL. */
   readonly href: string;
+  /** Upload name → ref of the uploads the view allowed. */
+  readonly uploads?: Readonly<Record<string, string>>;
 }
 
 /** The record a snapshot stores, or `null` when the state cannot be snapshotted losslessly. */
@@ -51,6 +53,7 @@ export function snapshotOf(source: SnapshotSource): StoredView | null {
     topics: [...source.topics],
     flash: { ...source.flash },
     ...(source.title !== undefined && { title: source.title }),
+    ...(source.uploads !== undefined && { uploads: source.uploads }),
     url: source.href,
     savedAt: Date.now(),
   };

@@ -11,7 +11,7 @@ import { errorText, type Logger } from "../logger.js";
 import { LiveConnection, type ConnectionSink } from "./channel.js";
 import type { ConnectionIdentity, LiveHost } from "./host.js";
 import { sameOrigin } from "./origin.js";
-import { CLOSE_PROTOCOL, CLOSE_SERVICE_RESTART, WEBSOCKET_PATH } from "./protocol.js";
+import { CLOSE_SERVICE_RESTART, WEBSOCKET_PATH } from "./protocol.js";
 
 /** Identifies the sender of an upgrade request (its headers and remote address). */
 export type IdentifyConnection = (
@@ -103,12 +103,14 @@ export class WebSocketEndpoint {
       const link = sockets.get(this);
       if (!link) return;
       link.lastSeen = Date.now();
-      if (isBinary) {
-        this.close(CLOSE_PROTOCOL, "binary frames are not supported");
-        return;
-      }
-      const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-      void link.connection.receive(buffer.toString("utf8"), buffer.byteLength);
+      const buffer = Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.isBuffer(data)
+          ? data
+          : Buffer.from(data);
+      // Binary frames are upload chunks (`lvu:` channels); text frames everything else.
+      if (isBinary) void link.connection.receiveBinary(buffer);
+      else void link.connection.receive(buffer.toString("utf8"), buffer.byteLength);
     };
     this.#onClose = function (this: WebSocket): void {
       const link = sockets.get(this);

@@ -243,8 +243,12 @@ function restore(
 ): MaybePromise<readonly string[]> {
   const { request } = start;
   // DESIGN §10: private fields that only mount fills cannot come back from a snapshot; when no
-  // setup re-creates them, mount runs again and the snapshot's public state wins.
-  const mountsAgain = stored.privateFields.length > 0 && typeof view.setup !== "function";
+  // setup re-creates them, mount runs again and the snapshot's public state wins. Uploads
+  // (`allowUpload` in mount, options that may be functions) come back the same way.
+  const uploads = stored.uploads;
+  const mountsAgain =
+    (stored.privateFields.length > 0 && typeof view.setup !== "function") ||
+    (uploads !== undefined && Object.keys(uploads).length > 0);
   const remounted = mountsAgain
     ? runMount(view, request, params)
     : stored.privateFields.length > 0
@@ -252,6 +256,7 @@ function restore(
       : NO_FIELDS;
   return andThen(remounted, (fields) => {
     restoreState(view, stored.state);
+    if (uploads) runtimeOf(view).uploads?.adoptRefs(uploads);
     if (mountsAgain || !start.connected) return fields;
     if (loadingFields(view, Object.keys(stored.state)).length === 0) return fields;
     return andThen(runMount(view, request, params), (mounted) => {

@@ -73,6 +73,7 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
     env,
     viewTokens: new TokenSigner(ctx.signer, "view"),
     flashTokens: new TokenSigner(ctx.signer, "flash"),
+    uploadTokens: new TokenSigner(ctx.signer, "upload"),
     tokenMaxAgeMs: ctx.sessions.ttlSeconds * 1000,
     limits: options.limits,
     loginUrl: options.loginUrl,

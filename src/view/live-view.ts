@@ -3,6 +3,8 @@
  * @module
  */
 import "../polyfill.js";
+// Registers `{% live_file_input %}` and `{% live_img_preview %}` with every app's templates.
+import "./upload-html.js";
 import type { AuthClassEntry } from "../auth/classes.js";
 import type { User } from "../auth/user.js";
 import type { Rendered, RenderContext } from "../render/tree.js";
@@ -15,6 +17,14 @@ import {
 } from "./runtime.js";
 import type { SessionData } from "../auth/session.js";
 import { asyncLoading, isAsyncResult } from "./async-result.js";
+import {
+  ViewUploads,
+  type AllowUploadOptions,
+  type ExternalUploadMeta,
+  type UploadConfig,
+  type UploadedFile,
+  type UploadEntry,
+} from "./upload-config.js";
 
 /**
  * A server-rendered, stateful view. Subclass it; its public fields (names not starting with
@@ -204,6 +214,62 @@ export abstract class LiveView {
   broadcast(topic: string, message: unknown): Promise<void> {
     return Promise.resolve(hooksOf(this).broadcast(topic, message));
   }
+
+  /**
+   * Allows an upload named `name` (call it in `mount`): the template places its input with
+   * `{% live_file_input uploads.<name> %}` / `liveFileInput(this.uploads.<name>)`. Files go over
+   * the WebSocket in chunks to a temp file (or straight to storage with `external`), checked
+   * against `accept`, `maxEntries` and `maxFileSize` while they stream.
+   * @throws TypeError for invalid options; Error when the upload still has entries.
+   */
+  allowUpload(name: string, options: AllowUploadOptions): UploadConfig {
+    const runtime = runtimeOf(this);
+    return (runtime.uploads ??= new ViewUploads()).allow(name, options);
+  }
+
+  /** The uploads allowed so far, by name (not state; templates read it as `uploads`). */
+  get uploads(): Readonly<Record<string, UploadConfig>> {
+    return runtimeOf(this).uploads?.byName ?? NO_UPLOADS;
+  }
+
+  /**
+   * Hands each completed entry of upload `name` to `fn` — `{ path }` of its temp file (or
+   * `{ path: "", meta }` for an external upload) and the entry — and returns what `fn` returned,
+   * in order. The entries are then dropped and their temp files deleted, even when `fn` throws:
+   * copy or move the file inside `fn`.
+   * @throws Error when the upload was never allowed or entries are still uploading.
+   */
+  async consumeUploadedEntries<T>(
+    name: string,
+    fn: (file: UploadedFile & { meta?: ExternalUploadMeta }, entry: UploadEntry) => T | Promise<T>,
+  ): Promise<T[]> {
+    const uploads = uploadsOf(this);
+    try {
+      return await uploads.get(name).consume(fn);
+    } finally {
+      uploads.changed = true;
+    }
+  }
+
+  /** Cancels entry `ref` of upload `name` (deleting what it wrote); unknown refs are ignored. */
+  async cancelUpload(name: string, ref: string): Promise<void> {
+    const uploads = uploadsOf(this);
+    await uploads.get(name).cancel(ref);
+    uploads.changed = true;
+  }
+
+  /** Upload `name`'s entries, split into completed and still uploading. */
+  uploadedEntries(name: string): { completed: UploadEntry[]; inProgress: UploadEntry[] } {
+    return uploadsOf(this).get(name).uploaded();
+  }
+}
+
+const NO_UPLOADS: Readonly<Record<string, UploadConfig>> = Object.freeze({});
+
+function uploadsOf(view: LiveView): ViewUploads {
+  const uploads = runtimeOf(view).uploads;
+  if (!uploads) throw new Error(`${view.constructor.name} allowed no uploads (call allowUpload)`);
+  return uploads;
 }
 
 const noop = (): void => undefined;

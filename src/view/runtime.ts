@@ -6,6 +6,7 @@
  */
 import type { SessionData } from "../auth/session.js";
 import type { User } from "../auth/user.js";
+import type { ViewUploads } from "./upload-config.js";
 
 /** Which transport runs a view. */
 export type Transport = "http" | "websocket" | "longpoll" | "test";
@@ -102,6 +103,8 @@ export interface ViewRuntime {
   tasks?: ViewTasks;
   /** The page title the view set last (kept in snapshots); `effects.title` sends a change. */
   title?: string;
+  /** The uploads the view allowed (`allowUpload`); made on first use. */
+  uploads?: ViewUploads;
   effects: Effects;
 }
 
@@ -122,6 +125,7 @@ class Runtime implements ViewRuntime {
   pubsub?: PubSubHooks = undefined;
   tasks?: ViewTasks = undefined;
   title?: string = undefined;
+  uploads?: ViewUploads = undefined;
   #effects?: Effects = undefined;
 
   get effects(): Effects {

@@ -24,6 +24,12 @@ export interface StoredView {
   readonly url?: string;
   /** The page title (`pageTitle`) when the view set one. */
   readonly title?: string;
+  /**
+   * Upload name → ref of the uploads `mount` allowed: a restore runs `mount` again (upload
+   * options may hold functions, which no snapshot carries) and gives the uploads these refs,
+   * so the page's file inputs keep their ids.
+   */
+  readonly uploads?: Readonly<Record<string, string>>;
   /** Flash messages not yet cleared. */
   readonly flash: Readonly<Record<string, string>>;
   /** Epoch milliseconds of the save. */

@@ -1,0 +1,311 @@
+/**
+ * The upload protocol frame by frame with a raw `ws` client, as the official client speaks it:
+ * `uploads` in a form event, the `allow_upload` preflight, `lvu:` channels with binary chunks,
+ * `progress`, consume — and every bad input of the issue: forged, foreign and reused tokens,
+ * chunks after done and over the size, binary frames on other topics, a thousand entries in one
+ * preflight. After each test the process's upload directory holds no file.
+ */
+import assert from "node:assert/strict";
+import { readdir } from "node:fs/promises";
+import { after, afterEach, before, describe, it } from "node:test";
+import { createApp, type DjustApp, type RunningServer } from "../../src/server/index.js";
+import { uploadTempDir } from "../../src/live/upload-writer.js";
+import { loadPage, memoryLogger, RawClient, response, type Msg, type PageInfo } from "./helpers.js";
+import { AutoView, AvatarView, storage } from "./upload-views.js";
+
+/** A binary push as `phoenix`'s serializer encodes it. */
+function binaryPush(joinRef: string, ref: string, topic: string, event: string, data: Buffer) {
+  const fields = [joinRef, ref, topic, event].map((f) => Buffer.from(f));
+  const header = Buffer.from([0, ...fields.map((f) => f.byteLength)]);
+  return Buffer.concat([header, ...fields, data]);
+}
+
+let chunkRef = 1000;
+/** Sends `data` as one chunk on `topic` and resolves with its reply. */
+function chunk(client: RawClient, topic: string, data: Buffer, joinRef = "9"): Promise<Msg> {
+  const ref = String(++chunkRef);
+  const reply = client.next((m) => m.ref === ref && m.event === "phx_reply");
+  client.ws.send(binaryPush(joinRef, ref, topic, "chunk", data));
+  return reply;
+}
+
+function uploadRef(page: PageInfo): string {
+  const match = /data-phx-upload-ref="([^"]+)"/.exec(page.html);
+  assert.ok(match, "the page renders a live file input");
+  return match[1]!;
+}
+
+function entry(ref: string, name: string, size: number, type = "image/png") {
+  return { ref, name, size, type, last_modified: 1_700_000_000_000, relative_path: "" };
+}
+
+async function tempFiles(): Promise<string[]> {
+  return readdir(uploadTempDir());
+}
+
+describe("uploads over the WebSocket", () => {
+  let app: DjustApp;
+  let server: RunningServer;
+  let base: string;
+  const clients: RawClient[] = [];
+  const logger = memoryLogger();
+
+  async function joined(path = "/") {
+    const page = await loadPage(`${base}${path}`);
+    const client = await RawClient.connect(base, { cookie: page.cookie });
+    clients.push(client);
+    const reply = await client.join(page, base, { url: `${base}${path}` });
+    assert.equal(reply.payload.status, "ok", JSON.stringify(reply.payload));
+    return { page, client, topic: `lv:${page.id}`, ref: uploadRef(page) };
+  }
+
+  /** Preflights `entries` and returns the reply's response. */
+  async function allow(client: RawClient, topic: string, ref: string, entries: unknown[]) {
+    const reply = await client.push(topic, "allow_upload", { ref, entries });
+    assert.equal(reply.payload.status, "ok", JSON.stringify(reply.payload));
+    return response(reply);
+  }
+
+  before(async () => {
+    app = createApp({ secretKey: "upload-secret", logger });
+    app.live("/", AvatarView).live("/auto/", AutoView);
+    server = await app.listen(0, "127.0.0.1");
+    base = server.url;
+  });
+
+  afterEach(async () => {
+    // Give the views closing behind the sockets a moment, then nothing may be left behind.
+    for (const client of clients.splice(0)) client.close();
+    for (let i = 0; i < 50 && (await tempFiles()).length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(await tempFiles(), [], "no temp file is left behind");
+    storage.clear();
+  });
+
+  after(async () => {
+    await server.close();
+  });
+
+  it("keeps the upload's ref from the dead render through the join", async () => {
+    const { client, topic, ref } = await joined();
+    const reply = await client.event(
+      { id: topic.slice(3) } as PageInfo,
+      "form",
+      "validate",
+      "",
+      undefined,
+    );
+    assert.equal(reply.payload.status, "ok");
+    assert.match(ref, /^phx-/);
+  });
+
+  it("uploads two files in chunks, reports progress and consumes them into storage", async () => {
+    const { page, client, topic, ref } = await joined();
+    const a = Buffer.alloc(1500, 7);
+    const b = Buffer.from("tiny jpeg");
+    // The form's change event lists the chosen files: the entries appear in the page.
+    const change = await client.push(topic, "event", {
+      type: "form",
+      event: "validate",
+      value: "",
+      uploads: {
+        [ref]: [entry("0", "a.png", a.byteLength), entry("1", "b.jpg", b.byteLength, "image/jpeg")],
+      },
+    });
+    assert.match(JSON.stringify(response(change).diff), /a\.png/);
+    const preflight = await allow(client, topic, ref, [
+      entry("0", "a.png", a.byteLength),
+      entry("1", "b.jpg", b.byteLength, "image/jpeg"),
+    ]);
+    assert.equal(preflight.ref, ref);
+    assert.deepEqual(preflight.config, {
+      max_file_size: 2000,
+      max_entries: 2,
+      chunk_size: 64_000,
+      chunk_timeout: 10_000,
+    });
+    const tokens = preflight.entries as Record<string, string>;
+    assert.deepEqual(Object.keys(tokens).sort(), ["0", "1"]);
+    assert.deepEqual(preflight.errors, {});
+    // The rendered input now lists both entries as preflighted.
+    assert.match(JSON.stringify(response(await client.event(page, "form", "validate", ""))), /.*/);
+
+    for (const [entryRef, data] of [
+      ["0", a],
+      ["1", b],
+    ] as const) {
+      const topicU = `lvu:${entryRef}`;
+      const join = await client.push(topicU, "phx_join", { token: tokens[entryRef] }, "9");
+      assert.equal(join.payload.status, "ok", JSON.stringify(join.payload));
+      // Two chunks for the first file, one for the second.
+      const parts = data.byteLength > 1000 ? [data.subarray(0, 1000), data.subarray(1000)] : [data];
+      for (const part of parts) {
+        const ok = await chunk(client, topicU, part);
+        assert.equal(ok.payload.status, "ok", JSON.stringify(ok.payload));
+      }
+      const progress = await client.push(topic, "progress", {
+        ref,
+        entry_ref: entryRef,
+        progress: 100,
+        event: null,
+      });
+      assert.equal(progress.payload.status, "ok");
+      assert.match(JSON.stringify(response(progress).diff), /100/);
+    }
+    assert.equal((await tempFiles()).length, 2, "both files sit in the temp directory");
+    const save = await client.event(page, "form", "save", "");
+    assert.equal(save.payload.status, "ok");
+    assert.match(JSON.stringify(response(save).diff), /a\.png/);
+    assert.deepEqual(storage.get("a.png"), a);
+    assert.deepEqual(storage.get("b.jpg"), b);
+    assert.deepEqual(await tempFiles(), [], "consumed files are deleted");
+  });
+
+  it("refuses too large, not accepted and too many files in the preflight, socket kept", async () => {
+    const { client, topic, ref } = await joined();
+    const refused = await allow(client, topic, ref, [
+      entry("0", "big.png", 2001),
+      entry("1", "notes.txt", 10, "text/plain"),
+    ]);
+    assert.equal(refused.ref, ref);
+    assert.deepEqual(refused.error, [
+      ["0", "too_large"],
+      ["1", "not_accepted"],
+    ]);
+    assert.equal(refused.entries, undefined, "no token for anything");
+    // The page shows both errors at once (the reply carries the render).
+    assert.match(JSON.stringify(refused.diff), /File too large.*Unacceptable file type/);
+    const { client: other, topic: t2, ref: r2 } = await joined();
+    const many = await allow(other, t2, r2, [
+      entry("0", "a.png", 1),
+      entry("1", "b.png", 1),
+      entry("2", "c.png", 1),
+    ]);
+    assert.deepEqual(many.error, [[r2, "too_many_files"]]);
+    const heartbeat = await client.push("phoenix", "heartbeat", {});
+    assert.equal(heartbeat.payload.status, "ok", "the socket stays open");
+  });
+
+  it("refuses 1,000 entries in one preflight whole, storing none of them", async () => {
+    const { client, topic, ref } = await joined();
+    // Short entries, so that all 1,000 fit in one frame (64 KiB); a longer list would only close
+    // the socket as too big (1009) before any of it is read.
+    const entries = Array.from({ length: 1000 }, (_, i) => ({
+      ref: String(i),
+      name: `${i}.png`,
+      size: 1,
+      type: "image/png",
+    }));
+    const reply = await client.push(topic, "allow_upload", { ref, entries });
+    assert.equal(reply.payload.status, "ok");
+    assert.deepEqual(response(reply).error, [[ref, "too_many_files"]]);
+    assert.equal(response(reply).entries, undefined, "no token for anything");
+    const shown = JSON.stringify(response(reply).diff);
+    assert.match(shown, /Too many files/);
+    assert.doesNotMatch(shown, /0\.png/, "none of the entries was stored");
+    assert.equal((await client.push("phoenix", "heartbeat", {})).payload.status, "ok");
+  });
+
+  it("refuses forged, foreign and reused tokens", async () => {
+    const { client, topic, ref } = await joined();
+    const pre = await allow(client, topic, ref, [entry("0", "a.png", 3)]);
+    const token = (pre.entries as Record<string, string>)["0"]!;
+    const forged = await client.push(
+      "lvu:0",
+      "phx_join",
+      { token: token.slice(0, -2) + "xx" },
+      "9",
+    );
+    assert.deepEqual(forged.payload, { status: "error", response: { reason: "invalid_token" } });
+    // A genuine token names its entry: it does not open another entry's channel.
+    const wrongEntry = await client.push("lvu:1", "phx_join", { token }, "9");
+    assert.deepEqual(wrongEntry.payload.response, { reason: "invalid_token" });
+    // Another connection (another browser) has no such view joined.
+    const { client: stranger } = await joined();
+    const foreign = await stranger.push("lvu:0", "phx_join", { token }, "9");
+    assert.deepEqual(foreign.payload.response, { reason: "disallowed" });
+    const ok = await client.push("lvu:0", "phx_join", { token }, "9");
+    assert.equal(ok.payload.status, "ok");
+    const again = await client.push("lvu:0", "phx_join", { token }, "10");
+    assert.deepEqual(again.payload.response, { reason: "already_registered" });
+    assert.equal((await chunk(client, "lvu:0", Buffer.from("abc"))).payload.status, "ok");
+    await client.push(topic, "progress", { ref, entry_ref: "0", progress: 100 });
+    await client.event({ id: topic.slice(3) } as PageInfo, "form", "save", "");
+    assert.deepEqual(storage.get("a.png"), Buffer.from("abc"));
+    // Consumed: the same token (on a new channel) may not upload again.
+    await client.push("lvu:0", "phx_leave", {}, "9");
+    const reused = await client.push("lvu:0", "phx_join", { token }, "11");
+    assert.deepEqual(reused.payload.response, { reason: "disallowed" });
+  });
+
+  it("fails an entry that sends past its size or after done; the socket stays", async () => {
+    const { client, topic, ref } = await joined();
+    const pre = await allow(client, topic, ref, [entry("0", "a.png", 4), entry("1", "b.png", 2)]);
+    const tokens = pre.entries as Record<string, string>;
+    await client.push("lvu:0", "phx_join", { token: tokens["0"] }, "9");
+    assert.equal((await chunk(client, "lvu:0", Buffer.from("ab"))).payload.status, "ok");
+    const over = await chunk(client, "lvu:0", Buffer.from("cde"));
+    assert.deepEqual(over.payload, {
+      status: "error",
+      response: { reason: "file_size_limit_exceeded", limit: 4 },
+    });
+    const closed = await client.next((m) => m.topic === "lvu:0" && m.event === "phx_close");
+    assert.equal(closed.joinRef, "9");
+    // The view shows the error on the entry.
+    const diff = await client.next((m) => m.topic === topic && m.event === "diff");
+    assert.match(JSON.stringify(diff.payload), /entry-error/);
+    // Done, then one more byte.
+    await client.push("lvu:1", "phx_join", { token: tokens["1"] }, "12");
+    assert.equal((await chunk(client, "lvu:1", Buffer.from("xy"), "12")).payload.status, "ok");
+    const late = await chunk(client, "lvu:1", Buffer.from("z"), "12");
+    assert.equal((late.payload.response as { reason: string }).reason, "file_size_limit_exceeded");
+    // A progress report cannot claim bytes that never arrived.
+    const { client: c2, topic: t2, ref: r2 } = await joined();
+    const p2 = await allow(c2, t2, r2, [entry("0", "a.png", 10)]);
+    await c2.push("lvu:0", "phx_join", { token: (p2.entries as Record<string, string>)["0"] }, "9");
+    await chunk(c2, "lvu:0", Buffer.from("12345"));
+    const claim = await c2.push(t2, "progress", { ref: r2, entry_ref: "0", progress: 100 });
+    assert.match(JSON.stringify(response(claim).diff), /50/);
+    const save = await c2.event({ id: t2.slice(3) } as PageInfo, "form", "save", "");
+    assert.match(JSON.stringify(response(save).diff), /still uploading|handler_error/);
+    assert.equal((await client.push("phoenix", "heartbeat", {})).payload.status, "ok");
+  });
+
+  it("answers binary frames on other topics with an error and keeps the socket", async () => {
+    const { client, topic } = await joined();
+    const onView = await chunk(client, topic, Buffer.from("hello"));
+    assert.deepEqual(onView.payload, {
+      status: "error",
+      response: { reason: "binary frames are accepted on upload channels only" },
+    });
+    const onUnjoined = await chunk(client, "lvu:nope", Buffer.from("x"));
+    assert.deepEqual(onUnjoined.payload.response, { reason: "unmatched topic" });
+    assert.equal((await client.push("phoenix", "heartbeat", {})).payload.status, "ok");
+    // Not a push at all: a protocol error, the socket closes 1003.
+    client.ws.send(Buffer.from([1, 0, 0, 0, 0]));
+    assert.equal(await client.closed(), 1003);
+  });
+
+  it("deletes a partial upload when the socket closes", async () => {
+    const { client, topic, ref } = await joined();
+    const pre = await allow(client, topic, ref, [entry("0", "a.png", 100)]);
+    await client.push(
+      "lvu:0",
+      "phx_join",
+      { token: (pre.entries as Record<string, string>)["0"] },
+      "9",
+    );
+    await chunk(client, "lvu:0", Buffer.alloc(50));
+    assert.equal((await tempFiles()).length, 1);
+    client.close();
+    // afterEach checks the directory is empty again.
+  });
+
+  it("uploads automatically: a preflight with an invalid entry still signs the valid one", async () => {
+    const { client, topic, ref } = await joined("/auto/");
+    const pre = await allow(client, topic, ref, [entry("0", "x.bin", 5000, "")]);
+    assert.deepEqual(pre.entries, {});
+    assert.deepEqual(pre.errors, { "0": ["too_large"] });
+  });
+});
