@@ -1,0 +1,213 @@
+/**
+ * End-to-end: uploads with the official Phoenix LiveView client in headless Chromium. Two images
+ * are chosen, previewed locally (`LiveImgPreview`), uploaded in chunks with progress on submit
+ * and consumed into the app's storage; a too-large and a wrong-type file show their errors and
+ * block the submit until cancelled; one entry is cancelled; a file dropped on the
+ * `dj-drop-target` zone uploads the same way.
+ *
+ * `SCREENSHOTS=/tmp/dir` saves what each step looks like.
+ */
+import assert from "node:assert/strict";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Browser, Page } from "playwright-core";
+import { createApp, type RunningServer } from "../../src/server/index.js";
+import { uploadTempDir } from "../../src/live/upload-writer.js";
+import { browserSkipReason, launchBrowser } from "../support/browser.js";
+import { gradientPng } from "../support/png.js";
+import { AvatarView, storage } from "../live/upload-views.js";
+
+const skip = browserSkipReason();
+if (skip) process.stderr.write(`# e2e tests skipped: ${skip}\n`);
+const screenshots = process.env.SCREENSHOTS;
+
+/** The avatar form with room for real images, in small chunks so progress has steps. */
+class BrowserAvatarView extends AvatarView {
+  override mount(): void {
+    this.allowUpload("avatar", {
+      accept: [".png", "image/jpeg"],
+      maxEntries: 2,
+      maxFileSize: 30_000,
+      chunkSize: 2_048,
+    });
+  }
+}
+
+const red = gradientPng(120, 80, [210, 40, 40], 20);
+const blue = gradientPng(100, 70, [40, 70, 210], 12);
+const green = gradientPng(90, 60, [40, 170, 60], 10);
+const huge = gradientPng(220, 160, [200, 160, 20], 60);
+
+function file(name: string, buffer: Buffer, mimeType = "image/png") {
+  return { name, mimeType, buffer };
+}
+
+/** Records every value the page's `<progress>` elements take (an init script). */
+function recordProgress(): void {
+  const w = window as unknown as { __progress: number[] };
+  w.__progress = [];
+  new MutationObserver((records) => {
+    for (const r of records) {
+      const el = r.target as Element;
+      if (el.tagName === "PROGRESS") w.__progress.push(Number(el.getAttribute("value")));
+    }
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ["value"] });
+}
+
+describe("uploads in Chromium", { skip }, () => {
+  let server: RunningServer;
+  let browser: Browser;
+
+  before(async () => {
+    const app = createApp({
+      secretKey: "e2e-uploads",
+      logger: { info() {}, warn() {}, error() {} },
+    });
+    app.live("/", BrowserAvatarView);
+    server = await app.listen(0, "127.0.0.1");
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function open(): Promise<Page> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.addInitScript(recordProgress);
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector("[data-phx-main].phx-connected", { timeout: 10_000 });
+    return page;
+  }
+
+  async function shoot(page: Page, name: string): Promise<void> {
+    if (screenshots) await page.screenshot({ path: join(screenshots, `${name}.png`) });
+  }
+
+  /** Waits until every preview `<img>` shows its decoded image. */
+  async function previewsLoaded(page: Page, count: number): Promise<void> {
+    await page.waitForFunction((n) => {
+      const imgs = [...document.querySelectorAll<HTMLImageElement>("figure.entry img")];
+      return (
+        imgs.length === n && imgs.every((i) => i.src.startsWith("blob:") && i.naturalWidth > 0)
+      );
+    }, count);
+  }
+
+  it("two images: previews, progress, submit, consumed into storage", async () => {
+    storage.clear();
+    const page = await open();
+    await page.setInputFiles("input[type=file]", [file("red.png", red), file("blue.png", blue)]);
+    await previewsLoaded(page, 2);
+    assert.deepEqual(
+      await page.$$eval("figure.entry figcaption", (els) => els.map((e) => e.textContent)),
+      ["red.png", "blue.png"],
+    );
+    await shoot(page, "uploads-1-chosen");
+    // A little simulated latency between chunks, so a half-done upload can be looked at.
+    await page.evaluate(() =>
+      (
+        window as unknown as { liveSocket: { enableLatencySim(ms: number): void } }
+      ).liveSocket.enableLatencySim(40),
+    );
+    await page.click("button[type=submit]");
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll("progress")].some((p) => p.value > 20 && p.value < 100),
+    );
+    await shoot(page, "uploads-1b-progress");
+    await page.waitForFunction(() => document.querySelectorAll("#saved li").length === 2);
+    await shoot(page, "uploads-2-saved");
+    const seen = await page.evaluate(
+      () => (window as unknown as { __progress: number[] }).__progress,
+    );
+    assert.ok(
+      seen.some((v) => v > 0 && v < 100),
+      `intermediate progress shown: ${seen.join(",")}`,
+    );
+    assert.ok(seen.includes(100), "complete progress shown");
+    assert.deepEqual(storage.get("red.png"), red);
+    assert.deepEqual(storage.get("blue.png"), blue);
+    assert.equal(await page.locator("figure.entry").count(), 0, "consumed entries are gone");
+    assert.deepEqual(await readdir(uploadTempDir()), [], "no temp file left");
+    await page.context().close();
+  });
+
+  it("too large and wrong type show their errors; cancelling them frees the form", async () => {
+    storage.clear();
+    const page = await open();
+    assert.ok(huge.byteLength > 30_000, `huge is ${huge.byteLength} bytes`);
+    await page.setInputFiles("input[type=file]", [
+      file("huge.png", huge),
+      file("notes.txt", Buffer.from("not an image"), "text/plain"),
+    ]);
+    await page.waitForSelector("figure.entry .entry-error");
+    const errors = await page.$$eval("figure.entry", (figs) =>
+      figs.map((f) => [
+        f.querySelector("figcaption")?.textContent,
+        f.querySelector(".entry-error")?.textContent,
+      ]),
+    );
+    assert.deepEqual(errors, [
+      ["huge.png", "File too large"],
+      ["notes.txt", "Unacceptable file type"],
+    ]);
+    await shoot(page, "uploads-3-errors");
+    // The client refuses to submit a form whose input has errors.
+    await page.click("button[type=submit]");
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator("#saved li").count(), 0);
+    // Cancel both, then a good image goes through.
+    await page.click("figure.entry[data-ref] >> nth=0 >> button");
+    await page.waitForFunction(() => document.querySelectorAll("figure.entry").length === 1);
+    await page.click("figure.entry >> button");
+    await page.waitForFunction(() => document.querySelectorAll("figure.entry").length === 0);
+    await page.setInputFiles("input[type=file]", [file("green.png", green)]);
+    await previewsLoaded(page, 1);
+    await page.click("button[type=submit]");
+    await page.waitForFunction(() => document.querySelectorAll("#saved li").length === 1);
+    assert.deepEqual(storage.get("green.png"), green);
+    await page.context().close();
+  });
+
+  it("cancels one of two chosen images; only the other is uploaded", async () => {
+    storage.clear();
+    const page = await open();
+    await page.setInputFiles("input[type=file]", [file("red.png", red), file("blue.png", blue)]);
+    await previewsLoaded(page, 2);
+    await page.click("figure.entry:has(figcaption:text-is('red.png')) button");
+    await page.waitForFunction(() => document.querySelectorAll("figure.entry").length === 1);
+    await shoot(page, "uploads-4-cancelled");
+    await page.click("button[type=submit]");
+    await page.waitForFunction(() => document.querySelectorAll("#saved li").length === 1);
+    assert.deepEqual([...storage.keys()], ["blue.png"]);
+    await page.context().close();
+  });
+
+  it("a file dropped on the drop target uploads like a chosen one", async () => {
+    storage.clear();
+    const page = await open();
+    const transfer = await page.evaluateHandle(
+      (bytes) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(bytes)], "dropped.png", { type: "image/png" }));
+        return dt;
+      },
+      [...green],
+    );
+    await page.dispatchEvent(".drop", "dragenter", { dataTransfer: transfer });
+    assert.ok(
+      await page.$eval(".drop", (el) => el.classList.contains("phx-drop-target-active")),
+      "the drop zone is highlighted while a file is over it",
+    );
+    await page.dispatchEvent(".drop", "drop", { dataTransfer: transfer });
+    await previewsLoaded(page, 1);
+    await shoot(page, "uploads-5-dropped");
+    await page.click("button[type=submit]");
+    await page.waitForFunction(() => document.querySelectorAll("#saved li").length === 1);
+    assert.deepEqual(storage.get("dropped.png"), green);
+    await page.context().close();
+  });
+});
