@@ -30,6 +30,7 @@ import { LiveView, eventHandler } from "../src/index.js";
 import { LiveConnection } from "../src/live/channel.js";
 import type { ConnectionIdentity, LiveHost, LiveRoute } from "../src/live/host.js";
 import { MemoryPubSub } from "../src/pubsub/memory.js";
+import { DEFAULT_LIMITS } from "../src/server/context.js";
 import { MemoryRateLimitStore } from "../src/ratelimit/bucket.js";
 import type { RenderContext, Rendered } from "../src/render/tree.js";
 import { MemoryStateBackend } from "../src/state/backends/memory.js";
@@ -191,6 +192,7 @@ function djustHost(): { host: LiveHost; routes: Map<string, LiveRoute> } {
       stateTtlSeconds: 3600,
       pubsub: new MemoryPubSub(),
       rateLimits: new MemoryRateLimitStore(),
+      inputDepth: DEFAULT_LIMITS.inputDepth,
     },
     viewTokens: new TokenSigner(new Signer("bench"), "view"),
     flashTokens: new TokenSigner(new Signer("bench"), "flash"),
@@ -203,6 +205,7 @@ function djustHost(): { host: LiveHost; routes: Map<string, LiveRoute> } {
       outboundBytes: 1 << 30,
       longPollSessionsPerClient: 8,
       longPollSessions: 10_000,
+      viewsPerConnection: DEFAULT_LIMITS.viewsPerConnection,
     },
     loginUrl: "/login/",
     html: { frameAncestors: "'self'" },

@@ -13,6 +13,7 @@ import { z } from "zod";
 import { LiveView, eventHandler } from "../src/index.js";
 import { dispatch, type DispatchContext } from "../src/pipeline/dispatch.js";
 import { MemoryRateLimitStore } from "../src/ratelimit/bucket.js";
+import { DEFAULT_LIMITS } from "../src/server/context.js";
 import { StateTracker } from "../src/state/tracker.js";
 import { TRACE_CHANNELS, tracing } from "../src/telemetry.js";
 import { measure, report, type Measurement } from "./support.js";
@@ -37,6 +38,7 @@ const ctx: DispatchContext = {
   rateLimits: new MemoryRateLimitStore(),
   tracker,
   coerceStrings: false,
+  inputDepth: DEFAULT_LIMITS.inputDepth,
 };
 const params = { by: 1 };
 

@@ -227,6 +227,11 @@ class ApiCall implements AuthContext, DispatchContext {
     this.tracker = new StateTracker(this.#policy, { mode: "compare" });
   }
 
+  /** Deepest nesting of a body accepted (`limits.inputDepth`). */
+  get inputDepth(): number {
+    return this.#scope.host.inputDepth;
+  }
+
   /** The client address, worked out when first read (rate limits, address-aware auth). */
   get clientIp(): string | null {
     if (this.#clientIp === undefined) {

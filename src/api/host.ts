@@ -51,6 +51,8 @@ export interface ApiHost {
   policyFor(view: LiveViewClass): SerializationPolicy;
   readonly logger: Logger;
   readonly bodyBytes: number;
+  /** Deepest nesting of a body accepted (`limits.inputDepth`). */
+  readonly inputDepth: number;
   readonly trustedProxyCount: number;
   readonly openapi?: ApiOpenApiOptions;
 }

@@ -3,7 +3,7 @@
  * check for unsafe methods (Django's `CsrfViewMiddleware`) and `csrfExempt(handler)`.
  * @module
  */
-import type { Context, Handler, MiddlewareHandler } from "hono";
+import type { Context, Handler, Hono, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { User } from "./user.js";
 import { getCookie, serializeCookie } from "./cookies.js";
@@ -197,12 +197,20 @@ export async function logout(c: Context): Promise<{ csrfToken: string }> {
 }
 
 /**
+ * Handlers given to `hono.use` of an app's Hono instance: middleware, not endpoints. Hono
+ * records `use` and `all` routes alike (method `ALL`), and a handler's arity cannot tell them
+ * apart (an `all` endpoint may declare `next`, a `mount`ed application does), so `use` itself
+ * is watched.
+ */
+const middleware = new WeakSet<object>();
+
+/**
  * Whether a matched route is an endpoint rather than middleware: a route for one method, or
- * one for every method (`all`) whose handler does not take `next`.
+ * one for every method (`all`, `mount`) not registered through `use`.
  */
 function isEndpoint(route: { readonly method: string; readonly handler: unknown }): boolean {
   if (route.method !== "ALL") return true;
-  return typeof route.handler === "function" && route.handler.length < 2;
+  return !(typeof route.handler === "function" && middleware.has(route.handler));
 }
 
 /** Options of {@link csrfMiddleware}. */
@@ -219,13 +227,21 @@ function isForm(c: Context): boolean {
 }
 
 /**
- * The app-wide middleware: makes `login`/`logout` work in routes, and CSRF-checks unsafe
- * methods unless the matched handler is wrapped in {@link csrfExempt}.
+ * Installs the app-wide middleware on `hono`: makes `login`/`logout` work in routes, and
+ * CSRF-checks unsafe methods unless the matched handler is wrapped in {@link csrfExempt}. From
+ * here on, handlers given to `hono.use` count as middleware: a request only middleware
+ * matches is a 404, not a CSRF failure.
  */
-export function csrfMiddleware(
-  host: SessionHost,
-  options: CsrfMiddlewareOptions = {},
-): MiddlewareHandler {
+export function installCsrf(hono: Hono, host: SessionHost, options: CsrfMiddlewareOptions = {}) {
+  const use = hono.use.bind(hono) as (...args: unknown[]) => Hono;
+  hono.use = ((...args: unknown[]) => {
+    for (const arg of args) if (typeof arg === "function") middleware.add(arg);
+    return use(...args);
+  }) as Hono["use"];
+  hono.use("*", csrfMiddleware(host, options));
+}
+
+function csrfMiddleware(host: SessionHost, options: CsrfMiddlewareOptions): MiddlewareHandler {
   const skip = options.skipPrefixes ?? [];
   return async (c, next) => {
     // Skipped paths (the API, the live transports) never call login()/logout().

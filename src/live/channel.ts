@@ -40,12 +40,6 @@ import { preflight, progress, type UploadReply } from "./upload.js";
 import { UploadChannels } from "./upload-channel.js";
 import { traced, tracing } from "../telemetry.js";
 
-/**
- * Most views one connection may hold at once: a page has one main view and a few nested ones
- * at most, and each held view costs memory whatever the rate limit allows.
- */
-export const MAX_VIEWS_PER_CONNECTION = 64;
-
 /** How a connection talks back to its transport. */
 export interface ConnectionSink {
   send(text: string): void;
@@ -311,7 +305,9 @@ export class LiveConnection {
     }
     const topic = frame.topic;
     const previous = this.#find(topic);
-    if (!previous && this.#joined.length >= MAX_VIEWS_PER_CONNECTION) {
+    // A page has one main view and a few nested ones at most, and each held view costs memory
+    // whatever the rate limit allows.
+    if (!previous && this.#joined.length >= host.limits.viewsPerConnection) {
       this.#send(
         replyFrame(frame, "error", {
           reason: "join crashed",
@@ -360,7 +356,7 @@ export class LiveConnection {
     }
     let decoded: ReturnType<typeof decodeClientEvent>;
     try {
-      decoded = decodeClientEvent(event);
+      decoded = decodeClientEvent(event, this.#host.env.inputDepth);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       this.#refuse(frame, error);

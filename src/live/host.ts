@@ -56,6 +56,8 @@ export interface LiveEnv {
   readonly stateTtlSeconds: number;
   readonly pubsub: PubSub;
   readonly rateLimits: RateLimitStore;
+  /** Deepest nesting of client input (`limits.inputDepth`). */
+  readonly inputDepth: number;
 }
 
 /** Per-connection limits (`limits` app option). */
@@ -69,6 +71,8 @@ export interface ConnectionLimits {
   readonly longPollSessionsPerClient: number;
   /** Long-poll sessions in all (the oldest is closed beyond it). */
   readonly longPollSessions: number;
+  /** Views one connection may hold joined (another join is refused). */
+  readonly viewsPerConnection: number;
 }
 
 /** What the app provides to every connection. */

@@ -392,6 +392,7 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
       rateLimits: this.env.rateLimits,
       tracker: this.tracker,
       coerceStrings,
+      inputDepth: this.env.inputDepth,
     });
     let reply: unknown;
     if (outcome.ok && outcome.result !== undefined) {

@@ -6,8 +6,7 @@
  * user has not touched yet, and the changed field in `meta._target`.
  * @module
  */
-import { ValidationError } from "../errors.js";
-import { FORBIDDEN_KEYS, guardValue, MAX_INPUT_DEPTH } from "../view/validate.js";
+import { FORBIDDEN_KEYS, guardValue, tooDeep } from "../view/validate.js";
 
 /** Prefix the client puts before a field name to say the field was never focused. */
 export const UNUSED_PREFIX = "_unused_";
@@ -20,7 +19,7 @@ export function isRecord(value: unknown): value is Tree {
 }
 
 // "a[b][]" → ["a", "b", ""]; a name without brackets is one segment.
-function splitName(name: string): string[] {
+function splitName(name: string, maxDepth: number): string[] {
   const open = name.indexOf("[");
   if (open <= 0 || !name.endsWith("]")) return [name];
   const parts = [name.slice(0, open)];
@@ -34,9 +33,7 @@ function splitName(name: string): string[] {
   }
   if (consumed !== rest.length) return [name];
   // Checked before anything nests (DESIGN §12): `a[a][a]…` 10,000 deep is refused here.
-  if (parts.length > MAX_INPUT_DEPTH) {
-    throw new ValidationError(`Input is nested too deeply (more than ${MAX_INPUT_DEPTH} levels).`);
-  }
+  if (parts.length > maxDepth) throw tooDeep(maxDepth);
   return parts;
 }
 
@@ -65,11 +62,12 @@ function assign(target: Tree, path: string[], value: string): void {
 /**
  * Decodes a URL-encoded form body into nested params. Repeated plain names keep the last value
  * (as HTML forms and Plug do); `name[]` collects a list.
+ * @throws ValidationError for a name nested deeper than `maxDepth` levels (`a[b][c]` is 3).
  */
-export function decodeForm(body: string): Record<string, unknown> {
+export function decodeForm(body: string, maxDepth: number): Record<string, unknown> {
   const out: Tree = Object.create(null) as Tree;
   for (const [name, value] of new URLSearchParams(body)) {
-    assign(out, splitName(name), value);
+    assign(out, splitName(name, maxDepth), value);
   }
   return { ...out };
 }
@@ -126,16 +124,17 @@ export interface DecodedEvent {
 
 /**
  * Turns a client event into handler params. Its value and meta pass the shape guard first
- * (depth and forbidden keys, without recursion), so nothing below walks hostile nesting.
- * @throws ValidationError for a value nested too deeply or carrying a forbidden key. Form events keep the client's `_target` and
- * `_unused_*` keys (the forms helper reads them); {@link stripFormMeta} removes them for handlers
- * with a schema.
+ * (depth and forbidden keys, without recursion), so nothing below walks hostile nesting. Form
+ * events keep the client's `_target` and `_unused_*` keys (the forms helper reads them);
+ * {@link stripFormMeta} removes them for handlers with a schema.
+ * @param maxDepth deepest nesting accepted (`limits.inputDepth`), for values and form names.
+ * @throws ValidationError for a value nested too deeply or carrying a forbidden key.
  */
-export function decodeClientEvent(event: ClientEvent): DecodedEvent {
-  guardValue(event.value);
-  guardValue(event.meta);
+export function decodeClientEvent(event: ClientEvent, maxDepth: number): DecodedEvent {
+  guardValue(event.value, maxDepth);
+  guardValue(event.meta, maxDepth);
   if (event.type === "form") {
-    const params = typeof event.value === "string" ? decodeForm(event.value) : {};
+    const params = typeof event.value === "string" ? decodeForm(event.value, maxDepth) : {};
     const meta = isRecord(event.meta) ? event.meta : {};
     let target: string | undefined;
     for (const [key, value] of Object.entries(meta)) {

@@ -46,6 +46,8 @@ export interface DispatchContext {
   readonly requireExposed?: boolean;
   /** The web request while running over the HTTP API. */
   readonly httpRequest?: Request;
+  /** Deepest nesting of client input accepted (`limits.inputDepth`). */
+  readonly inputDepth: number;
 }
 
 /** The outcome of one dispatch. `changed` lists changed state fields, even after an error. */
@@ -76,14 +78,14 @@ function parseParams(
   view: object,
   spec: HandlerSpec,
   raw: unknown,
-  coerce: boolean,
+  ctx: DispatchContext,
 ): MaybePromise<unknown> {
-  const input = guardInput(raw);
+  const input = guardInput(raw, ctx.inputDepth);
   if (spec.params === undefined) return undefined;
   if (spec.params === "any") return input;
   let candidate: Record<string, unknown> = input;
   let coercionErrors: FieldErrors = {};
-  if (coerce) {
+  if (ctx.coerceStrings) {
     ({ value: candidate, errors: coercionErrors } = coerceParams(
       input,
       inputJsonSchema(spec.params),
@@ -211,12 +213,12 @@ function admit(
 ): MaybePromise<unknown> {
   // Most handlers have neither; they take no closures.
   if (spec.permissions.length === 0 && !spec.rateLimit) {
-    return parseParams(view, spec, raw, ctx.coerceStrings);
+    return parseParams(view, spec, raw, ctx);
   }
   const permitted =
     spec.permissions.length > 0 ? requirePermissions(ctx.user, spec.permissions) : undefined;
   return andThen(permitted, () =>
-    andThen(spendToken(spec, ctx), () => parseParams(view, spec, raw, ctx.coerceStrings)),
+    andThen(spendToken(spec, ctx), () => parseParams(view, spec, raw, ctx)),
   );
 }
 

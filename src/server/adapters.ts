@@ -92,7 +92,7 @@ export function chooseAdapters(
   const stateBackend = pick(
     options.stateBackend,
     (client) => new RedisStateBackend({ client, logger }),
-    () => new MemoryStateBackend(),
+    () => new MemoryStateBackend({ maxEntries: limits.snapshots }),
   );
   const pubsub = pick(
     options.pubsub,

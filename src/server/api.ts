@@ -6,7 +6,7 @@
 import type { ApiConnection } from "../api/connection.js";
 import type { ApiHost, ApiViewEntry } from "../api/host.js";
 import { createApiHandler, type ApiHandler } from "../api/router.js";
-import { csrfMiddleware } from "../auth/http.js";
+import { installCsrf } from "../auth/http.js";
 import type { User } from "../auth/user.js";
 import type { AppContext, ViewEntry } from "./context.js";
 
@@ -50,6 +50,7 @@ export function apiHostOf(ctx: AppContext): ApiHost {
     policyFor: ctx.policyFor,
     logger: ctx.logger,
     bodyBytes: options.limits.bodyBytes,
+    inputDepth: options.limits.inputDepth,
     trustedProxyCount: options.trustedProxyCount,
     openapi: options.openapi,
   };
@@ -88,6 +89,6 @@ export function installApi(ctx: AppContext): ApiHandler {
     if (response) return response;
     await next();
   });
-  ctx.hono.use("*", csrfMiddleware(ctx, { skipPrefixes: [host.prefix, LIVE_PREFIX] }));
+  installCsrf(ctx.hono, ctx, { skipPrefixes: [host.prefix, LIVE_PREFIX] });
   return handle;
 }

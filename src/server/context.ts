@@ -20,6 +20,7 @@ import type { PageShell } from "../live/page.js";
 import type { TemplateLoader } from "../template/loader.js";
 import type { LiveRequest } from "../view/runtime.js";
 import type { OnMountHook } from "../pipeline/lifecycle.js";
+import { DEFAULT_INPUT_DEPTH } from "../view/validate.js";
 
 /** Per-app limits; partial values merge with {@link DEFAULT_LIMITS}. See docs/security.md. */
 export interface Limits {
@@ -71,6 +72,25 @@ export interface Limits {
    * @default 100000
    */
   readonly rateLimitBuckets: number;
+  /**
+   * View snapshots the default in-memory state backend keeps (every page load stores one);
+   * beyond it expired, then the oldest, snapshots are dropped.
+   * @default 100000
+   */
+  readonly snapshots: number;
+  /**
+   * Deepest nesting of client input, in levels (`{"a":{"b":1}}` is 2, a form name `a[b][c]`
+   * is 3), on every transport: event values and meta, form names, HTTP API bodies. Deeper input
+   * is refused with `validation_error` before anything walks it.
+   * @default 32
+   */
+  readonly inputDepth: number;
+  /**
+   * Live views one connection (a WebSocket or long-poll session) may hold joined at once;
+   * another join is refused.
+   * @default 64
+   */
+  readonly viewsPerConnection: number;
 }
 
 /** The limits used when the app sets none. */
@@ -84,6 +104,9 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   longPollSessions: 10_000,
   sessions: 100_000,
   rateLimitBuckets: 100_000,
+  snapshots: 100_000,
+  inputDepth: DEFAULT_INPUT_DEPTH,
+  viewsPerConnection: 64,
 });
 
 /** OpenAPI document settings. */

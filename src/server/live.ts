@@ -68,6 +68,7 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
     stateTtlSeconds: options.stateTtlSeconds ?? 3600,
     pubsub,
     rateLimits: ctx.rateLimits,
+    inputDepth: options.limits.inputDepth,
   };
   const host: LiveHost = {
     env,

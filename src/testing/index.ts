@@ -40,6 +40,7 @@ import type { LiveViewClass } from "../view/live-view.js";
 import type { Navigation, Params } from "../view/runtime.js";
 import type { SessionData } from "../auth/session.js";
 import { viewSlug } from "../view/slug.js";
+import { DEFAULT_INPUT_DEPTH } from "../view/validate.js";
 import type { OnMountHook } from "../pipeline/lifecycle.js";
 
 /** Options of {@link LiveViewTestClient.mount}. */
@@ -147,6 +148,7 @@ export class LiveViewTestClient {
       stateTtlSeconds: 3600,
       pubsub: options.pubsub ?? new MemoryPubSub(),
       rateLimits: options.rateLimits ?? new MemoryRateLimitStore(),
+      inputDepth: DEFAULT_INPUT_DEPTH,
     };
     const user = options.user ?? null;
     const route = {
@@ -367,7 +369,7 @@ export class LiveViewTestClient {
   }
 
   async #send(payload: { type: string; event: string; value: unknown; meta?: unknown }) {
-    const decoded = decodeClientEvent(payload);
+    const decoded = decodeClientEvent(payload, this.#instance.env.inputDepth);
     const result: EventResult = await this.#instance.event(
       payload.event,
       decoded.params,

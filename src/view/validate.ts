@@ -7,8 +7,16 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { ValidationError, type FieldErrors } from "../errors.js";
 
-/** Deepest input nesting accepted from a client. */
-export const MAX_INPUT_DEPTH = 32;
+/**
+ * Deepest input nesting accepted from a client unless the app sets `limits.inputDepth` (the
+ * default of that limit).
+ */
+export const DEFAULT_INPUT_DEPTH = 32;
+
+/** The refusal of input nested deeper than `maxDepth` levels, on every transport. */
+export function tooDeep(maxDepth: number): ValidationError {
+  return new ValidationError(`Input is nested too deeply (more than ${maxDepth} levels).`);
+}
 
 /** Keys refused anywhere in client input: they would reach prototypes when merged. */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([
@@ -23,14 +31,14 @@ export const REQUIRED_MESSAGE = "This field is required.";
 /**
  * Checks client input before anything reads it.
  * @throws ValidationError for a non-object, a forbidden key (at any depth), or nesting deeper
- * than {@link MAX_INPUT_DEPTH}.
+ * than `maxDepth` levels.
  */
-export function guardInput(input: unknown): Record<string, unknown> {
+export function guardInput(input: unknown, maxDepth: number): Record<string, unknown> {
   if (input === undefined || input === null) return {};
   if (typeof input !== "object" || Array.isArray(input)) {
     throw new ValidationError("Parameters must be a JSON object.");
   }
-  walk(input, undefined, 1);
+  walk(input, undefined, 1, maxDepth);
   return input as Record<string, unknown>;
 }
 
@@ -46,13 +54,14 @@ function dotted(trail: Trail | undefined): string {
   return parts.reverse().join(".");
 }
 
-function walk(value: unknown, trail: Trail | undefined, depth: number): void {
+// Recursion is bounded by `maxDepth`: deeper input is refused before the next call.
+function walk(value: unknown, trail: Trail | undefined, depth: number, maxDepth: number): void {
   if (typeof value !== "object" || value === null) return;
-  if (depth > MAX_INPUT_DEPTH) {
-    throw new ValidationError(`Input is nested too deeply (more than ${MAX_INPUT_DEPTH} levels).`);
-  }
+  if (depth > maxDepth) throw tooDeep(maxDepth);
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) walk(value[i], { parent: trail, key: i }, depth + 1);
+    for (let i = 0; i < value.length; i++) {
+      walk(value[i], { parent: trail, key: i }, depth + 1, maxDepth);
+    }
     return;
   }
   for (const key of Object.keys(value)) {
@@ -61,27 +70,25 @@ function walk(value: unknown, trail: Trail | undefined, depth: number): void {
       throw new ValidationError({ [at]: [`The key "${key}" is not allowed.`] });
     }
     const child = (value as Record<string, unknown>)[key];
-    if (typeof child === "object" && child !== null) walk(child, { parent: trail, key }, depth + 1);
+    if (typeof child === "object" && child !== null) {
+      walk(child, { parent: trail, key }, depth + 1, maxDepth);
+    }
   }
 }
 
 /**
  * The shape guard of {@link guardInput} for any value (objects, arrays, scalars), without
- * recursion: a value nested far deeper than {@link MAX_INPUT_DEPTH} (a 64 KiB frame holds
- * 30,000 levels) is refused before anything walks it recursively.
- * @throws ValidationError for a forbidden key at any depth or nesting deeper than
- * {@link MAX_INPUT_DEPTH}.
+ * recursion: a value nested far deeper than `maxDepth` (a 64 KiB frame holds 30,000 levels)
+ * is refused before anything walks it recursively.
+ * @throws ValidationError for a forbidden key at any depth or nesting deeper than `maxDepth`
+ * levels.
  */
-export function guardValue(value: unknown): void {
+export function guardValue(value: unknown, maxDepth: number): void {
   if (typeof value !== "object" || value === null) return;
   const stack: [object, number][] = [[value, 1]];
   for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
     const [node, depth] = top;
-    if (depth > MAX_INPUT_DEPTH) {
-      throw new ValidationError(
-        `Input is nested too deeply (more than ${MAX_INPUT_DEPTH} levels).`,
-      );
-    }
+    if (depth > maxDepth) throw tooDeep(maxDepth);
     const children = Array.isArray(node) ? (node as unknown[]) : undefined;
     if (children) {
       for (const child of children) {

@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import { LiveView, eventHandler, rateLimit } from "../../src/index.js";
 import { callerKey } from "../../src/auth/caller.js";
 import { MemoryRateLimitStore } from "../../src/ratelimit/bucket.js";
+import { DEFAULT_LIMITS } from "../../src/server/context.js";
 import { StateTracker } from "../../src/state/tracker.js";
 import { html } from "../../src/template/html.js";
 import { dispatch } from "../../src/pipeline/dispatch.js";
@@ -97,6 +98,7 @@ describe("shared rate-limit bucket", () => {
           rateLimits: store,
           tracker,
           coerceStrings: true,
+          inputDepth: DEFAULT_LIMITS.inputDepth,
         },
       );
       direct.push(outcome.ok);

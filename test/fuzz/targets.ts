@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { ValidationError } from "../../src/errors.js";
 import { decodeFrame, ProtocolError } from "../../src/live/frame.js";
 import { decodeClientEvent, readClientEvent } from "../../src/live/params.js";
+import { DEFAULT_LIMITS } from "../../src/server/context.js";
 import { TemplateSyntaxError } from "../../src/template/errors.js";
 import { parseTemplate } from "../../src/template/parser.js";
 
@@ -180,7 +181,7 @@ export function fuzzAll(runs: number, seed?: number): FuzzReport[] {
       eventPayload,
       (payload) => {
         const event = readClientEvent(payload);
-        if (event) decodeClientEvent(event);
+        if (event) decodeClientEvent(event, DEFAULT_LIMITS.inputDepth);
       },
       (e) => e instanceof ValidationError,
       runs,

@@ -15,6 +15,7 @@ import { decodeFrame, encodeFrame, ProtocolError, replyFrame } from "../../src/l
 import { fillPattern, pathMatcher } from "../../src/live/routes.js";
 import { Signer } from "../../src/auth/signing.js";
 import { TokenSigner } from "../../src/live/token.js";
+import { DEFAULT_LIMITS } from "../../src/server/context.js";
 import { MemoryPubSub } from "../../src/pubsub/memory.js";
 import { MemoryStateBackend } from "../../src/state/backends/memory.js";
 import type { StoredView } from "../../src/state/backends/types.js";
@@ -58,9 +59,11 @@ describe("tokens", () => {
   });
 });
 
+const DEPTH = DEFAULT_LIMITS.inputDepth;
+
 describe("client payload decoding", () => {
   it("decodes nested, list and repeated form names", () => {
-    assert.deepEqual(decodeForm("a=1&b[c]=2&b[d][]=x&b[d][]=y&a=3&e[]=&__proto__[x]=1"), {
+    assert.deepEqual(decodeForm("a=1&b[c]=2&b[d][]=x&b[d][]=y&a=3&e[]=&__proto__[x]=1", DEPTH), {
       a: "3",
       b: { c: "2", d: ["x", "y"] },
       e: [""],
@@ -68,12 +71,15 @@ describe("client payload decoding", () => {
   });
 
   it("keeps form metadata for the forms helper and strips it for schemas", () => {
-    const { params, coerceStrings } = decodeClientEvent({
-      type: "form",
-      event: "validate",
-      value: "name=x&_unused_qty=&qty=",
-      meta: { _target: "name", extra: "1" },
-    });
+    const { params, coerceStrings } = decodeClientEvent(
+      {
+        type: "form",
+        event: "validate",
+        value: "name=x&_unused_qty=&qty=",
+        meta: { _target: "name", extra: "1" },
+      },
+      DEPTH,
+    );
     assert.equal(coerceStrings, true);
     assert.deepEqual(params, { name: "x", _unused_qty: "", qty: "", _target: "name", extra: "1" });
     assert.deepEqual([...unusedFields(params)], ["qty"]);
@@ -81,9 +87,12 @@ describe("client payload decoding", () => {
   });
 
   it("passes hook payloads as JSON without coercion", () => {
-    const hook = decodeClientEvent({ type: "hook", event: "moved", value: { x: 1 } });
+    const hook = decodeClientEvent({ type: "hook", event: "moved", value: { x: 1 } }, DEPTH);
     assert.deepEqual(hook, { params: { x: 1 }, coerceStrings: false });
-    const click = decodeClientEvent({ type: "click", event: "inc", value: { id: "3", value: "" } });
+    const click = decodeClientEvent(
+      { type: "click", event: "inc", value: { id: "3", value: "" } },
+      DEPTH,
+    );
     assert.deepEqual(click, { params: { id: "3", value: "" }, coerceStrings: true });
   });
 });
@@ -183,11 +192,14 @@ describe("route patterns", () => {
   });
 
   it("decodes key events with their key and values", () => {
-    const keyup = decodeClientEvent({
-      type: "keyup",
-      event: "search",
-      value: { key: "Enter", value: "tea" },
-    });
+    const keyup = decodeClientEvent(
+      {
+        type: "keyup",
+        event: "search",
+        value: { key: "Enter", value: "tea" },
+      },
+      DEPTH,
+    );
     assert.deepEqual(keyup, { params: { key: "Enter", value: "tea" }, coerceStrings: true });
   });
 });

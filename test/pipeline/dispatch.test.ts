@@ -13,6 +13,7 @@ import {
   type User,
 } from "../../src/index.js";
 import { MemoryRateLimitStore } from "../../src/ratelimit/bucket.js";
+import { DEFAULT_LIMITS } from "../../src/server/context.js";
 import { StateTracker } from "../../src/state/tracker.js";
 import {
   dispatch,
@@ -156,6 +157,7 @@ function setup(overrides: Partial<DispatchContext> = {}) {
     rateLimits: new MemoryRateLimitStore(),
     tracker,
     coerceStrings: true,
+    inputDepth: DEFAULT_LIMITS.inputDepth,
     ...overrides,
   };
   return {

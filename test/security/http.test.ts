@@ -15,6 +15,7 @@ import { html } from "../../src/template/html.js";
 import { LiveView, eventHandler } from "../../src/index.js";
 import type { Rendered } from "../../src/render/tree.js";
 import { eventError, RawClient } from "../live/helpers.js";
+import { createOrdersApp } from "../../examples/orders/app.js";
 import { getPage, joinPayload, securityApp } from "./support.js";
 
 describe("security: HTTP", () => {
@@ -134,6 +135,12 @@ describe("security: HTTP", () => {
     });
     assert.equal(eventError(reply)?.error, "serialize_error");
     assert.doesNotMatch(JSON.stringify(reply.payload), /SECRET-INTERNAL-DETAIL/);
+    const good = await client.push(`lv:${page.id}`, "event", {
+      type: "click",
+      event: "inc",
+      value: {},
+    });
+    assert.equal(eventError(good), undefined);
     client.close();
   });
 
@@ -159,7 +166,22 @@ describe("security: HTTP", () => {
       req.end(body);
     });
     assert.equal(status, 400);
-    assert.equal((JSON.parse(text) as { error: string }).error, "invalid_json");
+    assert.deepEqual(JSON.parse(text), {
+      error: "invalid_json",
+      message: "The body is not valid UTF-8.",
+    });
+    const page = await getPage(base);
+    const good = await fetch(`${base}/api/v2/counter/echo/`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        cookie: page.cookie,
+        "x-csrftoken": page.csrf,
+      },
+      body: '{"a":"é"}',
+    });
+    assert.equal(good.status, 200);
+    assert.deepEqual(((await good.json()) as { result: unknown }).result, { keys: ["a"] });
   });
 
   it("the old API prefix answers 404, not 403", async () => {
@@ -169,6 +191,118 @@ describe("security: HTTP", () => {
       body: "{}",
     });
     assert.equal(res.status, 404);
+    const page = await getPage(base);
+    const good = await fetch(`${base}/api/v2/counter/echo/`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        cookie: page.cookie,
+        "x-csrftoken": page.csrf,
+      },
+      body: "{}",
+    });
+    assert.equal(good.status, 200);
+  });
+
+  it("an unsafe request no route answers is 404 before any CSRF check; routes that answer are checked", async () => {
+    const custom = securityApp({ apiPrefix: "/api/v2/" });
+    custom.hono.use("*", async (_c, next) => next());
+    custom.hono.use("/admin/*", async (_c, next) => next());
+    custom.hono.get("/report/", (c) => c.text("report"));
+    custom.hono.post("/transfer/", (c) => c.text("moved"));
+    custom.hono.all("/any/", (c) => c.text("any"));
+    // An `all` endpoint that declares `next` still answers: it is checked like any endpoint.
+    custom.hono.all("/hook/", async (c, _next) => c.text("hook"));
+    const post = (path: string, headers: Record<string, string> = {}, method = "POST") =>
+      custom.fetch(new Request(`http://localhost${path}`, { method, headers }));
+    const unknown = [
+      "/djust/api/limited-api/ping/", // the default API prefix, moved to /api/v2/
+      "/nowhere/",
+      "/admin/x/", // only middleware matches
+      "/report/", // a GET route
+      "/", // a live page (GET)
+      "/djust/live/nowhere",
+    ];
+    for (const method of ["POST", "PUT", "DELETE", "PATCH"]) {
+      for (const path of unknown) {
+        const res = await post(path, {}, method);
+        assert.equal(res.status, 404, `${method} ${path}`);
+        assert.equal(await res.text(), "404 Not Found");
+      }
+    }
+    const api = await post("/api/v2/nowhere/");
+    assert.equal(api.status, 404);
+    assert.deepEqual(await api.json(), {
+      error: "not_found",
+      message: "No API endpoint at /api/v2/nowhere/.",
+    });
+    for (const path of ["/transfer/", "/any/", "/hook/"]) {
+      const res = await post(path);
+      assert.equal(res.status, 403, path);
+      assert.deepEqual(await res.json(), {
+        error: "csrf_failed",
+        message: "CSRF Failed: CSRF cookie not set.",
+      });
+    }
+    // The page sets the visitor's csrftoken cookie; its token passes.
+    const page = await custom.fetch(new Request("http://localhost/"));
+    const token = /name="csrf-token" content="([^"]+)"/.exec(await page.text())?.[1] ?? "";
+    const cookie = page.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
+    for (const [path, text] of [
+      ["/transfer/", "moved"],
+      ["/any/", "any"],
+      ["/hook/", "hook"],
+    ] as const) {
+      const res = await post(path, { cookie, "x-csrftoken": token });
+      assert.equal(res.status, 200, path);
+      assert.equal(await res.text(), text);
+    }
+  });
+
+  it("the example's login sends next=/\\evil.example and other off-site targets to /, a same-site next where it says", async () => {
+    const { app: example } = createOrdersApp({
+      dbPath: ":memory:",
+      secretKey: "k",
+      logger: { info() {}, warn() {}, error() {} },
+    });
+    try {
+      const login = async (next: string) => {
+        const form = await example.fetch(new Request("http://localhost/login/"));
+        const cookie = form.headers
+          .getSetCookie()
+          .map((c) => c.split(";")[0])
+          .join("; ");
+        const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await form.text())?.[1];
+        const res = await example.fetch(
+          new Request("http://localhost/login/", {
+            method: "POST",
+            headers: {
+              cookie,
+              "content-type": "application/x-www-form-urlencoded",
+              origin: "http://localhost",
+            },
+            body: new URLSearchParams({
+              csrfmiddlewaretoken: token ?? "",
+              username: "alice",
+              password: "alice",
+              next,
+            }),
+          }),
+        );
+        assert.equal(res.status, 302, next);
+        return res.headers.get("location");
+      };
+      for (const next of ["/\\evil.example", "//evil.example", "https://evil.example/", "/\tx"]) {
+        assert.equal(await login(next), "/", next);
+      }
+      assert.equal(await login("/orders/?page=2"), "/orders/?page=2");
+    } finally {
+      // Closes the database too.
+      await example.close();
+    }
   });
 
   it("PermissionDenied thrown in mount on a page load is a 403 page", async () => {

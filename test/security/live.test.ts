@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createApp, type DjustApp, type RunningServer } from "../../src/server/index.js";
 import { liveTransportOf } from "../../src/server/live.js";
-import { eventError, nextLoopback, RawClient } from "../live/helpers.js";
+import { eventError, memoryLogger, nextLoopback, RawClient } from "../live/helpers.js";
 import { CounterView, getPage, joinPayload, seen, securityApp, type Page } from "./support.js";
 
 describe("security: live transports", () => {
@@ -16,9 +16,13 @@ describe("security: live transports", () => {
   let server: RunningServer;
   let base: string;
   const clients: RawClient[] = [];
+  const logger = memoryLogger();
 
   before(async () => {
-    app = securityApp({ limits: { eventsPerSecond: 1, eventBurst: 8, outboundBytes: 64 * 1024 } });
+    app = securityApp({
+      logger,
+      limits: { eventsPerSecond: 1, eventBurst: 8, outboundBytes: 64 * 1024 },
+    });
     server = await app.listen(0, "127.0.0.1");
     base = server.url;
   });
@@ -64,12 +68,18 @@ describe("security: live transports", () => {
 
   it("a 10,000-deep value and form name are refused with validation_error, not a stack overflow", async () => {
     const { client, topic } = await joined();
+    const logged = logger.lines.length;
     const deep = `${"[".repeat(10_000)}${"]".repeat(10_000)}`;
     client.sendRaw(
       `["1","9","${topic}","event",{"type":"click","event":"configure","value":{"opts":${deep}}}]`,
     );
     const reply = await client.next((m) => m.ref === "9");
-    assert.equal(eventError(reply)?.error, "validation_error");
+    const tooDeep = "Input is nested too deeply (more than 32 levels).";
+    assert.deepEqual(eventError(reply), {
+      error: "validation_error",
+      message: tooDeep,
+      details: { __all__: [tooDeep] },
+    });
     const name = `a${"[b]".repeat(10_000)}=1`;
     const form = await client.push(topic, "event", {
       type: "form",
@@ -77,6 +87,8 @@ describe("security: live transports", () => {
       value: name,
     });
     assert.equal(eventError(form)?.error, "validation_error");
+    assert.equal(eventError(form)?.message, tooDeep);
+    assert.deepEqual(logger.lines.slice(logged), [], "no handler_error, no stack trace logged");
     assert.equal(eventError(await client.push(topic, "event", click("inc"))), undefined);
   });
 
@@ -131,6 +143,7 @@ describe("security: live transports", () => {
     assert.equal(eventError(patch)?.error, "rate_limited");
     const upload = await client.push(`lv:${page.id}`, "allow_upload", { ref: "0" });
     assert.equal((upload.payload.response as { error: string }).error, "rate_limited");
+    assert.ok((await joined()).client, "another caller is served");
   });
 
   it("replies to events that ran are delivered before the 4429 close", async () => {

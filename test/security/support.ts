@@ -42,6 +42,12 @@ export class CounterView extends LiveView {
     seen.isAdmin.push(opts?.isAdmin);
   }
 
+  /** Over the API too: the depth limit holds on both transports. */
+  @eventHandler({ params: "any", exposeApi: true })
+  echo(params: Record<string, unknown>) {
+    return { keys: Object.keys(params) };
+  }
+
   @eventHandler
   async slow() {
     await new Promise((resolve) => setTimeout(resolve, 300));
