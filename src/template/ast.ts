@@ -214,6 +214,8 @@ export type Node =
       readonly kind: "scope";
       readonly language?: string;
       readonly timeZone?: string;
+      /** `{% localize on/off %}`: whether `{{ }}` localizes dates and numbers. */
+      readonly localize?: boolean;
       readonly body: readonly Node[];
       readonly pos: Pos;
     }

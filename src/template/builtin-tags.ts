@@ -24,7 +24,7 @@ import { languageInfo, translateLanguageName, type LanguageInfo } from "./langua
 import { LANGUAGES } from "./locale-data.js";
 import { lorem } from "./lorem.js";
 import * as safe from "./safe.js";
-import { outputText, varExpr } from "./tags.js";
+import { displayOf, outputText, varExpr } from "./tags.js";
 import { ANY, NO_DEPS, union, without } from "./tracking.js";
 import { Frame, pyEqual, pyRepr, stringify, toList, unwrap, type Scope } from "./values.js";
 
@@ -404,6 +404,7 @@ export function compileBlocktransValue(
   const catalogs = translations(env);
   const language = languageOf(env);
   const autoescape = env.autoescape;
+  const display = displayOf(env);
   const pos = node.pos;
   const bound = [
     ...node.bindings.map((b) => b.name),
@@ -449,7 +450,7 @@ export function compileBlocktransValue(
       const data = new Map<string, string>();
       varNames.forEach((name, i) => {
         const v = vars[i];
-        data.set(name, outputText(v === undefined ? undefined : v.fn(inner), autoescape));
+        data.set(name, outputText(v === undefined ? undefined : v.fn(inner), autoescape, display));
       });
       const pick = (translate: boolean): string | undefined => {
         let msg: string;

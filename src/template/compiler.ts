@@ -218,10 +218,11 @@ function flatten(
     if (node.kind === "autoescape") flatten(node.body, node.on, into, host);
     else if (node.kind === "scope") {
       const inner: CompileHost =
-        node.language === undefined && node.timeZone === undefined
+        node.language === undefined && node.timeZone === undefined && node.localize === undefined
           ? host
           : {
               ...host,
+              ...(node.localize === undefined ? {} : { localize: node.localize }),
               ...(node.language === undefined
                 ? {}
                 : { language: node.language, locale: node.language }),
@@ -411,7 +412,7 @@ function compileNode(node: Node, env: Env, out: FragmentBuilder): void {
       out.slot(compileCycle(node, env));
       return;
     case "now":
-      out.slot(compileNow(node));
+      out.slot(compileNow(node, env));
       return;
     case "url":
       out.slot(compileUrl(node, env));

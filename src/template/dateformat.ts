@@ -13,6 +13,62 @@ import { LOCALES, type LocaleData } from "./locale-data.js";
 const EN = LOCALES.en as LocaleData;
 
 /**
+ * A `Date` fixed to a time zone by the `utc`, `timezone` and `localtime` filters: shown in that
+ * zone wherever it goes (Django marks such a datetime `convert_to_local_time = False`), where a
+ * plain `Date` is shown in the current zone.
+ */
+export class DateInZone extends Date {
+  constructor(
+    time: number,
+    /** IANA name of the zone it is shown in. */
+    readonly timeZone: string,
+  ) {
+    super(time);
+  }
+}
+
+/** Whether `name` is an IANA time zone name this runtime knows. */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The zone `d` is shown in: its own when it is a {@link DateInZone}, else `current`. */
+function zoneOf(d: Date, current: string): string {
+  return d instanceof DateInZone ? d.timeZone : current;
+}
+
+/**
+ * The separators numbers are shown with: the locale's (Django's `DECIMAL_SEPARATOR`,
+ * `THOUSAND_SEPARATOR`), or with `localize` false Django's default settings (`.` and `,`).
+ */
+export function numberSeparators(
+  locale: string,
+  localize = true,
+): { readonly decimal: string; readonly thousands: string } {
+  const f = (localize ? localeData(locale) : EN).formats;
+  return { decimal: f.DECIMAL_SEPARATOR ?? ".", thousands: f.THOUSAND_SEPARATOR ?? "," };
+}
+
+/** The text of a number as Django's `localize` gives it: the locale's decimal separator. */
+export function localizeNumber(text: string, locale = "en"): string {
+  const { decimal } = numberSeparators(locale);
+  return decimal === "." ? text : text.replace(".", decimal);
+}
+
+/**
+ * A named format as Django's settings give it with localization off (`{% localize off %}`,
+ * `unlocalize`): English's, still shown with the locale's month names.
+ */
+export function unlocalizedFormat(name: string): string {
+  return namedFormat(name, "en") ?? name;
+}
+
+/**
  * Django's locale data for `locale` (`"de"`, `"pt-BR"`, `"en_GB"`): its formats and translated
  * names (locale-data.ts, generated from Django); the language's own entry when the region has
  * none, English when the language has none.
@@ -330,7 +386,11 @@ function formatZoned(z: ZonedDate, format: string, l: LocaleData): string {
  * `locale`'s format string, as in Django's `date` filter and `{% now %}`.
  */
 export function formatDate(d: Date, format: string, timeZone = "UTC", locale = "en"): string {
-  return formatZoned(zoned(d, timeZone), namedFormat(format, locale) ?? format, localeData(locale));
+  return formatZoned(
+    zoned(d, zoneOf(d, timeZone)),
+    namedFormat(format, locale) ?? format,
+    localeData(locale),
+  );
 }
 
 /**
@@ -354,7 +414,7 @@ export function formatTime(
     if (/[a-zA-Z]/.test(ch) && !TIME_CHARS.has(ch) && formatChar(ch, UTC_EPOCH, EN) !== undefined)
       return undefined;
   }
-  return formatZoned(zoned(d, timeZone), fmt, localeData(locale));
+  return formatZoned(zoned(d, zoneOf(d, timeZone)), fmt, localeData(locale));
 }
 
 const UTC_EPOCH = zoned(new Date(0));

@@ -28,6 +28,8 @@ export interface CompileHost {
   readonly timeZone?: string;
   /** Locale of named date formats (`DATE_FORMAT`, ...); default `"en"`. */
   readonly locale?: string;
+  /** Whether `{{ }}` localizes dates and numbers (`{% localize off %}` turns it off). */
+  readonly localize?: boolean;
   /** Whether `{% debug %}` shows the context (Django's `DEBUG`); default `false`. */
   readonly debug?: boolean;
 }

@@ -4,7 +4,15 @@
  * @module
  */
 import { SafeString, escapeHtml, markSafe } from "./safe.js";
-import { formatDate, formatTime } from "./dateformat.js";
+import {
+  DateInZone,
+  formatDate,
+  formatTime,
+  isTimeZone,
+  localizeNumber,
+  numberSeparators,
+  unlocalizedFormat,
+} from "./dateformat.js";
 import { languageInfo } from "./language-info.js";
 import { randomBelow } from "./random.js";
 import {
@@ -158,11 +166,11 @@ function parseDecimal(text: string): DecimalValue | undefined {
   };
 }
 
-function groupThousands(intPart: string): string {
-  return intPart.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+function groupThousands(intPart: string, separator: string): string {
+  return intPart.replace(/\B(?=(\d{3})+(?!\d))/g, separator);
 }
 
-function floatformat(value: unknown, arg: unknown): unknown {
+function floatformat(value: unknown, arg: unknown, { locale }: FilterOptions): unknown {
   const raw = unwrap(value);
   const inputText = typeof raw === "number" ? numberRepr(raw) : stringify(raw);
   let dec =
@@ -176,11 +184,16 @@ function floatformat(value: unknown, arg: unknown): unknown {
   }
   let argText = arg === undefined ? "-1" : stringify(unwrap(arg));
   let grouping = false;
+  let localize = true;
   for (;;) {
     if (argText.endsWith("g")) grouping = true;
-    else if (!argText.endsWith("u")) break;
+    else if (argText.endsWith("u")) localize = false;
+    else break;
     argText = argText.slice(0, -1);
   }
+  // Django 5.2: a bare suffix means the default precision.
+  if (argText === "" && arg !== undefined) argText = "-1";
+  const separators = numberSeparators(locale, localize);
   const p = pyInt(argText);
   if (p === undefined) return inputText;
   const places = Math.abs(p);
@@ -207,8 +220,9 @@ function floatformat(value: unknown, arg: unknown): unknown {
   }
   let text = scaled.toString().padStart(decimals + 1, "0");
   let intPart = decimals > 0 ? text.slice(0, -decimals) : text;
-  if (grouping) intPart = groupThousands(intPart);
-  text = decimals > 0 ? `${intPart}.${text.slice(-decimals)}` : intPart;
+  // Unlocalized, Django's settings group nothing (NUMBER_GROUPING = 0), even with `g`.
+  if (grouping && localize) intPart = groupThousands(intPart, separators.thousands);
+  text = decimals > 0 ? `${intPart}${separators.decimal}${text.slice(-decimals)}` : intPart;
   return markSafe(dec.negative && scaled !== 0n ? `-${text}` : text);
 }
 
@@ -573,6 +587,29 @@ function sortedBy(reverse: boolean): FilterSpec["fn"] {
 
 function toDate(value: unknown): Date | undefined {
   return value instanceof Date && !Number.isNaN(value.getTime()) ? value : undefined;
+}
+
+function inZone(value: unknown, timeZone: string): DateInZone | "" {
+  const d = toDate(unwrap(value));
+  return d === undefined ? "" : new DateInZone(d.getTime(), timeZone);
+}
+
+/**
+ * Django's `str(formats.localize(value))` in `locale`: a fraction with the locale's decimal
+ * separator, a date with its `DATETIME_FORMAT` in its own zone (UTC for a plain `Date`, as
+ * Django's aware datetimes are not converted here), text as it is, anything else as `str()`.
+ */
+function localized(value: unknown, locale: string, localize: boolean): unknown {
+  const raw = unwrap(value);
+  if (typeof raw === "string") return value;
+  if (typeof raw === "number" && !Number.isInteger(raw))
+    return localize ? localizeNumber(String(raw), locale) : String(raw);
+  const d = toDate(raw);
+  if (d !== undefined) {
+    const format = localize ? "DATETIME_FORMAT" : unlocalizedFormat("DATETIME_FORMAT");
+    return formatDate(d, format, "UTC", locale);
+  }
+  return str(value);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -949,8 +986,19 @@ const builtins: Record<string, FilterSpec> = {
     arg: "none",
     fn: (v, _a, { locale }) => languageInfo(str(v), locale).name_translated,
   },
-  // tz: a Date is an instant shown in the current time zone, which is what localtime gives.
-  localtime: { arg: "none", fn: (v) => v },
+  // tz: the instant fixed to a zone (shown there wherever it goes); "" for anything else.
+  localtime: { arg: "none", fn: (v, _a, { timeZone }) => inZone(v, timeZone) },
+  utc: { arg: "none", fn: (v) => inZone(v, "UTC") },
+  timezone: {
+    arg: "required",
+    fn: (v, arg) => {
+      const zone = unwrap(arg);
+      return typeof zone === "string" && isTimeZone(zone) ? inZone(v, zone) : "";
+    },
+  },
+  // l10n: Django's formats.localize, always on (localize) or off (unlocalize).
+  localize: { arg: "none", fn: (v, _a, { locale }) => localized(v, locale, true) },
+  unlocalize: { arg: "none", fn: (v, _a, { locale }) => localized(v, locale, false) },
   random: {
     arg: "none",
     isSafe: true,

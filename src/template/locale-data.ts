@@ -228,6 +228,9 @@ export const LOCALES: Readonly<Record<string, LocaleData>> = {
       SHORT_DATETIME_FORMAT: "d.m.Y G:i",
       YEAR_MONTH_FORMAT: "F Y",
       MONTH_DAY_FORMAT: "j. F",
+      DECIMAL_SEPARATOR: ",",
+      THOUSAND_SEPARATOR: " ",
+      NUMBER_GROUPING: "3",
     },
     months: [
       "leden",
@@ -389,6 +392,9 @@ export const LOCALES: Readonly<Record<string, LocaleData>> = {
       SHORT_DATETIME_FORMAT: "d.m.Y H:i",
       YEAR_MONTH_FORMAT: "F Y",
       MONTH_DAY_FORMAT: "j. F",
+      DECIMAL_SEPARATOR: ",",
+      THOUSAND_SEPARATOR: ".",
+      NUMBER_GROUPING: "3",
     },
     months: [
       "januar",
@@ -548,6 +554,9 @@ export const LOCALES: Readonly<Record<string, LocaleData>> = {
       SHORT_DATETIME_FORMAT: "d.m.Y H:i",
       YEAR_MONTH_FORMAT: "F Y",
       MONTH_DAY_FORMAT: "j. F",
+      DECIMAL_SEPARATOR: ",",
+      THOUSAND_SEPARATOR: ".",
+      NUMBER_GROUPING: "3",
     },
     months: [
       "Januar",
@@ -695,6 +704,9 @@ export const LOCALES: Readonly<Record<string, LocaleData>> = {
       SHORT_DATETIME_FORMAT: "m/d/Y P",
       YEAR_MONTH_FORMAT: "F Y",
       MONTH_DAY_FORMAT: "F j",
+      DECIMAL_SEPARATOR: ".",
+      THOUSAND_SEPARATOR: ",",
+      NUMBER_GROUPING: "3",
     },
     months: [
       "January",
@@ -759,6 +771,9 @@ export const LOCALES: Readonly<Record<string, LocaleData>> = {
       SHORT_DATETIME_FORMAT: "d/m/Y P",
       YEAR_MONTH_FORMAT: "F Y",
       MONTH_DAY_FORMAT: "j F",
+      DECIMAL_SEPARATOR: ".",
+      THOUSAND_SEPARATOR: ",",
+      NUMBER_GROUPING: "3",
     },
     months: [
       "January",
@@ -823,6 +838,9 @@ export const LOCALES: Readonly<Record<string, LocaleData>> = {
       SHORT_DATETIME_FORMAT: "d/m/Y P",
       YEAR_MONTH_FORMAT: "F Y",
       MONTH_DAY_FORMAT: "j F",
+      DECIMAL_SEPARATOR: ".",
+      THOUSAND_SEPARATOR: ",",
+      NUMBER_GROUPING: "3",
     },
     months: [
       "January",
@@ -887,6 +905,9 @@ export const LOCALES: Readonly<Record<string, LocaleData>> = {
       SHORT_DATETIME_FORMAT: "d/m/Y H:i",
       YEAR_MONTH_FORMAT: "F \\d\\e Y",
       MONTH_DAY_FORMAT: "j \\d\\e F",
+      DECIMAL_SEPARATOR: ",",
+      THOUSAND_SEPARATOR: ".",
+      NUMBER_GROUPING: "3",
     },
     months: [
       "Enero",
@@ -1036,6 +1057,9 @@ export const LOCALES: Readonly<Record<string, LocaleData>> = {
       SHORT_DATETIME_FORMAT: "j.n.Y G.i",
       YEAR_MONTH_FORMAT: "F Y",
       MONTH_DAY_FORMAT: "j. F",
+      DECIMAL_SEPARATOR: ",",
+      THOUSAND_SEPARATOR: " ",
+      NUMBER_GROUPING: "3",
     },
     months: [
       "tammikuu",
@@ -1196,6 +1220,9 @@ export const LOCALES: Readonly<Record<string, LocaleData>> = {
       SHORT_DATETIME_FORMAT: "j N Y H:i",
       YEAR_MONTH_FORMAT: "F Y",
       MONTH_DAY_FORMAT: "j F",
+      DECIMAL_SEPARATOR: ",",
+      THOUSAND_SEPARATOR: " ",
+      NUMBER_GROUPING: "3",
     },
     months: [
       "janvier",
@@ -1340,6 +1367,9 @@ export const LOCALES: Readonly<Record<string, LocaleData>> = {
       SHORT_DATETIME_FORMAT: "d/m/Y H:i",
       YEAR_MONTH_FORMAT: "F Y",
       MONTH_DAY_FORMAT: "j F",
+      DECIMAL_SEPARATOR: ",",
+      THOUSAND_SEPARATOR: ".",
+      NUMBER_GROUPING: "3",
     },
     months: [
       "Gennaio",
@@ -1482,6 +1512,9 @@ export const LOCALES: Readonly<Record<string, LocaleData>> = {
       SHORT_DATETIME_FORMAT: "j-n-Y H:i",
       YEAR_MONTH_FORMAT: "F Y",
       MONTH_DAY_FORMAT: "j F",
+      DECIMAL_SEPARATOR: ",",
+      THOUSAND_SEPARATOR: ".",
+      NUMBER_GROUPING: "3",
     },
     months: [
       "januari",
@@ -1614,6 +1647,9 @@ export const LOCALES: Readonly<Record<string, LocaleData>> = {
       SHORT_DATETIME_FORMAT: "d-m-Y  H:i",
       YEAR_MONTH_FORMAT: "F Y",
       MONTH_DAY_FORMAT: "j E",
+      DECIMAL_SEPARATOR: ",",
+      THOUSAND_SEPARATOR: " ",
+      NUMBER_GROUPING: "3",
     },
     months: [
       "Styczeń",
@@ -1775,6 +1811,9 @@ export const LOCALES: Readonly<Record<string, LocaleData>> = {
       SHORT_DATETIME_FORMAT: "d/m/Y H:i",
       YEAR_MONTH_FORMAT: "F \\d\\e Y",
       MONTH_DAY_FORMAT: "j \\d\\e F",
+      DECIMAL_SEPARATOR: ",",
+      THOUSAND_SEPARATOR: ".",
+      NUMBER_GROUPING: "3",
     },
     months: [
       "Janeiro",
@@ -1924,6 +1963,9 @@ export const LOCALES: Readonly<Record<string, LocaleData>> = {
       SHORT_DATETIME_FORMAT: "d/m/Y H:i",
       YEAR_MONTH_FORMAT: "F \\d\\e Y",
       MONTH_DAY_FORMAT: "j \\d\\e F",
+      DECIMAL_SEPARATOR: ",",
+      THOUSAND_SEPARATOR: ".",
+      NUMBER_GROUPING: "3",
     },
     months: [
       "Janeiro",
@@ -2081,6 +2123,9 @@ export const LOCALES: Readonly<Record<string, LocaleData>> = {
       SHORT_DATETIME_FORMAT: "d.m.Y H:i",
       YEAR_MONTH_FORMAT: "F Y г.",
       MONTH_DAY_FORMAT: "j F",
+      DECIMAL_SEPARATOR: ",",
+      THOUSAND_SEPARATOR: " ",
+      NUMBER_GROUPING: "3",
     },
     months: [
       "Январь",
@@ -2242,6 +2287,9 @@ export const LOCALES: Readonly<Record<string, LocaleData>> = {
       SHORT_DATETIME_FORMAT: "Y-m-d H:i",
       YEAR_MONTH_FORMAT: "F Y",
       MONTH_DAY_FORMAT: "j F",
+      DECIMAL_SEPARATOR: ",",
+      THOUSAND_SEPARATOR: " ",
+      NUMBER_GROUPING: "3",
     },
     months: [
       "januari",

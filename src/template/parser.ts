@@ -19,6 +19,7 @@ import { SourceMap, splitBits, tokenize, type Bit, type Token } from "./lexer.js
 import type { TagSpec } from "./ast.js";
 import { getTag } from "./custom-tags.js";
 import { lorem } from "./lorem.js";
+import { isTimeZone } from "./dateformat.js";
 
 const END_TAGS = new Set([
   "elif",
@@ -342,8 +343,7 @@ class Parser {
         if (bits.length > 2 || (arg !== undefined && arg.text !== "on" && arg.text !== "off"))
           throw this.error("'localize' takes either 'on' or 'off'", at);
         const { nodes } = this.parseUntil(["endlocalize"], { tag: "localize", offset: at });
-        // The engine's number output does not vary with the locale's separators: no structure.
-        return { kind: "scope", body: nodes, pos: this.pos(at) };
+        return { kind: "scope", localize: arg?.text !== "off", body: nodes, pos: this.pos(at) };
       }
       case "localtime": {
         const arg = bits[1];
@@ -360,7 +360,7 @@ class Parser {
         if (arg === undefined || bits.length !== 2)
           throw this.error("'timezone' takes one argument (timezone)", at);
         const tz = /^(["'])(.*)\1$/s.exec(arg.text);
-        if (tz === null || !validTimeZone(tz[2] as string))
+        if (tz === null || !isTimeZone(tz[2] as string))
           throw this.error("'timezone' needs a quoted IANA time zone name here", arg.offset);
         const { nodes } = this.parseUntil(["endtimezone"], { tag: "timezone", offset: at });
         return { kind: "scope", timeZone: tz[2] as string, body: nodes, pos: this.pos(at) };
@@ -1019,14 +1019,5 @@ class Parser {
       asVar,
       pos: this.pos(at),
     };
-  }
-}
-
-function validTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: name });
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -8,7 +8,7 @@
 import { renderToString } from "../render/html.js";
 import { locate, type FilterExpr, type Node, type Pos } from "./ast.js";
 import { compileBinder, compileFragmentWith } from "./binding.js";
-import { formatDate } from "./dateformat.js";
+import { formatDate, localizeNumber, unlocalizedFormat } from "./dateformat.js";
 import type { Env } from "./env.js";
 import { TemplateRenderError } from "./errors.js";
 import { compileCondition, compileExpr, type CompiledExpr } from "./evaluator.js";
@@ -31,14 +31,42 @@ export function varExpr(name: string, pos: Pos): FilterExpr {
   return { primary: { kind: "var", path: [name], pos }, filters: [], pos };
 }
 
-/** Text for a value in the page: autoescaped unless safe; dates localized like Django's. */
-export function outputText(value: unknown, autoescape: boolean): string {
+/**
+ * How `{{ }}` shows dates and numbers (Django's `template_localtime` and `localize`): dates in
+ * the current time zone with the locale's `DATETIME_FORMAT`, fractions with its decimal
+ * separator. Under `{% localize off %}` (`localize` false) the format and separator are Django's
+ * default settings' (English), the month names still the locale's.
+ */
+export interface Display {
+  readonly timeZone: string;
+  readonly locale: string;
+  readonly localize: boolean;
+}
+
+const DEFAULT_DISPLAY: Display = { timeZone: "UTC", locale: "en", localize: true };
+
+/** The {@link Display} of a compile environment. */
+export function displayOf(env: Env): Display {
+  const { timeZone = "UTC", locale = "en", localize = true } = env.host;
+  return { timeZone, locale, localize };
+}
+
+/** Text for a value in the page: autoescaped unless safe; dates and numbers localized. */
+export function outputText(value: unknown, autoescape: boolean, display = DEFAULT_DISPLAY): string {
   if (typeof value === "string") return autoescape ? escapeHtml(value) : value;
-  if (typeof value === "number") return String(value);
+  if (typeof value === "number")
+    return Number.isInteger(value) || !display.localize
+      ? String(value)
+      : localizeNumber(String(value), display.locale);
   if (value instanceof SafeString) return value.value;
   const text =
     value instanceof Date && !Number.isNaN(value.getTime())
-      ? formatDate(value, "N j, Y, P")
+      ? formatDate(
+          value,
+          display.localize ? "DATETIME_FORMAT" : unlocalizedFormat("DATETIME_FORMAT"),
+          display.timeZone,
+          display.locale,
+        )
       : stringify(value);
   return autoescape ? escapeHtml(text) : text;
 }
@@ -48,7 +76,8 @@ export function compileVariable(expr: FilterExpr, env: Env): SlotImpl {
   const compiled = compileExpr(expr, env, true);
   const fn = compiled.fn;
   const autoescape = env.autoescape;
-  return { deps: compiled.deps, run: (scope) => outputText(fn(scope), autoescape) };
+  const display = displayOf(env);
+  return { deps: compiled.deps, run: (scope) => outputText(fn(scope), autoescape, display) };
 }
 
 export function compileIf(node: Extract<Node, { kind: "if" }>, env: Env): SlotImpl {
@@ -123,11 +152,12 @@ export function compileFirstof(node: Extract<Node, { kind: "firstof" }>, env: En
   const first = compileFirstTrue(node, env);
   const fn = first.fn;
   const autoescape = env.autoescape;
+  const display = displayOf(env);
   return {
     deps: first.deps,
     run: (scope) => {
       const v = fn(scope);
-      return v === undefined ? "" : outputText(v, autoescape);
+      return v === undefined ? "" : outputText(v, autoescape, display);
     },
   };
 }
@@ -137,21 +167,28 @@ export function compileCycle(node: Extract<Node, { kind: "cycle" }>, env: Env): 
   const next = compileCycleValue(node, env);
   const silent = node.silent;
   const autoescape = env.autoescape;
+  const display = displayOf(env);
   return {
     deps: next.deps,
     impure: true,
     run: (scope) => {
       const value = next.fn(scope);
-      return silent ? "" : outputText(value, autoescape);
+      return silent ? "" : outputText(value, autoescape, display);
     },
   };
 }
 
-/** `{% now "format" %}`, evaluated on every render. */
-export function compileNow(node: Extract<Node, { kind: "now" }>): SlotImpl {
-  const format = node.format;
+/** `{% now "format" %}`, evaluated on every render, in the current time zone and locale. */
+export function compileNow(node: Extract<Node, { kind: "now" }>, env: Env): SlotImpl {
+  const now = nowText(node, env);
   // Like Django, not escaped: the format string is the template author's own text.
-  return { deps: NO_DEPS, impure: true, run: () => formatDate(new Date(), format) };
+  return { deps: NO_DEPS, impure: true, run: now };
+}
+
+function nowText(node: Extract<Node, { kind: "now" }>, env: Env): () => string {
+  const format = node.format;
+  const { timeZone = "UTC", locale = "en" } = env.host;
+  return () => formatDate(new Date(), format, timeZone, locale);
 }
 
 /** `{% spaceless %}`: its body rendered, with the whitespace between tags removed. */
@@ -184,14 +221,13 @@ export function compileAssignedValue(
       return compileUrlValue(node, env, true);
     case "cycle":
       return { ...compileCycleValue(node, env), impure: true };
-    case "now": {
-      const format = node.format;
-      return { fn: () => formatDate(new Date(), format), deps: NO_DEPS, impure: true };
-    }
+    case "now":
+      return { fn: nowText(node, env), deps: NO_DEPS, impure: true };
     case "firstof": {
       const first = compileFirstTrue(node, env);
       const fn = first.fn;
       const autoescape = env.autoescape;
+      const display = displayOf(env);
       return {
         deps: first.deps,
         // Django stores the text it would have printed: escaped and marked safe under
@@ -199,8 +235,8 @@ export function compileAssignedValue(
         fn: (scope) => {
           const v = fn(scope);
           if (v === undefined) return "";
-          if (autoescape) return markSafe(outputText(v, true));
-          return v instanceof SafeString ? v : outputText(v, false);
+          if (autoescape) return markSafe(outputText(v, true, display));
+          return v instanceof SafeString ? v : outputText(v, false, display);
         },
       };
     }

@@ -299,3 +299,36 @@ test("extends/include of a filtered literal name; `1.2.3` is a lookup; openers w
   assert.equal(r("a {{ b %} c\n{% if x\n%} {# y"), "a {{ b %} c\n{% if x\n%} {# y");
   assert.equal(r("{{ x \n}}{{ x }}", { x: 1 }), "{{ x \n}}1");
 });
+
+test("tz and l10n: utc/timezone/localtime fix a date's zone; localize, unlocalize, {% localize off %}, floatformat separators", () => {
+  const when = new Date("2008-01-02T03:04:05Z");
+  const r = (t: string, options: { language?: string; timeZone?: string } = {}) =>
+    renderToString(
+      new TemplateLoader({ dirs: [], ...options })
+        .fromString(t)
+        .render({ when, f: 3.5, big: 1234567, s: "x" }),
+    );
+  assert.equal(
+    r(
+      '{% load tz %}{% timezone "Asia/Kolkata" %}{{ when|date:"H:i" }} {{ when|utc|date:"H:i e" }} {{ when|timezone:"Europe/Paris"|date:"H:i T" }}{% endtimezone %} {{ when|localtime|date:"H:i" }}',
+      { timeZone: "America/New_York" },
+    ),
+    "08:34 03:04 UTC 04:04 CET 22:04",
+  );
+  assert.equal(r('{% load tz %}[{{ s|utc }}][{{ when|timezone:"No/Such" }}]'), "[][]");
+  assert.equal(
+    r(
+      "{% load l10n %}{{ f }} {{ when }}|{% localize off %}{{ f }} {{ when }}{% endlocalize %}|{{ f|unlocalize }}|{{ when|localize }}",
+      { language: "de" },
+    ),
+    "3,5 2. Januar 2008 03:04|3.5 Jan. 2, 2008, 3:04 vorm.|3.5|2. Januar 2008 03:04",
+  );
+  assert.equal(
+    r('{{ big|floatformat:"2g" }} {{ big|floatformat:"2u" }} {{ big|floatformat:"g" }}', {
+      language: "de",
+    }),
+    "1.234.567,00 1234567.00 1.234.567",
+  );
+  // `{% now %}` runs in the loader's zone (CET or CEST depending on the season).
+  assert.match(r('{% now "e" %}', { timeZone: "Europe/Paris" }), /^CES?T$/);
+});

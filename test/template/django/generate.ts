@@ -6,8 +6,9 @@
  * Every case starts with one piece chosen round-robin (so every tag and every filter appears in
  * many cases) and adds up to two random ones. Left out: what differs between two runs
  * (`{% now %}` with anything finer than the year, `lorem ... random`, `random` of several items,
- * `timesince`/`timeuntil` without an argument), `{% debug %}` (dumps Python internals), and the
- * tags and filters Django 3.2 lacks (`querystring`, `escapeseq`, `ifequal` is gone from 5.x).
+ * `timesince`/`timeuntil` without an argument) and the tags and filters Django 3.2 lacks
+ * (`querystring`, `escapeseq`; `ifequal` is gone from 5.x). `{% debug %}` prints nothing on both
+ * sides (Django without `DEBUG`, the loader without `debug`).
  */
 import type { Case, Corpus } from "./harness.js";
 
@@ -66,6 +67,12 @@ export const CONTEXT = {
   tmpl: "inc.html",
   slug: "Joel is a slug! Ünïcode",
   one: ["only"],
+  codes: ["it", "no", "de-at"],
+  code_pairs: [
+    ["sl", "Slovenian"],
+    ["fa", "Persian"],
+  ],
+  1: { 2: ["a", "b", "c", "d"] },
 };
 
 const TEMPLATES = {
@@ -370,6 +377,17 @@ const TAGS: Record<string, (r: Rand) => string> = {
   timezone: (r) =>
     `{% load tz %}{% timezone "${pick(r, ["Europe/Paris", "Asia/Kolkata", "UTC"])}" %}{{ when|date:"H:i T" }}{% get_current_timezone as TZ %}{{ TZ }}{% endtimezone %}`,
   get_current_timezone: () => "{% load tz %}{% get_current_timezone as TZ %}{{ TZ }}",
+  get_language_info: (r) =>
+    `{% load i18n %}{% get_language_info for ${pick(r, ['"de"', '"pt-br"', '"zh-cn"', '"fa"'])} as l %}{{ l.code }} {{ l.name }} {{ l.name_local }} {{ l.name_translated }} {{ l.bidi }}`,
+  get_language_info_list: (r) =>
+    `{% load i18n %}{% get_language_info_list for ${pick(r, ["codes", "code_pairs"])} as ls %}{% for l in ls %}{{ l.code }}:{{ l.name_local }};{% endfor %}`,
+  get_available_languages: () =>
+    "{% load i18n %}{% get_available_languages as ls %}{{ ls|length }} {% for c, n in ls %}{% if c == 'de' or c == 'sv' %}{{ c }}={{ n }} {% endif %}{% endfor %}",
+  get_media_prefix: () => "{% load static %}[{% get_media_prefix %}]",
+  debug: () => "[{% debug %}]",
+  lorem_var: (r) =>
+    `{% lorem ${pick(r, ["n", "num_s", "s", "missing", "z"])} ${pick(r, ["w", "p", "b"])} %}`,
+  lexer: (r) => pick(r, ["a {{ n %} b", "{{ n #}", "{% if\n %}{{ n }}", "{# x", "{{ 1.2.3 }}"]),
 };
 export const TAG_NAMES = Object.keys(TAGS);
 
@@ -390,13 +408,19 @@ export function generate(seed = SEED, count = COUNT): Corpus {
       if (tag === "extends") continue; // must come first
       template += text(r) + (TAGS[tag] as (r: Rand) => string)(r);
     }
+    // The library filters exist after their `{% load %}` (which an extends must precede).
+    if (/\|(localize|unlocalize|localtime|utc|timezone|language_\w+)\b/.test(template))
+      template = template.startsWith("{% extends")
+        ? template.replace("%}", "%}{% load i18n l10n tz %}")
+        : "{% load i18n l10n tz %}" + template;
     const name = `gen-${String(i).padStart(4, "0")}`;
     const needsTemplates = /\{% (include|extends) /.test(template);
-    cases.push(
-      needsTemplates
-        ? { name, template: name, templates: { ...TEMPLATES, [name]: template }, context: CONTEXT }
-        : { name, template, context: CONTEXT },
-    );
+    // Every seventh case renders in German or French: named formats, month names, separators.
+    const language = i % 7 === 3 ? (i % 14 === 3 ? "de" : "fr") : undefined;
+    const base = needsTemplates
+      ? { name, template: name, templates: { ...TEMPLATES, [name]: template }, context: CONTEXT }
+      : { name, template, context: CONTEXT };
+    cases.push(language === undefined ? base : { ...base, language });
   }
   return { cases };
 }

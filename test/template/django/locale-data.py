@@ -22,7 +22,8 @@ from django.utils.translation import gettext, pgettext  # noqa: E402
 LOCALES = ["cs", "da", "de", "en", "en-au", "en-gb", "es", "fi", "fr", "it", "nl", "pl", "pt",
            "pt-br", "ru", "sv"]
 FORMATS = ["DATE_FORMAT", "DATETIME_FORMAT", "TIME_FORMAT", "SHORT_DATE_FORMAT",
-           "SHORT_DATETIME_FORMAT", "YEAR_MONTH_FORMAT", "MONTH_DAY_FORMAT"]
+           "SHORT_DATETIME_FORMAT", "YEAR_MONTH_FORMAT", "MONTH_DAY_FORMAT", "DECIMAL_SEPARATOR",
+           "THOUSAND_SEPARATOR", "NUMBER_GROUPING"]
 
 info = {}
 for code, entry in LANG_INFO.items():
@@ -36,7 +37,7 @@ locales = {}
 for lang in LOCALES:
     with translation.override(lang):
         loc = {
-            "formats": {f: get_format(f, lang) for f in FORMATS},
+            "formats": {f: str(get_format(f, lang)) for f in FORMATS},
             "months": [str(dates.MONTHS[i]) for i in range(1, 13)],
             "monthsAp": [str(dates.MONTHS_AP[i]) for i in range(1, 13)],
             "monthsAlt": [str(dates.MONTHS_ALT[i]) for i in range(1, 13)],
