@@ -10,7 +10,7 @@
 import { errorText } from "../logger.js";
 import type { UploadConfig } from "../view/upload-config.js";
 import { pushFrame, replyFrame, type BinaryFrame, type Frame } from "./frame.js";
-import type { LiveHost } from "./host.js";
+import type { Logger } from "../logger.js";
 import type { LiveInstance } from "./instance.js";
 import { isRecord } from "./params.js";
 import { CHANNEL_EVENTS, UPLOAD_CHUNK_EVENT, UPLOAD_TOPIC_PREFIX } from "./protocol.js";
@@ -65,9 +65,20 @@ interface OpenUpload {
   timer?: ReturnType<typeof setTimeout>;
 }
 
+/**
+ * What uploads need of the app (a `LiveHost` is one; the test client makes its own): the
+ * token signer and its max age, the frame limit the chunk size must fit, the logger.
+ */
+export interface UploadHost {
+  readonly uploadTokens: TokenSigner;
+  readonly tokenMaxAgeMs: number;
+  readonly limits: { readonly frameBytes: number };
+  readonly env: { readonly logger: Logger };
+}
+
 /** How the upload channels of one connection reach the rest of it. */
 export interface UploadChannelHost {
-  readonly host: LiveHost;
+  readonly host: UploadHost;
   send(frame: Frame): void;
   /** The view joined on this connection with id `id`. */
   findView(id: string): LiveInstance | undefined;

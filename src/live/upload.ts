@@ -12,10 +12,9 @@ import {
   type UploadConfig,
   type UploadErrorKind,
 } from "../view/upload-config.js";
-import type { LiveHost } from "./host.js";
 import type { LiveInstance, StepResult } from "./instance.js";
 import { isRecord } from "./params.js";
-import { chunkSizeFor, signUploadToken } from "./upload-channel.js";
+import { chunkSizeFor, signUploadToken, type UploadHost } from "./upload-channel.js";
 
 /** A reply to an upload message: its status and response, and the render it caused. */
 export interface UploadReply {
@@ -36,7 +35,7 @@ function refusal(message: string): UploadReply {
  * bound to this view and entry. Invalid entries stay listed with their errors for the page.
  */
 export async function preflight(
-  host: LiveHost,
+  host: UploadHost,
   instance: LiveInstance,
   payload: unknown,
 ): Promise<UploadReply> {

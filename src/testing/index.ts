@@ -42,6 +42,13 @@ import type { SessionData } from "../auth/session.js";
 import { viewSlug } from "../view/slug.js";
 import { DEFAULT_INPUT_DEPTH } from "../view/validate.js";
 import type { OnMountHook } from "../pipeline/lifecycle.js";
+import { randomBytes } from "node:crypto";
+import { Signer } from "../auth/signing.js";
+import type { Frame } from "../live/frame.js";
+import { TokenSigner } from "../live/token.js";
+import { preflight, progress, type UploadReply } from "../live/upload.js";
+import { UploadChannels } from "../live/upload-channel.js";
+import { UPLOAD_TOPIC_PREFIX } from "../live/protocol.js";
 
 /** Options of {@link LiveViewTestClient.mount}. */
 export interface TestMountOptions {
@@ -112,9 +119,46 @@ function stringValues(values: Record<string, unknown>): Record<string, string> {
   return out;
 }
 
+/** A file chosen in a test's file input. */
+export interface TestFile {
+  readonly name: string;
+  /** The bytes (a string is UTF-8). */
+  readonly content: string | Uint8Array;
+  /** MIME type. @default "" */
+  readonly type?: string;
+  readonly lastModified?: number;
+}
+
+/** What an upload produced: the last step's result, and the errors per entry ref. */
+export interface TestUploadResult extends TestResult {
+  /** Entry ref (or the upload's ref, for `too_many_files`) → error kinds; `{}` when none. */
+  readonly errors: Readonly<Record<string, readonly string[]>>;
+}
+
+/** The files chosen in one of the view's file inputs (`LiveViewTestClient.fileInput`). */
+export interface TestFileInput {
+  /** The entry refs given to the files, in order. */
+  readonly refs: readonly string[];
+  /**
+   * The form's change event (`dj-change="event"`) listing the files, as the browser sends it
+   * when files are chosen: the entries appear in the page, checked.
+   */
+  choose(event: string): Promise<TestResult>;
+  /**
+   * Uploads the files as the browser does: the `allow_upload` preflight, then each accepted
+   * file's bytes over its `lvu:` channel in chunks (only `percent` of them when less than 100),
+   * with a progress report after each chunk.
+   */
+  upload(percent?: number): Promise<TestUploadResult>;
+}
+
 /** A mounted view under test. */
 export class LiveViewTestClient {
   readonly #instance: LiveInstance;
+  #uploads?: UploadChannels;
+  #uploadHost?: ConstructorParameters<typeof UploadChannels>[0]["host"];
+  readonly #replies = new Map<string, Frame>();
+  #fileRefs = 0;
   readonly #events: [string, unknown][] = [];
   readonly #navigations: Navigation[] = [];
   #title?: string;
@@ -329,6 +373,138 @@ export class LiveViewTestClient {
     return pushes;
   }
 
+  /**
+   * Chooses `files` in the file input of upload `name` (Phoenix's `file_input`); `upload()`
+   * sends them through the same preflight, signed tokens and chunk checks as a browser.
+   */
+  fileInput(name: string, files: readonly TestFile[]): TestFileInput {
+    const config = this.#instance.view.uploads[name];
+    if (!config) throw new Error(`the view allowed no upload named "${name}"`);
+    const entries = files.map((file) => {
+      const bytes =
+        typeof file.content === "string" ? Buffer.from(file.content) : Buffer.from(file.content);
+      return {
+        bytes,
+        wire: {
+          ref: String(this.#fileRefs++),
+          name: file.name,
+          size: bytes.byteLength,
+          type: file.type ?? "",
+          last_modified: file.lastModified ?? Date.now(),
+          relative_path: "",
+        },
+      };
+    });
+    return {
+      refs: entries.map((entry) => entry.wire.ref),
+      choose: (event) =>
+        this.#sendWithUploads(
+          { type: "form", event, value: "", meta: { _target: name } },
+          { [config.ref]: entries.map((entry) => entry.wire) },
+        ),
+      upload: (percent = 100) =>
+        this.#upload(
+          config.ref,
+          entries.map((entry) => ({ ...entry.wire, bytes: entry.bytes })),
+          percent,
+        ),
+    };
+  }
+
+  async #upload(
+    uploadRef: string,
+    files: readonly { ref: string; bytes: Buffer }[],
+    percent: number,
+  ): Promise<TestUploadResult> {
+    const host = (this.#uploadHost ??= {
+      uploadTokens: new TokenSigner(new Signer(randomBytes(16).toString("hex")), "upload"),
+      tokenMaxAgeMs: 3_600_000,
+      limits: { frameBytes: 64 * 1024 },
+      env: { logger: this.#instance.env.logger },
+    });
+    const reply = await preflight(host, this.#instance, {
+      ref: uploadRef,
+      entries: files.map(({ bytes: _bytes, ...wire }) => wire),
+    });
+    let last = this.#recordUpload(reply);
+    const response = reply.response;
+    const errors: Record<string, string[]> = {};
+    for (const [ref, kind] of (response.error ?? []) as [string, string][]) {
+      (errors[ref] ??= []).push(kind);
+    }
+    for (const [ref, kinds] of Object.entries(
+      (response.errors ?? {}) as Record<string, string[]>,
+    )) {
+      errors[ref] = [...kinds];
+    }
+    if (reply.status !== "ok" || response.error) return { ...last, errors };
+    const config = response.config as { chunk_size: number };
+    const tokens = (response.entries ?? {}) as Record<string, unknown>;
+    const channels = (this.#uploads ??= new UploadChannels({
+      host,
+      send: (frame) => {
+        if (frame.ref !== null) this.#replies.set(frame.ref, frame);
+      },
+      findView: (id) => (id === this.#instance.id ? this.#instance : undefined),
+    }));
+    let ref = 0;
+    const ask = async (frame: Frame, run: () => Promise<void>) => {
+      await run();
+      const answer = this.#replies.get(frame.ref as string);
+      this.#replies.delete(frame.ref as string);
+      const payload = answer?.payload as { status: string; response: { reason?: string } };
+      return payload;
+    };
+    for (const file of files) {
+      const meta = tokens[file.ref];
+      if (meta === undefined) continue;
+      if (typeof meta !== "string") {
+        // External: the browser sends the bytes to storage; the client reports progress.
+        last = this.#recordUpload(
+          await progress(this.#instance, {
+            ref: uploadRef,
+            entry_ref: file.ref,
+            progress: percent,
+          }),
+        );
+        continue;
+      }
+      const topic = `${UPLOAD_TOPIC_PREFIX}${file.ref}`;
+      const join: Frame = {
+        joinRef: topic,
+        ref: `j${ref++}`,
+        topic,
+        event: "phx_join",
+        payload: { token: meta },
+      };
+      const joined = await ask(join, () => channels.join(join));
+      if (joined?.status !== "ok") {
+        (errors[file.ref] ??= []).push(joined?.response.reason ?? "join failed");
+        continue;
+      }
+      const until = Math.floor((file.bytes.byteLength * Math.min(100, percent)) / 100);
+      for (let offset = 0; offset < until; offset += config.chunk_size) {
+        const data = file.bytes.subarray(offset, Math.min(until, offset + config.chunk_size));
+        const chunk = { joinRef: topic, ref: `c${ref++}`, topic, event: "chunk", payload: data };
+        const acked = await ask(chunk, () => channels.binary(chunk));
+        if (acked?.status !== "ok") {
+          (errors[file.ref] ??= []).push(acked?.response.reason ?? "chunk refused");
+          break;
+        }
+        const done = ((offset + data.byteLength) / file.bytes.byteLength) * 100;
+        last = this.#recordUpload(
+          await progress(this.#instance, { ref: uploadRef, entry_ref: file.ref, progress: done }),
+        );
+      }
+    }
+    await this.settle();
+    return { ...last, errors };
+  }
+
+  #recordUpload(reply: UploadReply): TestResult {
+    return reply.step ? this.#record(reply.step) : { diff: null };
+  }
+
   /** Waits until queued pub/sub deliveries have been handled. */
   async settle(): Promise<void> {
     for (let i = 0; i < 3; i++) {
@@ -339,6 +515,7 @@ export class LiveViewTestClient {
 
   /** Stops the view (unsubscribes; saves its snapshot). */
   close(): Promise<void> {
+    this.#uploads?.closeAll();
     return this.#instance.close();
   }
 
@@ -368,12 +545,20 @@ export class LiveViewTestClient {
     return this.#send({ type, event, value });
   }
 
-  async #send(payload: { type: string; event: string; value: unknown; meta?: unknown }) {
+  #send(payload: { type: string; event: string; value: unknown; meta?: unknown }) {
+    return this.#sendWithUploads(payload, undefined);
+  }
+
+  async #sendWithUploads(
+    payload: { type: string; event: string; value: unknown; meta?: unknown },
+    uploads: unknown,
+  ) {
     const decoded = decodeClientEvent(payload, this.#instance.env.inputDepth);
     const result: EventResult = await this.#instance.event(
       payload.event,
       decoded.params,
       decoded.coerceStrings,
+      uploads,
     );
     const out = this.#record(result);
     if (result.error) return { ...out, error: result.error.toJSON() };

@@ -1,0 +1,72 @@
+/**
+ * `LiveViewTestClient.fileInput(...).upload()`: uploads in tests without a browser, through the
+ * same preflight, tokens and chunk checks as the WebSocket.
+ */
+import assert from "node:assert/strict";
+import { readdir } from "node:fs/promises";
+import { afterEach, describe, it } from "node:test";
+import { uploadTempDir } from "../../src/live/upload-writer.js";
+import { LiveViewTestClient } from "../../src/testing/index.js";
+import { AvatarView, storage } from "./upload-views.js";
+
+describe("LiveViewTestClient uploads", () => {
+  afterEach(async () => {
+    storage.clear();
+    assert.deepEqual(await readdir(uploadTempDir()), [], "no temp file is left behind");
+  });
+
+  it("chooses, uploads and consumes two files", async () => {
+    const view = await LiveViewTestClient.mount(AvatarView);
+    const input = view.fileInput("avatar", [
+      { name: "a.png", content: "A".repeat(1500), type: "image/png" },
+      { name: "b.jpg", content: new Uint8Array([1, 2, 3]), type: "image/jpeg" },
+    ]);
+    await input.choose("validate");
+    assert.match(view.render(), /a\.png.*b\.jpg/s);
+    const uploaded = await input.upload();
+    assert.deepEqual(uploaded.errors, {});
+    const { completed, inProgress } = view.view.uploadedEntries("avatar");
+    assert.deepEqual(
+      completed.map((e) => [e.name, e.progress, e.done]),
+      [
+        ["a.png", 100, true],
+        ["b.jpg", 100, true],
+      ],
+    );
+    assert.deepEqual(inProgress, []);
+    await view.submit("save");
+    assert.deepEqual(view.assigns.saved, ["a.png", "b.jpg"]);
+    assert.equal(storage.get("a.png")?.toString(), "A".repeat(1500));
+    assert.deepEqual([...storage.get("b.jpg")!], [1, 2, 3]);
+    assert.doesNotMatch(view.render(), /<figure/);
+    await view.close();
+  });
+
+  it("reports too large and not accepted files as entry errors", async () => {
+    const view = await LiveViewTestClient.mount(AvatarView);
+    const input = view.fileInput("avatar", [
+      { name: "big.png", content: "x".repeat(2001), type: "image/png" },
+      { name: "a.txt", content: "hi", type: "text/plain" },
+    ]);
+    const result = await input.upload();
+    assert.deepEqual(result.errors, { "0": ["too_large"], "1": ["not_accepted"] });
+    assert.match(view.render(), /File too large.*Unacceptable file type/s);
+    await view.close();
+  });
+
+  it("a half-sent file is in progress: consuming it fails, cancelling it deletes its file", async () => {
+    const view = await LiveViewTestClient.mount(AvatarView);
+    const input = view.fileInput("avatar", [
+      { name: "a.png", content: "x".repeat(1000), type: "image/png" },
+    ]);
+    await input.upload(50);
+    const [entry] = view.view.uploadedEntries("avatar").inProgress;
+    assert.equal(entry?.progress, 50);
+    assert.equal((await readdir(uploadTempDir())).length, 1);
+    const save = await view.submit("save");
+    assert.equal(save.error?.error, "handler_error");
+    await view.click("cancel", { ref: input.refs[0]! });
+    assert.deepEqual(view.view.uploadedEntries("avatar"), { completed: [], inProgress: [] });
+    await view.close();
+  });
+});
