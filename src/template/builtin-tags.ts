@@ -14,7 +14,7 @@
  * @module
  */
 import { renderToString } from "../render/html.js";
-import { locate, type FilterExpr, type Node } from "./ast.js";
+import { locate, type FilterExpr, type Node, type TagSpec } from "./ast.js";
 import type { Env } from "./env.js";
 import { TemplateRenderError, TemplateSyntaxError } from "./errors.js";
 import { applyFilters, compileExpr, type CompiledExpr } from "./evaluator.js";
@@ -26,7 +26,18 @@ import { lorem } from "./lorem.js";
 import * as safe from "./safe.js";
 import { displayOf, outputText, varExpr } from "./tags.js";
 import { ANY, NO_DEPS, union, without } from "./tracking.js";
-import { Frame, pyEqual, pyRepr, stringify, toList, unwrap, type Scope } from "./values.js";
+import { quotePlus } from "./text.js";
+import {
+  Frame,
+  getMember,
+  isPlainObject,
+  pyEqual,
+  pyRepr,
+  stringify,
+  toList,
+  unwrap,
+  type Scope,
+} from "./values.js";
 
 const SafeString = safe.SafeString;
 const markSafe = safe.markSafe;
@@ -549,4 +560,57 @@ export function compileDebug(env: Env): SlotImpl | undefined {
       return escapeHtml(dicts.join("") + "\n\n");
     },
   };
+}
+
+// ---- querystring ---------------------------------------------------------------------------
+
+/** A query dict's keys with their lists of values, in order. */
+function queryLists(query: unknown): [string, string[]][] {
+  const list = (v: unknown) => (Array.isArray(v) ? v : [v]).map((x) => stringify(unwrap(x)));
+  if (query instanceof URLSearchParams)
+    return [...new Set(query.keys())].map((k) => [k, query.getAll(k)]);
+  if (query instanceof Map) return [...query].map(([k, v]) => [stringify(k), list(v)]);
+  if (isPlainObject(query)) return Object.entries(query).map(([k, v]) => [k, list(v)]);
+  throw new TypeError(
+    query === undefined || query === null
+      ? "no query dict given and the context has no request.GET"
+      : "the query dict must be a URLSearchParams, a Map or a plain object",
+  );
+}
+
+/**
+ * Django 5.2's `{% querystring %}` for one use of the tag (it is parsed as a custom tag with
+ * this spec): the query dict given (`positional`) or the context's `request.GET`, changed by
+ * the keyword arguments (`keywords`): `None` removes a key, a list sets all its values, anything
+ * else sets one. `""` when both are empty, else `?` and the query, quoted as QueryDict does.
+ */
+export function querystringTag(positional: boolean, keywords: boolean): TagSpec {
+  const fn = (...values: unknown[]): string => {
+    let i = 0;
+    const context = positional ? undefined : (values[i++] as { request?: unknown });
+    const given = positional ? unwrap(values[i++]) : undefined;
+    const kwargs = (keywords ? values[i++] : {}) as Record<string, unknown>;
+    const query =
+      given === undefined || given === null ? getMember(context?.request, "GET") : given;
+    const lists = queryLists(query);
+    const params = new Map(lists);
+    for (const [key, raw] of Object.entries(kwargs)) {
+      const value = unwrap(raw);
+      if (value === null) params.delete(key);
+      else if (Array.isArray(value))
+        params.set(
+          key,
+          value.map((v) => stringify(unwrap(v))),
+        );
+      else params.set(key, [stringify(value ?? "")]);
+    }
+    if (params.size === 0 && lists.length === 0) return "";
+    const pairs: string[] = [];
+    for (const [key, vs] of params)
+      for (const v of vs) pairs.push(`${quotePlus(key)}=${quotePlus(v)}`);
+    return `?${pairs.join("&")}`;
+  };
+  return positional
+    ? { fn, pure: true }
+    : { fn, pure: true, takesContext: true, reads: ["request"] };
 }

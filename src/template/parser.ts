@@ -16,10 +16,11 @@ import type {
 import type { TemplateSyntaxError } from "./errors.js";
 import { MAX_NESTING, parseCondition, parseFilterExpr } from "./expression.js";
 import { SourceMap, splitBits, tokenize, type Bit, type Token } from "./lexer.js";
-import type { TagSpec } from "./ast.js";
+import type { CustomTagNode, TagSpec } from "./ast.js";
 import { getTag } from "./custom-tags.js";
 import { lorem } from "./lorem.js";
 import { isTimeZone } from "./dateformat.js";
+import { querystringTag } from "./builtin-tags.js";
 
 const END_TAGS = new Set([
   "elif",
@@ -88,6 +89,7 @@ const TAGS = new Set([
   "get_language_info",
   "get_language_info_list",
   "debug",
+  "querystring",
 ]);
 
 const TEMPLATETAG: Readonly<Record<string, string>> = {
@@ -319,6 +321,18 @@ class Parser {
           pos: this.pos(at),
         };
       }
+      case "querystring": {
+        const parsed = this.parseCustom("querystring", querystringTag(false, false), bits, at);
+        if (parsed.args.length > 1)
+          throw this.error(
+            "'querystring' takes at most one positional argument (a query dict)",
+            at,
+          );
+        return {
+          ...parsed,
+          spec: querystringTag(parsed.args.length === 1, parsed.kwargs.length > 0),
+        };
+      }
       case "debug":
         this.noArgs(bits);
         return { kind: "debug", pos: this.pos(at) };
@@ -398,7 +412,7 @@ class Parser {
   }
 
   /** `{% name arg key=value ... as var %}` of a tag registered with registerTag. */
-  parseCustom(name: string, spec: TagSpec, bits: Bit[], at: number): Node {
+  parseCustom(name: string, spec: TagSpec, bits: Bit[], at: number): CustomTagNode {
     const { args, asVar } = this.splitAs(bits.slice(1));
     const positional: FilterExpr[] = [];
     const kwargs: { name: string; expr: FilterExpr }[] = [];

@@ -327,6 +327,11 @@ export function urlQuote(text: string, safe: string): string {
   return out;
 }
 
+/** Python's `urllib.parse.quote_plus`: `quote` with spaces as `+`. */
+export function quotePlus(text: string): string {
+  return urlQuote(text, " ").replace(/ /g, "+");
+}
+
 /** Django's `iri_to_uri` (the `iriencode` filter). */
 export function iriToUri(text: string): string {
   return urlQuote(text, "/#%[]=:;$&()+,!?*@'~");
@@ -355,7 +360,6 @@ const RFC3986_SAFE = "!$&'()*+,;=" + ":/?#[]@" + "~";
 
 // Python's urlencode(parse_qsl(query, keep_blank_values=True)): quote_plus of keys and values.
 function requoteQuery(query: string): string {
-  const plus = (s: string) => urlQuote(s, " ").replace(/ /g, "+");
   return query
     .split(/[&;]/)
     .filter((part) => part !== "")
@@ -363,7 +367,7 @@ function requoteQuery(query: string): string {
       const eq = part.indexOf("=");
       if (eq < 0) return undefined;
       const unq = (s: string) => urlUnquote(s.replace(/\+/g, " "));
-      return `${plus(unq(part.slice(0, eq)))}=${plus(unq(part.slice(eq + 1)))}`;
+      return `${quotePlus(unq(part.slice(0, eq)))}=${quotePlus(unq(part.slice(eq + 1)))}`;
     })
     .filter((p): p is string => p !== undefined)
     .join("&");

@@ -332,3 +332,38 @@ test("tz and l10n: utc/timezone/localtime fix a date's zone; localize, unlocaliz
   // `{% now %}` runs in the loader's zone (CET or CEST depending on the season).
   assert.match(r('{% now "e" %}', { timeZone: "Europe/Paris" }), /^CES?T$/);
 });
+
+test("querystring: request.GET or a given query dict, changed by keyword arguments (Django 5.2)", () => {
+  const en = new TemplateLoader({ dirs: [] });
+  const r = (t: string, ctx: Record<string, unknown> = {}) =>
+    renderToString(en.fromString(t).render(ctx));
+  const request = { GET: new URLSearchParams("a=1&b=2&b=x y") };
+  assert.equal(r("{% querystring %}", { request }), "?a=1&amp;b=2&amp;b=x+y");
+  assert.equal(r("{% querystring page=3 a=None %}", { request }), "?b=2&amp;b=x+y&amp;page=3");
+  assert.equal(
+    r("{% querystring qd tag=tags %}", { qd: {}, tags: ["a&b", "c"] }),
+    "?tag=a%26b&amp;tag=c",
+  );
+  assert.equal(r("[{% querystring qd %}]", { qd: new Map() }), "[]");
+  assert.equal(r("[{% querystring qd a=None %}]", { qd: { a: "1" } }), "[?]");
+  assert.equal(
+    r("{% querystring page=2 as q %}<a href='{{ q }}'>", { request }),
+    "<a href='?a=1&amp;b=2&amp;b=x+y&amp;page=2'>",
+  );
+  // Only `request` (and the arguments) are read: change tracking holds.
+  assert.deepEqual([...en.fromString("{% querystring page=n %}").dependencies].sort(), [
+    "n",
+    "request",
+  ]);
+  assert.throws(
+    () => r("\n{% querystring %}"),
+    (e: unknown) =>
+      e instanceof TemplateRenderError &&
+      e.location.line === 2 &&
+      /no query dict given and the context has no request.GET/.test(e.message),
+  );
+  assert.throws(
+    () => en.fromString("{% querystring a b %}"),
+    (e: unknown) => e instanceof TemplateSyntaxError && /at most one positional/.test(e.reason),
+  );
+});
