@@ -104,6 +104,20 @@ export class NotFound extends DjustError {
   }
 }
 
+/**
+ * A stream operation (`streamInsert`, `streamDelete`, `streamDeleteByDomId`) named a stream the
+ * view neither declares in `static streams` nor started with `stream()` (404 `not_found`).
+ */
+export class UnknownStream extends DjustError {
+  override readonly name = "UnknownStream";
+  constructor(view: string, stream: string) {
+    super(
+      "not_found",
+      `${view} has no stream ${JSON.stringify(stream)}: declare it in static streams or start it with stream().`,
+    );
+  }
+}
+
 /** A rate limit was exceeded (429). `retryAfter` is in whole seconds, at least 1. */
 export class RateLimited extends DjustError {
   override readonly name = "RateLimited";

@@ -50,6 +50,7 @@ export {
   MountFailed,
   SerializeError,
   SerializationError,
+  UnknownStream,
   DecoratorError,
   type ErrorKind,
   type ErrorDetails,
@@ -73,6 +74,12 @@ export { registerFilter, type FilterOptions, type FilterSpec } from "./template/
 export { registerTag, type TagSpec } from "./template/custom-tags.js";
 export { emptyForm, form, type FormOptions, type FormState } from "./live/forms.js";
 export type { Rendered, RenderContext, Template } from "./render/tree.js";
+export {
+  LiveStream,
+  type StreamConfig,
+  type StreamInsertOptions,
+  type StreamOptions,
+} from "./view/streams.js";
 export {
   apiResponse,
   ApiResponse,

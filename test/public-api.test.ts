@@ -56,6 +56,8 @@ describe("public API", () => {
       "ERROR_STATUS",
       "NotFound",
       "MountFailed",
+      "LiveStream",
+      "UnknownStream",
     ]) {
       assert.equal(typeof (djust as Record<string, unknown>)[name] !== "undefined", true, name);
     }

@@ -33,8 +33,18 @@ interface TemplateRead {
 }
 
 /** Names every template may use without the view providing them. */
-// `flash` and `csrf_token` are added to every render context by the live runtime.
-const BUILTINS = new Set(["forloop", "block", "True", "False", "None", "csrf_token", "flash"]);
+// `flash` and `csrf_token` are added to every render context by the live runtime, `streams` to
+// that of a view with streams.
+const BUILTINS = new Set([
+  "forloop",
+  "block",
+  "True",
+  "False",
+  "None",
+  "csrf_token",
+  "flash",
+  "streams",
+]);
 
 const KEYWORDS = new Set([
   "and",

@@ -331,12 +331,12 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
    * the view started (mount's `pushEvent`, `pageTitle`).
    */
   renderFull(): { tree: Rendered; wire: WireRendered; title?: string } {
-    const { tree, template, wire } = traced(
+    const { tree, template, wire, kept } = traced(
       tracing.render,
       () => this.#traceContext(),
       () => renderFull(this, this.#template),
     );
-    this.#tree = tree;
+    this.#tree = kept;
     this.#template = template;
     const uploads = runtimeOf(this.view).uploads;
     if (uploads) uploads.changed = false;
@@ -680,6 +680,7 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
       policy: this.policy,
       logger: this.env.logger,
       privateFields: this.#privateFields,
+      streams: runtimeOf(this.view).streams?.names ?? NO_FIELDS,
       topics: this.topics,
       flash: this.#flash,
       title: runtimeOf(this.view).title,

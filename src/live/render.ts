@@ -6,7 +6,7 @@
  * inputs: the instance keeps the state (the last tree and its template).
  * @module
  */
-import { diff, renderedToWire, type WireRendered } from "../render/diff.js";
+import { diff, type WireRendered } from "../render/diff.js";
 import type { Rendered, Template } from "../render/tree.js";
 import { toWire as encodeWire, type SerializationPolicy } from "../state/codec.js";
 import { stateKeys, stateValue } from "../state/tracker.js";
@@ -32,7 +32,10 @@ export interface RenderOutput {
   readonly template: Template | undefined;
 }
 
-/** The render context: public state, `getContextData()`, `flash`, `csrf_token`. */
+/**
+ * The render context: public state, `getContextData()`, `flash`, `csrf_token`, and `streams`
+ * when the view has any.
+ */
 export function renderContext(source: RenderSource): {
   context: Record<string, unknown>;
   computed: string[];
@@ -49,6 +52,7 @@ export function renderContext(source: RenderSource): {
   const uploads = runtimeOf(view).uploads;
   if (uploads) context.uploads = uploads.byName;
   if (source.csrfToken !== undefined) context.csrf_token = source.csrfToken;
+  if (hasStreams(view)) context.streams = view.streams;
   return { context, computed };
 }
 
@@ -72,12 +76,33 @@ export function renderView(
     // diff against the old tree sends the new statics.
     if (template !== shown) changed = undefined;
     if (changed) for (const key of computed) changed.add(key);
-    return { tree: template.render(context, changed), template };
+    if (changed && streamsPending(view)) changed.add(STREAMS);
+    return sent(view, { tree: template.render(context, changed), template });
   }
   if (typeof view.render !== "function") {
     throw new Error(`${cls.name} has neither a templateName nor a render() method`);
   }
-  return { tree: view.render(context), template: undefined };
+  return sent(view, { tree: view.render(context), template: undefined });
+}
+
+/** The context name of the view's streams. */
+const STREAMS = "streams";
+
+function hasStreams(view: LiveView): boolean {
+  return (
+    runtimeOf(view).streams !== undefined ||
+    (view.constructor as LiveViewClass).streams !== undefined
+  );
+}
+
+function streamsPending(view: LiveView): boolean {
+  return runtimeOf(view).streams?.pending ?? false;
+}
+
+/** A render has taken the streams' operations: they go out with it and are dropped here. */
+function sent(view: LiveView, output: RenderOutput): RenderOutput {
+  runtimeOf(view).streams?.clear();
+  return output;
 }
 
 /**
@@ -92,7 +117,14 @@ export function rerender(
   tree: Rendered | undefined,
   template: Template | undefined,
 ): (RenderOutput & { diff: WireRendered | null }) | null {
-  if (changed.length === 0 && !flashChanged && !hasOwnContextData(source.view)) return null;
+  if (
+    changed.length === 0 &&
+    !flashChanged &&
+    !hasOwnContextData(source.view) &&
+    !streamsPending(source.view)
+  ) {
+    return null;
+  }
   const set = new Set(changed);
   if (flashChanged) set.add("flash");
   const next = renderView(source, set, template);
@@ -100,13 +132,18 @@ export function rerender(
   return { tree: result.tree, template: next.template, diff: result.diff };
 }
 
-/** Renders every slot: the tree and its full wire form (a join reply's `rendered`). */
+/**
+ * Renders every slot: the tree (stream items included, for the page's HTML), its full wire form
+ * (a join reply's `rendered`) and `kept`, the tree to diff the next render against (without
+ * stream items).
+ */
 export function renderFull(
   source: RenderSource,
   shown: Template | undefined,
-): RenderOutput & { wire: WireRendered } {
+): RenderOutput & { wire: WireRendered; kept: Rendered } {
   const output = renderView(source, undefined, shown);
-  return { ...output, wire: renderedToWire(output.tree) };
+  const full = diff(undefined, output.tree);
+  return { ...output, wire: full.diff as WireRendered, kept: full.tree };
 }
 
 /** Adds a step's client events (`e`) and page title (`t`) to a wire tree. */

@@ -1,6 +1,6 @@
 /**
  * Snapshots of a live view: the {@link StoredView} record (state, the private fields `mount`
- * set, topics, flash, title, URL) and its writes to the state backend, coalesced behind the
+ * set, stream names, topics, flash, title, URL) and its writes to the state backend, coalesced behind the
  * events: a crash loses at most the last moment; an orderly disconnect or shutdown saves at once.
  * @module
  */
@@ -24,6 +24,8 @@ export interface SnapshotSource {
   /** The private fields `mount` set (the restore rule). */
   readonly privateFields: readonly string[];
   readonly topics: Iterable<string>;
+  /** Names of the view's streams. */
+  readonly streams: readonly string[];
   readonly flash: Flash;
   readonly title: string | undefined;
   /** The view's current URL. */
@@ -50,6 +52,7 @@ export function snapshotOf(source: SnapshotSource): StoredView | null {
     view: source.viewName,
     state,
     privateFields: source.privateFields,
+    ...(source.streams.length > 0 && { streams: source.streams }),
     topics: [...source.topics],
     flash: { ...source.flash },
     ...(source.title !== undefined && { title: source.title }),

@@ -244,11 +244,14 @@ function restore(
   const { request } = start;
   // DESIGN §10: private fields that only mount fills cannot come back from a snapshot; when no
   // setup re-creates them, mount runs again and the snapshot's public state wins. Uploads
-  // (`allowUpload` in mount, options that may be functions) come back the same way.
+  // (`allowUpload` in mount, options that may be functions) come back the same way, and so do
+  // streams: their items are never stored, so mount fills them again (as Phoenix's reconnect
+  // does), and the join reply re-sends what the page shows instead of emptying it.
   const uploads = stored.uploads;
   const mountsAgain =
     (stored.privateFields.length > 0 && typeof view.setup !== "function") ||
-    (uploads !== undefined && Object.keys(uploads).length > 0);
+    (uploads !== undefined && Object.keys(uploads).length > 0) ||
+    (stored.streams !== undefined && stored.streams.length > 0);
   const remounted = mountsAgain
     ? runMount(view, request, params)
     : stored.privateFields.length > 0

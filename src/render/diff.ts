@@ -21,6 +21,11 @@
  *   root optimisation needs knowledge of single-root templates that neither front end tracks.
  * - An empty comprehension is sent as `""`, as Phoenix does: it has no entries to share statics
  *   with, and a later non-empty list is then sent in full.
+ * - A loop over a stream carries `stream: [ref, inserts, deletes]` (`true` appended on a reset),
+ *   inserts being `[domId, at, limit, updateOnly]`; its entries are the inserted items, always
+ *   sent whole and indexed from 0, since the client patches them into the page and then forgets
+ *   them. Its statics are sent even when it has no entries, for the items of later diffs. The
+ *   tree kept for the next diff holds no stream items ({@link DiffResult.tree}).
  *
  * @module
  */
@@ -32,6 +37,7 @@ import {
   type Dynamic,
   type Rendered,
   type Slot,
+  type StreamPatch,
 } from "./tree.js";
 
 /** Any JSON value that can appear inside a {@link WireRendered}. */
@@ -60,7 +66,10 @@ export interface WireOptions {
 export interface DiffResult {
   /** What to send to the client, or `null` when the client already shows `tree`. */
   readonly diff: WireRendered | null;
-  /** `next` with every UNCHANGED slot filled in; pass it as `previous` to the next `diff`. */
+  /**
+   * `next` with every UNCHANGED slot filled in and the items of its streams dropped; pass it as
+   * `previous` to the next `diff`.
+   */
   readonly tree: Rendered;
 }
 
@@ -99,7 +108,7 @@ export function diff(
   if (previous === undefined) {
     const out = fullRendered(next, ctx);
     ctx.finish(out);
-    return { diff: out, tree: next };
+    return { diff: out, tree: prunedRendered(next) };
   }
   const result = diffRendered(previous, next, ctx);
   if (result.wire !== undefined) ctx.finish(result.wire);
@@ -126,7 +135,7 @@ function fullDynamic(value: Dynamic, ctx: WireContext): WireValue {
 }
 
 function fullComprehension(node: Comprehension, ctx: WireContext): WireValue {
-  if (node.entries.length === 0) return "";
+  if (node.entries.length === 0 && node.stream === undefined) return "";
   const out: WireRendered = {};
   ctx.statics(out, node);
   const keyed: WireRendered = {};
@@ -136,7 +145,21 @@ function fullComprehension(node: Comprehension, ctx: WireContext): WireValue {
   }
   keyed.kc = entries.length;
   out.k = keyed;
+  if (node.stream !== undefined) out.stream = wireStream(node.stream);
   return out;
+}
+
+function wireStream(patch: StreamPatch): WireValue {
+  const inserts = patch.inserts.map((i) => [i.domId, i.at, i.limit, i.updateOnly]);
+  // The client tests the fourth element against `undefined`: a reset is `true` or absent.
+  return patch.reset
+    ? [patch.ref, inserts, patch.deletes, true]
+    : [patch.ref, inserts, patch.deletes];
+}
+
+/** Whether a stream loop has anything for the client. */
+function hasStreamWork(node: Comprehension, patch: StreamPatch): boolean {
+  return node.entries.length > 0 || patch.deletes.length > 0 || patch.reset;
 }
 
 function fullEntry(dynamics: readonly Dynamic[], ctx: WireContext): WireRendered {
@@ -170,7 +193,8 @@ function diffRendered(
   ctx: WireContext,
 ): { wire: WireRendered | undefined; tree: Rendered } {
   if (prev === next) return { wire: undefined, tree: prev };
-  if (!sameStatics(prev, next)) return { wire: fullRendered(next, ctx), tree: next };
+  if (!sameStatics(prev, next))
+    return { wire: fullRendered(next, ctx), tree: prunedRendered(next) };
   let out: WireRendered | undefined;
   let resolved: Slot[] | undefined;
   const nextDynamics = next.dynamics;
@@ -203,8 +227,9 @@ function diffDynamic(prev: Dynamic, next: Dynamic, ctx: WireContext): Step<WireV
       const step = diffRendered(prev, next, ctx);
       return { wire: step.wire, value: step.tree };
     }
-    return { wire: fullRendered(next, ctx), value: next };
+    return { wire: fullRendered(next, ctx), value: prunedRendered(next) };
   }
+  if (next.stream !== undefined) return diffStream(prev, next, next.stream, ctx);
   if (next.entries.length === 0) {
     return { wire: prev === "" || isEmptyComprehension(prev) ? undefined : "", value: next };
   }
@@ -216,7 +241,36 @@ function diffDynamic(prev: Dynamic, next: Dynamic, ctx: WireContext): Step<WireV
   ) {
     return diffComprehension(prev, next, ctx);
   }
-  return { wire: fullComprehension(next, ctx), value: next };
+  return { wire: fullComprehension(next, ctx), value: prunedComprehension(next) };
+}
+
+/**
+ * A loop over a stream: the client still has its statics when the previous render of the slot
+ * was the same loop (kept without items), so only the new items and the operations go.
+ */
+function diffStream(
+  prev: Dynamic,
+  next: Comprehension,
+  patch: StreamPatch,
+  ctx: WireContext,
+): Step<WireValue, Dynamic> {
+  const value = prunedComprehension(next);
+  if (
+    typeof prev === "string" ||
+    prev.type !== "comprehension" ||
+    prev.entries.length > 0 ||
+    !sameStatics(prev, next)
+  ) {
+    return { wire: fullComprehension(next, ctx), value };
+  }
+  if (!hasStreamWork(next, patch)) return { wire: undefined, value };
+  const keyed: WireRendered = {};
+  const { entries } = next;
+  for (let i = 0; i < entries.length; i++) {
+    keyed[i] = fullEntry((entries[i] as ComprehensionEntry).dynamics, ctx);
+  }
+  keyed.kc = entries.length;
+  return { wire: { k: keyed, stream: wireStream(patch) }, value };
 }
 
 function isEmptyComprehension(value: Dynamic): boolean {
@@ -261,6 +315,8 @@ function diffComprehension(
           : undefined;
     if (from === undefined) {
       keyed[i] = fullEntry(entry.dynamics, ctx);
+      const kept = prunedEntry(entry);
+      if (kept !== entry) (resolved ??= entries.slice())[i] = kept;
       changed = true;
       continue;
     }
@@ -310,6 +366,60 @@ function diffEntry(
     if (step.value !== slot) (resolved ??= dynamics.slice())[i] = step.value;
   }
   return { wire: out, value: resolved === undefined ? next : { ...next, dynamics: resolved } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stream items are sent once and never kept: a tree sent in full is kept without them. Copy on
+// write, so a tree without streams is kept as it is.
+
+const NO_ENTRIES: readonly ComprehensionEntry[] = Object.freeze([]);
+
+function prunedDynamic(value: Dynamic): Dynamic {
+  if (typeof value === "string") return value;
+  return value.type === "rendered" ? prunedRendered(value) : prunedComprehension(value);
+}
+
+function prunedRendered(node: Rendered): Rendered {
+  let out: Slot[] | undefined;
+  const { dynamics } = node;
+  for (let i = 0; i < dynamics.length; i++) {
+    const slot = dynamics[i] as Slot;
+    if (slot === UNCHANGED || typeof slot === "string") continue;
+    const kept = prunedDynamic(slot);
+    if (kept !== slot) (out ??= dynamics.slice())[i] = kept;
+  }
+  return out === undefined ? node : { ...node, dynamics: out };
+}
+
+function prunedComprehension(node: Comprehension): Comprehension {
+  if (node.stream !== undefined) {
+    return {
+      type: "comprehension",
+      statics: node.statics,
+      fingerprint: node.fingerprint,
+      entries: NO_ENTRIES,
+    };
+  }
+  let out: ComprehensionEntry[] | undefined;
+  const { entries } = node;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i] as ComprehensionEntry;
+    const kept = prunedEntry(entry);
+    if (kept !== entry) (out ??= entries.slice())[i] = kept;
+  }
+  return out === undefined ? node : { ...node, entries: out };
+}
+
+function prunedEntry(entry: ComprehensionEntry): ComprehensionEntry {
+  let out: Dynamic[] | undefined;
+  const { dynamics } = entry;
+  for (let i = 0; i < dynamics.length; i++) {
+    const slot = dynamics[i] as Dynamic;
+    if (typeof slot === "string") continue;
+    const kept = prunedDynamic(slot);
+    if (kept !== slot) (out ??= dynamics.slice())[i] = kept;
+  }
+  return out === undefined ? entry : { ...entry, dynamics: out };
 }
 
 // Old index of every key, or undefined when the list cannot be matched by key (an entry without

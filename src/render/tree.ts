@@ -39,6 +39,38 @@ export interface Comprehension {
   readonly statics: readonly string[];
   readonly fingerprint: number;
   readonly entries: readonly ComprehensionEntry[];
+  /**
+   * Set when the loop ran over a stream: `entries` are the items inserted since the last render
+   * and this is what the client does with them. The diff sends such a loop's entries in full
+   * every time (the client forgets them once patched into the page) and keeps none of them.
+   */
+  readonly stream?: StreamPatch;
+}
+
+/**
+ * One render's operations on a stream, as the client applies them to the children of its
+ * `dj-update="stream"` container (Phoenix LiveView's `stream` entry of a comprehension).
+ */
+export interface StreamPatch {
+  /** Identifies the stream's children in the page (`data-phx-stream`); unique per view. */
+  readonly ref: string;
+  /** One per item in the loop's entries, in the same order. */
+  readonly inserts: readonly StreamInsert[];
+  /** DOM ids of children to remove. */
+  readonly deletes: readonly string[];
+  /** Remove every child of the stream before inserting. */
+  readonly reset: boolean;
+}
+
+/** Where and how one item goes into a stream container. */
+export interface StreamInsert {
+  readonly domId: string;
+  /** Index among the container's children; `-1` appends, `0` prepends. */
+  readonly at: number;
+  /** Children to keep after the insert: positive keeps the first n, negative the last n. */
+  readonly limit: number | null;
+  /** Only update the child when it is already on the page; never add it. */
+  readonly updateOnly: boolean | null;
 }
 
 /** One loop iteration. `key` identifies the entry across renders when the loop is keyed. */
@@ -63,3 +95,31 @@ export interface Template {
 
 /** Values visible to a template: the view's public state plus `getContextData()` additions. */
 export type RenderContext = Readonly<Record<string, unknown>>;
+
+/**
+ * Marks what a template loop iterates as a stream: a method giving the stream's operations since
+ * its last render, `[domId, item]` per inserted item (the view's streams implement it).
+ */
+export const STREAM_SOURCE: unique symbol = Symbol("djust.streamSource");
+
+/** A stream as a template loop reads it (see {@link STREAM_SOURCE}). */
+export interface StreamSource {
+  [STREAM_SOURCE](): {
+    readonly entries: readonly (readonly [string, unknown])[];
+    readonly patch: StreamPatch;
+  };
+}
+
+/** Whether `value` is a {@link StreamSource}. */
+export function isStreamSource(value: unknown): value is StreamSource {
+  return typeof value === "object" && value !== null && STREAM_SOURCE in value;
+}
+
+/** Marks the rows of a stream loop written with html`` (`this.streams.songs.map(…)`). */
+export const STREAM_ROWS: unique symbol = Symbol("djust.streamRows");
+
+/** The rows html`` turns into a stream loop, with the stream's operations. */
+export interface StreamRows {
+  readonly [STREAM_ROWS]: StreamPatch;
+  readonly rows: readonly unknown[];
+}

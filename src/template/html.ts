@@ -21,6 +21,9 @@
  *   becomes their escaped texts concatenated; an array mixing trees of several call sites (or
  *   trees and plain values) becomes a comprehension of one-slot rows, so it still diffs row by
  *   row. Arrays nest.
+ * - A stream's rows (`this.streams.songs.map((domId, song) => html`<tr id=${domId}>…`)`): the
+ *   loop of a `dj-update="stream"` container, sending only the items inserted since the last
+ *   render and the stream's operations.
  *
  * Nothing but a SafeString or a trusted tree is ever inserted unescaped: an object that merely
  * looks like a tree (say, JSON sent by a client) is refused rather than trusted.
@@ -29,11 +32,13 @@
  */
 import { fingerprintOf, sameStatics } from "../render/fingerprint.js";
 import {
+  STREAM_ROWS,
   UNCHANGED,
   type Comprehension,
   type ComprehensionEntry,
   type Dynamic,
   type Rendered,
+  type StreamPatch,
 } from "../render/tree.js";
 import { SafeString, toHtml } from "./safe.js";
 
@@ -226,6 +231,10 @@ function toDynamic(value: unknown): Dynamic {
   if (value instanceof SafeString) return value.value;
   if (Array.isArray(value)) return listToDynamic(value);
   if (trusted.has(value)) return value as Rendered | Comprehension;
+  if (STREAM_ROWS in value) {
+    const rows = value as { [STREAM_ROWS]: StreamPatch; rows: readonly unknown[] };
+    return streamLoop(rows.rows, rows[STREAM_ROWS]);
+  }
   const type = (value as { type?: unknown }).type;
   if (type === "rendered" || type === "comprehension") {
     throw new TypeError(
@@ -249,6 +258,24 @@ function listToDynamic(items: readonly unknown[]): Dynamic {
   if (dynamics.every((d) => typeof d === "string")) return dynamics.join("");
   const entries = dynamics.map((dynamic, i) => entryOf(items[i], [dynamic]));
   return comprehension(ROW_STATICS, ROW_FINGERPRINT, entries);
+}
+
+// The loop of a stream container. With no rows there are no statics to send yet: the loop of a
+// later render, with rows, has another fingerprint and goes in full.
+function streamLoop(rows: readonly unknown[], stream: StreamPatch): Comprehension {
+  const list = rows.length === 0 ? undefined : listToDynamic(rows);
+  const node: Comprehension =
+    list !== undefined && typeof list !== "string" && list.type === "comprehension"
+      ? { ...list, stream }
+      : {
+          type: "comprehension",
+          statics: ROW_STATICS,
+          fingerprint: ROW_FINGERPRINT,
+          entries: list === undefined ? [] : rows.map((row) => ({ dynamics: [toDynamic(row)] })),
+          stream,
+        };
+  trusted.add(node);
+  return node;
 }
 
 function isTrustedRendered(value: unknown): value is Rendered {

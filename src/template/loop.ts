@@ -3,7 +3,13 @@
  * `forloop` and `{% empty %}`) and decides whether the loop memo may reuse its rows.
  * @module
  */
-import type { ComprehensionEntry, Dynamic } from "../render/tree.js";
+import {
+  isStreamSource,
+  STREAM_SOURCE,
+  type ComprehensionEntry,
+  type Dynamic,
+  type StreamSource,
+} from "../render/tree.js";
 import { locate, type Node } from "./ast.js";
 import { compileFragmentWith } from "./binding.js";
 import type { Env } from "./env.js";
@@ -111,6 +117,29 @@ export function compileFor(node: Extract<Node, { kind: "for" }>, env: Env): Slot
     ? loopMemoizer(renderRow, readFields, positional, statics, fingerprint)
     : undefined;
 
+  /**
+   * A loop over a stream (`{% for dom_id, item in streams.songs %}`): one row per item inserted
+   * since the last render, each bound as `[domId, item]`; never memoized (rows are sent once
+   * and must not be held) and without `{% empty %}` (the page, not the server, has the items).
+   */
+  const streamLoop = (stream: StreamSource, scope: Scope) => {
+    const { entries: items, patch } = stream[STREAM_SOURCE]();
+    const n = items.length;
+    const entries = new Array<ComprehensionEntry>(n);
+    if (n > 0) {
+      const values: unknown[] = new Array<unknown>(names.length);
+      const inner: Scope = {
+        ctx: scope.ctx,
+        frame: new Frame(scope.frame, names, values),
+        state: scope.state,
+      };
+      const parentloop = forloopIsLocal ? lookupLocal(scope.frame, "forloop") : {};
+      for (let i = 0; i < n; i++)
+        entries[i] = renderRow(inner, values, parentloop, items[i], undefined, i, n);
+    }
+    return { type: "comprehension" as const, statics, fingerprint, entries, stream: patch };
+  };
+
   return {
     // A body reading `forloop.parentloop` reads the enclosing loop's `forloop`.
     deps: union(
@@ -122,6 +151,7 @@ export function compileFor(node: Extract<Node, { kind: "for" }>, env: Env): Slot
     impure: body.impure || (empty?.impure ?? false),
     run: (scope) => {
       const list = iterable.fn(scope);
+      if (isStreamSource(list)) return streamLoop(list, scope);
       let items = toList(list);
       if (reversed) items = [...items].reverse();
       const n = items.length;

@@ -25,6 +25,13 @@ import {
   type UploadedFile,
   type UploadEntry,
 } from "./upload-config.js";
+import {
+  ViewStreams,
+  type LiveStream,
+  type StreamConfig,
+  type StreamInsertOptions,
+  type StreamOptions,
+} from "./streams.js";
 
 /**
  * A server-rendered, stateful view. Subclass it; its public fields (names not starting with
@@ -50,6 +57,12 @@ export abstract class LiveView {
   static permissionRequired?: string | readonly string[];
   /** Disables CSRF checks for this view's HTTP API calls (for token-authenticated clients). */
   static csrfExempt = false;
+  /**
+   * The view's streams and how each names its items in the page: `{ songs: { domId: (s) =>
+   * `song-${s.id}` } }`. A stream used without being declared here must be started with
+   * {@link stream} first. @default {} (each item's DOM id is `${name}-${item.id}`)
+   */
+  static streams?: Readonly<Record<string, StreamConfig>>;
 
   /** Wires private services; runs on every new instance. Optional. */
   setup?(request: LiveRequest, params: Params): void | Promise<void>;
@@ -148,6 +161,56 @@ export abstract class LiveView {
   /** Full-page redirect. */
   redirect(to: string): void {
     runtimeOf(this).effects.navigation = { kind: "redirect", to };
+  }
+
+  /**
+   * The view's streams, as templates see them (`streams.songs`); html`` views render one with
+   * `this.streams.songs.map((domId, song) => html`<li id=${domId}>…</li>`)` inside an element
+   * with `dj-update="stream"`. Not state.
+   */
+  get streams(): Readonly<Record<string, LiveStream>> {
+    return streamsOf(this).forTemplate(this.constructor.name);
+  }
+
+  /**
+   * Sends `items` to the stream `name` at the next render (and starts the stream if needed);
+   * they are forgotten once sent, never kept in memory or snapshots. `reset: true` first removes
+   * everything the stream shows. A view restored from a snapshot runs `mount` again to fill its
+   * streams (see docs/live-views.md, "Streams").
+   */
+  stream(name: string, items: Iterable<unknown>, options: StreamOptions = {}): void {
+    const stream = streamsOf(this).get(name, true, this.constructor.name);
+    if (options.reset) stream.reset();
+    const insert = {
+      at: options.at ?? -1,
+      ...(options.limit !== undefined && { limit: options.limit }),
+    };
+    for (const item of items) stream.insert(item, insert);
+  }
+
+  /**
+   * Inserts or updates `item` in the stream `name` at the next render.
+   * @throws UnknownStream when the view has no stream `name`
+   */
+  streamInsert(name: string, item: unknown, options: StreamInsertOptions = {}): void {
+    streamsOf(this).get(name, false, this.constructor.name).insert(item, options);
+  }
+
+  /**
+   * Removes `item` (found by its DOM id) from the stream `name` at the next render.
+   * @throws UnknownStream when the view has no stream `name`
+   */
+  streamDelete(name: string, item: unknown): void {
+    const stream = streamsOf(this).get(name, false, this.constructor.name);
+    stream.deleteDomId(stream.domIdOf(item));
+  }
+
+  /**
+   * Removes the child with DOM id `id` from the stream `name` at the next render.
+   * @throws UnknownStream when the view has no stream `name`
+   */
+  streamDeleteByDomId(name: string, id: string): void {
+    streamsOf(this).get(name, false, this.constructor.name).deleteDomId(id);
   }
 
   /**
@@ -273,6 +336,12 @@ function uploadsOf(view: LiveView): ViewUploads {
 }
 
 const noop = (): void => undefined;
+
+/** The streams of `view`, made on first use. */
+export function streamsOf(view: LiveView): ViewStreams {
+  const runtime = runtimeOf(view);
+  return (runtime.streams ??= new ViewStreams(view.constructor as typeof LiveView));
+}
 
 /** The pub/sub a transport attached; a view not run by an app has none. */
 function hooksOf(view: LiveView): PubSubHooks {

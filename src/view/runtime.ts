@@ -7,6 +7,7 @@
 import type { SessionData } from "../auth/session.js";
 import type { User } from "../auth/user.js";
 import type { ViewUploads } from "./upload-config.js";
+import type { ViewStreams } from "./streams.js";
 
 /** Which transport runs a view. */
 export type Transport = "http" | "websocket" | "longpoll" | "test";
@@ -105,6 +106,8 @@ export interface ViewRuntime {
   title?: string;
   /** The uploads the view allowed (`allowUpload`); made on first use. */
   uploads?: ViewUploads;
+  /** The view's streams, made on first use: most views have none. */
+  streams?: ViewStreams;
   effects: Effects;
 }
 
@@ -126,6 +129,7 @@ class Runtime implements ViewRuntime {
   tasks?: ViewTasks = undefined;
   title?: string = undefined;
   uploads?: ViewUploads = undefined;
+  streams?: ViewStreams = undefined;
   #effects?: Effects = undefined;
 
   get effects(): Effects {

@@ -21,6 +21,7 @@ const GUIDES: Record<string, string> = {
   "docs/external-services.md": "external-services-",
   "docs/lifecycle.md": "lifecycle-",
   "docs/mounting.md": "mounting-",
+  "docs/streams.md": "streams-",
 };
 
 /** What a reader copies: the example with the package's import specifiers. */

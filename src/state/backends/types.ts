@@ -18,6 +18,12 @@ export interface StoredView {
    * the class has no `setup`, restoring re-runs `mount` before applying `state`.
    */
   readonly privateFields: readonly string[];
+  /**
+   * Names of the view's streams (never their items). When there are any, restoring re-runs
+   * `mount`, where the view fills its streams, before applying `state`: the page's stream is
+   * sent again in the join reply rather than emptied by it.
+   */
+  readonly streams?: readonly string[];
   /** Pub/sub topics the view subscribed to, re-subscribed on restore. */
   readonly topics: readonly string[];
   /** The view's URL when saved; a rejoin at another URL runs `handleParams` after restoring. */

@@ -1,0 +1,85 @@
+/**
+ * End-to-end: a stream through the official Phoenix LiveView client in headless Chromium — the
+ * dead render's items kept by the join, inserts appended once, and a reconnect in the middle
+ * (the server drops every socket; the view is restored from its snapshot, `mount` fills the
+ * stream again) that neither empties nor duplicates what the page shows.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, it } from "node:test";
+import type { Browser, Page } from "playwright-core";
+import { createApp, type RunningServer } from "../../src/server/index.js";
+import { liveTransportOf } from "../../src/server/live.js";
+import { browserSkipReason, launchBrowser } from "../support/browser.js";
+import { connected } from "../support/orders-browser.js";
+import { songs, SongsView } from "../live/stream-views.js";
+
+const skip = browserSkipReason();
+if (skip) process.stderr.write(`# e2e tests skipped: ${skip}\n`);
+
+/** Set `SCREENSHOTS=/tmp/dir` to save what the page looks like at each step. */
+const screenshots = process.env.SCREENSHOTS;
+const templates = fileURLToPath(new URL("../fixtures/templates", import.meta.url));
+
+async function shoot(page: Page, name: string): Promise<void> {
+  if (screenshots) await page.screenshot({ path: join(screenshots, `${name}.png`) });
+}
+
+/** The ids of the stream's children, in page order. */
+function shown(page: Page): Promise<string[]> {
+  return page.$$eval("#songs > li", (items) => items.map((li) => li.id));
+}
+
+describe("streams in Chromium", { skip }, () => {
+  let server: RunningServer;
+  let browser: Browser;
+  const app = createApp({
+    secretKey: "e2e",
+    templateDirs: [templates],
+    logger: { info() {}, warn() {}, error: (m, meta) => console.error(m, meta) },
+  });
+  app.live("/", SongsView);
+
+  before(async () => {
+    server = await app.listen(0, "127.0.0.1");
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("keeps the stream on screen across a reconnect, without duplicates", async () => {
+    songs.splice(0, songs.length, { id: 1, name: "Song 1" }, { id: 2, name: "Song 2" });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.url}/`);
+      await connected(page);
+      assert.deepEqual(await shown(page), ["song-1", "song-2"]);
+
+      await page.click("#add");
+      await page.waitForSelector("#song-3");
+      assert.deepEqual(await shown(page), ["song-1", "song-2", "song-3"]);
+      await shoot(page, "stream-before-reconnect");
+
+      // The server drops the socket; the client reconnects and rejoins.
+      await liveTransportOf(app.context).disconnectAll();
+      await page.waitForSelector("[data-phx-main]:not(.phx-connected)");
+      await connected(page);
+      assert.deepEqual(await shown(page), ["song-1", "song-2", "song-3"]);
+      assert.equal(await page.textContent("#song-3"), "Song 3");
+      await shoot(page, "stream-after-reconnect");
+
+      // The rejoined view streams on: one more item, once.
+      await page.click("#add");
+      await page.waitForSelector("#song-4");
+      assert.deepEqual(await shown(page), ["song-1", "song-2", "song-3", "song-4"]);
+      await shoot(page, "stream-after-insert");
+    } finally {
+      await context.close();
+    }
+  });
+});
