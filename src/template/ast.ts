@@ -216,6 +216,9 @@ export type Node =
       readonly timeZone?: string;
       /** `{% localize on/off %}`: whether `{{ }}` localizes dates and numbers. */
       readonly localize?: boolean;
+      /** A language or time zone given as a variable: known, and the body compiled, when rendering. */
+      readonly languageExpr?: FilterExpr;
+      readonly timeZoneExpr?: FilterExpr;
       readonly body: readonly Node[];
       readonly pos: Pos;
     }

@@ -42,7 +42,8 @@ import {
 } from "./ast.js";
 import { bindingSlot, compileBinder } from "./binding.js";
 import type { CompileHost, Env } from "./env.js";
-import { TemplateDoesNotExist, TemplateSyntaxError } from "./errors.js";
+import { TemplateDoesNotExist, TemplateRenderError, TemplateSyntaxError } from "./errors.js";
+import { isTimeZone } from "./dateformat.js";
 import { applyFilters, compileExpr } from "./evaluator.js";
 import { FragmentBuilder, renderFragment, type Fragment, type SlotImpl } from "./fragment.js";
 import { compileCustom, compileCustomValue } from "./custom-tags.js";
@@ -64,7 +65,7 @@ import {
   varExpr,
   type AssigningNode,
 } from "./tags.js";
-import { ANY, NO_DEPS, PARENTLOOP, union, without } from "./tracking.js";
+import { ANY, NO_DEPS, PARENTLOOP, intersects, union, without } from "./tracking.js";
 import {
   compileBlocktrans,
   compileBlocktransValue,
@@ -216,7 +217,11 @@ function flatten(
 ): Placed[] {
   for (const node of nodes) {
     if (node.kind === "autoescape") flatten(node.body, node.on, into, host);
-    else if (node.kind === "scope") {
+    else if (
+      node.kind === "scope" &&
+      node.languageExpr === undefined &&
+      node.timeZoneExpr === undefined
+    ) {
       const inner: CompileHost =
         node.language === undefined && node.timeZone === undefined && node.localize === undefined
           ? host
@@ -376,7 +381,7 @@ function compileNode(node: Node, env: Env, out: FragmentBuilder): void {
       return;
     }
     case "scope":
-      compileNodes(node.body, env, out);
+      out.slot(compileRenderTimeScope(node, env));
       return;
     case "text":
       out.text(node.text);
@@ -510,6 +515,46 @@ function dynamicTemplateSlot(
         compiled.set(key, fragment);
       }
       return renderFragment(fragment, scope, undefined);
+    },
+  };
+}
+
+/**
+ * `{% language lang %}` / `{% timezone tz %}` of a variable: the body compiled for each value met
+ * (cached), chosen when rendering. The body's reads do not depend on the language or zone, so its
+ * first compile gives the slot's dependencies.
+ */
+function compileRenderTimeScope(node: Extract<Node, { kind: "scope" }>, env: Env): SlotImpl {
+  const expr = (node.languageExpr ?? node.timeZoneExpr) as FilterExpr;
+  const isLanguage = node.languageExpr !== undefined;
+  const value = compileExpr(expr, env, true);
+  const base = compileFragment(node.body, env);
+  const later: Env = { ...env, purity: { impure: false }, rowReads: undefined };
+  const compiled = new Map<string, Fragment>();
+  const location = locate(node.pos);
+  const bodyFor = (setting: string): Fragment => {
+    let fragment = compiled.get(setting);
+    if (fragment === undefined) {
+      if (!isLanguage && !isTimeZone(setting))
+        throw new TemplateRenderError(`{% timezone %}: unknown time zone '${setting}'`, location);
+      const host: CompileHost = isLanguage
+        ? { ...env.host, language: setting, locale: setting }
+        : { ...env.host, timeZone: setting };
+      fragment = compileFragment(node.body, { ...later, host });
+      compiled.set(setting, fragment);
+    }
+    return fragment;
+  };
+  return {
+    deps: union(value.deps, base.deps),
+    impure: base.impure,
+    run: (scope, changed) => {
+      const v = unwrap(value.fn(scope));
+      // Django: None switches back to the default (the loader's language or time zone).
+      const fallback = isLanguage ? (env.host.language ?? "en-us") : (env.host.timeZone ?? "UTC");
+      const setting = v === null || v === undefined || v === "" ? fallback : stringify(v);
+      const same = changed !== undefined && !intersects(value.deps, changed) ? changed : undefined;
+      return renderFragment(bodyFor(setting), scope, same);
     },
   };
 }

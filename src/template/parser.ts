@@ -20,6 +20,7 @@ import type { CustomTagNode, TagSpec } from "./ast.js";
 import { getTag } from "./custom-tags.js";
 import { lorem } from "./lorem.js";
 import { isTimeZone } from "./dateformat.js";
+import { unwrap } from "./values.js";
 import { querystringTag } from "./builtin-tags.js";
 
 const END_TAGS = new Set([
@@ -346,11 +347,11 @@ class Parser {
         const arg = bits[1];
         if (arg === undefined || bits.length !== 2)
           throw this.error("'language' takes one argument (language)", at);
-        const lang = /^(["'])(.*)\1$/s.exec(arg.text);
-        if (lang === null)
-          throw this.error("'language' needs a quoted language code here", arg.offset);
+        const lang = this.literalOrExpr(arg);
         const { nodes } = this.parseUntil(["endlanguage"], { tag: "language", offset: at });
-        return { kind: "scope", language: lang[2] as string, body: nodes, pos: this.pos(at) };
+        return typeof lang === "string"
+          ? { kind: "scope", language: lang, body: nodes, pos: this.pos(at) }
+          : { kind: "scope", languageExpr: lang, body: nodes, pos: this.pos(at) };
       }
       case "localize": {
         const arg = bits[1];
@@ -373,11 +374,13 @@ class Parser {
         const arg = bits[1];
         if (arg === undefined || bits.length !== 2)
           throw this.error("'timezone' takes one argument (timezone)", at);
-        const tz = /^(["'])(.*)\1$/s.exec(arg.text);
-        if (tz === null || !isTimeZone(tz[2] as string))
-          throw this.error("'timezone' needs a quoted IANA time zone name here", arg.offset);
+        const tz = this.literalOrExpr(arg);
+        if (typeof tz === "string" && !isTimeZone(tz))
+          throw this.error(`'timezone': unknown time zone '${tz}'`, arg.offset);
         const { nodes } = this.parseUntil(["endtimezone"], { tag: "timezone", offset: at });
-        return { kind: "scope", timeZone: tz[2] as string, body: nodes, pos: this.pos(at) };
+        return typeof tz === "string"
+          ? { kind: "scope", timeZone: tz, body: nodes, pos: this.pos(at) }
+          : { kind: "scope", timeZoneExpr: tz, body: nodes, pos: this.pos(at) };
       }
       case "spaceless": {
         this.noArgs(bits);
@@ -649,6 +652,13 @@ class Parser {
     const node: BlockNode = { kind: "block", name, body: nodes, pos: this.pos(at) };
     this.#blocks.set(name, node);
     return node;
+  }
+
+  /** A bare string literal's text, or the expression to evaluate when rendering. */
+  literalOrExpr(bit: Bit): string | FilterExpr {
+    const expr = parseFilterExpr(this.map, bit.text, bit.offset);
+    const v = expr.primary.kind === "literal" ? unwrap(expr.primary.value) : undefined;
+    return expr.filters.length === 0 && typeof v === "string" ? v : expr;
   }
 
   /** The name after `as`, which must be a plain variable name (Django accepts anything). */

@@ -367,3 +367,33 @@ test("querystring: request.GET or a given query dict, changed by keyword argumen
     (e: unknown) => e instanceof TemplateSyntaxError && /at most one positional/.test(e.reason),
   );
 });
+
+test("{% language %} and {% timezone %} of a variable: the body compiled per value when rendering", () => {
+  const en = new TemplateLoader({ dirs: [] });
+  const when = new Date("2008-01-02T03:04:05Z");
+  const t = en.fromString(
+    '{% load tz %}{% language lang %}{{ when|date }}{% endlanguage %}|{% timezone zone %}{{ when|date:"H:i e" }}{% endtimezone %}|{{ other }}',
+  );
+  const ctx = { when, lang: "de", zone: "Asia/Kolkata", other: 1 };
+  assert.equal(renderToString(t.render(ctx)), "2. Januar 2008|08:34 IST|1");
+  assert.equal(
+    renderToString(t.render({ ...ctx, lang: "fr", zone: null })),
+    "2 janvier 2008|03:04 UTC|1",
+  );
+  assert.deepEqual([...t.dependencies].sort(), ["lang", "other", "when", "zone"]);
+  const partial = t.render({ ...ctx, other: 2 }, new Set(["other"])) as Rendered;
+  assert.deepEqual(
+    partial.dynamics.map((d) => d === UNCHANGED),
+    [true, true, false],
+  );
+  assert.throws(
+    () => t.render({ ...ctx, zone: "Mars/Base" }),
+    (e: unknown) =>
+      e instanceof TemplateRenderError && /unknown time zone 'Mars\/Base'/.test(e.message),
+  );
+  assert.throws(
+    () => en.fromString("{% timezone 'Mars/Base' %}{% endtimezone %}"),
+    (e: unknown) =>
+      e instanceof TemplateSyntaxError && e.reason === "'timezone': unknown time zone 'Mars/Base'",
+  );
+});
