@@ -6,6 +6,7 @@ import {
   emptyForm,
   eventHandler,
   form,
+  html,
   type FormState,
   type LiveRequest,
   type Params,
@@ -136,9 +137,30 @@ export class TasksView extends LiveView {
   }
 }
 
+/** One task, where the list's "details" links go (`pushNavigate`). */
+export class TaskView extends LiveView {
+  task: Task | null = null;
+  _store?: TaskStore;
+
+  override setup(_request: LiveRequest, params: Params) {
+    this._store = params.store as TaskStore;
+  }
+
+  override mount(_request: LiveRequest, params: Params) {
+    this.task = this._store!.list().find((t) => t.id === Number(params.id)) ?? null;
+  }
+
+  override render() {
+    return html`<h1>${this.task?.title ?? "No such task"}</h1>
+      <p>${this.task?.done ? "Done" : "Open"}</p>
+      <a href="/tasks/" data-phx-link="redirect" data-phx-link-state="push">All tasks</a>`;
+  }
+}
+
 export const store = new TaskStore();
 export const app = createApp({
   secretKey: "docs-example-secret",
   templateDirs: [new URL("./templates", import.meta.url).pathname],
 });
 app.live("/tasks/", liveSession(TasksView, { store }), { name: "tasks" });
+app.live("/tasks/:id/", liveSession(TaskView, { store }), { name: "task" });

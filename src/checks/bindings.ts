@@ -13,7 +13,8 @@
 import { readFileSync } from "node:fs";
 import ts from "typescript";
 import type { CheckContext } from "./context.js";
-import { suggestion, TemplateScanner } from "./templates.js";
+import { suggestion } from "../suggest.js";
+import { TemplateScanner } from "./templates.js";
 import {
   baseClassDeclarations,
   findStatic,

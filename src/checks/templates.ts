@@ -14,6 +14,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import ts from "typescript";
 import { TemplateLoader, TemplateSyntaxError } from "../template/index.js";
+import { suggestion } from "../suggest.js";
 import type { CheckContext } from "./context.js";
 import {
   findStatic,
@@ -367,43 +368,6 @@ function isSuperCall(
     ts.isPropertyAccessExpression(e.expression) &&
     e.expression.expression.kind === ts.SyntaxKind.SuperKeyword
   );
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j] as number;
-      row[j] = Math.min(
-        current + 1,
-        (row[j - 1] as number) + 1,
-        previous + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      previous = current;
-    }
-  }
-  return row[b.length] as number;
-}
-
-function normalize(name: string): string {
-  return name.replace(/_/g, "").toLowerCase();
-}
-
-/** A provided name close to `name`: same words in another case style, or a small typo. */
-export function suggestion(name: string, candidates: Iterable<string>): string | undefined {
-  for (const c of candidates) if (normalize(c) === normalize(name)) return c;
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = distance(name.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
 }
 
 /**

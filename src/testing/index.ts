@@ -49,6 +49,17 @@ import { TokenSigner } from "../live/token.js";
 import { preflight, progress, type UploadReply } from "../live/upload.js";
 import { UploadChannels } from "../live/upload-channel.js";
 import { UPLOAD_TOPIC_PREFIX } from "../live/protocol.js";
+import type { Flash } from "../live/flash.js";
+import { pathMatcher } from "../live/routes.js";
+import { handlersOf } from "../view/registry.js";
+import {
+  flatten,
+  hasElement,
+  TestElement,
+  TestForm,
+  type ElementHost,
+  type TextFilter,
+} from "./element.js";
 
 /** Options of {@link LiveViewTestClient.mount}. */
 export interface TestMountOptions {
@@ -87,6 +98,12 @@ export interface TestMountOptions {
    * reconnect to another node does. Default: a fresh id.
    */
   readonly id?: string;
+  /**
+   * Live routes (path pattern → view class, Hono syntax as in `app.live`), for
+   * {@link LiveViewTestClient.followRedirect}: the view serving the path a `redirect`,
+   * `pushNavigate` or live link went to is mounted with these same options.
+   */
+  readonly routes?: Readonly<Record<string, LiveViewClass>>;
 }
 
 /** What one interaction produced. */
@@ -97,18 +114,6 @@ export interface TestResult {
   readonly error?: { readonly error: string; readonly message: string; readonly details?: unknown };
   /** The diff that went to the client (`null` when nothing changed). */
   readonly diff: WireRendered | null;
-}
-
-function flatten(values: Record<string, unknown>, prefix = ""): [string, string][] {
-  const out: [string, string][] = [];
-  for (const [key, value] of Object.entries(values)) {
-    const name = prefix ? `${prefix}[${key}]` : key;
-    if (Array.isArray(value)) for (const item of value) out.push([`${name}[]`, String(item)]);
-    else if (typeof value === "object" && value !== null) {
-      out.push(...flatten(value as Record<string, unknown>, name));
-    } else out.push([name, value === null || value === undefined ? "" : String(value)]);
-  }
-  return out;
 }
 
 function stringValues(values: Record<string, unknown>): Record<string, string> {
@@ -159,13 +164,20 @@ export class LiveViewTestClient {
   #uploadHost?: ConstructorParameters<typeof UploadChannels>[0]["host"];
   readonly #replies = new Map<string, Frame>();
   #fileRefs = 0;
+  readonly #View: LiveViewClass;
+  readonly #options: TestMountOptions;
   readonly #events: [string, unknown][] = [];
   readonly #navigations: Navigation[] = [];
+  /** Navigations away from this view not followed yet, with the flash each carries. */
+  readonly #away: { navigation: Navigation; flash?: Flash }[] = [];
   #title?: string;
   #pushes: StepResult[] = [];
+  #elements?: ElementHost;
 
-  private constructor(instance: LiveInstance) {
+  private constructor(instance: LiveInstance, View: LiveViewClass, options: TestMountOptions) {
     this.#instance = instance;
+    this.#View = View;
+    this.#options = options;
   }
 
   /**
@@ -173,9 +185,14 @@ export class LiveViewTestClient {
    * `handleParams`), then the connected join restoring that state.
    * @throws whatever `mount` throws; `AccessDenied` when the user may not see the view.
    */
-  static async mount(
+  static mount(View: LiveViewClass, options: TestMountOptions = {}): Promise<LiveViewTestClient> {
+    return LiveViewTestClient.#start(View, options, undefined);
+  }
+
+  static async #start(
     View: LiveViewClass,
-    options: TestMountOptions = {},
+    options: TestMountOptions,
+    flash: Flash | undefined,
   ): Promise<LiveViewTestClient> {
     const logger = options.logger ?? stderrLogger;
     const env: LiveEnv = {
@@ -224,6 +241,7 @@ export class LiveViewTestClient {
         caller,
         id,
         connected: false,
+        flash,
       });
       dead.instance.renderFull();
       await dead.instance.close();
@@ -241,7 +259,7 @@ export class LiveViewTestClient {
       stored: await env.stateBackend.get(id),
       onPush: (result) => onPush(result),
     });
-    const client = new LiveViewTestClient(instance);
+    const client = new LiveViewTestClient(instance, View, options);
     onPush = (result) => {
       client.#record(result);
       client.#pushes.push(result);
@@ -513,6 +531,85 @@ export class LiveViewTestClient {
     }
   }
 
+  /**
+   * The one element matching `selector` (CSS: type, `#id`, `.class`, attributes, descendant and
+   * `>` combinators) whose text contains `text` (or matches it): click it, press keys on it.
+   * Events then come from the page, so a binding naming no handler fails the test.
+   * @throws Error when no element or several match.
+   *
+   * @example `await view.element("button", "Ship").click()`
+   */
+  element(selector: string, text?: TextFilter): TestElement {
+    return new TestElement(this.#elementHost(), selector, text);
+  }
+
+  /**
+   * The form matching `selector`, to `submit` or `change` with values typed into its fields; a
+   * field it does not have fails the test.
+   *
+   * @example `await view.form("#new-task").submit({ title: "Ship it" })`
+   */
+  form(selector: string): TestForm {
+    return new TestForm(this.#elementHost(), selector);
+  }
+
+  /** Whether an element matches `selector` (and `text`) in the current render. */
+  has(selector: string, text?: TextFilter): boolean {
+    return hasElement(this.render(), selector, text);
+  }
+
+  /**
+   * Mounts the view that the latest `redirect`, `pushNavigate` or live link went to (from the
+   * `routes` option), with this client's options and the flash the navigation carried, as the
+   * browser's next page would.
+   * @throws Error when the view has not navigated away, or no route serves the path.
+   */
+  async followRedirect(): Promise<LiveViewTestClient> {
+    const away = this.#away.shift();
+    if (!away) {
+      throw new Error(
+        `${this.#View.name} did not navigate to another page (redirect, pushNavigate or a live link)`,
+      );
+    }
+    const url = new URL(away.navigation.to, this.#instance.url);
+    const routes = this.#options.routes ?? {};
+    for (const [pattern, View] of Object.entries(routes)) {
+      const params = pathMatcher(pattern)(url.pathname);
+      if (!params) continue;
+      const { id: _id, ...options } = this.#options;
+      return LiveViewTestClient.#start(
+        View,
+        { ...options, url: url.href, params: { ...params } },
+        away.flash,
+      );
+    }
+    throw new Error(
+      `No live route serves ${url.pathname} (the ${away.navigation.kind} from ${this.#View.name}); ` +
+        `pass routes: { "<pattern>": View } to LiveViewTestClient.mount`,
+    );
+  }
+
+  #elementHost(): ElementHost {
+    if (this.#elements) return this.#elements;
+    const View = this.#View;
+    this.#elements = {
+      render: () => this.render(),
+      viewName: View.name,
+      handlerNames: () => handlersOf(View).keys(),
+      click: (event, values) => this.click(event, values),
+      key: (event, key, values, type) => this.key(event, key, values, type),
+      submit: (event, body) => this.submit(event, body),
+      change: (event, body, options) => this.change(event, body, options),
+      patch: (to) => this.patch(to),
+      navigate: (to, replace) => {
+        const navigation: Navigation = { kind: "navigate", to, replace };
+        this.#navigations.push(navigation);
+        this.#away.push({ navigation });
+      },
+    };
+    return this.#elements;
+  }
+
   /** Stops the view (unsubscribes; saves its snapshot). */
   close(): Promise<void> {
     this.#uploads?.closeAll();
@@ -566,7 +663,15 @@ export class LiveViewTestClient {
   }
 
   #record(result: StepResult): TestResult {
-    if (result.navigation) this.#navigations.push(result.navigation);
+    if (result.navigation) {
+      this.#navigations.push(result.navigation);
+      if (result.navigation.kind !== "patch") {
+        this.#away.push({
+          navigation: result.navigation,
+          ...(result.flash && { flash: result.flash }),
+        });
+      }
+    }
     const diff = result.diff;
     if (diff) this.#absorbWire(diff);
     const reply = diff?.r;
@@ -585,4 +690,5 @@ export class LiveViewTestClient {
 }
 
 export { AccessDenied } from "../pipeline/lifecycle.js";
+export { TestElement, TestForm, type ElementResult, type TextFilter } from "./element.js";
 export { emptyForm, form, type FormState, type FormOptions } from "../live/forms.js";

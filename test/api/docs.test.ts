@@ -22,6 +22,9 @@ const GUIDES: Record<string, string> = {
   "docs/lifecycle.md": "lifecycle-",
   "docs/mounting.md": "mounting-",
   "docs/streams.md": "streams-",
+  "docs/live-views.md": "live-views-",
+  "docs/setup.md": "setup-",
+  "docs/testing.md": "testing-",
 };
 
 /** What a reader copies: the example with the package's import specifiers. */
@@ -372,6 +375,11 @@ describe("docs/examples: live views, testing, setup", () => {
     await testTasksView(TEMPLATES);
   });
 
+  it("live-views-tasks + testing-elements: elements, forms, live links, followRedirect", async () => {
+    const { testTasksByElement } = await import("../../docs/examples/testing-elements.js");
+    await testTasksByElement(TEMPLATES);
+  });
+
   it("live-views-tasks: the app serves the page with the injected store", async () => {
     const { app, store } = await import("../../docs/examples/live-views-tasks.js");
     store.add("From the store");
@@ -396,7 +404,7 @@ describe("docs/examples: live views, testing, setup", () => {
       );
       const result = runChecks({ project: tsconfig, templateDirs: [TEMPLATES] });
       assert.deepEqual(result.findings, []);
-      assert.equal(result.views, 2);
+      assert.equal(result.views, 3);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
