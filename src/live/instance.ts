@@ -338,6 +338,7 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
     );
     this.#tree = kept;
     this.#template = template;
+    this.#afterRender();
     const uploads = runtimeOf(this.view).uploads;
     if (uploads) uploads.changed = false;
     const effects = this.#pendingEffects ?? takeEffects(this.view);
@@ -641,7 +642,13 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
     if (!result) return null;
     this.#tree = result.tree;
     this.#template = result.template;
+    this.#afterRender();
     return result.diff;
+  }
+
+  /** The render reset the temporary assigns: their defaults are the new baseline, no change. */
+  #afterRender(): void {
+    if (this.route.view.temporaryAssigns !== undefined) this.#changes();
   }
 
   #absorbFlash(effects: Effects): void {

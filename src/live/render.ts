@@ -99,10 +99,26 @@ function streamsPending(view: LiveView): boolean {
   return runtimeOf(view).streams?.pending ?? false;
 }
 
-/** A render has taken the streams' operations: they go out with it and are dropped here. */
+/**
+ * A render has taken the streams' operations and the temporary assigns: they go out with it,
+ * then the operations are dropped and each temporary assign is set back to its default.
+ */
 function sent(view: LiveView, output: RenderOutput): RenderOutput {
   runtimeOf(view).streams?.clear();
+  resetTemporaryAssigns(view);
   return output;
+}
+
+/**
+ * Sets each of `static temporaryAssigns` back to a fresh copy of its default. The write goes
+ * through the state tracker like any other; the instance takes it as the new baseline right
+ * after the render, so it is never reported as a change and never re-renders anything.
+ */
+function resetTemporaryAssigns(view: LiveView): void {
+  const defaults = (view.constructor as LiveViewClass).temporaryAssigns;
+  if (defaults === undefined) return;
+  const fields = view as unknown as Record<string, unknown>;
+  for (const key of Object.keys(defaults)) fields[key] = structuredClone(defaults[key]);
 }
 
 /**

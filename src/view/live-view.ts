@@ -63,6 +63,13 @@ export abstract class LiveView {
    * {@link stream} first. @default {} (each item's DOM id is `${name}-${item.id}`)
    */
   static streams?: Readonly<Record<string, StreamConfig>>;
+  /**
+   * Fields set back to these defaults after every render (a copy each time), as Phoenix's
+   * temporary assigns: `{ messages: [] }` sends new messages once and then holds none. The
+   * reset is no change (nothing re-renders for it) and snapshots hold the default.
+   * @default undefined (none)
+   */
+  static temporaryAssigns?: Readonly<Record<string, unknown>>;
 
   /** Wires private services; runs on every new instance. Optional. */
   setup?(request: LiveRequest, params: Params): void | Promise<void>;
