@@ -585,6 +585,12 @@ function sortedBy(reverse: boolean): FilterSpec["fn"] {
   };
 }
 
+// What Python's html.parser (Django's strip_tags) takes for markup: comments, start tags whose
+// quoted attribute values may hold `>` (one with an unterminated quote is text), any `</...>`
+// (an end tag or a bogus comment), declarations and processing instructions.
+const STRIP_TAGS =
+  /<!--[\s\S]*?-->|<[a-zA-Z](?:[^\s=>]\s*=\s*(?:"[^"]*"|'[^']*')|(?![^\s=>]\s*=\s*["'])[^>])*>|<\/[^>]*>|<[!?][^>]*>/g;
+
 function toDate(value: unknown): Date | undefined {
   return value instanceof Date && !Number.isNaN(value.getTime()) ? value : undefined;
 }
@@ -1034,7 +1040,7 @@ const builtins: Record<string, FilterSpec> = {
     fn: (v) => {
       let text = str(v);
       for (;;) {
-        const next = text.replace(/<!--[\s\S]*?-->|<\/?[a-zA-Z!?][^>]*>/g, "");
+        const next = text.replace(STRIP_TAGS, "");
         if (next === text) return text;
         text = next;
       }

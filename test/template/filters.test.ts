@@ -526,3 +526,32 @@ test("impure filters opt loops out of row reuse", async () => {
   for (const name of ["urlize", "pprint", "truncatewords_html", "filesizeformat"])
     assert.equal(getFilter(name)?.pure, true);
 });
+
+test("striptags takes markup as Python's html.parser does (Django's strip_tags)", () => {
+  // Each pair: input, what Django 3.2 on Python 3.11 returns (django.utils.html.strip_tags).
+  const cases: readonly [string, string][] = [
+    ['<a href=">">x</a>', "x"],
+    ["<a title='a>b'>z</a>", "z"],
+    ["<b class=\"x\" data-x='y>'>w</b>", "w"],
+    ["</ x>y", "y"],
+    ["1 </2> 3", "1  3"],
+    ['<a href="x>y', '<a href="x>y'],
+    ['<a =">">h', '">h'],
+    ["a < b > c", "a < b > c"],
+    ["<<b>>x", "<>x"],
+    ["<script>alert('<b>')</script>", "alert('')"],
+    ["<!-- a -- b -->l<![CDATA[x]]>m<?php x ?>", "lm"],
+    ["&amp; &lt;b&gt;", "&amp; &lt;b&gt;"],
+  ];
+  for (const [input, expected] of cases) {
+    assert.equal(
+      renderToString(
+        loader
+          .fromString("{% autoescape off %}{{ v|striptags }}{% endautoescape %}")
+          .render({ v: input }),
+      ),
+      expected,
+      input,
+    );
+  }
+});
