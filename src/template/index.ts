@@ -16,8 +16,9 @@
  * - A `Date` is an instant; `date`/`time` show it in the compile host's `timeZone` (IANA name,
  *   default UTC) with named formats (`DATE_FORMAT`, ...) from its `locale` (default `en`). Zone
  *   abbreviations (`T`, `e`) come from Intl, so a few zones spell them differently from tzdata.
- * - `{{ date }}` and `{{ float }}` as a whole value still print in UTC / JS notation (`1e-7`
- *   where Django localizes `0.0000001`) until the output step uses the localizing display.
+ * - `{{ date }}` prints with the locale's `DATETIME_FORMAT` in the host's zone, a fraction with
+ *   the locale's decimal separator (Django's `localize`); a float Python prints with an exponent
+ *   keeps JS's spelling there (`1e-7`, where Django 5.2 prints `0.0000001`).
  * - A plain object stands in for a dict: `d.items`/`d.keys`/`d.values` work on it (and on a
  *   `Map`) unless it has a field of that name.
  * - Functions found while resolving a variable are called with no arguments and `this` bound to
