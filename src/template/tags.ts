@@ -8,7 +8,7 @@
 import { renderToString } from "../render/html.js";
 import { locate, type FilterExpr, type Node, type Pos } from "./ast.js";
 import { compileBinder, compileFragmentWith } from "./binding.js";
-import { formatDate, localizeNumber, unlocalizedFormat } from "./dateformat.js";
+import { formatDate, numberSeparators, unlocalizedFormat } from "./dateformat.js";
 import type { Env } from "./env.js";
 import { TemplateRenderError } from "./errors.js";
 import { compileCondition, compileExpr, type CompiledExpr } from "./evaluator.js";
@@ -41,23 +41,25 @@ export interface Display {
   readonly timeZone: string;
   readonly locale: string;
   readonly localize: boolean;
+  /** The decimal separator fractions print with (looked up once per compile). */
+  readonly decimal: string;
 }
 
-const DEFAULT_DISPLAY: Display = { timeZone: "UTC", locale: "en", localize: true };
+const DEFAULT_DISPLAY: Display = { timeZone: "UTC", locale: "en", localize: true, decimal: "." };
 
 /** The {@link Display} of a compile environment. */
 export function displayOf(env: Env): Display {
   const { timeZone = "UTC", locale = "en", localize = true } = env.host;
-  return { timeZone, locale, localize };
+  return { timeZone, locale, localize, decimal: numberSeparators(locale, localize).decimal };
 }
 
 /** Text for a value in the page: autoescaped unless safe; dates and numbers localized. */
 export function outputText(value: unknown, autoescape: boolean, display = DEFAULT_DISPLAY): string {
   if (typeof value === "string") return autoescape ? escapeHtml(value) : value;
   if (typeof value === "number")
-    return Number.isInteger(value) || !display.localize
+    return display.decimal === "." || Number.isInteger(value)
       ? String(value)
-      : localizeNumber(String(value), display.locale);
+      : String(value).replace(".", display.decimal);
   if (value instanceof SafeString) return value.value;
   const text =
     value instanceof Date && !Number.isNaN(value.getTime())
