@@ -17,6 +17,11 @@
  * Phoenix hook API: `this.el`, `this.pushEvent(name, payload)`, `this.handleEvent(name, fn)`
  * (receives the view's `pushEvent`), `mounted/updated/destroyed/disconnected/reconnected`.
  *
+ * External uploads (`allowUpload(name, { external })`): the uploader the server's metadata names
+ * is `S3` (built in: a presigned POST, see `uploaders.ts`) or one of `window.djustUploaders`,
+ * set before this script runs — Phoenix's `uploaders` option, `(entries, onViewError) => void`
+ * (see docs/uploads.md).
+ *
  * Options, read from `window.djustConfig` when the script runs:
  * `{ path?: string = "/djust/live", transport?: "websocket" | "longpoll",
  *    longPollFallbackMs?: number = 2500, debug?: boolean, errorNotice?: boolean = true }`.
@@ -34,6 +39,7 @@
  */
 import { LongPoll, Socket } from "phoenix";
 import { LiveSocket } from "phoenix_live_view";
+import { S3, type Uploader } from "./uploaders.js";
 
 type Hook = Record<string, unknown>;
 
@@ -62,6 +68,7 @@ interface DjustGlobal {
 declare global {
   interface Window {
     djustHooks?: Record<string, Hook>;
+    djustUploaders?: Record<string, Uploader>;
     djustConfig?: DjustConfig;
     djust?: DjustGlobal;
     liveSocket?: LiveSocket;
@@ -78,6 +85,7 @@ const options: Record<string, unknown> = {
   bindingPrefix: "dj-",
   params: { _csrf_token: csrfToken },
   hooks,
+  uploaders: { S3, ...window.djustUploaders },
 };
 if (config.transport === "longpoll") options.transport = LongPoll;
 else options.longPollFallbackMs = config.longPollFallbackMs ?? 2500;

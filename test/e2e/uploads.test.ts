@@ -12,7 +12,9 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
-import { createApp, type RunningServer } from "../../src/server/index.js";
+import { createApp, liveSession, type RunningServer } from "../../src/server/index.js";
+import { DocumentsView } from "../../docs/examples/uploads-s3.js";
+import { startFakeS3, type FakeS3 } from "../support/fake-s3.js";
 import { uploadTempDir } from "../../src/live/upload-writer.js";
 import { browserSkipReason, launchBrowser } from "../support/browser.js";
 import { gradientPng } from "../support/png.js";
@@ -58,13 +60,16 @@ function recordProgress(): void {
 describe("uploads in Chromium", { skip }, () => {
   let server: RunningServer;
   let browser: Browser;
+  let s3: FakeS3;
 
   before(async () => {
+    s3 = await startFakeS3();
     const app = createApp({
       secretKey: "e2e-uploads",
       logger: { info() {}, warn() {}, error() {} },
     });
     app.live("/", BrowserAvatarView);
+    app.live("/documents/", liveSession(DocumentsView, { s3 }));
     server = await app.listen(0, "127.0.0.1");
     browser = await launchBrowser();
   });
@@ -72,13 +77,14 @@ describe("uploads in Chromium", { skip }, () => {
   after(async () => {
     await browser?.close();
     await server?.close();
+    await s3?.close();
   });
 
-  async function open(): Promise<Page> {
+  async function open(path = "/"): Promise<Page> {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.addInitScript(recordProgress);
-    await page.goto(`${server.url}/`);
+    await page.goto(`${server.url}${path}`);
     await page.waitForSelector("[data-phx-main].phx-connected", { timeout: 10_000 });
     return page;
   }
@@ -208,6 +214,48 @@ describe("uploads in Chromium", { skip }, () => {
     await page.click("button[type=submit]");
     await page.waitForFunction(() => document.querySelectorAll("#saved li").length === 1);
     assert.deepEqual(storage.get("dropped.png"), green);
+    await page.context().close();
+  });
+
+  it("external: the browser posts straight to the bucket with the signed policy", async () => {
+    const page = await open("/documents/");
+    await page.setInputFiles("input[type=file]", [file("scan.png", red), file("logo.png", blue)]);
+    await page.waitForFunction(() => document.querySelectorAll("p.entry").length === 2);
+    await page.click("button[type=submit]");
+    await page.waitForFunction(() => document.querySelectorAll("#stored li").length === 2);
+    await shoot(page, "uploads-6-external");
+    const keys = await page.$$eval("#stored li", (els) => els.map((e) => e.textContent ?? ""));
+    for (const key of keys) assert.match(key, /^uploads\/[0-9a-f-]{36}\.png$/);
+    const bodies = keys.map((key) => s3.objects.get(key)?.body);
+    assert.ok(bodies.some((b) => b?.equals(red)) && bodies.some((b) => b?.equals(blue)));
+    assert.deepEqual(s3.refused, []);
+    assert.deepEqual(await readdir(uploadTempDir()), [], "nothing went through the server's disk");
+    await page.context().close();
+  });
+
+  it("external: storage refusing the post fails the entry (external_client_failure)", async () => {
+    const page = await open("/documents/");
+    // A forged signature: the bucket refuses the post.
+    await page.evaluate(() => {
+      const send = XMLHttpRequest.prototype.send;
+      XMLHttpRequest.prototype.send = function (
+        this: XMLHttpRequest,
+        body?: Document | XMLHttpRequestBodyInit | null,
+      ) {
+        if (body instanceof FormData) body.set("x-amz-signature", "0".repeat(64));
+        return send.call(this, body);
+      };
+    });
+    await page.setInputFiles("input[type=file]", [file("scan.png", red)]);
+    await page.click("button[type=submit]");
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll("p.entry")].some((p) =>
+        p.textContent?.includes("external_client_failure"),
+      ),
+    );
+    await shoot(page, "uploads-7-external-refused");
+    assert.ok(s3.refused.includes("SignatureDoesNotMatch"));
+    assert.equal(await page.locator("#stored li").count(), 0);
     await page.context().close();
   });
 });
