@@ -394,3 +394,37 @@ test("a render that throws halfway leaves the loop memo consistent", () => {
   fail = false;
   assert.equal(renderToString(tmpl.render({ rows })), "Ab");
 });
+
+test("localize, get_language_info, lorem and a variable language keep the loop memo; random lorem and debug do not", () => {
+  // (Rows holding a Date are never reused: a Date is an object that can change in place.)
+  const l = new TemplateLoader({ dirs: [], debug: true });
+  const pure = l.fromString(
+    "{% load i18n l10n %}{% for r in rows %}{{ r.v|localize }}|{{ r.v|unlocalize }}|" +
+      "{% get_language_info for r.code as info %}{{ info.name }}|{% lorem r.n w %}|" +
+      "{% language r.code %}{% get_current_language as L %}{{ L }}{{ r.v }}{% endlanguage %};{% endfor %}",
+  );
+  const rows = [
+    { v: 1.5, code: "de", n: 2 },
+    { v: 2, code: "fr", n: 1 },
+  ];
+  const entries = (t: typeof pure, ctx: Record<string, unknown>) =>
+    (t.render(ctx, new Set(["rows"])).dynamics[0] as Comprehension).entries;
+  const first = entries(pure, { rows });
+  assert.equal(
+    renderToString(pure.render({ rows })),
+    "1.5|1.5|German|lorem ipsum|de1,5;2|2|French|lorem|fr2;",
+  );
+  const second = entries(pure, { rows });
+  assert.equal(second[0], first[0], "an unchanged row is reused");
+  assert.equal(second[1], first[1]);
+  (rows[1] as { code: string }).code = "it";
+  const third = entries(pure, { rows });
+  assert.equal(third[0], first[0]);
+  assert.notEqual(third[1], first[1], "the changed row is rendered again");
+  assert.match(renderToString(pure.render({ rows })), /\|Italian\|lorem\|it2;$/);
+  for (const body of ["{% lorem 2 w random %}", "{% debug %}"]) {
+    const impure = l.fromString(`{% for r in rows %}${body}{% endfor %}`);
+    const a = entries(impure, { rows });
+    assert.notEqual(entries(impure, { rows })[0], a[0], `${body} renders every row again`);
+  }
+});
