@@ -121,7 +121,9 @@ export class OrdersDb {
   }
 
   order(id: number): OrderRow | undefined {
-    return this.#db.prepare("SELECT * FROM orders WHERE id = ?").get(id) as OrderRow | undefined;
+    return this.#db
+      .prepare("SELECT *, amount_cents / 100.0 AS amount FROM orders WHERE id = ?")
+      .get(id) as OrderRow | undefined;
   }
 
   setStatus(id: number, status: OrderStatus): boolean {

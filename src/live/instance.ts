@@ -275,8 +275,11 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
     // Path and query only: the browser may know the host by another name than the server
     // (a proxy), and adds fragments the server never sees.
     const where = (url: URL) => url.pathname + url.search;
-    if (storedUrl && where(storedUrl) !== where(request.url)) {
-      // The browser patched the URL since the snapshot; bring the state in line with it.
+    // The browser patched the URL since the snapshot: bring the state in line with it. A view
+    // with streams runs it in any case, as mount ran again: streams are often filled from the
+    // URL's params (the join reply must carry what the page shows; docs/streams.md).
+    const streams = stored.streams !== undefined && stored.streams.length > 0;
+    if (streams || (storedUrl && where(storedUrl) !== where(request.url))) {
       await this.view.handleParams?.(urlParams(request.url, this.#routeParams), request.url);
     }
   }

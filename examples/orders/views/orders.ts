@@ -1,6 +1,7 @@
 /**
  * The home page: the order list with status updates and refunds, kept in sync across every
- * open tab (and every node, with Redis) by pub/sub.
+ * open tab (and every node, with Redis) by pub/sub. The rows are a stream: the view sends each
+ * row when it changes and keeps none of them (only the count and the total are state).
  * @module
  */
 import { z } from "zod";
@@ -25,11 +26,14 @@ export class OrdersView extends AppView {
   static override page = "orders";
   static override templateName = "orders.html";
   static override apiName = "orders";
+  static override streams = { orders: { domId: (order: OrderRow) => `order-${order.id}` } };
 
-  orders: OrderRow[] = [];
   status: OrderStatus | "all" = "all";
   canRefund = false;
   lastChange = "";
+  /** How many orders the filter shows, and their total: the rows themselves are not state. */
+  count = 0;
+  totalCents = 0;
   _db?: OrdersDb;
 
   override setup(_request: LiveRequest, params: Params): void {
@@ -44,25 +48,49 @@ export class OrdersView extends AppView {
     await this.subscribe(ORDERS_TOPIC);
   }
 
+  /** Runs at mount, on every filter change and on a restore: the rows go out again in full. */
   override handleParams(params: Params): void {
     const status = params.status;
     this.status = STATUSES.includes(status as OrderStatus) ? (status as OrderStatus) : "all";
-    this.#load();
+    const rows = this.#rows();
+    this.stream("orders", rows, { reset: true });
+    this.#summarize(rows);
   }
 
+  /** Another tab (or node) changed or created order `id`: send that row alone. */
   override handleInfo(message: unknown): void {
     const change = message as { id?: number; status?: string; by?: string };
     this.lastChange = `Order #${change.id} is now ${change.status} (by ${change.by ?? "someone"})`;
-    this.#load();
+    if (typeof change.id === "number") this.#refreshRow(change.id);
   }
 
-  #load(): void {
-    this.orders = this._db?.orders(this.status === "all" ? undefined : this.status) ?? [];
+  #rows(): OrderRow[] {
+    return this._db?.orders(this.status === "all" ? undefined : this.status) ?? [];
+  }
+
+  #summarize(rows: readonly OrderRow[]): void {
+    this.count = rows.length;
+    this.totalCents = rows.reduce((sum, o) => sum + o.amount_cents * o.qty, 0);
+  }
+
+  /** Inserts, updates or removes the row of order `id` as the filter now sees it. */
+  #refreshRow(id: number): void {
+    const row = this._db?.order(id);
+    if (row && (this.status === "all" || row.status === this.status)) {
+      // A new order goes on top (the list is newest first); a known one is updated in place.
+      this.streamInsert("orders", row, { at: 0 });
+    } else {
+      this.streamDelete("orders", { id });
+    }
+    this.#summarize(this.#rows());
   }
 
   override getContextData(): Record<string, unknown> {
-    const total = this.orders.reduce((sum, o) => sum + o.amount_cents * o.qty, 0);
-    return { ...super.getContextData(), statuses: STATUSES, total: (total / 100).toFixed(2) };
+    return {
+      ...super.getContextData(),
+      statuses: STATUSES,
+      total: (this.totalCents / 100).toFixed(2),
+    };
   }
 
   @eventHandler({
@@ -98,7 +126,7 @@ export class OrdersView extends AppView {
       this.putFlash("error", `Order #${id} not found.`);
       return;
     }
-    this.#load();
+    this.#refreshRow(id);
     const by = (this.user as { username?: string } | null)?.username ?? "anonymous";
     void this.broadcast(ORDERS_TOPIC, { id, status, by });
   }
