@@ -17,8 +17,8 @@
  *   default UTC) with named formats (`DATE_FORMAT`, ...) from its `locale` (default `en`). Zone
  *   abbreviations (`T`, `e`) come from Intl, so a few zones spell them differently from tzdata.
  * - `{{ date }}` prints with the locale's `DATETIME_FORMAT` in the host's zone, a fraction with
- *   the locale's decimal separator (Django's `localize`); a float Python prints with an exponent
- *   keeps JS's spelling there (`1e-7`, where Django 5.2 prints `0.0000001`).
+ *   the locale's decimal separator (Django's `localize`); a small float is written out as
+ *   Django 5.2 does (`{{ 1e-7 }}` → `0.0000001`; 3.2 printed `1e-07`).
  * - A plain object stands in for a dict: `d.items`/`d.keys`/`d.values` work on it (and on a
  *   `Map`) unless it has a field of that name.
  * - Functions found while resolving a variable are called with no arguments and `this` bound to

@@ -53,13 +53,24 @@ export function displayOf(env: Env): Display {
   return { timeZone, locale, localize, decimal: numberSeparators(locale, localize).decimal };
 }
 
+/**
+ * A fraction JS spells with an exponent (`1.5e-7`) written out (`0.00000015`), as Django 5.2's
+ * number formatting prints floats (3.2 printed Python's `1.5e-07`).
+ */
+function plainDecimal(text: string): string {
+  const m = /^(-?)(\d)(?:\.(\d+))?e-(\d+)$/.exec(text);
+  if (m === null) return text;
+  return `${m[1]}0.${"0".repeat(Number(m[4]) - 1)}${m[2]}${m[3] ?? ""}`;
+}
+
 /** Text for a value in the page: autoescaped unless safe; dates and numbers localized. */
 export function outputText(value: unknown, autoescape: boolean, display = DEFAULT_DISPLAY): string {
   if (typeof value === "string") return autoescape ? escapeHtml(value) : value;
-  if (typeof value === "number")
-    return display.decimal === "." || Number.isInteger(value)
-      ? String(value)
-      : String(value).replace(".", display.decimal);
+  if (typeof value === "number") {
+    if (Number.isInteger(value)) return String(value);
+    const text = plainDecimal(String(value));
+    return display.decimal === "." ? text : text.replace(".", display.decimal);
+  }
   if (value instanceof SafeString) return value.value;
   const text =
     value instanceof Date && !Number.isNaN(value.getTime())

@@ -60,6 +60,8 @@ const cases: readonly Case[] = [
   ["{{ fn }}", { fn: () => "called" }, "called"],
   ['{{ "<b>" }}', {}, "<b>"],
   ["{{ 42 }}", {}, "42"],
+  // Django 5.2 writes small floats out (3.2 printed 1e-07).
+  ["{{ a }} {{ b }} {{ c }}", { a: 1e-7, b: -1.5e-7, c: 2.5e-5 }, "0.0000001 -0.00000015 0.000025"],
   ["{{ flag }} {{ other }}", { flag: true, other: false }, "True False"],
   ["{{ s.0 }}", { s: "hello" }, "h"],
   ["{{ m.a }}", { m: new Map([["a", "from map"]]) }, "from map"],
