@@ -3,7 +3,8 @@
  * page, through the whole live pipeline: dispatch, change tracking, render, diff), once as a
  * stream and once as a plain list kept in the view's state. Reports the heap per view (after a
  * GC) after the first page and every 100 pages, and the mean time per event over the first
- * and the last 100 pages. `FEED_VIEWS` stream views (default 10) run side by side.
+ * and the last 100 pages. `FEED_VIEWS` stream views (default 10) run side by side; a control
+ * run sends the same events to views that stream nothing (the framework's own drift).
  *
  *   npx tsx bench/streams.ts       (FEED_ITEMS=20000 LIST_ITEMS=5000 for a quick run)
  */
@@ -50,6 +51,18 @@ class StreamFeed extends LiveView {
   @eventHandler
   more() {
     this.stream("feed", page(this.loaded));
+    this.loaded += PAGE;
+  }
+}
+
+/** The control: the same view and template whose events stream nothing. */
+class ControlFeed extends LiveView {
+  static override templateName = "feed_stream.html";
+  title = "Feed";
+  loaded = 0;
+
+  @eventHandler
+  more() {
     this.loaded += PAGE;
   }
 }
@@ -130,5 +143,7 @@ async function run(
   );
 }
 
-await run("stream", StreamFeed, TOTAL, Number(process.env.FEED_VIEWS ?? 10));
-await run("plain list in state", ListFeed, LIST_TOTAL, 1);
+const views = Number(process.env.FEED_VIEWS ?? 10);
+await run("stream", StreamFeed, TOTAL, views);
+await run("control: the same events streaming nothing", ControlFeed, TOTAL, views);
+if (LIST_TOTAL > 0) await run("plain list in state", ListFeed, LIST_TOTAL, 1);
