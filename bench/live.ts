@@ -31,6 +31,7 @@ import { LiveConnection } from "../src/live/channel.js";
 import type { ConnectionIdentity, LiveHost, LiveRoute } from "../src/live/host.js";
 import { MemoryPubSub } from "../src/pubsub/memory.js";
 import { DEFAULT_LIMITS } from "../src/server/context.js";
+import { Presence } from "../src/presence/tracker.js";
 import { MemoryRateLimitStore } from "../src/ratelimit/bucket.js";
 import type { RenderContext, Rendered } from "../src/render/tree.js";
 import { MemoryStateBackend } from "../src/state/backends/memory.js";
@@ -183,6 +184,7 @@ function djustHost(): { host: LiveHost; routes: Map<string, LiveRoute> } {
     ["/counter", { key: "/counter", view: DjCounter, slug: "counter" }],
     ["/table", { key: "/table", view: DjTable, slug: "table" }],
   ]);
+  const pubsub = new MemoryPubSub();
   const host: LiveHost = {
     env: {
       logger: silent,
@@ -190,9 +192,11 @@ function djustHost(): { host: LiveHost; routes: Map<string, LiveRoute> } {
       debug: false,
       stateBackend: new MemoryStateBackend(),
       stateTtlSeconds: 3600,
-      pubsub: new MemoryPubSub(),
+      pubsub,
       rateLimits: new MemoryRateLimitStore(),
       inputDepth: DEFAULT_LIMITS.inputDepth,
+      presence: new Presence(pubsub, { timeoutMs: 30_000, maxPerTopic: 10_000, logger: silent }),
+      presencesPerView: 20,
     },
     viewTokens: new TokenSigner(new Signer("bench"), "view"),
     flashTokens: new TokenSigner(new Signer("bench"), "flash"),

@@ -334,6 +334,7 @@ class ApiCall implements AuthContext, DispatchContext {
       onMount: this.#entry.onMount,
       connected: false,
       pubsub: new CallPubSub(host.pubsub, host.logger, View.name),
+      presence: host.presence,
       logger: host.logger,
     });
   }

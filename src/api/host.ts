@@ -4,6 +4,7 @@
  * builds one from its context (`src/server/api.ts`); the API never reads the app itself.
  * @module
  */
+import type { ViewPresenceHooks } from "../presence/types.js";
 import type { SessionManager } from "../auth/session.js";
 import type { User } from "../auth/user.js";
 import type { Logger } from "../logger.js";
@@ -46,6 +47,8 @@ export interface ApiHost {
   readonly rateLimits: RateLimitStore;
   /** Where a handler's `broadcast` goes: live views on every node sharing it. */
   readonly pubsub: PubSub;
+  /** Presence, read-only: an API call reads `presenceList` but never tracks. */
+  readonly presence: ViewPresenceHooks;
   readonly debug: boolean;
   /** The serialization policy of a view class (`AppContext.policyFor`). */
   policyFor(view: LiveViewClass): SerializationPolicy;

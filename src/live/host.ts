@@ -7,6 +7,7 @@
  */
 import type { Logger } from "../logger.js";
 import type { PubSub } from "../pubsub/types.js";
+import type { Presence } from "../presence/tracker.js";
 import type { RateLimitStore } from "../ratelimit/bucket.js";
 import type { Template } from "../render/tree.js";
 import type { StateBackend } from "../state/backends/types.js";
@@ -58,6 +59,10 @@ export interface LiveEnv {
   readonly rateLimits: RateLimitStore;
   /** Deepest nesting of client input (`limits.inputDepth`). */
   readonly inputDepth: number;
+  /** This node's presence (on top of {@link pubsub}). */
+  readonly presence: Presence;
+  /** Presence entries one view may hold (`limits.presencesPerView`). */
+  readonly presencesPerView: number;
 }
 
 /** Per-connection limits (`limits` app option). */

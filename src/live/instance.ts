@@ -55,6 +55,9 @@ import {
 } from "./topics.js";
 import { traced, tracing, type TraceContext } from "../telemetry.js";
 import { EarlyTasks, settleAsync, Tasks } from "./tasks.js";
+import { EarlyPresence, ViewPresence } from "./presence.js";
+import type { PresenceList, ViewPresenceHooks } from "../presence/types.js";
+import type { JsonObject } from "../state/serializable.js";
 import type { AsyncOutcome, ViewTasks } from "../view/runtime.js";
 import type { UploadConfig, UploadErrorKind, ViewUploads } from "../view/upload-config.js";
 
@@ -143,7 +146,7 @@ class ViewPolicy implements SerializationPolicy {
  * patches), each rendered by the render step, saved behind by the snapshots, listening through
  * its topics.
  */
-export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
+export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPresenceHooks {
   readonly view: LiveView;
   readonly route: LiveRoute;
   readonly id: string;
@@ -156,6 +159,8 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
   #tree?: Rendered;
   /** Timers and tasks, made on first use: most views have none. */
   #tasks?: Tasks;
+  /** Presence entries, made on the first `track`. */
+  #presence?: ViewPresence;
   /** The compiled template {@link #tree} came from. */
   #template?: Template;
   /** {@link NO_FLASH} until a message arrives; never mutated while shared. */
@@ -218,6 +223,10 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
     // view): topics are collected here and handed to the instance.
     const mountTopics: string[] = [];
     const early = options.connected ? new EarlyTasks() : undefined;
+    const env = options.env;
+    const earlyPresence = options.connected ? new EarlyPresence(env.presence) : undefined;
+    // A connected view may receive presence diffs: this node listens to the others.
+    if (options.connected) void env.presence.start();
     const started: StartedView = await startView({
       View: route.view,
       request,
@@ -228,6 +237,7 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
       stored: options.stored,
       logger: options.env.logger,
       tasks: early,
+      presence: earlyPresence ?? env.presence.listOnly,
       pubsub: {
         subscribe(topic) {
           if (!mountTopics.includes(topic)) mountTopics.push(topic);
@@ -242,6 +252,10 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
     if (early) {
       runtimeOf(view).tasks = instance;
       early.replay(instance);
+    }
+    if (earlyPresence) {
+      runtimeOf(view).presence = instance;
+      earlyPresence.replay(instance);
     }
     instance.#privateFields = started.privateFields;
     const topics = restoredFrom ? restoredFrom.topics.concat(mountTopics) : mountTopics;
@@ -506,6 +520,27 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
     return this.#tasks?.cancelAsync(name, reason) ?? false;
   }
 
+  /** `track` of the view (connected views only). */
+  track(topic: string, key: string, meta: JsonObject): boolean {
+    this.#presence ??= new ViewPresence(
+      this.env.presence,
+      this.env.presencesPerView,
+      this.env.logger,
+      this.route.view.name,
+    );
+    return this.#presence.track(topic, key, meta);
+  }
+
+  /** `untrack` of the view. */
+  untrack(topic: string, key?: string): void {
+    this.#presence?.untrack(topic, key);
+  }
+
+  /** `presenceList` of the view. */
+  list(topic: string): PresenceList {
+    return this.env.presence.list(topic);
+  }
+
   #taskList(): Tasks {
     return (this.#tasks ??= new Tasks(this.#deliverTask.bind(this)));
   }
@@ -724,6 +759,7 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks {
     this.#tasks?.cancelAll();
     // Temp files of entries not consumed go with the view (Phoenix cancels its uploads too).
     await runtimeOf(this.view).uploads?.discardAll();
+    this.#presence?.close();
     try {
       await this.view.unmount?.(options.discard ? "leave" : "closed");
     } catch (error) {

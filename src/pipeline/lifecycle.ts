@@ -19,6 +19,7 @@ import type { StoredView } from "../state/backends/types.js";
 import { restoreState } from "../state/tracker.js";
 import { traced, tracing } from "../telemetry.js";
 import { loadingFields } from "../view/async-result.js";
+import type { ViewPresenceHooks } from "../presence/types.js";
 import type { LiveView, LiveViewClass } from "../view/live-view.js";
 import {
   runtimeOf,
@@ -94,6 +95,8 @@ export interface ViewStart {
   readonly pubsub: PubSubHooks;
   /** Timers and tasks (`sendAfter`, `startAsync`); connected views only. */
   readonly tasks?: ViewTasks | undefined;
+  /** Presence hooks: tracking for joined views, reading for the others. */
+  readonly presence?: ViewPresenceHooks | undefined;
   /** A snapshot to restore instead of mounting; ignored unless it was taken of `View`. */
   readonly stored?: StoredView | null | undefined;
   /** Told when a snapshot could not be restored (the view is then mounted afresh). */
@@ -133,6 +136,7 @@ function runLifecycle(start: ViewStart): MaybePromise<StartedView> {
   runtime.connected = start.connected;
   runtime.pubsub = start.pubsub;
   runtime.tasks = start.tasks;
+  runtime.presence = start.presence;
   const params = withServices(start.params, start.services, start.request);
   const stored = start.stored;
   const setUp = view.setup?.(start.request, params);

@@ -43,6 +43,11 @@ export class MemoryPubSub implements PubSub {
     }
   }
 
+  /** In one process, publishing is local. */
+  publishLocal(topic: string, message: unknown): void {
+    this.publish(topic, message);
+  }
+
   /** Number of topics with at least one listener. */
   get topicCount(): number {
     return this.#topics.size;

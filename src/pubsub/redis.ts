@@ -74,6 +74,12 @@ export class RedisPubSub implements PubSub {
     await pub.publish(this.#prefix + topic, JSON.stringify(message ?? null));
   }
 
+  /** Delivers to this process's listeners of `topic` without going through Redis. */
+  publishLocal(topic: string, message: unknown): void {
+    const text = JSON.stringify(message ?? null);
+    queueMicrotask(() => this.#deliver(this.#prefix + topic, text));
+  }
+
   /**
    * Closes the subscribing connection and, if this pub/sub opened it, the publishing one
    * (including ones still being opened); later calls reject. A client passed in stays open.

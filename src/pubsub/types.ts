@@ -16,6 +16,13 @@ export type Unsubscribe = () => void | Promise<void>;
 export interface PubSub {
   subscribe(topic: string, listener: PubSubListener): Unsubscribe | Promise<Unsubscribe>;
   publish(topic: string, message: unknown): void | Promise<void>;
+  /**
+   * Delivers `message` to this process's listeners of `topic` only, as `publish` would deliver
+   * it (asynchronously, a JSON copy). Presence uses it: every node tells its own views what
+   * changed, so each view gets a change once however many nodes learn of it. An adapter
+   * without it gets no presence diffs.
+   */
+  publishLocal?(topic: string, message: unknown): void | Promise<void>;
   /** Releases connections; called by `app.close()`. */
   close?(): void | Promise<void>;
 }

@@ -46,6 +46,7 @@ export function apiHostOf(ctx: AppContext): ApiHost {
     loadUser: async (id): Promise<User | null> => (loadUser ? await loadUser(id) : { id }),
     rateLimits: ctx.rateLimits,
     pubsub: ctx.pubsub,
+    presence: ctx.presence.listOnly,
     debug: options.debug,
     policyFor: ctx.policyFor,
     logger: ctx.logger,

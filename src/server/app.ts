@@ -4,6 +4,7 @@
  * HTTP server.
  * @module
  */
+import { Presence, PRESENCE_DEFAULTS } from "../presence/tracker.js";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
@@ -224,6 +225,7 @@ function resolveOptions(options: AppOptions): ResolvedOptions {
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     openapi: { title: "djust API", version: "1.0.0", public: true, ...options.openapi },
     ...(options.stateTtlSeconds !== undefined && { stateTtlSeconds: options.stateTtlSeconds }),
+    presenceTimeoutMs: options.presenceTimeoutMs ?? PRESENCE_DEFAULTS.timeoutMs,
   };
 }
 
@@ -261,6 +263,11 @@ export function createApp(options: AppOptions = {}): DjustApp {
     rateLimits: adapters.rateLimitStore,
     stateBackend: adapters.stateBackend,
     pubsub: adapters.pubsub,
+    presence: new Presence(adapters.pubsub, {
+      timeoutMs: resolved.presenceTimeoutMs,
+      maxPerTopic: resolved.limits.presencesPerTopic,
+      logger: resolved.logger,
+    }),
     views,
     onPageRoute,
     upgradeHandlers,
@@ -307,6 +314,8 @@ export function createApp(options: AppOptions = {}): DjustApp {
     return entry;
   }
 
+  // Registered first, so it runs after the transports closed their views (their entries left).
+  onClose.push(() => context.presence.close());
   const api = installApi(context);
   serveLive(context, options.pageShell);
   // API calls are answered before Hono routing (see installApi); everything else goes to Hono.

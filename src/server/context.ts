@@ -11,6 +11,7 @@ import type { SessionManager, SessionStore } from "../auth/session.js";
 import type { Signer } from "../auth/signing.js";
 import type { Logger } from "../logger.js";
 import type { PubSub } from "../pubsub/types.js";
+import { PRESENCE_DEFAULTS, type Presence } from "../presence/tracker.js";
 import type { RateLimitStore } from "../ratelimit/bucket.js";
 import type { RedisClient } from "../redis.js";
 import type { StateBackend } from "../state/backends/types.js";
@@ -91,6 +92,17 @@ export interface Limits {
    * @default 64
    */
   readonly viewsPerConnection: number;
+  /**
+   * Presence entries one topic may hold, all nodes together; a `track` beyond it is refused
+   * (returns `false`, logged).
+   * @default 10000
+   */
+  readonly presencesPerTopic: number;
+  /**
+   * Presence entries one view may hold; a `track` beyond it is refused (returns `false`).
+   * @default 20
+   */
+  readonly presencesPerView: number;
 }
 
 /** The limits used when the app sets none. */
@@ -107,6 +119,8 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   snapshots: 100_000,
   inputDepth: DEFAULT_INPUT_DEPTH,
   viewsPerConnection: 64,
+  presencesPerTopic: PRESENCE_DEFAULTS.perTopic,
+  presencesPerView: PRESENCE_DEFAULTS.perView,
 });
 
 /** OpenAPI document settings. */
@@ -213,6 +227,13 @@ export interface AppOptions {
   /** Lifetime of live view snapshots, in seconds. Default 3600. */
   stateTtlSeconds?: number;
   /**
+   * A node that stops answering (killed, cut off) has its presence entries removed on every
+   * other node within this many milliseconds. Nodes with entries send a heartbeat every
+   * quarter of it over the pub/sub.
+   * @default 30000
+   */
+  presenceTimeoutMs?: number;
+  /**
    * Pub/sub for `subscribe`/`broadcast`. Passed in, it is yours to close.
    * @default Redis when {@link AppOptions.redis} or env `REDIS_URL` is set, else memory
    */
@@ -244,6 +265,7 @@ export interface ResolvedOptions {
   readonly limits: Limits;
   readonly openapi: OpenApiOptions;
   readonly stateTtlSeconds?: number;
+  readonly presenceTimeoutMs: number;
 }
 
 /** A page route of a live view: `app.live(path, View, { name })`. */
@@ -279,6 +301,8 @@ export interface AppContext {
   readonly stateBackend: StateBackend;
   /** Pub/sub of `subscribe`/`broadcast` (chosen by `chooseAdapters`). */
   readonly pubsub: PubSub;
+  /** This node's presence, on {@link pubsub}. */
+  readonly presence: Presence;
   /** Views by slug. */
   readonly views: ReadonlyMap<string, ViewEntry>;
   /** Called for every page route added (after the view entry exists). */

@@ -69,6 +69,8 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
     pubsub,
     rateLimits: ctx.rateLimits,
     inputDepth: options.limits.inputDepth,
+    presence: ctx.presence,
+    presencesPerView: options.limits.presencesPerView,
   };
   const host: LiveHost = {
     env,

@@ -26,6 +26,7 @@ import { LiveInstance, type EventResult, type StepResult } from "../live/instanc
 import type { Logger } from "../logger.js";
 import { stderrLogger } from "../logger.js";
 import { MemoryPubSub } from "../pubsub/memory.js";
+import { Presence, PRESENCE_DEFAULTS } from "../presence/tracker.js";
 import type { PubSub } from "../pubsub/types.js";
 import { MemoryRateLimitStore, type RateLimitStore } from "../ratelimit/bucket.js";
 import type { WireRendered } from "../render/diff.js";
@@ -82,6 +83,11 @@ export interface TestMountOptions {
   readonly templates?: { get(name: string): Template };
   /** Share one pub/sub between clients to test `broadcast` → `handleInfo`. */
   readonly pubsub?: PubSub;
+  /**
+   * Presence. Default: one per client on its pub/sub — clients sharing a pub/sub are then
+   * like nodes sharing Redis, and see each other's presences.
+   */
+  readonly presence?: Presence;
   readonly stateBackend?: StateBackend;
   readonly rateLimits?: RateLimitStore;
   readonly logger?: Logger;
@@ -195,6 +201,7 @@ export class LiveViewTestClient {
     flash: Flash | undefined,
   ): Promise<LiveViewTestClient> {
     const logger = options.logger ?? stderrLogger;
+    const pubsub = options.pubsub ?? new MemoryPubSub();
     const env: LiveEnv = {
       logger,
       strictSerialization: options.strictSerialization ?? false,
@@ -207,9 +214,17 @@ export class LiveViewTestClient {
         }),
       stateBackend: options.stateBackend ?? new MemoryStateBackend(),
       stateTtlSeconds: 3600,
-      pubsub: options.pubsub ?? new MemoryPubSub(),
+      pubsub,
       rateLimits: options.rateLimits ?? new MemoryRateLimitStore(),
       inputDepth: DEFAULT_INPUT_DEPTH,
+      presence:
+        options.presence ??
+        new Presence(pubsub, {
+          timeoutMs: PRESENCE_DEFAULTS.timeoutMs,
+          maxPerTopic: PRESENCE_DEFAULTS.perTopic,
+          logger,
+        }),
+      presencesPerView: PRESENCE_DEFAULTS.perView,
     };
     const user = options.user ?? null;
     const route = {

@@ -16,6 +16,7 @@ import {
   type PubSubHooks,
 } from "./runtime.js";
 import type { SessionData } from "../auth/session.js";
+import type { JsonObject } from "../state/serializable.js";
 import { asyncLoading, isAsyncResult } from "./async-result.js";
 import {
   ViewUploads,
@@ -267,6 +268,27 @@ export abstract class LiveView {
   /** Cancels the running task `name` (its outcome is never delivered); `false` when none runs. */
   cancelAsync(name: string, reason?: unknown): boolean {
     return runtimeOf(this).tasks?.cancelAsync(name, reason) ?? false;
+  }
+
+  /**
+   * Tracks this view's presence on `topic` under `key` (a user id, say) with `meta` (JSON:
+   * a name, when they arrived). Every view subscribed to `topic`, on every node, gets a
+   * `presence_diff` in {@link handleInfo}, and `presenceList(view, topic)` lists it. Tracking
+   * the same key again replaces its meta. The entry leaves when the view ends (on a killed
+   * node: within the app's `presenceTimeoutMs`). Only a connected view tracks — track in
+   * `mount` (a fresh join) or `joined` (every join, restores included). `false` when refused:
+   * not connected, or over `limits.presencesPerView` / `limits.presencesPerTopic`.
+   */
+  track(topic: string, key: string, meta: JsonObject = {}): boolean {
+    if (typeof topic !== "string" || typeof key !== "string" || topic === "" || key === "") {
+      throw new TypeError("track(topic, key, meta): topic and key must be non-empty strings");
+    }
+    return runtimeOf(this).presence?.track(topic, key, meta) ?? false;
+  }
+
+  /** Removes this view's presence on `topic` (only `key`'s, when given). */
+  untrack(topic: string, key?: string): void {
+    runtimeOf(this).presence?.untrack(topic, key);
   }
 
   /**

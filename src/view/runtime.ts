@@ -8,6 +8,7 @@ import type { SessionData } from "../auth/session.js";
 import type { User } from "../auth/user.js";
 import type { ViewUploads } from "./upload-config.js";
 import type { ViewStreams } from "./streams.js";
+import type { ViewPresenceHooks } from "../presence/types.js";
 
 /** Which transport runs a view. */
 export type Transport = "http" | "websocket" | "longpoll" | "test";
@@ -102,6 +103,8 @@ export interface ViewRuntime {
   pubsub?: PubSubHooks;
   /** Timers and tasks; only a connected view has them. */
   tasks?: ViewTasks;
+  /** Presence (`track`, `presenceList`); only a connected view tracks. */
+  presence?: ViewPresenceHooks;
   /** The page title the view set last (kept in snapshots); `effects.title` sends a change. */
   title?: string;
   /** The uploads the view allowed (`allowUpload`); made on first use. */
@@ -127,6 +130,7 @@ class Runtime implements ViewRuntime {
   connected = false;
   pubsub?: PubSubHooks = undefined;
   tasks?: ViewTasks = undefined;
+  presence?: ViewPresenceHooks = undefined;
   title?: string = undefined;
   uploads?: ViewUploads = undefined;
   streams?: ViewStreams = undefined;

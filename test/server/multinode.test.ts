@@ -4,76 +4,17 @@
  * view snapshots and pub/sub in Redis, so a browser can move between nodes freely.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createClient } from "redis";
 import { findRedisServer, REDIS_MISSING, startRedis, type TestRedis } from "../support/redis.js";
 import { loadPage, RawClient, response } from "../live/helpers.js";
+import { startNode, stopNode, type AppNode } from "../support/nodes.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const APP = resolve(ROOT, "test/fixtures/multinode-app.ts");
 
 const skip = findRedisServer() ? undefined : REDIS_MISSING;
-
-/** A running app process. */
-interface AppNode {
-  readonly name: string;
-  readonly child: ChildProcess;
-  url: string;
-  pid: number;
-  /** Everything the process wrote to stderr so far. */
-  stderr: string;
-}
-
-/** Starts one app process; resolves once it printed its URL, rejects with its stderr if it dies. */
-function startNode(name: string, env: Record<string, string>): Promise<AppNode> {
-  const child = spawn(process.execPath, ["--import", "tsx", APP], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const node: AppNode = { name, child, url: "", pid: 0, stderr: "" };
-  child.stderr!.on("data", (chunk: Buffer) => (node.stderr += chunk.toString()));
-  return new Promise((resolvePromise, reject) => {
-    let stdout = "";
-    const timer = setTimeout(() => {
-      reject(
-        new Error(
-          `${name} printed no URL within 30 s\nstdout:\n${stdout}\nstderr:\n${node.stderr}`,
-        ),
-      );
-    }, 30_000);
-    child.stdout!.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const line = stdout.split("\n").find((l) => l.startsWith("{"));
-      if (!line || node.url) return;
-      const { url, pid } = JSON.parse(line) as { url: string; pid: number };
-      node.url = url;
-      node.pid = pid;
-      clearTimeout(timer);
-      resolvePromise(node);
-    });
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited (${code ?? signal}) before listening:\n${node.stderr}`));
-    });
-  });
-}
-
-/** Stops a node: SIGTERM (graceful close), SIGKILL if it is still there after 5 s. */
-function stopNode(node: AppNode | undefined): Promise<void> {
-  const child = node?.child;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolvePromise) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolvePromise();
-    });
-    child.kill("SIGTERM");
-  });
-}
 
 /** The `name=value` pairs of a response's `Set-Cookie` headers, as a `Cookie` header value. */
 function cookiesOf(res: Response): string {
@@ -99,7 +40,10 @@ describe("two app processes sharing Redis through REDIS_URL alone", { skip }, ()
     if ("skip" in started) throw new Error(started.skip);
     redis = started;
     const env = { REDIS_URL: started.url, DJUST_SECRET_KEY: "multinode-shared-secret" };
-    [node1, node2] = await Promise.all([startNode("node 1", env), startNode("node 2", env)]);
+    [node1, node2] = await Promise.all([
+      startNode("node 1", APP, env),
+      startNode("node 2", APP, env),
+    ]);
   });
 
   after(async () => {
