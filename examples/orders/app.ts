@@ -21,6 +21,7 @@ import {
 import { OrdersDb } from "./db.js";
 import { CounterView } from "./views/counter.js";
 import { NewOrderView } from "./views/new-order.js";
+import { OrderView } from "./views/order.js";
 import { OrdersView } from "./views/orders.js";
 import { SyncView } from "./views/sync.js";
 
@@ -35,6 +36,12 @@ export interface OrdersAppOptions {
   readonly logger?: Logger;
   readonly stateBackend?: StateBackend;
   readonly pubsub?: PubSub;
+  /** How often an order's page re-reads the order (`sendAfter`). Default 5000 ms. */
+  readonly orderRefreshMs?: number;
+  /** How long the customer history takes to load (`assignAsync`). Default 300 ms. */
+  readonly historyDelayMs?: number;
+  /** Presence timeout of the app (`presenceTimeoutMs`). */
+  readonly presenceTimeoutMs?: number;
 }
 
 /** The app and its database. */
@@ -53,6 +60,7 @@ export function createOrdersApp(options: OrdersAppOptions = {}): OrdersApp {
     ...(options.logger && { logger: options.logger }),
     ...(options.stateBackend && { stateBackend: options.stateBackend }),
     ...(options.pubsub && { pubsub: options.pubsub }),
+    ...(options.presenceTimeoutMs && { presenceTimeoutMs: options.presenceTimeoutMs }),
     pageShell: (parts) =>
       defaultShell(parts).replace(
         "</title>\n",
@@ -66,9 +74,14 @@ export function createOrdersApp(options: OrdersAppOptions = {}): OrdersApp {
     },
   });
   const services = { db };
+  const timing = {
+    refreshMs: options.orderRefreshMs ?? 5000,
+    historyDelayMs: options.historyDelayMs ?? 300,
+  };
   app
     .live("/", liveSession(OrdersView, services), { name: "orders" })
     .live("/orders/new/", liveSession(NewOrderView, services), { name: "new_order" })
+    .live("/orders/:id/", liveSession(OrderView, { ...services, timing }), { name: "order" })
     .live("/counter/", CounterView, { name: "counter" })
     .live("/sync/", liveSession(SyncView, services), { name: "sync" });
 

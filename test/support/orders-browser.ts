@@ -9,7 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { createOrdersApp, type OrdersApp } from "../../examples/orders/app.js";
+import {
+  createOrdersApp,
+  type OrdersApp,
+  type OrdersAppOptions,
+} from "../../examples/orders/app.js";
 import type { Logger } from "../../src/logger.js";
 import type { RunningServer } from "../../src/server/index.js";
 import { launchBrowser } from "./browser.js";
@@ -30,8 +34,11 @@ export async function connected(page: Page): Promise<void> {
   await page.waitForSelector("[data-phx-main].phx-connected", { timeout: 10_000 });
 }
 
-/** Starts the app and the browser before the suite and closes both after it. */
-export function ordersInBrowser(): OrdersInBrowser {
+/**
+ * Starts the app (with `options` beside the test database and logger) and the browser before
+ * the suite and closes both after it.
+ */
+export function ordersInBrowser(options: OrdersAppOptions = {}): OrdersInBrowser {
   let dir = "";
   let orders: OrdersApp | undefined;
   let server: RunningServer | undefined;
@@ -40,7 +47,7 @@ export function ordersInBrowser(): OrdersInBrowser {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "djust-e2e-"));
-    orders = createOrdersApp({ dbPath: join(dir, "orders.sqlite"), logger: quiet });
+    orders = createOrdersApp({ ...options, dbPath: join(dir, "orders.sqlite"), logger: quiet });
     server = await orders.app.listen(0, "127.0.0.1");
     browser = await launchBrowser();
   });

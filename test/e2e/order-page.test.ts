@@ -1,0 +1,92 @@
+/**
+ * End-to-end: an order's page in headless Chromium — the customer history loaded in the
+ * background (`assignAsync`), the periodic refresh (`sendAfter`), and "who is viewing this
+ * order" (presence) across two browser contexts. `SCREENSHOTS=dir` keeps screenshots.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import type { Page } from "playwright-core";
+import { browserSkipReason } from "../support/browser.js";
+import { connected, ordersInBrowser } from "../support/orders-browser.js";
+
+const skip = browserSkipReason();
+const screenshots = process.env.SCREENSHOTS;
+
+async function shoot(page: Page, name: string): Promise<void> {
+  if (screenshots)
+    await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+}
+
+describe("an order's page in Chromium", { skip }, () => {
+  // A history slow enough to see loading, a refresh quick enough to test.
+  const app = ordersInBrowser({ historyDelayMs: 1500, orderRefreshMs: 400 });
+
+  async function logIn(page: Page, name: string, next: string): Promise<void> {
+    await page.goto(`${app.server.url}/login/?next=${encodeURIComponent(next)}`);
+    await page.fill("input[name=username]", name);
+    await page.fill("input[name=password]", name);
+    await page.click("#login");
+    await page.waitForURL(`${app.server.url}${next}`);
+    await connected(page);
+  }
+
+  const viewers = (page: Page) => page.locator("#viewers .viewer").allTextContents();
+
+  it("two browsers see each other viewing the order, and one leaving", async () => {
+    const id = app.orders.db.orders()[0]?.id;
+    assert.ok(id !== undefined);
+    const path = `/orders/${id}/`;
+    const alice = await app.newPage();
+    await logIn(alice, "alice", path);
+    await alice.waitForFunction(() =>
+      document.querySelector("#viewers")?.textContent?.includes("alice"),
+    );
+    assert.deepEqual(await viewers(alice), ["alice"]);
+
+    const bob = await app.newPage();
+    await logIn(bob, "bob", path);
+    await bob.waitForFunction(() => document.querySelectorAll("#viewers .viewer").length === 2);
+    assert.deepEqual(await viewers(bob), ["alice", "bob"]);
+    // Alice's page learns of bob through presence_diff, without a reload.
+    await alice.waitForFunction(() => document.querySelectorAll("#viewers .viewer").length === 2);
+    assert.deepEqual(await viewers(alice), ["alice", "bob"]);
+    await bob.waitForSelector("#history-summary");
+    await shoot(alice, "order-presence-alice");
+    await shoot(bob, "order-presence-bob");
+
+    await bob.close();
+    await alice.waitForFunction(() => document.querySelectorAll("#viewers .viewer").length === 1);
+    assert.deepEqual(await viewers(alice), ["alice"]);
+    await shoot(alice, "order-presence-bob-left");
+  });
+
+  it("the history loads in the background and the order refreshes itself", async () => {
+    const order = app.orders.db.orders("pending")[0];
+    assert.ok(order);
+    // The page's first (dead) render shows the loading panel; the connected view fills it in.
+    const html = await (await fetch(`${app.server.url}/orders/${order.id}/`)).text();
+    assert.match(html, /id="history-loading"/);
+    assert.doesNotMatch(html, /id="history-summary"/);
+    const page = await app.newPage();
+    await page.goto(`${app.server.url}/orders/${order.id}/`);
+    await connected(page);
+    await page.waitForSelector("#history-summary", { timeout: 10_000 });
+    assert.equal(await page.locator("#history-loading").count(), 0);
+    const rows = app.orders.db.orders().filter((o) => o.customer === order.customer);
+    assert.match(
+      (await page.textContent("#history-summary")) ?? "",
+      new RegExp(`^${rows.length} orders?, \\$`),
+    );
+    await shoot(page, "order-history-loaded");
+    // Changed behind the page's back (no broadcast): the periodic refresh picks it up.
+    assert.equal(await page.textContent("#order-status"), "pending");
+    app.orders.db.setStatus(order.id, "shipped");
+    await page.waitForFunction(
+      () => document.querySelector("#order-status")?.textContent === "shipped",
+      undefined,
+      { timeout: 10_000 },
+    );
+    await page.close();
+  });
+});
