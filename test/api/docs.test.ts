@@ -21,6 +21,7 @@ const GUIDES: Record<string, string> = {
   "docs/external-services.md": "external-services-",
   "docs/lifecycle.md": "lifecycle-",
   "docs/mounting.md": "mounting-",
+  "docs/uploads.md": "uploads-",
   "docs/streams.md": "streams-",
   "docs/live-views.md": "live-views-",
   "docs/setup.md": "setup-",

@@ -8,6 +8,9 @@ import { afterEach, describe, it } from "node:test";
 import { uploadTempDir } from "../../src/live/upload-writer.js";
 import { LiveViewTestClient } from "../../src/testing/index.js";
 import { AvatarView, storage } from "./upload-views.js";
+import { profileUploadTest } from "../../docs/examples/uploads-testing.js";
+import { DocumentsView } from "../../docs/examples/uploads-s3.js";
+import { gradientPng } from "../support/png.js";
 
 describe("LiveViewTestClient uploads", () => {
   afterEach(async () => {
@@ -67,6 +70,44 @@ describe("LiveViewTestClient uploads", () => {
     assert.equal(save.error?.error, "handler_error");
     await view.click("cancel", { ref: input.refs[0]! });
     assert.deepEqual(view.view.uploadedEntries("avatar"), { completed: [], inProgress: [] });
+    await view.close();
+  });
+
+  it("runs the guide's example (docs/examples/uploads-testing.ts)", async () => {
+    await profileUploadTest(gradientPng(40, 30, [200, 100, 50]));
+  });
+
+  it("external uploads: the preflight returns the signed metadata; consuming hands it over", async () => {
+    const s3 = {
+      url: "http://127.0.0.1:9/",
+      bucket: "b",
+      region: "eu-west-1",
+      accessKeyId: "AK",
+      secretAccessKey: "SK",
+    };
+    const view = await LiveViewTestClient.mount(DocumentsView, { services: { s3 } });
+    const input = view.fileInput("document", [
+      { name: "scan.pdf", content: "%PDF-1.4", type: "application/pdf" },
+    ]);
+    const result = await input.upload();
+    assert.deepEqual(result.errors, {});
+    const [entry] = view.view.uploadedEntries("document").completed;
+    assert.equal(entry?.meta?.uploader, "S3");
+    const fields = entry?.meta?.fields as Record<string, string>;
+    assert.match(fields.key!, /^uploads\/[0-9a-f-]{36}\.pdf$/);
+    assert.match(fields["x-amz-signature"]!, /^[0-9a-f]{64}$/);
+    assert.deepEqual(Object.keys(fields).sort(), [
+      "Content-Type",
+      "key",
+      "policy",
+      "x-amz-algorithm",
+      "x-amz-credential",
+      "x-amz-date",
+      "x-amz-signature",
+    ]);
+    await view.click("validate");
+    await view.submit("save");
+    assert.deepEqual(view.assigns.stored, [fields.key]);
     await view.close();
   });
 });
