@@ -38,6 +38,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       }
     },
   },
+  new: {
+    summary: "create an app: a live view, its template, a test, tsconfig and CI script",
+    load: async () => (await import("./new.js")).runNew,
+  },
   openapi: {
     summary: "print the app's OpenAPI 3.1 document",
     load: async () => (await import("./openapi.js")).runOpenapi,
