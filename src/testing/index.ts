@@ -62,6 +62,22 @@ import {
   type TextFilter,
 } from "./element.js";
 
+/** One presence per pub/sub: clients sharing a pub/sub are views of one app (one node). */
+const presences = new WeakMap<PubSub, Presence>();
+
+function presenceOf(pubsub: PubSub, logger: Logger): Presence {
+  let presence = presences.get(pubsub);
+  if (!presence) {
+    presence = new Presence(pubsub, {
+      timeoutMs: PRESENCE_DEFAULTS.timeoutMs,
+      maxPerTopic: PRESENCE_DEFAULTS.perTopic,
+      logger,
+    });
+    presences.set(pubsub, presence);
+  }
+  return presence;
+}
+
 /** Options of {@link LiveViewTestClient.mount}. */
 export interface TestMountOptions {
   /** Route params (reach `setup`/`mount`/`handleParams`). */
@@ -84,8 +100,8 @@ export interface TestMountOptions {
   /** Share one pub/sub between clients to test `broadcast` → `handleInfo`. */
   readonly pubsub?: PubSub;
   /**
-   * Presence. Default: one per client on its pub/sub — clients sharing a pub/sub are then
-   * like nodes sharing Redis, and see each other's presences.
+   * Presence. Default: one per pub/sub, so clients sharing a `pubsub` see each other's
+   * presences as views of one app do.
    */
   readonly presence?: Presence;
   readonly stateBackend?: StateBackend;
@@ -217,13 +233,7 @@ export class LiveViewTestClient {
       pubsub,
       rateLimits: options.rateLimits ?? new MemoryRateLimitStore(),
       inputDepth: DEFAULT_INPUT_DEPTH,
-      presence:
-        options.presence ??
-        new Presence(pubsub, {
-          timeoutMs: PRESENCE_DEFAULTS.timeoutMs,
-          maxPerTopic: PRESENCE_DEFAULTS.perTopic,
-          logger,
-        }),
+      presence: options.presence ?? presenceOf(pubsub, logger),
       presencesPerView: PRESENCE_DEFAULTS.perView,
     };
     const user = options.user ?? null;
