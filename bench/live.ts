@@ -213,6 +213,7 @@ function djustHost(): { host: LiveHost; routes: Map<string, LiveRoute> } {
     },
     loginUrl: "/login/",
     html: { frameAncestors: "'self'" },
+    perMessageDeflate: false,
     cookies: { secureCookies: false, trustedProxyCount: 0 },
     liveviewVersion: "1.2.12",
     routeByKey: (key) => routes.get(key),
@@ -349,8 +350,9 @@ async function run(name: string, harness: Harness): Promise<Result> {
   };
 }
 
+const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d });
+
 function printPair(title: string, a: Result, b: Result): void {
-  const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d });
   console.log(`\n${title}`);
   console.log("  framework    events/s   p50 µs   p99 µs   bytes/frame   join bytes");
   for (const r of [a, b]) {
@@ -393,11 +395,22 @@ async function memoryInProcess(
 
 async function serverChild(): Promise<void> {
   const { createApp } = await import("../src/server/index.js");
-  const app = createApp({ secretKey: "bench", logger: silent });
+  const deflate = !process.argv.includes("--no-deflate");
+  const app = createApp({
+    secretKey: "bench",
+    logger: silent,
+    perMessageDeflate: deflate,
+    // Every connection comes from 127.0.0.1, one caller: its bucket must not refuse joins.
+    limits: { eventsPerSecond: 1e9, eventBurst: 1e9 },
+  });
   app.live("/counter", DjCounter);
+  app.live("/table", DjTable);
   const server = await app.listen(0, "127.0.0.1");
   process.on("message", (msg: { cmd: string }) => {
-    if (msg.cmd === "mem") {
+    if (msg.cmd === "cpu") {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ us: user + system });
+    } else if (msg.cmd === "mem") {
       gc();
       gc();
       const m = process.memoryUsage();
@@ -416,46 +429,84 @@ function ask<T>(child: ChildProcess, cmd: string): Promise<T> {
   });
 }
 
-async function memoryLoopback(count: number): Promise<{ heapPerView: number; rssPerView: number }> {
-  const child = fork(fileURLToPath(import.meta.url), ["--server-child"], {
+async function startChild(args: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(fileURLToPath(import.meta.url), ["--server-child", ...args], {
     execArgv: ["--import", "tsx", "--expose-gc"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const { url } = await new Promise<{ url: string }>((resolve) =>
     child.once("message", (m) => resolve(m as { url: string })),
   );
+  return { child, url };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.send({ cmd: "stop" });
+  await exited;
+}
+
+/** A page GET, then a WebSocket (offering permessage-deflate, as browsers do) and its join. */
+async function pageAndJoin(url: string, path: string) {
+  const res = await fetch(`${url}${path}`);
+  const body = await res.text();
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
+  const token = /data-phx-session="([^"]+)"/.exec(body)?.[1] ?? "";
+  const id = /<div id="(phx-[^"]+)"/.exec(body)?.[1] ?? "";
+  const csrf = /name="csrf-token" content="([^"]+)"/.exec(body)?.[1] ?? "";
+  const ws = new WebSocket(`${url.replace("http", "ws")}/djust/live/websocket?vsn=2.0.0`, {
+    headers: { cookie, origin: url },
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+  const socket = (ws as unknown as { _socket: { bytesRead: number } })._socket;
+  const start = socket.bytesRead;
+  const reply = await new Promise<string>((resolve) => {
+    ws.once("message", (data) => resolve(String(data)));
+    ws.send(
+      JSON.stringify([
+        "1",
+        "1",
+        `lv:${id}`,
+        "phx_join",
+        { url: `${url}${path}`, params: { _csrf_token: csrf }, session: token },
+      ]),
+    );
+  });
+  if (!reply.includes('"ok"')) throw new Error(`join failed: ${reply.slice(0, 200)}`);
+  return { ws, replyBytes: Buffer.byteLength(reply), wireBytes: socket.bytesRead - start };
+}
+
+/**
+ * The 1,000-row table's join reply on a real socket, with and without permessage-deflate: bytes
+ * read from the network for it, and the server's CPU time per page + join.
+ */
+async function wireJoin(deflate: boolean, joins: number) {
+  const { child, url } = await startChild(deflate ? [] : ["--no-deflate"]);
+  const first = await pageAndJoin(url, "/table");
+  first.ws.close();
+  const before = await ask<{ us: number }>(child, "cpu");
+  for (let i = 0; i < joins; i++) (await pageAndJoin(url, "/table")).ws.close();
+  const after = await ask<{ us: number }>(child, "cpu");
+  await stopChild(child);
+  return {
+    replyBytes: first.replyBytes,
+    wireBytes: first.wireBytes,
+    cpuUsPerJoin: (after.us - before.us) / joins,
+  };
+}
+
+async function memoryLoopback(count: number): Promise<{ heapPerView: number; rssPerView: number }> {
+  const { child, url } = await startChild();
   // Warm-up: the first page builds the client bundle and compiles code paths.
   const sockets: WebSocket[] = [];
   const openOne = async () => {
-    const res = await fetch(`${url}/counter`);
-    const body = await res.text();
-    const cookie = res.headers
-      .getSetCookie()
-      .map((c) => c.split(";")[0])
-      .join("; ");
-    const token = /data-phx-session="([^"]+)"/.exec(body)?.[1] ?? "";
-    const id = /<div id="(phx-[^"]+)"/.exec(body)?.[1] ?? "";
-    const csrf = /name="csrf-token" content="([^"]+)"/.exec(body)?.[1] ?? "";
-    const ws = new WebSocket(`${url.replace("http", "ws")}/djust/live/websocket?vsn=2.0.0`, {
-      headers: { cookie, origin: url },
-    });
-    await new Promise<void>((resolve, reject) => {
-      ws.once("open", () => resolve());
-      ws.once("error", reject);
-    });
-    await new Promise<void>((resolve) => {
-      ws.once("message", () => resolve());
-      ws.send(
-        JSON.stringify([
-          "1",
-          "1",
-          `lv:${id}`,
-          "phx_join",
-          { url: `${url}/counter`, params: { _csrf_token: csrf }, session: token },
-        ]),
-      );
-    });
-    sockets.push(ws);
+    sockets.push((await pageAndJoin(url, "/counter")).ws);
   };
   for (let i = 0; i < 20; i++) await openOne();
   const before = await ask<{ heapUsed: number; rss: number }>(child, "mem");
@@ -467,9 +518,7 @@ async function memoryLoopback(count: number): Promise<{ heapPerView: number; rss
   const after = await ask<{ heapUsed: number; rss: number }>(child, "mem");
   const opened = sockets.length - start;
   for (const ws of sockets) ws.close();
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.send({ cmd: "stop" });
-  await exited;
+  await stopChild(child);
   return {
     heapPerView: (after.heapUsed - before.heapUsed) / opened,
     rssPerView: (after.rss - before.rss) / opened,
@@ -496,6 +545,22 @@ async function main(): Promise<void> {
   console.log(`  djust       ${(djMem.perViewBytes / 1024).toFixed(1)} KiB`);
   console.log(`  LiveViewJS  ${(lvMem.perViewBytes / 1024).toFixed(1)} KiB`);
   console.log(`  ratio djust/LiveViewJS ${(djMem.perViewBytes / lvMem.perViewBytes).toFixed(2)}x`);
+
+  const joins = QUICK ? 20 : 100;
+  const wire = { on: await wireJoin(true, joins), off: await wireJoin(false, joins) };
+  console.log(
+    `\n${ROWS}-row table join reply on a real WebSocket (page GET + join, ${joins} joins)`,
+  );
+  console.log("  permessage-deflate  reply bytes  bytes on the wire  server CPU µs/join");
+  for (const [name, r] of Object.entries(wire)) {
+    console.log(
+      `  ${name.padEnd(18)} ${fmt(r.replyBytes).padStart(12)} ${fmt(r.wireBytes).padStart(18)} ${fmt(r.cpuUsPerJoin).padStart(19)}`,
+    );
+  }
+  const lvJoin = table[1].joinBytes;
+  console.log(
+    `  LiveViewJS join reply ${fmt(lvJoin)} B; djust on the wire / LiveViewJS: ${(wire.on.wireBytes / lvJoin).toFixed(2)}x compressed, ${(wire.off.wireBytes / lvJoin).toFixed(2)}x plain`,
+  );
 
   const loop = await memoryLoopback(n);
   console.log(`\ndjust over loopback: ${n} real WebSocket connections, each with a joined view`);

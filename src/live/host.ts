@@ -25,6 +25,19 @@ export interface HtmlPolicy {
   readonly frameAncestors: string;
 }
 
+/**
+ * WebSocket compression (permessage-deflate, RFC 7692), negotiated when the client offers it
+ * (browsers do). Inflated client messages are held to `limits.frameBytes` like plain ones.
+ */
+export interface WebSocketCompression {
+  /**
+   * Messages shorter than this many bytes go out uncompressed: small event replies cost no
+   * deflate, large ones (join replies, big diffs) shrink several times.
+   * @default 1024
+   */
+  readonly threshold: number;
+}
+
 /** Finds compiled templates by name (the app's `TemplateLoader`). */
 export interface TemplateSource {
   get(name: string): Template;
@@ -94,6 +107,8 @@ export interface LiveHost {
   readonly loginUrl: string;
   /** Headers of HTML pages (`frameAncestors`). */
   readonly html: HtmlPolicy;
+  /** permessage-deflate on the WebSocket, or `false` for none (option `perMessageDeflate`). */
+  readonly perMessageDeflate: WebSocketCompression | false;
   /** The app's cookie policy (`Secure` flag of the cookies pages set). */
   readonly cookies: CookiePolicy;
   /** The `phoenix_live_view` version the bundled client expects in join replies. */

@@ -25,6 +25,7 @@ import { pageCsrf } from "../auth/http.js";
 import { htmlResponse } from "../live/page.js";
 import { urlResolver } from "../live/routes.js";
 import { renderToString } from "../render/html.js";
+import type { WebSocketCompression } from "../live/host.js";
 import { TemplateLoader } from "../template/loader.js";
 import { chooseAdapters } from "./adapters.js";
 import { serveLive } from "./live.js";
@@ -222,11 +223,22 @@ function resolveOptions(options: AppOptions): ResolvedOptions {
     trustedProxyCount,
     secureCookies: options.secureCookies ?? process.env.NODE_ENV === "production",
     frameAncestors: frameAncestors.trim(),
+    perMessageDeflate: compressionOf(options.perMessageDeflate),
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     openapi: { title: "djust API", version: "1.0.0", public: true, ...options.openapi },
     ...(options.stateTtlSeconds !== undefined && { stateTtlSeconds: options.stateTtlSeconds }),
     presenceTimeoutMs: options.presenceTimeoutMs ?? PRESENCE_DEFAULTS.timeoutMs,
   };
+}
+
+/** The `perMessageDeflate` option with its default applied. */
+function compressionOf(option: AppOptions["perMessageDeflate"]): WebSocketCompression | false {
+  if (option === false) return false;
+  const threshold = (option === true ? undefined : option?.threshold) ?? 1024;
+  if (!(Number.isInteger(threshold) && threshold >= 0)) {
+    throw new RangeError("createApp: perMessageDeflate.threshold must be an integer >= 0");
+  }
+  return { threshold };
 }
 
 /** Creates an app. See DESIGN.md §4b for the options. */

@@ -81,6 +81,7 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
     limits: options.limits,
     loginUrl: options.loginUrl,
     html: options,
+    perMessageDeflate: options.perMessageDeflate,
     cookies: options,
     liveviewVersion: liveviewVersion(),
     routeByKey: (key) => routes.get(key),

@@ -1,0 +1,109 @@
+/**
+ * permessage-deflate on the WebSocket (issue 13): negotiated when the client offers it, large
+ * replies compressed on the wire, small ones not, `perMessageDeflate: false` turns it off, and
+ * a small compressed frame that inflates past `limits.frameBytes` closes the socket (1009)
+ * while the next client is served.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import WebSocket from "ws";
+import { createApp, type RunningServer } from "../../src/server/index.js";
+import { getPage, joinPayload, securityApp } from "../security/support.js";
+
+interface Joined {
+  /** Negotiated extensions (`""` when none). */
+  readonly extensions: string;
+  /** Length of the join reply as text. */
+  readonly replyChars: number;
+  /** Bytes the socket read from the network for it (frame headers included). */
+  readonly wireBytes: number;
+  readonly status: string;
+  readonly ws: WebSocket;
+}
+
+async function join(base: string, path: string, offer = true): Promise<Joined> {
+  const page = await getPage(base, path);
+  const ws = new WebSocket(`${base.replace("http", "ws")}/djust/live/websocket?vsn=2.0.0`, {
+    headers: { cookie: page.cookie, origin: base },
+    perMessageDeflate: offer ? { threshold: 0 } : false,
+  });
+  await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+  const socket = (ws as unknown as { _socket: { bytesRead: number } })._socket;
+  const start = socket.bytesRead;
+  const reply = new Promise<string>((resolve) =>
+    ws.on("message", (data) => {
+      const text = String(data);
+      if ((JSON.parse(text) as unknown[])[3] === "phx_reply") resolve(text);
+    }),
+  );
+  ws.send(JSON.stringify(["1", "1", `lv:${page.id}`, "phx_join", joinPayload(base, page, path)]));
+  const text = await reply;
+  const status = ((JSON.parse(text) as unknown[])[4] as { status: string }).status;
+  return {
+    extensions: ws.extensions,
+    replyChars: text.length,
+    wireBytes: socket.bytesRead - start,
+    status,
+    ws,
+  };
+}
+
+describe("WebSocket compression", () => {
+  let on: RunningServer;
+  let off: RunningServer;
+
+  before(async () => {
+    on = await securityApp().listen(0, "127.0.0.1");
+    off = await securityApp({ perMessageDeflate: false }).listen(0, "127.0.0.1");
+  });
+  after(async () => {
+    await on.close();
+    await off.close();
+  });
+
+  it("is negotiated by default: a 200 kB join reply crosses the wire compressed", async () => {
+    const big = await join(on.url, "/big/");
+    assert.equal(big.status, "ok");
+    assert.match(big.extensions, /^permessage-deflate/);
+    assert.ok(big.replyChars > 200_000);
+    assert.ok(big.wireBytes < big.replyChars / 20, `${big.wireBytes} B on the wire`);
+    big.ws.close();
+    // A client that does not offer it gets plain frames.
+    const plain = await join(on.url, "/big/", false);
+    assert.equal(plain.extensions, "");
+    assert.ok(plain.wireBytes >= plain.replyChars);
+    plain.ws.close();
+  });
+
+  it("perMessageDeflate: false never negotiates it", async () => {
+    const big = await join(off.url, "/big/");
+    assert.equal(big.status, "ok");
+    assert.equal(big.extensions, "");
+    assert.ok(big.wireBytes >= big.replyChars);
+    big.ws.close();
+  });
+
+  it("a small compressed frame that inflates past frameBytes closes the socket with 1009; the next client joins", async () => {
+    const { ws } = await join(on.url, "/");
+    const closed = new Promise<number>((resolve) => ws.once("close", resolve));
+    const bomb = JSON.stringify(["1", "2", "lv:x", "event", { value: "a".repeat(1_000_000) }]);
+    let compressed = 0;
+    const socket = (ws as unknown as { _socket: { bytesWritten: number } })._socket;
+    const start = socket.bytesWritten;
+    ws.send(bomb, () => (compressed = socket.bytesWritten - start));
+    assert.equal(await closed, 1009);
+    assert.ok(compressed > 0 && compressed < 64 * 1024, `${compressed} B sent for 1 MB inflated`);
+    const next = await join(on.url, "/");
+    assert.equal(next.status, "ok");
+    next.ws.close();
+  });
+
+  it("refuses a negative or fractional threshold at startup", () => {
+    for (const threshold of [-1, 1.5]) {
+      assert.throws(() => createApp({ secretKey: "k", perMessageDeflate: { threshold } }), {
+        name: "RangeError",
+        message: "createApp: perMessageDeflate.threshold must be an integer >= 0",
+      });
+    }
+  });
+});
