@@ -67,12 +67,12 @@ const HANDSHAKE_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * ws's permessage-deflate settings. A socket that has compressed and inflated a message holds
- * zlib state until it closes: with 1 KiB windows each way and memory level 4 about 115 KiB,
- * with zlib's defaults (32 KiB, 8) about 250 KiB (bench/RESULTS.md). Live payloads repeat
- * within a row's width (one comprehension entry after another), so the small window costs
- * nothing: the 1,000-row table's join reply deflates to 9.7 kB with it, 10.9 kB with 32 KiB.
- * Level 1 is the fastest and within 5% of the default level's size on that reply.
+ * ws's permessage-deflate settings. A socket that has compressed a message holds zlib state
+ * until it closes (about 60 KiB RSS with these settings, see bench/RESULTS.md; zlib's defaults,
+ * 32 KiB windows and memory level 8, need about twice that). Live payloads repeat within a
+ * row's width (one comprehension entry after another), so the small window costs nothing: the
+ * 1,000-row table's join reply deflates to 9.7 kB with it, 10.9 kB with 32 KiB. Level 1 is the
+ * fastest and within 5% of the default level's size on that reply.
  */
 function deflateOptions(
   compression: WebSocketCompression | false,
@@ -80,6 +80,11 @@ function deflateOptions(
   if (!compression) return false;
   return {
     threshold: compression.threshold,
+    // ws honours the threshold only without context takeover; with it, every message (a
+    // 90-byte event reply too) would be compressed and every socket would hold zlib state.
+    // Each live message stands alone anyway (one join reply, one diff).
+    serverNoContextTakeover: true,
+    clientNoContextTakeover: true,
     serverMaxWindowBits: 10,
     clientMaxWindowBits: 10,
     zlibDeflateOptions: { level: 1, memLevel: 4 },
