@@ -56,9 +56,9 @@ async function run(name: string, pubsubA: PubSub, pubsubB: PubSub): Promise<void
   for (let i = 0; i < LISTS; i++) b.list("room");
   const listMs = (performance.now() - listStart) / LISTS;
   console.log(
-    `${name}: ${USERS} users on one topic, ${times.length} joins/leaves — latency to the other ` +
+    `${name}: ${USERS} users on one topic, ${times.length} joins/leaves — latency to the subscriber ` +
       `(on the other node when two) median ${quantile(times, 0.5).toFixed(3)} ms, p99 ${quantile(times, 0.99).toFixed(3)} ms; ` +
-      `presenceList of ${USERS + 0} entries ${listMs.toFixed(3)} ms`,
+      `presenceList of ${USERS} entries ${listMs.toFixed(3)} ms`,
   );
   await Promise.all([a.close(), b.close()]);
 }
