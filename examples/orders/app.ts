@@ -64,7 +64,7 @@ export function createOrdersApp(options: OrdersAppOptions = {}): OrdersApp {
     pageShell: (parts) =>
       defaultShell(parts).replace(
         "</title>\n",
-        `</title>\n<link rel="stylesheet" href="/assets/app.css">\n`,
+        `</title>\n<link rel="icon" href="/favicon.svg" type="image/svg+xml">\n<link rel="stylesheet" href="/assets/app.css">\n`,
       ),
     loadUser: (id): User | null => {
       const row = db.user(Number(id));
@@ -91,6 +91,16 @@ export function createOrdersApp(options: OrdersAppOptions = {}): OrdersApp {
       headers: { "content-type": "text/css; charset=utf-8", "cache-control": "max-age=300" },
     });
   });
+
+  // The tab icon; /favicon.ico too, which browsers ask for on pages without the link.
+  const icon = readFileSync(here("./favicon.svg"), "utf8");
+  for (const path of ["/favicon.svg", "/favicon.ico"]) {
+    app.hono.get(path, () => {
+      return new Response(icon, {
+        headers: { "content-type": "image/svg+xml", "cache-control": "max-age=86400" },
+      });
+    });
+  }
 
   // A plain (dead) HTML login form, CSRF-protected by the app's middleware.
   const loginPage = (

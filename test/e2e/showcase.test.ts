@@ -1,0 +1,84 @@
+/**
+ * End-to-end: the orders example as a showcase. Its README screenshots are made here (1280 and
+ * 390 px wide, logged in as alice), the layout has no horizontal overflow at either width, the
+ * statuses are badges, the tab has an icon (no 404 for /favicon.ico) and a lost connection is
+ * shown until the client reconnects.
+ */
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, it } from "node:test";
+import type { Page } from "playwright-core";
+import { liveTransportOf } from "../../src/server/live.js";
+import { browserSkipReason } from "../support/browser.js";
+import { connected, ordersInBrowser } from "../support/orders-browser.js";
+
+const skip = browserSkipReason();
+const SCREENSHOTS = resolve(import.meta.dirname, "../../examples/orders/screenshots");
+
+async function logIn(page: Page, base: string, username: string): Promise<void> {
+  await page.goto(`${base}/login/`);
+  await page.fill("input[name=username]", username);
+  await page.fill("input[name=password]", username);
+  await page.click("#login");
+  await page.waitForURL(`${base}/`);
+  await connected(page);
+}
+
+const overflow = (page: Page) =>
+  page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+
+describe("orders example: the showcase", { skip }, () => {
+  const app = ordersInBrowser();
+
+  it("at 1280 and 390 px: no horizontal overflow, status badges; README screenshots", async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    const page = await app.newPage();
+    await logIn(page, app.server.url, "alice");
+    assert.equal(await page.locator("#orders .badge-pending").first().textContent(), "pending");
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: width > 800 ? 800 : 844 });
+      assert.equal(await overflow(page), 0, `horizontal overflow at ${width}px`);
+      await page.screenshot({ path: join(SCREENSHOTS, `orders-${width}.png`), fullPage: true });
+    }
+    // At 390 px the rows are cards: each cell labelled, no table header.
+    assert.equal(await page.locator("#orders thead").isVisible(), false);
+    const label = await page.evaluate(
+      () =>
+        getComputedStyle(document.querySelector("#orders td[data-label='Customer']")!, "::before")
+          .content,
+    );
+    assert.equal(label, '"Customer"');
+    const form = await app.newPage();
+    await form.setViewportSize({ width: 390, height: 844 });
+    await form.goto(`${app.server.url}/orders/new/`);
+    await connected(form);
+    assert.equal(await overflow(form), 0, "the new-order form at 390px");
+  });
+
+  it("serves the tab icon for the link and for /favicon.ico", async () => {
+    const page = await app.newPage();
+    await page.goto(`${app.server.url}/`);
+    assert.equal(await page.getAttribute("link[rel=icon]", "href"), "/favicon.svg");
+    for (const path of ["/favicon.svg", "/favicon.ico"]) {
+      const res = await fetch(`${app.server.url}${path}`);
+      assert.equal(res.status, 200, path);
+      assert.equal(res.headers.get("content-type"), "image/svg+xml");
+      assert.match(await res.text(), /^<svg /);
+    }
+  });
+
+  it("shows that the connection is lost until the client is back", async () => {
+    const page = await app.newPage();
+    await page.goto(`${app.server.url}/`);
+    await connected(page);
+    assert.equal(await page.isVisible("#offline"), false);
+    await page.context().setOffline(true);
+    await liveTransportOf(app.orders.app.context).disconnectAll();
+    await page.waitForSelector("#offline", { state: "visible", timeout: 15_000 });
+    assert.equal(await page.textContent("#offline"), "Connection lost. Reconnecting…");
+    await page.context().setOffline(false);
+    await connected(page);
+    await page.waitForSelector("#offline", { state: "hidden", timeout: 15_000 });
+  });
+});
