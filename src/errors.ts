@@ -24,6 +24,7 @@ export const ERROR_STATUS = Object.freeze({
   mount_failed: 500,
   serialize_error: 500,
   serialization_error: 500,
+  service_unavailable: 503,
 } as const);
 
 /** The error kinds of the HTTP API and WebSocket replies (the `error` field). */
@@ -198,6 +199,21 @@ export class SerializationError extends DjustError {
   override readonly name = "SerializationError";
   constructor(message: string, cause?: unknown) {
     super("serialization_error", message, undefined, { cause });
+  }
+}
+
+/**
+ * A shared store the request needs (Redis: sessions, rate limits, snapshots, pub/sub) did not
+ * answer within its timeout or is unreachable (503). The message says so without exception
+ * text; the cause (kept for the server log) has the details. Everything recovers by itself once
+ * the store answers again, so a client may retry after {@link retryAfter} seconds.
+ */
+export class ServiceUnavailable extends DjustError {
+  override readonly name = "ServiceUnavailable";
+  /** Seconds after which a retry makes sense (the `Retry-After` header). */
+  readonly retryAfter = 1;
+  constructor(message: string, cause?: unknown) {
+    super("service_unavailable", message, undefined, { cause });
   }
 }
 

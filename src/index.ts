@@ -53,6 +53,7 @@ export {
   SerializeError,
   SerializationError,
   UnknownStream,
+  ServiceUnavailable,
   DecoratorError,
   type ErrorKind,
   type ErrorDetails,

@@ -6,15 +6,42 @@
  * unhandled `'error'` event), and closes only a connection it opened itself.
  * @module
  */
+import { createHash } from "node:crypto";
 import { createClient } from "redis";
+import { ServiceUnavailable } from "./errors.js";
 import { stderrLogger, type Logger } from "./logger.js";
 
-function clientFor(url: string) {
-  return createClient({ url });
+function clientFor(url: string, timeoutMs = REDIS_TIMEOUT_MS) {
+  // The command timeout drops a command node-redis still queues (Redis down or stalled) when
+  // `run` gives up on it, so an outage does not pile commands up for the reconnect.
+  return createClient({ url, commandOptions: { timeout: timeoutMs } });
 }
 
 /** A node-redis v6 client (with the default modules `createClient({ url })` gives). */
 export type RedisClient = ReturnType<typeof clientFor>;
+
+/** Default bound of every Redis operation, in milliseconds (the app's `redisTimeoutMs`). */
+export const REDIS_TIMEOUT_MS = 1000;
+
+/** What a client is told when Redis does not answer: no exception text, the log has it. */
+export const UNAVAILABLE_MESSAGE =
+  "Service temporarily unavailable: the shared store did not answer. Try again shortly.";
+
+/**
+ * The text of a Redis error for a log line. Node reports a refused connection to a host with
+ * several addresses as an `AggregateError` whose own message is empty: use its parts' messages.
+ */
+export function redisErrorText(error: unknown): string {
+  if (error instanceof AggregateError && !error.message) {
+    const parts = error.errors.map((part: unknown) => redisErrorText(part));
+    return [...new Set(parts)].join("; ") || error.name;
+  }
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return error.message || (typeof code === "string" ? code : error.name);
+  }
+  return String(error);
+}
 
 /** `url`, else env `REDIS_URL`, else `redis://127.0.0.1:6379`. */
 export function redisUrl(url?: string): string {
@@ -37,6 +64,13 @@ export interface RedisConnectionOptions {
   readonly client?: RedisClient | RedisConnection;
   /** Where connection errors are logged. Default: stderr. */
   readonly logger?: Logger;
+  /**
+   * Bound of every operation, connecting included, in milliseconds: past it the operation
+   * fails with {@link ServiceUnavailable} (`503 service_unavailable`) instead of waiting for a
+   * Redis that is down or stalled. `createApp` passes its `redisTimeoutMs`.
+   * @default 1000
+   */
+  readonly timeoutMs?: number;
 }
 
 /** How long `close()` waits for pending commands before dropping the connection. */
@@ -61,6 +95,8 @@ const CLOSE_TIMEOUT_MS = 1000;
 export class RedisConnection {
   /** Names this connection in log lines and in the refusal after close (`"MyStore is closed"`). */
   readonly name: string;
+  /** Bound of every {@link run}, in milliseconds. */
+  readonly timeoutMs: number;
   readonly #logger: Logger;
   readonly #raw: RedisClient;
   /** Set when this connection borrows another {@link RedisConnection} (which owns the client). */
@@ -72,17 +108,11 @@ export class RedisConnection {
   #closed = false;
   #down = false;
   readonly #onError = (error: unknown): void => {
-    if (this.#down) return;
-    this.#down = true;
-    const message = error instanceof Error ? error.message || error.name : String(error);
-    this.#logger.error(`${this.name}: Redis connection error: ${message} (reconnecting)`, {
-      error: message,
-    });
+    const text = redisErrorText(error);
+    this.#noteDown(`Redis connection error: ${text} (reconnecting)`, text);
   };
   readonly #onReady = (): void => {
-    if (!this.#down) return;
-    this.#down = false;
-    this.#logger.info(`${this.name}: Redis connection restored`);
+    this.#noteUp();
   };
 
   /**
@@ -96,6 +126,8 @@ export class RedisConnection {
     this.name = name;
     this.#logger = options.logger ?? stderrLogger;
     const given = options.client;
+    this.timeoutMs =
+      options.timeoutMs ?? (given instanceof RedisConnection ? given.timeoutMs : REDIS_TIMEOUT_MS);
     if (given instanceof RedisConnection) {
       // The lender listens for errors and decides when the client closes.
       this.#parent = given;
@@ -104,7 +136,7 @@ export class RedisConnection {
       return;
     }
     this.#parent = undefined;
-    this.#raw = given ?? clientFor(redisUrl(options.url));
+    this.#raw = given ?? clientFor(redisUrl(options.url), this.timeoutMs);
     this.#created = given === undefined;
     this.#raw.on("error", this.#onError);
     this.#raw.on("ready", this.#onReady);
@@ -146,6 +178,59 @@ export class RedisConnection {
     return connecting;
   }
 
+  /**
+   * Runs `operation` on the connected client, bounded by {@link timeoutMs} (connecting
+   * included). A Redis that is down, stalled or answers with an error makes it reject with
+   * {@link ServiceUnavailable}, whose cause is the Redis error; the first failure of an outage
+   * is logged as one line, and the first success after it as another. After {@link close} it
+   * rejects with `"<name> is closed"`.
+   * @param what Names the operation in the log line (`"GET"`, `"PUBLISH"`).
+   */
+  async run<T>(what: string, operation: (client: RedisClient) => Promise<T>): Promise<T> {
+    const work = this.client().then(operation);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+    });
+    try {
+      const value = await Promise.race([work, timeout]);
+      this.#noteUp();
+      return value;
+    } catch (error) {
+      if (this.#closed) throw error;
+      // The abandoned operation may still settle later: nothing is listening any more.
+      work.catch(() => undefined);
+      const text = redisErrorText(error);
+      this.#noteDown(`Redis ${what} failed: ${text}; answering 503 until Redis is back`, text);
+      throw new ServiceUnavailable(UNAVAILABLE_MESSAGE, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Whether the last operation or connection event failed (Redis down or stalled). */
+  get down(): boolean {
+    return this.#parent ? this.#parent.down : this.#down;
+  }
+
+  // One line per outage for the whole client, however many connections borrow it.
+  #noteDown(line: string, error: string): void {
+    if (this.#parent) return this.#parent.#noteDown(line, error);
+    if (this.#down) return;
+    this.#down = true;
+    this.#logger.error(`${this.name}: ${line}`, { error });
+  }
+
+  #noteUp(): void {
+    if (this.#parent) return this.#parent.#noteUp();
+    if (!this.#down) return;
+    this.#down = false;
+    this.#logger.info(`${this.name}: Redis connection restored`);
+  }
+
   /** The client if it is connected and this connection is not closed, without connecting it. */
   get current(): RedisClient | undefined {
     if (this.#closed) return undefined;
@@ -158,7 +243,10 @@ export class RedisConnection {
    * {@link close} closes it.
    */
   duplicate(name = this.name): RedisConnection {
-    return new RedisConnection({ client: this.#raw.duplicate(), logger: this.#logger }, name);
+    return new RedisConnection(
+      { client: this.#raw.duplicate(), logger: this.#logger, timeoutMs: this.timeoutMs },
+      name,
+    );
   }
 
   /**
@@ -184,8 +272,33 @@ export class RedisConnection {
   }
 }
 
+/** A Lua script run by its SHA1, sent again when Redis does not know it. */
+export class RedisScript {
+  readonly #sha1: string;
+  constructor(readonly source: string) {
+    this.#sha1 = createHash("sha1").update(source).digest("hex");
+  }
+
+  /** Runs the script with `options` on `client`. */
+  async run(
+    client: RedisClient,
+    options: { keys: string[]; arguments: string[] },
+  ): Promise<unknown> {
+    try {
+      return await client.evalSha(this.#sha1, options);
+    } catch (error) {
+      // The script cache is empty after a restart or failover; EVAL runs and re-caches it.
+      if (!String((error as Error)?.message ?? error).includes("NOSCRIPT")) throw error;
+      return client.eval(this.source, options);
+    }
+  }
+}
+
 /** Resolves when `promise` settles or after `ms`, whichever comes first; never rejects. */
-async function within(promise: Promise<unknown>, ms: number): Promise<"settled" | "timeout"> {
+export async function within(
+  promise: Promise<unknown>,
+  ms: number,
+): Promise<"settled" | "timeout"> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => resolve("timeout"), ms);

@@ -17,6 +17,7 @@ import {
   PermissionDenied,
   RateLimited,
   SerializationError,
+  ServiceUnavailable,
   SerializeError,
   Unauthenticated,
   UnsupportedMediaType,
@@ -41,6 +42,7 @@ describe("errors", () => {
       new MountFailed("OrderView", new Error("boom")),
       new SerializeError("no"),
       new SerializationError("no"),
+      new ServiceUnavailable("Redis did not answer"),
     ];
     const kinds = samples.map((error) => error.kind).sort();
     assert.deepEqual(kinds, (Object.keys(ERROR_STATUS) as ErrorKind[]).sort());

@@ -4,7 +4,7 @@
  * body of a refused or failed one (with `details.traceback` in debug mode).
  * @module
  */
-import { MethodNotAllowed, RateLimited, type DjustError } from "../errors.js";
+import { MethodNotAllowed, RateLimited, ServiceUnavailable, type DjustError } from "../errors.js";
 import { toWire, type SerializationPolicy } from "../state/codec.js";
 import type { JsonObject, JsonValue } from "../state/serializable.js";
 
@@ -41,10 +41,12 @@ function wire(value: unknown, policy: SerializationPolicy): JsonValue {
   return value === undefined ? null : toWire(value, "result", policy);
 }
 
-/** The JSON error response of `error`; `Retry-After` for 429, `Allow` for 405. */
+/** The JSON error response of `error`; `Retry-After` for 429 and 503, `Allow` for 405. */
 export function errorResponse(error: DjustError, extra?: Record<string, string>): Response {
   const headers: Record<string, string> = { ...extra };
-  if (error instanceof RateLimited) headers["retry-after"] = String(error.retryAfter);
+  if (error instanceof RateLimited || error instanceof ServiceUnavailable) {
+    headers["retry-after"] = String(error.retryAfter);
+  }
   return json(error.status, error.toJSON(), headers);
 }
 

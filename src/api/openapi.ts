@@ -78,6 +78,7 @@ const ERROR_RESPONSES: Readonly<Record<number, [string, string]>> = {
   415: ["UnsupportedMediaType", "A non-empty body that is not JSON"],
   429: ["RateLimited", "The handler's rate limit is exhausted"],
   500: ["ServerError", "The handler or mount failed"],
+  503: ["ServiceUnavailable", "A shared store (Redis) did not answer in time; retry later"],
 };
 
 /** `text (`kind`, `kind`).` with the kinds {@link ERROR_STATUS} maps to `status`. */
@@ -111,10 +112,13 @@ function errorResponses(): Record<string, OpenApiObject> {
       description: withKinds(Number(status), text),
       content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
     };
-    if (status === "429") {
+    if (status === "429" || status === "503") {
       response.headers = {
         "Retry-After": {
-          description: "Seconds until the bucket holds a token again (at least 1).",
+          description:
+            status === "429"
+              ? "Seconds until the bucket holds a token again (at least 1)."
+              : "Seconds after which a retry makes sense.",
           schema: { type: "integer", minimum: 1 },
         },
       };

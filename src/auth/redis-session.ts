@@ -43,7 +43,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async get(id: string): Promise<SessionRecord | undefined> {
-    const raw = await (await this.#redis.client()).get(this.#prefix + id);
+    const raw = await this.#redis.run("GET", (client) => client.get(this.#prefix + id));
     if (typeof raw !== "string") return undefined;
     try {
       const parsed: unknown = JSON.parse(raw);
@@ -56,13 +56,15 @@ export class RedisSessionStore implements SessionStore {
 
   async set(id: string, record: SessionRecord, ttlSeconds: number): Promise<void> {
     const ttl = Math.max(1, Math.ceil(ttlSeconds));
-    await (
-      await this.#redis.client()
-    ).set(this.#prefix + id, JSON.stringify(record), { expiration: { type: "EX", value: ttl } });
+    await this.#redis.run("SET", (client) =>
+      client.set(this.#prefix + id, JSON.stringify(record), {
+        expiration: { type: "EX", value: ttl },
+      }),
+    );
   }
 
   async delete(id: string): Promise<void> {
-    await (await this.#redis.client()).del(this.#prefix + id);
+    await this.#redis.run("DEL", (client) => client.del(this.#prefix + id));
   }
 
   /**

@@ -7,7 +7,14 @@
  * @module
  */
 import { errorText } from "../logger.js";
-import { DjustError, InvalidJson, NotFound, RateLimited, ValidationError } from "../errors.js";
+import {
+  DjustError,
+  InvalidJson,
+  NotFound,
+  RateLimited,
+  ServiceUnavailable,
+  ValidationError,
+} from "../errors.js";
 import { isThenable, type MaybePromise } from "../maybe-promise.js";
 import { retryAfterSeconds, type RateLimitDecision } from "../ratelimit/bucket.js";
 import type { WireRendered } from "../render/diff.js";
@@ -126,7 +133,11 @@ export class LiveConnection {
         error: errorText(error),
       });
       if (frame.ref !== null) {
-        const failure = new DjustError("handler_error", "Internal error.");
+        // A Redis outage (rate-limit bucket, snapshot, pub/sub) says so; anything else is a bug.
+        const failure =
+          error instanceof ServiceUnavailable
+            ? error
+            : new DjustError("handler_error", "Internal error.");
         const event = frame.event;
         if (event === LIVE_EVENTS.event || event === LIVE_EVENTS.livePatch) {
           this.#refuse(frame, failure);

@@ -18,6 +18,7 @@ import type { SessionData } from "../auth/session.js";
 import type { TokenSigner } from "./token.js";
 import type { CookiePolicy } from "../auth/http.js";
 import type { OnMountHook } from "../pipeline/lifecycle.js";
+import type { Durability } from "./snapshot.js";
 
 /** Who may frame the app's pages (option `frameAncestors`). */
 export interface HtmlPolicy {
@@ -68,6 +69,8 @@ export interface LiveEnv {
   readonly stateBackend: StateBackend;
   /** Lifetime of stored snapshots. */
   readonly stateTtlSeconds: number;
+  /** When a connected view's changes are stored. Default `"behind"`. */
+  readonly durability?: Durability;
   readonly pubsub: PubSub;
   readonly rateLimits: RateLimitStore;
   /** Deepest nesting of client input (`limits.inputDepth`). */

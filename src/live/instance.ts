@@ -2,14 +2,14 @@
  * One live view instance, independent of any transport: create (`setup`), `mount` or restore
  * from a snapshot, then one step at a time — events, pub/sub messages, URL patches — through the
  * shared dispatch pipeline, each followed by the render step (`render.ts`), with snapshots
- * written behind (`snapshot.ts`) and pub/sub topics (`topics.ts`). The WebSocket and long-poll
+ * written before the reply or behind it (`snapshot.ts`) and pub/sub topics (`topics.ts`). The WebSocket and long-poll
  * channels, the dead render and `LiveViewTestClient` all drive this class, so they cannot
  * disagree.
  * @module
  */
 import { errorText } from "../logger.js";
 import type { User } from "../auth/user.js";
-import { DjustError, SerializeError } from "../errors.js";
+import { DjustError, SerializeError, ServiceUnavailable } from "../errors.js";
 import type { WireRendered } from "../render/diff.js";
 import type { Rendered, Template } from "../render/tree.js";
 import type { StoredView } from "../state/backends/types.js";
@@ -41,7 +41,14 @@ import {
   rerender,
   type RenderSource,
 } from "./render.js";
-import { logSaveFailure, saveLater, snapshotOf, writeSnapshot } from "./snapshot.js";
+import {
+  logSaveFailure,
+  saveLater,
+  snapshotOf,
+  writeSnapshot,
+  type SnapshotSource,
+  type Unsaved,
+} from "./snapshot.js";
 import {
   activateTopic,
   findTopic,
@@ -179,8 +186,14 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
   #queue: Promise<unknown> = IDLE;
   #onPush?: (result: StepResult) => void;
   #closed = false;
-  /** Set while changes wait for their snapshot to be written. */
+  /** Set while changes wait for their snapshot to be written (`durability: "behind"`). */
   #saveTimer?: ReturnType<typeof setTimeout>;
+  /**
+   * What the stored snapshot lacks: `"all"` until the first write, then the top-level fields
+   * changed since the last write (an empty set when only the URL, flash or topics did);
+   * `undefined` when the snapshot is up to date.
+   */
+  #unsaved?: Unsaved = "all";
   #connected: boolean;
   #pendingEffects?: Effects;
 
@@ -429,6 +442,14 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
     return step;
   }
 
+  /** Notes what the stored snapshot lacks: `fields`, or only the URL/flash/topics. */
+  #touch(fields: readonly string[] = NO_FIELDS): void {
+    const unsaved = this.#unsaved;
+    if (unsaved === "all") return;
+    if (unsaved === undefined) this.#unsaved = new Set(fields);
+    else for (const field of fields) unsaved.add(field);
+  }
+
   #clearFlash(raw: Record<string, unknown>): Promise<EventResult> {
     const key = raw.key;
     if (typeof key === "string") {
@@ -436,10 +457,12 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
         const { [key]: _cleared, ...rest } = this.#flash;
         this.#flash = hasKeys(rest) ? rest : NO_FLASH;
         this.#flashChanged = true;
+        this.#touch();
       }
     } else if (hasKeys(this.#flash)) {
       this.#flash = NO_FLASH;
       this.#flashChanged = true;
+      this.#touch();
     }
     return this.#afterChange([]);
   }
@@ -614,6 +637,7 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
 
   async #patch(url: URL): Promise<StepResult> {
     this.#href = url.href;
+    this.#touch();
     await this.view.handleParams?.(urlParams(url, this.#routeParams), url);
     return this.#afterChange(this.#changes());
   }
@@ -628,8 +652,13 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
     }
   }
 
-  /** Renders after a step: diff + effects; follows the view's own `pushPatch`. */
-  async #afterChange(changed: readonly string[], reply?: unknown): Promise<StepResult> {
+  /**
+   * Renders after a step: diff + effects; follows the view's own `pushPatch`. With
+   * `durability: "reply"` the step's changes are stored before it returns (so before its reply
+   * or push is sent); when that fails the result carries a `service_unavailable` error, and the
+   * changes stay unsaved for the next write.
+   */
+  async #afterChange(changed: readonly string[], reply?: unknown): Promise<EventResult> {
     const effects = takeEffects(this.view);
     this.#absorbFlash(effects);
     let navigation = effects.navigation;
@@ -639,6 +668,7 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
       const target = new URL(navigation.to, this.#href);
       if (target.origin === new URL(this.#href).origin) {
         this.#href = target.href;
+        this.#touch();
         await this.view.handleParams?.(urlParams(target, this.#routeParams), target);
         fields = [...changed, ...this.#changes()];
         const more = takeEffects(this.view);
@@ -653,13 +683,36 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
       uploads.changed = false;
       fields = [...fields, "uploads"];
     }
-    if (fields.length > 0) this.#markDirty();
+    if (fields.length > 0) this.#touch(fields);
     let wire = this.#rerender(fields);
     if (reply !== undefined) (wire ??= {}).r = reply as WireRendered;
     if (hasDecoration(effects)) decorate((wire ??= {}), effects);
-    return navigation
+    const result = navigation
       ? { diff: wire, navigation, ...this.#carriedFlash(navigation) }
       : { diff: wire };
+    const error = await this.#store();
+    return error ? { ...result, error } : result;
+  }
+
+  /**
+   * Stores what changed, now (`"reply"`) or later (`"behind"`); only connected views (the dead
+   * render saves when it closes). Resolves the error of a failed write now.
+   */
+  async #store(): Promise<ServiceUnavailable | undefined> {
+    if (this.#unsaved === undefined || !this.#connected || this.#closed) return undefined;
+    if (this.env.durability !== "reply") {
+      this.#saveTimer ??= saveLater(this);
+      return undefined;
+    }
+    try {
+      await this.#write();
+      return undefined;
+    } catch (error) {
+      logSaveFailure(this, error);
+      return error instanceof ServiceUnavailable
+        ? error
+        : new ServiceUnavailable("The view's state could not be stored.", error);
+    }
   }
 
   #traceContext(): TraceContext {
@@ -694,6 +747,7 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
       if (this.#flash[kind] !== message) {
         this.#flash = { ...this.#flash, [kind]: message };
         this.#flashChanged = true;
+        this.#touch();
       }
     }
   }
@@ -713,13 +767,14 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
     if (!entry) {
       entry = { topic, unsubscribe: undefined };
       this.#topics = withTopic(this.#topics, entry);
+      this.#touch();
     }
     await activateTopic(entry, this);
   }
 
-  /** The record {@link save} stores, or `null` when the state cannot be snapshotted losslessly. */
-  storedView(): StoredView | null {
-    return snapshotOf({
+  /** What a snapshot of this view is taken of. */
+  #source(): SnapshotSource {
+    return {
       view: this.view,
       viewName: this.route.view.name,
       policy: this.policy,
@@ -731,20 +786,39 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
       title: runtimeOf(this.view).title,
       href: this.#href,
       ...(runtimeOf(this.view).uploads && { uploads: runtimeOf(this.view).uploads!.refs() }),
-    });
+    };
   }
 
-  /** Writes the snapshot to the state backend now (no-op when not serializable). */
-  async save(): Promise<void> {
+  /** The full record a snapshot stores, or `null` when the state cannot be snapshotted losslessly. */
+  storedView(): StoredView | null {
+    return snapshotOf(this.#source());
+  }
+
+  /**
+   * Writes what the stored snapshot lacks, after the steps queued so far (so writes never
+   * overtake each other); nothing when it is up to date.
+   */
+  save(): Promise<void> {
+    return this.#closed ? this.#write() : this.#serial(() => this.#write());
+  }
+
+  /** Writes what the stored snapshot lacks; on failure it stays unsaved for the next write. */
+  async #write(): Promise<void> {
     clearTimeout(this.#saveTimer);
     this.#saveTimer = undefined;
-    await writeSnapshot(this.env, this.id, this.storedView());
-  }
-
-  // Snapshots are written behind the events (coalesced), not on every event.
-  #markDirty(): void {
-    if (!this.#connected || this.#closed || this.#saveTimer) return;
-    this.#saveTimer = saveLater(this);
+    const unsaved = this.#unsaved;
+    if (unsaved === undefined) return;
+    this.#unsaved = undefined;
+    try {
+      await writeSnapshot(this.env, this.id, this.#source(), unsaved);
+    } catch (error) {
+      const since = this.#unsaved as Unsaved | undefined;
+      this.#unsaved =
+        unsaved === "all" || since === "all"
+          ? "all"
+          : new Set([...unsaved, ...(since ?? NO_FIELDS)]);
+      throw error;
+    }
   }
 
   /**
@@ -772,7 +846,7 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
     await unsubscribeAll(this.#topics);
     try {
       if (options.discard) await this.env.stateBackend.delete(this.id);
-      else await this.save();
+      else await this.#write();
     } catch (error) {
       logSaveFailure(this, error);
     }

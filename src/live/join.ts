@@ -7,6 +7,7 @@
  * @module
  */
 import { errorText } from "../logger.js";
+import { ServiceUnavailable } from "../errors.js";
 import { isAuthenticated, type User } from "../auth/user.js";
 import type { WireRendered } from "../render/diff.js";
 import type { StoredView } from "../state/backends/types.js";
@@ -166,6 +167,9 @@ export async function startJoin(
   try {
     stored = await host.env.stateBackend.get(plan.snapshotKey);
   } catch (error) {
+    // Mounting afresh would silently roll the view back to its initial state (and its next
+    // write would overwrite the stored one): refuse, and the client rejoins with backoff.
+    if (error instanceof ServiceUnavailable) return refuse({ ...error.toJSON() });
     host.env.logger.error("reading a view snapshot failed; mounting instead", {
       view: route.view.name,
       error: errorText(error),
@@ -204,6 +208,7 @@ export async function startJoin(
         return refuse({ redirect: { to: loginRedirect(host.loginUrl, url) } });
       return refuse({ reason: "unauthorized", error: error.error.kind, message: error.message });
     }
+    if (error instanceof ServiceUnavailable) return refuse({ ...error.toJSON() });
     host.env.logger.error(`mounting ${route.view.name} failed`, {
       view: route.view.name,
       error: errorText(error),

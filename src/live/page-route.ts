@@ -10,7 +10,8 @@ import type { Params } from "../view/runtime.js";
 import { clientBundle } from "./client-bundle.js";
 import type { LiveHost, LiveRoute } from "./host.js";
 import { identify, type IdentifyOptions, type Visitor } from "./identity.js";
-import { renderLivePage, type PageShell } from "./page.js";
+import { ServiceUnavailable } from "../errors.js";
+import { errorPage, renderLivePage, type PageShell } from "./page.js";
 import { FLASH_COOKIE, STATIC_PREFIX } from "./protocol.js";
 
 /** Serves the pages of an app's live routes. */
@@ -25,6 +26,23 @@ export class LivePages {
 
   /** The page of `route` for a GET `request` from `remoteAddress`. */
   async serve(
+    route: LiveRoute,
+    routeParams: Params,
+    request: Request,
+    remoteAddress: string | null,
+  ): Promise<Response> {
+    try {
+      return await this.#serve(route, routeParams, request, remoteAddress);
+    } catch (error) {
+      // Redis (sessions) down or stalled: say so at once, the browser may simply reload.
+      if (!(error instanceof ServiceUnavailable)) throw error;
+      const response = errorPage(503, "Service unavailable", error.message, this.host.html);
+      response.headers.set("retry-after", String(error.retryAfter));
+      return response;
+    }
+  }
+
+  async #serve(
     route: LiveRoute,
     routeParams: Params,
     request: Request,

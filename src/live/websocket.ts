@@ -8,6 +8,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type PerMessageDeflateOptions, type RawData, type WebSocket } from "ws";
 import { errorText, type Logger } from "../logger.js";
+import { ServiceUnavailable } from "../errors.js";
 import { LiveConnection, type ConnectionSink } from "./channel.js";
 import type { ConnectionIdentity, LiveHost, WebSocketCompression } from "./host.js";
 import { sameOrigin } from "./origin.js";
@@ -179,6 +180,14 @@ export class WebSocketEndpoint {
         this.#wss.handleUpgrade(req, socket, head, (ws) => this.#attach(ws, identity));
       },
       (error: unknown) => {
+        if (error instanceof ServiceUnavailable) {
+          // Redis (sessions) down or stalled: refuse at once; the client retries with backoff.
+          socket.end(
+            `HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${error.retryAfter}\r\n` +
+              "Connection: close\r\nContent-Length: 0\r\n\r\n",
+          );
+          return;
+        }
         this.#logger.error("WebSocket upgrade failed", { error: errorText(error) });
         socket.destroy();
       },

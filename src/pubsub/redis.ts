@@ -31,29 +31,36 @@ export class RedisPubSub implements PubSub {
   }
 
   async subscribe(topic: string, listener: PubSubListener): Promise<Unsubscribe> {
-    const sub = await this.#sub.client();
     const channel = this.#prefix + topic;
     let listeners = this.#local.get(channel);
     const entry: PubSubListener = (message) => listener(message);
+    const unsubscribe = async () => {
+      const current = this.#local.get(channel);
+      if (!current?.delete(entry) || current.size > 0) return;
+      this.#local.delete(channel);
+      // Once the pub/sub is closed there is nothing to unsubscribe from.
+      await this.#sub.current?.unsubscribe(channel).catch(() => undefined);
+    };
     if (!listeners) {
       listeners = new Set();
       this.#local.set(channel, listeners);
       listeners.add(entry);
-      await sub.subscribe(channel, (text) => this.#deliver(channel, text));
+      try {
+        await this.#sub.run("SUBSCRIBE", (sub) => sub.subscribe(channel, this.#onMessage));
+      } catch (error) {
+        // Not listening after all: the channel must not look subscribed to the next caller.
+        await unsubscribe();
+        throw error;
+      }
     } else {
       listeners.add(entry);
     }
-    return async () => {
-      const current = this.#local.get(channel);
-      if (!current) return;
-      current.delete(entry);
-      if (current.size === 0) {
-        this.#local.delete(channel);
-        // Once the pub/sub is closed there is nothing to unsubscribe from.
-        await this.#sub.current?.unsubscribe(channel).catch(() => undefined);
-      }
-    };
+    return unsubscribe;
   }
+
+  // One listener for every channel: a SUBSCRIBE that timed out but went through later and is
+  // then repeated adds nothing twice (node-redis keeps a channel's listeners in a set).
+  readonly #onMessage = (text: string, channel: string): void => this.#deliver(channel, text);
 
   #deliver(channel: string, text: string): void {
     const listeners = this.#local.get(channel);
@@ -70,8 +77,8 @@ export class RedisPubSub implements PubSub {
   }
 
   async publish(topic: string, message: unknown): Promise<void> {
-    const pub = await this.#pub.client();
-    await pub.publish(this.#prefix + topic, JSON.stringify(message ?? null));
+    const text = JSON.stringify(message ?? null);
+    await this.#pub.run("PUBLISH", (pub) => pub.publish(this.#prefix + topic, text));
   }
 
   /** Delivers to this process's listeners of `topic` without going through Redis. */

@@ -4,8 +4,7 @@
  * math as {@link spend} in `bucket.ts`, so the memory and Redis stores decide identically.
  * @module
  */
-import { createHash } from "node:crypto";
-import { RedisConnection, type RedisConnectionOptions } from "../redis.js";
+import { RedisConnection, RedisScript, type RedisConnectionOptions } from "../redis.js";
 import type { RateLimitDecision, RateLimitRule, RateLimitStore } from "./bucket.js";
 
 /** Options of {@link RedisRateLimitStore}: `{ url }` or `{ client }` (see {@link RedisConnectionOptions}). */
@@ -53,7 +52,7 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
 return { allowed, string.format('%.17g', retry), math.floor(tokens) }
 `;
 
-const SHA1 = createHash("sha1").update(SCRIPT).digest("hex");
+const TAKE = new RedisScript(SCRIPT);
 
 /**
  * A {@link RateLimitStore} in Redis. Buckets expire once they would have refilled completely
@@ -76,19 +75,11 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   async take(key: string, rule: RateLimitRule): Promise<RateLimitDecision> {
-    const client = await this.#redis.client();
     const options = {
       keys: [this.#prefix + key],
       arguments: [String(rule.rate), String(rule.burst), this.#now ? String(this.#now()) : ""],
     };
-    let reply: unknown;
-    try {
-      reply = await client.evalSha(SHA1, options);
-    } catch (error) {
-      // The script cache is empty after a restart or failover; EVAL runs and re-caches it.
-      if (!String((error as Error)?.message ?? error).includes("NOSCRIPT")) throw error;
-      reply = await client.eval(SCRIPT, options);
-    }
+    const reply = await this.#redis.run("EVALSHA", (client) => TAKE.run(client, options));
     return decode(reply);
   }
 

@@ -25,6 +25,12 @@ export interface AppAdapters {
   readonly stateBackend: StateBackend;
   readonly pubsub: PubSub;
   /**
+   * Whether the Redis the adapters share answers a `PING` within `redisTimeoutMs`; `null`
+   * when none of them uses Redis. The first call opens the connection, so a `listen()` that
+   * calls it logs one line at once when Redis is unreachable (and node-redis keeps retrying).
+   */
+  ping(): Promise<boolean | null>;
+  /**
    * Closes the adapters chosen here and the Redis connection opened for them; adapters and
    * clients passed in by the caller stay open (they are the caller's).
    */
@@ -69,8 +75,13 @@ export function chooseAdapters(
     if (source === undefined) {
       adapter = memory();
     } else {
+      const timeoutMs = options.redisTimeoutMs;
+      if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+        throw new RangeError("createApp: redisTimeoutMs must be a positive number of milliseconds");
+      }
+      const common = { logger, ...(timeoutMs !== undefined && { timeoutMs }) };
       shared ??= new RedisConnection(
-        typeof source === "string" ? { url: source, logger } : { client: source, logger },
+        typeof source === "string" ? { url: source, ...common } : { client: source, ...common },
         "djust",
       );
       adapter = redis(shared);
@@ -106,6 +117,15 @@ export function chooseAdapters(
     rateLimitStore,
     stateBackend,
     pubsub,
+    async ping() {
+      if (!shared) return null;
+      try {
+        await shared.run("PING", (client) => client.ping());
+        return true;
+      } catch {
+        return false;
+      }
+    },
     close() {
       closing ??= (async () => {
         // Adapters first (the pub/sub's own subscriber connection), then the shared connection.

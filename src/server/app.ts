@@ -28,6 +28,8 @@ import { renderToString } from "../render/html.js";
 import type { WebSocketCompression } from "../live/host.js";
 import { TemplateLoader } from "../template/loader.js";
 import { chooseAdapters } from "./adapters.js";
+import { within } from "../redis.js";
+import type { Durability } from "../live/snapshot.js";
 import { serveLive } from "./live.js";
 import { keepParsedBody } from "./parsed-body.js";
 import {
@@ -228,6 +230,8 @@ function resolveOptions(options: AppOptions): ResolvedOptions {
     openapi: { title: "djust API", version: "1.0.0", public: true, ...options.openapi },
     ...(options.stateTtlSeconds !== undefined && { stateTtlSeconds: options.stateTtlSeconds }),
     presenceTimeoutMs: options.presenceTimeoutMs ?? PRESENCE_DEFAULTS.timeoutMs,
+    ...(options.durability !== undefined && { durability: durabilityOf(options.durability) }),
+    shutdownTimeoutMs: positive("shutdownTimeoutMs", options.shutdownTimeoutMs ?? 10_000),
   };
 }
 
@@ -239,6 +243,28 @@ function compressionOf(option: AppOptions["perMessageDeflate"]): WebSocketCompre
     throw new RangeError("createApp: perMessageDeflate.threshold must be an integer >= 0");
   }
   return { threshold };
+}
+
+/** Where the health endpoint answers. */
+export const HEALTH_PATH = "/djust/health";
+
+function redisHealth(redis: boolean | null): "ok" | "unavailable" | "unused" {
+  if (redis === null) return "unused";
+  return redis ? "ok" : "unavailable";
+}
+
+function durabilityOf(value: string): Durability {
+  if (value !== "reply" && value !== "behind") {
+    throw new RangeError(`createApp: durability must be "reply" or "behind", got ${value}`);
+  }
+  return value;
+}
+
+function positive(name: string, value: number): number {
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new RangeError(`createApp: ${name} must be a positive number of milliseconds`);
+  }
+  return value;
 }
 
 /** Creates an app. See DESIGN.md §4b for the options. */
@@ -351,6 +377,13 @@ export function createApp(options: AppOptions = {}): DjustApp {
     await adapters.close();
   }
 
+  // Process and Redis: for load balancers and orchestrators (503 while Redis does not answer).
+  hono.get(HEALTH_PATH, async (c) => {
+    const redis = await adapters.ping();
+    const body = { status: redis === false ? "unavailable" : "ok", redis: redisHealth(redis) };
+    return c.json(body, redis === false ? 503 : 200, { "cache-control": "no-store" });
+  });
+
   const app: DjustApp = {
     hono,
     context,
@@ -425,13 +458,27 @@ export function createApp(options: AppOptions = {}): DjustApp {
       });
       const address = server.address() as AddressInfo;
       const host = hostname ?? "localhost";
+      // Opens the Redis connection now: unreachable, it says so in the log at startup (and
+      // keeps retrying) instead of on the first page.
+      void adapters.ping();
+      let closing: Promise<void> | undefined;
       return {
         port: address.port,
         url: `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`,
-        async close() {
-          await close();
-          server.closeAllConnections();
-          await new Promise<void>((resolve) => server.close(() => resolve()));
+        close() {
+          closing ??= (async () => {
+            // No new connections while the views are saved; then the rest, bounded.
+            const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+            const bound = resolved.shutdownTimeoutMs;
+            if ((await within(close(), bound)) === "timeout") {
+              resolved.logger.error(
+                `shutdown: views and connections were not closed within ${bound} ms (shutdownTimeoutMs); dropping them`,
+              );
+            }
+            server.closeAllConnections();
+            await stopped;
+          })();
+          return closing;
         },
       };
     },

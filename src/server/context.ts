@@ -14,6 +14,7 @@ import type { PubSub } from "../pubsub/types.js";
 import { PRESENCE_DEFAULTS, type Presence } from "../presence/tracker.js";
 import type { RateLimitStore } from "../ratelimit/bucket.js";
 import type { RedisClient } from "../redis.js";
+import type { Durability } from "../live/snapshot.js";
 import type { StateBackend } from "../state/backends/types.js";
 import type { SerializationPolicy } from "../state/codec.js";
 import type { LiveViewClass } from "../view/live-view.js";
@@ -185,6 +186,28 @@ export interface AppOptions {
    */
   redis?: string | RedisClient | false;
   /**
+   * Bound of every Redis operation (connecting included) of the adapters the app picks, in
+   * milliseconds. Past it the operation fails: `503 service_unavailable` over HTTP, the same
+   * kind in a WebSocket reply; everything recovers by itself when Redis answers again.
+   * @default 1000
+   */
+  redisTimeoutMs?: number;
+  /**
+   * When a connected view's state changes are stored: `"reply"` before the reply of the event
+   * that made them is sent (a node that dies right after loses no acknowledged event; a store
+   * that fails turns the reply into `service_unavailable`), or `"behind"`, coalesced a quarter
+   * second after the first change (a node that dies loses that last moment of events).
+   * @default "reply" with a Redis (or any non-memory) state backend, else "behind"
+   */
+  durability?: Durability;
+  /**
+   * How long `close()` of a listening server (and SIGTERM under `djust serve`) waits for views
+   * to be saved and connections to end before dropping them, in milliseconds, so that a stalled
+   * Redis cannot keep a node from exiting.
+   * @default 10000
+   */
+  shutdownTimeoutMs?: number;
+  /**
    * Session store. Passed in, it is yours to close.
    * @default Redis when {@link AppOptions.redis} or env `REDIS_URL` is set, else memory
    */
@@ -274,6 +297,8 @@ export interface ResolvedOptions {
   readonly openapi: OpenApiOptions;
   readonly stateTtlSeconds?: number;
   readonly presenceTimeoutMs: number;
+  readonly durability?: Durability;
+  readonly shutdownTimeoutMs: number;
 }
 
 /** A page route of a live view: `app.live(path, View, { name })`. */

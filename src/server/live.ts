@@ -17,6 +17,8 @@ import { pathMatcher } from "../live/routes.js";
 import { TokenSigner } from "../live/token.js";
 import { WebSocketEndpoint } from "../live/websocket.js";
 import type { AppContext, PageRoute, ViewEntry } from "./context.js";
+import { MemoryStateBackend } from "../state/backends/memory.js";
+import { ServiceUnavailable } from "../errors.js";
 
 /** The live layer of one app, for shutdown, tests and operations. */
 export interface LiveTransport {
@@ -66,6 +68,8 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
     templates: ctx.templates,
     stateBackend,
     stateTtlSeconds: options.stateTtlSeconds ?? 3600,
+    durability:
+      options.durability ?? (stateBackend instanceof MemoryStateBackend ? "behind" : "reply"),
     pubsub,
     rateLimits: ctx.rateLimits,
     inputDepth: options.limits.inputDepth,
@@ -134,13 +138,19 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
       return c.json({ status: 403 }, 403);
     }
     const remote = remoteAddressOf(c.env);
-    return longPoll.handle(request, async () =>
-      connectionIdentity(
-        await identify(visitors, request.headers, remote),
-        request.headers,
-        "longpoll",
-      ),
-    );
+    try {
+      return await longPoll.handle(request, async () =>
+        connectionIdentity(
+          await identify(visitors, request.headers, remote),
+          request.headers,
+          "longpoll",
+        ),
+      );
+    } catch (error) {
+      // Redis (sessions) down or stalled: the client retries the poll with backoff.
+      if (!(error instanceof ServiceUnavailable)) throw error;
+      return c.json(error.toJSON(), 503, { "retry-after": String(error.retryAfter) });
+    }
   });
 
   // WebSocket.

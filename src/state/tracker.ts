@@ -412,6 +412,25 @@ export function snapshotState(view: object, policy: SerializationPolicy): StateS
   return out;
 }
 
+/**
+ * The snapshot encoding of `view`'s fields `keys` (an incremental snapshot: only what changed),
+ * and which of them are no longer state (deleted since).
+ */
+export function snapshotFields(
+  view: object,
+  keys: Iterable<string>,
+  policy: SerializationPolicy,
+): { state: StateSnapshot; removed: string[] } {
+  const state: StateSnapshot = {};
+  const removed: string[] = [];
+  const current = new Set(stateKeys(view));
+  for (const key of keys) {
+    if (current.has(key)) state[key] = toSnapshot(read(view, key), key, policy);
+    else removed.push(key);
+  }
+  return { state, removed };
+}
+
 /** Assigns every field of `snapshot` onto `view`, decoded to live values. */
 export function restoreState(view: object, snapshot: StateSnapshot): void {
   for (const key of Object.keys(snapshot)) {

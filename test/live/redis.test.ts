@@ -108,7 +108,11 @@ describe("Redis state backend and pub/sub", { skip }, () => {
       };
       await backend.set("a", record, 60);
       assert.deepEqual(await backend.get("a"), record);
-      assert.equal(await client.get("t5:a"), JSON.stringify(record), "written with the client");
+      assert.deepEqual(
+        await client.hGetAll("t5:a"),
+        { m: JSON.stringify({ ...record, state: undefined }), "s:n": "1" },
+        "written with the client, one hash field per state field",
+      );
       const got: unknown[] = [];
       await b.subscribe("topic", (m) => got.push(m));
       await a.publish("topic", { n: 2 });

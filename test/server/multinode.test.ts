@@ -117,9 +117,9 @@ describe("two app processes sharing Redis through REDIS_URL alone", { skip }, ()
     let saved: unknown;
     try {
       for (let i = 0; i < 100; i++) {
-        const text = await probe.get(`djust:view:${page.id}`);
-        saved =
-          text === null ? null : (JSON.parse(text) as { state: { count: unknown } }).state.count;
+        // One hash per view, one field per top-level state field.
+        const text = await probe.hGet(`djust:view:${page.id}`, "s:count");
+        saved = text === null ? null : JSON.parse(text);
         if (saved === 2) break;
         await new Promise((r) => setTimeout(r, 30));
       }

@@ -34,10 +34,10 @@ export function startNode(
     const timer = setTimeout(() => {
       reject(
         new Error(
-          `${name} printed no URL within 30 s\nstdout:\n${stdout}\nstderr:\n${node.stderr}`,
+          `${name} printed no URL within 90 s\nstdout:\n${stdout}\nstderr:\n${node.stderr}`,
         ),
       );
-    }, 30_000);
+    }, 90_000);
     child.stdout!.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
       const line = stdout.split("\n").find((l) => l.startsWith("{"));

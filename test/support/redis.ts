@@ -13,6 +13,14 @@ export interface TestRedis {
   readonly url: string;
   readonly port: number;
   stop(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open, nothing answers. */
+  pause(): void;
+  /** Thaws a paused server (SIGCONT). */
+  resume(): void;
+  /** Kills the server (SIGKILL) and waits until it is gone. */
+  kill(): Promise<void>;
+  /** Starts a killed server again on the same port (empty: it persists nothing). */
+  restart(): Promise<void>;
 }
 
 /** Message used as the `skip` reason when no redis-server binary is available. */
@@ -70,17 +78,28 @@ function waitReady(child: ChildProcess): Promise<void> {
   });
 }
 
+function spawnRedis(binary: string, port: number): ChildProcess {
+  return spawn(
+    binary,
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+  });
+}
+
 /** Starts redis-server, or returns the reason the test must be skipped. */
 export async function startRedis(): Promise<TestRedis | { skip: string }> {
   const binary = findRedisServer();
   if (!binary) return { skip: REDIS_MISSING };
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const child = spawn(
-      binary,
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
+    let child = spawnRedis(binary, port);
     try {
       await waitReady(child);
     } catch (error) {
@@ -91,12 +110,21 @@ export async function startRedis(): Promise<TestRedis | { skip: string }> {
     return {
       url: `redis://127.0.0.1:${port}`,
       port,
-      stop: () =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve();
-          child.once("exit", () => resolve());
-          child.kill("SIGTERM");
-        }),
+      stop: async () => {
+        child.kill("SIGCONT");
+        child.kill("SIGTERM");
+        await exited(child);
+      },
+      pause: () => child.kill("SIGSTOP"),
+      resume: () => child.kill("SIGCONT"),
+      kill: async () => {
+        child.kill("SIGKILL");
+        await exited(child);
+      },
+      restart: async () => {
+        child = spawnRedis(binary, port);
+        await waitReady(child);
+      },
     };
   }
   throw new Error("unreachable");

@@ -48,6 +48,19 @@ export interface StateBackend {
   /** Stores `value`, replacing any previous record, for `ttlSeconds`. */
   set(key: string, value: StoredView, ttlSeconds: number): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Updates the record `key` incrementally: `value.state` holds only the fields that changed
+   * (they replace the stored ones), `removed` names fields that are no longer state; everything
+   * else of `value` replaces the stored parts, and the lifetime starts again. Resolves `false`
+   * and writes nothing when no record is stored (the caller then writes a full one with
+   * {@link set}). Optional: without it every snapshot is written in full.
+   */
+  patch?(
+    key: string,
+    value: StoredView,
+    removed: readonly string[],
+    ttlSeconds: number,
+  ): Promise<boolean>;
   /** Releases connections; called by `app.close()`. */
   close?(): Promise<void>;
 }

@@ -1,0 +1,374 @@
+/**
+ * Redis faults against a real `redis-server` (DESIGN §7): stalled (SIGSTOP), killed and
+ * restarted, unreachable at startup. Every operation that needs Redis — page load, WebSocket
+ * upgrade and join, event (the connection's rate-limit bucket and the write-through snapshot),
+ * API call, broadcast, health — answers within the timeout with `service_unavailable` (never a
+ * hang, never `handler_error` or an authentication failure), and everything recovers by itself.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { z } from "zod";
+import { LiveView, eventHandler, rateLimit } from "../../src/index.js";
+import { AllowAny, createApp, type DjustApp, type RunningServer } from "../../src/server/index.js";
+import { html } from "../../src/template/html.js";
+import { MemorySessionStore } from "../../src/auth/session.js";
+import { MemoryRateLimitStore } from "../../src/ratelimit/bucket.js";
+import { RedisStateBackend } from "../../src/state/backends/redis.js";
+import { findRedisServer, REDIS_MISSING, startRedis, type TestRedis } from "../support/redis.js";
+import { eventError, loadPage, memoryLogger, RawClient, response } from "./helpers.js";
+import { ChatView, CounterView } from "./views.js";
+
+const skip = findRedisServer() ? undefined : REDIS_MISSING;
+
+/** The bound every operation must answer within: the timeout plus slack for a loaded machine. */
+const TIMEOUT_MS = 1000;
+const ANSWER_WITHIN_MS = 5000;
+
+const UNAVAILABLE = {
+  error: "service_unavailable",
+  message: "Service temporarily unavailable: the shared store did not answer. Try again shortly.",
+};
+
+class ApiView extends LiveView {
+  static override apiName = "api";
+  count = 0;
+
+  @eventHandler({ exposeApi: true })
+  @rateLimit({ rate: 100, burst: 100 })
+  bump() {
+    this.count += 1;
+    return { count: this.count };
+  }
+
+  @eventHandler({ exposeApi: true, params: z.object({ text: z.string() }) })
+  async announce({ text }: { text: string }) {
+    await this.broadcast("room", { text });
+    return { sent: true };
+  }
+
+  override render() {
+    return html`<p>${this.count}</p>`;
+  }
+}
+
+/** The same handlers open to anonymous callers: no session read, so the rate limit or the
+ * broadcast is the first thing to need Redis. */
+class OpenView extends ApiView {
+  static override apiName = "open";
+  static override apiAuthClasses = [AllowAny];
+}
+
+/** `work`'s result and how long it took. */
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const start = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - start };
+}
+
+function makeApp(url: string, logger = memoryLogger()): DjustApp {
+  const app = createApp({
+    secretKey: "fault-secret",
+    logger,
+    redis: url,
+    redisTimeoutMs: TIMEOUT_MS,
+    loadUser: (id) => ({ id }),
+  });
+  app.live("/", CounterView).live("/chat/", ChatView).register(ApiView).register(OpenView);
+  return app;
+}
+
+/**
+ * An API call: of a signed-in user to `ApiView` (the session, and so the authentication, is in
+ * Redis), or anonymous to `OpenView` when `login` is `null`.
+ */
+async function apiCall(
+  server: RunningServer,
+  login: { cookie: string; csrfToken: string } | null,
+  handler: string,
+  body: unknown = {},
+) {
+  const auth = login ? { cookie: login.cookie, "x-csrftoken": login.csrfToken } : undefined;
+  return fetch(`${server.url}/djust/api/${login ? "api" : "open"}/${handler}/`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: server.url, ...auth },
+    body: JSON.stringify(body),
+  });
+}
+
+describe("Redis faults (real redis-server)", { skip }, () => {
+  let redis: TestRedis;
+
+  before(async () => {
+    const started = await startRedis();
+    if ("skip" in started) throw new Error(started.skip);
+    redis = started;
+  });
+
+  after(async () => {
+    redis?.resume();
+    await redis?.stop();
+  });
+
+  it("stalled (SIGSTOP): every operation answers 503 service_unavailable within the timeout, then recovers", async () => {
+    const logger = memoryLogger();
+    const app = makeApp(redis.url, logger);
+    const server = await app.listen(0, "127.0.0.1");
+    const clients: RawClient[] = [];
+    try {
+      const login = await app.sessions.login({ id: 7 });
+      // Before the stall: a joined counter, and a page (no session) to join during it.
+      const page = await loadPage(`${server.url}/`);
+      assert.equal(page.status, 200);
+      const live = await RawClient.connect(server.url, { cookie: page.cookie });
+      clients.push(live);
+      assert.equal((await live.join(page, server.url)).payload.status, "ok");
+      assert.equal(response(await live.event(page, "click", "inc", {})).diff !== undefined, true);
+      const later = await loadPage(`${server.url}/`);
+      const second = await RawClient.connect(server.url, { cookie: later.cookie });
+      clients.push(second);
+
+      redis.pause();
+      try {
+        // Page load of a signed-in user: the session lives in Redis.
+        const pageLoad = await timed(() =>
+          fetch(`${server.url}/`, { headers: { cookie: login.cookie } }),
+        );
+        assert.equal(pageLoad.value.status, 503);
+        assert.equal(pageLoad.value.headers.get("retry-after"), "1");
+        assert.match(await pageLoad.value.text(), /Service temporarily unavailable/);
+        assert.ok(pageLoad.ms < ANSWER_WITHIN_MS, `page load took ${pageLoad.ms} ms`);
+
+        // Join: the snapshot cannot be read; refused, not mounted afresh (that would roll back).
+        const join = await timed(() => second.join(later, server.url));
+        assert.equal(join.value.payload.status, "error");
+        assert.deepEqual(join.value.payload.response, UNAVAILABLE);
+        assert.ok(join.ms < ANSWER_WITHIN_MS, `join took ${join.ms} ms`);
+
+        // Event: its connection bucket (and its write-through snapshot) is in Redis.
+        const event = await timed(() => live.event(page, "click", "inc", {}));
+        assert.equal(event.value.payload.status, "ok");
+        assert.deepEqual(eventError(event.value), UNAVAILABLE);
+        assert.ok(event.ms < ANSWER_WITHIN_MS, `event took ${event.ms} ms`);
+
+        // API calls: a signed-in one (its session is in Redis: not "Authentication failed"),
+        // an anonymous rate-limited one, and one that broadcasts (logged; the call answers).
+        for (const [who, name] of [
+          [login, "signed in"],
+          [null, "rate-limited"],
+        ] as const) {
+          const api = await timed(() => apiCall(server, who, "bump"));
+          assert.equal(api.value.status, 503, name);
+          assert.equal(api.value.headers.get("retry-after"), "1");
+          assert.deepEqual(await api.value.json(), UNAVAILABLE);
+          assert.ok(api.ms < ANSWER_WITHIN_MS, `${name} API call took ${api.ms} ms`);
+        }
+        const broadcast = await timed(() => apiCall(server, null, "announce", { text: "hi" }));
+        assert.equal(broadcast.value.status, 200);
+        assert.ok(broadcast.ms < ANSWER_WITHIN_MS, `broadcast took ${broadcast.ms} ms`);
+        assert.ok(
+          logger.lines.some((l) => l.message === 'OpenView: broadcast on "room" failed'),
+          "the lost broadcast is logged",
+        );
+
+        // WebSocket upgrade of a signed-in user: refused with 503 at once.
+        const upgrade = await timed(() =>
+          RawClient.connect(server.url, { cookie: login.cookie }).then(
+            () => "open",
+            (error: Error) => error.message,
+          ),
+        );
+        assert.match(upgrade.value, /Unexpected server response: 503/);
+        assert.ok(upgrade.ms < ANSWER_WITHIN_MS, `upgrade took ${upgrade.ms} ms`);
+
+        const health = await timed(() => fetch(`${server.url}/djust/health`));
+        assert.equal(health.value.status, 503);
+        assert.deepEqual(await health.value.json(), {
+          status: "unavailable",
+          redis: "unavailable",
+        });
+      } finally {
+        redis.resume();
+      }
+
+      // One clear line for the outage, with the cause, not "Error".
+      const outage = logger.lines.filter(
+        (l) => l.level === "error" && l.message.startsWith("djust: Redis"),
+      );
+      assert.equal(outage.length, 1, JSON.stringify(logger.lines));
+      assert.match(
+        outage[0]!.message,
+        /^djust: Redis \w+ failed: .+; answering 503 until Redis is back$/,
+      );
+
+      // Recovery without a restart: the same operations succeed again.
+      let health = await fetch(`${server.url}/djust/health`);
+      for (let i = 0; i < 50 && health.status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        health = await fetch(`${server.url}/djust/health`);
+      }
+      assert.deepEqual(await health.json(), { status: "ok", redis: "ok" });
+      assert.equal(
+        (await fetch(`${server.url}/`, { headers: { cookie: login.cookie } })).status,
+        200,
+      );
+      const retried = await second.join(later, server.url);
+      assert.equal(retried.payload.status, "ok", JSON.stringify(retried.payload));
+      const next = await live.event(page, "click", "inc", {});
+      assert.equal(eventError(next), undefined);
+      // The event refused during the stall (its bucket could not be read) did not run: 2.
+      assert.deepEqual(response(next).diff, { "1": "2", r: { value: 2 } });
+      assert.equal((await apiCall(server, login, "bump")).status, 200);
+      assert.ok(logger.lines.some((l) => l.message === "djust: Redis connection restored"));
+    } finally {
+      for (const client of clients) client.close();
+      await server.close();
+    }
+  });
+
+  it("killed and restarted: fails fast while down, recovers by itself", async () => {
+    const logger = memoryLogger();
+    const app = makeApp(redis.url, logger);
+    const server = await app.listen(0, "127.0.0.1");
+    try {
+      const login = await app.sessions.login({ id: 8 });
+      assert.equal(
+        (await fetch(`${server.url}/`, { headers: { cookie: login.cookie } })).status,
+        200,
+      );
+      await redis.kill();
+      const down = await timed(() =>
+        fetch(`${server.url}/`, { headers: { cookie: login.cookie } }),
+      );
+      assert.equal(down.value.status, 503);
+      assert.ok(down.ms < ANSWER_WITHIN_MS, `page load took ${down.ms} ms`);
+      assert.equal((await apiCall(server, login, "bump")).status, 503);
+      await redis.restart();
+      // The restarted server is empty (no persistence here): the old session is gone, so the
+      // page answers 200 as to a new visitor; what matters is that it answers without a restart.
+      let status = 0;
+      for (let i = 0; i < 60 && status !== 200; i++) {
+        // A new sign-in each time: the restarted Redis holds no sessions.
+        const fresh = await app.sessions.login({ id: 8 }).catch(() => login);
+        status = (await apiCall(server, fresh, "bump")).status;
+        if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(status, 200, "API calls work again");
+      const page = await loadPage(`${server.url}/`);
+      assert.equal(page.status, 200);
+      const client = await RawClient.connect(server.url, { cookie: page.cookie });
+      try {
+        assert.equal((await client.join(page, server.url)).payload.status, "ok");
+        assert.equal(eventError(await client.event(page, "click", "inc", {})), undefined);
+      } finally {
+        client.close();
+      }
+      const errors = logger.lines.filter((l) =>
+        l.message.startsWith("djust: Redis connection error"),
+      );
+      assert.equal(errors.length, 1, "one line for the outage");
+      assert.ok(logger.lines.some((l) => l.message === "djust: Redis connection restored"));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("unreachable at startup: logs one clear line at listen, answers 503, closes promptly", async () => {
+    const dead = await startRedis();
+    if ("skip" in dead) throw new Error(dead.skip);
+    await dead.kill();
+    const logger = memoryLogger();
+    const app = makeApp(dead.url, logger);
+    const server = await app.listen(0, "127.0.0.1");
+    try {
+      for (let i = 0; i < 50 && logger.lines.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.deepEqual(
+        logger.lines.map((l) => l.message),
+        [
+          `djust: Redis connection error: connect ECONNREFUSED 127.0.0.1:${dead.port} (reconnecting)`,
+        ],
+      );
+      const health = await fetch(`${server.url}/djust/health`);
+      assert.equal(health.status, 503);
+      const login = await app.sessions.login({ id: 9 }).then(
+        () => "stored",
+        (error: Error) => error.name,
+      );
+      assert.equal(login, "ServiceUnavailable");
+    } finally {
+      const closing = await timed(() => server.close());
+      assert.ok(closing.ms < ANSWER_WITHIN_MS, `close took ${closing.ms} ms`);
+    }
+  });
+
+  it("write-through: a snapshot that cannot be stored turns the reply into service_unavailable; the change is stored once Redis is back", async () => {
+    const logger = memoryLogger();
+    // Only the snapshots in Redis: the event passes its (memory) rate limit and runs.
+    const app = createApp({
+      secretKey: "fault-secret",
+      logger,
+      redis: redis.url,
+      redisTimeoutMs: TIMEOUT_MS,
+      rateLimitStore: new MemoryRateLimitStore(),
+      sessionStore: new MemorySessionStore(),
+    });
+    app.live("/", CounterView);
+    const server = await app.listen(0, "127.0.0.1");
+    const page = await loadPage(`${server.url}/`);
+    const client = await RawClient.connect(server.url, { cookie: page.cookie });
+    try {
+      assert.equal((await client.join(page, server.url)).payload.status, "ok");
+      redis.pause();
+      let reply;
+      try {
+        reply = await timed(() => client.event(page, "click", "inc", {}));
+      } finally {
+        redis.resume();
+      }
+      assert.ok(reply.ms < ANSWER_WITHIN_MS, `event took ${reply.ms} ms`);
+      assert.deepEqual(eventError(reply.value), UNAVAILABLE);
+      assert.ok(
+        logger.lines.some(
+          (l) =>
+            l.message ===
+            `saving a snapshot of CounterView failed: no answer within ${TIMEOUT_MS} ms`,
+        ),
+        JSON.stringify(logger.lines),
+      );
+      // The next event stores both changes: another node restores 2.
+      assert.equal(eventError(await client.event(page, "click", "inc", {})), undefined);
+      const backend = new RedisStateBackend({ url: redis.url });
+      assert.equal((await backend.get(page.id))?.state.count, 2);
+      await backend.close();
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+
+  it("close() with Redis stalled returns within shutdownTimeoutMs", async () => {
+    const logger = memoryLogger();
+    const app = createApp({
+      secretKey: "fault-secret",
+      logger,
+      redis: redis.url,
+      redisTimeoutMs: TIMEOUT_MS,
+      shutdownTimeoutMs: 2000,
+    });
+    app.live("/", CounterView);
+    const server = await app.listen(0, "127.0.0.1");
+    const page = await loadPage(`${server.url}/`);
+    const client = await RawClient.connect(server.url, { cookie: page.cookie });
+    try {
+      const joined = await client.join(page, server.url);
+      assert.equal(joined.payload.status, "ok", JSON.stringify(logger.lines));
+      redis.pause();
+      const closing = await timed(() => server.close());
+      assert.ok(closing.ms < 2000 + ANSWER_WITHIN_MS, `close took ${closing.ms} ms`);
+    } finally {
+      redis.resume();
+      client.close();
+    }
+  });
+});
