@@ -3,6 +3,7 @@
  * `createOrdersApp()` is what `main.ts` serves and what the end-to-end tests drive.
  * @module
  */
+import { AvatarView } from "./views/avatar.js";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { User } from "../../src/index.js";
@@ -31,6 +32,8 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export interface OrdersAppOptions {
   /** SQLite file. Default env `DB_PATH`, else `.tmp/orders.sqlite`. */
   readonly dbPath?: string;
+  /** Where the avatar page stores images (default `.tmp/avatars`). */
+  readonly avatarDir?: string;
   readonly secretKey?: string;
   readonly debug?: boolean;
   readonly logger?: Logger;
@@ -83,7 +86,12 @@ export function createOrdersApp(options: OrdersAppOptions = {}): OrdersApp {
     .live("/orders/new/", liveSession(NewOrderView, services), { name: "new_order" })
     .live("/orders/:id/", liveSession(OrderView, { ...services, timing }), { name: "order" })
     .live("/counter/", CounterView, { name: "counter" })
-    .live("/sync/", liveSession(SyncView, services), { name: "sync" });
+    .live("/sync/", liveSession(SyncView, services), { name: "sync" })
+    .live(
+      "/avatar/",
+      liveSession(AvatarView, { avatars: { dir: options.avatarDir ?? ".tmp/avatars" } }),
+      { name: "avatar" },
+    );
 
   const css = readFileSync(here("./app.css"), "utf8");
   app.hono.get("/assets/app.css", () => {

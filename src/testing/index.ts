@@ -438,17 +438,23 @@ export class LiveViewTestClient {
         },
       };
     });
+    let chosen = false;
     return {
       refs: entries.map((entry) => entry.wire.ref),
-      choose: (event) =>
-        this.#sendWithUploads(
+      choose: (event) => {
+        chosen = true;
+        return this.#sendWithUploads(
           { type: "form", event, value: "", meta: { _target: name } },
           { [config.ref]: entries.map((entry) => entry.wire) },
-        ),
+        );
+      },
       upload: (percent = 100) =>
         this.#upload(
           config.ref,
-          entries.map((entry) => ({ ...entry.wire, bytes: entry.bytes })),
+          entries
+            // Once listed, a file cancelled since (`cancelUpload`) is gone from the browser too.
+            .filter((entry) => !chosen || config.entry(entry.wire.ref) !== undefined)
+            .map((entry) => ({ ...entry.wire, bytes: entry.bytes })),
           percent,
         ),
     };

@@ -3,7 +3,7 @@
  * same preflight, tokens and chunk checks as the WebSocket.
  */
 import assert from "node:assert/strict";
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { afterEach, describe, it } from "node:test";
 import { uploadTempDir } from "../../src/live/upload-writer.js";
 import { LiveViewTestClient } from "../../src/testing/index.js";
@@ -11,6 +11,10 @@ import { AvatarView, storage } from "./upload-views.js";
 import { profileUploadTest } from "../../docs/examples/uploads-testing.js";
 import { DocumentsView } from "../../docs/examples/uploads-s3.js";
 import { gradientPng } from "../support/png.js";
+import { AvatarView as ExampleAvatarView } from "../../examples/orders/views/avatar.js";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 describe("LiveViewTestClient uploads", () => {
   afterEach(async () => {
@@ -108,6 +112,41 @@ describe("LiveViewTestClient uploads", () => {
     await view.click("validate");
     await view.submit("save");
     assert.deepEqual(view.assigns.stored, [fields.key]);
+    await view.close();
+  });
+
+  it("the example app's avatar page: template tags, upload, copy into its directory", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "avatars-"));
+    const view = await LiveViewTestClient.mount(ExampleAvatarView, {
+      services: { avatars: { dir } },
+      templateDirs: ["examples/orders/templates"],
+      urls: {
+        orders: "/",
+        new_order: "/orders/new/",
+        counter: "/counter/",
+        sync: "/sync/",
+        avatar: "/avatar/",
+        order: "/orders/:id/",
+      },
+    });
+    assert.match(
+      view.render(),
+      /<input id="phx-[^"]+" type="file" name="avatar" accept=".jpg,.jpeg,.png" data-phx-hook="Phoenix.LiveFileUpload"[^>]* multiple>/,
+    );
+    const png = gradientPng(30, 20, [10, 200, 30]);
+    const input = view.fileInput("avatar", [
+      { name: "me.png", content: png, type: "image/png" },
+      { name: "cv.pdf", content: "%PDF", type: "application/pdf" },
+    ]);
+    await input.choose("validate");
+    assert.match(view.render(), /data-phx-hook="Phoenix.LiveImgPreview"/);
+    assert.match(view.render(), /Choose a JPEG or PNG image\./);
+    await view.click("cancel", { ref: input.refs[1]! });
+    assert.deepEqual((await input.upload()).errors, {});
+    await view.submit("save");
+    const [name] = view.assigns.avatars as string[];
+    assert.match(name!, /^[0-9a-f-]{36}\.png$/);
+    assert.deepEqual(await readFile(join(dir, name!)), png);
     await view.close();
   });
 });
