@@ -10,6 +10,7 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { extname } from "node:path";
+import { FORBIDDEN_KEYS } from "./validate.js";
 
 /** Why an entry (or the whole upload) is refused (Phoenix's upload error atoms). */
 export type UploadErrorKind =
@@ -164,6 +165,8 @@ export function readClientEntry(value: unknown): ClientEntry | null {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
   const { ref, name, size, type, last_modified } = value as Record<string, unknown>;
   if (typeof ref !== "string" || ref.length === 0 || ref.length > MAX_REF) return null;
+  // A ref becomes a key of the reply's entries/errors objects: never a prototype key.
+  if (FORBIDDEN_KEYS.has(ref)) return null;
   if (typeof name !== "string" || typeof type !== "string") return null;
   if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) return null;
   return {

@@ -39,9 +39,14 @@ describe("orders list as a stream in Chromium", { skip }, () => {
     await form.fill("input[name=qty]", "3");
     await form.fill("input[name=amount]", "2");
     await form.click("#save");
+    // The click returns before the server has stored the order: read it once the list shows it.
+    await list.waitForFunction(
+      (n) => document.querySelectorAll("#order-rows > tr").length === n,
+      expected.length + 1,
+    );
     const created = app.orders.db.orders()[0];
     assert.ok(created);
-    await list.waitForSelector(`#order-${created.id}`);
+    assert.notEqual(`order-${created.id}`, expected[0]);
     const withNew = [`order-${created.id}`, ...expected];
     assert.deepEqual(await rowIds(list), withNew);
     assert.match((await list.textContent("#last-change")) ?? "", /is now pending/);

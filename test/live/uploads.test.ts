@@ -207,6 +207,20 @@ describe("uploads over the WebSocket", () => {
     assert.equal((await client.push("phoenix", "heartbeat", {})).payload.status, "ok");
   });
 
+  it("refuses an entry ref that is a prototype key, socket kept", async () => {
+    const { client, topic, ref } = await joined();
+    const reply = await client.push(topic, "allow_upload", {
+      ref,
+      entries: [entry("__proto__", "a.png", 3)],
+    });
+    assert.deepEqual(reply.payload, {
+      status: "error",
+      response: { error: "not_found", message: "Malformed upload entry." },
+    });
+    const good = await allow(client, topic, ref, [entry("0", "a.png", 3)]);
+    assert.equal(typeof (good.entries as Record<string, unknown>)["0"], "string");
+  });
+
   it("refuses forged, foreign and reused tokens", async () => {
     const { client, topic, ref } = await joined();
     const pre = await allow(client, topic, ref, [entry("0", "a.png", 3)]);
