@@ -418,8 +418,11 @@ const HTML_ENTITIES: Readonly<Record<string, string>> = {
   nbsp: "\u00a0",
 };
 
-/** Python's `html.unescape` for the entities that matter in URLs (named basics, numeric). */
-function htmlUnescape(text: string): string {
+/**
+ * Python's `html.unescape` for the common named references and every numeric one: urlize reads
+ * URLs with it, and the test client's DOM reads rendered text and attributes with it.
+ */
+export function htmlUnescape(text: string): string {
   if (!text.includes("&")) return text;
   return text.replace(/&(#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z]+);?/g, (m, ref: string) => {
     if (ref.startsWith("#")) {

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { htmlUnescape } from "../template/text.js";
+
 /** An element of the parsed page. */
 export interface DomElement {
   readonly tag: string;
@@ -43,27 +45,6 @@ const BLOCK = new Set(
   ),
 );
 
-const ENTITIES: Record<string, string> = {
-  amp: "&",
-  lt: "<",
-  gt: ">",
-  quot: '"',
-  apos: "'",
-  nbsp: "\u00a0",
-};
-
-/** Decodes character references (named: the common ones; numeric: all). */
-export function decodeEntities(text: string): string {
-  return text.replace(/&(#x[\da-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
-    if (ref[0] === "#") {
-      const code =
-        ref[1] === "x" || ref[1] === "X" ? parseInt(ref.slice(2), 16) : Number(ref.slice(1));
-      return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    return ENTITIES[ref.toLowerCase()] ?? whole;
-  });
-}
-
 const ATTR = /\s*([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/y;
 
 /** Parses `html` into a root element (tag `#root`) holding the page. */
@@ -79,7 +60,7 @@ export function parseHtml(html: string): DomElement {
   let current: MutableElement = root;
   let at = 0;
   const text = (to: number) => {
-    if (to > at) current.children.push(decodeEntities(html.slice(at, to)));
+    if (to > at) current.children.push(htmlUnescape(html.slice(at, to)));
   };
   const closeUntil = (tag: string, end: number): boolean => {
     for (let el: MutableElement | undefined = current; el && el !== root;) {
@@ -131,7 +112,7 @@ export function parseHtml(html: string): DomElement {
     ATTR.lastIndex = pos;
     for (let m = ATTR.exec(html); m; m = ATTR.exec(html)) {
       const name = (m[1] as string).toLowerCase();
-      if (!attrs.has(name)) attrs.set(name, decodeEntities(m[2] ?? m[3] ?? m[4] ?? ""));
+      if (!attrs.has(name)) attrs.set(name, htmlUnescape(m[2] ?? m[3] ?? m[4] ?? ""));
       pos = ATTR.lastIndex;
     }
     const gt = html.indexOf(">", pos);
@@ -156,7 +137,7 @@ export function parseHtml(html: string): DomElement {
       const stop = endTag < 0 ? html.length : endTag;
       if (stop > at) {
         const raw = html.slice(at, stop);
-        element.children.push(tag === "textarea" || tag === "title" ? decodeEntities(raw) : raw);
+        element.children.push(tag === "textarea" || tag === "title" ? htmlUnescape(raw) : raw);
       }
       const gtEnd = endTag < 0 ? html.length : html.indexOf(">", endTag) + 1 || html.length;
       element.end = gtEnd;
