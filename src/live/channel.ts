@@ -26,6 +26,7 @@ import {
   ProtocolError,
   pushFrame,
   replyFrame,
+  type BinaryFrame,
   type Frame,
 } from "./frame.js";
 import type { ConnectionIdentity, LiveHost } from "./host.js";
@@ -108,47 +109,8 @@ export class LiveConnection {
    * `limits.frameBytes` (a transport that enforces it itself may pass 0).
    */
   async receive(text: string, byteLength = Buffer.byteLength(text)): Promise<void> {
-    if (this.#closed || this.#closing) return;
-    if (byteLength > this.#host.limits.frameBytes) {
-      this.#abort(CLOSE_TOO_BIG, "frame too large");
-      return;
-    }
-    let frame: Frame;
-    try {
-      frame = decodeFrame(text);
-    } catch (error) {
-      if (error instanceof ProtocolError) {
-        this.#abort(CLOSE_PROTOCOL, error.message);
-        return;
-      }
-      throw error;
-    }
-    this.#pending++;
-    try {
-      await this.#route(frame);
-    } catch (error) {
-      this.#host.env.logger.error("live channel failed to handle a frame", {
-        topic: frame.topic,
-        event: frame.event,
-        error: errorText(error),
-      });
-      if (frame.ref !== null) {
-        // A Redis outage (rate-limit bucket, snapshot, pub/sub) says so; anything else is a bug.
-        const failure =
-          error instanceof ServiceUnavailable
-            ? error
-            : new DjustError("handler_error", "Internal error.");
-        const event = frame.event;
-        if (event === LIVE_EVENTS.event || event === LIVE_EVENTS.livePatch) {
-          this.#refuse(frame, failure);
-        } else {
-          this.#send(replyFrame(frame, "error", failure.toJSON()));
-        }
-      }
-    } finally {
-      this.#pending--;
-      this.#closeIfSettled();
-    }
+    const frame = this.#decodeIncoming(byteLength, decodeFrame, text);
+    if (frame !== null) await this.#runFrame(frame, this.#route, this.#frameFailed);
   }
 
   /**
@@ -156,34 +118,80 @@ export class LiveConnection {
    * error reply). Its size was checked by the transport (`limits.frameBytes`).
    */
   async receiveBinary(data: Buffer): Promise<void> {
-    if (this.#closed || this.#closing) return;
-    if (data.byteLength > this.#host.limits.frameBytes) {
+    const frame = this.#decodeIncoming(data.byteLength, decodeBinaryFrame, data);
+    if (frame !== null) await this.#runFrame(frame, this.#uploadChunk, this.#chunkFailed);
+  }
+
+  /**
+   * Every incoming frame passes here first: over `limits.frameBytes` or undecodable closes the
+   * connection (1009, 1002); `null` means it was dropped.
+   */
+  #decodeIncoming<I, F>(byteLength: number, decode: (input: I) => F, input: I): F | null {
+    if (this.#closed || this.#closing) return null;
+    if (byteLength > this.#host.limits.frameBytes) {
       this.#abort(CLOSE_TOO_BIG, "frame too large");
-      return;
+      return null;
     }
-    let frame: ReturnType<typeof decodeBinaryFrame>;
     try {
-      frame = decodeBinaryFrame(data);
+      return decode(input);
     } catch (error) {
-      if (error instanceof ProtocolError) {
-        this.#abort(CLOSE_PROTOCOL, error.message);
-        return;
-      }
-      throw error;
+      if (!(error instanceof ProtocolError)) throw error;
+      this.#abort(CLOSE_PROTOCOL, error.message);
+      return null;
     }
+  }
+
+  /**
+   * Runs a decoded frame's handling as pending work (a close waits for it); a failure is
+   * reported by `failed` instead of escaping to the transport. Methods are passed unbound and
+   * called on this connection, so a frame allocates no closures here.
+   */
+  async #runFrame<F>(
+    frame: F,
+    handle: (this: LiveConnection, frame: F) => Promise<void>,
+    failed: (this: LiveConnection, frame: F, error: unknown) => void,
+  ): Promise<void> {
     this.#pending++;
     try {
-      await this.#uploadChannels().binary(frame);
+      await handle.call(this, frame);
     } catch (error) {
-      this.#host.env.logger.error("live channel failed to handle an upload chunk", {
-        topic: frame.topic,
-        error: errorText(error),
-      });
-      if (frame.ref !== null) this.#send(replyFrame(frame, "error", { reason: "internal error" }));
+      failed.call(this, frame, error);
     } finally {
       this.#pending--;
       this.#closeIfSettled();
     }
+  }
+
+  #frameFailed(frame: Frame, error: unknown): void {
+    this.#host.env.logger.error("live channel failed to handle a frame", {
+      topic: frame.topic,
+      event: frame.event,
+      error: errorText(error),
+    });
+    if (frame.ref === null) return;
+    // A Redis outage (rate-limit bucket, snapshot, pub/sub) says so; anything else is a bug.
+    const failure =
+      error instanceof ServiceUnavailable
+        ? error
+        : new DjustError("handler_error", "Internal error.");
+    const event = frame.event;
+    if (event === LIVE_EVENTS.event || event === LIVE_EVENTS.livePatch) {
+      this.#refuse(frame, failure);
+    } else {
+      this.#send(replyFrame(frame, "error", failure.toJSON()));
+    }
+  }
+
+  #uploadChunk(frame: BinaryFrame): Promise<void> {
+    return this.#uploadChannels().binary(frame);
+  }
+
+  #chunkFailed(frame: BinaryFrame, error: unknown): void {
+    this.#host.env.logger.error("live channel failed to handle an upload chunk", {
+      topic: frame.topic,
+      error: errorText(error),
+    });
+    if (frame.ref !== null) this.#send(replyFrame(frame, "error", { reason: "internal error" }));
   }
 
   #uploadChannels(): UploadChannels {
