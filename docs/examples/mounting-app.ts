@@ -2,10 +2,12 @@
 // exposed over HTTP at POST /djust/api/counter/add/.
 import { z } from "zod";
 import { LiveView, eventHandler, html } from "../../src/index.js";
-import { AllowAny, createApp, type AppOptions } from "../../src/server/index.js";
+import { AllowAny, SessionAuth, createApp, type AppOptions } from "../../src/server/index.js";
 
 export class CounterView extends LiveView {
-  static override apiAuthClasses = [AllowAny]; // anyone may call the API (and no CSRF token)
+  // A logged-in session's calls must carry its CSRF token (X-CSRFToken); anyone else may call
+  // the API anonymously, without one.
+  static override apiAuthClasses = [SessionAuth, AllowAny];
   count = 0;
 
   @eventHandler({ exposeApi: true, params: z.object({ by: z.number().int() }) })
@@ -21,5 +23,9 @@ export class CounterView extends LiveView {
 }
 
 export function counterApp(options: AppOptions = {}) {
-  return createApp({ secretKey: "docs-example-secret", ...options }).live("/counter/", CounterView);
+  return createApp({
+    secretKey: "docs-example-secret",
+    loadUser: (id) => ({ id: Number(id) }),
+    ...options,
+  }).live("/counter/", CounterView);
 }

@@ -1,17 +1,21 @@
-// Mounting an app inside another server (docs/mounting.md): bare node:http with routes and a
-// WebSocket server of its own, a body parser in front of djust (what express.json(),
-// express.text(), express.raw() and express.urlencoded() do to the request), and a Hono app
-// whose middleware reads the body. Express and Fastify themselves are not installed here: the
-// parser below does to the IncomingMessage exactly what theirs do (read the stream to its end,
-// leave the result in req.body).
+// Mounting an app inside another server (docs/mounting.md), each host as the guide shows it:
+// bare node:http with routes and a WebSocket server of its own, Express 5 behind express.json(),
+// Fastify 5 with its own body parsers, and a Hono app whose middleware reads the body. Each
+// serves its own route, the live page and a live event over djust's WebSocket, the API (with a
+// parsed body, and with CSRF for a logged-in session), and leaves other upgrade paths to other
+// listeners. Express's other parsers (text, raw, urlencoded, one that keeps nothing) run in front
+// of djust in a plain server below.
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
+import express, { type RequestHandler } from "express";
 import WebSocket, { WebSocketServer } from "ws";
 import { counterApp } from "../../docs/examples/mounting-app.js";
 import { startServer as startNodeHttp } from "../../docs/examples/mounting-node-http.js";
 import { startServer as startHono } from "../../docs/examples/mounting-hono.js";
+import { startServer as startExpress } from "../../docs/examples/mounting-express.js";
+import { startServer as startFastify } from "../../docs/examples/mounting-fastify.js";
 import { csrfExempt, type DjustApp } from "../../src/server/index.js";
 import { loadPage, RawClient } from "../live/helpers.js";
 
@@ -30,10 +34,15 @@ function closeServer(server: Server): Promise<void> {
 }
 
 /** POSTs `body` to the counter's API handler. */
-async function add(base: string, body: string, type = "application/json") {
+async function add(
+  base: string,
+  body: string,
+  type = "application/json",
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${base}/djust/api/counter/add/`, {
     method: "POST",
-    headers: { "content-type": type },
+    headers: { "content-type": type, ...headers },
     body,
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -67,6 +76,36 @@ async function joinCounter(base: string): Promise<Record<string, unknown>> {
   }
 }
 
+/** Joins the live page and clicks "+1" as the client sends it: the reply's diff. */
+async function clickAdd(base: string): Promise<Record<string, unknown>> {
+  const page = await loadPage(`${base}/counter/`);
+  const client = await RawClient.connect(base, { cookie: page.cookie });
+  try {
+    assert.equal((await client.join(page, `${base}/counter`)).payload.status, "ok");
+    const reply = await client.event(page, "click", "add", { by: "1" });
+    assert.equal(reply.payload.status, "ok");
+    return (reply.payload.response as { diff: Record<string, unknown> }).diff;
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * A logged-in session's API calls are CSRF-checked through the host: refused without the token
+ * (403 `csrf_failed`), accepted with it.
+ */
+async function assertCsrfChecked(base: string, app: DjustApp): Promise<void> {
+  const { cookie, csrfToken } = await app.sessions.login({ id: 7 });
+  assert.deepEqual(await add(base, '{"by":1}', "application/json", { cookie, origin: base }), {
+    status: 403,
+    body: { error: "csrf_failed", message: "CSRF Failed: CSRF token missing." },
+  });
+  const signed = { cookie, origin: base, "x-csrftoken": csrfToken };
+  const res = await add(base, '{"by":6}', "application/json", signed);
+  assert.equal(res.status, 200);
+  assert.equal((res.body.result as { count: number }).count, 6);
+}
+
 describe("mounting: bare node:http (docs/examples/mounting-node-http.ts)", () => {
   const { server, app, chat } = startNodeHttp(0);
   after(async () => {
@@ -94,6 +133,12 @@ describe("mounting: bare node:http (docs/examples/mounting-node-http.ts)", () =>
     const ws = base.replace("http", "ws");
     assert.equal(await wsExchange(`${ws}/chat`, "hi"), "message: echo: hi");
     assert.equal(await wsExchange(`${ws}/nowhere`, "hi"), "error: ECONNRESET");
+  });
+
+  it("a live event over djust's WebSocket; a logged-in session's API call needs CSRF", async () => {
+    const base = await listening(server);
+    assert.deepEqual(await clickAdd(base), { 0: "1", r: { count: 1 } });
+    await assertCsrfChecked(base, app);
   });
 });
 
@@ -153,27 +198,27 @@ describe("mounting: upgradeHandler leaves other paths to other listeners", () =>
   });
 });
 
-/** What express.json(), express.text(), express.raw() and express.urlencoded() do. */
-type Parser = (text: string, type: string) => unknown;
-const PARSERS: Record<string, Parser> = {
-  json: (text, type) => (type.startsWith("application/json") ? JSON.parse(text) : undefined),
-  text: (text) => text,
-  raw: (text) => Buffer.from(text),
-  urlencoded: (text) => Object.fromEntries(new URLSearchParams(text)),
-  dropped: () => undefined,
+/**
+ * Express's parsers as an app would put them in front of djust (text and raw told to take the
+ * JSON type, so they are the ones reading it), and one that reads the body and keeps nothing.
+ */
+const PARSERS: Record<string, RequestHandler> = {
+  json: express.json(),
+  text: express.text({ type: "application/json" }),
+  raw: express.raw({ type: "application/json" }),
+  urlencoded: express.urlencoded(),
+  dropped: (req, _res, next) => {
+    req.resume();
+    req.once("end", () => next());
+  },
 };
 
-/** A server whose middleware reads every body before djust, as a body parser does. */
-async function behindParser(parse: Parser, app: DjustApp = counterApp()) {
-  const server = createServer((req: IncomingMessage & { body?: unknown }, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      req.body = parse(Buffer.concat(chunks).toString(), req.headers["content-type"] ?? "");
-      app.nodeHandler(req, res);
-    });
-  });
-  server.listen(0, "127.0.0.1");
+/** An Express app whose parser reads every body before djust. */
+async function behindParser(parser: RequestHandler, app: DjustApp = counterApp()) {
+  const site = express();
+  site.use(parser);
+  site.use(app.nodeHandler);
+  const server = site.listen(0, "127.0.0.1");
   const base = await listening(server);
   return {
     base,
@@ -323,5 +368,114 @@ describe("mounting: a Hono app (docs/examples/mounting-hono.ts)", () => {
     const base = await listening(server as Server);
     assert.equal((await joinCounter(base)).status, "ok");
     assert.equal(await wsExchange(`${base.replace("http", "ws")}/chat`, "yo"), "message: chat: yo");
+  });
+
+  it("a live event over djust's WebSocket; a logged-in session's API call needs CSRF", async () => {
+    const base = await listening(server as Server);
+    assert.deepEqual(await clickAdd(base), { 0: "1", r: { count: 1 } });
+    await assertCsrfChecked(base, app);
+  });
+});
+
+describe("mounting: Express 5 (docs/examples/mounting-express.ts)", () => {
+  const { server, app, chat } = startExpress(0);
+  after(async () => {
+    await app.close();
+    chat.close();
+    await closeServer(server);
+  });
+
+  it("serves its own route, the live page, the client script and a live event", async () => {
+    const base = await listening(server);
+    assert.equal(await (await fetch(`${base}/health`)).text(), "ok");
+    const page = await loadPage(`${base}/counter/`);
+    const script = /<script[^>]+src="([^"]+)"/.exec(page.html)?.[1];
+    assert.ok(script, "the page loads the client");
+    assert.equal((await fetch(new URL(script, base))).status, 200);
+    assert.deepEqual(await clickAdd(base), { 0: "1", r: { count: 1 } });
+  });
+
+  it("the API takes the body express.json() parsed, with djust's own rules and errors", async () => {
+    const base = await listening(server);
+    assert.deepEqual(await add(base, '{"by":2}'), {
+      status: 200,
+      body: { result: { count: 2 }, assigns: { count: 2 } },
+    });
+    assert.deepEqual(await add(base, "[1]"), {
+      status: 400,
+      body: { error: "invalid_json", message: "The body must be a JSON object." },
+    });
+    // express.json() leaves other types unread: djust reads the stream and refuses it.
+    assert.equal((await add(base, "by=1", "application/x-www-form-urlencoded")).status, 415);
+  });
+
+  it("a logged-in session's API call needs its CSRF token", async () => {
+    await assertCsrfChecked(await listening(server), app);
+  });
+
+  it("djust takes its WebSocket, the app's /chat socket works, other paths are refused", async () => {
+    const base = await listening(server);
+    assert.equal((await joinCounter(base)).status, "ok");
+    const ws = base.replace("http", "ws");
+    assert.equal(await wsExchange(`${ws}/chat`, "hi"), "message: echo: hi");
+    assert.equal(await wsExchange(`${ws}/nowhere`, "hi"), "error: ECONNRESET");
+  });
+});
+
+describe("mounting: Fastify 5 (docs/examples/mounting-fastify.ts)", () => {
+  let started: Awaited<ReturnType<typeof startFastify>>;
+  let base = "";
+  before(async () => {
+    started = await startFastify(0);
+    base = urlOf(started.server);
+  });
+  after(async () => {
+    await started.app.close();
+    started.chat.close();
+    started.server.closeAllConnections();
+    await started.fastify.close();
+  });
+
+  it("serves its own route, the live page, the client script and a live event", async () => {
+    assert.equal(await (await fetch(`${base}/health`)).text(), "ok");
+    const page = await loadPage(`${base}/counter/`);
+    const script = /<script[^>]+src="([^"]+)"/.exec(page.html)?.[1];
+    assert.ok(script, "the page loads the client");
+    assert.equal((await fetch(new URL(script, base))).status, 200);
+    assert.deepEqual(await clickAdd(base), { 0: "1", r: { count: 1 } });
+  });
+
+  it("the API takes the body Fastify parsed, with djust's own rules and errors", async () => {
+    assert.deepEqual(await add(base, '{"by":2}'), {
+      status: 200,
+      body: { result: { count: 2 }, assigns: { count: 2 } },
+    });
+    assert.deepEqual(await add(base, "[1]"), {
+      status: 400,
+      body: { error: "invalid_json", message: "The body must be a JSON object." },
+    });
+    // Fastify's text parser keeps the text; djust still wants JSON.
+    assert.deepEqual(await add(base, '{"by":1}', "text/plain"), {
+      status: 415,
+      body: {
+        error: "unsupported_media_type",
+        message: 'Request bodies must be JSON (Content-Type: application/json), got "text/plain".',
+      },
+    });
+    // Malformed JSON never reaches djust: Fastify's parser answers it in Fastify's shape.
+    const bad = await add(base, "{nope");
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.code, "FST_ERR_CTP_INVALID_JSON_BODY");
+  });
+
+  it("a logged-in session's API call needs its CSRF token", async () => {
+    await assertCsrfChecked(base, started.app);
+  });
+
+  it("djust takes its WebSocket, the app's /chat socket works, other paths are refused", async () => {
+    assert.equal((await joinCounter(base)).status, "ok");
+    const ws = base.replace("http", "ws");
+    assert.equal(await wsExchange(`${ws}/chat`, "hi"), "message: echo: hi");
+    assert.equal(await wsExchange(`${ws}/nowhere`, "hi"), "error: ECONNRESET");
   });
 });
