@@ -6,12 +6,21 @@
  *
  * Status codes travel in the JSON body, as the client expects: 410 + a new token opens a
  * session (and tells a client with a stale token to rejoin), 200 delivers messages, 204 says
- * "nothing new, poll again".
+ * "nothing new, poll again", 500 makes it reconnect.
+ *
+ * No sticky sessions needed: a session's token names the node that owns it, and a request that
+ * lands on another node is relayed there ({@link LongPollRelay}).
  * @module
  */
 import { randomBytes } from "node:crypto";
 import { LiveConnection, type ConnectionSink } from "./channel.js";
 import type { ConnectionIdentity, LiveHost } from "./host.js";
+import {
+  LongPollRelay,
+  SESSION_GONE,
+  type PollBody,
+  type SessionRequest,
+} from "./longpoll-relay.js";
 import type { TokenSigner } from "./token.js";
 import { browserBinding } from "./view-token.js";
 
@@ -40,7 +49,14 @@ interface LongPollSession {
   closed: boolean;
 }
 
-function json(body: Record<string, unknown>): Response {
+/** What a session token carries: the session and the node that owns it. */
+interface SessionClaims {
+  readonly session: string;
+  /** Absent in a token of a node that knew no relay: its own. */
+  readonly node: string | undefined;
+}
+
+function json(body: PollBody): Response {
   return new Response(JSON.stringify(body), {
     status: 200,
     headers: { "content-type": "application/json", "cache-control": "no-store" },
@@ -91,6 +107,7 @@ export class LongPollServer {
   readonly #pollTimeoutMs: number;
   readonly #idleTimeoutMs: number;
   readonly #maxBatch: number;
+  readonly #relay: LongPollRelay;
 
   constructor(host: LiveHost, tokens: TokenSigner, options: LongPollOptions = {}) {
     this.#host = host;
@@ -98,6 +115,13 @@ export class LongPollServer {
     this.#pollTimeoutMs = options.pollTimeoutMs ?? 10_000;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
     this.#maxBatch = options.maxBatch ?? 100;
+    this.#relay = new LongPollRelay(
+      host.env.pubsub,
+      (request, signal) => this.#serve(request, signal),
+      host.env.logger,
+      // Past a poll window and an idle timeout, the client has long given up on the request.
+      { maxWaitMs: this.#pollTimeoutMs + this.#idleTimeoutMs, maxBatch: this.#maxBatch },
+    );
   }
 
   /** Number of open sessions. */
@@ -112,39 +136,67 @@ export class LongPollServer {
   async handle(request: Request, identify: () => Promise<ConnectionIdentity>): Promise<Response> {
     const url = new URL(request.url);
     const identity = await identify();
-    const session = this.#session(url.searchParams.get("token"), browserOf(identity));
+    const browser = browserOf(identity);
+    const claims = this.#claims(url.searchParams.get("token"));
     if (request.method === "GET") {
-      if (!session) return json({ status: 410, token: this.#open(identity) });
-      return this.#poll(session, request.signal);
+      if (!claims) return json({ status: 410, token: await this.#open(identity) });
+      const poll = { kind: "poll", session: claims.session, browser } as const;
+      return json(await this.#route(claims, poll, request.signal));
     }
     if (request.method === "POST") {
-      if (!session) return json({ status: 410 });
+      if (!claims) return json(SESSION_GONE);
       const body = await readLimited(request, this.#host.limits.frameBytes * this.#maxBatch);
       if (body === null) {
-        this.#close(session);
-        return json({ status: 410 });
+        await this.#route(claims, { kind: "close", session: claims.session, browser });
+        return json(SESSION_GONE);
       }
       const lines = body.split("\n").filter((line) => line.length > 0);
-      if (lines.length > this.#maxBatch) return json({ status: 410 });
-      for (const line of lines) {
-        if (session.closed) break;
-        await session.connection.receive(line);
-      }
-      return json({ status: session.closed ? 410 : 200 });
+      if (lines.length > this.#maxBatch) return json(SESSION_GONE);
+      return json(
+        await this.#route(claims, { kind: "send", session: claims.session, browser, lines }),
+      );
     }
     return new Response(null, { status: 405, headers: { allow: "GET, POST" } });
   }
 
-  #session(token: string | null, browser: string): LongPollSession | undefined {
+  #claims(token: string | null): SessionClaims | undefined {
     if (!token) return undefined;
     const claims = this.#tokens.verify(token, 24 * 3600_000);
     if (!claims || typeof claims.s !== "string") return undefined;
-    const session = this.#sessions.get(claims.s);
-    if (!session || session.closed || session.browser !== browser) return undefined;
-    return session;
+    return { session: claims.s, node: typeof claims.n === "string" ? claims.n : undefined };
   }
 
-  #open(identity: ConnectionIdentity): string {
+  /** Serves `request` here when this node owns its session, else relays it to the owner. */
+  #route(claims: SessionClaims, request: SessionRequest, signal?: AbortSignal): Promise<PollBody> {
+    if (claims.node === undefined || claims.node === this.#relay.node) {
+      return this.#serve(request, signal ?? new AbortController().signal);
+    }
+    return this.#relay.forward(claims.node, request, signal);
+  }
+
+  /** Answers a request for a session of this node, made here or relayed by another node. */
+  async #serve(request: SessionRequest, signal: AbortSignal): Promise<PollBody> {
+    const session = this.#sessions.get(request.session);
+    // Only the browser that opened it may use the token.
+    if (!session || session.closed || session.browser !== request.browser) return SESSION_GONE;
+    switch (request.kind) {
+      case "poll":
+        return this.#poll(session, signal);
+      case "close":
+        this.#close(session);
+        return SESSION_GONE;
+      case "send":
+        for (const line of request.lines) {
+          if (session.closed) break;
+          await session.connection.receive(line);
+        }
+        return session.closed ? SESSION_GONE : { status: 200 };
+    }
+  }
+
+  async #open(identity: ConnectionIdentity): Promise<string> {
+    // Other nodes must be able to reach the session before its token leaves.
+    await this.#relay.listen();
     // Caps (DESIGN §12): a caller's oldest session, then the app's oldest, make room.
     const limits = this.#host.limits;
     const held = this.#byCaller.get(identity.caller);
@@ -194,14 +246,18 @@ export class LongPollServer {
     if (mine) mine.push(session);
     else this.#byCaller.set(identity.caller, [session]);
     this.#touch(session);
-    return this.#tokens.sign({ s: id });
+    return this.#token(session);
   }
 
-  #poll(session: LongPollSession, signal: AbortSignal): Promise<Response> {
+  #token(session: LongPollSession): string {
+    return this.#tokens.sign({ s: session.id, n: this.#relay.node });
+  }
+
+  #poll(session: LongPollSession, signal: AbortSignal): Promise<PollBody> {
     this.#touch(session);
-    const token = this.#tokens.sign({ s: session.id });
+    const token = this.#token(session);
     if (session.queue.length > 0) {
-      return Promise.resolve(json({ status: 200, token, messages: this.#take(session) }));
+      return Promise.resolve({ status: 200, token, messages: this.#take(session) });
     }
     // A newer poll replaces an older one still waiting (the client only keeps one).
     session.waiter?.([]);
@@ -211,11 +267,12 @@ export class LongPollServer {
         signal.removeEventListener("abort", onAbort);
         if (session.waiter === finish) session.waiter = undefined;
         this.#touch(session);
-        if (messages === null || session.closed) resolve(json({ status: 410 }));
-        else if (messages.length === 0) resolve(json({ status: 204, token }));
-        else resolve(json({ status: 200, token, messages }));
+        if (messages === null || session.closed) resolve(SESSION_GONE);
+        else if (messages.length === 0) resolve({ status: 204, token });
+        else resolve({ status: 200, token, messages });
       };
       const onAbort = () => finish([]);
+      if (signal.aborted) return onAbort();
       const timer = setTimeout(() => finish([]), this.#pollTimeoutMs);
       signal.addEventListener("abort", onAbort, { once: true });
       session.waiter = finish;
@@ -252,10 +309,11 @@ export class LongPollServer {
     void session.connection.close();
   }
 
-  /** Closes every session (views are saved for a rejoin). */
+  /** Closes every session (views are saved for a rejoin), then stops relaying. */
   async close(): Promise<void> {
     const sessions = [...this.#sessions.values()];
     for (const session of sessions) this.#close(session);
     await Promise.all(sessions.map((s) => s.connection.close()));
+    await this.#relay.close();
   }
 }

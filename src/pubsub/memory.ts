@@ -48,6 +48,11 @@ export class MemoryPubSub implements PubSub {
     this.publish(topic, message);
   }
 
+  /** Listeners of `topic` in this process. */
+  subscriberCount(topic: string): number {
+    return this.#topics.get(topic)?.size ?? 0;
+  }
+
   /** Number of topics with at least one listener. */
   get topicCount(): number {
     return this.#topics.size;

@@ -81,6 +81,13 @@ export class RedisPubSub implements PubSub {
     await this.#pub.run("PUBLISH", (pub) => pub.publish(this.#prefix + topic, text));
   }
 
+  /** Subscribed connections of `topic` on the Redis server, this node's included. */
+  async subscriberCount(topic: string): Promise<number> {
+    const channel = this.#prefix + topic;
+    const counts = await this.#pub.run("PUBSUB", (pub) => pub.pubSubNumSub(channel));
+    return Number(counts[channel] ?? 0);
+  }
+
   /** Delivers to this process's listeners of `topic` without going through Redis. */
   publishLocal(topic: string, message: unknown): void {
     const text = JSON.stringify(message ?? null);

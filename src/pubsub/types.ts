@@ -23,6 +23,12 @@ export interface PubSub {
    * without it gets no presence diffs.
    */
   publishLocal?(topic: string, message: unknown): void | Promise<void>;
+  /**
+   * How many processes listen to `topic` now (Redis: `PUBSUB NUMSUB`, its subscribed
+   * connections). The long-poll relay asks it to learn at once that the node owning a session
+   * is gone; an adapter without it makes a relayed request wait for its bound instead.
+   */
+  subscriberCount?(topic: string): number | Promise<number>;
   /** Releases connections; called by `app.close()`. */
   close?(): void | Promise<void>;
 }

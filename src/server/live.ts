@@ -147,9 +147,13 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
         ),
       );
     } catch (error) {
-      // Redis (sessions) down or stalled: the client retries the poll with backoff.
+      // Redis (sessions, the relay to a session's node) down or stalled. The client reads the
+      // status in the body: 500 makes it reconnect with backoff (a body without one would stop
+      // its poll loop for good).
       if (!(error instanceof ServiceUnavailable)) throw error;
-      return c.json(error.toJSON(), 503, { "retry-after": String(error.retryAfter) });
+      return c.json({ status: 500, ...error.toJSON() }, 503, {
+        "retry-after": String(error.retryAfter),
+      });
     }
   });
 

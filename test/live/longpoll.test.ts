@@ -3,6 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { MemoryPubSub } from "../../src/pubsub/memory.js";
 import { createApp, type RunningServer } from "../../src/server/index.js";
 import { loadPage, memoryLogger } from "./helpers.js";
 import { CounterView } from "./views.js";
@@ -94,5 +95,65 @@ describe("live transport over long-poll", () => {
       (await post(page.cookie, "bogus", [["1", "1", "phoenix", "heartbeat", {}]])).status,
       410,
     );
+  });
+});
+
+describe("long-poll across two apps sharing a pub/sub (no sticky sessions)", () => {
+  it("a request landing on the other app is relayed to the session's owner; another browser's token is refused there; once the owner closes, 410", async () => {
+    const pubsub = new MemoryPubSub();
+    const start = () => {
+      const app = createApp({ secretKey: "lp-secret", logger: memoryLogger(), pubsub });
+      app.live("/", CounterView);
+      return app.listen(0, "127.0.0.1");
+    };
+    const [owner, other] = await Promise.all([start(), start()]);
+    try {
+      const at = (server: RunningServer, token?: string) =>
+        `${server.url}/djust/live/longpoll?vsn=2.0.0${token ? `&token=${encodeURIComponent(token)}` : ""}`;
+      const page = await loadPage(`${owner.url}/`);
+      const call = async (url: string, cookie: string, frames?: unknown[]) => {
+        const res = await fetch(url, {
+          method: frames ? "POST" : "GET",
+          headers: { cookie, origin: new URL(url).origin },
+          ...(frames && { body: frames.map((f) => JSON.stringify(f)).join("\n") }),
+        });
+        return (await res.json()) as PollBody;
+      };
+      const { token } = await call(at(owner), page.cookie);
+      assert.ok(token);
+      const topic = `lv:${page.id}`;
+      const join = [
+        "1",
+        "1",
+        topic,
+        "phx_join",
+        { url: `${owner.url}/`, params: { _csrf_token: page.csrf }, session: page.token },
+      ];
+      const click = ["1", "2", topic, "event", { type: "click", event: "inc", value: {} }];
+      // Frames and the poll sent to the other app run on the owner, in order.
+      assert.deepEqual(await call(at(other, token), page.cookie, [join, click]), { status: 200 });
+      const polled = await call(at(other, token), page.cookie);
+      assert.equal(polled.status, 200);
+      const frames = (polled.messages ?? []).map((m) => JSON.parse(m) as unknown[]);
+      assert.deepEqual(
+        frames.map((f) => [f[1], f[3], (f[4] as { status: string }).status]),
+        [
+          ["1", "phx_reply", "ok"],
+          ["2", "phx_reply", "ok"],
+        ],
+      );
+      assert.deepEqual((frames[1]![4] as { response: unknown }).response, {
+        diff: { "1": "1", r: { value: 1 } },
+      });
+      // The token stays bound to its browser on every node.
+      const stranger = await loadPage(`${other.url}/`);
+      assert.deepEqual(await call(at(other, polled.token), stranger.cookie), { status: 410 });
+      // The owner shuts down: its sessions are gone, wherever the client asks.
+      await owner.close();
+      assert.deepEqual(await call(at(other, polled.token), page.cookie), { status: 410 });
+    } finally {
+      await owner.close();
+      await other.close();
+    }
   });
 });
