@@ -7,93 +7,23 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { z } from "zod";
-import { LiveView, eventHandler, rateLimit } from "../../src/index.js";
-import { AllowAny, createApp, type DjustApp, type RunningServer } from "../../src/server/index.js";
-import { html } from "../../src/template/html.js";
+import { createApp } from "../../src/server/index.js";
 import { MemorySessionStore } from "../../src/auth/session.js";
 import { MemoryRateLimitStore } from "../../src/ratelimit/bucket.js";
 import { RedisStateBackend } from "../../src/state/backends/redis.js";
 import { findRedisServer, REDIS_MISSING, startRedis, type TestRedis } from "../support/redis.js";
+import {
+  ANSWER_WITHIN_MS,
+  apiCall,
+  faultsApp,
+  timed,
+  TIMEOUT_MS,
+  UNAVAILABLE,
+} from "../support/redis-faults.js";
 import { eventError, loadPage, memoryLogger, RawClient, response } from "./helpers.js";
-import { ChatView, CounterView } from "./views.js";
+import { CounterView } from "./views.js";
 
 const skip = findRedisServer() ? undefined : REDIS_MISSING;
-
-/** The bound every operation must answer within: the timeout plus slack for a loaded machine. */
-const TIMEOUT_MS = 1000;
-const ANSWER_WITHIN_MS = 5000;
-
-const UNAVAILABLE = {
-  error: "service_unavailable",
-  message: "Service temporarily unavailable: the shared store did not answer. Try again shortly.",
-};
-
-class ApiView extends LiveView {
-  static override apiName = "api";
-  count = 0;
-
-  @eventHandler({ exposeApi: true })
-  @rateLimit({ rate: 100, burst: 100 })
-  bump() {
-    this.count += 1;
-    return { count: this.count };
-  }
-
-  @eventHandler({ exposeApi: true, params: z.object({ text: z.string() }) })
-  async announce({ text }: { text: string }) {
-    await this.broadcast("room", { text });
-    return { sent: true };
-  }
-
-  override render() {
-    return html`<p>${this.count}</p>`;
-  }
-}
-
-/** The same handlers open to anonymous callers: no session read, so the rate limit or the
- * broadcast is the first thing to need Redis. */
-class OpenView extends ApiView {
-  static override apiName = "open";
-  static override apiAuthClasses = [AllowAny];
-}
-
-/** `work`'s result and how long it took. */
-async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const start = performance.now();
-  const value = await work();
-  return { value, ms: performance.now() - start };
-}
-
-function makeApp(url: string, logger = memoryLogger()): DjustApp {
-  const app = createApp({
-    secretKey: "fault-secret",
-    logger,
-    redis: url,
-    redisTimeoutMs: TIMEOUT_MS,
-    loadUser: (id) => ({ id }),
-  });
-  app.live("/", CounterView).live("/chat/", ChatView).register(ApiView).register(OpenView);
-  return app;
-}
-
-/**
- * An API call: of a signed-in user to `ApiView` (the session, and so the authentication, is in
- * Redis), or anonymous to `OpenView` when `login` is `null`.
- */
-async function apiCall(
-  server: RunningServer,
-  login: { cookie: string; csrfToken: string } | null,
-  handler: string,
-  body: unknown = {},
-) {
-  const auth = login ? { cookie: login.cookie, "x-csrftoken": login.csrfToken } : undefined;
-  return fetch(`${server.url}/djust/api/${login ? "api" : "open"}/${handler}/`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: server.url, ...auth },
-    body: JSON.stringify(body),
-  });
-}
 
 describe("Redis faults (real redis-server)", { skip }, () => {
   let redis: TestRedis;
@@ -111,7 +41,7 @@ describe("Redis faults (real redis-server)", { skip }, () => {
 
   it("stalled (SIGSTOP): every operation answers 503 service_unavailable within the timeout, then recovers", async () => {
     const logger = memoryLogger();
-    const app = makeApp(redis.url, logger);
+    const app = faultsApp(redis.url, logger);
     const server = await app.listen(0, "127.0.0.1");
     const clients: RawClient[] = [];
     try {
@@ -156,13 +86,13 @@ describe("Redis faults (real redis-server)", { skip }, () => {
           [login, "signed in"],
           [null, "rate-limited"],
         ] as const) {
-          const api = await timed(() => apiCall(server, who, "bump"));
+          const api = await timed(() => apiCall(server.url, who, "bump"));
           assert.equal(api.value.status, 503, name);
           assert.equal(api.value.headers.get("retry-after"), "1");
           assert.deepEqual(await api.value.json(), UNAVAILABLE);
           assert.ok(api.ms < ANSWER_WITHIN_MS, `${name} API call took ${api.ms} ms`);
         }
-        const broadcast = await timed(() => apiCall(server, null, "announce", { text: "hi" }));
+        const broadcast = await timed(() => apiCall(server.url, null, "announce", { text: "hi" }));
         assert.equal(broadcast.value.status, 200);
         assert.ok(broadcast.ms < ANSWER_WITHIN_MS, `broadcast took ${broadcast.ms} ms`);
         assert.ok(
@@ -217,7 +147,7 @@ describe("Redis faults (real redis-server)", { skip }, () => {
       assert.equal(eventError(next), undefined);
       // The event refused during the stall (its bucket could not be read) did not run: 2.
       assert.deepEqual(response(next).diff, { "1": "2", r: { value: 2 } });
-      assert.equal((await apiCall(server, login, "bump")).status, 200);
+      assert.equal((await apiCall(server.url, login, "bump")).status, 200);
       assert.ok(logger.lines.some((l) => l.message === "djust: Redis connection restored"));
     } finally {
       for (const client of clients) client.close();
@@ -227,7 +157,7 @@ describe("Redis faults (real redis-server)", { skip }, () => {
 
   it("killed and restarted: fails fast while down, recovers by itself", async () => {
     const logger = memoryLogger();
-    const app = makeApp(redis.url, logger);
+    const app = faultsApp(redis.url, logger);
     const server = await app.listen(0, "127.0.0.1");
     try {
       const login = await app.sessions.login({ id: 8 });
@@ -241,7 +171,7 @@ describe("Redis faults (real redis-server)", { skip }, () => {
       );
       assert.equal(down.value.status, 503);
       assert.ok(down.ms < ANSWER_WITHIN_MS, `page load took ${down.ms} ms`);
-      assert.equal((await apiCall(server, login, "bump")).status, 503);
+      assert.equal((await apiCall(server.url, login, "bump")).status, 503);
       await redis.restart();
       // The restarted server is empty (no persistence here): the old session is gone, so the
       // page answers 200 as to a new visitor; what matters is that it answers without a restart.
@@ -249,7 +179,7 @@ describe("Redis faults (real redis-server)", { skip }, () => {
       for (let i = 0; i < 60 && status !== 200; i++) {
         // A new sign-in each time: the restarted Redis holds no sessions.
         const fresh = await app.sessions.login({ id: 8 }).catch(() => login);
-        status = (await apiCall(server, fresh, "bump")).status;
+        status = (await apiCall(server.url, fresh, "bump")).status;
         if (status !== 200) await new Promise((r) => setTimeout(r, 100));
       }
       assert.equal(status, 200, "API calls work again");
@@ -277,7 +207,7 @@ describe("Redis faults (real redis-server)", { skip }, () => {
     if ("skip" in dead) throw new Error(dead.skip);
     await dead.kill();
     const logger = memoryLogger();
-    const app = makeApp(dead.url, logger);
+    const app = faultsApp(dead.url, logger);
     const server = await app.listen(0, "127.0.0.1");
     try {
       for (let i = 0; i < 50 && logger.lines.length === 0; i++) {
@@ -349,14 +279,7 @@ describe("Redis faults (real redis-server)", { skip }, () => {
 
   it("close() with Redis stalled returns within shutdownTimeoutMs", async () => {
     const logger = memoryLogger();
-    const app = createApp({
-      secretKey: "fault-secret",
-      logger,
-      redis: redis.url,
-      redisTimeoutMs: TIMEOUT_MS,
-      shutdownTimeoutMs: 2000,
-    });
-    app.live("/", CounterView);
+    const app = faultsApp(redis.url, logger, 2000);
     const server = await app.listen(0, "127.0.0.1");
     const page = await loadPage(`${server.url}/`);
     const client = await RawClient.connect(server.url, { cookie: page.cookie });
