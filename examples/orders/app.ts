@@ -5,6 +5,8 @@
  */
 import { AvatarView } from "./views/avatar.js";
 import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { User } from "../../src/index.js";
 import {
@@ -77,6 +79,7 @@ export function createOrdersApp(options: OrdersAppOptions = {}): OrdersApp {
     },
   });
   const services = { db };
+  const avatarDir = options.avatarDir ?? ".tmp/avatars";
   const timing = {
     refreshMs: options.orderRefreshMs ?? 5000,
     historyDelayMs: options.historyDelayMs ?? 300,
@@ -87,11 +90,20 @@ export function createOrdersApp(options: OrdersAppOptions = {}): OrdersApp {
     .live("/orders/:id/", liveSession(OrderView, { ...services, timing }), { name: "order" })
     .live("/counter/", CounterView, { name: "counter" })
     .live("/sync/", liveSession(SyncView, services), { name: "sync" })
-    .live(
-      "/avatar/",
-      liveSession(AvatarView, { avatars: { dir: options.avatarDir ?? ".tmp/avatars" } }),
-      { name: "avatar" },
-    );
+    .live("/avatar/", liveSession(AvatarView, { avatars: { dir: avatarDir } }), {
+      name: "avatar",
+    });
+
+  // The stored avatars. A name is one the avatar page made (its entry's uuid and extension):
+  // nothing else of the directory, and no path, is served.
+  app.hono.get("/avatars/:name", async (c) => {
+    const match = /^[0-9a-f-]{36}\.(png|jpe?g)$/.exec(c.req.param("name"));
+    if (!match) return c.notFound();
+    const bytes = await readFile(join(avatarDir, match[0])).catch(() => null);
+    if (!bytes) return c.notFound();
+    const type = match[1] === "png" ? "image/png" : "image/jpeg";
+    return new Response(bytes, { headers: { "content-type": type } });
+  });
 
   const css = readFileSync(here("./app.css"), "utf8");
   app.hono.get("/assets/app.css", () => {

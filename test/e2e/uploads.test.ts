@@ -3,7 +3,8 @@
  * are chosen, previewed locally (`LiveImgPreview`), uploaded in chunks with progress on submit
  * and consumed into the app's storage; a too-large and a wrong-type file show their errors and
  * block the submit until cancelled; one entry is cancelled; a file dropped on the
- * `dj-drop-target` zone uploads the same way.
+ * `dj-drop-target` zone uploads the same way; a socket dropped mid-upload leaves no partial file
+ * and the file, chosen again after the rejoin, uploads to the end.
  *
  * `SCREENSHOTS=/tmp/dir` saves what each step looks like.
  */
@@ -16,7 +17,7 @@ import { createApp, liveSession, type RunningServer } from "../../src/server/ind
 import { DocumentsView } from "../../docs/examples/uploads-s3.js";
 import { startFakeS3, type FakeS3 } from "../support/fake-s3.js";
 import { uploadTempDir } from "../../src/live/upload-writer.js";
-import { browserSkipReason, launchBrowser } from "../support/browser.js";
+import { browserSkipReason, launchBrowser, recordProgress } from "../support/browser.js";
 import { gradientPng } from "../support/png.js";
 import { AvatarView, storage } from "../live/upload-views.js";
 
@@ -43,18 +44,6 @@ const huge = gradientPng(220, 160, [200, 160, 20], 60);
 
 function file(name: string, buffer: Buffer, mimeType = "image/png") {
   return { name, mimeType, buffer };
-}
-
-/** Records every value the page's `<progress>` elements take (an init script). */
-function recordProgress(): void {
-  const w = window as unknown as { __progress: number[] };
-  w.__progress = [];
-  new MutationObserver((records) => {
-    for (const r of records) {
-      const el = r.target as Element;
-      if (el.tagName === "PROGRESS") w.__progress.push(Number(el.getAttribute("value")));
-    }
-  }).observe(document, { subtree: true, attributes: true, attributeFilter: ["value"] });
 }
 
 describe("uploads in Chromium", { skip }, () => {
@@ -214,6 +203,57 @@ describe("uploads in Chromium", { skip }, () => {
     await page.click("button[type=submit]");
     await page.waitForFunction(() => document.querySelectorAll("#saved li").length === 1);
     assert.deepEqual(storage.get("dropped.png"), green);
+    await page.context().close();
+  });
+
+  it("a socket dropped mid-upload: after the rejoin the file is chosen again and completes", async () => {
+    storage.clear();
+    const page = await open();
+    await page.setInputFiles("input[type=file]", [file("red.png", red)]);
+    await previewsLoaded(page, 1);
+    // Slow chunks, so the drop lands while the upload is half done.
+    await page.evaluate(() =>
+      (
+        window as unknown as { liveSocket: { enableLatencySim(ms: number): void } }
+      ).liveSocket.enableLatencySim(150),
+    );
+    await page.click("button[type=submit]");
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll("progress")].some((p) => p.value > 0 && p.value < 100),
+    );
+    assert.equal((await readdir(uploadTempDir())).length, 1, "the partial file on the server");
+    await shoot(page, "uploads-8a-before-drop");
+    await page.evaluate(() => {
+      const { liveSocket } = window as unknown as {
+        liveSocket: { disconnect(done: () => void): void; connect(): void };
+      };
+      liveSocket.disconnect(() => liveSocket.connect());
+    });
+    // Rejoined (the view restored): the abandoned entry is gone from the page and the server.
+    await page.waitForFunction(
+      () =>
+        document.querySelector("[data-phx-main]")?.classList.contains("phx-connected") &&
+        document.querySelectorAll("figure.entry").length === 0,
+    );
+    for (let i = 0; i < 100 && (await readdir(uploadTempDir())).length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(await readdir(uploadTempDir()), [], "the abandoned attempt's file is deleted");
+    assert.equal(storage.size, 0);
+    await shoot(page, "uploads-8b-rejoined");
+    // Retry: the same file again, through the rejoined socket, to the end.
+    await page.evaluate(() =>
+      (
+        window as unknown as { liveSocket: { disableLatencySim(): void } }
+      ).liveSocket.disableLatencySim(),
+    );
+    await page.setInputFiles("input[type=file]", [file("red.png", red)]);
+    await previewsLoaded(page, 1);
+    await page.click("button[type=submit]");
+    await page.waitForFunction(() => document.querySelectorAll("#saved li").length === 1);
+    await shoot(page, "uploads-8c-retried");
+    assert.deepEqual(storage.get("red.png"), red);
+    assert.deepEqual(await readdir(uploadTempDir()), [], "no temp file left");
     await page.context().close();
   });
 

@@ -119,7 +119,13 @@ describe("orders example", () => {
     const view = await LiveViewTestClient.mount(NewOrderView, {
       services: { db: orders.db },
       templateDirs: ["examples/orders/templates"],
-      urls: { orders: "/", new_order: "/orders/new/", counter: "/counter/", sync: "/sync/" },
+      urls: {
+        orders: "/",
+        new_order: "/orders/new/",
+        counter: "/counter/",
+        sync: "/sync/",
+        avatar: "/avatar/",
+      },
     });
     await view.change(
       "validate",

@@ -316,6 +316,50 @@ describe("uploads over the WebSocket", () => {
     // afterEach checks the directory is empty again.
   });
 
+  it("after a reconnect the abandoned attempt is gone and the file uploads again", async () => {
+    const { page, client, topic, ref } = await joined();
+    const pre = await allow(client, topic, ref, [entry("0", "a.png", 100)]);
+    const token = (pre.entries as Record<string, string>)["0"]!;
+    await client.push("lvu:0", "phx_join", { token }, "9");
+    assert.equal((await chunk(client, "lvu:0", Buffer.alloc(50, 1))).payload.status, "ok");
+    assert.equal((await tempFiles()).length, 1);
+    // The socket drops mid-upload; the browser reconnects and rejoins its view (restored).
+    client.close();
+    await client.closed();
+    const again = await RawClient.connect(base, { cookie: page.cookie });
+    clients.push(again);
+    const rejoin = await again.join(page, base, { url: `${base}/` });
+    assert.equal(rejoin.payload.status, "ok", JSON.stringify(rejoin.payload));
+    const rendered = JSON.stringify(response(rejoin).rendered).replaceAll('\\"', '"');
+    assert.ok(rendered.includes(`data-phx-upload-ref="${ref}"`), "the same upload ref");
+    assert.ok(rendered.includes('data-phx-active-refs=""'), "no entry survives the drop");
+    for (let i = 0; i < 50 && (await tempFiles()).length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(await tempFiles(), [], "the partial file of the abandoned attempt is deleted");
+    // The old token names an entry the restored view does not have.
+    const stale = await again.push("lvu:0", "phx_join", { token }, "9");
+    assert.deepEqual(stale.payload, { status: "error", response: { reason: "disallowed" } });
+    // The client preflights the file again (a new entry ref) and it completes.
+    const retry = await allow(again, topic, ref, [entry("1", "a.png", 100)]);
+    const fresh = (retry.entries as Record<string, string>)["1"]!;
+    assert.equal(
+      (await again.push("lvu:1", "phx_join", { token: fresh }, "12")).payload.status,
+      "ok",
+    );
+    const bytes = Buffer.alloc(100, 7);
+    assert.equal((await chunk(again, "lvu:1", bytes, "12")).payload.status, "ok");
+    await again.push(topic, "progress", { ref, entry_ref: "1", progress: 100 });
+    const saved = await again.event({ id: topic.slice(3) } as PageInfo, "form", "save", "");
+    assert.equal(saved.payload.status, "ok");
+    assert.deepEqual(storage.get("a.png"), bytes);
+    assert.deepEqual(
+      logger.lines.filter((l) => l.level === "error"),
+      [],
+      "a dropped upload is not logged as a failure",
+    );
+  });
+
   it("uploads automatically: a preflight with an invalid entry still signs the valid one", async () => {
     const { client, topic, ref } = await joined("/auto/");
     const pre = await allow(client, topic, ref, [entry("0", "x.bin", 5000, "")]);

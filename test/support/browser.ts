@@ -30,3 +30,19 @@ export async function launchBrowser(): Promise<Browser> {
     ],
   });
 }
+
+/**
+ * Records every value the page's `<progress>` elements take in `window.__progress` (an init
+ * script: `page.addInitScript(recordProgress)`), so a test can tell progress was shown between
+ * 0 and 100 however fast the upload went.
+ */
+export function recordProgress(): void {
+  const w = window as unknown as { __progress: number[] };
+  w.__progress = [];
+  new MutationObserver((records) => {
+    for (const r of records) {
+      const el = r.target as Element;
+      if (el.tagName === "PROGRESS") w.__progress.push(Number(el.getAttribute("value")));
+    }
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ["value"] });
+}

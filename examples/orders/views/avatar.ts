@@ -5,14 +5,16 @@
  */
 import { copyFile, mkdir } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { eventHandler, LiveView, type LiveRequest, type Params } from "../../../src/index.js";
+import { eventHandler, type LiveRequest, type Params } from "../../../src/index.js";
+import { AppView } from "./base.js";
 
 /** Where avatars are stored: a `liveSession` service. */
 export interface AvatarStore {
   readonly dir: string;
 }
 
-export class AvatarView extends LiveView {
+export class AvatarView extends AppView {
+  static override page = "avatar";
   static override templateName = "avatar.html";
   avatars: string[] = [];
   _store?: AvatarStore;
@@ -22,6 +24,7 @@ export class AvatarView extends LiveView {
   }
 
   override mount(): void {
+    this.pageTitle = "Avatar";
     this.allowUpload("avatar", {
       accept: [".jpg", ".jpeg", ".png"],
       maxEntries: 2,
