@@ -55,12 +55,12 @@ export interface Limits {
    */
   readonly outboundBytes: number;
   /**
-   * Long-poll sessions one caller may hold open; opening another closes its oldest.
+   * Long-poll sessions one caller may hold open on one node; opening another closes its oldest.
    * @default 8
    */
   readonly longPollSessionsPerClient: number;
   /**
-   * Long-poll sessions the app holds open in all; opening another closes the oldest.
+   * Long-poll sessions one node holds open in all; opening another closes the oldest.
    * @default 10000
    */
   readonly longPollSessions: number;
