@@ -16,6 +16,7 @@ export {
   type UploadErrorKind,
 } from "./view/upload-config.js";
 export { liveFileInput, liveImgPreview, type HtmlAttributes } from "./view/upload-html.js";
+export { liveRender, type LiveRenderOptions } from "./view/live-render.js";
 export { presenceList } from "./view/presence.js";
 export type { PresenceDiff, PresenceList, PresenceMeta } from "./presence/types.js";
 export type { AuthClassEntry } from "./auth/classes.js";

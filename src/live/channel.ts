@@ -42,6 +42,7 @@ import {
   LIVE_EVENTS,
   navigationReply,
   PHOENIX_TOPIC,
+  viewTopic,
 } from "./protocol.js";
 import { safeUrl } from "./routes.js";
 import { preflight, progress, type UploadReply } from "./upload.js";
@@ -58,9 +59,18 @@ interface Joined {
   readonly topic: string;
   readonly instance: LiveInstance;
   readonly joinRef: string | null;
+  /** A nested view's parent topic: the child ends with it (a sticky child has none). */
+  readonly parent?: string;
 }
 
 type JsonRecord = Record<string, unknown>;
+
+/** The refusal of a nested view whose parent is not joined on the connection. */
+const PARENT_GONE: JsonRecord = Object.freeze({
+  reason: "unauthorized",
+  error: "not_found",
+  message: "The parent view is not joined on this connection.",
+});
 
 /** Shared by every connection without a view (never mutated: joins and leaves copy). */
 const NO_VIEWS: readonly Joined[] = Object.freeze([]);
@@ -285,7 +295,10 @@ export class LiveConnection {
         this.#uploads?.closeFor(joined.instance);
         this.#send(replyFrame(frame, "ok", {}));
         // The browser navigated away from this view for good (a reload just drops the socket).
-        await joined.instance.close({ discard: true });
+        await Promise.all([
+          joined.instance.close({ discard: true }),
+          this.#endChildren(frame.topic, true),
+        ]);
         return;
       case LIVE_EVENTS.cidsWillDestroy:
       case LIVE_EVENTS.cidsDestroyed:
@@ -323,6 +336,13 @@ export class LiveConnection {
       return;
     }
     const topic = frame.topic;
+    // A nested view lives inside its parent (the client joins it once the parent joined); a
+    // sticky one is a root of its own.
+    const parent = typeof plan.parent === "string" ? viewTopic(plan.parent) : undefined;
+    if (parent !== undefined && !this.#find(parent)) {
+      this.#send(replyFrame(frame, "error", PARENT_GONE));
+      return;
+    }
     const previous = this.#find(topic);
     // A page has one main view and a few nested ones at most, and each held view costs memory
     // whatever the rate limit allows.
@@ -340,7 +360,7 @@ export class LiveConnection {
       // A second join of a topic replaces the first, as in Phoenix.
       this.#remove(topic);
       this.#send(pushFrame(previous.joinRef, topic, CHANNEL_EVENTS.close, {}));
-      await previous.instance.close();
+      await Promise.all([previous.instance.close(), this.#endChildren(topic, false)]);
     }
     // Bound rather than an arrow: an arrow made here would keep this whole scope (the join
     // frame with its signed token and params) alive as long as the view.
@@ -354,8 +374,17 @@ export class LiveConnection {
       await instance.close();
       return;
     }
+    if (parent !== undefined && !this.#find(parent)) {
+      // The parent left while the child mounted.
+      await instance.close({ discard: true });
+      this.#send(replyFrame(frame, "error", PARENT_GONE));
+      return;
+    }
+    const entry: Joined = parent
+      ? { topic, instance, joinRef: frame.joinRef, parent }
+      : { topic, instance, joinRef: frame.joinRef };
     // concat sizes the copy exactly (spread or push would reserve room for 17 entries).
-    this.#joined = this.#joined.concat({ topic, instance, joinRef: frame.joinRef });
+    this.#joined = this.#joined.concat(entry);
     const { response, diff } = await joinReply(host, plan, started);
     if (diff) this.#send(pushFrame(frame.joinRef, topic, LIVE_EVENTS.diff, diff));
     this.#send(replyFrame(frame, "ok", response));
@@ -507,6 +536,27 @@ export class LiveConnection {
   /** The instances joined on this connection (tests, shutdown). */
   instances(): LiveInstance[] {
     return this.#joined.map((joined) => joined.instance);
+  }
+
+  /**
+   * Ends the nested views of the view on `topic` (and theirs): the server side of Phoenix's
+   * link between a parent and its children. Sticky children are not among them. `discard`
+   * when the parent left for good; the client is told with `phx_close`.
+   */
+  async #endChildren(topic: string, discard: boolean): Promise<void> {
+    const children = this.#joined.filter((joined) => joined.parent === topic);
+    if (children.length === 0) return;
+    for (const child of children) {
+      this.#remove(child.topic);
+      this.#uploads?.closeFor(child.instance);
+      this.#send(pushFrame(child.joinRef, child.topic, CHANNEL_EVENTS.close, {}));
+    }
+    await Promise.all(
+      children.flatMap((child) => [
+        child.instance.close({ discard }),
+        this.#endChildren(child.topic, discard),
+      ]),
+    );
   }
 
   #find(topic: string): Joined | undefined {

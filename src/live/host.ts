@@ -19,6 +19,7 @@ import type { TokenSigner } from "./token.js";
 import type { CookiePolicy } from "../auth/http.js";
 import type { OnMountHook } from "../pipeline/lifecycle.js";
 import type { Durability } from "./snapshot.js";
+import type { NestHost } from "./nested.js";
 
 /** Who may frame the app's pages (option `frameAncestors`). */
 export interface HtmlPolicy {
@@ -79,6 +80,8 @@ export interface LiveEnv {
   readonly presence: Presence;
   /** Presence entries one view may hold (`limits.presencesPerView`). */
   readonly presencesPerView: number;
+  /** Nested views (`liveRender`); without it a `live_render` fails. */
+  readonly nest?: NestHost;
 }
 
 /** Per-connection limits (`limits` app option). */

@@ -8,7 +8,7 @@
  * @module
  */
 import { errorText } from "../logger.js";
-import type { User } from "../auth/user.js";
+import { isAuthenticated, type User } from "../auth/user.js";
 import { DjustError, SerializeError, ServiceUnavailable } from "../errors.js";
 import type { WireRendered } from "../render/diff.js";
 import type { Rendered, Template } from "../render/tree.js";
@@ -29,6 +29,9 @@ import {
   type Params,
 } from "../view/runtime.js";
 import type { Flash } from "./flash.js";
+import { ChildViews, type PendingChild, type ViewPlace } from "./nested.js";
+import { browserBinding } from "./view-token.js";
+import type { ChildRenderer } from "../view/live-render.js";
 import type { LiveEnv, LiveRoute, TemplateSource } from "./host.js";
 import { stripFormMeta } from "./params.js";
 import { safeUrl } from "./routes.js";
@@ -117,6 +120,16 @@ export interface StartOptions {
   readonly flash?: Flash | undefined;
   /** Called with a diff produced outside a request/reply (pub/sub messages). */
   readonly onPush?: (result: StepResult) => void;
+  /**
+   * Where the view's container is, when not the main view's own (`data-phx-main`, whose
+   * container id is {@link id}): a main view after live navigation, or a nested view.
+   */
+  readonly place?: ViewPlace;
+  /**
+   * A nested view (`liveRender`): `routeParams` are its session, and it has no URL of its own
+   * (no query params, no `handleParams`; Phoenix allows `handle_params` only at the root).
+   */
+  readonly nested?: boolean;
 }
 
 // Every connected view holds its instance for as long as the browser tab is open, so what an
@@ -196,6 +209,11 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
   #unsaved?: Unsaved = "all";
   #connected: boolean;
   #pendingEffects?: Effects;
+  /** Set unless the container is the main view's own and its id is {@link id}. */
+  #place?: ViewPlace;
+  #nested: boolean;
+  /** Its nested views, made by the first `liveRender` it renders. */
+  #children?: ChildViews;
 
   private constructor(options: StartOptions, view: LiveView) {
     this.view = view;
@@ -210,6 +228,8 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
     if (options.flash) this.#flash = { ...options.flash };
     this.#onPush = options.onPush;
     this.#connected = options.connected;
+    this.#place = options.place;
+    this.#nested = options.nested === true;
     this.tracker = new StateTracker(
       new ViewPolicy(options.env.strictSerialization, options.env.logger, options.route.view.name),
     );
@@ -231,7 +251,10 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
     flash?: Flash;
   }> {
     const { route, request } = options;
-    const params = urlParams(request.url, options.routeParams);
+    const params =
+      options.nested === true
+        ? { ...options.routeParams }
+        : urlParams(request.url, options.routeParams);
     // `mount` may subscribe before the instance exists (and a failed restore makes a second
     // view): topics are collected here and handed to the instance.
     const mountTopics: string[] = [];
@@ -274,7 +297,7 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
     const topics = restoredFrom ? restoredFrom.topics.concat(mountTopics) : mountTopics;
     if (topics.length > 0) instance.#topics = topicEntries(topics);
     if (restoredFrom) await instance.#restored(restoredFrom, request);
-    else await view.handleParams?.(params, request.url);
+    else if (!instance.#nested) await view.handleParams?.(params, request.url);
     // Mount ran during the dead render (not connected) and a join restores: timers and
     // background work start here, on every join.
     if (options.connected) await view.joined?.();
@@ -306,6 +329,7 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
     // with streams runs it in any case, as mount ran again: streams are often filled from the
     // URL's params (the join reply must carry what the page shows; docs/streams.md).
     const streams = stored.streams !== undefined && stored.streams.length > 0;
+    if (this.#nested) return;
     if (streams || (storedUrl && where(storedUrl) !== where(request.url))) {
       await this.view.handleParams?.(urlParams(request.url, this.#routeParams), request.url);
     }
@@ -354,6 +378,35 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
   /** The user the view runs for. */
   get caller(): Caller {
     return this.#caller;
+  }
+
+  /** Where its container is on the page. */
+  get place(): ViewPlace {
+    return this.#place ?? { domId: this.id, pageId: this.id, depth: 0 };
+  }
+
+  /** Starts a render's `liveRender`s (see {@link RenderSource.openChildren}). */
+  get openChildren(): () => ChildRenderer {
+    const nest = this.env.nest;
+    if (!nest) return withoutApp;
+    return () =>
+      (this.#children ??= new ChildViews(nest, () => {
+        const user = this.#caller.user;
+        return {
+          key: this.id,
+          place: this.place,
+          connected: this.#connected,
+          href: this.#href,
+          binding: browserBinding(this.#csrfToken ?? ""),
+          uid: isAuthenticated(user) ? user.id : null,
+          viewName: this.route.view.name,
+        };
+      })).begin();
+  }
+
+  /** The children the dead render placed in its last render, to start and render inline. */
+  takePendingChildren(): PendingChild[] {
+    return this.#children?.takePending() ?? [];
   }
 
   /**
@@ -852,6 +905,15 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
     }
   }
 }
+
+/** The children of a view run outside an app (the test client starts no nested views). */
+const withoutApp = (): ChildRenderer => ({
+  render() {
+    throw new Error(
+      "liveRender: nested views need the app's registry of views; this view runs without one (LiveViewTestClient does not start nested views)",
+    );
+  },
+});
 
 function hasKeys(record: object): boolean {
   for (const key in record) if (Object.hasOwn(record, key)) return true;

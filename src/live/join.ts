@@ -21,7 +21,13 @@ import { LiveInstance, type StepResult } from "./instance.js";
 import { isRecord } from "./params.js";
 import { navigationReply, VIEW_TOPIC_PREFIX, viewTopic } from "./protocol.js";
 import { loginRedirect, safeUrl } from "./routes.js";
-import { browserBinding, verifyViewToken } from "./view-token.js";
+import {
+  browserBinding,
+  verifyViewToken,
+  type NestedClaims,
+  type ViewClaims,
+} from "./view-token.js";
+import type { ViewPlace } from "./nested.js";
 
 type JsonRecord = Record<string, unknown>;
 
@@ -37,6 +43,10 @@ export interface JoinPlan {
   readonly params: JsonRecord;
   /** The signed flash a `live_redirect` carried here. */
   readonly flashToken: unknown;
+  /** Where the view's container is (the main view's after live navigation, a nested view's). */
+  readonly place: ViewPlace;
+  /** Set for a nested view: the container id of its parent, `null` for a sticky one. */
+  readonly parent?: string | null;
 }
 
 /** A refused join: the payload of its `error` reply. */
@@ -118,6 +128,8 @@ export function checkJoin(
     return refuse({ reason: "stale", error: "unauthenticated", message: "The session changed." });
   }
 
+  if (claims.nested) return nestedPlan(host, frame, claims, claims.nested, params);
+
   // Which view and URL: the page's own, or (live navigation) the one at `redirect`.
   let route = host.routeByKey(claims.route);
   let routeParams = claims.params;
@@ -141,7 +153,42 @@ export function checkJoin(
       message: "The page's view no longer exists.",
     });
   }
-  return { frame, route, routeParams, snapshotKey, url, params, flashToken: payload.flash };
+  const place = { domId: claims.id, pageId: claims.id, depth: 0 };
+  return { frame, route, routeParams, snapshotKey, url, params, flashToken: payload.flash, place };
+}
+
+/**
+ * The plan of a nested view's join: its view, session, snapshot key and URL all come from its
+ * token (the official client sends no URL for it).
+ */
+function nestedPlan(
+  host: LiveHost,
+  frame: Frame,
+  claims: ViewClaims,
+  nested: NestedClaims,
+  params: JsonRecord,
+): JoinPlan | JoinRefusal {
+  const route = host.env.nest?.childRoute(claims.route);
+  const url = safeUrl(nested.href);
+  if (!route || !url) {
+    return refuse({
+      reason: "stale",
+      error: "not_found",
+      message: "The page's view no longer exists.",
+    });
+  }
+  return {
+    frame,
+    route,
+    routeParams: claims.params,
+    snapshotKey: nested.key,
+    url,
+    params,
+    flashToken: undefined,
+    // The depth only bounds the dead render, which renders every level in one go.
+    place: { domId: claims.id, pageId: nested.page, depth: nested.parent === null ? 0 : 1 },
+    parent: nested.parent,
+  };
 }
 
 /** A started join: the instance, and the patch its mount asked for. */
@@ -200,6 +247,8 @@ export async function startJoin(
       // The official client hands back the flash of the `live_redirect` that led here.
       flash: readFlash(host.flashTokens, plan.flashToken),
       onPush,
+      place: plan.place,
+      nested: plan.parent !== undefined,
     });
   } catch (error) {
     if (error instanceof AccessDenied) {

@@ -10,12 +10,13 @@ import { isAuthenticated, type User } from "../auth/user.js";
 import { renderToString } from "../render/html.js";
 import { escapeHtml } from "../template/safe.js";
 import { PermissionDenied } from "../errors.js";
-import type { Params } from "../view/runtime.js";
+import type { Navigation, Params } from "../view/runtime.js";
 import type { SessionData } from "../auth/session.js";
 import { AccessDenied } from "../pipeline/lifecycle.js";
 import { readFlash, signFlash } from "./flash.js";
 import type { HtmlPolicy, LiveHost, LiveRoute } from "./host.js";
-import { LiveInstance } from "./instance.js";
+import { LiveInstance, type StartOptions } from "./instance.js";
+import type { Flash } from "./flash.js";
 import { FLASH_COOKIE } from "./protocol.js";
 import { loginRedirect } from "./routes.js";
 import { browserBinding, signViewToken } from "./view-token.js";
@@ -140,62 +141,47 @@ export async function renderLivePage(
 ): Promise<Response> {
   const id = newViewId();
   const flash = request.flashToken ? readFlash(host.flashTokens, request.flashToken) : undefined;
+  const options: StartOptions = {
+    env: host.env,
+    route,
+    request: {
+      url: request.url,
+      headers: request.headers,
+      user: request.user,
+      session: request.session,
+      transport: "http",
+    },
+    routeParams,
+    caller: { user: request.user, key: request.caller },
+    id,
+    connected: false,
+    csrfToken: request.csrfToken,
+    flash,
+  };
   let started: Awaited<ReturnType<typeof LiveInstance.start>>;
   try {
-    started = await LiveInstance.start({
-      env: host.env,
-      route,
-      request: {
-        url: request.url,
-        headers: request.headers,
-        user: request.user,
-        session: request.session,
-        transport: "http",
-      },
-      routeParams,
-      caller: { user: request.user, key: request.caller },
-      id,
-      connected: false,
-      csrfToken: request.csrfToken,
-      flash,
-    });
+    started = await LiveInstance.start(options);
   } catch (error) {
-    if (error instanceof AccessDenied) {
-      if (error.reason === "redirect") {
-        return new Response(null, { status: 302, headers: { location: error.to ?? "/" } });
-      }
-      if (error.reason === "login") {
-        return new Response(null, {
-          status: 302,
-          headers: { location: loginRedirect(host.loginUrl, request.url) },
-        });
-      }
-      return errorPage(403, "Permission denied", error.message, host.html);
-    }
-    if (error instanceof PermissionDenied) {
-      return errorPage(403, "Permission denied", error.message, host.html);
-    }
-    const name = route.view.name;
-    const detail = errorText(error);
-    host.env.logger.error(`dead render of ${name} failed`, { view: name, error: detail });
-    return errorPage(500, "Server error", host.env.debug ? detail : undefined, host.html);
+    return refusedPage(host, route, request, error);
   }
   const { instance, navigation } = started;
-  if (navigation) {
-    const headers = new Headers({ location: navigation.to });
-    const carried = started.flash && signFlash(host.flashTokens, started.flash);
-    if (carried) headers.append("set-cookie", flashCookie(carried, 60, request.secure === true));
-    else if (request.flashToken)
-      headers.append("set-cookie", flashCookie("", 0, request.secure === true));
-    return new Response(null, { status: 302, headers });
-  }
+  if (navigation) return navigationResponse(host, request, navigation, started.flash);
   let inner: string;
   let title: string | undefined;
   try {
     const full = instance.renderFull();
-    inner = renderToString(full.tree);
     title = full.title;
+    const page = await withChildren(instance, renderToString(full.tree), options);
+    if (typeof page !== "string") {
+      await instance.close({ discard: true });
+      return navigationResponse(host, request, page.navigation, page.flash);
+    }
+    inner = page;
   } catch (error) {
+    await instance.close({ discard: true });
+    if (error instanceof AccessDenied || error instanceof PermissionDenied) {
+      return refusedPage(host, route, request, error);
+    }
     const detail = errorText(error);
     host.env.logger.error(`rendering ${route.view.name} failed`, {
       view: route.view.name,
@@ -232,4 +218,84 @@ export async function renderLivePage(
   if (request.flashToken)
     response.headers.append("set-cookie", flashCookie("", 0, request.secure === true));
   return response;
+}
+
+/**
+ * Starts the children `parent` placed in its render (nested views, DESIGN §11), renders each
+ * inline — its own children too — and closes it, saving its snapshot for its join. A child
+ * whose mount navigates takes the page along.
+ */
+async function withChildren(
+  parent: LiveInstance,
+  html: string,
+  page: StartOptions,
+): Promise<string | { navigation: Navigation; flash?: Flash }> {
+  for (const child of parent.takePendingChildren()) {
+    const started = await LiveInstance.start({
+      ...page,
+      route: child.route,
+      routeParams: child.session,
+      id: child.key,
+      flash: undefined,
+      place: child.place,
+      nested: true,
+    });
+    const { instance } = started;
+    try {
+      if (started.navigation) {
+        return started.flash
+          ? { navigation: started.navigation, flash: started.flash }
+          : { navigation: started.navigation };
+      }
+      const inner = await withChildren(instance, renderToString(instance.renderFull().tree), page);
+      if (typeof inner !== "string") return inner;
+      html = html.replace(child.marker, () => inner);
+    } finally {
+      await instance.close(started.navigation ? { discard: true } : {});
+    }
+  }
+  return html;
+}
+
+/** The answer to a mount that navigated away: a redirect, carrying the flash. */
+function navigationResponse(
+  host: LiveHost,
+  request: PageRequest,
+  navigation: Navigation,
+  flash: Flash | undefined,
+): Response {
+  const headers = new Headers({ location: navigation.to });
+  const carried = flash && signFlash(host.flashTokens, flash);
+  if (carried) headers.append("set-cookie", flashCookie(carried, 60, request.secure === true));
+  else if (request.flashToken)
+    headers.append("set-cookie", flashCookie("", 0, request.secure === true));
+  return new Response(null, { status: 302, headers });
+}
+
+/** The page of a view (or child) that refused the visitor or failed to mount. */
+function refusedPage(
+  host: LiveHost,
+  route: LiveRoute,
+  request: PageRequest,
+  error: unknown,
+): Response {
+  if (error instanceof AccessDenied) {
+    if (error.reason === "redirect") {
+      return new Response(null, { status: 302, headers: { location: error.to ?? "/" } });
+    }
+    if (error.reason === "login") {
+      return new Response(null, {
+        status: 302,
+        headers: { location: loginRedirect(host.loginUrl, request.url) },
+      });
+    }
+    return errorPage(403, "Permission denied", error.message, host.html);
+  }
+  if (error instanceof PermissionDenied) {
+    return errorPage(403, "Permission denied", error.message, host.html);
+  }
+  const name = route.view.name;
+  const detail = errorText(error);
+  host.env.logger.error(`dead render of ${name} failed`, { view: name, error: detail });
+  return errorPage(500, "Server error", host.env.debug ? detail : undefined, host.html);
 }

@@ -14,8 +14,10 @@ import { serializeResult } from "../view/api-response.js";
 import { isApiResponse } from "../pipeline/dispatch.js";
 import { LiveView as LiveViewBase, type LiveView, type LiveViewClass } from "../view/live-view.js";
 import { runtimeOf, type Effects } from "../view/runtime.js";
+import { renderingChildren } from "../view/live-render.js";
 import type { Flash } from "./flash.js";
 import type { TemplateSource } from "./host.js";
+import type { ChildRenderer } from "../view/live-render.js";
 
 /** What a view renders from, besides its own state. */
 export interface RenderSource {
@@ -24,6 +26,11 @@ export interface RenderSource {
   readonly templates: TemplateSource | undefined;
   readonly flash: Flash;
   readonly csrfToken: string | undefined;
+  /**
+   * Gives the renderer of its `liveRender`s (called at the first one of a render, which it
+   * starts).
+   */
+  readonly openChildren: () => ChildRenderer;
 }
 
 /** A render: the new tree and its template (`undefined` for `render()` views). */
@@ -61,6 +68,14 @@ export function renderContext(source: RenderSource): {
  * in `changed` (plus the computed ones). `shown` is the template of the previous render.
  */
 export function renderView(
+  source: RenderSource,
+  changed: Set<string> | undefined,
+  shown: Template | undefined,
+): RenderOutput {
+  return renderingChildren(source.openChildren, () => renderOwn(source, changed, shown));
+}
+
+function renderOwn(
   source: RenderSource,
   changed: Set<string> | undefined,
   shown: Template | undefined,

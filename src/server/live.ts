@@ -5,6 +5,7 @@
  * @module
  */
 import type { Params } from "../view/runtime.js";
+import type { LiveViewClass } from "../view/live-view.js";
 import { clientBundleResponse, liveviewVersion } from "../live/client-bundle.js";
 import type { LiveEnv, LiveHost, LiveRoute } from "../live/host.js";
 import { connectionIdentity, identify, type IdentifyOptions } from "../live/identity.js";
@@ -61,6 +62,25 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
   const routes = new Map<string, LiveRoute>();
   const matchers: { route: LiveRoute; match: (path: string) => Params | undefined }[] = [];
 
+  const viewTokens = new TokenSigner(ctx.signer, "view");
+  // A nested view runs with its registered services and hooks, like a page of its own.
+  const nestedRoutes = new WeakMap<ViewEntry, LiveRoute>();
+  const childRoute = (view: LiveViewClass | string): LiveRoute | undefined => {
+    let entry = typeof view === "string" ? ctx.views.get(view) : undefined;
+    if (!entry) {
+      for (const candidate of ctx.views.values()) {
+        if (candidate.view === view || candidate.view.name === view) entry = candidate;
+      }
+    }
+    if (!entry) return undefined;
+    let route = nestedRoutes.get(entry);
+    if (!route) {
+      const { view: cls, slug, services, onMount } = entry;
+      route = { key: `nested:${slug}`, view: cls, slug, services, onMount };
+      nestedRoutes.set(entry, route);
+    }
+    return route;
+  };
   const env: LiveEnv = {
     logger: ctx.logger,
     strictSerialization: options.strictSerialization,
@@ -75,10 +95,11 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
     inputDepth: options.limits.inputDepth,
     presence: ctx.presence,
     presencesPerView: options.limits.presencesPerView,
+    nest: { viewTokens, childRoute },
   };
   const host: LiveHost = {
     env,
-    viewTokens: new TokenSigner(ctx.signer, "view"),
+    viewTokens,
     flashTokens: new TokenSigner(ctx.signer, "flash"),
     uploadTokens: new TokenSigner(ctx.signer, "upload"),
     tokenMaxAgeMs: ctx.sessions.ttlSeconds * 1000,

@@ -283,6 +283,11 @@ export interface TagSpec {
   readonly reads?: readonly string[];
   /** The value depends only on the arguments (loops may reuse unchanged rows). Default `false`. */
   readonly pure?: boolean;
+  /**
+   * Bare words the tag accepts as switches: `{% name arg flag %}` passes `flag=True` among the
+   * keyword arguments (`{% live_render "x" id="a" sticky %}`).
+   */
+  readonly flags?: readonly string[];
 }
 
 /** A parsed custom tag. */

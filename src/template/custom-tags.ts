@@ -77,7 +77,8 @@ export function compileCustomValue(
       try {
         return fn(...values);
       } catch (error) {
-        throw new TemplateRenderError(`{% ${node.name} %}: ${String(error)}`, locate(pos), {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new TemplateRenderError(`{% ${node.name} %}: ${reason}`, locate(pos), {
           cause: error,
         });
       }

@@ -421,7 +421,9 @@ class Parser {
     const kwargs: { name: string; expr: FilterExpr }[] = [];
     for (const bit of args) {
       const m = /^(\w+)=(.+)$/s.exec(bit.text);
-      if (m !== null) {
+      if (spec.flags?.includes(bit.text) === true) {
+        kwargs.push({ name: bit.text, expr: parseFilterExpr(this.map, "True", bit.offset) });
+      } else if (m !== null) {
         const key = m[1] as string;
         kwargs.push({
           name: key,

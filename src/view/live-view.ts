@@ -5,6 +5,7 @@
 import "../polyfill.js";
 // Registers `{% live_file_input %}` and `{% live_img_preview %}` with every app's templates.
 import "./upload-html.js";
+import "./live-render.js";
 import type { AuthClassEntry } from "../auth/classes.js";
 import type { User } from "../auth/user.js";
 import type { Rendered, RenderContext } from "../render/tree.js";

@@ -23,6 +23,7 @@ const GUIDES: Record<string, string> = {
   "docs/mounting.md": "mounting-",
   "docs/uploads.md": "uploads-",
   "docs/streams.md": "streams-",
+  "docs/nested-views.md": "nested-views-",
   "docs/live-views.md": "live-views-",
   "docs/setup.md": "setup-",
   "docs/testing.md": "testing-",
