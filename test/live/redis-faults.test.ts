@@ -11,6 +11,7 @@ import { createApp } from "../../src/server/index.js";
 import { MemorySessionStore } from "../../src/auth/session.js";
 import { MemoryRateLimitStore } from "../../src/ratelimit/bucket.js";
 import { RedisStateBackend } from "../../src/state/backends/redis.js";
+import { longPollRequest } from "../support/longpoll-client.js";
 import { findRedisServer, REDIS_MISSING, startRedis, type TestRedis } from "../support/redis.js";
 import {
   ANSWER_WITHIN_MS,
@@ -292,6 +293,77 @@ describe("Redis faults (real redis-server)", { skip }, () => {
     } finally {
       redis.resume();
       client.close();
+    }
+  });
+
+  it("long-poll relayed to the session's node while Redis is stalled: 503 with status 500 within the timeout; relayed again once Redis is back", async () => {
+    const [owner, other] = await Promise.all(
+      [memoryLogger(), memoryLogger()].map((logger) =>
+        faultsApp(redis.url, logger).listen(0, "127.0.0.1"),
+      ),
+    );
+    try {
+      const page = await loadPage(`${owner!.url}/`);
+      const opened = await longPollRequest(`${owner!.url}/djust/live/longpoll?vsn=2.0.0`, {
+        method: "GET",
+        cookie: page.cookie,
+      });
+      assert.equal(opened.body.status, 410);
+      const at = (token: string) =>
+        `${other!.url}/djust/live/longpoll?vsn=2.0.0&token=${encodeURIComponent(token)}`;
+      const topic = `lv:${page.id}`;
+      const frame = (ref: string, event: string, payload: unknown) =>
+        JSON.stringify(["1", ref, topic, event, payload]);
+      const click = (ref: string) =>
+        frame(ref, "event", { type: "click", event: "inc", value: {} });
+      const send = (body: string) =>
+        longPollRequest(at(opened.body.token!), { method: "POST", cookie: page.cookie, body });
+      const join = frame("1", "phx_join", {
+        url: `${owner!.url}/`,
+        params: { _csrf_token: page.csrf },
+        session: page.token,
+      });
+      assert.deepEqual((await send(`${join}\n${click("2")}`)).body, { status: 200 });
+
+      redis.pause();
+      let stalled;
+      try {
+        stalled = await timed(() => send(click("3")));
+      } finally {
+        redis.resume();
+      }
+      // The client reads the status in the body: 500 makes it reconnect with backoff.
+      assert.deepEqual(stalled.value, { status: 503, body: { status: 500, ...UNAVAILABLE } });
+      assert.ok(stalled.ms < ANSWER_WITHIN_MS, `the relayed POST took ${stalled.ms} ms`);
+
+      // Redis back: the other node relays again; the refused click never reached the view.
+      let health = await fetch(`${other!.url}/djust/health`);
+      for (let i = 0; i < 50 && health.status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        health = await fetch(`${other!.url}/djust/health`);
+      }
+      assert.equal(health.status, 200);
+      assert.deepEqual((await send(click("4"))).body, { status: 200 });
+      const polled = await longPollRequest(at(opened.body.token!), {
+        method: "GET",
+        cookie: page.cookie,
+      });
+      const replies = (polled.body.messages ?? []).map((m) => JSON.parse(m) as unknown[]);
+      assert.deepEqual(
+        replies.map((r) => [r[1], (r[4] as { status: string }).status]),
+        [
+          ["1", "ok"],
+          ["2", "ok"],
+          ["4", "ok"],
+        ],
+      );
+      const diffs = replies.map((r) => (r[4] as { response: { diff?: unknown } }).response.diff);
+      assert.deepEqual(diffs.slice(1), [
+        { "1": "1", r: { value: 1 } },
+        { "1": "2", r: { value: 2 } },
+      ]);
+    } finally {
+      await Promise.all([owner!.close(), other!.close()]);
     }
   });
 });
