@@ -46,6 +46,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: "print the app's OpenAPI 3.1 document",
     load: async () => (await import("./openapi.js")).runOpenapi,
   },
+  serve: {
+    summary: "serve the app (--workers N: N processes sharing the port)",
+    load: async () => (await import("./serve.js")).runServe,
+  },
 };
 
 function usage(): string {

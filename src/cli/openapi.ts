@@ -7,24 +7,14 @@
  * ```
  * @module
  */
-import { access, writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { apiDocument } from "../api/openapi.js";
 import { apiHostOf } from "../server/api.js";
 import type { AppContext } from "../server/context.js";
 import { handlersOf } from "../view/registry.js";
-
-/** Where the command writes (injectable for tests). */
-export interface CliIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
-}
-
-const processIo: CliIo = {
-  stdout: (text) => void process.stdout.write(text),
-  stderr: (text) => void process.stderr.write(text),
-};
+import type { DjustApp } from "../server/app.js";
+import { appOf, defaultAppPath, importModule, processIo, type CliIo } from "./load-app.js";
 
 const USAGE = `Usage: djust openapi [--app <module>] [--out <file>] [--compact]
 
@@ -73,49 +63,6 @@ function parseArgs(argv: readonly string[]): Args | string {
   return args;
 }
 
-/** What the command needs from the exported app. */
-interface LoadedApp {
-  readonly context: AppContext;
-  close?(): Promise<void>;
-}
-
-/** `value` if it looks like a djust app (its `context` has `views` and `options`), else null. */
-function appOf(value: unknown): LoadedApp | null {
-  const context = (value as { context?: unknown } | null | undefined)?.context;
-  return typeof context === "object" &&
-    context !== null &&
-    "views" in context &&
-    "options" in context
-    ? (value as LoadedApp)
-    : null;
-}
-
-async function importModule(path: string): Promise<Record<string, unknown>> {
-  const url = pathToFileURL(resolve(path)).href;
-  try {
-    return (await import(url)) as Record<string, unknown>;
-  } catch (error) {
-    // Plain `node` cannot load TypeScript; tsx (when installed) can. Its hooks are registered
-    // for the whole process (not `tsImport`, whose private module namespace would load a second
-    // copy of djust whose registries the app's views never reach), then the app is imported
-    // again under a new URL, since the failed one stays cached.
-    if (!/\.[cm]?tsx?$/.test(path) || !isUnknownExtension(error)) throw error;
-    const tsx = (await import("tsx/esm/api").catch(() => null)) as {
-      register?: () => unknown;
-    } | null;
-    if (!tsx?.register) {
-      throw new Error(`cannot import ${path}: install tsx or compile the app to JavaScript first`);
-    }
-    tsx.register();
-    return (await import(`${url}?djust-openapi`)) as Record<string, unknown>;
-  }
-}
-
-function isUnknownExtension(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === "ERR_UNKNOWN_FILE_EXTENSION" || code === "ERR_MODULE_NOT_FOUND";
-}
-
 /** Metadata keys a djust copy writes handlers under (see view/registry.ts). */
 const METHODS_KEY = "djust.methods";
 
@@ -162,18 +109,6 @@ function registryProblem(context: AppContext): string | undefined {
   return undefined;
 }
 
-async function defaultAppPath(): Promise<string | null> {
-  for (const candidate of ["app.ts", "src/app.ts", "app.js", "src/app.js"]) {
-    try {
-      await access(candidate);
-      return candidate;
-    } catch {
-      // try the next one
-    }
-  }
-  return null;
-}
-
 /**
  * Runs `djust openapi` with the arguments after the subcommand. Returns the exit code: 0 on
  * success, 1 when the app cannot be loaded, 2 for bad usage.
@@ -193,7 +128,7 @@ export async function runOpenapi(argv: string[], io: CliIo = processIo): Promise
     io.stderr(`djust openapi: no --app given and no app.ts or src/app.ts found\n\n${USAGE}`);
     return 2;
   }
-  let app: LoadedApp | null;
+  let app: DjustApp | null;
   try {
     const module = await importModule(path);
     app = appOf(module.app) ?? appOf(module.default);
@@ -210,7 +145,7 @@ export async function runOpenapi(argv: string[], io: CliIo = processIo): Promise
   const problem = registryProblem(app.context);
   if (problem) {
     io.stderr(`djust openapi: ${path}: ${problem}\n`);
-    await app.close?.().catch(() => undefined);
+    await app.close().catch(() => undefined);
     return 1;
   }
   let text: string;
@@ -229,7 +164,7 @@ export async function runOpenapi(argv: string[], io: CliIo = processIo): Promise
   } finally {
     // The app was loaded only for its registry: release what it opened (pub/sub, stores), so
     // the command exits instead of waiting on open handles.
-    await app.close?.().catch(() => undefined);
+    await app.close().catch(() => undefined);
   }
   if (args.out) await writeFile(args.out, text);
   else io.stdout(text);

@@ -92,6 +92,8 @@ export class LiveConnection {
   #pending = 0;
   /** Set when the connection is to close once {@link #pending} frames have replied. */
   #closing?: { readonly code: number; readonly reason: string };
+  /** Set while {@link drain} waits for the frames being handled to reply. */
+  #settled?: () => void;
   /** The caller's bucket of live messages in the app's rate-limit store. */
   readonly #bucketKey: string;
   /** Upload channels (`lvu:`), made by the first upload: most connections never upload. */
@@ -214,8 +216,16 @@ export class LiveConnection {
 
   /** Closes a connection marked for closing once no frame is being handled any more. */
   #closeIfSettled(): void {
+    if (this.#pending !== 0) return;
+    const settled = this.#settled;
+    if (settled) {
+      // A drain closes the views itself (saving them) before the transport.
+      this.#settled = undefined;
+      settled();
+      return;
+    }
     const closing = this.#closing;
-    if (closing && this.#pending === 0) this.#abort(closing.code, closing.reason);
+    if (closing) this.#abort(closing.code, closing.reason);
   }
 
   /**
@@ -521,6 +531,20 @@ export class LiveConnection {
   #abort(code: number, reason: string): void {
     if (this.#closed) return;
     void this.close();
+    this.#sink.close(code, reason);
+  }
+
+  /**
+   * Closes the connection gracefully, for a server that shuts down: frames arriving from now on
+   * are dropped (never acknowledged), the ones being handled finish and send their replies, the
+   * views are saved, and only then the transport closes with `code`, so a client reconnecting
+   * to another node restores every event it saw acknowledged.
+   */
+  async drain(code: number, reason: string): Promise<void> {
+    if (this.#closed) return;
+    this.#closing = { code, reason };
+    if (this.#pending > 0) await new Promise<void>((resolve) => (this.#settled = resolve));
+    await this.close();
     this.#sink.close(code, reason);
   }
 

@@ -205,14 +205,14 @@ export class WebSocketEndpoint {
   }
 
   /**
-   * Closes every WebSocket from the server side (views are saved; clients reconnect and
-   * restore them). `code` defaults to 1012 "service restart".
+   * Closes every WebSocket from the server side, each once its events in flight have replied
+   * and its views are saved (clients reconnect and restore them). `code` defaults to 1012
+   * "service restart".
    */
   async disconnectAll(code: number = CLOSE_SERVICE_RESTART): Promise<void> {
     const pending = [...this.#sockets].map(async ([ws, link]) => {
       this.#sockets.delete(ws);
-      await link.connection.close();
-      ws.close(code, "server restart");
+      await link.connection.drain(code, "server restart");
     });
     await Promise.all(pending);
   }

@@ -31,6 +31,12 @@ export interface AppAdapters {
    */
   ping(): Promise<boolean | null>;
   /**
+   * What the app keeps in this process's memory of what nodes must share (`"sessions"`,
+   * `"rate limits"`, `"view snapshots"`, `"pub/sub"`): empty when every part is in Redis (or an
+   * adapter of the caller's own).
+   */
+  readonly inMemory: readonly string[];
+  /**
    * Closes the adapters chosen here and the Redis connection opened for them; adapters and
    * clients passed in by the caller stay open (they are the caller's).
    */
@@ -111,8 +117,16 @@ export function chooseAdapters(
     () => new MemoryPubSub(),
   );
 
+  const inMemory = [
+    sessionStore instanceof MemorySessionStore && "sessions",
+    rateLimitStore instanceof MemoryRateLimitStore && "rate limits",
+    stateBackend instanceof MemoryStateBackend && "view snapshots",
+    pubsub instanceof MemoryPubSub && "pub/sub",
+  ].filter((part): part is string => part !== false);
+
   let closing: Promise<void> | undefined;
   return {
+    inMemory,
     sessionStore,
     rateLimitStore,
     stateBackend,

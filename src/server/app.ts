@@ -6,7 +6,7 @@
  */
 import { Presence, PRESENCE_DEFAULTS } from "../presence/tracker.js";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
@@ -31,6 +31,15 @@ import { chooseAdapters } from "./adapters.js";
 import { within } from "../redis.js";
 import type { Durability } from "../live/snapshot.js";
 import { serveLive } from "./live.js";
+import {
+  checkWorkers,
+  drainOnSignal,
+  isClusterWorker,
+  serverUrl,
+  superviseWorkers,
+  type ListenOptions,
+  type RunningServer,
+} from "./cluster.js";
 import { keepParsedBody } from "./parsed-body.js";
 import {
   DEFAULT_LIMITS,
@@ -42,6 +51,8 @@ import {
   type UpgradeHandler,
   type ViewEntry,
 } from "./context.js";
+
+export type { ListenOptions, RunningServer } from "./cluster.js";
 
 const DEV_SECRET = "djust-insecure-development-key-do-not-use-in-production";
 
@@ -88,14 +99,6 @@ export interface LiveSessionScope {
     options?: { name?: string },
   ): LiveSessionScope;
   register(view: LiveViewClass | LiveSession, options?: { name?: string }): LiveSessionScope;
-}
-
-/** A listening server. */
-export interface RunningServer {
-  readonly port: number;
-  readonly url: string;
-  /** Graceful: closes transports (persisting view snapshots), then the HTTP server. */
-  close(): Promise<void>;
 }
 
 /** What a test gets from `app.sessions.login(user)`. */
@@ -165,6 +168,13 @@ export interface DjustApp {
   readonly upgradeHandler: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
   /** Starts a Node server with WebSocket upgrades; port 0 picks a free port. */
   listen(port?: number, hostname?: string): Promise<RunningServer>;
+  /**
+   * Starts a Node server with WebSocket upgrades, or with `workers` a cluster of them sharing
+   * the port (see {@link ListenOptions}).
+   *
+   * @example `await app.listen({ port: 8000, workers: os.availableParallelism() })`
+   */
+  listen(options: ListenOptions): Promise<RunningServer>;
   /**
    * Closes the transports (persisting view snapshots), then the adapters the app chose itself
    * and the Redis connections it opened; adapters and clients passed in stay open.
@@ -371,10 +381,83 @@ export function createApp(options: AppOptions = {}): DjustApp {
     return false;
   };
 
+  // The app's own hooks (`app.onClose`) run after the framework's: events in flight still
+  // reach the database while the transports drain.
+  const userHooks: (() => void | Promise<void>)[] = [];
+  let transportsClosed: Promise<void> | undefined;
+  function closeTransports(): Promise<void> {
+    transportsClosed ??= (async () => {
+      for (const hook of [...onClose].reverse()) await hook();
+      for (const hook of userHooks) await hook();
+    })();
+    return transportsClosed;
+  }
+
   async function close(): Promise<void> {
-    for (const hook of [...onClose].reverse()) await hook();
+    await closeTransports();
     // Last: closing the transports still writes snapshots and unsubscribes.
     await adapters.close();
+  }
+
+  /** Serves the app from this process (a cluster's worker included). */
+  async function listenHere(port: number, hostname: string | undefined): Promise<RunningServer> {
+    const server = createServer(nodeHandler);
+    // This server has no other upgrade listener: a socket djust does not take goes nowhere.
+    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!upgradeHandler(req, socket, head)) socket.destroy();
+    });
+    // Every socket (WebSockets too: an upgraded socket leaves the HTTP server's own list), for
+    // a shutdown past its bound; and the requests being answered, for the drain.
+    const sockets = new Set<Socket>();
+    server.on("connection", (socket: Socket) => {
+      sockets.add(socket);
+      socket.once("close", () => sockets.delete(socket));
+    });
+    let requests = 0;
+    let answered: (() => void) | undefined;
+    server.on("request", (_req: IncomingMessage, res: ServerResponse) => {
+      requests++;
+      res.once("close", () => {
+        if (--requests === 0) answered?.();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, hostname, () => resolve());
+    });
+    const address = server.address() as AddressInfo;
+    // Opens the Redis connection now: unreachable, it says so in the log at startup (and
+    // keeps retrying) instead of on the first page.
+    void adapters.ping();
+    let closing: Promise<void> | undefined;
+    return {
+      port: address.port,
+      url: serverUrl(hostname, address.port),
+      close() {
+        closing ??= (async () => {
+          // No new connections; the requests being answered and the live sockets' events in
+          // flight finish and the views are saved, then the adapters close; all bounded.
+          const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+          server.closeIdleConnections();
+          const requestsDone =
+            requests === 0 ? Promise.resolve() : new Promise<void>((r) => (answered = r));
+          const drain = (async () => {
+            await Promise.all([closeTransports(), requestsDone]);
+            await adapters.close();
+          })();
+          const bound = resolved.shutdownTimeoutMs;
+          if ((await within(drain, bound)) === "timeout") {
+            resolved.logger.error(
+              `shutdown: views and connections were not closed within ${bound} ms (shutdownTimeoutMs); dropping them`,
+            );
+          }
+          server.closeAllConnections();
+          for (const socket of sockets) socket.destroy();
+          await stopped;
+        })();
+        return closing;
+      },
+    };
   }
 
   // Process and Redis: for load balancers and orchestrators (503 while Redis does not answer).
@@ -440,47 +523,30 @@ export function createApp(options: AppOptions = {}): DjustApp {
       return response;
     },
     onClose(hook) {
-      onClose.push(hook);
+      userHooks.push(hook);
       return app;
     },
     fetch,
     nodeHandler,
     upgradeHandler,
-    async listen(port = 0, hostname) {
-      const server = createServer(nodeHandler);
-      // This server has no other upgrade listener: a socket djust does not take goes nowhere.
-      server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-        if (!upgradeHandler(req, socket, head)) socket.destroy();
-      });
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, hostname, () => resolve());
-      });
-      const address = server.address() as AddressInfo;
-      const host = hostname ?? "localhost";
-      // Opens the Redis connection now: unreachable, it says so in the log at startup (and
-      // keeps retrying) instead of on the first page.
-      void adapters.ping();
-      let closing: Promise<void> | undefined;
-      return {
-        port: address.port,
-        url: `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`,
-        close() {
-          closing ??= (async () => {
-            // No new connections while the views are saved; then the rest, bounded.
-            const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-            const bound = resolved.shutdownTimeoutMs;
-            if ((await within(close(), bound)) === "timeout") {
-              resolved.logger.error(
-                `shutdown: views and connections were not closed within ${bound} ms (shutdownTimeoutMs); dropping them`,
-              );
-            }
-            server.closeAllConnections();
-            await stopped;
-          })();
-          return closing;
-        },
-      };
+    async listen(portOrOptions?: number | ListenOptions, hostnameArg?: string) {
+      const {
+        port = 0,
+        hostname = hostnameArg,
+        workers,
+      } = typeof portOrOptions === "object" ? portOrOptions : { port: portOrOptions };
+      if (workers === undefined) return listenHere(port, hostname);
+      checkWorkers(workers, adapters.inMemory);
+      if (!isClusterWorker()) {
+        return superviseWorkers(workers, {
+          ...(hostname !== undefined && { hostname }),
+          shutdownTimeoutMs: resolved.shutdownTimeoutMs,
+          logger: resolved.logger,
+        });
+      }
+      const server = await listenHere(port, hostname);
+      drainOnSignal(server);
+      return server;
     },
     close,
   };

@@ -11,6 +11,7 @@ export {
   type LiveSessionOptions,
   type LiveSessionScope,
   type DjustApp,
+  type ListenOptions,
   type RunningServer,
   type TestLogin,
 } from "./app.js";
