@@ -98,6 +98,50 @@ describe("orders example", () => {
     client.close();
   });
 
+  it("shows each user only the actions they may use (perms in the template)", async () => {
+    /** The action buttons of the order list, by class, and whether the column is there. */
+    const actionsOf = (html: string) => ({
+      column: /<th>Actions<\/th>/.test(html),
+      ship: (html.match(/<button class="ship"/g) ?? []).length,
+      deliver: (html.match(/<button class="deliver"/g) ?? []).length,
+      refund: (html.match(/<button class="refund"/g) ?? []).length,
+    });
+    const pending = orders.db.orders("pending").length;
+    const shipped = orders.db.orders("shipped").length;
+    const refundable = orders.db.orders().filter((o) => o.status !== "refunded").length;
+    assert.ok(pending > 0 && shipped > 0);
+    const anonymous = await loadPage(`${base}/`);
+    assert.deepEqual(actionsOf(anonymous.html), { column: false, ship: 0, deliver: 0, refund: 0 });
+    const bob = await loadPage(`${base}/`, await logIn("bob", "bob"));
+    assert.deepEqual(actionsOf(bob.html), {
+      column: true,
+      ship: pending,
+      deliver: shipped,
+      refund: 0,
+    });
+    const alice = await loadPage(`${base}/`, await logIn("alice", "alice"));
+    assert.deepEqual(actionsOf(alice.html), {
+      column: true,
+      ship: pending,
+      deliver: shipped,
+      refund: refundable,
+    });
+  });
+
+  it("refuses an anonymous status change sent without a button", async () => {
+    const page = await loadPage(`${base}/`);
+    const client = await RawClient.connect(base, { cookie: page.cookie });
+    await client.join(page, base);
+    const id = orders.db.orders("pending")[0]!.id;
+    const reply = await client.event(page, "click", "update_status", {
+      order_id: String(id),
+      status: "shipped",
+    });
+    assert.equal(eventError(reply)?.error, "unauthenticated");
+    assert.equal(orders.db.order(id)?.status, "pending");
+    client.close();
+  });
+
   it("refuses the refund to a user without the permission", async () => {
     const cookie = await logIn("bob", "bob");
     const page = await loadPage(`${base}/`, cookie);

@@ -80,3 +80,25 @@ export function ordersInBrowser(options: OrdersAppOptions = {}): OrdersInBrowser
     },
   };
 }
+
+/**
+ * Sends event `event` with `value` from the page through the official client, as a button
+ * bound to it would (`liveSocket.execJS` with a `push` command): for events whose button the
+ * page does not show to this user, to prove the server refuses them on its own.
+ */
+export async function pushEvent(
+  page: Page,
+  event: string,
+  value: Record<string, string>,
+): Promise<void> {
+  await page.evaluate(
+    ([name, values]) => {
+      const { liveSocket } = window as unknown as {
+        liveSocket: { execJS(el: Element, js: string, type?: string): void };
+      };
+      const main = document.querySelector("[data-phx-main]")!;
+      liveSocket.execJS(main, JSON.stringify([["push", { event: name, value: values }]]), "click");
+    },
+    [event, value] as const,
+  );
+}

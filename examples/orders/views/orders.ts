@@ -7,8 +7,6 @@
 import { z } from "zod";
 import {
   eventHandler,
-  hasPermission,
-  isAuthenticated,
   permissionRequired,
   rateLimit,
   ValidationError,
@@ -29,7 +27,6 @@ export class OrdersView extends AppView {
   static override streams = { orders: { domId: (order: OrderRow) => `order-${order.id}` } };
 
   status: OrderStatus | "all" = "all";
-  canRefund = false;
   lastChange = "";
   /** How many orders the filter shows, and their total: the rows themselves are not state. */
   count = 0;
@@ -40,10 +37,8 @@ export class OrdersView extends AppView {
     this._db = params.db as OrdersDb;
   }
 
-  override async mount(request: LiveRequest): Promise<void> {
+  override async mount(): Promise<void> {
     this.pageTitle = "Orders";
-    const user = request.user;
-    this.canRefund = isAuthenticated(user) && (await hasPermission(user, "orders.refund_order"));
     // Recorded during the dead render and active from the join on, restore included.
     await this.subscribe(ORDERS_TOPIC);
   }
