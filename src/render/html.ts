@@ -2,7 +2,12 @@
  * Full HTML rendering of a Rendered tree (dead render, tests, the oracle of the diff tests).
  * @module
  */
-import { UNCHANGED, type Rendered, type Slot } from "./tree.js";
+import * as tree from "./tree.js";
+import type { Rendered, Slot } from "./tree.js";
+
+// A module-local copy: when this file is transpiled to CommonJS (tsx, bundlers) each use of an
+// imported binding is a getter call, which showed up in render profiles.
+const UNCHANGED: typeof tree.UNCHANGED = tree.UNCHANGED;
 
 /**
  * Concatenates statics and dynamics into HTML. The tree must be fully evaluated: a slot left

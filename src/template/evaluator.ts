@@ -11,6 +11,7 @@ import * as runtime from "./values.js";
 import { pyCompare, pyContains, pyEqual, type Scope } from "./values.js";
 import * as safe from "./safe.js";
 import { NO_DEPS, readsOf, union } from "./tracking.js";
+import { fieldReader, type FieldHelpers } from "./codegen.js";
 
 // Render-time helpers as module-local constants: when this file is transpiled to CommonJS (tsx,
 // bundlers) each use of an imported binding is a getter call, which dominated render profiles.
@@ -20,6 +21,7 @@ const markSafe = safe.markSafe;
 const { callIfCallable, getMember, lookupLocal, stringify, truthy, unwrap } = runtime;
 
 const OBJECT_PROTOTYPE: unknown = Object.prototype;
+const FIELD_HELPERS: FieldHelpers = { lookupLocal, getMember, callIfCallable };
 
 /** A compiled expression's code: its value in a scope. */
 export type Evaluator = (scope: Scope) => unknown;
@@ -40,10 +42,14 @@ function compilePrimary(primary: Primary, env: Env): CompiledExpr {
   const deps = readsOf(path, env.rowReads);
   const local = env.locals.has(root);
   const getRoot: Evaluator = local
-    ? (scope) => lookupLocal(scope.frame, root)
+    ? localLookup(root)
     : (scope) => callIfCallable(getMember(scope.ctx, root), scope.ctx);
   if (path.length === 1) return { fn: getRoot, deps };
   const rest = path.slice(1);
+  if (rest.length === 1 && local) {
+    // `row.field` inside a loop, the hot path: one function per reference (see fieldReader).
+    return { fn: fieldReader(root, rest[0] as string, FIELD_HELPERS), deps };
+  }
   if (rest.length === 1) {
     const key = rest[0] as string;
     return {
@@ -72,6 +78,27 @@ function compilePrimary(primary: Primary, env: Env): CompiledExpr {
       return value;
     },
     deps,
+  };
+}
+
+/**
+ * The lookup of a local name. The frame it sits in is usually made by the same binder on every
+ * evaluation (a loop's row frame): where the name was found in the innermost frame is
+ * remembered by that frame's name list (fixed per binder, never mutated), which skips the search
+ * through the frame chain.
+ */
+function localLookup(name: string): Evaluator {
+  let names: readonly string[] | undefined;
+  let index = 0;
+  return (scope) => {
+    const frame = scope.frame;
+    if (frame === null) return undefined;
+    if (frame.names === names) return frame.values[index];
+    const i = frame.names.indexOf(name);
+    if (i < 0) return lookupLocal(frame.parent, name);
+    names = frame.names;
+    index = i;
+    return frame.values[i];
   };
 }
 

@@ -13,6 +13,7 @@ import {
 } from "../render/tree.js";
 import type { Scope } from "./values.js";
 import { intersects } from "./tracking.js";
+import { slotsEvaluator } from "./codegen.js";
 
 // A module-local copy of an imported render-time value (see evaluator.ts for why).
 const UNCHANGED: typeof IMPORTED_UNCHANGED = IMPORTED_UNCHANGED;
@@ -25,7 +26,8 @@ export interface SlotImpl {
   readonly deps: ReadonlySet<string>;
   /** Output may differ between two evaluations with equal inputs (`cycle` state, `now`). */
   readonly impure?: boolean;
-  run(scope: Scope, changed: Changed): Dynamic;
+  /** Evaluates the slot; called detached (`this` is not the slot). */
+  readonly run: (scope: Scope, changed: Changed) => Dynamic;
 }
 
 /** A compiled sequence of nodes: the statics/slots of one Rendered node or loop body. */
@@ -39,17 +41,18 @@ export interface Fragment {
   readonly impure: boolean;
   /** The one tree a fragment without slots renders to, shared by all its renders. */
   readonly constant: Rendered | undefined;
+  /** Evaluates every slot (a full render): the dynamics of one render of the fragment. */
+  readonly evaluate: (scope: Scope) => Dynamic[];
 }
 
 /** Renders a fragment; slots whose dependencies miss `changed` become {@link UNCHANGED}. */
 export function renderFragment(fragment: Fragment, scope: Scope, changed: Changed): Rendered {
   if (fragment.constant !== undefined) return fragment.constant;
-  const slots = fragment.slots;
-  const dynamics: Slot[] = new Array<Slot>(slots.length);
-  if (changed === undefined) {
-    for (let i = 0; i < slots.length; i++)
-      dynamics[i] = (slots[i] as SlotImpl).run(scope, undefined);
-  } else {
+  let dynamics: Slot[];
+  if (changed === undefined) dynamics = fragment.evaluate(scope);
+  else {
+    const slots = fragment.slots;
+    dynamics = new Array<Slot>(slots.length);
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i] as SlotImpl;
       dynamics[i] = intersects(slot.deps, changed) ? slot.run(scope, changed) : UNCHANGED;
@@ -90,6 +93,7 @@ export class FragmentBuilder {
       slots: this.slots,
       deps: this.deps,
       impure: this.impure,
+      evaluate: slotsEvaluator(this.slots.map((slot) => slot.run)),
       constant:
         this.slots.length === 0
           ? Object.freeze({ type: "rendered", statics, fingerprint, dynamics: Object.freeze([]) })

@@ -3,13 +3,8 @@
  * `forloop` and `{% empty %}`) and decides whether the loop memo may reuse its rows.
  * @module
  */
-import {
-  isStreamSource,
-  STREAM_SOURCE,
-  type ComprehensionEntry,
-  type Dynamic,
-  type StreamSource,
-} from "../render/tree.js";
+import * as tree from "../render/tree.js";
+import type { ComprehensionEntry, StreamSource } from "../render/tree.js";
 import { locate, type Node } from "./ast.js";
 import { compileFragmentWith } from "./binding.js";
 import type { Env } from "./env.js";
@@ -23,6 +18,8 @@ import { NO_DEPS, PARENTLOOP, union, without, type RowReads } from "./tracking.j
 
 // Module-local copies of imported render-time helpers (see evaluator.ts for why).
 const { lookupLocal, toList, unwrap } = runtime;
+const isStreamSource = tree.isStreamSource;
+const STREAM_SOURCE: typeof tree.STREAM_SOURCE = tree.STREAM_SOURCE;
 
 interface ForLoop {
   counter: number;
@@ -59,8 +56,7 @@ export function compileFor(node: Extract<Node, { kind: "for" }>, env: Env): Slot
   const forloopIsLocal = env.locals.has("forloop");
   const statics = body.statics;
   const fingerprint = body.fingerprint;
-  const bodySlots = body.slots;
-  const slotCount = bodySlots.length;
+  const evaluate = body.evaluate;
   // Work proportional to change inside a loop: when a row's output can only depend on the row
   // (and its position), a row whose item is a plain object holding the same primitive values
   // in the fields the body reads (all its fields if the body uses the row whole) as the row
@@ -107,9 +103,7 @@ export function compileFor(node: Extract<Node, { kind: "for" }>, env: Env): Slot
         );
       for (let t = 0; t < targetCount; t++) values[t + 1] = parts[t];
     } else values[1] = item;
-    const dynamics: Dynamic[] = new Array<Dynamic>(slotCount);
-    for (let s = 0; s < slotCount; s++)
-      dynamics[s] = (bodySlots[s] as SlotImpl).run(inner, undefined);
+    const dynamics = evaluate(inner);
     return key === undefined ? { dynamics } : { key, dynamics };
   };
 

@@ -21,7 +21,7 @@ import { NO_DEPS, intersects, union } from "./tracking.js";
 const SafeString = safe.SafeString;
 const markSafe = safe.markSafe;
 const escapeHtml = safe.escapeHtml;
-const { stringify, truthy, unwrap } = runtime;
+const { fractionText, stringify, truthy, unwrap } = runtime;
 
 /** The tags that can bind their value with `as name` instead of printing it. */
 export type AssigningNode = Extract<Node, { kind: "url" | "firstof" | "now" | "cycle" }>;
@@ -68,7 +68,8 @@ export function outputText(value: unknown, autoescape: boolean, display = DEFAUL
   if (typeof value === "string") return autoescape ? escapeHtml(value) : value;
   if (typeof value === "number") {
     if (Number.isInteger(value)) return String(value);
-    const text = plainDecimal(String(value));
+    const plain = fractionText(value);
+    const text = plain.includes("e") ? plainDecimal(plain) : plain;
     return display.decimal === "." ? text : text.replace(".", display.decimal);
   }
   if (value instanceof SafeString) return value.value;
@@ -86,7 +87,8 @@ export function outputText(value: unknown, autoescape: boolean, display = DEFAUL
 
 /** `{{ expr }}`. */
 export function compileVariable(expr: FilterExpr, env: Env): SlotImpl {
-  const compiled = compileExpr(expr, env, true);
+  // Without filters a missing value prints "" either way: skip the wrapper mapping it to "".
+  const compiled = compileExpr(expr, env, expr.filters.length > 0);
   const fn = compiled.fn;
   const autoescape = env.autoescape;
   const display = displayOf(env);
