@@ -226,6 +226,7 @@ function resolveOptions(options: AppOptions): ResolvedOptions {
     timeZone,
     locale,
     localeDirs: options.localeDirs ?? [],
+    fragmentCaches: options.fragmentCaches ?? {},
     strictSerialization:
       options.strictSerialization ?? process.env.DJUST_STRICT_SERIALIZATION === "1",
     logger,
@@ -298,6 +299,7 @@ export function createApp(options: AppOptions = {}): DjustApp {
     language: resolved.locale,
     locale: resolved.locale,
     localeDirs: resolved.localeDirs,
+    fragmentCaches: resolved.fragmentCaches,
   });
   // One policy per view class: its `warned` set makes a view warn once per field, not per call.
   const policies = new WeakMap<LiveViewClass, SerializationPolicy>();

@@ -21,6 +21,7 @@ import type { LiveViewClass } from "../view/live-view.js";
 import type { PageShell } from "../live/page.js";
 import type { WebSocketCompression } from "../live/host.js";
 import type { TemplateLoader } from "../template/loader.js";
+import type { FragmentCacheOptions } from "../template/cache-tag.js";
 import type { LiveRequest } from "../view/runtime.js";
 import type { OnMountHook } from "../pipeline/lifecycle.js";
 import { DEFAULT_INPUT_DEPTH } from "../view/validate.js";
@@ -169,6 +170,13 @@ export interface AppOptions {
    * @default []
    */
   localeDirs?: readonly string[];
+  /**
+   * The caches `{% cache %}` keeps rendered fragments in (memory, one set per app), by the name
+   * `using="name"` refers to, each bounded in entries and characters; without `using=`, the
+   * tag uses `template_fragments` if there is one, else `default` (always present).
+   * @default { default: { maxEntries: 1000, maxChars: 4194304 } }
+   */
+  fragmentCaches?: Readonly<Record<string, FragmentCacheOptions>>;
   /** Throw on non-serializable state instead of warning. Else env `DJUST_STRICT_SERIALIZATION=1`. */
   strictSerialization?: boolean;
   /** Where warnings and errors go. Default: stderr. */
@@ -284,6 +292,7 @@ export interface ResolvedOptions {
   readonly timeZone: string;
   readonly locale: string;
   readonly localeDirs: readonly string[];
+  readonly fragmentCaches: Readonly<Record<string, FragmentCacheOptions>>;
   readonly strictSerialization: boolean;
   readonly logger: Logger;
   readonly loadUser?: (id: string | number) => User | null | Promise<User | null>;

@@ -164,6 +164,18 @@ export type Node =
       readonly pos: Pos;
     }
   | {
+      /** `{% cache timeout name vary… using=x %}`: the body's text, kept in a fragment cache. */
+      readonly kind: "cache";
+      readonly timeout: FilterExpr;
+      /** The fragment's name: literal, never a variable (as in Django). */
+      readonly name: string;
+      readonly varyOn: readonly FilterExpr[];
+      /** `using=`: the name of the cache (an expression); default the loader's default one. */
+      readonly using: FilterExpr | undefined;
+      readonly body: readonly Node[];
+      readonly pos: Pos;
+    }
+  | {
       /** `{% resetcycle %}`: restarts the cycles with these identities. */
       readonly kind: "resetcycle";
       readonly states: readonly object[];

@@ -47,6 +47,7 @@ import { isTimeZone } from "./dateformat.js";
 import { applyFilters, compileExpr } from "./evaluator.js";
 import { FragmentBuilder, renderFragment, type Fragment, type SlotImpl } from "./fragment.js";
 import { compileCustom, compileCustomValue } from "./custom-tags.js";
+import { compileCache } from "./cache-tag.js";
 import { compileFor } from "./loop.js";
 import { RenderState, stringify, unwrap } from "./values.js";
 import * as safe from "./safe.js";
@@ -349,6 +350,9 @@ function compileNode(node: Node, env: Env, out: FragmentBuilder): void {
       return;
     case "ifchanged":
       out.slot(compileIfchanged(node, env));
+      return;
+    case "cache":
+      out.slot(compileCache(node, env));
       return;
     case "resetcycle":
       out.slot(compileResetcycle(node));

@@ -5,6 +5,7 @@
  * @module
  */
 import type { BlockNode, Node, ParsedTemplate, Pos } from "./ast.js";
+import type { FragmentCache } from "./cache-tag.js";
 import type { Fragment } from "./fragment.js";
 import type { Translations } from "./i18n.js";
 import type { RowReads } from "./tracking.js";
@@ -32,6 +33,8 @@ export interface CompileHost {
   readonly localize?: boolean;
   /** Whether `{% debug %}` shows the context (Django's `DEBUG`); default `false`. */
   readonly debug?: boolean;
+  /** The loader's caches of `{% cache %}`, by name (`default` always among them). */
+  readonly fragmentCaches: ReadonlyMap<string, FragmentCache>;
 }
 
 /** The environment a node is compiled in. */

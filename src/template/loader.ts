@@ -6,6 +6,7 @@ import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { Template } from "../render/tree.js";
 import type { ParsedTemplate, Pos } from "./ast.js";
+import { fragmentCaches, type FragmentCache, type FragmentCacheOptions } from "./cache-tag.js";
 import { compileTemplate } from "./compiler.js";
 import type { CompileHost } from "./env.js";
 import { TemplateDoesNotExist } from "./errors.js";
@@ -70,6 +71,14 @@ export interface TemplateLoaderOptions {
    * Turn it off to measure cold rendering.
    */
   readonly loopMemo?: boolean;
+  /**
+   * The caches `{% cache %}` keeps rendered fragments in, by the name `using="name"` refers to,
+   * each bounded in entries and characters. Without `using=`, the tag uses `template_fragments`
+   * if there is one, else `default` (always present), as Django does. They live as long as the
+   * loader (one per app).
+   * @default { default: { maxEntries: 1000, maxChars: 4194304 } }
+   */
+  readonly fragmentCaches?: Readonly<Record<string, FragmentCacheOptions>>;
 }
 
 interface SourceFile {
@@ -102,6 +111,7 @@ export class TemplateLoader {
     "language" | "translations" | "staticUrl" | "mediaUrl" | "timeZone" | "locale" | "debug"
   >;
   readonly #loopMemo: boolean;
+  readonly #fragmentCaches: ReadonlyMap<string, FragmentCache>;
   readonly #sources = new Map<string, SourceFile>();
   readonly #templates = new Map<string, CacheEntry>();
 
@@ -120,6 +130,7 @@ export class TemplateLoader {
       debug: options.debug ?? false,
     };
     this.#loopMemo = options.loopMemo ?? true;
+    this.#fragmentCaches = fragmentCaches(options.fragmentCaches);
   }
 
   /**
@@ -153,6 +164,7 @@ export class TemplateLoader {
       load: (name: string, from: Pos) => this.#source(name, from, files).parsed,
       urlFor: this.#urlFor,
       loopMemo: this.#loopMemo,
+      fragmentCaches: this.#fragmentCaches,
       ...this.#i18n,
     };
   }

@@ -37,6 +37,7 @@ const END_TAGS = new Set([
   "endcomment",
   "endfilter",
   "endifchanged",
+  "endcache",
   "plural",
   "endblocktrans",
   "endblocktranslate",
@@ -91,6 +92,7 @@ const TAGS = new Set([
   "get_language_info_list",
   "debug",
   "querystring",
+  "cache",
 ]);
 
 const TEMPLATETAG: Readonly<Record<string, string>> = {
@@ -273,6 +275,8 @@ class Parser {
         return this.parseFilterTag(bits, at);
       case "ifchanged":
         return this.parseIfchanged(bits, at);
+      case "cache":
+        return this.parseCache(bits, at);
       case "regroup":
         return this.parseRegroup(bits, at);
       case "resetcycle":
@@ -826,6 +830,29 @@ class Parser {
     }
     const { nodes } = this.parseUntil(["endfilter"], { tag: "filter", offset: at });
     return { kind: "filter", filters, body: nodes, pos: this.pos(at) };
+  }
+
+  /** `{% cache timeout name [vary ...] [using="cache"] %}…{% endcache %}` (Django's `do_cache`). */
+  parseCache(bits: Bit[], at: number): Node {
+    if (bits.length < 3) throw this.error("'cache' tag requires at least 2 arguments.", at);
+    let args = bits.slice(1);
+    let using: FilterExpr | undefined;
+    const last = args[args.length - 1] as Bit;
+    if (args.length > 2 && last.text.startsWith("using=")) {
+      using = parseFilterExpr(this.map, last.text.slice(6), last.offset + 6);
+      args = args.slice(0, -1);
+    }
+    const [timeout, name, ...varyOn] = args as [Bit, Bit, ...Bit[]];
+    const { nodes } = this.parseUntil(["endcache"], { tag: "cache", offset: at });
+    return {
+      kind: "cache",
+      timeout: parseFilterExpr(this.map, timeout.text, timeout.offset),
+      name: name.text,
+      varyOn: varyOn.map((b) => parseFilterExpr(this.map, b.text, b.offset)),
+      using,
+      body: nodes,
+      pos: this.pos(at),
+    };
   }
 
   parseIfchanged(bits: Bit[], at: number): Node {

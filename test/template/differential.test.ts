@@ -41,6 +41,8 @@ if (unavailable !== undefined) console.log(`differential test skipped: ${unavail
 const corpora: Record<string, () => Corpus> = {
   "django-tests": () =>
     JSON.parse(readFileSync(here("django/corpus/django-tests.json"), "utf8")) as Corpus,
+  "django-cache-tests": () =>
+    JSON.parse(readFileSync(here("django/corpus/django-cache-tests.json"), "utf8")) as Corpus,
   generated: () => generate(),
 };
 

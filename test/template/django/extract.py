@@ -1,6 +1,9 @@
 """Extracts template cases from Django's own template tests into a JSON corpus.
 
 Usage: python3 extract.py GIT_DIR COMMIT > django-tests.json
+       python3 extract.py --file PATH LOCAL_COPY SOURCE > corpus.json   (one test file, e.g.
+       tests/template_tests/syntax_tests/test_cache.py read from a copy at LOCAL_COPY; SOURCE
+       is what the corpus records as its origin)
 
 Reads tests/template_tests/syntax_tests/**/test_*.py and filter_tests/test_*.py from a Django
 git directory (at COMMIT) with `git show`, parses each file with `ast` (nothing is imported or
@@ -9,13 +12,15 @@ decorated with `@setup({...})` into a case `{name, template, templates, context}
 templates and CONTEXT are literals this script can evaluate. The expected output of the test
 (`self.assertEqual(output, "...")` right after the call) is kept as `expected` when it is a
 literal: it is Django 5.2's behaviour, the reference run renders with the installed Django.
+Templates the same test method rendered before the call are listed as `before` (rendered first,
+with the same context, by both engines: the fragment cache of `{% cache %}` carries over).
 
 Skipped, and why (counted on stderr):
 - contexts holding objects (class instances, lambdas, lazy strings, ...): not JSON;
 - renders inside `with self.settings(...)`/`override_settings`/`translation.override` other
   than a language switch (recorded as `language`): the case depends on settings;
 - templates that `{% load %}` a test-only tag library (custom tags live in Django's test
-  package) or `{% load cache %}` (needs a cache backend);
+  package);
 - function tests that call a filter directly (no template).
 """
 import ast
@@ -25,7 +30,7 @@ import re
 import subprocess
 import sys
 
-BUILTIN_LIBRARIES = {"i18n", "l10n", "tz", "static"}
+BUILTIN_LIBRARIES = {"i18n", "l10n", "tz", "static", "cache"}
 
 
 class Skip(Exception):
@@ -295,7 +300,11 @@ def extract_file(path, source, cases, skipped, read):
                 skipped["templates: not strings"] = skipped.get("templates: not strings", 0) + 1
                 continue
             n = 0
+            before = []
             for call, ctx_items, stmt, nxt in render_calls(fn.body, []):
+                rendered = before.copy()
+                if call.func.attr == "render_to_string" and call.args and literal_name(call.args[0]):
+                    before.append(call.args[0].value)
                 try:
                     language, expects_error = with_context(ctx_items)
                     if call.func.attr == "get_template" and expects_error is None:
@@ -313,6 +322,8 @@ def extract_file(path, source, cases, skipped, read):
                         raise Skip("context not a dict")
                     context = encode(context)
                     used = reachable(name, templates, context)
+                    for other in rendered:
+                        used.update(reachable(other, templates, context))
                     if not load_ok(used):
                         raise Skip("test-only tag library")
                 except Skip as e:
@@ -326,6 +337,8 @@ def extract_file(path, source, cases, skipped, read):
                     "templates": used,
                     "context": context,
                 }
+                if rendered:
+                    case["before"] = rendered
                 if language is not None:
                     case["language"] = language
                 expected = expected_of(stmt, nxt, ev) if expects_error is None else None
@@ -337,6 +350,15 @@ def extract_file(path, source, cases, skipped, read):
 
 
 def main():
+    if sys.argv[1] == "--file":
+        path, copy, source = sys.argv[2], sys.argv[3], sys.argv[4]
+        cases, skipped = [], {}
+        with open(copy, encoding="utf-8") as f:
+            extract_file(path, f.read(), cases, skipped, lambda p: open(p, encoding="utf-8").read())
+        json.dump({"source": source, "cases": cases}, sys.stdout, ensure_ascii=False, indent=None, separators=(",", ":"))
+        sys.stdout.write("\n")
+        print(f"{len(cases)} cases; skipped: {json.dumps(skipped, indent=1)}", file=sys.stderr)
+        return
     gitdir, commit = sys.argv[1], sys.argv[2]
     files = [
         f

@@ -23,6 +23,11 @@ export interface Case {
   readonly template: string;
   readonly templates?: Readonly<Record<string, string>>;
   readonly context: Readonly<Record<string, unknown>>;
+  /**
+   * Templates the test rendered first (same context, same engine): what they leave in the
+   * fragment cache of `{% cache %}` is what the case renders against.
+   */
+  readonly before?: readonly string[];
   /** Language active for the render (Django's `translation.override`). */
   readonly language?: string;
   /** Django 5.2's expected output, when the case comes from a test that states it. */
@@ -138,7 +143,9 @@ export function renderOurs(c: Case): Result {
       urlFor,
       ...(c.language === undefined ? {} : { language: c.language }),
     });
-    const tree = loader.get(name).render(decode(c.context) as Record<string, unknown>);
+    const context = decode(c.context) as Record<string, unknown>;
+    for (const first of c.before ?? []) loader.get(first).render(context);
+    const tree = loader.get(name).render(context);
     return { output: renderToString(tree) };
   } catch (error) {
     if (error instanceof TemplateSyntaxError) return { error: "TemplateSyntaxError" };

@@ -9,6 +9,9 @@ Input: {"cases": [{name, template, templates?, context, language?}, ...]}.
   {"$date": "2008-01-01T12:30:00.000000Z"} is an aware datetime (UTC) and
   {"$safe": "<b>"} is a string marked safe.
 - `language` activates that language for the render (default en-us).
+- `before` lists templates rendered first with the same context (their output is dropped): the
+  fragment cache they fill is what the case renders against. The cache is cleared before each
+  case.
 
 Output: {"results": {name: {"output": "..."} | {"error": "ExceptionClassName"}}}.
 
@@ -61,6 +64,7 @@ settings.configure(
 )
 django.setup()
 
+from django.core.cache import cache  # noqa: E402
 from django.template import engines  # noqa: E402
 from django.urls import path, re_path  # noqa: E402
 from django.utils import translation  # noqa: E402
@@ -126,8 +130,11 @@ def render(engine, case):
         name = "case"
     context = decode(case.get("context", {}))
     random.seed(0)  # the node side draws from the same generator (pyrandom.ts)
+    cache.clear()
     with translation.override(case.get("language", "en-us")):
         try:
+            for first in case.get("before", []):
+                engine.get_template(first).render(context)
             return {"output": engine.get_template(name).render(context)}
         except Exception as e:  # noqa: BLE001 - the class name is the result
             return {"error": type(e).__name__}
