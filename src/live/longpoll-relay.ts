@@ -119,11 +119,23 @@ interface Waiting {
   finish(outcome: PollBody | Error): void;
 }
 
+/** The requests waiting on one owner, and the timer of its next liveness check. */
+interface Watched {
+  readonly waiting: Set<Waiting>;
+  timer: NodeJS.Timeout | undefined;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 /**
  * This node's end of the long-poll relay: forwards requests for sessions other nodes own, and
  * serves the requests other nodes forward for sessions it owns. Memory is bounded by the
  * requests in flight: one waiting entry per relayed HTTP request, one per request served for
- * another node (a session has at most one waiting poll: a newer one answers the older).
+ * another node (a session has at most one waiting poll: a newer one answers the older), and one
+ * liveness watch per owner node that requests wait on (a Redis round trip per owner every
+ * `checkMs`, not per request).
  */
 export class LongPollRelay {
   /** This node's id, carried in the session tokens it signs. */
@@ -136,6 +148,8 @@ export class LongPollRelay {
   readonly #maxBatch: number;
   /** Requests this node relayed, by id, until answered. */
   readonly #waiting = new Map<string, Waiting>();
+  /** Owners' topics with requests waiting on them (see {@link #watch}). */
+  readonly #watched = new Map<string, Watched>();
   /** Requests served for other nodes, by `from:id`, so that an abort reaches its poll. */
   readonly #serving = new Map<string, AbortController>();
   #sequence = 0;
@@ -182,7 +196,6 @@ export class LongPollRelay {
     if (!(await this.#alive(topic))) return SESSION_GONE;
     const id = String(++this.#sequence);
     return new Promise<PollBody>((resolve, reject) => {
-      let check: NodeJS.Timeout | undefined;
       const cap = setTimeout(() => finish(SESSION_GONE), this.#maxWaitMs);
       const onAbort = () => {
         this.#publish(topic, { t: "abort", id, from: this.node });
@@ -191,33 +204,58 @@ export class LongPollRelay {
       const finish = (outcome: PollBody | Error) => {
         if (this.#waiting.get(id) !== waiting) return;
         this.#waiting.delete(id);
+        this.#unwatch(topic, waiting);
         clearTimeout(cap);
-        clearTimeout(check);
         signal?.removeEventListener("abort", onAbort);
         if (outcome instanceof Error) reject(outcome);
         else resolve(outcome);
       };
       const waiting: Waiting = { finish };
       this.#waiting.set(id, waiting);
-      // The owner may die while it holds the request: look again now and then.
-      const watch = () => {
-        check = setTimeout(() => {
-          this.#alive(topic).then(
-            (alive) => {
-              if (!alive) finish(SESSION_GONE);
-              else if (this.#waiting.get(id) === waiting) watch();
-            },
-            (error: unknown) => finish(error instanceof Error ? error : new Error(String(error))),
-          );
-        }, this.#checkMs);
-      };
-      watch();
+      this.#watch(topic, waiting);
       signal?.addEventListener("abort", onAbort, { once: true });
       const message: RelayMessage = { t: "req", id, from: this.node, req: request };
       Promise.resolve(this.#pubsub.publish(topic, message)).catch((error: unknown) =>
-        finish(error instanceof Error ? error : new Error(String(error))),
+        finish(asError(error)),
       );
     });
+  }
+
+  /**
+   * Adds a request waiting on the owner of `topic` to that owner's watch: the owner may die
+   * while it holds the request, so its liveness is checked every `checkMs` — once per owner,
+   * however many requests wait on it.
+   */
+  #watch(topic: string, waiting: Waiting): void {
+    const watched = this.#watched.get(topic);
+    if (watched) {
+      watched.waiting.add(waiting);
+      return;
+    }
+    const entry: Watched = { waiting: new Set([waiting]), timer: undefined };
+    this.#watched.set(topic, entry);
+    const check = () => {
+      entry.timer = setTimeout(() => {
+        this.#alive(topic).then(
+          (alive) => {
+            if (this.#watched.get(topic) !== entry) return; // nothing waits any more
+            if (alive) check();
+            else for (const w of [...entry.waiting]) w.finish(SESSION_GONE);
+          },
+          (error: unknown) => {
+            for (const w of [...entry.waiting]) w.finish(asError(error));
+          },
+        );
+      }, this.#checkMs);
+    };
+    check();
+  }
+
+  #unwatch(topic: string, waiting: Waiting): void {
+    const entry = this.#watched.get(topic);
+    if (!entry?.waiting.delete(waiting) || entry.waiting.size > 0) return;
+    clearTimeout(entry.timer);
+    this.#watched.delete(topic);
   }
 
   /**
