@@ -428,3 +428,113 @@ test("localize, get_language_info, lorem and a variable language keep the loop m
     assert.notEqual(entries(impure, { rows })[0], a[0], `${body} renders every row again`);
   }
 });
+
+test("the tags added for Django parity read exactly their inputs: skipped when others change", () => {
+  const l = new TemplateLoader({ dirs: [] });
+  const date = new Date(Date.UTC(2008, 0, 2, 12));
+  // [tag, context, its inputs, a change of one input]
+  const cases: [string, Record<string, unknown>, string[], Record<string, unknown>][] = [
+    ["{% widthratio v m 100 %}", { v: 1, m: 2 }, ["m", "v"], { v: 2 }],
+    ["{% filter upper %}{{ a }}{% endfilter %}", { a: "x" }, ["a"], { a: "y" }],
+    ["{% ifchanged a %}{{ a }}{% endifchanged %}", { a: "x" }, ["a"], { a: "y" }],
+    ["{% firstof a b %}", { a: "", b: "x" }, ["a", "b"], { a: "y" }],
+    ["{% translate msg %}", { msg: "x" }, ["msg"], { msg: "y" }],
+    [
+      "{% blocktranslate count n=xs|length %}one{% plural %}{{ n }} items{% endblocktranslate %}",
+      { xs: [1] },
+      ["xs"],
+      { xs: [1, 2] },
+    ],
+    ["{% static path %}", { path: "a.css" }, ["path"], { path: "b.css" }],
+    [
+      "{% querystring page=p %}",
+      { p: 1, request: { GET: new URLSearchParams("a=1") } },
+      ["p", "request"],
+      { p: 2 },
+    ],
+    ['{% timezone "Asia/Tokyo" %}{{ d }}{% endtimezone %}', { d: date }, ["d"], { d: new Date(0) }],
+    ["{% localize off %}{{ n }}{% endlocalize %}", { n: 1.5 }, ["n"], { n: 2.5 }],
+    ['{% language "de" %}{{ d|date }}{% endlanguage %}', { d: date }, ["d"], { d: new Date(0) }],
+    ["{% lorem n w %}", { n: 1 }, ["n"], { n: 2 }],
+    ["{% get_language_info for c as i %}{{ i.name }}", { c: "de" }, ["c"], { c: "fr" }],
+    ["{% spaceless %}<p> <b>{{ a }}</b> </p>{% endspaceless %}", { a: "x" }, ["a"], { a: "y" }],
+    ["{% regroup xs by k as g %}{{ g|length }}", { xs: [{ k: 1 }] }, ["xs"], { xs: [] }],
+  ];
+  for (const [tag, ctx, inputs, change] of cases) {
+    const tmpl = l.fromString(`{% load i18n l10n tz static %}{{ z }}|${tag}`);
+    assert.deepEqual([...tmpl.dependencies].sort(), [...inputs, "z"].sort(), tag);
+    const full = tmpl.render({ ...ctx, z: 1 });
+    const others = tmpl.render({ ...ctx, z: 2 }, new Set(["z"])).dynamics;
+    assert.ok(
+      others.slice(1).every((d) => d === UNCHANGED),
+      `${tag}: skipped when only z changed`,
+    );
+    const name = Object.keys(change)[0] as string;
+    const next = { ...ctx, ...change, z: 1 };
+    const mine = tmpl.render(next, new Set([name])).dynamics;
+    assert.equal(mine[0], UNCHANGED, `${tag}: z skipped when ${name} changed`);
+    assert.deepEqual(mine.slice(1), tmpl.render(next).dynamics.slice(1), tag);
+    assert.notEqual(
+      renderToString(tmpl.render(next)),
+      renderToString(full),
+      `${tag}: shows the change`,
+    );
+  }
+  // Tags with no inputs are never re-evaluated by a change-tracked render.
+  for (const tag of [
+    "{% get_current_language as L %}{{ L }}",
+    '{% now "Y" %}',
+    '{% trans "Hi" %}',
+  ]) {
+    const tmpl = l.fromString(`{% load i18n %}{{ z }}|${tag}`);
+    assert.deepEqual([...tmpl.dependencies], ["z"], tag);
+    const dynamics = tmpl.render({ z: 2 }, new Set(["z"])).dynamics;
+    assert.ok(
+      dynamics.slice(1).every((d) => d === UNCHANGED),
+      tag,
+    );
+  }
+});
+
+test("the loop memo reuses rows using the pure new tags; ifchanged and cycle/resetcycle rows never", () => {
+  const l = new TemplateLoader({ dirs: [] });
+  const pure = l.fromString(
+    "{% load i18n static tz %}{% for r in rows %}{% widthratio r.v 10 100 %}|" +
+      "{% filter upper %}{{ r.s }}{% endfilter %}|{% firstof r.x r.s %}|{% translate r.s %}|" +
+      '{% static r.s %}|{% timezone "Asia/Tokyo" %}{{ r.v }}{% endtimezone %}|' +
+      "{% spaceless %} <b> {{ r.s }} </b> {% endspaceless %}|" +
+      "{% blocktranslate with s=r.s %}[{{ s }}]{% endblocktranslate %};{% endfor %}",
+  );
+  const rows = [
+    { v: 1, s: "a", x: "" },
+    { v: 2, s: "b", x: "" },
+  ];
+  const entries = (t: typeof pure) =>
+    (t.render({ rows }, new Set(["rows"])).dynamics[0] as Comprehension).entries;
+  assert.equal(
+    renderToString(pure.render({ rows })),
+    "10|A|a|a|/static/a|1|<b> a </b>|[a];20|B|b|b|/static/b|2|<b> b </b>|[b];",
+  );
+  const first = entries(pure);
+  const second = entries(pure);
+  assert.equal(second[0], first[0], "an unchanged row is reused");
+  assert.equal(second[1], first[1]);
+  (rows[1] as { s: string }).s = "c";
+  const third = entries(pure);
+  assert.equal(third[0], first[0]);
+  assert.notEqual(third[1], first[1], "the changed row is rendered again");
+  assert.match(
+    renderToString(pure.render({ rows })),
+    /;20\|C\|c\|c\|\/static\/c\|2\|<b> c <\/b>\|\[c\];$/,
+  );
+  for (const body of [
+    "{% ifchanged r.s %}{{ r.s }}{% endifchanged %}",
+    "{% cycle 'o' 'e' %}{% resetcycle %}",
+  ]) {
+    const impure = l.fromString(`{% for r in rows %}${body}{% endfor %}`);
+    const a = (impure.render({ rows }, new Set(["rows"])).dynamics[0] as Comprehension).entries;
+    const b = (impure.render({ rows }, new Set(["rows"])).dynamics[0] as Comprehension).entries;
+    assert.notEqual(b[0], a[0], `${body}: rows depend on earlier rows, rendered every time`);
+    assert.deepEqual(b, a, `${body}: with the same output`);
+  }
+});
