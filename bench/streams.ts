@@ -6,10 +6,16 @@
  * and the last 100 pages. `FEED_VIEWS` stream views (default 10) run side by side; a control
  * run sends the same events to views that stream nothing (the framework's own drift).
  *
+ * Before measuring, as many views as are measured load `FEED_WARM_PAGES` pages (default 300)
+ * and are closed: the code V8 compiles while the views run (optimized code, its deopt data and
+ * relocation info — a heap snapshot diff shows them) is the process's, paid once, not the
+ * views' memory. `FEED_WARM_PAGES=0` measures without it; the code space's growth is printed
+ * beside the heap.
+ *
  *   npx tsx bench/streams.ts       (FEED_ITEMS=20000 LIST_ITEMS=5000 for a quick run)
  */
 import { fileURLToPath } from "node:url";
-import { setFlagsFromString } from "node:v8";
+import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { eventHandler, LiveView } from "../src/index.js";
 import { LiveViewTestClient } from "../src/testing/index.js";
@@ -21,6 +27,7 @@ const TOTAL = Number(process.env.FEED_ITEMS ?? 100_000);
 // The list in state re-renders the whole list on every event: 100,000 items would take hours.
 const LIST_TOTAL = Number(process.env.LIST_ITEMS ?? 20_000);
 const PAGE = 100;
+const WARM_PAGES = Number(process.env.FEED_WARM_PAGES ?? 300);
 const templateDirs = [fileURLToPath(new URL("templates", import.meta.url))];
 
 interface Item {
@@ -86,6 +93,11 @@ function heap(): number {
   return process.memoryUsage().heapUsed;
 }
 
+/** Bytes of compiled code (V8's code space; the code's metadata lives in old space). */
+function codeSpace(): number {
+  return getHeapSpaceStatistics().find((s) => s.space_name === "code_space")?.space_used_size ?? 0;
+}
+
 /**
  * Loads `total` items into each of `views` views of `View`, round-robin, page by page. The heap
  * is divided by the number of views, so that the process's own noise (some 100 KiB either way
@@ -97,11 +109,18 @@ async function run(
   total: number,
   views: number,
 ) {
-  // One view first: the template compiled and the code paths warmed are not the views' memory.
-  const warm = await LiveViewTestClient.mount(View, { templateDirs, deadRender: false });
-  for (let i = 0; i < 1000 && i * PAGE < total; i++) await warm.click("more");
-  await warm.close();
+  // Views like the measured ones first, closed before measuring: the template compiled and the
+  // code V8 optimizes while they run are the process's, not the views' memory.
+  const warm = [];
+  for (let v = 0; v < views; v++) {
+    warm.push(await LiveViewTestClient.mount(View, { templateDirs, deadRender: false }));
+  }
+  for (let i = 0; i < Math.max(1, WARM_PAGES) && i * PAGE < total; i++) {
+    for (const client of warm) await client.click("more");
+  }
+  for (const client of warm) await client.close();
   const base = heap();
+  const baseCode = codeSpace();
   const clients = [];
   for (let v = 0; v < views; v++) {
     clients.push(await LiveViewTestClient.mount(View, { templateDirs, deadRender: false }));
@@ -109,7 +128,7 @@ async function run(
   // Preallocated: a growing array here would count as the views' memory.
   const times = new Float64Array((total / PAGE) * views);
   let event = 0;
-  const samples: [number, number][] = [];
+  const samples: [number, number, number][] = [];
   let bytes = 0;
   for (let loaded = 0; loaded < total; loaded += PAGE) {
     for (const client of clients) {
@@ -120,7 +139,7 @@ async function run(
     }
     const pages = loaded / PAGE + 1;
     if (pages === 1 || pages % 100 === 0 || loaded + PAGE >= total) {
-      samples.push([pages * PAGE, (heap() - base) / views]);
+      samples.push([pages * PAGE, (heap() - base) / views, (codeSpace() - baseCode) / views]);
     }
   }
   for (const client of clients) await client.close();
@@ -131,9 +150,13 @@ async function run(
   const early = mean(times.slice(views, views * 101));
   const late = mean(times.slice(-views * 100));
   const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
-  console.log(`\n${name}: ${views} view(s), ${total} items each, pages of ${PAGE}`);
-  for (const [items, used] of samples) {
-    console.log(`  after ${String(items).padStart(6)} items: ${kib(used).padStart(12)} per view`);
+  console.log(
+    `\n${name}: ${views} view(s), ${total} items each, pages of ${PAGE}, warmed by ${WARM_PAGES} pages`,
+  );
+  for (const [items, used, code] of samples) {
+    console.log(
+      `  after ${String(items).padStart(6)} items: ${kib(used).padStart(12)} per view (code space ${kib(code)})`,
+    );
   }
   console.log(
     `  heap per view, last / after first page: ${(last / first).toFixed(2)}x (${kib(first)} → ${kib(last)}; peak ${(peak / first).toFixed(2)}x)`,
