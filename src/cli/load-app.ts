@@ -1,5 +1,5 @@
 /**
- * What the commands that run an app (`djust openapi`, `djust serve`) share: finding the app's
+ * What the commands that run an app (`djust openapi`, `djust serve`, `djust dev`) share: finding the app's
  * module, importing it (TypeScript through tsx when installed) and taking the app it exports.
  * @module
  */

@@ -38,6 +38,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       }
     },
   },
+  dev: {
+    summary: "serve the app, reloading it on change while live views keep their state",
+    load: async () => (await import("./dev.js")).runDev,
+  },
   new: {
     summary: "create an app: a live view, its template, a test, tsconfig and CI script",
     load: async () => (await import("./new.js")).runNew,

@@ -47,6 +47,7 @@ export function appFiles(name: string, djustSpec: string): Record<string, string
     type: "module",
     scripts: {
       start: "tsx src/main.ts",
+      dev: "djust dev --app src/app.ts",
       test: "node --import tsx --test test/*.test.ts",
       check: "tsc --noEmit && djust check",
     },
@@ -126,7 +127,7 @@ export async function runNew(argv: string[]): Promise<number> {
   }
   chmodSync(join(root, ".ci", "run"), 0o755);
   process.stdout.write(
-    `Created ${name} in ${root}\n\nNext:\n  cd ${dir}\n  npm install\n  npm test\n  npm start    # http://localhost:8000/\n`,
+    `Created ${name} in ${root}\n\nNext:\n  cd ${dir}\n  npm install\n  npm test\n  npm run dev  # http://localhost:8000/, reloads on change\n`,
   );
   return 0;
 }
@@ -146,7 +147,8 @@ A [djust](https://www.npmjs.com/package/djust) app: server-rendered live views i
 
 \`\`\`sh
 npm install
-npm start        # http://localhost:8000/ (PORT to change it)
+npm run dev      # http://localhost:8000/, reloads on change and keeps the page's state
+npm start        # the same without reloading (PORT to change the port)
 npm test         # the view's tests (node:test + djust/testing)
 npm run check    # tsc and djust check (template bindings, serializable state)
 .ci/run          # all of the above, as CI runs it

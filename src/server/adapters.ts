@@ -18,6 +18,29 @@ import { RedisStateBackend } from "../state/backends/redis.js";
 import type { StateBackend } from "../state/backends/types.js";
 import { DEFAULT_LIMITS, type AppOptions } from "./context.js";
 
+/**
+ * The stores `djust dev` keeps across its restarts of the app's process: they stand in for the
+ * memory defaults (an app that chose Redis or its own stores keeps them, they survive anyway).
+ * Set under {@link DEV_STORES} on `globalThis` by the dev runner before it imports the app.
+ * @internal
+ */
+export interface DevStores {
+  readonly stateBackend: StateBackend;
+  readonly sessionStore: SessionStore;
+}
+
+/**
+ * The global key of {@link DevStores}. A registered symbol, not a module variable: the dev runner
+ * and the app it loads may import two copies of djust (a checkout's sources and the installed
+ * package), and both must see the same stores. Nothing but `djust dev` sets it.
+ * @internal
+ */
+export const DEV_STORES: unique symbol = Symbol.for("djust.devStores");
+
+function devStores(): DevStores | undefined {
+  return (globalThis as { [DEV_STORES]?: DevStores })[DEV_STORES];
+}
+
 /** The adapters of one app, as {@link chooseAdapters} picked them. */
 export interface AppAdapters {
   readonly sessionStore: SessionStore;
@@ -68,6 +91,7 @@ export function chooseAdapters(
     options.redis === false ? undefined : (options.redis ?? (env.REDIS_URL || undefined));
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const made: Closable[] = [];
+  const dev = devStores();
   let shared: RedisConnection | undefined;
 
   // Closes what it made: `close` is optional on every adapter interface.
@@ -99,7 +123,7 @@ export function chooseAdapters(
   const sessionStore = pick(
     options.sessionStore,
     (client) => new RedisSessionStore({ client, logger }),
-    () => new MemorySessionStore({ maxSessions: limits.sessions }),
+    () => dev?.sessionStore ?? new MemorySessionStore({ maxSessions: limits.sessions }),
   );
   const rateLimitStore = pick(
     options.rateLimitStore,
@@ -109,7 +133,7 @@ export function chooseAdapters(
   const stateBackend = pick(
     options.stateBackend,
     (client) => new RedisStateBackend({ client, logger }),
-    () => new MemoryStateBackend({ maxEntries: limits.snapshots }),
+    () => dev?.stateBackend ?? new MemoryStateBackend({ maxEntries: limits.snapshots }),
   );
   const pubsub = pick(
     options.pubsub,

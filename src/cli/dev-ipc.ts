@@ -1,0 +1,110 @@
+/**
+ * What `djust dev` and the process running the app say to each other over the IPC channel:
+ * the runner's readiness and errors, the parent's shutdown request, and the stores the parent
+ * keeps for the runner (view snapshots and sessions, which must outlive a restart).
+ * @module
+ */
+import type { SessionRecord, SessionStore } from "../auth/session.js";
+import type { DevStores } from "../server/adapters.js";
+import type { StateBackend, StoredView } from "../state/backends/types.js";
+
+/** An error shown in the browser's overlay. */
+export interface DevError {
+  /** What failed: "Template syntax error", "Error in handler increment", … */
+  readonly title: string;
+  /** The error message (a template error's ends with the line and a caret). */
+  readonly message: string;
+  /** The template name or the source file (relative to the app's directory), when known. */
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: number;
+  /** The stack, when the error is not a template's. */
+  readonly stack?: string;
+}
+
+type StoreName = "state" | "session";
+type StoreOp = "get" | "set" | "delete";
+
+/** Runner → parent. */
+export type RunnerMessage =
+  | { readonly kind: "ready"; readonly port: number }
+  | { readonly kind: "failed"; readonly error: DevError }
+  | { readonly kind: "error"; readonly error: DevError }
+  | {
+      readonly kind: "store";
+      readonly id: number;
+      readonly store: StoreName;
+      readonly op: StoreOp;
+      readonly key: string;
+      readonly value?: unknown;
+      readonly ttlSeconds?: number;
+    };
+
+/** Parent → runner. */
+export type ParentMessage =
+  | { readonly kind: "shutdown" }
+  | { readonly kind: "store-reply"; readonly id: number; readonly value?: unknown };
+
+/** What sends and receives messages: the runner's `process` or the parent's `ChildProcess`. */
+interface Channel {
+  send?(message: unknown): boolean;
+  on(event: "message", listener: (message: unknown) => void): unknown;
+}
+
+/**
+ * The runner's stores: each call asks the parent and waits for its reply, so a snapshot written
+ * while the app shuts down has reached the parent before the process exits.
+ */
+export function storesOverIpc(channel: Channel): DevStores {
+  let next = 0;
+  const pending = new Map<number, (value: unknown) => void>();
+  channel.on("message", (message) => {
+    const m = message as ParentMessage;
+    if (m.kind !== "store-reply") return;
+    pending.get(m.id)?.(m.value);
+    pending.delete(m.id);
+  });
+  const ask = (store: StoreName, op: StoreOp, key: string, value?: unknown, ttlSeconds?: number) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = next++;
+      pending.set(id, resolve);
+      const request: RunnerMessage = { kind: "store", id, store, op, key, value, ttlSeconds };
+      if (!channel.send?.(request)) {
+        pending.delete(id);
+        reject(new Error("djust dev: the dev server is gone"));
+      }
+    });
+  const stateBackend: StateBackend = {
+    get: async (key) => (await ask("state", "get", key)) as StoredView | null,
+    set: async (key, value, ttl) => void (await ask("state", "set", key, value, ttl)),
+    delete: async (key) => void (await ask("state", "delete", key)),
+  };
+  const sessionStore: SessionStore = {
+    get: async (key) => (await ask("session", "get", key)) as SessionRecord | undefined,
+    set: async (key, value, ttl) => void (await ask("session", "set", key, value, ttl)),
+    delete: async (key) => void (await ask("session", "delete", key)),
+  };
+  return { stateBackend, sessionStore };
+}
+
+/** Answers a runner's store request from the parent's `stores`. */
+export async function answerStore(
+  stores: DevStores,
+  request: Extract<RunnerMessage, { kind: "store" }>,
+): Promise<ParentMessage> {
+  const { id, store, op, key } = request;
+  const ttl = request.ttlSeconds ?? 0;
+  let value: unknown;
+  if (store === "state") {
+    const backend = stores.stateBackend;
+    if (op === "get") value = await backend.get(key);
+    else if (op === "set") await backend.set(key, request.value as StoredView, ttl);
+    else await backend.delete(key);
+  } else {
+    const sessions = stores.sessionStore;
+    if (op === "get") value = await sessions.get(key);
+    else if (op === "set") await sessions.set(key, request.value as SessionRecord, ttl);
+    else await sessions.delete(key);
+  }
+  return { kind: "store-reply", id, value };
+}
