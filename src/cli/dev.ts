@@ -177,10 +177,14 @@ class Supervisor {
     return this.#upstream;
   }
 
-  /** Starts a new child and, once it is ready, stops the old one; restarts queue up. */
-  restart(): Promise<void> {
-    this.#queue = this.#queue.then(async () => void (await this.#replace()));
-    return this.#queue;
+  /**
+   * Starts a new child and, once it is ready, stops the old one; restarts queue up. Resolves to
+   * the new child, or to the error that kept it from starting (the old one then serves on).
+   */
+  restart(): Promise<Upstream> {
+    const replaced = this.#queue.then(() => this.#replace());
+    this.#queue = replaced.then(() => undefined);
+    return replaced;
   }
 
   /** Stops the child (its views' snapshots written). */
@@ -529,7 +533,12 @@ export async function runDev(argv: string[]): Promise<number> {
     process.stdout.write(
       `djust dev: ${paths.map((p) => relative(root, p)).join(", ")} changed; restarting the app\n`,
     );
-    void dev.supervisor.restart().then(() => {
+    void dev.supervisor.restart().then((upstream) => {
+      if ("error" in upstream) {
+        process.stdout.write(`djust dev: the changes did not start (${upstream.error.title})\n`);
+        return;
+      }
+      process.stdout.write("djust dev: restarted with the changes\n");
       if (paths.some((p) => statics.some((dir) => p.startsWith(dir)) && !p.endsWith(".css"))) {
         dev.assetsChanged("reload");
       } else if (paths.some((p) => p.endsWith(".css"))) {

@@ -1,7 +1,8 @@
 // `djust new` end to end, as a new user gets it: from an empty directory, `djust new app`, then
 // the app installed with the packed checkout (`npm pack`, which runs `prepare`: the dist/ build
-// a user installs), its own tests (`npm test`) pass, and its page
-// serves and works in Chromium at 1280 and 390 px without horizontal overflow.
+// a user installs), its own tests (`npm test`) pass, `npm run dev` serves it and picks up a
+// changed template, and its page serves and works in Chromium at 1280 and 390 px without
+// horizontal overflow.
 //
 // This machine has no registry access (loopback only) and the npm cache holds no package
 // metadata, so `npm install` cannot run here. The install is done the way npm lays it out: the
@@ -18,6 +19,7 @@ import {
   realpathSync,
   rmSync,
   symlinkSync,
+  writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -116,6 +118,47 @@ describe("djust new: a scaffolded app installed from the packed checkout", { ski
     const tests = run("npm", ["test"], app);
     assert.equal(tests.status, 0, tests.out);
     assert.match(tests.out, /# pass 2\n# fail 0/);
+  });
+
+  it("npm run dev serves the app with the dev script and picks up a template change", async () => {
+    // Its own process group, so that stopping npm stops djust dev and the app's process too.
+    const dev = spawn("npm", ["run", "dev", "--", "--port", "0", "--host", "127.0.0.1"], {
+      cwd: app,
+      env: { ...ENV, NODE_OPTIONS: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let output = "";
+    try {
+      const url = await new Promise<string>((resolveUrl, reject) => {
+        const read = (chunk: Buffer) => {
+          output += String(chunk);
+          const match = /at (http:\/\/\S+?)\/? \(/.exec(output);
+          if (match) resolveUrl(match[1] as string);
+        };
+        dev.stdout?.on("data", read);
+        dev.stderr?.on("data", read);
+        dev.once("exit", (code) => reject(new Error(`exited ${code}: ${output}`)));
+      });
+      const page = await fetch(`${url}/`);
+      assert.equal(page.status, 200, output);
+      const html = await page.text();
+      assert.match(html, /<h1>Notes<\/h1>/);
+      assert.match(html, /<script defer src="\/djust\/dev\/client\.js"><\/script>/);
+      const template = join(app, "templates", "notes.html");
+      writeFileSync(template, readFileSync(template, "utf8").replace("<h1>Notes", "<h1>My notes"));
+      // Served by the restarted app once it has loaded: ask until it answers with the change.
+      const deadline = Date.now() + 120_000;
+      let latest = "";
+      while (!latest.includes("<h1>My notes</h1>")) {
+        assert.ok(Date.now() < deadline, `the change never showed: ${output}`);
+        latest = await (await fetch(`${url}/`)).text();
+        await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+      }
+      writeFileSync(template, readFileSync(template, "utf8").replace("<h1>My notes", "<h1>Notes"));
+    } finally {
+      process.kill(-(dev.pid as number), "SIGTERM");
+    }
   });
 
   it(

@@ -70,8 +70,13 @@ interface Dev {
   readonly dir: string;
   readonly url: string;
   readonly process: ChildProcess;
-  readonly output: () => string;
+  /** How many restarts with changes djust dev has reported. */
+  restarts(): number;
+  /** Resolves once djust dev has reported `count` restarts. */
+  restarted(count: number): Promise<void>;
 }
+
+const RESTARTED = "djust dev: restarted with the changes\n";
 
 /** Starts `djust dev` in `dir` and resolves once it prints its address. */
 async function startDev(dir: string): Promise<Dev> {
@@ -94,7 +99,18 @@ async function startDev(dir: string): Promise<Dev> {
     });
     child.once("exit", (code) => fail(new Error(`djust dev exited (${code}):\n${output}`)));
   });
-  return { dir, url, process: child, output: () => output };
+  const restarts = () => output.split(RESTARTED).length - 1;
+  const restarted = (count: number) =>
+    new Promise<void>((done) => {
+      const check = () => {
+        if (restarts() < count) return;
+        child.stdout.off("data", check);
+        done();
+      };
+      child.stdout.on("data", check);
+      check();
+    });
+  return { dir, url, process: child, restarts, restarted };
 }
 
 const edit = (dev: Dev, file: string, from: string, to: string) => {
@@ -181,6 +197,15 @@ describe("djust dev", { skip }, () => {
     assert.equal(await marker(), 42);
     await page.screenshot({ path: join(SCREENSHOTS, "dev-reloaded.png") });
     assert.equal(await page.$("#djust-dev-overlay"), null);
+
+    // Another asset under public/ (client JavaScript): the page is loaded again.
+    writeFileSync(join(dev.dir, "public/extra.js"), "console.log('extra');\n");
+    await page.waitForFunction(
+      () => (window as unknown as { marker?: number }).marker === undefined,
+      undefined,
+      WAIT,
+    );
+    await connected(page);
   });
 
   it("shows a template syntax error with its line, and hides it once fixed", async () => {
@@ -202,10 +227,12 @@ describe("djust dev", { skip }, () => {
 
   it("shows a failing handler's file and line, and hides it once fixed", async () => {
     const line = VIEWS.split("\n").findIndex((l) => l.includes("this.count += 1;")) + 1;
+    const restarts = dev.restarts();
     edit(dev, "views.ts", "this.count += 10;", 'throw new Error("out of range");');
-    await waitForText(page, "h1", "Tally");
+    await dev.restarted(restarts + 1);
     await connected(page);
-    // The restart for this edit may still be on its way: click until the new handler answers.
+    // A click the client sent before it noticed the restart is lost: click until one reaches
+    // the new handler.
     const overlay = page.locator("#djust-dev-overlay");
     while (!(await overlay.isVisible())) {
       await page.click("#inc").catch(() => undefined);
