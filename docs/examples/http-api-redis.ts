@@ -3,14 +3,18 @@
 import { createClient } from "redis";
 import { RedisRateLimitStore, RedisSessionStore, createApp } from "../../src/server/index.js";
 
-export async function createProductionApp(redisUrl: string) {
+export async function createProductionApp(
+  redisUrl: string,
+  // Every node must share it, or what one node signs, another refuses; never a default.
+  secretKey = process.env.DJUST_SECRET_KEY,
+) {
+  if (!secretKey) throw new Error("DJUST_SECRET_KEY must be set, to the same value on every node");
   const redis = createClient({ url: redisUrl });
   // Without an `error` listener, a Redis outage would crash Node; node-redis reconnects itself.
   redis.on("error", (error: Error) => console.error("redis:", error.message));
   await redis.connect();
   const app = createApp({
-    // No secretKey here: createApp reads DJUST_SECRET_KEY (required when NODE_ENV=production).
-    // Every node must share it, or what one node signs, another refuses.
+    secretKey,
     redis, // sessions, rate limits, view snapshots and pub/sub all in Redis, on this client
     // An adapter of your own replaces its one part, here to choose the key prefixes.
     rateLimitStore: new RedisRateLimitStore({ client: redis, prefix: "myapp:rl:" }), // one Lua script per call

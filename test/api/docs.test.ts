@@ -27,6 +27,7 @@ const GUIDES: Record<string, string> = {
   "docs/live-views.md": "live-views-",
   "docs/setup.md": "setup-",
   "docs/testing.md": "testing-",
+  "docs/deployment.md": "deployment-",
 };
 
 /** What a reader copies: the example with the package's import specifiers. */
@@ -237,8 +238,11 @@ describe("docs/examples: HTTP API", () => {
           return "ok";
         }
       }
-      const nodeA = await createProductionApp(redis.url);
-      const nodeB = await createProductionApp(redis.url);
+      await assert.rejects(createProductionApp(redis.url, ""), {
+        message: "DJUST_SECRET_KEY must be set, to the same value on every node",
+      });
+      const nodeA = await createProductionApp(redis.url, "shared-secret");
+      const nodeB = await createProductionApp(redis.url, "shared-secret");
       try {
         nodeA.app.register(LimitedView);
         nodeB.app.register(LimitedView);
