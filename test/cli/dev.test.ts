@@ -29,9 +29,16 @@ class BrokenView extends LiveView {
   static override templateName = "broken.html";
   count = 1;
 }
+class FailingView extends LiveView {
+  static override templateName = "fine.html";
+  override mount() {
+    throw new RangeError("no such order");
+  }
+}
 export const app = createApp({ secretKey: "djust-dev-cli-test", templateDirs: [${JSON.stringify(templateDir)}] });
 app.live("/", FineView);
 app.live("/broken/", BrokenView);
+app.live("/failing/", FailingView);
 `;
 }
 
@@ -160,6 +167,26 @@ describe("djust dev: the dev server", () => {
     assert.equal(error.line, 2);
     assert.equal(error.column, 3);
     assert.match(error.message, /^broken\.html:2:3: unclosed tag 'if'/);
+  });
+
+  it("reports a failing mount with the file and line of the throw", async () => {
+    // The stream starts with the error shown now (the previous test's): wait for this one.
+    const reported = nextEvent(
+      `${dev.url}/djust/dev/events`,
+      (event, data) => event === "overlay" && !data.includes("Template syntax error"),
+    );
+    const page = await fetch(`${dev.url}/failing/`);
+    assert.equal(page.status, 500);
+    assert.doesNotMatch(await page.text(), /no such order/);
+    const error = JSON.parse((await reported).data);
+    const line =
+      appSource("")
+        .split("\n")
+        .findIndex((l) => l.includes("throw new RangeError")) + 1;
+    assert.equal(error.title, "Error mounting FailingView");
+    assert.equal(error.message, "RangeError: no such order");
+    assert.equal(`${error.file}:${error.line}:${error.column}`, `app.ts:${line}:11`);
+    assert.match(error.stack, /^RangeError: no such order\n/);
   });
 
   it("an app that cannot be loaded: the overlay names the file and line", async () => {
