@@ -24,6 +24,7 @@ import {
 import { OrdersDb } from "./db.js";
 import { CounterView } from "./views/counter.js";
 import { NewOrderView } from "./views/new-order.js";
+import { NotificationsView } from "./views/notifications.js";
 import { OrderView } from "./views/order.js";
 import { OrdersView } from "./views/orders.js";
 import { SyncView } from "./views/sync.js";
@@ -104,6 +105,9 @@ export function createOrdersApp(options: OrdersAppOptions = {}): OrdersApp {
     const type = match[1] === "png" ? "image/png" : "image/jpeg";
     return new Response(bytes, { headers: { "content-type": type } });
   });
+
+  // The sticky panel every page's layout places with {% live_render "notifications" %}.
+  app.register(NotificationsView);
 
   const css = readFileSync(here("./app.css"), "utf8");
   app.hono.get("/assets/app.css", () => {

@@ -80,7 +80,7 @@ export interface LiveEnv {
   readonly presence: Presence;
   /** Presence entries one view may hold (`limits.presencesPerView`). */
   readonly presencesPerView: number;
-  /** Nested views (`liveRender`); without it a `live_render` fails. */
+  /** Nested views (`liveRender`): their tokens and the views they may name. */
   readonly nest?: NestHost;
 }
 

@@ -388,7 +388,7 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
   /** Starts a render's `liveRender`s (see {@link RenderSource.openChildren}). */
   get openChildren(): () => ChildRenderer {
     const nest = this.env.nest;
-    if (!nest) return withoutApp;
+    if (!nest) return withoutNest;
     return () =>
       (this.#children ??= new ChildViews(nest, () => {
         const user = this.#caller.user;
@@ -906,12 +906,10 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
   }
 }
 
-/** The children of a view run outside an app (the test client starts no nested views). */
-const withoutApp = (): ChildRenderer => ({
+/** The children of a view whose environment knows no views (`LiveEnv.nest`). */
+const withoutNest = (): ChildRenderer => ({
   render() {
-    throw new Error(
-      "liveRender: nested views need the app's registry of views; this view runs without one (LiveViewTestClient does not start nested views)",
-    );
+    throw new Error("liveRender: this view runs without a registry of views (LiveEnv.nest)");
   },
 });
 

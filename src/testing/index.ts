@@ -126,6 +126,13 @@ export interface TestMountOptions {
    * `pushNavigate` or live link went to is mounted with these same options.
    */
   readonly routes?: Readonly<Record<string, LiveViewClass>>;
+  /**
+   * Views the page's `{% live_render "name" %}` may name (by class name or API slug), as
+   * `app.register` makes them known; `liveRender(ViewClass, …)` needs no entry. The test client
+   * renders a child's container as the parent's join sends it (empty, with its token) and does
+   * not start the child: test a child view with a client of its own.
+   */
+  readonly views?: readonly LiveViewClass[];
 }
 
 /** What one interaction produced. */
@@ -235,6 +242,16 @@ export class LiveViewTestClient {
       inputDepth: DEFAULT_INPUT_DEPTH,
       presence: options.presence ?? presenceOf(pubsub, logger),
       presencesPerView: PRESENCE_DEFAULTS.perView,
+      nest: {
+        viewTokens: new TokenSigner(new Signer(randomBytes(32).toString("base64url")), "view"),
+        childRoute: (child) => {
+          const cls =
+            typeof child === "string"
+              ? options.views?.find((v) => v.name === child || viewSlug(v) === child)
+              : child;
+          return cls && { key: `nested:${viewSlug(cls)}`, view: cls, slug: viewSlug(cls) };
+        },
+      },
     };
     const user = options.user ?? null;
     const route = {

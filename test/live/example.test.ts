@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createOrdersApp, type OrdersApp } from "../../examples/orders/app.js";
+import { NotificationsView } from "../../examples/orders/views/notifications.js";
 import type { RunningServer } from "../../src/server/index.js";
 import { LiveViewTestClient } from "../../src/testing/index.js";
 import { NewOrderView } from "../../examples/orders/views/new-order.js";
@@ -163,6 +164,7 @@ describe("orders example", () => {
     const view = await LiveViewTestClient.mount(NewOrderView, {
       services: { db: orders.db },
       templateDirs: ["examples/orders/templates"],
+      views: [NotificationsView],
       urls: {
         orders: "/",
         new_order: "/orders/new/",

@@ -12,6 +12,7 @@ import { profileUploadTest } from "../../docs/examples/uploads-testing.js";
 import { DocumentsView } from "../../docs/examples/uploads-s3.js";
 import { gradientPng } from "../support/png.js";
 import { AvatarView as ExampleAvatarView } from "../../examples/orders/views/avatar.js";
+import { NotificationsView } from "../../examples/orders/views/notifications.js";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -120,6 +121,7 @@ describe("LiveViewTestClient uploads", () => {
     const view = await LiveViewTestClient.mount(ExampleAvatarView, {
       services: { avatars: { dir } },
       templateDirs: ["examples/orders/templates"],
+      views: [NotificationsView],
       urls: {
         orders: "/",
         new_order: "/orders/new/",
