@@ -14,6 +14,7 @@ import type { WireRendered } from "../render/diff.js";
 import type { Rendered, Template } from "../render/tree.js";
 import type { StoredView } from "../state/backends/types.js";
 import type { SerializationPolicy } from "../state/codec.js";
+import type { DeltaOp } from "../state/delta.js";
 import { stateKeys, StateTracker } from "../state/tracker.js";
 import { dispatch, type DispatchOutcome } from "../pipeline/dispatch.js";
 import { startView, type StartedView } from "../pipeline/lifecycle.js";
@@ -47,6 +48,8 @@ import {
 import {
   logSaveFailure,
   saveLater,
+  addUnsaved,
+  type DeltaLog,
   snapshotOf,
   writeSnapshot,
   type SnapshotSource,
@@ -139,6 +142,7 @@ export interface StartOptions {
 const IDLE: Promise<unknown> = Promise.resolve();
 const ignore = (): undefined => undefined;
 const NO_FIELDS: readonly string[] = Object.freeze([]);
+const NO_UNSAVED: ReadonlyMap<string, DeltaOp[] | null> = new Map();
 const NO_FLASH: Readonly<Record<string, string>> = Object.freeze({});
 const NO_TOPICS: ReadonlySet<string> = new Set();
 const NO_PARAMS: Params = Object.freeze({});
@@ -207,6 +211,8 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
    * `undefined` when the snapshot is up to date.
    */
   #unsaved?: Unsaved = "all";
+  /** What the store holds of each field beyond its last whole encoding (made on first write). */
+  #deltaLog?: DeltaLog;
   #connected: boolean;
   #pendingEffects?: Effects;
   /** Set unless the container is the main view's own and its id is {@link id}. */
@@ -232,6 +238,8 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
     this.#nested = options.nested === true;
     this.tracker = new StateTracker(
       new ViewPolicy(options.env.strictSerialization, options.env.logger, options.route.view.name),
+      // A connected view's snapshots are written incrementally where the backend can patch.
+      { deltas: options.connected && options.env.stateBackend.patch !== undefined },
     );
   }
 
@@ -495,12 +503,17 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
     return step;
   }
 
-  /** Notes what the stored snapshot lacks: `fields`, or only the URL/flash/topics. */
+  /**
+   * Notes what the stored snapshot lacks: `fields` (with the edits the tracker found for them),
+   * or only the URL/flash/topics.
+   */
   #touch(fields: readonly string[] = NO_FIELDS): void {
-    const unsaved = this.#unsaved;
+    const deltas = this.tracker.takeDeltas();
+    let unsaved = this.#unsaved;
     if (unsaved === "all") return;
-    if (unsaved === undefined) this.#unsaved = new Set(fields);
-    else for (const field of fields) unsaved.add(field);
+    if (unsaved === undefined) this.#unsaved = unsaved = new Map();
+    for (const field of fields) addUnsaved(unsaved, field, deltas.get(field) ?? null);
+    for (const [field, ops] of deltas) if (!fields.includes(field)) addUnsaved(unsaved, field, ops);
   }
 
   #clearFlash(raw: Record<string, unknown>): Promise<EventResult> {
@@ -863,13 +876,24 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
     if (unsaved === undefined) return;
     this.#unsaved = undefined;
     try {
-      await writeSnapshot(this.env, this.id, this.#source(), unsaved);
+      await writeSnapshot(
+        this.env,
+        this.id,
+        this.#source(),
+        unsaved,
+        (this.#deltaLog ??= new Map()),
+      );
     } catch (error) {
+      // What the failed write carried is stored whole next time (it may or may not have landed).
       const since = this.#unsaved as Unsaved | undefined;
-      this.#unsaved =
-        unsaved === "all" || since === "all"
-          ? "all"
-          : new Set([...unsaved, ...(since ?? NO_FIELDS)]);
+      if (unsaved === "all" || since === "all") {
+        this.#unsaved = "all";
+      } else {
+        const next = new Map<string, DeltaOp[] | null>();
+        for (const field of unsaved.keys()) next.set(field, null);
+        for (const [field, ops] of since ?? NO_UNSAVED) addUnsaved(next, field, ops);
+        this.#unsaved = next;
+      }
       throw error;
     }
   }

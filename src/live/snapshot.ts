@@ -4,13 +4,16 @@
  * reply (`durability: "reply"`: an acknowledged event is never lost) or coalesced behind the
  * events (`"behind"`: a crash loses at most the last {@link SAVE_DELAY_MS}); an orderly
  * disconnect or shutdown saves at once. A write after the first is incremental when the
- * backend can patch: only the top-level fields that changed are encoded and stored.
+ * backend can patch: a changed field is stored as the edits the event made to it (a delta,
+ * proportional to the change), or whole when it was replaced or its deltas have grown to its
+ * own size (compaction); fields that did not change are not written.
  * @module
  */
 import { errorText, type Logger } from "../logger.js";
 import type { StateBackend, StoredView } from "../state/backends/types.js";
-import type { SerializationPolicy } from "../state/codec.js";
-import { snapshotFields, snapshotState, type StateSnapshot } from "../state/tracker.js";
+import { toSnapshot, type SerializationPolicy } from "../state/codec.js";
+import type { DeltaOp } from "../state/delta.js";
+import { snapshotState, stateKeys, stateValue, type StateSnapshot } from "../state/tracker.js";
 import type { LiveView } from "../view/live-view.js";
 import type { Flash } from "./flash.js";
 
@@ -25,8 +28,42 @@ export const SAVE_DELAY_MS = 250;
  */
 export type Durability = "reply" | "behind";
 
-/** Fields whose snapshot is not stored yet: some by name, or all of them. */
-export type Unsaved = Set<string> | "all";
+/**
+ * Fields whose snapshot is not stored yet: all of them, or by name with the edits that bring
+ * the stored field up to date in order (`null`: store the field whole).
+ */
+export type Unsaved = Map<string, DeltaOp[] | null> | "all";
+
+/** Most edits held for one unsaved field before it is stored whole instead. */
+const MAX_PENDING_EDITS = 1024;
+
+/** Adds a step's change of `field` (its edits, or `null`: whole) to `unsaved`. */
+export function addUnsaved(
+  unsaved: Map<string, DeltaOp[] | null>,
+  field: string,
+  ops: readonly DeltaOp[] | null,
+): void {
+  const before = unsaved.get(field);
+  if (before === null) return;
+  if (ops === null || (before?.length ?? 0) + ops.length > MAX_PENDING_EDITS) {
+    unsaved.set(field, null);
+  } else if (before === undefined) {
+    unsaved.set(field, [...ops]);
+  } else {
+    for (const op of ops) before.push(op);
+  }
+}
+
+/**
+ * What the store holds of each field beyond its last whole encoding: the deltas' number and
+ * bytes, and the bytes of that encoding (0 when it was written as part of a full record).
+ */
+export type DeltaLog = Map<string, { count: number; bytes: number; base: number }>;
+
+/** Most deltas a field keeps in the store before it is stored whole again. */
+const MAX_DELTAS = 256;
+/** A field's deltas may weigh as much as the field, and at least this much. */
+const MIN_DELTA_BYTES = 16 * 1024;
 
 /** What a snapshot is taken of. */
 export interface SnapshotSource {
@@ -54,20 +91,6 @@ export function snapshotOf(source: SnapshotSource): StoredView | null {
     snapshotState(source.view, { ...source.policy, strict: true, warned: undefined }),
   );
   return state && recordOf(source, state);
-}
-
-/**
- * The record of an incremental write: its `state` holds only `fields` (those still state),
- * `removed` the ones deleted since; `null` when one of them cannot be snapshotted losslessly.
- */
-export function deltaOf(
-  source: SnapshotSource,
-  fields: Iterable<string>,
-): { record: StoredView; removed: string[] } | null {
-  const delta = encoded(source, () =>
-    snapshotFields(source.view, fields, { ...source.policy, strict: true, warned: undefined }),
-  );
-  return delta && { record: recordOf(source, delta.state), removed: delta.removed };
 }
 
 /** What `encode` returns, or `null` (logged) when the state is not losslessly serializable. */
@@ -109,24 +132,62 @@ export interface SnapshotStore {
 
 /**
  * Writes the snapshot `id` of `source`: only the `unsaved` fields when the backend can patch
- * and holds the record, else in full. State that is not serializable deletes the previous
- * snapshot instead, so a reconnect mounts afresh rather than restoring stale state.
+ * and holds the record (as deltas where `log` allows, else whole), else in full. State that is
+ * not serializable deletes the previous snapshot instead, so a reconnect mounts afresh rather
+ * than restoring stale state. `log` is kept up to date with what the store holds.
  */
 export async function writeSnapshot(
   store: SnapshotStore,
   id: string,
   source: SnapshotSource,
   unsaved: Unsaved,
+  log: DeltaLog,
 ): Promise<void> {
   const backend = store.stateBackend;
   if (unsaved !== "all" && backend.patch) {
-    const delta = deltaOf(source, unsaved);
-    if (!delta) return backend.delete(id);
-    if (await backend.patch(id, delta.record, delta.removed, store.stateTtlSeconds)) return;
+    const patch = encoded(source, () => patchOf(source, unsaved, log));
+    if (!patch) {
+      log.clear();
+      return backend.delete(id);
+    }
+    if (await backend.patch(id, patch, store.stateTtlSeconds)) return;
   }
+  log.clear();
   const record = snapshotOf(source);
   if (!record) return backend.delete(id);
   await backend.set(id, record, store.stateTtlSeconds);
+  for (const field of Object.keys(record.state)) log.set(field, { count: 0, bytes: 0, base: 0 });
+}
+
+/** The incremental write of `unsaved`; notes in `log` what it will leave in the store. */
+function patchOf(source: SnapshotSource, unsaved: Map<string, DeltaOp[] | null>, log: DeltaLog) {
+  const policy = { ...source.policy, strict: true, warned: undefined };
+  const current = new Set(stateKeys(source.view));
+  const fields = new Map<string, string>();
+  const deltas = new Map<string, string>();
+  const removed: string[] = [];
+  for (const [field, ops] of unsaved) {
+    if (!current.has(field)) {
+      removed.push(field);
+      log.delete(field);
+      continue;
+    }
+    const kept = log.get(field);
+    if (ops !== null && kept) {
+      const text = JSON.stringify(ops);
+      const bytes = kept.bytes + text.length;
+      if (kept.count < MAX_DELTAS && bytes <= Math.max(kept.base, MIN_DELTA_BYTES)) {
+        deltas.set(field, text);
+        kept.count++;
+        kept.bytes = bytes;
+        continue;
+      }
+    }
+    const text = JSON.stringify(toSnapshot(stateValue(source.view, field), field, policy));
+    fields.set(field, text);
+    log.set(field, { count: 0, bytes: 0, base: text.length });
+  }
+  return { record: recordOf(source, {}), fields, deltas, removed };
 }
 
 /** A view whose snapshot can be saved later. */

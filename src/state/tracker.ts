@@ -22,7 +22,8 @@ import {
   type SnapshotValue,
 } from "./codec.js";
 import type { JsonObject } from "./serializable.js";
-import { ABSENT, findSharedNodes, toRaw, Watch } from "./watch.js";
+import type { DeltaOp } from "./delta.js";
+import { ABSENT, findSharedNodes, toRaw, Watch, type FieldDeltas } from "./watch.js";
 
 /** The tracker a view's fields belong to (a symbol key: never state). */
 const TRACKER = Symbol.for("djust.stateTracker");
@@ -139,6 +140,11 @@ export interface TrackerOptions {
    * state is mounted just before and dropped just after.
    */
   readonly mode?: "watch" | "compare";
+  /**
+   * Also record, for every changed field, the edits that bring its last snapshot up to date
+   * ({@link StateTracker.takeDeltas}), for incremental snapshot writes.
+   */
+  readonly deltas?: boolean;
 }
 
 /**
@@ -156,6 +162,9 @@ export class StateTracker {
   #shadow?: StateSnapshot;
   readonly #verify: boolean;
   readonly #compare: boolean;
+  readonly #keepDeltas: boolean;
+  /** The edits found since the last {@link takeDeltas}; `"lost"` after a failed check. */
+  #deltas?: FieldDeltas | "lost";
 
   constructor(
     readonly policy: SerializationPolicy,
@@ -163,6 +172,11 @@ export class StateTracker {
   ) {
     this.#verify = options.verify === true;
     this.#compare = options.mode === "compare";
+    this.#keepDeltas = options.deltas === true && !this.#compare;
+  }
+
+  #watchOf(): Watch {
+    return (this.#watch ??= new Watch(this.#keepDeltas));
   }
 
   /** The index of field `key`, or -1. */
@@ -179,7 +193,7 @@ export class StateTracker {
   read(index: number, key: string): unknown {
     const value = this.#values[index];
     if (typeof value !== "object" || value === null) return value;
-    return (this.#watch ??= new Watch()).handOutRoot(key, value);
+    return this.#watchOf().handOutRoot(key, value);
   }
 
   /** A field written by view code. */
@@ -187,7 +201,7 @@ export class StateTracker {
     const raw = toRaw(value);
     const before = this.#values[index];
     if (before === raw) return;
-    const watch = (this.#watch ??= new Watch());
+    const watch = this.#watchOf();
     watch.logRoot(key, before);
     this.#values[index] = raw;
     watch.linkRoot(key, raw);
@@ -215,14 +229,18 @@ export class StateTracker {
     this.#bind(view, keys, values);
     // Proxies handed out earlier stay valid: the watch keeps them, only its log is cleared.
     this.#watch?.clear();
+    this.#deltas = undefined;
     let objects = 0;
     for (const value of values) if (typeof value === "object" && value !== null) objects++;
-    if (objects > 1) {
-      // Objects shared between fields (`this.selected = this.rows[0]` in mount).
-      const shared = findSharedNodes(this.#keys, values);
-      if (shared.size > 0) {
-        const watch = (this.#watch ??= new Watch());
+    if (objects > 1 || (objects > 0 && this.#keepDeltas)) {
+      // Objects shared between fields (`this.selected = this.rows[0]` in mount), and, for
+      // deltas, objects one field reaches twice (an edit by path would reach one of them).
+      const repeated = this.#keepDeltas ? new Set<object>() : undefined;
+      const shared = findSharedNodes(this.#keys, values, repeated);
+      if (shared.size > 0 || (repeated && repeated.size > 0)) {
+        const watch = this.#watchOf();
         for (const [node, fields] of shared) watch.shareRoots(node, fields);
+        for (const node of repeated ?? []) watch.markAmbiguous(node);
       }
     }
     if (this.#verify) this.#shadow = snapshotState(view, silentPolicy);
@@ -265,6 +283,19 @@ export class StateTracker {
       this.reset(view);
       return [...this.#keys];
     }
+    const step: FieldDeltas | undefined = this.#keepDeltas ? new Map() : undefined;
+    let ok = false;
+    try {
+      const changed = this.#changed(view, step);
+      if (step) this.#keep(step, changed);
+      ok = true;
+      return changed;
+    } finally {
+      if (!ok && step) this.#deltas = "lost";
+    }
+  }
+
+  #changed(view: object, step: FieldDeltas | undefined): string[] {
     const removed = this.#reconcile(view);
     const watch = this.#watch;
     let changed: string[] = [];
@@ -272,9 +303,13 @@ export class StateTracker {
       try {
         const current = new Map<string, unknown>();
         this.#keys.forEach((key, i) => current.set(key, this.#values[i]));
-        const found = watch.changedFields(current, (field, value) => {
-          toSnapshot(value, field, this.policy);
-        });
+        const found = watch.changedFields(
+          current,
+          (field, value) => {
+            toSnapshot(value, field, this.policy);
+          },
+          step,
+        );
         changed = this.#keys.filter((key) => found.has(key));
         for (const key of removed) if (found.has(key)) changed.push(key);
       } finally {
@@ -283,6 +318,31 @@ export class StateTracker {
     }
     if (this.#verify) changed = this.#verified(view, changed);
     return changed;
+  }
+
+  /** Adds a check's edits to those not taken yet; a changed field without edits goes whole. */
+  #keep(step: FieldDeltas, changed: readonly string[]): void {
+    let kept = this.#deltas;
+    if (kept === "lost") return;
+    if (kept === undefined) this.#deltas = kept = new Map();
+    for (const field of changed) {
+      const ops = step.get(field) ?? null;
+      const before = kept.get(field);
+      if (before === null) continue;
+      if (ops === null || before === undefined) kept.set(field, ops);
+      else for (const op of ops) before.push(op);
+    }
+  }
+
+  /**
+   * The edits that bring each changed field's snapshot from the last call up to date, in order
+   * (only with the `deltas` option): a field changed since but absent, or mapped to `null`,
+   * must be stored whole. Starts a new collection.
+   */
+  takeDeltas(): ReadonlyMap<string, readonly DeltaOp[] | null> {
+    const deltas = this.#deltas;
+    this.#deltas = undefined;
+    return deltas === undefined || deltas === "lost" ? NO_DELTAS : deltas;
   }
 
   /**
@@ -306,7 +366,7 @@ export class StateTracker {
     }
     if (i !== keys.length) intact = false;
     if (intact) return NO_REMOVED;
-    const watch = (this.#watch ??= new Watch());
+    const watch = this.#watchOf();
     const nextKeys: string[] = [];
     const nextValues: unknown[] = [];
     let s = 0;
@@ -380,6 +440,7 @@ export class StateTracker {
 }
 
 const NO_REMOVED: string[] = [];
+const NO_DELTAS: ReadonlyMap<string, readonly DeltaOp[] | null> = new Map();
 
 const silentPolicy: SerializationPolicy = {
   strict: false,
@@ -410,25 +471,6 @@ export function snapshotState(view: object, policy: SerializationPolicy): StateS
   const out: StateSnapshot = {};
   for (const key of stateKeys(view)) out[key] = toSnapshot(read(view, key), key, policy);
   return out;
-}
-
-/**
- * The snapshot encoding of `view`'s fields `keys` (an incremental snapshot: only what changed),
- * and which of them are no longer state (deleted since).
- */
-export function snapshotFields(
-  view: object,
-  keys: Iterable<string>,
-  policy: SerializationPolicy,
-): { state: StateSnapshot; removed: string[] } {
-  const state: StateSnapshot = {};
-  const removed: string[] = [];
-  const current = new Set(stateKeys(view));
-  for (const key of keys) {
-    if (current.has(key)) state[key] = toSnapshot(read(view, key), key, policy);
-    else removed.push(key);
-  }
-  return { state, removed };
 }
 
 /** Assigns every field of `snapshot` onto `view`, decoded to live values. */

@@ -24,6 +24,7 @@ import {
   type SerializationPolicy,
   type SnapshotValue,
 } from "./codec.js";
+import type { DeltaOp, DeltaPath } from "./delta.js";
 
 /** The slot did not exist before the step. */
 export const ABSENT: unique symbol = Symbol("absent");
@@ -48,7 +49,21 @@ interface Link {
 interface NodeInfo {
   proxy?: object;
   links: Link[];
+  /**
+   * Reached along more than one path inside one field, or along a path the links do not know:
+   * its edits cannot be addressed, so a change under it stores its field whole.
+   */
+  ambiguous?: boolean;
 }
+
+/**
+ * Field → the step's edits of it, or `null` when the field must be stored whole (replaced,
+ * or changed where no path addresses it).
+ */
+export type FieldDeltas = Map<string, DeltaOp[] | null>;
+
+/** Most paths followed to one changed node before its field is stored whole instead. */
+const MAX_PATHS = 16;
 
 /** One container's (or handed-out value's) writes during a step. */
 interface NodeLog {
@@ -108,6 +123,14 @@ export class Watch {
   #logs?: Map<object, NodeLog>;
   #roots?: Map<string, Original>;
   #handler?: ProxyHandler<object>;
+  /**
+   * Known objects stored at a new place during the step: they may now sit at two places, which
+   * {@link changedFields} checks before it addresses edits (only when paths are kept).
+   */
+  #moved?: Set<object>;
+
+  /** @param paths keep what is needed to address edits by path ({@link changedFields}' deltas). */
+  constructor(readonly paths = false) {}
 
   /** Whether anything was written or handed out since the last {@link clear}. */
   get pending(): boolean {
@@ -118,6 +141,7 @@ export class Watch {
   clear(): void {
     this.#logs = undefined;
     this.#roots = undefined;
+    this.#moved = undefined;
   }
 
   /** Forgets everything, proxies and links included (a new baseline from scratch). */
@@ -146,6 +170,11 @@ export class Watch {
     }
     info.links.push(sticky ? { parent, key, sticky } : { parent, key });
     return info;
+  }
+
+  /** Marks `node` as reached along more than one path (found by {@link findSharedNodes}). */
+  markAmbiguous(node: object): void {
+    this.#info(node).ambiguous = true;
   }
 
   /** Records that every one of `fields` reaches `node` (found by {@link findSharedNodes}). */
@@ -214,6 +243,15 @@ export class Watch {
     }
   }
 
+  /**
+   * `value` was stored at `parent[key]` during the step; `bulk`: by an array method, which may
+   * have put it at several places at once.
+   */
+  #stored(value: object, parent: object, key: string | number, bulk = false): void {
+    if (this.paths && (bulk || this.#nodes?.has(value))) (this.#moved ??= new Set()).add(value);
+    this.#link(value, parent, key);
+  }
+
   #child(target: object, key: string, value: unknown): unknown {
     if (typeof value !== "object" || value === null) return value;
     if (isProxied(value)) return this.#proxy(value, target, arrayKey(target, key));
@@ -229,8 +267,8 @@ export class Watch {
     const logSlot = (target: object, key: string, was: Original) => this.#logSlot(target, key, was);
     const logOf = (target: object) => this.#log(target);
     const child = (target: object, key: string, value: unknown) => this.#child(target, key, value);
-    const link = (node: object, parent: object, key: string | number) =>
-      this.#link(node, parent, key);
+    const stored = (node: object, parent: object, key: string | number, bulk?: boolean) =>
+      this.#stored(node, parent, key, bulk);
     for (const name of SEARCHES) {
       methods.set(name, function (this: unknown, ...args: unknown[]) {
         const raw = toRaw(this) as Record<string, (...a: unknown[]) => unknown>;
@@ -249,7 +287,21 @@ export class Watch {
         const fn = (Array.prototype as unknown as Record<string, (...a: unknown[]) => unknown>)[
           name
         ] as (...a: unknown[]) => unknown;
-        const result = fn.apply(raw, name === "sort" ? args : args.map(toRaw));
+        const rawArgs = name === "sort" ? args : args.map(toRaw);
+        const result = fn.apply(raw, rawArgs);
+        // Objects put in by the call are reached from this array now (perhaps twice).
+        const added =
+          name === "splice"
+            ? rawArgs.slice(2)
+            : name === "unshift" || name === "fill"
+              ? rawArgs
+              : [];
+        if (name === "copyWithin") added.push(...raw);
+        for (const item of added) {
+          if (typeof item !== "object" || item === null) continue;
+          const i = raw.indexOf(item);
+          if (i >= 0) stored(item, raw, i, true);
+        }
         return SELF_RETURNING.has(name) ? this : result;
       });
     }
@@ -290,7 +342,7 @@ export class Watch {
         if (had && before === raw) return true;
         logSlot(target, prop, before);
         const done = Reflect.set(target, prop, raw);
-        if (typeof raw === "object" && raw !== null) link(raw, target, arrayKey(target, prop));
+        if (typeof raw === "object" && raw !== null) stored(raw, target, arrayKey(target, prop));
         return done;
       },
       deleteProperty(target, prop) {
@@ -307,9 +359,13 @@ export class Watch {
             Object.hasOwn(target, prop) ? (target as Record<string, unknown>)[prop] : ABSENT,
           );
         }
-        const desc =
-          "value" in descriptor ? { ...descriptor, value: toRaw(descriptor.value) } : descriptor;
-        return Reflect.defineProperty(target, prop, desc);
+        const raw: unknown = "value" in descriptor ? toRaw(descriptor.value) : undefined;
+        const desc = "value" in descriptor ? { ...descriptor, value: raw } : descriptor;
+        const done = Reflect.defineProperty(target, prop, desc);
+        if (typeof prop === "string" && typeof raw === "object" && raw !== null) {
+          stored(raw, target, arrayKey(target, prop));
+        }
+        return done;
       },
     };
   }
@@ -322,25 +378,196 @@ export class Watch {
   changedFields(
     current: ReadonlyMap<string, unknown>,
     validate: (field: string, value: unknown) => void,
+    deltas?: FieldDeltas,
+    encode?: (value: unknown) => SnapshotValue,
   ): Set<string> {
     const changed = new Set<string>();
     const compare = new Comparison(this.#logs, this.#nodes);
+    const adopted = deltas ? new Set<object>() : undefined;
+    if (deltas) this.#settleMoved(current, deltas);
     for (const [field, original] of this.#roots ?? []) {
       const now = current.has(field) ? current.get(field) : ABSENT;
       if (!compare.same(now, original)) {
         changed.add(field);
+        deltas?.set(field, null);
+        if (adopted) this.#adopt(now, adopted);
         if (now !== ABSENT) validate(field, now);
       }
     }
     for (const [node, log] of this.#logs ?? []) {
-      const fresh = compare.nodeChanges(node, log);
+      const edits: Edit[] | undefined = deltas ? [] : undefined;
+      const fresh = compare.nodeChanges(node, log, edits);
       if (fresh === undefined) continue;
       for (const field of this.#rootsOf(node, current)) {
         changed.add(field);
         for (const value of fresh) validate(field, value);
+        if (deltas && edits && deltas.get(field) !== null) {
+          this.#address(node, field, edits, current, deltas, encode ?? encodeStrictly);
+        }
+      }
+      if (adopted && edits) {
+        for (const e of edits) {
+          if (e[0] === "s") this.#adopt(e[2], adopted, node, e[1]);
+          else if (e[0] === "p") e[3].forEach((v, i) => this.#adopt(v, adopted, node, e[1] + i));
+        }
       }
     }
+    // Edits address the state as it is now: a container's length and splices first, then the
+    // keys inside it, then what is deeper.
+    if (deltas) {
+      for (const [field, ops] of deltas) if (ops) deltas.set(field, ordered(ops));
+    }
     return changed;
+  }
+
+  /**
+   * Looks through a value the step wrote whole (its edit carries it as it is now): an object
+   * met twice (here or in another value the step wrote) sits at two places and is ambiguous;
+   * an object already known from elsewhere is now also reached from here. The value itself was
+   * linked when it was stored.
+   */
+  #adopt(value: unknown, seen: Set<object>, parent?: object, key?: string | number): void {
+    const stack: [unknown, object | undefined, string | number | undefined, number][] = [
+      [value, parent, key, 0],
+    ];
+    while (stack.length > 0) {
+      const [item, from, at, depth] = stack.pop() as (typeof stack)[number];
+      if (typeof item !== "object" || item === null || depth > 64) continue;
+      const node = toRaw(item);
+      if (seen.has(node)) {
+        this.#info(node).ambiguous = true;
+        continue;
+      }
+      seen.add(node);
+      if (depth > 0 && this.#nodes?.has(node)) {
+        // Known: what is below it is reached through it.
+        if (from !== undefined && at !== undefined) this.#stored(node, from, at);
+        continue;
+      }
+      if (Array.isArray(node)) node.forEach((v, i) => stack.push([v, node, i, depth + 1]));
+      else if (node instanceof Map) for (const [k, v] of node) stack.push([v, node, k, depth + 1]);
+      else if (node instanceof Set) for (const v of node) stack.push([v, node, 0, depth + 1]);
+      else if (isProxied(node)) {
+        for (const k of Object.keys(node)) {
+          stack.push([(node as Record<string, unknown>)[k], node, k, depth + 1]);
+        }
+      }
+    }
+  }
+
+  /** Adds the edits of `node` to `field`'s deltas, at every path `field` reaches it by. */
+  #address(
+    node: object,
+    field: string,
+    edits: readonly Edit[],
+    current: ReadonlyMap<string, unknown>,
+    deltas: FieldDeltas,
+    encode: (value: unknown) => SnapshotValue,
+  ): void {
+    const paths = this.#pathsTo(node, field, current, 0);
+    if (paths === undefined || paths.length === 0) {
+      deltas.set(field, null);
+      return;
+    }
+    let ops = deltas.get(field);
+    if (ops === undefined) deltas.set(field, (ops = []));
+    if (ops === null) return;
+    try {
+      for (const e of edits) {
+        if (e[0] === "v") {
+          const value = encode(node);
+          for (const path of paths) {
+            if (path.length === 0) {
+              deltas.set(field, null);
+              return;
+            }
+            ops.push(["s", path.slice(0, -1), path[path.length - 1] as string | number, value]);
+          }
+          continue;
+        }
+        const op = e[0] === "s" ? encode(e[2]) : e[0] === "p" ? e[3].map(encode) : undefined;
+        for (const path of paths) {
+          if (e[0] === "s") ops.push(["s", path, e[1], op as SnapshotValue]);
+          else if (e[0] === "d") ops.push(["d", path, e[1]]);
+          else if (e[0] === "l") ops.push(["l", path, e[1]]);
+          else ops.push(["p", path, e[1], e[2], op as SnapshotValue[]]);
+        }
+      }
+    } catch (error) {
+      // Not serializable: the field is stored whole, where the snapshot reports it.
+      if (!(error instanceof TypeError)) throw error;
+      deltas.set(field, null);
+    }
+  }
+
+  /**
+   * The paths from `field` down to `node` as the state is now, `undefined` when some are not
+   * known (an ambiguous node on the way, a sharing found when tracking started, too many).
+   */
+  #pathsTo(
+    node: object,
+    field: string,
+    current: ReadonlyMap<string, unknown>,
+    depth: number,
+  ): DeltaPath[] | undefined {
+    const info = this.#nodes?.get(node);
+    if (!info || info.ambiguous || depth > 64) return undefined;
+    const out: DeltaPath[] = [];
+    for (const link of info.links) {
+      if (link.parent === null) {
+        if (link.key !== field) continue;
+        if (current.get(field) === node) {
+          if (this.#wasThere(null, field, node)) out.push([]);
+        } else if (link.sticky) {
+          return undefined;
+        }
+        continue;
+      }
+      const parent = link.parent as Record<string | number, unknown>;
+      if (parent[link.key] !== node) {
+        if (!Array.isArray(parent)) continue;
+        const i = parent.indexOf(node);
+        if (i < 0) continue;
+        link.key = i;
+      }
+      const key = link.key;
+      if (!this.#wasThere(parent, key, node)) continue;
+      const above = this.#pathsTo(parent, field, current, depth + 1);
+      if (above === undefined) return undefined;
+      for (const path of above) out.push([...path, key]);
+      if (out.length > MAX_PATHS) return undefined;
+    }
+    return out;
+  }
+
+  /**
+   * Objects stored somewhere new during the step that one container now holds under two keys
+   * are ambiguous: a path names one place, an edit must reach both. The fields that reach such
+   * a container are stored whole (the node's own edits may have been made before the move).
+   */
+  #settleMoved(current: ReadonlyMap<string, unknown>, deltas: FieldDeltas): void {
+    for (const node of this.#moved ?? []) {
+      const info = this.#nodes?.get(node);
+      if (!info || info.ambiguous) continue;
+      for (const link of info.links) {
+        const parent = link.parent;
+        if (parent === null) continue;
+        let places = 0;
+        if (Array.isArray(parent)) {
+          const i = parent.indexOf(node);
+          places = i < 0 ? 0 : parent.lastIndexOf(node) === i ? 1 : 2;
+        } else {
+          for (const key of Object.keys(parent)) {
+            if ((parent as Record<string, unknown>)[key] === node) places++;
+          }
+        }
+        if (places > 1) {
+          info.ambiguous = true;
+          for (const field of this.#rootsOf(parent, current)) deltas.set(field, null);
+        }
+      }
+    }
+    this.#moved = undefined;
   }
 
   /**
@@ -391,6 +618,68 @@ export class Watch {
   }
 }
 
+/**
+ * An edit of one node, before it is addressed by path: set or delete a key, set an array's
+ * length, splice an array, or (`"v"`) the node itself replaced (a value handed out as itself).
+ */
+type Edit =
+  | readonly ["s", string | number, unknown]
+  | readonly ["d", string | number]
+  | readonly ["l", number]
+  | readonly ["p", number, number, unknown[]]
+  | readonly ["v"];
+
+/**
+ * A step's edits of one field in the order they apply: a container's length and splices
+ * first, then the keys inside it, then what is deeper; an edit inside a value an earlier edit
+ * wrote whole is dropped (that value is already the current one, and a splice is not
+ * idempotent).
+ */
+function ordered(ops: DeltaOp[]): DeltaOp[] {
+  ops.sort((a, b) => rank(a) - rank(b));
+  const written = new Set<string>();
+  const spliced = new Map<string, [number, number][]>();
+  const out: DeltaOp[] = [];
+  for (const op of ops) {
+    const path = op[1];
+    let at = "";
+    let covered = false;
+    for (let i = 0; i < path.length && !covered; i++) {
+      const key = path[i] as string | number;
+      const ranges = spliced.get(at);
+      if (typeof key === "number" && ranges?.some(([from, to]) => key >= from && key < to)) {
+        covered = true;
+      }
+      at += JSON.stringify(key) + ",";
+      if (written.has(at)) covered = true;
+    }
+    if (covered) continue;
+    out.push(op);
+    if (op[0] === "s") written.add(at + JSON.stringify(op[2]) + ",");
+    else if (op[0] === "p") {
+      const ranges = spliced.get(at) ?? [];
+      ranges.push([op[2], op[2] + op[4].length]);
+      spliced.set(at, ranges);
+    }
+  }
+  return out;
+}
+
+function rank(op: DeltaOp): number {
+  return op[1].length * 2 + (op[0] === "s" || op[0] === "d" ? 1 : 0);
+}
+
+function slotKey(isArray: boolean, key: string): string | number {
+  return isArray && /^(0|[1-9]\d*)$/.test(key) ? Number(key) : key;
+}
+
+/** Snapshot encoding for an edit; a non-serializable value throws (`TypeError`). */
+function encodeStrictly(value: unknown): SnapshotValue {
+  return toSnapshot(value, "", strictSilent);
+}
+
+const strictSilent: SerializationPolicy = { ...silent, strict: true };
+
 function arrayKey(target: object, key: string): string | number {
   return Array.isArray(target) && /^(0|[1-9]\d*)$/.test(key) ? Number(key) : key;
 }
@@ -439,10 +728,15 @@ class Comparison {
 
   /**
    * The new values in `node` when it differs from what it was before the step, `undefined`
-   * when it does not. Deeper changes are the business of the deeper nodes' own logs.
+   * when it does not. Deeper changes are the business of the deeper nodes' own logs. With
+   * `edits`, also the edits that turn the node as it was into the node as it is.
    */
-  nodeChanges(node: object, log: NodeLog): unknown[] | undefined {
-    if (log.encoded) return matchesSnapshot(node, log.encoded.snapshot) ? undefined : [node];
+  nodeChanges(node: object, log: NodeLog, edits?: Edit[]): unknown[] | undefined {
+    if (log.encoded) {
+      if (matchesSnapshot(node, log.encoded.snapshot)) return undefined;
+      edits?.push(["v"]);
+      return [node];
+    }
     const fresh: unknown[] = [];
     let changed = false;
     const record = (value: unknown) => {
@@ -452,23 +746,51 @@ class Comparison {
     const live = node as Record<string, unknown>;
     if (log.copy) {
       const arr = node as unknown[];
-      if (arr.length !== log.copy.length) changed = true;
+      const copy = log.copy;
+      if (arr.length !== copy.length) changed = true;
       for (let i = 0; i < arr.length; i++) {
-        const was = i < log.copy.length && Object.hasOwn(log.copy, i) ? log.copy[i] : ABSENT;
+        const was = i < copy.length && Object.hasOwn(copy, i) ? copy[i] : ABSENT;
         const now = Object.hasOwn(arr, i) ? arr[i] : ABSENT;
         if (now === was) continue;
         if (!this.same(now, was)) record(now);
       }
+      if (changed && edits) {
+        // One splice: what lies between the unchanged start and the unchanged end.
+        let start = 0;
+        const shorter = Math.min(arr.length, copy.length);
+        while (start < shorter && arr[start] === copy[start]) start++;
+        let end = 0;
+        while (end < shorter - start && arr[arr.length - 1 - end] === copy[copy.length - 1 - end]) {
+          end++;
+        }
+        edits.push(["p", start, copy.length - start - end, arr.slice(start, arr.length - end)]);
+      }
       return changed ? fresh : undefined;
     }
-    if (log.length !== undefined && (node as unknown[]).length !== log.length) changed = true;
+    const isArray = Array.isArray(node);
+    const length = isArray ? (node as unknown[]).length : 0;
+    if (log.length !== undefined && length !== log.length) {
+      changed = true;
+      edits?.push(["l", length]);
+    }
     for (const [key, was] of log.slots ?? []) {
       const now = Object.hasOwn(live, key) ? live[key] : ABSENT;
       if (now === was) {
-        if (typeof now === "number" && !Number.isFinite(now)) record(now);
+        if (typeof now === "number" && !Number.isFinite(now)) {
+          record(now);
+          // Not serializable: the field is stored whole, where the snapshot reports it.
+          edits?.push(["v"]);
+        }
         continue;
       }
-      if (!this.same(now, was)) record(now);
+      if (this.same(now, was)) continue;
+      record(now);
+      if (!edits) continue;
+      const k = slotKey(isArray, key);
+      // Past the end of an array the length edit has it already; other keys of an array are
+      // not encoded.
+      if (isArray && (typeof k !== "number" || k >= length)) continue;
+      edits.push(now === ABSENT ? ["d", k] : ["s", k, now]);
     }
     return changed ? fresh : undefined;
   }
@@ -524,11 +846,13 @@ class Comparison {
 
 /**
  * Finds objects reached from more than one top-level field (`this.selected = this.rows[3]` done
- * in `mount`), which a change through one field must also report for the other.
+ * in `mount`), which a change through one field must also report for the other; with
+ * `repeated`, also collects objects one field reaches more than once.
  */
 export function findSharedNodes(
   fields: readonly string[],
   values: readonly unknown[],
+  repeated?: Set<object>,
 ): Map<object, Set<string>> {
   const owner = new Map<object, string>();
   const shared = new Map<object, Set<string>>();
@@ -540,6 +864,8 @@ export function findSharedNodes(
         let set = shared.get(value);
         if (!set) shared.set(value, (set = new Set([first])));
         set.add(field);
+      } else {
+        repeated?.add(value);
       }
       return;
     }

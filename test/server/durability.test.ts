@@ -114,4 +114,42 @@ describe("SIGKILL of a node loses no acknowledged event (durability: reply)", { 
       );
     }
   });
+
+  it("rows edited by deltas: the other node restores exactly the rows of the last reply", async () => {
+    const victim = await startNode("victim rows", APP, env);
+    try {
+      const page = await loadPage(`${victim.url}/rows/`);
+      const client = await RawClient.connect(victim.url, { cookie: page.cookie });
+      assert.equal((await client.join(page, victim.url)).payload.status, "ok");
+      const rows = Array.from({ length: 1000 }, (_, i) => ({ id: i, qty: 0 }));
+      for (let k = 0; k < 40; k++) {
+        const i = (k * 37) % 1000;
+        let reply: Msg;
+        if (k % 10 === 3) {
+          reply = await client.event(page, "click", "add", {});
+          rows.push({ id: rows.length, qty: 1 });
+        } else if (k % 10 === 7) {
+          reply = await client.event(page, "click", "drop", { i });
+          rows.splice(i % rows.length, 1);
+        } else {
+          reply = await client.event(page, "click", "bump", { i });
+          rows[i % rows.length]!.qty++;
+        }
+        assert.equal(acknowledged(reply), rows.length, JSON.stringify(reply.payload));
+      }
+      await kill(victim);
+      client.close();
+      const again = await RawClient.connect(survivor!.url, { cookie: page.cookie });
+      try {
+        const reply = await again.join(page, survivor!.url);
+        assert.equal(reply.payload.status, "ok", JSON.stringify(reply.payload));
+        const rendered = response(reply).rendered as Record<string, unknown>;
+        assert.equal(rendered["0"], rows.map((r) => `${r.id}:${r.qty}`).join(" "));
+      } finally {
+        again.close();
+      }
+    } finally {
+      await stopNode(victim);
+    }
+  });
 });

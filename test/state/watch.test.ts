@@ -6,6 +6,7 @@ import { LiveView, registerType } from "../../src/index.js";
 import { matchesSnapshot, type SerializationPolicy } from "../../src/state/codec.js";
 import { StateTracker, snapshotState, stateValue } from "../../src/state/tracker.js";
 import { isStateProxy } from "../../src/state/watch.js";
+import { applyMutation as apply, mutation, tree } from "../support/state-mutations.js";
 import { CapturingLogger } from "../support/logger.js";
 
 const policy = (): SerializationPolicy => ({
@@ -165,91 +166,6 @@ describe("write tracking", () => {
 // ---------------------------------------------------------------------------------------------
 // Property test: random in-place mutations of random nested state, tracked changes against a
 // full structural comparison of snapshots taken before and after.
-
-const leaf = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom("a", "b"), fc.boolean());
-const tree = fc.letrec((tie) => ({
-  node: fc.oneof(
-    { depthSize: "small", withCrossShrink: true },
-    leaf,
-    fc.array(tie("node"), { maxLength: 4 }),
-    fc.dictionary(fc.constantFrom("p", "q", "r"), tie("node"), { maxKeys: 3 }),
-  ),
-})).node;
-
-const mutation = fc.record({
-  field: fc.constantFrom("a", "b", "c"),
-  steps: fc.array(fc.nat(5), { maxLength: 4 }),
-  op: fc.constantFrom("set", "push", "pop", "delete", "splice", "reverse", "alias", "same"),
-  value: tree,
-});
-
-/** Follows `steps` (indices into each container's keys) from the field's value. */
-function walk(root: unknown, steps: number[]): { parent: object; key: string | number } | null {
-  let at: unknown = root;
-  let last: { parent: object; key: string | number } | null = null;
-  for (const step of steps) {
-    if (typeof at !== "object" || at === null) break;
-    const keys = Array.isArray(at) ? at.map((_, i) => i) : Object.keys(at);
-    if (keys.length === 0) break;
-    const key = keys[step % keys.length] as string | number;
-    last = { parent: at, key };
-    at = (at as Record<string | number, unknown>)[key];
-  }
-  return last;
-}
-
-interface Mutation {
-  field: string;
-  steps: number[];
-  op: string;
-  value: unknown;
-}
-
-function apply(view: Record<string, unknown>, m: Mutation): void {
-  const root = view[m.field];
-  const at = walk(root, m.steps);
-  const target = at ? (at.parent as Record<string | number, unknown>)[at.key] : root;
-  const value = structuredClone(m.value);
-  switch (m.op) {
-    case "set":
-      if (at) (at.parent as Record<string | number, unknown>)[at.key] = value;
-      else view[m.field] = value;
-      break;
-    case "same":
-      if (at) (at.parent as Record<string | number, unknown>)[at.key] = target;
-      else view[m.field] = structuredClone(root);
-      break;
-    case "push":
-      if (Array.isArray(target)) target.push(value);
-      break;
-    case "pop":
-      if (Array.isArray(target)) target.pop();
-      break;
-    case "splice":
-      if (Array.isArray(target)) target.splice(0, 1, value, value);
-      break;
-    case "reverse":
-      if (Array.isArray(target)) target.reverse();
-      break;
-    case "delete":
-      if (at && !Array.isArray(at.parent)) delete (at.parent as Record<string, unknown>)[at.key];
-      break;
-    case "alias": {
-      const other = view[m.field === "a" ? "b" : "a"];
-      if (typeof other === "object" && other !== null && at && !reaches(other, at.parent)) {
-        (at.parent as Record<string | number, unknown>)[at.key] = other;
-      }
-      break;
-    }
-  }
-}
-
-/** Whether `target` is `value` or inside it (an alias there would make a cycle). */
-function reaches(value: unknown, target: unknown, depth = 0): boolean {
-  if (value === target) return true;
-  if (typeof value !== "object" || value === null || depth > 20) return false;
-  return Object.values(value).some((v) => reaches(v, target, depth + 1));
-}
 
 class Random extends LiveView {
   a: unknown = null;

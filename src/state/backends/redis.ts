@@ -2,15 +2,18 @@
  * Redis state backend (node-redis v6): any node can restore a view another node rendered.
  *
  * A record is one Redis hash, so that a snapshot after an event writes only what changed: the
- * field `m` holds everything but the state (view, URL, topics, flash, …) as JSON, and each
- * top-level state field `f` its own hash field `s:f`. A full write replaces the hash; an
- * incremental one ({@link RedisStateBackend.patch}) sets the changed fields and `m` in one
- * atomic script that refuses to write into a record that expired.
+ * field `m` holds everything but the state (view, URL, topics, flash, …) as JSON, each
+ * top-level state field `f` its own hash field `s:f`, and the deltas written since that field
+ * was last stored whole `d:f:0`, `d:f:1`, … (their count in `n:f`). A full write replaces the
+ * hash; an incremental one ({@link RedisStateBackend.patch}) sets `m`, the fields stored whole
+ * (dropping their deltas) and appends deltas, in one atomic script that refuses to write into a
+ * record that expired.
  * @module
  */
 import { RedisConnection, RedisScript, type RedisConnectionOptions } from "../../redis.js";
+import { applyDeltas } from "../delta.js";
 import type { StateSnapshot } from "../tracker.js";
-import { isStoredView, type StateBackend, type StoredView } from "./types.js";
+import { isStoredView, type StateBackend, type StoredPatch, type StoredView } from "./types.js";
 
 /** Options of {@link RedisStateBackend}: `{ url }` or `{ client }` (see {@link RedisConnectionOptions}). */
 export interface RedisStateBackendOptions extends RedisConnectionOptions {
@@ -23,16 +26,48 @@ const META = "m";
 /** Prefix of the hash fields holding one state field each. */
 const FIELD = "s:";
 
-// KEYS[1] record; ARGV: ttl seconds, number of removed fields, their hash fields, then
-// field/value pairs. Nothing is written into a record that is not there (expired, deleted).
+/** Prefix of the hash fields holding a field's deltas (`d:<field>:<n>`). */
+const DELTA = "d:";
+
+// KEYS[1] record; ARGV: ttl seconds, meta JSON, then counts and lists: fields dropped (names),
+// fields stored whole (name/value pairs), deltas appended (name/value pairs). Dropping or
+// replacing a field drops its deltas. Nothing is written into a record that is not there.
 const PATCH = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local removed = tonumber(ARGV[2])
-for i = 3, 2 + removed do redis.call('HDEL', KEYS[1], ARGV[i]) end
-local kv = {}
-for i = 3 + removed, #ARGV do kv[#kv + 1] = ARGV[i] end
-redis.call('HSET', KEYS[1], unpack(kv))
-redis.call('EXPIRE', KEYS[1], ARGV[1])
+local key = KEYS[1]
+if redis.call('EXISTS', key) == 0 then return 0 end
+local function drop(f)
+  local n = tonumber(redis.call('HGET', key, 'n:' .. f) or '0')
+  for i = 0, n - 1 do redis.call('HDEL', key, 'd:' .. f .. ':' .. i) end
+  redis.call('HDEL', key, 'n:' .. f)
+end
+local at = 3
+local removed = tonumber(ARGV[at])
+local wholeAt = at + removed + 1
+local deltasAt = wholeAt + 2 * tonumber(ARGV[wholeAt]) + 1
+for i = 0, tonumber(ARGV[deltasAt]) - 1 do
+  -- A delta needs its field: 0 and nothing written, the caller writes the record whole.
+  if redis.call('HEXISTS', key, 's:' .. ARGV[deltasAt + 1 + 2 * i]) == 0 then return 0 end
+end
+redis.call('HSET', key, 'm', ARGV[2])
+for i = 1, removed do
+  drop(ARGV[at + i])
+  redis.call('HDEL', key, 's:' .. ARGV[at + i])
+end
+at = at + removed + 1
+local whole = tonumber(ARGV[at])
+for i = 0, whole - 1 do
+  local f = ARGV[at + 1 + 2 * i]
+  drop(f)
+  redis.call('HSET', key, 's:' .. f, ARGV[at + 2 + 2 * i])
+end
+at = at + 2 * whole + 1
+local deltas = tonumber(ARGV[at])
+for i = 0, deltas - 1 do
+  local f = ARGV[at + 1 + 2 * i]
+  local n = redis.call('HINCRBY', key, 'n:' .. f, 1) - 1
+  redis.call('HSET', key, 'd:' .. f .. ':' .. n, ARGV[at + 2 + 2 * i])
+end
+redis.call('EXPIRE', key, ARGV[1])
 return 1
 `;
 const PATCH_SCRIPT = new RedisScript(PATCH);
@@ -52,12 +87,26 @@ function fromHash(hash: Record<string, string>): StoredView | null {
   try {
     const meta = JSON.parse(metaText) as Record<string, unknown>;
     const state: StateSnapshot = {};
+    const deltas = new Map<string, string[]>();
     for (const [name, text] of Object.entries(hash)) {
+      if (name.startsWith(DELTA)) {
+        const cut = name.lastIndexOf(":");
+        const field = name.slice(DELTA.length, cut);
+        const list = deltas.get(field) ?? [];
+        list[Number(name.slice(cut + 1))] = text;
+        deltas.set(field, list);
+        continue;
+      }
       if (!name.startsWith(FIELD)) continue;
       const key = name.slice(FIELD.length);
       // Records come from outside the process: no key may reach a prototype.
       if (key === "__proto__") continue;
       state[key] = JSON.parse(text) as StateSnapshot[string];
+    }
+    for (const [field, list] of deltas) {
+      // A delta without its field, or a gap in the sequence, makes the record unusable.
+      if (!Object.hasOwn(state, field) || list.length !== Object.keys(list).length) return null;
+      state[field] = applyDeltas(state[field] as StateSnapshot[string], list);
     }
     const value: unknown = { ...meta, state };
     return isStoredView(value) ? value : null;
@@ -89,15 +138,13 @@ export class RedisStateBackend implements StateBackend {
     );
   }
 
-  async patch(
-    key: string,
-    value: StoredView,
-    removed: readonly string[],
-    ttlSeconds: number,
-  ): Promise<boolean> {
-    const args = [String(ttl(ttlSeconds)), String(removed.length)];
-    for (const field of removed) args.push(FIELD + field);
-    args.push(...hashFields(value));
+  async patch(key: string, patch: StoredPatch, ttlSeconds: number): Promise<boolean> {
+    const { state: _state, ...meta } = patch.record;
+    const args = [String(ttl(ttlSeconds)), JSON.stringify(meta), String(patch.removed.length)];
+    args.push(...patch.removed, String(patch.fields.size));
+    for (const [field, text] of patch.fields) args.push(field, text);
+    args.push(String(patch.deltas.size));
+    for (const [field, text] of patch.deltas) args.push(field, text);
     const options = { keys: [this.#prefix + key], arguments: args };
     const reply = await this.#redis.run("EVALSHA", (client) => PATCH_SCRIPT.run(client, options));
     return Number(reply) === 1;

@@ -42,6 +42,22 @@ export interface StoredView {
   readonly savedAt: number;
 }
 
+/**
+ * An incremental write of a stored record: what an event changed, proportional to the change.
+ * Reading the record afterwards gives the full {@link StoredView}: each field's last full
+ * encoding with its deltas applied in order (`applyDeltas`).
+ */
+export interface StoredPatch {
+  /** The record's parts other than the state, replacing the stored ones (its `state` is unused). */
+  readonly record: StoredView;
+  /** Fields stored whole (JSON text of the snapshot encoding): they replace the stored field and its deltas. */
+  readonly fields: ReadonlyMap<string, string>;
+  /** Fields appended to (JSON text of a list of `DeltaOp`): kept after the field's earlier deltas. */
+  readonly deltas: ReadonlyMap<string, string>;
+  /** Fields that are no longer state. */
+  readonly removed: readonly string[];
+}
+
 /** A key/value store for {@link StoredView} records with expiry. */
 export interface StateBackend {
   get(key: string): Promise<StoredView | null>;
@@ -49,18 +65,11 @@ export interface StateBackend {
   set(key: string, value: StoredView, ttlSeconds: number): Promise<void>;
   delete(key: string): Promise<void>;
   /**
-   * Updates the record `key` incrementally: `value.state` holds only the fields that changed
-   * (they replace the stored ones), `removed` names fields that are no longer state; everything
-   * else of `value` replaces the stored parts, and the lifetime starts again. Resolves `false`
-   * and writes nothing when no record is stored (the caller then writes a full one with
-   * {@link set}). Optional: without it every snapshot is written in full.
+   * Updates the record `key` incrementally ({@link StoredPatch}), and the lifetime starts
+   * again. Resolves `false` and writes nothing when no record is stored (the caller then writes
+   * a full one with {@link set}). Optional: without it every snapshot is written in full.
    */
-  patch?(
-    key: string,
-    value: StoredView,
-    removed: readonly string[],
-    ttlSeconds: number,
-  ): Promise<boolean>;
+  patch?(key: string, patch: StoredPatch, ttlSeconds: number): Promise<boolean>;
   /** Releases connections; called by `app.close()`. */
   close?(): Promise<void>;
 }

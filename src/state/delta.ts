@@ -1,0 +1,160 @@
+/**
+ * Deltas of a state field: the edits that bring a field's stored snapshot encoding up to date
+ * after an event, so that what is written after an event is proportional to what changed (a
+ * one-row change of a 1,000-row table stores one row's edit, not the table).
+ *
+ * The write tracking (`watch.ts`) knows which containers a handler wrote and where they sit in
+ * the field; it turns each write into an edit of the container at that path, with the new value
+ * in snapshot encoding. State backends keep a field's edits in order after its last full
+ * encoding and apply them when the record is read ({@link applyDeltas}), so a restore gets
+ * exactly the state the view had.
+ *
+ * An edit addresses the container (plain object or array) at `path` inside the field:
+ * - `["s", path, key, value]` sets `key` to `value` (snapshot encoding);
+ * - `["d", path, key]` deletes `key`;
+ * - `["l", path, length]` sets the array's length;
+ * - `["p", path, start, deleteCount, items]` splices the array.
+ * @module
+ */
+import type { JsonObject, JsonValue } from "./serializable.js";
+import type { SnapshotValue } from "./codec.js";
+
+/** Keys from the field down to a container: array indices and object keys. */
+export type DeltaPath = readonly (string | number)[];
+
+/** One edit of a container inside a field's snapshot encoding. */
+export type DeltaOp =
+  | readonly ["s", DeltaPath, string | number, SnapshotValue]
+  | readonly ["d", DeltaPath, string | number]
+  | readonly ["l", DeltaPath, number]
+  | readonly ["p", DeltaPath, number, number, readonly SnapshotValue[]];
+
+/** A stored delta that does not apply to its field (the record is unusable). */
+export class DeltaError extends Error {
+  override readonly name = "DeltaError";
+}
+
+/**
+ * The field's encoding `base` with the edits of `deltas` applied in order (each a JSON text of
+ * a {@link DeltaOp} array, as stored). `base` is changed in place where possible.
+ * @throws DeltaError when an edit is malformed or addresses something that is not there.
+ */
+export function applyDeltas(base: SnapshotValue, deltas: Iterable<string>): SnapshotValue {
+  let value = base;
+  for (const text of deltas) {
+    let ops: unknown;
+    try {
+      ops = JSON.parse(text);
+    } catch {
+      throw new DeltaError("delta: not JSON");
+    }
+    if (!Array.isArray(ops)) throw new DeltaError("delta: not a list of edits");
+    for (const op of ops) value = applyOp(value, op);
+  }
+  return value;
+}
+
+/** Applies one edit (from outside the process: every part is checked). */
+function applyOp(root: SnapshotValue, op: unknown): SnapshotValue {
+  if (!Array.isArray(op) || !Array.isArray(op[1])) throw new DeltaError("delta: malformed edit");
+  return edit(root, op[1] as unknown[], 0, op as unknown[]);
+}
+
+/** The plain object an object encoding holds, whether tagged (`$type: "Object"`) or not. */
+function containerOf(value: SnapshotValue): JsonValue[] | JsonObject {
+  if (Array.isArray(value)) return value;
+  if (typeof value !== "object" || value === null) {
+    throw new DeltaError("delta: path leads into a primitive");
+  }
+  if (!Object.hasOwn(value, "$type")) return value;
+  const inner = value.value;
+  if (value.$type !== "Object" || typeof inner !== "object" || inner === null) {
+    throw new DeltaError("delta: path leads into a tagged value");
+  }
+  if (Array.isArray(inner)) throw new DeltaError("delta: malformed Object tag");
+  return inner;
+}
+
+function isIndex(key: unknown, below: number): key is number {
+  return typeof key === "number" && Number.isInteger(key) && key >= 0 && key < below;
+}
+
+/** `value` with the edit applied at `path[at…]`; the same object unless its tag changes. */
+function edit(value: SnapshotValue, path: unknown[], at: number, op: unknown[]): SnapshotValue {
+  const box = containerOf(value);
+  if (at < path.length) {
+    const key = path[at];
+    let child: SnapshotValue;
+    if (Array.isArray(box)) {
+      if (!isIndex(key, box.length)) throw new DeltaError("delta: no such index");
+      child = box[key] as SnapshotValue;
+    } else {
+      if (typeof key !== "string" || !Object.hasOwn(box, key)) {
+        throw new DeltaError("delta: no such key");
+      }
+      child = box[key] as SnapshotValue;
+    }
+    const next = edit(child, path, at + 1, op);
+    if (next !== child) setOwn(box, key as string | number, next);
+    return value;
+  }
+  if (Array.isArray(box)) {
+    editArray(box, op);
+    return value;
+  }
+  editObject(box, op);
+  // An object with a `$type` key of its own is encoded tagged; keep the tag in line.
+  const tagged = box !== value;
+  const hasType = Object.hasOwn(box, "$type");
+  if (tagged && !hasType) return box;
+  if (!tagged && hasType) return { $type: "Object", value: box };
+  return value;
+}
+
+function editArray(box: JsonValue[], op: unknown[]): void {
+  switch (op[0]) {
+    case "s":
+      if (!isIndex(op[2], box.length + 1)) throw new DeltaError("delta: no such index");
+      box[op[2]] = (op[3] ?? null) as JsonValue;
+      return;
+    case "d":
+      if (!isIndex(op[2], box.length)) throw new DeltaError("delta: no such index");
+      delete box[op[2]];
+      return;
+    case "l":
+      if (!isIndex(op[2], 2 ** 32)) throw new DeltaError("delta: bad length");
+      box.length = op[2];
+      return;
+    case "p": {
+      const items = op[4];
+      if (!isIndex(op[2], box.length + 1) || !isIndex(op[3], box.length - op[2] + 1)) {
+        throw new DeltaError("delta: bad splice");
+      }
+      if (!Array.isArray(items)) throw new DeltaError("delta: bad splice");
+      box.splice(op[2], op[3], ...(items as JsonValue[]));
+      return;
+    }
+    default:
+      throw new DeltaError("delta: unknown edit");
+  }
+}
+
+function editObject(box: JsonObject, op: unknown[]): void {
+  const key = op[2];
+  if (typeof key !== "string") throw new DeltaError("delta: object keys are strings");
+  switch (op[0]) {
+    case "s":
+      setOwn(box, key, (op[3] ?? null) as JsonValue);
+      return;
+    case "d":
+      delete box[key];
+      return;
+    default:
+      throw new DeltaError("delta: unknown edit");
+  }
+}
+
+/** Sets `key` as an own data property: a `"__proto__"` key stays data, never a prototype. */
+function setOwn(box: JsonValue[] | JsonObject, key: string | number, value: JsonValue): void {
+  Object.defineProperty(box, key, { value, enumerable: true, writable: true, configurable: true });
+}

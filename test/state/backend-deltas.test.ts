@@ -1,0 +1,145 @@
+/**
+ * Incremental snapshot writes against both state backends (memory, and a real `redis-server`
+ * when one is installed): deltas appended after a field's whole encoding are applied on read,
+ * a field stored whole again drops its deltas, and a delta that does not apply makes the record
+ * unreadable rather than wrong.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { createClient } from "redis";
+import { MemoryStateBackend } from "../../src/state/backends/memory.js";
+import { RedisStateBackend } from "../../src/state/backends/redis.js";
+import type { StateBackend, StoredPatch, StoredView } from "../../src/state/backends/types.js";
+import type { DeltaOp } from "../../src/state/delta.js";
+import { findRedisServer, REDIS_MISSING, startRedis, type TestRedis } from "../support/redis.js";
+
+const record = (state: StoredView["state"], url = "/a"): StoredView => ({
+  v: 1,
+  view: "V",
+  state,
+  privateFields: [],
+  topics: [],
+  flash: {},
+  url,
+  savedAt: 1,
+});
+
+function patch(
+  url: string,
+  parts: {
+    fields?: Record<string, unknown>;
+    deltas?: Record<string, DeltaOp[]>;
+    removed?: string[];
+  },
+): StoredPatch {
+  const text = (o: Record<string, unknown> = {}) =>
+    new Map(Object.entries(o).map(([k, v]) => [k, JSON.stringify(v)]));
+  return {
+    record: record({}, url),
+    fields: text(parts.fields),
+    deltas: text(parts.deltas),
+    removed: parts.removed ?? [],
+  };
+}
+
+function cases(make: () => StateBackend) {
+  it("applies deltas in order on read; storing a field whole drops its deltas", async () => {
+    const backend = make();
+    const rows = [
+      { id: 1, qty: 0 },
+      { id: 2, qty: 0 },
+    ];
+    await backend.set("k", record({ rows, n: 1 }), 60);
+    assert.equal(
+      await backend.patch!("k", patch("/b", { deltas: { rows: [["s", [1], "qty", 5]] } }), 60),
+      true,
+    );
+    assert.equal(
+      await backend.patch!(
+        "k",
+        patch("/c", {
+          deltas: {
+            rows: [
+              ["l", [], 3],
+              ["s", [], 2, { id: 3, qty: 1 }],
+            ],
+          },
+        }),
+        60,
+      ),
+      true,
+    );
+    assert.deepEqual(await backend.get("k"), {
+      ...record(
+        {
+          rows: [
+            { id: 1, qty: 0 },
+            { id: 2, qty: 5 },
+            { id: 3, qty: 1 },
+          ],
+          n: 1,
+        },
+        "/c",
+      ),
+    });
+    await backend.patch!("k", patch("/d", { fields: { rows: [{ id: 9 }] }, removed: ["n"] }), 60);
+    await backend.patch!("k", patch("/d", { deltas: { rows: [["s", [0], "id", 10]] } }), 60);
+    assert.deepEqual(await backend.get("k"), record({ rows: [{ id: 10 }] }, "/d"));
+    await backend.close?.();
+  });
+
+  it("refuses a delta for a field it does not hold, and writes nothing", async () => {
+    const backend = make();
+    await backend.set("k2", record({ n: 1 }), 60);
+    assert.equal(
+      await backend.patch!("k2", patch("/x", { deltas: { rows: [["d", [], 0]] } }), 60),
+      false,
+    );
+    assert.equal(await backend.patch!("none", patch("/x", { fields: { n: 2 } }), 60), false);
+    assert.deepEqual(await backend.get("k2"), record({ n: 1 }));
+    assert.equal(await backend.get("none"), null);
+    await backend.close?.();
+  });
+
+  it("a stored delta that does not apply makes the record unreadable", async () => {
+    const backend = make();
+    await backend.set("k3", record({ rows: [] }), 60);
+    await backend.patch!("k3", patch("/x", { deltas: { rows: [["s", [4], "qty", 1]] } }), 60);
+    assert.equal(await backend.get("k3"), null);
+    await backend.close?.();
+  });
+}
+
+describe("memory backend deltas", () => cases(() => new MemoryStateBackend()));
+
+const skip = findRedisServer() ? undefined : REDIS_MISSING;
+describe("Redis backend deltas", { skip }, () => {
+  let redis: TestRedis | undefined;
+  before(async () => {
+    const started = await startRedis();
+    if ("skip" in started) throw new Error(started.skip);
+    redis = started;
+  });
+  after(() => redis?.stop());
+  cases(() => new RedisStateBackend({ url: redis!.url, prefix: "deltas:" }));
+
+  it("keeps a field's deltas as numbered hash fields and drops them with the field", async () => {
+    const backend = new RedisStateBackend({ url: redis!.url, prefix: "deltas2:" });
+    const probe = createClient({ url: redis!.url });
+    await probe.connect();
+    try {
+      await backend.set("k", record({ rows: [1, 2] }), 60);
+      await backend.patch("k", patch("/a", { deltas: { rows: [["s", [], 0, 7]] } }), 60);
+      await backend.patch("k", patch("/a", { deltas: { rows: [["s", [], 1, 8]] } }), 60);
+      const hash = await probe.hGetAll("deltas2:k");
+      assert.deepEqual(Object.keys(hash).sort(), ["d:rows:0", "d:rows:1", "m", "n:rows", "s:rows"]);
+      assert.equal(hash["d:rows:1"], '[["s",[],1,8]]');
+      await backend.patch("k", patch("/a", { fields: { rows: [0] } }), 60);
+      assert.deepEqual(Object.keys(await probe.hGetAll("deltas2:k")).sort(), ["m", "s:rows"]);
+      assert.deepEqual((await backend.get("k"))?.state, { rows: [0] });
+    } finally {
+      await probe.close();
+      await backend.close();
+    }
+  });
+});

@@ -1,0 +1,182 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { LiveView } from "../../src/index.js";
+import type { SerializationPolicy, SnapshotValue } from "../../src/state/codec.js";
+import { applyDeltas, DeltaError, type DeltaOp } from "../../src/state/delta.js";
+import { StateTracker, snapshotState, type StateSnapshot } from "../../src/state/tracker.js";
+import { CapturingLogger } from "../support/logger.js";
+import { applyRichMutation, richMutation, richTree } from "../support/state-mutations.js";
+
+const policy = (): SerializationPolicy => ({
+  strict: false,
+  logger: new CapturingLogger(),
+  view: "V",
+  warned: new Set(),
+});
+
+const copy = (value: unknown): SnapshotValue => JSON.parse(JSON.stringify(value)) as SnapshotValue;
+
+/** What a backend would hold after storing `deltas` on top of `stored` (mutated). */
+function store(
+  stored: StateSnapshot,
+  now: StateSnapshot,
+  changed: readonly string[],
+  deltas: ReadonlyMap<string, readonly DeltaOp[] | null>,
+): void {
+  for (const field of changed) {
+    const ops = deltas.get(field);
+    if (ops === undefined || ops === null) stored[field] = copy(now[field]);
+    else stored[field] = applyDeltas(stored[field] ?? null, [JSON.stringify(ops)]);
+  }
+}
+
+class Table extends LiveView {
+  rows = Array.from({ length: 1000 }, (_, i) => ({ id: i, name: `row ${i}`, qty: 0 }));
+  selected = 0;
+}
+
+function tracked<T extends LiveView>(view: T) {
+  const p = policy();
+  const tracker = new StateTracker(p, { deltas: true });
+  tracker.reset(view);
+  const stored = copy(snapshotState(view, p)) as StateSnapshot;
+  const step = () => {
+    const changed = tracker.changes(view);
+    const deltas = tracker.takeDeltas();
+    store(stored, snapshotState(view, p), changed, deltas);
+    return { changed, deltas };
+  };
+  return { tracker, stored, step, snapshot: () => snapshotState(view, p) };
+}
+
+describe("snapshot deltas", () => {
+  it("a one-row change of 1,000 rows is one small edit, applied exactly", () => {
+    const view = new Table();
+    const t = tracked(view);
+    view.rows[500]!.qty++;
+    const { changed, deltas } = t.step();
+    assert.deepStrictEqual(changed, ["rows"]);
+    assert.deepStrictEqual(deltas.get("rows"), [["s", [500], "qty", 1]]);
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+  });
+
+  it("push, pop, splice, sort and a replaced row are edits of the array, not the field", () => {
+    const view = new Table();
+    const t = tracked(view);
+    const edits: (() => void)[] = [
+      () => view.rows.push({ id: 1000, name: "new", qty: 1 }),
+      () => view.rows.splice(3, 2),
+      () => (view.rows[7] = { id: -7, name: "replaced", qty: 7 }),
+      () => view.rows.pop(),
+    ];
+    for (const edit of edits) {
+      edit();
+      const { deltas } = t.step();
+      const text = JSON.stringify(deltas.get("rows"));
+      assert.ok(text.length < 100, text);
+      assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+    }
+    view.rows.sort((x, y) => y.id - x.id);
+    view.rows.reverse();
+    t.step();
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+  });
+
+  it("a replaced field, or a date changed in place at the top, is stored whole", () => {
+    class V extends LiveView {
+      rows = [{ n: 1 }];
+      when = new Date(0);
+    }
+    const view = new V();
+    const t = tracked(view);
+    view.rows = [{ n: 2 }];
+    view.when.setTime(1000);
+    const { changed, deltas } = t.step();
+    assert.deepStrictEqual(changed, ["rows", "when"]);
+    assert.equal(deltas.get("rows"), null);
+    assert.equal(deltas.get("when"), null);
+  });
+
+  it("an object at two places of one field is stored whole when it changes", () => {
+    class V extends LiveView {
+      rows: { n: number }[] = [{ n: 1 }, { n: 2 }];
+    }
+    const view = new V();
+    const t = tracked(view);
+    view.rows.push(view.rows[0]!);
+    t.step();
+    view.rows[0]!.n = 5;
+    const { deltas } = t.step();
+    assert.equal(deltas.get("rows"), null);
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+  });
+
+  it("property: deltas applied to the stored encoding give the state, over random mutations", () => {
+    class Random extends LiveView {
+      a: unknown = null;
+      b: unknown = null;
+      c: unknown = null;
+    }
+    fc.assert(
+      fc.property(
+        fc.tuple(richTree, richTree, richTree),
+        fc.array(fc.array(richMutation, { maxLength: 4 }), { minLength: 1, maxLength: 5 }),
+        ([a, b, c], steps) => {
+          const view = new Random();
+          view.a = a;
+          view.b = b;
+          view.c = c;
+          const t = tracked(view);
+          for (const step of steps) {
+            for (const m of step) applyRichMutation(view as unknown as Record<string, unknown>, m);
+            t.step();
+            assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+          }
+        },
+      ),
+      { numRuns: Number(process.env.RUNS ?? 600) },
+    );
+  });
+});
+
+describe("applyDeltas", () => {
+  it("keeps an object's $type tag in line and treats __proto__ as data", () => {
+    const base: SnapshotValue = { o: { p: 1 } };
+    const tagged = applyDeltas(base, [JSON.stringify([["s", ["o"], "$type", "x"]])]);
+    assert.deepStrictEqual(tagged, { o: { $type: "Object", value: { p: 1, $type: "x" } } });
+    const plain = applyDeltas(tagged, [JSON.stringify([["d", ["o"], "$type"]])]);
+    assert.deepStrictEqual(plain, { o: { p: 1 } });
+    const proto = applyDeltas({}, ['[["s",[],"__proto__",{"polluted":1}]]']) as object;
+    assert.equal(Object.getPrototypeOf(proto), Object.prototype);
+    assert.deepStrictEqual(Object.keys(proto), ["__proto__"]);
+    assert.equal(({} as { polluted?: number }).polluted, undefined);
+  });
+
+  it("refuses an edit that does not fit the encoding", () => {
+    const cases: [SnapshotValue, string, RegExp][] = [
+      [[1], "not json", /not JSON/],
+      [[1], '{"s":1}', /not a list/],
+      [[1], '[["s",[3],"x",1]]', /no such index/],
+      [{ a: 1 }, '[["s",["b"],"x",1]]', /no such key/],
+      [{ a: 1 }, '[["s",["a"],"x",1]]', /primitive/],
+      [{ a: { $type: "Date", value: "x" } }, '[["s",["a"],"x",1]]', /tagged value/],
+      [[1], '[["s",[],5,1]]', /no such index/],
+      [[1], '[["s",[],"x",1]]', /no such index/],
+      [{}, '[["s",[],1,1]]', /object keys are strings/],
+      [[1, 2], '[["p",[],1,5,[]]]', /bad splice/],
+      [[1], '[["l",[],-1]]', /bad length/],
+      [[1], '[["z",[],0]]', /unknown edit/],
+    ];
+    for (const [base, text, message] of cases) {
+      assert.throws(
+        () => applyDeltas(base, [text]),
+        (error: unknown) => {
+          assert.ok(error instanceof DeltaError, String(error));
+          assert.match(error.message, message);
+          return true;
+        },
+      );
+    }
+  });
+});

@@ -1,0 +1,174 @@
+/**
+ * Random nested state and random in-place mutations of it, for the property tests of change
+ * detection (test/state/watch.test.ts) and of snapshot deltas (test/state/delta.test.ts).
+ */
+import fc from "fast-check";
+
+export const leaf = fc.oneof(
+  fc.integer({ min: -3, max: 3 }),
+  fc.constantFrom("a", "b"),
+  fc.boolean(),
+);
+export const tree = fc.letrec((tie) => ({
+  node: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    leaf,
+    fc.array(tie("node"), { maxLength: 4 }),
+    fc.dictionary(fc.constantFrom("p", "q", "r"), tie("node"), { maxKeys: 3 }),
+  ),
+})).node;
+
+export const mutation = fc.record({
+  field: fc.constantFrom("a", "b", "c"),
+  steps: fc.array(fc.nat(5), { maxLength: 4 }),
+  op: fc.constantFrom("set", "push", "pop", "delete", "splice", "reverse", "alias", "same"),
+  value: tree,
+});
+
+/** Follows `steps` (indices into each container's keys) from the field's value. */
+function walk(root: unknown, steps: number[]): { parent: object; key: string | number } | null {
+  let at: unknown = root;
+  let last: { parent: object; key: string | number } | null = null;
+  for (const step of steps) {
+    if (typeof at !== "object" || at === null) break;
+    const keys = Array.isArray(at) ? at.map((_, i) => i) : Object.keys(at);
+    if (keys.length === 0) break;
+    const key = keys[step % keys.length] as string | number;
+    last = { parent: at, key };
+    at = (at as Record<string | number, unknown>)[key];
+  }
+  return last;
+}
+
+export interface Mutation {
+  field: string;
+  steps: number[];
+  op: string;
+  value: unknown;
+}
+
+export function applyMutation(view: Record<string, unknown>, m: Mutation): void {
+  const root = view[m.field];
+  const at = walk(root, m.steps);
+  const target = at ? (at.parent as Record<string | number, unknown>)[at.key] : root;
+  const value = structuredClone(m.value);
+  switch (m.op) {
+    case "set":
+      if (at) (at.parent as Record<string | number, unknown>)[at.key] = value;
+      else view[m.field] = value;
+      break;
+    case "same":
+      if (at) (at.parent as Record<string | number, unknown>)[at.key] = target;
+      else view[m.field] = structuredClone(root);
+      break;
+    case "push":
+      if (Array.isArray(target)) target.push(value);
+      break;
+    case "pop":
+      if (Array.isArray(target)) target.pop();
+      break;
+    case "splice":
+      if (Array.isArray(target)) target.splice(0, 1, value, value);
+      break;
+    case "reverse":
+      if (Array.isArray(target)) target.reverse();
+      break;
+    case "delete":
+      if (at && !Array.isArray(at.parent)) delete (at.parent as Record<string, unknown>)[at.key];
+      break;
+    case "alias": {
+      const other = view[m.field === "a" ? "b" : "a"];
+      if (typeof other === "object" && other !== null && at && !reaches(other, at.parent)) {
+        (at.parent as Record<string | number, unknown>)[at.key] = other;
+      }
+      break;
+    }
+  }
+}
+
+/** Whether `target` is `value` or inside it (an alias there would make a cycle). */
+function reaches(value: unknown, target: unknown, depth = 0): boolean {
+  if (value === target) return true;
+  if (typeof value !== "object" || value === null || depth > 20) return false;
+  return Object.values(value).some((v) => reaches(v, target, depth + 1));
+}
+
+/** Leaves and keys beyond the basic ones: dates, maps, and a key the encoding tags (`$type`). */
+export const richTree = fc.letrec((tie) => ({
+  node: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    leaf,
+    fc.date({ min: new Date(0), max: new Date(2e12), noInvalidDate: true }),
+    fc
+      .array(tie("node"), { maxLength: 4 })
+      .map((items) => new Map(items.map((v, i) => [`k${i}`, v]))),
+    fc.array(tie("node"), { maxLength: 4 }),
+    fc.dictionary(fc.constantFrom("p", "q", "$type", "value"), tie("node"), { maxKeys: 3 }),
+  ),
+})).node;
+
+/** Mutations of {@link richTree} state, including ones that put one object at two places. */
+export const richMutation = fc.record({
+  field: fc.constantFrom("a", "b", "c"),
+  steps: fc.array(fc.nat(5), { maxLength: 4 }),
+  op: fc.constantFrom(
+    "set",
+    "push",
+    "pop",
+    "delete",
+    "splice",
+    "reverse",
+    "alias",
+    "same",
+    "date",
+    "mapset",
+    "dupe",
+    "fill",
+    "unshift",
+    "shift",
+    "sort",
+  ),
+  value: richTree,
+});
+
+/** Applies the mutations only {@link richMutation} makes, then the basic ones. */
+export function applyRichMutation(view: Record<string, unknown>, m: Mutation): void {
+  const at = walk(view[m.field], m.steps);
+  const target = at ? (at.parent as Record<string | number, unknown>)[at.key] : view[m.field];
+  const value = structuredClone(m.value);
+  switch (m.op) {
+    case "date":
+      if (target instanceof Date) target.setTime(target.getTime() + 86_400_000);
+      return;
+    case "mapset":
+      if (target instanceof Map) target.set("k", value);
+      return;
+    case "dupe":
+      // The same object at a second place of the same container.
+      if (at && typeof target === "object" && target !== null) {
+        if (Array.isArray(at.parent)) at.parent.push(target);
+        else (at.parent as Record<string, unknown>).q = target;
+      }
+      return;
+    case "fill":
+      if (Array.isArray(target) && target.length > 0) target.fill(value);
+      return;
+    case "unshift":
+      if (Array.isArray(target)) target.unshift(value);
+      return;
+    case "shift":
+      if (Array.isArray(target)) target.shift();
+      return;
+    case "sort":
+      if (Array.isArray(target)) target.sort((x, y) => sortKey(x).localeCompare(sortKey(y)));
+      return;
+  }
+  applyMutation(view, m);
+}
+
+/** Primitives by value, objects all alike (a stable sort keeps their order). */
+function sortKey(value: unknown): string {
+  return typeof value === "object" || value === undefined
+    ? "~"
+    : `${typeof value}:${String(value)}`;
+}
