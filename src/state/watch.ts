@@ -296,7 +296,12 @@ export class Watch {
             : name === "unshift" || name === "fill"
               ? rawArgs
               : [];
-        if (name === "copyWithin") added.push(...raw);
+        if (name === "copyWithin") {
+          // Every item may now be at two places: linked where it is, without a search each.
+          raw.forEach((item, i) => {
+            if (typeof item === "object" && item !== null) stored(item, raw, i, true);
+          });
+        }
         for (const item of added) {
           if (typeof item !== "object" || item === null) continue;
           const i = raw.indexOf(item);
