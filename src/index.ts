@@ -5,6 +5,13 @@
 import "./polyfill.js";
 
 export { LiveView, type LiveViewClass } from "./view/live-view.js";
+export {
+  LiveComponent,
+  liveComponent,
+  type ComponentId,
+  type LiveComponentClass,
+} from "./view/live-component.js";
+export type { ComponentRef } from "./render/tree.js";
 export { asyncLoading, type AsyncResult } from "./view/async-result.js";
 export {
   uploadErrors,

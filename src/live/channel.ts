@@ -312,9 +312,7 @@ export class LiveConnection {
         return;
       case LIVE_EVENTS.cidsWillDestroy:
       case LIVE_EVENTS.cidsDestroyed:
-        // No stateful components: acknowledge so the client's bookkeeping completes.
-        this.#send(replyFrame(frame, "ok", {}));
-        return;
+        return this.#componentsGone(frame, joined);
       default:
         this.#send(
           replyFrame(frame, "error", {
@@ -426,8 +424,31 @@ export class LiveConnection {
       decoded.params,
       decoded.coerceStrings,
       uploads,
+      event.cid,
     );
     this.#replyStep(frame, joined, result);
+  }
+
+  /**
+   * The client's two-phase removal of components (`cids_will_destroy`, then `cids_destroyed`,
+   * whose reply lists the cids the server deleted, which the client then forgets). A payload
+   * that is not `{ cids: [integer, …] }` is refused with `validation_error`.
+   */
+  async #componentsGone(frame: Frame, joined: Joined): Promise<void> {
+    const cids = isRecord(frame.payload) ? frame.payload.cids : undefined;
+    if (!Array.isArray(cids) || !cids.every((cid) => Number.isSafeInteger(cid) && cid >= 0)) {
+      const error = new ValidationError("cids must be a list of non-negative integers.", "cids");
+      this.#send(replyFrame(frame, "error", error.toJSON()));
+      return;
+    }
+    const list = cids as number[];
+    if (frame.event === LIVE_EVENTS.cidsWillDestroy) {
+      await joined.instance.componentsWillDestroy(list);
+      this.#send(replyFrame(frame, "ok", {}));
+      return;
+    }
+    const destroyed = await joined.instance.componentsDestroyed(list);
+    this.#send(replyFrame(frame, "ok", { cids: destroyed }));
   }
 
   /** Frames of an `lvu:` topic: join (a token spent, like any join), leave. */

@@ -5,6 +5,7 @@
  * ({@link ConnectionIdentity}). The server builds these; nothing here knows the app.
  * @module
  */
+import type { LiveComponentClass } from "../view/live-component.js";
 import type { Logger } from "../logger.js";
 import type { PubSub } from "../pubsub/types.js";
 import type { Presence } from "../presence/tracker.js";
@@ -82,6 +83,8 @@ export interface LiveEnv {
   readonly presencesPerView: number;
   /** Nested views (`liveRender`): their tokens and the views they may name. */
   readonly nest?: NestHost;
+  /** LiveComponent classes by their `{% live_component %}` name (`app.component`). */
+  readonly components?: ReadonlyMap<string, LiveComponentClass>;
 }
 
 /** Per-connection limits (`limits` app option). */

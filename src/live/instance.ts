@@ -9,9 +9,10 @@
  */
 import { errorText } from "../logger.js";
 import { isAuthenticated, type User } from "../auth/user.js";
-import { DjustError, SerializeError, ServiceUnavailable } from "../errors.js";
+import { DjustError, SerializeError, ServiceUnavailable, ValidationError } from "../errors.js";
 import type { WireRendered } from "../render/diff.js";
-import type { Rendered, Template } from "../render/tree.js";
+import { renderToString } from "../render/html.js";
+import type { ComponentRef, Rendered, Template } from "../render/tree.js";
 import type { StoredView } from "../state/backends/types.js";
 import type { SerializationPolicy } from "../state/codec.js";
 import type { DeltaOp } from "../state/delta.js";
@@ -29,6 +30,7 @@ import {
   type Navigation,
   type Params,
 } from "../view/runtime.js";
+import { ViewComponents } from "./components.js";
 import type { Flash } from "./flash.js";
 import { ChildViews, type PendingChild, type ViewPlace } from "./nested.js";
 import { browserBinding } from "./view-token.js";
@@ -73,6 +75,13 @@ import type { PresenceList, ViewPresenceHooks } from "../presence/types.js";
 import type { JsonObject } from "../state/serializable.js";
 import type { AsyncOutcome, ViewTasks } from "../view/runtime.js";
 import type { UploadConfig, UploadErrorKind, ViewUploads } from "../view/upload-config.js";
+import type {
+  ComponentId,
+  ComponentPlacer,
+  LiveComponent,
+  LiveComponentClass,
+} from "../view/live-component.js";
+import type { ComponentHooks } from "../view/runtime.js";
 
 /** Who is running the view: the user, the session and the rate-limit caller key. */
 export interface Caller {
@@ -170,7 +179,9 @@ class ViewPolicy implements SerializationPolicy {
  * patches), each rendered by the render step, saved behind by the snapshots, listening through
  * its topics.
  */
-export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPresenceHooks {
+export class LiveInstance
+  implements RenderSource, TopicOwner, ViewTasks, ViewPresenceHooks, ComponentPlacer, ComponentHooks
+{
   readonly view: LiveView;
   readonly route: LiveRoute;
   readonly id: string;
@@ -220,6 +231,8 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
   #nested: boolean;
   /** Its nested views, made by the first `liveRender` it renders. */
   #children?: ChildViews;
+  /** The view's LiveComponents, made by the first placement (or a restore that had some). */
+  #components?: ViewComponents;
 
   private constructor(options: StartOptions, view: LiveView) {
     this.view = view;
@@ -293,6 +306,9 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
     const { view, restoredFrom } = started;
     const instance = new LiveInstance(options, view);
     runtimeOf(view).pubsub = new ViewPubSub(instance);
+    runtimeOf(view).components = instance;
+    // Saved components come back as the first render places them again.
+    if (restoredFrom?.components) instance.#componentTable(restoredFrom.components);
     if (early) {
       runtimeOf(view).tasks = instance;
       early.replay(instance);
@@ -341,6 +357,86 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
     if (streams || (storedUrl && where(storedUrl) !== where(request.url))) {
       await this.view.handleParams?.(urlParams(request.url, this.#routeParams), request.url);
     }
+  }
+
+  /** The view's components, once one was placed. */
+  get components(): ViewComponents | undefined {
+    return this.#components;
+  }
+
+  /** The render places its components through the instance (the table is made on first use). */
+  get placer(): ComponentPlacer {
+    return this;
+  }
+
+  #componentTable(stored?: StoredView["components"]): ViewComponents {
+    return (this.#components ??= new ViewComponents(
+      this.view,
+      {
+        templates: this.env.templates,
+        registry: this.env.components,
+        policy: this.policy,
+        logger: this.env.logger,
+        viewName: this.route.view.name,
+      },
+      stored,
+    ));
+  }
+
+  placeComponent(
+    Class: LiveComponentClass,
+    assigns: Readonly<Record<string, unknown>>,
+  ): ComponentRef {
+    return this.#componentTable().placeComponent(Class, assigns);
+  }
+
+  placeComponentByName(name: string, assigns: Readonly<Record<string, unknown>>): ComponentRef {
+    return this.#componentTable().placeComponentByName(name, assigns);
+  }
+
+  /** `sendUpdate` of the view and its components. */
+  sendUpdate(Class: abstract new () => object, id: string | number, assigns: object): void {
+    this.#componentTable().sendUpdate(Class, id, assigns);
+  }
+
+  /**
+   * The component with cid `cid`, to run one of its events (and the test client's checks).
+   * @throws NotFound when the view has no such component.
+   */
+  componentTarget(cid: number): ReturnType<ViewComponents["target"]> {
+    return this.#componentTable().target(cid);
+  }
+
+  /** The component `Class`/`id` on the view's page, if any (tests). */
+  component<C extends LiveComponent>(Class: LiveComponentClass<C>, id: ComponentId): C | undefined {
+    return this.#components?.find(Class, id) as C | undefined;
+  }
+
+  /** HTML of `tree` (default: what the client shows), its components included. */
+  html(tree: Rendered | undefined = this.#tree): string {
+    if (!tree) throw new Error("the view has not rendered yet");
+    const components = this.#components;
+    return renderToString(tree, components && ((cid) => components.html(cid)));
+  }
+
+  /**
+   * `cids_will_destroy`: the page stopped showing these components (in the queue, after the
+   * steps that rendered them).
+   */
+  componentsWillDestroy(cids: readonly number[]): Promise<void> {
+    return this.#serial(async () => this.#components?.willDestroy(cids));
+  }
+
+  /** `cids_destroyed`: deletes the components still gone; resolves to their cids. */
+  componentsDestroyed(cids: readonly number[]): Promise<number[]> {
+    return this.#serial(async () => {
+      const destroyed = this.#components?.destroyed(cids) ?? [];
+      if (destroyed.length > 0) {
+        this.#touch();
+        await this.#store();
+      }
+      return destroyed;
+    });
   }
 
   /** The current URL of the view (changes with patches); a fresh `URL` on every read. */
@@ -459,8 +555,53 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
     params: Record<string, unknown>,
     coerceStrings: boolean,
     uploads?: unknown,
+    cid?: unknown,
   ): Promise<EventResult> {
-    return this.#serial(() => this.#event(name, params, coerceStrings, uploads));
+    return this.#serial(() =>
+      cid === undefined
+        ? this.#event(name, params, coerceStrings, uploads)
+        : this.#componentEvent(cid, name, params, coerceStrings),
+    );
+  }
+
+  /**
+   * An event for one of the view's components (`dj-target`): the same pipeline as the view's
+   * own events, run on the component (its handlers, permissions, rate limits — per caller, view
+   * slug + component name and handler — and validation), then only that component renders.
+   */
+  async #componentEvent(
+    cid: unknown,
+    name: string,
+    raw: Record<string, unknown>,
+    coerceStrings: boolean,
+  ): Promise<EventResult> {
+    if (typeof cid !== "number" || !Number.isSafeInteger(cid) || cid < 0) {
+      return {
+        diff: null,
+        error: new ValidationError("cid must be a non-negative integer.", "cid"),
+      };
+    }
+    let target: ReturnType<ViewComponents["target"]>;
+    try {
+      target = this.componentTarget(cid);
+    } catch (error) {
+      if (!(error instanceof DjustError)) throw error;
+      return { diff: null, error };
+    }
+    const spec = handlersOf(target.component.constructor as new () => object).get(name);
+    const params = spec?.params === "any" ? raw : stripFormMeta(raw);
+    const outcome: DispatchOutcome = await dispatch(target.component, name, params, {
+      transport: this.#transportName(),
+      user: this.#caller.user,
+      caller: this.#caller.key,
+      slug: `${this.route.slug}/${target.slug}`,
+      rateLimits: this.env.rateLimits,
+      tracker: target.tracker,
+      coerceStrings,
+      inputDepth: this.env.inputDepth,
+    });
+    this.#components?.changed(cid, outcome.changed);
+    return this.#settle(outcome, this.#changes());
   }
 
   async #event(
@@ -486,6 +627,11 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
       coerceStrings,
       inputDepth: this.env.inputDepth,
     });
+    return this.#settle(outcome, outcome.changed);
+  }
+
+  /** A dispatched event's reply value, render and error; `changed` = the view's fields. */
+  async #settle(outcome: DispatchOutcome, changed: readonly string[]): Promise<EventResult> {
     let reply: unknown;
     if (outcome.ok && outcome.result !== undefined) {
       try {
@@ -495,10 +641,10 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
           error instanceof DjustError
             ? error
             : new SerializeError("The handler result could not be serialized.", error);
-        return { ...(await this.#afterChange(outcome.changed)), error: failure };
+        return { ...(await this.#afterChange(changed)), error: failure };
       }
     }
-    const step = await this.#afterChange(outcome.changed, reply);
+    const step = await this.#afterChange(changed, reply);
     if (!outcome.ok) return { ...step, error: outcome.error };
     return step;
   }
@@ -803,9 +949,13 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
     return result.diff;
   }
 
-  /** The render reset the temporary assigns: their defaults are the new baseline, no change. */
+  /**
+   * The render reset the temporary assigns: their defaults are the new baseline, no change.
+   * Components it created, changed or dropped are for the snapshot.
+   */
   #afterRender(): void {
     if (this.route.view.temporaryAssigns !== undefined) this.#changes();
+    if (this.#components?.takeSnapshotChange()) this.#touch();
   }
 
   #absorbFlash(effects: Effects): void {
@@ -848,6 +998,7 @@ export class LiveInstance implements RenderSource, TopicOwner, ViewTasks, ViewPr
       privateFields: this.#privateFields,
       streams: runtimeOf(this.view).streams?.names ?? NO_FIELDS,
       topics: this.topics,
+      components: this.#components,
       flash: this.#flash,
       title: runtimeOf(this.view).title,
       href: this.#href,

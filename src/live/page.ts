@@ -7,7 +7,6 @@
 import { errorText } from "../logger.js";
 import { randomBytes } from "node:crypto";
 import { isAuthenticated, type User } from "../auth/user.js";
-import { renderToString } from "../render/html.js";
 import { escapeHtml } from "../template/safe.js";
 import { PermissionDenied } from "../errors.js";
 import type { Navigation, Params } from "../view/runtime.js";
@@ -171,7 +170,7 @@ export async function renderLivePage(
   try {
     const full = instance.renderFull();
     title = full.title;
-    const page = await withChildren(instance, renderToString(full.tree), options);
+    const page = await withChildren(instance, instance.html(full.tree), options);
     if (typeof page !== "string") {
       await instance.close({ discard: true });
       return navigationResponse(host, request, page.navigation, page.flash);
@@ -247,7 +246,7 @@ async function withChildren(
           ? { navigation: started.navigation, flash: started.flash }
           : { navigation: started.navigation };
       }
-      const inner = await withChildren(instance, renderToString(instance.renderFull().tree), page);
+      const inner = await withChildren(instance, instance.html(instance.renderFull().tree), page);
       if (typeof inner !== "string") return inner;
       html = html.replace(child.marker, () => inner);
     } finally {

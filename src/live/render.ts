@@ -15,6 +15,8 @@ import { isApiResponse } from "../pipeline/dispatch.js";
 import { LiveView as LiveViewBase, type LiveView, type LiveViewClass } from "../view/live-view.js";
 import { runtimeOf, type Effects } from "../view/runtime.js";
 import { renderingChildren } from "../view/live-render.js";
+import { withPlacer, type ComponentPlacer } from "../view/live-component.js";
+import type { ViewComponents } from "./components.js";
 import type { Flash } from "./flash.js";
 import type { TemplateSource } from "./host.js";
 import type { ChildRenderer } from "../view/live-render.js";
@@ -31,6 +33,10 @@ export interface RenderSource {
    * starts).
    */
   readonly openChildren: () => ChildRenderer;
+  /** Receives the components the render places (`liveComponent`, `{% live_component %}`). */
+  readonly placer: ComponentPlacer;
+  /** The view's components, once one was placed. */
+  readonly components: ViewComponents | undefined;
 }
 
 /** A render: the new tree and its template (`undefined` for `render()` views). */
@@ -92,12 +98,17 @@ function renderOwn(
     if (template !== shown) changed = undefined;
     if (changed) for (const key of computed) changed.add(key);
     if (changed && streamsPending(view)) changed.add(STREAMS);
-    return sent(view, { tree: template.render(context, changed), template });
+    const tree = withPlacer(source.placer, () => template.render(context, changed));
+    return sent(view, { tree, template });
   }
   if (typeof view.render !== "function") {
     throw new Error(`${cls.name} has neither a templateName nor a render() method`);
   }
-  return sent(view, { tree: view.render(context), template: undefined });
+  const render = view.render.bind(view);
+  return sent(view, {
+    tree: withPlacer(source.placer, () => render(context)),
+    template: undefined,
+  });
 }
 
 /** The context name of the view's streams. */
@@ -137,9 +148,11 @@ function resetTemporaryAssigns(view: LiveView): void {
 }
 
 /**
- * Renders what `changed` names and diffs it against `shown`; `null` when nothing the template
- * can read changed (the context is state + flash, unless the view computes extra values, which
- * may depend on anything). `tree` and `template` are what the client shows.
+ * Renders what `changed` names and diffs it against `shown`, then the components that changed
+ * (the diff's `c`); `null` when nothing the template can read changed (the context is state +
+ * flash, unless the view computes extra values, which may depend on anything) and no component
+ * waits to render: a component's change renders that component alone. `tree` and `template`
+ * are what the client shows.
  */
 export function rerender(
   source: RenderSource,
@@ -148,19 +161,28 @@ export function rerender(
   tree: Rendered | undefined,
   template: Template | undefined,
 ): (RenderOutput & { diff: WireRendered | null }) | null {
-  if (
-    changed.length === 0 &&
-    !flashChanged &&
-    !hasOwnContextData(source.view) &&
-    !streamsPending(source.view)
-  ) {
-    return null;
+  const viewChanged =
+    changed.length > 0 ||
+    flashChanged ||
+    hasOwnContextData(source.view) ||
+    streamsPending(source.view);
+  if (!viewChanged && !(source.components?.pending ?? false)) return null;
+  let out: RenderOutput & { diff: WireRendered | null } = {
+    tree: tree as Rendered,
+    template,
+    diff: null,
+  };
+  if (viewChanged) {
+    const set = new Set(changed);
+    if (flashChanged) set.add("flash");
+    const next = renderView(source, set, template);
+    const result = diff(tree, next.tree);
+    out = { tree: result.tree, template: next.template, diff: result.diff };
   }
-  const set = new Set(changed);
-  if (flashChanged) set.add("flash");
-  const next = renderView(source, set, template);
-  const result = diff(tree, next.tree);
-  return { tree: result.tree, template: next.template, diff: result.diff };
+  // Read after the render: its first placement makes the table.
+  const components = source.components?.render(false);
+  if (components) out.diff = { ...out.diff, c: components };
+  return out;
 }
 
 /**
@@ -174,7 +196,10 @@ export function renderFull(
 ): RenderOutput & { wire: WireRendered; kept: Rendered } {
   const output = renderView(source, undefined, shown);
   const full = diff(undefined, output.tree);
-  return { ...output, wire: full.diff as WireRendered, kept: full.tree };
+  const wire = full.diff as WireRendered;
+  const components = source.components?.render(true);
+  if (components) wire.c = components;
+  return { ...output, wire, kept: full.tree };
 }
 
 /** Adds a step's client events (`e`) and page title (`t`) to a wire tree. */

@@ -15,6 +15,7 @@ import { toSnapshot, type SerializationPolicy } from "../state/codec.js";
 import type { DeltaOp } from "../state/delta.js";
 import { snapshotState, stateKeys, stateValue, type StateSnapshot } from "../state/tracker.js";
 import type { LiveView } from "../view/live-view.js";
+import type { ViewComponents } from "./components.js";
 import type { Flash } from "./flash.js";
 
 /** How long changes wait before their snapshot is written (`durability: "behind"`). */
@@ -83,14 +84,16 @@ export interface SnapshotSource {
   readonly href: string;
   /** Upload name → ref of the uploads the view allowed. */
   readonly uploads?: Readonly<Record<string, string>>;
+  /** The view's LiveComponents, if it placed any. */
+  readonly components?: ViewComponents | undefined;
 }
 
 /** The record a snapshot stores, or `null` when the state cannot be snapshotted losslessly. */
 export function snapshotOf(source: SnapshotSource): StoredView | null {
-  const state = encoded(source, () =>
-    snapshotState(source.view, { ...source.policy, strict: true, warned: undefined }),
-  );
-  return state && recordOf(source, state);
+  return encoded(source, () => {
+    const policy = { ...source.policy, strict: true, warned: undefined };
+    return recordOf(source, snapshotState(source.view, policy), policy);
+  });
 }
 
 /** What `encode` returns, or `null` (logged) when the state is not losslessly serializable. */
@@ -107,11 +110,22 @@ function encoded<T>(source: SnapshotSource, encode: () => T): T | null {
   }
 }
 
-function recordOf(source: SnapshotSource, state: StateSnapshot): StoredView {
+/**
+ * The record around `state`. Components are kept whole in every record (each component's
+ * encoding is cached until its state changes, so an unchanged one costs no encoding).
+ * @throws TypeError when a component's state cannot be snapshotted losslessly.
+ */
+function recordOf(
+  source: SnapshotSource,
+  state: StateSnapshot,
+  policy: SerializationPolicy,
+): StoredView {
+  const components = source.components?.stored(policy);
   return {
     v: 1,
     view: source.viewName,
     state,
+    ...(components && components.list.length > 0 && { components }),
     privateFields: source.privateFields,
     ...(source.streams.length > 0 && { streams: source.streams }),
     topics: [...source.topics],
@@ -187,7 +201,7 @@ function patchOf(source: SnapshotSource, unsaved: Map<string, DeltaOp[] | null>,
     fields.set(field, text);
     log.set(field, { count: 0, bytes: 0, base: text.length });
   }
-  return { record: recordOf(source, {}), fields, deltas, removed };
+  return { record: recordOf(source, {}, policy), fields, deltas, removed };
 }
 
 /** A view whose snapshot can be saved later. */

@@ -16,9 +16,12 @@
  *   or past `kc` are dropped.
  * - `p` maps integer ids to statics shared by several nodes of one payload; the client resolves
  *   `s: id` against the nearest `p` above it, so one `p` at the top of a payload serves all.
- * - `r` (root flag, which makes the client inject `data-phx-id` and skip unchanged roots) and `c`
- *   (stateful components) are never emitted: a top-level `r` means "reply" to the client and the
- *   root optimisation needs knowledge of single-root templates that neither front end tracks.
+ * - `r` (root flag, which makes the client inject `data-phx-id` and skip unchanged roots) is
+ *   emitted only on a stateful component's root ({@link componentDiff}), whose single root
+ *   element is checked when it renders: a top-level `r` means "reply" to the client, and the
+ *   root optimisation elsewhere needs knowledge of single-root templates that neither front end
+ *   tracks. A slot holding a component is its cid (an integer); the component layer puts the
+ *   components' own trees in the top-level `c` map.
  * - An empty comprehension is sent as `""`, as Phoenix does: it has no entries to share statics
  *   with, and a later non-empty list is then sent in full.
  * - A loop over a stream carries `stream: [ref, inserts, deletes]` (`true` appended on a reset),
@@ -115,6 +118,45 @@ export function diff(
   return { diff: result.wire ?? null, tree: result.tree };
 }
 
+/**
+ * A stateful component's entry in the diff's `c` map (Phoenix LiveView 1.2): its tree diffed
+ * against `previous`, the tree the client has for this cid. A component the client does not
+ * have yet (`previous` undefined) is sent whole with `r: 1` (the root flag that makes the client
+ * stamp `data-phx-component` on its root element) — or, given `base`, as a diff against the tree
+ * of another component of the same template: `s` is then that component's cid, positive for one
+ * sent in the same `c` map, negative for one the client already had, and the client copies its
+ * statics and values before merging the rest (`cachedFindComponent` in `rendered.js`). The
+ * root's statics are never moved into a `p` table: an integer `s` on a component's root is a
+ * cid to the client.
+ */
+export function componentDiff(
+  previous: Rendered | undefined,
+  next: Rendered,
+  base?: { readonly ref: number; readonly tree: Rendered },
+  options?: WireOptions,
+): DiffResult {
+  // No `p` table beside a base: the client copies the base's own table into the new tree, and
+  // a second one would replace it under the copied nodes that still point into it.
+  const share = (options?.shareStatics ?? true) && (previous !== undefined || base === undefined);
+  const ctx = new WireContext(share);
+  let out: WireRendered | undefined;
+  let tree: Rendered;
+  const from = previous ?? base?.tree;
+  if (from !== undefined && sameStatics(from, next)) {
+    const step = diffRendered(from, next, ctx);
+    out = step.wire;
+    tree = step.tree;
+    if (previous === undefined) (out ??= {}).s = (base as { ref: number }).ref;
+  } else {
+    out = fullRendered(next, ctx);
+    tree = prunedRendered(next);
+  }
+  if (out === undefined) return { diff: null, tree };
+  if (Array.isArray(out.s)) out.r = 1;
+  ctx.finish(out, out);
+  return { diff: out, tree };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Full serialisation
 
@@ -131,6 +173,7 @@ function fullRendered(node: Rendered, ctx: WireContext): WireRendered {
 function fullDynamic(value: Dynamic, ctx: WireContext): WireValue {
   if (typeof value === "string") return value;
   if (value.type === "rendered") return fullRendered(value, ctx);
+  if (value.type === "component") return value.cid;
   return fullComprehension(value, ctx);
 }
 
@@ -228,6 +271,10 @@ function diffDynamic(prev: Dynamic, next: Dynamic, ctx: WireContext): Step<WireV
       return { wire: step.wire, value: step.tree };
     }
     return { wire: fullRendered(next, ctx), value: prunedRendered(next) };
+  }
+  if (next.type === "component") {
+    const same = typeof prev !== "string" && prev.type === "component" && prev.cid === next.cid;
+    return { wire: same ? undefined : next.cid, value: next };
   }
   if (next.stream !== undefined) return diffStream(prev, next, next.stream, ctx);
   if (next.entries.length === 0) {
@@ -375,7 +422,7 @@ function diffEntry(
 const NO_ENTRIES: readonly ComprehensionEntry[] = Object.freeze([]);
 
 function prunedDynamic(value: Dynamic): Dynamic {
-  if (typeof value === "string") return value;
+  if (typeof value === "string" || value.type === "component") return value;
   return value.type === "rendered" ? prunedRendered(value) : prunedComprehension(value);
 }
 
@@ -479,7 +526,8 @@ class WireContext {
     group.users.push(out);
   }
 
-  finish(root: WireRendered): void {
+  /** `keep`: a node whose statics stay inline (a component's root). */
+  finish(root: WireRendered, keep?: WireRendered): void {
     if (!this.share) return;
     let table: WireRendered | undefined;
     let next = 0;
@@ -493,7 +541,7 @@ class WireContext {
       const sharedCost = size + id.length + 4 + uses * id.length;
       if (sharedCost >= uses * size) continue;
       (table ??= {})[id] = group.statics;
-      for (const user of group.users) user.s = next;
+      for (const user of group.users) if (user !== keep) user.s = next;
       next++;
     }
     if (table !== undefined) root.p = table;

@@ -17,8 +17,21 @@ export const UNCHANGED: unique symbol = Symbol("djust.unchanged");
 /** Type of {@link UNCHANGED}. */
 export type Unchanged = typeof UNCHANGED;
 
-/** What a dynamic slot holds after evaluation: already-escaped HTML text, or a nested tree. */
-export type Dynamic = string | Rendered | Comprehension;
+/**
+ * What a dynamic slot holds after evaluation: already-escaped HTML text, a nested tree, or a
+ * stateful component placed there (rendered on its own, referenced by its cid).
+ */
+export type Dynamic = string | Rendered | Comprehension | ComponentRef;
+
+/**
+ * A stateful component in a slot: the parent's tree holds only its cid (an integer on the
+ * wire, as Phoenix LiveView sends it); the component's own tree goes in the diff's `c` map.
+ * Made only by the component layer (`liveComponent`), so no template value can forge one.
+ */
+export class ComponentRef {
+  readonly type = "component" as const;
+  constructor(readonly cid: number) {}
+}
 
 /** A dynamic slot as produced by a render: a value, or {@link UNCHANGED} when skipped. */
 export type Slot = Dynamic | Unchanged;

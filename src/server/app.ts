@@ -25,6 +25,7 @@ import { pageCsrf } from "../auth/http.js";
 import { htmlResponse } from "../live/page.js";
 import { urlResolver } from "../live/routes.js";
 import { renderToString } from "../render/html.js";
+import { componentName, LiveComponent, type LiveComponentClass } from "../view/live-component.js";
 import type { WebSocketCompression } from "../live/host.js";
 import { TemplateLoader } from "../template/loader.js";
 import { chooseAdapters } from "./adapters.js";
@@ -137,6 +138,13 @@ export interface DjustApp {
   live(path: string, view: LiveViewClass | LiveSession, options?: { name?: string }): DjustApp;
   /** Registers a view for the HTTP API only (no page route). */
   register(view: LiveViewClass | LiveSession, options?: { name?: string }): DjustApp;
+  /**
+   * Registers a LiveComponent class for templates: `{% live_component "<name>" id=… %}`, the
+   * name being its `static componentName` (default: the kebab-cased class name without a
+   * trailing `Component`). html`` views pass the class itself to `liveComponent` instead.
+   * @throws Error when another class has the same name.
+   */
+  component(component: LiveComponentClass): DjustApp;
   /**
    * Renders template `name` (from `templateDirs`) as an HTML page outside a live view — a login
    * form, an error page — with `csrf_token` set for `{% csrf_token %}` (starting an anonymous
@@ -336,6 +344,7 @@ export function createApp(options: AppOptions = {}): DjustApp {
       return policy;
     },
     templates,
+    components: new Map(),
   };
 
   function add(target: LiveViewClass | LiveSession, name: string | undefined): ViewEntry {
@@ -492,6 +501,21 @@ export function createApp(options: AppOptions = {}): DjustApp {
     },
     register(view, opts = {}) {
       add(view, opts.name);
+      return app;
+    },
+    component(component) {
+      if (typeof component !== "function" || !(component.prototype instanceof LiveComponent)) {
+        throw new TypeError("app.component: expected a class extending LiveComponent");
+      }
+      handlersOf(component); // decorator misuse surfaces at startup
+      const name = componentName(component);
+      const existing = context.components.get(name);
+      if (existing && existing !== component) {
+        throw new Error(
+          `app.component: "${name}" names both ${existing.name} and ${component.name}; set static componentName on one of them`,
+        );
+      }
+      context.components.set(name, component);
       return app;
     },
     liveSession(group, define) {

@@ -3,6 +3,7 @@
  * options, the view registry, sessions, rate limits, snapshots, pub/sub. One {@link AppContext} per `createApp`.
  * @module
  */
+import type { LiveComponentClass } from "../view/live-component.js";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Hono } from "hono";
@@ -360,4 +361,6 @@ export interface AppContext {
   policyFor(view: LiveViewClass): SerializationPolicy;
   /** The app's templates: live views' `templateName`s and `app.render` pages. */
   readonly templates: TemplateLoader;
+  /** LiveComponent classes by their `{% live_component %}` name (`app.component`). */
+  readonly components: Map<string, LiveComponentClass>;
 }

@@ -96,6 +96,7 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
     presence: ctx.presence,
     presencesPerView: options.limits.presencesPerView,
     nest: { viewTokens, childRoute },
+    components: ctx.components,
   };
   const host: LiveHost = {
     env,

@@ -7,7 +7,7 @@
  * receives those values only, which keeps its inputs analysable.
  * @module
  */
-import type { Dynamic } from "../render/tree.js";
+import { ComponentRef, type Dynamic } from "../render/tree.js";
 import { locate, type CustomTagNode, type TagSpec } from "./ast.js";
 
 export type { TagSpec } from "./ast.js";
@@ -97,6 +97,8 @@ export function compileCustom(node: CustomTagNode, env: Env): SlotImpl {
       impure: value.impure,
       run: (scope): Dynamic => {
         const v = value.fn(scope);
+        // A tag that places a stateful component (`live_component`) fills the slot with it.
+        if (v instanceof ComponentRef) return v;
         if (v instanceof SafeString || !autoescape) return stringify(v);
         return escapeHtml(stringify(v));
       },

@@ -32,6 +32,7 @@
  */
 import { fingerprintOf, sameStatics } from "../render/fingerprint.js";
 import {
+  ComponentRef,
   STREAM_ROWS,
   UNCHANGED,
   type Comprehension,
@@ -231,6 +232,7 @@ function toDynamic(value: unknown): Dynamic {
   if (value instanceof SafeString) return value.value;
   if (Array.isArray(value)) return listToDynamic(value);
   if (trusted.has(value)) return value as Rendered | Comprehension;
+  if (value instanceof ComponentRef) return value;
   if (STREAM_ROWS in value) {
     const rows = value as { [STREAM_ROWS]: StreamPatch; rows: readonly unknown[] };
     return streamLoop(rows.rows, rows[STREAM_ROWS]);

@@ -22,19 +22,28 @@ export interface ElementHost {
   render(): string;
   /** The view class's name and its handler names (for "did you mean"). */
   readonly viewName: string;
-  handlerNames(): Iterable<string>;
-  click(event: string, values: Record<string, unknown>): Promise<ElementResult>;
+  /**
+   * The handler names of the view, or of its component `cid` (an element with `dj-target`),
+   * with that component's class name; throws when the view has no such component.
+   */
+  handlersOf(cid: number | undefined): { readonly owner: string; readonly names: Iterable<string> };
+  click(
+    event: string,
+    values: Record<string, unknown>,
+    options: { target?: number },
+  ): Promise<ElementResult>;
   key(
     event: string,
     key: string,
     values: Record<string, unknown>,
     type: "keyup" | "keydown",
+    options: { target?: number },
   ): Promise<ElementResult>;
-  submit(event: string, body: string): Promise<ElementResult>;
+  submit(event: string, body: string, options: { target?: number }): Promise<ElementResult>;
   change(
     event: string,
     body: string,
-    options: { target?: string; untouched?: readonly string[] },
+    options: { target?: string; untouched?: readonly string[]; cid?: number },
   ): Promise<ElementResult>;
   patch(to: string): Promise<ElementResult>;
   /** Records a live link to another view (`data-phx-link="redirect"`), as a navigation. */
@@ -128,22 +137,40 @@ function pushesOf(binding: string): { event: string; value: Record<string, unkno
   return pushes;
 }
 
-/** Throws unless `event` names a handler of the view (or is one of the client's own). */
-function checkHandler(host: ElementHost, el: DomElement, attr: string, event: string): void {
+/**
+ * Throws unless `event` names a handler of the view, or of its component `cid` (or is one of
+ * the client's own events).
+ */
+function checkHandler(
+  host: ElementHost,
+  el: DomElement,
+  attr: string,
+  event: string,
+  cid: number | undefined,
+): void {
   if (event.startsWith("lv:")) return;
-  const names = [...host.handlerNames()];
+  const { owner, names: all } = host.handlersOf(cid);
+  const names = [...all];
   if (names.includes(event)) return;
   const close = suggestion(event, names);
   throw new Error(
-    `${attr}="${event}" on ${openingTag(el)} names no handler of ${host.viewName}` +
+    `${attr}="${event}" on ${openingTag(el)} names no handler of ${owner}` +
       (close ? `; did you mean "${close}"?` : `; its handlers: ${names.join(", ") || "none"}`),
   );
 }
 
-function refuseTarget(el: DomElement): void {
-  if (el.attrs.has("dj-target")) {
-    throw new Error(`${openingTag(el)}: events with dj-target are not supported by element() yet`);
-  }
+/**
+ * The component an element's events go to: its `dj-target` when that is a cid (`{{ myself }}`),
+ * as the browser client sends it; `undefined` (the view) without one.
+ * @throws Error for a `dj-target` selector, which the test client does not resolve.
+ */
+function targetOf(el: DomElement): number | undefined {
+  const target = el.attrs.get("dj-target");
+  if (target === undefined) return undefined;
+  if (/^(0|[1-9]\d*)$/.test(target)) return Number(target);
+  throw new Error(
+    `${openingTag(el)}: the test client sends events to dj-target="{{ myself }}" (a component's cid), not to the selector ${JSON.stringify(target)}`,
+  );
 }
 
 /** One element of the rendered view, found by {@link findOne}. */
@@ -194,12 +221,13 @@ export class TestElement {
       }
       throw new Error(`${openingTag(el)} has no dj-click and is not a live link`);
     }
-    refuseTarget(el);
+    const target = targetOf(el);
     const pushes = pushesOf(binding);
-    for (const push of pushes) checkHandler(this.#host, el, "dj-click", push.event);
+    for (const push of pushes) checkHandler(this.#host, el, "dj-click", push.event, target);
     let result: ElementResult = { diff: null };
     for (const push of pushes) {
-      result = await this.#host.click(push.event, { ...clickValues(el), ...push.value, ...extra });
+      const values = { ...clickValues(el), ...push.value, ...extra };
+      result = await this.#host.click(push.event, values, target === undefined ? {} : { target });
     }
     return result;
   }
@@ -219,17 +247,18 @@ export class TestElement {
     const attr = `dj-${type}`;
     const event = el.attrs.get(attr);
     if (event === undefined) throw new Error(`${openingTag(el)} has no ${attr}`);
-    refuseTarget(el);
+    const target = targetOf(el);
     const filter = el.attrs.get("dj-key");
     if (filter !== undefined && filter.toLowerCase() !== key.toLowerCase()) {
       throw new Error(`${openingTag(el)} only sends ${attr} for the key ${JSON.stringify(filter)}`);
     }
-    checkHandler(this.#host, el, attr, event);
+    checkHandler(this.#host, el, attr, event, target);
     const values: Record<string, unknown> = {};
     for (const [name, value] of el.attrs) {
       if (name.startsWith("dj-value-")) values[name.slice("dj-value-".length)] = value;
     }
-    return this.#host.key(event, key, { ...values, ...extra }, type);
+    const options = target === undefined ? {} : { target };
+    return this.#host.key(event, key, { ...values, ...extra }, type, options);
   }
 }
 
@@ -329,9 +358,10 @@ export class TestForm {
     const form = this.#find();
     const event = form.attrs.get("dj-submit");
     if (event === undefined) throw new Error(`${openingTag(form)} has no dj-submit`);
-    refuseTarget(form);
-    checkHandler(this.#host, form, "dj-submit", event);
-    return this.#host.submit(event, this.#body(form, values).body);
+    const target = targetOf(form);
+    checkHandler(this.#host, form, "dj-submit", event, target);
+    const options = target === undefined ? {} : { target };
+    return this.#host.submit(event, this.#body(form, values).body, options);
   }
 
   /**
@@ -345,11 +375,15 @@ export class TestForm {
     const form = this.#find();
     const event = form.attrs.get("dj-change");
     if (event === undefined) throw new Error(`${openingTag(form)} has no dj-change`);
-    refuseTarget(form);
-    checkHandler(this.#host, form, "dj-change", event);
+    const cid = targetOf(form);
+    checkHandler(this.#host, form, "dj-change", event, cid);
     const { body, fields, given } = this.#body(form, values);
     const untouched = [...fields.names].filter((n) => !given.includes(n) && !fields.hidden.has(n));
     const target = options.target ?? given[0];
-    return this.#host.change(event, body, { ...(target !== undefined && { target }), untouched });
+    return this.#host.change(event, body, {
+      ...(target !== undefined && { target }),
+      ...(cid !== undefined && { cid }),
+      untouched,
+    });
   }
 }

@@ -30,7 +30,6 @@ import { Presence, PRESENCE_DEFAULTS } from "../presence/tracker.js";
 import type { PubSub } from "../pubsub/types.js";
 import { MemoryRateLimitStore, type RateLimitStore } from "../ratelimit/bucket.js";
 import type { WireRendered } from "../render/diff.js";
-import { renderToString } from "../render/html.js";
 import type { Template } from "../render/tree.js";
 import { MemoryStateBackend } from "../state/backends/memory.js";
 import type { StateBackend } from "../state/backends/types.js";
@@ -38,6 +37,12 @@ import type { JsonObject } from "../state/serializable.js";
 import { wireState, stateKeys } from "../state/tracker.js";
 import { TemplateLoader } from "../template/loader.js";
 import type { LiveViewClass } from "../view/live-view.js";
+import {
+  componentName,
+  type ComponentId,
+  type LiveComponent,
+  type LiveComponentClass,
+} from "../view/live-component.js";
 import type { Navigation, Params } from "../view/runtime.js";
 import type { SessionData } from "../auth/session.js";
 import { viewSlug } from "../view/slug.js";
@@ -79,6 +84,11 @@ function presenceOf(pubsub: PubSub, logger: Logger): Presence {
 }
 
 /** Options of {@link LiveViewTestClient.mount}. */
+/** Which component an event goes to: its cid (`dj-target`); the view when absent. */
+export interface TargetOption {
+  readonly target?: number;
+}
+
 export interface TestMountOptions {
   /** Route params (reach `setup`/`mount`/`handleParams`). */
   readonly params?: Params;
@@ -97,6 +107,8 @@ export interface TestMountOptions {
   readonly urls?: Readonly<Record<string, string>>;
   /** Or a ready loader. */
   readonly templates?: { get(name: string): Template };
+  /** LiveComponent classes templates place by name (`{% live_component %}`), as `app.component`. */
+  readonly components?: readonly LiveComponentClass[];
   /** Share one pub/sub between clients to test `broadcast` → `handleInfo`. */
   readonly pubsub?: PubSub;
   /**
@@ -252,6 +264,7 @@ export class LiveViewTestClient {
           return cls && { key: `nested:${viewSlug(cls)}`, view: cls, slug: viewSlug(cls) };
         },
       },
+      components: new Map((options.components ?? []).map((C) => [componentName(C), C])),
     };
     const user = options.user ?? null;
     const route = {
@@ -373,14 +386,19 @@ export class LiveViewTestClient {
 
   /** The view's HTML as the browser would show it. */
   render(): string {
-    const tree = this.#instance.tree;
-    if (!tree) throw new Error("the view has not rendered yet");
-    return renderToString(tree);
+    return this.#instance.html();
   }
 
-  /** A `dj-click` with `dj-value-*` values (sent as strings, as the browser does). */
-  click(event: string, values: Record<string, unknown> = {}): Promise<TestResult> {
-    return this.#browserEvent("click", event, stringValues(values));
+  /**
+   * A `dj-click` with `dj-value-*` values (sent as strings, as the browser does); `target`: the
+   * cid of the component it goes to (`dj-target`), else the view.
+   */
+  click(
+    event: string,
+    values: Record<string, unknown> = {},
+    options: TargetOption = {},
+  ): Promise<TestResult> {
+    return this.#send({ type: "click", event, value: stringValues(values) }, options.target);
   }
 
   /** A key event (`dj-keyup`/`dj-keydown`) with the key and `dj-value-*` values. */
@@ -389,25 +407,40 @@ export class LiveViewTestClient {
     key: string,
     values: Record<string, unknown> = {},
     type: "keyup" | "keydown" = "keyup",
+    options: TargetOption = {},
   ): Promise<TestResult> {
-    return this.#browserEvent(type, event, { key, ...stringValues(values) });
+    const value = { key, ...stringValues(values) };
+    return this.#send({ type, event, value }, options.target);
   }
 
   /** A `dj-submit` of a form with `values` (an object, or a URL-encoded body). */
-  submit(event: string, values: Record<string, unknown> | string = {}): Promise<TestResult> {
-    return this.#form(event, values, undefined, []);
+  submit(
+    event: string,
+    values: Record<string, unknown> | string = {},
+    options: TargetOption = {},
+  ): Promise<TestResult> {
+    return this.#form(event, values, undefined, [], options.target);
   }
 
   /**
    * A `dj-change` of a form: `values` are all the form's fields, `target` the one that changed,
-   * `untouched` the fields the user has not focused yet (the client marks them `_unused_`).
+   * `untouched` the fields the user has not focused yet (the client marks them `_unused_`),
+   * `cid` the component it goes to (`dj-target`), else the view.
    */
   change(
     event: string,
     values: Record<string, unknown> | string,
-    options: { target?: string; untouched?: readonly string[] } = {},
+    options: { target?: string; untouched?: readonly string[]; cid?: number } = {},
   ): Promise<TestResult> {
-    return this.#form(event, values, options.target, options.untouched ?? []);
+    return this.#form(event, values, options.target, options.untouched ?? [], options.cid);
+  }
+
+  /**
+   * The component `Class` with `id` on the view's page (its state is its public fields), or
+   * `undefined` when the page does not show one.
+   */
+  component<C extends LiveComponent>(Class: LiveComponentClass<C>, id: ComponentId): C | undefined {
+    return this.#instance.component(Class, id);
   }
 
   /** A hook event (`this.pushEvent(name, payload)` in a `dj-hook`): JSON, not coerced. */
@@ -643,10 +676,15 @@ export class LiveViewTestClient {
     this.#elements = {
       render: () => this.render(),
       viewName: View.name,
-      handlerNames: () => handlersOf(View).keys(),
-      click: (event, values) => this.click(event, values),
-      key: (event, key, values, type) => this.key(event, key, values, type),
-      submit: (event, body) => this.submit(event, body),
+      handlersOf: (cid) => {
+        if (cid === undefined) return { owner: View.name, names: handlersOf(View).keys() };
+        const { component } = this.#instance.componentTarget(cid);
+        const Class = component.constructor as LiveComponentClass;
+        return { owner: Class.name, names: handlersOf(Class).keys() };
+      },
+      click: (event, values, options) => this.click(event, values, options),
+      key: (event, key, values, type, options) => this.key(event, key, values, type, options),
+      submit: (event, body, options) => this.submit(event, body, options),
       change: (event, body, options) => this.change(event, body, options),
       patch: (to) => this.patch(to),
       navigate: (to, replace) => {
@@ -669,6 +707,7 @@ export class LiveViewTestClient {
     values: Record<string, unknown> | string,
     target: string | undefined,
     untouched: readonly string[],
+    cid: number | undefined,
   ): Promise<TestResult> {
     const body = new URLSearchParams(typeof values === "string" ? values : flatten(values));
     for (const name of untouched) {
@@ -678,25 +717,20 @@ export class LiveViewTestClient {
         "",
       );
     }
-    return this.#send({
-      type: "form",
-      event,
-      value: body.toString(),
-      meta: { _target: target ?? "undefined" },
-    });
+    return this.#send(
+      { type: "form", event, value: body.toString(), meta: { _target: target ?? "undefined" } },
+      cid,
+    );
   }
 
-  #browserEvent(type: string, event: string, value: Record<string, string>) {
-    return this.#send({ type, event, value });
-  }
-
-  #send(payload: { type: string; event: string; value: unknown; meta?: unknown }) {
-    return this.#sendWithUploads(payload, undefined);
+  #send(payload: { type: string; event: string; value: unknown; meta?: unknown }, cid?: number) {
+    return this.#sendWithUploads(payload, undefined, cid);
   }
 
   async #sendWithUploads(
     payload: { type: string; event: string; value: unknown; meta?: unknown },
     uploads: unknown,
+    cid?: number,
   ) {
     const decoded = decodeClientEvent(payload, this.#instance.env.inputDepth);
     const result: EventResult = await this.#instance.event(
@@ -704,6 +738,7 @@ export class LiveViewTestClient {
       decoded.params,
       decoded.coerceStrings,
       uploads,
+      cid,
     );
     const out = this.#record(result);
     if (result.error) return { ...out, error: result.error.toJSON() };

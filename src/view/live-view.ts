@@ -6,6 +6,9 @@ import "../polyfill.js";
 // Registers `{% live_file_input %}` and `{% live_img_preview %}` with every app's templates.
 import "./upload-html.js";
 import "./live-render.js";
+// Registers `{% live_component %}`.
+import "./live-component.js";
+import type { ComponentId, LiveComponent, LiveComponentClass } from "./live-component.js";
 import type { AuthClassEntry } from "../auth/classes.js";
 import type { User } from "../auth/user.js";
 import type { Rendered, RenderContext } from "../render/tree.js";
@@ -220,6 +223,21 @@ export abstract class LiveView {
    */
   streamDeleteByDomId(name: string, id: string): void {
     streamsOf(this).get(name, false, this.constructor.name).deleteDomId(id);
+  }
+
+  /**
+   * Queues `assigns` for the component `Class` with `id` on this view's page: its `update`
+   * receives them at the end of the current step (after the render of this view, as Phoenix's
+   * `send_update`), and it re-renders if they changed it. A component that is not on the page
+   * is reported in the log and nothing else happens. Nothing happens outside a live view (an
+   * HTTP API call has no page).
+   */
+  sendUpdate<C extends LiveComponent>(
+    component: LiveComponentClass<C>,
+    id: ComponentId,
+    assigns: Readonly<Record<string, unknown>> = {},
+  ): void {
+    runtimeOf(this).components?.sendUpdate(component, id, assigns);
   }
 
   /**

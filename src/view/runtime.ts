@@ -95,6 +95,20 @@ export interface ViewTasks {
   cancelAsync(name: string, reason?: unknown): boolean;
 }
 
+/** What the live layer gives views and components for `sendUpdate`. */
+export interface ComponentHooks {
+  /** Queues `assigns` for the component `Class`/`id` of this view, applied at its next render. */
+  sendUpdate(component: abstract new () => object, id: string | number, assigns: object): void;
+}
+
+/** What ties a live component instance to the view that renders it. */
+export interface ComponentBinding {
+  /** The component's id in the view (`myself`; `dj-target` names it). */
+  readonly cid: number;
+  /** The view that renders the component. */
+  readonly view: object;
+}
+
 /** Everything framework-owned about one view instance. */
 export interface ViewRuntime {
   request?: LiveRequest;
@@ -111,6 +125,10 @@ export interface ViewRuntime {
   uploads?: ViewUploads;
   /** The view's streams, made on first use: most views have none. */
   streams?: ViewStreams;
+  /** `sendUpdate` of a view run by the live layer (components of its page). */
+  components?: ComponentHooks;
+  /** Set on a live component: its cid and its view. */
+  component?: ComponentBinding;
   effects: Effects;
 }
 
@@ -134,6 +152,8 @@ class Runtime implements ViewRuntime {
   title?: string = undefined;
   uploads?: ViewUploads = undefined;
   streams?: ViewStreams = undefined;
+  components?: ComponentHooks = undefined;
+  component?: ComponentBinding = undefined;
   #effects?: Effects = undefined;
 
   get effects(): Effects {

@@ -9,8 +9,12 @@
  * followed by a lower-case one (`S3BrowserView` → `s3-browser`, `HTTPAPIView` → `httpapi`).
  */
 export function slugFromClassName(className: string): string {
-  const base = className.replace(/(LiveView|View)$/, "") || className;
-  return base
+  return kebabCase(className.replace(/(LiveView|View)$/, "") || className);
+}
+
+/** Kebab-cases a class name by the word rule of {@link slugFromClassName}. */
+export function kebabCase(name: string): string {
+  return name
     .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
     .replace(/([A-Z])([A-Z][a-z])/g, "$1-$2")
     .toLowerCase();

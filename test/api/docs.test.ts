@@ -24,6 +24,7 @@ const GUIDES: Record<string, string> = {
   "docs/uploads.md": "uploads-",
   "docs/streams.md": "streams-",
   "docs/nested-views.md": "nested-views-",
+  "docs/components.md": "components-",
   "docs/live-views.md": "live-views-",
   "docs/setup.md": "setup-",
   "docs/testing.md": "testing-",

@@ -86,7 +86,9 @@ function genComprehension(rnd: Rnd, depth: number): Comprehension {
 function mutateDynamic(rnd: Rnd, value: Dynamic, depth: number): Dynamic {
   const roll = rnd();
   if (roll < 0.5) return value;
-  if (roll < 0.65 || typeof value === "string") return genDynamic(rnd, depth);
+  if (roll < 0.65 || typeof value === "string" || value.type === "component") {
+    return genDynamic(rnd, depth);
+  }
   if (value.type === "rendered") return mutateNode(rnd, value, depth - 1);
   return mutateComprehension(rnd, value, depth - 1);
 }

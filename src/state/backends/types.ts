@@ -36,6 +36,19 @@ export interface StoredView {
    * so the page's file inputs keep their ids.
    */
   readonly uploads?: Readonly<Record<string, string>>;
+  /**
+   * The view's LiveComponents (their class names, ids, cids and states) and the next cid: a
+   * restored view gets each back when its render places it again.
+   */
+  readonly components?: {
+    readonly next: number;
+    readonly list: readonly {
+      readonly cid: number;
+      readonly component: string;
+      readonly id: string | number;
+      readonly state: StateSnapshot;
+    }[];
+  };
   /** Flash messages not yet cleared. */
   readonly flash: Readonly<Record<string, string>>;
   /** Epoch milliseconds of the save. */

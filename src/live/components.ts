@@ -1,0 +1,492 @@
+/**
+ * The stateful components of one live view (Phoenix's LiveComponents): the table of cids, the
+ * placement of components by the view's render, their updates and renders, the diff's `c` map,
+ * the two-phase removal the client drives, and their part of the view's snapshot.
+ *
+ * - **Placement**: while the view (or a component) renders, each `liveComponent(Class, {id, …})`
+ *   / `{% live_component %}` gets the cid of `(Class, id)` — a new one for a component not on the
+ *   page — and its assigns are queued; the slot holds the cid. After the render the queue is
+ *   applied: `mount` for a new component, then `update(assigns)`.
+ * - **Change tracking per component**: each component has its own state tracker; after an
+ *   update, a `sendUpdate` or one of its events, only the template slots reading a changed field
+ *   of that component are evaluated, and only components that changed appear in `c`. The view's
+ *   own tree is not touched by a component's change.
+ * - **Removal** is the client's call, as in Phoenix: `cids_will_destroy` marks cids the page
+ *   no longer shows (a render that places one again unmarks it and sends it whole, since the
+ *   client reset it), `cids_destroyed` then deletes those still marked and answers which.
+ * - **Snapshots** hold every component's state (its class name, id and cid); a restored view
+ *   gets each back when its render places it again. A full render (a join, the dead render)
+ *   drops the components it did not place: a new page has none of them.
+ * @module
+ */
+import type { Logger } from "../logger.js";
+import { NotFound } from "../errors.js";
+import { componentDiff, type WireRendered } from "../render/diff.js";
+import { renderToString } from "../render/html.js";
+import { ComponentRef, type Rendered, type Template } from "../render/tree.js";
+import type { SerializationPolicy } from "../state/codec.js";
+import {
+  restoreState,
+  snapshotState,
+  stateKeys,
+  stateValue,
+  StateTracker,
+  type StateSnapshot,
+} from "../state/tracker.js";
+import {
+  componentName,
+  LiveComponent,
+  withPlacer,
+  type ComponentId,
+  type ComponentPlacer,
+  type LiveComponentClass,
+} from "../view/live-component.js";
+import type { LiveView } from "../view/live-view.js";
+import { runtimeOf } from "../view/runtime.js";
+import type { TemplateSource } from "./host.js";
+
+/** One component in a snapshot. */
+export interface StoredComponent {
+  readonly cid: number;
+  /** The class name, checked when a render places the component again. */
+  readonly component: string;
+  readonly id: ComponentId;
+  readonly state: StateSnapshot;
+}
+
+/** The components of a view in its snapshot. */
+export interface StoredComponents {
+  /** The next cid to give. */
+  readonly next: number;
+  readonly list: readonly StoredComponent[];
+}
+
+/** What the components of a view render with. */
+export interface ComponentsEnv {
+  readonly templates: TemplateSource | undefined;
+  /** Classes by `{% live_component %}` name (`app.component`). */
+  readonly registry: ReadonlyMap<string, LiveComponentClass> | undefined;
+  readonly policy: SerializationPolicy;
+  readonly logger: Logger;
+  /** The view's class name (messages). */
+  readonly viewName: string;
+}
+
+/** What to render of a component: nothing, the slots reading these fields, or everything. */
+type Dirty = Set<string> | "all" | undefined;
+
+class Entry {
+  readonly ref: ComponentRef;
+  component?: LiveComponent;
+  tracker?: StateTracker;
+  /** The tree the client has for this cid; `undefined` until sent (or after the client reset). */
+  tree?: Rendered;
+  template?: Template;
+  dirty: Dirty;
+  /** Listed by `cids_will_destroy`, not placed since. */
+  marked = false;
+  /** The encoded state, until it changes. */
+  snapshot?: StoredComponent;
+
+  constructor(
+    readonly cid: number,
+    readonly Class: LiveComponentClass,
+    readonly id: ComponentId,
+    readonly key: string,
+    /** State to restore instead of starting afresh. */
+    public stored: StateSnapshot | undefined,
+  ) {
+    this.ref = new ComponentRef(cid);
+  }
+}
+
+function keyOf(name: string, id: ComponentId): string {
+  return `${name}\u0000${typeof id}:${String(id)}`;
+}
+
+/** The components of one view. */
+export class ViewComponents implements ComponentPlacer {
+  readonly #view: LiveView;
+  readonly #env: ComponentsEnv;
+  readonly #byCid = new Map<number, Entry>();
+  readonly #byKey = new Map<string, Entry>();
+  #next = 1;
+  /** Placements and `sendUpdate`s waiting for the end of the render. */
+  #queue: { entry: Entry; assigns: Readonly<Record<string, unknown>> }[] = [];
+  #updates: { Class: LiveComponentClass; id: ComponentId; assigns: object }[] = [];
+  /** Cids placed since the last {@link render} (a second placement is a mistake). */
+  #placed = new Set<number>();
+  /** Saved components not placed yet since the restore, by key. */
+  #stored?: Map<string, StoredComponent>;
+  /** A component's state, or the table, changed since {@link takeSnapshotChange}. */
+  #snapshotChanged = false;
+
+  constructor(view: LiveView, env: ComponentsEnv, stored?: StoredComponents) {
+    this.#view = view;
+    this.#env = env;
+    if (stored) {
+      this.#next = Math.max(1, stored.next);
+      this.#stored = new Map(stored.list.map((c) => [keyOf(c.component, c.id), c]));
+    }
+  }
+
+  /** Whether something is waiting to render: updates, or a component an event changed. */
+  get pending(): boolean {
+    if (this.#queue.length > 0 || this.#updates.length > 0) return true;
+    for (const entry of this.#byCid.values()) if (entry.dirty !== undefined) return true;
+    return false;
+  }
+
+  /** Number of components on the page (or waiting for the client to confirm their removal). */
+  get size(): number {
+    return this.#byCid.size;
+  }
+
+  placeComponent(
+    Class: LiveComponentClass,
+    assigns: Readonly<Record<string, unknown>>,
+  ): ComponentRef {
+    if (typeof Class !== "function" || !(Class.prototype instanceof LiveComponent)) {
+      throw new TypeError("liveComponent(Class, assigns): Class must extend LiveComponent");
+    }
+    const id = assigns.id;
+    if (!(
+      (typeof id === "string" && id !== "") ||
+      (typeof id === "number" && Number.isFinite(id))
+    )) {
+      throw new TypeError(
+        `${Class.name}: a component needs an id (a non-empty string or a number) in its assigns`,
+      );
+    }
+    const key = keyOf(Class.name, id);
+    let entry = this.#byKey.get(key);
+    if (entry && entry.Class !== Class) {
+      throw new TypeError(`two component classes are named ${Class.name} in one view`);
+    }
+    if (!entry) {
+      const stored = this.#stored?.get(key);
+      this.#stored?.delete(key);
+      const cid = stored && !this.#byCid.has(stored.cid) ? stored.cid : this.#next;
+      this.#next = Math.max(this.#next, cid + 1);
+      entry = new Entry(cid, Class, id, key, stored?.state);
+      this.#byCid.set(cid, entry);
+      this.#byKey.set(key, entry);
+      this.#snapshotChanged = true;
+    } else if (this.#placed.has(entry.cid)) {
+      throw new Error(
+        `${this.#env.viewName} placed the component ${Class.name} with id ${JSON.stringify(id)} twice in one render: ids must be unique per component class`,
+      );
+    }
+    if (entry.marked) {
+      // The client reset its render of this cid when it asked to destroy it: send it whole.
+      entry.marked = false;
+      entry.tree = undefined;
+    }
+    this.#placed.add(entry.cid);
+    this.#queue.push({ entry, assigns });
+    return entry.ref;
+  }
+
+  placeComponentByName(name: string, assigns: Readonly<Record<string, unknown>>): ComponentRef {
+    const Class = this.#env.registry?.get(name);
+    if (!Class) {
+      throw new Error(
+        `no component is registered as "${name}" (register its class with app.component(Class))`,
+      );
+    }
+    return this.placeComponent(Class, assigns);
+  }
+
+  /** `sendUpdate(Class, id, assigns)`: applied at the next {@link render}. */
+  sendUpdate(Class: abstract new () => object, id: ComponentId, assigns: object): void {
+    this.#updates.push({ Class: Class as LiveComponentClass, id, assigns });
+  }
+
+  /**
+   * The component with cid `cid`, to run one of its events.
+   * @throws NotFound when the view has no such component (never had, or removed).
+   */
+  target(cid: number): { component: LiveComponent; tracker: StateTracker; slug: string } {
+    const entry = this.#byCid.get(cid);
+    if (!entry?.component || !entry.tracker) {
+      throw new NotFound(
+        cid > 0 && cid < this.#next
+          ? `Component ${cid} of ${this.#env.viewName} was removed from the page.`
+          : `${this.#env.viewName} has no component ${cid}.`,
+      );
+    }
+    return { component: entry.component, tracker: entry.tracker, slug: componentName(entry.Class) };
+  }
+
+  /** An event of component `cid` changed `fields` of its state. */
+  changed(cid: number, fields: readonly string[]): void {
+    const entry = this.#byCid.get(cid);
+    if (!entry || fields.length === 0) return;
+    markDirty(entry, fields);
+  }
+
+  /** `cids_will_destroy`: the page no longer shows these; they stay until `cids_destroyed`. */
+  willDestroy(cids: readonly number[]): void {
+    for (const cid of cids) {
+      const entry = this.#byCid.get(cid);
+      if (entry) entry.marked = true;
+    }
+  }
+
+  /**
+   * `cids_destroyed`: deletes the components of `cids` still marked (one placed again since is
+   * kept) and returns their cids, which the client then forgets.
+   */
+  destroyed(cids: readonly number[]): number[] {
+    const out: number[] = [];
+    for (const cid of cids) {
+      const entry = this.#byCid.get(cid);
+      if (!entry?.marked) continue;
+      this.#delete(entry);
+      out.push(cid);
+    }
+    return out;
+  }
+
+  #delete(entry: Entry): void {
+    this.#byCid.delete(entry.cid);
+    this.#byKey.delete(entry.key);
+    this.#snapshotChanged = true;
+    const component = entry.component;
+    if (!component?.unmount) return;
+    try {
+      component.unmount();
+    } catch (error) {
+      this.#env.logger.error(`${entry.Class.name}.unmount raised an error`, {
+        view: this.#env.viewName,
+        error: String(error),
+      });
+    }
+  }
+
+  /**
+   * Applies the queued placements and updates, renders every component that changed (and the
+   * ones their renders place, in turn), and returns the diff's `c` map, or `undefined` when no
+   * component has anything to send. `full` (a join, the dead render): the client has no
+   * component yet, so each placed one goes whole, and the ones not placed are dropped.
+   */
+  render(full: boolean): WireRendered | undefined {
+    if (full) for (const entry of this.#byCid.values()) entry.tree = undefined;
+    const out: WireRendered = {};
+    let any = false;
+    // Bases for sharing statics: trees the client had before this payload, and the ones sent in it.
+    let known: Map<number, Entry> | undefined;
+    const sent = new Map<number, Entry>();
+    const fresh = new Set<Entry>();
+    const before = new Map<Entry, Rendered>();
+    for (;;) {
+      this.#applyUpdates();
+      const queue = this.#queue;
+      if (queue.length > 0) {
+        this.#queue = [];
+        for (const { entry, assigns } of queue) this.#apply(entry, assigns);
+      }
+      let rendered = false;
+      for (const entry of this.#byCid.values()) {
+        if (entry.dirty === undefined || !entry.component) continue;
+        // A full render sends only what the page shows.
+        if (full && !this.#placed.has(entry.cid)) continue;
+        rendered = true;
+        const previous = entry.tree;
+        if (previous !== undefined && !before.has(entry)) before.set(entry, previous);
+        const tree = this.#renderOne(entry);
+        let base: { ref: number; tree: Rendered } | undefined;
+        if (previous === undefined) {
+          const fingerprint = tree.fingerprint;
+          const same = sent.get(fingerprint);
+          if (same?.tree) base = { ref: same.cid, tree: same.tree };
+          else if (!full) {
+            known ??= this.#knownBases(fresh);
+            const other = known.get(fingerprint);
+            const otherTree = other && (before.get(other) ?? other.tree);
+            if (other && otherTree) base = { ref: -other.cid, tree: otherTree };
+          }
+        }
+        const result = componentDiff(previous, tree, base);
+        entry.tree = result.tree;
+        if (previous === undefined) {
+          sent.set(tree.fingerprint, entry);
+          fresh.add(entry);
+        }
+        if (result.diff) {
+          out[entry.cid] = result.diff;
+          any = true;
+        }
+      }
+      if (!rendered && this.#queue.length === 0 && this.#updates.length === 0) break;
+    }
+    if (full) {
+      for (const entry of [...this.#byCid.values()]) {
+        if (!this.#placed.has(entry.cid)) this.#delete(entry);
+      }
+      // A restore gives back what the first full render places; the rest is gone with the page.
+      this.#stored = undefined;
+    }
+    this.#placed.clear();
+    return any ? out : undefined;
+  }
+
+  /**
+   * Components the client had before this payload, one per root fingerprint (negative `s`
+   * references); `fresh` were first sent in it.
+   */
+  #knownBases(fresh: ReadonlySet<Entry>): Map<number, Entry> {
+    const out = new Map<number, Entry>();
+    for (const entry of this.#byCid.values()) {
+      if (entry.tree !== undefined && !entry.marked && !fresh.has(entry)) {
+        out.set(entry.tree.fingerprint, entry);
+      }
+    }
+    return out;
+  }
+
+  #applyUpdates(): void {
+    const updates = this.#updates;
+    if (updates.length === 0) return;
+    this.#updates = [];
+    for (const { Class, id, assigns } of updates) {
+      const entry = this.#byKey.get(keyOf(Class.name, id));
+      if (!entry || entry.Class !== Class || !entry.component) {
+        this.#env.logger.warn(
+          `sendUpdate to ${Class.name} with id ${JSON.stringify(id)}: no such component on the page of ${this.#env.viewName}`,
+          { view: this.#env.viewName },
+        );
+        continue;
+      }
+      this.#apply(entry, { ...assigns, id });
+    }
+  }
+
+  /** Creates the component when new (mount, or its saved state), then runs `update`. */
+  #apply(entry: Entry, assigns: Readonly<Record<string, unknown>>): void {
+    let component = entry.component;
+    const fresh = component === undefined;
+    if (!component) {
+      component = new entry.Class();
+      runtimeOf(component).component = { cid: entry.cid, view: this.#view };
+      synchronous(component.mount?.(), entry.Class, "mount");
+      if (entry.stored) restoreState(component, entry.stored);
+      entry.stored = undefined;
+      entry.component = component;
+    }
+    if (component.update) synchronous(component.update(assigns), entry.Class, "update");
+    else Object.assign(component, assigns);
+    if (fresh) {
+      entry.tracker = new StateTracker(this.#env.policy);
+      entry.tracker.reset(component);
+      entry.dirty = "all";
+      return;
+    }
+    const changed = (entry.tracker as StateTracker).changes(component);
+    if (changed.length > 0) markDirty(entry, changed);
+    if (entry.tree === undefined) entry.dirty = "all";
+  }
+
+  #renderOne(entry: Entry): Rendered {
+    const component = entry.component as LiveComponent;
+    const context: Record<string, unknown> = {};
+    for (const key of stateKeys(component)) context[key] = stateValue(component, key);
+    const extra = component.getContextData();
+    Object.assign(context, extra);
+    context.myself = entry.cid;
+    let dirty = entry.dirty;
+    entry.dirty = undefined;
+    // Its state changed (or it is sent afresh): the next snapshot encodes it again.
+    entry.snapshot = undefined;
+    this.#snapshotChanged = true;
+    const Class = entry.Class;
+    let tree: Rendered;
+    if (typeof Class.templateName === "string") {
+      const templates = this.#env.templates;
+      if (!templates) throw new Error(`${Class.name}: templateName needs the app's templateDirs`);
+      const template = templates.get(Class.templateName);
+      if (template !== entry.template || entry.tree === undefined) dirty = "all";
+      let changed: Set<string> | undefined;
+      if (dirty !== "all" && dirty !== undefined) {
+        changed = dirty;
+        for (const key of Object.keys(extra)) changed.add(key);
+      }
+      tree = withPlacer(this, () => template.render(context, changed));
+      entry.template = template;
+    } else if (typeof component.render === "function") {
+      tree = withPlacer(this, () => (component.render as (c: object) => Rendered)(context));
+    } else {
+      throw new Error(`${Class.name} has neither a templateName nor a render() method`);
+    }
+    checkRoot(tree, Class);
+    return tree;
+  }
+
+  /** The HTML of component `cid` as the client shows it (the dead render, tests). */
+  html(cid: number): string {
+    const tree = this.#byCid.get(cid)?.tree;
+    if (!tree) throw new Error(`component ${cid} has not rendered`);
+    return renderToString(tree, (inner) => this.html(inner));
+  }
+
+  /** The state of component `Class`/`id` (tests read it through `djust/testing`). */
+  find(Class: LiveComponentClass, id: ComponentId): LiveComponent | undefined {
+    const entry = this.#byKey.get(keyOf(Class.name, id));
+    return entry?.Class === Class ? entry.component : undefined;
+  }
+
+  /** Whether a component's state or the table changed since the last call (snapshots). */
+  takeSnapshotChange(): boolean {
+    const changed = this.#snapshotChanged;
+    this.#snapshotChanged = false;
+    return changed;
+  }
+
+  /**
+   * The components for a snapshot, each encoded once per change.
+   * @throws TypeError when a component's state cannot be snapshotted losslessly.
+   */
+  stored(policy: SerializationPolicy): StoredComponents {
+    const list: StoredComponent[] = [];
+    for (const entry of this.#byCid.values()) {
+      const component = entry.component;
+      if (!component) continue;
+      entry.snapshot ??= {
+        cid: entry.cid,
+        component: entry.Class.name,
+        id: entry.id,
+        state: snapshotState(component, policy),
+      };
+      list.push(entry.snapshot);
+    }
+    // Saved components the restored view has not placed again yet are kept for the next one.
+    if (this.#stored) list.push(...this.#stored.values());
+    return { next: this.#next, list };
+  }
+}
+
+function markDirty(entry: Entry, fields: readonly string[]): void {
+  const dirty = entry.dirty ?? new Set<string>();
+  if (dirty === "all") return;
+  for (const field of fields) dirty.add(field);
+  entry.dirty = dirty;
+}
+
+function synchronous(value: unknown, Class: LiveComponentClass, method: string): void {
+  if (typeof (value as { then?: unknown } | undefined)?.then === "function") {
+    throw new TypeError(
+      `${Class.name}.${method} returned a promise: a component's mount and update run inside the render and must be synchronous (load data in the view or in an event handler)`,
+    );
+  }
+}
+
+/** The client stamps `data-phx-component` on a component's root element: there must be one. */
+function checkRoot(tree: Rendered, Class: LiveComponentClass): void {
+  const first = (tree.statics[0] ?? "").trimStart();
+  const last = (tree.statics[tree.statics.length - 1] ?? "").trimEnd();
+  if (!first.startsWith("<") || first.startsWith("<!") || !last.endsWith(">")) {
+    throw new Error(
+      `${Class.name} must render one root element (its template starts with a tag and ends with one)`,
+    );
+  }
+}

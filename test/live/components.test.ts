@@ -1,0 +1,256 @@
+/**
+ * LiveComponents over a real WebSocket: cids and the diff's `c` key as LV 1.2 sends them (shared
+ * statics by cid reference), events routed by `cid` through the view's pipeline, per-component
+ * change tracking, `sendUpdate`, the two-phase `cids_will_destroy`/`cids_destroyed` removal, the
+ * snapshot that restores every component's state, and the refusals of bad targets.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { after, before, beforeEach, describe, it } from "node:test";
+import { createApp, type RunningServer } from "../../src/server/index.js";
+import { MemoryStateBackend } from "../../src/state/backends/memory.js";
+import {
+  eventError,
+  loadPage,
+  memoryLogger,
+  RawClient,
+  response,
+  type PageInfo,
+} from "./helpers.js";
+import { BadgeView, BigPage, Counter, CounterPage, renders, unmounted } from "./component-views.js";
+
+const templates = fileURLToPath(new URL("../fixtures/templates", import.meta.url));
+
+type Wire = Record<string, unknown>;
+
+describe("LiveComponents", () => {
+  let server: RunningServer;
+  let base: string;
+  const backend = new MemoryStateBackend();
+  const logger = memoryLogger();
+  const clients: RawClient[] = [];
+
+  before(async () => {
+    const app = createApp({
+      secretKey: "s",
+      templateDirs: [templates],
+      stateBackend: backend,
+      logger,
+    });
+    app.live("/", CounterPage).live("/big/", BigPage).live("/badges/", BadgeView);
+    app.component(Counter);
+    server = await app.listen(0, "127.0.0.1");
+    base = server.url;
+  });
+
+  after(async () => {
+    for (const client of clients) client.close();
+    await server.close();
+  });
+
+  beforeEach(() => {
+    renders.clear();
+    unmounted.length = 0;
+  });
+
+  async function joined(path = "/", client?: RawClient, page?: PageInfo) {
+    page ??= await loadPage(`${base}${path}`);
+    client ??= await RawClient.connect(base, { cookie: page.cookie });
+    clients.push(client);
+    const reply = await client.join(page, base, { url: `${base}${path}` });
+    assert.equal(reply.payload.status, "ok", JSON.stringify(reply.payload));
+    return { page, client, rendered: response(reply).rendered as Wire };
+  }
+
+  function target(client: RawClient, page: PageInfo, cid: unknown, event: string, value = {}) {
+    return client.push(`lv:${page.id}`, "event", { type: "click", event, value, cid });
+  }
+
+  const diffOf = (reply: Awaited<ReturnType<RawClient["push"]>>) => response(reply).diff as Wire;
+
+  it("sends each component under c, referenced by cid from the parent, statics shared by cid", async () => {
+    const { rendered } = await joined();
+    // The loop's entries hold cids (integers), as Phoenix sends a component's place.
+    assert.deepEqual((rendered[1] as Wire).k, { 0: { 0: 1 }, 1: { 0: 2 }, 2: { 0: 3 }, kc: 3 });
+    const c = rendered.c as Record<string, Wire>;
+    assert.deepEqual(Object.keys(c), ["1", "2", "3"]);
+    // The first is whole, with the root flag the client needs to stamp data-phx-component.
+    assert.ok(Array.isArray(c[1]?.s));
+    assert.equal(c[1]?.r, 1);
+    assert.deepEqual(c[1] && [c[1][0], c[1][1], c[1][2], c[1][3]], ["a", "A", "0", "1"]);
+    // The others take cid 1's statics and values (positive: sent in the same map) and send
+    // only what differs: the id, the label and myself.
+    assert.deepEqual(c[2], { 0: "b", 1: "B", 3: "2", s: 1 });
+    assert.deepEqual(c[3], { 0: "c", 1: "C", 3: "3", s: 2 });
+  });
+
+  it("runs a component's event on that component alone: only its render and its diff", async () => {
+    const { page, client } = await joined();
+    renders.clear();
+    const reply = await target(client, page, 2, "inc");
+    assert.deepEqual(diffOf(reply), { c: { 2: { 2: "1" } } });
+    assert.deepEqual([...renders], [["b", 1]]);
+    // The view's own change renders the view and no component.
+    renders.clear();
+    const renamed = await client.event(page, "click", "rename", { title: "New" });
+    assert.deepEqual(diffOf(renamed), { 0: "New" });
+    assert.equal(renders.size, 0);
+  });
+
+  it("runs the pipeline for component events: validation, the reply, permissions, rate limits", async () => {
+    const { page, client } = await joined();
+    const bad = await target(client, page, 1, "add", { by: "x" });
+    assert.deepEqual(eventError(bad), {
+      error: "validation_error",
+      message: "Invalid parameters.",
+      details: { by: ["Enter a whole number."] },
+    });
+    const added = await target(client, page, 1, "add", { by: "4" });
+    assert.deepEqual(diffOf(added), { c: { 1: { 2: "4" } }, r: { count: 4 } });
+    const denied = await target(client, page, 1, "reset");
+    // An anonymous caller missing a permission is unauthenticated (DESIGN §10).
+    assert.deepEqual(eventError(denied), {
+      error: "unauthenticated",
+      message: "Authentication credentials were not provided or are invalid.",
+    });
+    assert.equal(diffOf(await target(client, page, 1, "once")).c !== undefined, true);
+    const limited = await target(client, page, 1, "once");
+    assert.equal(eventError(limited)?.error, "rate_limited");
+    const unknown = await target(client, page, 1, "nope");
+    assert.deepEqual(eventError(unknown), {
+      error: "not_found",
+      message: 'Counter has no handler "nope".',
+    });
+  });
+
+  it("applies sendUpdate from the view to the named component only", async () => {
+    const { page, client } = await joined();
+    renders.clear();
+    const reply = await client.event(page, "click", "poke", { id: "c", count: "7" });
+    assert.deepEqual(diffOf(reply), { c: { 3: { 2: "7" } } });
+    assert.deepEqual([...renders], [["c", 1]]);
+    // A component not on the page: logged, nothing sent.
+    const missing = await client.event(page, "click", "poke", { id: "zz", count: "1" });
+    assert.equal(response(missing).diff, undefined);
+    assert.ok(logger.lines.some((l) => /sendUpdate to Counter with id "zz"/.test(l.message)));
+  });
+
+  it("destroys a removed component only once the client confirms, and answers its cids", async () => {
+    const { page, client } = await joined();
+    const dropped = await client.event(page, "click", "drop", {});
+    assert.deepEqual(diffOf(dropped), { 1: { k: { kc: 2 } } });
+    const will = await client.push(`lv:${page.id}`, "cids_will_destroy", { cids: [3] });
+    assert.deepEqual(will.payload, { status: "ok", response: {} });
+    // Still there until the second phase: its events still run.
+    assert.deepEqual(diffOf(await target(client, page, 3, "inc")), { c: { 3: { 2: "1" } } });
+    const destroyed = await client.push(`lv:${page.id}`, "cids_destroyed", { cids: [3, 99] });
+    assert.deepEqual(destroyed.payload, { status: "ok", response: { cids: [3] } });
+    assert.deepEqual(unmounted, ["c"]);
+    const late = await target(client, page, 3, "inc");
+    assert.deepEqual(eventError(late), {
+      error: "not_found",
+      message: "Component 3 of CounterPage was removed from the page.",
+    });
+    // Placed again: a new component (new cid), sharing statics with one the client has.
+    const back = await client.event(page, "click", "add", { name: "c" });
+    assert.deepEqual(diffOf(back), {
+      1: { k: { 2: { 0: 4 }, kc: 3 } },
+      c: { 4: { 0: "c", 1: "C", 3: "4", s: -2 } },
+    });
+  });
+
+  it("keeps a component placed again between the two phases, and sends it whole", async () => {
+    const { page, client } = await joined();
+    await target(client, page, 3, "inc");
+    await client.event(page, "click", "drop", {});
+    await client.push(`lv:${page.id}`, "cids_will_destroy", { cids: [3] });
+    const back = diffOf(await client.event(page, "click", "add", { name: "c" }));
+    const c = back.c as Record<string, Wire>;
+    // Same cid, state kept, sent afresh (the client reset its render of it): built on the
+    // tree of cid 2, which the client has, instead of merged into its own.
+    assert.deepEqual((back[1] as Wire).k, { 2: { 0: 3 }, kc: 3 });
+    assert.deepEqual(c[3], { 0: "c", 1: "C", 2: "1", 3: "3", s: -2 });
+    const destroyed = await client.push(`lv:${page.id}`, "cids_destroyed", { cids: [3] });
+    assert.deepEqual(destroyed.payload, { status: "ok", response: { cids: [] } });
+    assert.deepEqual(diffOf(await target(client, page, 3, "inc")), { c: { 3: { 2: "2" } } });
+    assert.deepEqual(unmounted, []);
+  });
+
+  it("refuses bad targets with a clear error, keeps the state and the socket", async () => {
+    const { page, client } = await joined();
+    await target(client, page, 1, "inc");
+    // Another page's components: cids 1-5 exist there, only 1-3 here.
+    const other = await joined("/big/");
+    assert.deepEqual(Object.keys((other.rendered.c as Wire) ?? {}), ["1", "2", "3", "4", "5"]);
+    const foreign = await target(client, page, 5, "inc");
+    assert.deepEqual(eventError(foreign), {
+      error: "not_found",
+      message: "CounterPage has no component 5.",
+    });
+    for (const cid of ["1", 1.5, -1, null, { cid: 1 }]) {
+      const refused = await target(client, page, cid, "inc");
+      assert.deepEqual(
+        eventError(refused),
+        {
+          error: "validation_error",
+          message: "cid must be a non-negative integer.",
+          details: { cid: ["cid must be a non-negative integer."] },
+        },
+        JSON.stringify(cid),
+      );
+    }
+    for (const cids of [undefined, "3", [1, "2"], [-1]]) {
+      const reply = await client.push(`lv:${page.id}`, "cids_destroyed", { cids });
+      assert.deepEqual(reply.payload, {
+        status: "error",
+        response: {
+          error: "validation_error",
+          message: "cids must be a list of non-negative integers.",
+          details: { cids: ["cids must be a list of non-negative integers."] },
+        },
+      });
+    }
+    // Nothing was lost and the socket still works.
+    assert.deepEqual(diffOf(await target(client, page, 1, "inc")), { c: { 1: { 2: "2" } } });
+    assert.equal(client.closeCode, undefined);
+  });
+
+  it("restores every component's state on a reconnect", async () => {
+    const { page, client } = await joined();
+    await target(client, page, 2, "inc");
+    await target(client, page, 2, "inc");
+    await target(client, page, 3, "add", { by: "5" });
+    const saved = (await backend.get(page.id))?.savedAt;
+    client.close();
+    let stored = await backend.get(page.id);
+    for (let i = 0; i < 100 && stored?.savedAt === saved; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      stored = await backend.get(page.id);
+    }
+    assert.deepEqual(
+      stored?.components?.list.map((c) => [c.cid, c.component, c.id, c.state.count]),
+      [
+        [1, "Counter", "a", 0],
+        [2, "Counter", "b", 2],
+        [3, "Counter", "c", 5],
+      ],
+    );
+    const again = await joined("/", undefined, page);
+    const c = again.rendered.c as Record<string, Wire>;
+    assert.equal(c[1]?.[2], "0");
+    assert.equal(c[2]?.[2] ?? c[1]?.[2], "2");
+    assert.equal(c[3]?.[2], "5");
+    assert.deepEqual(diffOf(await target(again.client, page, 2, "inc")), { c: { 2: { 2: "3" } } });
+  });
+
+  it("places html`` components with liveComponent and tracks each one", async () => {
+    const { page, client, rendered } = await joined("/badges/");
+    const c = rendered.c as Record<string, Wire>;
+    assert.equal(c[1]?.r, 1);
+    assert.deepEqual(c[2], { 0: "2", 1: "y", s: 1 });
+    assert.deepEqual(diffOf(await target(client, page, 2, "hit")), { c: { 2: { 2: "1" } } });
+    // The view re-renders: update runs for both, only the renamed one changed.
+    const renamed = diffOf(await client.event(page, "click", "rename", { at: "0", name: "z" }));
+    assert.deepEqual(renamed, { c: { 1: { 1: "z" } } });
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * `djust/testing` with LiveComponents: an element with `dj-target="{{ myself }}"` sends its
+ * event to its component (as the browser client does), `component(Class, id)` reads a
+ * component's state, and a target that names nothing fails the test.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { describe, it } from "node:test";
+import { z } from "zod";
+import {
+  eventHandler,
+  html,
+  LiveComponent,
+  liveComponent,
+  LiveView,
+  type RenderContext,
+} from "../../src/index.js";
+import { LiveViewTestClient } from "../../src/testing/index.js";
+import { BadgeView, Badge, Counter, CounterPage } from "./component-views.js";
+
+const templateDirs = [fileURLToPath(new URL("../fixtures/templates", import.meta.url))];
+
+class Note extends LiveComponent {
+  id = "";
+  text = "";
+  override render(assigns: RenderContext) {
+    return html`<form id=${`note-${String(assigns.id)}`} dj-submit="save" dj-target=${assigns.myself}>
+      <input name="text" value=${assigns.text} /><button>Save</button>
+    </form>`;
+  }
+  @eventHandler({ params: z.object({ text: z.string().min(1) }) })
+  save({ text }: { text: string }) {
+    this.text = text;
+  }
+}
+
+class NotesView extends LiveView {
+  override render() {
+    return html`<div>${liveComponent(Note, { id: "n1", text: "first" })}</div>
+      <button id="stray" dj-click="inc" dj-target="#somewhere">Stray</button>`;
+  }
+}
+
+describe("djust/testing and components", () => {
+  it("clicks inside a component: the event goes to that component, which alone changes", async () => {
+    const view = await LiveViewTestClient.mount(CounterPage, {
+      templateDirs,
+      components: [Counter],
+    });
+    const result = await view.element("#counter-b button", "Inc").click();
+    assert.equal(result.error, undefined);
+    assert.deepEqual(result.diff, { c: { 2: { 2: "1" } } });
+    assert.equal(view.element("#counter-b .count").text(), "1");
+    assert.equal(view.element("#counter-a .count").text(), "0");
+    assert.equal(view.component(Counter, "b")?.count, 1);
+    assert.equal(view.component(Counter, "a")?.count, 0);
+    assert.equal(view.component(Counter, "nope"), undefined);
+    // Direct events name the target by cid.
+    await view.click("inc", {}, { target: 2 });
+    assert.equal(view.component(Counter, "b")?.count, 2);
+    const missing = await view.click("inc", {}, { target: 42 });
+    assert.deepEqual(missing.error, {
+      error: "not_found",
+      message: "CounterPage has no component 42.",
+    });
+  });
+
+  it("checks the component's handlers, submits a component's form, reads html`` components", async () => {
+    const view = await LiveViewTestClient.mount(NotesView);
+    const refused = await view.form("#note-n1").submit({ text: "" });
+    assert.equal(refused.error?.error, "validation_error");
+    await view.form("#note-n1").submit({ text: "second" });
+    assert.equal(view.component(Note, "n1")?.text, "second");
+    assert.match(view.render(), /value="second"/);
+    await assert.rejects(
+      () => view.element("#stray").click(),
+      /sends events to dj-target="\{\{ myself \}\}" \(a component's cid\), not to the selector "#somewhere"/,
+    );
+    const badges = await LiveViewTestClient.mount(BadgeView);
+    await assert.rejects(() => badges.element(".badge", "x:0").keyup("Enter"), /has no dj-keyup/);
+    await badges.element(".badge", "y:0").click();
+    assert.equal(badges.component(Badge, 1)?.clicks, 1);
+    assert.equal(badges.component(Badge, 0)?.clicks, 0);
+  });
+
+  it("names the component when its handler does not exist", async () => {
+    class Typo extends LiveComponent {
+      id = "t";
+      override render() {
+        return html`<button dj-click="hitt" dj-target=${this.myself}>Go</button>`;
+      }
+      @eventHandler
+      hit() {}
+    }
+    class TypoView extends LiveView {
+      override render() {
+        return html`<div>${liveComponent(Typo, { id: "t" })}</div>`;
+      }
+    }
+    const view = await LiveViewTestClient.mount(TypoView);
+    await assert.rejects(
+      () => view.element("button").click(),
+      /dj-click="hitt" on <button[^>]*> names no handler of Typo; did you mean "hit"\?/,
+    );
+  });
+});
