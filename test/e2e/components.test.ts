@@ -1,0 +1,149 @@
+/**
+ * End-to-end: LiveComponents through the official Phoenix LiveView client in headless Chromium —
+ * clicks inside two components each change only that component's DOM, a `sendUpdate` from the
+ * view reaches its component, a component removed from the page is destroyed once the client
+ * confirms (`cids_destroyed`, seen server side), and a reconnect in the middle (the server drops
+ * every socket) keeps every component's state.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, it } from "node:test";
+import type { Browser, Page } from "playwright-core";
+import { createApp, type RunningServer } from "../../src/server/index.js";
+import { liveTransportOf } from "../../src/server/live.js";
+import { browserSkipReason, launchBrowser } from "../support/browser.js";
+import { connected } from "../support/orders-browser.js";
+import { Counter, CounterPage, unmounted } from "../live/component-views.js";
+
+const skip = browserSkipReason();
+if (skip) process.stderr.write(`# e2e tests skipped: ${skip}\n`);
+
+/** Set `SCREENSHOTS=/tmp/dir` to save what the page looks like at each step. */
+const screenshots = process.env.SCREENSHOTS;
+const templates = fileURLToPath(new URL("../fixtures/templates", import.meta.url));
+
+async function shoot(page: Page, name: string): Promise<void> {
+  if (screenshots) await page.screenshot({ path: join(screenshots, `${name}.png`) });
+}
+
+function count(page: Page, id: string): Promise<string | null> {
+  return page.textContent(`#counter-${id} .count`);
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.fail(`timed out waiting until ${what}`);
+}
+
+/** Records DOM mutations inside each counter, to prove a click touched only its own. */
+async function watchCounters(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const seen: Record<string, number> = {};
+    (window as unknown as { mutations: Record<string, number> }).mutations = seen;
+    for (const el of document.querySelectorAll(".counter")) {
+      seen[el.id] = 0;
+      new MutationObserver(
+        (records) => (seen[el.id] = (seen[el.id] ?? 0) + records.length),
+      ).observe(el, { subtree: true, childList: true, characterData: true, attributes: true });
+    }
+  });
+}
+
+function mutations(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(
+    () => (window as unknown as { mutations: Record<string, number> }).mutations,
+  );
+}
+
+describe("LiveComponents in Chromium", { skip }, () => {
+  let server: RunningServer;
+  let browser: Browser;
+  const app = createApp({
+    secretKey: "e2e",
+    templateDirs: [templates],
+    logger: { info() {}, warn() {}, error: (m, meta) => console.error(m, meta) },
+  });
+  app.live("/", CounterPage).component(Counter);
+
+  before(async () => {
+    server = await app.listen(0, "127.0.0.1");
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("updates each component alone, takes sendUpdate, destroys removed ones, survives a reconnect", async () => {
+    unmounted.length = 0;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.url}/`);
+      await connected(page);
+      // The client stamped each component's root with its cid.
+      assert.deepEqual(
+        await page.$$eval("[data-phx-component]", (els) =>
+          els.map((el) => [el.id, el.getAttribute("data-phx-component")]),
+        ),
+        [
+          ["counter-a", "1"],
+          ["counter-b", "2"],
+          ["counter-c", "3"],
+        ],
+      );
+
+      await watchCounters(page);
+      await page.click("#counter-a button");
+      await until(async () => (await count(page, "a")) === "1", "A shows 1");
+      await page.click("#counter-a button");
+      await until(async () => (await count(page, "a")) === "2", "A shows 2");
+      const afterA = await mutations(page);
+      assert.ok((afterA["counter-a"] ?? 0) > 0);
+      assert.equal(afterA["counter-b"], 0, "B untouched by A's clicks");
+      assert.equal(afterA["counter-c"], 0, "C untouched by A's clicks");
+
+      await page.click("#counter-b button");
+      await until(async () => (await count(page, "b")) === "1", "B shows 1");
+      const afterB = await mutations(page);
+      assert.equal(afterB["counter-a"], afterA["counter-a"], "A untouched by B's click");
+      assert.equal(afterB["counter-c"], 0, "C untouched by B's click");
+      assert.equal(await count(page, "c"), "0");
+      await shoot(page, "components-clicked");
+
+      // sendUpdate from the view.
+      await page.click("#poke");
+      await until(async () => (await count(page, "a")) === "10", "A set to 10 by sendUpdate");
+      assert.equal(await count(page, "b"), "1");
+
+      // Removed from the page: the client confirms, the server destroys it.
+      await page.click("#drop");
+      await page.waitForSelector("#counter-c", { state: "detached" });
+      await until(() => unmounted.includes("c"), "the server destroyed C (cids_destroyed)");
+      assert.deepEqual(unmounted, ["c"]);
+      await shoot(page, "components-removed");
+
+      // The server drops the socket; the client reconnects and rejoins a restored view.
+      await liveTransportOf(app.context).disconnectAll();
+      await page.waitForSelector("[data-phx-main]:not(.phx-connected)");
+      await connected(page);
+      assert.equal(await count(page, "a"), "10");
+      assert.equal(await count(page, "b"), "1");
+      assert.equal(await page.$("#counter-c"), null);
+      await shoot(page, "components-after-reconnect");
+
+      // And they go on from there.
+      await page.click("#counter-b button");
+      await until(async () => (await count(page, "b")) === "2", "B shows 2 after the reconnect");
+      assert.equal(await count(page, "a"), "10");
+      await shoot(page, "components-after-reconnect-click");
+    } finally {
+      await context.close();
+    }
+  });
+});
