@@ -25,6 +25,7 @@ import { OrdersDb } from "./db.js";
 import { CounterView } from "./views/counter.js";
 import { NewOrderView } from "./views/new-order.js";
 import { NotificationsView } from "./views/notifications.js";
+import { OrderCard } from "./views/order-card.js";
 import { OrderView } from "./views/order.js";
 import { OrdersView } from "./views/orders.js";
 import { SyncView } from "./views/sync.js";
@@ -105,6 +106,9 @@ export function createOrdersApp(options: OrdersAppOptions = {}): OrdersApp {
     const type = match[1] === "png" ? "image/png" : "image/jpeg";
     return new Response(bytes, { headers: { "content-type": type } });
   });
+
+  // The order page's card, a LiveComponent: {% live_component "order-card" %}.
+  app.component(OrderCard);
 
   // The sticky panel every page's layout places with {% live_render "notifications" %}.
   app.register(NotificationsView);

@@ -14,10 +14,12 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import ts from "typescript";
 import { TemplateLoader, TemplateSyntaxError } from "../template/index.js";
-// The framework's own tags (`{% live_file_input %}`, `{% live_img_preview %}`, `{% live_render %}`)
-// are known to every template an app compiles; the checks compile without loading the app's views.
+// The framework's own tags (`{% live_file_input %}`, `{% live_img_preview %}`, `{% live_render %}`,
+// `{% live_component %}`) are known to every template an app compiles; the checks compile without
+// loading the app's views.
 import "../view/upload-html.js";
 import "../view/live-render.js";
+import "../view/live-component.js";
 import { suggestion } from "../suggest.js";
 import type { CheckContext } from "./context.js";
 import {

@@ -1,12 +1,13 @@
 /**
  * End-to-end: an order's page in headless Chromium — the customer history loaded in the
  * background (`assignAsync`), the periodic refresh (`sendAfter`), and "who is viewing this
- * order" (presence) across two browser contexts. `SCREENSHOTS=dir` keeps screenshots.
+ * order" (presence) across two browser contexts, and the order's card (a LiveComponent). `SCREENSHOTS=dir` keeps screenshots.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { Page } from "playwright-core";
+import { liveTransportOf } from "../../src/server/live.js";
 import { browserSkipReason } from "../support/browser.js";
 import { connected, ordersInBrowser } from "../support/orders-browser.js";
 
@@ -87,6 +88,65 @@ describe("an order's page in Chromium", { skip }, () => {
       undefined,
       { timeout: 10_000 },
     );
+    await page.close();
+  });
+
+  it("the order's card is a component: its own event re-renders it alone and a reconnect keeps it", async () => {
+    const order = app.orders.db.orders("pending")[0];
+    assert.ok(order);
+    const page = await app.newPage();
+    // The card's event goes to its cid, and its reply's diff holds that component alone.
+    const sent = new Map<string, unknown>();
+    const replies = new Map<string, unknown>();
+    page.on("websocket", (ws) => {
+      ws.on("framesent", ({ payload }) => {
+        const [, ref, , event, body] = JSON.parse(String(payload)) as unknown[];
+        if (event === "event") sent.set(String(ref), body);
+      });
+      ws.on("framereceived", ({ payload }) => {
+        const [, ref, , event, body] = JSON.parse(String(payload)) as unknown[];
+        if (event === "phx_reply") replies.set(String(ref), body);
+      });
+    });
+    await page.goto(`${app.server.url}/orders/${order.id}/`);
+    await connected(page);
+    assert.equal(await page.locator("#order-amount").count(), 0);
+    await page.click("#order-details");
+    await page.waitForSelector("#order-amount");
+    assert.equal(
+      (await page.textContent("#order-amount td"))?.trim(),
+      `$${order.amount.toFixed(2)}`,
+    );
+    assert.equal(await page.textContent("#order-details"), "Hide the amount");
+    const [ref, click] = [...sent].find(([, body]) => {
+      return (body as { event?: string }).event === "toggle_details";
+    }) ?? [undefined, undefined];
+    assert.equal(typeof (click as { cid?: unknown }).cid, "number");
+    const reply = replies.get(String(ref)) as { response: { diff: Record<string, unknown> } };
+    assert.deepEqual(Object.keys(reply.response.diff), ["c"]);
+    assert.deepEqual(Object.keys(reply.response.diff.c as object), [
+      String((click as { cid: number }).cid),
+    ]);
+    await shoot(page, "order-card-open");
+
+    // The page's refresh passes the changed order in; the card keeps its details open.
+    app.orders.db.setStatus(order.id, "shipped");
+    await page.waitForFunction(
+      () => document.querySelector("#order-status")?.textContent === "shipped",
+      undefined,
+      { timeout: 10_000 },
+    );
+    assert.equal(await page.locator("#order-amount").count(), 1);
+
+    // A reconnect in the middle: the card comes back from the page's snapshot, still open.
+    await liveTransportOf(app.orders.app.context).disconnectAll();
+    await page.waitForSelector("[data-phx-main]:not(.phx-connected)");
+    await connected(page);
+    assert.equal(await page.locator("#order-amount").count(), 1);
+    assert.equal(await page.textContent("#order-details"), "Hide the amount");
+    await page.click("#order-details");
+    await page.waitForFunction(() => document.querySelector("#order-amount") === null);
+    await shoot(page, "order-card-closed-after-reconnect");
     await page.close();
   });
 });
