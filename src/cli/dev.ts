@@ -48,6 +48,7 @@ import {
   type DevEvent,
 } from "./dev-client.js";
 import { answerStore, type DevError, type ParentMessage, type RunnerMessage } from "./dev-ipc.js";
+import { integer, isHelp, readFlags, text } from "./args.js";
 
 const USAGE = `Usage: djust dev [--app <module>] [--port <n>] [--host <name>] [--static <dir>]
 
@@ -83,44 +84,22 @@ function parseArgs(argv: readonly string[]): Args | string {
     statics: [],
     help: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const [flag, inline] =
-      arg.startsWith("--") && arg.includes("=") ? arg.split(/=(.*)/s, 2) : [arg, undefined];
-    const value = () => inline ?? argv[++i];
+  const mistake = readFlags(argv, (flag, value) => {
+    if (isHelp(flag)) return (args.help = true);
     switch (flag) {
       case "--app":
-        args.app = value();
-        if (!args.app) return "--app needs a module path";
-        break;
-      case "--port": {
-        const port = Number(value());
-        if (!(Number.isInteger(port) && port >= 0 && port < 65536)) {
-          return "--port needs a port number (0 to 65535)";
-        }
-        args.port = port;
-        break;
-      }
-      case "--host": {
-        const host = value();
-        if (!host) return "--host needs an address";
-        args.host = host;
-        break;
-      }
-      case "--static": {
-        const dir = value();
-        if (!dir) return "--static needs a directory";
-        args.statics.push(dir);
-        break;
-      }
-      case "--help":
-      case "-h":
-        args.help = true;
-        break;
+        return text(flag, value(), "a module path", (v) => (args.app = v));
+      case "--port":
+        return integer(flag, value(), 0, (n) => (args.port = n));
+      case "--host":
+        return text(flag, value(), "an address", (v) => (args.host = v));
+      case "--static":
+        return text(flag, value(), "a directory", (v) => args.statics.push(v));
       default:
-        return `unknown argument ${JSON.stringify(arg)}`;
+        return false;
     }
-  }
+  });
+  if (mistake) return mistake;
   if (!Number.isInteger(args.port)) return "$PORT is not a port number";
   return args;
 }

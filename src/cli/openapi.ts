@@ -14,6 +14,7 @@ import { apiHostOf } from "../server/api.js";
 import type { AppContext } from "../server/context.js";
 import { handlersOf } from "../view/registry.js";
 import type { DjustApp } from "../server/app.js";
+import { isHelp, readFlags, text } from "./args.js";
 import { appOf, defaultAppPath, importModule, processIo, type CliIo } from "./load-app.js";
 
 const USAGE = `Usage: djust openapi [--app <module>] [--out <file>] [--compact]
@@ -34,33 +35,21 @@ interface Args {
 
 function parseArgs(argv: readonly string[]): Args | string {
   const args: Args = { compact: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const [flag, inline] =
-      arg.startsWith("--") && arg.includes("=") ? arg.split(/=(.*)/s, 2) : [arg, undefined];
-    const value = () => inline ?? argv[++i];
+  const mistake = readFlags(argv, (flag, value) => {
+    if (isHelp(flag)) return (args.help = true);
     switch (flag) {
       case "--app":
-        args.app = value();
-        if (!args.app) return "--app needs a module path";
-        break;
+        return text(flag, value(), "a module path", (v) => (args.app = v));
       case "--out":
       case "-o":
-        args.out = value();
-        if (!args.out) return "--out needs a file path";
-        break;
+        return text("--out", value(), "a file path", (v) => (args.out = v));
       case "--compact":
-        args.compact = true;
-        break;
-      case "--help":
-      case "-h":
-        args.help = true;
-        break;
+        return (args.compact = true);
       default:
-        return `unknown argument ${JSON.stringify(arg)}`;
+        return false;
     }
-  }
-  return args;
+  });
+  return mistake ?? args;
 }
 
 /** Metadata keys a djust copy writes handlers under (see view/registry.ts). */

@@ -10,6 +10,7 @@
  * @module
  */
 import { isClusterWorker } from "../server/cluster.js";
+import { integer, isHelp, readFlags, text } from "./args.js";
 import { appOf, defaultAppPath, importModule, processIo, type CliIo } from "./load-app.js";
 
 const USAGE = `Usage: djust serve [--app <module>] [--port <n>] [--host <address>] [--workers <n>]
@@ -31,46 +32,24 @@ interface Args {
   help: boolean;
 }
 
-function integer(flag: string, text: string | undefined, min: number): number | string {
-  const value = Number(text);
-  return text !== undefined && /^\d+$/.test(text) && value >= min && value <= 65535
-    ? value
-    : `${flag} needs an integer from ${min} to 65535, got ${JSON.stringify(text ?? "")}`;
-}
-
 function parseArgs(argv: readonly string[]): Args | string {
   const args: Args = { help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const [flag, inline] =
-      arg.startsWith("--") && arg.includes("=") ? arg.split(/=(.*)/s, 2) : [arg, undefined];
-    const value = () => inline ?? argv[++i];
+  const mistake = readFlags(argv, (flag, value) => {
+    if (isHelp(flag)) return (args.help = true);
     switch (flag) {
       case "--app":
-        args.app = value();
-        if (!args.app) return "--app needs a module path";
-        break;
+        return text(flag, value(), "a module path", (v) => (args.app = v));
       case "--host":
-        args.host = value();
-        if (!args.host) return "--host needs an address";
-        break;
+        return text(flag, value(), "an address", (v) => (args.host = v));
       case "--port":
-      case "--workers": {
-        const n = integer(flag, value(), flag === "--port" ? 0 : 1);
-        if (typeof n === "string") return n;
-        if (flag === "--port") args.port = n;
-        else args.workers = n;
-        break;
-      }
-      case "--help":
-      case "-h":
-        args.help = true;
-        break;
+        return integer(flag, value(), 0, (n) => (args.port = n));
+      case "--workers":
+        return integer(flag, value(), 1, (n) => (args.workers = n));
       default:
-        return `unknown argument ${JSON.stringify(arg)}`;
+        return false;
     }
-  }
-  return args;
+  });
+  return mistake ?? args;
 }
 
 /**
@@ -92,14 +71,13 @@ export async function runServe(
     io.stdout(USAGE);
     return 0;
   }
-  let port = args.port;
-  if (port === undefined) {
-    const fromEnv = integer("PORT", env.PORT ?? "8000", 0);
-    if (typeof fromEnv === "string") {
+  let port = args.port ?? 8000;
+  if (args.port === undefined) {
+    const fromEnv = integer("PORT", env.PORT ?? "8000", 0, (n) => (port = n));
+    if (fromEnv !== true) {
       io.stderr(`djust serve: ${fromEnv}\n`);
       return 2;
     }
-    port = fromEnv;
   }
   const hostname = args.host ?? (env.HOST || "127.0.0.1");
   const path = args.app ?? (await defaultAppPath());

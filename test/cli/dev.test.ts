@@ -109,7 +109,7 @@ describe("djust dev: usage", () => {
     assert.equal(port.status, 2);
     assert.match(
       port.stderr,
-      /^djust dev: --port needs a port number \(0 to 65535\)\n\nUsage: djust dev/,
+      /^djust dev: --port needs an integer from 0 to 65535, got "70000"\n\nUsage: djust dev/,
     );
     const unknown = dev(["--watch"]);
     assert.equal(unknown.status, 2);
