@@ -83,7 +83,7 @@ export { html, keyed, trustRendered } from "./template/html.js";
 export { SafeString, markSafe, escapeHtml } from "./template/safe.js";
 export { registerFilter, type FilterOptions, type FilterSpec } from "./template/filters.js";
 export { registerTag, type TagSpec } from "./template/custom-tags.js";
-export type { FragmentCacheOptions } from "./template/cache-tag.js";
+export type { FragmentCacheOptions } from "./template/fragment-cache.js";
 export { emptyForm, form, type FormOptions, type FormState } from "./live/forms.js";
 export type { Rendered, RenderContext, Template } from "./render/tree.js";
 export {

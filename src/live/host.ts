@@ -19,8 +19,25 @@ import type { SessionData } from "../auth/session.js";
 import type { TokenSigner } from "./token.js";
 import type { CookiePolicy } from "../auth/http.js";
 import type { OnMountHook } from "../pipeline/lifecycle.js";
-import type { Durability } from "./snapshot.js";
-import type { NestHost } from "./nested.js";
+
+/**
+ * When a connected view's changes are stored: `"reply"` before the reply (or push) of the step
+ * that made them leaves the server, so a node dying right after cannot lose an acknowledged
+ * event; `"behind"` coalesced, 250 ms (`SAVE_DELAY_MS`) after the first change, so a node dying
+ * loses the changes of that last moment (the browser rolls back to the last write).
+ */
+export type Durability = "reply" | "behind";
+
+/** What nested views need from the app: view tokens and the registered views. */
+export interface NestHost {
+  readonly viewTokens: TokenSigner;
+  /**
+   * The view a `live_render` names — a class, or the API slug or class name of a view
+   * registered with `app.live` / `app.register` — as a route for its instances (services,
+   * on-mount hooks); `undefined` when the app does not know it.
+   */
+  childRoute(view: LiveViewClass | string): LiveRoute | undefined;
+}
 
 /** Who may frame the app's pages (option `frameAncestors`). */
 export interface HtmlPolicy {

@@ -17,20 +17,8 @@ import { escapeHtml, SafeString } from "../template/safe.js";
 import type { JsonObject } from "../state/serializable.js";
 import type { LiveViewClass } from "../view/live-view.js";
 import type { ChildRenderer, LiveRenderOptions } from "../view/live-render.js";
-import type { LiveRoute } from "./host.js";
-import type { TokenSigner } from "./token.js";
+import type { LiveRoute, NestHost } from "./host.js";
 import { signViewToken } from "./view-token.js";
-
-/** What nested views need from the app: view tokens and the registered views. */
-export interface NestHost {
-  readonly viewTokens: TokenSigner;
-  /**
-   * The view a `live_render` names — a class, or the API slug or class name of a view
-   * registered with `app.live` / `app.register` — as a route for its instances (services,
-   * on-mount hooks); `undefined` when the app does not know it.
-   */
-  childRoute(view: LiveViewClass | string): LiveRoute | undefined;
-}
 
 /** Where a view instance sits on the page. */
 export interface ViewPlace {

@@ -22,14 +22,6 @@ import type { Flash } from "./flash.js";
 export const SAVE_DELAY_MS = 250;
 
 /**
- * When a connected view's changes are stored: `"reply"` before the reply (or push) of the step
- * that made them leaves the server, so a node dying right after cannot lose an acknowledged
- * event; `"behind"` coalesced, {@link SAVE_DELAY_MS} after the first change, so a node dying
- * loses the changes of that last moment (the browser rolls back to the last write).
- */
-export type Durability = "reply" | "behind";
-
-/**
  * Fields whose snapshot is not stored yet: all of them, or by name with the edits that bring
  * the stored field up to date in order (`null`: store the field whole).
  */

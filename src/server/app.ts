@@ -30,7 +30,7 @@ import type { WebSocketCompression } from "../live/host.js";
 import { TemplateLoader } from "../template/loader.js";
 import { chooseAdapters } from "./adapters.js";
 import { within } from "../redis.js";
-import type { Durability } from "../live/snapshot.js";
+import type { Durability } from "../live/host.js";
 import { serveLive } from "./live.js";
 import {
   checkWorkers,

@@ -5,7 +5,7 @@
  * @module
  */
 import type { BlockNode, Node, ParsedTemplate, Pos } from "./ast.js";
-import type { FragmentCache } from "./cache-tag.js";
+import type { FragmentCache } from "./fragment-cache.js";
 import type { Fragment } from "./fragment.js";
 import type { Translations } from "./i18n.js";
 import type { RowReads } from "./tracking.js";

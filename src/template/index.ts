@@ -38,7 +38,7 @@
  * @module
  */
 export { TemplateLoader, type TemplateLoaderOptions } from "./loader.js";
-export type { FragmentCacheOptions } from "./cache-tag.js";
+export type { FragmentCacheOptions } from "./fragment-cache.js";
 export { CompiledTemplate } from "./compiler.js";
 export {
   TemplateSyntaxError,

@@ -6,7 +6,7 @@ import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { Template } from "../render/tree.js";
 import type { ParsedTemplate, Pos } from "./ast.js";
-import { fragmentCaches, type FragmentCache, type FragmentCacheOptions } from "./cache-tag.js";
+import { fragmentCaches, type FragmentCache, type FragmentCacheOptions } from "./fragment-cache.js";
 import { compileTemplate } from "./compiler.js";
 import type { CompileHost } from "./env.js";
 import { TemplateDoesNotExist } from "./errors.js";

@@ -3,11 +3,10 @@
  * @module
  */
 import "../polyfill.js";
-// Registers `{% live_file_input %}` and `{% live_img_preview %}` with every app's templates.
+// Registers `{% live_file_input %}` and `{% live_img_preview %}` with every app's templates
+// (`{% live_render %}` and `{% live_component %}` come with the live layer's renderer, which
+// uses their modules).
 import "./upload-html.js";
-import "./live-render.js";
-// Registers `{% live_component %}`.
-import "./live-component.js";
 import type { ComponentId, LiveComponent, LiveComponentClass } from "./live-component.js";
 import type { AuthClassEntry } from "../auth/classes.js";
 import type { User } from "../auth/user.js";

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { renderToString } from "../../src/render/html.js";
 import { UNCHANGED, type Comprehension } from "../../src/render/tree.js";
-import { FragmentCache } from "../../src/template/cache-tag.js";
+import { FragmentCache } from "../../src/template/fragment-cache.js";
 import { TemplateLoader, TemplateSyntaxError } from "../../src/template/index.js";
 
 const page = (loader: TemplateLoader, source: string, ctx: Record<string, unknown> = {}) =>

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { renderToString } from "../../src/render/html.js";
 import { UNCHANGED } from "../../src/render/tree.js";
-import { fragmentCaches } from "../../src/template/cache-tag.js";
+import { fragmentCaches } from "../../src/template/fragment-cache.js";
 import { compileTemplate } from "../../src/template/compiler.js";
 import { TemplateLoader, markSafe } from "../../src/template/index.js";
 import { parseTemplate } from "../../src/template/parser.js";
