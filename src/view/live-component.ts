@@ -9,11 +9,10 @@ import type { ComponentRef, Rendered, RenderContext } from "../render/tree.js";
 import { registerTag } from "../template/custom-tags.js";
 import { SafeString } from "../template/safe.js";
 import type { LiveView } from "./live-view.js";
-import { runtimeOf, type ComponentBinding } from "./runtime.js";
+import { runtimeOf, type ComponentBinding, type ComponentId } from "./runtime.js";
 import { kebabCase } from "./slug.js";
 
-/** The `id` a view gives a component: unique per component class within the view. */
-export type ComponentId = string | number;
+export type { ComponentId } from "./runtime.js";
 
 /**
  * A stateful component. Subclass it; like a view's, its public fields (names not starting with

@@ -7,13 +7,14 @@ import "../polyfill.js";
 // (`{% live_render %}` and `{% live_component %}` come with the live layer's renderer, which
 // uses their modules).
 import "./upload-html.js";
-import type { ComponentId, LiveComponent, LiveComponentClass } from "./live-component.js";
 import type { AuthClassEntry } from "../auth/classes.js";
 import type { User } from "../auth/user.js";
 import type { Rendered, RenderContext } from "../render/tree.js";
 import {
   runtimeOf,
   type AsyncOutcome,
+  type ComponentClassRef,
+  type ComponentId,
   type LiveRequest,
   type Params,
   type PubSubHooks,
@@ -231,8 +232,8 @@ export abstract class LiveView {
    * is reported in the log and nothing else happens. Nothing happens outside a live view (an
    * HTTP API call has no page).
    */
-  sendUpdate<C extends LiveComponent>(
-    component: LiveComponentClass<C>,
+  sendUpdate(
+    component: ComponentClassRef,
     id: ComponentId,
     assigns: Readonly<Record<string, unknown>> = {},
   ): void {

@@ -95,10 +95,19 @@ export interface ViewTasks {
   cancelAsync(name: string, reason?: unknown): boolean;
 }
 
+/** The `id` a view gives a component: unique per component class within the view. */
+export type ComponentId = string | number;
+
+/**
+ * A LiveComponent class as `sendUpdate` takes it: told apart by the instance's `myself` (its
+ * cid), so the view module need not import the component module, which imports it.
+ */
+export type ComponentClassRef = abstract new () => { readonly myself: number };
+
 /** What the live layer gives views and components for `sendUpdate`. */
 export interface ComponentHooks {
   /** Queues `assigns` for the component `Class`/`id` of this view, applied at its next render. */
-  sendUpdate(component: abstract new () => object, id: string | number, assigns: object): void;
+  sendUpdate(component: ComponentClassRef, id: ComponentId, assigns: object): void;
 }
 
 /** What ties a live component instance to the view that renders it. */

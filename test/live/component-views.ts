@@ -83,6 +83,14 @@ export class CounterPage extends LiveView {
   poke({ id, count }: { id: string; count: number }) {
     this.sendUpdate(Counter, id, { count });
   }
+
+  /** Never called: `tsc` checks that `sendUpdate` takes component classes only. */
+  protected wrongTargets(): void {
+    // @ts-expect-error a view class is not a component class
+    this.sendUpdate(BigPage, "a", {});
+    // @ts-expect-error nor is any other class
+    this.sendUpdate(Date, "a", {});
+  }
 }
 
 /** A second page with more components: its cids are not the first page's. */
