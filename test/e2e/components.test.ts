@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { createApp, type RunningServer } from "../../src/server/index.js";
 import { liveTransportOf } from "../../src/server/live.js";
-import { browserSkipReason, launchBrowser } from "../support/browser.js";
+import { browserSkipReason, disconnected, launchBrowser } from "../support/browser.js";
 import { connected } from "../support/orders-browser.js";
 import { Counter, CounterPage, unmounted } from "../live/component-views.js";
 
@@ -129,8 +129,7 @@ describe("LiveComponents in Chromium", { skip }, () => {
       await shoot(page, "components-removed");
 
       // The server drops the socket; the client reconnects and rejoins a restored view.
-      await liveTransportOf(app.context).disconnectAll();
-      await page.waitForSelector("[data-phx-main]:not(.phx-connected)");
+      await disconnected(page, () => liveTransportOf(app.context).disconnectAll());
       await connected(page);
       assert.equal(await count(page, "a"), "10");
       assert.equal(await count(page, "b"), "1");

@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { createApp, type RunningServer } from "../../src/server/index.js";
 import { liveTransportOf } from "../../src/server/live.js";
-import { browserSkipReason, launchBrowser } from "../support/browser.js";
+import { browserSkipReason, disconnected, launchBrowser } from "../support/browser.js";
 import { CounterChildView, mounts, NotesView, PageAView, PageBView } from "../live/nested-views.js";
 
 const skip = browserSkipReason();
@@ -102,8 +102,7 @@ describe("nested live views in Chromium", { skip }, () => {
 
       // A reconnect in the middle: every view comes back from its snapshot, none re-mounts.
       const beforeReconnect = { ...mounts };
-      await liveTransportOf(app.context).disconnectAll();
-      await page.waitForSelector("[data-phx-main]:not(.phx-connected)");
+      await disconnected(page, () => liveTransportOf(app.context).disconnectAll());
       await allJoined(page);
       assert.equal(await textOf(page, "#parent-clicks"), "Parent clicks: 1");
       assert.equal(await textOf(page, "#count"), "Count: 6");
@@ -135,8 +134,7 @@ describe("nested live views in Chromium", { skip }, () => {
       await shoot(page, "nested-4-page-b");
 
       // A reconnect on page B keeps the sticky child too, then back to page A.
-      await liveTransportOf(app.context).disconnectAll();
-      await page.waitForSelector("[data-phx-main]:not(.phx-connected)");
+      await disconnected(page, () => liveTransportOf(app.context).disconnectAll());
       await allJoined(page);
       assert.equal(await textOf(page, "#notes-count"), "Notes: 3");
       assert.equal(await textOf(page, "#count"), "Count: 1");

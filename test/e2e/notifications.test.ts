@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import { liveTransportOf } from "../../src/server/live.js";
-import { browserSkipReason } from "../support/browser.js";
+import { browserSkipReason, disconnected } from "../support/browser.js";
 import { connected, ordersInBrowser } from "../support/orders-browser.js";
 
 const skip = browserSkipReason();
@@ -96,8 +96,7 @@ describe("the sticky notifications panel of the orders example in Chromium", { s
 
     // A reconnect in the middle: the panel comes back from its snapshot.
     const shown = await entries(page);
-    await liveTransportOf(app.orders.app.context).disconnectAll();
-    await page.waitForSelector("[data-phx-main]:not(.phx-connected)");
+    await disconnected(page, () => liveTransportOf(app.orders.app.context).disconnectAll());
     await panelJoined(page);
     assert.deepEqual(await entries(page), shown);
 

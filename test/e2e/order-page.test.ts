@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import { liveTransportOf } from "../../src/server/live.js";
-import { browserSkipReason } from "../support/browser.js";
+import { browserSkipReason, disconnected } from "../support/browser.js";
 import { connected, ordersInBrowser } from "../support/orders-browser.js";
 
 const skip = browserSkipReason();
@@ -139,8 +139,7 @@ describe("an order's page in Chromium", { skip }, () => {
     assert.equal(await page.locator("#order-amount").count(), 1);
 
     // A reconnect in the middle: the card comes back from the page's snapshot, still open.
-    await liveTransportOf(app.orders.app.context).disconnectAll();
-    await page.waitForSelector("[data-phx-main]:not(.phx-connected)");
+    await disconnected(page, () => liveTransportOf(app.orders.app.context).disconnectAll());
     await connected(page);
     assert.equal(await page.locator("#order-amount").count(), 1);
     assert.equal(await page.textContent("#order-details"), "Hide the amount");

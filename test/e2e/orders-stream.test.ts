@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import { liveTransportOf } from "../../src/server/live.js";
-import { browserSkipReason } from "../support/browser.js";
+import { browserSkipReason, disconnected } from "../support/browser.js";
 import { connected, ordersInBrowser } from "../support/orders-browser.js";
 
 const skip = browserSkipReason();
@@ -52,8 +52,7 @@ describe("orders list as a stream in Chromium", { skip }, () => {
     assert.match((await list.textContent("#last-change")) ?? "", /is now pending/);
     if (screenshots) await list.screenshot({ path: join(screenshots, "orders-stream-insert.png") });
 
-    await liveTransportOf(app.orders.app.context).disconnectAll();
-    await list.waitForSelector("[data-phx-main]:not(.phx-connected)");
+    await disconnected(list, () => liveTransportOf(app.orders.app.context).disconnectAll());
     await connected(list);
     assert.deepEqual(await rowIds(list), withNew);
     if (screenshots)

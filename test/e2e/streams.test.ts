@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { createApp, type RunningServer } from "../../src/server/index.js";
 import { liveTransportOf } from "../../src/server/live.js";
-import { browserSkipReason, launchBrowser } from "../support/browser.js";
+import { browserSkipReason, disconnected, launchBrowser } from "../support/browser.js";
 import { connected } from "../support/orders-browser.js";
 import { songs, SongsView } from "../live/stream-views.js";
 
@@ -66,8 +66,7 @@ describe("streams in Chromium", { skip }, () => {
       await shoot(page, "stream-before-reconnect");
 
       // The server drops the socket; the client reconnects and rejoins.
-      await liveTransportOf(app.context).disconnectAll();
-      await page.waitForSelector("[data-phx-main]:not(.phx-connected)");
+      await disconnected(page, () => liveTransportOf(app.context).disconnectAll());
       await connected(page);
       assert.deepEqual(await shown(page), ["song-1", "song-2", "song-3"]);
       assert.equal(await page.textContent("#song-3"), "Song 3");

@@ -5,7 +5,7 @@
  * @module
  */
 import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 
 /** Where the Debian `chromium` package installs the browser. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -45,4 +45,28 @@ export function recordProgress(): void {
       if (el.tagName === "PROGRESS") w.__progress.push(Number(el.getAttribute("value")));
     }
   }).observe(document, { subtree: true, attributes: true, attributeFilter: ["value"] });
+}
+
+/**
+ * Runs `disconnect` (e.g. the server closing every live socket) and resolves once the page's
+ * main view has lost its connection. The page watches its own class changes from before the
+ * call, so a rejoin faster than a poll of the selector is not missed; waiting for the view to be
+ * connected again is the caller's next step.
+ */
+export async function disconnected(page: Page, disconnect: () => Promise<unknown>): Promise<void> {
+  await page.evaluate(() => {
+    const main = document.querySelector("[data-phx-main]");
+    if (!main) throw new Error("the page has no main live view");
+    const flag = window as unknown as { djustConnectionLost?: boolean };
+    flag.djustConnectionLost = false;
+    new MutationObserver((_records, observer) => {
+      if (main.classList.contains("phx-connected")) return;
+      flag.djustConnectionLost = true;
+      observer.disconnect();
+    }).observe(main, { attributes: true, attributeFilter: ["class"] });
+  });
+  await disconnect();
+  await page.waitForFunction(
+    () => (window as unknown as { djustConnectionLost?: boolean }).djustConnectionLost === true,
+  );
 }
