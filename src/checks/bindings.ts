@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import ts from "typescript";
 import type { CheckContext } from "./context.js";
 import { suggestion } from "../suggest.js";
+import { SourceMap } from "../template/lexer.js";
 import { TemplateScanner } from "./templates.js";
 import {
   baseClassDeclarations,
@@ -69,21 +70,6 @@ interface ViewBindings {
 const ATTRIBUTE = /(?<=[\s"'])dj-([a-z][a-z-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))/g;
 const HOOK_CALL =
   /\bpushEvent(?:To)?\(\s*(?:(?:"[^"]*"|'[^']*'|[\w.$]+)\s*,\s*)?["'`]([^"'`]+)["'`]/g;
-
-function locator(text: string): (offset: number) => { line: number; column: number } {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
-  return (offset) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((starts[mid] as number) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - (starts[lo] as number) + 1 };
-  };
-}
 
 /** The text of the tag around `offset` (from its `<` to its `>`). */
 function enclosingTag(text: string, offset: number): string {
@@ -159,7 +145,14 @@ function templateBindings(scanner: TemplateScanner, name: string): ViewBindings 
     if (seen.has(file)) return;
     seen.add(file);
     const source = readFileSync(file, "utf8");
-    const found = scanBindings(source, file, 0, locator(source), (v) => /\{[{%]/.test(v));
+    const map = new SourceMap(file, source);
+    const found = scanBindings(
+      source,
+      file,
+      0,
+      (o) => map.locate(o),
+      (v) => /\{[{%]/.test(v),
+    );
     bindings.push(...found.bindings);
     dynamic ||= found.dynamic;
     for (const m of source.matchAll(/\{%-?\s*(?:include|extends)\s+(\S+)/g)) {
