@@ -35,6 +35,7 @@
 import { sameStatics } from "./fingerprint.js";
 import {
   UNCHANGED,
+  sameInputs,
   type Comprehension,
   type ComprehensionEntry,
   type Dynamic,
@@ -238,12 +239,15 @@ function diffRendered(
   if (prev === next) return { wire: undefined, tree: prev };
   if (!sameStatics(prev, next))
     return { wire: fullRendered(next, ctx), tree: prunedRendered(next) };
+  // Equal inputs, equal dynamics: keep the node the client has, unread.
+  if (sameInputs(prev, next)) return { wire: undefined, tree: prev };
   let out: WireRendered | undefined;
   let resolved: Slot[] | undefined;
   const nextDynamics = next.dynamics;
+  const prevDynamics = prev.dynamics;
   for (let i = 0; i < nextDynamics.length; i++) {
     const slot = nextDynamics[i] as Slot;
-    const before = evaluated(prev.dynamics[i]);
+    const before = evaluated(prevDynamics[i]);
     let value: Dynamic;
     if (slot === UNCHANGED) {
       value = before;
@@ -254,7 +258,7 @@ function diffRendered(
     }
     if (value !== slot) (resolved ??= nextDynamics.slice())[i] = value;
   }
-  const tree = resolved === undefined ? next : { ...next, dynamics: resolved };
+  const tree = resolved === undefined ? next : withDynamics(next, resolved);
   return { wire: out, tree };
 }
 
@@ -367,7 +371,13 @@ function diffComprehension(
       changed = true;
       continue;
     }
-    const before = prevEntries[from] as ComprehensionEntry;
+    let before = prevEntries[from] as ComprehensionEntry;
+    // An html`` row with the same inputs as the row the client has renders the same: keep the
+    // previous row (the kept tree then changes only where the page did).
+    if (before !== entry && before.key === entry.key && sameInputs(before, entry)) {
+      (resolved ??= entries.slice())[i] = before;
+      before = entry;
+    }
     // Row reuse in the template compiler hands back the very same entry for an unchanged row;
     // skipping it here saves a step allocation per row of a large, mostly unchanged list.
     if (before === entry) {
@@ -389,7 +399,7 @@ function diffComprehension(
       changed = true;
     }
   }
-  const value = resolved === undefined ? next : { ...next, entries: resolved };
+  const value = resolved === undefined ? next : withEntries(next, resolved);
   if (!changed && entries.length === prev.entries.length) return { wire: undefined, value };
   keyed.kc = entries.length;
   if (moved) keyed.km = true;
@@ -412,7 +422,7 @@ function diffEntry(
     if (step.wire !== undefined) (out ??= {})[i] = step.wire;
     if (step.value !== slot) (resolved ??= dynamics.slice())[i] = step.value;
   }
-  return { wire: out, value: resolved === undefined ? next : { ...next, dynamics: resolved } };
+  return { wire: out, value: resolved === undefined ? next : entryWith(next, resolved) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -427,6 +437,8 @@ function prunedDynamic(value: Dynamic): Dynamic {
 }
 
 function prunedRendered(node: Rendered): Rendered {
+  // Inputs are primitives: no nested tree, so no stream.
+  if (node.inputs !== undefined) return node;
   let out: Slot[] | undefined;
   const { dynamics } = node;
   for (let i = 0; i < dynamics.length; i++) {
@@ -435,7 +447,7 @@ function prunedRendered(node: Rendered): Rendered {
     const kept = prunedDynamic(slot);
     if (kept !== slot) (out ??= dynamics.slice())[i] = kept;
   }
-  return out === undefined ? node : { ...node, dynamics: out };
+  return out === undefined ? node : withDynamics(node, out);
 }
 
 function prunedComprehension(node: Comprehension): Comprehension {
@@ -454,10 +466,11 @@ function prunedComprehension(node: Comprehension): Comprehension {
     const kept = prunedEntry(entry);
     if (kept !== entry) (out ??= entries.slice())[i] = kept;
   }
-  return out === undefined ? node : { ...node, entries: out };
+  return out === undefined ? node : withEntries(node, out);
 }
 
 function prunedEntry(entry: ComprehensionEntry): ComprehensionEntry {
+  if (entry.inputs !== undefined) return entry;
   let out: Dynamic[] | undefined;
   const { dynamics } = entry;
   for (let i = 0; i < dynamics.length; i++) {
@@ -466,7 +479,22 @@ function prunedEntry(entry: ComprehensionEntry): ComprehensionEntry {
     const kept = prunedDynamic(slot);
     if (kept !== slot) (out ??= dynamics.slice())[i] = kept;
   }
-  return out === undefined ? entry : { ...entry, dynamics: out };
+  return out === undefined ? entry : entryWith(entry, out);
+}
+
+// Copies with other dynamics or entries. Spelled out rather than spread: a node may be a class
+// instance whose `dynamics` is a getter, and its `inputs` no longer describe the new dynamics.
+
+function withDynamics(node: Rendered, dynamics: readonly Slot[]): Rendered {
+  return { type: "rendered", statics: node.statics, fingerprint: node.fingerprint, dynamics };
+}
+
+function entryWith(entry: ComprehensionEntry, dynamics: readonly Dynamic[]): ComprehensionEntry {
+  return entry.key === undefined ? { dynamics } : { key: entry.key, dynamics };
+}
+
+function withEntries(node: Comprehension, entries: readonly ComprehensionEntry[]): Comprehension {
+  return { ...node, entries };
 }
 
 // Old index of every key, or undefined when the list cannot be matched by key (an entry without

@@ -44,6 +44,32 @@ export interface Rendered {
   /** Identifies the static shape; equal statics ⇒ equal fingerprint. */
   readonly fingerprint: number;
   readonly dynamics: readonly Slot[];
+  /** See {@link Inputs}. */
+  readonly inputs?: Inputs;
+}
+
+/**
+ * The primitive values a node's or entry's dynamics were escaped from, one per slot, when its
+ * producer keeps them (html`` does, for a call whose values are all primitives; its dynamics are
+ * then escaped only when read). Escaping a primitive depends on nothing else, so two nodes of the
+ * same statics whose inputs are pairwise `===` have equal dynamics: the diff compares inputs (see
+ * {@link sameInputs}) and never reads, so never escapes, the dynamics of an unchanged row.
+ */
+export type Inputs = readonly (string | number | bigint | boolean | symbol | null | undefined)[];
+
+/**
+ * Whether `a` and `b` are known to have equal dynamics from their {@link Inputs} alone (both have
+ * inputs, pairwise `===`). The caller checks that they share statics. `false` means "unknown".
+ */
+export function sameInputs(
+  a: { readonly inputs?: Inputs | undefined },
+  b: { readonly inputs?: Inputs | undefined },
+): boolean {
+  const x = a.inputs;
+  const y = b.inputs;
+  if (x === undefined || y === undefined || x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }
 
 /** The output of a loop: one shared statics list, one dynamics list per entry. */
@@ -91,6 +117,8 @@ export interface ComprehensionEntry {
   readonly key?: string;
   /** Always fully evaluated (never {@link UNCHANGED}) inside an entry. */
   readonly dynamics: readonly Dynamic[];
+  /** See {@link Inputs}. */
+  readonly inputs?: Inputs;
 }
 
 /**

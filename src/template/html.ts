@@ -38,10 +38,12 @@ import {
   type Comprehension,
   type ComprehensionEntry,
   type Dynamic,
+  type Inputs,
   type Rendered,
+  type Slot,
   type StreamPatch,
 } from "../render/tree.js";
-import { SafeString, toHtml } from "./safe.js";
+import { SafeString, escapeHtml, toHtml } from "./safe.js";
 
 interface CallSite {
   readonly statics: readonly string[];
@@ -49,16 +51,54 @@ interface CallSite {
 }
 
 // One entry per call site: the engine hands every evaluation of a tagged template the same
-// frozen strings array, so statics and fingerprint are computed once.
+// frozen strings array, so statics and fingerprint are computed once. The last call site is
+// remembered besides, since a list's rows come from one site called over and over.
 const callSites = new WeakMap<TemplateStringsArray, CallSite>();
-// Trees that may be inserted unescaped. A brand rather than a shape check, because a shape can be
-// forged by any JSON a client sends.
+let lastStrings: TemplateStringsArray | undefined;
+let lastSite: CallSite | undefined;
+// Trees and lists from other producers that may be inserted unescaped ({@link trustRendered}),
+// and the lists made here. A brand rather than a shape check, because a shape can be forged by
+// any JSON a client sends. Trees made by `html` are instances of a class no caller can reach
+// without going through `html`; a set membership per tree (a WeakSet keeps an ephemeron per
+// entry until a full collection) was most of the cost of rendering a long list.
 const trusted = new WeakSet<object>();
-const entryKeys = new WeakMap<Rendered, string>();
 
 // Statics of the one-slot rows used for lists that mix call sites.
 const ROW_STATICS: readonly string[] = Object.freeze(["", ""]);
 const ROW_FINGERPRINT = fingerprintOf(ROW_STATICS);
+
+/**
+ * A tree made by `html` (or {@link keyed}). A call whose values are all primitives keeps them as
+ * its {@link Inputs} and escapes them only when `dynamics` is read; the diff compares the inputs
+ * of a row with the previous render's, so an unchanged row is never escaped nor diffed slot by
+ * slot, and the previous row is kept. Not cached: a kept row holds its values, not their HTML.
+ */
+class HtmlTree implements Rendered, ComprehensionEntry {
+  readonly type = "rendered" as const;
+  constructor(
+    readonly statics: readonly string[],
+    readonly fingerprint: number,
+    /** The row's key in a list ({@link keyed}). */
+    readonly key: string | undefined,
+    readonly inputs: Inputs | undefined,
+    /** The dynamics, when the values were not all primitives. */
+    private readonly evaluated: readonly Slot[] | undefined,
+  ) {}
+
+  get dynamics(): readonly Dynamic[] {
+    const { evaluated } = this;
+    if (evaluated !== undefined) return evaluated as readonly Dynamic[];
+    const inputs = this.inputs as Inputs;
+    const out = new Array<Dynamic>(inputs.length);
+    for (let i = 0; i < inputs.length; i++) out[i] = primitiveHtml(inputs[i]);
+    return out;
+  }
+
+  /** The same tree with a key. */
+  withKey(key: string): HtmlTree {
+    return new HtmlTree(this.statics, this.fingerprint, key, this.inputs, this.evaluated);
+  }
+}
 
 /**
  * Builds a {@link Rendered} tree from a tagged template. The call site's strings are the statics
@@ -69,17 +109,16 @@ const ROW_FINGERPRINT = fingerprintOf(ROW_STATICS);
  *   or trusted with {@link trustRendered}; Error when a list holds two rows with the same key.
  */
 export function html(strings: TemplateStringsArray, ...values: unknown[]): Rendered {
-  const site = callSiteOf(strings);
-  const dynamics = new Array<Dynamic>(values.length);
-  for (let i = 0; i < values.length; i++) dynamics[i] = toDynamic(values[i]);
-  const tree: Rendered = {
-    type: "rendered",
-    statics: site.statics,
-    fingerprint: site.fingerprint,
-    dynamics,
-  };
-  trusted.add(tree);
-  return tree;
+  const site = strings === lastStrings ? (lastSite as CallSite) : callSiteOf(strings);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (typeof value === "object" ? value !== null : typeof value === "function") {
+      const dynamics = new Array<Dynamic>(values.length);
+      for (let j = 0; j < values.length; j++) dynamics[j] = toDynamic(values[j]);
+      return new HtmlTree(site.statics, site.fingerprint, undefined, undefined, dynamics);
+    }
+  }
+  return new HtmlTree(site.statics, site.fingerprint, undefined, values as Inputs, undefined);
 }
 
 /**
@@ -93,13 +132,11 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Rende
  * @throws TypeError when `tree` was not made by `html` or trusted with {@link trustRendered}.
  */
 export function keyed(key: string | number, tree: Rendered): Rendered {
-  if (!trusted.has(tree)) {
+  if (tree instanceof HtmlTree) return tree.withKey(String(key));
+  if (!isTrustedRendered(tree)) {
     throw new TypeError("keyed(): the tree was not made by html`` (wrap others in trustRendered)");
   }
-  const copy: Rendered = { ...tree };
-  trusted.add(copy);
-  entryKeys.set(copy, String(key));
-  return copy;
+  return new HtmlTree(tree.statics, tree.fingerprint, String(key), undefined, tree.dynamics);
 }
 
 html.keyed = keyed;
@@ -116,7 +153,9 @@ export function trustRendered<T extends Rendered | Comprehension>(tree: T): T {
 
 /** Whether `value` is a tree `html` inserts as a tree (made by `html` or {@link trustRendered}). */
 export function isTrustedTree(value: unknown): value is Rendered | Comprehension {
-  return typeof value === "object" && value !== null && trusted.has(value);
+  return (
+    value instanceof HtmlTree || (typeof value === "object" && value !== null && trusted.has(value))
+  );
 }
 
 function callSiteOf(strings: TemplateStringsArray): CallSite {
@@ -131,6 +170,8 @@ function callSiteOf(strings: TemplateStringsArray): CallSite {
     site = { statics, fingerprint: fingerprintOf(statics) };
     callSites.set(strings, site);
   }
+  lastStrings = strings;
+  lastSite = site;
   return site;
 }
 
@@ -221,9 +262,18 @@ export function quoteUnquotedValues(statics: readonly string[]): readonly string
   return Object.freeze(out);
 }
 
+/** The HTML of a primitive value, as {@link toDynamic} gives it. */
+function primitiveHtml(value: Inputs[number]): string {
+  if (value === null || value === undefined || value === false) return "";
+  if (typeof value === "string") return escapeHtml(value);
+  // Digits, signs, `.`, `e`, `Infinity`, `NaN`, `true`: nothing to escape.
+  if (typeof value === "number" || typeof value === "bigint" || value === true) return `${value}`;
+  return escapeHtml(String(value));
+}
+
 function toDynamic(value: unknown): Dynamic {
   if (value === null || value === undefined || value === false) return "";
-  if (typeof value === "string") return toHtml(value);
+  if (typeof value === "string") return escapeHtml(value);
   if (typeof value === "function") {
     // Printing a function would send its source code to the browser; it is always a mistake.
     throw new TypeError("html``: a function was interpolated (call it, or pass its result)");
@@ -231,7 +281,7 @@ function toDynamic(value: unknown): Dynamic {
   if (typeof value !== "object") return toHtml(value);
   if (value instanceof SafeString) return value.value;
   if (Array.isArray(value)) return listToDynamic(value);
-  if (trusted.has(value)) return value as Rendered | Comprehension;
+  if (value instanceof HtmlTree || trusted.has(value)) return value as Rendered | Comprehension;
   if (value instanceof ComponentRef) return value;
   if (STREAM_ROWS in value) {
     const rows = value as { [STREAM_ROWS]: StreamPatch; rows: readonly unknown[] };
@@ -250,15 +300,31 @@ function toDynamic(value: unknown): Dynamic {
 function listToDynamic(items: readonly unknown[]): Dynamic {
   if (items.length === 0) return "";
   const first = items[0];
-  if (isTrustedRendered(first) && items.every((item) => isRowOf(item, first))) {
-    const entries = items.map((item) =>
-      entryOf(item, (item as Rendered).dynamics as readonly Dynamic[]),
-    );
-    return comprehension(first.statics, first.fingerprint, entries);
+  if (isTrustedRendered(first)) {
+    // A list of rows from one call site (the common `.map(…)`): html`` rows are entries as they
+    // are (with their key and inputs); a copy of the list, since the caller may change its array.
+    const entries = new Array<ComprehensionEntry>(items.length);
+    let keys = false;
+    let i = 0;
+    for (; i < items.length; i++) {
+      const item = items[i];
+      if (item instanceof HtmlTree) {
+        if (!sameStatics(item, first) || (item.inputs === undefined && hasUnchanged(item))) break;
+        entries[i] = item;
+        if (item.key !== undefined) keys = true;
+      } else if (isRowOf(item, first)) {
+        entries[i] = { dynamics: (item as Rendered).dynamics as readonly Dynamic[] };
+      } else break;
+    }
+    if (i === items.length) {
+      if (keys) checkUniqueKeys(entries);
+      return comprehension(first.statics, first.fingerprint, entries);
+    }
   }
   const dynamics = items.map(toDynamic);
   if (dynamics.every((d) => typeof d === "string")) return dynamics.join("");
   const entries = dynamics.map((dynamic, i) => entryOf(items[i], [dynamic]));
+  checkUniqueKeys(entries);
   return comprehension(ROW_STATICS, ROW_FINGERPRINT, entries);
 }
 
@@ -287,13 +353,25 @@ function isTrustedRendered(value: unknown): value is Rendered {
 // A row of a same-call-site comprehension: same statics, and every slot evaluated (an entry can
 // hold no UNCHANGED; a tree with one is still fine inside a one-slot row).
 function isRowOf(item: unknown, first: Rendered): boolean {
-  return isTrustedRendered(item) && sameStatics(item, first) && !item.dynamics.includes(UNCHANGED);
+  return isTrustedRendered(item) && sameStatics(item, first) && !hasUnchanged(item);
+}
+
+function hasUnchanged(tree: Rendered): boolean {
+  return tree.dynamics.includes(UNCHANGED);
 }
 
 function entryOf(item: unknown, dynamics: readonly Dynamic[]): ComprehensionEntry {
-  const key =
-    typeof item === "object" && item !== null ? entryKeys.get(item as Rendered) : undefined;
+  const key = item instanceof HtmlTree ? item.key : undefined;
   return key === undefined ? { dynamics } : { key, dynamics };
+}
+
+function checkUniqueKeys(entries: readonly ComprehensionEntry[]): void {
+  const seen = new Set<string>();
+  for (const { key } of entries) {
+    if (key === undefined) continue;
+    if (seen.has(key)) throw new Error(`html\`\`: duplicate key ${JSON.stringify(key)} in a list`);
+    seen.add(key);
+  }
 }
 
 function comprehension(
@@ -301,12 +379,6 @@ function comprehension(
   fingerprint: number,
   entries: ComprehensionEntry[],
 ): Comprehension {
-  const seen = new Set<string>();
-  for (const { key } of entries) {
-    if (key === undefined) continue;
-    if (seen.has(key)) throw new Error(`html\`\`: duplicate key ${JSON.stringify(key)} in a list`);
-    seen.add(key);
-  }
   const node: Comprehension = { type: "comprehension", statics, fingerprint, entries };
   trusted.add(node);
   return node;
