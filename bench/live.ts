@@ -2,14 +2,24 @@
  * Live transport benchmark: djust vs LiveViewJS 0.8.1, server side, event frame in → reply
  * frame out, for the same counter and 1,000-row table views; plus memory per idle connected view.
  *
- *   npx tsx bench/live.ts            # everything (≈ 1 minute)
- *   npx tsx bench/live.ts --quick    # shorter runs
+ *   npx tsx bench/live.ts                # everything (a few minutes)
+ *   npx tsx bench/live.ts --quick        # shorter runs
+ *   npx tsx bench/live.ts --child-only   # only the child-process comparison (below)
  *
  * Both servers get the same text frames and are measured from "frame handed to the server" to
  * "reply frame handed to the socket" (JSON parse, dispatch, state change, render, diff, JSON
  * serialise), with no network in between, so the numbers compare the frameworks, not the
  * loopback. Events are sent one at a time (each waits for its reply), as one user would.
- * The memory section opens real WebSockets over loopback to a djust server in a child process.
+ *
+ * The child-process section runs each framework as a real server in its own process (djust's
+ * `createApp`; LiveViewJS on `node:http` + `ws` as its Express adaptor wires it) and drives both
+ * over loopback the same way: connection set-up (page GET + WebSocket + join, one at a time and
+ * 8 at a time, the servers alternating block by block) with the server's CPU time per set-up,
+ * and memory per idle connected view (counter, 1,000-row table, a view holding 100,000 rows):
+ * the child's heap and RSS after a full GC before and after opening N connections. djust runs
+ * with its default memory state backend (which keeps each view's snapshot for reconnects, as
+ * LiveViewJS cannot), with no snapshots at all, and with the snapshots in a real Redis.
+ * `BENCH_CHILD_FLAGS="--cpu-prof"` passes Node flags to the server children.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -25,7 +35,9 @@ import type {
   SerDe,
   WsAdaptor,
 } from "../node_modules/liveviewjs/dist/liveview.js";
-import WebSocket from "ws";
+import WebSocket, { WebSocketServer } from "ws";
+import type { AddressInfo } from "node:net";
+import { createClient, type RedisClientType } from "redis";
 import { LiveView, eventHandler } from "../src/index.js";
 import { LiveConnection } from "../src/live/channel.js";
 import type { ConnectionIdentity, LiveHost, LiveRoute } from "../src/live/host.js";
@@ -35,6 +47,9 @@ import { Presence } from "../src/presence/tracker.js";
 import { MemoryRateLimitStore } from "../src/ratelimit/bucket.js";
 import type { RenderContext, Rendered } from "../src/render/tree.js";
 import { MemoryStateBackend } from "../src/state/backends/memory.js";
+import { RedisStateBackend } from "../src/state/backends/redis.js";
+import type { StateBackend } from "../src/state/backends/types.js";
+import { startRedis } from "../test/support/redis.js";
 import { Signer } from "../src/auth/signing.js";
 import { TokenSigner } from "../src/live/token.js";
 import { signViewToken, browserBinding } from "../src/live/view-token.js";
@@ -72,8 +87,8 @@ interface Row {
   status: string;
 }
 
-function makeRows(): Row[] {
-  return Array.from({ length: ROWS }, (_, i) => ({
+function makeRows(length = ROWS): Row[] {
+  return Array.from({ length }, (_, i) => ({
     id: i,
     name: `Customer ${i}`,
     status: i % 3 === 0 ? "shipped" : "pending",
@@ -391,35 +406,199 @@ async function memoryInProcess(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Loopback: a real djust server in a child process, 1,000 real WebSocket connections.
+// Child processes: a real server of each framework, driven over loopback by this process.
 
-async function serverChild(): Promise<void> {
+/** Rows of the view that holds a large list it does not render. */
+const BIG_ROWS = 100_000;
+
+class DjBig extends LiveView {
+  rows: Row[] = makeRows(BIG_ROWS);
+  count = 0;
+  @eventHandler
+  inc() {
+    this.count++;
+  }
+  override render(a: RenderContext): Rendered {
+    return html`<div><p>${(a.rows as Row[]).length} rows</p><p>Count: <b>${a.count}</b></p><button dj-click="inc">+</button></div>`;
+  }
+}
+
+const LvBig = createLiveView<{ rows: Row[]; count: number }, { type: "inc" }>({
+  mount: (socket) => socket.assign({ rows: makeRows(BIG_ROWS), count: 0 }),
+  handleEvent: (_event, socket) => socket.assign({ count: socket.context.count + 1 }),
+  render: (ctx) =>
+    lvjsHtml`<div><p>${ctx.rows.length} rows</p><p>Count: <b>${ctx.count}</b></p><button phx-click="inc">+</button></div>`,
+});
+
+/** A server in a child process: where its pages are and where its WebSocket listens. */
+interface Served {
+  readonly url: string;
+  readonly wsPath: string;
+  close(): Promise<void>;
+}
+
+const argValue = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+};
+
+/** A state backend that keeps nothing: every join mounts afresh, no view can be restored. */
+const noSnapshots: StateBackend = {
+  get: async () => null,
+  set: async () => {},
+  delete: async () => {},
+};
+
+async function djustServerChild(): Promise<Served> {
   const { createApp } = await import("../src/server/index.js");
-  const deflate = !process.argv.includes("--no-deflate");
+  const backend = argValue("--backend") ?? "memory";
+  const stateBackend =
+    backend === "none"
+      ? noSnapshots
+      : backend.startsWith("redis://")
+        ? new RedisStateBackend({ url: backend })
+        : undefined;
   const app = createApp({
     secretKey: "bench",
     logger: silent,
-    perMessageDeflate: deflate,
+    perMessageDeflate: !process.argv.includes("--no-deflate"),
     // Every connection comes from 127.0.0.1, one caller: its bucket must not refuse joins.
     limits: { eventsPerSecond: 1e9, eventBurst: 1e9 },
+    ...(stateBackend ? { stateBackend } : {}),
   });
   app.live("/counter", DjCounter);
   app.live("/table", DjTable);
+  app.live("/big", DjBig);
   const server = await app.listen(0, "127.0.0.1");
+  return { url: server.url, wsPath: "/djust/live/websocket", close: () => server.close() };
+}
+
+/**
+ * LiveViewJS on `node:http` and `ws`, wired as its Express adaptor does: a cookie naming a
+ * server-side session (express-session's memory store), the page rendered by
+ * `handleHttpLiveView`, the session data signed into the page for the join (the adaptor's JWT
+ * SerDe, HS256; an HMAC-SHA256 here), and one `WsHandler` per WebSocket. No Express routing
+ * or middleware, so LiveViewJS pays less per request here than in its usual set-up.
+ */
+async function lvjsServerChild(): Promise<Served> {
+  const { createServer } = await import("node:http");
+  const { createHmac, randomBytes, timingSafeEqual } = await import("node:crypto");
+  const { nanoid } = await import("nanoid");
+  const { handleHttpLiveView, matchRoute, SessionFlashAdaptor } = lvjs;
+  const key = randomBytes(32);
+  const mac = (text: string) => createHmac("sha256", key).update(text).digest("base64url");
+  const verified = (signed: string): string | undefined => {
+    const dot = signed.lastIndexOf(".");
+    const value = signed.slice(0, dot);
+    const given = Buffer.from(signed.slice(dot + 1));
+    const expected = Buffer.from(mac(value));
+    return dot > 0 && given.length === expected.length && timingSafeEqual(given, expected)
+      ? value
+      : undefined;
+  };
+  const serDe: SerDe = {
+    serialize: async (data: unknown) => {
+      const body = Buffer.from(JSON.stringify(data)).toString("base64url");
+      return `${body}.${mac(body)}`;
+    },
+    deserialize: async (token: string) => {
+      const body = verified(token);
+      if (body === undefined) throw new Error("session signature mismatch");
+      return JSON.parse(Buffer.from(body, "base64url").toString()) as Record<string, unknown>;
+    },
+  };
+  const sessions = new Map<string, Lvjs.SessionData>();
+  const router = { "/counter": LvCounter, "/table": LvTable, "/big": LvBig } as LiveViewRouter;
+  const page: Lvjs.LiveViewHtmlPageTemplate = (title, csrf, content) =>
+    lvjsHtml`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="csrf-token" content="${csrf}"><title>${title.title}</title><script defer src="/js/index.js"></script></head><body>${content}</body></html>`;
+  const config: Lvjs.WsHandlerConfig = {
+    router,
+    serDe,
+    fileSysAdaptor: noFiles,
+    flashAdaptor: new SessionFlashAdaptor(),
+    pubSub: new SingleProcessPubSub(),
+  };
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
+    const match = matchRoute(router, url.pathname);
+    if (!match) {
+      res.writeHead(404).end();
+      return;
+    }
+    const cookie = /(?:^|;\s*)sid=([^;]+)/.exec(req.headers.cookie ?? "")?.[1];
+    let sid = cookie === undefined ? undefined : verified(cookie);
+    let session = sid === undefined ? undefined : sessions.get(sid);
+    const headers: Record<string, string> = { "content-type": "text/html; charset=utf-8" };
+    if (session === undefined) {
+      sid = nanoid();
+      session = {} as Lvjs.SessionData;
+      sessions.set(sid, session);
+      headers["set-cookie"] = `sid=${sid}.${mac(sid)}; Path=/; HttpOnly; SameSite=Lax`;
+    }
+    const data = session;
+    const adaptor: Lvjs.HttpRequestAdaptor = {
+      getSessionData: () => data,
+      getRequestUrl: () => url,
+      getRequestPath: () => url.pathname,
+      onRedirect: () => {},
+      getSerDe: () => serDe,
+    };
+    handleHttpLiveView(nanoid, nanoid, match[0], adaptor, page, match[1].params, {
+      title: "bench",
+    }).then(
+      (body) => res.writeHead(200, headers).end(body),
+      (error: unknown) => {
+        console.error(error);
+        res.writeHead(500).end();
+      },
+    );
+  });
+  const wss = new WebSocketServer({ server, path: "/live/websocket" });
+  wss.on("connection", (ws) => {
+    const adaptor: WsAdaptor = {
+      subscribeToMessages: (listener) => void ws.on("message", listener),
+      subscribeToClose: (listener) => void ws.on("close", listener),
+      send: (message, onError) => ws.send(message, onError),
+    };
+    new WsHandler(adaptor, config);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    wsPath: "/live/websocket",
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+interface MemoryReading {
+  readonly heapUsed: number;
+  readonly rss: number;
+}
+
+async function serverChild(): Promise<void> {
+  const served = process.argv.includes("lvjs") ? await lvjsServerChild() : await djustServerChild();
   process.on("message", (msg: { cmd: string }) => {
     if (msg.cmd === "cpu") {
       const { user, system } = process.cpuUsage();
       process.send?.({ us: user + system });
     } else if (msg.cmd === "mem") {
+      // Twice, with a turn of the event loop between: finalizers and weak callbacks run.
       gc();
-      gc();
-      const m = process.memoryUsage();
-      process.send?.({ heapUsed: m.heapUsed, rss: m.rss });
+      setImmediate(() => {
+        gc();
+        const m = process.memoryUsage();
+        process.send?.({ heapUsed: m.heapUsed, rss: m.rss } satisfies MemoryReading);
+      });
     } else if (msg.cmd === "stop") {
-      void server.close().then(() => process.exit(0));
+      void served.close().then(() => process.exit(0));
     }
   });
-  process.send?.({ url: server.url });
+  process.send?.({ url: served.url, wsPath: served.wsPath });
 }
 
 function ask<T>(child: ChildProcess, cmd: string): Promise<T> {
@@ -429,15 +608,28 @@ function ask<T>(child: ChildProcess, cmd: string): Promise<T> {
   });
 }
 
-async function startChild(args: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+interface Child {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly wsPath: string;
+}
+
+/** Starts a server child: `["djust", …options]` or `["lvjs"]`. */
+async function startChild(args: string[]): Promise<Child> {
   const child = fork(fileURLToPath(import.meta.url), ["--server-child", ...args], {
-    execArgv: ["--import", "tsx", "--expose-gc"],
+    // BENCH_CHILD_FLAGS: extra Node flags for the server children, e.g. `--cpu-prof`.
+    execArgv: [
+      "--import",
+      "tsx",
+      "--expose-gc",
+      ...(process.env.BENCH_CHILD_FLAGS?.split(" ") ?? []),
+    ],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
-  const { url } = await new Promise<{ url: string }>((resolve) =>
-    child.once("message", (m) => resolve(m as { url: string })),
+  const ready = await new Promise<{ url: string; wsPath: string }>((resolve) =>
+    child.once("message", (m) => resolve(m as { url: string; wsPath: string })),
   );
-  return { child, url };
+  return { child, ...ready };
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -446,19 +638,22 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** A page GET, then a WebSocket (offering permessage-deflate, as browsers do) and its join. */
-async function pageAndJoin(url: string, path: string) {
-  const res = await fetch(`${url}${path}`);
+/**
+ * What a browser does to show a live page: GET it, open the WebSocket (offering
+ * permessage-deflate, as browsers do) and join the view with the page's token and CSRF token.
+ */
+async function pageAndJoin(server: Child, path: string) {
+  const res = await fetch(`${server.url}${path}`);
   const body = await res.text();
   const cookie = res.headers
     .getSetCookie()
     .map((c) => c.split(";")[0])
     .join("; ");
   const token = /data-phx-session="([^"]+)"/.exec(body)?.[1] ?? "";
-  const id = /<div id="(phx-[^"]+)"/.exec(body)?.[1] ?? "";
+  const id = /id="(phx-[^"]+)"/.exec(body)?.[1] ?? "";
   const csrf = /name="csrf-token" content="([^"]+)"/.exec(body)?.[1] ?? "";
-  const ws = new WebSocket(`${url.replace("http", "ws")}/djust/live/websocket?vsn=2.0.0`, {
-    headers: { cookie, origin: url },
+  const ws = new WebSocket(`${server.url.replace("http", "ws")}${server.wsPath}?vsn=2.0.0`, {
+    headers: { cookie, origin: server.url },
   });
   await new Promise<void>((resolve, reject) => {
     ws.once("open", () => resolve());
@@ -466,15 +661,25 @@ async function pageAndJoin(url: string, path: string) {
   });
   const socket = (ws as unknown as { _socket: { bytesRead: number } })._socket;
   const start = socket.bytesRead;
-  const reply = await new Promise<string>((resolve) => {
-    ws.once("message", (data) => resolve(String(data)));
+  const reply = await new Promise<string>((resolve, reject) => {
+    // LiveViewJS answers a refused join with nothing: fail instead of waiting forever.
+    const timer = setTimeout(() => reject(new Error(`no join reply for ${path}`)), 60_000);
+    ws.once("message", (data) => {
+      clearTimeout(timer);
+      resolve(String(data));
+    });
     ws.send(
       JSON.stringify([
         "1",
         "1",
         `lv:${id}`,
         "phx_join",
-        { url: `${url}${path}`, params: { _csrf_token: csrf }, session: token },
+        {
+          url: `${server.url}${path}`,
+          params: { _csrf_token: csrf, _mounts: 0 },
+          session: token,
+          static: null,
+        },
       ]),
     );
   });
@@ -487,13 +692,13 @@ async function pageAndJoin(url: string, path: string) {
  * read from the network for it, and the server's CPU time per page + join.
  */
 async function wireJoin(deflate: boolean, joins: number) {
-  const { child, url } = await startChild(deflate ? [] : ["--no-deflate"]);
-  const first = await pageAndJoin(url, "/table");
+  const server = await startChild(deflate ? ["djust"] : ["djust", "--no-deflate"]);
+  const first = await pageAndJoin(server, "/table");
   first.ws.close();
-  const before = await ask<{ us: number }>(child, "cpu");
-  for (let i = 0; i < joins; i++) (await pageAndJoin(url, "/table")).ws.close();
-  const after = await ask<{ us: number }>(child, "cpu");
-  await stopChild(child);
+  const before = await ask<{ us: number }>(server.child, "cpu");
+  for (let i = 0; i < joins; i++) (await pageAndJoin(server, "/table")).ws.close();
+  const after = await ask<{ us: number }>(server.child, "cpu");
+  await stopChild(server.child);
   return {
     replyBytes: first.replyBytes,
     wireBytes: first.wireBytes,
@@ -501,28 +706,193 @@ async function wireJoin(deflate: boolean, joins: number) {
   };
 }
 
-async function memoryLoopback(count: number): Promise<{ heapPerView: number; rssPerView: number }> {
-  const { child, url } = await startChild();
-  // Warm-up: the first page builds the client bundle and compiles code paths.
+interface SetupResult {
+  /** Set-ups per second, wall clock (the driver's work included). */
+  readonly perSecond: number;
+  /** The server's CPU time (user + system) per set-up, in microseconds. */
+  readonly serverCpuUs: number;
+}
+
+/**
+ * Connection set-up: `count` times page GET + WebSocket + join of the counter, `concurrency`
+ * at a time. The connections stay open until the measurement is taken (closing is not set-up:
+ * it would add each framework's teardown), then are closed.
+ */
+async function setupBlock(server: Child, count: number, concurrency: number) {
+  const sockets: WebSocket[] = [];
+  const cpu0 = await ask<{ us: number }>(server.child, "cpu");
+  const t0 = performance.now();
+  let started = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (started++ < count) sockets.push((await pageAndJoin(server, "/counter")).ws);
+    }),
+  );
+  const ms = performance.now() - t0;
+  const cpu1 = await ask<{ us: number }>(server.child, "cpu");
+  await Promise.all(
+    sockets.map((ws) => {
+      const closed = new Promise((resolve) => ws.once("close", resolve));
+      ws.close();
+      return closed;
+    }),
+  );
+  return { ms, us: cpu1.us - cpu0.us };
+}
+
+/**
+ * Set-up rate of several servers measured in alternating blocks (each server one block in
+ * turn, `rounds` times), so that a change in the machine's load falls on all of them alike.
+ */
+async function setupRates(
+  servers: readonly Child[],
+  blockSize: number,
+  rounds: number,
+  concurrency: number,
+): Promise<SetupResult[]> {
+  const totals = servers.map(() => ({ ms: 0, us: 0 }));
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, server] of servers.entries()) {
+      const block = await setupBlock(server, blockSize, concurrency);
+      const total = totals[i] as { ms: number; us: number };
+      total.ms += block.ms;
+      total.us += block.us;
+    }
+  }
+  const count = blockSize * rounds;
+  return totals.map((t) => ({ perSecond: (count * 1000) / t.ms, serverCpuUs: t.us / count }));
+}
+
+interface MemoryResult {
+  readonly heapPerView: number;
+  readonly rssPerView: number;
+  /** Bytes Redis used more after the connections (djust with the Redis backend). */
+  readonly redisPerView?: number;
+}
+
+/**
+ * Memory per idle connected view: a fresh server child, a warm-up, then `count` real
+ * WebSockets each with a joined view of `path`; the child's heap and RSS after a full GC,
+ * before and after, per connection.
+ */
+async function idleMemory(
+  args: string[],
+  path: string,
+  count: number,
+  redis?: RedisClientType,
+): Promise<MemoryResult> {
+  const server = await startChild(args);
   const sockets: WebSocket[] = [];
   const openOne = async () => {
-    sockets.push((await pageAndJoin(url, "/counter")).ws);
+    sockets.push((await pageAndJoin(server, path)).ws);
   };
-  for (let i = 0; i < 20; i++) await openOne();
-  const before = await ask<{ heapUsed: number; rss: number }>(child, "mem");
+  const batch = Math.max(1, Math.min(25, Math.floor(count / 10)));
+  const openMany = async (n: number) => {
+    for (let i = 0; i < n; i += batch) {
+      await Promise.all(Array.from({ length: Math.min(batch, n - i) }, openOne));
+    }
+  };
+  // Warm-up: compiles the code paths (and builds djust's client bundle) before measuring.
+  await openMany(Math.max(2, Math.min(20, count / 5)));
+  const redisUsed = async () =>
+    redis ? Number(/used_memory:(\d+)/.exec(await redis.info("memory"))?.[1]) : 0;
+  const before = await ask<MemoryReading>(server.child, "mem");
+  const redisBefore = await redisUsed();
   const start = sockets.length;
-  // Bounded concurrency: 25 handshakes at a time.
-  for (let i = 0; i < count; i += 25) {
-    await Promise.all(Array.from({ length: Math.min(25, count - i) }, openOne));
-  }
-  const after = await ask<{ heapUsed: number; rss: number }>(child, "mem");
+  await openMany(count);
+  const after = await ask<MemoryReading>(server.child, "mem");
+  const redisAfter = await redisUsed();
   const opened = sockets.length - start;
   for (const ws of sockets) ws.close();
-  await stopChild(child);
+  await stopChild(server.child);
   return {
     heapPerView: (after.heapUsed - before.heapUsed) / opened,
     rssPerView: (after.rss - before.rss) / opened,
+    ...(redis ? { redisPerView: (redisAfter - redisBefore) / opened } : {}),
   };
+}
+
+const kib = (bytes: number) =>
+  bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(2)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+
+/** Set-up rate and idle memory of both frameworks, each a server in a child process. */
+async function childProcesses(): Promise<void> {
+  const rounds = QUICK ? 4 : 10;
+  const frameworks = [
+    { name: "djust (memory backend)", args: ["djust"] },
+    { name: "djust (no snapshots)", args: ["djust", "--backend", "none"] },
+    { name: "LiveViewJS", args: ["lvjs"] },
+  ];
+  console.log(
+    `\nConnection set-up over loopback, counter page: GET + WebSocket (offering permessage-deflate)` +
+      ` + join; blocks of 50 (one at a time) and 100 (8 at a time), the servers alternating, ${rounds} rounds`,
+  );
+  const servers = [];
+  for (const f of frameworks) servers.push(await startChild(f.args));
+  // Warm-up: the JIT compiles the set-up path (and djust builds its client bundle).
+  for (const server of servers) await setupBlock(server, 100, 4);
+  const sequential = await setupRates(servers, 50, rounds, 1);
+  const concurrent = await setupRates(servers, 100, rounds, 8);
+  for (const server of servers) await stopChild(server.child);
+  console.log("  framework                one at a time /s  server µs   8 at a time /s  server µs");
+  const lv = frameworks.length - 1;
+  for (const [i, f] of frameworks.entries()) {
+    const seq = sequential[i] as SetupResult;
+    const conc = concurrent[i] as SetupResult;
+    console.log(
+      `  ${f.name.padEnd(24)} ${fmt(seq.perSecond).padStart(16)} ${fmt(seq.serverCpuUs).padStart(10)} ${fmt(conc.perSecond).padStart(16)} ${fmt(conc.serverCpuUs).padStart(10)}`,
+    );
+  }
+  for (const [i, f] of frameworks.entries()) {
+    if (i === lv) continue;
+    const ratio = (results: SetupResult[], key: keyof SetupResult) =>
+      ((results[i] as SetupResult)[key] / (results[lv] as SetupResult)[key]).toFixed(2);
+    console.log(
+      `  ${f.name} / LiveViewJS: one at a time ${ratio(sequential, "perSecond")}x` +
+        ` (server CPU ${ratio(sequential, "serverCpuUs")}x),` +
+        ` 8 at a time ${ratio(concurrent, "perSecond")}x (server CPU ${ratio(concurrent, "serverCpuUs")}x)`,
+    );
+  }
+
+  const redisServer = await startRedis();
+  const redis =
+    "skip" in redisServer ? undefined : (createClient({ url: redisServer.url }) as RedisClientType);
+  await redis?.connect();
+  const backends = [
+    ...frameworks.slice(0, 2),
+    ...(redis && !("skip" in redisServer)
+      ? [{ name: "djust (Redis backend)", args: ["djust", "--backend", redisServer.url] }]
+      : []),
+    frameworks[2] as { name: string; args: string[] },
+  ];
+  const views = [
+    { path: "/counter", title: "counter", count: QUICK ? 200 : 1000 },
+    { path: "/table", title: `${ROWS}-row table`, count: QUICK ? 40 : 200 },
+    { path: "/big", title: `view holding ${fmt(BIG_ROWS)} rows`, count: QUICK ? 4 : 10 },
+  ];
+  for (const view of views) {
+    console.log(
+      `\nMemory per idle connected view, ${view.title}: ${view.count} real WebSockets to a child process, after a full GC`,
+    );
+    console.log("  framework                 heap/view      RSS/view   ratio heap  ratio RSS");
+    const results = [];
+    for (const b of backends) {
+      const usesRedis = b.args.some((a) => a.startsWith("redis://"));
+      results.push({
+        name: b.name,
+        r: await idleMemory(b.args, view.path, view.count, usesRedis ? redis : undefined),
+      });
+    }
+    const lvMem = results.at(-1)?.r as MemoryResult;
+    for (const { name, r } of results) {
+      const extra = r.redisPerView === undefined ? "" : `  (+ ${kib(r.redisPerView)} in Redis)`;
+      console.log(
+        `  ${name.padEnd(24)} ${kib(r.heapPerView).padStart(10)} ${kib(r.rssPerView).padStart(13)} ${(r.heapPerView / lvMem.heapPerView).toFixed(2).padStart(10)}x ${(r.rssPerView / lvMem.rssPerView).toFixed(2).padStart(9)}x${extra}`,
+      );
+    }
+  }
+  await redis?.quit();
+  if (!("skip" in redisServer)) await redisServer.stop();
 }
 
 async function main(): Promise<void> {
@@ -562,14 +932,14 @@ async function main(): Promise<void> {
     `  LiveViewJS join reply ${fmt(lvJoin)} B; djust on the wire / LiveViewJS: ${(wire.on.wireBytes / lvJoin).toFixed(2)}x compressed, ${(wire.off.wireBytes / lvJoin).toFixed(2)}x plain`,
   );
 
-  const loop = await memoryLoopback(n);
-  console.log(`\ndjust over loopback: ${n} real WebSocket connections, each with a joined view`);
-  console.log(`  heap per connection ${(loop.heapPerView / 1024).toFixed(1)} KiB`);
-  console.log(`  RSS per connection  ${(loop.rssPerView / 1024).toFixed(1)} KiB`);
+  await childProcesses();
 }
 
 if (process.argv.includes("--server-child")) {
   void serverChild();
+} else if (process.argv.includes("--child-only")) {
+  await childProcesses();
+  process.exit(0);
 } else {
   await main();
   process.exit(0);
