@@ -3,7 +3,7 @@
  * pluggable store (memory by default) holding the data, the user id and the CSRF token.
  * @module
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomFillSync } from "node:crypto";
 import { andThen, type MaybePromise } from "../maybe-promise.js";
 import type { Signer } from "./signing.js";
 
@@ -108,9 +108,23 @@ export interface Session {
   readonly record: SessionRecord;
 }
 
-/** A random URL-safe token of `bytes` bytes. */
+// Random bytes are drawn from the system 4 KiB at a time, as Node's own `randomUUID` does: one
+// system call then serves a hundred tokens instead of one (a page needs two, its CSRF token and
+// its view id). Each byte is handed out once.
+const POOL_BYTES = 4096;
+const pool = Buffer.allocUnsafe(POOL_BYTES);
+let poolOffset = POOL_BYTES;
+
+/** A random URL-safe token of `bytes` bytes (cryptographically secure). */
 export function randomToken(bytes = 32): string {
-  return randomBytes(bytes).toString("base64url");
+  if (bytes > POOL_BYTES) return randomBytes(bytes).toString("base64url");
+  if (poolOffset + bytes > POOL_BYTES) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const token = pool.toString("base64url", poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return token;
 }
 
 /** Creates, loads, saves and rotates sessions for one app. */

@@ -57,7 +57,7 @@ export class LivePages {
       who.session,
     );
     const bundle = await clientBundle();
-    const response = await renderLivePage(
+    return renderLivePage(
       this.host,
       route,
       routeParams,
@@ -70,11 +70,10 @@ export class LivePages {
         csrfToken,
         flashToken: getCookie(request.headers, FLASH_COOKIE),
         secure: isSecureRequest(request, this.host.cookies),
+        setCookies,
       },
       { clientScript: `${STATIC_PREFIX}${bundle.fileName}` },
       this.shell,
     );
-    for (const cookie of setCookies) response.headers.append("set-cookie", cookie);
-    return response;
   }
 }

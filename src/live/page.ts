@@ -5,12 +5,11 @@
  * @module
  */
 import { errorText } from "../logger.js";
-import { randomBytes } from "node:crypto";
 import { isAuthenticated, type User } from "../auth/user.js";
 import { escapeHtml } from "../template/safe.js";
 import { PermissionDenied } from "../errors.js";
 import type { Navigation, Params } from "../view/runtime.js";
-import type { SessionData } from "../auth/session.js";
+import { randomToken, type SessionData } from "../auth/session.js";
 import { AccessDenied } from "../pipeline/lifecycle.js";
 import { readFlash, signFlash } from "./flash.js";
 import type { HtmlPolicy, LiveHost, LiveRoute } from "./host.js";
@@ -34,6 +33,8 @@ export interface PageRequest {
   readonly flashToken?: string | null | undefined;
   /** Whether cookies set on this response are `Secure`. */
   readonly secure?: boolean;
+  /** `Set-Cookie` values the response carries (the page's new CSRF cookie, …). */
+  readonly setCookies?: readonly string[];
 }
 
 /** Where the page's client script is served. */
@@ -71,7 +72,7 @@ function flashCookie(value: string, maxAgeSeconds: number, secure: boolean): str
 
 /** A fresh view id in Phoenix's `phx-…` style (also the key of the view's snapshot). */
 export function newViewId(): string {
-  return `phx-${randomBytes(12).toString("base64url")}`;
+  return `phx-${randomToken(12)}`;
 }
 
 /** The default: only the app's own pages may frame it. */
@@ -106,8 +107,25 @@ export function htmlResponse(
   status: number,
   body: string,
   policy: HtmlPolicy = DEFAULT_HTML_POLICY,
+  setCookies: readonly string[] = [],
 ): Response {
-  return new Response(body, { status, headers: htmlHeaders(policy.frameAncestors) });
+  const headers = htmlHeaders(policy.frameAncestors);
+  // Given as a plain record (one cookie) or pairs, not appended to `response.headers`
+  // afterwards: that would build a `Headers` object the Node adapter then copies back out,
+  // a good part of a page's cost.
+  if (setCookies.length === 0) return new Response(body, { status, headers });
+  const [only] = setCookies;
+  if (setCookies.length === 1 && only !== undefined)
+    return new Response(body, { status, headers: { ...headers, "set-cookie": only } });
+  const pairs = Object.entries(headers);
+  for (const cookie of setCookies) pairs.push(["set-cookie", cookie]);
+  return new Response(body, { status, headers: pairs });
+}
+
+/** `response` with `setCookies` added (the pages other than a rendered one: rare). */
+function withCookies(response: Response, setCookies: readonly string[] | undefined): Response {
+  for (const cookie of setCookies ?? []) response.headers.append("set-cookie", cookie);
+  return response;
 }
 
 /** A small self-contained error page. */
@@ -161,10 +179,13 @@ export async function renderLivePage(
   try {
     started = await LiveInstance.start(options);
   } catch (error) {
-    return refusedPage(host, route, request, error);
+    return withCookies(refusedPage(host, route, request, error), request.setCookies);
   }
   const { instance, navigation } = started;
-  if (navigation) return navigationResponse(host, request, navigation, started.flash);
+  if (navigation) {
+    const response = navigationResponse(host, request, navigation, started.flash);
+    return withCookies(response, request.setCookies);
+  }
   let inner: string;
   let title: string | undefined;
   try {
@@ -173,20 +194,22 @@ export async function renderLivePage(
     const page = await withChildren(instance, instance.html(full.tree), options);
     if (typeof page !== "string") {
       await instance.close({ discard: true });
-      return navigationResponse(host, request, page.navigation, page.flash);
+      const response = navigationResponse(host, request, page.navigation, page.flash);
+      return withCookies(response, request.setCookies);
     }
     inner = page;
   } catch (error) {
     await instance.close({ discard: true });
     if (error instanceof AccessDenied || error instanceof PermissionDenied) {
-      return refusedPage(host, route, request, error);
+      return withCookies(refusedPage(host, route, request, error), request.setCookies);
     }
     const detail = errorText(error);
     host.env.logger.error(`rendering ${route.view.name} failed`, {
       view: route.view.name,
       error: detail,
     });
-    return errorPage(500, "Server error", host.env.debug ? detail : undefined, host.html);
+    const response = errorPage(500, "Server error", host.env.debug ? detail : undefined, host.html);
+    return withCookies(response, request.setCookies);
   }
   // Hand the mounted state to the join (close saves the snapshot); if it cannot be
   // snapshotted, the join mounts again.
@@ -203,7 +226,8 @@ export async function renderLivePage(
   const container =
     `<div id="${id}" data-phx-main data-phx-session="${escapeHtml(token)}" ` +
     `data-phx-static="">${inner}</div>`;
-  const response = htmlResponse(
+  const setCookies = request.setCookies ?? [];
+  return htmlResponse(
     200,
     shell({
       title: title ?? route.view.name.replace(/(Live)?View$/, ""),
@@ -212,11 +236,9 @@ export async function renderLivePage(
       container,
     }),
     host.html,
+    // Shown once: the page's snapshot holds the flash from here on.
+    request.flashToken ? [...setCookies, flashCookie("", 0, request.secure === true)] : setCookies,
   );
-  // Shown once: the page's snapshot holds the flash from here on.
-  if (request.flashToken)
-    response.headers.append("set-cookie", flashCookie("", 0, request.secure === true));
-  return response;
 }
 
 /**

@@ -159,8 +159,14 @@ export class WebSocketEndpoint {
    * `Origin` is refused with 403; a failed identification destroys the socket.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    if (url.pathname !== WEBSOCKET_PATH) return false;
+    // The client's own URL is the path as is; parsing (normalisation) is for anything else.
+    const raw = req.url ?? "/";
+    const query = raw.indexOf("?");
+    if (
+      (query < 0 ? raw : raw.slice(0, query)) !== WEBSOCKET_PATH &&
+      new URL(raw, "http://localhost").pathname !== WEBSOCKET_PATH
+    )
+      return false;
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
       // The connection keeps these headers as its views' `request.headers` for as long as it
