@@ -522,44 +522,51 @@ interface StaticsGroup {
   readonly users: WireRendered[];
 }
 
+/** The statics of one payload's nodes, grouped by content. */
+class StaticsGroups {
+  readonly byIdentity = new Map<readonly string[], StaticsGroup>();
+  readonly byFingerprint = new Map<number, StaticsGroup[]>();
+  readonly all: StaticsGroup[] = [];
+}
+
 /**
  * Collects every node of one payload that carries statics. Each node gets its statics inline
  * right away (so `s` is the first key, which keeps payloads readable); {@link finish} then turns
  * the ones repeated often enough into references to a top-level `p` table.
  */
 class WireContext {
-  private readonly byIdentity = new Map<readonly string[], StaticsGroup>();
-  private readonly byFingerprint = new Map<number, StaticsGroup[]>();
-  private readonly groups: StaticsGroup[] = [];
+  // Made at the first node sent with statics: most event diffs send none.
+  private groups: StaticsGroups | undefined;
 
   constructor(private readonly share: boolean) {}
 
   statics(out: WireRendered, node: Rendered | Comprehension): void {
     out.s = node.statics;
     if (!this.share) return;
-    let group = this.byIdentity.get(node.statics);
+    const groups = (this.groups ??= new StaticsGroups());
+    let group = groups.byIdentity.get(node.statics);
     if (group === undefined) {
       // Equal statics from different arrays (e.g. two compiled copies of one include) still
       // share one entry; the fingerprint narrows the search, sameStatics guards collisions.
-      const bucket = this.byFingerprint.get(node.fingerprint);
+      const bucket = groups.byFingerprint.get(node.fingerprint);
       group = bucket?.find((g) => sameStatics(g, node));
       if (group === undefined) {
         group = { statics: node.statics, fingerprint: node.fingerprint, users: [] };
-        this.groups.push(group);
-        if (bucket === undefined) this.byFingerprint.set(node.fingerprint, [group]);
+        groups.all.push(group);
+        if (bucket === undefined) groups.byFingerprint.set(node.fingerprint, [group]);
         else bucket.push(group);
       }
-      this.byIdentity.set(node.statics, group);
+      groups.byIdentity.set(node.statics, group);
     }
     group.users.push(out);
   }
 
   /** `keep`: a node whose statics stay inline (a component's root). */
   finish(root: WireRendered, keep?: WireRendered): void {
-    if (!this.share) return;
+    if (this.groups === undefined) return;
     let table: WireRendered | undefined;
     let next = 0;
-    for (const group of this.groups) {
+    for (const group of this.groups.all) {
       const uses = group.users.length;
       if (uses < 2) continue;
       // Bytes of JSON: inline costs the statics once per use; shared costs them once plus the

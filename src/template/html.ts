@@ -40,14 +40,21 @@ import {
   type Dynamic,
   type Inputs,
   type Rendered,
-  type Slot,
   type StreamPatch,
 } from "../render/tree.js";
 import { SafeString, escapeHtml, toHtml } from "./safe.js";
 
-interface CallSite {
+/** A static shape, and whether the trees made with it keep their values as {@link Inputs}. */
+interface Shape {
   readonly statics: readonly string[];
   readonly fingerprint: number;
+  readonly lazy: boolean;
+}
+
+/** A call site's two shapes: the same statics, for calls of primitives and for the others. */
+interface CallSite {
+  readonly lazy: Shape;
+  readonly evaluated: Shape;
 }
 
 // One entry per call site: the engine hands every evaluation of a tagged template the same
@@ -68,35 +75,68 @@ const ROW_STATICS: readonly string[] = Object.freeze(["", ""]);
 const ROW_FINGERPRINT = fingerprintOf(ROW_STATICS);
 
 /**
- * A tree made by `html` (or {@link keyed}). A call whose values are all primitives keeps them as
- * its {@link Inputs} and escapes them only when `dynamics` is read; the diff compares the inputs
- * of a row with the previous render's, so an unchanged row is never escaped nor diffed slot by
- * slot, and the previous row is kept. Not cached: a kept row holds its values, not their HTML.
+ * A tree made by `html`. A call whose values are all primitives keeps them as its {@link Inputs}
+ * and escapes them only when `dynamics` is read; the diff compares the inputs of a row with the
+ * previous render's, so an unchanged row is never escaped nor diffed slot by slot, and the
+ * previous row is kept. Not cached: a kept row holds its values, not their HTML.
+ *
+ * Two fields, the rest on the prototype: a view keeps the rows of its last render, so the size of
+ * a row is memory per connected view.
  */
 class HtmlTree implements Rendered, ComprehensionEntry {
-  readonly type = "rendered" as const;
   constructor(
-    readonly statics: readonly string[],
-    readonly fingerprint: number,
-    /** The row's key in a list ({@link keyed}). */
-    readonly key: string | undefined,
-    readonly inputs: Inputs | undefined,
-    /** The dynamics, when the values were not all primitives. */
-    private readonly evaluated: readonly Slot[] | undefined,
+    private readonly shape: Shape,
+    /** The inputs when the shape is lazy, else the dynamics. */
+    private readonly values: readonly unknown[],
   ) {}
 
+  get type(): "rendered" {
+    return "rendered";
+  }
+
+  get statics(): readonly string[] {
+    return this.shape.statics;
+  }
+
+  get fingerprint(): number {
+    return this.shape.fingerprint;
+  }
+
+  /** The row's key in a list ({@link keyed}). */
+  get key(): string | undefined {
+    return undefined;
+  }
+
+  get inputs(): Inputs | undefined {
+    return this.shape.lazy ? (this.values as Inputs) : undefined;
+  }
+
   get dynamics(): readonly Dynamic[] {
-    const { evaluated } = this;
-    if (evaluated !== undefined) return evaluated as readonly Dynamic[];
-    const inputs = this.inputs as Inputs;
-    const out = new Array<Dynamic>(inputs.length);
-    for (let i = 0; i < inputs.length; i++) out[i] = primitiveHtml(inputs[i]);
+    const { values } = this;
+    if (!this.shape.lazy) return values as readonly Dynamic[];
+    const out = new Array<Dynamic>(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = primitiveHtml(values[i] as Inputs[number]);
     return out;
   }
 
   /** The same tree with a key. */
   withKey(key: string): HtmlTree {
-    return new HtmlTree(this.statics, this.fingerprint, key, this.inputs, this.evaluated);
+    return new KeyedHtmlTree(this.shape, this.values, key);
+  }
+}
+
+/** A tree given a key by {@link keyed}. */
+class KeyedHtmlTree extends HtmlTree {
+  constructor(
+    shape: Shape,
+    values: readonly unknown[],
+    private readonly keyString: string,
+  ) {
+    super(shape, values);
+  }
+
+  override get key(): string {
+    return this.keyString;
   }
 }
 
@@ -115,10 +155,10 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Rende
     if (typeof value === "object" ? value !== null : typeof value === "function") {
       const dynamics = new Array<Dynamic>(values.length);
       for (let j = 0; j < values.length; j++) dynamics[j] = toDynamic(values[j]);
-      return new HtmlTree(site.statics, site.fingerprint, undefined, undefined, dynamics);
+      return new HtmlTree(site.evaluated, dynamics);
     }
   }
-  return new HtmlTree(site.statics, site.fingerprint, undefined, values as Inputs, undefined);
+  return new HtmlTree(site.lazy, values);
 }
 
 /**
@@ -136,7 +176,8 @@ export function keyed(key: string | number, tree: Rendered): Rendered {
   if (!isTrustedRendered(tree)) {
     throw new TypeError("keyed(): the tree was not made by html`` (wrap others in trustRendered)");
   }
-  return new HtmlTree(tree.statics, tree.fingerprint, String(key), undefined, tree.dynamics);
+  const shape = { statics: tree.statics, fingerprint: tree.fingerprint, lazy: false };
+  return new KeyedHtmlTree(shape, tree.dynamics, String(key));
 }
 
 html.keyed = keyed;
@@ -167,7 +208,11 @@ function callSiteOf(strings: TemplateStringsArray): CallSite {
       ? strings
       : Object.freeze(strings.map((s, i) => s ?? strings.raw[i] ?? ""));
     const statics = quoteUnquotedValues(cooked);
-    site = { statics, fingerprint: fingerprintOf(statics) };
+    const fingerprint = fingerprintOf(statics);
+    site = {
+      lazy: { statics, fingerprint, lazy: true },
+      evaluated: { statics, fingerprint, lazy: false },
+    };
     callSites.set(strings, site);
   }
   lastStrings = strings;
