@@ -5,6 +5,7 @@
  *   npx tsx bench/live.ts                # everything (a few minutes)
  *   npx tsx bench/live.ts --quick        # shorter runs
  *   npx tsx bench/live.ts --child-only   # only the child-process comparison (below)
+ *   npx tsx bench/live.ts --state-size   # only the per-event cost against state size (below)
  *
  * Both servers get the same text frames and are measured from "frame handed to the server" to
  * "reply frame handed to the socket" (JSON parse, dispatch, state change, render, diff, JSON
@@ -20,6 +21,11 @@
  * with its default memory state backend (which keeps each view's snapshot for reconnects, as
  * LiveViewJS cannot), with no snapshots at all, and with the snapshots in a real Redis.
  * `BENCH_CHILD_FLAGS="--cpu-prof"` passes Node flags to the server children.
+ *
+ * The state-size section (issue 13) drives template views holding 1,000, 10,000 and 100,000
+ * rows in process, djust alone (the whole server per event: frame in, handler, change
+ * tracking, render, diff, the snapshot written to the memory backend, reply out).
+ * `BENCH_STATE_CASE=table-toggle-100000` runs one case of it (for a profile).
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -54,6 +60,9 @@ import { Signer } from "../src/auth/signing.js";
 import { TokenSigner } from "../src/live/token.js";
 import { signViewToken, browserBinding } from "../src/live/view-token.js";
 import { html } from "../src/template/html.js";
+import { TemplateLoader } from "../src/template/loader.js";
+import type { LiveEnv } from "../src/live/host.js";
+import type { LiveViewClass } from "../src/view/live-view.js";
 import { z } from "zod";
 import { percentile } from "./support.js";
 
@@ -194,13 +203,15 @@ function eventFrames(path: "/counter" | "/table", topic: string): () => string {
   return () => JSON.stringify(["1", String(++ref), topic, "event", event()]);
 }
 
-function djustHost(): { host: LiveHost; routes: Map<string, LiveRoute> } {
-  const routes = new Map<string, LiveRoute>([
-    ["/counter", { key: "/counter", view: DjCounter, slug: "counter" }],
-    ["/table", { key: "/table", view: DjTable, slug: "table" }],
-  ]);
+function djustHost(
+  views: Readonly<Record<string, LiveViewClass>>,
+  more: Partial<LiveEnv> = {},
+): LiveHost {
+  const routes = new Map<string, LiveRoute>(
+    Object.entries(views).map(([path, view]) => [path, { key: path, view, slug: path.slice(1) }]),
+  );
   const pubsub = new MemoryPubSub();
-  const host: LiveHost = {
+  return {
     env: {
       logger: silent,
       strictSerialization: false,
@@ -212,6 +223,7 @@ function djustHost(): { host: LiveHost; routes: Map<string, LiveRoute> } {
       inputDepth: DEFAULT_LIMITS.inputDepth,
       presence: new Presence(pubsub, { timeoutMs: 30_000, maxPerTopic: 10_000, logger: silent }),
       presencesPerView: 20,
+      ...more,
     },
     viewTokens: new TokenSigner(new Signer("bench"), "view"),
     flashTokens: new TokenSigner(new Signer("bench"), "flash"),
@@ -234,12 +246,16 @@ function djustHost(): { host: LiveHost; routes: Map<string, LiveRoute> } {
     routeByKey: (key) => routes.get(key),
     matchUrl: () => undefined,
   };
-  return { host, routes };
 }
 
-const dj = djustHost();
+const dj = djustHost({ "/counter": DjCounter, "/table": DjTable });
 
-function djustHarness(path: "/counter" | "/table"): Harness {
+function djustHarness(
+  path: string,
+  host: LiveHost = dj,
+  events: (topic: string) => () => string = (topic) =>
+    eventFrames(path as "/counter" | "/table", topic),
+): Harness {
   // Same length as the LiveViewJS harness topic below, so bytes per frame compare like for like.
   const id = `phx-dj-${nextId++}`;
   const topic = `lv:${id}`;
@@ -253,11 +269,11 @@ function djustHarness(path: "/counter" | "/table"): Harness {
     verifyCsrf: (token) => token === JOIN_CSRF,
     csrfToken: JOIN_CSRF,
   };
-  const connection = new LiveConnection(dj.host, identity, {
+  const connection = new LiveConnection(host, identity, {
     send: channel.reply,
     close: () => {},
   });
-  const token = signViewToken(dj.host.viewTokens, {
+  const token = signViewToken(host.viewTokens, {
     id,
     route: path,
     params: {},
@@ -271,7 +287,7 @@ function djustHarness(path: "/counter" | "/table"): Harness {
       send(
         JSON.stringify(["1", "0", topic, "phx_join", joinPayload(`http://bench${path}`, token)]),
       ),
-    eventFrame: eventFrames(path, topic),
+    eventFrame: events(topic),
   };
 }
 
@@ -895,7 +911,114 @@ async function childProcesses(): Promise<void> {
   if (!("skip" in redisServer)) await redisServer.stop();
 }
 
+// ---------------------------------------------------------------------------------------------
+// Per-event cost against state size (issue 13): template views holding 1,000 to 100,000 rows,
+// the whole server (frame in → reply out, the snapshot written before the reply).
+
+const SIZES = [1_000, 10_000, 100_000] as const;
+const PAGE = 50;
+
+function manyRows(n: number): Row[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: i,
+    name: `Customer ${i}`,
+    status: i % 3 === 0 ? "shipped" : "pending",
+  }));
+}
+
+/** Views holding `n` rows: all rendered (`rows_table.html`), or the first 50 and a count. */
+function sizedViews(n: number): { table: LiveViewClass; page: LiveViewClass } {
+  class SizedTable extends LiveView {
+    static override templateName = "rows_table.html";
+    count = 0;
+    rows: Row[] = manyRows(n);
+    @eventHandler({ params: z.object({ id: z.number().int() }) })
+    toggle({ id }: { id: number }) {
+      const row = this.rows[id];
+      if (row) row.status = row.status === "pending" ? "shipped" : "pending";
+    }
+    @eventHandler
+    inc() {
+      this.count++;
+    }
+  }
+  class SizedPage extends LiveView {
+    static override templateName = "rows_page.html";
+    rows: Row[] = manyRows(n);
+    @eventHandler({ params: z.object({ id: z.number().int() }) })
+    toggle({ id }: { id: number }) {
+      const row = this.rows[id];
+      if (row) row.status = row.status === "pending" ? "shipped" : "pending";
+    }
+  }
+  return { table: SizedTable, page: SizedPage };
+}
+
+/** Event frames: a toggle cycling over the first `rows` rows, or a counter click. */
+function sizedEvents(kind: "toggle" | "inc", rows: number): (topic: string) => () => string {
+  return (topic) => {
+    let ref = 0;
+    return () => {
+      ref++;
+      const value = kind === "inc" ? { value: "" } : { id: String(ref % rows), value: "" };
+      return JSON.stringify([
+        "1",
+        String(ref),
+        topic,
+        "event",
+        { type: "click", event: kind, value },
+      ]);
+    };
+  };
+}
+
+async function stateSize(): Promise<void> {
+  const views: Record<string, LiveViewClass> = {};
+  for (const n of SIZES) {
+    const { table, page } = sizedViews(n);
+    views[`/table-${n}`] = table;
+    views[`/page-${n}`] = page;
+  }
+  const host = djustHost(views, {
+    templates: new TemplateLoader({ dirs: [fileURLToPath(new URL("templates", import.meta.url))] }),
+    durability: "reply",
+  });
+  const only = process.env.BENCH_STATE_CASE;
+  const cases = [
+    ["(a) all N rows rendered, one row's field flipped", "table", "toggle"],
+    [`(b) first ${PAGE} of N rows + count, one shown row flipped`, "page", "toggle"],
+    ["(c) all N rows rendered, count++ beside them", "table", "inc"],
+  ] as const;
+  console.log(
+    "\nPer-event cost against state size: template views, frame in → reply out, snapshot " +
+      'written to the memory backend before the reply (durability "reply")',
+  );
+  for (const [title, view, event] of cases) {
+    console.log(`  ${title}`);
+    console.log("         N   events/s   mean µs    p50 µs    p99 µs   bytes/frame");
+    const p50s: number[] = [];
+    for (const n of SIZES) {
+      if (only !== undefined && only !== `${view}-${event}-${n}`) continue;
+      const rows = view === "page" ? PAGE : n;
+      const path = `/${view}-${n}`;
+      const r = await run(`${path} ${event}`, djustHarness(path, host, sizedEvents(event, rows)));
+      p50s.push(r.p50Us);
+      console.log(
+        `  ${fmt(n).padStart(8)} ${fmt(r.eventsPerSecond).padStart(10)} ${fmt(1e6 / r.eventsPerSecond, 1).padStart(9)} ${fmt(r.p50Us, 1).padStart(9)} ${fmt(r.p99Us, 1).padStart(9)} ${fmt(r.bytesPerFrame).padStart(13)}`,
+      );
+      gc();
+    }
+    console.log(
+      `  p50 ratio 100,000 / 1,000 rows: ${((p50s[2] ?? 0) / (p50s[0] ?? 1)).toFixed(2)}x`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--state-size")) {
+    await stateSize();
+    return;
+  }
   console.log(`Live transport benchmark (${SECONDS}s per case, Node ${process.version})`);
   const counter = [
     await run("djust", djustHarness("/counter")),
@@ -933,6 +1056,7 @@ async function main(): Promise<void> {
   );
 
   await childProcesses();
+  await stateSize();
 }
 
 if (process.argv.includes("--server-child")) {

@@ -43,6 +43,7 @@ import {
   decorate,
   hasDecoration,
   renderFull,
+  RenderLog,
   replyValue,
   rerender,
   type RenderSource,
@@ -198,6 +199,8 @@ export class LiveInstance
   #presence?: ViewPresence;
   /** The compiled template {@link #tree} came from. */
   #template?: Template;
+  /** What the renders know of the rows edited in place (loops re-render only those). */
+  readonly #renderLog = new RenderLog();
   /** {@link NO_FLASH} until a message arrives; never mutated while shared. */
   #flash: Readonly<Record<string, string>> = NO_FLASH;
   #flashChanged = false;
@@ -521,7 +524,10 @@ export class LiveInstance
     const { tree, template, wire, kept } = traced(
       tracing.render,
       () => this.#traceContext(),
-      () => renderFull(this, this.#template),
+      () => {
+        this.#renderLog.full();
+        return renderFull(this, this.#template);
+      },
     );
     this.#tree = kept;
     this.#template = template;
@@ -655,6 +661,7 @@ export class LiveInstance
    */
   #touch(fields: readonly string[] = NO_FIELDS): void {
     const deltas = this.tracker.takeDeltas();
+    this.#renderLog.note(fields, deltas);
     let unsaved = this.#unsaved;
     if (unsaved === "all") return;
     if (unsaved === undefined) this.#unsaved = unsaved = new Map();
@@ -939,9 +946,9 @@ export class LiveInstance
       ? traced(
           tracing.render,
           () => this.#traceContext(),
-          () => rerender(this, changed, flashChanged, this.#tree, this.#template),
+          () => rerender(this, changed, flashChanged, this.#tree, this.#template, this.#renderLog),
         )
-      : rerender(this, changed, flashChanged, this.#tree, this.#template);
+      : rerender(this, changed, flashChanged, this.#tree, this.#template, this.#renderLog);
     if (!result) return null;
     this.#tree = result.tree;
     this.#template = result.template;

@@ -7,7 +7,8 @@
  * @module
  */
 import { diff, type WireRendered } from "../render/diff.js";
-import type { Rendered, Template } from "../render/tree.js";
+import type { Rendered, RowEdits, Template } from "../render/tree.js";
+import { editedItems, type DeltaOp } from "../state/delta.js";
 import { toWire as encodeWire, type SerializationPolicy } from "../state/codec.js";
 import { stateKeys, stateValue } from "../state/tracker.js";
 import { serializeResult } from "../view/api-response.js";
@@ -77,14 +78,16 @@ export function renderView(
   source: RenderSource,
   changed: Set<string> | undefined,
   shown: Template | undefined,
+  edits?: RenderEdits,
 ): RenderOutput {
-  return renderingChildren(source.openChildren, () => renderOwn(source, changed, shown));
+  return renderingChildren(source.openChildren, () => renderOwn(source, changed, shown, edits));
 }
 
 function renderOwn(
   source: RenderSource,
   changed: Set<string> | undefined,
   shown: Template | undefined,
+  edits: RenderEdits | undefined,
 ): RenderOutput {
   const { context, computed } = renderContext(source);
   const { view } = source;
@@ -98,7 +101,8 @@ function renderOwn(
     if (template !== shown) changed = undefined;
     if (changed) for (const key of computed) changed.add(key);
     if (changed && streamsPending(view)) changed.add(STREAMS);
-    const tree = withPlacer(source.placer, () => template.render(context, changed));
+    if (edits) edits.computed = computed;
+    const tree = withPlacer(source.placer, () => template.render(context, changed, edits));
     return sent(view, { tree, template });
   }
   if (typeof view.render !== "function") {
@@ -160,6 +164,7 @@ export function rerender(
   flashChanged: boolean,
   tree: Rendered | undefined,
   template: Template | undefined,
+  log?: RenderLog,
 ): (RenderOutput & { diff: WireRendered | null }) | null {
   const viewChanged =
     changed.length > 0 ||
@@ -172,17 +177,105 @@ export function rerender(
     template,
     diff: null,
   };
+  let edits: RenderEdits | undefined;
   if (viewChanged) {
     const set = new Set(changed);
     if (flashChanged) set.add("flash");
-    const next = renderView(source, set, template);
+    edits = log?.next(set);
+    const next = renderView(source, set, template, edits);
     const result = diff(tree, next.tree);
     out = { tree: result.tree, template: next.template, diff: result.diff };
   }
   // Read after the render: its first placement makes the table.
   const components = source.components?.render(false);
   if (components) out.diff = { ...out.diff, c: components };
+  // Nothing fails past this point: the caller adopts the tree.
+  if (edits) edits.shown = true;
   return out;
+}
+
+const NO_ROWS: readonly number[] = Object.freeze([]);
+
+/**
+ * A view's record of its renders for the template's {@link RowEdits}: in which render each state
+ * field last changed, and which items of its array fields the steps since the last render edited
+ * in place (from the state tracker's edits). The log is the renders' `owner`.
+ */
+export class RenderLog {
+  #serial = 0;
+  #fullAt = 0;
+  readonly #changedAt = new Map<string, number>();
+  /** Field → items edited in place since the last render (`null`: changed some other way). */
+  #pending: Map<string, number[] | null> | undefined;
+
+  /** Notes a step's changes: `fields` changed, `deltas` holds the edits known for them. */
+  note(fields: readonly string[], deltas: ReadonlyMap<string, readonly DeltaOp[] | null>): void {
+    if (fields.length === 0 && deltas.size === 0) return;
+    const pending = (this.#pending ??= new Map());
+    const add = (field: string, ops: readonly DeltaOp[] | null | undefined) => {
+      const before = pending.get(field);
+      if (before === null) return;
+      const rows = editedItems(ops);
+      if (rows === undefined) pending.set(field, null);
+      else if (before === undefined) pending.set(field, rows);
+      else for (const r of rows) before.push(r);
+    };
+    for (const field of fields) add(field, deltas.get(field));
+    for (const [field, ops] of deltas) if (!fields.includes(field)) add(field, ops);
+  }
+
+  /** Every slot is rendered afresh (join, mount): no earlier render's memo stands. */
+  full(): void {
+    this.#fullAt = ++this.#serial;
+    this.#changedAt.clear();
+    this.#pending = undefined;
+  }
+
+  /** The {@link RowEdits} of the next render, of the names in `changed`. */
+  next(changed: ReadonlySet<string>): RenderEdits {
+    const serial = ++this.#serial;
+    const pending = this.#pending ?? NO_PENDING;
+    this.#pending = undefined;
+    const before = new Map<string, number>();
+    const mark = (field: string) => {
+      if (before.has(field)) return;
+      before.set(field, this.#changedAt.get(field) ?? this.#fullAt);
+      this.#changedAt.set(field, serial);
+    };
+    for (const field of changed) mark(field);
+    for (const field of pending.keys()) mark(field);
+    return new RenderEdits(
+      this,
+      serial,
+      changed,
+      pending,
+      (name) => before.get(name) ?? this.#changedAt.get(name) ?? this.#fullAt,
+    );
+  }
+}
+
+const NO_PENDING: ReadonlyMap<string, number[] | null> = new Map();
+
+/** One render's {@link RowEdits} (made by {@link RenderLog.next}). */
+export class RenderEdits implements RowEdits {
+  shown = false;
+  /** Names the view computes (`getContextData()`): what they hold is not state. */
+  computed: readonly string[] = [];
+
+  constructor(
+    readonly owner: object,
+    readonly serial: number,
+    private readonly changed: ReadonlySet<string>,
+    private readonly pending: ReadonlyMap<string, readonly number[] | null>,
+    private readonly since: (name: string) => number,
+  ) {}
+
+  rows(name: string): { readonly since: number; readonly rows: readonly number[] } | undefined {
+    if (this.computed.includes(name)) return undefined;
+    const rows = this.pending.get(name);
+    if (rows === null || (rows === undefined && this.changed.has(name))) return undefined;
+    return { since: this.since(name), rows: rows ?? NO_ROWS };
+  }
 }
 
 /**

@@ -53,8 +53,15 @@ export function addUnsaved(
  */
 export type DeltaLog = Map<string, { count: number; bytes: number; base: number }>;
 
-/** Most deltas a field keeps in the store before it is stored whole again. */
+/**
+ * Most deltas a field keeps in the store before it is stored whole again, for a field whose
+ * whole encoding is small; a larger field may keep one per {@link BASE_BYTES_PER_DELTA} bytes of
+ * its encoding, so that storing it whole again costs each event a constant share (a field of
+ * 100,000 rows is not re-encoded every 256 events), while a restore still reads deltas at most
+ * about as large as the field.
+ */
 const MAX_DELTAS = 256;
+const BASE_BYTES_PER_DELTA = 256;
 /** A field's deltas may weigh as much as the field, and at least this much. */
 const MIN_DELTA_BYTES = 16 * 1024;
 
@@ -182,7 +189,8 @@ function patchOf(source: SnapshotSource, unsaved: Map<string, DeltaOp[] | null>,
     if (ops !== null && kept) {
       const text = JSON.stringify(ops);
       const bytes = kept.bytes + text.length;
-      if (kept.count < MAX_DELTAS && bytes <= Math.max(kept.base, MIN_DELTA_BYTES)) {
+      const most = Math.max(MAX_DELTAS, kept.base / BASE_BYTES_PER_DELTA);
+      if (kept.count < most && bytes <= Math.max(kept.base, MIN_DELTA_BYTES)) {
         deltas.set(field, text);
         kept.count++;
         kept.bytes = bytes;

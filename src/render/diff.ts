@@ -37,6 +37,7 @@ import {
   UNCHANGED,
   sameInputs,
   type Comprehension,
+  type ComprehensionEdits,
   type ComprehensionEntry,
   type Dynamic,
   type Rendered,
@@ -333,6 +334,14 @@ function diffComprehension(
   next: Comprehension,
   ctx: WireContext,
 ): Step<WireRendered, Comprehension> {
+  const edits = next.edits;
+  if (edits !== undefined) {
+    if (edits.base === prev) return diffEdits(next, edits, ctx);
+    // Edited in place from another comprehension than the one shown: if the array is the one
+    // shown too, nothing says what the client lacks, so the loop goes whole.
+    if (next.entries === prev.entries)
+      return { wire: fullComprehension(next, ctx) as WireRendered, value: next };
+  }
   // The common case (rows edited in place) keeps every key at its index: no maps needed. The
   // maps are built at the first entry whose key differs from the old one at its index; every
   // entry before it matches index i whichever way entries are matched.
@@ -403,6 +412,36 @@ function diffComprehension(
   if (!changed && entries.length === prev.entries.length) return { wire: undefined, value };
   keyed.kc = entries.length;
   if (moved) keyed.km = true;
+  return { wire: { k: keyed }, value };
+}
+
+/**
+ * A comprehension that a loop made from `prev` by re-rendering the entries at `edits.at` in
+ * place: only those are compared (with the entries `prev` had there), whatever the list's length.
+ */
+function diffEdits(
+  next: Comprehension,
+  edits: ComprehensionEdits,
+  ctx: WireContext,
+): Step<WireRendered, Comprehension> {
+  const { entries } = next;
+  const keyed: WireRendered = {};
+  let changed = false;
+  let resolved: ComprehensionEntry[] | undefined;
+  for (let j = 0; j < edits.at.length; j++) {
+    const i = edits.at[j] as number;
+    const entry = entries[i] as ComprehensionEntry;
+    const step = diffEntry((edits.was[j] as ComprehensionEntry).dynamics, entry, ctx);
+    // The loop shares the array with its memo: a resolved entry goes into a copy.
+    if (step.value !== entry) (resolved ??= entries.slice())[i] = step.value;
+    if (step.wire !== undefined) {
+      keyed[i] = step.wire;
+      changed = true;
+    }
+  }
+  const value = resolved === undefined ? next : { ...next, entries: resolved, edits: undefined };
+  if (!changed) return { wire: undefined, value };
+  keyed.kc = entries.length;
   return { wire: { k: keyed }, value };
 }
 

@@ -84,6 +84,45 @@ export interface Comprehension {
    * every time (the client forgets them once patched into the page) and keeps none of them.
    */
   readonly stream?: StreamPatch;
+  /**
+   * Set by a loop that re-rendered a few rows of its previous output in place: this
+   * comprehension is `base` with the entries at `at` replaced (see {@link ComprehensionEdits}).
+   */
+  readonly edits?: ComprehensionEdits;
+}
+
+/**
+ * How a comprehension differs from the one it was made from, so that the diff against that one
+ * looks at the edited entries only. The two share their `entries` array (the loop updated it in
+ * place), so `was` keeps the entries `base` had at `at`.
+ */
+export interface ComprehensionEdits {
+  readonly base: Comprehension;
+  /** Indexes of the entries that were re-rendered, ascending. */
+  readonly at: readonly number[];
+  /** The entries `base` had at those indexes. */
+  readonly was: readonly ComprehensionEntry[];
+}
+
+/**
+ * What a live view tells its template about a render besides the changed names: which items of
+ * its list fields the step edited in place (known from write tracking), so that a loop over such
+ * a field re-renders only those rows. One object per render of one view.
+ */
+export interface RowEdits {
+  /** The view (the same object for all its renders): loops keep their row memos per view. */
+  readonly owner: object;
+  /** This render's number; every render of the view gets a higher one. */
+  readonly serial: number;
+  /** Set once the view adopted this render's tree (it is what the client was sent). */
+  readonly shown: boolean;
+  /**
+   * For the top-level name `name`: `rows`, the indexes of the items of its array that the step
+   * edited in place (none when `name` did not change), and `since`, the number of the latest
+   * earlier render in which `name` changed (or every name was rendered). `undefined` when `name`
+   * changed in a way these do not describe (replaced, resized, reordered, unknown).
+   */
+  rows(name: string): { readonly since: number; readonly rows: readonly number[] } | undefined;
 }
 
 /**
@@ -124,14 +163,15 @@ export interface ComprehensionEntry {
 /**
  * A compiled template. `render(context)` evaluates every slot; `render(context, changed)`
  * evaluates only the slots that read one of the `changed` top-level assigns and marks the
- * others {@link UNCHANGED}.
+ * others {@link UNCHANGED}; with `edits`, a loop over a list edited in place re-renders only the
+ * edited rows.
  */
 export interface Template {
   /** Template name (file path relative to its template dir, or a label for inline sources). */
   readonly name: string;
   /** Every top-level assign name the template may read. */
   readonly dependencies: ReadonlySet<string>;
-  render(context: RenderContext, changed?: ReadonlySet<string>): Rendered;
+  render(context: RenderContext, changed?: ReadonlySet<string>, edits?: RowEdits): Rendered;
 }
 
 /** Values visible to a template: the view's public state plus `getContextData()` additions. */

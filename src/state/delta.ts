@@ -158,3 +158,23 @@ function editObject(box: JsonObject, op: unknown[]): void {
 function setOwn(box: JsonValue[] | JsonObject, key: string | number, value: JsonValue): void {
   Object.defineProperty(box, key, { value, enumerable: true, writable: true, configurable: true });
 }
+
+/**
+ * The items of an array field that `ops` (one step's edits of the field) change in place: the
+ * indexes of items set whole or edited inside. `undefined` when an edit changes the array itself
+ * (length, splice, delete, a key that is not an index) or `ops` is `null` (the field was
+ * replaced or its edits are unknown).
+ */
+export function editedItems(ops: readonly DeltaOp[] | null | undefined): number[] | undefined {
+  if (ops === null || ops === undefined) return undefined;
+  const rows: number[] = [];
+  for (const op of ops) {
+    const first = op[1][0];
+    if (op[1].length > 0) {
+      if (typeof first !== "number") return undefined;
+      rows.push(first);
+    } else if (op[0] === "s" && typeof op[2] === "number") rows.push(op[2]);
+    else return undefined;
+  }
+  return rows;
+}

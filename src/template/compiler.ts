@@ -31,7 +31,7 @@
  * @module
  */
 import { renderToString } from "../render/html.js";
-import type { RenderContext, Rendered, Template } from "../render/tree.js";
+import type { RenderContext, Rendered, RowEdits, Template } from "../render/tree.js";
 import {
   locate,
   type BlockNode,
@@ -112,15 +112,16 @@ export class CompiledTemplate implements Template {
    * Renders to a Rendered tree. With `changed`, only slots reading one of those names are
    * evaluated (an `if` whose condition inputs did not change keeps its branch and skips its own
    * unchanged slots); the others are {@link UNCHANGED}. `{% now %}` reads no name, so a
-   * change-tracked render never refreshes it.
+   * change-tracked render never refreshes it. With `edits` (a live view's renders), a loop over
+   * a top-level list whose items the step edited in place re-renders only those rows.
    *
    * @throws TemplateRenderError for template-caused failures (unknown `{% url %}` route);
    * exceptions thrown by methods the template calls propagate as they are.
    */
-  render(context: RenderContext, changed?: ReadonlySet<string>): Rendered {
+  render(context: RenderContext, changed?: ReadonlySet<string>, edits?: RowEdits): Rendered {
     return renderFragment(
       this.fragment,
-      { ctx: context, frame: null, state: new RenderState() },
+      { ctx: context, frame: null, state: new RenderState(edits) },
       changed,
     );
   }

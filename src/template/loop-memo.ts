@@ -5,7 +5,12 @@
  * diff match rows by `id`/`key`.
  * @module
  */
-import type { Comprehension, ComprehensionEntry } from "../render/tree.js";
+import type {
+  Comprehension,
+  ComprehensionEdits,
+  ComprehensionEntry,
+  RowEdits,
+} from "../render/tree.js";
 import { fieldCheck, type FieldCheck } from "./codegen.js";
 import * as runtime from "./values.js";
 import type { Scope } from "./values.js";
@@ -61,7 +66,8 @@ export function entryKeys(items: readonly unknown[]): LoopKeys {
  */
 interface LoopMemo extends LoopKeys {
   readonly count: number;
-  readonly entries: ComprehensionEntry[];
+  /** Shared with `output` when `shared` (see {@link RowEdits}); copied before other updates. */
+  entries: ComprehensionEntry[];
   /**
    * Per row, the item's snapshot when its entry was rendered (see {@link snapshot}), or
    * `undefined` when the entry may not be reused.
@@ -74,9 +80,30 @@ interface LoopMemo extends LoopKeys {
    */
   readonly items: unknown[];
   /** The Comprehension of exactly `entries`, returned again when no row changed. */
-  output: Comprehension | undefined;
+  output: Output | undefined;
   /** Key → index, built only when some row moved. */
   byKey: Map<string, number> | undefined;
+  /** Rows whose snapshot is `undefined`: they are re-rendered on every refresh. */
+  loose: number;
+  /** The view render that last ran this memo (a view's own memos only). */
+  run: RowEdits | undefined;
+  /** Whether `output.entries` is `entries` itself (made by {@link inPlace}). */
+  shared: boolean;
+  /** What the last in-place update replaced, to take it back if its render was never shown. */
+  undo: Undo | undefined;
+}
+
+/** A loop's output; `edits` is dropped once the next output is made from it. */
+interface Output extends Comprehension {
+  edits?: ComprehensionEdits;
+}
+
+/** Rows an in-place update replaced: index, and the entry, snapshot and item it had. */
+interface Undo {
+  readonly at: number[];
+  readonly entries: ComprehensionEntry[];
+  readonly snaps: (readonly unknown[] | undefined)[];
+  readonly items: unknown[];
 }
 
 // The values of the fields a row reads (`fields`), or of all its own enumerable fields as
@@ -152,14 +179,22 @@ export interface LoopMemoizer {
    * Renders the rows of `items` (what the loop's iterable, `list`, evaluated to; at least one),
    * reusing the entries of rows that did not change.
    */
-  render(list: unknown, items: readonly unknown[], inner: Scope, values: unknown[]): Comprehension;
+  render(
+    list: unknown,
+    items: readonly unknown[],
+    inner: Scope,
+    values: unknown[],
+    edits?: RowEdits,
+  ): Comprehension;
   /** Drops the last render's memo: the list came out empty. */
   forget(): void;
 }
 
 /**
  * The memo of a loop whose body renders rows with `renderRow` into `statics`, reads `readFields`
- * of its row (`undefined`: uses the row whole) and, when `positional`, its loop position.
+ * of its row (`undefined`: uses the row whole) and, when `positional`, its loop position. A loop
+ * over the top-level name `listName` as it is (`reversed` or not) follows a view's
+ * {@link RowEdits}.
  */
 export function loopMemoizer(
   renderRow: RenderRow,
@@ -167,12 +202,151 @@ export function loopMemoizer(
   positional: boolean,
   statics: readonly string[],
   fingerprint: number,
+  listName?: string,
+  reversed = false,
 ): LoopMemoizer {
   const sameRow: FieldCheck = readFields === undefined ? sameWhole : fieldCheck(readFields);
   // The last render's memo, plus one per iterated array: a view that mutates its list in place
   // keeps its own memo even when other views render the same compiled template in between.
   let memo: LoopMemo | undefined;
   const memoByList = new WeakMap<object, LoopMemo>();
+  // A live view's own memos, by view then list: only these follow its RowEdits, and no other
+  // view's render updates them.
+  const memoByView = new WeakMap<object, WeakMap<object, LoopMemo>>();
+
+  // Row `i` was rendered from `item`: its snapshot, keeping the count of rows without one.
+  const setSnap = (target: LoopMemo, i: number, item: unknown): void => {
+    const snap = isPlainObject(item) ? snapshot(item, readFields) : undefined;
+    target.loose += (snap === undefined ? 1 : 0) - (target.snaps[i] === undefined ? 1 : 0);
+    target.snaps[i] = snap;
+  };
+
+  // Puts back the rows the last in-place update replaced (its render was never shown, so the
+  // tree the client has still holds the shared array with the old rows in it).
+  const takeBack = (target: LoopMemo, undo: Undo): void => {
+    for (let j = undo.at.length - 1; j >= 0; j--) {
+      const i = undo.at[j] as number;
+      const snap = undo.snaps[j];
+      target.loose += (snap === undefined ? 1 : 0) - (target.snaps[i] === undefined ? 1 : 0);
+      target.entries[i] = undo.entries[j] as ComprehensionEntry;
+      target.snaps[i] = snap;
+      target.items[i] = undo.items[j];
+    }
+    target.output = undefined;
+  };
+
+  /**
+   * Work proportional to the change: when the view says which items of the list its step edited
+   * in place since this memo's last run, and that run's tree is the one the client has, renders
+   * those rows only, into the memo's own array, which the new output shares with the last one
+   * (`edits` tells the diff where they differ). `undefined` when that does not apply; the memo
+   * is then ready for the standard path (its array no longer shared).
+   */
+  const inPlace = (
+    own: LoopMemo,
+    items: readonly unknown[],
+    inner: Scope,
+    values: unknown[],
+    edits: RowEdits,
+  ): Comprehension | undefined => {
+    const run = own.run;
+    const undo = own.undo;
+    own.undo = undefined;
+    own.run = undefined;
+    // A render that ran this memo and was never shown: its in-place rows are taken back (not
+    // when it is this very render, which ran the loop once already).
+    if (undo !== undefined && run !== undefined && !run.shown && run.serial < edits.serial) {
+      takeBack(own, undo);
+    }
+    const result = applyEdits(own, run, items, inner, values, edits);
+    if (result !== undefined) {
+      own.run = edits;
+      return result;
+    }
+    if (own.shared) {
+      own.entries = own.entries.slice();
+      own.shared = false;
+    }
+    return undefined;
+  };
+
+  const applyEdits = (
+    own: LoopMemo,
+    run: RowEdits | undefined,
+    items: readonly unknown[],
+    inner: Scope,
+    values: unknown[],
+    edits: RowEdits,
+  ): Comprehension | undefined => {
+    const n = items.length;
+    const base = own.output;
+    if (
+      listName === undefined ||
+      run === undefined ||
+      !run.shown ||
+      run.serial >= edits.serial ||
+      base === undefined ||
+      own.loose > 0 ||
+      own.count !== n
+    )
+      return undefined;
+    const hint = edits.rows(listName);
+    if (hint === undefined || run.serial < hint.since) return undefined;
+    const { keys, raw, entries, snaps } = own;
+    const rowItems = own.items;
+    // Positions in `items`, checked before anything changes: an edit that changes a row's key
+    // (or gives one to a list without keys) is the standard path's (keys decide the matching).
+    const at: number[] = [];
+    for (const r of hint.rows) {
+      if (!(r >= 0 && r < n)) return undefined;
+      const i = reversed ? n - 1 - r : r;
+      if (raw !== undefined ? rawKey(items[i]) !== raw[i] : keyText(rawKey(items[i])) !== undefined)
+        return undefined;
+      at.push(i);
+    }
+    at.sort((a, b) => a - b);
+    const undo: Undo = { at: [], entries: [], snaps: [], items: [] };
+    try {
+      for (let j = 0; j < at.length; j++) {
+        const i = at[j] as number;
+        if (j > 0 && at[j - 1] === i) continue;
+        const item = items[i];
+        const snap = snaps[i] as readonly unknown[];
+        if (
+          (item === rowItems[i] || isPlainObject(item)) &&
+          sameRow(item as Record<string, unknown>, snap)
+        ) {
+          continue;
+        }
+        undo.at.push(i);
+        undo.entries.push(entries[i] as ComprehensionEntry);
+        undo.snaps.push(snap);
+        undo.items.push(rowItems[i]);
+        entries[i] = renderRow(inner, values, EMPTY_PARENTLOOP, item, keys?.[i], i, n);
+        setSnap(own, i, item);
+        rowItems[i] = item;
+      }
+    } catch (error) {
+      takeBack(own, undo);
+      own.output = base;
+      throw error;
+    }
+    if (undo.at.length === 0) return base;
+    // The previous output's edits were for its own diff, done by now: dropping them keeps the
+    // chain of outputs from growing.
+    base.edits = undefined;
+    const output: Output = {
+      type: "comprehension",
+      statics,
+      fingerprint,
+      entries,
+      edits: { base, at: undo.at, was: undo.entries },
+    };
+    own.output = output;
+    own.shared = true;
+    own.undo = undo;
+    return output;
+  };
 
   // Re-renders, in place, the rows of `target` (a memo with as many rows as `items`) whose items
   // changed. With `raw`, also checks that every item still has that raw key at its index and
@@ -211,7 +385,7 @@ export function loopMemoizer(
       // not be answered with the output of the render before them.
       target.output = undefined;
       entries[i] = renderRow(inner, values, EMPTY_PARENTLOOP, item, keys?.[i], i, n);
-      snaps[i] = isPlainObject(item) ? snapshot(item, readFields) : undefined;
+      setSnap(target, i, item);
       rowItems[i] = item;
       result = CHANGED;
     }
@@ -233,6 +407,7 @@ export function loopMemoizer(
     const snaps = new Array<readonly unknown[] | undefined>(n);
     let from = previous;
     let misses = 0;
+    let loose = 0;
     for (let i = 0; i < n; i++) {
       const item = items[i];
       const key = keys?.[i];
@@ -253,6 +428,7 @@ export function loopMemoizer(
       }
       entries[i] = renderRow(inner, values, EMPTY_PARENTLOOP, item, key, i, n);
       snaps[i] = plain ? snapshot(item, readFields) : undefined;
+      if (snaps[i] === undefined) loose++;
     }
     return {
       ...loopKeys,
@@ -262,15 +438,33 @@ export function loopMemoizer(
       items: items.slice(),
       output: undefined,
       byKey: undefined,
+      loose,
+      run: undefined,
+      shared: false,
+      undo: undefined,
     };
   };
 
   return {
-    render: (list, items, inner, values) => {
+    render: (list, items, inner, values, edits) => {
       const n = items.length;
       const listObject = typeof list === "object" && list !== null ? list : undefined;
-      const own = listObject === undefined ? undefined : memoByList.get(listObject);
-      const previous = own ?? memo;
+      let memos = memoByList;
+      if (edits !== undefined && listObject !== undefined) {
+        let mine = memoByView.get(edits.owner);
+        if (mine === undefined) memoByView.set(edits.owner, (mine = new WeakMap()));
+        memos = mine;
+      }
+      const own = listObject === undefined ? undefined : memos.get(listObject);
+      if (own !== undefined && edits !== undefined) {
+        const output = inPlace(own, items, inner, values, edits);
+        if (output !== undefined) {
+          memo = own;
+          return output;
+        }
+      }
+      const previous =
+        own ?? (memos !== memoByList ? memoByList.get(listObject as object) : undefined) ?? memo;
       let next: LoopMemo;
       let keys: LoopKeys | undefined;
       // Same rows at the same places (same raw keys, checked as it goes, or both unkeyed):
@@ -280,6 +474,8 @@ export function loopMemoizer(
         previous.count === n &&
         (previous.raw !== undefined || (keys = entryKeys(items)).keys === undefined)
       ) {
+        // Another list's memo (perhaps another view's) is only read: its array may be shared
+        // with an output that view shows.
         next =
           previous === own
             ? previous
@@ -288,18 +484,25 @@ export function loopMemoizer(
                 entries: previous.entries.slice(),
                 snaps: previous.snaps.slice(),
                 items: new Array<unknown>(n).fill(UNSEEN),
+                // A shared output's array changes with its memo; a copied one never changes.
+                output: previous.shared ? undefined : previous.output,
+                run: undefined,
+                shared: false,
+                undo: undefined,
               };
         const result = refresh(next, items, previous.raw, previous === own, inner, values);
         if (result === SAME && next.output !== undefined) {
+          next.run = edits;
           memo = next;
-          if (listObject !== undefined) memoByList.set(listObject, next);
+          if (listObject !== undefined) memos.set(listObject, next);
           return next.output;
         }
         if (result === MOVED) next = rebuild(next, items, entryKeys(items), inner, values);
       } else next = rebuild(previous, items, keys ?? entryKeys(items), inner, values);
       next.output = { type: "comprehension", statics, fingerprint, entries: next.entries.slice() };
+      next.run = edits;
       memo = next;
-      if (listObject !== undefined) memoByList.set(listObject, next);
+      if (listObject !== undefined) memos.set(listObject, next);
       return next.output;
     },
     forget: () => {

@@ -107,8 +107,18 @@ export function compileFor(node: Extract<Node, { kind: "for" }>, env: Env): Slot
     return key === undefined ? { dynamics } : { key, dynamics };
   };
 
+  // A loop over a top-level name as it is (no filter, not a local) can follow the view's record of
+  // the items its step edited in place (RowEdits): only those rows are rendered again.
+  const primary = node.iterable.primary;
+  const listName =
+    node.iterable.filters.length === 0 &&
+    primary.kind === "var" &&
+    primary.path.length === 1 &&
+    !env.locals.has(primary.path[0] as string)
+      ? (primary.path[0] as string)
+      : undefined;
   const memo = memoizable
-    ? loopMemoizer(renderRow, readFields, positional, statics, fingerprint)
+    ? loopMemoizer(renderRow, readFields, positional, statics, fingerprint, listName, reversed)
     : undefined;
 
   /**
@@ -169,7 +179,7 @@ export function compileFor(node: Extract<Node, { kind: "for" }>, env: Env): Slot
           entries[i] = renderRow(inner, values, parentloop, items[i], keys?.[i], i, n);
         return { type: "comprehension", statics, fingerprint, entries };
       }
-      return memo.render(list, items, inner, values);
+      return memo.render(list, items, inner, values, scope.state.edits);
     },
   };
 }

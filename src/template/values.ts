@@ -5,7 +5,7 @@
  * @module
  */
 import { SafeString as ImportedSafeString } from "./safe.js";
-import type { RenderContext } from "../render/tree.js";
+import type { RenderContext, RowEdits } from "../render/tree.js";
 
 // Hot paths use a module-local alias: when this file is transpiled to CommonJS (tsx, bundlers),
 // every use of an imported binding becomes a getter call, which showed up in render profiles.
@@ -23,6 +23,8 @@ export class Frame {
 /** Per-render mutable state (`{% cycle %}` counters), fresh for every `Template.render`. */
 export class RenderState {
   readonly cycles = new Map<object, number>();
+  /** What the view knows of the rows its step edited in place (live renders only). */
+  constructor(readonly edits?: RowEdits) {}
 }
 
 /** Everything a compiled expression needs to evaluate. */

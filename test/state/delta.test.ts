@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { LiveView } from "../../src/index.js";
 import type { SerializationPolicy, SnapshotValue } from "../../src/state/codec.js";
-import { applyDeltas, DeltaError, type DeltaOp } from "../../src/state/delta.js";
+import { applyDeltas, DeltaError, editedItems, type DeltaOp } from "../../src/state/delta.js";
 import { StateTracker, snapshotState, type StateSnapshot } from "../../src/state/tracker.js";
 import { CapturingLogger } from "../support/logger.js";
 import { applyRichMutation, richMutation, richTree } from "../support/state-mutations.js";
@@ -178,5 +178,51 @@ describe("applyDeltas", () => {
         },
       );
     }
+  });
+});
+
+describe("editedItems", () => {
+  it("names the items of an array field edited in place, inside or set whole", () => {
+    assert.deepEqual(
+      editedItems([
+        ["s", [5], "status", "shipped"],
+        ["s", [7, "tags"], 0, "x"],
+        ["s", [], 2, { id: 2 }],
+      ]),
+      [5, 7, 2],
+    );
+    assert.deepEqual(editedItems([]), []);
+  });
+
+  it("gives nothing when an edit changes the array itself or is unknown", () => {
+    assert.equal(editedItems(null), undefined);
+    assert.equal(editedItems(undefined), undefined);
+    assert.equal(editedItems([["l", [], 3]]), undefined);
+    assert.equal(editedItems([["p", [], 0, 1, []]]), undefined);
+    assert.equal(editedItems([["d", [], 1]]), undefined);
+    assert.equal(editedItems([["s", [], "name", "x"]]), undefined);
+    assert.equal(editedItems([["s", ["a"], "b", 1]]), undefined);
+    assert.equal(
+      editedItems([
+        ["s", [1], "a", 1],
+        ["l", [], 3],
+      ]),
+      undefined,
+    );
+  });
+
+  it("follows the tracker's edits of a view's list", () => {
+    class Rows extends LiveView {
+      rows = [{ n: 0 }, { n: 1 }, { n: 2 }];
+    }
+    const view = new Rows();
+    const { step } = tracked(view);
+    view.rows[1]!.n = 5;
+    view.rows[2] = { n: 9 };
+    const first = step();
+    assert.deepEqual(first.changed, ["rows"]);
+    assert.deepEqual(editedItems(first.deltas.get("rows"))?.sort(), [1, 2]);
+    view.rows.push({ n: 3 });
+    assert.equal(editedItems(step().deltas.get("rows")), undefined);
   });
 });

@@ -1,0 +1,277 @@
+// Loops driven by the rows a step edited in place (RowEdits): a live view's event that edits a
+// few items of a list re-renders those rows only. Checked against the same view rendered with
+// memo-less loops: random sequences of in-place edits, pushes, splices, replacements, reorders
+// and unrelated writes give byte-identical diffs and the same page.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { LiveView, eventHandler } from "../../src/index.js";
+import { renderToString } from "../../src/render/html.js";
+import type { Comprehension, Rendered, RowEdits } from "../../src/render/tree.js";
+import { TemplateLoader } from "../../src/template/index.js";
+import { LiveViewTestClient } from "../../src/testing/index.js";
+
+interface Row {
+  id: number;
+  name: string;
+  n: number;
+}
+
+// Each template exercises one way a loop meets the edits: positions, reversal, the row used
+// whole, a loop hidden by an `if` while its list changes, two loops over one list, no keys.
+const TEMPLATES = {
+  counter: `<p>{{ other }}</p><ul>{% for r in rows %}<li id="r{{ r.id }}">{{ forloop.counter }}:{{ r.name }}</li>{% empty %}none{% endfor %}</ul>`,
+  reversed: `{% for r in rows reversed %}<i>{{ r.name }}/{{ r.n }}</i>{% endfor %}{{ rows|length }}`,
+  whole: `{% for r in rows %}[{{ r }}]{% endfor %}`,
+  hidden: `{% if other|divisibleby:3 %}{% for r in rows %}<b>{{ r.name }}{{ r.n }}</b>{% endfor %}{% else %}hidden{% endif %}`,
+  twice: `{% for r in rows %}{{ r.name }},{% endfor %}|{% for r in rows %}{{ r.n }};{% endfor %}{{ other }}`,
+  unkeyed: `{% for r in rows %}<s>{{ r.name }}</s>{% endfor %}`,
+} as const;
+type TemplateName = keyof typeof TEMPLATES;
+
+let initialRows: Row[] = [];
+let templateName: TemplateName = "counter";
+
+type Op =
+  | { op: "name"; at: number; value: string }
+  | { op: "n"; at: number; value: number }
+  | { op: "two"; at: number; to: number; value: string }
+  | { op: "same"; at: number }
+  | { op: "row"; at: number; value: string }
+  | { op: "id"; at: number }
+  | { op: "push" | "pop" | "splice" | "swap" | "reverse" | "copy" | "other" | "clear" };
+
+// New ids come with the event (`id`), so that both views of a run get the same ones.
+function apply(view: RowsView, op: Op, nextId: number): void {
+  const rows = view.rows;
+  const at = (i: number) => (rows.length === 0 ? undefined : rows[i % rows.length]);
+  switch (op.op) {
+    case "name": {
+      const row = at(op.at);
+      if (row) row.name = op.value;
+      break;
+    }
+    case "n": {
+      const row = at(op.at);
+      if (row) row.n = op.value;
+      break;
+    }
+    case "two": {
+      const a = at(op.at);
+      const b = at(op.to);
+      if (a) a.name = op.value;
+      if (b) b.n++;
+      break;
+    }
+    case "same": {
+      const row = at(op.at);
+      if (row) row.name = `${row.name}`;
+      break;
+    }
+    case "row":
+      if (rows.length > 0) rows[op.at % rows.length] = { id: nextId, name: op.value, n: 0 };
+      break;
+    case "id": {
+      const row = at(op.at);
+      if (row) row.id = nextId;
+      break;
+    }
+    case "push":
+      rows.push({ id: nextId, name: "new", n: 1 });
+      break;
+    case "pop":
+      rows.pop();
+      break;
+    case "splice":
+      rows.splice(1, 1);
+      break;
+    case "swap":
+      if (rows.length > 1) {
+        const first = rows[0] as Row;
+        rows[0] = rows[rows.length - 1] as Row;
+        rows[rows.length - 1] = first;
+      }
+      break;
+    case "reverse":
+      rows.reverse();
+      break;
+    case "copy":
+      view.rows = rows.map((r) => ({ ...r }));
+      break;
+    case "other":
+      view.other++;
+      break;
+    case "clear":
+      view.rows = [];
+      break;
+  }
+}
+
+class RowsView extends LiveView {
+  static override templateName = "page.html";
+  rows: Row[] = initialRows.map((r) => ({ ...r }));
+  other = 0;
+
+  @eventHandler({ params: "any" })
+  edit(params: Record<string, unknown>) {
+    apply(this, params.op as Op, params.id as number);
+  }
+}
+
+const loaderFor = (name: TemplateName, loopMemo: boolean) =>
+  new TemplateLoader({ dirs: [], templates: { "page.html": TEMPLATES[name] }, loopMemo });
+
+const rowArb: fc.Arbitrary<Row[]> = fc
+  .array(fc.record({ name: fc.constantFrom("a", "b", "c<"), n: fc.nat(5) }), { maxLength: 7 })
+  .map((rows) => rows.map((r, i) => ({ id: i, ...r })));
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant("name" as const),
+      at: fc.nat(9),
+      value: fc.constantFrom("x", "y", "a", "&"),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constant("n" as const), at: fc.nat(9), value: fc.nat(5) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("two" as const),
+      at: fc.nat(9),
+      to: fc.nat(9),
+      value: fc.constantFrom("p", "q"),
+    }),
+  },
+  fc.record({ op: fc.constant("same" as const), at: fc.nat(9) }),
+  fc.record({ op: fc.constant("row" as const), at: fc.nat(9), value: fc.constantFrom("r", "s") }),
+  fc.record({ op: fc.constant("id" as const), at: fc.nat(9) }),
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constantFrom(
+        "push" as const,
+        "pop" as const,
+        "splice" as const,
+        "swap" as const,
+        "reverse" as const,
+        "copy" as const,
+        "other" as const,
+        "clear" as const,
+      ),
+    }),
+  },
+);
+
+test("property: loops following a view's row edits send the same diffs as memo-less loops", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(...(Object.keys(TEMPLATES) as TemplateName[])),
+      rowArb,
+      fc.array(opArb, { minLength: 1, maxLength: 12 }),
+      async (name, rows, ops) => {
+        templateName = name;
+        initialRows = rows;
+        const fast = await LiveViewTestClient.mount(RowsView, { templates: loaderFor(name, true) });
+        const plain = await LiveViewTestClient.mount(RowsView, {
+          templates: loaderFor(name, false),
+        });
+        try {
+          assert.equal(fast.render(), plain.render());
+          for (const [i, op] of ops.entries()) {
+            const a = await fast.event("edit", { op, id: 1000 + i });
+            const b = await plain.event("edit", { op, id: 1000 + i });
+            assert.equal(a.error, undefined, JSON.stringify(a.error));
+            assert.equal(
+              JSON.stringify(a.diff),
+              JSON.stringify(b.diff),
+              `${templateName}: diff after ${JSON.stringify(op)}`,
+            );
+            assert.equal(
+              fast.render(),
+              plain.render(),
+              `${templateName}: page after ${JSON.stringify(op)}`,
+            );
+          }
+        } finally {
+          await fast.close();
+          await plain.close();
+        }
+      },
+    ),
+    { numRuns: Number(process.env.DJUST_FC_RUNS ?? 150) },
+  );
+});
+
+test("an in-place edit of one row of a large list sends that row alone", async () => {
+  initialRows = Array.from({ length: 2000 }, (_, i) => ({ id: i, name: `row ${i}`, n: 0 }));
+  templateName = "counter";
+  const view = await LiveViewTestClient.mount(RowsView, { templates: loaderFor("counter", true) });
+  try {
+    const result = await view.event("edit", {
+      op: { op: "name", at: 1234, value: "edited" },
+      id: 0,
+    });
+    assert.deepEqual(result.diff, { "1": { k: { "1234": { "2": "edited" }, kc: 2000 } } });
+    assert.match(view.render(), /<li id="r1234">1235:edited<\/li>/);
+  } finally {
+    await view.close();
+  }
+});
+
+// The mechanism itself, at the template: given RowEdits naming row 1, a loop re-renders row 1
+// and leaves the others as they were rendered, even one changed behind its back (which a view's
+// write tracking would have named).
+function rowEdits(serial: number, shown: { value: boolean }, rows: Record<string, number[]>) {
+  const owner = rowEdits;
+  return {
+    owner,
+    serial,
+    get shown() {
+      return shown.value;
+    },
+    rows: (name: string) => {
+      const list = rows[name];
+      return list === undefined ? undefined : { since: 0, rows: list };
+    },
+  } satisfies RowEdits;
+}
+
+test("a loop re-renders only the rows RowEdits names, and its diff looks at those only", () => {
+  const tmpl = loaderFor("unkeyed", true).get("page.html");
+  const state = { rows: [{ name: "a" }, { name: "b" }, { name: "c" }] };
+  const shown1 = { value: false };
+  const first = tmpl.render(state, undefined, rowEdits(1, shown1, { rows: [] }));
+  shown1.value = true;
+  state.rows[1] = { name: "B" };
+  // Row 2 changed too, but only row 1 is named: row 2 keeps what it showed.
+  (state.rows[2] as { name: string }).name = "C";
+  const second = tmpl.render(
+    state,
+    new Set(["rows"]),
+    rowEdits(2, { value: false }, { rows: [1] }),
+  );
+  assert.equal(renderToString(second), "<s>a</s><s>B</s><s>c</s>");
+  const loop = second.dynamics[0] as Comprehension;
+  assert.deepEqual(loop.edits?.at, [1]);
+  assert.equal(loop.edits?.base, (first as Rendered).dynamics[0]);
+});
+
+test("rows a never-shown render changed in place are taken back before the next render", () => {
+  const tmpl = loaderFor("unkeyed", true).get("page.html");
+  const state = { rows: [{ name: "a" }, { name: "b" }] };
+  const shown1 = { value: false };
+  const first = tmpl.render(state, undefined, rowEdits(1, shown1, { rows: [] }));
+  shown1.value = true;
+  const firstHtml = renderToString(first);
+  (state.rows[0] as { name: string }).name = "A";
+  // Render 2 is never shown (a later slot failed, say): the tree shown is still `first`.
+  tmpl.render(state, new Set(["rows"]), rowEdits(2, { value: false }, { rows: [0] }));
+  const third = tmpl.render(state, new Set(["rows"]), rowEdits(3, { value: false }, { rows: [] }));
+  assert.equal(renderToString(first), firstHtml, "the shown tree is as it was");
+  assert.equal(renderToString(third), "<s>A</s><s>b</s>");
+});
