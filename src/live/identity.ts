@@ -51,14 +51,36 @@ export async function identify(
  * upgrade that is the upgrade request and its buffers).
  */
 class SessionIdentity implements ConnectionIdentity {
+  // The headers as name/value pairs, and a `Headers` object only once something reads them: a
+  // `Headers` (its list, map and entries) is some 400 bytes more, kept for as long as the
+  // connection is open, and views seldom read their request's headers.
+  readonly #pairs: readonly string[];
+  #headers?: Headers;
+
   constructor(
     readonly user: User | null,
     readonly session: SessionData,
     readonly caller: string,
-    readonly headers: Headers,
+    headers: Headers,
     readonly transport: ConnectionIdentity["transport"],
     readonly csrfToken: string | undefined,
-  ) {}
+  ) {
+    const pairs: string[] = [];
+    for (const [name, value] of headers) pairs.push(name, value);
+    this.#pairs = pairs;
+  }
+
+  get headers(): Headers {
+    if (!this.#headers) {
+      const headers = new Headers();
+      const pairs = this.#pairs;
+      for (let i = 0; i < pairs.length; i += 2) {
+        headers.append(pairs[i] as string, pairs[i + 1] as string);
+      }
+      this.#headers = headers;
+    }
+    return this.#headers;
+  }
 
   verifyCsrf(token: unknown): boolean {
     const expected = this.csrfToken;

@@ -62,16 +62,23 @@ export interface JoinRefusal {
 class JoinRequest implements LiveRequest {
   readonly #href: string;
   #url?: URL;
+  // The connection's: its headers are made on first read (see identity.ts).
+  readonly #identity: ConnectionIdentity;
 
   constructor(
     url: URL,
-    readonly headers: Headers,
     readonly user: User | null,
     readonly session: SessionData,
     readonly transport: Transport,
+    identity: ConnectionIdentity,
   ) {
+    this.#identity = identity;
     this.#href = url.href;
     this.#url = url;
+  }
+
+  get headers(): Headers {
+    return this.#identity.headers;
   }
 
   get url(): URL {
@@ -223,13 +230,7 @@ export async function startJoin(
     });
   }
   const user = identity.user;
-  const request = new JoinRequest(
-    url,
-    identity.headers,
-    user,
-    identity.session,
-    identity.transport,
-  );
+  const request = new JoinRequest(url, user, identity.session, identity.transport, identity);
   const token = plan.params._csrf_token;
   let started: Awaited<ReturnType<typeof LiveInstance.start>>;
   try {
