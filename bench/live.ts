@@ -876,6 +876,11 @@ async function childProcesses(): Promise<void> {
   await redis?.connect();
   const backends = [
     ...frameworks.slice(0, 2),
+    // What negotiating permessage-deflate keeps per socket (LiveViewJS's server does not).
+    {
+      name: "djust (no snapshots, no deflate)",
+      args: ["djust", "--backend", "none", "--no-deflate"],
+    },
     ...(redis && !("skip" in redisServer)
       ? [{ name: "djust (Redis backend)", args: ["djust", "--backend", redisServer.url] }]
       : []),
@@ -890,7 +895,9 @@ async function childProcesses(): Promise<void> {
     console.log(
       `\nMemory per idle connected view, ${view.title}: ${view.count} real WebSockets to a child process, after a full GC`,
     );
-    console.log("  framework                 heap/view      RSS/view   ratio heap  ratio RSS");
+    console.log(
+      "  framework                          heap/view      RSS/view   ratio heap  ratio RSS",
+    );
     const results = [];
     for (const b of backends) {
       const usesRedis = b.args.some((a) => a.startsWith("redis://"));
@@ -903,7 +910,7 @@ async function childProcesses(): Promise<void> {
     for (const { name, r } of results) {
       const extra = r.redisPerView === undefined ? "" : `  (+ ${kib(r.redisPerView)} in Redis)`;
       console.log(
-        `  ${name.padEnd(24)} ${kib(r.heapPerView).padStart(10)} ${kib(r.rssPerView).padStart(13)} ${(r.heapPerView / lvMem.heapPerView).toFixed(2).padStart(10)}x ${(r.rssPerView / lvMem.rssPerView).toFixed(2).padStart(9)}x${extra}`,
+        `  ${name.padEnd(33)} ${kib(r.heapPerView).padStart(10)} ${kib(r.rssPerView).padStart(13)} ${(r.heapPerView / lvMem.heapPerView).toFixed(2).padStart(10)}x ${(r.rssPerView / lvMem.rssPerView).toFixed(2).padStart(9)}x${extra}`,
       );
     }
   }
