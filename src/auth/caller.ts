@@ -18,7 +18,7 @@ import { isAuthenticated } from "./user.js";
  * @returns the address, or `null` when unknown.
  */
 export function clientIp(
-  headers: Headers,
+  headers: Pick<Headers, "get">,
   remoteAddress: string | null | undefined,
   trustedProxyCount = 0,
 ): string | null {

@@ -29,10 +29,63 @@ export interface Visitor {
   readonly caller: string;
 }
 
+/**
+ * Request headers as name/value pairs (lower-case names), read with `get` as `Headers` are. A
+ * connection keeps its handshake's headers so (a `Headers` object is some 400 bytes more and
+ * slower to make) and makes a `Headers` only when a view reads `request.headers`.
+ */
+export class HeaderPairs implements Pick<Headers, "get"> {
+  private constructor(readonly pairs: readonly string[]) {}
+
+  /** The headers of a Node request, but for those named in `skip`. */
+  static fromNode(
+    headers: Readonly<Record<string, string | string[] | undefined>>,
+    skip: ReadonlySet<string>,
+  ): HeaderPairs {
+    const pairs: string[] = [];
+    for (const name of Object.keys(headers)) {
+      if (skip.has(name)) continue;
+      const value = headers[name];
+      if (typeof value === "string") pairs.push(name, value);
+      else if (Array.isArray(value)) for (const v of value) pairs.push(name, v);
+    }
+    return new HeaderPairs(pairs);
+  }
+
+  static of(headers: Headers): HeaderPairs {
+    const pairs: string[] = [];
+    for (const [name, value] of headers) pairs.push(name, value);
+    return new HeaderPairs(pairs);
+  }
+
+  /** As `Headers.get`: the values of `name` joined with ", ", or `null`. */
+  get(name: string): string | null {
+    const wanted = name.toLowerCase();
+    const pairs = this.pairs;
+    let found: string | null = null;
+    for (let i = 0; i < pairs.length; i += 2) {
+      if (pairs[i] !== wanted) continue;
+      const value = pairs[i + 1] as string;
+      found = found === null ? value : `${found}, ${value}`;
+    }
+    return found;
+  }
+
+  /** A `Headers` object with these headers. */
+  toHeaders(): Headers {
+    const headers = new Headers();
+    const pairs = this.pairs;
+    for (let i = 0; i < pairs.length; i += 2) {
+      headers.append(pairs[i] as string, pairs[i + 1] as string);
+    }
+    return headers;
+  }
+}
+
 /** Identifies the sender of `headers` (from `remoteAddress`, behind trusted proxies). */
 export async function identify(
   options: IdentifyOptions,
-  headers: Headers,
+  headers: Pick<Headers, "get">,
   remoteAddress: string | null | undefined,
 ): Promise<Visitor> {
   const session = await options.sessions.load(getCookie(headers, SESSION_COOKIE));
@@ -51,35 +104,23 @@ export async function identify(
  * upgrade that is the upgrade request and its buffers).
  */
 class SessionIdentity implements ConnectionIdentity {
-  // The headers as name/value pairs, and a `Headers` object only once something reads them: a
-  // `Headers` (its list, map and entries) is some 400 bytes more, kept for as long as the
-  // connection is open, and views seldom read their request's headers.
-  readonly #pairs: readonly string[];
+  readonly #pairs: HeaderPairs;
   #headers?: Headers;
 
   constructor(
     readonly user: User | null,
     readonly session: SessionData,
     readonly caller: string,
-    headers: Headers,
+    headers: HeaderPairs,
     readonly transport: ConnectionIdentity["transport"],
     readonly csrfToken: string | undefined,
   ) {
-    const pairs: string[] = [];
-    for (const [name, value] of headers) pairs.push(name, value);
-    this.#pairs = pairs;
+    this.#pairs = headers;
   }
 
+  /** Made on first read: views seldom read their request's headers (see {@link HeaderPairs}). */
   get headers(): Headers {
-    if (!this.#headers) {
-      const headers = new Headers();
-      const pairs = this.#pairs;
-      for (let i = 0; i < pairs.length; i += 2) {
-        headers.append(pairs[i] as string, pairs[i + 1] as string);
-      }
-      this.#headers = headers;
-    }
-    return this.#headers;
+    return (this.#headers ??= this.#pairs.toHeaders());
   }
 
   verifyCsrf(token: unknown): boolean {
@@ -91,7 +132,7 @@ class SessionIdentity implements ConnectionIdentity {
 /** The identity a connection of `visitor` keeps; its CSRF token is the session's. */
 export function connectionIdentity(
   visitor: Visitor,
-  headers: Headers,
+  headers: HeaderPairs,
   transport: ConnectionIdentity["transport"],
 ): ConnectionIdentity {
   return new SessionIdentity(

@@ -11,12 +11,13 @@ import { errorText, type Logger } from "../logger.js";
 import { ServiceUnavailable } from "../errors.js";
 import { LiveConnection, type ConnectionSink } from "./channel.js";
 import type { ConnectionIdentity, LiveHost, WebSocketCompression } from "./host.js";
+import { HeaderPairs } from "./identity.js";
 import { sameOrigin } from "./origin.js";
 import { CLOSE_SERVICE_RESTART, WEBSOCKET_PATH } from "./protocol.js";
 
 /** Identifies the sender of an upgrade request (its headers and remote address). */
 export type IdentifyConnection = (
-  headers: Headers,
+  headers: HeaderPairs,
   remoteAddress: string | undefined,
 ) => Promise<ConnectionIdentity>;
 
@@ -167,14 +168,9 @@ export class WebSocketEndpoint {
       new URL(raw, "http://localhost").pathname !== WEBSOCKET_PATH
     )
       return false;
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      // The connection keeps these headers as its views' `request.headers` for as long as it
-      // is open; the handshake's own headers say nothing about the user and are left out.
-      if (HANDSHAKE_HEADERS.has(name)) continue;
-      if (typeof value === "string") headers.set(name, value);
-      else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    }
+    // The connection keeps these headers as its views' `request.headers` for as long as it
+    // is open; the handshake's own headers say nothing about the user and are left out.
+    const headers = HeaderPairs.fromNode(req.headers, HANDSHAKE_HEADERS);
     const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
     if (!sameOrigin(req.headers.origin, req.headers.host, secure)) {
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");

@@ -8,7 +8,12 @@ import type { Params } from "../view/runtime.js";
 import type { LiveViewClass } from "../view/live-view.js";
 import { clientBundleResponse, liveviewVersion } from "../live/client-bundle.js";
 import type { LiveEnv, LiveHost, LiveRoute } from "../live/host.js";
-import { connectionIdentity, identify, type IdentifyOptions } from "../live/identity.js";
+import {
+  connectionIdentity,
+  HeaderPairs,
+  identify,
+  type IdentifyOptions,
+} from "../live/identity.js";
 import { LongPollServer } from "../live/longpoll.js";
 import { sameOrigin } from "../live/origin.js";
 import type { PageShell } from "../live/page.js";
@@ -164,7 +169,7 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
       return await longPoll.handle(request, async () =>
         connectionIdentity(
           await identify(visitors, request.headers, remote),
-          request.headers,
+          HeaderPairs.of(request.headers),
           "longpoll",
         ),
       );

@@ -9,6 +9,7 @@ import { eventHandler, LiveView, type LiveRequest } from "../../src/index.js";
 import type { RenderContext, Rendered } from "../../src/render/tree.js";
 import { createApp, type RunningServer } from "../../src/server/index.js";
 import { html } from "../../src/template/html.js";
+import { HeaderPairs } from "../../src/live/identity.js";
 import { loadPage, nextLoopback } from "./helpers.js";
 
 function describeHeaders(request: LiveRequest | undefined): string {
@@ -125,5 +126,30 @@ describe("request.headers of a live view", () => {
     } finally {
       ws.close();
     }
+  });
+
+  it("HeaderPairs reads as Headers does: any case, repeated values joined, handshake headers left out", () => {
+    const pairs = HeaderPairs.fromNode(
+      {
+        cookie: "a=1; b=2",
+        "x-many": ["one", "two"],
+        upgrade: "websocket",
+        "x-none": undefined,
+      },
+      new Set(["upgrade"]),
+    );
+    assert.equal(pairs.get("Cookie"), "a=1; b=2");
+    assert.equal(pairs.get("x-many"), "one, two");
+    assert.equal(pairs.get("upgrade"), null);
+    assert.equal(pairs.get("x-none"), null);
+    const headers = pairs.toHeaders();
+    assert.deepEqual(
+      [...headers],
+      [
+        ["cookie", "a=1; b=2"],
+        ["x-many", "one, two"],
+      ],
+    );
+    assert.deepEqual(HeaderPairs.of(headers).pairs, ["cookie", "a=1; b=2", "x-many", "one, two"]);
   });
 });
