@@ -472,7 +472,8 @@ async function djustServerChild(): Promise<Served> {
     backend === "none"
       ? noSnapshots
       : backend.startsWith("redis://")
-        ? new RedisStateBackend({ url: backend })
+        ? // Hundreds of 60 kB snapshot writes at once on a loaded machine: more than the 1 s default.
+          new RedisStateBackend({ url: backend, timeoutMs: 30_000 })
         : undefined;
   const app = createApp({
     secretKey: "bench",
