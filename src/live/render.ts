@@ -178,17 +178,22 @@ export function rerender(
     diff: null,
   };
   let edits: RenderEdits | undefined;
-  if (viewChanged) {
-    const set = new Set(changed);
-    if (flashChanged) set.add("flash");
-    edits = log?.next(set);
-    const next = renderView(source, set, template, edits);
-    const result = diff(tree, next.tree);
-    out = { tree: result.tree, template: next.template, diff: result.diff };
+  try {
+    if (viewChanged) {
+      const set = new Set(changed);
+      if (flashChanged) set.add("flash");
+      edits = log?.next(set);
+      const next = renderView(source, set, template, edits);
+      const result = diff(tree, next.tree);
+      out = { tree: result.tree, template: next.template, diff: result.diff };
+    }
+    // Read after the render: its first placement makes the table.
+    const components = source.components?.render(false);
+    if (components) out.diff = { ...out.diff, c: components };
+  } catch (error) {
+    edits?.failed();
+    throw error;
   }
-  // Read after the render: its first placement makes the table.
-  const components = source.components?.render(false);
-  if (components) out.diff = { ...out.diff, c: components };
   // Nothing fails past this point: the caller adopts the tree.
   if (edits) edits.shown = true;
   return out;
@@ -269,6 +274,19 @@ export class RenderEdits implements RowEdits {
     private readonly pending: ReadonlyMap<string, readonly number[] | null>,
     private readonly since: (name: string) => number,
   ) {}
+
+  #takeBacks: (() => void)[] | undefined;
+
+  onFailure(takeBack: () => void): void {
+    (this.#takeBacks ??= []).push(takeBack);
+  }
+
+  /** The render failed: its loops take back what they changed in place, last first. */
+  failed(): void {
+    const takeBacks = this.#takeBacks ?? [];
+    this.#takeBacks = undefined;
+    for (let i = takeBacks.length - 1; i >= 0; i--) (takeBacks[i] as () => void)();
+  }
 
   rows(name: string): { readonly since: number; readonly rows: readonly number[] } | undefined {
     if (this.computed.includes(name)) return undefined;

@@ -117,6 +117,11 @@ export interface RowEdits {
   /** Set once the view adopted this render's tree (it is what the client was sent). */
   readonly shown: boolean;
   /**
+   * Registers what to take back if this render fails: a loop that changed rows in place in an
+   * array the shown tree shares puts them back, so that tree stays what the client has.
+   */
+  onFailure(takeBack: () => void): void;
+  /**
    * For the top-level name `name`: `rows`, the indexes of the items of its array that the step
    * edited in place (none when `name` did not change), and `since`, the number of the latest
    * earlier render in which `name` changed (or every name was rendered). `undefined` when `name`

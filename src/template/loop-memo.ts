@@ -253,8 +253,8 @@ export function loopMemoizer(
     const undo = own.undo;
     own.undo = undefined;
     own.run = undefined;
-    // A render that ran this memo and was never shown: its in-place rows are taken back (not
-    // when it is this very render, which ran the loop once already).
+    // A render that ran this memo and was never shown, and did not say it failed: its in-place
+    // rows are taken back now (not when it is this very render, which ran the loop already).
     if (undo !== undefined && run !== undefined && !run.shown && run.serial < edits.serial) {
       takeBack(own, undo);
     }
@@ -345,6 +345,11 @@ export function loopMemoizer(
     own.output = output;
     own.shared = true;
     own.undo = undo;
+    edits.onFailure(() => {
+      if (own.undo !== undo) return;
+      takeBack(own, undo);
+      own.undo = undefined;
+    });
     return output;
   };
 

@@ -238,6 +238,7 @@ function rowEdits(serial: number, shown: { value: boolean }, rows: Record<string
       const list = rows[name];
       return list === undefined ? undefined : { since: 0, rows: list };
     },
+    onFailure: () => {},
   } satisfies RowEdits;
 }
 
@@ -274,4 +275,55 @@ test("rows a never-shown render changed in place are taken back before the next 
   const third = tmpl.render(state, new Set(["rows"]), rowEdits(3, { value: false }, { rows: [] }));
   assert.equal(renderToString(first), firstHtml, "the shown tree is as it was");
   assert.equal(renderToString(third), "<s>A</s><s>b</s>");
+});
+
+class FailingView extends LiveView {
+  static override templateName = "page.html";
+  rows: Row[] = [0, 1, 2].map((i) => ({ id: i, name: `row ${i}`, n: 0 }));
+  broken = false;
+
+  @eventHandler({ params: "any" })
+  edit(params: { at: number; name: string; broken: boolean }) {
+    (this.rows[params.at] as Row).name = params.name;
+    this.broken = params.broken;
+  }
+}
+
+test("a render that fails after a loop edited rows in place leaves the page right afterwards", async () => {
+  // The loop runs before the `{% url %}` that fails, so its in-place rows must be taken back.
+  const source = `{% for r in rows %}<b>{{ r.name }}</b>{% endfor %}{% if broken %}{% url "missing" %}{% endif %}`;
+  const loader = (loopMemo: boolean) =>
+    new TemplateLoader({ dirs: [], templates: { "page.html": source }, loopMemo });
+  const fast = await LiveViewTestClient.mount(FailingView, { templates: loader(true) });
+  const plain = await LiveViewTestClient.mount(FailingView, { templates: loader(false) });
+  try {
+    const diffs: unknown[] = [];
+    for (const step of [
+      { at: 0, name: "a", broken: false },
+      { at: 2, name: "b", broken: false },
+      { at: 1, name: "c", broken: true },
+      { at: 0, name: "d", broken: false },
+    ]) {
+      const [a, b] = await Promise.allSettled([
+        fast.event("edit", step),
+        plain.event("edit", step),
+      ]);
+      assert.equal(a.status, step.broken ? "rejected" : "fulfilled", JSON.stringify(step));
+      assert.equal(b.status, a.status, JSON.stringify(step));
+      if (a.status === "fulfilled" && b.status === "fulfilled") {
+        diffs.push(a.value.diff);
+        assert.equal(JSON.stringify(a.value.diff), JSON.stringify(b.value.diff));
+        assert.deepEqual(a.value.error, b.value.error);
+      }
+      assert.equal(fast.render(), plain.render());
+    }
+    // The render after the failed one sends row 1 (edited by the failed step) with row 0.
+    assert.deepEqual(diffs[2], {
+      "0": { k: { "0": { "0": "d" }, "1": { "0": "c" }, kc: 3 } },
+    });
+    assert.equal(fast.render(), "<b>d</b><b>c</b><b>b</b>");
+  } finally {
+    await fast.close();
+    await plain.close();
+  }
 });
