@@ -7,8 +7,9 @@
  *   npx tsx bench/cpu.ts /tmp/base; npx tsx bench/cpu.ts .      (alternate a few times; take the minimum)
  *
  * Prints µs per HTTP API call through `app.fetch` (AllowAny, zod params, no network), per live
- * event of a counter through `djust/testing` (dispatch, change tracking, render, diff), and per
- * event of the same counter beside 10,000 untouched rows.
+ * event of a counter through `djust/testing` (dispatch, change tracking, render, diff), per
+ * event of the same counter beside 10,000 untouched rows, and per event of bench/live.ts's
+ * 1,000-row html`` table (one row's status toggled).
  */
 import { resolve } from "node:path";
 
@@ -67,7 +68,32 @@ for (const rows of [0, 10_000]) {
   events[rows] = await cpuPerCall(20_000, () => view.click("inc"));
   await view.close();
 }
+
+class TableView extends LiveView {
+  rows = Array.from({ length: 1000 }, (_, i) => ({
+    id: i,
+    name: `Customer ${i}`,
+    status: i % 3 === 0 ? "shipped" : "pending",
+  }));
+  @eventHandler({ params: z.object({ id: z.number().int() }) })
+  toggle({ id }: { id: number }) {
+    const row = this.rows[id];
+    if (row) row.status = row.status === "pending" ? "shipped" : "pending";
+  }
+  render(a: { rows: TableView["rows"] }) {
+    return html`<table><tbody>${a.rows.map(
+      (r) =>
+        html`<tr><td>${r.id}</td><td>${r.name}</td><td>${r.status}</td><td><button dj-click="toggle" dj-value-id="${r.id}">toggle</button></td></tr>`,
+    )}</tbody></table>`;
+  }
+}
+const table = await LiveViewTestClient.mount(TableView, { deadRender: false, logger: quiet });
+let toggled = 0;
+const tableEvent = await cpuPerCall(2_000, () => table.click("toggle", { id: toggled++ % 1000 }));
+await table.close();
+
 console.log(
   `${root}: API call ${api.toFixed(1)} µs, counter event ${events[0]!.toFixed(1)} µs, ` +
-    `counter event beside 10,000 rows ${events[10_000]!.toFixed(1)} µs (CPU time)`,
+    `counter event beside 10,000 rows ${events[10_000]!.toFixed(1)} µs, ` +
+    `1,000-row html table event ${tableEvent.toFixed(1)} µs (CPU time)`,
 );

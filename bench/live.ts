@@ -6,6 +6,7 @@
  *   npx tsx bench/live.ts --quick        # shorter runs
  *   npx tsx bench/live.ts --child-only   # only the child-process comparison (below)
  *   npx tsx bench/live.ts --state-size   # only the per-event cost against state size (below)
+ *   npx tsx bench/live.ts --events-only  # only the event throughput (counter, table)
  *
  * Both servers get the same text frames and are measured from "frame handed to the server" to
  * "reply frame handed to the socket" (JSON parse, dispatch, state change, render, diff, JSON
@@ -1038,6 +1039,7 @@ async function main(): Promise<void> {
     await run("LiveViewJS", liveviewjsHarness("/table")),
   ] as const;
   printPair(`Table of ${ROWS} rows (one cell changes per event)`, table[0], table[1]);
+  if (process.argv.includes("--events-only")) return;
 
   const n = QUICK ? 200 : CONNECTIONS;
   const djMem = await memoryInProcess(() => djustHarness("/counter"), n);
