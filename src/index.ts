@@ -85,7 +85,7 @@ export { registerFilter, type FilterOptions, type FilterSpec } from "./template/
 export { registerTag, type TagSpec } from "./template/custom-tags.js";
 export type { FragmentCacheOptions } from "./template/fragment-cache.js";
 export { emptyForm, form, type FormOptions, type FormState } from "./live/forms.js";
-export type { Rendered, RenderContext, Template } from "./render/tree.js";
+export type { Rendered, RenderContext, RowEdits, Template } from "./render/tree.js";
 export {
   LiveStream,
   type StreamConfig,
