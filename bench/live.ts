@@ -633,8 +633,8 @@ interface Child {
 }
 
 /** Starts a server child: `["djust", …options]` or `["lvjs"]`. */
-async function startChild(args: string[]): Promise<Child> {
-  const child = fork(fileURLToPath(import.meta.url), ["--server-child", ...args], {
+async function startChild(args: string[], script = fileURLToPath(import.meta.url)): Promise<Child> {
+  const child = fork(script, ["--server-child", ...args], {
     // BENCH_CHILD_FLAGS: extra Node flags for the server children, e.g. `--cpu-prof`.
     execArgv: [
       "--import",
@@ -836,32 +836,41 @@ const kib = (bytes: number) =>
 /** Set-up rate and idle memory of both frameworks, each a server in a child process. */
 async function childProcesses(): Promise<void> {
   const rounds = QUICK ? 4 : 10;
-  const frameworks = [
+  const frameworks: { name: string; args: string[]; script?: string }[] = [
     { name: "djust (memory backend)", args: ["djust"] },
     { name: "djust (no snapshots)", args: ["djust", "--backend", "none"] },
     { name: "LiveViewJS", args: ["lvjs"] },
   ];
+  // BENCH_BEFORE=<a checkout of an earlier commit>: its djust joins the set-up blocks, so a
+  // change is measured against the code before it in the same run (before/after).
+  const before = process.env.BENCH_BEFORE;
+  const setupServers = before
+    ? [
+        { name: "djust before (memory)", args: ["djust"], script: `${before}/bench/live.ts` },
+        ...frameworks,
+      ]
+    : frameworks;
   console.log(
     `\nConnection set-up over loopback, counter page: GET + WebSocket (offering permessage-deflate)` +
       ` + join; blocks of 50 (one at a time) and 100 (8 at a time), the servers alternating, ${rounds} rounds`,
   );
   const servers = [];
-  for (const f of frameworks) servers.push(await startChild(f.args));
+  for (const f of setupServers) servers.push(await startChild(f.args, f.script));
   // Warm-up: the JIT compiles the set-up path (and djust builds its client bundle).
   for (const server of servers) await setupBlock(server, 100, 4);
   const sequential = await setupRates(servers, 50, rounds, 1);
   const concurrent = await setupRates(servers, 100, rounds, 8);
   for (const server of servers) await stopChild(server.child);
   console.log("  framework                one at a time /s  server µs   8 at a time /s  server µs");
-  const lv = frameworks.length - 1;
-  for (const [i, f] of frameworks.entries()) {
+  const lv = setupServers.length - 1;
+  for (const [i, f] of setupServers.entries()) {
     const seq = sequential[i] as SetupResult;
     const conc = concurrent[i] as SetupResult;
     console.log(
       `  ${f.name.padEnd(24)} ${fmt(seq.perSecond).padStart(16)} ${fmt(seq.serverCpuUs).padStart(10)} ${fmt(conc.perSecond).padStart(16)} ${fmt(conc.serverCpuUs).padStart(10)}`,
     );
   }
-  for (const [i, f] of frameworks.entries()) {
+  for (const [i, f] of setupServers.entries()) {
     if (i === lv) continue;
     const ratio = (results: SetupResult[], key: keyof SetupResult) =>
       ((results[i] as SetupResult)[key] / (results[lv] as SetupResult)[key]).toFixed(2);
