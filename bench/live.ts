@@ -230,6 +230,7 @@ function djustHost(
     flashTokens: new TokenSigner(new Signer("bench"), "flash"),
     uploadTokens: new TokenSigner(new Signer("bench"), "upload"),
     tokenMaxAgeMs: 3600_000,
+    shutdownConcurrency: 64,
     limits: {
       frameBytes: 1 << 20,
       eventsPerSecond: 1e9,

@@ -556,15 +556,23 @@ export class LiveConnection {
   }
 
   /**
-   * Closes the connection gracefully, for a server that shuts down: frames arriving from now on
-   * are dropped (never acknowledged), the ones being handled finish and send their replies, the
-   * views are saved, and only then the transport closes with `code`, so a client reconnecting
-   * to another node restores every event it saw acknowledged.
+   * Starts closing the connection gracefully, for a server that shuts down: frames arriving
+   * from now on are dropped (never acknowledged); resolves once the ones being handled have
+   * sent their replies. {@link drain} then ends it.
+   */
+  stopReading(code: number, reason: string): Promise<void> {
+    this.#closing = { code, reason };
+    if (this.#closed || this.#pending === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => (this.#settled = resolve));
+  }
+
+  /**
+   * Ends a connection after {@link stopReading}: its views are saved, and only then the
+   * transport closes with `code`, so a client reconnecting to another node restores every
+   * event it saw acknowledged.
    */
   async drain(code: number, reason: string): Promise<void> {
     if (this.#closed) return;
-    this.#closing = { code, reason };
-    if (this.#pending > 0) await new Promise<void>((resolve) => (this.#settled = resolve));
     await this.close();
     this.#sink.close(code, reason);
   }

@@ -130,6 +130,8 @@ export interface LiveHost {
   /** Max age of a view token, in ms. */
   readonly tokenMaxAgeMs: number;
   readonly limits: ConnectionLimits;
+  /** Connections a shutdown drains at once (app option `shutdownConcurrency`). */
+  readonly shutdownConcurrency: number;
   readonly loginUrl: string;
   /** Headers of HTML pages (`frameAncestors`). */
   readonly html: HtmlPolicy;

@@ -53,6 +53,7 @@ import {
   saveLater,
   addUnsaved,
   type DeltaLog,
+  extrasMatch,
   snapshotOf,
   writeSnapshot,
   type SnapshotSource,
@@ -323,12 +324,15 @@ export class LiveInstance
     instance.#privateFields = started.privateFields;
     const topics = restoredFrom ? restoredFrom.topics.concat(mountTopics) : mountTopics;
     if (topics.length > 0) instance.#topics = topicEntries(topics);
+    // What a restore changes (handleParams, joined) is all its stored snapshot lacks.
+    if (restoredFrom) instance.tracker.reset(view);
     if (restoredFrom) await instance.#restored(restoredFrom, request);
     else if (!instance.#nested) await view.handleParams?.(params, request.url);
     // Mount ran during the dead render (not connected) and a join restores: timers and
     // background work start here, on every join.
     if (options.connected) await view.joined?.();
-    instance.tracker.reset(view);
+    if (restoredFrom) instance.#unsavedSinceRestore(restoredFrom);
+    else instance.tracker.reset(view);
     const effects = takeEffects(view);
     instance.#absorbFlash(effects);
     instance.#pendingEffects = effects;
@@ -360,6 +364,18 @@ export class LiveInstance
     if (streams || (storedUrl && where(storedUrl) !== where(request.url))) {
       await this.view.handleParams?.(urlParams(request.url, this.#routeParams), request.url);
     }
+  }
+
+  /**
+   * After a restore the stored snapshot is current but for what the restore changed, so an
+   * idle view writes nothing when it closes (a drain of thousands of views would otherwise
+   * rewrite every one of them).
+   */
+  #unsavedSinceRestore(stored: StoredView): void {
+    const changed = this.#changes();
+    this.#unsaved = undefined;
+    if (changed.length > 0) this.#touch(changed);
+    else if (!extrasMatch(stored, this.#source())) this.#touch();
   }
 
   /** The view's components, once one was placed. */

@@ -95,6 +95,26 @@ export function snapshotOf(source: SnapshotSource): StoredView | null {
   });
 }
 
+/** Parts of a record beside the state and components, compared by {@link extrasMatch}. */
+const RECORD_EXTRAS = [
+  "privateFields",
+  "streams",
+  "topics",
+  "flash",
+  "title",
+  "uploads",
+  "url",
+] as const;
+
+/**
+ * Whether `stored` holds what a snapshot of `source` would beside its state and components
+ * (the URL, flash, topics…): a restored view whose state did not change need not be written.
+ */
+export function extrasMatch(stored: StoredView, source: SnapshotSource): boolean {
+  const record = recordOf({ ...source, components: undefined }, {}, source.policy);
+  return RECORD_EXTRAS.every((key) => JSON.stringify(record[key]) === JSON.stringify(stored[key]));
+}
+
 /** What `encode` returns, or `null` (logged) when the state is not losslessly serializable. */
 function encoded<T>(source: SnapshotSource, encode: () => T): T | null {
   try {

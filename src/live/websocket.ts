@@ -24,6 +24,8 @@ export type IdentifyConnection = (
 /** Phoenix clients heartbeat every 30 s; a socket silent for two intervals is gone. */
 const SILENT_MS = 65_000;
 const SWEEP_MS = 15_000;
+/** The close reason of a shutdown's drain. */
+const REASON = "server restart";
 
 /**
  * One open WebSocket: the sink its {@link LiveConnection} writes to and the time of its last
@@ -212,11 +214,21 @@ export class WebSocketEndpoint {
    * "service restart".
    */
   async disconnectAll(code: number = CLOSE_SERVICE_RESTART): Promise<void> {
-    const pending = [...this.#sockets].map(async ([ws, link]) => {
-      this.#sockets.delete(ws);
-      await link.connection.drain(code, "server restart");
-    });
-    await Promise.all(pending);
+    const connections = [...this.#sockets.values()].map((link) => link.connection);
+    this.#sockets.clear();
+    // Every connection stops taking events at once; their views are then saved a few
+    // connections at a time (`shutdownConcurrency`), so the writes do not queue together
+    // past the store's timeout.
+    const replied = connections.map((connection) => connection.stopReading(code, REASON));
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      for (let i = next++; i < connections.length; i = next++) {
+        await replied[i];
+        await connections[i]!.drain(code, REASON);
+      }
+    };
+    const width = Math.min(this.#host.shutdownConcurrency, connections.length);
+    await Promise.all(Array.from({ length: width }, lane));
   }
 
   /** Stops the sweeper and the `ws` server (after {@link disconnectAll}). */

@@ -251,6 +251,7 @@ function resolveOptions(options: AppOptions): ResolvedOptions {
     presenceTimeoutMs: options.presenceTimeoutMs ?? PRESENCE_DEFAULTS.timeoutMs,
     ...(options.durability !== undefined && { durability: durabilityOf(options.durability) }),
     shutdownTimeoutMs: positive("shutdownTimeoutMs", options.shutdownTimeoutMs ?? 10_000),
+    shutdownConcurrency: count("shutdownConcurrency", options.shutdownConcurrency ?? 64),
   };
 }
 
@@ -282,6 +283,13 @@ function durabilityOf(value: string): Durability {
 function positive(name: string, value: number): number {
   if (!(Number.isFinite(value) && value > 0)) {
     throw new RangeError(`createApp: ${name} must be a positive number of milliseconds`);
+  }
+  return value;
+}
+
+function count(name: string, value: number): number {
+  if (!(Number.isInteger(value) && value > 0)) {
+    throw new RangeError(`createApp: ${name} must be an integer >= 1, got ${value}`);
   }
   return value;
 }

@@ -217,6 +217,14 @@ export interface AppOptions {
    */
   shutdownTimeoutMs?: number;
   /**
+   * How many live connections a shutdown drains at once, each saving its views' snapshots
+   * before its socket closes. Thousands of writes sent together would wait in one Redis queue
+   * past `redisTimeoutMs` and fail together; in batches they finish within
+   * `shutdownTimeoutMs`. Views whose stored snapshot is current write nothing.
+   * @default 64
+   */
+  shutdownConcurrency?: number;
+  /**
    * Session store. Passed in, it is yours to close.
    * @default Redis when {@link AppOptions.redis} or env `REDIS_URL` is set, else memory
    */
@@ -309,6 +317,7 @@ export interface ResolvedOptions {
   readonly presenceTimeoutMs: number;
   readonly durability?: Durability;
   readonly shutdownTimeoutMs: number;
+  readonly shutdownConcurrency: number;
 }
 
 /** A page route of a live view: `app.live(path, View, { name })`. */

@@ -110,6 +110,7 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
     uploadTokens: new TokenSigner(ctx.signer, "upload"),
     tokenMaxAgeMs: ctx.sessions.ttlSeconds * 1000,
     limits: options.limits,
+    shutdownConcurrency: options.shutdownConcurrency,
     loginUrl: options.loginUrl,
     html: options,
     perMessageDeflate: options.perMessageDeflate,

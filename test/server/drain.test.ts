@@ -13,7 +13,8 @@ import type { RenderContext, Rendered } from "../../src/index.js";
 import { createApp } from "../../src/server/index.js";
 import { liveTransportOf } from "../../src/server/live.js";
 import { MemoryStateBackend } from "../../src/state/backends/memory.js";
-import { loadPage, memoryLogger, RawClient, response } from "../live/helpers.js";
+import { ServiceUnavailable } from "../../src/errors.js";
+import { eventError, loadPage, memoryLogger, RawClient, response } from "../live/helpers.js";
 
 /** The part of the official client's `Socket` used here (the package ships no types). */
 interface PhoenixSocket {
@@ -108,6 +109,77 @@ describe("graceful close of a listening server", () => {
     assert.equal(liveTransportOf(served.context).connectionCount, 1);
     await server.close();
     assert.deepEqual(seen, [0]);
+  });
+
+  it("saves the views of shutdownConcurrency connections at a time; idle restored views write nothing", async () => {
+    // A memory backend whose writes take 30 ms, counting how many run at once; `down` refuses
+    // them (Redis stalled), which leaves an event's change unsaved in the view.
+    class SlowBackend extends MemoryStateBackend {
+      running = 0;
+      most = 0;
+      writes = 0;
+      down = false;
+      async #slow<T>(write: () => Promise<T>): Promise<T> {
+        if (this.down) throw new ServiceUnavailable("down");
+        this.writes++;
+        this.most = Math.max(this.most, ++this.running);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        try {
+          return await write();
+        } finally {
+          this.running--;
+        }
+      }
+      override set(...args: Parameters<MemoryStateBackend["set"]>) {
+        return this.#slow(() => super.set(...args));
+      }
+      override patch(...args: Parameters<MemoryStateBackend["patch"]>) {
+        return this.#slow(() => super.patch(...args));
+      }
+    }
+    const backend = new SlowBackend();
+    const served = createApp({
+      secretKey: "drain-secret",
+      logger: memoryLogger(),
+      stateBackend: backend,
+      durability: "reply",
+      shutdownConcurrency: 2,
+    });
+    served.live("/", SlowCounterView);
+    const server = await served.listen(0, "127.0.0.1");
+    const views = [];
+    for (let i = 0; i < 8; i++) {
+      const page = await loadPage(`${server.url}/`);
+      const client = await RawClient.connect(server.url, { cookie: page.cookie });
+      assert.equal((await client.join(page, server.url)).payload.status, "ok");
+      views.push({ page, client });
+    }
+    // Half of them change while the store refuses writes (so their changes are unsaved), half
+    // stay idle (their snapshots are the ones their pages' renders stored).
+    const busy = views.slice(0, 4);
+    backend.down = true;
+    for (const reply of await Promise.all(
+      busy.map(({ client, page }) => client.event(page, "click", "slowInc", {})),
+    )) {
+      assert.equal(eventError(reply)?.error, "service_unavailable");
+    }
+    backend.down = false;
+    backend.writes = 0;
+    await server.close();
+    assert.equal(backend.writes, 4, "only the changed views are written");
+    assert.equal(backend.most, 2);
+    for (const { page } of busy) assert.equal((await backend.get(page.id))?.state.count, 1);
+    for (const { page } of views.slice(4))
+      assert.equal((await backend.get(page.id))?.state.count, 0);
+  });
+
+  it("createApp refuses a shutdownConcurrency that is not a positive integer", () => {
+    for (const value of [0, 1.5, -1]) {
+      assert.throws(() => createApp({ secretKey: "s", shutdownConcurrency: value }), {
+        name: "RangeError",
+        message: `createApp: shutdownConcurrency must be an integer >= 1, got ${value}`,
+      });
+    }
   });
 
   it("listen({ workers }) refuses a count below 1 and memory adapters with more than one", async () => {
