@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { extname, join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createClient } from "redis";
 import { LiveView, eventHandler, rateLimit } from "../../src/index.js";
@@ -31,6 +31,9 @@ const GUIDES: Record<string, string> = {
   "docs/deployment.md": "deployment-",
 };
 
+/** Examples that are not TypeScript (run by their guide's own test), by extension: their block's language. */
+const OTHER_EXAMPLES: Record<string, string> = { ".conf": "nginx" };
+
 /** What a reader copies: the example with the package's import specifiers. */
 function asPublished(source: string): string {
   return source
@@ -45,11 +48,13 @@ function asPublished(source: string): string {
  */
 async function syncGuide(path: string): Promise<void> {
   const markdown = await readFile(path, "utf8");
-  const blocks = [...markdown.matchAll(/<!-- example: ([\w.-]+) -->(\n```ts\n[\s\S]*?```)?/g)];
+  const blocks = [...markdown.matchAll(/<!-- example: ([\w.-]+) -->(\n```\w+\n[\s\S]*?```)?/g)];
   let out = markdown;
   for (const [whole, name] of blocks.reverse()) {
+    const language = name!.endsWith(".ts") ? "ts" : OTHER_EXAMPLES[extname(name!)];
+    if (!language) throw new Error(`${path}: no language for the example ${name}`);
     const source = asPublished(await readFile(join(EXAMPLES, name!), "utf8"));
-    const replacement = `<!-- example: ${name} -->\n\`\`\`ts\n${source}\`\`\``;
+    const replacement = `<!-- example: ${name} -->\n\`\`\`${language}\n${source}\`\`\``;
     const at = out.lastIndexOf(whole);
     out = out.slice(0, at) + replacement + out.slice(at + whole.length);
   }
@@ -71,6 +76,21 @@ describe("guides include their examples verbatim", () => {
         const source = await readFile(join(EXAMPLES, name!), "utf8");
         assert.equal(code, asPublished(source), `${guide}: the block for ${name} is out of date`);
         assert.doesNotMatch(code!, /\.\.\/\.\.\/src\//, "published examples import the package");
+      }
+      // Configuration files (nginx…) are shown verbatim too.
+      const others = (await readdir(EXAMPLES)).filter(
+        (f) => f.startsWith(prefix) && extname(f) in OTHER_EXAMPLES,
+      );
+      for (const name of others) {
+        const language = OTHER_EXAMPLES[extname(name)]!;
+        const block = new RegExp(
+          `<!-- example: ${name.replaceAll(".", "\\.")} -->\\n\`\`\`${language}\\n([\\s\\S]*?)\`\`\``,
+        );
+        assert.equal(
+          block.exec(markdown)?.[1],
+          await readFile(join(EXAMPLES, name), "utf8"),
+          `${guide}: the block for ${name} is out of date`,
+        );
       }
       // Any other ```ts block would be code no test compiles.
       const tsBlocks = [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);

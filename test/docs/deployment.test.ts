@@ -1,65 +1,116 @@
 /**
  * docs/deployment.md: its app (docs/examples/deployment-app.ts) served by `djust serve
- * --workers 2` on a real redis-server, behind a small proxy that does what the guide's nginx
- * configuration does (appends the client's address to X-Forwarded-For, passes WebSocket
- * upgrades through). nginx and Caddy are not installed here, so their configurations are not
- * run; this proves what they are for: `trustedProxyCount: 1` takes the address the proxy saw,
- * a forged header does not change it, and the rate limit holds across both workers.
+ * --workers 2` and by a second node on a real redis-server, behind nginx running the guide's
+ * configuration (docs/examples/deployment-nginx.conf). The configuration passes `nginx -t` as
+ * it is; the one served changes only its `listen`, certificate and `upstream` lines (loopback
+ * ports, plain HTTP). Through it: health, a page and its WebSocket, a long-poll session dealt
+ * to both nodes, and `trustedProxyCount: 1` taking the address nginx saw (a forged header does
+ * not change it; the rate limit holds across every process). nginx is required: without it
+ * this test fails (`.ci/run` installs it).
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
-import { connect, type AddressInfo } from "node:net";
-import { resolve } from "node:path";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { request } from "node:http";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { delimiter, join, resolve } from "node:path";
+import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { createClient } from "redis";
 import { findRedisServer, REDIS_MISSING, startRedis, type TestRedis } from "../support/redis.js";
+import { LongPollClient } from "../support/longpoll-client.js";
 import { loadPage, RawClient, response } from "../live/helpers.js";
 
 const skip = findRedisServer() ? undefined : REDIS_MISSING;
 const ROOT = resolve(import.meta.dirname, "../..");
+const CONF = join(ROOT, "docs/examples/deployment-nginx.conf");
+const run = promisify(execFile);
 
-/** The headers with the connecting address appended to X-Forwarded-For, as nginx does. */
-function forwarded(headers: IncomingHttpHeaders, address: string | undefined): IncomingHttpHeaders {
-  const before = headers["x-forwarded-for"];
-  return { ...headers, "x-forwarded-for": before ? `${before}, ${address}` : address };
+/** nginx on PATH or in /usr/sbin (not on a user's PATH on Debian); fails without it. */
+function findNginx(): string {
+  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/usr/local/sbin"];
+  for (const dir of dirs.filter(Boolean)) {
+    try {
+      accessSync(join(dir, "nginx"), constants.X_OK);
+      return join(dir, "nginx");
+    } catch {
+      // not here
+    }
+  }
+  throw new Error("nginx is needed for this test: apt-get install -y nginx (.ci/run does)");
 }
 
-/** A reverse proxy to `target` (host:port) on a free loopback port. */
-async function proxy(target: { host: string; port: number }): Promise<Server> {
-  const server = createServer((req, res) => {
-    const upstream = request(
-      {
-        ...target,
-        method: req.method,
-        path: req.url,
-        headers: forwarded(req.headers, req.socket.remoteAddress),
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
-  });
-  server.on("upgrade", (req, socket, head) => {
-    const upstream = connect(target.port, target.host, () => {
-      const headers = forwarded(req.headers, req.socket.remoteAddress);
-      const lines = Object.entries(headers).map(([name, value]) => `${name}: ${String(value)}`);
-      upstream.write(`${req.method} ${req.url} HTTP/1.1\r\n${lines.join("\r\n")}\r\n\r\n`);
-      upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.on("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
     });
-    upstream.on("error", () => socket.destroy());
-    socket.on("error", () => upstream.destroy());
   });
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  return server;
 }
 
-/** POSTs the newsletter endpoint through the proxy from `localAddress`. */
+/**
+ * The guide's server configuration in a main one that runs nginx as the test user: every
+ * path under `dir`, and an access log naming the upstream that served each request.
+ */
+function mainConf(dir: string, site: string): string {
+  return `worker_processes 1;
+events { worker_connections 256; }
+http {
+    log_format upstreams '$request_method $uri $upstream_addr';
+    access_log ${dir}/access.log upstreams;
+    client_body_temp_path ${dir}/body;
+    proxy_temp_path ${dir}/proxy;
+    fastcgi_temp_path ${dir}/fastcgi;
+    uwsgi_temp_path ${dir}/uwsgi;
+    scgi_temp_path ${dir}/scgi;
+${site}
+}
+`;
+}
+
+/** Replaces `from` (which must occur once) in the guide's configuration. */
+function swap(conf: string, from: string, to: string): string {
+  assert.equal(conf.split(from).length, 2, `the guide's nginx configuration has one ${from}`);
+  return conf.replace(from, to);
+}
+
+/** Runs `djust serve` with the guide's app; resolves with its port once it is listening. */
+function serve(
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; port: Promise<number>; stderr: () => string } {
+  const child = spawn(
+    process.execPath,
+    ["bin/djust.js", "serve", "--app", "docs/examples/deployment-app.ts", "--port", "0", ...args],
+    { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const port = new Promise<number>((done, fail) => {
+    let out = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = / on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (match) done(Number(match[1]));
+    });
+    child.once("exit", (code) => fail(new Error(`djust serve exited (${code}):\n${stderr}`)));
+  });
+  return { child, port, stderr: () => stderr };
+}
+
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((done) => child.once("exit", done));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+/** POSTs the newsletter endpoint through nginx from `localAddress`. */
 function subscribe(base: string, localAddress: string, forged?: string): Promise<number> {
   return new Promise((done, fail) => {
     const req = request(
@@ -83,61 +134,115 @@ function subscribe(base: string, localAddress: string, forged?: string): Promise
   });
 }
 
-describe("docs/deployment.md: the app with two workers behind a proxy", { skip }, () => {
+describe("docs/deployment.md: the app on two nodes behind the guide's nginx", { skip }, () => {
+  const nginx = findNginx();
   let redis: TestRedis | undefined;
-  let served: ChildProcess | undefined;
-  let front: Server | undefined;
+  let nodes: ReturnType<typeof serve>[] = [];
+  let ports: number[] = [];
+  let front: ChildProcess | undefined;
+  let dir = "";
   let base = "";
-  let stderr = "";
+  let nginxLog = "";
 
   before(async () => {
     const started = await startRedis();
     if ("skip" in started) throw new Error(started.skip);
     redis = started;
-    served = spawn(
-      process.execPath,
-      [
-        "bin/djust.js",
-        "serve",
-        "--app",
-        "docs/examples/deployment-app.ts",
-        "--port",
-        "0",
-        "--workers",
-        "2",
-      ],
-      {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? "",
-          REDIS_URL: started.url,
-          DJUST_SECRET_KEY: "deployment-secret",
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
+    const env = { REDIS_URL: started.url, DJUST_SECRET_KEY: "deployment-secret" };
+    // The guide's command (two workers on one port), and a second machine's node.
+    nodes = [serve(["--workers", "2"], env), serve([], env)];
+    ports = await Promise.all(nodes.map((node) => node.port));
+
+    dir = await mkdtemp(join(tmpdir(), "djust-nginx-"));
+    const port = await freePort();
+    let site = await readFile(CONF, "utf8");
+    site = swap(site, "listen 443 ssl http2;", `listen 127.0.0.1:${port};`);
+    site = swap(
+      site,
+      "server 127.0.0.1:8000;",
+      ports.map((p) => `server 127.0.0.1:${p};`).join(" "),
     );
-    served.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const port = await new Promise<number>((done, fail) => {
-      let out = "";
-      served!.stdout!.on("data", (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = / on http:\/\/127\.0\.0\.1:(\d+) \(2 workers\)/.exec(out);
-        if (match) done(Number(match[1]));
-      });
-      served!.once("exit", (code) => fail(new Error(`djust serve exited (${code}):\n${stderr}`)));
-    });
-    front = await proxy({ host: "127.0.0.1", port });
-    base = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+    site = site.replace(/^\s*ssl_certificate.*$/gm, "");
+    await writeFile(join(dir, "nginx.conf"), mainConf(dir, site));
+    front = spawn(
+      nginx,
+      [
+        "-p",
+        dir,
+        "-e",
+        join(dir, "error.log"),
+        "-c",
+        join(dir, "nginx.conf"),
+        "-g",
+        `daemon off; pid ${dir}/nginx.pid;`,
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    front.stderr!.on("data", (chunk: Buffer) => (nginxLog += chunk.toString()));
+    base = `http://127.0.0.1:${port}`;
+    // Listening once it answers (or gone, with its error log).
+    for (let i = 0; ; i++) {
+      if (front.exitCode !== null) {
+        const log = await readFile(join(dir, "error.log"), "utf8").catch(() => "");
+        throw new Error(`nginx exited (${front.exitCode}):\n${nginxLog}${log}`);
+      }
+      const answered = await fetch(`${base}/djust/health`).then(
+        () => true,
+        () => false,
+      );
+      if (answered) break;
+      assert.ok(i < 200, "nginx did not listen within 10 s");
+      await new Promise((r) => setTimeout(r, 50));
+    }
   });
 
   after(async () => {
-    front?.close();
-    if (served && served.exitCode === null) {
-      const exited = new Promise((done) => served!.once("exit", done));
-      served.kill("SIGTERM");
-      await exited;
-    }
+    await stop(front);
+    await Promise.all(nodes.map((node) => stop(node.child)));
     await redis?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("the guide's configuration as it is (TLS, http2) passes nginx -t", async () => {
+    const check = await mkdtemp(join(tmpdir(), "djust-nginx-t-"));
+    try {
+      // A throwaway certificate where the guide's Let's Encrypt paths are.
+      await run("openssl", [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=app.example.com",
+        "-keyout",
+        join(check, "privkey.pem"),
+        "-out",
+        join(check, "fullchain.pem"),
+      ]);
+      const site = (await readFile(CONF, "utf8")).replaceAll(
+        "/etc/letsencrypt/live/app.example.com",
+        check,
+      );
+      await writeFile(join(check, "nginx.conf"), mainConf(check, site));
+      const { stderr } = await run(nginx, [
+        "-t",
+        "-p",
+        check,
+        "-e",
+        join(check, "error.log"),
+        "-c",
+        join(check, "nginx.conf"),
+        "-g",
+        `pid ${check}/nginx.pid;`,
+      ]);
+      assert.match(stderr, /syntax is ok/);
+      assert.match(stderr, /test is successful/);
+    } finally {
+      await rm(check, { recursive: true, force: true });
+    }
   });
 
   it("without DJUST_SECRET_KEY the app refuses to start, naming it", async () => {
@@ -157,31 +262,57 @@ describe("docs/deployment.md: the app with two workers behind a proxy", { skip }
     assert.match(err, /DJUST_SECRET_KEY must be set, to the same value on every node/);
   });
 
-  it("health answers through the proxy: process and Redis", async () => {
+  it("/djust/health answers through nginx: process and Redis", async () => {
     const res = await fetch(`${base}/djust/health`);
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { status: "ok", redis: "ok" });
   });
 
-  it("a live page loads and its WebSocket joins and runs events through the proxy", async () => {
+  it("a live page loads and its WebSocket joins and runs events through nginx", async () => {
     const page = await loadPage(`${base}/`);
     assert.equal(page.status, 200);
+    assert.match(page.html, /<p id="count">0<\/p>/);
+    // The Origin is nginx's address, port included: Host reaches djust unchanged.
     const client = await RawClient.connect(base, { cookie: page.cookie });
     try {
       assert.equal((await client.join(page, base)).payload.status, "ok");
-      const reply = await client.event(page, "click", "increment", {});
-      assert.deepEqual(response(reply).diff, { "0": "1" });
+      for (let n = 1; n <= 3; n++) {
+        const reply = await client.event(page, "click", "increment", {});
+        assert.deepEqual(response(reply).diff, { "0": String(n) });
+      }
     } finally {
       client.close();
     }
   });
 
-  it("trustedProxyCount: 1 limits each client by the address the proxy saw, on every worker", async () => {
-    // Fresh connections: the proxy deals them to both workers; the bucket is in Redis.
+  it("long-poll through nginx: its requests go to both nodes (no sticky sessions) and every event replies", async () => {
+    const page = await loadPage(`${base}/`);
+    const client = new LongPollClient([base], page.cookie);
+    await client.open();
+    try {
+      assert.equal((await client.join(page, base)).payload.status, "ok");
+      for (let n = 1; n <= 4; n++) {
+        const reply = await client.event(page, "click", "increment", {});
+        assert.deepEqual(response(reply).diff, { "0": String(n) });
+      }
+    } finally {
+      client.stop();
+    }
+    const log = await readFile(join(dir, "access.log"), "utf8");
+    const served = new Set(
+      [...log.matchAll(/^\w+ \/djust\/live\/longpoll 127\.0\.0\.1:(\d+)/gm)].map((m) =>
+        Number(m[1]),
+      ),
+    );
+    assert.deepEqual([...served].sort(), [...ports].sort(), log);
+  });
+
+  it("trustedProxyCount: 1 limits each client by the address nginx saw, on every node", async () => {
+    // Fresh connections: nginx deals them to both nodes; the bucket is in Redis.
     const first = [];
     for (let i = 0; i < 4; i++) first.push(await subscribe(base, "127.0.0.2"));
     assert.deepEqual(first, [200, 200, 200, 429]);
-    // A forged header is kept, but the proxy appends the real address, which is what counts.
+    // A forged header is kept, but nginx appends the real address, which is what counts.
     assert.equal(await subscribe(base, "127.0.0.2", "198.51.100.9"), 429);
     assert.equal(await subscribe(base, "127.0.0.3", "127.0.0.2"), 200);
     const probe = createClient({ url: redis!.url });
