@@ -1,8 +1,13 @@
 /**
- * The app bench/scale.ts serves with `djust serve --app bench/scale-app.ts`: one counter view.
- * `BENCH_DURABILITY` (`reply` | `behind`) picks the durability; without `REDIS_URL` everything
- * is in memory. `GET /mem` answers this process's memory after a full GC (node --expose-gc).
+ * The app bench/scale.ts serves with `djust serve --app bench/scale-app.ts`, on `/`: a counter
+ * (`SCALE_VIEW=counter`, the default: almost no server work per event) or a 1,000-row table
+ * rendered by a template whose event flips one row (`SCALE_VIEW=table`: the server's own work,
+ * template render and diff, dominates). Both views answer the event `inc` (the table flips row
+ * `inc mod 1,000`), so the driver is the same. `BENCH_DURABILITY` (`reply` | `behind`) picks the
+ * durability; without `REDIS_URL` everything is in memory. `GET /mem` answers this process's
+ * memory after a full GC (node --expose-gc).
  */
+import { fileURLToPath } from "node:url";
 import { LiveView, eventHandler, html } from "../src/index.js";
 import type { RenderContext, Rendered } from "../src/index.js";
 import { createApp } from "../src/server/index.js";
@@ -20,14 +25,49 @@ class CounterView extends LiveView {
   }
 }
 
+interface Order {
+  id: number;
+  customer: string;
+  total: number;
+  shipped: boolean;
+}
+
+const CUSTOMERS = ["ada lovelace", "grace hopper", "alan turing", "edsger dijkstra"];
+
+/** 1,000 orders; each event flips the next one between pending and shipped. */
+class TableView extends LiveView {
+  static override templateName = "scale_table.html";
+  rows: Order[] = Array.from({ length: 1000 }, (_, id) => ({
+    id,
+    customer: CUSTOMERS[id % CUSTOMERS.length]!,
+    total: (id * 37) % 1000,
+    shipped: false,
+  }));
+  shipped = 0;
+  next = 0;
+
+  @eventHandler
+  inc() {
+    const row = this.rows[this.next]!;
+    this.next = (this.next + 1) % this.rows.length;
+    row.shipped = !row.shipped;
+    this.shipped += row.shipped ? 1 : -1;
+  }
+}
+
+const VIEWS = { counter: CounterView, table: TableView };
+const view = process.env.SCALE_VIEW ?? "counter";
+if (!(view in VIEWS)) throw new Error(`SCALE_VIEW must be counter or table, got ${view}`);
+
 const durability = process.env.BENCH_DURABILITY;
 export const app = createApp({
+  templateDirs: [fileURLToPath(new URL("templates", import.meta.url))],
   secretKey: "scale-bench",
   logger: { info: () => undefined, warn: () => undefined, error: console.error },
   ...((durability === "reply" || durability === "behind") && { durability }),
   limits: { eventsPerSecond: 1e9, eventBurst: 1e9 },
 });
-app.live("/", CounterView);
+app.live("/", VIEWS[view as keyof typeof VIEWS]);
 app.hono.get("/mem", (c) => {
   (globalThis as { gc?: () => void }).gc?.();
   const { rss, heapUsed } = process.memoryUsage();

@@ -4,19 +4,25 @@
  * 1. events/s and p99 with 1 vs 2 worker processes (durability "reply", state in Redis);
  * 2. the cost of durability: one process with write-through ("reply"), write-behind ("behind")
  *    and everything in memory;
+ *    both for each view of `SCALE_VIEWS` (bench/scale-app.ts): `counter` (almost no server
+ *    work per event, so the driver and Redis weigh as much as the server) and `table` (1,000
+ *    rows rendered by a template, one flipped per event: the server's own work dominates);
  * 3. memory per idle view at 1,000 and 10,000 connections (one joined view each): the server
  *    process's RSS and heap (after a full GC) before and after, divided by the connections.
  *
  * The driver runs closed loops (each socket sends its next event when the reply came), so it
- * measures what the server sustains, and reports its own CPU time and the server processes'
- * CPU time beside the figures: on a 2-core machine the driver and two workers share the cores.
+ * measures what the server sustains, and reports the CPU time of the server processes, of
+ * redis-server and of its own beside the figures: on a 2-core machine the driver, Redis and two
+ * workers share the cores, and the sum shows how much of them a run used.
  *
- * Run: `node --import tsx bench/scale.ts` (`SCALE_SECONDS=5 SCALE_SOCKETS=32 IDLE=1000,10000`).
+ * Run: `node --import tsx bench/scale.ts` (`SCALE_SECONDS=5 SCALE_SOCKETS=32
+ * SCALE_VIEWS=counter,table IDLE=1000,10000`; `IDLE=` skips the memory part).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { resolve } from "node:path";
+import { createClient } from "redis";
 import { loadPage, RawClient, type PageInfo } from "../test/live/helpers.js";
 import { startRedis } from "../test/support/redis.js";
 import { percentile } from "./support.js";
@@ -24,7 +30,8 @@ import { percentile } from "./support.js";
 const ROOT = resolve(import.meta.dirname, "..");
 const SECONDS = Number(process.env.SCALE_SECONDS ?? 5);
 const SOCKETS = Number(process.env.SCALE_SOCKETS ?? 32);
-const IDLE = (process.env.IDLE ?? "1000,10000").split(",").map(Number);
+const VIEWS = (process.env.SCALE_VIEWS ?? "counter,table").split(",").filter(Boolean);
+const IDLE = (process.env.IDLE ?? "1000,10000").split(",").filter(Boolean).map(Number);
 const TICKS = 100; // /proc clock ticks per second on Linux
 
 interface Served {
@@ -117,6 +124,7 @@ interface Load {
   readonly p50: number;
   readonly p99: number;
   readonly serverCpu: number;
+  readonly redisCpu: number;
   readonly driverCpu: number;
 }
 
@@ -136,6 +144,7 @@ async function drive(served: Served): Promise<Load> {
   });
   await new Promise((r) => setTimeout(r, 1000));
   const cpu0 = cpuSeconds(pids);
+  const redis0 = cpuSeconds([redisPid]);
   const driver0 = process.cpuUsage();
   const t0 = performance.now();
   measuring = true;
@@ -144,6 +153,7 @@ async function drive(served: Served): Promise<Load> {
   const elapsed = (performance.now() - t0) / 1000;
   const driver = process.cpuUsage(driver0);
   const serverCpu = (cpuSeconds(pids) - cpu0) / elapsed;
+  const redisCpu = (cpuSeconds([redisPid]) - redis0) / elapsed;
   stopped = true;
   await Promise.all(loops);
   for (const { client } of views) client.close();
@@ -152,6 +162,7 @@ async function drive(served: Served): Promise<Load> {
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     serverCpu,
+    redisCpu,
     driverCpu: (driver.user + driver.system) / 1e6 / elapsed,
   };
 }
@@ -160,13 +171,21 @@ function row(name: string, load: Load, base?: Load): string {
   const ratio = base ? ` | ${(load.eventsPerSecond / base.eventsPerSecond).toFixed(2)}×` : " | —";
   return (
     `| ${name} | ${Math.round(load.eventsPerSecond)} | ${load.p50.toFixed(1)} | ${load.p99.toFixed(1)}` +
-    ` | ${load.serverCpu.toFixed(2)} | ${load.driverCpu.toFixed(2)}${ratio} |`
+    ` | ${load.serverCpu.toFixed(2)} | ${load.redisCpu.toFixed(2)} | ${load.driverCpu.toFixed(2)}` +
+    ` | ${(load.serverCpu + load.redisCpu + load.driverCpu).toFixed(2)}${ratio} |`
   );
 }
 
 const redis = await startRedis();
 if ("skip" in redis) throw new Error(redis.skip);
 const env = { REDIS_URL: redis.url };
+const redisPid = await (async () => {
+  const client = createClient({ url: redis.url });
+  await client.connect();
+  const info = String(await client.sendCommand(["INFO", "server"]));
+  await client.close();
+  return Number(/process_id:(\d+)/.exec(info)![1]);
+})();
 console.log(
   `cores: ${availableParallelism()}, load average before: ${loadavg()
     .map((l) => l.toFixed(2))
@@ -175,28 +194,31 @@ console.log(
 console.log(`${SOCKETS} sockets in closed loops, ${SECONDS} s measured per run\n`);
 
 try {
-  console.log(
-    "| run | events/s | p50 ms | p99 ms | server CPU (cores) | driver CPU (cores) | vs first |",
-  );
-  console.log("|---|---|---|---|---|---|---|");
-  const results: [string, Load][] = [];
-  for (const [name, args, runEnv] of [
-    ["1 worker, Redis, reply", ["--workers", "1"], env],
-    ["2 workers, Redis, reply", ["--workers", "2"], env],
-    ["1 process, Redis, reply", [], { ...env, BENCH_DURABILITY: "reply" }],
-    ["1 process, Redis, behind", [], { ...env, BENCH_DURABILITY: "behind" }],
-    ["1 process, memory", [], {}],
-  ] as const) {
-    const served = await serve([...args], { ...runEnv });
-    try {
-      const load = await drive(served);
-      const base = name.startsWith("2 workers")
-        ? results[0]?.[1]
-        : results.find(([n]) => n.startsWith("1 process"))?.[1];
-      console.log(row(name, load, base));
-      results.push([name, load]);
-    } finally {
-      await stop(served);
+  for (const view of VIEWS) {
+    console.log(`\nview: ${view}\n`);
+    console.log(
+      "| run | events/s | p50 ms | p99 ms | server CPU | redis CPU | driver CPU | total (cores) | vs |",
+    );
+    console.log("|---|---|---|---|---|---|---|---|---|");
+    const results: [string, Load][] = [];
+    for (const [name, args, runEnv] of [
+      ["1 worker, Redis, reply", ["--workers", "1"], env],
+      ["2 workers, Redis, reply", ["--workers", "2"], env],
+      ["1 process, Redis, reply", [], { ...env, BENCH_DURABILITY: "reply" }],
+      ["1 process, Redis, behind", [], { ...env, BENCH_DURABILITY: "behind" }],
+      ["1 process, memory", [], {}],
+    ] as const) {
+      const served = await serve([...args], { ...runEnv, SCALE_VIEW: view });
+      try {
+        const load = await drive(served);
+        const base = name.startsWith("2 workers")
+          ? results[0]?.[1]
+          : results.find(([n]) => n.startsWith("1 process"))?.[1];
+        console.log(row(name, load, base));
+        results.push([name, load]);
+      } finally {
+        await stop(served);
+      }
     }
   }
 
