@@ -32,7 +32,7 @@ const GUIDES: Record<string, string> = {
 };
 
 /** Examples that are not TypeScript (run by their guide's own test), by extension: their block's language. */
-const OTHER_EXAMPLES: Record<string, string> = { ".conf": "nginx" };
+const OTHER_EXAMPLES: Record<string, string> = { ".conf": "nginx", ".Caddyfile": "caddy" };
 
 /** What a reader copies: the example with the package's import specifiers. */
 function asPublished(source: string): string {
@@ -77,7 +77,7 @@ describe("guides include their examples verbatim", () => {
         assert.equal(code, asPublished(source), `${guide}: the block for ${name} is out of date`);
         assert.doesNotMatch(code!, /\.\.\/\.\.\/src\//, "published examples import the package");
       }
-      // Configuration files (nginx…) are shown verbatim too.
+      // Configuration files (nginx, Caddy) are shown verbatim too.
       const others = (await readdir(EXAMPLES)).filter(
         (f) => f.startsWith(prefix) && extname(f) in OTHER_EXAMPLES,
       );

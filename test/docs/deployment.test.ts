@@ -1,12 +1,13 @@
 /**
  * docs/deployment.md: its app (docs/examples/deployment-app.ts) served by `djust serve
- * --workers 2` and by a second node on a real redis-server, behind nginx running the guide's
- * configuration (docs/examples/deployment-nginx.conf). The configuration passes `nginx -t` as
- * it is; the one served changes only its `listen`, certificate and `upstream` lines (loopback
- * ports, plain HTTP). Through it: health, a page and its WebSocket, a long-poll session dealt
- * to both nodes, and `trustedProxyCount: 1` taking the address nginx saw (a forged header does
- * not change it; the rate limit holds across every process). nginx is required: without it
- * this test fails (`.ci/run` installs it).
+ * --workers 2` and by a second node on a real redis-server, behind nginx and then Caddy, each
+ * running the guide's file (docs/examples/deployment-nginx.conf, deployment-caddy.Caddyfile).
+ * The files pass `nginx -t` and `caddy validate` as they are; the ones served change only
+ * their addresses (listen/site, certificates, upstreams: loopback ports, plain HTTP). Through
+ * each: health, a page and its WebSocket, a long-poll session dealt to both nodes, and
+ * `trustedProxyCount: 1` taking the address the proxy saw (a forged header does not change it;
+ * the rate limit holds across every process). nginx, Caddy and openssl are required: without
+ * them this test fails (`.ci/run` installs them).
  */
 import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
@@ -25,21 +26,22 @@ import { loadPage, RawClient, response } from "../live/helpers.js";
 
 const skip = findRedisServer() ? undefined : REDIS_MISSING;
 const ROOT = resolve(import.meta.dirname, "../..");
-const CONF = join(ROOT, "docs/examples/deployment-nginx.conf");
+const NGINX_CONF = join(ROOT, "docs/examples/deployment-nginx.conf");
+const CADDY_CONF = join(ROOT, "docs/examples/deployment-caddy.Caddyfile");
 const run = promisify(execFile);
 
-/** nginx on PATH or in /usr/sbin (not on a user's PATH on Debian); fails without it. */
-function findNginx(): string {
+/** `name` on PATH or in an sbin directory (not on a user's PATH on Debian); fails without it. */
+function findBinary(name: string, install: string): string {
   const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/usr/local/sbin"];
   for (const dir of dirs.filter(Boolean)) {
     try {
-      accessSync(join(dir, "nginx"), constants.X_OK);
-      return join(dir, "nginx");
+      accessSync(join(dir, name), constants.X_OK);
+      return join(dir, name);
     } catch {
       // not here
     }
   }
-  throw new Error("nginx is needed for this test: apt-get install -y nginx (.ci/run does)");
+  throw new Error(`${name} is needed for this test: ${install} (.ci/run does)`);
 }
 
 function freePort(): Promise<number> {
@@ -55,14 +57,13 @@ function freePort(): Promise<number> {
 
 /**
  * The guide's server configuration in a main one that runs nginx as the test user: every
- * path under `dir`, and an access log naming the upstream that served each request.
+ * path under `dir`.
  */
-function mainConf(dir: string, site: string): string {
+function nginxMain(dir: string, site: string): string {
   return `worker_processes 1;
 events { worker_connections 256; }
 http {
-    log_format upstreams '$request_method $uri $upstream_addr';
-    access_log ${dir}/access.log upstreams;
+    access_log ${dir}/access.log;
     client_body_temp_path ${dir}/body;
     proxy_temp_path ${dir}/proxy;
     fastcgi_temp_path ${dir}/fastcgi;
@@ -73,7 +74,7 @@ ${site}
 `;
 }
 
-/** Replaces `from` (which must occur once) in the guide's configuration. */
+/** Replaces `from` (which must occur once) in one of the guide's configurations. */
 function swap(conf: string, from: string, to: string): string {
   assert.equal(conf.split(from).length, 2, `the guide's nginx configuration has one ${from}`);
   return conf.replace(from, to);
@@ -110,7 +111,7 @@ async function stop(child: ChildProcess | undefined): Promise<void> {
   await exited;
 }
 
-/** POSTs the newsletter endpoint through nginx from `localAddress`. */
+/** POSTs the newsletter endpoint through the proxy from `localAddress`. */
 function subscribe(base: string, localAddress: string, forged?: string): Promise<number> {
   return new Promise((done, fail) => {
     const req = request(
@@ -134,15 +135,81 @@ function subscribe(base: string, localAddress: string, forged?: string): Promise
   });
 }
 
-describe("docs/deployment.md: the app on two nodes behind the guide's nginx", { skip }, () => {
-  const nginx = findNginx();
+/** A proxy in front of the nodes, started from the guide's configuration. */
+interface Front {
+  readonly base: string;
+  stop(): Promise<void>;
+}
+
+/** Resolves once `base` answers HTTP; rejects with `log()` if `child` exits first. */
+async function listening(base: string, child: ChildProcess, log: () => Promise<string>) {
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`exited (${child.exitCode}):\n${await log()}`);
+    const answered = await fetch(`${base}/djust/health`).then(
+      () => true,
+      () => false,
+    );
+    if (answered) return;
+    assert.ok(i < 400, `nothing listens on ${base} after 20 s:\n${await log()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** nginx as the test user with the guide's file: listen, certificate and upstream lines swapped. */
+async function startNginx(dir: string, ports: number[]): Promise<Front> {
+  const port = await freePort();
+  let site = await readFile(NGINX_CONF, "utf8");
+  site = swap(site, "listen 443 ssl http2;", `listen 127.0.0.1:${port};`);
+  site = swap(site, "server 127.0.0.1:8000;", ports.map((p) => `server 127.0.0.1:${p};`).join(" "));
+  site = site.replace(/^\s*ssl_certificate.*$/gm, "");
+  await writeFile(join(dir, "nginx.conf"), nginxMain(dir, site));
+  const child = spawn(
+    findBinary("nginx", "apt-get install -y nginx"),
+    [
+      ...["-p", dir, "-e", join(dir, "error.log"), "-c", join(dir, "nginx.conf")],
+      ...["-g", `daemon off; pid ${dir}/nginx.pid;`],
+    ],
+    { stdio: "ignore" },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  await listening(base, child, () => readFile(join(dir, "error.log"), "utf8").catch(() => ""));
+  return { base, stop: () => stop(child) };
+}
+
+/** Caddy with the guide's file: its site address and upstreams swapped, its admin API off. */
+async function startCaddy(dir: string, ports: number[]): Promise<Front> {
+  const port = await freePort();
+  let site = await readFile(CADDY_CONF, "utf8");
+  site = swap(site, "app.example.com {", `http://127.0.0.1:${port} {`);
+  site = swap(site, "127.0.0.1:8000 10.0.0.12:8000", ports.map((p) => `127.0.0.1:${p}`).join(" "));
+  await writeFile(join(dir, "Caddyfile"), `{\n\tadmin off\n}\n\n${site}`);
+  let output = "";
+  const child = spawn(
+    findBinary("caddy", "apt-get install -y caddy"),
+    ["run", "--config", join(dir, "Caddyfile"), "--adapter", "caddyfile"],
+    { env: caddyEnv(dir), stdio: ["ignore", "pipe", "pipe"] },
+  );
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const base = `http://127.0.0.1:${port}`;
+  await listening(base, child, async () => output);
+  return { base, stop: () => stop(child) };
+}
+
+/** Caddy keeps its state under HOME/XDG directories: the test's own. */
+function caddyEnv(dir: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "",
+    HOME: dir,
+    XDG_DATA_HOME: join(dir, "data"),
+    XDG_CONFIG_HOME: join(dir, "config"),
+  };
+}
+
+describe("docs/deployment.md: the app on two nodes on one Redis", { skip }, () => {
   let redis: TestRedis | undefined;
   let nodes: ReturnType<typeof serve>[] = [];
   let ports: number[] = [];
-  let front: ChildProcess | undefined;
-  let dir = "";
-  let base = "";
-  let nginxLog = "";
 
   before(async () => {
     const started = await startRedis();
@@ -152,97 +219,11 @@ describe("docs/deployment.md: the app on two nodes behind the guide's nginx", { 
     // The guide's command (two workers on one port), and a second machine's node.
     nodes = [serve(["--workers", "2"], env), serve([], env)];
     ports = await Promise.all(nodes.map((node) => node.port));
-
-    dir = await mkdtemp(join(tmpdir(), "djust-nginx-"));
-    const port = await freePort();
-    let site = await readFile(CONF, "utf8");
-    site = swap(site, "listen 443 ssl http2;", `listen 127.0.0.1:${port};`);
-    site = swap(
-      site,
-      "server 127.0.0.1:8000;",
-      ports.map((p) => `server 127.0.0.1:${p};`).join(" "),
-    );
-    site = site.replace(/^\s*ssl_certificate.*$/gm, "");
-    await writeFile(join(dir, "nginx.conf"), mainConf(dir, site));
-    front = spawn(
-      nginx,
-      [
-        "-p",
-        dir,
-        "-e",
-        join(dir, "error.log"),
-        "-c",
-        join(dir, "nginx.conf"),
-        "-g",
-        `daemon off; pid ${dir}/nginx.pid;`,
-      ],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
-    front.stderr!.on("data", (chunk: Buffer) => (nginxLog += chunk.toString()));
-    base = `http://127.0.0.1:${port}`;
-    // Listening once it answers (or gone, with its error log).
-    for (let i = 0; ; i++) {
-      if (front.exitCode !== null) {
-        const log = await readFile(join(dir, "error.log"), "utf8").catch(() => "");
-        throw new Error(`nginx exited (${front.exitCode}):\n${nginxLog}${log}`);
-      }
-      const answered = await fetch(`${base}/djust/health`).then(
-        () => true,
-        () => false,
-      );
-      if (answered) break;
-      assert.ok(i < 200, "nginx did not listen within 10 s");
-      await new Promise((r) => setTimeout(r, 50));
-    }
   });
 
   after(async () => {
-    await stop(front);
     await Promise.all(nodes.map((node) => stop(node.child)));
     await redis?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
-  it("the guide's configuration as it is (TLS, http2) passes nginx -t", async () => {
-    const check = await mkdtemp(join(tmpdir(), "djust-nginx-t-"));
-    try {
-      // A throwaway certificate where the guide's Let's Encrypt paths are.
-      await run("openssl", [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=app.example.com",
-        "-keyout",
-        join(check, "privkey.pem"),
-        "-out",
-        join(check, "fullchain.pem"),
-      ]);
-      const site = (await readFile(CONF, "utf8")).replaceAll(
-        "/etc/letsencrypt/live/app.example.com",
-        check,
-      );
-      await writeFile(join(check, "nginx.conf"), mainConf(check, site));
-      const { stderr } = await run(nginx, [
-        "-t",
-        "-p",
-        check,
-        "-e",
-        join(check, "error.log"),
-        "-c",
-        join(check, "nginx.conf"),
-        "-g",
-        `pid ${check}/nginx.pid;`,
-      ]);
-      assert.match(stderr, /syntax is ok/);
-      assert.match(stderr, /test is successful/);
-    } finally {
-      await rm(check, { recursive: true, force: true });
-    }
   });
 
   it("without DJUST_SECRET_KEY the app refuses to start, naming it", async () => {
@@ -262,74 +243,139 @@ describe("docs/deployment.md: the app on two nodes behind the guide's nginx", { 
     assert.match(err, /DJUST_SECRET_KEY must be set, to the same value on every node/);
   });
 
-  it("/djust/health answers through nginx: process and Redis", async () => {
-    const res = await fetch(`${base}/djust/health`);
-    assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { status: "ok", redis: "ok" });
-  });
-
-  it("a live page loads and its WebSocket joins and runs events through nginx", async () => {
-    const page = await loadPage(`${base}/`);
-    assert.equal(page.status, 200);
-    assert.match(page.html, /<p id="count">0<\/p>/);
-    // The Origin is nginx's address, port included: Host reaches djust unchanged.
-    const client = await RawClient.connect(base, { cookie: page.cookie });
+  it("the guide's nginx file as it is (TLS, http2) passes nginx -t", async () => {
+    const nginx = findBinary("nginx", "apt-get install -y nginx");
+    const check = await mkdtemp(join(tmpdir(), "djust-nginx-t-"));
     try {
-      assert.equal((await client.join(page, base)).payload.status, "ok");
-      for (let n = 1; n <= 3; n++) {
-        const reply = await client.event(page, "click", "increment", {});
-        assert.deepEqual(response(reply).diff, { "0": String(n) });
-      }
-    } finally {
-      client.close();
-    }
-  });
-
-  it("long-poll through nginx: its requests go to both nodes (no sticky sessions) and every event replies", async () => {
-    const page = await loadPage(`${base}/`);
-    const client = new LongPollClient([base], page.cookie);
-    await client.open();
-    try {
-      assert.equal((await client.join(page, base)).payload.status, "ok");
-      for (let n = 1; n <= 4; n++) {
-        const reply = await client.event(page, "click", "increment", {});
-        assert.deepEqual(response(reply).diff, { "0": String(n) });
-      }
-    } finally {
-      client.stop();
-    }
-    const log = await readFile(join(dir, "access.log"), "utf8");
-    const served = new Set(
-      [...log.matchAll(/^\w+ \/djust\/live\/longpoll 127\.0\.0\.1:(\d+)/gm)].map((m) =>
-        Number(m[1]),
-      ),
-    );
-    assert.deepEqual([...served].sort(), [...ports].sort(), log);
-  });
-
-  it("trustedProxyCount: 1 limits each client by the address nginx saw, on every node", async () => {
-    // Fresh connections: nginx deals them to both nodes; the bucket is in Redis.
-    const first = [];
-    for (let i = 0; i < 4; i++) first.push(await subscribe(base, "127.0.0.2"));
-    assert.deepEqual(first, [200, 200, 200, 429]);
-    // A forged header is kept, but nginx appends the real address, which is what counts.
-    assert.equal(await subscribe(base, "127.0.0.2", "198.51.100.9"), 429);
-    assert.equal(await subscribe(base, "127.0.0.3", "127.0.0.2"), 200);
-    const probe = createClient({ url: redis!.url });
-    await probe.connect();
-    try {
-      const keys = (await probe.keys("*")).filter((key) => key.includes(":ip:"));
-      assert.ok(
-        keys.some((key) => key.includes("ip:127.0.0.2")),
-        keys.join(" "),
+      // A throwaway certificate where the guide's Let's Encrypt paths are.
+      await run("openssl", [
+        ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"],
+        ...["-subj", "/CN=app.example.com"],
+        ...["-keyout", join(check, "privkey.pem"), "-out", join(check, "fullchain.pem")],
+      ]);
+      const site = (await readFile(NGINX_CONF, "utf8")).replaceAll(
+        "/etc/letsencrypt/live/app.example.com",
+        check,
       );
-      assert.ok(
-        keys.some((key) => key.includes("ip:127.0.0.3")),
-        keys.join(" "),
-      );
-      assert.ok(!keys.some((key) => key.includes("198.51.100.9")), keys.join(" "));
+      await writeFile(join(check, "nginx.conf"), nginxMain(check, site));
+      const { stderr } = await run(nginx, [
+        ...["-t", "-p", check, "-e", join(check, "error.log"), "-c", join(check, "nginx.conf")],
+        ...["-g", `pid ${check}/nginx.pid;`],
+      ]);
+      assert.match(stderr, /syntax is ok/);
+      assert.match(stderr, /test is successful/);
     } finally {
-      await probe.close();
+      await rm(check, { recursive: true, force: true });
     }
   });
+
+  it("the guide's Caddyfile as it is (automatic HTTPS, health checks) passes caddy validate", async () => {
+    const check = await mkdtemp(join(tmpdir(), "djust-caddy-v-"));
+    try {
+      const { stdout, stderr } = await run(
+        findBinary("caddy", "apt-get install -y caddy"),
+        ["validate", "--config", CADDY_CONF, "--adapter", "caddyfile"],
+        { env: caddyEnv(check) },
+      );
+      assert.match(stdout + stderr, /Valid configuration/);
+    } finally {
+      await rm(check, { recursive: true, force: true });
+    }
+  });
+
+  for (const [name, start, addresses] of [
+    ["nginx", startNginx, ["127.0.0.2", "127.0.0.3"]],
+    ["Caddy", startCaddy, ["127.0.0.4", "127.0.0.5"]],
+  ] as const) {
+    describe(`behind ${name}, with the guide's configuration`, () => {
+      let front: Front | undefined;
+      let dir = "";
+      let base = "";
+
+      before(async () => {
+        dir = await mkdtemp(join(tmpdir(), `djust-${name.toLowerCase()}-`));
+        front = await start(dir, ports);
+        base = front.base;
+      });
+
+      after(async () => {
+        await front?.stop();
+        if (dir) await rm(dir, { recursive: true, force: true });
+      });
+
+      it("/djust/health answers: process and Redis", async () => {
+        const res = await fetch(`${base}/djust/health`);
+        assert.equal(res.status, 200);
+        assert.deepEqual(await res.json(), { status: "ok", redis: "ok" });
+      });
+
+      it("a live page loads and its WebSocket joins and runs events", async () => {
+        const page = await loadPage(`${base}/`);
+        assert.equal(page.status, 200);
+        assert.match(page.html, /<p id="count">0<\/p>/);
+        // The Origin is the proxy's address, port included: Host reaches djust unchanged.
+        const client = await RawClient.connect(base, { cookie: page.cookie });
+        try {
+          assert.equal((await client.join(page, base)).payload.status, "ok");
+          for (let n = 1; n <= 3; n++) {
+            const reply = await client.event(page, "click", "increment", {});
+            assert.deepEqual(response(reply).diff, { "0": String(n) });
+          }
+        } finally {
+          client.close();
+        }
+      });
+
+      it("long-poll: its requests go to both nodes (no sticky sessions) and every event replies", async () => {
+        // A request that lands on the node not owning the session is relayed to the owner
+        // over Redis pub/sub: seeing relayed requests shows both nodes served the session.
+        const probe = createClient({ url: redis!.url });
+        await probe.connect();
+        let relayed = 0;
+        await probe.pSubscribe("djust:djust.longpoll.*", () => relayed++);
+        const page = await loadPage(`${base}/`);
+        const client = new LongPollClient([base], page.cookie);
+        try {
+          await client.open();
+          assert.equal((await client.join(page, base)).payload.status, "ok");
+          for (let n = 1; n <= 4; n++) {
+            const reply = await client.event(page, "click", "increment", {});
+            assert.deepEqual(response(reply).diff, { "0": String(n) });
+          }
+        } finally {
+          client.stop();
+          await probe.close();
+        }
+        assert.ok(relayed >= 2, `${relayed} relay messages: every request went to one node`);
+      });
+
+      it("trustedProxyCount: 1 limits each client by the address the proxy saw, on every node", async () => {
+        const [client, other] = addresses;
+        // Fresh connections: the proxy deals them to both nodes; the bucket is in Redis.
+        const first = [];
+        for (let i = 0; i < 4; i++) first.push(await subscribe(base, client));
+        assert.deepEqual(first, [200, 200, 200, 429]);
+        // A forged X-Forwarded-For: the proxy appends the real address (nginx) or replaces
+        // the header with it (Caddy); either way the real address is what counts.
+        assert.equal(await subscribe(base, client, "198.51.100.9"), 429);
+        assert.equal(await subscribe(base, other, client), 200);
+        const probe = createClient({ url: redis!.url });
+        await probe.connect();
+        try {
+          const keys = (await probe.keys("*")).filter((key) => key.includes(":ip:"));
+          assert.ok(
+            keys.some((key) => key.includes(`ip:${client}`)),
+            keys.join(" "),
+          );
+          assert.ok(
+            keys.some((key) => key.includes(`ip:${other}`)),
+            keys.join(" "),
+          );
+          assert.ok(!keys.some((key) => key.includes("198.51.100.9")), keys.join(" "));
+        } finally {
+          await probe.close();
+        }
+      });
+    });
+  }
 });
