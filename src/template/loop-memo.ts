@@ -83,7 +83,10 @@ interface LoopMemo extends LoopKeys {
   output: Output | undefined;
   /** Key → index, built only when some row moved. */
   byKey: Map<string, number> | undefined;
-  /** Rows whose snapshot is `undefined`: they are re-rendered on every refresh. */
+  /**
+   * Rows whose snapshot is `undefined` (neither values nor {@link DEEP}): rows that may change
+   * without a write the view's tracking sees, so edits cannot stand for them.
+   */
   loose: number;
   /** The view render that last ran this memo (a view's own memos only). */
   run: RowEdits | undefined;
@@ -128,6 +131,41 @@ function snapshot(
     out.push(k, v);
   }
   return out;
+}
+
+/**
+ * The snapshot of a row that has none (a field it reads holds an object) but whose fields it
+ * reads hold only plain data (primitives, plain objects and arrays, all the way down): it is never
+ * reused by comparison, but a view's write tracking sees every change to it, so under
+ * {@link RowEdits} a row they do not name stands.
+ */
+const DEEP: readonly unknown[] = Object.freeze([]);
+
+// Most values looked at to tell that a row holds plain data only.
+const DEEP_BUDGET = 256;
+
+function isPlainData(value: unknown, budget: { left: number }): boolean {
+  if (--budget.left < 0) return false;
+  if (typeof value === "function") return false;
+  if (typeof value !== "object" || value === null) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isPlainData(value[i], budget)) return false;
+    return true;
+  }
+  if (!isPlainObject(value)) return false;
+  for (const k in value)
+    if (!isPlainData((value as Record<string, unknown>)[k], budget)) return false;
+  return true;
+}
+
+function hasPlainData(
+  item: Record<string, unknown>,
+  fields: readonly string[] | undefined,
+): boolean {
+  const budget = { left: DEEP_BUDGET };
+  if (fields !== undefined) return fields.every((f) => isPlainData(item[f], budget));
+  for (const k in item) if (!isPlainData(item[k], budget)) return false;
+  return true;
 }
 
 // The check of a loop whose body uses its row whole: same own enumerable fields, same values.
@@ -210,13 +248,19 @@ export function loopMemoizer(
   // keeps its own memo even when other views render the same compiled template in between.
   let memo: LoopMemo | undefined;
   const memoByList = new WeakMap<object, LoopMemo>();
+  // A row's snapshot: its values (compared on the next render), DEEP, or undefined.
+  const rowSnap = (item: unknown): readonly unknown[] | undefined => {
+    if (!isPlainObject(item)) return undefined;
+    return snapshot(item, readFields) ?? (hasPlainData(item, readFields) ? DEEP : undefined);
+  };
+
   // A live view's own memos, by view then list: only these follow its RowEdits, and no other
   // view's render updates them.
   const memoByView = new WeakMap<object, WeakMap<object, LoopMemo>>();
 
   // Row `i` was rendered from `item`: its snapshot, keeping the count of rows without one.
   const setSnap = (target: LoopMemo, i: number, item: unknown): void => {
-    const snap = isPlainObject(item) ? snapshot(item, readFields) : undefined;
+    const snap = rowSnap(item);
     target.loose += (snap === undefined ? 1 : 0) - (target.snaps[i] === undefined ? 1 : 0);
     target.snaps[i] = snap;
   };
@@ -313,6 +357,7 @@ export function loopMemoizer(
         const item = items[i];
         const snap = snaps[i] as readonly unknown[];
         if (
+          snap !== DEEP &&
           (item === rowItems[i] || isPlainObject(item)) &&
           sameRow(item as Record<string, unknown>, snap)
         ) {
@@ -376,7 +421,7 @@ export function loopMemoizer(
       // The item the snapshot was taken from was plain; the same object still is (short of
       // `Object.setPrototypeOf`), and the identity check is cheaper than the prototype check.
       const same = item === rowItems[i];
-      if (snap !== undefined && (same || isPlainObject(item))) {
+      if (snap !== undefined && snap !== DEEP && (same || isPlainObject(item))) {
         if (sameRow(item as Record<string, unknown>, snap)) {
           // Remembered for the next render only in the list's own memo: storing a whole list of
           // new objects into an old array on every render (reloaded rows) costs more than it saves.
@@ -423,7 +468,7 @@ export function loopMemoizer(
         else p = from.keys?.[i] === key ? i : keyIndex(from).get(key);
         if (p !== undefined && positional && (p !== i || from.count !== n)) p = undefined;
         const snap = p === undefined ? undefined : from.snaps[p];
-        if (snap !== undefined && sameRow(item, snap)) {
+        if (snap !== undefined && snap !== DEEP && sameRow(item, snap)) {
           entries[i] = from.entries[p as number] as ComprehensionEntry;
           snaps[i] = snap;
           misses = -Infinity;
@@ -432,7 +477,7 @@ export function loopMemoizer(
         if (++misses > MAX_LEADING_MISSES) from = undefined;
       }
       entries[i] = renderRow(inner, values, EMPTY_PARENTLOOP, item, key, i, n);
-      snaps[i] = plain ? snapshot(item, readFields) : undefined;
+      snaps[i] = plain ? rowSnap(item) : undefined;
       if (snaps[i] === undefined) loose++;
     }
     return {

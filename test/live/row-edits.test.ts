@@ -15,6 +15,7 @@ interface Row {
   id: number;
   name: string;
   n: number;
+  meta: { tag: string; list: number[] };
 }
 
 // Each template exercises one way a loop meets the edits: positions, reversal, the row used
@@ -26,6 +27,7 @@ const TEMPLATES = {
   hidden: `{% if other|divisibleby:3 %}{% for r in rows %}<b>{{ r.name }}{{ r.n }}</b>{% endfor %}{% else %}hidden{% endif %}`,
   twice: `{% for r in rows %}{{ r.name }},{% endfor %}|{% for r in rows %}{{ r.n }};{% endfor %}{{ other }}`,
   unkeyed: `{% for r in rows %}<s>{{ r.name }}</s>{% endfor %}`,
+  nested: `{% for r in rows %}<u id="{{ r.id }}">{{ r.meta.tag }}:{{ r.meta.list|join:"," }}</u>{% endfor %}`,
 } as const;
 type TemplateName = keyof typeof TEMPLATES;
 
@@ -38,8 +40,14 @@ type Op =
   | { op: "two"; at: number; to: number; value: string }
   | { op: "same"; at: number }
   | { op: "row"; at: number; value: string }
+  | { op: "tag"; at: number; value: string }
+  | { op: "meta"; at: number; value: string }
+  | { op: "share"; at: number; to: number }
+  | { op: "list"; at: number; value: number }
   | { op: "id"; at: number }
   | { op: "push" | "pop" | "splice" | "swap" | "reverse" | "copy" | "other" | "clear" };
+
+const meta = (tag: string) => ({ tag, list: [tag.length] });
 
 // New ids come with the event (`id`), so that both views of a run get the same ones.
 function apply(view: RowsView, op: Op, nextId: number): void {
@@ -69,15 +77,37 @@ function apply(view: RowsView, op: Op, nextId: number): void {
       break;
     }
     case "row":
-      if (rows.length > 0) rows[op.at % rows.length] = { id: nextId, name: op.value, n: 0 };
+      if (rows.length > 0)
+        rows[op.at % rows.length] = { id: nextId, name: op.value, n: 0, meta: meta(op.value) };
       break;
+    case "tag": {
+      const row = at(op.at);
+      if (row) row.meta.tag = op.value;
+      break;
+    }
+    case "meta": {
+      const row = at(op.at);
+      if (row) row.meta = meta(op.value);
+      break;
+    }
+    case "share": {
+      const a = at(op.at);
+      const b = at(op.to);
+      if (a && b) a.meta = b.meta;
+      break;
+    }
+    case "list": {
+      const row = at(op.at);
+      if (row) row.meta.list.push(op.value);
+      break;
+    }
     case "id": {
       const row = at(op.at);
       if (row) row.id = nextId;
       break;
     }
     case "push":
-      rows.push({ id: nextId, name: "new", n: 1 });
+      rows.push({ id: nextId, name: "new", n: 1, meta: meta("new") });
       break;
     case "pop":
       rows.pop();
@@ -96,7 +126,7 @@ function apply(view: RowsView, op: Op, nextId: number): void {
       rows.reverse();
       break;
     case "copy":
-      view.rows = rows.map((r) => ({ ...r }));
+      view.rows = rows.map((r) => ({ ...r, meta: { ...r.meta, list: [...r.meta.list] } }));
       break;
     case "other":
       view.other++;
@@ -109,7 +139,7 @@ function apply(view: RowsView, op: Op, nextId: number): void {
 
 class RowsView extends LiveView {
   static override templateName = "page.html";
-  rows: Row[] = initialRows.map((r) => ({ ...r }));
+  rows: Row[] = initialRows.map((r) => ({ ...r, meta: { ...r.meta, list: [...r.meta.list] } }));
   other = 0;
 
   @eventHandler({ params: "any" })
@@ -123,7 +153,7 @@ const loaderFor = (name: TemplateName, loopMemo: boolean) =>
 
 const rowArb: fc.Arbitrary<Row[]> = fc
   .array(fc.record({ name: fc.constantFrom("a", "b", "c<"), n: fc.nat(5) }), { maxLength: 7 })
-  .map((rows) => rows.map((r, i) => ({ id: i, ...r })));
+  .map((rows) => rows.map((r, i) => ({ id: i, ...r, meta: meta(r.name) })));
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -150,6 +180,17 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant("same" as const), at: fc.nat(9) }),
   fc.record({ op: fc.constant("row" as const), at: fc.nat(9), value: fc.constantFrom("r", "s") }),
   fc.record({ op: fc.constant("id" as const), at: fc.nat(9) }),
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant("tag" as const),
+      at: fc.nat(9),
+      value: fc.constantFrom("t", "u"),
+    }),
+  },
+  fc.record({ op: fc.constant("meta" as const), at: fc.nat(9), value: fc.constantFrom("m", "t") }),
+  fc.record({ op: fc.constant("share" as const), at: fc.nat(9), to: fc.nat(9) }),
+  fc.record({ op: fc.constant("list" as const), at: fc.nat(9), value: fc.nat(3) }),
   {
     weight: 4,
     arbitrary: fc.record({
@@ -208,7 +249,12 @@ test("property: loops following a view's row edits send the same diffs as memo-l
 });
 
 test("an in-place edit of one row of a large list sends that row alone", async () => {
-  initialRows = Array.from({ length: 2000 }, (_, i) => ({ id: i, name: `row ${i}`, n: 0 }));
+  initialRows = Array.from({ length: 2000 }, (_, i) => ({
+    id: i,
+    name: `row ${i}`,
+    n: 0,
+    meta: meta(""),
+  }));
   templateName = "counter";
   const view = await LiveViewTestClient.mount(RowsView, { templates: loaderFor("counter", true) });
   try {
@@ -279,7 +325,7 @@ test("rows a never-shown render changed in place are taken back before the next 
 
 class FailingView extends LiveView {
   static override templateName = "page.html";
-  rows: Row[] = [0, 1, 2].map((i) => ({ id: i, name: `row ${i}`, n: 0 }));
+  rows: Row[] = [0, 1, 2].map((i) => ({ id: i, name: `row ${i}`, n: 0, meta: meta("") }));
   broken = false;
 
   @eventHandler({ params: "any" })
