@@ -411,6 +411,22 @@ function entryOf(item: unknown, dynamics: readonly Dynamic[]): ComprehensionEntr
 }
 
 function checkUniqueKeys(entries: readonly ComprehensionEntry[]): void {
+  // Keys in increasing order (by length, then by code units: a strict total order) are distinct
+  // without a set, at one comparison each; ids in order, the usual list, are such keys.
+  let last: string | undefined;
+  let ordered = true;
+  for (const { key } of entries) {
+    if (key === undefined) continue;
+    if (
+      last !== undefined &&
+      !(last.length < key.length || (last.length === key.length && last < key))
+    ) {
+      ordered = false;
+      break;
+    }
+    last = key;
+  }
+  if (ordered) return;
   const seen = new Set<string>();
   for (const { key } of entries) {
     if (key === undefined) continue;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import { diff, renderedToWire } from "../../src/render/diff.js";
 import { fingerprintOf } from "../../src/render/fingerprint.js";
 import { renderToString } from "../../src/render/html.js";
@@ -102,6 +103,30 @@ describe("html``", () => {
         </ul>`,
       /duplicate key "1"/,
     );
+  });
+
+  it("refuses a list with a duplicate key whatever the keys' order, and accepts distinct keys", () => {
+    // Keys in increasing order skip the set of seen keys; the others go through it.
+    const list = (keys: readonly (string | number)[]) =>
+      html`<ul>
+        ${keys.map((k) => keyed(k, html`<li>${k}</li>`))}
+      </ul>`;
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom("a", "b", "ab", "ba", "10", "9", ""), fc.nat(12)), {
+          maxLength: 8,
+        }),
+        (keys) => {
+          const distinct = new Set(keys.map(String)).size === keys.length;
+          if (distinct) assert.doesNotThrow(() => list(keys));
+          else assert.throws(() => list(keys), /duplicate key/);
+        },
+      ),
+      { numRuns: 500 },
+    );
+    assert.doesNotThrow(() => list(Array.from({ length: 1000 }, (_, i) => i)));
+    assert.throws(() => list([8, 9, 10, 9]), /duplicate key "9"/);
+    assert.throws(() => list(["9", 10, "10"]), /duplicate key "10"/);
   });
 
   it("concatenates escaped text for lists of plain values, and empty lists render nothing", () => {
