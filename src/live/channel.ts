@@ -626,3 +626,25 @@ export class LiveConnection {
       views.length === 1 ? NO_VIEWS : views.slice(0, index).concat(views.slice(index + 1));
   }
 }
+
+/**
+ * Ends `connections` for a shutdown: every one stops taking events at once, then their views
+ * are saved and their transports closed `width` connections at a time (`shutdownConcurrency`),
+ * so that thousands of snapshot writes do not queue together past the store's timeout.
+ */
+export async function drainAll(
+  connections: readonly LiveConnection[],
+  width: number,
+  code: number,
+  reason: string,
+): Promise<void> {
+  const replied = connections.map((connection) => connection.stopReading(code, reason));
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    for (let i = next++; i < connections.length; i = next++) {
+      await replied[i];
+      await connections[i]!.drain(code, reason);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, connections.length) }, lane));
+}

@@ -13,7 +13,7 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import { LiveConnection, type ConnectionSink } from "./channel.js";
+import { drainAll, LiveConnection, type ConnectionSink } from "./channel.js";
 import type { ConnectionIdentity, LiveHost } from "./host.js";
 import {
   LongPollRelay,
@@ -21,6 +21,7 @@ import {
   type PollBody,
   type SessionRequest,
 } from "./longpoll-relay.js";
+import { CLOSE_GOING_AWAY } from "./protocol.js";
 import type { TokenSigner } from "./token.js";
 import { browserBinding } from "./view-token.js";
 
@@ -309,11 +310,13 @@ export class LongPollServer {
     void session.connection.close();
   }
 
-  /** Closes every session (views are saved for a rejoin), then stops relaying. */
+  /**
+   * Closes every session as a shutdown does (events in flight reply, views are saved for a
+   * rejoin, `shutdownConcurrency` sessions at a time), then stops relaying.
+   */
   async close(): Promise<void> {
-    const sessions = [...this.#sessions.values()];
-    for (const session of sessions) this.#close(session);
-    await Promise.all(sessions.map((s) => s.connection.close()));
+    const connections = [...this.#sessions.values()].map((session) => session.connection);
+    await drainAll(connections, this.#host.shutdownConcurrency, CLOSE_GOING_AWAY, "shutdown");
     await this.#relay.close();
   }
 }

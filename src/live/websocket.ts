@@ -9,7 +9,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type PerMessageDeflateOptions, type RawData, type WebSocket } from "ws";
 import { errorText, type Logger } from "../logger.js";
 import { ServiceUnavailable } from "../errors.js";
-import { LiveConnection, type ConnectionSink } from "./channel.js";
+import { drainAll, LiveConnection, type ConnectionSink } from "./channel.js";
 import type { ConnectionIdentity, LiveHost, WebSocketCompression } from "./host.js";
 import { HeaderPairs } from "./identity.js";
 import { sameOrigin } from "./origin.js";
@@ -24,8 +24,6 @@ export type IdentifyConnection = (
 /** Phoenix clients heartbeat every 30 s; a socket silent for two intervals is gone. */
 const SILENT_MS = 65_000;
 const SWEEP_MS = 15_000;
-/** The close reason of a shutdown's drain. */
-const REASON = "server restart";
 
 /**
  * One open WebSocket: the sink its {@link LiveConnection} writes to and the time of its last
@@ -216,19 +214,7 @@ export class WebSocketEndpoint {
   async disconnectAll(code: number = CLOSE_SERVICE_RESTART): Promise<void> {
     const connections = [...this.#sockets.values()].map((link) => link.connection);
     this.#sockets.clear();
-    // Every connection stops taking events at once; their views are then saved a few
-    // connections at a time (`shutdownConcurrency`), so the writes do not queue together
-    // past the store's timeout.
-    const replied = connections.map((connection) => connection.stopReading(code, REASON));
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      for (let i = next++; i < connections.length; i = next++) {
-        await replied[i];
-        await connections[i]!.drain(code, REASON);
-      }
-    };
-    const width = Math.min(this.#host.shutdownConcurrency, connections.length);
-    await Promise.all(Array.from({ length: width }, lane));
+    await drainAll(connections, this.#host.shutdownConcurrency, code, "server restart");
   }
 
   /** Stops the sweeper and the `ws` server (after {@link disconnectAll}). */

@@ -15,6 +15,7 @@ import { liveTransportOf } from "../../src/server/live.js";
 import { MemoryStateBackend } from "../../src/state/backends/memory.js";
 import { ServiceUnavailable } from "../../src/errors.js";
 import { eventError, loadPage, memoryLogger, RawClient, response } from "../live/helpers.js";
+import { LongPollClient } from "../support/longpoll-client.js";
 
 /** The part of the official client's `Socket` used here (the package ships no types). */
 interface PhoenixSocket {
@@ -40,6 +41,32 @@ class SlowCounterView extends LiveView {
 
   override render(a: RenderContext): Rendered {
     return html`<p>${a.count}</p>`;
+  }
+}
+
+// A memory backend whose writes take 30 ms, counting how many run at once; `down` refuses
+// them (Redis stalled), which leaves an event's change unsaved in the view.
+class SlowBackend extends MemoryStateBackend {
+  running = 0;
+  most = 0;
+  writes = 0;
+  down = false;
+  async #slow<T>(write: () => Promise<T>): Promise<T> {
+    if (this.down) throw new ServiceUnavailable("down");
+    this.writes++;
+    this.most = Math.max(this.most, ++this.running);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    try {
+      return await write();
+    } finally {
+      this.running--;
+    }
+  }
+  override set(...args: Parameters<MemoryStateBackend["set"]>) {
+    return this.#slow(() => super.set(...args));
+  }
+  override patch(...args: Parameters<MemoryStateBackend["patch"]>) {
+    return this.#slow(() => super.patch(...args));
   }
 }
 
@@ -112,31 +139,6 @@ describe("graceful close of a listening server", () => {
   });
 
   it("saves the views of shutdownConcurrency connections at a time; idle restored views write nothing", async () => {
-    // A memory backend whose writes take 30 ms, counting how many run at once; `down` refuses
-    // them (Redis stalled), which leaves an event's change unsaved in the view.
-    class SlowBackend extends MemoryStateBackend {
-      running = 0;
-      most = 0;
-      writes = 0;
-      down = false;
-      async #slow<T>(write: () => Promise<T>): Promise<T> {
-        if (this.down) throw new ServiceUnavailable("down");
-        this.writes++;
-        this.most = Math.max(this.most, ++this.running);
-        await new Promise((resolve) => setTimeout(resolve, 30));
-        try {
-          return await write();
-        } finally {
-          this.running--;
-        }
-      }
-      override set(...args: Parameters<MemoryStateBackend["set"]>) {
-        return this.#slow(() => super.set(...args));
-      }
-      override patch(...args: Parameters<MemoryStateBackend["patch"]>) {
-        return this.#slow(() => super.patch(...args));
-      }
-    }
     const backend = new SlowBackend();
     const served = createApp({
       secretKey: "drain-secret",
@@ -171,6 +173,32 @@ describe("graceful close of a listening server", () => {
     for (const { page } of busy) assert.equal((await backend.get(page.id))?.state.count, 1);
     for (const { page } of views.slice(4))
       assert.equal((await backend.get(page.id))?.state.count, 0);
+  });
+
+  it("long-poll sessions too: the changes of a session's view are saved before close() resolves", async () => {
+    const backend = new SlowBackend();
+    const served = createApp({
+      secretKey: "drain-secret",
+      logger: memoryLogger(),
+      stateBackend: backend,
+      durability: "reply",
+    });
+    served.live("/", SlowCounterView);
+    const server = await served.listen(0, "127.0.0.1");
+    const page = await loadPage(`${server.url}/`);
+    const client = new LongPollClient([server.url], page.cookie);
+    await client.open();
+    try {
+      assert.equal((await client.join(page, server.url)).payload.status, "ok");
+      backend.down = true;
+      const reply = await client.event(page, "click", "slowInc", {});
+      assert.equal(eventError(reply)?.error, "service_unavailable");
+      backend.down = false;
+      await server.close();
+    } finally {
+      client.stop();
+    }
+    assert.equal((await backend.get(page.id))?.state.count, 1);
   });
 
   it("createApp refuses a shutdownConcurrency that is not a positive integer", () => {
