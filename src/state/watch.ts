@@ -389,6 +389,7 @@ export class Watch {
     const changed = new Set<string>();
     const compare = new Comparison(this.#logs, this.#nodes);
     const adopted = deltas ? new Set<object>() : undefined;
+    if (adopted) compare.renewed = [];
     if (deltas) this.#settleMoved(current, deltas);
     for (const [field, original] of this.#roots ?? []) {
       const now = current.has(field) ? current.get(field) : ABSENT;
@@ -397,6 +398,10 @@ export class Watch {
         deltas?.set(field, null);
         if (adopted) this.#adopt(now, adopted);
         if (now !== ABSENT) validate(field, now);
+      } else if (adopted && now !== original && typeof now === "object" && now !== null) {
+        // Equal content, other objects (a clone written back): nothing to store, but sharing
+        // inside them must be known before a later edit is addressed by one path.
+        this.#adopt(now, adopted);
       }
     }
     for (const [node, log] of this.#logs ?? []) {
@@ -416,6 +421,9 @@ export class Watch {
           else if (e[0] === "p") e[3].forEach((v, i) => this.#adopt(v, adopted, node, e[1] + i));
         }
       }
+    }
+    for (const [value, parent, key] of compare.renewed ?? []) {
+      this.#adopt(value, adopted as Set<object>, parent, key);
     }
     // Edits address the state as it is now: a container's length and splices first, then the
     // keys inside it, then what is deeper.
@@ -707,6 +715,11 @@ function originalArray(arr: unknown[], log: NodeLog): unknown[] {
 class Comparison {
   /** Logged nodes and every node above them: a same-reference value there may differ inside. */
   #affected?: Set<object>;
+  /**
+   * When set, collects the objects the step stored in place of equal content (a clone written
+   * back): no edit carries them, but the sharing inside them must still be learnt.
+   */
+  renewed?: [value: object, parent: object, key: string | number][];
 
   constructor(
     private readonly logs: Map<object, NodeLog> | undefined,
@@ -758,6 +771,7 @@ class Comparison {
         const now = Object.hasOwn(arr, i) ? arr[i] : ABSENT;
         if (now === was) continue;
         if (!this.same(now, was)) record(now);
+        else if (typeof now === "object" && now !== null) this.renewed?.push([now, arr, i]);
       }
       if (changed && edits) {
         // One splice: what lies between the unchanged start and the unchanged end.
@@ -788,10 +802,13 @@ class Comparison {
         }
         continue;
       }
-      if (this.same(now, was)) continue;
+      const k = slotKey(isArray, key);
+      if (this.same(now, was)) {
+        if (typeof now === "object" && now !== null) this.renewed?.push([now, node, k]);
+        continue;
+      }
       record(now);
       if (!edits) continue;
-      const k = slotKey(isArray, key);
       // Past the end of an array the length edit has it already; other keys of an array are
       // not encoded.
       if (isArray && (typeof k !== "number" || k >= length)) continue;

@@ -112,6 +112,32 @@ describe("snapshot deltas", () => {
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
   });
 
+  it("an object shared inside a value written back with equal content is stored whole when it changes", () => {
+    // Found by the property below (seed 155881746): a clone that repeats an object is equal to
+    // what it replaces, so no edit carries it, yet an edit under the repeated object reaches
+    // both places.
+    class V extends LiveView {
+      top: { p: { v: number }; q?: { v: number } } = { p: { v: 1 } };
+      nested = { r: { x: { v: 1 }, y: { v: 1 } } };
+    }
+    const view = new V();
+    const t = tracked(view);
+    view.top.q = view.top.p;
+    const shared = { v: 1 };
+    view.nested.r = { x: shared, y: shared };
+    t.step();
+    view.top = structuredClone(view.top);
+    assert.deepStrictEqual(t.step().changed, []);
+    view.top.q!.v = 2;
+    view.nested.r.y.v = 3;
+    const { changed, deltas } = t.step();
+    assert.deepStrictEqual(changed, ["top", "nested"]);
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+    assert.deepStrictEqual(t.stored.top, { p: { v: 2 }, q: { v: 2 } });
+    assert.deepStrictEqual(t.stored.nested, { r: { x: { v: 3 }, y: { v: 3 } } });
+    assert.equal(deltas.get("top"), null);
+  });
+
   it("property: deltas applied to the stored encoding give the state, over random mutations", () => {
     class Random extends LiveView {
       a: unknown = null;
