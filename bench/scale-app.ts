@@ -1,9 +1,10 @@
 /**
  * The app bench/scale.ts serves with `djust serve --app bench/scale-app.ts`, on `/`: a counter
  * (`SCALE_VIEW=counter`, the default: almost no server work per event) or a 1,000-row table
- * rendered by a template whose event flips one row (`SCALE_VIEW=table`: the server's own work,
- * template render and diff, dominates). Both views answer the event `inc` (the table flips row
- * `inc mod 1,000`), so the driver is the same. `BENCH_DURABILITY` (`reply` | `behind`) picks the
+ * rendered by a template whose event flips one row (`SCALE_VIEW=table`), or a search over
+ * 10,000 order lines whose event moves to the next query (`SCALE_VIEW=search`: the server's own
+ * work per event dominates, the state written and the reply stay small). All three answer the
+ * event `inc`, so the driver is the same. `BENCH_DURABILITY` (`reply` | `behind`) picks the
  * durability; without `REDIS_URL` everything is in memory. `GET /mem` answers this process's
  * memory after a full GC (node --expose-gc).
  */
@@ -55,9 +56,42 @@ class TableView extends LiveView {
   }
 }
 
-const VIEWS = { counter: CounterView, table: TableView };
+/** Order lines searched by the search view; built once, shared by every view (read only). */
+const LINES: readonly Order[] = Array.from({ length: 10_000 }, (_, id) => ({
+  id,
+  customer: `${CUSTOMERS[id % CUSTOMERS.length]!} ${id % 97}`,
+  total: (id * 37) % 1000,
+  shipped: id % 3 === 0,
+}));
+const QUERIES = ["ada", "grace", "alan", "edsger", "lace", "ing"];
+
+/**
+ * A search box over 10,000 order lines: each event moves to the next query; every render
+ * filters the lines, sums the matches and shows the first ten. The work is the server's (a
+ * filter and a sum over 10,000 lines per event) while the state written (the query number)
+ * and the reply (ten rows and two figures) stay small, as with a real search-as-you-type page.
+ */
+class SearchView extends LiveView {
+  static override templateName = "scale_search.html";
+  q = 0;
+
+  @eventHandler
+  inc() {
+    this.q = (this.q + 1) % QUERIES.length;
+  }
+
+  override getContextData(): Record<string, unknown> {
+    const query = QUERIES[this.q]!;
+    const matches = LINES.filter((line) => line.customer.includes(query) && !line.shipped);
+    let sum = 0;
+    for (const line of matches) sum += line.total;
+    return { query, count: matches.length, sum, first: matches.slice(0, 10) };
+  }
+}
+
+const VIEWS = { counter: CounterView, table: TableView, search: SearchView };
 const view = process.env.SCALE_VIEW ?? "counter";
-if (!(view in VIEWS)) throw new Error(`SCALE_VIEW must be counter or table, got ${view}`);
+if (!(view in VIEWS)) throw new Error(`SCALE_VIEW must be counter, table or search, got ${view}`);
 
 const durability = process.env.BENCH_DURABILITY;
 export const app = createApp({

@@ -5,8 +5,9 @@
  * 2. the cost of durability: one process with write-through ("reply"), write-behind ("behind")
  *    and everything in memory;
  *    both for each view of `SCALE_VIEWS` (bench/scale-app.ts): `counter` (almost no server
- *    work per event, so the driver and Redis weigh as much as the server) and `table` (1,000
- *    rows rendered by a template, one flipped per event: the server's own work dominates);
+ *    work per event, so the driver and Redis weigh as much as the server), `table` (1,000
+ *    rows rendered by a template, one flipped per event) and `search` (a filter and a sum over
+ *    10,000 order lines per event, ten rows shown: the server's own work dominates);
  * 3. memory per idle view at 1,000 and 10,000 connections (one joined view each): the server
  *    process's RSS and heap (after a full GC) before and after, divided by the connections.
  *
@@ -16,7 +17,7 @@
  * workers share the cores, and the sum shows how much of them a run used.
  *
  * Run: `node --import tsx bench/scale.ts` (`SCALE_SECONDS=5 SCALE_SOCKETS=32
- * SCALE_VIEWS=counter,table IDLE=1000,10000`; `IDLE=` skips the memory part).
+ * SCALE_VIEWS=counter,table,search IDLE=1000,10000`; `IDLE=` skips the memory part).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -30,7 +31,7 @@ import { percentile } from "./support.js";
 const ROOT = resolve(import.meta.dirname, "..");
 const SECONDS = Number(process.env.SCALE_SECONDS ?? 5);
 const SOCKETS = Number(process.env.SCALE_SOCKETS ?? 32);
-const VIEWS = (process.env.SCALE_VIEWS ?? "counter,table").split(",").filter(Boolean);
+const VIEWS = (process.env.SCALE_VIEWS ?? "counter,table,search").split(",").filter(Boolean);
 const IDLE = (process.env.IDLE ?? "1000,10000").split(",").filter(Boolean).map(Number);
 const TICKS = 100; // /proc clock ticks per second on Linux
 
