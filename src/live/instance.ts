@@ -110,8 +110,22 @@ export interface EventResult extends StepResult {
 /** Route params plus the URL's query params (first value of each), route params winning. */
 export function urlParams(url: URL, routeParams: Params): Params {
   const out: Params = {};
-  for (const [key, value] of url.searchParams) if (!(key in out)) out[key] = value;
+  // Most URLs have no query: `searchParams` would make (and keep on the URL) an empty object.
+  if (url.search !== "") {
+    for (const [key, value] of url.searchParams) if (!(key in out)) out[key] = value;
+  }
   return Object.assign(out, routeParams);
+}
+
+/**
+ * Whether `now` is elsewhere than the snapshot's URL `stored`. Path and query only: the browser
+ * may know the host by another name than the server (a proxy), and adds fragments the server
+ * never sees. The same text is the same place (a join on the page's own URL: no second parse).
+ */
+function movedSince(stored: string | undefined, now: URL): boolean {
+  if (stored === undefined || stored === now.href) return false;
+  const before = safeUrl(stored);
+  return before !== undefined && before.pathname + before.search !== now.pathname + now.search;
 }
 
 /** Options of {@link LiveInstance.start}. */
@@ -352,16 +366,12 @@ export class LiveInstance
     if (hasKeys(stored.flash)) this.#flash = { ...stored.flash };
     if (stored.title !== undefined) runtimeOf(this.view).title = stored.title;
     this.restored = true;
-    const storedUrl = stored.url === undefined ? undefined : safeUrl(stored.url);
-    // Path and query only: the browser may know the host by another name than the server
-    // (a proxy), and adds fragments the server never sees.
-    const where = (url: URL) => url.pathname + url.search;
     // The browser patched the URL since the snapshot: bring the state in line with it. A view
     // with streams runs it in any case, as mount ran again: streams are often filled from the
     // URL's params (the join reply must carry what the page shows; docs/streams.md).
     const streams = stored.streams !== undefined && stored.streams.length > 0;
     if (this.#nested) return;
-    if (streams || (storedUrl && where(storedUrl) !== where(request.url))) {
+    if (streams || movedSince(stored.url, request.url)) {
       await this.view.handleParams?.(urlParams(request.url, this.#routeParams), request.url);
     }
   }
