@@ -21,7 +21,9 @@
  * the child's heap and RSS after a full GC before and after opening N connections. djust runs
  * with its default memory state backend (which keeps each view's snapshot for reconnects, as
  * LiveViewJS cannot), with no snapshots at all, and with the snapshots in a real Redis.
- * `BENCH_CHILD_FLAGS="--cpu-prof"` passes Node flags to the server children.
+ * `BENCH_CHILD_FLAGS="--cpu-prof"` passes Node flags to the server children; `--setup-only`
+ * (with `--child-only`) stops after the set-up part; `BENCH_SETUP_UNTIL=page` or `=open` stops
+ * each set-up after the page GET, or once the WebSocket is open (no join).
  *
  * The state-size section (issue 13) drives template views holding 1,000, 10,000 and 100,000
  * rows in process, djust alone (the whole server per event: frame in, handler, change
@@ -657,11 +659,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/**
- * What a browser does to show a live page: GET it, open the WebSocket (offering
- * permessage-deflate, as browsers do) and join the view with the page's token and CSRF token.
- */
-async function pageAndJoin(server: Child, path: string) {
+/** A live page as a browser gets it: its cookies, view token, container id and CSRF token. */
+async function getPage(server: Child, path: string) {
   const res = await fetch(`${server.url}${path}`);
   const body = await res.text();
   const cookie = res.headers
@@ -671,6 +670,11 @@ async function pageAndJoin(server: Child, path: string) {
   const token = /data-phx-session="([^"]+)"/.exec(body)?.[1] ?? "";
   const id = /id="(phx-[^"]+)"/.exec(body)?.[1] ?? "";
   const csrf = /name="csrf-token" content="([^"]+)"/.exec(body)?.[1] ?? "";
+  return { cookie, token, id, csrf };
+}
+
+/** Opens the live WebSocket as a browser does (offering permessage-deflate). */
+async function openSocket(server: Child, cookie: string): Promise<WebSocket> {
   const ws = new WebSocket(`${server.url.replace("http", "ws")}${server.wsPath}?vsn=2.0.0`, {
     headers: { cookie, origin: server.url },
   });
@@ -678,6 +682,16 @@ async function pageAndJoin(server: Child, path: string) {
     ws.once("open", () => resolve());
     ws.once("error", reject);
   });
+  return ws;
+}
+
+/**
+ * What a browser does to show a live page: GET it, open the WebSocket (offering
+ * permessage-deflate, as browsers do) and join the view with the page's token and CSRF token.
+ */
+async function pageAndJoin(server: Child, path: string) {
+  const { cookie, token, id, csrf } = await getPage(server, path);
+  const ws = await openSocket(server, cookie);
   const socket = (ws as unknown as { _socket: { bytesRead: number } })._socket;
   const start = socket.bytesRead;
   const reply = await new Promise<string>((resolve, reject) => {
@@ -739,12 +753,23 @@ interface SetupResult {
  */
 async function setupBlock(server: Child, count: number, concurrency: number) {
   const sockets: WebSocket[] = [];
+  // BENCH_SETUP_UNTIL=page|open: each set-up stops after the page, or once the WebSocket is
+  // open (no join), to split its cost by phase.
+  const until = process.env.BENCH_SETUP_UNTIL;
+  const setUp = async (): Promise<WebSocket | undefined> => {
+    if (until === undefined) return (await pageAndJoin(server, "/counter")).ws;
+    const page = await getPage(server, "/counter");
+    return until === "open" ? openSocket(server, page.cookie) : undefined;
+  };
   const cpu0 = await ask<{ us: number }>(server.child, "cpu");
   const t0 = performance.now();
   let started = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (started++ < count) sockets.push((await pageAndJoin(server, "/counter")).ws);
+      while (started++ < count) {
+        const ws = await setUp();
+        if (ws) sockets.push(ws);
+      }
     }),
   );
   const ms = performance.now() - t0;
@@ -882,6 +907,7 @@ async function childProcesses(): Promise<void> {
     );
   }
 
+  if (process.argv.includes("--setup-only")) return;
   const redisServer = await startRedis();
   const redis =
     "skip" in redisServer ? undefined : (createClient({ url: redisServer.url }) as RedisClientType);
