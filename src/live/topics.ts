@@ -89,6 +89,8 @@ export async function activateTopic(entry: TopicEntry, owner: TopicOwner): Promi
  * the rejoin). Failures are ignored: the pub/sub may already be closed during shutdown.
  */
 export async function unsubscribeAll(entries: readonly TopicEntry[] | undefined): Promise<void> {
+  // Most views (every dead render) subscribed to nothing.
+  if (entries === undefined || entries.length === 0) return;
   const subscriptions: (Unsubscribe | Promise<Unsubscribe>)[] = [];
   for (const entry of entries ?? []) {
     if (entry.unsubscribe) subscriptions.push(entry.unsubscribe);

@@ -223,6 +223,16 @@ export function withServices(
   return out;
 }
 
+// A function's source never changes: read once per service, not on every mount (the text of
+// a function or class is made on each `toString`).
+const classes = new WeakMap<object, boolean>();
+
 function isClass(value: unknown): boolean {
-  return typeof value === "function" && Function.prototype.toString.call(value).startsWith("class");
+  if (typeof value !== "function") return false;
+  let known = classes.get(value);
+  if (known === undefined) {
+    known = Function.prototype.toString.call(value).startsWith("class");
+    classes.set(value, known);
+  }
+  return known;
 }
