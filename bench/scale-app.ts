@@ -2,7 +2,7 @@
  * The app bench/scale.ts serves with `djust serve --app bench/scale-app.ts`, on `/`: a counter
  * (`SCALE_VIEW=counter`, the default: almost no server work per event) or a 1,000-row table
  * rendered by a template whose event flips one row (`SCALE_VIEW=table`), or a search over
- * 10,000 order lines whose event moves to the next query (`SCALE_VIEW=search`: the server's own
+ * `SCALE_LINES` order lines whose event moves to the next query (`SCALE_VIEW=search`: the server's own
  * work per event dominates, the state written and the reply stay small). All three answer the
  * event `inc`, so the driver is the same. `BENCH_DURABILITY` (`reply` | `behind`) picks the
  * durability; without `REDIS_URL` everything is in memory. `GET /mem` answers this process's
@@ -56,19 +56,25 @@ class TableView extends LiveView {
   }
 }
 
-/** Order lines searched by the search view; built once, shared by every view (read only). */
-const LINES: readonly Order[] = Array.from({ length: 10_000 }, (_, id) => ({
-  id,
-  customer: `${CUSTOMERS[id % CUSTOMERS.length]!} ${id % 97}`,
-  total: (id * 37) % 1000,
-  shipped: id % 3 === 0,
-}));
+/**
+ * Order lines searched by the search view (`SCALE_LINES`, default 10,000); built once, shared by
+ * every view (read only).
+ */
+const LINES: readonly Order[] = Array.from(
+  { length: Number(process.env.SCALE_LINES ?? 10_000) },
+  (_, id) => ({
+    id,
+    customer: `${CUSTOMERS[id % CUSTOMERS.length]!} ${id % 97}`,
+    total: (id * 37) % 1000,
+    shipped: id % 3 === 0,
+  }),
+);
 const QUERIES = ["ada", "grace", "alan", "edsger", "lace", "ing"];
 
 /**
- * A search box over 10,000 order lines: each event moves to the next query; every render
+ * A search box over many order lines: each event moves to the next query; every render
  * filters the lines, sums the matches and shows the first ten. The work is the server's (a
- * filter and a sum over 10,000 lines per event) while the state written (the query number)
+ * filter and a sum over every line per event) while the state written (the query number)
  * and the reply (ten rows and two figures) stay small, as with a real search-as-you-type page.
  */
 class SearchView extends LiveView {

@@ -7,7 +7,7 @@
  *    both for each view of `SCALE_VIEWS` (bench/scale-app.ts): `counter` (almost no server
  *    work per event, so the driver and Redis weigh as much as the server), `table` (1,000
  *    rows rendered by a template, one flipped per event) and `search` (a filter and a sum over
- *    10,000 order lines per event, ten rows shown: the server's own work dominates);
+ *    `SCALE_LINES` (10,000) order lines per event, ten rows shown: the server's own work dominates);
  * 3. memory per idle view at 1,000 and 10,000 connections (one joined view each): the server
  *    process's RSS and heap (after a full GC) before and after, divided by the connections.
  *
