@@ -70,8 +70,9 @@ const HANDSHAKE_HEADERS: ReadonlySet<string> = new Set([
 
 /**
  * ws's permessage-deflate settings. A socket that has compressed a message holds zlib state
- * until it closes (about 60 KiB RSS with these settings, see bench/RESULTS.md; zlib's defaults,
- * 32 KiB windows and memory level 8, need about twice that). Live payloads repeat within a
+ * until it closes (60–100 KiB of RSS with these settings in the runs of bench/RESULTS.md: ws
+ * resets it after each message instead of freeing it; zlib's defaults, 32 KiB windows and memory
+ * level 8, need about twice that). Live payloads repeat within a
  * row's width (one comprehension entry after another), so the small window costs nothing: the
  * 1,000-row table's join reply deflates to 9.7 kB with it, 10.9 kB with 32 KiB. Level 1 is the
  * fastest and within 5% of the default level's size on that reply.
