@@ -8,11 +8,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { after, before, describe, it } from "node:test";
-import type { Browser, Page } from "playwright-core";
-import { createApp, type RunningServer } from "../../src/server/index.js";
+import { describe, it } from "node:test";
+import type { Page } from "playwright-core";
+import { createApp } from "../../src/server/index.js";
 import { liveTransportOf } from "../../src/server/live.js";
-import { browserSkipReason, disconnected, launchBrowser } from "../support/browser.js";
+import {
+  browserSkipReason,
+  disconnected,
+  errorsOnly,
+  servedInChromium,
+} from "../support/browser.js";
 import { connected } from "../support/orders-browser.js";
 import { Counter, CounterPage, unmounted } from "../live/component-views.js";
 
@@ -60,31 +65,16 @@ function mutations(page: Page): Promise<Record<string, number>> {
 }
 
 describe("LiveComponents in Chromium", { skip }, () => {
-  let server: RunningServer;
-  let browser: Browser;
-  const app = createApp({
-    secretKey: "e2e",
-    templateDirs: [templates],
-    logger: { info() {}, warn() {}, error: (m, meta) => console.error(m, meta) },
-  });
+  const app = createApp({ secretKey: "e2e", templateDirs: [templates], logger: errorsOnly });
   app.live("/", CounterPage).component(Counter);
-
-  before(async () => {
-    server = await app.listen(0, "127.0.0.1");
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const served = servedInChromium(app);
 
   it("updates each component alone, takes sendUpdate, destroys removed ones, survives a reconnect", async () => {
     unmounted.length = 0;
-    const context = await browser.newContext();
+    const context = await served.browser.newContext();
     const page = await context.newPage();
     try {
-      await page.goto(`${server.url}/`);
+      await page.goto(`${served.url}/`);
       await connected(page);
       // The client stamped each component's root with its cid.
       assert.deepEqual(

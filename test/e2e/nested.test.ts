@@ -8,11 +8,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { after, before, describe, it } from "node:test";
-import type { Browser, Page } from "playwright-core";
-import { createApp, type RunningServer } from "../../src/server/index.js";
+import { describe, it } from "node:test";
+import type { Page } from "playwright-core";
+import { createApp } from "../../src/server/index.js";
 import { liveTransportOf } from "../../src/server/live.js";
-import { browserSkipReason, disconnected, launchBrowser } from "../support/browser.js";
+import {
+  browserSkipReason,
+  disconnected,
+  errorsOnly,
+  servedInChromium,
+} from "../support/browser.js";
 import { CounterChildView, mounts, NotesView, PageAView, PageBView } from "../live/nested-views.js";
 
 const skip = browserSkipReason();
@@ -38,27 +43,12 @@ async function textOf(page: Page, selector: string): Promise<string | null> {
 }
 
 describe("nested live views in Chromium", { skip }, () => {
-  let server: RunningServer;
-  let browser: Browser;
-  const app = createApp({
-    secretKey: "e2e",
-    templateDirs: [templates],
-    logger: { info() {}, warn() {}, error: (m, meta) => console.error(m, meta) },
-  });
+  const app = createApp({ secretKey: "e2e", templateDirs: [templates], logger: errorsOnly });
   app.live("/", PageAView).live("/b/", PageBView).register(CounterChildView).register(NotesView);
-
-  before(async () => {
-    server = await app.listen(0, "127.0.0.1");
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const served = servedInChromium(app);
 
   it("child events, a reconnect, and live navigation with a sticky child", async () => {
-    const context = await browser.newContext({ viewport: { width: 900, height: 600 } });
+    const context = await served.browser.newContext({ viewport: { width: 900, height: 600 } });
     const page = await context.newPage();
     // Topics of the frames the server sends, to see which view each event touched.
     const topics: string[] = [];
@@ -70,7 +60,7 @@ describe("nested live views in Chromium", { skip }, () => {
     );
     try {
       const start = { ...mounts };
-      await page.goto(`${server.url}/`);
+      await page.goto(`${served.url}/`);
       await allJoined(page);
       assert.equal(await textOf(page, "#count"), "Count: 5");
       assert.equal(await textOf(page, "#notes-count"), "Notes: 0");

@@ -7,11 +7,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { after, before, describe, it } from "node:test";
-import type { Browser, Page } from "playwright-core";
-import { createApp, type RunningServer } from "../../src/server/index.js";
+import { describe, it } from "node:test";
+import type { Page } from "playwright-core";
+import { createApp } from "../../src/server/index.js";
 import { liveTransportOf } from "../../src/server/live.js";
-import { browserSkipReason, disconnected, launchBrowser } from "../support/browser.js";
+import {
+  browserSkipReason,
+  disconnected,
+  errorsOnly,
+  servedInChromium,
+} from "../support/browser.js";
 import { connected } from "../support/orders-browser.js";
 import { songs, SongsView } from "../live/stream-views.js";
 
@@ -32,31 +37,16 @@ function shown(page: Page): Promise<string[]> {
 }
 
 describe("streams in Chromium", { skip }, () => {
-  let server: RunningServer;
-  let browser: Browser;
-  const app = createApp({
-    secretKey: "e2e",
-    templateDirs: [templates],
-    logger: { info() {}, warn() {}, error: (m, meta) => console.error(m, meta) },
-  });
+  const app = createApp({ secretKey: "e2e", templateDirs: [templates], logger: errorsOnly });
   app.live("/", SongsView);
-
-  before(async () => {
-    server = await app.listen(0, "127.0.0.1");
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const served = servedInChromium(app);
 
   it("keeps the stream on screen across a reconnect, without duplicates", async () => {
     songs.splice(0, songs.length, { id: 1, name: "Song 1" }, { id: 2, name: "Song 2" });
-    const context = await browser.newContext();
+    const context = await served.browser.newContext();
     const page = await context.newPage();
     try {
-      await page.goto(`${server.url}/`);
+      await page.goto(`${served.url}/`);
       await connected(page);
       assert.deepEqual(await shown(page), ["song-1", "song-2"]);
 

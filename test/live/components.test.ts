@@ -6,17 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { after, before, beforeEach, describe, it } from "node:test";
-import { createApp, type RunningServer } from "../../src/server/index.js";
-import { MemoryStateBackend } from "../../src/state/backends/memory.js";
-import {
-  eventError,
-  loadPage,
-  memoryLogger,
-  RawClient,
-  response,
-  type PageInfo,
-} from "./helpers.js";
+import { beforeEach, describe, it } from "node:test";
+import { serveLive } from "../support/live-server.js";
+import { eventError, loadPage, RawClient, response, type PageInfo } from "./helpers.js";
 import { BadgeView, BigPage, Counter, CounterPage, renders, unmounted } from "./component-views.js";
 
 const templates = fileURLToPath(new URL("../fixtures/templates", import.meta.url));
@@ -24,29 +16,11 @@ const templates = fileURLToPath(new URL("../fixtures/templates", import.meta.url
 type Wire = Record<string, unknown>;
 
 describe("LiveComponents", () => {
-  let server: RunningServer;
-  let base: string;
-  const backend = new MemoryStateBackend();
-  const logger = memoryLogger();
-  const clients: RawClient[] = [];
-
-  before(async () => {
-    const app = createApp({
-      secretKey: "s",
-      templateDirs: [templates],
-      stateBackend: backend,
-      logger,
-    });
+  const live = serveLive({ templateDirs: [templates] }, (app) => {
     app.live("/", CounterPage).live("/big/", BigPage).live("/badges/", BadgeView);
     app.component(Counter);
-    server = await app.listen(0, "127.0.0.1");
-    base = server.url;
   });
-
-  after(async () => {
-    for (const client of clients) client.close();
-    await server.close();
-  });
+  const { backend, logger } = live;
 
   beforeEach(() => {
     renders.clear();
@@ -54,10 +28,10 @@ describe("LiveComponents", () => {
   });
 
   async function joined(path = "/", client?: RawClient, page?: PageInfo) {
-    page ??= await loadPage(`${base}${path}`);
-    client ??= await RawClient.connect(base, { cookie: page.cookie });
-    clients.push(client);
-    const reply = await client.join(page, base, { url: `${base}${path}` });
+    page ??= await loadPage(`${live.url}${path}`);
+    client ??= await RawClient.connect(live.url, { cookie: page.cookie });
+    live.track(client);
+    const reply = await client.join(page, live.url, { url: `${live.url}${path}` });
     assert.equal(reply.payload.status, "ok", JSON.stringify(reply.payload));
     return { page, client, rendered: response(reply).rendered as Wire };
   }

@@ -7,11 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { after, before, describe, it } from "node:test";
-import { createApp, type RunningServer } from "../../src/server/index.js";
-import { MemoryStateBackend } from "../../src/state/backends/memory.js";
+import { describe, it } from "node:test";
+import { serveLive } from "../support/live-server.js";
 import { ClientTree, type WirePayload } from "../support/phoenix-client.js";
-import { loadPage, memoryLogger, RawClient, response, type Msg, type PageInfo } from "./helpers.js";
+import { loadPage, RawClient, response, type Msg, type PageInfo } from "./helpers.js";
 import {
   CounterChildView,
   mounts,
@@ -43,20 +42,7 @@ function shownBy(reply: Msg): string {
 }
 
 describe("nested live views", () => {
-  let server: RunningServer;
-  let base: string;
-  const backend = new MemoryStateBackend();
-  const logger = memoryLogger();
-  const clients: RawClient[] = [];
-
-  before(async () => {
-    const app = createApp({
-      secretKey: "s",
-      templateDirs: [templates],
-      stateBackend: backend,
-      logger,
-      debug: true,
-    });
+  const live = serveLive({ templateDirs: [templates], debug: true }, (app) => {
     app
       .live("/", PageAView)
       .live("/b/", PageBView)
@@ -64,18 +50,12 @@ describe("nested live views", () => {
       .live("/twice/", TwiceView)
       .register(CounterChildView)
       .register(NotesView);
-    server = await app.listen(0, "127.0.0.1");
-    base = server.url;
   });
-
-  after(async () => {
-    for (const client of clients) client.close();
-    await server.close();
-  });
+  const { logger } = live;
 
   async function connect(page: PageInfo) {
-    const client = await RawClient.connect(base, { cookie: page.cookie });
-    clients.push(client);
+    const client = await RawClient.connect(live.url, { cookie: page.cookie });
+    live.track(client);
     return client;
   }
 
@@ -89,7 +69,7 @@ describe("nested live views", () => {
 
   it("renders children inline in the dead render, each in its own container", async () => {
     const before = { ...mounts };
-    const page = await loadPage(`${base}/`);
+    const page = await loadPage(`${live.url}/`);
     assert.equal(page.status, 200);
     const counter = container(page.html, "counter");
     assert.equal(counter.parent, page.id);
@@ -104,10 +84,10 @@ describe("nested live views", () => {
   });
 
   it("joins each child on its own topic, restored from its dead render; events reach only it", async () => {
-    const page = await loadPage(`${base}/`);
+    const page = await loadPage(`${live.url}/`);
     const counter = container(page.html, "counter");
     const client = await connect(page);
-    const main = await client.join(page, base);
+    const main = await client.join(page, live.url);
     assert.equal(main.payload.status, "ok", JSON.stringify(main.payload));
     // Connected, the parent sends the containers empty: the browser joins the children.
     const shown = shownBy(main);
@@ -140,10 +120,10 @@ describe("nested live views", () => {
   });
 
   it("restores parent and child on a new socket (reconnect)", async () => {
-    const page = await loadPage(`${base}/`);
+    const page = await loadPage(`${live.url}/`);
     const counter = container(page.html, "counter");
     const first = await connect(page);
-    assert.equal((await first.join(page, base)).payload.status, "ok");
+    assert.equal((await first.join(page, live.url)).payload.status, "ok");
     assert.equal((await joinChild(first, page, "counter", counter.token)).payload.status, "ok");
     await first.push("lv:counter", "event", { type: "click", event: "inc", value: {} });
     await first.event(page, "click", "click", {});
@@ -152,7 +132,7 @@ describe("nested live views", () => {
 
     const counted = { ...mounts };
     const second = await connect(page);
-    const main = await second.join(page, base);
+    const main = await second.join(page, live.url);
     assert.match(shownBy(main), /Parent clicks: 1/);
     // The rejoined parent renders the same child key: its fresh token restores the child.
     const fresh = container(shownBy(main), "counter").token;
@@ -164,9 +144,9 @@ describe("nested live views", () => {
   });
 
   it("ends a parent's children when it leaves, but not a sticky child", async () => {
-    const page = await loadPage(`${base}/`);
+    const page = await loadPage(`${live.url}/`);
     const client = await connect(page);
-    await client.join(page, base);
+    await client.join(page, live.url);
     const counter = await joinChild(client, page, "counter", container(page.html, "counter").token);
     assert.equal(counter.payload.status, "ok");
     const notes = await joinChild(client, page, "notes", container(page.html, "notes").token);
@@ -192,7 +172,7 @@ describe("nested live views", () => {
   });
 
   it("refuses a forged, missing or foreign child token, and a child without its parent", async () => {
-    const page = await loadPage(`${base}/`);
+    const page = await loadPage(`${live.url}/`);
     const counter = container(page.html, "counter");
     const client = await connect(page);
     const stale = {
@@ -213,16 +193,16 @@ describe("nested live views", () => {
         message: "The parent view is not joined on this connection.",
       },
     });
-    await client.join(page, base);
+    await client.join(page, live.url);
     const forged = counter.token.replace(/^./, (c) => (c === "A" ? "B" : "A"));
     assert.deepEqual((await joinChild(client, page, "counter", forged)).payload, stale);
     assert.deepEqual((await joinChild(client, page, "counter", "")).payload, stale);
     // The child's token on another topic (its id is signed).
     assert.deepEqual((await joinChild(client, page, "other", counter.token)).payload, stale);
     // Another browser's page.
-    const other = await loadPage(`${base}/`);
+    const other = await loadPage(`${live.url}/`);
     const stranger = await connect(other);
-    await stranger.join(other, base);
+    await stranger.join(other, live.url);
     assert.deepEqual((await joinChild(stranger, other, "counter", counter.token)).payload, {
       status: "error",
       response: {
@@ -234,7 +214,7 @@ describe("nested live views", () => {
   });
 
   it("names the template and line of a live_render of an unknown view", async () => {
-    const page = await loadPage(`${base}/unknown/`);
+    const page = await loadPage(`${live.url}/unknown/`);
     assert.equal(page.status, 500);
     const message =
       'nested_unknown.html:2:1: {% live_render %}: live_render: unknown view "Nope"; register it with app.register(View) (or app.live) and name it by its class name or API slug';
@@ -243,7 +223,7 @@ describe("nested live views", () => {
   });
 
   it("refuses a child id placed twice by one parent", async () => {
-    const page = await loadPage(`${base}/twice/`);
+    const page = await loadPage(`${live.url}/twice/`);
     assert.equal(page.status, 500);
     assert.ok(
       page.html.includes(

@@ -5,50 +5,24 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { after, before, describe, it } from "node:test";
-import { createApp, type RunningServer } from "../../src/server/index.js";
-import { MemoryStateBackend } from "../../src/state/backends/memory.js";
-import {
-  eventError,
-  loadPage,
-  memoryLogger,
-  RawClient,
-  response,
-  type PageInfo,
-} from "./helpers.js";
+import { describe, it } from "node:test";
+import { serveLive } from "../support/live-server.js";
+import { eventError, loadPage, RawClient, response, type PageInfo } from "./helpers.js";
 import { FeedView, freed, gc, mounts, songs, SongsView } from "./stream-views.js";
 
 const templates = fileURLToPath(new URL("../fixtures/templates", import.meta.url));
 
 describe("streams", () => {
-  let server: RunningServer;
-  let base: string;
-  const backend = new MemoryStateBackend();
-  const logger = memoryLogger();
-  const clients: RawClient[] = [];
-
-  before(async () => {
-    const app = createApp({
-      secretKey: "s",
-      templateDirs: [templates],
-      stateBackend: backend,
-      logger,
-    });
+  const live = serveLive({ templateDirs: [templates] }, (app) => {
     app.live("/", SongsView).live("/feed/", FeedView);
-    server = await app.listen(0, "127.0.0.1");
-    base = server.url;
   });
-
-  after(async () => {
-    for (const client of clients) client.close();
-    await server.close();
-  });
+  const { backend } = live;
 
   async function joined(path = "/") {
-    const page = await loadPage(`${base}${path}`);
-    const client = await RawClient.connect(base, { cookie: page.cookie });
-    clients.push(client);
-    const reply = await client.join(page, base, { url: `${base}${path}` });
+    const page = await loadPage(`${live.url}${path}`);
+    const client = await RawClient.connect(live.url, { cookie: page.cookie });
+    live.track(client);
+    const reply = await client.join(page, live.url, { url: `${live.url}${path}` });
     assert.equal(reply.payload.status, "ok", JSON.stringify(reply.payload));
     return { page, client, rendered: response(reply).rendered as Record<string, unknown> };
   }

@@ -5,7 +5,9 @@
  * @module
  */
 import { existsSync } from "node:fs";
+import { after, before } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
+import type { DjustApp, Logger, RunningServer } from "../../src/server/index.js";
 
 /** Where the Debian `chromium` package installs the browser. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -69,4 +71,41 @@ export async function disconnected(page: Page, disconnect: () => Promise<unknown
   await page.waitForFunction(
     () => (window as unknown as { djustConnectionLost?: boolean }).djustConnectionLost === true,
   );
+}
+
+/** A logger for browser suites: only errors are printed (they explain a failing page). */
+export const errorsOnly: Logger = {
+  info() {},
+  warn() {},
+  error: (message, meta) => console.error(message, meta),
+};
+
+/**
+ * For one `describe` block: `app` listening on loopback and a Chromium, started before its tests
+ * and closed after them.
+ */
+export function servedInChromium(app: DjustApp): {
+  readonly url: string;
+  readonly browser: Browser;
+} {
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  before(async () => {
+    server = await app.listen(0, "127.0.0.1");
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return {
+    get url() {
+      if (!server) throw new Error("servedInChromium: the app is not listening yet");
+      return server.url;
+    },
+    get browser() {
+      if (!browser) throw new Error("servedInChromium: Chromium is not running yet");
+      return browser;
+    },
+  };
 }
