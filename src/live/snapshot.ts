@@ -11,7 +11,7 @@
  */
 import { errorText, type Logger } from "../logger.js";
 import type { StateBackend, StoredView } from "../state/backends/types.js";
-import { toSnapshot, type SerializationPolicy } from "../state/codec.js";
+import { sameJson, toSnapshot, type SerializationPolicy } from "../state/codec.js";
 import type { DeltaOp } from "../state/delta.js";
 import { snapshotState, stateKeys, stateValue, type StateSnapshot } from "../state/tracker.js";
 import type { LiveView } from "../view/live-view.js";
@@ -108,50 +108,12 @@ const RECORD_EXTRAS = [
 
 /**
  * Whether `stored` holds what a snapshot of `source` would beside its state and components
- * (the URL, flash, topics…): a restored view whose state did not change need not be written.
+ * (the URL, flash, topics…: strings, lists and records of strings): a restored view whose state
+ * did not change need not be written.
  */
 export function extrasMatch(stored: StoredView, source: SnapshotSource): boolean {
   const record = recordOf({ ...source, components: undefined }, {}, source.policy);
   return RECORD_EXTRAS.every((key) => sameJson(record[key], stored[key]));
-}
-
-/**
- * Whether `a` and `b` encode to the same JSON text. Strings, finite numbers, booleans, `null`,
- * arrays and plain records of them are compared in place (every join of a restored view does
- * this, with a dozen small values); anything else is compared by its encoding.
- */
-function sameJson(a: unknown, b: unknown): boolean {
-  // (A BigInt goes to `JSON.stringify`, which refuses it, as before.)
-  if (a === b && typeof a !== "bigint") return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) {
-    return JSON.stringify(a) === JSON.stringify(b);
-  }
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) return JSON.stringify(a) === JSON.stringify(b);
-    for (let i = 0; i < a.length; i++) {
-      if (a[i] === undefined || !sameJson(a[i], b[i]))
-        return JSON.stringify(a) === JSON.stringify(b);
-    }
-    return true;
-  }
-  if (!isPlainRecord(a) || !isPlainRecord(b)) return JSON.stringify(a) === JSON.stringify(b);
-  const keys = Object.keys(a);
-  const other = Object.keys(b);
-  if (keys.length !== other.length) return JSON.stringify(a) === JSON.stringify(b);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    // Same keys in the same order, no `undefined` (which the encoding leaves out).
-    const value = a[key];
-    if (key !== other[i] || value === undefined || !sameJson(value, b[key])) {
-      return JSON.stringify(a) === JSON.stringify(b);
-    }
-  }
-  return true;
-}
-
-function isPlainRecord(value: object): value is Record<string, unknown> {
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 /** What `encode` returns, or `null` (logged) when the state is not losslessly serializable. */

@@ -520,15 +520,20 @@ const silentPolicy: SerializationPolicy = {
   logger: { info() {}, warn() {}, error() {} },
 };
 
-function sameJson(a: JsonValue, b: JsonValue): boolean {
+/** Whether two JSON values (as encoded or as read back from a store) are equal, key order aside. */
+export function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, i) => sameJson(item, b[i] as JsonValue));
+    return a.every((item, i) => sameJson(item, b[i]));
   }
   if (Array.isArray(b)) return false;
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
-  return keys.every((k) => Object.hasOwn(b, k) && sameJson(a[k] as JsonValue, b[k] as JsonValue));
+  return keys.every(
+    (k) =>
+      Object.hasOwn(b, k) &&
+      sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
 }
