@@ -16,6 +16,11 @@ export function sameOrigin(
 ): boolean {
   if (origin === undefined) return true;
   if (!host) return false;
+  // A browser's `Origin` is `scheme://host[:port]` as its `Host` header names the server: the
+  // usual case needs no parse. Anything else (case, default port, IDN…) is compared parsed.
+  if (origin.endsWith(host) && origin.length === host.length + (secure ? 8 : 7)) {
+    if (origin.startsWith(secure ? "https://" : "http://")) return true;
+  }
   try {
     const parsed = new URL(origin);
     return parsed.host === host && (parsed.protocol === "https:" || !secure);

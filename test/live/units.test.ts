@@ -1,5 +1,6 @@
 /**
- * Building blocks of the live layer: frames, tokens, payload decoding, forms, memory adapters.
+ * Building blocks of the live layer: frames, tokens, payload decoding, forms, memory adapters,
+ * route patterns, the transports' `Origin` check.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -13,6 +14,7 @@ import {
 } from "../../src/live/params.js";
 import { decodeFrame, encodeFrame, ProtocolError, replyFrame } from "../../src/live/frame.js";
 import { fillPattern, pathMatcher } from "../../src/live/routes.js";
+import { sameOrigin } from "../../src/live/origin.js";
 import { Signer } from "../../src/auth/signing.js";
 import { TokenSigner } from "../../src/live/token.js";
 import { DEFAULT_LIMITS } from "../../src/server/context.js";
@@ -201,5 +203,33 @@ describe("route patterns", () => {
       DEPTH,
     );
     assert.deepEqual(keyup, { params: { key: "Enter", value: "tea" }, coerceStrings: true });
+  });
+});
+
+describe("Origin check of the live transports", () => {
+  it("takes this server's own origin, over https too, and a client without Origin", () => {
+    assert.equal(sameOrigin("http://127.0.0.1:8000", "127.0.0.1:8000", false), true);
+    assert.equal(sameOrigin("https://app.example", "app.example", true), true);
+    // Behind a TLS proxy the server may see plain HTTP while the page was https.
+    assert.equal(sameOrigin("https://app.example", "app.example", false), true);
+    assert.equal(sameOrigin(undefined, "app.example", true), true);
+  });
+
+  it("compares a differently written origin by its parsed host", () => {
+    assert.equal(sameOrigin("http://APP.example", "app.example", false), true);
+    assert.equal(sameOrigin("http://app.example:80", "app.example", false), true);
+    assert.equal(sameOrigin("https://app.example:443", "app.example", true), true);
+  });
+
+  it("refuses another site, another port, plain http on https, and no Host", () => {
+    assert.equal(sameOrigin("https://evil.example", "app.example", true), false);
+    assert.equal(sameOrigin("http://evil.app.example", "app.example", false), false);
+    assert.equal(sameOrigin("http://app.example.evil", "app.example", false), false);
+    assert.equal(sameOrigin("http://xapp.example", "app.example", false), false);
+    assert.equal(sameOrigin("http://app.example:8001", "app.example:8000", false), false);
+    assert.equal(sameOrigin("http://app.example", "app.example", true), false);
+    assert.equal(sameOrigin("null", "app.example", false), false);
+    assert.equal(sameOrigin("http://app.example", undefined, false), false);
+    assert.equal(sameOrigin("http://app.example", "", false), false);
   });
 });
