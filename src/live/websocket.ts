@@ -26,6 +26,25 @@ const SILENT_MS = 65_000;
 const SWEEP_MS = 15_000;
 
 /**
+ * The part of ws's per-socket permessage-deflate extension (`ws._extensions`, not public API)
+ * that holds the socket's compressor: `null` until a message is compressed, then a zlib stream
+ * that ws keeps (resetting it after each message) until the socket closes, and creates again
+ * when it finds `null`.
+ */
+interface DeflateExtension {
+  _deflate: { close(): void } | null;
+}
+
+/** The permessage-deflate extension `ws` negotiated, if any. */
+function deflateExtension(ws: WebSocket): DeflateExtension | undefined {
+  const extensions = (ws as unknown as { _extensions?: Record<string, unknown> })._extensions;
+  const extension = extensions?.["permessage-deflate"];
+  return typeof extension === "object" && extension !== null && "_deflate" in extension
+    ? (extension as DeflateExtension)
+    : undefined;
+}
+
+/**
  * One open WebSocket: the sink its {@link LiveConnection} writes to and the time of its last
  * frame (for the sweeper). Everything per socket lives here, and the socket's event handlers
  * are shared functions that find it through the socket, so an idle socket holds no closures.
@@ -33,10 +52,15 @@ const SWEEP_MS = 15_000;
 class SocketLink implements ConnectionSink {
   connection!: LiveConnection;
   lastSeen = Date.now();
+  /** Messages long enough to be compressed that ws has not finished writing. */
+  #compressing = 0;
 
   constructor(
     readonly ws: WebSocket,
     readonly outboundBytes: number,
+    /** The negotiated permessage-deflate, and the length from which ws compresses. */
+    readonly deflate: DeflateExtension | undefined,
+    readonly threshold: number,
   ) {}
 
   /**
@@ -51,7 +75,26 @@ class SocketLink implements ConnectionSink {
       ws.terminate();
       return;
     }
-    ws.send(text);
+    // ws compresses from `threshold` UTF-8 bytes on; a UTF-16 unit is at most 3 of them.
+    if (this.deflate === undefined || text.length * 3 < this.threshold) {
+      ws.send(text);
+      return;
+    }
+    this.#compressing++;
+    ws.send(text, () => this.#sent());
+  }
+
+  /**
+   * Once every compressed message is written, the compressor is idle: it is freed (zlib's
+   * state is about 90 KiB of memory, kept per socket otherwise) and ws makes a new one for the
+   * next compressed message. Every message is compressed on its own (no context takeover), so
+   * a new compressor gives the same bytes as the reset one; it costs about what the reset does.
+   */
+  #sent(): void {
+    if (--this.#compressing > 0) return;
+    const deflate = this.deflate as DeflateExtension;
+    deflate._deflate?.close();
+    deflate._deflate = null;
   }
 
   close(code: number, reason: string): void {
@@ -69,13 +112,13 @@ const HANDSHAKE_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * ws's permessage-deflate settings. A socket that has compressed a message holds zlib state
- * until it closes (60–100 KiB of RSS with these settings in the runs of bench/RESULTS.md: ws
- * resets it after each message instead of freeing it; zlib's defaults, 32 KiB windows and memory
- * level 8, need about twice that). Live payloads repeat within a
- * row's width (one comprehension entry after another), so the small window costs nothing: the
- * 1,000-row table's join reply deflates to 9.7 kB with it, 10.9 kB with 32 KiB. Level 1 is the
- * fastest and within 5% of the default level's size on that reply.
+ * ws's permessage-deflate settings. A socket's compressor holds about 90 KiB of zlib state
+ * (zlib's defaults, 32 KiB windows and memory level 8, about twice that); ws would keep it until
+ * the socket closes, so {@link SocketLink} frees it once the socket's compressed messages are
+ * written. Live payloads repeat within a row's width (one comprehension entry after another),
+ * so the small window costs nothing: the 1,000-row table's join reply deflates to 9.7 kB with
+ * it, 10.9 kB with 32 KiB. Level 1 is the fastest and within 5% of the default level's size on
+ * that reply.
  */
 function deflateOptions(
   compression: WebSocketCompression | false,
@@ -199,7 +242,13 @@ export class WebSocketEndpoint {
   }
 
   #attach(ws: WebSocket, identity: ConnectionIdentity): void {
-    const link = new SocketLink(ws, this.#host.limits.outboundBytes);
+    const compression = this.#host.perMessageDeflate;
+    const link = new SocketLink(
+      ws,
+      this.#host.limits.outboundBytes,
+      compression ? deflateExtension(ws) : undefined,
+      compression ? compression.threshold : 0,
+    );
     link.connection = new LiveConnection(this.#host, identity, link);
     this.#sockets.set(ws, link);
     ws.on("message", this.#onMessage);

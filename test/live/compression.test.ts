@@ -2,10 +2,12 @@
  * permessage-deflate on the WebSocket (issue 13): negotiated when the client offers it, large
  * replies compressed on the wire, small ones not, `perMessageDeflate: false` turns it off, and
  * a small compressed frame that inflates past `limits.frameBytes` closes the socket (1009)
- * while the next client is served.
+ * while the next client is served; a socket's compressor is freed once its compressed
+ * messages are written, and the next large message is compressed by a new one.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { DeflateRaw } from "node:zlib";
 import WebSocket from "ws";
 import { createApp, type RunningServer } from "../../src/server/index.js";
 import { getPage, joinPayload, securityApp } from "../security/support.js";
@@ -21,12 +23,25 @@ interface Joined {
   readonly ws: WebSocket;
 }
 
+/** Resolves once `condition` holds (checked after each turn of the event loop), within 30 s. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not reached: ${condition.toString()}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+const cookies = new WeakMap<WebSocket, string>();
+const cookieOf = (joined: Joined): string => cookies.get(joined.ws) ?? "";
+
 async function join(base: string, path: string, offer = true): Promise<Joined> {
   const page = await getPage(base, path);
   const ws = new WebSocket(`${base.replace("http", "ws")}/djust/live/websocket?vsn=2.0.0`, {
     headers: { cookie: page.cookie, origin: base },
     perMessageDeflate: offer ? { threshold: 0 } : false,
   });
+  cookies.set(ws, page.cookie);
   await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
   const socket = (ws as unknown as { _socket: { bytesRead: number } })._socket;
   const start = socket.bytesRead;
@@ -73,6 +88,52 @@ describe("WebSocket compression", () => {
     assert.equal(plain.extensions, "");
     assert.ok(plain.wireBytes >= plain.replyChars);
     plain.ws.close();
+  });
+
+  it("frees a socket's compressor once its compressed messages are written; later ones still arrive whole", async () => {
+    // ws makes its compressors with zlib.createDeflateRaw; count the ones closed.
+    const close = DeflateRaw.prototype.close;
+    let closed = 0;
+    DeflateRaw.prototype.close = function (this: DeflateRaw, ...args: Parameters<typeof close>) {
+      closed++;
+      return close.apply(this, args);
+    };
+    try {
+      const first = await join(on.url, "/big/");
+      assert.equal(first.status, "ok");
+      await until(() => closed >= 1);
+      // Two more large joins on the same open socket, sent back to back: each reply arrives
+      // whole and compressed, and the compressor is freed once both are written.
+      const replies: string[] = [];
+      first.ws.on("message", (data) => {
+        const text = String(data);
+        if ((JSON.parse(text) as unknown[])[3] === "phx_reply") replies.push(text);
+      });
+      const socket = (first.ws as unknown as { _socket: { bytesRead: number } })._socket;
+      const start = socket.bytesRead;
+      for (const ref of ["2", "3"]) {
+        const page = await getPage(on.url, "/big/", cookieOf(first));
+        first.ws.send(
+          JSON.stringify([
+            "1",
+            ref,
+            `lv:${page.id}`,
+            "phx_join",
+            joinPayload(on.url, page, "/big/"),
+          ]),
+        );
+      }
+      await until(() => replies.length === 2 && closed >= 2);
+      for (const text of replies) {
+        assert.equal(((JSON.parse(text) as unknown[])[4] as { status: string }).status, "ok");
+      }
+      const chars = replies.reduce((sum, text) => sum + text.length, 0);
+      assert.ok(socket.bytesRead - start < chars / 20, `${socket.bytesRead - start} B on the wire`);
+      assert.equal(first.ws.readyState, WebSocket.OPEN);
+      first.ws.close();
+    } finally {
+      DeflateRaw.prototype.close = close;
+    }
   });
 
   it("perMessageDeflate: false never negotiates it", async () => {
