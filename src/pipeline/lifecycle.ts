@@ -261,11 +261,18 @@ function restore(
     : stored.privateFields.length > 0
       ? stored.privateFields.slice()
       : NO_FIELDS;
+  // A connected view restored with a result still loading runs mount again (it starts the
+  // loader) and then the snapshot once more; restoring hands the snapshot's objects over to
+  // the view, so the first restore gets a copy. (An AsyncResult is a plain object: its
+  // encoding is itself.)
+  const restoresTwice =
+    !mountsAgain &&
+    start.connected &&
+    loadingFields(stored.state, Object.keys(stored.state)).length > 0;
   return andThen(remounted, (fields) => {
-    restoreState(view, stored.state);
+    restoreState(view, restoresTwice ? structuredClone(stored.state) : stored.state);
     if (uploads) runtimeOf(view).uploads?.adoptRefs(uploads);
-    if (mountsAgain || !start.connected) return fields;
-    if (loadingFields(view, Object.keys(stored.state)).length === 0) return fields;
+    if (!restoresTwice) return fields;
     return andThen(runMount(view, request, params), (mounted) => {
       restoreState(view, stored.state);
       return fields.length > 0 ? fields : mounted;

@@ -368,9 +368,24 @@ export class SnapshotDecodeError extends Error {
 
 /** Rebuilds live values from {@link toSnapshot} output. */
 export function fromSnapshot(value: SnapshotValue): unknown {
+  return decode(value, false);
+}
+
+/**
+ * {@link fromSnapshot} of a snapshot handed over for good (just read from a store, used for
+ * nothing else): its arrays and plain objects become the live values, with tagged values
+ * decoded in place, instead of being copied. Besides the copy, this keeps the objects as
+ * `JSON.parse` made them, with room for exactly their properties; an object built key by key
+ * has room for at least four (100,000 restored rows of three properties took 800 kB more).
+ */
+export function adoptSnapshot(value: SnapshotValue): unknown {
+  return decode(value, true);
+}
+
+function decode(value: SnapshotValue, inPlace: boolean): unknown {
   if (value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map(fromSnapshot);
-  if (!Object.hasOwn(value, "$type")) return decodeObject(value);
+  if (Array.isArray(value)) return decodeArray(value, inPlace);
+  if (!Object.hasOwn(value, "$type")) return decodeObject(value, inPlace);
   const tag = value.$type;
   const inner = value.value as JsonValue;
   switch (tag) {
@@ -383,19 +398,19 @@ export function fromSnapshot(value: SnapshotValue): unknown {
     case "BigInt":
       return BigInt(expectString(inner, tag));
     case "Set":
-      return new Set(expectArray(inner, tag).map(fromSnapshot));
+      return new Set(expectArray(inner, tag).map((item) => decode(item, inPlace)));
     case "Map":
       return new Map(
         expectArray(inner, tag).map((pair) => {
           const [k, v] = expectArray(pair, tag);
-          return [expectString(k ?? null, tag), fromSnapshot(v ?? null)] as const;
+          return [expectString(k ?? null, tag), decode(v ?? null, inPlace)] as const;
         }),
       );
     case "Object":
       if (inner === null || typeof inner !== "object" || Array.isArray(inner)) {
         throw new SnapshotDecodeError(`snapshot: malformed Object tag`);
       }
-      return decodeObject(inner);
+      return decodeObject(inner, inPlace);
     default: {
       const codec = typeof tag === "string" ? codecForName(tag) : undefined;
       if (!codec) throw new SnapshotDecodeError(`snapshot: unknown type ${JSON.stringify(tag)}`);
@@ -404,10 +419,23 @@ export function fromSnapshot(value: SnapshotValue): unknown {
   }
 }
 
-function decodeObject(value: JsonObject): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+function decodeArray(value: JsonValue[], inPlace: boolean): unknown[] {
+  if (!inPlace) return value.map((item) => decode(item, false));
+  const out = value as unknown[];
+  for (let i = 0; i < value.length; i++) {
+    const item = value[i] as JsonValue;
+    if (item !== null && typeof item === "object") out[i] = decode(item, true);
+  }
+  return out;
+}
+
+function decodeObject(value: JsonObject, inPlace: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = inPlace ? value : {};
   for (const k of Object.keys(value)) {
-    const decoded = fromSnapshot(value[k] as JsonValue);
+    const item = value[k] as JsonValue;
+    if (inPlace && (item === null || typeof item !== "object")) continue;
+    const decoded = decode(item, inPlace);
+    if (inPlace && decoded === item) continue;
     if (k === "__proto__") {
       Object.defineProperty(out, k, {
         value: decoded,

@@ -14,7 +14,7 @@
  * @module
  */
 import {
-  fromSnapshot,
+  adoptSnapshot,
   matchesSnapshot,
   toSnapshot,
   toWire,
@@ -473,10 +473,14 @@ export function snapshotState(view: object, policy: SerializationPolicy): StateS
   return out;
 }
 
-/** Assigns every field of `snapshot` onto `view`, decoded to live values. */
+/**
+ * Assigns every field of `snapshot` onto `view`, decoded to live values. The snapshot is handed
+ * over ({@link adoptSnapshot}): its containers become the view's values, so the caller must not
+ * use it afterwards.
+ */
 export function restoreState(view: object, snapshot: StateSnapshot): void {
   for (const key of Object.keys(snapshot)) {
     if (key.startsWith("_") || key === "__proto__") continue;
-    (view as Record<string, unknown>)[key] = fromSnapshot(snapshot[key] as SnapshotValue);
+    (view as Record<string, unknown>)[key] = adoptSnapshot(snapshot[key] as SnapshotValue);
   }
 }

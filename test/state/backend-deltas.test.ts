@@ -88,6 +88,21 @@ function cases(make: () => StateBackend) {
     await backend.close?.();
   });
 
+  it("a long field (kept deflated by the memory backend) comes back exactly, deltas included", async () => {
+    const backend = make();
+    const rows = Array.from({ length: 500 }, (_, i) => ({ id: i, name: `Kundin ${i} · ü€😀` }));
+    assert.ok(JSON.stringify(rows).length > 10_000);
+    await backend.set("long", record({ rows, n: 1 }), 60);
+    assert.deepEqual(await backend.get("long"), record({ rows, n: 1 }));
+    await backend.patch!("long", patch("/b", { deltas: { rows: [["s", [7], "name", "ß"]] } }), 60);
+    rows[7] = { id: 7, name: "ß" };
+    assert.deepEqual(await backend.get("long"), record({ rows, n: 1 }, "/b"));
+    const more = [...rows, { id: 500, name: "x".repeat(2000) }];
+    await backend.patch!("long", patch("/c", { fields: { rows: more } }), 60);
+    assert.deepEqual(await backend.get("long"), record({ rows: more, n: 1 }, "/c"));
+    await backend.close?.();
+  });
+
   it("refuses a delta for a field it does not hold, and writes nothing", async () => {
     const backend = make();
     await backend.set("k2", record({ n: 1 }), 60);

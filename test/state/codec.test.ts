@@ -16,6 +16,8 @@ import {
   isUUID,
   type SerializationPolicy,
 } from "../../src/index.js";
+import { adoptSnapshot } from "../../src/state/codec.js";
+import type { JsonObject } from "../../src/state/serializable.js";
 import { CapturingLogger } from "../support/logger.js";
 
 function policy(strict = false) {
@@ -24,12 +26,18 @@ function policy(strict = false) {
   return { policy: p, logger };
 }
 
-/** Encodes through the snapshot and back, as a state backend would (incl. JSON text). */
+/**
+ * Encodes through the snapshot and back, as a state backend would (incl. JSON text); decoding
+ * a copy and adopting the parsed text (as a restore does) must give the same value.
+ */
 function roundTrip(value: unknown): unknown {
   const { policy: p, logger } = policy();
   const text = JSON.stringify(toSnapshot(value, "field", p));
   assert.equal(logger.warnings.length, 0, "a serializable value must not warn");
-  return fromSnapshot(JSON.parse(text));
+  const copied = fromSnapshot(JSON.parse(text));
+  const adopted = adoptSnapshot(JSON.parse(text));
+  assert.deepStrictEqual(adopted, copied);
+  return adopted;
 }
 
 class Product {
@@ -177,6 +185,28 @@ describe("seed 000: what's serializable — every row round-trips through the sn
     assert.equal(Object.getPrototypeOf(restored), Object.prototype);
     assert.deepStrictEqual(Object.keys(restored), ["__proto__", "ok"]);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  it("adopting a parsed snapshot keeps its containers and decodes tagged values in place", () => {
+    const { policy: p } = policy();
+    const value = {
+      rows: [{ id: 1, at: new Date("2026-01-02T03:04:05.000Z") }, { id: 2 }],
+      tags: new Set([{ n: 1 }]),
+    };
+    const parsed = JSON.parse(JSON.stringify(toSnapshot(value, "f", p))) as JsonObject;
+    const rows = parsed.rows as JsonObject[];
+    const second = rows[1];
+    const live = adoptSnapshot(parsed) as typeof value;
+    assert.equal(live, parsed);
+    assert.equal(live.rows, rows);
+    assert.equal(live.rows[1], second);
+    assert.ok(live.rows[0]?.at instanceof Date);
+    assert.deepStrictEqual(live, value);
+    // A __proto__ key whose value is decoded stays an own data property.
+    const odd = JSON.parse('{"__proto__": {"$type": "BigInt", "value": "5"}}') as JsonObject;
+    const adopted = adoptSnapshot(odd) as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(adopted), Object.prototype);
+    assert.equal(Object.getOwnPropertyDescriptor(adopted, "__proto__")?.value, 5n);
   });
 
   it("Set keeps insertion order on the wire", () => {

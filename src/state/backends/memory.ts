@@ -2,18 +2,53 @@
  * In-process state backend: the default for a single node.
  * @module
  */
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { applyDeltas, DeltaError } from "../delta.js";
 import type { StateSnapshot } from "../tracker.js";
 import type { StateBackend, StoredPatch, StoredView } from "./types.js";
 
 /**
- * A stored record as JSON text, so that a later mutation of the live view can never leak into
- * its snapshot: the parts other than the state, and each state field with its deltas.
+ * A field's last whole encoding as JSON text, or deflated when {@link COMPRESS_FROM} characters
+ * or longer: a record mostly sits idle beside its live view (it is read on a reconnect), and
+ * the rows of a table compress about ten times.
+ */
+type Stored = string | Buffer;
+
+/**
+ * A stored record, as JSON text so that a later mutation of the live view can never leak into
+ * its snapshot: the parts other than the state, and each state field (`names[i]`) with its
+ * encoding (`texts[i]`) and the deltas written since (`deltas[i]`; the list is made on the
+ * first delta).
  */
 interface Entry {
   meta: string;
-  fields: Map<string, { text: string; deltas?: string[] }>;
+  names: string[];
+  texts: Stored[];
+  deltas: (string[] | undefined)[] | undefined;
   expiresAt: number;
+}
+
+/** Field encodings from this many characters on are kept deflated. */
+const COMPRESS_FROM = 1024;
+/**
+ * zlib settings for stored fields: the fastest level, and a 4 KiB window (live state repeats
+ * within a row's width; a larger window shrinks a 1,000-row table no further).
+ */
+const DEFLATE = { level: 1, windowBits: 12 } as const;
+
+function store(text: string): Stored {
+  if (text.length < COMPRESS_FROM) return text;
+  const deflated = deflateRawSync(text, DEFLATE);
+  // zlib hands back a view of its 16 KiB output chunk: keep only the bytes.
+  const exact = Buffer.allocUnsafeSlow(deflated.byteLength);
+  deflated.copy(exact);
+  return exact;
+}
+
+function load(stored: Stored): string {
+  return typeof stored === "string"
+    ? stored
+    : inflateRawSync(stored, { windowBits: DEFLATE.windowBits }).toString();
 }
 
 /** Options of {@link MemoryStateBackend}. */
@@ -26,8 +61,8 @@ export interface MemoryStateBackendOptions {
 
 /**
  * Snapshots in a `Map`, expired lazily on read and swept when the map is full. Records are kept
- * as JSON text, one text per state field plus the deltas written since, so that an incremental
- * write ({@link MemoryStateBackend.patch}) costs what changed.
+ * as JSON text, one text per state field (deflated when long) plus the deltas written since, so
+ * that an incremental write ({@link MemoryStateBackend.patch}) costs what changed.
  */
 export class MemoryStateBackend implements StateBackend {
   readonly #entries = new Map<string, Entry>();
@@ -57,8 +92,9 @@ export class MemoryStateBackend implements StateBackend {
     const entry = this.#live(key);
     if (!entry) return null;
     const state: StateSnapshot = {};
-    for (const [field, { text, deltas }] of entry.fields) {
-      const base = JSON.parse(text) as StateSnapshot[string];
+    for (const [i, field] of entry.names.entries()) {
+      const base = JSON.parse(load(entry.texts[i] as Stored)) as StateSnapshot[string];
+      const deltas = entry.deltas?.[i];
       try {
         state[field] = deltas ? applyDeltas(base, deltas) : base;
       } catch (error) {
@@ -75,13 +111,12 @@ export class MemoryStateBackend implements StateBackend {
     this.#entries.delete(key);
     if (this.#entries.size >= this.#max) this.#sweep(now);
     const { state, ...meta } = value;
-    const fields = new Map<string, { text: string }>();
-    for (const field of Object.keys(state)) {
-      fields.set(field, { text: JSON.stringify(state[field]) });
-    }
+    const names = Object.keys(state);
     this.#entries.set(key, {
       meta: JSON.stringify(meta),
-      fields,
+      names,
+      texts: names.map((field) => store(JSON.stringify(state[field]))),
+      deltas: undefined,
       expiresAt: now + ttlSeconds * 1000,
     });
   }
@@ -91,15 +126,26 @@ export class MemoryStateBackend implements StateBackend {
     if (!entry) return false;
     for (const field of patch.deltas.keys()) {
       // A delta without its field cannot be applied: the caller writes the record whole.
-      if (!entry.fields.has(field) && !patch.fields.has(field)) return false;
+      if (!entry.names.includes(field) && !patch.fields.has(field)) return false;
     }
     const { state: _state, ...meta } = patch.record;
     entry.meta = JSON.stringify(meta);
-    for (const field of patch.removed) entry.fields.delete(field);
-    for (const [field, text] of patch.fields) entry.fields.set(field, { text });
+    for (const field of patch.removed) {
+      const i = entry.names.indexOf(field);
+      if (i < 0) continue;
+      entry.names.splice(i, 1);
+      entry.texts.splice(i, 1);
+      entry.deltas?.splice(i, 1);
+    }
+    for (const [field, text] of patch.fields) {
+      let i = entry.names.indexOf(field);
+      if (i < 0) i = entry.names.push(field) - 1;
+      entry.texts[i] = store(text);
+      if (entry.deltas) entry.deltas[i] = undefined;
+    }
     for (const [field, text] of patch.deltas) {
-      const stored = entry.fields.get(field) as { deltas?: string[] };
-      (stored.deltas ??= []).push(text);
+      const deltas = (entry.deltas ??= []);
+      (deltas[entry.names.indexOf(field)] ??= []).push(text);
     }
     entry.expiresAt = this.#now() + ttlSeconds * 1000;
     return true;
