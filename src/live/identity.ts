@@ -49,7 +49,8 @@ export class HeaderPairs implements Pick<Headers, "get"> {
       if (typeof value === "string") pairs.push(name, value);
       else if (Array.isArray(value)) for (const v of value) pairs.push(name, v);
     }
-    return new HeaderPairs(pairs);
+    // Kept as long as the connection: an exactly sized copy (a pushed array reserves room).
+    return new HeaderPairs(pairs.slice());
   }
 
   static of(headers: Headers): HeaderPairs {

@@ -209,7 +209,8 @@ const NO_ROWS: readonly number[] = Object.freeze([]);
 export class RenderLog {
   #serial = 0;
   #fullAt = 0;
-  readonly #changedAt = new Map<string, number>();
+  /** Made on the first change: an idle view's log holds no map. */
+  #changedAt: Map<string, number> | undefined;
   /** Field → items edited in place since the last render (`null`: changed some other way). */
   #pending: Map<string, number[] | null> | undefined;
 
@@ -232,7 +233,7 @@ export class RenderLog {
   /** Every slot is rendered afresh (join, mount): no earlier render's memo stands. */
   full(): void {
     this.#fullAt = ++this.#serial;
-    this.#changedAt.clear();
+    this.#changedAt = undefined;
     this.#pending = undefined;
   }
 
@@ -244,8 +245,9 @@ export class RenderLog {
     const before = new Map<string, number>();
     const mark = (field: string) => {
       if (before.has(field)) return;
-      before.set(field, this.#changedAt.get(field) ?? this.#fullAt);
-      this.#changedAt.set(field, serial);
+      const changedAt = (this.#changedAt ??= new Map());
+      before.set(field, changedAt.get(field) ?? this.#fullAt);
+      changedAt.set(field, serial);
     };
     for (const field of changed) mark(field);
     for (const field of pending.keys()) mark(field);
@@ -254,7 +256,7 @@ export class RenderLog {
       serial,
       changed,
       pending,
-      (name) => before.get(name) ?? this.#changedAt.get(name) ?? this.#fullAt,
+      (name) => before.get(name) ?? this.#changedAt?.get(name) ?? this.#fullAt,
     );
   }
 }

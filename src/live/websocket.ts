@@ -26,22 +26,51 @@ const SILENT_MS = 65_000;
 const SWEEP_MS = 15_000;
 
 /**
- * The part of ws's per-socket permessage-deflate extension (`ws._extensions`, not public API)
- * that holds the socket's compressor: `null` until a message is compressed, then a zlib stream
- * that ws keeps (resetting it after each message) until the socket closes, and creates again
- * when it finds `null`.
+ * The parts of ws's per-socket permessage-deflate extension (`ws._extensions`, not public API)
+ * that djust manages: the socket's compressor (`null` until a message is compressed, then a
+ * zlib stream that ws keeps, resetting it after each message, until the socket closes, and
+ * creates again when it finds `null`), the negotiated parameters and the options, which ws only
+ * reads once the extension is accepted.
  */
 interface DeflateExtension {
   _deflate: { close(): void } | null;
+  params: Readonly<Record<string, unknown>>;
+  _options: Readonly<Record<string, unknown>>;
 }
 
-/** The permessage-deflate extension `ws` negotiated, if any. */
-function deflateExtension(ws: WebSocket): DeflateExtension | undefined {
+/**
+ * The negotiated parameter sets, shared by the sockets that negotiated the same: ws keeps a
+ * null-prototype object per socket, which V8 holds as a dictionary (about 280 B). The server's
+ * settings leave a few possible sets; past {@link MAX_PARAM_SETS} a socket keeps its own.
+ */
+const paramSets = new Map<string, Readonly<Record<string, unknown>>>();
+const MAX_PARAM_SETS = 16;
+
+/**
+ * The permessage-deflate extension ws negotiated for `ws`, if any, made to share its
+ * parameters and `options` (ws's per-socket copy of the server's options) with other sockets.
+ */
+function deflateExtension(
+  ws: WebSocket,
+  options: Readonly<Record<string, unknown>>,
+): DeflateExtension | undefined {
   const extensions = (ws as unknown as { _extensions?: Record<string, unknown> })._extensions;
   const extension = extensions?.["permessage-deflate"];
-  return typeof extension === "object" && extension !== null && "_deflate" in extension
-    ? (extension as DeflateExtension)
-    : undefined;
+  if (typeof extension !== "object" || extension === null || !("_deflate" in extension)) {
+    return undefined;
+  }
+  const ours = extension as DeflateExtension;
+  if ("_options" in ours) ours._options = options;
+  if (typeof ours.params === "object" && ours.params !== null) {
+    const key = JSON.stringify(ours.params);
+    let shared = paramSets.get(key);
+    if (!shared && paramSets.size < MAX_PARAM_SETS) {
+      shared = Object.freeze({ ...ours.params });
+      paramSets.set(key, shared);
+    }
+    if (shared) ours.params = shared;
+  }
+  return ours;
 }
 
 /**
@@ -143,6 +172,8 @@ export class WebSocketEndpoint {
   readonly #identify: IdentifyConnection;
   readonly #logger: Logger;
   readonly #wss: WebSocketServer;
+  /** What ws copies into each socket's permessage-deflate extension, as one shared object. */
+  readonly #deflateOptions: Readonly<Record<string, unknown>> | undefined;
   // Tracks the open sockets; ws's own tracking would add a set entry and a close listener per
   // socket for nothing.
   readonly #sockets = new Map<WebSocket, SocketLink>();
@@ -157,14 +188,18 @@ export class WebSocketEndpoint {
     this.#host = host;
     this.#identify = identify;
     this.#logger = logger;
+    const perMessageDeflate = deflateOptions(host.perMessageDeflate);
     this.#wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
       // ws applies it to the inflated size too: a small compressed frame that inflates past it
       // closes the socket (1009) before more is inflated.
       maxPayload: host.limits.frameBytes,
-      perMessageDeflate: deflateOptions(host.perMessageDeflate),
+      perMessageDeflate,
     });
+    this.#deflateOptions = perMessageDeflate
+      ? Object.freeze({ ...perMessageDeflate, isServer: true, maxPayload: host.limits.frameBytes })
+      : undefined;
     const sockets = this.#sockets;
     this.#sweeper = setInterval(() => {
       const now = Date.now();
@@ -243,10 +278,11 @@ export class WebSocketEndpoint {
 
   #attach(ws: WebSocket, identity: ConnectionIdentity): void {
     const compression = this.#host.perMessageDeflate;
+    const options = this.#deflateOptions;
     const link = new SocketLink(
       ws,
       this.#host.limits.outboundBytes,
-      compression ? deflateExtension(ws) : undefined,
+      compression && options ? deflateExtension(ws, options) : undefined,
       compression ? compression.threshold : 0,
     );
     link.connection = new LiveConnection(this.#host, identity, link);

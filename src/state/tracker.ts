@@ -323,7 +323,7 @@ export class StateTracker {
   /** Adds a check's edits to those not taken yet; a changed field without edits goes whole. */
   #keep(step: FieldDeltas, changed: readonly string[]): void {
     let kept = this.#deltas;
-    if (kept === "lost") return;
+    if (kept === "lost" || changed.length === 0) return;
     if (kept === undefined) this.#deltas = kept = new Map();
     for (const field of changed) {
       const ops = step.get(field) ?? null;
