@@ -39,16 +39,19 @@ const DEFLATE = { level: 1, windowBits: 12 } as const;
 function store(text: string): Stored {
   if (text.length < COMPRESS_FROM) return text;
   const deflated = deflateRawSync(text, DEFLATE);
-  // zlib hands back a view of its 16 KiB output chunk: keep only the bytes.
-  const exact = Buffer.allocUnsafeSlow(deflated.byteLength);
-  deflated.copy(exact);
-  return exact;
+  // zlib hands back a view of its 16 KiB output chunk: keep only the bytes, after the length
+  // of the text in UTF-8, so that inflating makes one buffer of that size (no chunks to join).
+  const stored = Buffer.allocUnsafeSlow(4 + deflated.byteLength);
+  stored.writeUInt32LE(Buffer.byteLength(text), 0);
+  deflated.copy(stored, 4);
+  return stored;
 }
 
 function load(stored: Stored): string {
-  return typeof stored === "string"
-    ? stored
-    : inflateRawSync(stored, { windowBits: DEFLATE.windowBits }).toString();
+  if (typeof stored === "string") return stored;
+  const chunkSize = Math.max(64, stored.readUInt32LE(0));
+  const options = { windowBits: DEFLATE.windowBits, chunkSize };
+  return inflateRawSync(stored.subarray(4), options).toString();
 }
 
 /** Options of {@link MemoryStateBackend}. */
