@@ -18,7 +18,8 @@
  * over loopback the same way: connection set-up (page GET + WebSocket + join, one at a time and
  * 8 at a time, the servers alternating block by block) with the server's CPU time per set-up,
  * and memory per idle connected view (counter, 1,000-row table, a view holding 100,000 rows):
- * the child's heap and RSS after a full GC before and after opening N connections. djust runs
+ * the child's heap and RSS after a full GC before and after opening N connections (after N
+ * others as a warm-up). djust runs
  * with its default memory state backend (which keeps each view's snapshot for reconnects, as
  * LiveViewJS cannot), with no snapshots at all, and with the snapshots in a real Redis.
  * `BENCH_CHILD_FLAGS="--cpu-prof"` passes Node flags to the server children; `--setup-only`
@@ -815,9 +816,13 @@ interface MemoryResult {
 }
 
 /**
- * Memory per idle connected view: a fresh server child, a warm-up, then `count` real
- * WebSockets each with a joined view of `path`; the child's heap and RSS after a full GC,
- * before and after, per connection.
+ * Memory per idle connected view: a fresh server child, a warm-up of as many connections as are
+ * measured (kept open), then `count` real WebSockets each with a joined view of `path`; the
+ * child's heap and RSS after a full GC, before and after, per connection. The warm-up brings the
+ * process to its steady state first: with 20 connections of warm-up, the RSS of the next 200
+ * table views also counted the young generation's pages touched for the first time and the
+ * allocator's growth (djust's table: 363 KiB per view after 20, 239 KiB after 200, against
+ * LiveViewJS's 221 and 236; the heap the same either way), which no view holds.
  */
 async function idleMemory(
   args: string[],
@@ -836,8 +841,9 @@ async function idleMemory(
       await Promise.all(Array.from({ length: Math.min(batch, n - i) }, openOne));
     }
   };
-  // Warm-up: compiles the code paths (and builds djust's client bundle) before measuring.
-  await openMany(Math.max(2, Math.min(20, count / 5)));
+  // Warm-up: compiles the code paths (and builds djust's client bundle), grows the heap and
+  // the allocator to their steady state.
+  await openMany(count);
   const redisUsed = async () =>
     redis ? Number(/used_memory:(\d+)/.exec(await redis.info("memory"))?.[1]) : 0;
   const before = await ask<MemoryReading>(server.child, "mem");
