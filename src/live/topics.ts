@@ -92,7 +92,7 @@ export async function unsubscribeAll(entries: readonly TopicEntry[] | undefined)
   // Most views (every dead render) subscribed to nothing.
   if (entries === undefined || entries.length === 0) return;
   const subscriptions: (Unsubscribe | Promise<Unsubscribe>)[] = [];
-  for (const entry of entries ?? []) {
+  for (const entry of entries) {
     if (entry.unsubscribe) subscriptions.push(entry.unsubscribe);
     entry.unsubscribe = undefined;
   }

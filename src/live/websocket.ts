@@ -282,7 +282,7 @@ export class WebSocketEndpoint {
     const link = new SocketLink(
       ws,
       this.#host.limits.outboundBytes,
-      compression && options ? deflateExtension(ws, options) : undefined,
+      options ? deflateExtension(ws, options) : undefined,
       compression ? compression.threshold : 0,
     );
     link.connection = new LiveConnection(this.#host, identity, link);

@@ -73,6 +73,23 @@ class OrderView extends LiveView {
   }
 }
 
+/** An {@link OrderView} whose mount sets a field's contents in place, as mounts often do. */
+class PagedOrderView extends OrderView {
+  filters = { page: 1, tags: ["open"] };
+
+  override mount() {
+    this.filters.page = 1;
+    this.filters.tags.length = 0;
+    super.mount();
+  }
+
+  @eventHandler
+  nextPage() {
+    this.filters.page++;
+    this.filters.tags.push("page");
+  }
+}
+
 const until = async (check: () => boolean, what: string) => {
   for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
   assert.ok(check(), what);
@@ -185,6 +202,31 @@ describe("assignAsync", () => {
     assert.equal(loads, 0, "nothing was loading: no mount, no loader");
     assert.match(third.render(), /total 42/);
     await third.close();
+  });
+
+  it("a restore that runs mount again for a loader keeps the snapshot's values, whatever mount did in place", async () => {
+    pending.length = 0;
+    const stateBackend = new MemoryStateBackend();
+    const first = await LiveViewTestClient.mount(PagedOrderView, {
+      deadRender: false,
+      stateBackend,
+    });
+    await first.click("nextPage");
+    await first.click("nextPage");
+    await first.click("slow");
+    await first.close();
+    aborted.length = 0;
+    // The restore assigns the snapshot, mount (for the loader) resets `filters` in place, then
+    // the snapshot is assigned again: it must still hold what was stored.
+    const again = await LiveViewTestClient.mount(PagedOrderView, {
+      deadRender: false,
+      stateBackend,
+      id: first.id,
+    });
+    assert.equal(again.restored, true);
+    assert.deepEqual(again.assigns.filters, { page: 3, tags: ["page", "page"] });
+    await again.close();
+    for (const settle of pending.splice(0)) settle({ total: 1 });
   });
 
   it("a replaced or ended loader never writes its fields", async () => {

@@ -10,7 +10,7 @@ import * as phoenix from "phoenix";
 import WebSocket from "ws";
 import { LiveView, eventHandler, html } from "../../src/index.js";
 import type { RenderContext, Rendered } from "../../src/index.js";
-import { createApp } from "../../src/server/index.js";
+import { createApp, type AppOptions } from "../../src/server/index.js";
 import { liveTransportOf } from "../../src/server/live.js";
 import { MemoryStateBackend } from "../../src/state/backends/memory.js";
 import { ServiceUnavailable } from "../../src/errors.js";
@@ -70,11 +70,13 @@ class SlowBackend extends MemoryStateBackend {
   }
 }
 
-function app(backend = new MemoryStateBackend()) {
+/** The counter app on `backend`, with `options` beside. */
+function app(backend = new MemoryStateBackend(), options: Omit<AppOptions, "secretKey"> = {}) {
   const served = createApp({
     secretKey: "drain-secret",
     logger: memoryLogger(),
     stateBackend: backend,
+    ...options,
   });
   served.live("/", SlowCounterView);
   return served;
@@ -140,14 +142,7 @@ describe("graceful close of a listening server", () => {
 
   it("saves the views of shutdownConcurrency connections at a time; idle restored views write nothing", async () => {
     const backend = new SlowBackend();
-    const served = createApp({
-      secretKey: "drain-secret",
-      logger: memoryLogger(),
-      stateBackend: backend,
-      durability: "reply",
-      shutdownConcurrency: 2,
-    });
-    served.live("/", SlowCounterView);
+    const served = app(backend, { durability: "reply", shutdownConcurrency: 2 });
     const server = await served.listen(0, "127.0.0.1");
     const views = [];
     for (let i = 0; i < 8; i++) {
@@ -177,13 +172,7 @@ describe("graceful close of a listening server", () => {
 
   it("long-poll sessions too: the changes of a session's view are saved before close() resolves", async () => {
     const backend = new SlowBackend();
-    const served = createApp({
-      secretKey: "drain-secret",
-      logger: memoryLogger(),
-      stateBackend: backend,
-      durability: "reply",
-    });
-    served.live("/", SlowCounterView);
+    const served = app(backend, { durability: "reply" });
     const server = await served.listen(0, "127.0.0.1");
     const page = await loadPage(`${server.url}/`);
     const client = new LongPollClient([server.url], page.cookie);
