@@ -287,6 +287,9 @@ describe("uploads in Chromium", { skip }, () => {
       };
     });
     await page.setInputFiles("input[type=file]", [file("scan.png", red)]);
+    // Submit once the chosen file is listed, as in the test above (the client's change event
+    // for the file input is answered first).
+    await page.waitForFunction(() => document.querySelectorAll("p.entry").length === 1);
     await page.click("button[type=submit]");
     await page.waitForFunction(() =>
       [...document.querySelectorAll("p.entry")].some((p) =>
