@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import { constants as zlibConstants, inflateRawSync } from "node:zlib";
 import { WebSocketServer, type PerMessageDeflateOptions, type RawData, type WebSocket } from "ws";
 import { errorText, type Logger } from "../logger.js";
 import { ServiceUnavailable } from "../errors.js";
@@ -36,6 +37,61 @@ interface DeflateExtension {
   _deflate: { close(): void } | null;
   params: Readonly<Record<string, unknown>>;
   _options: Readonly<Record<string, unknown>>;
+  /** ws's receiver calls it for each compressed frame (an own property replaces ws's). */
+  decompress: Decompress;
+  /** The compressed fragments of a message whose last frame has not come yet. */
+  [FRAGMENTS]?: Buffer[] | undefined;
+}
+
+type Decompress = (
+  this: DeflateExtension,
+  data: Buffer,
+  fin: boolean,
+  callback: (error: Error | null, inflated?: { readonly length: number }) => void,
+) => void;
+
+const FRAGMENTS = Symbol("compressed fragments");
+/** What a sender leaves off the end of each compressed message (RFC 7692 §7.2.1). */
+const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+const NOTHING = Buffer.alloc(0);
+const SYNC_FLUSH = zlibConstants.Z_SYNC_FLUSH;
+
+/**
+ * Inflates a client's compressed messages (browsers compress every one, heartbeats too) in
+ * one synchronous call each, in place of ws's zlib stream: ws would keep that stream, some
+ * 25 KiB of zlib state and buffers, for the life of every socket after its first compressed
+ * message, and inflate each message on the thread pool. The client may not carry its
+ * compression context over (`client_no_context_takeover`, which the server asks for), so each
+ * message inflates alone. A message that would inflate past `limit` bytes stops there, and
+ * ws's receiver refuses it as it refuses any message past its `maxPayload` (1009); one that
+ * does not inflate fails the socket. ws's receiver waits for the callback, which is called a
+ * microtask later, as its own inflate would call it later.
+ */
+function inflater(limit: number): Decompress {
+  return function decompress(data, fin, callback) {
+    if (!fin) {
+      (this[FRAGMENTS] ??= []).push(data);
+      queueMicrotask(() => callback(null, NOTHING));
+      return;
+    }
+    const fragments = this[FRAGMENTS];
+    this[FRAGMENTS] = undefined;
+    const input = Buffer.concat(fragments ? [...fragments, data, TRAILER] : [data, TRAILER]);
+    let inflated: { readonly length: number };
+    try {
+      // The message ends with an empty stored block, not a final one: a sync flush.
+      inflated = inflateRawSync(input, { finishFlush: SYNC_FLUSH, maxOutputLength: limit });
+    } catch (error) {
+      const tooLarge = (error as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE";
+      if (!tooLarge) {
+        queueMicrotask(() => callback(error as Error));
+        return;
+      }
+      // Only its length is read before the receiver refuses it.
+      inflated = { length: limit + 1 };
+    }
+    queueMicrotask(() => callback(null, inflated));
+  };
 }
 
 /**
@@ -53,6 +109,7 @@ const MAX_PARAM_SETS = 16;
 function deflateExtension(
   ws: WebSocket,
   options: Readonly<Record<string, unknown>>,
+  decompress: Decompress,
 ): DeflateExtension | undefined {
   const extensions = (ws as unknown as { _extensions?: Record<string, unknown> })._extensions;
   const extension = extensions?.["permessage-deflate"];
@@ -69,6 +126,7 @@ function deflateExtension(
       paramSets.set(key, shared);
     }
     if (shared) ours.params = shared;
+    if (ours.params.client_no_context_takeover === true) ours.decompress = decompress;
   }
   return ours;
 }
@@ -174,6 +232,7 @@ export class WebSocketEndpoint {
   readonly #wss: WebSocketServer;
   /** What ws copies into each socket's permessage-deflate extension, as one shared object. */
   readonly #deflateOptions: Readonly<Record<string, unknown>> | undefined;
+  readonly #decompress: Decompress;
   // Tracks the open sockets; ws's own tracking would add a set entry and a close listener per
   // socket for nothing.
   readonly #sockets = new Map<WebSocket, SocketLink>();
@@ -200,6 +259,7 @@ export class WebSocketEndpoint {
     this.#deflateOptions = perMessageDeflate
       ? Object.freeze({ ...perMessageDeflate, isServer: true, maxPayload: host.limits.frameBytes })
       : undefined;
+    this.#decompress = inflater(host.limits.frameBytes);
     const sockets = this.#sockets;
     this.#sweeper = setInterval(() => {
       const now = Date.now();
@@ -282,7 +342,7 @@ export class WebSocketEndpoint {
     const link = new SocketLink(
       ws,
       this.#host.limits.outboundBytes,
-      options ? deflateExtension(ws, options) : undefined,
+      options ? deflateExtension(ws, options, this.#decompress) : undefined,
       compression ? compression.threshold : 0,
     );
     link.connection = new LiveConnection(this.#host, identity, link);

@@ -7,10 +7,16 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { createRequire } from "node:module";
 import { DeflateRaw } from "node:zlib";
 import WebSocket from "ws";
 import { createApp, type RunningServer } from "../../src/server/index.js";
 import { getPage, joinPayload, securityApp } from "../security/support.js";
+
+type InflateFactory = (...args: unknown[]) => unknown;
+
+/** The `zlib` module object ws calls (an ES import of it is a copy). */
+const zlib = createRequire(import.meta.url)("node:zlib") as { createInflateRaw: InflateFactory };
 
 interface Joined {
   /** Negotiated extensions (`""` when none). */
@@ -21,6 +27,8 @@ interface Joined {
   readonly wireBytes: number;
   readonly status: string;
   readonly ws: WebSocket;
+  /** The joined view's topic. */
+  readonly topic: string;
 }
 
 /** Resolves once `condition` holds (checked after each turn of the event loop), within 30 s. */
@@ -60,6 +68,7 @@ async function join(base: string, path: string, offer = true): Promise<Joined> {
     wireBytes: socket.bytesRead - start,
     status,
     ws,
+    topic: `lv:${page.id}`,
   };
 }
 
@@ -134,6 +143,76 @@ describe("WebSocket compression", () => {
     } finally {
       DeflateRaw.prototype.close = close;
     }
+  });
+
+  it("inflates a client's compressed messages, whole or in fragments, without a zlib stream per socket", async () => {
+    // ws would make each socket an inflater with zlib.createInflateRaw and keep it open.
+    const create = zlib.createInflateRaw;
+    let created = 0;
+    // Not writable, but configurable.
+    const spy = (value: InflateFactory) =>
+      Object.defineProperty(zlib, "createInflateRaw", { value, configurable: true });
+    spy(function (this: unknown, ...args: unknown[]) {
+      created++;
+      return Reflect.apply(create, this, args) as unknown;
+    });
+    try {
+      // This client compresses every message (threshold 0), as browsers do; the join too.
+      const joined = await join(on.url, "/");
+      assert.equal(joined.status, "ok");
+      const { ws } = joined;
+      const counts: string[] = [];
+      ws.on("message", (data) => {
+        const [, , , event, payload] = JSON.parse(String(data)) as [
+          string,
+          string,
+          string,
+          string,
+          { response?: { diff?: Record<string, string> } },
+        ];
+        const count = payload.response?.diff?.["0"];
+        if (event === "phx_reply" && count !== undefined) counts.push(count);
+      });
+      const click = (ref: string) =>
+        JSON.stringify([
+          "1",
+          ref,
+          joined.topic,
+          "event",
+          { type: "click", event: "inc", value: {} },
+        ]);
+      ws.send(click("2"));
+      await until(() => counts.length === 1);
+      // One message in three compressed frames: the first sets RSV1, the others continue it.
+      const text = click("3");
+      ws.send(text.slice(0, 10), { fin: false });
+      ws.send(text.slice(10, 30), { fin: false });
+      ws.send(text.slice(30), { fin: true });
+      await until(() => counts.length === 2);
+      assert.deepEqual(counts, ["1", "2"]);
+      assert.equal(created, 0);
+      ws.close();
+    } finally {
+      spy(create);
+    }
+  });
+
+  it("a compressed frame that does not inflate closes its socket; the next client joins", async () => {
+    const { ws } = await join(on.url, "/");
+    const closed = new Promise<number>((resolve) => ws.once("close", resolve));
+    // A final text frame with RSV1 set whose payload is not deflate data, masked as a
+    // client's frames are.
+    const payload = Buffer.from([0xff, 0xff, 0xff, 0xff]);
+    const mask = Buffer.from([1, 2, 3, 4]);
+    const masked = payload.map((byte, i) => byte ^ (mask[i % 4] as number));
+    const frame = Buffer.concat([Buffer.from([0xc1, 0x80 | payload.length]), mask, masked]);
+    (ws as unknown as { _socket: { write(data: Buffer): void } })._socket.write(frame);
+    // Failed (RFC 7692 §8.2.3.1): closed without a status code, 1005 when the close frame
+    // gets out before the socket is destroyed, else 1006; not left open.
+    assert.ok([1005, 1006].includes(await closed));
+    const next = await join(on.url, "/");
+    assert.equal(next.status, "ok");
+    next.ws.close();
   });
 
   it("perMessageDeflate: false never negotiates it", async () => {
