@@ -55,6 +55,8 @@ const FRAGMENTS = Symbol("compressed fragments");
 const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 const NOTHING = Buffer.alloc(0);
 const SYNC_FLUSH = zlibConstants.Z_SYNC_FLUSH;
+/** zlib's default output chunk: the largest an inflate starts with. */
+const MAX_CHUNK = 16 * 1024;
 
 /**
  * Inflates a client's compressed messages (browsers compress every one, heartbeats too) in
@@ -77,10 +79,18 @@ function inflater(limit: number): Decompress {
     const fragments = this[FRAGMENTS];
     this[FRAGMENTS] = undefined;
     const input = Buffer.concat(fragments ? [...fragments, data, TRAILER] : [data, TRAILER]);
+    const bits = this.params.client_max_window_bits;
     let inflated: { readonly length: number };
     try {
-      // The message ends with an empty stored block, not a final one: a sync flush.
-      inflated = inflateRawSync(input, { finishFlush: SYNC_FLUSH, maxOutputLength: limit });
+      inflated = inflateRawSync(input, {
+        // The message ends with an empty stored block, not a final one: a sync flush.
+        finishFlush: SYNC_FLUSH,
+        maxOutputLength: limit,
+        // zlib's state is allocated per call: the client's window (1 KiB for a browser,
+        // which offers to shrink it), not 32 KiB, and output buffers sized to the message.
+        windowBits: typeof bits === "number" ? Math.max(bits, 9) : 15,
+        chunkSize: Math.min(Math.max(input.length * 8, 1024), MAX_CHUNK),
+      });
     } catch (error) {
       const tooLarge = (error as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE";
       if (!tooLarge) {
