@@ -16,8 +16,10 @@
  * The child-process section runs each framework as a real server in its own process (djust's
  * `createApp`; LiveViewJS on `node:http` + `ws` as its Express adaptor wires it) and drives both
  * over loopback the same way: connection set-up (page GET + WebSocket + join, one at a time and
- * 8 at a time, the servers alternating block by block) with the server's CPU time per set-up,
- * and memory per idle connected view (counter, 1,000-row table, a view holding 100,000 rows):
+ * 8 at a time, the servers alternating block by block, after a warm-up that brings each server
+ * to its steady state) with the server's CPU time per set-up, beside a bare `node:http` + `ws`
+ * server doing the same exchange with no framework work (the floor: what a framework adds is
+ * its CPU above that one's), and memory per idle connected view (counter, 1,000-row table, a view holding 100,000 rows):
  * the child's heap and RSS after a full GC before and after opening N connections (after N
  * others as a warm-up). djust runs
  * with its default memory state backend (which keeps each view's snapshot for reconnects, as
@@ -597,13 +599,70 @@ async function lvjsServerChild(): Promise<Served> {
   };
 }
 
+/**
+ * The floor of any server-rendered live page on this stack: `node:http` and `ws` with no
+ * framework work at all. The page has the shape and size of djust's counter page (a CSRF
+ * cookie, a random container id, a token-sized attribute), the WebSocket negotiates no
+ * compression, and every join gets the same fixed reply. A framework's own work per set-up is
+ * its server CPU less this one's.
+ */
+async function bareServerChild(): Promise<Served> {
+  const { createServer } = await import("node:http");
+  const { randomBytes } = await import("node:crypto");
+  const token = "x".repeat(220);
+  const page = (id: string, csrf: string) =>
+    `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1">\n` +
+    `<meta name="csrf-token" content="${csrf}">\n<title>Counter</title>\n` +
+    `<script defer src="/static/client.js"></script>\n</head>\n<body>\n` +
+    `<div id="${id}" data-phx-main data-phx-session="${token}" data-phx-static="">` +
+    `<div><h1>Counter</h1><p>Count: <b>0</b></p><button dj-click="inc">+</button></div></div>\n` +
+    `</body>\n</html>\n`;
+  const server = createServer((_req, res) => {
+    const csrf = randomBytes(32).toString("base64url");
+    res
+      .writeHead(200, {
+        "content-type": "text/html; charset=utf-8",
+        "set-cookie": `csrftoken=${csrf}; Path=/; SameSite=Lax`,
+      })
+      .end(page(`phx-${randomBytes(12).toString("base64url")}`, csrf));
+  });
+  const rendered = {
+    0: "0",
+    s: ["<div><h1>Counter</h1><p>Count: <b>", '</b></p><button dj-click="inc">+</button></div>'],
+  };
+  const wss = new WebSocketServer({ server, path: "/live/websocket" });
+  wss.on("connection", (ws) =>
+    ws.on("message", (data) => {
+      const [joinRef, ref, topic] = JSON.parse(String(data)) as [string, string, string];
+      const response = { rendered };
+      ws.send(JSON.stringify([joinRef, ref, topic, "phx_reply", { status: "ok", response }]));
+    }),
+  );
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    wsPath: "/live/websocket",
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 interface MemoryReading {
   readonly heapUsed: number;
   readonly rss: number;
 }
 
 async function serverChild(): Promise<void> {
-  const served = process.argv.includes("lvjs") ? await lvjsServerChild() : await djustServerChild();
+  const served = process.argv.includes("lvjs")
+    ? await lvjsServerChild()
+    : process.argv.includes("bare")
+      ? await bareServerChild()
+      : await djustServerChild();
   process.on("message", (msg: { cmd: string }) => {
     if (msg.cmd === "cpu") {
       const { user, system } = process.cpuUsage();
@@ -674,10 +733,15 @@ async function getPage(server: Child, path: string) {
   return { cookie, token, id, csrf };
 }
 
-/** Opens the live WebSocket as a browser does (offering permessage-deflate). */
+/**
+ * Opens the live WebSocket as a browser does: offering permessage-deflate and, once it is
+ * negotiated, compressing every message it sends (ws's client would leave those under 1 KiB
+ * plain, the join among them).
+ */
 async function openSocket(server: Child, cookie: string): Promise<WebSocket> {
   const ws = new WebSocket(`${server.url.replace("http", "ws")}${server.wsPath}?vsn=2.0.0`, {
     headers: { cookie, origin: server.url },
+    perMessageDeflate: { threshold: 0 },
   });
   await new Promise<void>((resolve, reject) => {
     ws.once("open", () => resolve());
@@ -876,40 +940,67 @@ async function childProcesses(): Promise<void> {
   // BENCH_BEFORE=<a checkout of an earlier commit>: its djust joins the set-up blocks, so a
   // change is measured against the code before it in the same run (before/after).
   const before = process.env.BENCH_BEFORE;
-  const setupServers = before
-    ? [
-        { name: "djust before (memory)", args: ["djust"], script: `${before}/bench/live.ts` },
-        ...frameworks,
-      ]
-    : frameworks;
+  const setupServers: { name: string; args: string[]; script?: string }[] = [
+    ...(before
+      ? [{ name: "djust before (memory)", args: ["djust"], script: `${before}/bench/live.ts` }]
+      : []),
+    ...frameworks.slice(0, 2),
+    // LiveViewJS's server negotiates no compression: what djust's costs per set-up.
+    { name: "djust (no deflate)", args: ["djust", "--no-deflate"] },
+    frameworks[2] as { name: string; args: string[] },
+    { name: "bare node:http + ws", args: ["bare"] },
+  ];
+  // A long warm-up: the set-up path keeps getting cheaper as the JIT optimises it, for both
+  // frameworks (djust's page: 800 µs of server CPU over the first 500 requests, 200 µs by
+  // 2,000, 120 µs by 8,000), so a short one measures how fast each compiles, not a server's
+  // steady state. What the warm-up itself cost is printed too (BENCH_SETUP_WARMUP=<count>).
+  const warmup = Number(process.env.BENCH_SETUP_WARMUP ?? (QUICK ? 1000 : 5000));
   console.log(
     `\nConnection set-up over loopback, counter page: GET + WebSocket (offering permessage-deflate)` +
-      ` + join; blocks of 50 (one at a time) and 100 (8 at a time), the servers alternating, ${rounds} rounds`,
+      ` + join; after ${fmt(warmup)} set-ups of warm-up (4 at a time), blocks of 50 (one at a` +
+      ` time) and 100 (8 at a time), the servers alternating, ${rounds} rounds`,
   );
   const servers = [];
   for (const f of setupServers) servers.push(await startChild(f.args, f.script));
-  // Warm-up: the JIT compiles the set-up path (and djust builds its client bundle).
-  for (const server of servers) await setupBlock(server, 100, 4);
+  const warm: SetupResult[] = [];
+  for (const server of servers) {
+    const block = await setupBlock(server, warmup, 4);
+    warm.push({ perSecond: (warmup * 1000) / block.ms, serverCpuUs: block.us / warmup });
+  }
   const sequential = await setupRates(servers, 50, rounds, 1);
   const concurrent = await setupRates(servers, 100, rounds, 8);
   for (const server of servers) await stopChild(server.child);
-  console.log("  framework                one at a time /s  server µs   8 at a time /s  server µs");
-  const lv = setupServers.length - 1;
+  console.log(
+    "  framework                one at a time /s  server µs   8 at a time /s  server µs" +
+      "   warm-up /s  server µs",
+  );
+  const lv = setupServers.findIndex((f) => f.args[0] === "lvjs");
+  const bare = setupServers.findIndex((f) => f.args[0] === "bare");
   for (const [i, f] of setupServers.entries()) {
-    const seq = sequential[i] as SetupResult;
-    const conc = concurrent[i] as SetupResult;
+    const row = [sequential[i], concurrent[i], warm[i]] as SetupResult[];
     console.log(
-      `  ${f.name.padEnd(24)} ${fmt(seq.perSecond).padStart(16)} ${fmt(seq.serverCpuUs).padStart(10)} ${fmt(conc.perSecond).padStart(16)} ${fmt(conc.serverCpuUs).padStart(10)}`,
+      `  ${f.name.padEnd(24)}` +
+        row
+          .map(
+            (r, k) =>
+              `${fmt(r.perSecond).padStart(k === 2 ? 13 : 16)} ${fmt(r.serverCpuUs).padStart(10)}`,
+          )
+          .join(""),
     );
   }
+  // Server CPU above the bare server's: the framework's own work per set-up.
+  const own = (results: SetupResult[], i: number) =>
+    (results[i] as SetupResult).serverCpuUs - (results[bare] as SetupResult).serverCpuUs;
   for (const [i, f] of setupServers.entries()) {
-    if (i === lv) continue;
+    if (i === lv || i === bare) continue;
     const ratio = (results: SetupResult[], key: keyof SetupResult) =>
       ((results[i] as SetupResult)[key] / (results[lv] as SetupResult)[key]).toFixed(2);
+    const ownRatio = (results: SetupResult[]) => (own(results, i) / own(results, lv)).toFixed(2);
     console.log(
       `  ${f.name} / LiveViewJS: one at a time ${ratio(sequential, "perSecond")}x` +
-        ` (server CPU ${ratio(sequential, "serverCpuUs")}x),` +
-        ` 8 at a time ${ratio(concurrent, "perSecond")}x (server CPU ${ratio(concurrent, "serverCpuUs")}x)`,
+        ` (server CPU ${ratio(sequential, "serverCpuUs")}x, above bare ${ownRatio(sequential)}x),` +
+        ` 8 at a time ${ratio(concurrent, "perSecond")}x (server CPU ${ratio(concurrent, "serverCpuUs")}x,` +
+        ` above bare ${ownRatio(concurrent)}x); warm-up ${ratio(warm, "perSecond")}x`,
     );
   }
 
