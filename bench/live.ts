@@ -49,6 +49,7 @@ import type {
 } from "../node_modules/liveviewjs/dist/liveview.js";
 import WebSocket, { WebSocketServer } from "ws";
 import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { createClient, type RedisClientType } from "redis";
 import { LiveView, eventHandler } from "../src/index.js";
 import { LiveConnection } from "../src/live/channel.js";
@@ -497,6 +498,21 @@ async function djustServerChild(): Promise<Served> {
   return { url: server.url, wsPath: "/djust/live/websocket", close: () => server.close() };
 }
 
+/** Starts `server` (with its WebSocket server `wss` at `/live/websocket`) on a free port. */
+async function listenServed(server: Server, wss: WebSocketServer): Promise<Served> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    wsPath: "/live/websocket",
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 /**
  * LiveViewJS on `node:http` and `ws`, wired as its Express adaptor does: a cookie naming a
  * server-side session (express-session's memory store), the page rendered by
@@ -586,17 +602,7 @@ async function lvjsServerChild(): Promise<Served> {
     };
     new WsHandler(adaptor, config);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    wsPath: "/live/websocket",
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const ws of wss.clients) ws.terminate();
-        server.close(() => resolve());
-      }),
-  };
+  return listenServed(server, wss);
 }
 
 /**
@@ -639,17 +645,7 @@ async function bareServerChild(): Promise<Served> {
       ws.send(JSON.stringify([joinRef, ref, topic, "phx_reply", { status: "ok", response }]));
     }),
   );
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    wsPath: "/live/websocket",
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const ws of wss.clients) ws.terminate();
-        server.close(() => resolve());
-      }),
-  };
+  return listenServed(server, wss);
 }
 
 interface MemoryReading {
