@@ -31,7 +31,8 @@ const SWEEP_MS = 15_000;
  * that djust manages: the socket's compressor (`null` until a message is compressed, then a
  * zlib stream that ws keeps, resetting it after each message, until the socket closes, and
  * creates again when it finds `null`), the negotiated parameters and the options, which ws only
- * reads once the extension is accepted.
+ * reads once the extension is accepted, and the inflate of the client's messages
+ * ({@link inflater}).
  */
 interface DeflateExtension {
   _deflate: { close(): void } | null;
