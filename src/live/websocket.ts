@@ -4,7 +4,10 @@
  * a sweeper for sockets gone silent.
  * @module
  */
+import { constants as bufferConstants } from "node:buffer";
 import type { IncomingMessage } from "node:http";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type { Duplex } from "node:stream";
 import { constants as zlibConstants, inflateRawSync } from "node:zlib";
 import { WebSocketServer, type PerMessageDeflateOptions, type RawData, type WebSocket } from "ws";
@@ -56,6 +59,21 @@ const FRAGMENTS = Symbol("compressed fragments");
 const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 const NOTHING = Buffer.alloc(0);
 const SYNC_FLUSH = zlibConstants.Z_SYNC_FLUSH;
+const MAX_LENGTH = bufferConstants.MAX_LENGTH;
+/**
+ * The key under which ws's receiver finds the close code of an error it is handed (a symbol
+ * of ws's, not exported: read from its constants module, the one ws itself loaded).
+ */
+const STATUS_CODE = wsStatusCodeKey();
+
+function wsStatusCodeKey(): symbol | undefined {
+  const require = createRequire(import.meta.url);
+  const constants = require(join(dirname(require.resolve("ws")), "lib", "constants.js")) as {
+    kStatusCode?: unknown;
+  };
+  return typeof constants.kStatusCode === "symbol" ? constants.kStatusCode : undefined;
+}
+
 /** zlib's default output chunk: the largest an inflate starts with. */
 const MAX_CHUNK = 16 * 1024;
 
@@ -70,10 +88,12 @@ const MAX_CHUNK = 16 * 1024;
  * does not inflate fails the socket. ws's receiver waits for the callback, which is called a
  * microtask later, as its own inflate would call it later.
  */
-function inflater(limit: number): Decompress {
+function inflater(frameBytes: number): Decompress {
+  const limit = Math.min(frameBytes, MAX_LENGTH);
   return function decompress(data, fin, callback) {
     if (!fin) {
-      (this[FRAGMENTS] ??= []).push(data);
+      // A copy: `data` is a view into the read it came in, which may be far larger.
+      (this[FRAGMENTS] ??= []).push(Buffer.from(data));
       queueMicrotask(() => callback(null, NOTHING));
       return;
     }
@@ -95,6 +115,8 @@ function inflater(limit: number): Decompress {
     } catch (error) {
       const tooLarge = (error as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE";
       if (!tooLarge) {
+        // As ws's own inflate fails it: 1007, the message's data is not what it claims.
+        if (STATUS_CODE) (error as Record<symbol, number>)[STATUS_CODE] = 1007;
         queueMicrotask(() => callback(error as Error));
         return;
       }
@@ -230,7 +252,9 @@ function deflateOptions(
     serverNoContextTakeover: true,
     clientNoContextTakeover: true,
     serverMaxWindowBits: 10,
-    clientMaxWindowBits: 10,
+    // No client window asked for: ws would refuse the handshake (400) of a client that does
+    // not offer to shrink its window. The client's window is the client's memory; the server
+    // keeps no inflate state between messages (see inflater).
     zlibDeflateOptions: { level: 1, memLevel: 4 },
   };
 }
