@@ -107,8 +107,8 @@ function inflater(frameBytes: number): Decompress {
         // The message ends with an empty stored block, not a final one: a sync flush.
         finishFlush: SYNC_FLUSH,
         maxOutputLength: limit,
-        // zlib's state is allocated per call: the client's window (1 KiB for a browser,
-        // which offers to shrink it), not 32 KiB, and output buffers sized to the message.
+        // zlib's state is allocated per call: the window the client said it compresses
+        // with, when it named one (else 32 KiB), and output buffers sized to the message.
         windowBits: typeof bits === "number" ? Math.max(bits, 9) : 15,
         chunkSize: Math.min(Math.max(input.length * 8, 1024), MAX_CHUNK),
       });
