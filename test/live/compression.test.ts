@@ -29,6 +29,8 @@ interface Joined {
   readonly ws: WebSocket;
   /** The joined view's topic. */
   readonly topic: string;
+  /** The server's `Sec-WebSocket-Extensions` answer (`""` when none). */
+  readonly answer: string;
 }
 
 /** Resolves once `condition` holds (checked after each turn of the event loop), within 30 s. */
@@ -62,6 +64,10 @@ async function join(base: string, path: string, offer: boolean | "plain" = true)
           },
   });
   cookies.set(ws, page.cookie);
+  let answer = "";
+  ws.once("upgrade", (response) => {
+    answer = String(response.headers["sec-websocket-extensions"] ?? "");
+  });
   await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
   const socket = (ws as unknown as { _socket: { bytesRead: number } })._socket;
   const start = socket.bytesRead;
@@ -81,6 +87,7 @@ async function join(base: string, path: string, offer: boolean | "plain" = true)
     status,
     ws,
     topic: `lv:${page.id}`,
+    answer,
   };
 }
 
@@ -209,11 +216,21 @@ describe("WebSocket compression", () => {
     }
   });
 
-  it("is negotiated with a client that does not offer to shrink its window", async () => {
-    const joined = await join(on.url, "/", "plain");
-    assert.equal(joined.status, "ok");
-    assert.equal(joined.extensions, "permessage-deflate");
-    joined.ws.close();
+  it("is negotiated with a client whether or not it offers to let the server choose its window", async () => {
+    const plain = await join(on.url, "/", "plain");
+    assert.equal(plain.status, "ok");
+    assert.equal(plain.extensions, "permessage-deflate");
+    const settings =
+      "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10";
+    assert.equal(plain.answer, settings);
+    plain.ws.close();
+    // A client that offers it (as Chrome does) is asked for a 1 KiB window.
+    const offering = await join(on.url, "/");
+    assert.equal(
+      offering.answer,
+      "permessage-deflate; client_max_window_bits=10; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10",
+    );
+    offering.ws.close();
   });
 
   it("a compressed frame that does not inflate closes its socket with 1007; the next client joins", async () => {
