@@ -100,16 +100,13 @@ function inflater(frameBytes: number): Decompress {
     const fragments = this[FRAGMENTS];
     this[FRAGMENTS] = undefined;
     const input = Buffer.concat(fragments ? [...fragments, data, TRAILER] : [data, TRAILER]);
-    const bits = this.params.client_max_window_bits;
     let inflated: { readonly length: number };
     try {
       inflated = inflateRawSync(input, {
         // The message ends with an empty stored block, not a final one: a sync flush.
         finishFlush: SYNC_FLUSH,
         maxOutputLength: limit,
-        // zlib's state is allocated per call: the client's window (1 KiB when the server
-        // could choose it, else 32 KiB), and output buffers sized to the message.
-        windowBits: typeof bits === "number" ? Math.max(bits, 9) : 15,
+        // Output buffers sized to the message (zlib's default is 16 KiB a call).
         chunkSize: Math.min(Math.max(input.length * 8, 1024), MAX_CHUNK),
       });
     } catch (error) {
@@ -252,19 +249,11 @@ function deflateOptions(
     serverNoContextTakeover: true,
     clientNoContextTakeover: true,
     serverMaxWindowBits: 10,
+    // No client window asked for: ws refuses the handshake (400) of a client that does not
+    // offer to let the server choose it (Firefox offers plain permessage-deflate), and the
+    // client's window is the client's memory (each inflate here is one call, see inflater).
     zlibDeflateOptions: { level: 1, memLevel: 4 },
   };
-}
-
-/**
- * Whether an upgrade's `Sec-WebSocket-Extensions` offers to let the server choose the client's
- * window (`client_max_window_bits`, as Chrome offers): then the server asks for 1 KiB, which
- * each inflate allocates for its call instead of 32 KiB. ws refuses the handshake (400) of a
- * client that does not offer it when asked for a window, so such a client (Firefox offers
- * plain permessage-deflate) is answered without one.
- */
-function offersClientWindow(extensions: string | undefined): boolean {
-  return extensions !== undefined && extensions.toLowerCase().includes("client_max_window_bits");
 }
 
 /** The WebSocket endpoint of one app. */
@@ -273,8 +262,6 @@ export class WebSocketEndpoint {
   readonly #identify: IdentifyConnection;
   readonly #logger: Logger;
   readonly #wss: WebSocketServer;
-  /** The upgrades that offer to let the server choose the client's window. */
-  readonly #smallWindowWss: WebSocketServer;
   /** What ws copies into each socket's permessage-deflate extension, as one shared object. */
   readonly #deflateOptions: Readonly<Record<string, unknown>> | undefined;
   readonly #decompress: Decompress;
@@ -293,19 +280,14 @@ export class WebSocketEndpoint {
     this.#identify = identify;
     this.#logger = logger;
     const perMessageDeflate = deflateOptions(host.perMessageDeflate);
-    const server = (deflate: PerMessageDeflateOptions | false) =>
-      new WebSocketServer({
-        noServer: true,
-        clientTracking: false,
-        // ws applies it to the inflated size too: a small compressed frame that inflates past
-        // it closes the socket (1009) before more is inflated.
-        maxPayload: host.limits.frameBytes,
-        perMessageDeflate: deflate,
-      });
-    this.#wss = server(perMessageDeflate);
-    this.#smallWindowWss = perMessageDeflate
-      ? server({ ...perMessageDeflate, clientMaxWindowBits: 10 })
-      : this.#wss;
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      // ws applies it to the inflated size too: a small compressed frame that inflates past it
+      // closes the socket (1009) before more is inflated.
+      maxPayload: host.limits.frameBytes,
+      perMessageDeflate,
+    });
     this.#deflateOptions = perMessageDeflate
       ? Object.freeze({ ...perMessageDeflate, isServer: true, maxPayload: host.limits.frameBytes })
       : undefined;
@@ -368,9 +350,7 @@ export class WebSocketEndpoint {
     void this.#identify(headers, req.socket.remoteAddress).then(
       (identity) => {
         if (socket.destroyed) return;
-        const offer = req.headers["sec-websocket-extensions"];
-        const wss = offersClientWindow(offer) ? this.#smallWindowWss : this.#wss;
-        wss.handleUpgrade(req, socket, head, (ws) => this.#attach(ws, identity));
+        this.#wss.handleUpgrade(req, socket, head, (ws) => this.#attach(ws, identity));
       },
       (error: unknown) => {
         if (error instanceof ServiceUnavailable) {
@@ -419,7 +399,6 @@ export class WebSocketEndpoint {
   close(): void {
     clearInterval(this.#sweeper);
     this.#wss.close();
-    this.#smallWindowWss.close();
   }
 }
 
