@@ -19,10 +19,9 @@
  * 8 at a time, the servers alternating block by block, after a warm-up that brings each server
  * to its steady state) with the server's CPU time per set-up, beside a bare `node:http` + `ws`
  * server doing the same exchange with no framework work (the floor: what a framework adds is
- * its CPU above that one's), and memory per idle connected view (counter, 1,000-row table, a view holding 100,000 rows):
- * the child's heap and RSS after a full GC before and after opening N connections (after N
- * others as a warm-up). djust runs
- * with its default memory state backend (which keeps each view's snapshot for reconnects, as
+ * its CPU above that one's), and memory per idle connected view (counter, 1,000-row table, a
+ * view holding 100,000 rows): the child's heap and RSS after a full GC before and after opening
+ * N connections (after N others as a warm-up). djust runs with its default memory state backend (which keeps each view's snapshot for reconnects, as
  * LiveViewJS cannot), with no snapshots at all, and with the snapshots in a real Redis.
  * `BENCH_CHILD_FLAGS="--cpu-prof"` passes Node flags to the server children; `--setup-only`
  * (with `--child-only`) stops after the set-up part; `BENCH_SETUP_UNTIL=page` or `=open` stops
@@ -864,8 +863,12 @@ async function setupRates(
       total.us += block.us;
     }
   }
-  const count = blockSize * rounds;
-  return totals.map((t) => ({ perSecond: (count * 1000) / t.ms, serverCpuUs: t.us / count }));
+  return totals.map((total) => setupResult(blockSize * rounds, total));
+}
+
+/** The rate and server CPU per set-up of `count` set-ups that took `ms` and `us` of its CPU. */
+function setupResult(count: number, time: { ms: number; us: number }): SetupResult {
+  return { perSecond: (count * 1000) / time.ms, serverCpuUs: time.us / count };
 }
 
 interface MemoryResult {
@@ -948,7 +951,7 @@ async function childProcesses(): Promise<void> {
   ];
   // A long warm-up: the set-up path keeps getting cheaper as the JIT optimises it, for both
   // frameworks (djust's page: 800 µs of server CPU over the first 500 requests, 200 µs by
-  // 2,000, 120 µs by 8,000), so a short one measures how fast each compiles, not a server's
+  // 2,000, 118-130 µs from 4,000 on), so a short one measures how fast each compiles, not a server's
   // steady state. What the warm-up itself cost is printed too (BENCH_SETUP_WARMUP=<count>).
   const warmup = Number(process.env.BENCH_SETUP_WARMUP ?? (QUICK ? 1000 : 5000));
   console.log(
@@ -960,8 +963,7 @@ async function childProcesses(): Promise<void> {
   for (const f of setupServers) servers.push(await startChild(f.args, f.script));
   const warm: SetupResult[] = [];
   for (const server of servers) {
-    const block = await setupBlock(server, warmup, 4);
-    warm.push({ perSecond: (warmup * 1000) / block.ms, serverCpuUs: block.us / warmup });
+    warm.push(setupResult(warmup, await setupBlock(server, warmup, 4)));
   }
   const sequential = await setupRates(servers, 50, rounds, 1);
   const concurrent = await setupRates(servers, 100, rounds, 8);
@@ -991,7 +993,10 @@ async function childProcesses(): Promise<void> {
     if (i === lv || i === bare) continue;
     const ratio = (results: SetupResult[], key: keyof SetupResult) =>
       ((results[i] as SetupResult)[key] / (results[lv] as SetupResult)[key]).toFixed(2);
-    const ownRatio = (results: SetupResult[]) => (own(results, i) / own(results, lv)).toFixed(2);
+    // Two differences of noisy figures: when LiveViewJS measured at or below the bare server
+    // (short runs), the ratio says nothing.
+    const ownRatio = (results: SetupResult[]) =>
+      own(results, lv) > 0 ? `${(own(results, i) / own(results, lv)).toFixed(2)}` : "n/a";
     console.log(
       `  ${f.name} / LiveViewJS: one at a time ${ratio(sequential, "perSecond")}x` +
         ` (server CPU ${ratio(sequential, "serverCpuUs")}x, above bare ${ownRatio(sequential)}x),` +
