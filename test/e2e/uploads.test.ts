@@ -193,10 +193,14 @@ describe("uploads in Chromium", { skip }, () => {
       [...green],
     );
     await page.dispatchEvent(".drop", "dragenter", { dataTransfer: transfer });
-    assert.ok(
-      await page.$eval(".drop", (el) => el.classList.contains("phx-drop-target-active")),
-      "the drop zone is highlighted while a file is over it",
-    );
+    // The client adds the class on the next animation frame (its `addClass` command).
+    const highlighted = await page
+      .waitForSelector(".drop.phx-drop-target-active", { timeout: 5_000 })
+      .then(
+        () => true,
+        () => false,
+      );
+    assert.ok(highlighted, "the drop zone is highlighted while a file is over it");
     await page.dispatchEvent(".drop", "drop", { dataTransfer: transfer });
     await previewsLoaded(page, 1);
     await shoot(page, "uploads-5-dropped");
