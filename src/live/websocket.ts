@@ -9,7 +9,7 @@ import type { IncomingMessage } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Duplex } from "node:stream";
-import { constants as zlibConstants, inflateRawSync } from "node:zlib";
+import { constants as zlibConstants, deflateRawSync, inflateRawSync } from "node:zlib";
 import { WebSocketServer, type PerMessageDeflateOptions, type RawData, type WebSocket } from "ws";
 import { errorText, type Logger } from "../logger.js";
 import { ServiceUnavailable } from "../errors.js";
@@ -31,21 +31,29 @@ const SWEEP_MS = 15_000;
 
 /**
  * The parts of ws's per-socket permessage-deflate extension (`ws._extensions`, not public API)
- * that djust manages: the socket's compressor (`null` until a message is compressed, then a
- * zlib stream that ws keeps, resetting it after each message, until the socket closes, and
- * creates again when it finds `null`), the negotiated parameters and the options, which ws only
- * reads once the extension is accepted, and the inflate of the client's messages
- * ({@link inflater}).
+ * that djust manages: the negotiated parameters and the options, which ws only reads once the
+ * extension is accepted, and the compression of the server's messages ({@link compress}) and
+ * inflate of the client's ({@link inflater}), which replace ws's zlib streams.
  */
 interface DeflateExtension {
-  _deflate: { close(): void } | null;
+  /** ws's compressor stream, made only for a message sent in fragments. */
+  _deflate: unknown;
   params: Readonly<Record<string, unknown>>;
   _options: Readonly<Record<string, unknown>>;
+  /** ws's sender calls it for each message it compresses (an own property replaces ws's). */
+  compress: Compress;
   /** ws's receiver calls it for each compressed frame (an own property replaces ws's). */
   decompress: Decompress;
   /** The compressed fragments of a message whose last frame has not come yet. */
   [FRAGMENTS]?: Buffer[] | undefined;
 }
+
+type Compress = (
+  this: DeflateExtension,
+  data: Buffer | string,
+  fin: boolean,
+  callback: (error: Error | null, compressed?: Buffer) => void,
+) => void;
 
 type Decompress = (
   this: DeflateExtension,
@@ -60,19 +68,55 @@ const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 const NOTHING = Buffer.alloc(0);
 const SYNC_FLUSH = zlibConstants.Z_SYNC_FLUSH;
 const MAX_LENGTH = bufferConstants.MAX_LENGTH;
-/**
- * The key under which ws's receiver finds the close code of an error it is handed (a symbol
- * of ws's, not exported: read from its constants module, the one ws itself loaded).
- */
-const STATUS_CODE = wsStatusCodeKey();
 
-function wsStatusCodeKey(): symbol | undefined {
+/** A module of ws's own that it does not export, the one ws itself loaded. */
+function wsInternal(name: string): Record<string, unknown> {
   const require = createRequire(import.meta.url);
-  const constants = require(join(dirname(require.resolve("ws")), "lib", "constants.js")) as {
-    kStatusCode?: unknown;
-  };
-  return typeof constants.kStatusCode === "symbol" ? constants.kStatusCode : undefined;
+  return require(join(dirname(require.resolve("ws")), "lib", name)) as Record<string, unknown>;
 }
+
+/** The key under which ws's receiver finds the close code of an error it is handed. */
+const STATUS_CODE = ((key) => (typeof key === "symbol" ? key : undefined))(
+  wsInternal("constants.js").kStatusCode,
+);
+
+/** ws's own compression, with its zlib stream per socket. */
+const wsCompress = (wsInternal("permessage-deflate.js").prototype as { compress: Compress })
+  .compress;
+
+/**
+ * How the server's messages are compressed. Live payloads repeat within a row's width (one
+ * comprehension entry after another), so a 1 KiB window costs nothing: the 1,000-row table's
+ * join reply deflates to 9.7 kB with it, 10.9 kB with 32 KiB. Level 1 is the fastest and
+ * within 5% of the default level's size on that reply.
+ */
+const DEFLATE = { level: 1, memLevel: 4 } as const;
+const SERVER_WINDOW_BITS = 10;
+
+/**
+ * Compresses one of the server's messages in one synchronous call, in place of ws's zlib
+ * stream: ws would make a stream per socket (some 90 KiB of zlib state, kept until the socket
+ * closes) and compress on the thread pool, which costs a set-up about 100 µs of CPU more than
+ * the call does for a join reply. Every message is compressed alone (the server does not carry
+ * its context over, `server_no_context_takeover`, which it always answers), so nothing is kept
+ * between messages. ws's sender holds its queue until the callback, called at once here.
+ * djust sends whole messages only; a message sent in fragments would be ws's to compress, from
+ * its first fragment to its last.
+ */
+const compress: Compress = function (data, fin, callback) {
+  if (!fin || this._deflate) {
+    wsCompress.call(this, data, fin, callback);
+    return;
+  }
+  const bits = this.params.server_max_window_bits;
+  const compressed = deflateRawSync(data, {
+    ...DEFLATE,
+    windowBits: typeof bits === "number" ? bits : zlibConstants.Z_DEFAULT_WINDOWBITS,
+    // Ends the message with an empty stored block (a sync flush), which is then left off.
+    finishFlush: SYNC_FLUSH,
+  });
+  callback(null, compressed.subarray(0, compressed.length - TRAILER.length));
+};
 
 /** zlib's default output chunk: the largest an inflate starts with. */
 const MAX_CHUNK = 16 * 1024;
@@ -133,18 +177,19 @@ const paramSets = new Map<string, Readonly<Record<string, unknown>>>();
 const MAX_PARAM_SETS = 16;
 
 /**
- * The permessage-deflate extension ws negotiated for `ws`, if any, made to share its
- * parameters and `options` (ws's per-socket copy of the server's options) with other sockets.
+ * Makes the permessage-deflate extension ws negotiated for `ws`, if any, share its parameters
+ * and `options` (ws's per-socket copy of the server's options) with other sockets, and
+ * compress and inflate each message in one call.
  */
-function deflateExtension(
+function shareDeflateExtension(
   ws: WebSocket,
   options: Readonly<Record<string, unknown>>,
   decompress: Decompress,
-): DeflateExtension | undefined {
+): void {
   const extensions = (ws as unknown as { _extensions?: Record<string, unknown> })._extensions;
   const extension = extensions?.["permessage-deflate"];
   if (typeof extension !== "object" || extension === null || !("_deflate" in extension)) {
-    return undefined;
+    return;
   }
   const ours = extension as DeflateExtension;
   if ("_options" in ours) ours._options = options;
@@ -156,9 +201,9 @@ function deflateExtension(
       paramSets.set(key, shared);
     }
     if (shared) ours.params = shared;
+    if (ours.params.server_no_context_takeover === true) ours.compress = compress;
     if (ours.params.client_no_context_takeover === true) ours.decompress = decompress;
   }
-  return ours;
 }
 
 /**
@@ -169,15 +214,10 @@ function deflateExtension(
 class SocketLink implements ConnectionSink {
   connection!: LiveConnection;
   lastSeen = Date.now();
-  /** Messages long enough to be compressed that ws has not finished writing. */
-  #compressing = 0;
 
   constructor(
     readonly ws: WebSocket,
     readonly outboundBytes: number,
-    /** The negotiated permessage-deflate, and the length from which ws compresses. */
-    readonly deflate: DeflateExtension | undefined,
-    readonly threshold: number,
   ) {}
 
   /**
@@ -192,26 +232,7 @@ class SocketLink implements ConnectionSink {
       ws.terminate();
       return;
     }
-    // ws compresses from `threshold` UTF-8 bytes on; a UTF-16 unit is at most 3 of them.
-    if (this.deflate === undefined || text.length * 3 < this.threshold) {
-      ws.send(text);
-      return;
-    }
-    this.#compressing++;
-    ws.send(text, () => this.#sent());
-  }
-
-  /**
-   * Once every compressed message is written, the compressor is idle: it is freed (zlib's
-   * state is about 90 KiB of memory, kept per socket otherwise) and ws makes a new one for the
-   * next compressed message. Every message is compressed on its own (no context takeover), so
-   * a new compressor gives the same bytes as the reset one; it costs about what the reset does.
-   */
-  #sent(): void {
-    if (--this.#compressing > 0) return;
-    const deflate = this.deflate as DeflateExtension;
-    deflate._deflate?.close();
-    deflate._deflate = null;
+    ws.send(text);
   }
 
   close(code: number, reason: string): void {
@@ -229,13 +250,8 @@ const HANDSHAKE_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * ws's permessage-deflate settings. A socket's compressor holds about 90 KiB of zlib state
- * (zlib's defaults, 32 KiB windows and memory level 8, about twice that); ws would keep it until
- * the socket closes, so {@link SocketLink} frees it once the socket's compressed messages are
- * written. Live payloads repeat within a row's width (one comprehension entry after another),
- * so the small window costs nothing: the 1,000-row table's join reply deflates to 9.7 kB with
- * it, 10.9 kB with 32 KiB. Level 1 is the fastest and within 5% of the default level's size on
- * that reply.
+ * ws's permessage-deflate settings. Both sides compress each message alone, so the server keeps
+ * no zlib state between messages ({@link compress}, {@link inflater}).
  */
 function deflateOptions(
   compression: WebSocketCompression | false,
@@ -248,11 +264,11 @@ function deflateOptions(
     // Each live message stands alone anyway (one join reply, one diff).
     serverNoContextTakeover: true,
     clientNoContextTakeover: true,
-    serverMaxWindowBits: 10,
+    serverMaxWindowBits: SERVER_WINDOW_BITS,
     // No client window asked for: ws refuses the handshake (400) of a client that does not
     // offer to let the server choose it (Firefox offers plain permessage-deflate), and the
     // client's window is the client's memory (each inflate here is one call, see inflater).
-    zlibDeflateOptions: { level: 1, memLevel: 4 },
+    zlibDeflateOptions: DEFLATE,
   };
 }
 
@@ -369,14 +385,9 @@ export class WebSocketEndpoint {
   }
 
   #attach(ws: WebSocket, identity: ConnectionIdentity): void {
-    const compression = this.#host.perMessageDeflate;
     const options = this.#deflateOptions;
-    const link = new SocketLink(
-      ws,
-      this.#host.limits.outboundBytes,
-      options ? deflateExtension(ws, options, this.#decompress) : undefined,
-      compression ? compression.threshold : 0,
-    );
+    if (options) shareDeflateExtension(ws, options, this.#decompress);
+    const link = new SocketLink(ws, this.#host.limits.outboundBytes);
     link.connection = new LiveConnection(this.#host, identity, link);
     this.#sockets.set(ws, link);
     ws.on("message", this.#onMessage);
