@@ -46,6 +46,7 @@ import {
   DEFAULT_LIMITS,
   type AppContext,
   type AppOptions,
+  type Limits,
   type PageRoute,
   type ResolvedOptions,
   type Services,
@@ -245,7 +246,7 @@ function resolveOptions(options: AppOptions): ResolvedOptions {
     secureCookies: options.secureCookies ?? process.env.NODE_ENV === "production",
     frameAncestors: frameAncestors.trim(),
     perMessageDeflate: compressionOf(options.perMessageDeflate),
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    limits: limitsOf(options.limits),
     openapi: { title: "djust API", version: "1.0.0", public: true, ...options.openapi },
     ...(options.stateTtlSeconds !== undefined && { stateTtlSeconds: options.stateTtlSeconds }),
     presenceTimeoutMs: options.presenceTimeoutMs ?? PRESENCE_DEFAULTS.timeoutMs,
@@ -263,6 +264,35 @@ function compressionOf(option: AppOptions["perMessageDeflate"]): WebSocketCompre
     throw new RangeError("createApp: perMessageDeflate.threshold must be an integer >= 0");
   }
   return { threshold };
+}
+
+/**
+ * `limits` merged with the defaults. Each is a whole number >= 1 but `eventsPerSecond`, which
+ * may be a fraction: a zero, negative or infinite limit would bound nothing (to ws a
+ * `frameBytes` of 0 means no limit at all), and a misspelt name would leave its limit at the
+ * default unnoticed.
+ */
+function limitsOf(given: Partial<Limits> | undefined): Limits {
+  const limits: { -readonly [K in keyof Limits]: Limits[K] } = { ...DEFAULT_LIMITS };
+  for (const [name, value] of Object.entries(given ?? {}) as [string, unknown][]) {
+    if (!Object.hasOwn(DEFAULT_LIMITS, name)) {
+      throw new RangeError(
+        `createApp: limits.${name} is not a limit (the limits are ${Object.keys(DEFAULT_LIMITS).join(", ")})`,
+      );
+    }
+    if (value === undefined) continue;
+    const rate = name === "eventsPerSecond";
+    const valid =
+      typeof value === "number" &&
+      (rate ? Number.isFinite(value) && value > 0 : Number.isSafeInteger(value) && value >= 1);
+    if (!valid) {
+      throw new RangeError(
+        `createApp: limits.${name} must be ${rate ? "a positive number" : "an integer >= 1"}, got ${String(value)}`,
+      );
+    }
+    limits[name as keyof Limits] = value;
+  }
+  return limits;
 }
 
 /** Where the health endpoint answers. */

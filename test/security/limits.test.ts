@@ -79,6 +79,37 @@ describe("security: configured limits", () => {
     }
   });
 
+  it("a limit that bounds nothing, or a misspelt one, is refused at startup", () => {
+    const cases: [Record<string, unknown>, string][] = [
+      // To ws a maximum payload of 0 means none.
+      [{ frameBytes: 0 }, "limits.frameBytes must be an integer >= 1, got 0"],
+      [{ outboundBytes: -1 }, "limits.outboundBytes must be an integer >= 1, got -1"],
+      [{ snapshots: 1.5 }, "limits.snapshots must be an integer >= 1, got 1.5"],
+      [{ sessions: Infinity }, "limits.sessions must be an integer >= 1, got Infinity"],
+      [{ bodyBytes: "1mb" }, "limits.bodyBytes must be an integer >= 1, got 1mb"],
+      [{ eventsPerSecond: 0 }, "limits.eventsPerSecond must be a positive number, got 0"],
+      [{ eventsPerSecond: NaN }, "limits.eventsPerSecond must be a positive number, got NaN"],
+      [
+        { framebytes: 1024 },
+        `limits.framebytes is not a limit (the limits are ${Object.keys(DEFAULT_LIMITS).join(", ")})`,
+      ],
+      [
+        JSON.parse('{"__proto__": {"frameBytes": 1}}') as Record<string, unknown>,
+        `limits.__proto__ is not a limit (the limits are ${Object.keys(DEFAULT_LIMITS).join(", ")})`,
+      ],
+    ];
+    for (const [limits, message] of cases) {
+      assert.throws(() => securityApp({ limits }), {
+        name: "RangeError",
+        message: `createApp: ${message}`,
+      });
+    }
+    // A fraction of an event per second is a rate; unset (undefined) limits keep the default.
+    const slow = securityApp({ limits: { eventsPerSecond: 0.5, frameBytes: undefined } });
+    assert.equal(slow.context.options.limits.eventsPerSecond, 0.5);
+    assert.equal(slow.context.options.limits.frameBytes, DEFAULT_LIMITS.frameBytes);
+  });
+
   it("inputDepth 4: a 5-level event value or hook payload is refused, 4 levels pass", async () => {
     const { client, topic } = await joined();
     for (const type of ["click", "hook"]) {
