@@ -65,6 +65,12 @@ type Decompress = (
 const FRAGMENTS = Symbol("compressed fragments");
 /** What a sender leaves off the end of each compressed message (RFC 7692 §7.2.1). */
 const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+/**
+ * {@link TRAILER} and then an empty final block: the inflate of a message so completed ends
+ * the stream, and zlib then allocates no window (32 KiB, freed again after each message, which
+ * left the process's memory more fragmented) for a message whose output fits its first chunk.
+ */
+const FINAL_TRAILER = Buffer.concat([TRAILER, Buffer.from([0x01, 0x00, 0x00, 0xff, 0xff])]);
 const NOTHING = Buffer.alloc(0);
 const SYNC_FLUSH = zlibConstants.Z_SYNC_FLUSH;
 const MAX_LENGTH = bufferConstants.MAX_LENGTH;
@@ -143,12 +149,12 @@ function inflater(frameBytes: number): Decompress {
     }
     const fragments = this[FRAGMENTS];
     this[FRAGMENTS] = undefined;
-    const input = Buffer.concat(fragments ? [...fragments, data, TRAILER] : [data, TRAILER]);
+    const input = Buffer.concat(
+      fragments ? [...fragments, data, FINAL_TRAILER] : [data, FINAL_TRAILER],
+    );
     let inflated: { readonly length: number };
     try {
       inflated = inflateRawSync(input, {
-        // The message ends with an empty stored block, not a final one: a sync flush.
-        finishFlush: SYNC_FLUSH,
         maxOutputLength: limit,
         // Output buffers sized to the message (zlib's default is 16 KiB a call).
         chunkSize: Math.min(Math.max(input.length * 8, 1024), MAX_CHUNK),
