@@ -6,7 +6,12 @@
  * preflight. After each test the process's upload directory holds no file.
  */
 import assert from "node:assert/strict";
-import { readdir } from "node:fs/promises";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { after, afterEach, before, describe, it } from "node:test";
 import { createApp, type DjustApp, type RunningServer } from "../../src/server/index.js";
 import { uploadTempDir } from "../../src/live/upload-writer.js";
@@ -38,6 +43,8 @@ function uploadRef(page: PageInfo): string {
 function entry(ref: string, name: string, size: number, type = "image/png") {
   return { ref, name, size, type, last_modified: 1_700_000_000_000, relative_path: "" };
 }
+
+const UPLOAD_NODE = fileURLToPath(new URL("../fixtures/upload-node.ts", import.meta.url));
 
 async function tempFiles(): Promise<string[]> {
   return readdir(uploadTempDir());
@@ -365,5 +372,92 @@ describe("uploads over the WebSocket", () => {
     const pre = await allow(client, topic, ref, [entry("0", "x.bin", 5000, "")]);
     assert.deepEqual(pre.entries, {});
     assert.deepEqual(pre.errors, { "0": ["too_large"] });
+  });
+});
+
+describe("uploads: the file system refuses a write", () => {
+  let child: ChildProcess;
+  let base: string;
+  let tmp: string;
+  let stderr = "";
+  const clients: RawClient[] = [];
+
+  /** Sets this process's soft file-size limit (`unlimited`, or bytes). */
+  const fileSizeLimit = (limit: string) =>
+    execFileSync("prlimit", [`--pid=${child.pid}`, `--fsize=${limit}:`]);
+
+  before(async () => {
+    // The server's temp files go under a directory of this test's own.
+    tmp = await mkdtemp(join(tmpdir(), "djust-writer-test-"));
+    child = spawn(process.execPath, ["--import", "tsx", UPLOAD_NODE], {
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    child.stderr!.on("data", (data: Buffer) => (stderr += String(data)));
+    base = await new Promise<string>((resolve) =>
+      createInterface({ input: child.stdout! }).once("line", resolve),
+    );
+  });
+
+  after(async () => {
+    for (const client of clients) client.close();
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.stdin!.end();
+    await exited;
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it("a chunk the file system refuses fails its entry (writer_error); the socket stays and the next file uploads", async () => {
+    const page = await loadPage(`${base}/`);
+    const client = await RawClient.connect(base, { cookie: page.cookie });
+    clients.push(client);
+    assert.equal((await client.join(page, base)).payload.status, "ok");
+    const topic = `lv:${page.id}`;
+    const ref = uploadRef(page);
+    const preflight = async (entryRef: string, size: number) => {
+      const reply = await client.push(topic, "allow_upload", {
+        ref,
+        entries: [entry(entryRef, `${entryRef}.png`, size)],
+      });
+      return (response(reply).entries as Record<string, string>)[entryRef]!;
+    };
+    const token = await preflight("0", 1500);
+    const opened = await client.push("lvu:0", "phx_join", { token }, "9");
+    assert.equal(opened.payload.status, "ok");
+    // Files may now grow to 1 KiB: the 1,500-byte chunk is written in part, then refused (EFBIG).
+    fileSizeLimit("1024");
+    const refused = await chunk(client, "lvu:0", Buffer.alloc(1500, 7));
+    fileSizeLimit("unlimited");
+    assert.deepEqual(refused.payload, { status: "error", response: { reason: "writer_error" } });
+    const closed = await client.next((m) => m.topic === "lvu:0" && m.event === "phx_close");
+    assert.equal(closed.joinRef, "9");
+    // The page shows the entry's error; the cause stays in the server's log.
+    const diff = JSON.stringify(
+      (await client.next((m) => m.topic === topic && m.event === "diff")).payload,
+    );
+    assert.match(diff, /entry-error/);
+    assert.match(diff, /Could not store the file/);
+    assert.doesNotMatch(diff, /EFBIG|too large/i);
+    assert.match(stderr, /upload: writing a chunk failed/);
+    assert.match(stderr, /EFBIG/);
+    // The failed entry's file is gone.
+    const uploadDirs = (await readdir(tmp)).filter((name) => name.startsWith("djust-uploads-"));
+    assert.equal(uploadDirs.length, 1);
+    const uploadDir = join(tmp, uploadDirs[0]!);
+    assert.deepEqual(await readdir(uploadDir), []);
+    // Nothing else is lost: the user cancels the failed entry (as the page offers), and the
+    // same socket uploads and saves the next file.
+    assert.equal((await client.event(page, "click", "cancel", { ref: "0" })).payload.status, "ok");
+    const next = await preflight("1", 1500);
+    assert.equal(
+      (await client.push("lvu:1", "phx_join", { token: next }, "12")).payload.status,
+      "ok",
+    );
+    assert.equal((await chunk(client, "lvu:1", Buffer.alloc(1500, 8), "12")).payload.status, "ok");
+    await client.push(topic, "progress", { ref, entry_ref: "1", progress: 100 });
+    const saved = await client.event(page, "form", "save", "");
+    assert.equal(saved.payload.status, "ok");
+    assert.match(JSON.stringify(response(saved).diff), /1\.png/);
+    assert.deepEqual(await readdir(uploadDir), [], "the consumed file is deleted");
   });
 });
