@@ -36,8 +36,6 @@ const SWEEP_MS = 15_000;
  * inflate of the client's ({@link inflater}), which replace ws's zlib streams.
  */
 interface DeflateExtension {
-  /** ws's compressor stream, made only for a message sent in fragments. */
-  _deflate: unknown;
   params: Readonly<Record<string, unknown>>;
   _options: Readonly<Record<string, unknown>>;
   /** ws's sender calls it for each message it compresses (an own property replaces ws's). */
@@ -86,10 +84,6 @@ const STATUS_CODE = ((key) => (typeof key === "symbol" ? key : undefined))(
   wsInternal("constants.js").kStatusCode,
 );
 
-/** ws's own compression, with its zlib stream per socket. */
-const wsCompress = (wsInternal("permessage-deflate.js").prototype as { compress: Compress })
-  .compress;
-
 /**
  * How the server's messages are compressed: level 1, the fastest, within 5% of the default
  * level's size on the 1,000-row table's join reply.
@@ -106,17 +100,13 @@ const SERVER_WINDOW_BITS = 10;
  * Compresses one of the server's messages in one synchronous call, in place of ws's zlib
  * stream: ws would make a stream per socket (some 90 KiB of zlib state, kept until the socket
  * closes) and compress on the thread pool; a stream made, used and closed for one message
- * costs about 100 µs of CPU more than the call. Every message is compressed alone (the server does not carry
- * its context over, `server_no_context_takeover`, which it always answers), so nothing is kept
- * between messages. ws's sender holds its queue until the callback, called at once here.
- * djust sends whole messages only; a message sent in fragments would be ws's to compress, from
- * its first fragment to its last.
+ * costs about 100 µs of CPU more than the call. Every message is compressed alone (the server
+ * does not carry its context over, `server_no_context_takeover`, which it always answers), so
+ * nothing is kept between messages. ws's sender holds its queue until the callback, called at
+ * once here. Each message is whole (`fin`): djust's only sender, {@link SocketLink.send},
+ * never sends one in fragments.
  */
-const compress: Compress = function (data, fin, callback) {
-  if (!fin || this._deflate) {
-    wsCompress.call(this, data, fin, callback);
-    return;
-  }
+const compress: Compress = function (data, _fin, callback) {
   const bits = this.params.server_max_window_bits;
   const compressed = deflateRawSync(data, {
     ...DEFLATE,
@@ -197,7 +187,7 @@ function shareDeflateExtension(
 ): void {
   const extensions = (ws as unknown as { _extensions?: Record<string, unknown> })._extensions;
   const extension = extensions?.["permessage-deflate"];
-  if (typeof extension !== "object" || extension === null || !("_deflate" in extension)) {
+  if (typeof extension !== "object" || extension === null || !("params" in extension)) {
     return;
   }
   const ours = extension as DeflateExtension;
@@ -277,7 +267,6 @@ function deflateOptions(
     // No client window asked for: ws refuses the handshake (400) of a client that does not
     // offer to let the server choose it (Firefox offers plain permessage-deflate), and the
     // client's window is the client's memory (each inflate here is one call, see inflater).
-    zlibDeflateOptions: DEFLATE,
   };
 }
 

@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { createRequire } from "node:module";
 import WebSocket from "ws";
 import { createApp, type RunningServer } from "../../src/server/index.js";
-import { getPage, joinPayload, securityApp } from "../security/support.js";
+import { getPage, joinPayload, securityApp, seen } from "../security/support.js";
 
 type ZlibFactory = (...args: unknown[]) => unknown;
 
@@ -217,6 +217,30 @@ describe("WebSocket compression", () => {
       ws.send(text.slice(30), { fin: true });
       await until(() => counts.length === 2);
       assert.deepEqual(counts, ["1", "2"]);
+      // A large message inflates past its first output chunk (16 KiB), its back-references
+      // reaching into earlier chunks: the value arrives whole, its last field intact.
+      const rows = Array.from({ length: 1500 }, (_, i) => ({
+        id: i,
+        name: `row ${(i * 7919) % 997}`,
+      }));
+      const large = JSON.stringify([
+        "1",
+        "4",
+        joined.topic,
+        "event",
+        { type: "click", event: "configure", value: { opts: { rows, isAdmin: "last field" } } },
+      ]);
+      assert.ok(large.length > 40_000 && large.length < 64 * 1024, `${large.length} chars`);
+      const configured = new Promise<unknown>((resolve) =>
+        ws.on("message", (data) => {
+          const [, ref, , , payload] = JSON.parse(String(data)) as unknown[];
+          if (ref === "4") resolve((payload as { status: string }).status);
+        }),
+      );
+      const before = seen.isAdmin.length;
+      ws.send(large);
+      assert.equal(await configured, "ok");
+      assert.deepEqual(seen.isAdmin.slice(before), ["last field"]);
       assert.equal(inflaters.made, 0);
       ws.close();
     } finally {
