@@ -3,7 +3,7 @@
  * transports use, so a caller's WebSocket events and HTTP calls land in the same bucket.
  * @module
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { isIP } from "node:net";
 import type { User } from "./user.js";
 import { isAuthenticated } from "./user.js";
@@ -61,7 +61,7 @@ export function callerKey(input: CallerInput): string {
   if (isAuthenticated(input.user)) return `user:${String(input.user.id)}`;
   if (input.clientIp) return `ip:${input.clientIp}`;
   if (input.sessionId) {
-    const digest = createHash("sha256").update(input.sessionId).digest("base64url").slice(0, 22);
+    const digest = hash("sha256", input.sessionId, "base64url").slice(0, 22);
     return `session:${digest}`;
   }
   return `ip:${input.clientIp ?? "unknown"}`;

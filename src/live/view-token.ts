@@ -3,7 +3,7 @@
  * and the user it was rendered for; verified on `phx_join`.
  * @module
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Params } from "../view/runtime.js";
 import type { TokenSigner } from "./token.js";
 
@@ -40,7 +40,7 @@ export interface ViewClaims {
 
 /** The binding of a view token to the browser whose CSRF secret is `csrfToken`. */
 export function browserBinding(csrfToken: string): string {
-  return createHash("sha256").update(`view-binding:${csrfToken}`).digest("base64url").slice(0, 22);
+  return hash("sha256", `view-binding:${csrfToken}`, "base64url").slice(0, 22);
 }
 
 /** Signs and reads view tokens. */
