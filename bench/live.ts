@@ -34,6 +34,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { constants as zlibConstants, deflateRawSync } from "node:zlib";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 // The package's `exports` map has no `types` condition, so NodeNext resolution cannot find its
@@ -608,8 +609,8 @@ async function lvjsServerChild(): Promise<Served> {
  * The floor of any server-rendered live page on this stack: `node:http` and `ws` with no
  * framework work at all. The page has the shape and size of djust's counter page (a CSRF
  * cookie, a random container id, a token-sized attribute), the WebSocket negotiates no
- * compression, and every join gets the same fixed reply. A framework's own work per set-up is
- * its server CPU less this one's.
+ * compression (unless `--deflate`), and every join gets the same fixed reply. A framework's own
+ * work per set-up is its server CPU less this one's.
  */
 async function bareServerChild(): Promise<Served> {
   const { createServer } = await import("node:http");
@@ -636,7 +637,15 @@ async function bareServerChild(): Promise<Served> {
     0: "0",
     s: ["<div><h1>Counter</h1><p>Count: <b>", '</b></p><button dj-click="inc">+</button></div>'],
   };
-  const wss = new WebSocketServer({ server, path: "/live/websocket" });
+  // `--deflate`: ws's permessage-deflate with djust's settings, what compression costs a
+  // server that does nothing else.
+  const perMessageDeflate = process.argv.includes("--deflate") && {
+    threshold: 1024,
+    serverNoContextTakeover: true,
+    clientNoContextTakeover: true,
+    serverMaxWindowBits: 10,
+  };
+  const wss = new WebSocketServer({ server, path: "/live/websocket", perMessageDeflate });
   wss.on("connection", (ws) =>
     ws.on("message", (data) => {
       const [joinRef, ref, topic] = JSON.parse(String(data)) as [string, string, string];
@@ -728,10 +737,28 @@ async function getPage(server: Child, path: string) {
   return { cookie, token, id, csrf };
 }
 
+/** The part of ws's permessage-deflate extension the driver replaces. */
+interface ClientDeflate {
+  compress(data: Buffer, fin: boolean, callback: (error: Error | null, data?: Buffer) => void): void;
+}
+
+/**
+ * A browser's compression of one message: one synchronous deflate (Chromium's deflater runs in
+ * the sending call), ended with a sync flush whose trailer is left off (RFC 7692). ws's client
+ * would compress on the thread pool instead: that round trip delays each message the driver
+ * sends, which lowers the set-up rate of every server that negotiates compression by the
+ * driver's own latency, and has a server handle each set-up in more event-loop turns, which
+ * costs it CPU no browser causes (bench/RESULTS.md).
+ */
+const browserCompress: ClientDeflate["compress"] = (data, _fin, callback) => {
+  const compressed = deflateRawSync(data, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  callback(null, compressed.subarray(0, compressed.length - 4));
+};
+
 /**
  * Opens the live WebSocket as a browser does: offering permessage-deflate and, once it is
- * negotiated, compressing every message it sends (ws's client would leave those under 1 KiB
- * plain, the join among them).
+ * negotiated, compressing every message it sends in the sending call (ws's client would leave
+ * those under 1 KiB plain, the join among them, and compress the others on the thread pool).
  */
 async function openSocket(server: Child, cookie: string): Promise<WebSocket> {
   const ws = new WebSocket(`${server.url.replace("http", "ws")}${server.wsPath}?vsn=2.0.0`, {
@@ -742,6 +769,10 @@ async function openSocket(server: Child, cookie: string): Promise<WebSocket> {
     ws.once("open", () => resolve());
     ws.once("error", reject);
   });
+  const extensions = (ws as unknown as { _extensions: Record<string, ClientDeflate | undefined> })
+    ._extensions;
+  const deflate = extensions["permessage-deflate"];
+  if (deflate) deflate.compress = browserCompress;
   return ws;
 }
 
@@ -948,6 +979,7 @@ async function childProcesses(): Promise<void> {
     { name: "djust (no deflate)", args: ["djust", "--no-deflate"] },
     frameworks[2] as { name: string; args: string[] },
     { name: "bare node:http + ws", args: ["bare"] },
+    { name: "bare, with compression", args: ["bare", "--deflate"] },
   ];
   // A long warm-up: the set-up path keeps getting cheaper as the JIT optimises it, for both
   // frameworks (djust's page: 800 µs of server CPU over the first 500 requests, 200 µs by
