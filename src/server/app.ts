@@ -274,7 +274,14 @@ function compressionOf(option: AppOptions["perMessageDeflate"]): WebSocketCompre
  */
 function limitsOf(given: Partial<Limits> | undefined): Limits {
   const limits: { -readonly [K in keyof Limits]: Limits[K] } = { ...DEFAULT_LIMITS };
-  for (const [name, value] of Object.entries(given ?? {}) as [string, unknown][]) {
+  if (given === undefined) return limits;
+  // From JavaScript or a config file: a number or a list would otherwise set no limit silently.
+  if (typeof given !== "object" || given === null || Array.isArray(given)) {
+    throw new TypeError(
+      `createApp: limits must be an object of limits by name, got ${Array.isArray(given) ? "an array" : String(given)}`,
+    );
+  }
+  for (const [name, value] of Object.entries(given) as [string, unknown][]) {
     if (!Object.hasOwn(DEFAULT_LIMITS, name)) {
       throw new RangeError(
         `createApp: limits.${name} is not a limit (the limits are ${Object.keys(DEFAULT_LIMITS).join(", ")})`,

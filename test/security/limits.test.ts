@@ -104,6 +104,18 @@ describe("security: configured limits", () => {
         message: `createApp: ${message}`,
       });
     }
+    // Limits not given as an object of limits (from JavaScript or a config file).
+    for (const [limits, got] of [
+      [1024, "1024"],
+      [null, "null"],
+      ["frameBytes", "frameBytes"],
+      [[{ frameBytes: 1 }], "an array"],
+    ] as const) {
+      assert.throws(() => securityApp({ limits: limits as unknown as Record<string, number> }), {
+        name: "TypeError",
+        message: `createApp: limits must be an object of limits by name, got ${got}`,
+      });
+    }
     // A fraction of an event per second is a rate; unset (undefined) limits keep the default.
     const slow = securityApp({ limits: { eventsPerSecond: 0.5, frameBytes: undefined } });
     assert.equal(slow.context.options.limits.eventsPerSecond, 0.5);
