@@ -79,7 +79,7 @@ export interface Limits {
   readonly rateLimitBuckets: number;
   /**
    * View snapshots the default in-memory state backend keeps (every page load stores one);
-   * beyond it expired, then the oldest, snapshots are dropped.
+   * beyond it expired, then the least recently written, snapshots are dropped.
    * @default 100000
    */
   readonly snapshots: number;

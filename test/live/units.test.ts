@@ -175,6 +175,47 @@ describe("memory adapters", () => {
     await backend.delete("d");
     assert.equal(await backend.get("d"), null);
   });
+
+  it("state backend evicts the least recently written record: a patch counts as a write", async () => {
+    let now = 1000;
+    const backend = new MemoryStateBackend({ now: () => now, maxEntries: 2 });
+    const record = (count: number): StoredView => ({
+      v: 1,
+      view: "V",
+      state: { count },
+      privateFields: [],
+      topics: [],
+      flash: {},
+      savedAt: 0,
+    });
+    await backend.set("a", record(1), 10);
+    await backend.set("b", record(1), 10);
+    now += 1000;
+    // "a" was written first, then patched: "b" is now the one written longest ago.
+    const patched = await backend.patch(
+      "a",
+      { record: record(2), fields: new Map([["count", "2"]]), deltas: new Map(), removed: [] },
+      10,
+    );
+    assert.equal(patched, true);
+    await backend.set("c", record(1), 10);
+    assert.equal(await backend.get("b"), null);
+    assert.deepEqual((await backend.get("a"))?.state, { count: 2 });
+    assert.ok(await backend.get("c"));
+    // The patch gave "a" a new lifetime: 10 s after its patch, not after its first write.
+    now += 9500;
+    assert.deepEqual((await backend.get("a"))?.state, { count: 2 });
+    // A write drops the expired records at the front of the map even with room to spare, so
+    // their memory goes before the map is full.
+    const roomy = new MemoryStateBackend({ now: () => now, maxEntries: 10 });
+    await roomy.set("x", record(1), 10);
+    await roomy.set("y", record(1), 20);
+    now += 15_000;
+    await roomy.set("z", record(1), 10);
+    assert.equal(roomy.size, 2);
+    assert.equal(await roomy.get("x"), null);
+    assert.ok(await roomy.get("y"));
+  });
 });
 
 describe("route patterns", () => {
