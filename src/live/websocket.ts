@@ -38,6 +38,8 @@ const SWEEP_MS = 15_000;
 interface DeflateExtension {
   params: Readonly<Record<string, unknown>>;
   _options: Readonly<Record<string, unknown>>;
+  /** ws's sender compresses the messages of at least this many bytes. */
+  _threshold: number;
   /** ws's sender calls it for each message it compresses (an own property replaces ws's). */
   compress: Compress;
   /** ws's receiver calls it for each compressed frame (an own property replaces ws's). */
@@ -95,6 +97,8 @@ const DEFLATE = { level: 1, memLevel: 4 } as const;
  * deflates to 9.7 kB with it, 10.9 kB with 32 KiB.
  */
 const SERVER_WINDOW_BITS = 10;
+/** The smallest window zlib's raw deflate makes (it turns 8 bits into 9). */
+const MIN_WINDOW_BITS = 9;
 
 /**
  * Compresses one of the server's messages in one synchronous call, in place of ws's zlib
@@ -107,10 +111,11 @@ const SERVER_WINDOW_BITS = 10;
  * never sends one in fragments.
  */
 const compress: Compress = function (data, _fin, callback) {
-  const bits = this.params.server_max_window_bits;
+  // The client may have asked for a window smaller still (a maximum: a smaller one is fine).
+  const asked = this.params.server_max_window_bits;
   const compressed = deflateRawSync(data, {
     ...DEFLATE,
-    windowBits: typeof bits === "number" ? bits : zlibConstants.Z_DEFAULT_WINDOWBITS,
+    windowBits: typeof asked === "number" ? Math.min(asked, SERVER_WINDOW_BITS) : SERVER_WINDOW_BITS,
     // Ends the message with an empty stored block (a sync flush), which is then left off.
     finishFlush: SYNC_FLUSH,
   });
@@ -200,7 +205,10 @@ function shareDeflateExtension(
       paramSets.set(key, shared);
     }
     if (shared) ours.params = shared;
-    if (ours.params.server_no_context_takeover === true) ours.compress = compress;
+    const asked = ours.params.server_max_window_bits;
+    // No window that small: this client's messages go plain, as permessage-deflate allows.
+    if (typeof asked === "number" && asked < MIN_WINDOW_BITS) ours._threshold = Infinity;
+    else if (ours.params.server_no_context_takeover === true) ours.compress = compress;
     if (ours.params.client_no_context_takeover === true) ours.decompress = decompress;
   }
 }
@@ -263,10 +271,11 @@ function deflateOptions(
     // Each live message stands alone anyway (one join reply, one diff).
     serverNoContextTakeover: true,
     clientNoContextTakeover: true,
-    serverMaxWindowBits: SERVER_WINDOW_BITS,
-    // No client window asked for: ws refuses the handshake (400) of a client that does not
-    // offer to let the server choose it (Firefox offers plain permessage-deflate), and the
-    // client's window is the client's memory (each inflate here is one call, see inflater).
+    // No window named either way: ws refuses the handshake (400) of a client that offers less
+    // than the server's named window (`server_max_window_bits=9`), or that does not offer to
+    // let the server choose its own (Firefox offers plain permessage-deflate). The server's
+    // window is SERVER_WINDOW_BITS or what the client asked, if smaller (see compress); the
+    // client's is the client's memory (each inflate here is one call, see inflater).
   };
 }
 

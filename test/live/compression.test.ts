@@ -8,9 +8,24 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createRequire } from "node:module";
+import { randomBytes } from "node:crypto";
 import WebSocket from "ws";
+import { LiveView } from "../../src/index.js";
+import type { Rendered } from "../../src/render/tree.js";
 import { createApp, type RunningServer } from "../../src/server/index.js";
+import { html } from "../../src/template/html.js";
 import { getPage, joinPayload, securityApp, seen } from "../security/support.js";
+
+/**
+ * The same 700 random characters twice: a deflate window of 1 KiB finds the second copy 700
+ * bytes back, one of 512 bytes (9 bits) cannot.
+ */
+class RepeatView extends LiveView {
+  block = randomBytes(525).toString("base64");
+  override render(): Rendered {
+    return html`<p>${this.block}</p><p>${this.block}</p>`;
+  }
+}
 
 type ZlibFactory = (...args: unknown[]) => unknown;
 
@@ -67,9 +82,14 @@ const cookieOf = (joined: Joined): string => cookies.get(joined.ws) ?? "";
 /**
  * Joins the view at `path` over a new WebSocket. `offer`: permessage-deflate offered, the
  * client compressing every message (as browsers do); `"plain"`: offered without
- * `client_max_window_bits` (as Firefox offers it); `false`: not offered.
+ * `client_max_window_bits` (as Firefox offers it); `{ serverMaxWindowBits }`: offered asking the
+ * server for a window of at most that many bits; `false`: not offered.
  */
-async function join(base: string, path: string, offer: boolean | "plain" = true): Promise<Joined> {
+async function join(
+  base: string,
+  path: string,
+  offer: boolean | "plain" | { readonly serverMaxWindowBits: number } = true,
+): Promise<Joined> {
   const page = await getPage(base, path);
   const ws = new WebSocket(`${base.replace("http", "ws")}/djust/live/websocket?vsn=2.0.0`, {
     headers: { cookie: page.cookie, origin: base },
@@ -80,6 +100,9 @@ async function join(base: string, path: string, offer: boolean | "plain" = true)
             threshold: 0,
             // ws's client leaves the parameter out for `false`; its types only say `number`.
             ...(offer === "plain" && { clientMaxWindowBits: false as unknown as number }),
+            // Output in the smallest chunks, so that every back-reference further than one
+            // chunk reads the window: a stream made with a larger window than asked fails.
+            ...(typeof offer === "object" && { ...offer, zlibInflateOptions: { chunkSize: 64 } }),
           },
   });
   cookies.set(ws, page.cookie);
@@ -90,12 +113,13 @@ async function join(base: string, path: string, offer: boolean | "plain" = true)
   await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
   const socket = (ws as unknown as { _socket: { bytesRead: number } })._socket;
   const start = socket.bytesRead;
-  const reply = new Promise<string>((resolve) =>
+  const reply = new Promise<string>((resolve, reject) => {
     ws.on("message", (data) => {
       const text = String(data);
       if ((JSON.parse(text) as unknown[])[3] === "phx_reply") resolve(text);
-    }),
-  );
+    });
+    ws.once("close", (code) => reject(new Error(`closed before the join's reply: ${code}`)));
+  });
   ws.send(JSON.stringify(["1", "1", `lv:${page.id}`, "phx_join", joinPayload(base, page, path)]));
   const text = await reply;
   const status = ((JSON.parse(text) as unknown[])[4] as { status: string }).status;
@@ -115,7 +139,7 @@ describe("WebSocket compression", () => {
   let off: RunningServer;
 
   before(async () => {
-    on = await securityApp().listen(0, "127.0.0.1");
+    on = await securityApp().live("/repeat/", RepeatView).listen(0, "127.0.0.1");
     off = await securityApp({ perMessageDeflate: false }).listen(0, "127.0.0.1");
   });
   after(async () => {
@@ -252,8 +276,8 @@ describe("WebSocket compression", () => {
     const plain = await join(on.url, "/", "plain");
     assert.equal(plain.status, "ok");
     assert.equal(plain.extensions, "permessage-deflate");
-    const settings =
-      "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10";
+    // No window named either way (see the next test).
+    const settings = "permessage-deflate; server_no_context_takeover; client_no_context_takeover";
     assert.equal(plain.answer, settings);
     plain.ws.close();
     // A client that offers it (as Chrome does) gets the same answer: no window asked for.
@@ -261,6 +285,29 @@ describe("WebSocket compression", () => {
     assert.equal(offering.status, "ok");
     assert.equal(offering.answer, settings);
     offering.ws.close();
+  });
+
+  it("honours a client that asks for a smaller server window, and one that asks for 8 bits gets its messages uncompressed", async () => {
+    // ws refused these handshakes (400) while the server named its own window (10 bits).
+    // A window zlib's raw deflate can make (9 bits and up): compressed with it. The client
+    // inflates with the window it asked for, so a reply made with a larger one fails.
+    for (const bits of [9, 12]) {
+      const asking = await join(on.url, "/repeat/", { serverMaxWindowBits: bits });
+      assert.equal(asking.status, "ok");
+      assert.equal(
+        asking.answer,
+        `permessage-deflate; server_max_window_bits=${bits}; server_no_context_takeover; client_no_context_takeover`,
+      );
+      assert.ok(asking.wireBytes < asking.replyChars, `${bits} bits: compressed`);
+      asking.ws.close();
+    }
+    // 8 bits (256 bytes): zlib's raw deflate has no window that small, so the server sends
+    // this client's messages plain, which permessage-deflate allows for any message.
+    const eight = await join(on.url, "/big/", { serverMaxWindowBits: 8 });
+    assert.equal(eight.status, "ok");
+    assert.ok(eight.answer.includes("server_max_window_bits=8"), eight.answer);
+    assert.ok(eight.wireBytes >= eight.replyChars, "8 bits: sent plain");
+    eight.ws.close();
   });
 
   it("a compressed frame that does not inflate closes its socket with 1007; the next client joins", async () => {
