@@ -100,6 +100,13 @@ function cases(make: () => StateBackend) {
     const more = [...rows, { id: 500, name: "x".repeat(2000) }];
     await backend.patch!("long", patch("/c", { fields: { rows: more } }), 60);
     assert.deepEqual(await backend.get("long"), record({ rows: more, n: 1 }, "/c"));
+    // Texts of several of the memory backend's 32,768-character pieces, with surrogate pairs
+    // across the pieces' ends (the JSON text's opening quote puts a pair's first half last)
+    // and, shifted by one character, not across them.
+    for (const text of ["😀".repeat(50_000), `a${"😀€".repeat(30_000)}`]) {
+      await backend.set("pieces", record({ text, n: 2 }), 60);
+      assert.deepEqual(await backend.get("pieces"), record({ text, n: 2 }));
+    }
     await backend.close?.();
   });
 
