@@ -739,7 +739,11 @@ async function getPage(server: Child, path: string) {
 
 /** The part of ws's permessage-deflate extension the driver replaces. */
 interface ClientDeflate {
-  compress(data: Buffer, fin: boolean, callback: (error: Error | null, data?: Buffer) => void): void;
+  compress(
+    data: Buffer,
+    fin: boolean,
+    callback: (error: Error | null, data?: Buffer) => void,
+  ): void;
 }
 
 /**

@@ -115,7 +115,8 @@ const compress: Compress = function (data, _fin, callback) {
   const asked = this.params.server_max_window_bits;
   const compressed = deflateRawSync(data, {
     ...DEFLATE,
-    windowBits: typeof asked === "number" ? Math.min(asked, SERVER_WINDOW_BITS) : SERVER_WINDOW_BITS,
+    windowBits:
+      typeof asked === "number" ? Math.min(asked, SERVER_WINDOW_BITS) : SERVER_WINDOW_BITS,
     // Ends the message with an empty stored block (a sync flush), which is then left off.
     finishFlush: SYNC_FLUSH,
   });

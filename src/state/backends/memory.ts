@@ -52,7 +52,7 @@ const PIECE = 32_768;
 function store(text: string): Stored {
   if (text.length < COMPRESS_FROM) return text;
   const pieces: Buffer[] = [];
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     let end = Math.min(start + PIECE, text.length);
     // A surrogate pair stays whole: half of one would be encoded as U+FFFD.
     const last = text.charCodeAt(end - 1);
