@@ -1060,12 +1060,14 @@ async function childProcesses(): Promise<void> {
   ];
   // 3,000 counter views: RSS also follows the V8 heap's capacity, which grows in steps of
   // pages; at 1,000 views such a step moved a counter view's RSS by 2-3 KiB from run to run
-  // (its live heap is 5.5 KiB), and from 3,000 on the steps average out. 30 views holding
-  // 100,000 rows: over 10, the RSS per view of the same code measured 7.6 to 12.5 MiB from run
-  // to run (its heap 8.4 MiB each time).
+  // (its live heap is 5.5 KiB), and from 3,000 on the steps average out. 600 table views:
+  // over 200, djust's RSS per view measured 0.71-1.42x LiveViewJS's from run to run (its heap
+  // 0.93x each time), over 600 1.33-1.41x in five runs. 30 views holding 100,000 rows: over
+  // 10, the RSS per view of the same code measured 7.6 to 12.5 MiB from run to run (its heap
+  // 8.4 MiB each time).
   const views = [
     { path: "/counter", title: "counter", count: QUICK ? 200 : 3000 },
-    { path: "/table", title: `${ROWS}-row table`, count: QUICK ? 40 : 200 },
+    { path: "/table", title: `${ROWS}-row table`, count: QUICK ? 40 : 600 },
     { path: "/big", title: `view holding ${fmt(BIG_ROWS)} rows`, count: QUICK ? 4 : 30 },
   ];
   for (const view of views) {
