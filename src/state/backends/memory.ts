@@ -41,11 +41,10 @@ const DEFLATE = { level: 1, windowBits: 12 } as const;
  * Characters per deflated piece: at most 96 KiB in UTF-8, so that no buffer made to store or
  * load a field passes 128 KiB, where glibc's allocator maps memory of its own for it. Once such
  * a mapping is freed, glibc raises that threshold to its size, and the next ones come from
- * (and, freed, stay in) the heap it does not give back: with a view holding 100,000 rows (5.6
- * MB as JSON) deflated and inflated whole, its process's RSS per idle view ranged from 7.6 to
- * 12.5 MiB between runs (8.4 MiB of heap each time), 8.6 to 9.3 MiB in pieces. Each piece
- * starts with an empty window, which costs nothing measurable at 32,768 characters against a
- * 4 KiB window.
+ * (and, freed, stay in) the heap it does not give back: a view holding 100,000 rows (5.6 MB as
+ * JSON) made two such buffers each time its field was stored or read whole. Each piece starts
+ * with an empty window, which costs nothing measurable at 32,768 characters against a 4 KiB
+ * window.
  */
 const PIECE = 32_768;
 
