@@ -638,7 +638,8 @@ async function bareServerChild(): Promise<Served> {
     s: ["<div><h1>Counter</h1><p>Count: <b>", '</b></p><button dj-click="inc">+</button></div>'],
   };
   // `--deflate`: ws's permessage-deflate with djust's settings, what compression costs a
-  // server that does nothing else.
+  // server that does nothing else. djust compresses with a 1 KiB window without naming it; ws's
+  // own compressor uses a smaller window than 32 KiB only when it is named.
   const perMessageDeflate = process.argv.includes("--deflate") && {
     threshold: 1024,
     serverNoContextTakeover: true,
@@ -1072,9 +1073,9 @@ async function childProcesses(): Promise<void> {
   // pages; at 1,000 views such a step moved a counter view's RSS by 2-3 KiB from run to run
   // (its live heap is 5.5 KiB), and from 3,000 on the steps average out. 600 table views:
   // over 200, djust's RSS per view measured 0.71-1.42x LiveViewJS's from run to run (its heap
-  // 0.93x each time), over 600 1.33-1.41x in five runs. 30 views holding 100,000 rows: over
-  // 10, the RSS per view of the same code measured 7.6 to 12.5 MiB from run to run (its heap
-  // 8.4 MiB each time).
+  // 0.93x each time). 30 views holding 100,000 rows: over 10, the RSS per view of the same
+  // code measured 7.6 to 12.5 MiB from run to run (its heap 8.4 MiB each time). Both spreads
+  // were measured with RSS read at once after the collections (see "mem" above).
   const views = [
     { path: "/counter", title: "counter", count: QUICK ? 200 : 3000 },
     { path: "/table", title: `${ROWS}-row table`, count: QUICK ? 40 : 600 },

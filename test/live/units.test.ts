@@ -151,18 +151,21 @@ describe("memory adapters", () => {
     assert.equal(got.length, 3);
   });
 
+  /** A stored record of view `V` holding `state`. */
+  const stored = (state: StoredView["state"]): StoredView => ({
+    v: 1,
+    view: "V",
+    state,
+    privateFields: [],
+    topics: [],
+    flash: {},
+    savedAt: 0,
+  });
+
   it("state backend expires records and evicts the oldest when full", async () => {
     let now = 1000;
     const backend = new MemoryStateBackend({ now: () => now, maxEntries: 2 });
-    const record: StoredView = {
-      v: 1,
-      view: "V",
-      state: { a: 1 },
-      privateFields: [],
-      topics: [],
-      flash: {},
-      savedAt: 0,
-    };
+    const record = stored({ a: 1 });
     await backend.set("a", record, 10);
     assert.deepEqual((await backend.get("a"))?.state, { a: 1 });
     now += 11_000;
@@ -179,15 +182,7 @@ describe("memory adapters", () => {
   it("state backend evicts the least recently written record: a patch counts as a write", async () => {
     let now = 1000;
     const backend = new MemoryStateBackend({ now: () => now, maxEntries: 2 });
-    const record = (count: number): StoredView => ({
-      v: 1,
-      view: "V",
-      state: { count },
-      privateFields: [],
-      topics: [],
-      flash: {},
-      savedAt: 0,
-    });
+    const record = (count: number): StoredView => stored({ count });
     await backend.set("a", record(1), 10);
     await backend.set("b", record(1), 10);
     now += 1000;

@@ -91,9 +91,9 @@ export interface MemoryStateBackendOptions {
 
 /**
  * Snapshots in a `Map` in the order of their last writes, expired lazily on read and by each
- * write at the front of the map, the least recently written dropped when it is full. Records are kept
- * as JSON text, one text per state field (deflated when long) plus the deltas written since, so
- * that an incremental write ({@link MemoryStateBackend.patch}) costs what changed.
+ * write at the front of the map, the least recently written dropped when it is full. Records
+ * are kept as JSON text, one text per state field (deflated when long) plus the deltas written
+ * since, so that an incremental write ({@link MemoryStateBackend.patch}) costs what changed.
  */
 export class MemoryStateBackend implements StateBackend {
   readonly #entries = new Map<string, Entry>();
