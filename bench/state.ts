@@ -5,12 +5,15 @@
  *
  * Rows: wire encoding vs JSON.stringify; snapshot encode+text vs JSON.stringify; snapshot
  * decode vs JSON.parse; change detection (nothing changed / one row mutated in place) vs
- * the naive approach of stringifying the state and comparing strings.
+ * the naive approach of stringifying the state and comparing strings; change detection against
+ * the state's size; a snapshot write to the full in-memory state backend vs a `Map.set`.
  */
 import { Decimal } from "decimal.js";
 import { LiveView } from "../src/index.js";
 import { fromSnapshot, toWire, type SerializationPolicy } from "../src/state/codec.js";
 import { StateTracker, snapshotState } from "../src/state/tracker.js";
+import { MemoryStateBackend } from "../src/state/backends/memory.js";
+import type { StoredView } from "../src/state/backends/types.js";
 import { measure, report } from "./support.js";
 
 const policy: SerializationPolicy = {
@@ -123,3 +126,37 @@ for (const size of [1_000, 10_000, 100_000]) {
   }
 }
 report("Change detection vs state size (mutation + changes())", scaling);
+
+// The default state backend at its default capacity, full: every page stores a snapshot, and
+// each write makes room by dropping the record written longest ago. The baseline is the least
+// any in-process store does: the record's JSON text set in a `Map`, and the key written
+// 100,000 writes before deleted by name.
+const capacity = 100_000;
+const store = new MemoryStateBackend();
+const record: StoredView = {
+  v: 1,
+  view: "CounterView",
+  state: { count: 0 },
+  privateFields: [],
+  topics: [],
+  flash: {},
+  url: "http://localhost/counter/",
+  savedAt: 0,
+};
+let written = 0;
+for (; written < capacity; written++) await store.set(`phx-${written}`, record, 3600);
+const plainStore = new Map<string, string>();
+for (let i = 0; i < capacity; i++) plainStore.set(`phx-${i}`, JSON.stringify(record));
+let plainWritten = capacity;
+const plainWrite = measure("Map.set of the JSON text", () => {
+  plainStore.set(`phx-${plainWritten}`, JSON.stringify(record));
+  plainStore.delete(`phx-${plainWritten++ - capacity}`);
+});
+const storeWrite = measure("MemoryStateBackend.set", () =>
+  store.set(`phx-${written++}`, record, 3600),
+);
+report(
+  `A counter's snapshot written to a full in-memory store (${capacity.toLocaleString("en")} records)`,
+  [plainWrite, storeWrite],
+  plainWrite,
+);

@@ -211,6 +211,30 @@ describe("memory adapters", () => {
     assert.equal(await roomy.get("x"), null);
     assert.ok(await roomy.get("y"));
   });
+
+  it("state backend keeps the order of writes across deletes and rewrites", async () => {
+    const now = 1000;
+    const backend = new MemoryStateBackend({ now: () => now, maxEntries: 3 });
+    const record = (count: number): StoredView => stored({ count });
+    for (const key of ["a", "b", "c"]) await backend.set(key, record(1), 10);
+    // The oldest, the newest and then the only record deleted; "b" written again.
+    await backend.delete("a");
+    await backend.delete("c");
+    await backend.set("b", record(2), 10);
+    await backend.delete("b");
+    assert.equal(backend.size, 0);
+    // Written in the order d, e, f, then d again: e is the least recently written.
+    for (const key of ["d", "e", "f"]) await backend.set(key, record(1), 10);
+    await backend.set("d", record(2), 10);
+    await backend.set("g", record(1), 10);
+    assert.equal(await backend.get("e"), null);
+    await backend.set("h", record(1), 10);
+    assert.equal(await backend.get("f"), null);
+    assert.deepEqual((await backend.get("d"))?.state, { count: 2 });
+    assert.ok(await backend.get("g"));
+    assert.ok(await backend.get("h"));
+    assert.equal(backend.size, 3);
+  });
 });
 
 describe("route patterns", () => {
