@@ -32,8 +32,12 @@
  * tracking, render, diff, the snapshot written to the memory backend, reply out).
  * `BENCH_STATE_CASE=table-toggle-100000` runs one case of it (for a profile).
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { execFile, fork, type ChildProcess } from "node:child_process";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { constants as zlibConstants, deflateRawSync } from "node:zlib";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -77,6 +81,8 @@ const QUICK = process.argv.includes("--quick");
 const SECONDS = QUICK ? 1.5 : 4;
 const ROWS = 1000;
 const CONNECTIONS = 1000;
+/** The checkout this bench is in. */
+const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 // LiveViewJS downloads a MIME database from a CDN when it is imported; answer that request
 // locally so the benchmark neither depends on the network nor logs a failure.
@@ -710,13 +716,53 @@ interface Child {
   readonly wsPath: string;
 }
 
-/** Starts a server child: `["djust", …options]` or `["lvjs"]`. */
-async function startChild(args: string[], script = fileURLToPath(import.meta.url)): Promise<Child> {
+/**
+ * The server children's script: `root`'s `bench/live.ts` compiled by `tsc` into
+ * `<root>/.tmp/bench-build` (once per run), so that djust runs as an installed package runs,
+ * compiled, as LiveViewJS does; from source under tsx, every class and function a call defines
+ * also costs esbuild's `__name` (some 4% of a set-up). `BENCH_TSX=1` runs the source under tsx.
+ */
+const compiled = new Map<string, Promise<string>>();
+
+function childScript(root: string): Promise<string> {
+  let script = compiled.get(root);
+  if (!script) {
+    script = compile(root);
+    compiled.set(root, script);
+  }
+  return script;
+}
+
+async function compile(root: string): Promise<string> {
+  if (process.env.BENCH_TSX) return join(root, "bench", "live.ts");
+  const out = join(root, ".tmp", "bench-build");
+  const config = join(root, ".tmp", "bench-tsconfig.json");
+  await mkdir(out, { recursive: true });
+  await writeFile(
+    config,
+    JSON.stringify({
+      extends: join(root, "tsconfig.json"),
+      compilerOptions: { noEmit: false, outDir: out, rootDir: root, declaration: false },
+      files: [join(root, "bench", "live.ts"), join(root, "src", "template", "gettext-parser.d.ts")],
+      include: [],
+    }),
+  );
+  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+  await promisify(execFile)(process.execPath, [tsc, "-p", config]);
+  // The client bundle is built from its source, which the compiled code looks for beside it.
+  await symlink(join(root, "client"), join(out, "client")).catch((error: unknown) => {
+    if ((error as { code?: unknown }).code !== "EEXIST") throw error;
+  });
+  return join(out, "bench", "live.js");
+}
+
+/** Starts a server child of `root`'s bench: `["djust", …options]`, `["lvjs"]` or `["bare"]`. */
+async function startChild(args: string[], root = REPO_ROOT): Promise<Child> {
+  const script = await childScript(root);
   const child = fork(script, ["--server-child", ...args], {
     // BENCH_CHILD_FLAGS: extra Node flags for the server children, e.g. `--cpu-prof`.
     execArgv: [
-      "--import",
-      "tsx",
+      ...(script.endsWith(".ts") ? ["--import", "tsx"] : []),
       "--expose-gc",
       ...(process.env.BENCH_CHILD_FLAGS?.split(" ") ?? []),
     ],
@@ -977,7 +1023,7 @@ const kib = (bytes: number) =>
 /** Set-up rate and idle memory of both frameworks, each a server in a child process. */
 async function childProcesses(): Promise<void> {
   const rounds = QUICK ? 4 : 10;
-  const frameworks: { name: string; args: string[]; script?: string }[] = [
+  const frameworks: { name: string; args: string[]; root?: string }[] = [
     { name: "djust (memory backend)", args: ["djust"] },
     { name: "djust (no snapshots)", args: ["djust", "--backend", "none"] },
     { name: "LiveViewJS", args: ["lvjs"] },
@@ -985,10 +1031,8 @@ async function childProcesses(): Promise<void> {
   // BENCH_BEFORE=<a checkout of an earlier commit>: its djust joins the set-up blocks, so a
   // change is measured against the code before it in the same run (before/after).
   const before = process.env.BENCH_BEFORE;
-  const setupServers: { name: string; args: string[]; script?: string }[] = [
-    ...(before
-      ? [{ name: "djust before (memory)", args: ["djust"], script: `${before}/bench/live.ts` }]
-      : []),
+  const setupServers: { name: string; args: string[]; root?: string }[] = [
+    ...(before ? [{ name: "djust before (memory)", args: ["djust"], root: before }] : []),
     ...frameworks.slice(0, 2),
     // LiveViewJS's server negotiates no compression: what djust's costs per set-up.
     { name: "djust (no deflate)", args: ["djust", "--no-deflate"] },
@@ -1007,7 +1051,7 @@ async function childProcesses(): Promise<void> {
       ` time) and 100 (8 at a time), the servers alternating, ${rounds} rounds`,
   );
   const servers = [];
-  for (const f of setupServers) servers.push(await startChild(f.args, f.script));
+  for (const f of setupServers) servers.push(await startChild(f.args, f.root));
   const warm: SetupResult[] = [];
   for (const server of servers) {
     warm.push(setupResult(warmup, await setupBlock(server, warmup, 4)));
