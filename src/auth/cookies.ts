@@ -30,10 +30,22 @@ export function parseCookies(header: string | null | undefined): Map<string, str
   return cookies;
 }
 
+/**
+ * The last `Cookie` header {@link getCookie} parsed, and its cookies: a page reads three of one
+ * request's cookies (session, CSRF, flash) and a join two, each through `getCookie`.
+ */
+let lastHeader = "";
+let lastCookies: ReadonlyMap<string, string> = new Map();
+
 /** One cookie of a request (or of its headers), or `undefined`. */
 export function getCookie(from: Request | Pick<Headers, "get">, name: string): string | undefined {
   const header = ("headers" in from ? from.headers : from).get("cookie");
-  return header ? parseCookies(header).get(name) : undefined;
+  if (!header) return undefined;
+  if (header !== lastHeader) {
+    lastCookies = parseCookies(header);
+    lastHeader = header;
+  }
+  return lastCookies.get(name);
 }
 
 /** Attributes of a `Set-Cookie` header. */

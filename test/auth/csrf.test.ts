@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { originFailure, tokensEqual, verifyCsrf } from "../../src/auth/csrf.js";
-import { parseCookies, serializeCookie } from "../../src/auth/cookies.js";
+import { getCookie, parseCookies, serializeCookie } from "../../src/auth/cookies.js";
 import { DjustError } from "../../src/errors.js";
 
 function req(url: string, headers: Record<string, string>): Request {
@@ -121,6 +121,17 @@ describe("cookies", () => {
     assert.equal(cookies.get("d"), "%E0%A4%A");
     assert.equal(cookies.has("novalue"), false);
     assert.equal(parseCookies(null).size, 0);
+  });
+
+  it("reads each request's own cookies, one request after another", () => {
+    const first = new Headers({ cookie: "csrftoken=one; djust_session=s1" });
+    const second = new Headers({ cookie: "csrftoken=two" });
+    assert.equal(getCookie(first, "csrftoken"), "one");
+    assert.equal(getCookie(first, "djust_session"), "s1");
+    assert.equal(getCookie(second, "csrftoken"), "two");
+    assert.equal(getCookie(second, "djust_session"), undefined);
+    assert.equal(getCookie(new Headers(), "csrftoken"), undefined);
+    assert.equal(getCookie(new Request("http://x/", { headers: first }), "csrftoken"), "one");
   });
 
   it("serializes with safe defaults", () => {
