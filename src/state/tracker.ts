@@ -114,6 +114,39 @@ function accessor(index: number, key: string): PropertyDescriptor {
   return descriptor;
 }
 
+/**
+ * Makes the fields `indexes` names accessors of `view` (each at its index). Turning a data
+ * property into an accessor sends a V8 object to dictionary mode (a 256-byte property table
+ * per counter view, and slower property access), while a property deleted when it is the last
+ * one added, and then added back, keeps the object's fast layout, shared by every instance of
+ * the class. So the own properties from the first such field on are taken off from the last
+ * and put back in their order, the fields as accessors. Symbol-keyed properties are put back
+ * after the others; one added among them (unknowable here) only costs the fast layout, as
+ * defining the accessors in place would.
+ */
+function installAccessors(view: object, indexes: ReadonlyMap<string, number>): void {
+  const names = Object.getOwnPropertyNames(view);
+  const first = names.findIndex((name) => indexes.has(name));
+  const tail: (string | symbol)[] =
+    first < 0 ? [] : [...names.slice(first), ...Object.getOwnPropertySymbols(view)];
+  const descriptors = tail.map((key) => Object.getOwnPropertyDescriptor(view, key));
+  const target = view as Record<string | symbol, unknown>;
+  if (descriptors.every((descriptor) => descriptor?.configurable === true)) {
+    for (let i = tail.length - 1; i >= 0; i--) delete target[tail[i] as string | symbol];
+    tail.forEach((key, i) => {
+      const index = typeof key === "string" ? indexes.get(key) : undefined;
+      const descriptor = index === undefined ? descriptors[i] : accessor(index, key as string);
+      Object.defineProperty(view, key, descriptor as PropertyDescriptor);
+    });
+  }
+  // Fields not on the view yet (or kept in place by a property that cannot be removed).
+  for (const [key, index] of indexes) {
+    const descriptor = Object.getOwnPropertyDescriptor(view, key);
+    if (descriptor?.get !== accessor(index, key).get)
+      Object.defineProperty(view, key, accessor(index, key));
+  }
+}
+
 /** Where `view`'s own property `key` lives now: in the tracker (its index) or on the view. */
 function ownSlot(view: object, key: string): { index: number } | { value: unknown } | undefined {
   const descriptor = Object.getOwnPropertyDescriptor(view, key);
@@ -249,6 +282,20 @@ export class StateTracker {
   /** Makes `keys` accessors of this tracker holding `values`. */
   #bind(view: object, keys: readonly string[], values: unknown[]): void {
     const previous = trackerOf(view);
+    this.#view = view;
+    this.#keys = internKeys(view, keys);
+    // An exactly sized array (a pushed one reserves room for 17 entries).
+    this.#values = values.slice();
+    const unbound = new Map<string, number>();
+    keys.forEach((key, i) => {
+      const descriptor = Object.getOwnPropertyDescriptor(view, key);
+      if (descriptor?.get && accessorOf.get(descriptor.get)?.index === i && previous === this) {
+        return;
+      }
+      if (descriptor && !descriptor.configurable) return;
+      unbound.set(key, i);
+    });
+    if (unbound.size > 0) installAccessors(view, unbound);
     if (previous !== this) {
       Object.defineProperty(view, TRACKER, {
         value: this,
@@ -257,18 +304,6 @@ export class StateTracker {
         configurable: true,
       });
     }
-    this.#view = view;
-    this.#keys = internKeys(view, keys);
-    // An exactly sized array (a pushed one reserves room for 17 entries).
-    this.#values = values.slice();
-    keys.forEach((key, i) => {
-      const descriptor = Object.getOwnPropertyDescriptor(view, key);
-      if (descriptor?.get && accessorOf.get(descriptor.get)?.index === i && previous === this) {
-        return;
-      }
-      if (descriptor && !descriptor.configurable) return;
-      Object.defineProperty(view, key, accessor(i, key));
-    });
   }
 
   /**

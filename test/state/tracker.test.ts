@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { Decimal } from "decimal.js";
 import { LiveView } from "../../src/index.js";
@@ -40,6 +41,77 @@ describe("state keys", () => {
       "note",
       "count",
     ]);
+  });
+});
+
+describe("tracking a view's fields", () => {
+  it("keeps every own property, its value, order and attributes, the fields as accessors", () => {
+    const own = Symbol("own");
+    const view = new CartView() as CartView & { [own]?: number; late?: number };
+    Object.defineProperty(view, "fixed", { value: 1, enumerable: false, configurable: true });
+    view[own] = 7;
+    view.late = 3;
+    const names = Object.getOwnPropertyNames(view);
+    const before = new Map(
+      Reflect.ownKeys(view).map((key) => [key, Object.getOwnPropertyDescriptor(view, key)]),
+    );
+    const tracker = new StateTracker({
+      strict: false,
+      view: "CartView",
+      logger: new CapturingLogger(),
+    });
+    tracker.reset(view);
+    assert.deepStrictEqual(Object.getOwnPropertyNames(view), names);
+    assert.deepStrictEqual(Object.getOwnPropertySymbols(view).slice(0, 1), [own]);
+    for (const [key, descriptor] of before) {
+      const now = Object.getOwnPropertyDescriptor(view, key);
+      assert.ok(now, String(key));
+      assert.equal(now.enumerable, descriptor?.enumerable, String(key));
+      const field = typeof key === "string" && stateKeys(view).includes(key);
+      // Fields become accessors to the values the tracker holds; the rest is put back as it was.
+      if (field) {
+        assert.equal(typeof now.get, "function", key);
+        assert.strictEqual(tracker.valueAt(tracker.indexOf(key)), descriptor?.value, key);
+      } else {
+        assert.deepStrictEqual(now, descriptor, String(key));
+      }
+    }
+    view.late = 4;
+    view.count++;
+    assert.deepStrictEqual(tracker.changes(view), ["count", "late"]);
+    // A field that cannot be removed still becomes an accessor where it stands.
+    const sealed = new CartView();
+    Object.defineProperty(sealed, "pinned", { value: 0, enumerable: true, configurable: false });
+    new StateTracker({ strict: false, view: "CartView", logger: new CapturingLogger() }).reset(
+      sealed,
+    );
+    assert.equal(typeof Object.getOwnPropertyDescriptor(sealed, "count")?.get, "function");
+    assert.equal(Object.getOwnPropertyDescriptor(sealed, "pinned")?.value, 0);
+  });
+
+  it("leaves V8's fast layout to a view whose fields are declared, shared by its instances", () => {
+    // V8's own check, in a process allowed to call it: an object turned to dictionary mode
+    // holds a property table of its own (256 bytes for a counter view) and reads slower.
+    const module = (path: string) => JSON.stringify(new URL(path, import.meta.url).href);
+    const script = `
+      import { LiveView } from ${module("../../src/index.ts")};
+      import { StateTracker } from ${module("../../src/state/tracker.ts")};
+      import { runtimeOf } from ${module("../../src/view/runtime.ts")};
+      class Counter extends LiveView { #db = 1; count = 0; _cache = []; rows = [1]; }
+      const track = () => {
+        const view = new Counter();
+        runtimeOf(view);
+        new StateTracker({ strict: false, view: "Counter" }).reset(view);
+        return view;
+      };
+      const [a, b] = [track(), track()];
+      console.log(JSON.stringify([%HasFastProperties(a), %HaveSameMap(a, b)]));`;
+    const out = execFileSync(
+      process.execPath,
+      ["--allow-natives-syntax", "--import", "tsx", "--input-type=module", "-e", script],
+      { encoding: "utf8" },
+    );
+    assert.deepStrictEqual(JSON.parse(out), [true, true]);
   });
 });
 
