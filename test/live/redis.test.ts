@@ -12,6 +12,7 @@ import { createClient } from "redis";
 import { findRedisServer, REDIS_MISSING, startRedis, type TestRedis } from "../support/redis.js";
 import { loadPage, memoryLogger, RawClient, response } from "./helpers.js";
 import { ChatView, CounterView, mounts } from "./views.js";
+import { storedView } from "../support/stored-view.js";
 
 const skip = findRedisServer() ? undefined : REDIS_MISSING;
 if (skip) process.stderr.write(`# redis tests skipped: ${skip}\n`);
@@ -33,15 +34,10 @@ describe("Redis state backend and pub/sub", { skip }, () => {
 
   it("stores, expires and deletes snapshots", async () => {
     const backend = new RedisStateBackend({ url, prefix: "t1:" });
-    const record = {
-      v: 1 as const,
-      view: "V",
-      state: { when: { $type: "Date", value: "2026-01-01T00:00:00.000Z" } },
-      privateFields: ["_db"],
-      topics: ["x"],
-      flash: {},
-      savedAt: 1,
-    };
+    const record = storedView(
+      { when: { $type: "Date", value: "2026-01-01T00:00:00.000Z" } },
+      { privateFields: ["_db"], topics: ["x"] },
+    );
     await backend.set("a", record, 1);
     assert.deepEqual(await backend.get("a"), record);
     await new Promise((r) => setTimeout(r, 1200));
@@ -97,15 +93,7 @@ describe("Redis state backend and pub/sub", { skip }, () => {
       const a = new RedisPubSub({ client, prefix: "t5:" });
       const b = new RedisPubSub({ client, prefix: "t5:" });
       assert.equal(client.listenerCount("error"), 3, "each adapter listens for errors");
-      const record = {
-        v: 1 as const,
-        view: "V",
-        state: { n: 1 },
-        privateFields: [],
-        topics: [],
-        flash: {},
-        savedAt: 1,
-      };
+      const record = storedView({ n: 1 });
       await backend.set("a", record, 60);
       assert.deepEqual(await backend.get("a"), record);
       assert.deepEqual(

@@ -29,6 +29,7 @@ import {
   SecretView,
   StaffView,
 } from "./views.js";
+import { storedView } from "../support/stored-view.js";
 
 describe("live transport over WebSocket", () => {
   let app: DjustApp;
@@ -331,15 +332,10 @@ describe("live transport over WebSocket", () => {
     const page = await loadPage(`${base}/`);
     await backend.set(
       page.id,
-      {
-        v: 1,
-        view: "CounterView",
-        state: { count: { $type: "NoSuchType", value: 1 } },
-        privateFields: [],
-        topics: [],
-        flash: {},
-        savedAt: Date.now(),
-      },
+      storedView(
+        { count: { $type: "NoSuchType", value: 1 } },
+        { view: "CounterView", savedAt: Date.now() },
+      ),
       60,
     );
     const before = mounts.counter;

@@ -12,17 +12,9 @@ import { RedisStateBackend } from "../../src/state/backends/redis.js";
 import type { StateBackend, StoredPatch, StoredView } from "../../src/state/backends/types.js";
 import type { DeltaOp } from "../../src/state/delta.js";
 import { findRedisServer, REDIS_MISSING, startRedis, type TestRedis } from "../support/redis.js";
+import { storedView } from "../support/stored-view.js";
 
-const record = (state: StoredView["state"], url = "/a"): StoredView => ({
-  v: 1,
-  view: "V",
-  state,
-  privateFields: [],
-  topics: [],
-  flash: {},
-  url,
-  savedAt: 1,
-});
+const record = (state: StoredView["state"], url = "/a"): StoredView => storedView(state, { url });
 
 function patch(
   url: string,
