@@ -21,6 +21,7 @@ import { DEFAULT_LIMITS } from "../../src/server/context.js";
 import { MemoryPubSub } from "../../src/pubsub/memory.js";
 import { MemoryStateBackend } from "../../src/state/backends/memory.js";
 import type { StoredView } from "../../src/state/backends/types.js";
+import { storedView } from "../support/stored-view.js";
 
 describe("channel frames", () => {
   it("round-trips V2 frames and builds replies", () => {
@@ -151,21 +152,10 @@ describe("memory adapters", () => {
     assert.equal(got.length, 3);
   });
 
-  /** A stored record of view `V` holding `state`. */
-  const stored = (state: StoredView["state"]): StoredView => ({
-    v: 1,
-    view: "V",
-    state,
-    privateFields: [],
-    topics: [],
-    flash: {},
-    savedAt: 0,
-  });
-
   it("state backend expires records and evicts the oldest when full", async () => {
     let now = 1000;
     const backend = new MemoryStateBackend({ now: () => now, maxEntries: 2 });
-    const record = stored({ a: 1 });
+    const record = storedView({ a: 1 });
     await backend.set("a", record, 10);
     assert.deepEqual((await backend.get("a"))?.state, { a: 1 });
     now += 11_000;
@@ -182,7 +172,7 @@ describe("memory adapters", () => {
   it("state backend evicts the least recently written record: a patch counts as a write", async () => {
     let now = 1000;
     const backend = new MemoryStateBackend({ now: () => now, maxEntries: 2 });
-    const record = (count: number): StoredView => stored({ count });
+    const record = (count: number): StoredView => storedView({ count });
     await backend.set("a", record(1), 10);
     await backend.set("b", record(1), 10);
     now += 1000;
@@ -212,10 +202,46 @@ describe("memory adapters", () => {
     assert.ok(await roomy.get("y"));
   });
 
+  it("state backend gives back each record whole, small or large, empty parts or not", async () => {
+    const backend = new MemoryStateBackend();
+    const records = [
+      storedView({ count: 0 }),
+      storedView(
+        { n: 1, at: { $type: "Date", value: "2026-01-01T00:00:00.000Z" } },
+        { privateFields: ["_db"], topics: ["t"], flash: { info: "hi" }, title: "T", url: "/x" },
+      ),
+      storedView({ text: "x".repeat(2000), n: 2 }, { streams: ["songs"] }),
+      storedView({}),
+    ];
+    for (const [i, record] of records.entries()) {
+      const given = structuredClone(record);
+      await backend.set(`r${i}`, given, 60);
+      // What was written is a copy: changing the record given changes nothing stored.
+      (given.state as Record<string, unknown>).n = 99;
+      assert.deepStrictEqual(await backend.get(`r${i}`), record);
+    }
+    // A patch of a small (packed) record keeps what it did not change.
+    const patched = await backend.patch(
+      "r1",
+      {
+        record: { ...storedView({}), topics: ["t", "u"] },
+        fields: new Map([["n", "5"]]),
+        deltas: new Map(),
+        removed: [],
+      },
+      60,
+    );
+    assert.equal(patched, true);
+    assert.deepStrictEqual(await backend.get("r1"), {
+      ...storedView({ n: 5, at: { $type: "Date", value: "2026-01-01T00:00:00.000Z" } }),
+      topics: ["t", "u"],
+    });
+  });
+
   it("state backend keeps the order of writes across deletes and rewrites", async () => {
     const now = 1000;
     const backend = new MemoryStateBackend({ now: () => now, maxEntries: 3 });
-    const record = (count: number): StoredView => stored({ count });
+    const record = (count: number): StoredView => storedView({ count });
     for (const key of ["a", "b", "c"]) await backend.set(key, record(1), 10);
     // The oldest, the newest and then the only record deleted; "b" written again.
     await backend.delete("a");

@@ -18,9 +18,12 @@ type Stored = string | Buffer[];
 
 /**
  * A stored record, as JSON text so that a later mutation of the live view can never leak into
- * its snapshot: the parts other than the state, and each state field (`names[i]`) with its
- * encoding (`texts[i]`) and the deltas written since (`deltas[i]`; the list is made on the
- * first delta). Records are linked in the order of their last writes (`older`, `newer`).
+ * its snapshot: the parts other than the state ({@link metaText}), and each state field
+ * (`names[i]`) with its encoding (`texts[i]`) and the deltas written since (`deltas[i]`; the
+ * list is made on the first delta). A record whose state encodes in fewer than
+ * {@link COMPRESS_FROM} characters is packed: its state is in `meta` too, and `names` and
+ * `texts` are empty (a counter view's record is a third smaller so); a patch unpacks it.
+ * Records are linked in the order of their last writes (`older`, `newer`).
  */
 interface Entry {
   readonly key: string;
@@ -84,6 +87,27 @@ function load(stored: Stored): string {
   return text;
 }
 
+const NO_NAMES: string[] = [];
+const NO_TEXTS: Stored[] = [];
+
+/** The parts of a record most views leave empty, left out of its stored text. */
+const EMPTY_PARTS = { v: 1, privateFields: [], topics: [], flash: {} } as const;
+
+/** The stored text of `record` (with its state when it is packed), its empty parts left out. */
+function metaText(record: Partial<StoredView>): string {
+  const { v: _v, ...rest } = record;
+  const text: Record<string, unknown> = rest;
+  if (rest.privateFields?.length === 0) delete text.privateFields;
+  if (rest.topics?.length === 0) delete text.topics;
+  if (rest.flash && Object.keys(rest.flash).length === 0) delete text.flash;
+  return JSON.stringify(text);
+}
+
+/** The record (or parts) a {@link metaText} holds, its empty parts back. */
+function fromMetaText(text: string): StoredView {
+  return { ...EMPTY_PARTS, ...(JSON.parse(text) as Partial<StoredView>) } as StoredView;
+}
+
 /** Options of {@link MemoryStateBackend}. */
 export interface MemoryStateBackendOptions {
   /** Clock in milliseconds (tests inject a fake one). */
@@ -129,6 +153,7 @@ export class MemoryStateBackend implements StateBackend {
   async get(key: string): Promise<StoredView | null> {
     const entry = this.#live(key);
     if (!entry) return null;
+    if (entry.names === NO_NAMES) return fromMetaText(entry.meta);
     const state: StateSnapshot = {};
     for (const [i, field] of entry.names.entries()) {
       const base = JSON.parse(load(entry.texts[i] as Stored)) as StateSnapshot[string];
@@ -141,7 +166,7 @@ export class MemoryStateBackend implements StateBackend {
         throw error;
       }
     }
-    return { ...(JSON.parse(entry.meta) as StoredView), state };
+    return { ...fromMetaText(entry.meta), state };
   }
 
   async set(key: string, value: StoredView, ttlSeconds: number): Promise<void> {
@@ -151,11 +176,15 @@ export class MemoryStateBackend implements StateBackend {
     this.#makeRoom(now);
     const { state, ...meta } = value;
     const names = Object.keys(state);
+    const texts = names.map((field) => JSON.stringify(state[field]));
+    let length = 0;
+    for (const text of texts) length += text.length;
+    const packed = length < COMPRESS_FROM;
     const entry: Entry = {
       key,
-      meta: JSON.stringify(meta),
-      names,
-      texts: names.map((field) => store(JSON.stringify(state[field]))),
+      meta: metaText(packed ? value : meta),
+      names: packed ? NO_NAMES : names,
+      texts: packed ? NO_TEXTS : texts.map(store),
       deltas: undefined,
       expiresAt: now + ttlSeconds * 1000,
       older: undefined,
@@ -168,12 +197,19 @@ export class MemoryStateBackend implements StateBackend {
   async patch(key: string, patch: StoredPatch, ttlSeconds: number): Promise<boolean> {
     const entry = this.#live(key);
     if (!entry) return false;
+    if (entry.names === NO_NAMES) {
+      // Unpacked, as the patch stores by field.
+      const { state, ...meta } = fromMetaText(entry.meta);
+      entry.meta = metaText(meta);
+      entry.names = Object.keys(state);
+      entry.texts = entry.names.map((field) => JSON.stringify(state[field]));
+    }
     for (const field of patch.deltas.keys()) {
       // A delta without its field cannot be applied: the caller writes the record whole.
       if (!entry.names.includes(field) && !patch.fields.has(field)) return false;
     }
     const { state: _state, ...meta } = patch.record;
-    entry.meta = JSON.stringify(meta);
+    entry.meta = metaText(meta);
     for (const field of patch.removed) {
       const i = entry.names.indexOf(field);
       if (i < 0) continue;
