@@ -94,8 +94,6 @@ export class LiveConnection {
   #closing?: { readonly code: number; readonly reason: string };
   /** Set while {@link drain} waits for the frames being handled to reply. */
   #settled?: () => void;
-  /** The caller's bucket of live messages in the app's rate-limit store. */
-  readonly #bucketKey: string;
   /** Upload channels (`lvu:`), made by the first upload: most connections never upload. */
   #uploads?: UploadChannels;
 
@@ -103,7 +101,6 @@ export class LiveConnection {
     this.#host = host;
     this.#identity = identity;
     this.#sink = sink;
-    this.#bucketKey = `live:${identity.caller}`;
   }
 
   /** Number of views joined on this connection. */
@@ -236,7 +233,8 @@ export class LiveConnection {
    */
   #admit(): MaybePromise<RateLimited | null> {
     const limits = this.#host.limits;
-    const decision = this.#host.env.rateLimits.take(this.#bucketKey, {
+    // The bucket's key is made per message, not kept: an idle connection holds no copy of it.
+    const decision = this.#host.env.rateLimits.take(`live:${this.#identity.caller}`, {
       rate: limits.eventsPerSecond,
       burst: limits.eventBurst,
     });
