@@ -23,7 +23,9 @@
  * view holding 100,000 rows): the child's heap and RSS after a full GC before and after opening
  * N connections (after N others as a warm-up). djust runs with its default memory state backend (which keeps each view's snapshot for reconnects, as
  * LiveViewJS cannot), with no snapshots at all, and with the snapshots in a real Redis.
- * `BENCH_CHILD_FLAGS="--cpu-prof"` passes Node flags to the server children; `--setup-only`
+ * The server children run `tsc`'s output of this file and of djust, as an installed djust runs
+ * (`BENCH_TSX=1`: the source under tsx). `BENCH_CHILD_FLAGS="--cpu-prof"` passes Node flags to
+ * the server children; `--setup-only`
  * (with `--child-only`) stops after the set-up part; `BENCH_SETUP_UNTIL=page` or `=open` stops
  * each set-up after the page GET, or once the WebSocket is open (no join).
  *
