@@ -141,9 +141,10 @@ function installAccessors(view: object, indexes: ReadonlyMap<string, number>): v
   }
   // Fields not on the view yet (or kept in place by a property that cannot be removed).
   for (const [key, index] of indexes) {
-    const descriptor = Object.getOwnPropertyDescriptor(view, key);
-    if (descriptor?.get !== accessor(index, key).get)
-      Object.defineProperty(view, key, accessor(index, key));
+    const descriptor = accessor(index, key);
+    if (Object.getOwnPropertyDescriptor(view, key)?.get !== descriptor.get) {
+      Object.defineProperty(view, key, descriptor);
+    }
   }
 }
 
