@@ -220,6 +220,10 @@ describe("memory adapters", () => {
       (given.state as Record<string, unknown>).n = 99;
       assert.deepStrictEqual(await backend.get(`r${i}`), record);
     }
+    // Each read is the reader's own: changing one changes no later read.
+    const read = await backend.get("r0");
+    (read?.topics as string[]).push("mine");
+    assert.deepStrictEqual((await backend.get("r0"))?.topics, []);
     // A patch of a small (packed) record keeps what it did not change.
     const patched = await backend.patch(
       "r1",

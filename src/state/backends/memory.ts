@@ -90,10 +90,10 @@ function load(stored: Stored): string {
 const NO_NAMES: string[] = [];
 const NO_TEXTS: Stored[] = [];
 
-/** The parts of a record most views leave empty, left out of its stored text. */
-const EMPTY_PARTS = { v: 1, privateFields: [], topics: [], flash: {} } as const;
-
-/** The stored text of `record` (with its state when it is packed), its empty parts left out. */
+/**
+ * The stored text of `record` (with its state when it is packed), the parts most views leave
+ * empty (version, private fields, topics, flash) left out.
+ */
 function metaText(record: Partial<StoredView>): string {
   const { v: _v, ...rest } = record;
   const text: Record<string, unknown> = rest;
@@ -103,9 +103,13 @@ function metaText(record: Partial<StoredView>): string {
   return JSON.stringify(text);
 }
 
-/** The record (or parts) a {@link metaText} holds, its empty parts back. */
+/**
+ * The record (or parts) a {@link metaText} holds, its empty parts back: new ones for each read,
+ * as a record read from any store is the reader's own.
+ */
 function fromMetaText(text: string): StoredView {
-  return { ...EMPTY_PARTS, ...(JSON.parse(text) as Partial<StoredView>) } as StoredView;
+  const parts = JSON.parse(text) as Partial<StoredView>;
+  return { v: 1, privateFields: [], topics: [], flash: {}, ...parts } as StoredView;
 }
 
 /** Options of {@link MemoryStateBackend}. */
