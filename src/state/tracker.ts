@@ -131,7 +131,11 @@ function installAccessors(view: object, indexes: ReadonlyMap<string, number>): v
     first < 0 ? [] : [...names.slice(first), ...Object.getOwnPropertySymbols(view)];
   const descriptors = tail.map((key) => Object.getOwnPropertyDescriptor(view, key));
   const target = view as Record<string | symbol, unknown>;
-  if (descriptors.every((descriptor) => descriptor?.configurable === true)) {
+  // A non-extensible view could not take back what is deleted: its fields change in place.
+  if (
+    Object.isExtensible(view) &&
+    descriptors.every((descriptor) => descriptor?.configurable === true)
+  ) {
     for (let i = tail.length - 1; i >= 0; i--) delete target[tail[i] as string | symbol];
     tail.forEach((key, i) => {
       const index = typeof key === "string" ? indexes.get(key) : undefined;
@@ -283,6 +287,13 @@ export class StateTracker {
   /** Makes `keys` accessors of this tracker holding `values`. */
   #bind(view: object, keys: readonly string[], values: unknown[]): void {
     const previous = trackerOf(view);
+    // Refused before anything changes: the tracker's own slot could not be added afterwards.
+    if (previous !== this && !Object.isExtensible(view)) {
+      throw new TypeError(
+        `${this.policy.view}: a view must stay extensible to be tracked ` +
+          `(Object.preventExtensions, seal or freeze was called on it)`,
+      );
+    }
     this.#view = view;
     this.#keys = internKeys(view, keys);
     // An exactly sized array (a pushed one reserves room for 17 entries).

@@ -113,6 +113,43 @@ describe("tracking a view's fields", () => {
     );
     assert.deepStrictEqual(JSON.parse(out), [true, true]);
   });
+
+  it("refuses a non-extensible view before changing it, and keeps a tracked one's values", () => {
+    const sealed = Object.preventExtensions(new CartView());
+    const fresh = new StateTracker({
+      strict: false,
+      view: "CartView",
+      logger: new CapturingLogger(),
+    });
+    assert.throws(() => fresh.reset(sealed), {
+      name: "TypeError",
+      message:
+        "CartView: a view must stay extensible to be tracked " +
+        "(Object.preventExtensions, seal or freeze was called on it)",
+    });
+    assert.deepStrictEqual(Object.keys(sealed), Object.keys(new CartView()));
+    assert.deepStrictEqual(sealed.items, [{ sku: "a", qty: 1 }]);
+    assert.equal(sealed.note, "hi");
+    // Made non-extensible once tracked: a field deleted shifts the others, which are bound
+    // again where they stand (taking them off to put them back in order could not add them).
+    const { view, tracker } = tracked();
+    delete (view as Partial<CartView>).tags;
+    Object.preventExtensions(view);
+    tracker.reset(view);
+    assert.deepStrictEqual(Object.keys(view), [
+      "items",
+      "prices",
+      "updated",
+      "note",
+      "count",
+      "_db",
+      "onClick",
+    ]);
+    assert.equal(view.note, "hi");
+    assert.deepStrictEqual(view.items, [{ sku: "a", qty: 1 }]);
+    view.count = 5;
+    assert.deepStrictEqual(tracker.changes(view), ["count"]);
+  });
 });
 
 describe("change detection", () => {
