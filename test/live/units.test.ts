@@ -236,6 +236,20 @@ describe("memory adapters", () => {
       60,
     );
     assert.equal(patched, true);
+    // A delta for a field the record does not hold is refused, and the record left as it was.
+    const before = await backend.get("r0");
+    const refused = await backend.patch(
+      "r0",
+      {
+        record: storedView({}),
+        fields: new Map(),
+        deltas: new Map([["missing", "[]"]]),
+        removed: [],
+      },
+      60,
+    );
+    assert.equal(refused, false);
+    assert.deepStrictEqual(await backend.get("r0"), before);
     assert.deepStrictEqual(await backend.get("r1"), {
       ...storedView({ n: 5, at: { $type: "Date", value: "2026-01-01T00:00:00.000Z" } }),
       topics: ["t", "u"],

@@ -201,16 +201,17 @@ export class MemoryStateBackend implements StateBackend {
   async patch(key: string, patch: StoredPatch, ttlSeconds: number): Promise<boolean> {
     const entry = this.#live(key);
     if (!entry) return false;
-    if (entry.names === NO_NAMES) {
-      // Unpacked, as the patch stores by field.
-      const { state, ...meta } = fromMetaText(entry.meta);
-      entry.meta = metaText(meta);
+    const packed = entry.names === NO_NAMES ? fromMetaText(entry.meta) : undefined;
+    for (const field of patch.deltas.keys()) {
+      const stored = packed ? Object.hasOwn(packed.state, field) : entry.names.includes(field);
+      // A delta without its field cannot be applied: the caller writes the record whole.
+      if (!stored && !patch.fields.has(field)) return false;
+    }
+    if (packed) {
+      // Unpacked, as the patch stores by field (its meta is the patch's, below).
+      const { state } = packed;
       entry.names = Object.keys(state);
       entry.texts = entry.names.map((field) => JSON.stringify(state[field]));
-    }
-    for (const field of patch.deltas.keys()) {
-      // A delta without its field cannot be applied: the caller writes the record whole.
-      if (!entry.names.includes(field) && !patch.fields.has(field)) return false;
     }
     const { state: _state, ...meta } = patch.record;
     entry.meta = metaText(meta);
