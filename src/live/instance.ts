@@ -43,6 +43,7 @@ import {
   decorate,
   hasDecoration,
   renderFull,
+  renderPage,
   RenderLog,
   replyValue,
   rerender,
@@ -346,7 +347,9 @@ export class LiveInstance
     // background work start here, on every join.
     if (options.connected) await view.joined?.();
     if (restoredFrom) instance.#unsavedSinceRestore(restoredFrom);
-    else instance.tracker.reset(view);
+    // A dead render's view is rendered, stored whole and dropped: it has no change to track
+    // (a check asked of it binds the tracker then).
+    else if (options.connected) instance.tracker.reset(view);
     const effects = takeEffects(view);
     instance.#absorbFlash(effects);
     instance.#pendingEffects = effects;
@@ -556,14 +559,35 @@ export class LiveInstance
       },
     );
     this.#tree = kept;
+    const effects = this.#rendered(template);
+    decorate(wire, effects);
+    return effects.title === undefined ? { tree, wire } : { tree, wire, title: effects.title };
+  }
+
+  /**
+   * Renders every slot of a dead render for its HTML (the page is all it sends): the tree and
+   * the title, without the wire tree a join sends.
+   */
+  renderPage(): { tree: Rendered; title?: string } {
+    const { tree, template } = traced(
+      tracing.render,
+      () => this.#traceContext(),
+      () => renderPage(this, this.#template),
+    );
+    this.#tree = tree;
+    const { title } = this.#rendered(template);
+    return title === undefined ? { tree } : { tree, title };
+  }
+
+  /** What follows a whole render; returns the effects collected since the view started. */
+  #rendered(template: Template | undefined): Effects {
     this.#template = template;
     this.#afterRender();
     const uploads = runtimeOf(this.view).uploads;
     if (uploads) uploads.changed = false;
     const effects = this.#pendingEffects ?? takeEffects(this.view);
     this.#pendingEffects = undefined;
-    decorate(wire, effects);
-    return effects.title === undefined ? { tree, wire } : { tree, wire, title: effects.title };
+    return effects;
   }
 
   /** Resolves when every step queued so far has finished. */

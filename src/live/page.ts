@@ -189,7 +189,7 @@ export async function renderLivePage(
   let inner: string;
   let title: string | undefined;
   try {
-    const full = instance.renderFull();
+    const full = instance.renderPage();
     title = full.title;
     const page = await withChildren(instance, instance.html(full.tree), options);
     if (typeof page !== "string") {
@@ -268,7 +268,7 @@ async function withChildren(
           ? { navigation: started.navigation, flash: started.flash }
           : { navigation: started.navigation };
       }
-      const inner = await withChildren(instance, instance.html(instance.renderFull().tree), page);
+      const inner = await withChildren(instance, instance.html(instance.renderPage().tree), page);
       if (typeof inner !== "string") return inner;
       html = html.replace(child.marker, () => inner);
     } finally {

@@ -315,6 +315,16 @@ export function renderFull(
   return { ...output, wire, kept: full.tree };
 }
 
+/**
+ * Renders every slot for HTML alone (a dead render, whose page is all it sends): no wire tree,
+ * and the components' trees rendered for their HTML.
+ */
+export function renderPage(source: RenderSource, shown: Template | undefined): RenderOutput {
+  const output = renderView(source, undefined, shown);
+  source.components?.render(true);
+  return output;
+}
+
 /** Adds a step's client events (`e`) and page title (`t`) to a wire tree. */
 export function decorate(wire: WireRendered, effects: Effects): void {
   if (effects.events.length > 0) {

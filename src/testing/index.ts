@@ -298,7 +298,7 @@ export class LiveViewTestClient {
         connected: false,
         flash,
       });
-      dead.instance.renderFull();
+      dead.instance.renderPage();
       await dead.instance.close();
     }
     const early: StepResult[] = [];
