@@ -202,6 +202,23 @@ describe("memory adapters", () => {
     assert.ok(await roomy.get("y"));
   });
 
+  it("state backend counts a touch as a write: the touched record is evicted last", async () => {
+    let now = 1000;
+    const backend = new MemoryStateBackend({ now: () => now, maxEntries: 2 });
+    await backend.set("a", storedView({ n: 1 }), 10);
+    await backend.set("b", storedView({ n: 2 }), 10);
+    now += 5000;
+    assert.equal(await backend.touch("a", 10), true);
+    await backend.set("c", storedView({ n: 3 }), 10);
+    assert.equal(await backend.get("b"), null);
+    // 12 s after it was written, 7 s after its touch.
+    now += 7000;
+    assert.deepEqual((await backend.get("a"))?.state, { n: 1 });
+    now += 3000;
+    assert.equal(await backend.get("a"), null);
+    assert.equal(await backend.touch("a", 10), false);
+  });
+
   it("state backend gives back each record whole, small or large, empty parts or not", async () => {
     const backend = new MemoryStateBackend();
     const records = [

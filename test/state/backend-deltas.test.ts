@@ -122,6 +122,20 @@ function cases(make: () => StateBackend) {
     assert.equal(await backend.get("k3"), null);
     await backend.close?.();
   });
+
+  it("touch starts a record's lifetime again without rewriting it; false for none", async () => {
+    const backend = make();
+    await backend.set("short", record({ n: 1 }), 1);
+    await backend.set("gone", record({ n: 2 }), 1);
+    assert.equal(await backend.touch!("short", 60), true);
+    assert.equal(await backend.touch!("never", 60), false);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    // Written with a 1 s lifetime: only the touched record is still there, as it was.
+    assert.deepEqual(await backend.get("short"), record({ n: 1 }));
+    assert.equal(await backend.get("gone"), null);
+    assert.equal(await backend.touch!("gone", 60), false);
+    await backend.close?.();
+  });
 }
 
 describe("memory backend deltas", () => cases(() => new MemoryStateBackend()));

@@ -23,7 +23,7 @@ type Stored = string | Buffer[];
  * list is made on the first delta). A record whose state encodes in fewer than
  * {@link COMPRESS_FROM} characters is packed: its state is in `meta` too, and `names` and
  * `texts` are empty (a counter view's record is a third smaller so); a patch unpacks it.
- * Records are linked in the order of their last writes (`older`, `newer`).
+ * Records are linked in the order of their last writes or touches (`older`, `newer`).
  */
 interface Entry {
   readonly key: string;
@@ -121,9 +121,9 @@ export interface MemoryStateBackendOptions {
 }
 
 /**
- * Snapshots in a `Map`, linked in the order of their last writes: expired lazily on read and by
- * each write from the least recently written on, the least recently written dropped when it is
- * full. Records are kept as JSON text, one text per state field (deflated when long) plus the
+ * Snapshots in a `Map`, linked in the order of their last writes (a touch counts as one):
+ * expired lazily on read and by each write from the least recently written on, the least
+ * recently written dropped when it is full. Records are kept as JSON text, one text per state field (deflated when long) plus the
  * deltas written since, so that an incremental write ({@link MemoryStateBackend.patch}) costs
  * what changed.
  */
@@ -234,6 +234,16 @@ export class MemoryStateBackend implements StateBackend {
     }
     entry.expiresAt = this.#now() + ttlSeconds * 1000;
     // Now the most recently written.
+    this.#unlink(entry);
+    this.#append(entry);
+    return true;
+  }
+
+  async touch(key: string, ttlSeconds: number): Promise<boolean> {
+    const entry = this.#live(key);
+    if (!entry) return false;
+    entry.expiresAt = this.#now() + ttlSeconds * 1000;
+    // Now the most recently written: expiry and eviction go by the order of the links.
     this.#unlink(entry);
     this.#append(entry);
     return true;

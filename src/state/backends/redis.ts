@@ -150,6 +150,12 @@ export class RedisStateBackend implements StateBackend {
     return Number(reply) === 1;
   }
 
+  async touch(key: string, ttlSeconds: number): Promise<boolean> {
+    const name = this.#prefix + key;
+    const reply = await this.#redis.run("EXPIRE", (client) => client.expire(name, ttl(ttlSeconds)));
+    return Number(reply) === 1;
+  }
+
   async delete(key: string): Promise<void> {
     await this.#redis.run("DEL", (client) => client.del(this.#prefix + key));
   }

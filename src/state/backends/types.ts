@@ -83,6 +83,12 @@ export interface StateBackend {
    * a full one with {@link set}). Optional: without it every snapshot is written in full.
    */
   patch?(key: string, patch: StoredPatch, ttlSeconds: number): Promise<boolean>;
+  /**
+   * Starts the lifetime of the record `key` again, for `ttlSeconds`, without rewriting it (an
+   * open view whose state has not changed for a while). Resolves `false` when no record is
+   * stored. Optional: without it such a record is written again in full.
+   */
+  touch?(key: string, ttlSeconds: number): Promise<boolean>;
   /** Releases connections; called by `app.close()`. */
   close?(): Promise<void>;
 }
