@@ -251,7 +251,10 @@ export class LiveConnection {
 
   async #route(frame: Frame): Promise<void> {
     if (frame.topic === PHOENIX_TOPIC) {
-      if (frame.event === CHANNEL_EVENTS.heartbeat) this.#send(replyFrame(frame, "ok", {}));
+      if (frame.event === CHANNEL_EVENTS.heartbeat) {
+        this.#send(replyFrame(frame, "ok", {}));
+        for (const joined of this.#joined) void joined.instance.keepStored();
+      }
       return;
     }
     if (UploadChannels.isUploadTopic(frame.topic)) return this.#uploadFrame(frame);

@@ -241,6 +241,8 @@ export class LiveInstance
    * `undefined` when the snapshot is up to date.
    */
   #unsaved?: Unsaved = "all";
+  /** When the stored snapshot was last written or its lifetime extended (epoch ms). */
+  #storedAt = 0;
   /** What the store holds of each field beyond its last whole encoding (made on first write). */
   #deltaLog?: DeltaLog;
   #connected: boolean;
@@ -346,7 +348,10 @@ export class LiveInstance
     // Mount ran during the dead render (not connected) and a join restores: timers and
     // background work start here, on every join.
     if (options.connected) await view.joined?.();
-    if (restoredFrom) instance.#unsavedSinceRestore(restoredFrom);
+    if (restoredFrom) {
+      instance.#storedAt = restoredFrom.savedAt;
+      instance.#unsavedSinceRestore(restoredFrom);
+    }
     // A dead render's view is rendered, stored whole and dropped: it has no change to track
     // (a check asked of it binds the tracker then).
     else if (options.connected) instance.tracker.reset(view);
@@ -1076,6 +1081,36 @@ export class LiveInstance
     return this.#closed ? this.#write() : this.#serial(() => this.#write());
   }
 
+  /**
+   * Keeps the stored snapshot of an open view from expiring while nothing changes (called on
+   * its connection's heartbeats): once half its lifetime has passed since it was last stored,
+   * the lifetime starts again, or the snapshot is written whole where the backend cannot
+   * extend it or no longer holds it. Without this, an idle view open for longer than
+   * `stateTtlSeconds` would be mounted afresh on its next reconnect.
+   */
+  keepStored(): Promise<void> | undefined {
+    if (this.#closed || !this.#connected) return undefined;
+    if (Date.now() - this.#storedAt < this.env.stateTtlSeconds * 500) return undefined;
+    return this.#serial(async () => {
+      if (this.#closed) return;
+      const ttl = this.env.stateTtlSeconds;
+      try {
+        if (this.#unsaved === undefined) {
+          if (await this.env.stateBackend.touch?.(this.id, ttl)) {
+            this.#storedAt = Date.now();
+            return;
+          }
+          this.#unsaved = "all";
+        }
+        // What is still unsaved (a write that failed, or one coalesced for later) goes now.
+        await this.#write();
+      } catch (error) {
+        // Tried again at the next heartbeat.
+        logSaveFailure(this, error);
+      }
+    });
+  }
+
   /** Writes what the stored snapshot lacks; on failure it stays unsaved for the next write. */
   async #write(): Promise<void> {
     clearTimeout(this.#saveTimer);
@@ -1091,6 +1126,7 @@ export class LiveInstance
         unsaved,
         (this.#deltaLog ??= new Map()),
       );
+      this.#storedAt = Date.now();
     } catch (error) {
       // What the failed write carried is stored whole next time (it may or may not have landed).
       const since = this.#unsaved as Unsaved | undefined;

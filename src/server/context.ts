@@ -271,7 +271,11 @@ export interface AppOptions {
    * @default Redis when {@link AppOptions.redis} or env `REDIS_URL` is set, else memory
    */
   stateBackend?: StateBackend;
-  /** Lifetime of live view snapshots, in seconds. Default 3600. */
+  /**
+   * Lifetime of live view snapshots from their last write, in seconds. An open view's
+   * connection heartbeats (every 30 s) keep its snapshot alive past it: keep it above that.
+   * @default 3600
+   */
   stateTtlSeconds?: number;
   /**
    * A node that stops answering (killed, cut off) has its presence entries removed on every
