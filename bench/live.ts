@@ -27,7 +27,9 @@
  * (`BENCH_TSX=1`: the source under tsx). `BENCH_CHILD_FLAGS="--cpu-prof"` passes Node flags to
  * the server children; `--setup-only`
  * (with `--child-only`) stops after the set-up part; `BENCH_SETUP_UNTIL=page` or `=open` stops
- * each set-up after the page GET, or once the WebSocket is open (no join).
+ * each set-up after the page GET, or once the WebSocket is open (no join), and
+ * `BENCH_SETUP_ONLY=join` times the joins alone; `BENCH_SETUP_SERVERS=<regex>` keeps the
+ * set-up servers whose names match.
  *
  * The state-size section (issue 13) drives template views holding 1,000, 10,000 and 100,000
  * rows in process, djust alone (the whole server per event: frame in, handler, change
@@ -844,8 +846,21 @@ async function openSocket(server: Child, cookie: string): Promise<WebSocket> {
  * permessage-deflate, as browsers do) and join the view with the page's token and CSRF token.
  */
 async function pageAndJoin(server: Child, path: string) {
-  const { cookie, token, id, csrf } = await getPage(server, path);
-  const ws = await openSocket(server, cookie);
+  return joinView(server, path, await pageAndSocket(server, path));
+}
+
+/** A page and its open WebSocket, not joined yet. */
+async function pageAndSocket(server: Child, path: string) {
+  const page = await getPage(server, path);
+  return { ...page, ws: await openSocket(server, page.cookie) };
+}
+
+/** Joins the view of `page` on its open WebSocket. */
+async function joinView(
+  server: Child,
+  path: string,
+  { token, id, csrf, ws }: Awaited<ReturnType<typeof pageAndSocket>>,
+) {
   const socket = (ws as unknown as { _socket: { bytesRead: number } })._socket;
   const start = socket.bytesRead;
   const reply = await new Promise<string>((resolve, reject) => {
@@ -908,9 +923,17 @@ interface SetupResult {
 async function setupBlock(server: Child, count: number, concurrency: number) {
   const sockets: WebSocket[] = [];
   // BENCH_SETUP_UNTIL=page|open: each set-up stops after the page, or once the WebSocket is
-  // open (no join), to split its cost by phase.
+  // open (no join), to split its cost by phase. BENCH_SETUP_ONLY=join: the pages and sockets
+  // are made before the measurement, which times their joins alone.
   const until = process.env.BENCH_SETUP_UNTIL;
+  let opened: Awaited<ReturnType<typeof pageAndSocket>>[] | undefined;
+  if (process.env.BENCH_SETUP_ONLY === "join") {
+    opened = [];
+    for (let i = 0; i < count; i++) opened.push(await pageAndSocket(server, "/counter"));
+  }
   const setUp = async (): Promise<WebSocket | undefined> => {
+    const prepared = opened?.pop();
+    if (prepared) return (await joinView(server, "/counter", prepared)).ws;
     if (until === undefined) return (await pageAndJoin(server, "/counter")).ws;
     const page = await getPage(server, "/counter");
     return until === "open" ? openSocket(server, page.cookie) : undefined;
@@ -1052,6 +1075,12 @@ async function childProcesses(): Promise<void> {
       ` + join; after ${fmt(warmup)} set-ups of warm-up (4 at a time), blocks of 50 (one at a` +
       ` time) and 100 (8 at a time), the servers alternating, ${rounds} rounds`,
   );
+  // BENCH_SETUP_SERVERS=<regex>: only the servers whose name matches (e.g. to profile one).
+  const only = process.env.BENCH_SETUP_SERVERS;
+  if (only) {
+    const keep = setupServers.filter((f) => new RegExp(only).test(f.name));
+    setupServers.splice(0, setupServers.length, ...keep);
+  }
   const servers = [];
   for (const f of setupServers) servers.push(await startChild(f.args, f.root));
   const warm: SetupResult[] = [];
@@ -1083,7 +1112,7 @@ async function childProcesses(): Promise<void> {
   const own = (results: SetupResult[], i: number) =>
     (results[i] as SetupResult).serverCpuUs - (results[bare] as SetupResult).serverCpuUs;
   for (const [i, f] of setupServers.entries()) {
-    if (i === lv || i === bare) continue;
+    if (i === lv || i === bare || lv < 0 || bare < 0) continue;
     const ratio = (results: SetupResult[], key: keyof SetupResult) =>
       ((results[i] as SetupResult)[key] / (results[lv] as SetupResult)[key]).toFixed(2);
     // Two differences of noisy figures: when LiveViewJS measured at or below the bare server
