@@ -353,8 +353,10 @@ export class LiveInstance
       instance.#unsavedSinceRestore(restoredFrom);
     }
     // A dead render's view is rendered, stored whole and dropped: it has no change to track
-    // (a check asked of it binds the tracker then).
+    // (a check asked of it binds the tracker then), but strict mode refuses its state as it
+    // would refuse the live view's.
     else if (options.connected) instance.tracker.reset(view);
+    else instance.tracker.refuseUnserializable(view);
     const effects = takeEffects(view);
     instance.#absorbFlash(effects);
     instance.#pendingEffects = effects;

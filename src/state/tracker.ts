@@ -261,9 +261,7 @@ export class StateTracker {
       keys.push(key);
       values.push(value);
     }
-    // Strict mode refuses a non-serializable field when tracking starts, as it will refuse one
-    // written later (by default the render's wire encoding warns about it).
-    if (this.policy.strict) keys.forEach((key, i) => toSnapshot(values[i], key, this.policy));
+    this.#refuseUnserializable(keys, values);
     this.#bind(view, keys, values);
     // Proxies handed out earlier stay valid: the watch keeps them, only its log is cleared.
     this.#watch?.clear();
@@ -282,6 +280,26 @@ export class StateTracker {
       }
     }
     if (this.#verify) this.#shadow = snapshotState(view, silentPolicy);
+  }
+
+  /**
+   * Strict mode: throws (a TypeError naming the field) when `view`'s state holds a value that
+   * is not serializable, as {@link reset} does. For a view that is rendered and never tracked
+   * (a dead render), which strict mode must refuse as the live view of the same state.
+   */
+  refuseUnserializable(view: object): void {
+    if (!this.policy.strict) return;
+    const keys = stateKeys(view);
+    this.#refuseUnserializable(
+      keys,
+      keys.map((key) => toRaw(stateValue(view, key))),
+    );
+  }
+
+  #refuseUnserializable(keys: readonly string[], values: readonly unknown[]): void {
+    // Strict mode refuses a non-serializable field when tracking starts, as it will refuse one
+    // written later (by default the render's wire encoding warns about it).
+    if (this.policy.strict) keys.forEach((key, i) => toSnapshot(values[i], key, this.policy));
   }
 
   /** Makes `keys` accessors of this tracker holding `values`. */

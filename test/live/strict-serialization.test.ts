@@ -1,0 +1,62 @@
+/**
+ * Strict serialization refuses a view whose public state cannot be snapshotted on the page
+ * GET as on the join: the dead render tracks no change, but its state is checked all the same.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { createApp } from "../../src/server/index.js";
+import { CapturingLogger } from "../support/logger.js";
+import { CounterView, LeakyView } from "./views.js";
+
+function app(strictSerialization: boolean, debug = false) {
+  const logger = new CapturingLogger();
+  const app = createApp({ secretKey: "s", logger, strictSerialization, debug });
+  app.live("/leaky/", LeakyView);
+  app.live("/counter/", CounterView);
+  return { app, logger };
+}
+
+const get = (target: ReturnType<typeof app>["app"], path: string) =>
+  target.fetch(new Request(`http://localhost${path}`));
+
+describe("strict serialization on the page GET", () => {
+  it("answers 500 for a view holding a non-serializable value, naming the field in the log", async () => {
+    const { app: strict, logger } = app(true);
+    const res = await get(strict, "/leaky/");
+    assert.equal(res.status, 500);
+    const body = await res.text();
+    assert.match(body, /<h1>Server error<\/h1>/);
+    assert.doesNotMatch(body, /LeakyView\.client/, "no error text without debug");
+    const errors = logger.lines.filter((line) => line.level === "error");
+    assert.equal(errors.length, 1, JSON.stringify(logger.lines));
+    assert.equal(errors[0]?.message, "dead render of LeakyView failed");
+    assert.match(
+      String(errors[0]?.meta?.error),
+      /non-serializable value: FakeClient in LeakyView\.client/,
+    );
+    assert.deepEqual(logger.warnings, [], "refused, not snapshotted with a warning");
+  });
+
+  it("shows the reason on the error page in debug mode", async () => {
+    const { app: strict } = app(true, true);
+    const res = await get(strict, "/leaky/");
+    assert.equal(res.status, 500);
+    assert.match(await res.text(), /FakeClient in LeakyView\.client/);
+  });
+
+  it("renders a view whose state is serializable", async () => {
+    const { app: strict, logger } = app(true);
+    const res = await get(strict, "/counter/");
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /data-phx-session="/);
+    assert.deepEqual(logger.lines, []);
+  });
+
+  it("renders the same view with a warning when not strict", async () => {
+    const { app: lenient, logger } = app(false);
+    const res = await get(lenient, "/leaky/");
+    assert.equal(res.status, 200);
+    assert.equal(logger.warnings.length, 1);
+    assert.match(logger.warnings[0]?.message ?? "", /LeakyView cannot be snapshotted/);
+  });
+});
