@@ -18,7 +18,7 @@ import type { SerializationPolicy } from "../state/codec.js";
 import type { DeltaOp } from "../state/delta.js";
 import { stateKeys, StateTracker } from "../state/tracker.js";
 import { dispatch, type DispatchOutcome } from "../pipeline/dispatch.js";
-import { startView, type StartedView } from "../pipeline/lifecycle.js";
+import { startView, temporaryFields, type StartedView } from "../pipeline/lifecycle.js";
 import { publish } from "../pipeline/pubsub.js";
 import type { LiveView, LiveViewClass } from "../view/live-view.js";
 import { handlersOf } from "../view/registry.js";
@@ -377,11 +377,14 @@ export class LiveInstance
     if (stored.title !== undefined) runtimeOf(this.view).title = stored.title;
     this.restored = true;
     // The browser patched the URL since the snapshot: bring the state in line with it. A view
-    // with streams runs it in any case, as mount ran again: streams are often filled from the
-    // URL's params (the join reply must carry what the page shows; docs/streams.md).
-    const streams = stored.streams !== undefined && stored.streams.length > 0;
+    // with streams or temporary assigns runs it in any case, as mount ran again: they are often
+    // filled from the URL's params (the join reply must carry what the page shows;
+    // docs/streams.md).
+    const refills =
+      (stored.streams !== undefined && stored.streams.length > 0) ||
+      temporaryFields(this.route.view).length > 0;
     if (this.#nested) return;
-    if (streams || movedSince(stored.url, request.url)) {
+    if (refills || movedSince(stored.url, request.url)) {
       await this.view.handleParams?.(urlParams(request.url, this.#routeParams), request.url);
     }
   }

@@ -250,12 +250,15 @@ function restore(
   // setup re-creates them, mount runs again and the snapshot's public state wins. Uploads
   // (`allowUpload` in mount, options that may be functions) come back the same way, and so do
   // streams: their items are never stored, so mount fills them again (as Phoenix's reconnect
-  // does), and the join reply re-sends what the page shows instead of emptying it.
+  // does), and the join reply re-sends what the page shows instead of emptying it. Temporary
+  // assigns likewise: snapshots hold their defaults, so mount's values are kept over them.
   const uploads = stored.uploads;
+  const temporary = temporaryFields(start.View);
   const mountsAgain =
     (stored.privateFields.length > 0 && typeof view.setup !== "function") ||
     (uploads !== undefined && Object.keys(uploads).length > 0) ||
-    (stored.streams !== undefined && stored.streams.length > 0);
+    (stored.streams !== undefined && stored.streams.length > 0) ||
+    temporary.length > 0;
   const remounted = mountsAgain
     ? runMount(view, request, params)
     : stored.privateFields.length > 0
@@ -269,8 +272,9 @@ function restore(
     !mountsAgain &&
     start.connected &&
     loadingFields(stored.state, Object.keys(stored.state)).length > 0;
+  const state = temporary.length > 0 ? withoutFields(stored.state, temporary) : stored.state;
   return andThen(remounted, (fields) => {
-    restoreState(view, restoresTwice ? structuredClone(stored.state) : stored.state);
+    restoreState(view, restoresTwice ? structuredClone(state) : state);
     if (uploads) runtimeOf(view).uploads?.adoptRefs(uploads);
     if (!restoresTwice) return fields;
     return andThen(runMount(view, request, params), (mounted) => {
@@ -281,6 +285,20 @@ function restore(
 }
 
 type ViewFields = Record<string, unknown>;
+
+/** The fields `View` declares as temporary assigns (`static temporaryAssigns`). */
+export function temporaryFields(View: LiveViewClass): readonly string[] {
+  const defaults = View.temporaryAssigns;
+  return defaults === undefined ? NO_FIELDS : Object.keys(defaults);
+}
+
+/** `state` but for `fields`. */
+function withoutFields(state: StoredView["state"], fields: readonly string[]): StoredView["state"] {
+  // No prototype: a stored `__proto__` key stays a key (which restoreState then skips).
+  const kept = Object.create(null) as StoredView["state"];
+  for (const [key, value] of Object.entries(state)) if (!fields.includes(key)) kept[key] = value;
+  return kept;
+}
 
 /**
  * Runs `mount` and returns the `_`-fields it gave a value different from what construction and
