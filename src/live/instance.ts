@@ -247,6 +247,8 @@ export class LiveInstance
   #deltaLog?: DeltaLog;
   #connected: boolean;
   #pendingEffects?: Effects;
+  /** The client events a dead render's mount pushed, kept in its snapshot for the join. */
+  #heldEvents?: [string, unknown][];
   /** Set unless the container is the main view's own and its id is {@link id}. */
   #place?: ViewPlace;
   #nested: boolean;
@@ -358,6 +360,8 @@ export class LiveInstance
     else if (options.connected) instance.tracker.reset(view);
     else instance.tracker.refuseUnserializable(view);
     const effects = takeEffects(view);
+    // The dead render's pushes go out with the join's reply, before those of `joined`.
+    if (restoredFrom?.events) effects.events.unshift(...pushedEvents(restoredFrom.events));
     instance.#absorbFlash(effects);
     instance.#pendingEffects = effects;
     for (const entry of instance.#topics ?? []) await activateTopic(entry, instance);
@@ -585,7 +589,8 @@ export class LiveInstance
       () => renderPage(this, this.#template),
     );
     this.#tree = tree;
-    const { title } = this.#rendered(template);
+    const { title, events } = this.#rendered(template);
+    if (events.length > 0) this.#heldEvents = events;
     return title === undefined ? { tree } : { tree, title };
   }
 
@@ -1068,6 +1073,7 @@ export class LiveInstance
       components: this.#components,
       flash: this.#flash,
       title: runtimeOf(this.view).title,
+      events: this.#heldEvents,
       href: this.#href,
       ...(runtimeOf(this.view).uploads && { uploads: runtimeOf(this.view).uploads!.refs() }),
     };
@@ -1185,6 +1191,18 @@ const withoutNest = (): ChildRenderer => ({
     throw new Error("liveRender: this view runs without a registry of views (LiveEnv.nest)");
   },
 });
+
+/** The well-formed entries of a stored record's events (records come from outside the process). */
+function pushedEvents(stored: readonly (readonly [string, unknown])[]): [string, unknown][] {
+  if (!Array.isArray(stored)) return [];
+  const events: [string, unknown][] = [];
+  for (const entry of stored as unknown[]) {
+    if (Array.isArray(entry) && entry.length === 2 && typeof entry[0] === "string") {
+      events.push([entry[0], entry[1]]);
+    }
+  }
+  return events;
+}
 
 function hasKeys(record: object): boolean {
   for (const key in record) if (Object.hasOwn(record, key)) return true;

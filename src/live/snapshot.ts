@@ -1,12 +1,13 @@
 /**
  * Snapshots of a live view: the {@link StoredView} record (state, the private fields `mount`
- * set, stream names, topics, flash, title, URL) and its writes to the state backend, either before each
- * reply (`durability: "reply"`: an acknowledged event is never lost) or coalesced behind the
- * events (`"behind"`: a crash loses at most the last {@link SAVE_DELAY_MS}); an orderly
- * disconnect or shutdown saves at once. A write after the first is incremental when the
- * backend can patch: a changed field is stored as the edits the event made to it (a delta,
- * proportional to the change), or whole when it was replaced or its deltas have grown to its
- * own size (compaction); fields that did not change are not written.
+ * set, stream names, topics, flash, title, the dead render's client events, URL) and its
+ * writes to the state backend, either before each reply (`durability: "reply"`: an
+ * acknowledged event is never lost) or coalesced behind the events (`"behind"`: a crash loses
+ * at most the last {@link SAVE_DELAY_MS}); an orderly disconnect or shutdown saves at once. A
+ * write after the first is incremental when the backend can patch: a changed field is stored
+ * as the edits the event made to it (a delta, proportional to the change), or whole when it
+ * was replaced or its deltas have grown to its own size (compaction); fields that did not
+ * change are not written.
  * @module
  */
 import { errorText, type Logger } from "../logger.js";
@@ -79,6 +80,8 @@ export interface SnapshotSource {
   readonly streams: readonly string[];
   readonly flash: Flash;
   readonly title: string | undefined;
+  /** Client events pushed during the dead render, for the join (see {@link StoredView.events}). */
+  readonly events?: readonly (readonly [string, unknown])[] | undefined;
   /** The view's current URL. */
   readonly href: string;
   /** Upload name → ref of the uploads the view allowed. */
@@ -102,6 +105,7 @@ const RECORD_EXTRAS = [
   "topics",
   "flash",
   "title",
+  "events",
   "uploads",
   "url",
 ] as const;
@@ -151,6 +155,7 @@ function recordOf(
     topics: [...source.topics],
     flash: { ...source.flash },
     ...(source.title !== undefined && { title: source.title }),
+    ...(source.events !== undefined && source.events.length > 0 && { events: source.events }),
     ...(source.uploads !== undefined && { uploads: source.uploads }),
     url: source.href,
     savedAt: Date.now(),

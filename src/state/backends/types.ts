@@ -31,6 +31,11 @@ export interface StoredView {
   /** The page title (`pageTitle`) when the view set one. */
   readonly title?: string;
   /**
+   * The client events (`pushEvent` name and payload) the dead render's `mount` pushed: the page
+   * load has no connection to send them on, so the first join's reply carries them.
+   */
+  readonly events?: readonly (readonly [string, unknown])[];
+  /**
    * Upload name → ref of the uploads `mount` allowed: a restore runs `mount` again (upload
    * options may hold functions, which no snapshot carries) and gives the uploads these refs,
    * so the page's file inputs keep their ids.

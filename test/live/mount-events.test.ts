@@ -1,0 +1,132 @@
+/**
+ * Client events `mount` pushes during the dead render (`pushEvent`): the page load has no
+ * connection to send them on, so its snapshot keeps them and the first join's reply carries
+ * them (`e`), before the events of `joined`; the join's own snapshot drops them, so a reconnect
+ * does not send them again. Against the memory backend and a real redis-server.
+ */
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { html, LiveView, type Rendered } from "../../src/index.js";
+import { RedisStateBackend } from "../../src/state/backends/redis.js";
+import type { StateBackend } from "../../src/state/backends/types.js";
+import { LiveViewTestClient } from "../../src/testing/index.js";
+import { describeWithRedis } from "../support/redis.js";
+import { serveLive } from "../support/live-server.js";
+import { loadPage, memoryLogger, RawClient, response, type PageInfo } from "./helpers.js";
+
+class ChartView extends LiveView {
+  points: number[] = [];
+
+  override mount(): void {
+    this.points = [1, 2, 3];
+    this.pushEvent("chart:init", { points: this.points });
+  }
+
+  override joined(): void {
+    this.pushEvent("chart:live", {});
+  }
+
+  override render(): Rendered {
+    return html`<p>${this.points.length} points</p>`;
+  }
+}
+
+/** `read()` once `done` holds for it, or its last result after 2 s. */
+async function written<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 2000;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function cases(live: ReturnType<typeof serveLive>, backend: () => StateBackend) {
+  async function join(page: PageInfo) {
+    const client = live.track(await RawClient.connect(live.url, { cookie: page.cookie }));
+    const reply = await client.join(page, live.url);
+    assert.equal(reply.payload.status, "ok", JSON.stringify(reply.payload));
+    return { client, rendered: response(reply).rendered as Record<string, unknown> };
+  }
+
+  it("sends the dead render's events with the first join only", async () => {
+    const page = await loadPage(`${live.url}/`);
+    assert.deepEqual((await backend().get(page.id))?.events, [
+      ["chart:init", { points: [1, 2, 3] }],
+    ]);
+    const first = await join(page);
+    assert.deepEqual(first.rendered.e, [
+      ["chart:init", { points: [1, 2, 3] }],
+      ["chart:live", {}],
+    ]);
+    first.client.close();
+    await first.client.closed();
+    // The server saves the view as it notices the close: wait for that write.
+    const stored = await written(
+      () => backend().get(page.id),
+      (record) => !record?.events,
+    );
+    assert.ok(stored, "closing saved the snapshot");
+    assert.equal(stored.events, undefined, "the join's snapshot holds no events");
+
+    // A reconnect: `joined` pushes again, the dead render's event is not sent twice.
+    const again = await join(page);
+    assert.deepEqual(again.rendered.e, [["chart:live", {}]]);
+  });
+
+  it("sends only the well-formed entries of a stored record's events", async () => {
+    const page = await loadPage(`${live.url}/`);
+    const stored = await backend().get(page.id);
+    assert.ok(stored);
+    const events = [["ok", 1], [3, "not a name"], "junk", ["three", 1, 2]] as unknown as [
+      string,
+      unknown,
+    ][];
+    await backend().set(page.id, { ...stored, events }, 60);
+    const { rendered } = await join(page);
+    assert.deepEqual(rendered.e, [
+      ["ok", 1],
+      ["chart:live", {}],
+    ]);
+  });
+}
+
+describe("events pushed by the dead render's mount (memory backend)", () => {
+  const live = serveLive({}, (app) => {
+    app.live("/", ChartView);
+  });
+  cases(live, () => live.backend);
+
+  it("reach the test client's pushed events", async () => {
+    const client = await LiveViewTestClient.mount(ChartView);
+    try {
+      assert.equal(client.restored, true);
+      assert.deepEqual(client.pushedEvents, [
+        ["chart:init", { points: [1, 2, 3] }],
+        ["chart:live", {}],
+      ]);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+void describeWithRedis("events pushed by the dead render's mount (Redis backend)", (redis) => {
+  let backend: RedisStateBackend | undefined;
+  const live = serveLive(
+    {
+      get stateBackend() {
+        // Its log kept apart: the suite stops redis-server before the app saves its open views.
+        return (backend ??= new RedisStateBackend({ url: redis.url, logger: memoryLogger() }));
+      },
+    },
+    (app) => {
+      app.live("/", ChartView);
+    },
+  );
+  after(() => backend?.close());
+  cases(live, () => {
+    if (!backend) throw new Error("the app has not started");
+    return backend;
+  });
+});
