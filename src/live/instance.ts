@@ -72,7 +72,7 @@ import {
   type TopicOwner,
 } from "./topics.js";
 import { traced, tracing, type TraceContext } from "../telemetry.js";
-import { EarlyTasks, settleAsync, Tasks } from "./tasks.js";
+import { EarlyTasks, PageLoadTasks, settleAsync, Tasks } from "./tasks.js";
 import { EarlyPresence, ViewPresence } from "./presence.js";
 import type { PresenceList, ViewPresenceHooks } from "../presence/types.js";
 import type { JsonObject } from "../state/serializable.js";
@@ -316,7 +316,7 @@ export class LiveInstance
       connected: options.connected,
       stored: options.stored,
       logger: options.env.logger,
-      tasks: early,
+      tasks: early ?? new PageLoadTasks(route.view.name, env.logger),
       presence: earlyPresence ?? env.presence.listOnly,
       pubsub: {
         subscribe(topic) {

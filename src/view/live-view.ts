@@ -243,8 +243,9 @@ export abstract class LiveView {
   /**
    * Delivers `message` to {@link handleInfo} after `ms` milliseconds (a periodic refresh sends
    * itself the next one from there). Returns a function that cancels it. Only a connected view
-   * has timers: during the dead render and an HTTP API call this does nothing. A view's timers
-   * end with it.
+   * has timers: during the dead render (which logs the first such call of each view class) and
+   * an HTTP API call this does nothing, so start timers in {@link joined}. A view's timers end
+   * with it.
    */
   sendAfter(ms: number, message: unknown): () => void {
     return runtimeOf(this).tasks?.sendAfter(ms, message) ?? noop;

@@ -1,11 +1,14 @@
 /**
  * Timers and background tasks of a connected view: `sendAfter` → `handleInfo`, `startAsync` →
- * `handleAsync`, `cancelAsync`, `unmount`; everything ends with the view.
+ * `handleAsync`, `cancelAsync`, `unmount`; everything ends with the view. A page load that
+ * asks for them (they would never run) is told where to start them.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { LiveView, eventHandler, html, type Rendered } from "../../src/index.js";
 import { LiveViewTestClient } from "../../src/testing/index.js";
+import { serveLive } from "../support/live-server.js";
+import { loadPage, RawClient } from "./helpers.js";
 import type { AsyncOutcome } from "../../src/view/runtime.js";
 
 const ended: string[] = [];
@@ -127,5 +130,52 @@ describe("timers and tasks", () => {
     assert.equal(typeof view.sendAfter(1, "tick"), "function");
     view.startAsync("x", () => 1);
     assert.equal(view.cancelAsync("x"), false);
+  });
+});
+
+/** A view that starts its timer in mount unconditionally, as a port from Phoenix might. */
+class TickerView extends LiveView {
+  ticks = 0;
+
+  override mount() {
+    this.sendAfter(5, "tick");
+    this.startAsync("warm-up", () => 1);
+  }
+
+  override handleInfo() {
+    this.ticks += 1;
+  }
+
+  override render(): Rendered {
+    return html`<p>${String(this.ticks)}</p>`;
+  }
+}
+
+describe("timers and tasks asked for by a page load", () => {
+  const live = serveLive({}, (app) => {
+    app.live("/", TickerView);
+  });
+
+  it("are logged once per view class with the fix, and never run", async () => {
+    const page = await loadPage(`${live.url}/`);
+    await loadPage(`${live.url}/`);
+    const warnings = live.logger.lines.filter((line) => line.level === "warn");
+    assert.deepEqual(warnings, [
+      {
+        level: "warn",
+        message:
+          "TickerView called sendAfter during the page load (dead render), where a view has no " +
+          "timers or background work, and the join restores the view without running mount " +
+          "again: it never runs. Start it in joined(), which runs on every join.",
+      },
+    ]);
+    const client = live.track(await RawClient.connect(live.url, { cookie: page.cookie }));
+    assert.equal((await client.join(page, live.url)).payload.status, "ok");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(
+      client.received.filter((m) => m.event === "diff"),
+      [],
+      "no timer fired",
+    );
   });
 });
