@@ -72,7 +72,8 @@ import {
   type TopicOwner,
 } from "./topics.js";
 import { traced, tracing, type TraceContext } from "../telemetry.js";
-import { EarlyTasks, PageLoadTasks, settleAsync, Tasks } from "./tasks.js";
+import { EarlyTasks, settleAsync, Tasks } from "./tasks.js";
+import { PageLoadPresence, PageLoadTasks } from "./page-load.js";
 import { EarlyPresence, ViewPresence } from "./presence.js";
 import type { PresenceList, ViewPresenceHooks } from "../presence/types.js";
 import type { JsonObject } from "../state/serializable.js";
@@ -317,7 +318,8 @@ export class LiveInstance
       stored: options.stored,
       logger: options.env.logger,
       tasks: early ?? new PageLoadTasks(route.view.name, env.logger),
-      presence: earlyPresence ?? env.presence.listOnly,
+      presence:
+        earlyPresence ?? new PageLoadPresence(route.view.name, env.logger, env.presence.listOnly),
       pubsub: {
         subscribe(topic) {
           if (!mountTopics.includes(topic)) mountTopics.push(topic);

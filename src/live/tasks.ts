@@ -109,50 +109,6 @@ export class Tasks implements ViewTasks {
   }
 }
 
-/** The view classes already told that their page load scheduled work (one warning each). */
-const warnedPageLoads = new Set<string>();
-
-/**
- * The timers and tasks of a dead render's view: none. A timer or task asked for there would
- * never run — the page load has no connection, and the join restores the view without running
- * `mount` again — so the first such call of each view class is logged with the fix. An
- * `assignAsync` needs no word: a restore whose field is still loading runs `mount` again.
- */
-export class PageLoadTasks implements ViewTasks {
-  constructor(
-    readonly viewName: string,
-    readonly logger: Logger,
-  ) {}
-
-  #warn(call: "sendAfter" | "startAsync"): void {
-    if (warnedPageLoads.has(this.viewName)) return;
-    warnedPageLoads.add(this.viewName);
-    this.logger.warn(
-      `${this.viewName} called ${call} during the page load (dead render), where a view has no ` +
-        "timers or background work, and the join restores the view without running mount " +
-        "again: it never runs. Start it in joined(), which runs on every join.",
-      { view: this.viewName },
-    );
-  }
-
-  sendAfter(): () => void {
-    this.#warn("sendAfter");
-    return noop;
-  }
-
-  startAsync(): void {
-    this.#warn("startAsync");
-  }
-
-  assignAsync(): void {}
-
-  cancelAsync(): boolean {
-    return false;
-  }
-}
-
-const noop = (): void => {};
-
 type Early =
   | { kind: "after"; ms: number; message: unknown; cancel?: () => void; cancelled: boolean }
   | { kind: "async"; name: string; task: (signal: AbortSignal) => unknown }

@@ -296,8 +296,9 @@ export abstract class LiveView {
    * `presence_diff` in {@link handleInfo}, and `presenceList(view, topic)` lists it. Tracking
    * the same key again replaces its meta. The entry leaves when the view ends (on a killed
    * node: within the app's `presenceTimeoutMs`). Only a connected view tracks — track in
-   * `mount` (a fresh join) or `joined` (every join, restores included). `false` when refused:
-   * not connected, or over `limits.presencesPerView` / `limits.presencesPerTopic`.
+   * {@link joined} (every join, restores included; the dead render logs a `track` it gets).
+   * `false` when refused: not connected, or over `limits.presencesPerView` /
+   * `limits.presencesPerTopic`.
    */
   track(topic: string, key: string, meta: JsonObject = {}): boolean {
     if (typeof topic !== "string" || typeof key !== "string" || topic === "" || key === "") {

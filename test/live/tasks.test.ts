@@ -1,7 +1,7 @@
 /**
  * Timers and background tasks of a connected view: `sendAfter` → `handleInfo`, `startAsync` →
  * `handleAsync`, `cancelAsync`, `unmount`; everything ends with the view. A page load that
- * asks for them (they would never run) is told where to start them.
+ * asks for them, or tracks presence (none of it would ever run), is told where to do it.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -140,6 +140,7 @@ class TickerView extends LiveView {
   override mount() {
     this.sendAfter(5, "tick");
     this.startAsync("warm-up", () => 1);
+    this.track("tickers", "me");
   }
 
   override handleInfo() {
@@ -151,24 +152,25 @@ class TickerView extends LiveView {
   }
 }
 
-describe("timers and tasks asked for by a page load", () => {
+describe("timers, tasks and presence asked for by a page load", () => {
   const live = serveLive({}, (app) => {
     app.live("/", TickerView);
   });
 
-  it("are logged once per view class with the fix, and never run", async () => {
+  it("are logged once per call and view class with the fix, and never run", async () => {
     const page = await loadPage(`${live.url}/`);
     await loadPage(`${live.url}/`);
     const warnings = live.logger.lines.filter((line) => line.level === "warn");
-    assert.deepEqual(warnings, [
-      {
+    assert.deepEqual(
+      warnings,
+      ["sendAfter", "startAsync", "track"].map((call) => ({
         level: "warn",
         message:
-          "TickerView called sendAfter during the page load (dead render), where a view has no " +
-          "timers or background work, and the join restores the view without running mount " +
-          "again: it never runs. Start it in joined(), which runs on every join.",
-      },
-    ]);
+          `TickerView called ${call} during the page load (dead render), which has no ` +
+          "connection; the join restores the view without running mount again, so this does " +
+          "nothing. Call it in joined(), which runs on every join.",
+      })),
+    );
     const client = live.track(await RawClient.connect(live.url, { cookie: page.cookie }));
     assert.equal((await client.join(page, live.url)).payload.status, "ok");
     await new Promise((resolve) => setTimeout(resolve, 50));
