@@ -51,6 +51,7 @@ import {
 } from "./render.js";
 import {
   logSaveFailure,
+  noteSaved,
   saveLater,
   addUnsaved,
   type DeltaLog,
@@ -1110,7 +1111,7 @@ export class LiveInstance
       try {
         if (this.#unsaved === undefined) {
           if (await this.env.stateBackend.touch?.(this.id, ttl)) {
-            this.#storedAt = Date.now();
+            this.#stored();
             return;
           }
           this.#unsaved = "all";
@@ -1122,6 +1123,12 @@ export class LiveInstance
         logSaveFailure(this, error);
       }
     });
+  }
+
+  /** The store holds this view's snapshot, current and with a full lifetime, as of now. */
+  #stored(): void {
+    this.#storedAt = Date.now();
+    noteSaved(this.env);
   }
 
   /** Writes what the stored snapshot lacks; on failure it stays unsaved for the next write. */
@@ -1139,7 +1146,7 @@ export class LiveInstance
         unsaved,
         (this.#deltaLog ??= new Map()),
       );
-      this.#storedAt = Date.now();
+      this.#stored();
     } catch (error) {
       // What the failed write carried is stored whole next time (it may or may not have landed).
       const since = this.#unsaved as Unsaved | undefined;

@@ -10,6 +10,7 @@
  * change are not written.
  * @module
  */
+import { ServiceUnavailable } from "../errors.js";
 import { errorText, type Logger } from "../logger.js";
 import type { StateBackend, StoredView } from "../state/backends/types.js";
 import { sameJson, toSnapshot, type SerializationPolicy } from "../state/codec.js";
@@ -251,15 +252,45 @@ export function saveLater(target: Saving): ReturnType<typeof setTimeout> {
 }
 
 /**
+ * The apps whose store is down (a save failed with `ServiceUnavailable` and none has succeeded
+ * since), with the failed saves counted: an outage is logged once, not once per open view and
+ * heartbeat (every view retries at each of its connection's heartbeats).
+ */
+const outages = new WeakMap<Saving["env"], { failed: number }>();
+
+/**
  * Logs a failed snapshot write of `target`, with the cause of a Redis outage (the
- * `ServiceUnavailable` says only that the store did not answer).
+ * `ServiceUnavailable` says only that the store did not answer). During an outage only its
+ * first failure is logged; {@link noteSaved} tells when it ended.
  */
 export function logSaveFailure(target: Omit<Saving, "save">, error: unknown): void {
+  const env = target.env;
+  const down = error instanceof ServiceUnavailable;
+  if (down) {
+    const outage = outages.get(env);
+    if (outage) {
+      outage.failed++;
+      return;
+    }
+    outages.set(env, { failed: 1 });
+  }
   const view = target.route.view.name;
   const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
   const text = cause instanceof Error ? cause.message || cause.name : String(cause);
-  target.env.logger.error(`saving a snapshot of ${view} failed: ${text}`, {
+  const more = down ? "; further failures are not logged until a snapshot is saved again" : "";
+  env.logger.error(`saving a snapshot of ${view} failed: ${text}${more}`, {
     view,
     error: errorText(error),
   });
+}
+
+/** A snapshot was saved: ends (and logs the end of) an outage of the store, if there was one. */
+export function noteSaved(env: Saving["env"]): void {
+  const outage = outages.get(env);
+  if (!outage) return;
+  outages.delete(env);
+  env.logger.info(
+    `snapshots are saved again after ${outage.failed} failed ${outage.failed === 1 ? "save" : "saves"}; ` +
+      "an open view whose save failed is saved at its connection's next heartbeat",
+  );
 }

@@ -26,6 +26,11 @@ import { CounterView } from "./views.js";
 
 const skip = findRedisServer() ? undefined : REDIS_MISSING;
 
+/** The line that ends an outage of the state store after `failed` failed saves. */
+const savedAgain = (failed: number) =>
+  `snapshots are saved again after ${failed} failed ${failed === 1 ? "save" : "saves"}; ` +
+  "an open view whose save failed is saved at its connection's next heartbeat";
+
 describe("Redis faults (real redis-server)", { skip }, () => {
   let redis: TestRedis;
 
@@ -263,17 +268,80 @@ describe("Redis faults (real redis-server)", { skip }, () => {
         logger.lines.some(
           (l) =>
             l.message ===
-            `saving a snapshot of CounterView failed: no answer within ${TIMEOUT_MS} ms`,
+            `saving a snapshot of CounterView failed: no answer within ${TIMEOUT_MS} ms; ` +
+              "further failures are not logged until a snapshot is saved again",
         ),
         JSON.stringify(logger.lines),
       );
       // The next event stores both changes: another node restores 2.
       assert.equal(eventError(await client.event(page, "click", "inc", {})), undefined);
+      assert.ok(
+        logger.lines.some((l) => l.message === savedAgain(1)),
+        JSON.stringify(logger.lines),
+      );
       const backend = new RedisStateBackend({ url: redis.url });
       assert.equal((await backend.get(page.id))?.state.count, 2);
       await backend.close();
     } finally {
       client.close();
+      await server.close();
+    }
+  });
+
+  it("an outage is logged once however many views fail to save, and its end once", async () => {
+    const logger = memoryLogger();
+    const app = createApp({
+      secretKey: "fault-secret",
+      logger,
+      redis: redis.url,
+      redisTimeoutMs: TIMEOUT_MS,
+      rateLimitStore: new MemoryRateLimitStore(),
+      sessionStore: new MemorySessionStore(),
+      // Heartbeats renew a snapshot written more than 1 s before.
+      stateTtlSeconds: 2,
+    });
+    app.live("/", CounterView);
+    const server = await app.listen(0, "127.0.0.1");
+    const clients: RawClient[] = [];
+    const heartbeats = () =>
+      Promise.all(clients.map((c) => c.push("phoenix", "heartbeat", {}, null)));
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const failures = () =>
+      logger.lines.filter((l) => l.message.startsWith("saving a snapshot of CounterView failed"));
+    try {
+      for (let i = 0; i < 3; i++) {
+        const page = await loadPage(`${server.url}/`);
+        const client = await RawClient.connect(server.url, { cookie: page.cookie });
+        clients.push(client);
+        assert.equal((await client.join(page, server.url)).payload.status, "ok");
+      }
+      await sleep(1_100);
+      redis.pause();
+      try {
+        // Two heartbeats of three connections: six renewals, each failing after the timeout.
+        for (let round = 0; round < 2; round++) {
+          await heartbeats();
+          await sleep(TIMEOUT_MS + 300);
+        }
+      } finally {
+        redis.resume();
+      }
+      assert.deepEqual(
+        failures().map((l) => l.message),
+        [
+          `saving a snapshot of CounterView failed: no answer within ${TIMEOUT_MS} ms; ` +
+            "further failures are not logged until a snapshot is saved again",
+        ],
+      );
+      await heartbeats();
+      await sleep(300);
+      assert.deepEqual(
+        logger.lines.filter((l) => l.message.startsWith("snapshots are saved again")),
+        [{ level: "info", message: savedAgain(6) }],
+      );
+      assert.equal(failures().length, 1);
+    } finally {
+      for (const client of clients) client.close();
       await server.close();
     }
   });
