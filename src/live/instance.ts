@@ -18,7 +18,7 @@ import type { SerializationPolicy } from "../state/codec.js";
 import type { DeltaOp } from "../state/delta.js";
 import { stateKeys, StateTracker } from "../state/tracker.js";
 import { dispatch, type DispatchOutcome } from "../pipeline/dispatch.js";
-import { startView, temporaryFields, type StartedView } from "../pipeline/lifecycle.js";
+import { startView, type StartedView } from "../pipeline/lifecycle.js";
 import { publish } from "../pipeline/pubsub.js";
 import type { LiveView, LiveViewClass } from "../view/live-view.js";
 import { handlersOf } from "../view/registry.js";
@@ -329,7 +329,7 @@ export class LiveInstance
           publish(options.env.pubsub, options.env.logger, route.view.name, topic, message),
       },
     });
-    const { view, restoredFrom } = started;
+    const { view, restoredFrom, mountedAgain = false } = started;
     const instance = new LiveInstance(options, view);
     runtimeOf(view).pubsub = new ViewPubSub(instance);
     runtimeOf(view).components = instance;
@@ -348,7 +348,7 @@ export class LiveInstance
     if (topics.length > 0) instance.#topics = topicEntries(topics);
     // What a restore changes (handleParams, joined) is all its stored snapshot lacks.
     if (restoredFrom) instance.tracker.reset(view);
-    if (restoredFrom) await instance.#restored(restoredFrom, request);
+    if (restoredFrom) await instance.#restored(restoredFrom, request, mountedAgain);
     else if (!instance.#nested) await view.handleParams?.(params, request.url);
     // Mount ran during the dead render (not connected) and a join restores: timers and
     // background work start here, on every join.
@@ -363,8 +363,14 @@ export class LiveInstance
     else if (options.connected) instance.tracker.reset(view);
     else instance.tracker.refuseUnserializable(view);
     const effects = takeEffects(view);
-    // The dead render's pushes go out with the join's reply, before those of `joined`.
-    if (restoredFrom?.events) effects.events.unshift(...pushedEvents(restoredFrom.events));
+    // The dead render's pushes go out with the join's reply, before those of `joined` (unless
+    // mount ran again and pushed them anew).
+    if (restoredFrom?.events && !mountedAgain) {
+      effects.events.unshift(...pushedEvents(restoredFrom.events));
+    }
+    // Written soon (after the join's reply), not at the next event: a restore of the stored
+    // record, on another node after a crash say, would send its events again.
+    if (restoredFrom?.events && options.connected) instance.#saveTimer ??= saveLater(instance);
     instance.#absorbFlash(effects);
     instance.#pendingEffects = effects;
     for (const entry of instance.#topics ?? []) await activateTopic(entry, instance);
@@ -379,19 +385,16 @@ export class LiveInstance
   }
 
   /** Brings back what a snapshot holds beyond the view's state: flash, and the URL. */
-  async #restored(stored: StoredView, request: LiveRequest): Promise<void> {
+  async #restored(stored: StoredView, request: LiveRequest, mountedAgain: boolean): Promise<void> {
     if (hasKeys(stored.flash)) this.#flash = { ...stored.flash };
     if (stored.title !== undefined) runtimeOf(this.view).title = stored.title;
     this.restored = true;
     // The browser patched the URL since the snapshot: bring the state in line with it. A view
-    // with streams or temporary assigns runs it in any case, as mount ran again: they are often
-    // filled from the URL's params (the join reply must carry what the page shows;
-    // docs/streams.md).
-    const refills =
-      (stored.streams !== undefined && stored.streams.length > 0) ||
-      temporaryFields(this.route.view).length > 0;
+    // whose mount ran again runs it in any case, as after a fresh mount: streams and temporary
+    // assigns are often filled from the URL's params (the join reply must carry what the page
+    // shows; docs/streams.md).
     if (this.#nested) return;
-    if (refills || movedSince(stored.url, request.url)) {
+    if (mountedAgain || movedSince(stored.url, request.url)) {
       await this.view.handleParams?.(urlParams(request.url, this.#routeParams), request.url);
     }
   }

@@ -1,25 +1,28 @@
 /**
  * What a dead render's view may not do: the calls only a connected view makes (timers,
  * background tasks, presence). They do nothing during the page load, and the join restores
- * the view without running `mount` again, so a call made there never takes effect at all: the
- * first of each kind per view class is logged with the fix (make it in `joined()`).
+ * the view, running `mount` again only in some cases (streams, uploads, temporary assigns…),
+ * so a call made in `mount` may never take effect: the first of each call per view class is
+ * logged with the fix (make it in `joined()`, which runs on every join).
  * @module
  */
 import type { Logger } from "../logger.js";
 import type { PresenceList, ViewPresenceHooks } from "../presence/types.js";
 import type { ViewTasks } from "../view/runtime.js";
 
-/** `view:call` pairs already logged: one line each per process, however many page loads. */
-const told = new Set<string>();
+/** `view:call` pairs already logged, by app logger: one line each, however many page loads. */
+const told = new WeakMap<Logger, Set<string>>();
 
 function notice(logger: Logger, viewName: string, call: string): void {
+  let logged = told.get(logger);
+  if (!logged) told.set(logger, (logged = new Set()));
   const key = `${viewName}:${call}`;
-  if (told.has(key)) return;
-  told.add(key);
+  if (logged.has(key)) return;
+  logged.add(key);
   logger.warn(
-    `${viewName} called ${call} during the page load (dead render), which has no connection; ` +
-      "the join restores the view without running mount again, so this does nothing. " +
-      "Call it in joined(), which runs on every join.",
+    `${viewName} called ${call} during the page load (dead render), which has no connection, ` +
+      "so it did nothing; the join restores the view and runs mount again only in some cases, " +
+      "so it may never happen. Call it in joined(), which runs on every join.",
     { view: viewName },
   );
 }

@@ -93,7 +93,7 @@ export interface ViewStart {
   readonly connected: boolean;
   /** Where `subscribe`/`broadcast` go for this instance. */
   readonly pubsub: PubSubHooks;
-  /** Timers and tasks (`sendAfter`, `startAsync`); connected views only. */
+  /** Timers and tasks (`sendAfter`, `startAsync`): a connected view's, or a page-load notice. */
   readonly tasks?: ViewTasks | undefined;
   /** Presence hooks: tracking for joined views, reading for the others. */
   readonly presence?: ViewPresenceHooks | undefined;
@@ -110,6 +110,11 @@ export interface StartedView {
   readonly params: Params;
   /** The snapshot the view was restored from; `undefined` when it was mounted. */
   readonly restoredFrom?: StoredView;
+  /**
+   * Set when the restore ran `mount` again (see {@link restore}): what `mount` does each time
+   * (pushed events, streamed items) happened again, and `handleParams` runs after it.
+   */
+  readonly mountedAgain?: boolean;
   /** The `_`-fields `mount` filled (recorded in snapshots; DESIGN §10 restore rule). */
   readonly privateFields: readonly string[];
 }
@@ -153,8 +158,8 @@ function runLifecycle(start: ViewStart): MaybePromise<StartedView> {
     }
     let restored: MaybePromise<StartedView>;
     try {
-      restored = andThen(restore(view, stored, start, params), (privateFields) =>
-        admitted(start, { view, params, privateFields, restoredFrom: stored }),
+      restored = andThen(restore(view, stored, start, params), ({ privateFields, mountedAgain }) =>
+        admitted(start, { view, params, privateFields, restoredFrom: stored, mountedAgain }),
       );
     } catch (error) {
       return remount(start, error);
@@ -233,7 +238,8 @@ function remount(start: ViewStart, error: unknown): MaybePromise<StartedView> {
 }
 
 /**
- * Applies a snapshot; returns the private field names to keep recording.
+ * Applies a snapshot; returns the private field names to keep recording, and whether `mount`
+ * ran again.
  *
  * A connected restore whose state holds an `assignAsync` field still loading (the dead
  * render's, or a view that lost its connection mid-load) runs `mount` again so its loaders
@@ -244,7 +250,7 @@ function restore(
   stored: StoredView,
   start: ViewStart,
   params: Params,
-): MaybePromise<readonly string[]> {
+): MaybePromise<{ privateFields: readonly string[]; mountedAgain: boolean }> {
   const { request } = start;
   // DESIGN §10: private fields that only mount fills cannot come back from a snapshot; when no
   // setup re-creates them, mount runs again and the snapshot's public state wins. Uploads
@@ -276,10 +282,10 @@ function restore(
   return andThen(remounted, (fields) => {
     restoreState(view, restoresTwice ? structuredClone(state) : state);
     if (uploads) runtimeOf(view).uploads?.adoptRefs(uploads);
-    if (!restoresTwice) return fields;
+    if (!restoresTwice) return { privateFields: fields, mountedAgain: mountsAgain };
     return andThen(runMount(view, request, params), (mounted) => {
       restoreState(view, stored.state);
-      return fields.length > 0 ? fields : mounted;
+      return { privateFields: fields.length > 0 ? fields : mounted, mountedAgain: true };
     });
   });
 }

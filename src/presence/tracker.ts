@@ -126,8 +126,8 @@ export class Presence {
   #timer?: ReturnType<typeof setInterval>;
   #closed = false;
   /**
-   * The presence hooks of a view that cannot track — the dead render, an HTTP API call: it
-   * reads who is there, and `track` does nothing (as `sendAfter` does there).
+   * The presence hooks of a view that cannot track (an HTTP API call; the dead render's add a
+   * notice): it reads who is there, and `track` does nothing (as `sendAfter` does there).
    */
   readonly listOnly: ViewPresenceHooks = {
     track: () => false,

@@ -90,7 +90,8 @@ export abstract class LiveView {
    * Runs each time the view joins a connection (WebSocket, long-poll, test client), after
    * `mount` or a restore: the place to start timers ({@link sendAfter}) and background work
    * ({@link startAsync}). A page load mounts during the dead render, where there are no
-   * timers, and the join restores that state without mounting again.
+   * timers, and the join restores that state, mounting again only in some cases (streams,
+   * uploads, temporary assigns; docs/lifecycle.md).
    */
   joined?(): void | Promise<void>;
   /** Receives the outcome of a {@link startAsync} task, in the view's queue like an event. */

@@ -59,6 +59,12 @@ function cases(live: ReturnType<typeof serveLive>, backend: () => StateBackend) 
       ["chart:init", { points: [1, 2, 3] }],
       ["chart:live", {}],
     ]);
+    // Saved soon after the join, without waiting for an event or the close.
+    const joinedRecord = await written(
+      () => backend().get(page.id),
+      (record) => !record?.events,
+    );
+    assert.equal(joinedRecord?.events, undefined, "the join's snapshot holds no events");
     first.client.close();
     await first.client.closed();
     // The server saves the view as it notices the close: wait for that write.
@@ -128,5 +134,27 @@ void describeWithRedis("events pushed by the dead render's mount (Redis backend)
   cases(live, () => {
     if (!backend) throw new Error("the app has not started");
     return backend;
+  });
+});
+
+/** Temporary assigns make a restore run mount again, which pushes its events anew. */
+class TickerChartView extends ChartView {
+  static override temporaryAssigns = { points: [] };
+}
+
+describe("events pushed by a mount that a restore runs again", () => {
+  const live = serveLive({}, (app) => {
+    app.live("/", TickerChartView);
+  });
+
+  it("are sent once, from the join's own mount", async () => {
+    const page = await loadPage(`${live.url}/`);
+    const client = live.track(await RawClient.connect(live.url, { cookie: page.cookie }));
+    const reply = await client.join(page, live.url);
+    assert.equal(reply.payload.status, "ok", JSON.stringify(reply.payload));
+    assert.deepEqual((response(reply).rendered as Record<string, unknown>).e, [
+      ["chart:init", { points: [1, 2, 3] }],
+      ["chart:live", {}],
+    ]);
   });
 });

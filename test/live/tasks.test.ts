@@ -167,8 +167,8 @@ describe("timers, tasks and presence asked for by a page load", () => {
         level: "warn",
         message:
           `TickerView called ${call} during the page load (dead render), which has no ` +
-          "connection; the join restores the view without running mount again, so this does " +
-          "nothing. Call it in joined(), which runs on every join.",
+          "connection, so it did nothing; the join restores the view and runs mount again only " +
+          "in some cases, so it may never happen. Call it in joined(), which runs on every join.",
       })),
     );
     const client = live.track(await RawClient.connect(live.url, { cookie: page.cookie }));
