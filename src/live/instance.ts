@@ -318,6 +318,11 @@ export class LiveInstance
       connected: options.connected,
       stored: options.stored,
       logger: options.env.logger,
+      onRemount: () => {
+        mountTopics.length = 0;
+        early?.discard();
+        earlyPresence?.discard();
+      },
       tasks: early ?? new PageLoadTasks(route.view.name, env.logger),
       presence:
         earlyPresence ?? new PageLoadPresence(route.view.name, env.logger, env.presence.listOnly),

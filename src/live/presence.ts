@@ -73,6 +73,11 @@ export class EarlyPresence implements ViewPresenceHooks {
 
   constructor(readonly presence: Presence) {}
 
+  /** Forgets what was recorded (a failed restore's calls, before its view mounts afresh). */
+  discard(): void {
+    this.#calls.length = 0;
+  }
+
   track(topic: string, key: string, meta: JsonObject): boolean {
     this.#calls.push(["track", topic, key, meta]);
     return true;

@@ -121,6 +121,11 @@ type Early =
 export class EarlyTasks implements ViewTasks {
   readonly #calls: Early[] = [];
 
+  /** Forgets what was recorded (a failed restore's calls, before its view mounts afresh). */
+  discard(): void {
+    this.#calls.length = 0;
+  }
+
   sendAfter(ms: number, message: unknown): () => void {
     const call: Early = { kind: "after", ms, message, cancelled: false };
     this.#calls.push(call);

@@ -101,6 +101,11 @@ export interface ViewStart {
   readonly stored?: StoredView | null | undefined;
   /** Told when a snapshot could not be restored (the view is then mounted afresh). */
   readonly logger: Logger;
+  /**
+   * Called when a restore failed, before the view mounts afresh: the caller drops what the
+   * failed attempt asked for (timers, presence, topics), which the fresh mount asks for again.
+   */
+  readonly onRemount?: (() => void) | undefined;
 }
 
 /** A view through its lifecycle, ready for events. */
@@ -234,6 +239,7 @@ function remount(start: ViewStart, error: unknown): MaybePromise<StartedView> {
     view: start.View.name,
     error: errorText(error),
   });
+  start.onRemount?.();
   return runLifecycle({ ...start, stored: null });
 }
 

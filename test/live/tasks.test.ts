@@ -181,3 +181,43 @@ describe("timers, tasks and presence asked for by a page load", () => {
     );
   });
 });
+
+let remountRuns = 0;
+
+/** Its restore runs mount again (temporary assigns), which fails once: the view mounts afresh. */
+class FlakyRemountView extends LiveView {
+  static override temporaryAssigns = { log: [] };
+  ticks = 0;
+  log: string[] = [];
+
+  override mount() {
+    remountRuns += 1;
+    this.sendAfter(5, "tick");
+    if (remountRuns === 2) throw new Error("the second mount fails");
+  }
+
+  override handleInfo() {
+    this.ticks += 1;
+  }
+
+  override render(): Rendered {
+    return html`<p>${String(this.ticks)}</p>`;
+  }
+}
+
+describe("a restore that fails and mounts afresh", () => {
+  it("starts the timers of the fresh mount only", async () => {
+    remountRuns = 0;
+    const view = await LiveViewTestClient.mount(FlakyRemountView);
+    try {
+      // The dead render, the restore's mount that threw, and the fresh mount.
+      assert.equal(remountRuns, 3);
+      assert.equal(view.restored, false);
+      await until(() => view.assigns.ticks === 1, "the fresh mount's tick");
+      await new Promise((r) => setTimeout(r, 30));
+      assert.equal(view.assigns.ticks, 1, "the failed attempt's timer never fired");
+    } finally {
+      await view.close();
+    }
+  });
+});
