@@ -10,18 +10,12 @@ import { readFile, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import type { Page } from "playwright-core";
 import { uploadTempDir } from "../../src/live/upload-writer.js";
-import { browserSkipReason, recordProgress } from "../support/browser.js";
+import { browserSkipReason, recordProgress, shoot } from "../support/browser.js";
 import { connected, ordersInBrowser } from "../support/orders-browser.js";
 import { gradientPng } from "../support/png.js";
 
 const skip = browserSkipReason();
-const screenshots = process.env.SCREENSHOTS;
-
-async function shoot(page: Page, name: string): Promise<void> {
-  if (screenshots) await page.screenshot({ path: join(screenshots, `${name}.png`) });
-}
 
 describe("orders example: the avatar page in Chromium", { skip }, () => {
   const avatarDir = mkdtempSync(join(tmpdir(), "djust-avatars-"));

@@ -6,7 +6,6 @@
  * every socket) keeps every component's state.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import type { Page } from "playwright-core";
@@ -17,6 +16,7 @@ import {
   disconnected,
   errorsOnly,
   servedInChromium,
+  shoot,
 } from "../support/browser.js";
 import { connected } from "../support/orders-browser.js";
 import { Counter, CounterPage, unmounted } from "../live/component-views.js";
@@ -24,13 +24,7 @@ import { Counter, CounterPage, unmounted } from "../live/component-views.js";
 const skip = browserSkipReason();
 if (skip) process.stderr.write(`# e2e tests skipped: ${skip}\n`);
 
-/** Set `SCREENSHOTS=/tmp/dir` to save what the page looks like at each step. */
-const screenshots = process.env.SCREENSHOTS;
 const templates = fileURLToPath(new URL("../fixtures/templates", import.meta.url));
-
-async function shoot(page: Page, name: string): Promise<void> {
-  if (screenshots) await page.screenshot({ path: join(screenshots, `${name}.png`) });
-}
 
 function count(page: Page, id: string): Promise<string | null> {
   return page.textContent(`#counter-${id} .count`);

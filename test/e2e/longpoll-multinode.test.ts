@@ -6,10 +6,10 @@
  * survivor and the page shows the acknowledged count, restored rather than mounted again.
  */
 import assert from "node:assert/strict";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Browser, Page } from "playwright-core";
-import { browserSkipReason, launchBrowser } from "../support/browser.js";
+import type { Browser } from "playwright-core";
+import { browserSkipReason, launchBrowser, shoot } from "../support/browser.js";
 import { connected } from "../support/orders-browser.js";
 import { startNode, stopNode, type AppNode } from "../support/nodes.js";
 import { findRedisServer, REDIS_MISSING, startRedis, type TestRedis } from "../support/redis.js";
@@ -17,13 +17,6 @@ import { startRoundRobinProxy, type RoundRobinProxy } from "../support/round-rob
 
 const skip = browserSkipReason() ?? (findRedisServer() ? undefined : REDIS_MISSING);
 const APP = resolve(import.meta.dirname, "../fixtures/multinode-app.ts");
-
-/** Set `SCREENSHOTS=/tmp/dir` to save what the page looks like at each step. */
-const screenshots = process.env.SCREENSHOTS;
-
-async function shoot(page: Page, name: string): Promise<void> {
-  if (screenshots) await page.screenshot({ path: join(screenshots, `${name}.png`) });
-}
 
 const LONGPOLL = "/djust/live/longpoll";
 

@@ -6,7 +6,6 @@
  * the non-sticky child is mounted afresh.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import type { Page } from "playwright-core";
@@ -17,19 +16,14 @@ import {
   disconnected,
   errorsOnly,
   servedInChromium,
+  shoot,
 } from "../support/browser.js";
 import { CounterChildView, mounts, NotesView, PageAView, PageBView } from "../live/nested-views.js";
 
 const skip = browserSkipReason();
 if (skip) process.stderr.write(`# e2e tests skipped: ${skip}\n`);
 
-/** Set `SCREENSHOTS=/tmp/dir` to save what the page looks like at each step. */
-const screenshots = process.env.SCREENSHOTS;
 const templates = fileURLToPath(new URL("../fixtures/templates", import.meta.url));
-
-async function shoot(page: Page, name: string): Promise<void> {
-  if (screenshots) await page.screenshot({ path: join(screenshots, `${name}.png`) });
-}
 
 /** Waits until the main view and both children have joined. */
 async function allJoined(page: Page): Promise<void> {

@@ -5,23 +5,14 @@
  * restores it; its own event (Clear) touches only its own topic.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import { liveTransportOf } from "../../src/server/live.js";
-import { browserSkipReason, disconnected } from "../support/browser.js";
+import { browserSkipReason, disconnected, shoot } from "../support/browser.js";
 import { connected, ordersInBrowser } from "../support/orders-browser.js";
 
 const skip = browserSkipReason();
 if (skip) process.stderr.write(`# e2e tests skipped: ${skip}\n`);
-
-/** Set `SCREENSHOTS=/tmp/dir` to save the page at each step. */
-const screenshots = process.env.SCREENSHOTS;
-
-async function shoot(page: Page, name: string): Promise<void> {
-  if (screenshots)
-    await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
-}
 
 /** Waits for the page's main view and the panel to have joined. */
 async function panelJoined(page: Page): Promise<void> {
@@ -32,6 +23,8 @@ async function panelJoined(page: Page): Promise<void> {
 function entries(page: Page): Promise<string[]> {
   return page.$$eval("#notification-list > li", (items) => items.map((li) => li.textContent ?? ""));
 }
+
+const FULL_PAGE = { fullPage: true };
 
 describe("the sticky notifications panel of the orders example in Chromium", { skip }, () => {
   const app = ordersInBrowser();
@@ -65,7 +58,7 @@ describe("the sticky notifications panel of the orders example in Chromium", { s
     const first = await entries(page);
     assert.equal(first.length, 1);
     assert.match(first[0] ?? "", new RegExp(`#${created.id} → pending \\(the new-order form\\)$`));
-    await shoot(page, "notifications-1-orders");
+    await shoot(page, "notifications-1-orders", FULL_PAGE);
 
     // Live navigation to the sync page and to the new-order page: the panel is the same element
     // with the same entries (the client moved it; the server neither closed nor re-mounted it).
@@ -82,7 +75,7 @@ describe("the sticky notifications panel of the orders example in Chromium", { s
     await panelJoined(page);
     assert.deepEqual(await entries(page), first);
     assert.equal(await page.getAttribute("#notifications", "data-marker"), "kept");
-    await shoot(page, "notifications-2-new-order-page");
+    await shoot(page, "notifications-2-new-order-page", FULL_PAGE);
 
     // This page saves an order too: the panel, still subscribed, lists it on top.
     await page.fill("input[name=customer]", "Ada Lovelace");
@@ -105,6 +98,6 @@ describe("the sticky notifications panel of the orders example in Chromium", { s
     await page.click("#clear-notifications");
     await page.waitForSelector("#no-notifications");
     assert.deepEqual([...new Set(topics)], ["lv:notifications"]);
-    await shoot(page, "notifications-3-cleared");
+    await shoot(page, "notifications-3-cleared", FULL_PAGE);
   });
 });

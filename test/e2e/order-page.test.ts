@@ -4,20 +4,15 @@
  * order" (presence) across two browser contexts, and the order's card (a LiveComponent). `SCREENSHOTS=dir` keeps screenshots.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import { liveTransportOf } from "../../src/server/live.js";
-import { browserSkipReason, disconnected } from "../support/browser.js";
+import { browserSkipReason, disconnected, shoot } from "../support/browser.js";
 import { connected, ordersInBrowser } from "../support/orders-browser.js";
 
 const skip = browserSkipReason();
-const screenshots = process.env.SCREENSHOTS;
 
-async function shoot(page: Page, name: string): Promise<void> {
-  if (screenshots)
-    await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
-}
+const FULL_PAGE = { fullPage: true };
 
 describe("an order's page in Chromium", { skip }, () => {
   // A history slow enough to see loading, a refresh quick enough to test.
@@ -53,13 +48,13 @@ describe("an order's page in Chromium", { skip }, () => {
     await alice.waitForFunction(() => document.querySelectorAll("#viewers .viewer").length === 2);
     assert.deepEqual(await viewers(alice), ["alice", "bob"]);
     await bob.waitForSelector("#history-summary");
-    await shoot(alice, "order-presence-alice");
-    await shoot(bob, "order-presence-bob");
+    await shoot(alice, "order-presence-alice", FULL_PAGE);
+    await shoot(bob, "order-presence-bob", FULL_PAGE);
 
     await bob.close();
     await alice.waitForFunction(() => document.querySelectorAll("#viewers .viewer").length === 1);
     assert.deepEqual(await viewers(alice), ["alice"]);
-    await shoot(alice, "order-presence-bob-left");
+    await shoot(alice, "order-presence-bob-left", FULL_PAGE);
   });
 
   it("the history loads in the background and the order refreshes itself", async () => {
@@ -79,7 +74,7 @@ describe("an order's page in Chromium", { skip }, () => {
       (await page.textContent("#history-summary")) ?? "",
       new RegExp(`^${rows.length} orders?, \\$`),
     );
-    await shoot(page, "order-history-loaded");
+    await shoot(page, "order-history-loaded", FULL_PAGE);
     // Changed behind the page's back (no broadcast): the periodic refresh picks it up.
     assert.equal(await page.textContent("#order-status"), "pending");
     app.orders.db.setStatus(order.id, "shipped");
@@ -127,7 +122,7 @@ describe("an order's page in Chromium", { skip }, () => {
     assert.deepEqual(Object.keys(reply.response.diff.c as object), [
       String((click as { cid: number }).cid),
     ]);
-    await shoot(page, "order-card-open");
+    await shoot(page, "order-card-open", FULL_PAGE);
 
     // The page's refresh passes the changed order in; the card keeps its details open.
     app.orders.db.setStatus(order.id, "shipped");
@@ -145,7 +140,7 @@ describe("an order's page in Chromium", { skip }, () => {
     assert.equal(await page.textContent("#order-details"), "Hide the amount");
     await page.click("#order-details");
     await page.waitForFunction(() => document.querySelector("#order-amount") === null);
-    await shoot(page, "order-card-closed-after-reconnect");
+    await shoot(page, "order-card-closed-after-reconnect", FULL_PAGE);
     await page.close();
   });
 });

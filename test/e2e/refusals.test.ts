@@ -5,17 +5,13 @@
  * and dispatches a `djust:error` window event, and the next valid action works.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import { browserSkipReason } from "../support/browser.js";
+import { browserSkipReason, shoot } from "../support/browser.js";
 import { connected, ordersInBrowser, pushEvent } from "../support/orders-browser.js";
 
 const skip = browserSkipReason();
 if (skip) process.stderr.write(`# e2e tests skipped: ${skip}\n`);
-
-/** Set `SCREENSHOTS=/tmp/dir` to save what the notice looks like. */
-const screenshots = process.env.SCREENSHOTS;
 
 interface ErrorDetail {
   error: string;
@@ -55,10 +51,6 @@ async function assertUsable(page: Page): Promise<void> {
     refs: document.querySelectorAll("[data-phx-ref-loading],[data-phx-ref-lock]").length,
   }));
   assert.deepEqual(stuck, { loading: [], readOnly: [], disabled: [], refs: 0 });
-}
-
-async function shoot(page: Page, name: string): Promise<void> {
-  if (screenshots) await page.screenshot({ path: join(screenshots, `${name}.png`) });
 }
 
 describe("refused events in Chromium", { skip }, () => {

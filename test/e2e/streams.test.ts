@@ -5,7 +5,6 @@
  * stream again) that neither empties nor duplicates what the page shows.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import type { Page } from "playwright-core";
@@ -16,6 +15,7 @@ import {
   disconnected,
   errorsOnly,
   servedInChromium,
+  shoot,
 } from "../support/browser.js";
 import { connected } from "../support/orders-browser.js";
 import { songs, SongsView } from "../live/stream-views.js";
@@ -23,13 +23,7 @@ import { songs, SongsView } from "../live/stream-views.js";
 const skip = browserSkipReason();
 if (skip) process.stderr.write(`# e2e tests skipped: ${skip}\n`);
 
-/** Set `SCREENSHOTS=/tmp/dir` to save what the page looks like at each step. */
-const screenshots = process.env.SCREENSHOTS;
 const templates = fileURLToPath(new URL("../fixtures/templates", import.meta.url));
-
-async function shoot(page: Page, name: string): Promise<void> {
-  if (screenshots) await page.screenshot({ path: join(screenshots, `${name}.png`) });
-}
 
 /** The ids of the stream's children, in page order. */
 function shown(page: Page): Promise<string[]> {

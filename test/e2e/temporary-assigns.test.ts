@@ -4,7 +4,6 @@
  * a reconnect (the restore runs `mount` again for the fields snapshots hold at their defaults).
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import type { Page } from "playwright-core";
@@ -16,19 +15,14 @@ import {
   disconnected,
   errorsOnly,
   servedInChromium,
+  shoot,
 } from "../support/browser.js";
 import { connected } from "../support/orders-browser.js";
 
 const skip = browserSkipReason();
 if (skip) process.stderr.write(`# e2e tests skipped: ${skip}\n`);
 
-/** Set `SCREENSHOTS=/tmp/dir` to save what the page looks like at each step. */
-const screenshots = process.env.SCREENSHOTS;
 const templates = fileURLToPath(new URL("../fixtures/templates", import.meta.url));
-
-async function shoot(page: Page, name: string): Promise<void> {
-  if (screenshots) await page.screenshot({ path: join(screenshots, `${name}.png`) });
-}
 
 class WelcomeView extends LiveView {
   static override templateName = "temporary.html";

@@ -10,20 +10,18 @@
  */
 import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { createApp, liveSession, type RunningServer } from "../../src/server/index.js";
 import { DocumentsView } from "../../docs/examples/uploads-s3.js";
 import { startFakeS3, type FakeS3 } from "../support/fake-s3.js";
 import { uploadTempDir } from "../../src/live/upload-writer.js";
-import { browserSkipReason, launchBrowser, recordProgress } from "../support/browser.js";
+import { browserSkipReason, launchBrowser, recordProgress, shoot } from "../support/browser.js";
 import { gradientPng } from "../support/png.js";
 import { AvatarView, storage } from "../live/upload-views.js";
 
 const skip = browserSkipReason();
 if (skip) process.stderr.write(`# e2e tests skipped: ${skip}\n`);
-const screenshots = process.env.SCREENSHOTS;
 
 /** The avatar form with room for real images, in small chunks so progress has steps. */
 class BrowserAvatarView extends AvatarView {
@@ -76,10 +74,6 @@ describe("uploads in Chromium", { skip }, () => {
     await page.goto(`${server.url}${path}`);
     await page.waitForSelector("[data-phx-main].phx-connected", { timeout: 10_000 });
     return page;
-  }
-
-  async function shoot(page: Page, name: string): Promise<void> {
-    if (screenshots) await page.screenshot({ path: join(screenshots, `${name}.png`) });
   }
 
   /** Waits until every preview `<img>` shows its decoded image. */

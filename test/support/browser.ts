@@ -5,6 +5,7 @@
  * @module
  */
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { after, before } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
 import type { DjustApp, Logger, RunningServer } from "../../src/server/index.js";
@@ -108,4 +109,17 @@ export function servedInChromium(app: DjustApp): {
       return browser;
     },
   };
+}
+
+/**
+ * Saves what `page` looks like as `<name>.png` in the directory `SCREENSHOTS` names, when it is
+ * set (`SCREENSHOTS=/tmp/dir` on a test run); `fullPage` for the whole page, not the viewport.
+ */
+export async function shoot(
+  page: Page,
+  name: string,
+  options: { readonly fullPage?: boolean } = {},
+): Promise<void> {
+  const dir = process.env.SCREENSHOTS;
+  if (dir) await page.screenshot({ path: join(dir, `${name}.png`), ...options });
 }
