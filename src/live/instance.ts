@@ -601,8 +601,28 @@ export class LiveInstance
     );
     this.#tree = tree;
     const { title, events } = this.#rendered(template);
-    if (events.length > 0) this.#heldEvents = events;
+    if (events.length > 0) this.#heldEvents = this.#storable(events);
     return title === undefined ? { tree } : { tree, title };
+  }
+
+  /**
+   * The dead render's events that its snapshot can hold: one whose payload is not JSON (a
+   * `BigInt`, a cycle) could not be sent either, and would make the whole snapshot unstorable.
+   */
+  #storable(events: [string, unknown][]): [string, unknown][] {
+    return events.filter(([name, payload]) => {
+      try {
+        JSON.stringify(payload);
+        return true;
+      } catch (error) {
+        this.env.logger.warn(
+          `${this.route.view.name} pushed "${name}" during the page load with a payload that ` +
+            `is not JSON (${errorText(error).split("\n")[0]}): it is dropped`,
+          { view: this.route.view.name },
+        );
+        return false;
+      }
+    });
   }
 
   /** What follows a whole render; returns the effects collected since the view started. */

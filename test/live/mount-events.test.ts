@@ -158,3 +158,37 @@ describe("events pushed by a mount that a restore runs again", () => {
     ]);
   });
 });
+
+class BigChartView extends ChartView {
+  override mount(): void {
+    super.mount();
+    this.pushEvent("chart:total", { total: 10n ** 20n });
+  }
+}
+
+describe("an event pushed by the dead render's mount that is not JSON", () => {
+  const live = serveLive({}, (app) => {
+    app.live("/", BigChartView);
+  });
+
+  it("is dropped with a warning; the snapshot and the other events are kept", async () => {
+    const page = await loadPage(`${live.url}/`);
+    assert.equal(page.status, 200);
+    const stored = await live.backend.get(page.id);
+    assert.deepEqual(stored?.state, { points: [1, 2, 3] });
+    assert.deepEqual(stored?.events, [["chart:init", { points: [1, 2, 3] }]]);
+    assert.deepEqual(
+      live.logger.lines.filter((line) => line.level === "warn").map((line) => line.message),
+      [
+        'BigChartView pushed "chart:total" during the page load with a payload that is not ' +
+          "JSON (TypeError: Do not know how to serialize a BigInt): it is dropped",
+      ],
+    );
+    const client = live.track(await RawClient.connect(live.url, { cookie: page.cookie }));
+    const reply = await client.join(page, live.url);
+    assert.deepEqual((response(reply).rendered as Record<string, unknown>).e, [
+      ["chart:init", { points: [1, 2, 3] }],
+      ["chart:live", {}],
+    ]);
+  });
+});
