@@ -18,7 +18,7 @@ import type { SerializationPolicy } from "../state/codec.js";
 import type { DeltaOp } from "../state/delta.js";
 import { stateKeys, StateTracker } from "../state/tracker.js";
 import { dispatch, type DispatchOutcome } from "../pipeline/dispatch.js";
-import { startView, type StartedView } from "../pipeline/lifecycle.js";
+import { startView, temporaryFields, type StartedView } from "../pipeline/lifecycle.js";
 import { publish } from "../pipeline/pubsub.js";
 import type { LiveView, LiveViewClass } from "../view/live-view.js";
 import { handlersOf } from "../view/registry.js";
@@ -353,7 +353,7 @@ export class LiveInstance
     if (topics.length > 0) instance.#topics = topicEntries(topics);
     // What a restore changes (handleParams, joined) is all its stored snapshot lacks.
     if (restoredFrom) instance.tracker.reset(view);
-    if (restoredFrom) await instance.#restored(restoredFrom, request, mountedAgain);
+    if (restoredFrom) await instance.#restored(restoredFrom, request);
     else if (!instance.#nested) await view.handleParams?.(params, request.url);
     // Mount ran during the dead render (not connected) and a join restores: timers and
     // background work start here, on every join.
@@ -373,12 +373,13 @@ export class LiveInstance
     if (restoredFrom?.events && !mountedAgain) {
       effects.events.unshift(...pushedEvents(restoredFrom.events));
     }
-    // Written soon (after the join's reply), not at the next event: a restore of the stored
-    // record, on another node after a crash say, would send its events again.
-    if (restoredFrom?.events && options.connected) instance.#saveTimer ??= saveLater(instance);
     instance.#absorbFlash(effects);
     instance.#pendingEffects = effects;
     for (const entry of instance.#topics ?? []) await activateTopic(entry, instance);
+    // Written soon (after the join's reply), not at the next event: a restore of the stored
+    // record, on another node after a crash say, would send its events again. Armed once the
+    // start can no longer fail (a refused join must not overwrite the page's record).
+    if (restoredFrom?.events && options.connected) instance.#saveTimer ??= saveLater(instance);
     const navigation = effects.navigation;
     if (!navigation) return { instance };
     return { instance, navigation, ...instance.#carriedFlash(navigation) };
@@ -390,16 +391,19 @@ export class LiveInstance
   }
 
   /** Brings back what a snapshot holds beyond the view's state: flash, and the URL. */
-  async #restored(stored: StoredView, request: LiveRequest, mountedAgain: boolean): Promise<void> {
+  async #restored(stored: StoredView, request: LiveRequest): Promise<void> {
     if (hasKeys(stored.flash)) this.#flash = { ...stored.flash };
     if (stored.title !== undefined) runtimeOf(this.view).title = stored.title;
     this.restored = true;
     // The browser patched the URL since the snapshot: bring the state in line with it. A view
-    // whose mount ran again runs it in any case, as after a fresh mount: streams and temporary
-    // assigns are often filled from the URL's params (the join reply must carry what the page
-    // shows; docs/streams.md).
+    // with streams or temporary assigns runs it in any case, as mount ran again: they are often
+    // filled from the URL's params (the join reply must carry what the page shows;
+    // docs/streams.md). Other views whose mount ran again keep the snapshot's state.
+    const refills =
+      (stored.streams !== undefined && stored.streams.length > 0) ||
+      temporaryFields(this.route.view).length > 0;
     if (this.#nested) return;
-    if (mountedAgain || movedSince(stored.url, request.url)) {
+    if (refills || movedSince(stored.url, request.url)) {
       await this.view.handleParams?.(urlParams(request.url, this.#routeParams), request.url);
     }
   }

@@ -291,6 +291,7 @@ export function noteSaved(env: Saving["env"]): void {
   outages.delete(env);
   env.logger.info(
     `snapshots are saved again after ${outage.failed} failed ${outage.failed === 1 ? "save" : "saves"}; ` +
-      "an open view whose save failed is saved at its connection's next heartbeat",
+      "an open view whose save failed is saved with its next change, or at a heartbeat once " +
+      "half its snapshot's lifetime has passed",
   );
 }

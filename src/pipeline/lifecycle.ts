@@ -117,7 +117,7 @@ export interface StartedView {
   readonly restoredFrom?: StoredView;
   /**
    * Set when the restore ran `mount` again (see {@link restore}): what `mount` does each time
-   * (pushed events, streamed items) happened again, and `handleParams` runs after it.
+   * (pushed events, streamed items) happened again.
    */
   readonly mountedAgain?: boolean;
   /** The `_`-fields `mount` filled (recorded in snapshots; DESIGN §10 restore rule). */

@@ -78,7 +78,11 @@ export abstract class LiveView {
 
   /** Wires private services; runs on every new instance. Optional. */
   setup?(request: LiveRequest, params: Params): void | Promise<void>;
-  /** Sets the initial state, once per view lifetime. Optional. */
+  /**
+   * Sets the initial state, once per view lifetime. Optional. A restore runs it again only for
+   * what a snapshot cannot hold (streams, uploads, temporary assigns…), then applies the
+   * snapshot's state over it.
+   */
   mount?(request: LiveRequest, params: Params): void | Promise<void>;
   /** Renders with html``; used when the class has no `templateName`. */
   render?(assigns: RenderContext): Rendered;

@@ -7,6 +7,9 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { html, LiveView, type Rendered } from "../../src/index.js";
+import { ServiceUnavailable } from "../../src/errors.js";
+import type { PubSub } from "../../src/pubsub/types.js";
+import { MemoryStateBackend } from "../../src/state/backends/memory.js";
 import { RedisStateBackend } from "../../src/state/backends/redis.js";
 import type { StateBackend } from "../../src/state/backends/types.js";
 import { LiveViewTestClient } from "../../src/testing/index.js";
@@ -190,5 +193,28 @@ describe("an event pushed by the dead render's mount that is not JSON", () => {
       ["chart:init", { points: [1, 2, 3] }],
       ["chart:live", {}],
     ]);
+  });
+});
+
+class SubscribedChartView extends ChartView {
+  override mount(): void {
+    super.mount();
+    this.subscribe("charts");
+  }
+}
+
+describe("a join refused after the restore (its topic cannot be subscribed)", () => {
+  it("leaves the page's record and its events for the retry", async () => {
+    const backend = new MemoryStateBackend();
+    const pubsub: PubSub = {
+      subscribe: () => Promise.reject(new ServiceUnavailable("the pub/sub did not answer")),
+      publish: () => undefined,
+    };
+    await assert.rejects(
+      LiveViewTestClient.mount(SubscribedChartView, { stateBackend: backend, pubsub, id: "v1" }),
+      ServiceUnavailable,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.deepEqual((await backend.get("v1"))?.events, [["chart:init", { points: [1, 2, 3] }]]);
   });
 });

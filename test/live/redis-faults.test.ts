@@ -29,7 +29,8 @@ const skip = findRedisServer() ? undefined : REDIS_MISSING;
 /** The line that ends an outage of the state store after `failed` failed saves. */
 const savedAgain = (failed: number) =>
   `snapshots are saved again after ${failed} failed ${failed === 1 ? "save" : "saves"}; ` +
-  "an open view whose save failed is saved at its connection's next heartbeat";
+  "an open view whose save failed is saved with its next change, or at a heartbeat once " +
+  "half its snapshot's lifetime has passed";
 
 describe("Redis faults (real redis-server)", { skip }, () => {
   let redis: TestRedis;

@@ -16,6 +16,8 @@ import {
   type RenderContext,
 } from "../../src/index.js";
 import { MemoryPubSub } from "../../src/pubsub/memory.js";
+import { MemoryStateBackend } from "../../src/state/backends/memory.js";
+import { LiveViewTestClient } from "../../src/testing/index.js";
 import type { PubSub } from "../../src/pubsub/types.js";
 import { AllowAny, createApp, type DjustApp, type RunningServer } from "../../src/server/index.js";
 import { eventError, loadPage, memoryLogger, RawClient, response } from "../live/helpers.js";
@@ -246,6 +248,49 @@ describe("a template edited in debug mode", () => {
       assert.deepEqual(response(again).diff, { "0": "2" });
     } finally {
       client.close();
+    }
+  });
+});
+
+/** Private state only mount fills and no setup: a restore runs mount again (DESIGN §10). */
+class PickerView extends LiveView {
+  selected = "";
+  _catalog?: { readonly name: string };
+
+  override mount(): void {
+    this._catalog = { name: "catalog" };
+  }
+
+  override handleParams(): void {
+    this.selected = "none";
+  }
+
+  @eventHandler
+  pick() {
+    this.selected = "42";
+  }
+
+  override render(a: RenderContext): Rendered {
+    return html`<p>${a.selected}</p>`;
+  }
+}
+
+describe("a restore that runs mount again for private fields", () => {
+  it("keeps the snapshot's state: handleParams does not run again at the same URL", async () => {
+    const stateBackend = new MemoryStateBackend();
+    const first = await LiveViewTestClient.mount(PickerView, { stateBackend, id: "picker" });
+    await first.click("pick");
+    await first.close();
+    const again = await LiveViewTestClient.mount(PickerView, {
+      stateBackend,
+      id: "picker",
+      deadRender: false,
+    });
+    try {
+      assert.equal(again.restored, true);
+      assert.equal(again.assigns.selected, "42");
+    } finally {
+      await again.close();
     }
   });
 });
