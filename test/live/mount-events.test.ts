@@ -14,7 +14,7 @@ import { RedisStateBackend } from "../../src/state/backends/redis.js";
 import type { StateBackend } from "../../src/state/backends/types.js";
 import { LiveViewTestClient } from "../../src/testing/index.js";
 import { describeWithRedis } from "../support/redis.js";
-import { serveLive } from "../support/live-server.js";
+import { serveLive, type LiveServer } from "../support/live-server.js";
 import { loadPage, memoryLogger, RawClient, response, type PageInfo } from "./helpers.js";
 
 class ChartView extends LiveView {
@@ -44,20 +44,21 @@ async function written<T>(read: () => Promise<T>, done: (value: T) => boolean): 
   }
 }
 
-function cases(live: ReturnType<typeof serveLive>, backend: () => StateBackend) {
-  async function join(page: PageInfo) {
-    const client = live.track(await RawClient.connect(live.url, { cookie: page.cookie }));
-    const reply = await client.join(page, live.url);
-    assert.equal(reply.payload.status, "ok", JSON.stringify(reply.payload));
-    return { client, rendered: response(reply).rendered as Record<string, unknown> };
-  }
+/** Joins `page`'s view on a socket of its own: the socket and the reply's rendered tree. */
+async function join(live: LiveServer, page: PageInfo) {
+  const client = live.track(await RawClient.connect(live.url, { cookie: page.cookie }));
+  const reply = await client.join(page, live.url);
+  assert.equal(reply.payload.status, "ok", JSON.stringify(reply.payload));
+  return { client, rendered: response(reply).rendered as Record<string, unknown> };
+}
 
+function cases(live: LiveServer, backend: () => StateBackend) {
   it("sends the dead render's events with the first join only", async () => {
     const page = await loadPage(`${live.url}/`);
     assert.deepEqual((await backend().get(page.id))?.events, [
       ["chart:init", { points: [1, 2, 3] }],
     ]);
-    const first = await join(page);
+    const first = await join(live, page);
     assert.deepEqual(first.rendered.e, [
       ["chart:init", { points: [1, 2, 3] }],
       ["chart:live", {}],
@@ -79,7 +80,7 @@ function cases(live: ReturnType<typeof serveLive>, backend: () => StateBackend) 
     assert.equal(stored.events, undefined, "the join's snapshot holds no events");
 
     // A reconnect: `joined` pushes again, the dead render's event is not sent twice.
-    const again = await join(page);
+    const again = await join(live, page);
     assert.deepEqual(again.rendered.e, [["chart:live", {}]]);
   });
 
@@ -92,7 +93,7 @@ function cases(live: ReturnType<typeof serveLive>, backend: () => StateBackend) 
       unknown,
     ][];
     await backend().set(page.id, { ...stored, events }, 60);
-    const { rendered } = await join(page);
+    const { rendered } = await join(live, page);
     assert.deepEqual(rendered.e, [
       ["ok", 1],
       ["chart:live", {}],
@@ -152,10 +153,7 @@ describe("events pushed by a mount that a restore runs again", () => {
 
   it("are sent once, from the join's own mount", async () => {
     const page = await loadPage(`${live.url}/`);
-    const client = live.track(await RawClient.connect(live.url, { cookie: page.cookie }));
-    const reply = await client.join(page, live.url);
-    assert.equal(reply.payload.status, "ok", JSON.stringify(reply.payload));
-    assert.deepEqual((response(reply).rendered as Record<string, unknown>).e, [
+    assert.deepEqual((await join(live, page)).rendered.e, [
       ["chart:init", { points: [1, 2, 3] }],
       ["chart:live", {}],
     ]);
@@ -187,9 +185,7 @@ describe("an event pushed by the dead render's mount that is not JSON", () => {
           "JSON (TypeError: Do not know how to serialize a BigInt): it is dropped",
       ],
     );
-    const client = live.track(await RawClient.connect(live.url, { cookie: page.cookie }));
-    const reply = await client.join(page, live.url);
-    assert.deepEqual((response(reply).rendered as Record<string, unknown>).e, [
+    assert.deepEqual((await join(live, page)).rendered.e, [
       ["chart:init", { points: [1, 2, 3] }],
       ["chart:live", {}],
     ]);

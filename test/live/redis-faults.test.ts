@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createApp } from "../../src/server/index.js";
+import { createApp, type AppOptions, type DjustApp, type Logger } from "../../src/server/index.js";
 import { MemorySessionStore } from "../../src/auth/session.js";
 import { MemoryRateLimitStore } from "../../src/ratelimit/bucket.js";
 import { RedisStateBackend } from "../../src/state/backends/redis.js";
@@ -45,6 +45,19 @@ describe("Redis faults (real redis-server)", { skip }, () => {
     redis?.resume();
     await redis?.stop();
   });
+
+  /** An app with only its snapshots in Redis: events pass their (memory) rate limit and run. */
+  function snapshotsInRedis(logger: Logger, options: Partial<AppOptions> = {}): DjustApp {
+    return createApp({
+      secretKey: "fault-secret",
+      logger,
+      redis: redis.url,
+      redisTimeoutMs: TIMEOUT_MS,
+      rateLimitStore: new MemoryRateLimitStore(),
+      sessionStore: new MemorySessionStore(),
+      ...options,
+    });
+  }
 
   it("stalled (SIGSTOP): every operation answers 503 service_unavailable within the timeout, then recovers", async () => {
     const logger = memoryLogger();
@@ -241,15 +254,7 @@ describe("Redis faults (real redis-server)", { skip }, () => {
 
   it("write-through: a snapshot that cannot be stored turns the reply into service_unavailable; the change is stored once Redis is back", async () => {
     const logger = memoryLogger();
-    // Only the snapshots in Redis: the event passes its (memory) rate limit and runs.
-    const app = createApp({
-      secretKey: "fault-secret",
-      logger,
-      redis: redis.url,
-      redisTimeoutMs: TIMEOUT_MS,
-      rateLimitStore: new MemoryRateLimitStore(),
-      sessionStore: new MemorySessionStore(),
-    });
+    const app = snapshotsInRedis(logger);
     app.live("/", CounterView);
     const server = await app.listen(0, "127.0.0.1");
     const page = await loadPage(`${server.url}/`);
@@ -291,16 +296,8 @@ describe("Redis faults (real redis-server)", { skip }, () => {
 
   it("an outage is logged once however many views fail to save, and its end once", async () => {
     const logger = memoryLogger();
-    const app = createApp({
-      secretKey: "fault-secret",
-      logger,
-      redis: redis.url,
-      redisTimeoutMs: TIMEOUT_MS,
-      rateLimitStore: new MemoryRateLimitStore(),
-      sessionStore: new MemorySessionStore(),
-      // Heartbeats renew a snapshot written more than 1 s before.
-      stateTtlSeconds: 2,
-    });
+    // Heartbeats renew a snapshot written more than 1 s before.
+    const app = snapshotsInRedis(logger, { stateTtlSeconds: 2 });
     app.live("/", CounterView);
     const server = await app.listen(0, "127.0.0.1");
     const clients: RawClient[] = [];
