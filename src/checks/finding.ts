@@ -41,6 +41,11 @@ export const CHECKS = [
     severity: "info",
     title: "non-primitive value of unproven type assigned in mount()",
   },
+  {
+    id: "V009",
+    severity: "warning",
+    title: "timer, task or presence started in mount() instead of joined()",
+  },
   { id: "S001", severity: "error", title: "public state field of a non-serializable type" },
   { id: "S002", severity: "warning", title: "public state field typed any/unknown/object" },
   {

@@ -9,6 +9,7 @@ import { checkHandlers, checkSlugs } from "./api.js";
 import { checkBindings } from "./bindings.js";
 import { toFinding, type CheckContext } from "./context.js";
 import { checkInfo, compareFindings, type CheckId, type Finding } from "./finding.js";
+import { checkMountCalls } from "./lifecycle.js";
 import { loadProject, ProjectError } from "./project.js";
 import { checkState } from "./state.js";
 import { Suppressions } from "./suppress.js";
@@ -125,6 +126,7 @@ export function runChecks(options: CheckOptions): CheckResult {
     },
   };
   checkState(ctx);
+  checkMountCalls(ctx);
   checkHandlers(ctx);
   checkSlugs(ctx);
   checkTemplates(ctx);

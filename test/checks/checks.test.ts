@@ -278,3 +278,36 @@ describe("binding checks (T004, T005)", () => {
     assert.deepEqual(check("bindings-right").findings, []);
   });
 });
+
+describe("lifecycle (V009)", () => {
+  const wrong = once("lifecycle-wrong");
+  const right = once("lifecycle-right");
+
+  it("flags each timer, task and presence call in mount(), not one in a nested function", () => {
+    assert.deepEqual(where("lifecycle-wrong", wrong().findings), [
+      ["V009", "src/clock.ts", 8],
+      ["V009", "src/clock.ts", 9],
+      ["V009", "src/clock.ts", 10],
+    ]);
+    const [timer] = wrong().findings;
+    assert.ok(timer);
+    assert.equal(timer.severity, "warning");
+    assert.equal(timer.view, "ClockView");
+    assert.equal(timer.subject, "sendAfter");
+    assert.equal(
+      timer.message,
+      "ClockView.mount() calls this.sendAfter(): a page load runs mount without a connection, " +
+        "and its join restores the view without running mount again, so this timer only starts " +
+        "when the view mounts on its join.",
+    );
+    assert.equal(
+      timer.hint,
+      "Call this.sendAfter() in joined(), which runs on every join (restores included).",
+    );
+  });
+
+  it("is silent on the joined() version and on a class that is not a view", () => {
+    assert.deepEqual(right().findings, []);
+    assert.equal(right().views, 1);
+  });
+});
