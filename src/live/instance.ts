@@ -18,7 +18,7 @@ import type { SerializationPolicy } from "../state/codec.js";
 import type { DeltaOp } from "../state/delta.js";
 import { stateKeys, StateTracker } from "../state/tracker.js";
 import { dispatch, type DispatchOutcome } from "../pipeline/dispatch.js";
-import { startView, temporaryFields, type StartedView } from "../pipeline/lifecycle.js";
+import { startView, type StartedView } from "../pipeline/lifecycle.js";
 import { publish } from "../pipeline/pubsub.js";
 import type { LiveView, LiveViewClass } from "../view/live-view.js";
 import { handlersOf } from "../view/registry.js";
@@ -334,7 +334,7 @@ export class LiveInstance
           publish(options.env.pubsub, options.env.logger, route.view.name, topic, message),
       },
     });
-    const { view, restoredFrom, mountedAgain = false } = started;
+    const { view, restoredFrom, mountedAgain = false, refilled = false } = started;
     const instance = new LiveInstance(options, view);
     runtimeOf(view).pubsub = new ViewPubSub(instance);
     runtimeOf(view).components = instance;
@@ -353,7 +353,7 @@ export class LiveInstance
     if (topics.length > 0) instance.#topics = topicEntries(topics);
     // What a restore changes (handleParams, joined) is all its stored snapshot lacks.
     if (restoredFrom) instance.tracker.reset(view);
-    if (restoredFrom) await instance.#restored(restoredFrom, request);
+    if (restoredFrom) await instance.#restored(restoredFrom, request, refilled);
     else if (!instance.#nested) await view.handleParams?.(params, request.url);
     // Mount ran during the dead render (not connected) and a join restores: timers and
     // background work start here, on every join.
@@ -391,19 +391,16 @@ export class LiveInstance
   }
 
   /** Brings back what a snapshot holds beyond the view's state: flash, and the URL. */
-  async #restored(stored: StoredView, request: LiveRequest): Promise<void> {
+  async #restored(stored: StoredView, request: LiveRequest, refilled: boolean): Promise<void> {
     if (hasKeys(stored.flash)) this.#flash = { ...stored.flash };
     if (stored.title !== undefined) runtimeOf(this.view).title = stored.title;
     this.restored = true;
     // The browser patched the URL since the snapshot: bring the state in line with it. A view
-    // with streams or temporary assigns runs it in any case, as mount ran again: they are often
+    // whose mount refilled its streams or temporary assigns runs it in any case: they are often
     // filled from the URL's params (the join reply must carry what the page shows;
     // docs/streams.md). Other views whose mount ran again keep the snapshot's state.
-    const refills =
-      (stored.streams !== undefined && stored.streams.length > 0) ||
-      temporaryFields(this.route.view).length > 0;
     if (this.#nested) return;
-    if (refills || movedSince(stored.url, request.url)) {
+    if (refilled || movedSince(stored.url, request.url)) {
       await this.view.handleParams?.(urlParams(request.url, this.#routeParams), request.url);
     }
   }

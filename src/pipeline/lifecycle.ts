@@ -120,6 +120,11 @@ export interface StartedView {
    * (pushed events, streamed items) happened again.
    */
   readonly mountedAgain?: boolean;
+  /**
+   * Set when that `mount` refilled what snapshots never hold (streams, temporary assigns):
+   * `handleParams` then runs after the restore too, as they are often filled from the URL.
+   */
+  readonly refilled?: boolean;
   /** The `_`-fields `mount` filled (recorded in snapshots; DESIGN §10 restore rule). */
   readonly privateFields: readonly string[];
 }
@@ -163,8 +168,8 @@ function runLifecycle(start: ViewStart): MaybePromise<StartedView> {
     }
     let restored: MaybePromise<StartedView>;
     try {
-      restored = andThen(restore(view, stored, start, params), ({ privateFields, mountedAgain }) =>
-        admitted(start, { view, params, privateFields, restoredFrom: stored, mountedAgain }),
+      restored = andThen(restore(view, stored, start, params), (outcome) =>
+        admitted(start, { view, params, restoredFrom: stored, ...outcome }),
       );
     } catch (error) {
       return remount(start, error);
@@ -245,7 +250,7 @@ function remount(start: ViewStart, error: unknown): MaybePromise<StartedView> {
 
 /**
  * Applies a snapshot; returns the private field names to keep recording, and whether `mount`
- * ran again.
+ * ran again (and for what).
  *
  * A connected restore whose state holds an `assignAsync` field still loading (the dead
  * render's, or a view that lost its connection mid-load) runs `mount` again so its loaders
@@ -256,7 +261,7 @@ function restore(
   stored: StoredView,
   start: ViewStart,
   params: Params,
-): MaybePromise<{ privateFields: readonly string[]; mountedAgain: boolean }> {
+): MaybePromise<Pick<StartedView, "privateFields" | "mountedAgain" | "refilled">> {
   const { request } = start;
   // DESIGN §10: private fields that only mount fills cannot come back from a snapshot; when no
   // setup re-creates them, mount runs again and the snapshot's public state wins. Uploads
@@ -266,11 +271,12 @@ function restore(
   // assigns likewise: snapshots hold their defaults, so mount's values are kept over them.
   const uploads = stored.uploads;
   const temporary = temporaryFields(start.View);
+  const refilled =
+    (stored.streams !== undefined && stored.streams.length > 0) || temporary.length > 0;
   const mountsAgain =
     (stored.privateFields.length > 0 && typeof view.setup !== "function") ||
     (uploads !== undefined && Object.keys(uploads).length > 0) ||
-    (stored.streams !== undefined && stored.streams.length > 0) ||
-    temporary.length > 0;
+    refilled;
   const remounted = mountsAgain
     ? runMount(view, request, params)
     : stored.privateFields.length > 0
@@ -288,10 +294,14 @@ function restore(
   return andThen(remounted, (fields) => {
     restoreState(view, restoresTwice ? structuredClone(state) : state);
     if (uploads) runtimeOf(view).uploads?.adoptRefs(uploads);
-    if (!restoresTwice) return { privateFields: fields, mountedAgain: mountsAgain };
+    if (!restoresTwice) return { privateFields: fields, mountedAgain: mountsAgain, refilled };
     return andThen(runMount(view, request, params), (mounted) => {
       restoreState(view, stored.state);
-      return { privateFields: fields.length > 0 ? fields : mounted, mountedAgain: true };
+      return {
+        privateFields: fields.length > 0 ? fields : mounted,
+        mountedAgain: true,
+        refilled,
+      };
     });
   });
 }
@@ -299,7 +309,7 @@ function restore(
 type ViewFields = Record<string, unknown>;
 
 /** The fields `View` declares as temporary assigns (`static temporaryAssigns`). */
-export function temporaryFields(View: LiveViewClass): readonly string[] {
+function temporaryFields(View: LiveViewClass): readonly string[] {
   const defaults = View.temporaryAssigns;
   return defaults === undefined ? NO_FIELDS : Object.keys(defaults);
 }
