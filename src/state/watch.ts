@@ -163,7 +163,15 @@ export class Watch {
   #link(node: object, parent: object | null, key: string | number, sticky = false): NodeInfo {
     const info = this.#info(node);
     for (const link of info.links) {
-      if (link.parent === parent && (parent !== null || link.key === key)) {
+      if (link.parent !== parent) continue;
+      if (link.key === key) return info;
+      // An array's link follows its item when indices shift (lookups find it again by
+      // `indexOf`); an object may hold the node under a second key, so a link that is still
+      // true is kept beside the new one, and only a stale one is reused.
+      if (
+        parent !== null &&
+        (Array.isArray(parent) || (parent as Record<string | number, unknown>)[link.key] !== node)
+      ) {
         link.key = key;
         return info;
       }

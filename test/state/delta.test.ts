@@ -138,6 +138,27 @@ describe("snapshot deltas", () => {
     assert.equal(deltas.get("top"), null);
   });
 
+  it("a value stored under a second key of its container, then replaced there, keeps its change", () => {
+    // Found by the property below (seed 1999790781): storing the map under `q` moved the one
+    // link from its container to `q`, so once `q` was replaced the map's own change reached
+    // no field.
+    class V extends LiveView {
+      c: { value: Map<string, number>; q?: unknown } = { value: new Map() };
+    }
+    const view = new V();
+    const t = tracked(view);
+    view.c.value.set("k", 1);
+    view.c.q = view.c.value;
+    view.c.q = { p: 1 };
+    const { changed, deltas } = t.step();
+    assert.deepStrictEqual(changed, ["c"]);
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+    assert.deepStrictEqual(deltas.get("c"), [
+      ["s", [], "value", { $type: "Map", value: [["k", 1]] }],
+      ["s", [], "q", { p: 1 }],
+    ]);
+  });
+
   it("property: deltas applied to the stored encoding give the state, over random mutations", () => {
     class Random extends LiveView {
       a: unknown = null;

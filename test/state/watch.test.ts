@@ -6,7 +6,15 @@ import { LiveView, registerType } from "../../src/index.js";
 import { matchesSnapshot, type SerializationPolicy } from "../../src/state/codec.js";
 import { StateTracker, snapshotState, stateValue } from "../../src/state/tracker.js";
 import { isStateProxy } from "../../src/state/watch.js";
-import { applyMutation as apply, mutation, tree } from "../support/state-mutations.js";
+import {
+  applyMutation as apply,
+  applyRichMutation,
+  mutation,
+  richMutation,
+  richTree,
+  tree,
+  type Mutation,
+} from "../support/state-mutations.js";
 import { CapturingLogger } from "../support/logger.js";
 
 const policy = (): SerializationPolicy => ({
@@ -100,6 +108,18 @@ describe("write tracking", () => {
     assert.deepStrictEqual(tracker.changes(view), ["rows", "selected"]);
   });
 
+  it("an object also stored under a second key of its container is still watched from the first", () => {
+    class V extends LiveView {
+      byKey: Record<string, { n: number } | undefined> = { p: { n: 1 } };
+    }
+    const { view, tracker } = tracked(new V());
+    const row = view.byKey.p!;
+    view.byKey.q = row;
+    delete view.byKey.q;
+    row.n = 2;
+    assert.deepStrictEqual(tracker.changes(view), ["byKey"]);
+  });
+
   it("splice, sort, reverse, shift, unshift and length are tracked", () => {
     const { view, tracker } = tracked(new Shop());
     view.rows.splice(3, 1);
@@ -173,35 +193,49 @@ class Random extends LiveView {
   c: unknown = null;
 }
 
+/** Every field whose encoding changed is reported, and no other, after each step. */
+function reportsExactly(
+  trees: fc.Arbitrary<unknown>,
+  mutations: fc.Arbitrary<Mutation>,
+  applyOne: (view: Record<string, unknown>, m: Mutation) => void,
+  numRuns: number,
+): void {
+  fc.assert(
+    fc.property(
+      fc.tuple(trees, trees, trees),
+      fc.array(fc.array(mutations, { maxLength: 4 }), { minLength: 1, maxLength: 4 }),
+      ([a, b, c], steps) => {
+        const view = new Random();
+        view.a = a;
+        view.b = b;
+        view.c = c;
+        const p = policy();
+        const tracker = new StateTracker(p);
+        tracker.reset(view);
+        let before = snapshotState(view, p);
+        for (const step of steps) {
+          for (const m of step) applyOne(view as unknown as Record<string, unknown>, m);
+          const after = snapshotState(view, p);
+          const expected = ["a", "b", "c"].filter(
+            (k) =>
+              !matchesSnapshot(stateValue(view, k), before[k] ?? null) ||
+              JSON.stringify(after[k]) !== JSON.stringify(before[k]),
+          );
+          assert.deepStrictEqual(tracker.changes(view), expected);
+          before = after;
+        }
+      },
+    ),
+    { numRuns },
+  );
+}
+
 describe("write tracking, property test", () => {
   it("reports exactly the fields whose encoding changed, over random mutation sequences", () => {
-    fc.assert(
-      fc.property(
-        fc.tuple(tree, tree, tree),
-        fc.array(fc.array(mutation, { maxLength: 4 }), { minLength: 1, maxLength: 4 }),
-        ([a, b, c], steps) => {
-          const view = new Random();
-          view.a = a;
-          view.b = b;
-          view.c = c;
-          const p = policy();
-          const tracker = new StateTracker(p);
-          tracker.reset(view);
-          let before = snapshotState(view, p);
-          for (const step of steps) {
-            for (const m of step) apply(view as unknown as Record<string, unknown>, m);
-            const after = snapshotState(view, p);
-            const expected = ["a", "b", "c"].filter(
-              (k) =>
-                !matchesSnapshot(stateValue(view, k), before[k] ?? null) ||
-                JSON.stringify(after[k]) !== JSON.stringify(before[k]),
-            );
-            assert.deepStrictEqual(tracker.changes(view), expected);
-            before = after;
-          }
-        },
-      ),
-      { numRuns: 400 },
-    );
+    reportsExactly(tree, mutation, apply, 400);
+  });
+
+  it("the same over dates, maps, tagged keys and one object at two places", () => {
+    reportsExactly(richTree, richMutation, applyRichMutation, Number(process.env.RUNS ?? 300));
   });
 });

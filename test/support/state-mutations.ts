@@ -123,6 +123,7 @@ export const richMutation = fc.record({
     "date",
     "mapset",
     "dupe",
+    "bounce",
     "fill",
     "unshift",
     "shift",
@@ -150,6 +151,24 @@ export function applyRichMutation(view: Record<string, unknown>, m: Mutation): v
         else (at.parent as Record<string, unknown>).q = target;
       }
       return;
+    case "bounce": {
+      // The same object at a second place of its container and gone from there again, then
+      // changed through the reference held all along: its first place must still be watched.
+      if (!at || typeof target !== "object" || target === null) return;
+      const parent = at.parent as Record<string | number, unknown>;
+      if (Array.isArray(parent)) {
+        parent.push(target);
+        parent.pop();
+      } else {
+        parent.r = target;
+        delete parent.r;
+      }
+      if (Array.isArray(target)) target.push(value);
+      else if (target instanceof Map) target.set("k", value);
+      else if (target instanceof Date) target.setTime(target.getTime() + 1);
+      else (target as Record<string, unknown>).p = value;
+      return;
+    }
     case "fill":
       if (Array.isArray(target) && target.length > 0) target.fill(value);
       return;
