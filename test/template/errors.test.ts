@@ -223,11 +223,16 @@ test("the parser throws nothing but TemplateSyntaxError on arbitrary input", () 
         if (error instanceof TemplateSyntaxError) return;
         throw error;
       }
-      // Whatever compiles also renders (a url without urlFor is the one expected failure).
+      // Whatever compiles also renders. The expected failures: a url without urlFor, and
+      // (as Django raises it when the block renders) {{ block.super }} with no parent block.
       try {
         renderToString(tmpl.render({ a: 1, b: [1, "<"], xs: [1, 2], d: { k: "v" }, x: "s" }));
       } catch (error) {
-        if (!(error instanceof TemplateRenderError)) throw error;
+        if (error instanceof TemplateRenderError) return;
+        if (error instanceof TemplateSyntaxError && error.reason.startsWith("{{ block.super }}")) {
+          return;
+        }
+        throw error;
       }
     }),
     { numRuns: 3000 },
