@@ -544,15 +544,9 @@ export class Watch {
         }
         continue;
       }
-      const parent = link.parent as Record<string | number, unknown>;
-      if (parent[link.key] !== node) {
-        if (!Array.isArray(parent)) continue;
-        const i = parent.indexOf(node);
-        if (i < 0) continue;
-        link.key = i;
-      }
-      const key = link.key;
-      if (!this.#wasThere(parent, key, node)) continue;
+      const parent = link.parent;
+      const key = this.#heldAt(parent, link, node);
+      if (key === undefined) continue;
       const above = this.#pathsTo(parent, field, current, depth + 1);
       if (above === undefined) return undefined;
       for (const path of above) out.push([...path, key]);
@@ -608,6 +602,27 @@ export class Watch {
     return !log.slots?.has(slot) || log.slots.get(slot) === node;
   }
 
+  /**
+   * Where `node` sits in `parent` now, at a place it already held when the step began;
+   * `undefined` when there is none. A link names one place: an array's item may have moved
+   * (the link follows it), or sit at a new place beside its old one (`push` of an item already
+   * there), where its changes are the new slot's, not its own.
+   */
+  #heldAt(parent: object, link: Link, node: object): string | number | undefined {
+    const key = link.key;
+    if ((parent as Record<string | number, unknown>)[key] === node) {
+      if (this.#wasThere(parent, key, node)) return key;
+    }
+    if (!Array.isArray(parent)) return undefined;
+    for (let i = parent.indexOf(node); i >= 0; i = parent.indexOf(node, i + 1)) {
+      if (i !== key && this.#wasThere(parent, i, node)) {
+        link.key = i;
+        return i;
+      }
+    }
+    return undefined;
+  }
+
   /** The top-level fields that still reach `node`, following links (re-checked as it goes). */
   #rootsOf(node: object, current: ReadonlyMap<string, unknown>): Set<string> {
     const found = new Set<string>();
@@ -625,14 +640,8 @@ export class Watch {
           }
           continue;
         }
-        const parent = link.parent as Record<string | number, unknown>;
-        if (parent[link.key] !== at) {
-          if (!Array.isArray(parent)) continue;
-          const i = parent.indexOf(at);
-          if (i < 0) continue;
-          link.key = i;
-        }
-        if (this.#wasThere(parent, link.key, at)) stack.push(parent);
+        const parent = link.parent;
+        if (this.#heldAt(parent, link, at) !== undefined) stack.push(parent);
       }
     }
     return found;

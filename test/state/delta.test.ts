@@ -159,6 +159,26 @@ describe("snapshot deltas", () => {
     ]);
   });
 
+  it("a value pushed again beside its old places still has its own change stored", () => {
+    // Found by the property below (seed 2076110975): the array's one link to the map named its
+    // new place, where the map had not been when the step began, so its change reached no
+    // field; the edits stored only the new slot.
+    class V extends LiveView {
+      items: unknown[] = [new Map([["a", 1]])];
+    }
+    const view = new V();
+    const t = tracked(view);
+    view.items.push(view.items[0]);
+    t.step();
+    const map = view.items[0] as Map<string, number>;
+    map.set("b", 2);
+    view.items.push(map);
+    const { changed, deltas } = t.step();
+    assert.deepStrictEqual(changed, ["items"]);
+    assert.equal(deltas.get("items"), null);
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+  });
+
   it("property: deltas applied to the stored encoding give the state, over random mutations", () => {
     class Random extends LiveView {
       a: unknown = null;
