@@ -55,6 +55,8 @@ import type {
   SerDe,
   WsAdaptor,
 } from "../node_modules/liveviewjs/dist/liveview.js";
+// The same for the Express adaptor.
+import type * as LvjsExpress from "../node_modules/@liveviewjs/express/dist/liveviewjs-express.js";
 import WebSocket, { WebSocketServer } from "ws";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
@@ -523,6 +525,10 @@ async function listenServed(server: Server, wss: WebSocketServer): Promise<Serve
   };
 }
 
+const lvjsRouter = { "/counter": LvCounter, "/table": LvTable, "/big": LvBig } as LiveViewRouter;
+const lvjsPage: Lvjs.LiveViewHtmlPageTemplate = (title, csrf, content) =>
+  lvjsHtml`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="csrf-token" content="${csrf}"><title>${title.title}</title><script defer src="/js/index.js"></script></head><body>${content}</body></html>`;
+
 /**
  * LiveViewJS on `node:http` and `ws`, wired as its Express adaptor does: a cookie naming a
  * server-side session (express-session's memory store), the page rendered by
@@ -558,11 +564,8 @@ async function lvjsServerChild(): Promise<Served> {
     },
   };
   const sessions = new Map<string, Lvjs.SessionData>();
-  const router = { "/counter": LvCounter, "/table": LvTable, "/big": LvBig } as LiveViewRouter;
-  const page: Lvjs.LiveViewHtmlPageTemplate = (title, csrf, content) =>
-    lvjsHtml`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="csrf-token" content="${csrf}"><title>${title.title}</title><script defer src="/js/index.js"></script></head><body>${content}</body></html>`;
   const config: Lvjs.WsHandlerConfig = {
-    router,
+    router: lvjsRouter,
     serDe,
     fileSysAdaptor: noFiles,
     flashAdaptor: new SessionFlashAdaptor(),
@@ -570,7 +573,7 @@ async function lvjsServerChild(): Promise<Served> {
   };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
-    const match = matchRoute(router, url.pathname);
+    const match = matchRoute(lvjsRouter, url.pathname);
     if (!match) {
       res.writeHead(404).end();
       return;
@@ -593,7 +596,7 @@ async function lvjsServerChild(): Promise<Served> {
       onRedirect: () => {},
       getSerDe: () => serDe,
     };
-    handleHttpLiveView(nanoid, nanoid, match[0], adaptor, page, match[1].params, {
+    handleHttpLiveView(nanoid, nanoid, match[0], adaptor, lvjsPage, match[1].params, {
       title: "bench",
     }).then(
       (body) => res.writeHead(200, headers).end(body),
@@ -613,6 +616,50 @@ async function lvjsServerChild(): Promise<Served> {
     new WsHandler(adaptor, config);
   });
   return listenServed(server, wss);
+}
+
+/**
+ * LiveViewJS as its documentation sets it up: `@liveviewjs/express`'s server (its JWT SerDe,
+ * its `httpMiddleware` and `wsMiddleware`) in an Express app with `express-session` (memory
+ * store, rolling cookie), as the package's README and example wire it. No static files and no
+ * logging middleware, which the example also has. The same views and page template as
+ * {@link lvjsServerChild}.
+ */
+async function lvjsExpressServerChild(): Promise<Served> {
+  const { createServer } = await import("node:http");
+  const { default: express } = await import("express");
+  const { default: session, MemoryStore } = await import("express-session");
+  const { NodeExpressLiveViewServer } = (await import(
+    "@liveviewjs/express" as string
+  )) as typeof LvjsExpress;
+  const secret = "bench-signing-secret";
+  const app = express();
+  app.use(
+    session({
+      secret,
+      resave: false,
+      rolling: true,
+      saveUninitialized: true,
+      cookie: { sameSite: "strict", maxAge: 7 * 24 * 3600 * 1000 },
+      store: new MemoryStore(),
+    }),
+  );
+  const server = new NodeExpressLiveViewServer(
+    lvjsRouter,
+    lvjsPage,
+    { title: "bench" },
+    {
+      serDeSigningSecret: secret,
+      fileSystemAdaptor: noFiles,
+    },
+  );
+  app.use(server.httpMiddleware());
+  const http = createServer(app);
+  const wss = new WebSocketServer({ server: http, path: "/live/websocket" });
+  // Its declarations name `ws` as CommonJS sees it, ours as ESM does: the same class.
+  type AdaptorWss = Parameters<ReturnType<typeof server.wsMiddleware>>[0];
+  await server.wsMiddleware()(wss as unknown as AdaptorWss);
+  return listenServed(http, wss);
 }
 
 /**
@@ -674,7 +721,9 @@ interface MemoryReading {
 
 async function serverChild(): Promise<void> {
   const served = process.argv.includes("lvjs")
-    ? await lvjsServerChild()
+    ? process.argv.includes("--express")
+      ? await lvjsExpressServerChild()
+      : await lvjsServerChild()
     : process.argv.includes("bare")
       ? await bareServerChild()
       : await djustServerChild();
@@ -1062,6 +1111,8 @@ async function childProcesses(): Promise<void> {
     // LiveViewJS's server negotiates no compression: what djust's costs per set-up.
     { name: "djust (no deflate)", args: ["djust", "--no-deflate"] },
     frameworks[2] as { name: string; args: string[] },
+    // LiveViewJS as its documentation wires it (Express, express-session, its JWT SerDe).
+    { name: "LiveViewJS (Express)", args: ["lvjs", "--express"] },
     { name: "bare node:http + ws", args: ["bare"] },
     { name: "bare, with compression", args: ["bare", "--deflate"] },
   ];
@@ -1094,7 +1145,7 @@ async function childProcesses(): Promise<void> {
     "  framework                one at a time /s  server µs   8 at a time /s  server µs" +
       "   warm-up /s  server µs",
   );
-  const lv = setupServers.findIndex((f) => f.args[0] === "lvjs");
+  const peers = [...setupServers.entries()].filter(([, f]) => f.args[0] === "lvjs");
   const bare = setupServers.findIndex((f) => f.args[0] === "bare");
   for (const [i, f] of setupServers.entries()) {
     const row = [sequential[i], concurrent[i], warm[i]] as SetupResult[];
@@ -1112,19 +1163,21 @@ async function childProcesses(): Promise<void> {
   const own = (results: SetupResult[], i: number) =>
     (results[i] as SetupResult).serverCpuUs - (results[bare] as SetupResult).serverCpuUs;
   for (const [i, f] of setupServers.entries()) {
-    if (i === lv || i === bare || lv < 0 || bare < 0) continue;
-    const ratio = (results: SetupResult[], key: keyof SetupResult) =>
-      ((results[i] as SetupResult)[key] / (results[lv] as SetupResult)[key]).toFixed(2);
-    // Two differences of noisy figures: when LiveViewJS measured at or below the bare server
-    // (short runs), the ratio says nothing.
-    const ownRatio = (results: SetupResult[]) =>
-      own(results, lv) > 0 ? `${(own(results, i) / own(results, lv)).toFixed(2)}` : "n/a";
-    console.log(
-      `  ${f.name} / LiveViewJS: one at a time ${ratio(sequential, "perSecond")}x` +
-        ` (server CPU ${ratio(sequential, "serverCpuUs")}x, above bare ${ownRatio(sequential)}x),` +
-        ` 8 at a time ${ratio(concurrent, "perSecond")}x (server CPU ${ratio(concurrent, "serverCpuUs")}x,` +
-        ` above bare ${ownRatio(concurrent)}x); warm-up ${ratio(warm, "perSecond")}x`,
-    );
+    if (f.args[0] !== "djust" || bare < 0) continue;
+    for (const [lv, peer] of peers) {
+      const ratio = (results: SetupResult[], key: keyof SetupResult) =>
+        ((results[i] as SetupResult)[key] / (results[lv] as SetupResult)[key]).toFixed(2);
+      // Two differences of noisy figures: when LiveViewJS measured at or below the bare server
+      // (short runs), the ratio says nothing.
+      const ownRatio = (results: SetupResult[]) =>
+        own(results, lv) > 0 ? `${(own(results, i) / own(results, lv)).toFixed(2)}` : "n/a";
+      console.log(
+        `  ${f.name} / ${peer.name}: one at a time ${ratio(sequential, "perSecond")}x` +
+          ` (server CPU ${ratio(sequential, "serverCpuUs")}x, above bare ${ownRatio(sequential)}x),` +
+          ` 8 at a time ${ratio(concurrent, "perSecond")}x (server CPU ${ratio(concurrent, "serverCpuUs")}x,` +
+          ` above bare ${ownRatio(concurrent)}x); warm-up ${ratio(warm, "perSecond")}x`,
+      );
+    }
   }
 
   if (process.argv.includes("--setup-only")) return;
