@@ -7,6 +7,7 @@ import { createHmac } from "node:crypto";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { Signer } from "../../src/auth/signing.js";
+import { propertyRuns } from "../support/property-runs.js";
 
 /** What `Signer.sign` must produce: the value, a dot, and its HMAC-SHA256 in base64url. */
 function expected(secret: string, purpose: string, value: string): string {
@@ -31,7 +32,7 @@ describe("Signer", () => {
           assert.equal(back, value === "" ? null : value);
         },
       ),
-      { numRuns: 300 },
+      propertyRuns(300),
     );
     // Keys around SHA-256's 64-byte block: "djust:live:view:" is 16 bytes.
     for (const length of [47, 48, 49, 63, 64, 65, 200]) {

@@ -10,6 +10,7 @@ import { renderToString } from "../../src/render/html.js";
 import type { Comprehension, Rendered, RowEdits } from "../../src/render/tree.js";
 import { TemplateLoader } from "../../src/template/index.js";
 import { LiveViewTestClient } from "../../src/testing/index.js";
+import { propertyRuns } from "../support/property-runs.js";
 
 interface Row {
   id: number;
@@ -244,7 +245,7 @@ test("property: loops following a view's row edits send the same diffs as memo-l
         }
       },
     ),
-    { numRuns: Number(process.env.DJUST_FC_RUNS ?? 150) },
+    propertyRuns(150),
   );
 });
 

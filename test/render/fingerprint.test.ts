@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { fingerprintOf, sameStatics } from "../../src/render/fingerprint.js";
+import { propertyRuns } from "../support/property-runs.js";
 
 describe("fingerprintOf", () => {
   it("depends on content only, not on array identity", () => {
@@ -49,6 +50,7 @@ describe("fingerprintOf", () => {
           return fingerprintOf(a) !== fingerprintOf(b);
         },
       ),
+      propertyRuns(100),
     );
   });
 });

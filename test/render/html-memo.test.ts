@@ -16,6 +16,7 @@ import type {
 } from "../../src/render/tree.js";
 import { html, keyed } from "../../src/template/html.js";
 import { ClientTree } from "../support/phoenix-client.js";
+import { propertyRuns } from "../support/property-runs.js";
 
 interface Row {
   id: number;
@@ -190,7 +191,7 @@ describe("html`` row memo", () => {
           }
         },
       ),
-      { numRuns: 400 },
+      propertyRuns(400),
     );
   });
 

@@ -8,6 +8,7 @@ import type { Comprehension, Rendered } from "../../src/render/tree.js";
 import { html, isTrustedTree, keyed, trustRendered } from "../../src/template/html.js";
 import { markSafe } from "../../src/template/safe.js";
 import { node } from "./helpers.js";
+import { propertyRuns } from "../support/property-runs.js";
 
 const render = (tree: Rendered) => renderToString(tree);
 
@@ -122,7 +123,7 @@ describe("html``", () => {
           else assert.throws(() => list(keys), /duplicate key/);
         },
       ),
-      { numRuns: 500 },
+      propertyRuns(500),
     );
     assert.doesNotThrow(() => list(Array.from({ length: 1000 }, (_, i) => i)));
     assert.throws(() => list([8, 9, 10, 9]), /duplicate key "9"/);

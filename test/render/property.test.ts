@@ -16,6 +16,7 @@ import {
 import { html, keyed } from "../../src/template/html.js";
 import { ClientTree } from "../support/phoenix-client.js";
 import { comp, node, roundTrip } from "./helpers.js";
+import { propertyRuns } from "../support/property-runs.js";
 
 // A small pool of shapes, with two shapes per slot count so that fingerprint changes between
 // shapes of the same arity happen often.
@@ -155,7 +156,7 @@ describe("property: random trees", () => {
           roundTrip(trees, { shareStatics });
         },
       ),
-      { numRuns: 400 },
+      propertyRuns(400),
     );
   });
 
@@ -171,7 +172,7 @@ describe("property: random trees", () => {
         const rebuilt = JSON.parse(JSON.stringify(tree)) as Rendered;
         assert.equal(diff(tree, rebuilt).diff, null);
       }),
-      { numRuns: 300 },
+      propertyRuns(300),
     );
   });
 
@@ -192,7 +193,7 @@ describe("property: random trees", () => {
           tree = result.tree;
         }
       }),
-      { numRuns: 300 },
+      propertyRuns(300),
     );
   });
 
@@ -202,7 +203,7 @@ describe("property: random trees", () => {
         const tree = genNode(prng(seed), 4);
         assert.equal(new ClientTree("phx-prop", renderedToWire(tree)).html(), renderToString(tree));
       }),
-      { numRuns: 300 },
+      propertyRuns(300),
     );
   });
 });
@@ -275,7 +276,7 @@ describe("property: random html`` compositions", () => {
           roundTrip(states.map(view), { shareStatics });
         },
       ),
-      { numRuns: 300 },
+      propertyRuns(300),
     );
   });
 
@@ -284,7 +285,7 @@ describe("property: random html`` compositions", () => {
       fc.property(stateArb, (state) => {
         assert.equal(diff(view(state), view(state)).diff, null);
       }),
-      { numRuns: 300 },
+      propertyRuns(300),
     );
   });
 });

@@ -7,6 +7,7 @@ import { applyDeltas, DeltaError, editedItems, type DeltaOp } from "../../src/st
 import { StateTracker, snapshotState, type StateSnapshot } from "../../src/state/tracker.js";
 import { CapturingLogger } from "../support/logger.js";
 import { applyRichMutation, richMutation, richTree } from "../support/state-mutations.js";
+import { propertyRuns } from "../support/property-runs.js";
 
 const policy = (): SerializationPolicy => ({
   strict: false,
@@ -191,9 +192,9 @@ describe("snapshot deltas", () => {
         fc.array(fc.array(richMutation, { maxLength: 4 }), { minLength: 1, maxLength: 5 }),
         ([a, b, c], steps) => {
           const view = new Random();
-          view.a = a;
-          view.b = b;
-          view.c = c;
+          // Copies: fast-check shows (and shrinks from) the values it generated, which the
+          // mutations would otherwise change in place.
+          [view.a, view.b, view.c] = structuredClone([a, b, c]);
           const t = tracked(view);
           for (const step of steps) {
             for (const m of step) applyRichMutation(view as unknown as Record<string, unknown>, m);
@@ -202,7 +203,7 @@ describe("snapshot deltas", () => {
           }
         },
       ),
-      { numRuns: Number(process.env.RUNS ?? 600) },
+      propertyRuns(600),
     );
   });
 });

@@ -10,6 +10,7 @@ import { renderToString } from "../../src/render/html.js";
 import type { Rendered, Template } from "../../src/render/tree.js";
 import { TemplateLoader } from "../../src/template/index.js";
 import { ClientTree } from "../support/phoenix-client.js";
+import { propertyRuns } from "../support/property-runs.js";
 
 const loader = new TemplateLoader({
   dirs: [fileURLToPath(new URL("../fixtures/templates/", import.meta.url))],
@@ -224,7 +225,7 @@ test("property: random templates and state changes render identically in the cli
         play(loader.fromString(source), states, { shareStatics: share });
       },
     ),
-    { numRuns: Number(process.env.DJUST_FC_RUNS ?? 400) },
+    propertyRuns(400),
   );
 });
 
@@ -313,6 +314,6 @@ test("property: in-place list mutations and `as` names render identically in the
         }
       },
     ),
-    { numRuns: Number(process.env.DJUST_FC_RUNS ?? 300) },
+    propertyRuns(300),
   );
 });

@@ -12,6 +12,7 @@ import {
   TemplateRenderError,
   TemplateSyntaxError,
 } from "../../src/template/index.js";
+import { propertyRuns } from "../support/property-runs.js";
 
 const fixtures = fileURLToPath(new URL("../fixtures/templates/", import.meta.url));
 const loader = new TemplateLoader({ dirs: [fixtures] });
@@ -235,7 +236,7 @@ test("the parser throws nothing but TemplateSyntaxError on arbitrary input", () 
         throw error;
       }
     }),
-    { numRuns: 3000 },
+    propertyRuns(3000),
   );
 });
 
