@@ -49,6 +49,8 @@ interface Link {
 interface NodeInfo {
   proxy?: object;
   links: Link[];
+  /** The step the watch first met the node in ({@link Watch.clear} starts a new one). */
+  readonly born: number;
   /**
    * Reached along more than one path inside one field, or along a path the links do not know:
    * its edits cannot be addressed, so a change under it stores its field whole.
@@ -128,6 +130,10 @@ export class Watch {
    * {@link changedFields} checks before it addresses edits (only when paths are kept).
    */
   #moved?: Set<object>;
+  /** Objects stored during the step (each linked where it was put), for {@link changedFields}. */
+  #storedValues?: object[];
+  /** Counts the steps, for {@link NodeInfo.born}. */
+  #step = 0;
 
   /** @param paths keep what is needed to address edits by path ({@link changedFields}' deltas). */
   constructor(readonly paths = false) {}
@@ -142,6 +148,8 @@ export class Watch {
     this.#logs = undefined;
     this.#roots = undefined;
     this.#moved = undefined;
+    this.#storedValues = undefined;
+    this.#step++;
   }
 
   /** Forgets everything, proxies and links included (a new baseline from scratch). */
@@ -154,7 +162,7 @@ export class Watch {
     const nodes = (this.#nodes ??= new WeakMap());
     let info = nodes.get(node);
     if (!info) {
-      info = { links: [] };
+      info = { links: [], born: this.#step };
       nodes.set(node, info);
     }
     return info;
@@ -213,7 +221,10 @@ export class Watch {
 
   /** A newly stored top-level value is reached from `field`. */
   linkRoot(field: string, value: unknown): void {
-    if (typeof value === "object" && value !== null) this.#link(value, null, field);
+    if (typeof value !== "object" || value === null) return;
+    this.#unwrapInside(value);
+    this.#link(value, null, field);
+    (this.#storedValues ??= []).push(value);
   }
 
   #proxy(target: object, parent: object | null, key: string | number): object {
@@ -256,6 +267,32 @@ export class Watch {
    * have put it at several places at once.
    */
   #stored(value: object, parent: object, key: string | number, bulk = false): void {
+    this.#unwrapInside(value);
+    this.#placed(value, parent, key, bulk);
+    (this.#storedValues ??= []).push(value);
+  }
+
+  /**
+   * Replaces the state proxies inside `value`, just stored, by their raw objects: state holds
+   * raw values only, also within the step (`this.picked = this.rows.filter(…)` then
+   * `this.picked[0] === this.rows[0]` holds). An object the watch knows is state already and
+   * holds none; a map or set changed in place is looked through when the step is checked.
+   */
+  #unwrapInside(value: object): void {
+    const nodes = this.#nodes;
+    const seen = new Set<object>([value]);
+    const stack = [value];
+    while (stack.length > 0) {
+      forEachChild(stack.pop() as object, (item) => {
+        if (seen.has(item) || nodes?.has(item)) return;
+        seen.add(item);
+        stack.push(item);
+      });
+    }
+  }
+
+  /** `value` is now (also) at `parent[key]`: linked there, and checked for two places. */
+  #placed(value: object, parent: object, key: string | number, bulk = false): void {
     if (this.paths && (bulk || this.#nodes?.has(value))) (this.#moved ??= new Set()).add(value);
     this.#link(value, parent, key);
   }
@@ -353,14 +390,18 @@ export class Watch {
         }
         const before = had ? (target as Record<string, unknown>)[prop] : ABSENT;
         if (had && before === raw) return true;
-        logSlot(target, prop, before);
+        logSlot(target, prop, shown(target, prop) ? before : ABSENT);
         const done = Reflect.set(target, prop, raw);
         if (typeof raw === "object" && raw !== null) stored(raw, target, arrayKey(target, prop));
         return done;
       },
       deleteProperty(target, prop) {
         if (typeof prop === "string" && Object.hasOwn(target, prop)) {
-          logSlot(target, prop, (target as Record<string, unknown>)[prop]);
+          logSlot(
+            target,
+            prop,
+            shown(target, prop) ? (target as Record<string, unknown>)[prop] : ABSENT,
+          );
         }
         return Reflect.deleteProperty(target, prop);
       },
@@ -369,7 +410,7 @@ export class Watch {
           logSlot(
             target,
             prop,
-            Object.hasOwn(target, prop) ? (target as Record<string, unknown>)[prop] : ABSENT,
+            shown(target, prop) ? (target as Record<string, unknown>)[prop] : ABSENT,
           );
         }
         const raw: unknown = "value" in descriptor ? toRaw(descriptor.value) : undefined;
@@ -396,20 +437,24 @@ export class Watch {
   ): Set<string> {
     const changed = new Set<string>();
     const compare = new Comparison(this.#logs, this.#nodes);
-    const adopted = deltas ? new Set<object>() : undefined;
-    if (adopted) compare.renewed = [];
+    const seen = new Set<object>();
+    for (const value of this.#storedValues ?? []) {
+      if (seen.has(value)) {
+        // Stored at two places this step (or twice at one: an over-cautious whole store).
+        this.#info(value).ambiguous = true;
+        continue;
+      }
+      seen.add(value);
+      this.#learn(value, seen);
+    }
+    this.#storedValues = undefined;
     if (deltas) this.#settleMoved(current, deltas);
     for (const [field, original] of this.#roots ?? []) {
       const now = current.has(field) ? current.get(field) : ABSENT;
       if (!compare.same(now, original)) {
         changed.add(field);
         deltas?.set(field, null);
-        if (adopted) this.#adopt(now, adopted);
         if (now !== ABSENT) validate(field, now);
-      } else if (adopted && now !== original && typeof now === "object" && now !== null) {
-        // Equal content, other objects (a clone written back): nothing to store, but sharing
-        // inside them must be known before a later edit is addressed by one path.
-        this.#adopt(now, adopted);
       }
     }
     for (const [node, log] of this.#logs ?? []) {
@@ -423,15 +468,17 @@ export class Watch {
           this.#address(node, field, edits, current, deltas, encode ?? encodeStrictly);
         }
       }
-      if (adopted && edits) {
-        for (const e of edits) {
-          if (e[0] === "s") this.#adopt(e[2], adopted, node, e[1]);
-          else if (e[0] === "p") e[3].forEach((v, i) => this.#adopt(v, adopted, node, e[1] + i));
-        }
+      if (log.encoded && isContainer(node)) {
+        // A map or set changed in place holds what the handler put in it, and what it holds
+        // from elsewhere may have been changed through it (its values are handed out raw): the
+        // fields that reach those go whole.
+        this.#learn(node, seen, (inner) => {
+          for (const field of this.#rootsOf(inner, current)) {
+            changed.add(field);
+            deltas?.set(field, null);
+          }
+        });
       }
-    }
-    for (const [value, parent, key] of compare.renewed ?? []) {
-      this.#adopt(value, adopted as Set<object>, parent, key);
     }
     // Edits address the state as it is now: a container's length and splices first, then the
     // keys inside it, then what is deeper.
@@ -442,37 +489,36 @@ export class Watch {
   }
 
   /**
-   * Looks through a value the step wrote whole (its edit carries it as it is now): an object
-   * met twice (here or in another value the step wrote) sits at two places and is ambiguous;
-   * an object already known from elsewhere is now also reached from here. The value itself was
-   * linked when it was stored.
+   * Looks through `value`, stored during the step (and linked where it was put), or a map or
+   * set changed in place: an object met twice (here or in another value the step stored) sits
+   * at two places and is ambiguous; an object the watch knows is now also reached from here,
+   * linked with the new containers above it, so that a later change to it reaches this field
+   * too (`this.picked = this.rows.filter(…)`, `{ ref: x }`, `map.set(k, x)`). What lies below a
+   * node known before the step was learnt then. `known` is told of each known node met. State
+   * proxies put in a map or set are replaced by their raw objects on the way.
    */
-  #adopt(value: unknown, seen: Set<object>, parent?: object, key?: string | number): void {
-    const stack: [unknown, object | undefined, string | number | undefined, number][] = [
-      [value, parent, key, 0],
-    ];
+  #learn(value: object, seen: Set<object>, known?: (node: object) => void): void {
+    const step = this.#step;
+    const stack: Visit[] = [{ node: value, up: undefined, key: 0, linked: true, depth: 0 }];
     while (stack.length > 0) {
-      const [item, from, at, depth] = stack.pop() as (typeof stack)[number];
-      if (typeof item !== "object" || item === null || depth > 64) continue;
-      const node = toRaw(item);
-      if (seen.has(node)) {
-        this.#info(node).ambiguous = true;
-        continue;
-      }
-      seen.add(node);
-      if (depth > 0 && this.#nodes?.has(node)) {
-        // Known: what is below it is reached through it.
-        if (from !== undefined && at !== undefined) this.#stored(node, from, at);
-        continue;
-      }
-      if (Array.isArray(node)) node.forEach((v, i) => stack.push([v, node, i, depth + 1]));
-      else if (node instanceof Map) for (const [k, v] of node) stack.push([v, node, k, depth + 1]);
-      else if (node instanceof Set) for (const v of node) stack.push([v, node, 0, depth + 1]);
-      else if (isProxied(node)) {
-        for (const k of Object.keys(node)) {
-          stack.push([(node as Record<string, unknown>)[k], node, k, depth + 1]);
+      const at = stack.pop() as Visit;
+      if (at.depth > 64) continue;
+      forEachChild(at.node, (item, k) => {
+        const info = this.#nodes?.get(item);
+        const twice = seen.has(item);
+        if (info !== undefined || twice) {
+          if (twice) this.#info(item).ambiguous = true;
+          this.#placed(item, at.node, k);
+          for (let v: Visit | undefined = at; v?.up !== undefined && !v.linked; v = v.up) {
+            this.#link(v.node, v.up.node, v.key);
+            v.linked = true;
+          }
+          if (info !== undefined) known?.(item);
         }
-      }
+        if (twice || (info !== undefined && info.born < step)) return;
+        seen.add(item);
+        stack.push({ node: item, up: at, key: k, linked: info !== undefined, depth: at.depth + 1 });
+      });
     }
   }
 
@@ -547,6 +593,8 @@ export class Watch {
       const parent = link.parent;
       const key = this.#heldAt(parent, link, node);
       if (key === undefined) continue;
+      // Inside a map or set: no edit can address it, its field goes whole.
+      if (isContainer(parent)) return undefined;
       const above = this.#pathsTo(parent, field, current, depth + 1);
       if (above === undefined) return undefined;
       for (const path of above) out.push([...path, key]);
@@ -610,6 +658,11 @@ export class Watch {
    */
   #heldAt(parent: object, link: Link, node: object): string | number | undefined {
     const key = link.key;
+    if (parent instanceof Set) return parent.has(node) ? key : undefined;
+    if (parent instanceof Map) {
+      for (const value of parent.values()) if (value === node) return key;
+      return undefined;
+    }
     if ((parent as Record<string | number, unknown>)[key] === node) {
       if (this.#wasThere(parent, key, node)) return key;
     }
@@ -645,6 +698,68 @@ export class Watch {
       }
     }
     return found;
+  }
+}
+
+/** A container met by {@link Watch}'s walk of a stored value, and how it is reached. */
+interface Visit {
+  readonly node: object;
+  /** The container holding it (`undefined` for the stored value itself). */
+  readonly up: Visit | undefined;
+  readonly key: string | number;
+  /** Linked to `up` (done only when something known lies below it). */
+  linked: boolean;
+  readonly depth: number;
+}
+
+/** Whether `key` is an own enumerable property of `target`: one its encoding holds. */
+function shown(target: object, key: string): boolean {
+  return Object.prototype.propertyIsEnumerable.call(target, key);
+}
+
+/** Maps and sets: handed out as themselves, what they hold is reached raw. */
+function isContainer(value: object): value is Map<unknown, unknown> | Set<unknown> {
+  return value instanceof Map || value instanceof Set;
+}
+
+/**
+ * Calls `visit` with each object `node` holds (an array, plain object, map or set) and its
+ * key (`0` in a map or set: links there are found by value). A state proxy found there is
+ * replaced by its raw object first.
+ */
+function forEachChild(node: object, visit: (item: object, key: string | number) => void): void {
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      const item: unknown = node[i];
+      if (typeof item !== "object" || item === null) continue;
+      const raw = toRaw(item);
+      if (raw !== item) node[i] = raw;
+      visit(raw, i);
+    }
+  } else if (node instanceof Map) {
+    for (const [k, item] of node) {
+      if (typeof item !== "object" || item === null) continue;
+      const raw = toRaw(item);
+      if (raw !== item) node.set(k, raw);
+      visit(raw, 0);
+    }
+  } else if (node instanceof Set) {
+    const members = [...node];
+    if (members.some(isStateProxy)) {
+      // In their order: a set's encoding lists its members as they were added.
+      node.clear();
+      for (const member of members) node.add(toRaw(member));
+    }
+    for (const item of node) if (typeof item === "object" && item !== null) visit(item, 0);
+  } else if (isProxied(node)) {
+    const record = node as Record<string, unknown>;
+    for (const k of Object.keys(record)) {
+      const item = record[k];
+      if (typeof item !== "object" || item === null) continue;
+      const raw = toRaw(item);
+      if (raw !== item) record[k] = raw;
+      visit(raw, k);
+    }
   }
 }
 
@@ -732,11 +847,6 @@ function originalArray(arr: unknown[], log: NodeLog): unknown[] {
 class Comparison {
   /** Logged nodes and every node above them: a same-reference value there may differ inside. */
   #affected?: Set<object>;
-  /**
-   * When set, collects the objects the step stored in place of equal content (a clone written
-   * back): no edit carries them, but the sharing inside them must still be learnt.
-   */
-  renewed?: [value: object, parent: object, key: string | number][];
 
   constructor(
     private readonly logs: Map<object, NodeLog> | undefined,
@@ -788,7 +898,6 @@ class Comparison {
         const now = Object.hasOwn(arr, i) ? arr[i] : ABSENT;
         if (now === was) continue;
         if (!this.same(now, was)) record(now);
-        else if (typeof now === "object" && now !== null) this.renewed?.push([now, arr, i]);
       }
       if (changed && edits) {
         // One splice: what lies between the unchanged start and the unchanged end.
@@ -810,7 +919,7 @@ class Comparison {
       edits?.push(["l", length]);
     }
     for (const [key, was] of log.slots ?? []) {
-      const now = Object.hasOwn(live, key) ? live[key] : ABSENT;
+      const now = shown(live, key) ? live[key] : ABSENT;
       if (now === was) {
         if (typeof now === "number" && !Number.isFinite(now)) {
           record(now);
@@ -820,10 +929,7 @@ class Comparison {
         continue;
       }
       const k = slotKey(isArray, key);
-      if (this.same(now, was)) {
-        if (typeof now === "object" && now !== null) this.renewed?.push([now, node, k]);
-        continue;
-      }
+      if (this.same(now, was)) continue;
       record(now);
       if (!edits) continue;
       // Past the end of an array the length edit has it already; other keys of an array are

@@ -180,6 +180,37 @@ describe("snapshot deltas", () => {
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
   });
 
+  it("objects shared through a copy, a map or a set keep every field's stored encoding exact", () => {
+    class V extends LiveView {
+      rows = [{ n: 1 }, { n: 2 }];
+      picked: { n: number }[] = [];
+      a: { m: Map<string, { n: number }>; s: Set<{ n: number }>; y: { n: number } | null } = {
+        m: new Map(),
+        s: new Set(),
+        y: null,
+      };
+    }
+    const view = new V();
+    const t = tracked(view);
+    view.picked = view.rows.filter(() => true);
+    const x = { n: 1 };
+    view.a.y = x;
+    view.a.m.set("k", x);
+    view.a.s.add(x);
+    t.step();
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+    view.rows[0]!.n = 5;
+    view.a.y!.n = 2;
+    const { changed, deltas } = t.step();
+    assert.deepStrictEqual(changed, ["rows", "picked", "a"]);
+    // The map and the set cannot be edited by path: the field goes whole.
+    assert.equal(deltas.get("a"), null);
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+    view.a.m.get("k")!.n = 3;
+    t.step();
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+  });
+
   it("property: deltas applied to the stored encoding give the state, over random mutations", () => {
     class Random extends LiveView {
       a: unknown = null;

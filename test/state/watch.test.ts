@@ -121,6 +121,73 @@ describe("write tracking", () => {
     assert.deepStrictEqual(tracker.changes(view), ["byKey"]);
   });
 
+  it("a copy made through state shares its objects with it, and state holds them raw", () => {
+    class V extends LiveView {
+      rows = [{ n: 1 }, { n: 2 }];
+      picked: { n: number }[] = [];
+      pair: { first?: { n: number } } = {};
+    }
+    const { view, tracker } = tracked(new V());
+    // What filter, slice or a spread hand back, and a literal of values read from state,
+    // hold the tracking proxies of the objects read.
+    view.picked = view.rows.filter((row) => row.n > 1);
+    view.pair = { first: view.rows[0]! };
+    assert.deepStrictEqual(tracker.changes(view), ["picked", "pair"]);
+    assert.equal(isStateProxy((stateValue(view, "picked") as unknown[])[0]), false);
+    assert.equal(isStateProxy((stateValue(view, "pair") as { first: unknown }).first), false);
+    view.rows[1]!.n = 5;
+    assert.deepStrictEqual(tracker.changes(view), ["rows", "picked"]);
+    view.rows[0]!.n = 7;
+    assert.deepStrictEqual(tracker.changes(view), ["rows", "pair"]);
+  });
+
+  it("an object put in a new value, a map or a set is watched at every place", () => {
+    class V extends LiveView {
+      a: { x?: { n: number } } = {};
+      b: unknown = null;
+      m = new Map<string, { n: number }>();
+      s = new Set<{ n: number }>();
+    }
+    const { view, tracker } = tracked(new V());
+    const x = { n: 1 };
+    view.a.x = x;
+    view.b = { w: { ref: x } };
+    view.m.set("k", x);
+    view.s.add(x);
+    assert.deepStrictEqual(tracker.changes(view), ["a", "b", "m", "s"]);
+    view.a.x!.n = 2;
+    assert.deepStrictEqual(tracker.changes(view), ["a", "b", "m", "s"]);
+  });
+
+  it("an object a map shares with another field, changed through the map, changes both", () => {
+    class V extends LiveView {
+      o: { x: { n: number } };
+      m: Map<string, { n: number }>;
+      constructor() {
+        super();
+        const x = { n: 1 };
+        this.o = { x };
+        this.m = new Map([["k", x]]);
+      }
+    }
+    const { view, tracker } = tracked(new V());
+    view.m.get("k")!.n = 2;
+    assert.deepStrictEqual(tracker.changes(view), ["o", "m"]);
+  });
+
+  it("a key made non-enumerable (or enumerable again) by defineProperty is a change", () => {
+    class V extends LiveView {
+      o: Record<string, number> = { x: 1, y: 2 };
+    }
+    const { view, tracker } = tracked(new V());
+    Object.defineProperty(view.o, "x", { enumerable: false });
+    assert.deepStrictEqual(tracker.changes(view), ["o"]);
+    Object.defineProperty(view.o, "x", { enumerable: true });
+    assert.deepStrictEqual(tracker.changes(view), ["o"]);
+    view.o.y = 2;
+    assert.deepStrictEqual(tracker.changes(view), []);
+  });
+
   it("splice, sort, reverse, shift, unshift and length are tracked", () => {
     const { view, tracker } = tracked(new Shop());
     view.rows.splice(3, 1);

@@ -124,6 +124,7 @@ export const richMutation = fc.record({
     "mapset",
     "dupe",
     "bounce",
+    "copy",
     "fill",
     "unshift",
     "shift",
@@ -169,6 +170,14 @@ export function applyRichMutation(view: Record<string, unknown>, m: Mutation): v
       else (target as Record<string, unknown>).p = value;
       return;
     }
+    case "copy": {
+      // A shallow copy made through state (what `filter`, `slice` or a spread hand back holds
+      // the objects read from state) stored in another field: both fields now share them.
+      const other = m.field === "a" ? "b" : "a";
+      if (Array.isArray(target)) view[other] = target.filter(() => true);
+      else if (isPlain(target)) view[other] = { ...target };
+      return;
+    }
     case "fill":
       if (Array.isArray(target) && target.length > 0) target.fill(value);
       return;
@@ -183,6 +192,12 @@ export function applyRichMutation(view: Record<string, unknown>, m: Mutation): v
       return;
   }
   applyMutation(view, m);
+}
+
+function isPlain(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /** Primitives by value, objects all alike (a stable sort keeps their order). */
