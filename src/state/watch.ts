@@ -280,6 +280,7 @@ export class Watch {
    */
   #unwrapInside(value: object): void {
     const nodes = this.#nodes;
+    if (nodes?.has(value)) return;
     const seen = new Set<object>([value]);
     const stack = [value];
     while (stack.length > 0) {
@@ -663,7 +664,10 @@ export class Watch {
       for (const value of parent.values()) if (value === node) return key;
       return undefined;
     }
-    if ((parent as Record<string | number, unknown>)[key] === node) {
+    // toRaw: a frozen value keeps the proxies it was made with.
+    if (toRaw((parent as Record<string | number, unknown>)[key]) === node) {
+      // Under a key made non-enumerable it is not in the encoding: no field reaches it there.
+      if (!Array.isArray(parent) && !shown(parent, String(key))) return undefined;
       if (this.#wasThere(parent, key, node)) return key;
     }
     if (!Array.isArray(parent)) return undefined;
@@ -733,7 +737,8 @@ function forEachChild(node: object, visit: (item: object, key: string | number) 
       const item: unknown = node[i];
       if (typeof item !== "object" || item === null) continue;
       const raw = toRaw(item);
-      if (raw !== item) node[i] = raw;
+      // Reflect.set: a frozen value keeps what it holds instead of throwing.
+      if (raw !== item) Reflect.set(node, i, raw);
       visit(raw, i);
     }
   } else if (node instanceof Map) {
@@ -757,7 +762,7 @@ function forEachChild(node: object, visit: (item: object, key: string | number) 
       const item = record[k];
       if (typeof item !== "object" || item === null) continue;
       const raw = toRaw(item);
-      if (raw !== item) record[k] = raw;
+      if (raw !== item) Reflect.set(record, k, raw);
       visit(raw, k);
     }
   }

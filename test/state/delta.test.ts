@@ -211,6 +211,24 @@ describe("snapshot deltas", () => {
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
   });
 
+  it("a change under a key made non-enumerable is no edit of the encoding", () => {
+    class V extends LiveView {
+      o: Record<string, { n: number }> = {};
+    }
+    const view = new V();
+    const t = tracked(view);
+    Object.defineProperty(view.o, "h", {
+      value: { n: 1 },
+      enumerable: false,
+      writable: true,
+      configurable: true,
+    });
+    t.step();
+    view.o.h!.n = 2;
+    assert.deepStrictEqual(t.step().changed, []);
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+  });
+
   it("property: deltas applied to the stored encoding give the state, over random mutations", () => {
     class Random extends LiveView {
       a: unknown = null;

@@ -141,6 +141,18 @@ describe("write tracking", () => {
     assert.deepStrictEqual(tracker.changes(view), ["rows", "pair"]);
   });
 
+  it("a frozen copy of state is stored as it is", () => {
+    class V extends LiveView {
+      rows = [{ n: 1 }];
+      frozen: readonly { n: number }[] = [];
+    }
+    const { view, tracker } = tracked(new V());
+    view.frozen = Object.freeze(view.rows.slice());
+    assert.deepStrictEqual(tracker.changes(view), ["frozen"]);
+    view.rows[0]!.n = 2;
+    assert.deepStrictEqual(tracker.changes(view), ["rows", "frozen"]);
+  });
+
   it("an object put in a new value, a map or a set is watched at every place", () => {
     class V extends LiveView {
       a: { x?: { n: number } } = {};
