@@ -8,8 +8,9 @@
  * written in a step; a value that is not a plain object or array (`Date`, `Map`, `Set`,
  * `Decimal`, registered or `toJSON` classes) is handed out as itself — its methods, private
  * fields and `instanceof` keep working — and its snapshot encoding is recorded instead, to
- * compare with afterwards. State itself only ever holds raw values: proxies stored into it are
- * unwrapped.
+ * compare with afterwards. State holds raw values: proxies stored into it through a field or a
+ * proxy are unwrapped at once, those put into a map or set when the step is checked (not those
+ * inside a frozen value or a class instance, which stay).
  *
  * Every object handed out remembers where it was reached from (parent and key, or a top-level
  * field), so a change found in one object is reported for every field that still reaches it,
@@ -275,8 +276,9 @@ export class Watch {
   /**
    * Replaces the state proxies inside `value`, just stored, by their raw objects: state holds
    * raw values only, also within the step (`this.picked = this.rows.filter(…)` then
-   * `this.picked[0] === this.rows[0]` holds). An object the watch knows is state already and
-   * holds none; a map or set changed in place is looked through when the step is checked.
+   * `this.picked[0] === this.rows[0]` holds). A value the watch knows is state already and is
+   * not walked again (a proxy a handler put raw into a map inside it is unwrapped when the map
+   * is checked); neither is a known object below the value.
    */
   #unwrapInside(value: object): void {
     const nodes = this.#nodes;
@@ -441,7 +443,8 @@ export class Watch {
     const seen = new Set<object>();
     for (const value of this.#storedValues ?? []) {
       if (seen.has(value)) {
-        // Stored at two places this step (or twice at one: an over-cautious whole store).
+        // Stored at two places this step (or twice at one, `sel = r; sel = null; sel = r`: the
+        // flag stays, and changes under it store its field whole from then on).
         this.#info(value).ambiguous = true;
         continue;
       }
@@ -494,9 +497,10 @@ export class Watch {
    * set changed in place: an object met twice (here or in another value the step stored) sits
    * at two places and is ambiguous; an object the watch knows is now also reached from here,
    * linked with the new containers above it, so that a later change to it reaches this field
-   * too (`this.picked = this.rows.filter(…)`, `{ ref: x }`, `map.set(k, x)`). What lies below a
-   * node known before the step was learnt then. `known` is told of each known node met. State
-   * proxies put in a map or set are replaced by their raw objects on the way.
+   * too (`this.picked = this.rows.filter(…)`, `{ ref: x }`, `map.set(k, x)`). The walk does
+   * not go below a node known before the step (what a later map edit put under it there is not
+   * seen: a known gap), so `known` is told of the known nodes down to those. State proxies
+   * put in a map or set are replaced by their raw objects on the way.
    */
   #learn(value: object, seen: Set<object>, known?: (node: object) => void): void {
     const step = this.#step;
@@ -655,7 +659,8 @@ export class Watch {
    * Where `node` sits in `parent` now, at a place it already held when the step began;
    * `undefined` when there is none. A link names one place: an array's item may have moved
    * (the link follows it), or sit at a new place beside its old one (`push` of an item already
-   * there), where its changes are the new slot's, not its own.
+   * there), where its changes are the new slot's, not its own. In a map or set it is found by
+   * value, wherever it is (a map or set is compared whole).
    */
   #heldAt(parent: object, link: Link, node: object): string | number | undefined {
     const key = link.key;

@@ -6,7 +6,13 @@ import type { SerializationPolicy, SnapshotValue } from "../../src/state/codec.j
 import { applyDeltas, DeltaError, editedItems, type DeltaOp } from "../../src/state/delta.js";
 import { StateTracker, snapshotState, type StateSnapshot } from "../../src/state/tracker.js";
 import { CapturingLogger } from "../support/logger.js";
-import { applyRichMutation, richMutation, richTree } from "../support/state-mutations.js";
+import {
+  applyRichMutation,
+  randomRun,
+  randomView,
+  richMutation,
+  richTree,
+} from "../support/state-mutations.js";
 import { propertyRuns } from "../support/property-runs.js";
 
 const policy = (): SerializationPolicy => ({
@@ -230,28 +236,16 @@ describe("snapshot deltas", () => {
   });
 
   it("property: deltas applied to the stored encoding give the state, over random mutations", () => {
-    class Random extends LiveView {
-      a: unknown = null;
-      b: unknown = null;
-      c: unknown = null;
-    }
     fc.assert(
-      fc.property(
-        fc.tuple(richTree, richTree, richTree),
-        fc.array(fc.array(richMutation, { maxLength: 4 }), { minLength: 1, maxLength: 5 }),
-        ([a, b, c], steps) => {
-          const view = new Random();
-          // Copies: fast-check shows (and shrinks from) the values it generated, which the
-          // mutations would otherwise change in place.
-          [view.a, view.b, view.c] = structuredClone([a, b, c]);
-          const t = tracked(view);
-          for (const step of steps) {
-            for (const m of step) applyRichMutation(view as unknown as Record<string, unknown>, m);
-            t.step();
-            assert.deepStrictEqual(t.stored, copy(t.snapshot()));
-          }
-        },
-      ),
+      fc.property(randomRun(richTree, richMutation, 5), ({ start, steps }) => {
+        const view = randomView(start);
+        const t = tracked(view);
+        for (const step of steps) {
+          for (const m of step) applyRichMutation(view as unknown as Record<string, unknown>, m);
+          t.step();
+          assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+        }
+      }),
       propertyRuns(600),
     );
   });

@@ -11,6 +11,8 @@ import {
   applyRichMutation,
   mutation,
   richMutation,
+  randomRun,
+  randomView,
   richTree,
   tree,
   type Mutation,
@@ -267,12 +269,6 @@ describe("write tracking", () => {
 // Property test: random in-place mutations of random nested state, tracked changes against a
 // full structural comparison of snapshots taken before and after.
 
-class Random extends LiveView {
-  a: unknown = null;
-  b: unknown = null;
-  c: unknown = null;
-}
-
 /** Every field whose encoding changed is reported, and no other, after each step. */
 function reportsExactly(
   trees: fc.Arbitrary<unknown>,
@@ -281,31 +277,24 @@ function reportsExactly(
   runs: number,
 ): void {
   fc.assert(
-    fc.property(
-      fc.tuple(trees, trees, trees),
-      fc.array(fc.array(mutations, { maxLength: 4 }), { minLength: 1, maxLength: 4 }),
-      ([a, b, c], steps) => {
-        const view = new Random();
-        // Copies: fast-check shows (and shrinks from) the values it generated, which the
-        // mutations would otherwise change in place.
-        [view.a, view.b, view.c] = structuredClone([a, b, c]);
-        const p = policy();
-        const tracker = new StateTracker(p);
-        tracker.reset(view);
-        let before = snapshotState(view, p);
-        for (const step of steps) {
-          for (const m of step) applyOne(view as unknown as Record<string, unknown>, m);
-          const after = snapshotState(view, p);
-          const expected = ["a", "b", "c"].filter(
-            (k) =>
-              !matchesSnapshot(stateValue(view, k), before[k] ?? null) ||
-              JSON.stringify(after[k]) !== JSON.stringify(before[k]),
-          );
-          assert.deepStrictEqual(tracker.changes(view), expected);
-          before = after;
-        }
-      },
-    ),
+    fc.property(randomRun(trees, mutations, 4), ({ start, steps }) => {
+      const view = randomView(start);
+      const p = policy();
+      const tracker = new StateTracker(p);
+      tracker.reset(view);
+      let before = snapshotState(view, p);
+      for (const step of steps) {
+        for (const m of step) applyOne(view as unknown as Record<string, unknown>, m);
+        const after = snapshotState(view, p);
+        const expected = ["a", "b", "c"].filter(
+          (k) =>
+            !matchesSnapshot(stateValue(view, k), before[k] ?? null) ||
+            JSON.stringify(after[k]) !== JSON.stringify(before[k]),
+        );
+        assert.deepStrictEqual(tracker.changes(view), expected);
+        before = after;
+      }
+    }),
     propertyRuns(runs),
   );
 }

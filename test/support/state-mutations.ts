@@ -3,6 +3,7 @@
  * detection (test/state/watch.test.ts) and of snapshot deltas (test/state/delta.test.ts).
  */
 import fc from "fast-check";
+import { LiveView } from "../../src/index.js";
 
 export const leaf = fc.oneof(
   fc.integer({ min: -3, max: 3 }),
@@ -205,4 +206,33 @@ function sortKey(value: unknown): string {
   return typeof value === "object" || value === undefined
     ? "~"
     : `${typeof value}:${String(value)}`;
+}
+
+/** A view of three fields (`a`, `b`, `c`) of random state. */
+export class RandomView extends LiveView {
+  a: unknown = null;
+  b: unknown = null;
+  c: unknown = null;
+}
+
+/** Start values of a {@link RandomView}'s fields, and one to `maxSteps` steps of mutations. */
+export function randomRun(
+  trees: fc.Arbitrary<unknown>,
+  mutations: fc.Arbitrary<Mutation>,
+  maxSteps: number,
+): fc.Arbitrary<{ start: [unknown, unknown, unknown]; steps: Mutation[][] }> {
+  return fc.record({
+    start: fc.tuple(trees, trees, trees),
+    steps: fc.array(fc.array(mutations, { maxLength: 4 }), { minLength: 1, maxLength: maxSteps }),
+  });
+}
+
+/**
+ * A {@link RandomView} holding copies of `start`: fast-check shows (and shrinks from) the
+ * values it generated, which the mutations would otherwise change in place.
+ */
+export function randomView(start: readonly [unknown, unknown, unknown]): RandomView {
+  const view = new RandomView();
+  [view.a, view.b, view.c] = structuredClone(start);
+  return view;
 }
