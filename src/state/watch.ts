@@ -15,7 +15,9 @@
  * Every object handed out remembers where it was reached from (parent and key, or a top-level
  * field), so a change found in one object is reported for every field that still reaches it,
  * including a field that shares the object with another (`this.selected = this.rows[3]`).
- * Cross-field sharing present when tracking starts is found by one walk at that moment.
+ * Cross-field sharing present when tracking starts is found by one walk at that moment. Links
+ * that no longer lead to a field are dropped once a node has gathered many, so what left the
+ * state is not kept alive by what it held.
  * @module
  */
 import { Decimal } from "decimal.js";
@@ -57,6 +59,13 @@ interface NodeInfo {
    * its edits cannot be addressed, so a change under it stores its field whole.
    */
   ambiguous?: boolean;
+  /** How many links it may gain before those that lead nowhere are dropped ({@link CROWD}). */
+  crowd?: number;
+  /**
+   * Out of the state when a link to it from below was dropped: when it is stored again, the
+   * walk of the stored value goes down through it, to link what is below it again.
+   */
+  detached?: boolean;
 }
 
 /**
@@ -67,6 +76,12 @@ export type FieldDeltas = Map<string, DeltaOp[] | null>;
 
 /** Most paths followed to one changed node before its field is stored whole instead. */
 const MAX_PATHS = 16;
+
+/**
+ * Links a node may hold before the check drops those that no longer lead to a field; then
+ * twice as many as it kept, so that each link costs the pruning a constant share.
+ */
+const CROWD = 4;
 
 /** One container's (or handed-out value's) writes during a step. */
 interface NodeLog {
@@ -135,6 +150,8 @@ export class Watch {
   #storedValues?: object[];
   /** Counts the steps, for {@link NodeInfo.born}. */
   #step = 0;
+  /** Nodes whose links passed their {@link NodeInfo.crowd} since the last check. */
+  #crowded?: Set<object>;
 
   /** @param paths keep what is needed to address edits by path ({@link changedFields}' deltas). */
   constructor(readonly paths = false) {}
@@ -186,6 +203,7 @@ export class Watch {
       }
     }
     info.links.push(sticky ? { parent, key, sticky } : { parent, key });
+    if (info.links.length > (info.crowd ?? CROWD)) (this.#crowded ??= new Set()).add(node);
     return info;
   }
 
@@ -489,7 +507,68 @@ export class Watch {
     if (deltas) {
       for (const [field, ops] of deltas) if (ops) deltas.set(field, ordered(ops));
     }
+    if (this.#crowded) this.#prune(current);
     return changed;
+  }
+
+  /**
+   * Drops the links of crowded nodes that no longer lead to a field: to a parent that no longer
+   * holds the node, or to one that is out of the state. `this.sel = { row: this.rows[0] }` at
+   * every event links the row to every wrapper ever made: each later change to the row would
+   * walk them all, and they would stay alive through it. What is out of the state is marked
+   * {@link NodeInfo.detached} on the way, so that storing it again links the node again.
+   */
+  #prune(current: ReadonlyMap<string, unknown>): void {
+    const reaches = new Map<object, boolean>();
+    for (const node of this.#crowded ?? []) {
+      const info = this.#nodes?.get(node);
+      if (!info) continue;
+      info.links = info.links.filter((link) =>
+        link.parent === null
+          ? link.sticky === true || current.get(link.key as string) === node
+          : holds(link.parent, link, node) && this.#reachesField(link.parent, current, reaches),
+      );
+      info.crowd = Math.max(CROWD, 2 * info.links.length);
+    }
+    this.#crowded = undefined;
+  }
+
+  /**
+   * Whether some field reaches `start` now, along links that hold; `memo` keeps the answers of
+   * one pruning. What a search that finds no field meets is out of the state, and is marked so.
+   */
+  #reachesField(
+    start: object,
+    current: ReadonlyMap<string, unknown>,
+    memo: Map<object, boolean>,
+  ): boolean {
+    const answer = memo.get(start);
+    if (answer !== undefined) return answer;
+    const seen = new Set<object>();
+    const stack = [start];
+    while (stack.length > 0) {
+      const at = stack.pop() as object;
+      if (seen.has(at) || memo.get(at) === false) continue;
+      if (memo.get(at) === true) {
+        memo.set(start, true);
+        return true;
+      }
+      seen.add(at);
+      for (const link of this.#nodes?.get(at)?.links ?? []) {
+        if (link.parent !== null) {
+          if (holds(link.parent, link, at)) stack.push(link.parent);
+        } else if (link.sticky === true || current.get(link.key as string) === at) {
+          memo.set(start, true);
+          return true;
+        }
+      }
+    }
+    for (const at of seen) {
+      memo.set(at, false);
+      const info = this.#nodes?.get(at);
+      if (info) info.detached = true;
+    }
+    return false;
   }
 
   /**
@@ -504,6 +583,8 @@ export class Watch {
    */
   #learn(value: object, seen: Set<object>, known?: (node: object) => void): void {
     const step = this.#step;
+    const stored = this.#nodes?.get(value);
+    if (stored) stored.detached = undefined;
     const stack: Visit[] = [{ node: value, up: undefined, key: 0, linked: true, depth: 0 }];
     while (stack.length > 0) {
       const at = stack.pop() as Visit;
@@ -520,7 +601,8 @@ export class Watch {
           }
           if (info !== undefined) known?.(item);
         }
-        if (twice || (info !== undefined && info.born < step)) return;
+        if (twice || (info !== undefined && info.born < step && !info.detached)) return;
+        if (info) info.detached = undefined;
         seen.add(item);
         stack.push({ node: item, up: at, key: k, linked: info !== undefined, depth: at.depth + 1 });
       });
@@ -719,6 +801,24 @@ interface Visit {
   /** Linked to `up` (done only when something known lies below it). */
   linked: boolean;
   readonly depth: number;
+}
+
+/**
+ * Whether `parent` holds `node` now where `link` says: anywhere in an array (its link follows
+ * the item), a map or a set, at the link's key in an object.
+ */
+function holds(parent: object, link: Link, node: object): boolean {
+  if (parent instanceof Set) return parent.has(node);
+  if (parent instanceof Map) {
+    for (const value of parent.values()) if (value === node) return true;
+    return false;
+  }
+  // toRaw: a frozen value keeps the proxies it was made with.
+  if (Array.isArray(parent)) {
+    return parent.includes(node) || parent.some((item) => toRaw(item) === node);
+  }
+  const key = String(link.key);
+  return toRaw((parent as Record<string, unknown>)[key]) === node && shown(parent, key);
 }
 
 /** Whether `key` is an own enumerable property of `target`: one its encoding holds. */

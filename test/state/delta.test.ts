@@ -186,6 +186,32 @@ describe("snapshot deltas", () => {
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
   });
 
+  it("a value out of the state and stored again, after its links were pruned, keeps its edits exact", () => {
+    class V extends LiveView {
+      rows = [{ n: 1 }, { n: 2 }];
+      sel: { row: { n: number } } | null = null;
+      box: { inner: { row: { n: number } } } | null = null;
+    }
+    const view = new V();
+    const t = tracked(view);
+    view.box = { inner: { row: view.rows[0]! } };
+    t.step();
+    const box = view.box;
+    view.box = null;
+    t.step();
+    for (let i = 0; i < 20; i++) {
+      view.sel = { row: view.rows[0]! };
+      t.step();
+    }
+    view.box = box;
+    t.step();
+    view.rows[0]!.n = 5;
+    const { changed, deltas } = t.step();
+    assert.deepStrictEqual(changed, ["rows", "sel", "box"]);
+    assert.deepStrictEqual(deltas.get("box"), [["s", ["inner", "row"], "n", 5]]);
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+  });
+
   it("objects shared through a copy, a map or a set keep every field's stored encoding exact", () => {
     class V extends LiveView {
       rows = [{ n: 1 }, { n: 2 }];

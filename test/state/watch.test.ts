@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { Decimal } from "decimal.js";
 import { LiveView, registerType } from "../../src/index.js";
@@ -19,6 +21,9 @@ import {
 } from "../support/state-mutations.js";
 import { CapturingLogger } from "../support/logger.js";
 import { propertyRuns } from "../support/property-runs.js";
+
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
 
 const policy = (): SerializationPolicy => ({
   strict: false,
@@ -141,6 +146,40 @@ describe("write tracking", () => {
     assert.deepStrictEqual(tracker.changes(view), ["rows", "picked"]);
     view.rows[0]!.n = 7;
     assert.deepStrictEqual(tracker.changes(view), ["rows", "pair"]);
+  });
+
+  it("objects dropped from the state are not kept alive by what they held, and are watched again when stored again", async () => {
+    class V extends LiveView {
+      rows = [{ n: 1 }, { n: 2 }];
+      sel: { row: { n: number } } | null = null;
+      box: { inner: { row: { n: number } } } | null = null;
+    }
+    const { view, tracker } = tracked(new V());
+    view.box = { inner: { row: view.rows[0]! } };
+    tracker.changes(view);
+    const box = stateValue(view, "box") as NonNullable<V["box"]>;
+    view.box = null;
+    tracker.changes(view);
+    // A new wrapper around the same row at every step: each links the row to itself.
+    const wrappers: WeakRef<object>[] = [];
+    for (let i = 0; i < 100; i++) {
+      view.sel = { row: view.rows[0]! };
+      wrappers.push(new WeakRef(stateValue(view, "sel") as object));
+      // Equal content: a change only the first time.
+      assert.deepStrictEqual(tracker.changes(view), i === 0 ? ["sel"] : []);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    const alive = wrappers.filter((ref) => ref.deref() !== undefined).length;
+    assert.ok(alive <= 5, `${alive} of 100 dropped wrappers still alive`);
+    // The box left the state while the row's link to it was dropped: stored again, it reaches
+    // the row again.
+    view.box = box;
+    assert.deepStrictEqual(tracker.changes(view), ["box"]);
+    view.rows[0]!.n = 5;
+    assert.deepStrictEqual(tracker.changes(view), ["rows", "sel", "box"]);
+    view.box!.inner.row.n = 6;
+    assert.deepStrictEqual(tracker.changes(view), ["rows", "sel", "box"]);
   });
 
   it("a frozen copy of state is stored as it is", () => {
