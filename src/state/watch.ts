@@ -576,10 +576,12 @@ export class Watch {
    * set changed in place: an object met twice (here or in another value the step stored) sits
    * at two places and is ambiguous; an object the watch knows is now also reached from here,
    * linked with the new containers above it, so that a later change to it reaches this field
-   * too (`this.picked = this.rows.filter(…)`, `{ ref: x }`, `map.set(k, x)`). The walk does
-   * not go below a node known before the step (what a later map edit put under it there is not
-   * seen: a known gap), so `known` is told of the known nodes down to those. State proxies
-   * put in a map or set are replaced by their raw objects on the way.
+   * too (`this.picked = this.rows.filter(…)`, `{ ref: x }`, `map.set(k, x)`). A stored
+   * value's walk does not go below a node known before the step: what that holds is linked
+   * already. A map or set changed in place (`known` is then told of every known node in it) is
+   * walked whole: its values are handed out raw, so a change may lie anywhere below them
+   * (`map.get(k).wrap.n = 6`, where `wrap` holds a row of another field). State proxies put in
+   * a map or set are replaced by their raw objects on the way.
    */
   #learn(value: object, seen: Set<object>, known?: (node: object) => void): void {
     const step = this.#step;
@@ -601,7 +603,8 @@ export class Watch {
           }
           if (info !== undefined) known?.(item);
         }
-        if (twice || (info !== undefined && info.born < step && !info.detached)) return;
+        if (twice) return;
+        if (info !== undefined && info.born < step && !info.detached && !known) return;
         if (info) info.detached = undefined;
         seen.add(item);
         stack.push({ node: item, up: at, key: k, linked: info !== undefined, depth: at.depth + 1 });

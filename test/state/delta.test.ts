@@ -212,6 +212,20 @@ describe("snapshot deltas", () => {
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
   });
 
+  it("a row changed deep inside a map at a later step is stored for its other field too", () => {
+    class V extends LiveView {
+      rows = [{ n: 1 }, { n: 2 }];
+      m = new Map<string, { wrap: { n: number } }>();
+    }
+    const view = new V();
+    const t = tracked(view);
+    view.m.set("k", { wrap: view.rows[0]! });
+    t.step();
+    view.m.get("k")!.wrap.n = 6;
+    assert.deepStrictEqual(t.step().changed, ["rows", "m"]);
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+  });
+
   it("objects shared through a copy, a map or a set keep every field's stored encoding exact", () => {
     class V extends LiveView {
       rows = [{ n: 1 }, { n: 2 }];
