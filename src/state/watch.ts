@@ -126,6 +126,8 @@ function encodeSilently(value: unknown): Encoded {
   return new Encoded(toSnapshot(value, "", silent));
 }
 
+const ignore = (): void => {};
+
 /** Array methods that only compare items: run on the raw array with raw arguments. */
 const SEARCHES = new Set(["indexOf", "lastIndexOf", "includes"]);
 /** Array methods that move many items: the array is copied once, then changed raw. */
@@ -312,6 +314,24 @@ export class Watch {
     }
   }
 
+  /** Replaces every state proxy inside `node` by its raw object; whether there was one. */
+  #unwrapAll(node: object): boolean {
+    let met = false;
+    const seen = new Set<object>([node]);
+    const stack = [{ node, depth: 0 }];
+    while (stack.length > 0) {
+      const at = stack.pop() as { node: object; depth: number };
+      if (at.depth > 64) continue;
+      const found = forEachChild(at.node, (item) => {
+        if (seen.has(item)) return;
+        seen.add(item);
+        stack.push({ node: item, depth: at.depth + 1 });
+      });
+      met ||= found;
+    }
+    return met;
+  }
+
   /** `value` is now (also) at `parent[key]`: linked there, and checked for two places. */
   #placed(value: object, parent: object, key: string | number, bulk = false): void {
     if (this.paths && (bulk || this.#nodes?.has(value))) (this.#moved ??= new Set()).add(value);
@@ -482,7 +502,15 @@ export class Watch {
     for (const [node, log] of this.#logs ?? []) {
       const edits: Edit[] | undefined = deltas ? [] : undefined;
       const fresh = compare.nodeChanges(node, log, edits);
-      if (fresh === undefined) continue;
+      if (fresh === undefined) {
+        // A map or set that encodes as before may hold state proxies all the same (an equal
+        // upsert, `this.byId.set(row.id, row)` of a row it holds): they are replaced by their
+        // raw objects, which are linked there.
+        if (log.encoded && isContainer(node) && this.#unwrapAll(node)) {
+          this.#learn(node, seen, ignore);
+        }
+        continue;
+      }
       for (const field of this.#rootsOf(node, current)) {
         changed.add(field);
         for (const value of fresh) validate(field, value);
@@ -837,28 +865,36 @@ function isContainer(value: object): value is Map<unknown, unknown> | Set<unknow
 /**
  * Calls `visit` with each object `node` holds (an array, plain object, map or set) and its
  * key (`0` in a map or set: links there are found by value). A state proxy found there is
- * replaced by its raw object first.
+ * replaced by its raw object first (where the node is not frozen); whether one was met is returned.
  */
-function forEachChild(node: object, visit: (item: object, key: string | number) => void): void {
+function forEachChild(node: object, visit: (item: object, key: string | number) => void): boolean {
+  let met = false;
   if (Array.isArray(node)) {
     for (let i = 0; i < node.length; i++) {
       const item: unknown = node[i];
       if (typeof item !== "object" || item === null) continue;
       const raw = toRaw(item);
       // Reflect.set: a frozen value keeps what it holds instead of throwing.
-      if (raw !== item) Reflect.set(node, i, raw);
+      if (raw !== item) {
+        Reflect.set(node, i, raw);
+        met = true;
+      }
       visit(raw, i);
     }
   } else if (node instanceof Map) {
     for (const [k, item] of node) {
       if (typeof item !== "object" || item === null) continue;
       const raw = toRaw(item);
-      if (raw !== item) node.set(k, raw);
+      if (raw !== item) {
+        node.set(k, raw);
+        met = true;
+      }
       visit(raw, 0);
     }
   } else if (node instanceof Set) {
     const members = [...node];
     if (members.some(isStateProxy)) {
+      met = true;
       // In their order: a set's encoding lists its members as they were added.
       node.clear();
       for (const member of members) node.add(toRaw(member));
@@ -870,10 +906,14 @@ function forEachChild(node: object, visit: (item: object, key: string | number) 
       const item = record[k];
       if (typeof item !== "object" || item === null) continue;
       const raw = toRaw(item);
-      if (raw !== item) Reflect.set(record, k, raw);
+      if (raw !== item) {
+        Reflect.set(record, k, raw);
+        met = true;
+      }
       visit(raw, k);
     }
   }
+  return met;
 }
 
 /**

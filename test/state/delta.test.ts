@@ -226,6 +226,22 @@ describe("snapshot deltas", () => {
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
   });
 
+  it("a row of an index map refreshed with the rows it holds is stored for both fields", () => {
+    class V extends LiveView {
+      rows = [{ id: "a", n: 1 }];
+      byId = new Map<string, { id: string; n: number }>();
+    }
+    const view = new V();
+    const t = tracked(view);
+    view.byId.set("a", view.rows[0]!);
+    t.step();
+    view.byId.set("a", view.rows[0]!);
+    assert.deepStrictEqual(t.step().changed, []);
+    view.rows[0]!.n = 9;
+    assert.deepStrictEqual(t.step().changed, ["rows", "byId"]);
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+  });
+
   it("objects shared through a copy, a map or a set keep every field's stored encoding exact", () => {
     class V extends LiveView {
       rows = [{ n: 1 }, { n: 2 }];

@@ -244,6 +244,25 @@ describe("write tracking", () => {
     assert.deepStrictEqual(tracker.changes(view), ["rows", "m"]);
   });
 
+  it("an index map refreshed with the rows it already holds stays watched", () => {
+    class V extends LiveView {
+      rows = [
+        { id: "a", n: 1 },
+        { id: "b", n: 2 },
+      ];
+      byId = new Map<string, { id: string; n: number }>();
+    }
+    const { view, tracker } = tracked(new V());
+    for (const row of view.rows) view.byId.set(row.id, row);
+    tracker.changes(view);
+    // Equal upserts: no change, and the map holds the rows themselves, not their proxies.
+    for (const row of view.rows) view.byId.set(row.id, row);
+    assert.deepStrictEqual(tracker.changes(view), []);
+    assert.equal(isStateProxy((stateValue(view, "byId") as V["byId"]).get("a")), false);
+    view.rows[0]!.n = 9;
+    assert.deepStrictEqual(tracker.changes(view), ["rows", "byId"]);
+  });
+
   it("a key made non-enumerable (or enumerable again) by defineProperty is a change", () => {
     class V extends LiveView {
       o: Record<string, number> = { x: 1, y: 2 };
