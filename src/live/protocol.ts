@@ -47,6 +47,9 @@ export const CLEAR_FLASH_EVENT = "lv:clear-flash";
  */
 export const ERROR_EVENT = "djust:error";
 
+/** How often the official client sends a heartbeat (phoenix's `heartbeatIntervalMs`). */
+export const HEARTBEAT_MS = 30_000;
+
 /** The topic of socket-level messages (heartbeats). */
 export const PHOENIX_TOPIC = "phoenix";
 

@@ -17,7 +17,7 @@ import { drainAll, LiveConnection, type ConnectionSink } from "./channel.js";
 import type { ConnectionIdentity, LiveHost, WebSocketCompression } from "./host.js";
 import { HeaderPairs } from "./identity.js";
 import { sameOrigin } from "./origin.js";
-import { CLOSE_SERVICE_RESTART, WEBSOCKET_PATH } from "./protocol.js";
+import { CLOSE_SERVICE_RESTART, HEARTBEAT_MS, WEBSOCKET_PATH } from "./protocol.js";
 
 /** Identifies the sender of an upgrade request (its headers and remote address). */
 export type IdentifyConnection = (
@@ -25,8 +25,8 @@ export type IdentifyConnection = (
   remoteAddress: string | undefined,
 ) => Promise<ConnectionIdentity>;
 
-/** Phoenix clients heartbeat every 30 s; a socket silent for two intervals is gone. */
-const SILENT_MS = 65_000;
+/** A socket silent for two heartbeat intervals (and a margin) is gone. */
+const SILENT_MS = 2 * HEARTBEAT_MS + 5_000;
 const SWEEP_MS = 15_000;
 
 /**

@@ -23,6 +23,7 @@ import { authClassesOf, securitySchemesOf } from "../auth/classes.js";
 import { viewSlug } from "../view/slug.js";
 import { pageCsrf } from "../auth/http.js";
 import { htmlResponse } from "../live/page.js";
+import { HEARTBEAT_MS } from "../live/protocol.js";
 import { urlResolver } from "../live/routes.js";
 import { renderToString } from "../render/html.js";
 import { componentName, LiveComponent, type LiveComponentClass } from "../view/live-component.js";
@@ -221,6 +222,14 @@ function resolveOptions(options: AppOptions): ResolvedOptions {
     new Intl.DateTimeFormat("en", { timeZone });
   } catch {
     throw new RangeError(`createApp: timeZone must be an IANA time zone name, got "${timeZone}"`);
+  }
+  if (options.stateTtlSeconds !== undefined) {
+    count("stateTtlSeconds", options.stateTtlSeconds);
+    if (options.stateTtlSeconds * 1000 < 2 * HEARTBEAT_MS) {
+      logger.warn(
+        `createApp: stateTtlSeconds is ${options.stateTtlSeconds}: the official client sends a heartbeat every ${HEARTBEAT_MS / 1000} s, which keeps an idle open view's snapshot alive only if it lives at least two of them`,
+      );
+    }
   }
   const locale = options.locale ?? "en-us";
   if (!/^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/i.test(locale)) {

@@ -272,8 +272,9 @@ export interface AppOptions {
    */
   stateBackend?: StateBackend;
   /**
-   * Lifetime of live view snapshots from their last write, in seconds. An open view's
-   * connection heartbeats (every 30 s) keep its snapshot alive past it: keep it above that.
+   * Lifetime of live view snapshots from their last write, in whole seconds. An open view's
+   * connection heartbeats (every 30 s) keep its snapshot alive past it if it is at least 60 s:
+   * a shorter one is warned about.
    * @default 3600
    */
   stateTtlSeconds?: number;

@@ -110,6 +110,31 @@ describe("createApp extras", () => {
     );
   });
 
+  it("refuses a snapshot lifetime that is not a whole number of seconds, and warns of one under two heartbeats", () => {
+    for (const value of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.throws(
+        () => createApp({ secretKey: "ttl", stateTtlSeconds: value }),
+        (e: unknown) =>
+          e instanceof RangeError &&
+          e.message === `createApp: stateTtlSeconds must be an integer >= 1, got ${value}`,
+      );
+    }
+    const short = memoryLogger();
+    createApp({ secretKey: "ttl", stateTtlSeconds: 59, logger: short });
+    assert.deepStrictEqual(
+      short.lines.map((l) => [l.level, l.message]),
+      [
+        [
+          "warn",
+          "createApp: stateTtlSeconds is 59: the official client sends a heartbeat every 30 s, which keeps an idle open view's snapshot alive only if it lives at least two of them",
+        ],
+      ],
+    );
+    const enough = memoryLogger();
+    createApp({ secretKey: "ttl", stateTtlSeconds: 60, logger: enough });
+    assert.deepStrictEqual(enough.lines, []);
+  });
+
   it("puts live pages in the pageShell", async () => {
     const res = await app().fetch(new Request("http://app.test/"));
     assert.equal(res.status, 200);
