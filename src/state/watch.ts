@@ -480,12 +480,9 @@ export class Watch {
     const compare = new Comparison(this.#logs, this.#nodes);
     const seen = new Set<object>();
     for (const value of this.#storedValues ?? []) {
-      if (seen.has(value)) {
-        // Stored at two places this step (or twice at one, `sel = r; sel = null; sel = r`: the
-        // flag stays, and changes under it store its field whole from then on).
-        this.#info(value).ambiguous = true;
-        continue;
-      }
+      // Stored at two places (`this.a = r; this.b = r`), or twice at one: each place has its
+      // link (two places in one container are found by #settleMoved), and it is walked once.
+      if (seen.has(value)) continue;
       seen.add(value);
       this.#learn(value, seen);
     }
@@ -623,6 +620,8 @@ export class Watch {
         const info = this.#nodes?.get(item);
         const twice = seen.has(item);
         if (info !== undefined || twice) {
+          // Met twice in what the step stored: its first place was not linked (an object is
+          // linked where it is handed out), so no path addresses every place.
           if (twice) this.#info(item).ambiguous = true;
           this.#placed(item, at.node, k);
           for (let v: Visit | undefined = at; v?.up !== undefined && !v.linked; v = v.up) {

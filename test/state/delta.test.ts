@@ -145,6 +145,32 @@ describe("snapshot deltas", () => {
     assert.equal(deltas.get("top"), null);
   });
 
+  it("a row stored into two fields at once still has its later changes stored as edits", () => {
+    class V extends LiveView {
+      rows = Array.from({ length: 100 }, (_, i) => ({ id: i, n: 0 }));
+      a: { id: number; n: number } | null = null;
+      b: { id: number; n: number } | null = null;
+    }
+    const view = new V();
+    const t = tracked(view);
+    view.a = view.rows[1]!;
+    view.b = view.rows[1]!;
+    t.step();
+    view.rows[1]!.n = 5;
+    const { changed, deltas } = t.step();
+    assert.deepStrictEqual(changed, ["rows", "a", "b"]);
+    assert.deepStrictEqual(deltas.get("rows"), [["s", [1], "n", 5]]);
+    assert.deepStrictEqual(deltas.get("a"), [["s", [], "n", 5]]);
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+    // Gone from both fields: still an edit of the one field that holds it.
+    view.a = null;
+    view.b = null;
+    t.step();
+    view.rows[1]!.n = 6;
+    assert.deepStrictEqual(t.step().deltas.get("rows"), [["s", [1], "n", 6]]);
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+  });
+
   it("a value stored under a second key of its container, then replaced there, keeps its change", () => {
     // Found by the property below (seed 1999790781): storing the map under `q` moved the one
     // link from its container to `q`, so once `q` was replaced the map's own change reached
