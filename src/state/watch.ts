@@ -478,12 +478,12 @@ export class Watch {
   ): Set<string> {
     const changed = new Set<string>();
     const compare = new Comparison(this.#logs, this.#nodes);
-    const seen = new Set<object>();
+    const seen: Met = new Map();
     for (const value of this.#storedValues ?? []) {
       // Stored at two places (`this.a = r; this.b = r`), or twice at one: each place has its
       // link (two places in one container are found by #settleMoved), and it is walked once.
       if (seen.has(value)) continue;
-      seen.add(value);
+      seen.set(value, null);
       this.#learn(value, seen);
     }
     this.#storedValues = undefined;
@@ -608,7 +608,7 @@ export class Watch {
    * (`map.get(k).wrap.n = 6`, where `wrap` holds a row of another field). State proxies put in
    * a map or set are replaced by their raw objects on the way.
    */
-  #learn(value: object, seen: Set<object>, known?: (node: object) => void): void {
+  #learn(value: object, seen: Met, known?: (node: object) => void): void {
     const step = this.#step;
     const stored = this.#nodes?.get(value);
     if (stored) stored.detached = undefined;
@@ -620,22 +620,32 @@ export class Watch {
         const info = this.#nodes?.get(item);
         const twice = seen.has(item);
         if (info !== undefined || twice) {
-          // Met twice in what the step stored: its first place was not linked (an object is
-          // linked where it is handed out), so no path addresses every place.
-          if (twice) this.#info(item).ambiguous = true;
-          this.#placed(item, at.node, k);
-          for (let v: Visit | undefined = at; v?.up !== undefined && !v.linked; v = v.up) {
-            this.#link(v.node, v.up.node, v.key);
-            v.linked = true;
+          // Met before at a place not linked then (an object is linked where it is handed
+          // out, or where a walk finds it known): that place is linked now too.
+          const first = seen.get(item);
+          if (first) {
+            this.#placed(item, first.at.node, first.key);
+            this.#linkAbove(first.at);
+            seen.set(item, null);
           }
+          this.#placed(item, at.node, k);
+          this.#linkAbove(at);
           if (info !== undefined) known?.(item);
         }
         if (twice) return;
         if (info !== undefined && info.born < step && !info.detached && !known) return;
         if (info) info.detached = undefined;
-        seen.add(item);
+        seen.set(item, info === undefined ? { at, key: k } : null);
         stack.push({ node: item, up: at, key: k, linked: info !== undefined, depth: at.depth + 1 });
       });
+    }
+  }
+
+  /** Links the containers above `at` that are not linked yet, up to the stored value. */
+  #linkAbove(at: Visit): void {
+    for (let v: Visit | undefined = at; v?.up !== undefined && !v.linked; v = v.up) {
+      this.#link(v.node, v.up.node, v.key);
+      v.linked = true;
     }
   }
 
@@ -710,10 +720,11 @@ export class Watch {
       const parent = link.parent;
       const key = this.#heldAt(parent, link, node);
       if (key === undefined) continue;
-      // Inside a map or set: no edit can address it, its field goes whole.
-      if (isContainer(parent)) return undefined;
       const above = this.#pathsTo(parent, field, current, depth + 1);
       if (above === undefined) return undefined;
+      if (above.length === 0) continue;
+      // Inside a map or set of this field: no edit can address it, the field goes whole.
+      if (isContainer(parent)) return undefined;
       for (const path of above) out.push([...path, key]);
       if (out.length > MAX_PATHS) return undefined;
     }
@@ -821,6 +832,12 @@ export class Watch {
     return found;
   }
 }
+
+/**
+ * The objects a check's walks have met: `null` once linked where they were met, else the place
+ * of the first meeting (a container the watch did not know), to link should they be met again.
+ */
+type Met = Map<object, { readonly at: Visit; readonly key: string | number } | null>;
 
 /** A container met by {@link Watch}'s walk of a stored value, and how it is reached. */
 interface Visit {

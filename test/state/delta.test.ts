@@ -171,6 +171,29 @@ describe("snapshot deltas", () => {
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
   });
 
+  it("a row also kept in a map and an index stays an edit of the fields that are not the map", () => {
+    class V extends LiveView {
+      rows = Array.from({ length: 50 }, (_, i) => ({ id: i, n: 0 }));
+      byId: Record<string, { id: number; n: number }> = {};
+      m = new Map<string, { id: number; n: number }>();
+    }
+    const view = new V();
+    const t = tracked(view);
+    // One step stores each row in the index and meets it again in the map.
+    for (const row of view.rows) {
+      view.byId[row.id] = row;
+      view.m.set(String(row.id), row);
+    }
+    t.step();
+    view.rows[3]!.n++;
+    const { changed, deltas } = t.step();
+    assert.deepStrictEqual(changed, ["rows", "byId", "m"]);
+    assert.deepStrictEqual(deltas.get("rows"), [["s", [3], "n", 1]]);
+    assert.deepStrictEqual(deltas.get("byId"), [["s", ["3"], "n", 1]]);
+    assert.equal(deltas.get("m"), null);
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+  });
+
   it("a value stored under a second key of its container, then replaced there, keeps its change", () => {
     // Found by the property below (seed 1999790781): storing the map under `q` moved the one
     // link from its container to `q`, so once `q` was replaced the map's own change reached
