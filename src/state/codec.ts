@@ -160,10 +160,12 @@ class Walker {
   // The containers being encoded, outermost first: a stack, since state is rarely deep and a
   // Set per encode call was a measurable share of each API call's allocations.
   readonly #ancestors: object[] = [];
+  readonly #note: NoteEncoding | undefined;
 
-  constructor(policy: SerializationPolicy) {
+  constructor(policy: SerializationPolicy, note?: NoteEncoding) {
     this.#policy = policy;
     this.#maxDepth = policy.maxDepth ?? DEFAULT_MAX_DEPTH;
+    this.#note = note;
   }
 
   #unserializable(value: unknown, loc: Location, type = describeType(value)): JsonValue {
@@ -215,8 +217,11 @@ class Walker {
       }
       case "unserializable":
         return this.#unserializable(value, loc);
-      default:
-        return this.#encodeContainer(value as object, kind, snapshot, loc, depth, previous);
+      default: {
+        const json = this.#encodeContainer(value as object, kind, snapshot, loc, depth, previous);
+        this.#note?.(value as object, json);
+        return json;
+      }
     }
   }
 
@@ -339,10 +344,14 @@ export function toSnapshot(
   field: string,
   policy: SerializationPolicy,
   previous?: SnapshotValue,
+  note?: NoteEncoding,
 ): SnapshotValue {
   if (isJsonPrimitive(value)) return value;
-  return new Walker(policy).encode(value, true, { field }, 0, previous);
+  return new Walker(policy, note).encode(value, true, { field }, 0, previous);
 }
+
+/** Told of each container (object, array, map, set, registered value) an encoding met, and its encoding. */
+export type NoteEncoding = (container: object, encoded: JsonValue) => void;
 
 /** Strings, booleans, `null` and finite numbers encode to themselves in both encodings. */
 function isJsonPrimitive(value: unknown): value is string | boolean | number | null {

@@ -93,6 +93,11 @@ interface NodeLog {
   copy?: unknown[];
   /** A value handed out as itself. */
   encoded?: Encoded;
+  /**
+   * A map or set: the encodings of the objects the watch knew inside it when it was handed out,
+   * to tell whether one of them changed through it.
+   */
+  inner?: Map<object, SnapshotValue>;
 }
 
 /** Proxy → raw object, for every tracker. */
@@ -190,19 +195,25 @@ export class Watch {
 
   #link(node: object, parent: object | null, key: string | number, sticky = false): NodeInfo {
     const info = this.#info(node);
+    let stale: Link | undefined;
     for (const link of info.links) {
       if (link.parent !== parent) continue;
       if (link.key === key) return info;
       // An array's link follows its item when indices shift (lookups find it again by
       // `indexOf`); an object may hold the node under a second key, so a link that is still
-      // true is kept beside the new one, and only a stale one is reused.
+      // true is kept beside the new one, and only a stale one is reused (unless a link of the
+      // same key comes later: two links would name one place twice).
       if (
+        stale === undefined &&
         parent !== null &&
         (Array.isArray(parent) || (parent as Record<string | number, unknown>)[link.key] !== node)
       ) {
-        link.key = key;
-        return info;
+        stale = link;
       }
+    }
+    if (stale) {
+      stale.key = key;
+      return info;
     }
     info.links.push(sticky ? { parent, key, sticky } : { parent, key });
     if (info.links.length > (info.crowd ?? CROWD)) (this.#crowded ??= new Set()).add(node);
@@ -228,8 +239,7 @@ export class Watch {
   handOutRoot(field: string, value: unknown): unknown {
     if (typeof value !== "object" || value === null) return value;
     if (isProxied(value)) return this.#proxy(value, null, field);
-    const log = this.#log(value);
-    log.encoded ??= encodeSilently(value);
+    this.#logEncoding(value);
     this.#link(value, null, field);
     return value;
   }
@@ -265,6 +275,24 @@ export class Watch {
       logs.set(node, log);
     }
     return log;
+  }
+
+  /** Records the encoding of `value`, handed out as itself, on the first hand-out of a step. */
+  #logEncoding(value: object): void {
+    const log = this.#log(value);
+    if (log.encoded) return;
+    if (!isContainer(value)) {
+      log.encoded = encodeSilently(value);
+      return;
+    }
+    const nodes = this.#nodes;
+    const inner = new Map<object, SnapshotValue>();
+    log.encoded = new Encoded(
+      toSnapshot(value, "", silent, undefined, (container, encoded) => {
+        if (container !== value && nodes?.has(container)) inner.set(container, encoded);
+      }),
+    );
+    if (inner.size > 0) log.inner = inner;
   }
 
   #logSlot(target: object, key: string, original: Original): void {
@@ -341,8 +369,7 @@ export class Watch {
   #child(target: object, key: string, value: unknown): unknown {
     if (typeof value !== "object" || value === null) return value;
     if (isProxied(value)) return this.#proxy(value, target, arrayKey(target, key));
-    const log = this.#log(value);
-    log.encoded ??= encodeSilently(value);
+    this.#logEncoding(value);
     this.#link(value, target, arrayKey(target, key));
     return value;
   }
@@ -520,6 +547,9 @@ export class Watch {
         // from elsewhere may have been changed through it (its values are handed out raw): the
         // fields that reach those go whole.
         this.#learn(node, seen, (inner) => {
+          // What was inside it when it was handed out and encodes as it did then is unchanged.
+          const before = log.inner?.get(inner);
+          if (before !== undefined && matchesSnapshot(inner, before)) return;
           for (const field of this.#rootsOf(inner, current)) {
             changed.add(field);
             deltas?.set(field, null);

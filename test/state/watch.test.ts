@@ -263,6 +263,33 @@ describe("write tracking", () => {
     assert.deepStrictEqual(tracker.changes(view), ["rows", "byId"]);
   });
 
+  it("a map changed in place reports the other fields of only the objects that changed in it", () => {
+    class V extends LiveView {
+      rows = [
+        { id: "a", n: 1 },
+        { id: "b", n: 2 },
+      ];
+      other = { first: { n: 0 } };
+      byId = new Map<string, { id?: string; n: number }>();
+    }
+    const { view, tracker } = tracked(new V());
+    for (const row of view.rows) view.byId.set(row.id, row);
+    view.byId.set("o", view.other.first);
+    tracker.changes(view);
+    view.byId.delete("b");
+    assert.deepStrictEqual(tracker.changes(view), ["byId"]);
+    view.byId.set("c", { n: 3 });
+    assert.deepStrictEqual(tracker.changes(view), ["byId"]);
+    // Changed through the map (its values are handed out raw), then moved within it.
+    const a = view.byId.get("a")!;
+    a.n = 10;
+    view.byId.delete("a");
+    view.byId.set("z", a);
+    assert.deepStrictEqual(tracker.changes(view), ["rows", "byId"]);
+    view.byId.get("o")!.n = 1;
+    assert.deepStrictEqual(tracker.changes(view), ["other", "byId"]);
+  });
+
   it("a key made non-enumerable (or enumerable again) by defineProperty is a change", () => {
     class V extends LiveView {
       o: Record<string, number> = { x: 1, y: 2 };
