@@ -91,6 +91,11 @@ interface NodeLog {
   length?: number;
   /** The whole array before a bulk operation (`splice`, `sort`…). */
   copy?: unknown[];
+  /**
+   * An object's keys in their order before the step's first `delete` (a key deleted and set
+   * again goes last: the encoding's order changes with it).
+   */
+  keys?: string[];
   /** A value handed out as itself. */
   encoded?: Encoded;
   /**
@@ -465,6 +470,7 @@ export class Watch {
       },
       deleteProperty(target, prop) {
         if (typeof prop === "string" && Object.hasOwn(target, prop)) {
+          if (!Array.isArray(target)) logOf(target).keys ??= Object.keys(target);
           logSlot(
             target,
             prop,
@@ -1013,6 +1019,18 @@ function rank(op: DeltaOp): number {
   return op[1].length * 2 + (op[0] === "s" || op[0] === "d" ? 1 : 0);
 }
 
+/** Whether the keys both `keys` and `original` hold are in the same order in both. */
+function keptOrder(keys: readonly string[], original: ReadonlyMap<string, unknown>): boolean {
+  const now = new Set(keys);
+  let i = 0;
+  for (const key of original.keys()) {
+    if (!now.has(key)) continue;
+    while (i < keys.length && !original.has(keys[i] as string)) i++;
+    if (keys[i++] !== key) return false;
+  }
+  return true;
+}
+
 function slotKey(isArray: boolean, key: string): string | number {
   return isArray && /^(0|[1-9]\d*)$/.test(key) ? Number(key) : key;
 }
@@ -1136,6 +1154,11 @@ class Comparison {
       if (isArray && (typeof k !== "number" || k >= length)) continue;
       edits.push(now === ABSENT ? ["d", k] : ["s", k, now]);
     }
+    if (log.keys && !keptOrder(Object.keys(node), this.#originalObject(node))) {
+      // A key deleted and set again moved to the end of the encoding, which no keyed edit does.
+      changed = true;
+      edits?.push(["v"]);
+    }
     return changed ? fresh : undefined;
   }
 
@@ -1168,22 +1191,25 @@ class Comparison {
     const orig = this.#originalObject(was);
     const keys = Object.keys(now);
     if (keys.length !== orig.size) return false;
-    for (const key of keys) {
-      if (!orig.has(key)) return false;
-      if (!this.same((now as Record<string, unknown>)[key], orig.get(key), depth + 1)) {
-        return false;
-      }
+    // In order: the encoding lists an object's keys as it holds them.
+    let i = 0;
+    for (const [key, before] of orig) {
+      if (keys[i++] !== key) return false;
+      if (!this.same((now as Record<string, unknown>)[key], before, depth + 1)) return false;
     }
     return true;
   }
 
+  /** `obj`'s keys and values as they were before the step, in their order then. */
   #originalObject(obj: object): Map<string, unknown> {
+    const log = this.logs?.get(obj);
+    const slots = log?.slots;
     const out = new Map<string, unknown>();
-    for (const key of Object.keys(obj)) out.set(key, (obj as Record<string, unknown>)[key]);
-    for (const [key, was] of this.logs?.get(obj)?.slots ?? []) {
-      if (was === ABSENT) out.delete(key);
-      else out.set(key, was);
+    for (const key of log?.keys ?? Object.keys(obj)) {
+      const was = slots?.has(key) ? slots.get(key) : (obj as Record<string, unknown>)[key];
+      if (was !== ABSENT) out.set(key, was);
     }
+    for (const [key, was] of slots ?? []) if (was !== ABSENT && !out.has(key)) out.set(key, was);
     return out;
   }
 }

@@ -212,6 +212,20 @@ describe("snapshot deltas", () => {
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
   });
 
+  it("a key deleted and set again is stored at its new place in the encoding", () => {
+    class V extends LiveView {
+      o = { a: 1, b: { n: 1 }, c: 3 };
+    }
+    const view = new V();
+    const t = tracked(view);
+    delete (view.o as Partial<V["o"]>).a;
+    view.o.a = 2;
+    view.o.b.n = 5;
+    t.step();
+    assert.equal(JSON.stringify(t.stored.o), '{"b":{"n":5},"c":3,"a":2}');
+    assert.equal(JSON.stringify(t.stored), JSON.stringify(t.snapshot()));
+  });
+
   it("a value stored under a second key of its container, then replaced there, keeps its change", () => {
     // Found by the property below (seed 1999790781): storing the map under `q` moved the one
     // link from its container to `q`, so once `q` was replaced the map's own change reached
@@ -366,7 +380,8 @@ describe("snapshot deltas", () => {
         for (const step of steps) {
           for (const m of step) applyRichMutation(view as unknown as Record<string, unknown>, m);
           t.step();
-          assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+          // As text too: the encoding's key order is part of it.
+          assert.equal(JSON.stringify(t.stored), JSON.stringify(t.snapshot()));
         }
       }),
       propertyRuns(600),
