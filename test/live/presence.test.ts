@@ -249,7 +249,9 @@ describe("presence across two processes on one redis-server", { skip }, () => {
   it("each node's visitors see the other's; a SIGKILLed node's leave within presenceTimeoutMs", async (t) => {
     const alice = await enter(node1!.url, "alice");
     const bob = await enter(node2!.url, "bob");
-    assert.equal(viewersIn(bob.joined), "alice,bob", "node 2 lists node 1's entry");
+    // Replication between nodes is asynchronous: node 2 lists alice in bob's join reply, or,
+    // when her join was still on its way (a loaded machine), in a diff soon after.
+    if (viewersIn(bob.joined) !== "alice,bob") await pushedViewers(bob.client, "alice,bob");
     await pushedViewers(alice.client, "alice,bob");
     const killed = Date.now();
     node2!.child.kill("SIGKILL");
