@@ -511,6 +511,13 @@ export class Watch {
   ): Set<string> {
     const changed = new Set<string>();
     const compare = new Comparison(this.#logs, this.#nodes);
+    // A shared object changed through a map or set (handed out raw): its fields go whole.
+    const report = (inner: object) => {
+      for (const field of this.#rootsOf(inner, current)) {
+        changed.add(field);
+        deltas?.set(field, null);
+      }
+    };
     const seen: Met = new Map();
     for (const value of this.#storedValues ?? []) {
       // Stored at two places (`this.a = r; this.b = r`), or twice at one: each place has its
@@ -539,6 +546,10 @@ export class Watch {
         if (log.encoded && isContainer(node) && this.#unwrapAll(node)) {
           this.#learn(node, seen, ignore);
         }
+        // What it held may have been changed through it, then replaced by an equal value.
+        for (const [inner, before] of log.inner ?? []) {
+          if (!matchesSnapshot(inner, before)) report(inner);
+        }
         continue;
       }
       for (const field of this.#rootsOf(node, current)) {
@@ -552,15 +563,17 @@ export class Watch {
         // A map or set changed in place holds what the handler put in it, and what it holds
         // from elsewhere may have been changed through it (its values are handed out raw): the
         // fields that reach those go whole.
+        const met = new Set<object>();
         this.#learn(node, seen, (inner) => {
+          met.add(inner);
           // What was inside it when it was handed out and encodes as it did then is unchanged.
           const before = log.inner?.get(inner);
-          if (before !== undefined && matchesSnapshot(inner, before)) return;
-          for (const field of this.#rootsOf(inner, current)) {
-            changed.add(field);
-            deltas?.set(field, null);
-          }
+          if (before === undefined || !matchesSnapshot(inner, before)) report(inner);
         });
+        // What it held then and no longer holds may have been changed through it first.
+        for (const [inner, before] of log.inner ?? []) {
+          if (!met.has(inner) && !matchesSnapshot(inner, before)) report(inner);
+        }
       }
     }
     // Edits address the state as it is now: a container's length and splices first, then the

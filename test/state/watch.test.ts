@@ -290,6 +290,25 @@ describe("write tracking", () => {
     assert.deepStrictEqual(tracker.changes(view), ["other", "byId"]);
   });
 
+  it("an object changed through a map, then taken out of it or replaced by an equal value, is still a change", () => {
+    class V extends LiveView {
+      a = { p: { n: 4 } };
+      b = { n: 4 };
+      m = new Map<string, { p?: { n: number; x?: number }; n?: number; x?: number }>();
+    }
+    const { view, tracker } = tracked(new V());
+    view.m.set("a", view.a);
+    view.m.set("b", view.b);
+    tracker.changes(view);
+    // Map values are handed out raw: the change is seen through what the map held.
+    view.m.get("a")!.p!.x = 1;
+    view.m.delete("a");
+    assert.deepStrictEqual(tracker.changes(view), ["a", "m"]);
+    view.m.get("b")!.x = 1;
+    view.m.set("b", { n: 4 });
+    assert.deepStrictEqual(tracker.changes(view), ["b"]);
+  });
+
   it("the order of an object's keys is part of its value", () => {
     class V extends LiveView {
       pair = [
