@@ -216,6 +216,8 @@ export class Watch {
         stale = link;
       }
     }
+    // Back in the state through a read: what is below it is linked again at the check.
+    if (info.detached && parent !== null) (this.#storedValues ??= []).push(node);
     if (stale) {
       stale.key = key;
       return info;
@@ -527,7 +529,6 @@ export class Watch {
       this.#learn(value, seen);
     }
     this.#storedValues = undefined;
-    if (deltas) this.#settleMoved(current, deltas);
     for (const [field, original] of this.#roots ?? []) {
       const now = current.has(field) ? current.get(field) : ABSENT;
       if (!compare.same(now, original)) {
@@ -576,6 +577,8 @@ export class Watch {
         }
       }
     }
+    // After the walks of maps and sets, which may have found a second place too.
+    if (deltas) this.#settleMoved(current, deltas);
     // Edits address the state as it is now: a container's length and splices first, then the
     // keys inside it, then what is deeper.
     if (deltas) {
@@ -594,13 +597,15 @@ export class Watch {
    */
   #prune(current: ReadonlyMap<string, unknown>): void {
     const reaches = new Map<object, boolean>();
+    const held: Held = new Map();
     for (const node of this.#crowded ?? []) {
       const info = this.#nodes?.get(node);
       if (!info) continue;
       info.links = info.links.filter((link) =>
         link.parent === null
           ? link.sticky === true || current.get(link.key as string) === node
-          : holds(link.parent, link, node) && this.#reachesField(link.parent, current, reaches),
+          : holds(link.parent, link, node, held) &&
+            this.#reachesField(link.parent, current, reaches, held),
       );
       info.crowd = Math.max(CROWD, 2 * info.links.length);
     }
@@ -615,6 +620,7 @@ export class Watch {
     start: object,
     current: ReadonlyMap<string, unknown>,
     memo: Map<object, boolean>,
+    held: Held,
   ): boolean {
     const answer = memo.get(start);
     if (answer !== undefined) return answer;
@@ -630,7 +636,7 @@ export class Watch {
       seen.add(at);
       for (const link of this.#nodes?.get(at)?.links ?? []) {
         if (link.parent !== null) {
-          if (holds(link.parent, link, at)) stack.push(link.parent);
+          if (holds(link.parent, link, at, held)) stack.push(link.parent);
         } else if (link.sticky === true || current.get(link.key as string) === at) {
           memo.set(start, true);
           return true;
@@ -662,6 +668,8 @@ export class Watch {
     const stored = this.#nodes?.get(value);
     if (stored) stored.detached = undefined;
     const stack: Visit[] = [{ node: value, up: undefined, key: 0, linked: true, depth: 0 }];
+    // A whole walk (`known`) goes down through what other walks of the check met too.
+    const walked = known ? new Set<object>([value]) : undefined;
     while (stack.length > 0) {
       const at = stack.pop() as Visit;
       if (at.depth > 64) continue;
@@ -681,10 +689,11 @@ export class Watch {
           this.#linkAbove(at);
           if (info !== undefined) known?.(item);
         }
-        if (twice) return;
+        if (walked ? walked.has(item) : twice) return;
+        walked?.add(item);
         if (info !== undefined && info.born < step && !info.detached && !known) return;
         if (info) info.detached = undefined;
-        seen.set(item, info === undefined ? { at, key: k } : null);
+        if (!twice) seen.set(item, info === undefined ? { at, key: k } : null);
         stack.push({ node: item, up: at, key: k, linked: info !== undefined, depth: at.depth + 1 });
       });
     }
@@ -903,19 +912,27 @@ interface Visit {
  * Whether `parent` holds `node` now where `link` says: anywhere in an array (its link follows
  * the item), a map or a set, at the link's key in an object.
  */
-function holds(parent: object, link: Link, node: object): boolean {
+function holds(parent: object, link: Link, node: object, held: Held): boolean {
   if (parent instanceof Set) return parent.has(node);
-  if (parent instanceof Map) {
-    for (const value of parent.values()) if (value === node) return true;
-    return false;
-  }
-  // toRaw: a frozen value keeps the proxies it was made with.
-  if (Array.isArray(parent)) {
-    return parent.includes(node) || parent.some((item) => toRaw(item) === node);
+  if (parent instanceof Map || Array.isArray(parent)) {
+    // What a big array or map holds is listed once per pruning, not searched per link.
+    let members = held.get(parent);
+    if (!members) {
+      members = new Set();
+      // toRaw: a frozen value keeps the proxies it was made with.
+      for (const item of parent instanceof Map ? parent.values() : parent) {
+        if (typeof item === "object" && item !== null) members.add(toRaw(item));
+      }
+      held.set(parent, members);
+    }
+    return members.has(node);
   }
   const key = String(link.key);
   return toRaw((parent as Record<string, unknown>)[key]) === node && shown(parent, key);
 }
+
+/** The objects each array or map holds, listed once per pruning. */
+type Held = Map<object, Set<object>>;
 
 /** Whether `key` is an own enumerable property of `target`: one its encoding holds. */
 function shown(target: object, key: string): boolean {

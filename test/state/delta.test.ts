@@ -226,6 +226,24 @@ describe("snapshot deltas", () => {
     assert.equal(JSON.stringify(t.stored), JSON.stringify(t.snapshot()));
   });
 
+  it("an item put twice in an array through a set's raw value is stored whole when it changes", () => {
+    class V extends LiveView {
+      rows: { x: { n: number }[] }[] = [{ x: [] }];
+      s = new Set<{ x: { n: number }[] }>();
+    }
+    const view = new V();
+    const t = tracked(view);
+    view.rows[0]!.x.push({ n: 4 });
+    view.s.add(view.rows[0]!);
+    t.step();
+    const r = [...view.s][0]!;
+    r.x.push(r.x[0]!);
+    t.step();
+    view.rows[0]!.x[0]!.n = 5;
+    t.step();
+    assert.equal(JSON.stringify(t.stored), JSON.stringify(t.snapshot()));
+  });
+
   it("a value stored under a second key of its container, then replaced there, keeps its change", () => {
     // Found by the property below (seed 1999790781): storing the map under `q` moved the one
     // link from its container to `q`, so once `q` was replaced the map's own change reached

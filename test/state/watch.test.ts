@@ -309,6 +309,52 @@ describe("write tracking", () => {
     assert.deepStrictEqual(tracker.changes(view), ["b"]);
   });
 
+  it("a container back in the state through a read is watched below again after its links were pruned", () => {
+    class V extends LiveView {
+      rows = [{ n: 1 }];
+      list: { p?: unknown }[] = [];
+      m = new Map<string, { p?: unknown }>();
+      hold: { p: { row: { n: number } } } | null = null;
+      sel: { row: { n: number } } | null = null;
+    }
+    const { view, tracker } = tracked(new V());
+    view.list = [{ p: { row: { n: 1 } } }];
+    tracker.changes(view);
+    view.m.set("k", view.list[0]!);
+    tracker.changes(view);
+    view.hold = { p: { row: view.rows[0]! } };
+    tracker.changes(view);
+    const p = (stateValue(view, "hold") as NonNullable<V["hold"]>).p;
+    view.hold = null;
+    tracker.changes(view);
+    // The row gathers links to wrappers; its link to `p` (out of the state) is pruned.
+    for (let i = 0; i < 6; i++) {
+      view.sel = { row: view.rows[0]! };
+      tracker.changes(view);
+    }
+    // Back through the map (raw, the same encoding), then read through `list`.
+    view.m.get("k")!.p = p;
+    assert.deepStrictEqual(tracker.changes(view), []);
+    void view.list[0]!.p;
+    view.rows[0]!.n = 5;
+    assert.deepStrictEqual(tracker.changes(view), ["rows", "list", "m", "sel"]);
+  });
+
+  it("a map's whole walk reaches a row below a value the step also stored elsewhere", () => {
+    class V extends LiveView {
+      rows = [{ n: 1 }];
+      c: Record<string, unknown> = {};
+      m = new Map<string, { w: { n: number } }>();
+    }
+    const { view, tracker } = tracked(new V());
+    view.m.set("k", { w: view.rows[0]! });
+    tracker.changes(view);
+    const w = view.m.get("k")!;
+    w.w.n = 6;
+    view.c.y = w;
+    assert.deepStrictEqual(tracker.changes(view), ["rows", "c", "m"]);
+  });
+
   it("the order of an object's keys is part of its value", () => {
     class V extends LiveView {
       pair = [
