@@ -260,7 +260,7 @@ export class Watch {
   /** A newly stored top-level value is reached from `field`. */
   linkRoot(field: string, value: unknown): void {
     if (typeof value !== "object" || value === null) return;
-    this.#unwrapInside(value);
+    this.#unwrap(value);
     this.#link(value, null, field);
     (this.#storedValues ??= []).push(value);
   }
@@ -323,7 +323,7 @@ export class Watch {
    * have put it at several places at once.
    */
   #stored(value: object, parent: object, key: string | number, bulk = false): void {
-    this.#unwrapInside(value);
+    this.#unwrap(value);
     this.#placed(value, parent, key, bulk);
     (this.#storedValues ??= []).push(value);
   }
@@ -333,32 +333,20 @@ export class Watch {
    * raw values only, also within the step (`this.picked = this.rows.filter(…)` then
    * `this.picked[0] === this.rows[0]` holds). A value the watch knows is state already and is
    * not walked again (a proxy a handler put raw into a map inside it is unwrapped when the map
-   * is checked); neither is a known object below the value.
+   * is checked); neither is a known object below the value, unless `all` (a map or set, whose
+   * values are handed out raw). Whether a proxy was met.
    */
-  #unwrapInside(value: object): void {
-    const nodes = this.#nodes;
-    if (nodes?.has(value)) return;
-    const seen = new Set<object>([value]);
-    const stack = [value];
-    while (stack.length > 0) {
-      forEachChild(stack.pop() as object, (item) => {
-        if (seen.has(item) || nodes?.has(item)) return;
-        seen.add(item);
-        stack.push(item);
-      });
-    }
-  }
-
-  /** Replaces every state proxy inside `node` by its raw object; whether there was one. */
-  #unwrapAll(node: object): boolean {
+  #unwrap(value: object, all = false): boolean {
+    const known = all ? undefined : this.#nodes;
+    if (known?.has(value)) return false;
     let met = false;
-    const seen = new Set<object>([node]);
-    const stack = [{ node, depth: 0 }];
+    const seen = new Set<object>([value]);
+    const stack = [{ node: value, depth: 0 }];
     while (stack.length > 0) {
       const at = stack.pop() as { node: object; depth: number };
       if (at.depth > 64) continue;
       const found = forEachChild(at.node, (item) => {
-        if (seen.has(item)) return;
+        if (seen.has(item) || known?.has(item)) return;
         seen.add(item);
         stack.push({ node: item, depth: at.depth + 1 });
       });
@@ -540,41 +528,30 @@ export class Watch {
     for (const [node, log] of this.#logs ?? []) {
       const edits: Edit[] | undefined = deltas ? [] : undefined;
       const fresh = compare.nodeChanges(node, log, edits);
-      if (fresh === undefined) {
-        // A map or set that encodes as before may hold state proxies all the same (an equal
-        // upsert, `this.byId.set(row.id, row)` of a row it holds): they are replaced by their
-        // raw objects, which are linked there.
-        if (log.encoded && isContainer(node) && this.#unwrapAll(node)) {
-          this.#learn(node, seen, ignore);
-        }
-        // What it held may have been changed through it, then replaced by an equal value.
-        for (const [inner, before] of log.inner ?? []) {
-          if (!matchesSnapshot(inner, before)) report(inner);
-        }
-        continue;
-      }
-      for (const field of this.#rootsOf(node, current)) {
-        changed.add(field);
-        for (const value of fresh) validate(field, value);
-        if (deltas && edits && deltas.get(field) !== null) {
-          this.#address(node, field, edits, current, deltas, encode ?? encodeStrictly);
+      if (fresh !== undefined) {
+        for (const field of this.#rootsOf(node, current)) {
+          changed.add(field);
+          for (const value of fresh) validate(field, value);
+          if (deltas && edits && deltas.get(field) !== null) {
+            this.#address(node, field, edits, current, deltas, encode ?? encodeStrictly);
+          }
         }
       }
-      if (log.encoded && isContainer(node)) {
-        // A map or set changed in place holds what the handler put in it, and what it holds
-        // from elsewhere may have been changed through it (its values are handed out raw): the
-        // fields that reach those go whole.
-        const met = new Set<object>();
+      if (!log.encoded || !isContainer(node)) continue;
+      // A map or set: its values are handed out raw. Changed, it is walked whole: what the
+      // handler put in it is linked, and the fields reaching what it did not hold when handed
+      // out go whole. Unchanged, it may still hold state proxies (an equal upsert,
+      // `this.byId.set(row.id, row)` of a row it holds), replaced and linked here.
+      if (fresh !== undefined) {
         this.#learn(node, seen, (inner) => {
-          met.add(inner);
-          // What was inside it when it was handed out and encodes as it did then is unchanged.
-          const before = log.inner?.get(inner);
-          if (before === undefined || !matchesSnapshot(inner, before)) report(inner);
+          if (!log.inner?.has(inner)) report(inner);
         });
-        // What it held then and no longer holds may have been changed through it first.
-        for (const [inner, before] of log.inner ?? []) {
-          if (!met.has(inner) && !matchesSnapshot(inner, before)) report(inner);
-        }
+      } else if (this.#unwrap(node, true)) {
+        this.#learn(node, seen, ignore);
+      }
+      // What it held when handed out, there still or not, may have been changed through it.
+      for (const [inner, before] of log.inner ?? []) {
+        if (!matchesSnapshot(inner, before)) report(inner);
       }
     }
     // After the walks of maps and sets, which may have found a second place too.
@@ -653,8 +630,9 @@ export class Watch {
 
   /**
    * Looks through `value`, stored during the step (and linked where it was put), or a map or
-   * set changed in place: an object met twice (here or in another value the step stored) sits
-   * at two places and is ambiguous; an object the watch knows is now also reached from here,
+   * set changed in place: an object met twice (here or in another value the step stored) is
+   * linked at both places (#settleMoved finds two in one container); an object the watch knows
+   * is now also reached from here,
    * linked with the new containers above it, so that a later change to it reaches this field
    * too (`this.picked = this.rows.filter(…)`, `{ ref: x }`, `map.set(k, x)`). A stored
    * value's walk does not go below a node known before the step: what that holds is linked
@@ -914,6 +892,8 @@ interface Visit {
  */
 function holds(parent: object, link: Link, node: object, held: Held): boolean {
   if (parent instanceof Set) return parent.has(node);
+  // An array's link usually names where the item still is.
+  if (Array.isArray(parent) && toRaw(parent[link.key as number]) === node) return true;
   if (parent instanceof Map || Array.isArray(parent)) {
     // What a big array or map holds is listed once per pruning, not searched per link.
     let members = held.get(parent);
@@ -951,19 +931,7 @@ function isContainer(value: object): value is Map<unknown, unknown> | Set<unknow
  */
 function forEachChild(node: object, visit: (item: object, key: string | number) => void): boolean {
   let met = false;
-  if (Array.isArray(node)) {
-    for (let i = 0; i < node.length; i++) {
-      const item: unknown = node[i];
-      if (typeof item !== "object" || item === null) continue;
-      const raw = toRaw(item);
-      // Reflect.set: a frozen value keeps what it holds instead of throwing.
-      if (raw !== item) {
-        Reflect.set(node, i, raw);
-        met = true;
-      }
-      visit(raw, i);
-    }
-  } else if (node instanceof Map) {
+  if (node instanceof Map) {
     for (const [k, item] of node) {
       if (typeof item !== "object" || item === null) continue;
       const raw = toRaw(item);
@@ -983,11 +951,12 @@ function forEachChild(node: object, visit: (item: object, key: string | number) 
     }
     for (const item of node) if (typeof item === "object" && item !== null) visit(item, 0);
   } else if (isProxied(node)) {
-    const record = node as Record<string, unknown>;
-    for (const k of Object.keys(record)) {
+    const record = node as Record<string | number, unknown>;
+    for (const k of Array.isArray(node) ? node.keys() : Object.keys(record)) {
       const item = record[k];
       if (typeof item !== "object" || item === null) continue;
       const raw = toRaw(item);
+      // Reflect.set: a frozen value keeps what it holds instead of throwing.
       if (raw !== item) {
         Reflect.set(record, k, raw);
         met = true;
