@@ -62,6 +62,16 @@ class Shop extends LiveView {
   _cache: unknown = null;
 }
 
+/** Rows, an object, and a map that indexes them. */
+class Indexed extends LiveView {
+  rows = [
+    { id: "a", n: 1 },
+    { id: "b", n: 2 },
+  ];
+  other = { first: { n: 0 } };
+  byId = new Map<string, { id?: string; n: number }>();
+}
+
 function tracked<T extends LiveView>(view: T) {
   const tracker = new StateTracker(policy());
   tracker.reset(view);
@@ -245,34 +255,19 @@ describe("write tracking", () => {
   });
 
   it("an index map refreshed with the rows it already holds stays watched", () => {
-    class V extends LiveView {
-      rows = [
-        { id: "a", n: 1 },
-        { id: "b", n: 2 },
-      ];
-      byId = new Map<string, { id: string; n: number }>();
-    }
-    const { view, tracker } = tracked(new V());
+    const { view, tracker } = tracked(new Indexed());
     for (const row of view.rows) view.byId.set(row.id, row);
     tracker.changes(view);
     // Equal upserts: no change, and the map holds the rows themselves, not their proxies.
     for (const row of view.rows) view.byId.set(row.id, row);
     assert.deepStrictEqual(tracker.changes(view), []);
-    assert.equal(isStateProxy((stateValue(view, "byId") as V["byId"]).get("a")), false);
+    assert.equal(isStateProxy((stateValue(view, "byId") as Indexed["byId"]).get("a")), false);
     view.rows[0]!.n = 9;
     assert.deepStrictEqual(tracker.changes(view), ["rows", "byId"]);
   });
 
   it("a map changed in place reports the other fields of only the objects that changed in it", () => {
-    class V extends LiveView {
-      rows = [
-        { id: "a", n: 1 },
-        { id: "b", n: 2 },
-      ];
-      other = { first: { n: 0 } };
-      byId = new Map<string, { id?: string; n: number }>();
-    }
-    const { view, tracker } = tracked(new V());
+    const { view, tracker } = tracked(new Indexed());
     for (const row of view.rows) view.byId.set(row.id, row);
     view.byId.set("o", view.other.first);
     tracker.changes(view);
