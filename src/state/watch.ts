@@ -2,14 +2,15 @@
  * Write tracking over a view's public state, so that change detection costs what a handler
  * touched instead of what the view holds.
  *
- * Plain objects and arrays reached through a view's fields are handed out as proxies (one per
- * object, kept for as long as the object lives, so `===` between values read from state holds
- * across events). A write through a proxy records the slot's previous value the first time it is
- * written in a step; a value that is not a plain object or array (`Date`, `Map`, `Set`,
- * `Decimal`, registered or `toJSON` classes) is handed out as itself — its methods, private
- * fields and `instanceof` keep working — and its snapshot encoding is recorded instead, to
- * compare with afterwards. State holds raw values: proxies stored into it through a field or a
- * proxy are unwrapped at once, those put into a map or set when the step is checked (not those
+ * Plain objects, arrays, maps and sets reached through a view's fields are handed out as
+ * proxies (one per object, kept for as long as the object lives, so `===` between values read
+ * from state holds across events). A write through a proxy records the slot's previous value (a
+ * map's or set's entries) the first time it is written in a step; what a map or set holds is
+ * handed out through proxies as well, so a write into an object read from one is recorded too.
+ * Any other value (`Date`, `Decimal`, registered or `toJSON` classes, subclasses of `Map` and
+ * `Set`) is handed out as itself — its methods, private fields and `instanceof` keep working —
+ * and its snapshot encoding is recorded instead, to compare with afterwards. State holds raw
+ * values: proxies stored into it through a field or a proxy are unwrapped at once (not those
  * inside a frozen value or a class instance, which stay).
  *
  * Every object handed out remembers where it was reached from (parent and key, or a top-level
@@ -98,9 +99,11 @@ interface NodeLog {
   keys?: string[];
   /** A value handed out as itself. */
   encoded?: Encoded;
+  /** A map's entries (a set's as `[member, member]`) before the step's first write to it. */
+  entries?: (readonly [unknown, unknown])[];
   /**
-   * A map or set: the encodings of the objects the watch knew inside it when it was handed out,
-   * to tell whether one of them changed through it.
+   * A subclass of a map or set: the encodings of the objects the watch knew inside it when it
+   * was handed out, to tell whether one of them changed through it.
    */
   inner?: Map<object, SnapshotValue>;
 }
@@ -153,6 +156,7 @@ export class Watch {
   #logs?: Map<object, NodeLog>;
   #roots?: Map<string, Original>;
   #handler?: ProxyHandler<object>;
+  #collectionHandler?: ProxyHandler<object>;
   /**
    * Known objects stored at a new place during the step: they may now sit at two places, which
    * {@link changedFields} checks before it addresses edits (only when paths are kept).
@@ -244,10 +248,22 @@ export class Watch {
 
   /** What a handler gets for `value` read from top-level `field`. */
   handOutRoot(field: string, value: unknown): unknown {
-    if (typeof value !== "object" || value === null) return value;
-    if (isProxied(value)) return this.#proxy(value, null, field);
+    return this.#handOut(value, null, field);
+  }
+
+  /**
+   * What a handler gets for `value` read at `parent[key]` (`parent` `null`: a top-level
+   * field): a proxy of a plain object, array, map or set; any other object as itself, its
+   * encoding logged.
+   */
+  #handOut(held: unknown, parent: object | null, key: string | number): unknown {
+    if (typeof held !== "object" || held === null) return held;
+    // A proxy put into a map or set inside a new value stays there until the check: what is
+    // handed out for it is the proxy of its object, not a proxy of the proxy.
+    const value = toRaw(held);
+    if (isProxied(value) || isCollection(value)) return this.#proxy(value, parent, key);
     this.#logEncoding(value);
-    this.#link(value, null, field);
+    this.#link(value, parent, key);
     return value;
   }
 
@@ -268,7 +284,10 @@ export class Watch {
   #proxy(target: object, parent: object | null, key: string | number): object {
     const info = this.#link(target, parent, key);
     if (!info.proxy) {
-      info.proxy = new Proxy(target, (this.#handler ??= this.#makeHandler()));
+      const handler = isCollection(target)
+        ? (this.#collectionHandler ??= this.#makeCollectionHandler())
+        : (this.#handler ??= this.#makeHandler());
+      info.proxy = new Proxy(target, handler);
       rawOf.set(info.proxy, target);
     }
     return info.proxy;
@@ -310,6 +329,12 @@ export class Watch {
     if (!slots.has(key)) slots.set(key, original);
   }
 
+  /** Records what a map or set holds before the step's first write to it. */
+  #logEntries(target: Map<unknown, unknown> | Set<unknown>): void {
+    const log = this.#log(target);
+    log.entries ??= [...target.entries()];
+  }
+
   #logCopy(target: unknown[]): void {
     const log = this.#log(target);
     if (!log.copy) {
@@ -332,9 +357,9 @@ export class Watch {
    * Replaces the state proxies inside `value`, just stored, by their raw objects: state holds
    * raw values only, also within the step (`this.picked = this.rows.filter(…)` then
    * `this.picked[0] === this.rows[0]` holds). A value the watch knows is state already and is
-   * not walked again (a proxy a handler put raw into a map inside it is unwrapped when the map
-   * is checked); neither is a known object below the value, unless `all` (a map or set, whose
-   * values are handed out raw). Whether a proxy was met.
+   * not walked again (a proxy a handler put raw into a subclass of a map inside it is unwrapped
+   * when the map is checked); neither is a known object below the value, unless `all` (such a
+   * map, whose values are handed out raw). Whether a proxy was met.
    */
   #unwrap(value: object, all = false): boolean {
     const known = all ? undefined : this.#nodes;
@@ -361,20 +386,13 @@ export class Watch {
     this.#link(value, parent, key);
   }
 
-  #child(target: object, key: string, value: unknown): unknown {
-    if (typeof value !== "object" || value === null) return value;
-    if (isProxied(value)) return this.#proxy(value, target, arrayKey(target, key));
-    this.#logEncoding(value);
-    this.#link(value, target, arrayKey(target, key));
-    return value;
-  }
-
   #makeHandler(): ProxyHandler<object> {
     const methods = new Map<string, (...args: unknown[]) => unknown>();
     const logCopy = (raw: unknown[]) => this.#logCopy(raw);
     const logSlot = (target: object, key: string, was: Original) => this.#logSlot(target, key, was);
     const logOf = (target: object) => this.#log(target);
-    const child = (target: object, key: string, value: unknown) => this.#child(target, key, value);
+    const child = (target: object, key: string, value: unknown) =>
+      this.#handOut(value, target, arrayKey(target, key));
     const stored = (node: object, parent: object, key: string | number, bulk?: boolean) =>
       this.#stored(node, parent, key, bulk);
     for (const name of SEARCHES) {
@@ -489,6 +507,44 @@ export class Watch {
   }
 
   /**
+   * The handler of a map's or set's proxy. What it holds is handed out as from any container
+   * (values and set members through proxies, linked to it), so a write into an object read
+   * from it is logged like any other; keys and arguments are unwrapped. Its own changes
+   * (`set`, `add`, `delete`…) are found by comparing its encoding, logged when it was handed
+   * out. Methods it does not know run on the raw collection.
+   */
+  #makeCollectionHandler(): ProxyHandler<object> {
+    const out = (raw: object, value: unknown) => this.#handOut(value, raw, 0);
+    // As a write through an object's proxy: what goes in holds no proxy from then on, and a
+    // value put `into` the collection is linked there (its keys are not: they are found by
+    // identity, never handed out).
+    const put = (value: unknown, into?: object) => {
+      const raw = toRaw(value);
+      if (typeof raw === "object" && raw !== null) {
+        if (into) this.#stored(raw, into, 0);
+        else this.#unwrap(raw);
+      }
+      return raw;
+    };
+    const logEntries = (raw: Map<unknown, unknown> | Set<unknown>) => this.#logEntries(raw);
+    const methods = collectionMethods(out, put, logEntries);
+    return {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop, target);
+        if (typeof value !== "function" || prop === "constructor") return value;
+        const own = (target instanceof Map ? methods.map : methods.set).get(prop);
+        if (own) return own;
+        // A method this handler does not know may change it too.
+        return function (this: unknown, ...args: unknown[]) {
+          const raw = toRaw(this) as Map<unknown, unknown> | Set<unknown>;
+          logEntries(raw);
+          return (value as (...a: unknown[]) => unknown).apply(raw, args);
+        };
+      },
+    };
+  }
+
+  /**
    * The top-level fields whose content differs from what it was at the last {@link clear},
    * given each field's current raw value (`ABSENT` when gone). `validate(field, value)` is called
    * with every value found new, for the serialization policy.
@@ -501,7 +557,8 @@ export class Watch {
   ): Set<string> {
     const changed = new Set<string>();
     const compare = new Comparison(this.#logs, this.#nodes);
-    // A shared object changed through a map or set (handed out raw): its fields go whole.
+    // A shared object changed through a subclass of a map or set (whose values are handed out
+    // raw): its fields go whole.
     const report = (inner: object) => {
       for (const field of this.#rootsOf(inner, current)) {
         changed.add(field);
@@ -537,11 +594,12 @@ export class Watch {
           }
         }
       }
+      // A subclass of a map or set (a plain one is logged as an object is): it hands out its
+      // values raw and takes them as given. Changed, it is walked whole: what the handler put
+      // in it is linked, and the fields reaching what it did not hold when handed out go
+      // whole (a change through it is not logged). Unchanged, it may still hold state
+      // proxies, replaced and linked here.
       if (!log.encoded || !isContainer(node)) continue;
-      // A map or set: its values are handed out raw. Changed, it is walked whole: what the
-      // handler put in it is linked, and the fields reaching what it did not hold when handed
-      // out go whole. Unchanged, it may still hold state proxies (an equal upsert,
-      // `this.byId.set(row.id, row)` of a row it holds), replaced and linked here.
       if (fresh !== undefined) {
         this.#learn(node, seen, (inner) => {
           if (!log.inner?.has(inner)) report(inner);
@@ -636,10 +694,10 @@ export class Watch {
    * linked with the new containers above it, so that a later change to it reaches this field
    * too (`this.picked = this.rows.filter(…)`, `{ ref: x }`, `map.set(k, x)`). A stored
    * value's walk does not go below a node known before the step: what that holds is linked
-   * already. A map or set changed in place (`known` is then told of every known node in it) is
-   * walked whole: its values are handed out raw, so a change may lie anywhere below them
-   * (`map.get(k).wrap.n = 6`, where `wrap` holds a row of another field). State proxies put in
-   * a map or set are replaced by their raw objects on the way.
+   * already. A subclass of a map or set changed in place (`known` is then told of every known
+   * node in it) is walked whole: its values are handed out raw, so a change may lie anywhere
+   * below them (`map.get(k).wrap.n = 6`, where `wrap` holds a row of another field). State
+   * proxies put in such a map are replaced by their raw objects on the way.
    */
   #learn(value: object, seen: Met, known?: (node: object) => void): void {
     const step = this.#step;
@@ -819,14 +877,16 @@ export class Watch {
    * `undefined` when there is none. A link names one place: an array's item may have moved
    * (the link follows it), or sit at a new place beside its old one (`push` of an item already
    * there), where its changes are the new slot's, not its own. In a map or set it is found by
-   * value, wherever it is (a map or set is compared whole).
+   * value, wherever it is, if it was there when the step began (its entries are compared as
+   * an array's items are).
    */
   #heldAt(parent: object, link: Link, node: object): string | number | undefined {
     const key = link.key;
-    if (parent instanceof Set) return parent.has(node) ? key : undefined;
-    if (parent instanceof Map) {
-      for (const value of parent.values()) if (value === node) return key;
-      return undefined;
+    if (isContainer(parent)) {
+      if (parent instanceof Set ? !parent.has(node) : !mapHolds(parent, node)) return undefined;
+      // Put in during the step: the collection's own comparison judges it.
+      const before = this.#logs?.get(parent)?.entries;
+      return !before || before.some((entry) => entry[1] === node) ? key : undefined;
     }
     // toRaw: a frozen value keeps the proxies it was made with.
     if (toRaw((parent as Record<string | number, unknown>)[key]) === node) {
@@ -919,9 +979,188 @@ function shown(target: object, key: string): boolean {
   return Object.prototype.propertyIsEnumerable.call(target, key);
 }
 
-/** Maps and sets: handed out as themselves, what they hold is reached raw. */
+function mapHolds(map: Map<unknown, unknown>, node: object): boolean {
+  for (const value of map.values()) if (value === node) return true;
+  return false;
+}
+
+/** Maps and sets, subclasses included: what they hold is found by value, not by key. */
 function isContainer(value: object): value is Map<unknown, unknown> | Set<unknown> {
   return value instanceof Map || value instanceof Set;
+}
+
+/** Plain maps and sets, handed out through proxies (a subclass is handed out as itself). */
+function isCollection(value: object): value is Map<unknown, unknown> | Set<unknown> {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Map.prototype || proto === Set.prototype;
+}
+
+type Method = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * The methods of a map's and a set's proxy, `this` being the proxy: what they hand out goes
+ * through `out(raw, value)`, what they store through `put`; keys they look up are unwrapped.
+ */
+function collectionMethods(
+  out: (raw: object, value: unknown) => unknown,
+  put: (value: unknown, into?: object) => unknown,
+  logEntries: (raw: Map<unknown, unknown> | Set<unknown>) => void,
+): {
+  map: Map<string | symbol, Method>;
+  set: Map<string | symbol, Method>;
+} {
+  const mapOf = (self: unknown) => toRaw(self) as Map<unknown, unknown>;
+  const setOf = (self: unknown) => toRaw(self) as Set<unknown>;
+  function* mapValues(raw: Map<unknown, unknown>) {
+    for (const value of raw.values()) yield out(raw, value);
+  }
+  function* mapEntries(raw: Map<unknown, unknown>) {
+    for (const [key, value] of raw) yield [key, out(raw, value)];
+  }
+  function* members(raw: Set<unknown>) {
+    for (const value of raw) yield out(raw, value);
+  }
+  function* memberPairs(raw: Set<unknown>) {
+    for (const value of raw) {
+      const member = out(raw, value);
+      yield [member, member];
+    }
+  }
+  const map = new Map<string | symbol, Method>([
+    [
+      "get",
+      function (key) {
+        const raw = mapOf(this);
+        return out(raw, raw.get(toRaw(key)));
+      },
+    ],
+    [
+      "has",
+      function (key) {
+        return mapOf(this).has(toRaw(key));
+      },
+    ],
+    [
+      "set",
+      function (key, value) {
+        const raw = mapOf(this);
+        logEntries(raw);
+        raw.set(put(key), put(value, raw));
+        return this;
+      },
+    ],
+    [
+      "delete",
+      function (key) {
+        const raw = mapOf(this);
+        if (raw.has(toRaw(key))) logEntries(raw);
+        return raw.delete(toRaw(key));
+      },
+    ],
+    [
+      "clear",
+      function () {
+        const raw = mapOf(this);
+        logEntries(raw);
+        raw.clear();
+      },
+    ],
+    [
+      "forEach",
+      function (callback, thisArg) {
+        const raw = mapOf(this);
+        raw.forEach((value, key) => {
+          (callback as Method).call(thisArg, out(raw, value), key, this);
+        });
+      },
+    ],
+    [
+      "values",
+      function () {
+        return mapValues(mapOf(this));
+      },
+    ],
+    [
+      "entries",
+      function () {
+        return mapEntries(mapOf(this));
+      },
+    ],
+    [
+      Symbol.iterator,
+      function () {
+        return mapEntries(mapOf(this));
+      },
+    ],
+  ]);
+  const set = new Map<string | symbol, Method>([
+    [
+      "has",
+      function (value) {
+        return setOf(this).has(toRaw(value));
+      },
+    ],
+    [
+      "add",
+      function (value) {
+        const raw = setOf(this);
+        logEntries(raw);
+        raw.add(put(value, raw));
+        return this;
+      },
+    ],
+    [
+      "delete",
+      function (value) {
+        const raw = setOf(this);
+        if (raw.has(toRaw(value))) logEntries(raw);
+        return raw.delete(toRaw(value));
+      },
+    ],
+    [
+      "clear",
+      function () {
+        const raw = setOf(this);
+        logEntries(raw);
+        raw.clear();
+      },
+    ],
+    [
+      "forEach",
+      function (callback, thisArg) {
+        const raw = setOf(this);
+        raw.forEach((value) => {
+          const member = out(raw, value);
+          (callback as Method).call(thisArg, member, member, this);
+        });
+      },
+    ],
+    [
+      "values",
+      function () {
+        return members(setOf(this));
+      },
+    ],
+    [
+      "keys",
+      function () {
+        return members(setOf(this));
+      },
+    ],
+    [
+      "entries",
+      function () {
+        return memberPairs(setOf(this));
+      },
+    ],
+    [
+      Symbol.iterator,
+      function () {
+        return members(setOf(this));
+      },
+    ],
+  ]);
+  return { map, set };
 }
 
 /**
@@ -1098,6 +1337,7 @@ class Comparison {
       edits?.push(["v"]);
       return [node];
     }
+    if (log.entries) return this.#entryChanges(node as Map<unknown, unknown>, log.entries, edits);
     const fresh: unknown[] = [];
     let changed = false;
     const record = (value: unknown) => {
@@ -1161,6 +1401,32 @@ class Comparison {
     return changed ? fresh : undefined;
   }
 
+  /**
+   * The new keys and values of a map or set whose entries were `before`, as an array's: an
+   * entry holding the same objects is no change of the collection (a change inside one is
+   * that object's). Edited, the collection is written whole (no path goes into one).
+   */
+  #entryChanges(
+    node: Map<unknown, unknown> | Set<unknown>,
+    before: readonly (readonly [unknown, unknown])[],
+    edits?: Edit[],
+  ): unknown[] | undefined {
+    const fresh: unknown[] = [];
+    let changed = node.size !== before.length;
+    let i = 0;
+    for (const [key, value] of node.entries()) {
+      const was = before[i++];
+      if (was && key === was[0] && value === was[1]) continue;
+      if (was && this.same(key, was[0]) && this.same(value, was[1])) continue;
+      changed = true;
+      if (node instanceof Map) fresh.push(key);
+      fresh.push(value);
+    }
+    if (!changed) return undefined;
+    edits?.push(["v"]);
+    return fresh;
+  }
+
   /** Whether live `now` encodes as `was` did before the step (`was` read through the log). */
   same(now: unknown, was: Original, depth = 0): boolean {
     if (depth > 64) return false;
@@ -1171,6 +1437,20 @@ class Comparison {
       return typeof now !== "number" || Number.isFinite(now);
     }
     if (now === was && !this.#isAffected(was)) return true;
+    if (isCollection(was)) {
+      // Its entries before the step: those logged at its first write, or those it holds.
+      if (!isCollection(now) || now instanceof Map !== was instanceof Map) return false;
+      const before = this.logs?.get(was)?.entries ?? [...was.entries()];
+      if (now.size !== before.length) return false;
+      let i = 0;
+      for (const [key, value] of now.entries()) {
+        const entry = before[i++] as readonly [unknown, unknown];
+        if (!this.same(key, entry[0], depth + 1) || !this.same(value, entry[1], depth + 1)) {
+          return false;
+        }
+      }
+      return true;
+    }
     if (!isProxied(was)) {
       const log = this.logs?.get(was);
       const before = log?.encoded ?? encodeSilently(was);

@@ -7,7 +7,7 @@ import { Decimal } from "decimal.js";
 import { LiveView, registerType } from "../../src/index.js";
 import { matchesSnapshot, type SerializationPolicy } from "../../src/state/codec.js";
 import { StateTracker, snapshotState, stateValue } from "../../src/state/tracker.js";
-import { isStateProxy } from "../../src/state/watch.js";
+import { isStateProxy, toRaw } from "../../src/state/watch.js";
 import {
   applyMutation as apply,
   applyRichMutation,
@@ -246,8 +246,7 @@ describe("write tracking", () => {
     const { view, tracker } = tracked(new V());
     view.m.set("k", { wrap: view.rows[0]! });
     tracker.changes(view);
-    // The map's values are handed out raw: the change is found by the map's encoding, and
-    // the row is found below the wrapper, which was known before this step.
+    // Read through the map: the wrapper and the row below it are handed out tracked.
     view.m.get("k")!.wrap.n = 6;
     assert.deepStrictEqual(tracker.changes(view), ["rows", "m"]);
     view.rows[0]!.n = 7;
@@ -275,7 +274,7 @@ describe("write tracking", () => {
     assert.deepStrictEqual(tracker.changes(view), ["byId"]);
     view.byId.set("c", { n: 3 });
     assert.deepStrictEqual(tracker.changes(view), ["byId"]);
-    // Changed through the map (its values are handed out raw), then moved within it.
+    // Changed through the map, then moved within it.
     const a = view.byId.get("a")!;
     a.n = 10;
     view.byId.delete("a");
@@ -295,7 +294,7 @@ describe("write tracking", () => {
     view.m.set("a", view.a);
     view.m.set("b", view.b);
     tracker.changes(view);
-    // Map values are handed out raw: the change is seen through what the map held.
+    // Changed through the map, then taken out of it.
     view.m.get("a")!.p!.x = 1;
     view.m.delete("a");
     assert.deepStrictEqual(tracker.changes(view), ["a", "m"]);
@@ -414,7 +413,7 @@ describe("write tracking", () => {
     assert.ok(view.when instanceof Date);
     assert.ok(view.wallet instanceof Money);
     assert.equal(view.wallet.cents, 100, "private #fields of a registered class work");
-    assert.ok(!isStateProxy(view.when) && !isStateProxy(view.wallet) && !isStateProxy(view.byName));
+    assert.ok(!isStateProxy(view.when) && !isStateProxy(view.wallet));
     assert.deepStrictEqual(structuredClone(view.rows[0]), { id: 0, qty: 0, tags: ["t0"] });
     assert.deepStrictEqual(structuredClone({ r: view.rows[0] }).r?.tags, ["t0"]);
     assert.equal(JSON.stringify(view.rows[0]), '{"id":0,"qty":0,"tags":["t0"]}');
@@ -424,6 +423,97 @@ describe("write tracking", () => {
     assert.ok(!isStateProxy(stateValue(view, "selected")), "state holds raw values");
     assert.ok(!isStateProxy((stateValue(view, "rows") as unknown[])[1]));
     tracker.changes(view);
+  });
+
+  it("a map and a set hand out what they hold tracked, and behave as a map and a set", () => {
+    class V extends LiveView {
+      rows = [{ n: 1 }, { n: 2 }];
+      byName = new Map([["a", { n: 1 }]]);
+      picked = new Set<{ n: number }>();
+    }
+    const { view, tracker } = tracked(new V());
+    const byName = view.byName;
+    assert.ok(byName instanceof Map && isStateProxy(byName));
+    assert.equal(Object.prototype.toString.call(byName), "[object Map]");
+    assert.equal(byName.size, 1);
+    const a = byName.get("a")!;
+    assert.ok(isStateProxy(a));
+    assert.equal(byName.get("a"), a, "=== between two reads");
+    assert.equal([...byName.values()][0], a);
+    assert.equal([...byName][0]![1], a);
+    assert.equal([...byName.entries()][0]![1], a);
+    assert.deepStrictEqual([...byName.keys()], ["a"]);
+    const calls: unknown[][] = [];
+    byName.forEach(function (this: unknown, value, key, map) {
+      calls.push([value, key, map, this]);
+    }, "arg");
+    assert.equal(calls.length, 1);
+    assert.ok(calls[0]![0] === a && calls[0]![1] === "a" && calls[0]![2] === byName);
+    assert.equal(calls[0]![3], "arg");
+    assert.deepStrictEqual(structuredClone(byName), new Map([["a", { n: 1 }]]));
+    a.n = 2;
+    assert.deepStrictEqual(tracker.changes(view), ["byName"]);
+
+    const row = view.rows[0]!;
+    assert.equal(view.picked.add(row), view.picked, "add returns the set as read");
+    assert.ok(view.picked.has(row) && view.picked.has(toRaw(row)));
+    assert.ok(!isStateProxy([...(stateValue(view, "picked") as Set<unknown>)][0]));
+    assert.deepStrictEqual(tracker.changes(view), ["picked"]);
+    for (const member of view.picked) member.n = 5;
+    assert.deepStrictEqual(tracker.changes(view), ["rows", "picked"]);
+    assert.equal(view.rows[0]!.n, 5);
+    view.picked.forEach((member, again) => {
+      assert.ok(isStateProxy(member) && member === again);
+    });
+    assert.ok(view.picked.delete(view.rows[0]!));
+    assert.deepStrictEqual(tracker.changes(view), ["picked"]);
+    // What goes in holds no proxy, even inside a value read again before the check.
+    view.byName.set("w", { n: 0, ref: view.rows[1] } as never);
+    const held = view.byName.get("w") as unknown as { ref: object };
+    assert.equal(held.ref, view.rows[1]);
+    assert.ok(!isStateProxy((toRaw(held) as { ref: object }).ref));
+    view.rows.push(held as never);
+    tracker.changes(view);
+    assert.ok(!isStateProxy((stateValue(view, "rows") as { ref?: object }[])[2]!.ref));
+  });
+
+  it("a subclass of Map is handed out as itself and compared whole", () => {
+    class Registry extends Map<string, { n: number }> {
+      bump(key: string): void {
+        const row = this.get(key);
+        if (row) row.n++;
+      }
+    }
+    class V extends LiveView {
+      rows = [{ n: 1 }];
+      reg = new Registry();
+    }
+    const { view, tracker } = tracked(new V());
+    view.reg.set("a", view.rows[0]!);
+    assert.ok(!isStateProxy(view.reg) && view.reg instanceof Registry);
+    // What it is given may be changed through it unseen: the row's other field goes too.
+    assert.deepStrictEqual(tracker.changes(view), ["rows", "reg"]);
+    // Its own method changes a row it shares with `rows`, behind any proxy.
+    view.reg.bump("a");
+    assert.deepStrictEqual(tracker.changes(view), ["rows", "reg"]);
+    assert.equal(view.rows[0]!.n, 2);
+  });
+
+  it("a proxy read from an object another field holds is not stored as a proxy", () => {
+    class V extends LiveView {
+      a = { n: 1 };
+      b: unknown = null;
+      rows: { z?: unknown }[] = [{}];
+      m = new Map<string, { z?: unknown }>();
+    }
+    const { view, tracker } = tracked(new V());
+    view.m.set("k", view.rows[0]!);
+    tracker.changes(view);
+    view.m.get("k")!.z = view.a;
+    view.b = view.rows[0]!.z;
+    assert.deepStrictEqual(tracker.changes(view), ["b", "rows", "m"]);
+    assert.ok(!isStateProxy(stateValue(view, "b")));
+    assert.equal(stateValue(view, "b"), stateValue(view, "a"));
   });
 
   it("fields added, deleted or set to undefined are reported; private fields are not", () => {

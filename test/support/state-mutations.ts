@@ -26,19 +26,51 @@ export const mutation = fc.record({
   value: tree,
 });
 
-/** Follows `steps` (indices into each container's keys) from the field's value. */
-function walk(root: unknown, steps: number[]): { parent: object; key: string | number } | null {
+/** A place in state: a key of an array, an object or a map. */
+interface Place {
+  parent: object;
+  key: string | number;
+}
+
+/**
+ * Follows `steps` (indices into each container's keys) from the field's value, into the
+ * values of maps too (a handler changes what it reads from a map in place as well).
+ */
+function walk(root: unknown, steps: number[]): Place | null {
   let at: unknown = root;
-  let last: { parent: object; key: string | number } | null = null;
+  let last: Place | null = null;
   for (const step of steps) {
     if (typeof at !== "object" || at === null) break;
-    const keys = Array.isArray(at) ? at.map((_, i) => i) : Object.keys(at);
+    const keys =
+      at instanceof Map
+        ? [...(at as Map<string, unknown>).keys()]
+        : Array.isArray(at)
+          ? at.map((_, i) => i)
+          : Object.keys(at);
     if (keys.length === 0) break;
     const key = keys[step % keys.length] as string | number;
     last = { parent: at, key };
-    at = (at as Record<string | number, unknown>)[key];
+    at = read(last);
   }
   return last;
+}
+
+function read(at: Place): unknown {
+  const parent = at.parent;
+  return parent instanceof Map ? parent.get(at.key) : (parent as Record<string, unknown>)[at.key];
+}
+
+function place(at: Place, value: unknown): void {
+  const parent = at.parent;
+  if (parent instanceof Map) parent.set(at.key, value);
+  else (parent as Record<string | number, unknown>)[at.key] = value;
+}
+
+/** Removes the key `at` names (not from an array, which `pop` and `splice` shorten). */
+function remove(at: Place): void {
+  const parent = at.parent;
+  if (parent instanceof Map) parent.delete(at.key);
+  else if (!Array.isArray(parent)) delete (parent as Record<string | number, unknown>)[at.key];
 }
 
 export interface Mutation {
@@ -51,15 +83,15 @@ export interface Mutation {
 export function applyMutation(view: Record<string, unknown>, m: Mutation): void {
   const root = view[m.field];
   const at = walk(root, m.steps);
-  const target = at ? (at.parent as Record<string | number, unknown>)[at.key] : root;
+  const target = at ? read(at) : root;
   const value = structuredClone(m.value);
   switch (m.op) {
     case "set":
-      if (at) (at.parent as Record<string | number, unknown>)[at.key] = value;
+      if (at) place(at, value);
       else view[m.field] = value;
       break;
     case "same":
-      if (at) (at.parent as Record<string | number, unknown>)[at.key] = target;
+      if (at) place(at, target);
       else view[m.field] = structuredClone(root);
       break;
     case "push":
@@ -75,12 +107,12 @@ export function applyMutation(view: Record<string, unknown>, m: Mutation): void 
       if (Array.isArray(target)) target.reverse();
       break;
     case "delete":
-      if (at && !Array.isArray(at.parent)) delete (at.parent as Record<string, unknown>)[at.key];
+      if (at) remove(at);
       break;
     case "alias": {
       const other = view[m.field === "a" ? "b" : "a"];
       if (typeof other === "object" && other !== null && at && !reaches(other, at.parent)) {
-        (at.parent as Record<string | number, unknown>)[at.key] = other;
+        place(at, other);
       }
       break;
     }
@@ -91,7 +123,9 @@ export function applyMutation(view: Record<string, unknown>, m: Mutation): void 
 function reaches(value: unknown, target: unknown, depth = 0): boolean {
   if (value === target) return true;
   if (typeof value !== "object" || value === null || depth > 20) return false;
-  return Object.values(value).some((v) => reaches(v, target, depth + 1));
+  const values =
+    value instanceof Map ? [...(value as Map<string, unknown>).values()] : Object.values(value);
+  return values.some((v) => reaches(v, target, depth + 1));
 }
 
 /** Leaves and keys beyond the basic ones: dates, maps, and a key the encoding tags (`$type`). */
@@ -137,7 +171,7 @@ export const richMutation = fc.record({
 /** Applies the mutations only {@link richMutation} makes, then the basic ones. */
 export function applyRichMutation(view: Record<string, unknown>, m: Mutation): void {
   const at = walk(view[m.field], m.steps);
-  const target = at ? (at.parent as Record<string | number, unknown>)[at.key] : view[m.field];
+  const target = at ? read(at) : view[m.field];
   const value = structuredClone(m.value);
   switch (m.op) {
     case "date":
@@ -150,20 +184,20 @@ export function applyRichMutation(view: Record<string, unknown>, m: Mutation): v
       // The same object at a second place of the same container.
       if (at && typeof target === "object" && target !== null) {
         if (Array.isArray(at.parent)) at.parent.push(target);
-        else (at.parent as Record<string, unknown>).q = target;
+        else place({ parent: at.parent, key: "q" }, target);
       }
       return;
     case "bounce": {
       // The same object at a second place of its container and gone from there again, then
       // changed through the reference held all along: its first place must still be watched.
       if (!at || typeof target !== "object" || target === null) return;
-      const parent = at.parent as Record<string | number, unknown>;
+      const parent = at.parent;
       if (Array.isArray(parent)) {
         parent.push(target);
         parent.pop();
       } else {
-        parent.r = target;
-        delete parent.r;
+        place({ parent, key: "r" }, target);
+        remove({ parent, key: "r" });
       }
       if (Array.isArray(target)) target.push(value);
       else if (target instanceof Map) target.set("k", value);
