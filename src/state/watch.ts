@@ -509,9 +509,9 @@ export class Watch {
   /**
    * The handler of a map's or set's proxy. What it holds is handed out as from any container
    * (values and set members through proxies, linked to it), so a write into an object read
-   * from it is logged like any other; keys and arguments are unwrapped. Its own changes
-   * (`set`, `add`, `delete`…) are found by comparing its encoding, logged when it was handed
-   * out. Methods it does not know run on the raw collection.
+   * from it is logged like any other; keys and arguments are unwrapped. Its first write of a
+   * step (`set`, `add`, `delete`, `clear`, or a method it does not know, which runs on the raw
+   * collection) logs its entries, to compare with afterwards.
    */
   #makeCollectionHandler(): ProxyHandler<object> {
     const out = (raw: object, value: unknown) => this.#handOut(value, raw, 0);
@@ -979,6 +979,7 @@ function shown(target: object, key: string): boolean {
   return Object.prototype.propertyIsEnumerable.call(target, key);
 }
 
+/** Whether `node` is one of `map`'s values. */
 function mapHolds(map: Map<unknown, unknown>, node: object): boolean {
   for (const value of map.values()) if (value === node) return true;
   return false;
