@@ -380,9 +380,14 @@ export class Watch {
     return met;
   }
 
-  /** `value` is now (also) at `parent[key]`: linked there, and checked for two places. */
+  /**
+   * `value` is now (also) at `parent[key]`: linked there, and checked for two places (not when
+   * put in a map or set: no path goes into one, and a container the value already sat in twice
+   * was checked when it was put there).
+   */
   #placed(value: object, parent: object, key: string | number, bulk = false): void {
-    if (this.paths && (bulk || this.#nodes?.has(value))) (this.#moved ??= new Set()).add(value);
+    const known = bulk || this.#nodes?.has(value) === true;
+    if (this.paths && known && !isContainer(parent)) (this.#moved ??= new Set()).add(value);
     this.#link(value, parent, key);
   }
 
