@@ -9,7 +9,9 @@
  * encoding and apply them when the record is read ({@link applyDeltas}), so a restore gets
  * exactly the state the view had.
  *
- * An edit addresses the container (plain object or array) at `path` inside the field:
+ * An edit addresses the container (plain object or array) at `path` inside the field; a path
+ * goes into a map's or set's encoding by the index of an entry (`[i]`, the `i`-th value in the
+ * order the encoding lists them):
  * - `["s", path, key, value]` sets `key` to `value` (snapshot encoding);
  * - `["d", path, key]` deletes `key`;
  * - `["l", path, length]` sets the array's length;
@@ -19,8 +21,11 @@
 import type { JsonObject, JsonValue } from "./serializable.js";
 import type { SnapshotValue } from "./codec.js";
 
-/** Keys from the field down to a container: array indices and object keys. */
-export type DeltaPath = readonly (string | number)[];
+/** Keys from the field down to a container: array indices, object keys, map and set entries. */
+export type DeltaPath = readonly (string | number | EntryKey)[];
+
+/** The `i`-th entry of a map or set, as a path step into it: `[i]`. */
+export type EntryKey = readonly [number];
 
 /** One edit of a container inside a field's snapshot encoding. */
 export type DeltaOp =
@@ -81,6 +86,7 @@ function isIndex(key: unknown, below: number): key is number {
 
 /** `value` with the edit applied at `path[at…]`; the same object unless its tag changes. */
 function edit(value: SnapshotValue, path: unknown[], at: number, op: unknown[]): SnapshotValue {
+  if (at < path.length && Array.isArray(path[at])) return editEntry(value, path, at, op);
   const box = containerOf(value);
   if (at < path.length) {
     const key = path[at];
@@ -108,6 +114,30 @@ function edit(value: SnapshotValue, path: unknown[], at: number, op: unknown[]):
   const hasType = Object.hasOwn(box, "$type");
   if (tagged && !hasType) return box;
   if (!tagged && hasType) return { $type: "Object", value: box };
+  return value;
+}
+
+/** Goes on into the value of entry `path[at]` of the map or set encoded as `value`. */
+function editEntry(
+  value: SnapshotValue,
+  path: unknown[],
+  at: number,
+  op: unknown[],
+): SnapshotValue {
+  const step = path[at] as unknown[];
+  const tag = typeof value === "object" && value !== null && !Array.isArray(value) && value.$type;
+  const entries = tag === "Map" || tag === "Set" ? (value as JsonObject).value : undefined;
+  if (!Array.isArray(entries)) throw new DeltaError("delta: entry of something not a map or set");
+  const i = step[0];
+  if (step.length !== 1 || !isIndex(i, entries.length))
+    throw new DeltaError("delta: no such entry");
+  // A map lists `[key, value]` pairs; a set its members.
+  const holder: JsonValue[] = tag === "Map" ? (entries[i] as JsonValue[]) : entries;
+  const slot = tag === "Map" ? 1 : i;
+  if (!Array.isArray(holder) || holder.length <= slot) throw new DeltaError("delta: no such entry");
+  const child = holder[slot] as SnapshotValue;
+  const next = edit(child, path, at + 1, op);
+  if (next !== child) setOwn(holder, slot, next);
   return value;
 }
 

@@ -28,7 +28,7 @@ import {
   type SerializationPolicy,
   type SnapshotValue,
 } from "./codec.js";
-import type { DeltaOp, DeltaPath } from "./delta.js";
+import type { DeltaOp, DeltaPath, EntryKey } from "./delta.js";
 
 /** The slot did not exist before the step. */
 export const ABSENT: unique symbol = Symbol("absent");
@@ -770,11 +770,13 @@ export class Watch {
         if (e[0] === "v") {
           const value = encode(node);
           for (const path of paths) {
-            if (path.length === 0) {
+            const last = path[path.length - 1];
+            // The field itself, or a map's or set's entry (no edit sets one): stored whole.
+            if (last === undefined || typeof last === "object") {
               deltas.set(field, null);
               return;
             }
-            ops.push(["s", path.slice(0, -1), path[path.length - 1] as string | number, value]);
+            ops.push(["s", path.slice(0, -1), last, value]);
           }
           continue;
         }
@@ -817,17 +819,39 @@ export class Watch {
         continue;
       }
       const parent = link.parent;
-      const key = this.#heldAt(parent, link, node);
-      if (key === undefined) continue;
+      const held = this.#heldAt(parent, link, node);
+      if (held === undefined) continue;
       const above = this.#pathsTo(parent, field, current, depth + 1);
       if (above === undefined) return undefined;
       if (above.length === 0) continue;
-      // Inside a map or set of this field: no edit can address it, the field goes whole.
-      if (isContainer(parent)) return undefined;
+      const key = isContainer(parent) ? this.#entryOf(parent, node) : held;
+      if (key === undefined) return undefined;
       for (const path of above) out.push([...path, key]);
       if (out.length > MAX_PATHS) return undefined;
     }
     return out;
+  }
+
+  /**
+   * The path step to `node` inside a plain map or set the step did not write (its entries are
+   * as stored, in the same order); `undefined` where no edit can address it: a subclass (its
+   * values are changed unlogged), a collection written this step (compared and stored whole),
+   * a map that does not encode as one, or one holding the node twice.
+   */
+  #entryOf(parent: Map<unknown, unknown> | Set<unknown>, node: object): EntryKey | undefined {
+    if (!isCollection(parent) || this.#logs?.get(parent)?.entries) return undefined;
+    let found: number | undefined;
+    let i = 0;
+    for (const [key, value] of parent.entries()) {
+      // A map encodes as one only with string keys (else as text, with a warning).
+      if (parent instanceof Map && typeof key !== "string") return undefined;
+      if (value === node) {
+        if (found !== undefined) return undefined;
+        found = i;
+      }
+      i++;
+    }
+    return found === undefined ? undefined : [found];
   }
 
   /**
@@ -1239,7 +1263,7 @@ function ordered(ops: DeltaOp[]): DeltaOp[] {
     let at = "";
     let covered = false;
     for (let i = 0; i < path.length && !covered; i++) {
-      const key = path[i] as string | number;
+      const key = path[i];
       const ranges = spliced.get(at);
       if (typeof key === "number" && ranges?.some(([from, to]) => key >= from && key < to)) {
         covered = true;

@@ -171,7 +171,7 @@ describe("snapshot deltas", () => {
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
   });
 
-  it("a row also kept in a map and an index stays an edit of the fields that are not the map", () => {
+  it("a row also kept in a map and an index stays an edit of each field, the map's by entry", () => {
     class V extends LiveView {
       rows = Array.from({ length: 50 }, (_, i) => ({ id: i, n: 0 }));
       byId: Record<string, { id: number; n: number }> = {};
@@ -190,32 +190,45 @@ describe("snapshot deltas", () => {
     assert.deepStrictEqual(changed, ["rows", "byId", "m"]);
     assert.deepStrictEqual(deltas.get("rows"), [["s", [3], "n", 1]]);
     assert.deepStrictEqual(deltas.get("byId"), [["s", ["3"], "n", 1]]);
-    assert.equal(deltas.get("m"), null);
+    // The map's fourth entry (`[3]`: an entry's index in the encoding, not a key).
+    assert.deepStrictEqual(deltas.get("m"), [["s", [[3]], "n", 1]]);
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
   });
 
   it("a row changed or indexed through a map stays an edit of the field it is in", () => {
     class V extends LiveView {
       rows = Array.from({ length: 50 }, (_, i) => ({ id: i, n: 0 }));
-      byId = new Map<number, { id: number; n: number }>();
+      byId = new Map<string, { id: number; n: number }>();
+      tags = new Set<{ id: number; n: number }>();
     }
     const view = new V();
     const t = tracked(view);
-    for (const row of view.rows) view.byId.set(row.id, row);
+    for (const row of view.rows) view.byId.set(String(row.id), row);
+    view.tags.add(view.rows[7]!);
     t.step();
-    // What a map holds is handed out tracked: the change is the row's own edit.
-    view.byId.get(3)!.n++;
+    // What a map holds is handed out tracked: the change is the row's own edit, in each field.
+    view.byId.get("3")!.n++;
+    for (const row of view.tags) row.n = 2;
     let { changed, deltas } = t.step();
-    assert.deepStrictEqual(changed, ["rows", "byId"]);
-    assert.deepStrictEqual(deltas.get("rows"), [["s", [3], "n", 1]]);
-    assert.equal(deltas.get("byId"), null);
+    assert.deepStrictEqual(changed, ["rows", "byId", "tags"]);
+    assert.deepStrictEqual(deltas.get("rows"), [
+      ["s", [3], "n", 1],
+      ["s", [7], "n", 2],
+    ]);
+    assert.deepStrictEqual(deltas.get("byId"), [
+      ["s", [[3]], "n", 1],
+      ["s", [[7]], "n", 2],
+    ]);
+    assert.deepStrictEqual(deltas.get("tags"), [["s", [[0]], "n", 2]]);
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
-    // Indexing a new row and changing it through the index in one step.
+    // Indexing a new row and changing it through the index in one step: the map was written,
+    // it is stored whole.
     view.rows.push({ id: 50, n: 0 });
-    view.byId.set(50, view.rows[50]!);
-    view.byId.get(50)!.n = 7;
+    view.byId.set("50", view.rows[50]!);
+    view.byId.get("50")!.n = 7;
     ({ changed, deltas } = t.step());
     assert.deepStrictEqual(changed, ["rows", "byId"]);
+    assert.equal(deltas.get("byId"), null);
     assert.deepStrictEqual(deltas.get("rows"), [
       ["l", [], 51],
       ["s", [], 50, { id: 50, n: 7 }],
@@ -393,8 +406,12 @@ describe("snapshot deltas", () => {
     view.a.y!.n = 2;
     const { changed, deltas } = t.step();
     assert.deepStrictEqual(changed, ["rows", "picked", "a"]);
-    // The map and the set cannot be edited by path: the field goes whole.
-    assert.equal(deltas.get("a"), null);
+    // One edit at each place, into the map and the set by entry.
+    assert.deepStrictEqual(deltas.get("a"), [
+      ["s", ["y"], "n", 2],
+      ["s", ["m", [0]], "n", 2],
+      ["s", ["s", [0]], "n", 2],
+    ]);
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
     view.a.m.get("k")!.n = 3;
     t.step();
@@ -449,6 +466,34 @@ describe("applyDeltas", () => {
     assert.equal(({} as { polluted?: number }).polluted, undefined);
   });
 
+  it("goes into a map's or a set's entries by index", () => {
+    const base: SnapshotValue = {
+      m: {
+        $type: "Map",
+        value: [
+          ["a", { n: 1 }],
+          ["b", { n: 2, tags: ["x"] }],
+        ],
+      },
+      s: { $type: "Set", value: [{ n: 3 }] },
+    };
+    const ops = [
+      ["s", ["m", [1]], "n", 5],
+      ["p", ["m", [1], "tags"], 1, 0, ["y"]],
+      ["d", ["s", [0]], "n"],
+    ];
+    assert.deepStrictEqual(applyDeltas(base, [JSON.stringify(ops)]), {
+      m: {
+        $type: "Map",
+        value: [
+          ["a", { n: 1 }],
+          ["b", { n: 5, tags: ["x", "y"] }],
+        ],
+      },
+      s: { $type: "Set", value: [{}] },
+    });
+  });
+
   it("refuses an edit that does not fit the encoding", () => {
     const cases: [SnapshotValue, string, RegExp][] = [
       [[1], "not json", /not JSON/],
@@ -463,6 +508,12 @@ describe("applyDeltas", () => {
       [[1, 2], '[["p",[],1,5,[]]]', /bad splice/],
       [[1], '[["l",[],-1]]', /bad length/],
       [[1], '[["z",[],0]]', /unknown edit/],
+      [{ o: { a: 1 } }, '[["s",[[0]],"x",1]]', /not a map or set/],
+      [{ $type: "Map", value: [["k", { n: 1 }]] }, '[["s",[[1]],"n",2]]', /no such entry/],
+      [{ $type: "Map", value: [["k", { n: 1 }]] }, '[["s",[[0,1]],"n",2]]', /no such entry/],
+      [{ $type: "Map", value: [["k"]] }, '[["s",[[0]],"n",2]]', /no such entry/],
+      [{ $type: "Set", value: [{ n: 1 }] }, '[["s",[["0"]],"n",2]]', /no such entry/],
+      [{ $type: "Date", value: "x" }, '[["s",[[0]],"n",2]]', /not a map or set/],
     ];
     for (const [base, text, message] of cases) {
       assert.throws(
@@ -498,6 +549,8 @@ describe("editedItems", () => {
     assert.equal(editedItems([["d", [], 1]]), undefined);
     assert.equal(editedItems([["s", [], "name", "x"]]), undefined);
     assert.equal(editedItems([["s", ["a"], "b", 1]]), undefined);
+    // Inside a map's entry: the field is a map, not an array of items.
+    assert.equal(editedItems([["s", [[3]], "n", 1]]), undefined);
     assert.equal(
       editedItems([
         ["s", [1], "a", 1],
