@@ -1041,6 +1041,7 @@ function collectionMethods(
 } {
   const mapOf = (self: unknown) => toRaw(self) as Map<unknown, unknown>;
   const setOf = (self: unknown) => toRaw(self) as Set<unknown>;
+  const bothOf = (self: unknown) => toRaw(self) as Map<unknown, unknown> | Set<unknown>;
   function* mapValues(raw: Map<unknown, unknown>) {
     for (const value of raw.values()) yield out(raw, value);
   }
@@ -1056,18 +1057,45 @@ function collectionMethods(
       yield [member, member];
     }
   }
+  // As the built-in ones: a map's iterator is its `entries`, a set's `keys` its `values`.
+  const mapEntriesOf: Method = function () {
+    return mapEntries(mapOf(this));
+  };
+  const membersOf: Method = function () {
+    return members(setOf(this));
+  };
+  // A map's key and a set's member are looked up alike.
+  const both: [string, Method][] = [
+    [
+      "has",
+      function (key) {
+        return bothOf(this).has(toRaw(key));
+      },
+    ],
+    [
+      "delete",
+      function (key) {
+        const raw = bothOf(this);
+        if (raw.has(toRaw(key))) logEntries(raw);
+        return raw.delete(toRaw(key));
+      },
+    ],
+    [
+      "clear",
+      function () {
+        const raw = bothOf(this);
+        logEntries(raw);
+        raw.clear();
+      },
+    ],
+  ];
   const map = new Map<string | symbol, Method>([
+    ...both,
     [
       "get",
       function (key) {
         const raw = mapOf(this);
         return out(raw, raw.get(toRaw(key)));
-      },
-    ],
-    [
-      "has",
-      function (key) {
-        return mapOf(this).has(toRaw(key));
       },
     ],
     [
@@ -1077,22 +1105,6 @@ function collectionMethods(
         logEntries(raw);
         raw.set(put(key), put(value, raw));
         return this;
-      },
-    ],
-    [
-      "delete",
-      function (key) {
-        const raw = mapOf(this);
-        if (raw.has(toRaw(key))) logEntries(raw);
-        return raw.delete(toRaw(key));
-      },
-    ],
-    [
-      "clear",
-      function () {
-        const raw = mapOf(this);
-        logEntries(raw);
-        raw.clear();
       },
     ],
     [
@@ -1110,26 +1122,11 @@ function collectionMethods(
         return mapValues(mapOf(this));
       },
     ],
-    [
-      "entries",
-      function () {
-        return mapEntries(mapOf(this));
-      },
-    ],
-    [
-      Symbol.iterator,
-      function () {
-        return mapEntries(mapOf(this));
-      },
-    ],
+    ["entries", mapEntriesOf],
+    [Symbol.iterator, mapEntriesOf],
   ]);
   const set = new Map<string | symbol, Method>([
-    [
-      "has",
-      function (value) {
-        return setOf(this).has(toRaw(value));
-      },
-    ],
+    ...both,
     [
       "add",
       function (value) {
@@ -1137,22 +1134,6 @@ function collectionMethods(
         logEntries(raw);
         raw.add(put(value, raw));
         return this;
-      },
-    ],
-    [
-      "delete",
-      function (value) {
-        const raw = setOf(this);
-        if (raw.has(toRaw(value))) logEntries(raw);
-        return raw.delete(toRaw(value));
-      },
-    ],
-    [
-      "clear",
-      function () {
-        const raw = setOf(this);
-        logEntries(raw);
-        raw.clear();
       },
     ],
     [
@@ -1165,30 +1146,15 @@ function collectionMethods(
         });
       },
     ],
-    [
-      "values",
-      function () {
-        return members(setOf(this));
-      },
-    ],
-    [
-      "keys",
-      function () {
-        return members(setOf(this));
-      },
-    ],
+    ["values", membersOf],
+    ["keys", membersOf],
     [
       "entries",
       function () {
         return memberPairs(setOf(this));
       },
     ],
-    [
-      Symbol.iterator,
-      function () {
-        return members(setOf(this));
-      },
-    ],
+    [Symbol.iterator, membersOf],
   ]);
   return { map, set };
 }
