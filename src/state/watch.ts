@@ -166,6 +166,8 @@ export class Watch {
   #storedValues?: object[];
   /** Counts the steps, for {@link NodeInfo.born}. */
   #step = 0;
+  /** Plain maps and sets met by a check, and where they hold their values. */
+  #places?: Map<object, Places | number>;
   /** Nodes whose links passed their {@link NodeInfo.crowd} since the last check. */
   #crowded?: Set<object>;
 
@@ -398,6 +400,12 @@ export class Watch {
     const logOf = (target: object) => this.#log(target);
     const child = (target: object, key: string, value: unknown) =>
       this.#handOut(value, target, arrayKey(target, key));
+    const fixed = (target: object, key: string, value: object) => {
+      const raw = toRaw(value);
+      this.#logEncoding(raw);
+      this.#link(raw, target, arrayKey(target, key));
+      return value;
+    };
     const stored = (node: object, parent: object, key: string | number, bulk?: boolean) =>
       this.#stored(node, parent, key, bulk);
     for (const name of SEARCHES) {
@@ -451,7 +459,11 @@ export class Watch {
           return value;
         }
         if (typeof value !== "object" || value === null || typeof prop === "symbol") return value;
-        if (!Object.hasOwn(target, prop)) return value;
+        const slot = Reflect.getOwnPropertyDescriptor(target, prop);
+        if (!slot) return value;
+        // A frozen slot must give what it holds (a proxy's invariant): handed out as itself.
+        if (slot.writable === false && slot.configurable === false)
+          return fixed(target, prop, value);
         return child(target, prop, value);
       },
       set(target, prop, value, receiver) {
@@ -539,11 +551,17 @@ export class Watch {
         if (typeof value !== "function" || prop === "constructor") return value;
         const own = (target instanceof Map ? methods.map : methods.set).get(prop);
         if (own) return own;
-        // A method this handler does not know may change it too.
+        // A method this handler does not know may change it too, and what it gives back is
+        // handed out as what it holds is (`union`, `intersection`… give a new set of members).
         return function (this: unknown, ...args: unknown[]) {
           const raw = toRaw(this) as Map<unknown, unknown> | Set<unknown>;
           logEntries(raw);
-          return (value as (...a: unknown[]) => unknown).apply(raw, args);
+          const result = (value as (...a: unknown[]) => unknown).apply(raw, args.map(toRaw));
+          if (result === raw) return this;
+          if (result instanceof Set && isCollection(result)) {
+            return new Set([...result].map((member) => out(raw, member)));
+          }
+          return out(raw, result);
         };
       },
     };
@@ -562,6 +580,8 @@ export class Watch {
   ): Set<string> {
     const changed = new Set<string>();
     const compare = new Comparison(this.#logs, this.#nodes);
+    // A check that threw (a strict serialization error) leaves its places behind.
+    this.#places = undefined;
     // A shared object changed through a subclass of a map or set (whose values are handed out
     // raw): its fields go whole.
     const report = (inner: object) => {
@@ -625,6 +645,7 @@ export class Watch {
       for (const [field, ops] of deltas) if (ops) deltas.set(field, ordered(ops));
     }
     if (this.#crowded) this.#prune(current);
+    this.#places = undefined;
     return changed;
   }
 
@@ -840,11 +861,17 @@ export class Watch {
    */
   #entryOf(parent: Map<unknown, unknown> | Set<unknown>, node: object): EntryKey | undefined {
     if (!isCollection(parent) || this.#logs?.get(parent)?.entries) return undefined;
+    const places = this.#placesIn(parent);
+    if (places) {
+      const at = places.keyed ? places.at.get(node) : undefined;
+      return at === undefined || at === null ? undefined : [at];
+    }
+    // Two passes without an entry array each: this runs at every change to a value it holds.
+    if (parent instanceof Map)
+      for (const key of parent.keys()) if (!encodesKey(parent, key)) return;
     let found: number | undefined;
     let i = 0;
-    for (const [key, value] of parent.entries()) {
-      // A map encodes as one only with string keys (else as text, with a warning).
-      if (parent instanceof Map && typeof key !== "string") return undefined;
+    for (const value of parent.values()) {
       if (value === node) {
         if (found !== undefined) return undefined;
         found = i;
@@ -852,6 +879,35 @@ export class Watch {
       i++;
     }
     return found === undefined ? undefined : [found];
+  }
+
+  /**
+   * Where the plain map or set `parent` holds each of its values, listed once per check when
+   * it is asked about often (a change to every value of a big map looks each one up: searching
+   * each time would be quadratic); `undefined` before that, the few first ones are searched.
+   */
+  #placesIn(parent: Map<unknown, unknown> | Set<unknown>): Places | undefined {
+    const all = (this.#places ??= new Map());
+    let places = all.get(parent);
+    if (places === undefined || typeof places === "number") {
+      const asked = places ?? 0;
+      if (asked < SEARCHED) {
+        all.set(parent, asked + 1);
+        return undefined;
+      }
+      const at = new Map<unknown, number | null>();
+      let keyed = true;
+      let i = 0;
+      for (const [key, value] of parent.entries()) {
+        keyed &&= encodesKey(parent, key);
+        at.set(value, at.has(value) ? null : i);
+        i++;
+      }
+      const entries = this.#logs?.get(parent)?.entries;
+      places = { at, keyed, before: entries && new Set(entries.map((entry) => entry[1])) };
+      all.set(parent, places);
+    }
+    return places;
   }
 
   /**
@@ -912,8 +968,11 @@ export class Watch {
   #heldAt(parent: object, link: Link, node: object): string | number | undefined {
     const key = link.key;
     if (isContainer(parent)) {
-      if (parent instanceof Set ? !parent.has(node) : !mapHolds(parent, node)) return undefined;
       // Put in during the step: the collection's own comparison judges it.
+      const places = isCollection(parent) ? this.#placesIn(parent) : undefined;
+      if (places)
+        return places.at.has(node) && places.before?.has(node) !== false ? key : undefined;
+      if (parent instanceof Set ? !parent.has(node) : !mapHolds(parent, node)) return undefined;
       const before = this.#logs?.get(parent)?.entries;
       return !before || before.some((entry) => entry[1] === node) ? key : undefined;
     }
@@ -1012,6 +1071,24 @@ function shown(target: object, key: string): boolean {
 function mapHolds(map: Map<unknown, unknown>, node: object): boolean {
   for (const value of map.values()) if (value === node) return true;
   return false;
+}
+
+/** A map encodes as one only with string keys (else as text, with a warning). */
+function encodesKey(collection: Map<unknown, unknown> | Set<unknown>, key: unknown): boolean {
+  return typeof key === "string" || collection instanceof Set;
+}
+
+/** How often one check searches a plain map or set before it lists where it holds its values. */
+const SEARCHED = 8;
+
+/** Where a plain map or set holds its values, for one check ({@link Watch}'s `#placesIn`). */
+interface Places {
+  /** Value → index of its entry, `null` when it is in two. */
+  readonly at: Map<unknown, number | null>;
+  /** Whether the collection encodes as one: a set, or a map with string keys only. */
+  readonly keyed: boolean;
+  /** Its values before the step, when it was written during it. */
+  readonly before: Set<unknown> | undefined;
 }
 
 /** Maps and sets, subclasses included: what they hold is found by value, not by key. */
@@ -1122,6 +1199,13 @@ function collectionMethods(
         return mapValues(mapOf(this));
       },
     ],
+    [
+      "keys",
+      function () {
+        // Keys are not handed out: reading them is no write.
+        return mapOf(this).keys();
+      },
+    ],
     ["entries", mapEntriesOf],
     [Symbol.iterator, mapEntriesOf],
   ]);
@@ -1167,6 +1251,16 @@ function collectionMethods(
 function forEachChild(node: object, visit: (item: object, key: string | number) => void): boolean {
   let met = false;
   if (node instanceof Map) {
+    for (const key of node.keys()) {
+      if (!isStateProxy(key)) continue;
+      // A proxy as a key (a map made from values read from state): the map is made again in
+      // its order, with raw keys.
+      met = true;
+      const entries = [...node];
+      node.clear();
+      for (const [k, item] of entries) node.set(toRaw(k), item);
+      break;
+    }
     for (const [k, item] of node) {
       if (typeof item !== "object" || item === null) continue;
       const raw = toRaw(item);

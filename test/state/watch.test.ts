@@ -477,6 +477,39 @@ describe("write tracking", () => {
     assert.ok(!isStateProxy((stateValue(view, "rows") as { ref?: object }[])[2]!.ref));
   });
 
+  it("a map in a frozen slot, a map keyed by values read from state, a method the proxy does not know", () => {
+    class V extends LiveView {
+      rows = [{ n: 1 }, { n: 2 }];
+      fz = Object.freeze({ m: new Map([["k", { n: 1 }]]) });
+      byRow = new Map<object, number>();
+      m = new Map([["a", { n: 1 }]]);
+    }
+    const { view, tracker } = tracked(new V());
+    // A frozen slot gives what it holds (a proxy may not give anything else): compared whole.
+    const frozen = view.fz.m;
+    assert.equal(frozen, stateValue(view, "fz") && (stateValue(view, "fz") as V["fz"]).m);
+    frozen.get("k")!.n = 2;
+    assert.deepStrictEqual(tracker.changes(view), ["fz"]);
+    view.byRow = new Map(view.rows.map((row, i) => [row, i]));
+    assert.deepStrictEqual(tracker.changes(view), ["byRow"]);
+    const keys = [...(stateValue(view, "byRow") as Map<object, number>).keys()];
+    assert.ok(keys.every((key) => !isStateProxy(key)));
+    assert.equal(keys[1], stateValue(view, "rows") && (stateValue(view, "rows") as object[])[1]);
+    // What a method the handler does not know gives back is handed out as the map's values are.
+    const proto = Map.prototype as unknown as { firstValue?: () => unknown };
+    proto.firstValue = function (this: Map<unknown, unknown>) {
+      return this.values().next().value;
+    };
+    try {
+      const first = (view.m as unknown as { firstValue(): { n: number } }).firstValue();
+      assert.ok(isStateProxy(first));
+      first.n = 5;
+      assert.deepStrictEqual(tracker.changes(view), ["m"]);
+    } finally {
+      delete proto.firstValue;
+    }
+  });
+
   it("a subclass of Map is handed out as itself and compared whole", () => {
     class Registry extends Map<string, { n: number }> {
       bump(key: string): void {
