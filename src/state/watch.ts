@@ -256,17 +256,18 @@ export class Watch {
   /**
    * What a handler gets for `value` read at `parent[key]` (`parent` `null`: a top-level
    * field): a proxy of a plain object, array, map or set; any other object as itself, its
-   * encoding logged.
+   * encoding logged. `asIs`: what the slot holds is given back unchanged, whatever it is (a
+   * frozen slot: a proxy may give nothing else).
    */
-  #handOut(held: unknown, parent: object | null, key: string | number): unknown {
+  #handOut(held: unknown, parent: object | null, key: string | number, asIs = false): unknown {
     if (typeof held !== "object" || held === null) return held;
     // A proxy put into a map or set inside a new value stays there until the check: what is
     // handed out for it is the proxy of its object, not a proxy of the proxy.
     const value = toRaw(held);
-    if (isProxied(value) || isCollection(value)) return this.#proxy(value, parent, key);
+    if (!asIs && (isProxied(value) || isCollection(value))) return this.#proxy(value, parent, key);
     this.#logEncoding(value);
     this.#link(value, parent, key);
-    return value;
+    return asIs ? held : value;
   }
 
   /** Records top-level `field`'s value before the step's first write to it. */
@@ -398,14 +399,8 @@ export class Watch {
     const logCopy = (raw: unknown[]) => this.#logCopy(raw);
     const logSlot = (target: object, key: string, was: Original) => this.#logSlot(target, key, was);
     const logOf = (target: object) => this.#log(target);
-    const child = (target: object, key: string, value: unknown) =>
-      this.#handOut(value, target, arrayKey(target, key));
-    const fixed = (target: object, key: string, value: object) => {
-      const raw = toRaw(value);
-      this.#logEncoding(raw);
-      this.#link(raw, target, arrayKey(target, key));
-      return value;
-    };
+    const child = (target: object, key: string, value: unknown, asIs?: boolean) =>
+      this.#handOut(value, target, arrayKey(target, key), asIs);
     const stored = (node: object, parent: object, key: string | number, bulk?: boolean) =>
       this.#stored(node, parent, key, bulk);
     for (const name of SEARCHES) {
@@ -462,9 +457,7 @@ export class Watch {
         const slot = Reflect.getOwnPropertyDescriptor(target, prop);
         if (!slot) return value;
         // A frozen slot must give what it holds (a proxy's invariant): handed out as itself.
-        if (slot.writable === false && slot.configurable === false)
-          return fixed(target, prop, value);
-        return child(target, prop, value);
+        return child(target, prop, value, slot.writable === false && !slot.configurable);
       },
       set(target, prop, value, receiver) {
         if (typeof prop === "symbol") return Reflect.set(target, prop, value, receiver);

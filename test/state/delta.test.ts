@@ -207,6 +207,8 @@ describe("snapshot deltas", () => {
     view.tags.add(view.rows[7]!);
     t.step();
     // What a map holds is handed out tracked: the change is the row's own edit, in each field.
+    // Reading its keys is no write of it.
+    assert.equal([...view.byId.keys()].length, 50);
     view.byId.get("3")!.n++;
     for (const row of view.tags) row.n = 2;
     let { changed, deltas } = t.step();

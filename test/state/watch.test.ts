@@ -481,6 +481,7 @@ describe("write tracking", () => {
     class V extends LiveView {
       rows = [{ n: 1 }, { n: 2 }];
       fz = Object.freeze({ m: new Map([["k", { n: 1 }]]) });
+      fo = Object.freeze({ o: { n: 1 } });
       byRow = new Map<object, number>();
       m = new Map([["a", { n: 1 }]]);
     }
@@ -490,6 +491,10 @@ describe("write tracking", () => {
     assert.equal(frozen, stateValue(view, "fz") && (stateValue(view, "fz") as V["fz"]).m);
     frozen.get("k")!.n = 2;
     assert.deepStrictEqual(tracker.changes(view), ["fz"]);
+    const inner = view.fo.o;
+    assert.ok(!isStateProxy(inner));
+    inner.n = 2;
+    assert.deepStrictEqual(tracker.changes(view), ["fo"]);
     view.byRow = new Map(view.rows.map((row, i) => [row, i]));
     assert.deepStrictEqual(tracker.changes(view), ["byRow"]);
     const keys = [...(stateValue(view, "byRow") as Map<object, number>).keys()];
