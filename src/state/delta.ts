@@ -11,7 +11,9 @@
  *
  * An edit addresses the container (plain object or array) at `path` inside the field; a path
  * goes into a map's or set's encoding by the index of an entry (`[i]`, the `i`-th value in the
- * order the encoding lists them):
+ * order the encoding lists them), and a path ending in `[]` addresses the list of entries of a
+ * map or set itself (a map's `[key, value]` pairs, a set's members), which `s`, `l` and `p`
+ * edit as an array's items (a handler's `set`, `delete` or `add`):
  * - `["s", path, key, value]` sets `key` to `value` (snapshot encoding);
  * - `["d", path, key]` deletes `key`;
  * - `["l", path, length]` sets the array's length;
@@ -21,11 +23,17 @@
 import type { JsonObject, JsonValue } from "./serializable.js";
 import type { SnapshotValue } from "./codec.js";
 
-/** Keys from the field down to a container: array indices, object keys, map and set entries. */
-export type DeltaPath = readonly (string | number | EntryKey)[];
+/**
+ * Keys from the field down to a container: array indices, object keys, map and set entries,
+ * and last, a map's or set's list of entries.
+ */
+export type DeltaPath = readonly (string | number | EntryKey | EntryList)[];
 
 /** The `i`-th entry of a map or set, as a path step into it: `[i]`. */
 export type EntryKey = readonly [number];
+
+/** The last step of a path to a map's or set's list of entries: `[]`. */
+export type EntryList = readonly [];
 
 /** One edit of a container inside a field's snapshot encoding. */
 export type DeltaOp =
@@ -86,7 +94,12 @@ function isIndex(key: unknown, below: number): key is number {
 
 /** `value` with the edit applied at `path[at…]`; the same object unless its tag changes. */
 function edit(value: SnapshotValue, path: unknown[], at: number, op: unknown[]): SnapshotValue {
-  if (at < path.length && Array.isArray(path[at])) return editEntry(value, path, at, op);
+  if (at < path.length && Array.isArray(path[at])) {
+    if ((path[at] as unknown[]).length > 0) return editEntry(value, path, at, op);
+    if (at !== path.length - 1) throw new DeltaError("delta: path goes on past a list of entries");
+    editEntries(value, op);
+    return value;
+  }
   const box = containerOf(value);
   if (at < path.length) {
     const key = path[at];
@@ -125,9 +138,7 @@ function editEntry(
   op: unknown[],
 ): SnapshotValue {
   const step = path[at] as unknown[];
-  const tag = typeof value === "object" && value !== null && !Array.isArray(value) && value.$type;
-  const entries = tag === "Map" || tag === "Set" ? (value as JsonObject).value : undefined;
-  if (!Array.isArray(entries)) throw new DeltaError("delta: entry of something not a map or set");
+  const { tag, entries } = entriesOf(value);
   const i = step[0];
   if (step.length !== 1 || !isIndex(i, entries.length))
     throw new DeltaError("delta: no such entry");
@@ -139,6 +150,35 @@ function editEntry(
   const next = edit(child, path, at + 1, op);
   if (next !== child) setOwn(holder, slot, next);
   return value;
+}
+
+/** The tag (`Map` or `Set`) and list of entries of the map or set encoded as `value`. */
+function entriesOf(value: SnapshotValue): { tag: "Map" | "Set"; entries: JsonValue[] } {
+  const tag = typeof value === "object" && value !== null && !Array.isArray(value) && value.$type;
+  const entries = tag === "Map" || tag === "Set" ? (value as JsonObject).value : undefined;
+  if (!Array.isArray(entries)) throw new DeltaError("delta: entry of something not a map or set");
+  return { tag: tag as "Map" | "Set", entries };
+}
+
+/**
+ * Edits the list of entries of the map or set encoded as `value` as an array; what goes into a
+ * map's list must be `[key, value]` pairs of a string key (the only maps encoded as maps).
+ */
+function editEntries(value: SnapshotValue, op: unknown[]): void {
+  const { tag, entries } = entriesOf(value);
+  if (op[0] === "d") throw new DeltaError("delta: an entry is taken out by a splice");
+  if (op[0] === "s" && !isIndex(op[2], entries.length))
+    throw new DeltaError("delta: no such entry");
+  // A list of entries has no holes: it may be cut short, never lengthened.
+  if (op[0] === "l" && !isIndex(op[2], entries.length + 1))
+    throw new DeltaError("delta: bad length");
+  const added = op[0] === "s" ? [op[3]] : op[0] === "p" && Array.isArray(op[4]) ? op[4] : [];
+  if (tag === "Map" && !added.every(isMapEntry)) throw new DeltaError("delta: malformed map entry");
+  editArray(entries, op);
+}
+
+function isMapEntry(entry: unknown): boolean {
+  return Array.isArray(entry) && entry.length === 2 && typeof entry[0] === "string";
 }
 
 function editArray(box: JsonValue[], op: unknown[]): void {

@@ -28,7 +28,7 @@ import {
   type SerializationPolicy,
   type SnapshotValue,
 } from "./codec.js";
-import type { DeltaOp, DeltaPath, EntryKey } from "./delta.js";
+import type { DeltaOp, DeltaPath, EntryKey, EntryList } from "./delta.js";
 
 /** The slot did not exist before the step. */
 export const ABSENT: unique symbol = Symbol("absent");
@@ -779,6 +779,7 @@ export class Watch {
     let ops = deltas.get(field);
     if (ops === undefined) deltas.set(field, (ops = []));
     if (ops === null) return;
+    const list = isCollection(node);
     try {
       for (const e of edits) {
         if (e[0] === "v") {
@@ -795,7 +796,9 @@ export class Watch {
           continue;
         }
         const op = e[0] === "s" ? encode(e[2]) : e[0] === "p" ? e[3].map(encode) : undefined;
-        for (const path of paths) {
+        // A map's or set's own edits are of its list of entries.
+        for (const at of paths) {
+          const path = list ? [...at, ENTRY_LIST] : at;
           if (e[0] === "s") ops.push(["s", path, e[1], op as SnapshotValue]);
           else if (e[0] === "d") ops.push(["d", path, e[1]]);
           else if (e[0] === "l") ops.push(["l", path, e[1]]);
@@ -1381,6 +1384,86 @@ function originalArray(arr: unknown[], log: NodeLog): unknown[] {
   return out;
 }
 
+/**
+ * The edits that turn the list of entries `before` of a map or set (a set's as `[member,
+ * member]`) into its list now, as an array's splices and sets (a map's items being `[key,
+ * value]` pairs, a set's its members), with the keys and values they put in (`fresh`); or
+ * `undefined` when the collection is better stored whole: it does not encode as a map (a key
+ * that is not a string), or most of it was written.
+ *
+ * Entries are matched by key in order: one the handler deleted is spliced out, a value set
+ * again at a key it holds is set at the entry's index, and what was added since (a map and a
+ * set keep insertion order: new keys come last) is spliced in at the end. An entry deleted and
+ * added again moved to the end, as it did in the collection. `same(now, was)` says whether a
+ * value encodes as it did.
+ */
+function entryEdits(
+  node: Map<unknown, unknown> | Set<unknown>,
+  before: readonly (readonly [unknown, unknown])[],
+  same: (now: unknown, was: unknown) => boolean,
+): { edits: Edit[]; fresh: unknown[] } | undefined {
+  const isMap = node instanceof Map;
+  // Edits (a run of deleted entries counting one) past half the entries weigh about as much
+  // as the whole collection.
+  const budget = Math.max(MIN_ENTRY_EDITS, node.size >> 1);
+  const fresh: unknown[] = [];
+  const item = (key: unknown, value: unknown) => {
+    if (isMap) fresh.push(key);
+    fresh.push(value);
+    return isMap ? [key, value] : key;
+  };
+  const splices: Edit[] = [];
+  const sets: Edit[] = [];
+  let touched = 0;
+  // The list so far holds the collection's first `at` entries, then `before` from `i` on.
+  let i = 0;
+  let at = 0;
+  for (const [key, value] of node.entries()) {
+    if (isMap && typeof key !== "string") return undefined;
+    let j = i;
+    while (j < before.length && !sameKey((before[j] as readonly [unknown, unknown])[0], key)) j++;
+    if (j === before.length) break;
+    if (j > i) {
+      splices.push(["p", at, j - i, []]);
+      touched++;
+    }
+    if (!same(value, (before[j] as readonly [unknown, unknown])[1])) {
+      sets.push(["s", at, item(key, value)]);
+      touched++;
+    }
+    if (touched > budget) return undefined;
+    i = j + 1;
+    at++;
+  }
+  // The rest of `before` is gone; the rest of the collection is new (or added again).
+  if (i < before.length) {
+    splices.push(["p", at, before.length - i, []]);
+    touched++;
+  }
+  const added: unknown[] = [];
+  let n = 0;
+  for (const [key, value] of node.entries()) {
+    if (n++ < at) continue;
+    if (isMap && typeof key !== "string") return undefined;
+    if (++touched > budget) return undefined;
+    added.push(item(key, value));
+  }
+  if (added.length > 0) splices.push(["p", at, 0, added]);
+  // Splices first, then the sets, at their indexes after the splices (as `ordered` sorts them).
+  return { edits: [...splices, ...sets], fresh };
+}
+
+/** Whether two keys of a map (members of a set) are the same key (SameValueZero). */
+function sameKey(a: unknown, b: unknown): boolean {
+  return a === b || (a !== a && b !== b);
+}
+
+/** Entry edits a small map or set may take before it is stored whole instead. */
+const MIN_ENTRY_EDITS = 8;
+
+/** The path step to a map's or set's list of entries. */
+const ENTRY_LIST: EntryList = Object.freeze([]) as EntryList;
+
 /** Compares live values with what they were before the step, using the step's log. */
 class Comparison {
   /** Logged nodes and every node above them: a same-reference value there may differ inside. */
@@ -1487,25 +1570,43 @@ class Comparison {
   /**
    * The new keys and values of a map or set whose entries were `before`, as an array's: an
    * entry holding the same objects is no change of the collection (a change inside one is
-   * that object's). Edited, the collection is written whole (no path goes into one).
+   * that object's). With `edits`, the edits of its list of entries ({@link entryEdits}), or
+   * `["v"]` (stored whole).
    */
   #entryChanges(
     node: Map<unknown, unknown> | Set<unknown>,
     before: readonly (readonly [unknown, unknown])[],
     edits?: Edit[],
   ): unknown[] | undefined {
-    const fresh: unknown[] = [];
-    let changed = node.size !== before.length;
+    const same = (now: unknown, was: unknown) => now === was || this.same(now, was);
+    const keyed = entryEdits(node, before, same);
+    if (keyed?.edits.length === 0) return undefined;
+    // Edited, it may still encode as it did (a last key deleted and set again): its entries
+    // are compared in order up to the first that differs.
+    let differs = node.size !== before.length;
     let i = 0;
+    if (!differs) {
+      for (const [key, value] of node.entries()) {
+        const was = before[i++] as readonly [unknown, unknown];
+        if (!same(key, was[0]) || !same(value, was[1])) {
+          differs = true;
+          break;
+        }
+      }
+    }
+    if (!differs) return undefined;
+    if (keyed) {
+      edits?.push(...keyed.edits);
+      return keyed.fresh;
+    }
+    const fresh: unknown[] = [];
+    i = 0;
     for (const [key, value] of node.entries()) {
       const was = before[i++];
-      if (was && key === was[0] && value === was[1]) continue;
-      if (was && this.same(key, was[0]) && this.same(value, was[1])) continue;
-      changed = true;
+      if (was && same(key, was[0]) && same(value, was[1])) continue;
       if (node instanceof Map) fresh.push(key);
       fresh.push(value);
     }
-    if (!changed) return undefined;
     edits?.push(["v"]);
     return fresh;
   }

@@ -102,6 +102,42 @@ function cases(make: () => StateBackend) {
     await backend.close?.();
   });
 
+  it("edits of a map's list of entries (set, delete, add) come back as the map", async () => {
+    const backend = make();
+    const byId = {
+      $type: "Map",
+      value: [
+        ["a", { n: 1 }],
+        ["b", { n: 2 }],
+        ["c", { n: 3 }],
+      ],
+    };
+    await backend.set("m", record({ byId }), 60);
+    const edits: DeltaOp[] = [
+      ["p", [[]], 0, 1, []],
+      ["p", [[]], 2, 0, [["d", { n: 4 }]]],
+      ["s", [[]], 0, ["b", { n: 5 }]],
+    ];
+    assert.equal(await backend.patch!("m", patch("/b", { deltas: { byId: edits } }), 60), true);
+    assert.deepEqual(
+      await backend.get("m"),
+      record(
+        {
+          byId: {
+            $type: "Map",
+            value: [
+              ["b", { n: 5 }],
+              ["c", { n: 3 }],
+              ["d", { n: 4 }],
+            ],
+          },
+        },
+        "/b",
+      ),
+    );
+    await backend.close?.();
+  });
+
   it("refuses a delta for a field it does not hold, and writes nothing", async () => {
     const backend = make();
     await backend.set("k2", record({ n: 1 }), 60);

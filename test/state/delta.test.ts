@@ -224,18 +224,99 @@ describe("snapshot deltas", () => {
     assert.deepStrictEqual(deltas.get("tags"), [["s", [[0]], "n", 2]]);
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
     // Indexing a new row and changing it through the index in one step: the map was written,
-    // it is stored whole.
+    // its edit is the entry added at the end, holding the row as it is now.
     view.rows.push({ id: 50, n: 0 });
     view.byId.set("50", view.rows[50]!);
     view.byId.get("50")!.n = 7;
     ({ changed, deltas } = t.step());
     assert.deepStrictEqual(changed, ["rows", "byId"]);
-    assert.equal(deltas.get("byId"), null);
+    assert.deepStrictEqual(deltas.get("byId"), [["p", [[]], 50, 0, [["50", { id: 50, n: 7 }]]]]);
     assert.deepStrictEqual(deltas.get("rows"), [
       ["l", [], 51],
       ["s", [], 50, { id: 50, n: 7 }],
     ]);
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+  });
+
+  it("a map or set written in a step stores the edits of its list of entries", () => {
+    type Row = { id: number; n: number };
+    class V extends LiveView {
+      byId = new Map(Array.from({ length: 100 }, (_, i) => [`r${i}`, { id: i, n: 0 }]));
+      tags = new Set(["a", "b", "c"]);
+    }
+    const view = new V();
+    const t = tracked(view);
+    const steps: [() => void, string, DeltaOp[] | null][] = [
+      // A value set again at a key it holds: the entry at its index.
+      [
+        () => view.byId.set("r5", { id: 5, n: 1 }),
+        "byId",
+        [["s", [[]], 5, ["r5", { id: 5, n: 1 }]]],
+      ],
+      // Set again to an equal value: no change.
+      [() => view.byId.set("r5", { id: 5, n: 1 }), "byId", []],
+      [() => view.byId.delete("r40"), "byId", [["p", [[]], 40, 1, []]]],
+      [
+        () => view.byId.set("new", { id: 100, n: 0 }),
+        "byId",
+        [["p", [[]], 99, 0, [["new", { id: 100, n: 0 }]]]],
+      ],
+      // Deleted and set again: the key moves to the end, as it does in the map.
+      [
+        () => {
+          const row = view.byId.get("r0") as Row;
+          view.byId.delete("r0");
+          view.byId.set("r0", row);
+        },
+        "byId",
+        [
+          ["p", [[]], 0, 1, []],
+          ["p", [[]], 99, 0, [["r0", { id: 0, n: 0 }]]],
+        ],
+      ],
+      // Two runs deleted, one value set, one key added, in one step.
+      [
+        () => {
+          view.byId.delete("r1");
+          view.byId.delete("r2");
+          view.byId.delete("r9");
+          view.byId.set("r3", { id: 3, n: 3 });
+          view.byId.set("late", { id: 101, n: 0 });
+        },
+        "byId",
+        [
+          ["p", [[]], 0, 2, []],
+          ["p", [[]], 6, 1, []],
+          ["p", [[]], 97, 0, [["late", { id: 101, n: 0 }]]],
+          ["s", [[]], 0, ["r3", { id: 3, n: 3 }]],
+        ],
+      ],
+      [() => view.tags.delete("b"), "tags", [["p", [[]], 1, 1, []]]],
+      [() => view.tags.add("d"), "tags", [["p", [[]], 2, 0, ["d"]]]],
+      [() => view.tags.clear(), "tags", [["p", [[]], 0, 3, []]]],
+      // Most of it written again: stored whole.
+      [
+        () => {
+          for (const [key, row] of view.byId) view.byId.set(key, { ...row, n: 9 });
+        },
+        "byId",
+        null,
+      ],
+    ];
+    for (const [act, field, ops] of steps) {
+      act();
+      const { changed, deltas } = t.step();
+      assert.deepStrictEqual(changed, ops?.length === 0 ? [] : [field]);
+      if (ops?.length !== 0) assert.deepStrictEqual(deltas.get(field), ops);
+      assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+    }
+    // A change through the map beside a write of it: the entry holds the row as it is now.
+    const row = view.byId.get("r7") as Row;
+    view.byId.set("r8", { id: 8, n: 8 });
+    row.n = 5;
+    const { deltas } = t.step();
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+    assert.equal(deltas.get("byId"), null);
   });
 
   it("a value moved to a second key of its container is edited once there", () => {
@@ -304,8 +385,8 @@ describe("snapshot deltas", () => {
     assert.deepStrictEqual(changed, ["c"]);
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
     assert.deepStrictEqual(deltas.get("c"), [
-      ["s", [], "value", { $type: "Map", value: [["k", 1]] }],
       ["s", [], "q", { p: 1 }],
+      ["p", ["value", []], 0, 0, [["k", 1]]],
     ]);
   });
 
@@ -516,6 +597,15 @@ describe("applyDeltas", () => {
       [{ $type: "Map", value: [["k"]] }, '[["s",[[0]],"n",2]]', /no such entry/],
       [{ $type: "Set", value: [{ n: 1 }] }, '[["s",[["0"]],"n",2]]', /no such entry/],
       [{ $type: "Date", value: "x" }, '[["s",[[0]],"n",2]]', /not a map or set/],
+      // Edits of a map's or set's list of entries (a path ending in `[]`).
+      [{ o: [1] }, '[["p",["o",[]],0,1,[]]]', /not a map or set/],
+      [{ $type: "Map", value: [["k", {}]] }, '[["s",[[],"n"],"x",1]]', /past a list of entries/],
+      [{ $type: "Map", value: [["k", 1]] }, '[["d",[[]],0]]', /taken out by a splice/],
+      [{ $type: "Map", value: [["k", 1]] }, '[["s",[[]],1,["j",2]]]', /no such entry/],
+      [{ $type: "Map", value: [["k", 1]] }, '[["s",[[]],0,["j"]]]', /malformed map entry/],
+      [{ $type: "Map", value: [["k", 1]] }, '[["p",[[]],1,0,[[1,2]]]]', /malformed map entry/],
+      [{ $type: "Map", value: [["k", 1]] }, '[["p",[[]],0,2,[]]]', /bad splice/],
+      [{ $type: "Set", value: [1] }, '[["l",[[]],3]]', /bad length/],
     ];
     for (const [base, text, message] of cases) {
       assert.throws(

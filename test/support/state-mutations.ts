@@ -128,7 +128,10 @@ function reaches(value: unknown, target: unknown, depth = 0): boolean {
   return values.some((v) => reaches(v, target, depth + 1));
 }
 
-/** Leaves and keys beyond the basic ones: dates, maps, and a key the encoding tags (`$type`). */
+/**
+ * Leaves and keys beyond the basic ones: dates, maps, sets, and a key the encoding tags
+ * (`$type`).
+ */
 export const richTree = fc.letrec((tie) => ({
   node: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
@@ -137,6 +140,7 @@ export const richTree = fc.letrec((tie) => ({
     fc
       .array(tie("node"), { maxLength: 4 })
       .map((items) => new Map(items.map((v, i) => [`k${i}`, v]))),
+    fc.array(tie("node"), { maxLength: 4 }).map((items) => new Set(items)),
     fc.array(tie("node"), { maxLength: 4 }),
     fc.dictionary(fc.constantFrom("p", "q", "$type", "value"), tie("node"), { maxKeys: 3 }),
   ),
@@ -157,6 +161,9 @@ export const richMutation = fc.record({
     "same",
     "date",
     "mapset",
+    "mapmove",
+    "setadd",
+    "setdelete",
     "dupe",
     "bounce",
     "copy",
@@ -179,6 +186,20 @@ export function applyRichMutation(view: Record<string, unknown>, m: Mutation): v
       return;
     case "mapset":
       if (target instanceof Map) target.set("k", value);
+      return;
+    case "mapmove": {
+      // Deleted and set again: the key moves to the end of the map.
+      if (!(target instanceof Map) || target.size === 0) return;
+      const [key, moved] = target.entries().next().value as [string, unknown];
+      target.delete(key);
+      target.set(key, moved);
+      return;
+    }
+    case "setadd":
+      if (target instanceof Set) target.add(value);
+      return;
+    case "setdelete":
+      if (target instanceof Set && target.size > 0) target.delete(target.values().next().value);
       return;
     case "dupe":
       // The same object at a second place of the same container.
