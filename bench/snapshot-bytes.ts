@@ -1,21 +1,27 @@
 /**
  * Bytes written to Redis per event by the write-through snapshots (`durability: "reply"`),
  * measured on a real `redis-server` (its `total_net_input_bytes`) through a real app and
- * WebSocket: a view holding 1,000 rows, events that bump one row (1,000 of them, so the
- * figure includes the periodic whole write of the field that compacts its deltas), and events
- * that change only a scalar beside the rows; against what a full record of the same view
- * weighs. The restored state is checked against the live one at the end.
+ * WebSocket, against what a full record of the same view weighs; the restored state is checked
+ * against the live one at the end of each:
+ * - a view holding 1,000 rows: events that bump one row (1,000 of them, so the figure includes
+ *   the periodic whole write of the field that compacts its deltas), and events that change
+ *   only a scalar beside the rows;
+ * - a view holding a `Map` index of 1,000 rows: events that set one key to a new row, and
+ *   events that delete one key and add another;
+ * - a page of 500 LiveComponents: events of one component, and events of the view alone.
  *
  * Run: `node --import tsx bench/snapshot-bytes.ts`
  */
 import { createClient } from "redis";
-import { LiveView, eventHandler } from "../src/index.js";
+import { LiveComponent, LiveView, eventHandler, liveComponent } from "../src/index.js";
 import { createApp } from "../src/server/index.js";
 import { html } from "../src/template/html.js";
 import { MemorySessionStore } from "../src/auth/session.js";
 import { RedisStateBackend } from "../src/state/backends/redis.js";
 import { MemoryRateLimitStore } from "../src/ratelimit/bucket.js";
-import { loadPage, RawClient } from "../test/live/helpers.js";
+import { restorable } from "../src/live/snapshot.js";
+import type { StoredView } from "../src/state/backends/types.js";
+import { loadPage, RawClient, type PageInfo } from "../test/live/helpers.js";
 import { startRedis } from "../test/support/redis.js";
 
 class TableView extends LiveView {
@@ -37,6 +43,61 @@ class TableView extends LiveView {
   }
 }
 
+type Row = { id: number; name: string; qty: number };
+
+class IndexView extends LiveView {
+  byId = new Map<string, Row>(
+    Array.from({ length: 1000 }, (_, i) => [`r${i}`, { id: i, name: `row ${i}`, qty: 0 }]),
+  );
+  next = 1000;
+
+  @eventHandler
+  replace() {
+    const row = this.byId.get("r500")!;
+    this.byId.set("r500", { ...row, qty: row.qty + 1 });
+  }
+
+  @eventHandler
+  churn() {
+    this.byId.delete(`r${this.next - 1000}`);
+    this.byId.set(`r${this.next}`, { id: this.next, name: `row ${this.next}`, qty: 0 });
+    this.next++;
+  }
+
+  override render() {
+    return html`<ul>${[...this.byId.values()].map((r) => html`<li>${r.name} ${r.qty}</li>`)}</ul>`;
+  }
+}
+
+class Counter extends LiveComponent {
+  id = 0;
+  label = "";
+  count = 0;
+
+  @eventHandler
+  inc() {
+    this.count++;
+  }
+
+  override render() {
+    return html`<li>${this.label} <b>${this.count}</b><button dj-click="inc" dj-target=${this.myself}>+</button></li>`;
+  }
+}
+
+class ComponentPage extends LiveView {
+  title = 0;
+  ids = Array.from({ length: 500 }, (_, i) => i);
+
+  @eventHandler
+  retitle() {
+    this.title++;
+  }
+
+  override render() {
+    return html`<h1>${this.title}</h1><ul>${this.ids.map((id) => liveComponent(Counter, { id, label: `counter ${id}` }))}</ul>`;
+  }
+}
+
 const redis = await startRedis();
 if ("skip" in redis) throw new Error(redis.skip);
 const probe = createClient({ url: redis.url });
@@ -52,34 +113,81 @@ const app = createApp({
   rateLimitStore: new MemoryRateLimitStore(),
   limits: { eventsPerSecond: 100_000, eventBurst: 100_000 },
 });
-app.live("/", TableView);
+app.live("/", TableView).live("/index/", IndexView).live("/components/", ComponentPage);
 const server = await app.listen(0, "127.0.0.1");
-const page = await loadPage(`${server.url}/`);
-const client = await RawClient.connect(server.url, { cookie: page.cookie });
-await client.join(page, server.url);
-await client.event(page, "click", "select", {}); // the first write after a join is full
-
-const full = (await probe.hGetAll(`djust:view:${page.id}`)) as Record<string, string>;
-const fullBytes = Object.entries(full).reduce((n, [k, v]) => n + k.length + v.length, 0);
-const EVENTS = { bump: 1000, select: 200 };
-const results: Record<string, number> = {};
-for (const event of ["bump", "select"] as const) {
-  const before = await inputBytes();
-  for (let i = 0; i < EVENTS[event]; i++) await client.event(page, "click", event, {});
-  results[event] = ((await inputBytes()) - before) / EVENTS[event];
-}
 const reader = new RedisStateBackend({ url: redis.url });
-const stored = await reader.get(page.id);
-await reader.close();
-const rows = stored?.state.rows as { qty: number }[] | undefined;
-if (rows?.[500]?.qty !== EVENTS.bump || stored?.state.selected !== EVENTS.select + 1) {
-  throw new Error("the stored snapshot does not restore the live state");
-}
-console.log(`full record of the view: ${fullBytes} B`);
-console.log(`bytes written per event, one row of 1,000 bumped: ${results.bump!.toFixed(0)} B`);
-console.log(`bytes written per event, a scalar beside 1,000 rows: ${results.select!.toFixed(0)} B`);
 
-client.close();
+/**
+ * Bytes written per event for each of `events` (its label, how many times, and the frame that
+ * sends it) on a fresh page of `path`; the stored record is then handed to `check`.
+ */
+async function measure(
+  path: string,
+  events: [string, number, (send: RawClient, page: PageInfo) => Promise<unknown>][],
+  check: (stored: StoredView | null) => boolean,
+) {
+  const page = await loadPage(`${server.url}${path}`);
+  const client = await RawClient.connect(server.url, { cookie: page.cookie });
+  await client.join(page, server.url);
+  // The first write after a join is full: made here, before the measurement.
+  await events[0]![2](client, page);
+  const full = (await probe.hGetAll(`djust:view:${page.id}`)) as Record<string, string>;
+  const fullBytes = Object.entries(full).reduce((n, [k, v]) => n + k.length + v.length, 0);
+  console.log(`${path}: full record of the view ${fullBytes} B`);
+  for (const [label, count, send] of events) {
+    const before = await inputBytes();
+    for (let i = 0; i < count; i++) await send(client, page);
+    console.log(
+      `  bytes written per event, ${label}: ${(((await inputBytes()) - before) / count).toFixed(0)} B`,
+    );
+  }
+  if (!check(restorable(await reader.get(page.id)))) {
+    throw new Error(`the stored snapshot of ${path} does not restore the live state`);
+  }
+  client.close();
+}
+
+const click = (event: string) => (client: RawClient, page: PageInfo) =>
+  client.event(page, "click", event, {});
+await measure(
+  "/",
+  [
+    ["one row of 1,000 bumped", 1000, click("bump")],
+    ["a scalar beside 1,000 rows", 200, click("select")],
+  ],
+  (stored) =>
+    (stored?.state.rows as { qty: number }[] | undefined)?.[500]?.qty === 1001 &&
+    stored?.state.selected === 200,
+);
+await measure(
+  "/index/",
+  [
+    ["one key of a 1,000-row Map set to a new row", 500, click("replace")],
+    ["one key of a 1,000-row Map deleted and another added", 500, click("churn")],
+  ],
+  (stored) => {
+    const entries = (stored?.state.byId as { value?: [string, Row][] } | undefined)?.value;
+    return entries?.length === 1000 && entries[0]?.[0] === "r500" && entries[0][1].qty === 501;
+  },
+);
+await measure(
+  "/components/",
+  [
+    [
+      "one of 500 components changed",
+      500,
+      (client, page) =>
+        client.push(`lv:${page.id}`, "event", { type: "click", event: "inc", value: {}, cid: 7 }),
+    ],
+    ["the view's own scalar beside 500 components", 200, click("retitle")],
+  ],
+  (stored) => {
+    const seventh = stored?.components?.list.find((c) => c.cid === 7);
+    return stored?.components?.list.length === 500 && seventh?.state.count === 501;
+  },
+);
+
+await reader.close();
 await server.close();
 await probe.close();
 await redis.stop();

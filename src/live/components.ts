@@ -87,6 +87,11 @@ class Entry {
   marked = false;
   /** The encoded state, until it changes. */
   snapshot?: StoredComponent;
+  /**
+   * Restored, and `update` changed nothing of the snapshot's state: its first render changes
+   * nothing the stored snapshot holds.
+   */
+  asStored = false;
 
   constructor(
     readonly cid: number,
@@ -118,8 +123,8 @@ export class ViewComponents implements ComponentPlacer {
   #placed = new Set<number>();
   /** Saved components not placed yet since the restore, by key. */
   #stored?: Map<string, StoredComponent>;
-  /** A component's state, or the table, changed since {@link takeSnapshotChange}. */
-  #snapshotChanged = false;
+  /** Cids of the components placed, changed or deleted since {@link takeSnapshotChanges}. */
+  #unsaved?: Set<number>;
 
   constructor(view: LiveView, env: ComponentsEnv, stored?: StoredComponents) {
     this.#view = view;
@@ -171,7 +176,8 @@ export class ViewComponents implements ComponentPlacer {
       entry = new Entry(cid, Class, id, key, stored?.state);
       this.#byCid.set(cid, entry);
       this.#byKey.set(key, entry);
-      this.#snapshotChanged = true;
+      // One that comes back from the snapshot is stored again only if it changes.
+      if (!stored) this.#changedForSnapshot(cid);
     } else if (this.#placed.has(entry.cid)) {
       throw new Error(
         `${this.#env.viewName} placed the component ${Class.name} with id ${JSON.stringify(id)} twice in one render: ids must be unique per component class`,
@@ -251,7 +257,7 @@ export class ViewComponents implements ComponentPlacer {
   #delete(entry: Entry): void {
     this.#byCid.delete(entry.cid);
     this.#byKey.delete(entry.key);
-    this.#snapshotChanged = true;
+    this.#changedForSnapshot(entry.cid);
     const component = entry.component;
     if (!component?.unmount) return;
     try {
@@ -370,19 +376,25 @@ export class ViewComponents implements ComponentPlacer {
       component = new entry.Class();
       runtimeOf(component).component = { cid: entry.cid, view: this.#view };
       synchronous(component.mount?.(), entry.Class, "mount");
-      if (entry.stored) restoreState(component, entry.stored);
-      entry.stored = undefined;
+      entry.tracker = new StateTracker(this.#env.policy);
+      if (entry.stored) {
+        restoreState(component, entry.stored);
+        // Tracked from the snapshot's state on: what `update` changes of it is to be stored.
+        entry.tracker.reset(component);
+      }
       entry.component = component;
     }
     if (component.update) synchronous(component.update(assigns), entry.Class, "update");
     else Object.assign(component, assigns);
+    const tracker = entry.tracker as StateTracker;
     if (fresh) {
-      entry.tracker = new StateTracker(this.#env.policy);
-      entry.tracker.reset(component);
+      if (entry.stored) entry.asStored = tracker.changes(component).length === 0;
+      else tracker.reset(component);
+      entry.stored = undefined;
       entry.dirty = "all";
       return;
     }
-    const changed = (entry.tracker as StateTracker).changes(component);
+    const changed = tracker.changes(component);
     if (changed.length > 0) markDirty(entry, changed);
     if (entry.tree === undefined) entry.dirty = "all";
   }
@@ -397,8 +409,11 @@ export class ViewComponents implements ComponentPlacer {
     let dirty = entry.dirty;
     entry.dirty = undefined;
     // Its state changed (or it is sent afresh): the next snapshot encodes it again.
-    entry.snapshot = undefined;
-    this.#snapshotChanged = true;
+    if (entry.asStored) entry.asStored = false;
+    else {
+      entry.snapshot = undefined;
+      this.#changedForSnapshot(entry.cid);
+    }
     const Class = entry.Class;
     let tree: Rendered;
     if (typeof Class.templateName === "string") {
@@ -435,11 +450,23 @@ export class ViewComponents implements ComponentPlacer {
     return entry?.Class === Class ? entry.component : undefined;
   }
 
-  /** Whether a component's state or the table changed since the last call (snapshots). */
-  takeSnapshotChange(): boolean {
-    const changed = this.#snapshotChanged;
-    this.#snapshotChanged = false;
+  #changedForSnapshot(cid: number): void {
+    (this.#unsaved ??= new Set()).add(cid);
+  }
+
+  /**
+   * The cids of the components placed, re-rendered (their state changed, or they were sent
+   * afresh) or deleted since the last call, for the snapshot; `undefined` when none.
+   */
+  takeSnapshotChanges(): ReadonlySet<number> | undefined {
+    const changed = this.#unsaved;
+    this.#unsaved = undefined;
     return changed;
+  }
+
+  /** The next cid to give (a snapshot keeps it). */
+  get next(): number {
+    return this.#next;
   }
 
   /**
@@ -449,19 +476,33 @@ export class ViewComponents implements ComponentPlacer {
   stored(policy: SerializationPolicy): StoredComponents {
     const list: StoredComponent[] = [];
     for (const entry of this.#byCid.values()) {
-      const component = entry.component;
-      if (!component) continue;
-      entry.snapshot ??= {
-        cid: entry.cid,
-        component: entry.Class.name,
-        id: entry.id,
-        state: snapshotState(component, policy),
-      };
-      list.push(entry.snapshot);
+      const stored = this.#snapshotOf(entry, policy);
+      if (stored) list.push(stored);
     }
     // Saved components the restored view has not placed again yet are kept for the next one.
     if (this.#stored) list.push(...this.#stored.values());
     return { next: this.#next, list };
+  }
+
+  /**
+   * Component `cid` for a snapshot, `undefined` when the view has none by that cid (deleted,
+   * or not rendered yet).
+   * @throws TypeError when its state cannot be snapshotted losslessly.
+   */
+  storedComponent(cid: number, policy: SerializationPolicy): StoredComponent | undefined {
+    const entry = this.#byCid.get(cid);
+    return entry && this.#snapshotOf(entry, policy);
+  }
+
+  #snapshotOf(entry: Entry, policy: SerializationPolicy): StoredComponent | undefined {
+    const component = entry.component;
+    if (!component) return undefined;
+    return (entry.snapshot ??= {
+      cid: entry.cid,
+      component: entry.Class.name,
+      id: entry.id,
+      state: snapshotState(component, policy),
+    });
   }
 }
 

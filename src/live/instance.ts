@@ -50,6 +50,7 @@ import {
   type RenderSource,
 } from "./render.js";
 import {
+  componentField,
   logSaveFailure,
   noteSaved,
   saveLater,
@@ -489,8 +490,9 @@ export class LiveInstance
   componentsDestroyed(cids: readonly number[]): Promise<number[]> {
     return this.#serial(async () => {
       const destroyed = this.#components?.destroyed(cids) ?? [];
-      if (destroyed.length > 0) {
-        this.#touch();
+      const components = this.#components?.takeSnapshotChanges();
+      if (components) {
+        this.#touchComponents(components);
         await this.#store();
       }
       return destroyed;
@@ -764,6 +766,14 @@ export class LiveInstance
     if (unsaved === undefined) this.#unsaved = unsaved = new Map();
     for (const field of fields) addUnsaved(unsaved, field, deltas.get(field) ?? null);
     for (const [field, ops] of deltas) if (!fields.includes(field)) addUnsaved(unsaved, field, ops);
+  }
+
+  /** Notes the components (by cid) the stored snapshot lacks or holds and should not. */
+  #touchComponents(cids: ReadonlySet<number>): void {
+    let unsaved = this.#unsaved;
+    if (unsaved === "all") return;
+    if (unsaved === undefined) this.#unsaved = unsaved = new Map();
+    for (const cid of cids) unsaved.set(componentField(cid), null);
   }
 
   #clearFlash(raw: Record<string, unknown>): Promise<EventResult> {
@@ -1059,7 +1069,8 @@ export class LiveInstance
    */
   #afterRender(): void {
     if (this.route.view.temporaryAssigns !== undefined) this.#changes();
-    if (this.#components?.takeSnapshotChange()) this.#touch();
+    const components = this.#components?.takeSnapshotChanges();
+    if (components) this.#touchComponents(components);
   }
 
   #absorbFlash(effects: Effects): void {

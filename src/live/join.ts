@@ -28,6 +28,7 @@ import {
   type ViewClaims,
 } from "./view-token.js";
 import type { ViewPlace } from "./nested.js";
+import { restorable } from "./snapshot.js";
 
 type JsonRecord = Record<string, unknown>;
 
@@ -219,7 +220,7 @@ export async function startJoin(
   const { route, url } = plan;
   let stored: StoredView | null = null;
   try {
-    stored = await host.env.stateBackend.get(plan.snapshotKey);
+    stored = restorable(await host.env.stateBackend.get(plan.snapshotKey));
   } catch (error) {
     // Mounting afresh would silently roll the view back to its initial state (and its next
     // write would overwrite the stored one): refuse, and the client rejoins with backoff.

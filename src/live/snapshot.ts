@@ -17,7 +17,7 @@ import { sameJson, toSnapshot, type SerializationPolicy } from "../state/codec.j
 import type { DeltaOp } from "../state/delta.js";
 import { snapshotState, stateKeys, stateValue, type StateSnapshot } from "../state/tracker.js";
 import type { LiveView } from "../view/live-view.js";
-import type { ViewComponents } from "./components.js";
+import type { StoredComponent, ViewComponents } from "./components.js";
 import type { Flash } from "./flash.js";
 
 /** How long changes wait before their snapshot is written (`durability: "behind"`). */
@@ -95,8 +95,73 @@ export interface SnapshotSource {
 export function snapshotOf(source: SnapshotSource): StoredView | null {
   return encoded(source, () => {
     const policy = { ...source.policy, strict: true, warned: undefined };
-    return recordOf(source, snapshotState(source.view, policy), policy);
+    const state = snapshotState(source.view, policy);
+    for (const component of source.components?.stored(policy).list ?? []) {
+      const { cid, ...stored } = component;
+      state[componentField(cid)] = stored as unknown as StateSnapshot[string];
+    }
+    return recordOf(source, state);
   });
+}
+
+/**
+ * Where a record keeps component `cid`: a key of its state beside the view's fields (a `_`
+ * key is never a public field), so that a write stores the components that changed, as it
+ * stores the fields that changed, and not every component of the view.
+ */
+export function componentField(cid: number): string {
+  return `${COMPONENT_FIELD}${cid}`;
+}
+
+const COMPONENT_FIELD = "_c:";
+
+/**
+ * The record as the view is restored from it: its components (kept as fields of its state,
+ * see {@link componentField}) back in `components`. One that is not a component's encoding
+ * (another deploy's, or tampered with) is left out: the render mounts it afresh.
+ */
+export function restorable(record: StoredView | null): StoredView | null {
+  if (!record) return null;
+  const keys = Object.keys(record.state);
+  if (!keys.some((key) => key.startsWith(COMPONENT_FIELD))) return record;
+  // A new object, not a copy with keys deleted: a view may keep hundreds of components.
+  const state: StateSnapshot = {};
+  const list: StoredComponent[] = [...(record.components?.list ?? [])];
+  let next = record.components?.next ?? 1;
+  for (const key of keys) {
+    const value = record.state[key];
+    if (!key.startsWith(COMPONENT_FIELD)) {
+      setOwnKey(state, key, value as StateSnapshot[string]);
+      continue;
+    }
+    const cid = Number(key.slice(COMPONENT_FIELD.length));
+    if (!Number.isSafeInteger(cid) || cid < 1 || !isStoredComponent(value)) continue;
+    list.push({ cid, component: value.component, id: value.id, state: value.state });
+    next = Math.max(next, cid + 1);
+  }
+  return { ...record, state, components: { next, list } };
+}
+
+/** Sets `key` as an own data property (a `"__proto__"` key stays data, never a prototype). */
+function setOwnKey(target: StateSnapshot, key: string, value: StateSnapshot[string]): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
+function isStoredComponent(value: unknown): value is Omit<StoredComponent, "cid"> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const { component, id, state } = value as Partial<Record<keyof StoredComponent, unknown>>;
+  return (
+    typeof component === "string" &&
+    (typeof id === "string" || (typeof id === "number" && Number.isFinite(id))) &&
+    typeof state === "object" &&
+    state !== null &&
+    !Array.isArray(state)
+  );
 }
 
 /** Parts of a record beside the state and components, compared by {@link extrasMatch}. */
@@ -117,7 +182,7 @@ const RECORD_EXTRAS = [
  * did not change need not be written.
  */
 export function extrasMatch(stored: StoredView, source: SnapshotSource): boolean {
-  const record = recordOf({ ...source, components: undefined }, {}, source.policy);
+  const record = recordOf({ ...source, components: undefined }, {});
   return RECORD_EXTRAS.every((key) => sameJson(record[key], stored[key]));
 }
 
@@ -136,21 +201,16 @@ function encoded<T>(source: SnapshotSource, encode: () => T): T | null {
 }
 
 /**
- * The record around `state`. Components are kept whole in every record (each component's
- * encoding is cached until its state changes, so an unchanged one costs no encoding).
- * @throws TypeError when a component's state cannot be snapshotted losslessly.
+ * The record around `state` (which holds the components, for a whole record); its
+ * `components` keep the next cid only.
  */
-function recordOf(
-  source: SnapshotSource,
-  state: StateSnapshot,
-  policy: SerializationPolicy,
-): StoredView {
-  const components = source.components?.stored(policy);
+function recordOf(source: SnapshotSource, state: StateSnapshot): StoredView {
+  const components = source.components;
   return {
     v: 1,
     view: source.viewName,
     state,
-    ...(components && components.list.length > 0 && { components }),
+    ...(components && { components: { next: components.next, list: [] } }),
     privateFields: source.privateFields,
     ...(source.streams.length > 0 && { streams: source.streams }),
     topics: [...source.topics],
@@ -207,6 +267,17 @@ function patchOf(source: SnapshotSource, unsaved: Map<string, DeltaOp[] | null>,
   const deltas = new Map<string, string>();
   const removed: string[] = [];
   for (const [field, ops] of unsaved) {
+    if (field.startsWith(COMPONENT_FIELD)) {
+      const cid = Number(field.slice(COMPONENT_FIELD.length));
+      const component = source.components?.storedComponent(cid, policy);
+      if (!component) {
+        removed.push(field);
+        continue;
+      }
+      const { cid: _cid, ...stored } = component;
+      fields.set(field, JSON.stringify(stored));
+      continue;
+    }
     if (!current.has(field)) {
       removed.push(field);
       log.delete(field);
@@ -228,7 +299,7 @@ function patchOf(source: SnapshotSource, unsaved: Map<string, DeltaOp[] | null>,
     fields.set(field, text);
     log.set(field, { count: 0, bytes: 0, base: text.length });
   }
-  return { record: recordOf(source, {}, policy), fields, deltas, removed };
+  return { record: recordOf(source, {}), fields, deltas, removed };
 }
 
 /** A view whose snapshot can be saved later. */

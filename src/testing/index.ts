@@ -23,6 +23,7 @@ import { decodeClientEvent } from "../live/params.js";
 import { urlResolver } from "../live/routes.js";
 import type { LiveEnv } from "../live/host.js";
 import { LiveInstance, type EventResult, type StepResult } from "../live/instance.js";
+import { restorable } from "../live/snapshot.js";
 import type { Logger } from "../logger.js";
 import { stderrLogger } from "../logger.js";
 import { MemoryPubSub } from "../pubsub/memory.js";
@@ -311,7 +312,7 @@ export class LiveViewTestClient {
       caller,
       id,
       connected: true,
-      stored: await env.stateBackend.get(id),
+      stored: restorable(await env.stateBackend.get(id)),
       onPush: (result) => onPush(result),
     });
     const client = new LiveViewTestClient(instance, View, options);

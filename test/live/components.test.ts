@@ -10,6 +10,8 @@ import { beforeEach, describe, it } from "node:test";
 import { serveLive } from "../support/live-server.js";
 import { eventError, loadPage, RawClient, response, type PageInfo } from "./helpers.js";
 import { BadgeView, BigPage, Counter, CounterPage, renders, unmounted } from "./component-views.js";
+import { restorable } from "../../src/live/snapshot.js";
+import type { StoredPatch } from "../../src/state/backends/types.js";
 
 const templates = fileURLToPath(new URL("../fixtures/templates", import.meta.url));
 
@@ -201,8 +203,18 @@ describe("LiveComponents", () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       stored = await backend.get(page.id);
     }
+    // Kept as fields of the record's state (`_c:<cid>`), one per component.
     assert.deepEqual(
-      stored?.components?.list.map((c) => [c.cid, c.component, c.id, c.state.count]),
+      Object.keys(stored?.state ?? {}).filter((key) => key.startsWith("_c:")),
+      ["_c:1", "_c:2", "_c:3"],
+    );
+    assert.deepEqual(
+      restorable(stored ?? null)?.components?.list.map((c) => [
+        c.cid,
+        c.component,
+        c.id,
+        c.state.count,
+      ]),
       [
         [1, "Counter", "a", 0],
         [2, "Counter", "b", 2],
@@ -215,6 +227,58 @@ describe("LiveComponents", () => {
     assert.equal(c[2]?.[2] ?? c[1]?.[2], "2");
     assert.equal(c[3]?.[2], "5");
     assert.deepEqual(diffOf(await target(again.client, page, 2, "inc")), { c: { 2: { 2: "3" } } });
+  });
+
+  it("stores only the components that changed: each is a field of the record", async () => {
+    // The next incremental write of the page's snapshot (durability "behind": 250 ms after);
+    // other tests' views write theirs as their connections close.
+    let id = "";
+    const nextPatch = () =>
+      new Promise<StoredPatch>((resolve, reject) => {
+        const patch = backend.patch.bind(backend);
+        const timer = setTimeout(() => reject(new Error("no snapshot write")), 2000);
+        backend.patch = (key, written, ttl) => {
+          if (key === id) {
+            clearTimeout(timer);
+            backend.patch = patch;
+            resolve(written);
+          }
+          return patch(key, written, ttl);
+        };
+      });
+    const page = await loadPage(`${live.url}/`);
+    id = page.id;
+    const { client } = await joined("/", undefined, page);
+    let write = nextPatch();
+    await target(client, page, 2, "inc");
+    let patch = await write;
+    assert.deepEqual([...patch.fields.keys()], ["_c:2"]);
+    assert.deepEqual(JSON.parse(patch.fields.get("_c:2") ?? ""), {
+      component: "Counter",
+      id: "b",
+      state: { id: "b", label: "B", count: 1 },
+    });
+    // The record's other parts keep the next cid only, not the components.
+    assert.deepEqual(patch.record.components, { next: 4, list: [] });
+    write = nextPatch();
+    await client.event(page, "click", "rename", { title: "New" });
+    patch = await write;
+    assert.deepEqual([...patch.fields.keys(), ...patch.deltas.keys()], ["title"]);
+    write = nextPatch();
+    await client.push(`lv:${page.id}`, "cids_will_destroy", { cids: [3] });
+    await client.push(`lv:${page.id}`, "cids_destroyed", { cids: [3] });
+    patch = await write;
+    assert.deepEqual(patch.removed, ["_c:3"]);
+    const stored = restorable(await backend.get(page.id));
+    assert.deepEqual(
+      stored?.components?.list.map((c) => [c.cid, c.id, c.state.count]),
+      [
+        [1, "a", 0],
+        [2, "b", 1],
+      ],
+    );
+    assert.equal(stored?.components?.next, 4);
+    assert.equal(Object.hasOwn(stored?.state ?? {}, "_c:1"), false);
   });
 
   it("places html`` components with liveComponent and tracks each one", async () => {

@@ -16,6 +16,8 @@ import {
   type RenderContext,
 } from "../../src/index.js";
 import { LiveViewTestClient } from "../../src/testing/index.js";
+import { restorable } from "../../src/live/snapshot.js";
+import { MemoryStateBackend } from "../../src/state/backends/memory.js";
 import { BadgeView, Badge, Counter, CounterPage } from "./component-views.js";
 
 const templateDirs = [fileURLToPath(new URL("../fixtures/templates", import.meta.url))];
@@ -101,6 +103,76 @@ describe("djust/testing and components", () => {
     await assert.rejects(
       () => view.element("button").click(),
       /dj-click="hitt" on <button[^>]*> names no handler of Typo; did you mean "hit"\?/,
+    );
+  });
+});
+
+describe("components in a view's snapshot", () => {
+  /** What `setup` wires on each instance (a service), and not part of any snapshot. */
+  let release = "r1";
+
+  class Stamp extends LiveComponent {
+    id = 0;
+    release = "";
+    count = 0;
+    @eventHandler
+    inc() {
+      this.count++;
+    }
+    override render(a: RenderContext) {
+      return html`<p id=${`stamp-${String(a.id)}`}>${a.release} ${a.count}</p>`;
+    }
+  }
+
+  class Stamps extends LiveView {
+    ids = [1, 2];
+    _release = "";
+    override setup() {
+      this._release = release;
+    }
+    override render() {
+      return html`<div>${this.ids.map((id) => liveComponent(Stamp, { id, release: this._release }))}</div>`;
+    }
+  }
+
+  it("a restored component is stored again only when the restore changed it", async () => {
+    const stateBackend = new MemoryStateBackend();
+    const writes: string[][] = [];
+    const patch = stateBackend.patch.bind(stateBackend);
+    stateBackend.patch = (key, written, ttl) => {
+      writes.push([...written.fields.keys(), ...written.removed]);
+      return patch(key, written, ttl);
+    };
+    const first = await LiveViewTestClient.mount(Stamps, { stateBackend });
+    await first.click("inc", {}, { target: 2 });
+    await first.close();
+    assert.deepEqual(writes, [["_c:2"]]);
+    // Restored as they were: nothing to store again.
+    writes.length = 0;
+    const same = await LiveViewTestClient.mount(Stamps, {
+      stateBackend,
+      id: first.id,
+      deadRender: false,
+    });
+    await same.close();
+    assert.deepEqual(writes, []);
+    // The restore's `update` gives them another release: both are stored again.
+    release = "r2";
+    const moved = await LiveViewTestClient.mount(Stamps, {
+      stateBackend,
+      id: first.id,
+      deadRender: false,
+    });
+    assert.match(moved.render(), /r2 1/);
+    await moved.close();
+    assert.deepEqual(writes, [["_c:1", "_c:2"]]);
+    const stored = restorable(await stateBackend.get(first.id));
+    assert.deepEqual(
+      stored?.components?.list.map((c) => [c.cid, c.state.release, c.state.count]),
+      [
+        [1, "r2", 0],
+        [2, "r2", 1],
+      ],
     );
   });
 });

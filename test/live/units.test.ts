@@ -22,6 +22,7 @@ import { MemoryPubSub } from "../../src/pubsub/memory.js";
 import { MemoryStateBackend } from "../../src/state/backends/memory.js";
 import type { StoredView } from "../../src/state/backends/types.js";
 import { storedView } from "../support/stored-view.js";
+import { restorable } from "../../src/live/snapshot.js";
 
 describe("channel frames", () => {
   it("round-trips V2 frames and builds replies", () => {
@@ -352,5 +353,54 @@ describe("Origin check of the live transports", () => {
     assert.equal(sameOrigin("null", "app.example", false), false);
     assert.equal(sameOrigin("http://app.example", undefined, false), false);
     assert.equal(sameOrigin("http://app.example", "", false), false);
+  });
+});
+
+describe("a stored record's components", () => {
+  it("come back from the record's fields into components, the next cid past them", () => {
+    const counter = (id: string, count: number) => ({
+      component: "Counter",
+      id,
+      state: { id, count },
+    });
+    const record = storedView(
+      { title: "T", "_c:2": counter("b", 2), "_c:7": counter("c", 7) },
+      { components: { next: 3, list: [] } },
+    );
+    const restored = restorable(record);
+    assert.deepEqual(restored?.state, { title: "T" });
+    assert.deepEqual(restored?.components, {
+      next: 8,
+      list: [
+        { cid: 2, ...counter("b", 2) },
+        { cid: 7, ...counter("c", 7) },
+      ],
+    });
+    // The record read from the store is left as it was.
+    assert.deepEqual(Object.keys(record.state), ["title", "_c:2", "_c:7"]);
+  });
+
+  it("leave out a field that is not a component's encoding; take a record without any as is", () => {
+    const good = { component: "C", id: 1, state: {} };
+    const restored = restorable(
+      storedView({
+        n: 1,
+        "_c:1": good,
+        "_c:x": good,
+        "_c:0": good,
+        "_c:2.5": good,
+        "_c:3": { component: "C", id: 1, state: [] },
+        "_c:4": { component: "C", id: null, state: {} },
+        "_c:5": { component: 5, id: 1, state: {} },
+        "_c:6": "text",
+        "_c:__proto__": good,
+      }),
+    );
+    assert.deepEqual(restored?.state, { n: 1 });
+    assert.deepEqual(restored?.components, { next: 2, list: [{ cid: 1, ...good }] });
+    // Components listed whole (a record written before they were fields) pass through.
+    const listed = storedView({ n: 1 }, { components: { next: 2, list: [{ cid: 1, ...good }] } });
+    assert.equal(restorable(listed), listed);
+    assert.equal(restorable(null), null);
   });
 });

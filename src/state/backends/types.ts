@@ -11,7 +11,11 @@ export interface StoredView {
   readonly v: 1;
   /** Class name of the view, checked on restore so a token cannot restore another view's state. */
   readonly view: string;
-  /** Public state in snapshot encoding. */
+  /**
+   * Public state in snapshot encoding; in a stored record also each LiveComponent, as
+   * `_c:<cid>` → `{ component, id, state }` (a `_` key is never a view's public field), so
+   * that an incremental write stores the components that changed as it stores the fields.
+   */
   readonly state: StateSnapshot;
   /**
    * `_`-fields to which `mount` gave a value (DESIGN §10, restore rule): when there are any and
@@ -43,7 +47,8 @@ export interface StoredView {
   readonly uploads?: Readonly<Record<string, string>>;
   /**
    * The view's LiveComponents (their class names, ids, cids and states) and the next cid: a
-   * restored view gets each back when its render places it again.
+   * restored view gets each back when its render places it again. A stored record lists none
+   * (they are fields of its `state`) and keeps `next`; the join reads them back into `list`.
    */
   readonly components?: {
     readonly next: number;
