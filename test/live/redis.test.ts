@@ -3,6 +3,7 @@
  * state snapshots, pub/sub, and two app nodes sharing both.
  */
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { MemorySessionStore } from "../../src/auth/session.js";
 import { RedisPubSub } from "../../src/pubsub/redis.js";
@@ -12,6 +13,7 @@ import { createClient } from "redis";
 import { findRedisServer, REDIS_MISSING, startRedis, type TestRedis } from "../support/redis.js";
 import { loadPage, memoryLogger, RawClient, response } from "./helpers.js";
 import { ChatView, CounterView, mounts } from "./views.js";
+import { Counter, CounterPage } from "./component-views.js";
 import { storedView } from "../support/stored-view.js";
 
 const skip = findRedisServer() ? undefined : REDIS_MISSING;
@@ -139,8 +141,10 @@ describe("Redis state backend and pub/sub", { skip }, () => {
           sessionStore,
           stateBackend,
           pubsub,
+          templateDirs: [fileURLToPath(new URL("../fixtures/templates", import.meta.url))],
         });
-        app.live("/", CounterView).live("/chat/", ChatView);
+        app.live("/", CounterView).live("/chat/", ChatView).live("/components/", CounterPage);
+        app.component(Counter);
         return app;
       };
       nodeA = await make().listen(0, "127.0.0.1");
@@ -168,6 +172,36 @@ describe("Redis state backend and pub/sub", { skip }, () => {
       assert.equal(reply.payload.status, "ok");
       assert.equal((response(reply).rendered as Record<string, unknown>)["1"], "2");
       assert.equal(mounts.counter, before, "restored, not mounted");
+      onB.close();
+    });
+
+    it("restores on node B the components changed on node A, each stored on its own", async () => {
+      const page = await loadPage(`${nodeA.url}/components/`);
+      const onA = await RawClient.connect(nodeA.url, { cookie: page.cookie });
+      assert.equal((await onA.join(page, nodeA.url)).payload.status, "ok");
+      const inc = { type: "click", event: "inc", value: {}, cid: 2 };
+      await onA.push(`lv:${page.id}`, "event", inc);
+      await onA.push(`lv:${page.id}`, "event", inc);
+      await onA.event(page, "click", "rename", { title: "Moved" });
+      onA.close();
+      await onA.closed();
+      await new Promise((r) => setTimeout(r, 100));
+      const redis = createClient({ url });
+      await redis.connect();
+      const fields = Object.keys(await redis.hGetAll(`t3:${page.id}`));
+      await redis.close();
+      assert.deepEqual(fields.filter((f) => f.includes("_c:")).sort(), [
+        "s:_c:1",
+        "s:_c:2",
+        "s:_c:3",
+      ]);
+      const onB = await RawClient.connect(nodeB.url, { cookie: page.cookie, origin: nodeB.url });
+      const reply = await onB.join(page, nodeB.url, { url: `${nodeB.url}/components/` });
+      assert.equal(reply.payload.status, "ok");
+      const rendered = response(reply).rendered as Record<string, unknown>;
+      const c = rendered.c as Record<string, Record<string, unknown>>;
+      assert.equal(rendered[0], "Moved");
+      assert.deepEqual([c[1]?.[2], c[2]?.[2], c[3]?.[2]], ["0", "2", "0"]);
       onB.close();
     });
 
