@@ -124,13 +124,15 @@ export interface TestMountOptions {
   readonly debug?: boolean;
   /**
    * Go through the dead render first and hand its snapshot to the connected mount, as a
-   * browser page load does (default `true`). `false` mounts once, connected.
+   * browser page load does. `false` mounts once, connected.
+   * @default true
    */
   readonly deadRender?: boolean;
   /**
    * The view id (the key of its snapshot). With a shared `stateBackend` and the {@link
    * LiveViewTestClient.id} of a closed client, the join restores that client's snapshot, as a
-   * reconnect to another node does. Default: a fresh id.
+   * reconnect to another node does, given `deadRender: false` (a dead render, the default,
+   * first stores a fresh page's snapshot under that id). Default: a fresh id.
    */
   readonly id?: string;
   /**
