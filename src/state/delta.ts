@@ -12,8 +12,8 @@
  * An edit addresses the container (plain object or array) at `path` inside the field; a path
  * goes into a map's or set's encoding by the index of an entry (`[i]`, the `i`-th value in the
  * order the encoding lists them), and a path ending in `[]` addresses the list of entries of a
- * map or set itself (a map's `[key, value]` pairs, a set's members), which `s`, `l` and `p`
- * edit as an array's items (a handler's `set`, `delete` or `add`):
+ * map or set itself (a map's `[key, value]` pairs, a set's members), which `s` and `p` edit as
+ * an array's items (a handler's `set`, `delete`, `add` or `clear`):
  * - `["s", path, key, value]` sets `key` to `value` (snapshot encoding);
  * - `["d", path, key]` deletes `key`;
  * - `["l", path, length]` sets the array's length;
@@ -166,12 +166,12 @@ function entriesOf(value: SnapshotValue): { tag: "Map" | "Set"; entries: JsonVal
  */
 function editEntries(value: SnapshotValue, op: unknown[]): void {
   const { tag, entries } = entriesOf(value);
-  if (op[0] === "d") throw new DeltaError("delta: an entry is taken out by a splice");
+  // No holes in a list of entries: no `d`, and no `l` (which could lengthen it).
+  if (op[0] !== "s" && op[0] !== "p") {
+    throw new DeltaError("delta: a list of entries takes splices and sets");
+  }
   if (op[0] === "s" && !isIndex(op[2], entries.length))
     throw new DeltaError("delta: no such entry");
-  // A list of entries has no holes: it may be cut short, never lengthened.
-  if (op[0] === "l" && !isIndex(op[2], entries.length + 1))
-    throw new DeltaError("delta: bad length");
   const added = op[0] === "s" ? [op[3]] : op[0] === "p" && Array.isArray(op[4]) ? op[4] : [];
   if (tag === "Map" && !added.every(isMapEntry)) throw new DeltaError("delta: malformed map entry");
   editArray(entries, op);
@@ -201,13 +201,31 @@ function editArray(box: JsonValue[], op: unknown[]): void {
         throw new DeltaError("delta: bad splice");
       }
       if (!Array.isArray(items)) throw new DeltaError("delta: bad splice");
-      box.splice(op[2], op[3], ...(items as JsonValue[]));
+      splice(box, op[2], op[3], items as JsonValue[]);
       return;
     }
     default:
       throw new DeltaError("delta: unknown edit");
   }
 }
+
+/**
+ * `box.splice(start, deleteCount, ...items)` for any number of items: spread into a call, some
+ * 125,000 of them overflow the stack.
+ */
+function splice(box: JsonValue[], start: number, deleteCount: number, items: JsonValue[]): void {
+  if (items.length <= SPREAD_ITEMS) {
+    box.splice(start, deleteCount, ...items);
+    return;
+  }
+  const tail = box.splice(start + deleteCount);
+  box.length = start;
+  for (const item of items) box.push(item);
+  for (const item of tail) box.push(item);
+}
+
+/** Items a splice takes as arguments; more go in one by one. */
+const SPREAD_ITEMS = 1024;
 
 function editObject(box: JsonObject, op: unknown[]): void {
   const key = op[2];

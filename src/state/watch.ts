@@ -852,8 +852,9 @@ export class Watch {
   /**
    * The path step to `node` inside a plain map or set the step did not write (its entries are
    * as stored, in the same order); `undefined` where no edit can address it: a subclass (its
-   * values are changed unlogged), a collection written this step (compared and stored whole),
-   * a map that does not encode as one, or one holding the node twice.
+   * values are changed unlogged), a collection written this step (its own edits are of its
+   * list of entries, by their indexes after the step), a map that does not encode as one, or
+   * one holding the node twice.
    */
   #entryOf(parent: Map<unknown, unknown> | Set<unknown>, node: object): EntryKey | undefined {
     if (!isCollection(parent) || this.#logs?.get(parent)?.entries) return undefined;
@@ -1403,9 +1404,13 @@ function entryEdits(
   same: (now: unknown, was: unknown) => boolean,
 ): { edits: Edit[]; fresh: unknown[] } | undefined {
   const isMap = node instanceof Map;
-  // Edits (a run of deleted entries counting one) past half the entries weigh about as much
-  // as the whole collection.
+  // A map with a key that is not a string was not stored as a map (or is not one now).
+  if (isMap && before.some((entry) => typeof entry[0] !== "string")) return undefined;
+  // Entries written past half of them weigh about as much as the whole collection; each run
+  // of deleted entries is a splice that costs a pass over the list when the record is read,
+  // so there are only a few of them.
   const budget = Math.max(MIN_ENTRY_EDITS, node.size >> 1);
+  let runs = 0;
   const fresh: unknown[] = [];
   const item = (key: unknown, value: unknown) => {
     if (isMap) fresh.push(key);
@@ -1425,7 +1430,7 @@ function entryEdits(
     if (j === before.length) break;
     if (j > i) {
       splices.push(["p", at, j - i, []]);
-      touched++;
+      if (++runs > MAX_DELETED_RUNS) return undefined;
     }
     if (!same(value, (before[j] as readonly [unknown, unknown])[1])) {
       sets.push(["s", at, item(key, value)]);
@@ -1436,10 +1441,7 @@ function entryEdits(
     at++;
   }
   // The rest of `before` is gone; the rest of the collection is new (or added again).
-  if (i < before.length) {
-    splices.push(["p", at, before.length - i, []]);
-    touched++;
-  }
+  if (i < before.length) splices.push(["p", at, before.length - i, []]);
   const added: unknown[] = [];
   let n = 0;
   for (const [key, value] of node.entries()) {
@@ -1458,8 +1460,11 @@ function sameKey(a: unknown, b: unknown): boolean {
   return a === b || (a !== a && b !== b);
 }
 
-/** Entry edits a small map or set may take before it is stored whole instead. */
+/** Entries a small map or set may have written before it is stored whole instead. */
 const MIN_ENTRY_EDITS = 8;
+
+/** Runs of deleted entries one step's edits of a map or set may take out. */
+const MAX_DELETED_RUNS = 16;
 
 /** The path step to a map's or set's list of entries. */
 const ENTRY_LIST: EntryList = Object.freeze([]) as EntryList;
@@ -1579,28 +1584,17 @@ class Comparison {
     edits?: Edit[],
   ): unknown[] | undefined {
     const same = (now: unknown, was: unknown) => now === was || this.same(now, was);
-    const keyed = entryEdits(node, before, same);
+    const keyed = edits && entryEdits(node, before, same);
     if (keyed?.edits.length === 0) return undefined;
-    // Edited, it may still encode as it did (a last key deleted and set again): its entries
-    // are compared in order up to the first that differs.
-    let differs = node.size !== before.length;
-    let i = 0;
-    if (!differs) {
-      for (const [key, value] of node.entries()) {
-        const was = before[i++] as readonly [unknown, unknown];
-        if (!same(key, was[0]) || !same(value, was[1])) {
-          differs = true;
-          break;
-        }
-      }
-    }
-    if (!differs) return undefined;
+    // Edited, it may still encode as it did (a last key deleted and set again): compared with
+    // what it held before the step (its logged entries), up to the first that differs.
+    if (this.same(node, node)) return undefined;
     if (keyed) {
       edits?.push(...keyed.edits);
       return keyed.fresh;
     }
     const fresh: unknown[] = [];
-    i = 0;
+    let i = 0;
     for (const [key, value] of node.entries()) {
       const was = before[i++];
       if (was && same(key, was[0]) && same(value, was[1])) continue;
