@@ -59,6 +59,11 @@ export interface StoredComponents {
   /** The next cid to give. */
   readonly next: number;
   readonly list: readonly StoredComponent[];
+  /**
+   * Set when the record listed them in its meta part (written before each component was a
+   * field of its own): each is stored again, as a field, at the next write.
+   */
+  readonly listed?: boolean;
 }
 
 /** What the components of a view render with. */
@@ -88,8 +93,8 @@ class Entry {
   /** The encoded state, until it changes. */
   snapshot?: StoredComponent;
   /**
-   * Restored, and `update` changed nothing of the snapshot's state: its first render changes
-   * nothing the stored snapshot holds.
+   * Restored under its stored cid, and `update` changed nothing of the snapshot's state: its
+   * first render changes nothing the stored snapshot holds.
    */
   asStored = false;
 
@@ -123,12 +128,15 @@ export class ViewComponents implements ComponentPlacer {
   #placed = new Set<number>();
   /** Saved components not placed yet since the restore, by key. */
   #stored?: Map<string, StoredComponent>;
+  /** The saved components are to be stored again ({@link StoredComponents.listed}). */
+  readonly #rewrite: boolean;
   /** Cids of the components placed, changed or deleted since {@link takeSnapshotChanges}. */
   #unsaved?: Set<number>;
 
   constructor(view: LiveView, env: ComponentsEnv, stored?: StoredComponents) {
     this.#view = view;
     this.#env = env;
+    this.#rewrite = stored?.listed === true;
     if (stored) {
       this.#next = Math.max(1, stored.next);
       this.#stored = new Map(stored.list.map((c) => [keyOf(c.component, c.id), c]));
@@ -176,8 +184,10 @@ export class ViewComponents implements ComponentPlacer {
       entry = new Entry(cid, Class, id, key, stored?.state);
       this.#byCid.set(cid, entry);
       this.#byKey.set(key, entry);
-      // One that comes back from the snapshot is stored again only if it changes.
-      if (!stored) this.#changedForSnapshot(cid);
+      // One that comes back from the snapshot, under its cid, is stored again only if it
+      // changes.
+      entry.asStored = stored?.cid === cid && !this.#rewrite;
+      if (!entry.asStored) this.#changedForSnapshot(cid);
     } else if (this.#placed.has(entry.cid)) {
       throw new Error(
         `${this.#env.viewName} placed the component ${Class.name} with id ${JSON.stringify(id)} twice in one render: ids must be unique per component class`,
@@ -330,7 +340,11 @@ export class ViewComponents implements ComponentPlacer {
       for (const entry of [...this.#byCid.values()]) {
         if (!this.#placed.has(entry.cid)) this.#delete(entry);
       }
-      // A restore gives back what the first full render places; the rest is gone with the page.
+      // A restore gives back what the first full render places; the rest is gone with the page,
+      // and from the stored snapshot.
+      for (const gone of this.#stored?.values() ?? []) {
+        if (!this.#byCid.has(gone.cid)) this.#changedForSnapshot(gone.cid);
+      }
       this.#stored = undefined;
     }
     this.#placed.clear();
@@ -377,18 +391,16 @@ export class ViewComponents implements ComponentPlacer {
       runtimeOf(component).component = { cid: entry.cid, view: this.#view };
       synchronous(component.mount?.(), entry.Class, "mount");
       entry.tracker = new StateTracker(this.#env.policy);
-      if (entry.stored) {
-        restoreState(component, entry.stored);
-        // Tracked from the snapshot's state on: what `update` changes of it is to be stored.
-        entry.tracker.reset(component);
-      }
+      if (entry.stored) restoreState(component, entry.stored);
+      // Tracked from the snapshot's state on: what `update` changes of it is to be stored.
+      if (entry.asStored) entry.tracker.reset(component);
       entry.component = component;
     }
     if (component.update) synchronous(component.update(assigns), entry.Class, "update");
     else Object.assign(component, assigns);
     const tracker = entry.tracker as StateTracker;
     if (fresh) {
-      if (entry.stored) entry.asStored = tracker.changes(component).length === 0;
+      if (entry.asStored) entry.asStored = tracker.changes(component).length === 0;
       else tracker.reset(component);
       entry.stored = undefined;
       entry.dirty = "all";
@@ -408,7 +420,8 @@ export class ViewComponents implements ComponentPlacer {
     context.myself = entry.cid;
     let dirty = entry.dirty;
     entry.dirty = undefined;
-    // Its state changed (or it is sent afresh): the next snapshot encodes it again.
+    // Its state changed (or it is sent afresh): the next snapshot encodes it again, unless it
+    // is rendered for the first time since it was restored as stored.
     if (entry.asStored) entry.asStored = false;
     else {
       entry.snapshot = undefined;

@@ -97,8 +97,7 @@ export function snapshotOf(source: SnapshotSource): StoredView | null {
     const policy = { ...source.policy, strict: true, warned: undefined };
     const state = snapshotState(source.view, policy);
     for (const component of source.components?.stored(policy).list ?? []) {
-      const { cid, ...stored } = component;
-      state[componentField(cid)] = stored as unknown as StateSnapshot[string];
+      state[componentField(component.cid)] = fieldOf(component);
     }
     return recordOf(source, state);
   });
@@ -115,31 +114,55 @@ export function componentField(cid: number): string {
 
 const COMPONENT_FIELD = "_c:";
 
+/** The cid whose field `key` is, `undefined` when it is none ({@link componentField}). */
+function cidOf(key: string): number | undefined {
+  if (!key.startsWith(COMPONENT_FIELD)) return undefined;
+  const cid = Number(key.slice(COMPONENT_FIELD.length));
+  // Written as componentField writes it (not `_c:01`, `_c:1e0`), with a cid after it.
+  const valid = Number.isSafeInteger(cid + 1) && cid >= 1 && componentField(cid) === key;
+  return valid ? cid : undefined;
+}
+
+/** What a component's field holds: the component but its cid (the field's name). */
+function fieldOf(component: StoredComponent): StateSnapshot[string] {
+  return { component: component.component, id: component.id, state: component.state };
+}
+
 /**
  * The record as the view is restored from it: its components (kept as fields of its state,
- * see {@link componentField}) back in `components`. One that is not a component's encoding
- * (another deploy's, or tampered with) is left out: the render mounts it afresh.
+ * see {@link componentField}) back in `components`. A field that is not a component's
+ * encoding (another deploy's, or tampered with) is left out: the render mounts that
+ * component afresh. Components a record lists in its meta part (written before they were
+ * fields) come back too, marked to be stored again as fields.
  */
 export function restorable(record: StoredView | null): StoredView | null {
   if (!record) return null;
+  const stored = record.components;
+  const listed = Array.isArray(stored?.list) ? stored.list : [];
   const keys = Object.keys(record.state);
-  if (!keys.some((key) => key.startsWith(COMPONENT_FIELD))) return record;
+  if (listed.length === 0 && !keys.some((key) => key.startsWith(COMPONENT_FIELD))) return record;
   // A new object, not a copy with keys deleted: a view may keep hundreds of components.
   const state: StateSnapshot = {};
-  const list: StoredComponent[] = [...(record.components?.list ?? [])];
-  let next = record.components?.next ?? 1;
+  const list: StoredComponent[] = [...listed];
+  const given = stored?.next;
+  let next = typeof given === "number" && Number.isSafeInteger(given) && given >= 1 ? given : 1;
+  for (const { cid } of listed) if (Number.isSafeInteger(cid + 1)) next = Math.max(next, cid + 1);
   for (const key of keys) {
     const value = record.state[key];
     if (!key.startsWith(COMPONENT_FIELD)) {
       setOwnKey(state, key, value as StateSnapshot[string]);
       continue;
     }
-    const cid = Number(key.slice(COMPONENT_FIELD.length));
-    if (!Number.isSafeInteger(cid) || cid < 1 || !isStoredComponent(value)) continue;
+    const cid = cidOf(key);
+    if (cid === undefined || !isStoredComponent(value)) continue;
     list.push({ cid, component: value.component, id: value.id, state: value.state });
     next = Math.max(next, cid + 1);
   }
-  return { ...record, state, components: { next, list } };
+  return {
+    ...record,
+    state,
+    components: { next, list, ...(listed.length > 0 && { listed: true }) },
+  };
 }
 
 /** Sets `key` as an own data property (a `"__proto__"` key stays data, never a prototype). */
@@ -267,15 +290,11 @@ function patchOf(source: SnapshotSource, unsaved: Map<string, DeltaOp[] | null>,
   const deltas = new Map<string, string>();
   const removed: string[] = [];
   for (const [field, ops] of unsaved) {
-    if (field.startsWith(COMPONENT_FIELD)) {
-      const cid = Number(field.slice(COMPONENT_FIELD.length));
+    const cid = cidOf(field);
+    if (cid !== undefined) {
       const component = source.components?.storedComponent(cid, policy);
-      if (!component) {
-        removed.push(field);
-        continue;
-      }
-      const { cid: _cid, ...stored } = component;
-      fields.set(field, JSON.stringify(stored));
+      if (component) fields.set(field, JSON.stringify(fieldOf(component)));
+      else removed.push(field);
       continue;
     }
     if (!current.has(field)) {

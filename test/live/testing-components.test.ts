@@ -175,4 +175,95 @@ describe("components in a view's snapshot", () => {
       ],
     );
   });
+  class Shown extends LiveView {
+    ids: number[] = [];
+    n = 0;
+    override handleParams(params: Record<string, string>) {
+      this.ids = (params.ids ?? "").split(",").filter(Boolean).map(Number);
+    }
+    @eventHandler
+    bump() {
+      this.n++;
+    }
+    override render() {
+      return html`<div>${this.ids.map((id) => liveComponent(Stamp, { id, release: "r" }))}</div>`;
+    }
+  }
+
+  it("a component a restored view no longer places leaves the stored snapshot", async () => {
+    const stateBackend = new MemoryStateBackend();
+    const url = (ids: string) => `http://testserver/?ids=${ids}`;
+    const first = await LiveViewTestClient.mount(Shown, { stateBackend, url: url("1,2") });
+    await first.click("inc", {}, { target: 2 });
+    await first.click("inc", {}, { target: 2 });
+    await first.close();
+    const id = first.id;
+    const fields = async () =>
+      Object.keys((await stateBackend.get(id))?.state ?? {}).filter((k) => k.startsWith("_c:"));
+    assert.deepEqual(await fields(), ["_c:1", "_c:2"]);
+    // Back at a URL that shows only the first: the second is gone from the page and the store.
+    const hidden = await LiveViewTestClient.mount(Shown, {
+      stateBackend,
+      id,
+      deadRender: false,
+      url: url("1"),
+    });
+    await hidden.click("bump");
+    await hidden.close();
+    assert.deepEqual(await fields(), ["_c:1"]);
+    // Shown again: a new component, not the old one's state.
+    const again = await LiveViewTestClient.mount(Shown, {
+      stateBackend,
+      id,
+      deadRender: false,
+      url: url("1,2"),
+    });
+    assert.equal(again.component(Stamp, 2)?.count, 0);
+    await again.close();
+  });
+
+  it("components a record lists in its meta part are stored again as fields", async () => {
+    const stateBackend = new MemoryStateBackend();
+    // A record as written before each component was a field of its own.
+    await stateBackend.set(
+      "old",
+      {
+        v: 1,
+        view: "Shown",
+        state: { ids: [1, 2], n: 0 },
+        components: {
+          next: 3,
+          list: [
+            { cid: 1, component: "Stamp", id: 1, state: { id: 1, release: "r", count: 1 } },
+            { cid: 2, component: "Stamp", id: 2, state: { id: 2, release: "r", count: 3 } },
+          ],
+        },
+        privateFields: [],
+        topics: [],
+        flash: {},
+        url: "http://testserver/?ids=1,2",
+        savedAt: Date.now(),
+      },
+      60,
+    );
+    const options = {
+      stateBackend,
+      id: "old",
+      deadRender: false,
+      url: "http://testserver/?ids=1,2",
+    };
+    const upgraded = await LiveViewTestClient.mount(Shown, options);
+    assert.equal(upgraded.component(Stamp, 2)?.count, 3);
+    await upgraded.click("bump");
+    await upgraded.close();
+    const stored = await stateBackend.get("old");
+    assert.deepEqual(stored?.components, { next: 3, list: [] });
+    assert.deepEqual(
+      Object.keys(stored?.state ?? {}).filter((k) => k.startsWith("_c:")),
+      ["_c:1", "_c:2"],
+    );
+    const again = await LiveViewTestClient.mount(Shown, options);
+    assert.deepEqual([again.component(Stamp, 1)?.count, again.component(Stamp, 2)?.count], [1, 3]);
+    await again.close();
+  });
 });

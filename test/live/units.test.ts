@@ -380,27 +380,51 @@ describe("a stored record's components", () => {
     assert.deepEqual(Object.keys(record.state), ["title", "_c:2", "_c:7"]);
   });
 
-  it("leave out a field that is not a component's encoding; take a record without any as is", () => {
+  it("leave out a field that is not a component's encoding, or a cid past the safe ones", () => {
     const good = { component: "C", id: 1, state: {} };
     const restored = restorable(
-      storedView({
-        n: 1,
-        "_c:1": good,
-        "_c:x": good,
-        "_c:0": good,
-        "_c:2.5": good,
-        "_c:3": { component: "C", id: 1, state: [] },
-        "_c:4": { component: "C", id: null, state: {} },
-        "_c:5": { component: 5, id: 1, state: {} },
-        "_c:6": "text",
-        "_c:__proto__": good,
-      }),
+      storedView(
+        {
+          n: 1,
+          "_c:1": good,
+          "_c:x": good,
+          "_c:0": good,
+          "_c:01": good,
+          "_c:1e0": good,
+          "_c: 2": good,
+          "_c:2.5": good,
+          "_c:9007199254740991": good,
+          "_c:3": { component: "C", id: 1, state: [] },
+          "_c:4": { component: "C", id: null, state: {} },
+          "_c:5": { component: 5, id: 1, state: {} },
+          "_c:6": "text",
+          "_c:__proto__": good,
+        },
+        { components: { next: Number.NaN, list: [] } },
+      ),
     );
     assert.deepEqual(restored?.state, { n: 1 });
     assert.deepEqual(restored?.components, { next: 2, list: [{ cid: 1, ...good }] });
-    // Components listed whole (a record written before they were fields) pass through.
-    const listed = storedView({ n: 1 }, { components: { next: 2, list: [{ cid: 1, ...good }] } });
-    assert.equal(restorable(listed), listed);
+    const plain = storedView({ n: 1 });
+    assert.equal(restorable(plain), plain);
     assert.equal(restorable(null), null);
+  });
+
+  it("take components a record lists in its meta part, to be stored again as fields", () => {
+    // As records were written before each component was a field of its own.
+    const listed = { cid: 4, component: "C", id: 1, state: { n: 1 } };
+    const restored = restorable(
+      storedView(
+        { n: 1, "_c:2": { component: "C", id: 2, state: {} } },
+        {
+          components: { next: 3, list: [listed] },
+        },
+      ),
+    );
+    assert.deepEqual(restored?.components, {
+      next: 5,
+      list: [listed, { cid: 2, component: "C", id: 2, state: {} }],
+      listed: true,
+    });
   });
 });
