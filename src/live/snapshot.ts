@@ -118,10 +118,19 @@ const COMPONENT_FIELD = "_c:";
 function cidOf(key: string): number | undefined {
   if (!key.startsWith(COMPONENT_FIELD)) return undefined;
   const cid = Number(key.slice(COMPONENT_FIELD.length));
-  // Written as componentField writes it (not `_c:01`, `_c:1e0`), with a cid after it.
-  const valid = Number.isSafeInteger(cid + 1) && cid >= 1 && componentField(cid) === key;
-  return valid ? cid : undefined;
+  // Written as componentField writes it (not `_c:01`, `_c:1e0`).
+  return validCid(cid) && componentField(cid) === key ? cid : undefined;
 }
+
+/**
+ * A cid, with room for the cids after it: near 2^53 every new component would get the same
+ * one (a view that places 2^31 components in its life does not exist).
+ */
+function validCid(cid: unknown): cid is number {
+  return typeof cid === "number" && Number.isInteger(cid) && cid >= 1 && cid < MAX_CID;
+}
+
+const MAX_CID = 2 ** 31;
 
 /** What a component's field holds: the component but its cid (the field's name). */
 function fieldOf(component: StoredComponent): StateSnapshot[string] {
@@ -138,15 +147,16 @@ function fieldOf(component: StoredComponent): StateSnapshot[string] {
 export function restorable(record: StoredView | null): StoredView | null {
   if (!record) return null;
   const stored = record.components;
-  const listed = Array.isArray(stored?.list) ? stored.list : [];
+  const listed = Array.isArray(stored?.list)
+    ? stored.list.filter((c) => validCid(c.cid) && isStoredComponent(c))
+    : [];
   const keys = Object.keys(record.state);
   if (listed.length === 0 && !keys.some((key) => key.startsWith(COMPONENT_FIELD))) return record;
   // A new object, not a copy with keys deleted: a view may keep hundreds of components.
   const state: StateSnapshot = {};
   const list: StoredComponent[] = [...listed];
-  const given = stored?.next;
-  let next = typeof given === "number" && Number.isSafeInteger(given) && given >= 1 ? given : 1;
-  for (const { cid } of listed) if (Number.isSafeInteger(cid + 1)) next = Math.max(next, cid + 1);
+  let next = validCid(stored?.next) ? stored.next : 1;
+  for (const { cid } of listed) next = Math.max(next, cid + 1);
   for (const key of keys) {
     const value = record.state[key];
     if (!key.startsWith(COMPONENT_FIELD)) {

@@ -394,6 +394,7 @@ describe("a stored record's components", () => {
           "_c: 2": good,
           "_c:2.5": good,
           "_c:9007199254740991": good,
+          "_c:2147483648": good,
           "_c:3": { component: "C", id: 1, state: [] },
           "_c:4": { component: "C", id: null, state: {} },
           "_c:5": { component: 5, id: 1, state: {} },
@@ -413,11 +414,16 @@ describe("a stored record's components", () => {
   it("take components a record lists in its meta part, to be stored again as fields", () => {
     // As records were written before each component was a field of its own.
     const listed = { cid: 4, component: "C", id: 1, state: { n: 1 } };
+    // Entries that are not components, or whose cid leaves no room after it, are left out.
+    const hostile = [
+      { ...listed, cid: 2 ** 31 },
+      { ...listed, state: null },
+    ] as unknown as (typeof listed)[];
     const restored = restorable(
       storedView(
         { n: 1, "_c:2": { component: "C", id: 2, state: {} } },
         {
-          components: { next: 3, list: [listed] },
+          components: { next: 3, list: [listed, ...hostile] },
         },
       ),
     );
