@@ -490,11 +490,7 @@ export class LiveInstance
   componentsDestroyed(cids: readonly number[]): Promise<number[]> {
     return this.#serial(async () => {
       const destroyed = this.#components?.destroyed(cids) ?? [];
-      const components = this.#components?.takeSnapshotChanges();
-      if (components) {
-        this.#touchComponents(components);
-        await this.#store();
-      }
+      if (this.#touchComponents()) await this.#store();
       return destroyed;
     });
   }
@@ -768,12 +764,18 @@ export class LiveInstance
     for (const [field, ops] of deltas) if (!fields.includes(field)) addUnsaved(unsaved, field, ops);
   }
 
-  /** Notes the components (by cid) the stored snapshot lacks or holds and should not. */
-  #touchComponents(cids: ReadonlySet<number>): void {
+  /**
+   * Notes the components the stored snapshot lacks or holds and should not (placed, changed
+   * or removed since the last call); whether there were any.
+   */
+  #touchComponents(): boolean {
+    const cids = this.#components?.takeSnapshotChanges();
+    if (!cids) return false;
     let unsaved = this.#unsaved;
-    if (unsaved === "all") return;
+    if (unsaved === "all") return true;
     if (unsaved === undefined) this.#unsaved = unsaved = new Map();
     for (const cid of cids) unsaved.set(componentField(cid), null);
+    return true;
   }
 
   #clearFlash(raw: Record<string, unknown>): Promise<EventResult> {
@@ -1069,8 +1071,7 @@ export class LiveInstance
    */
   #afterRender(): void {
     if (this.route.view.temporaryAssigns !== undefined) this.#changes();
-    const components = this.#components?.takeSnapshotChanges();
-    if (components) this.#touchComponents(components);
+    this.#touchComponents();
   }
 
   #absorbFlash(effects: Effects): void {

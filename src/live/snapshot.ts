@@ -13,7 +13,7 @@
 import { ServiceUnavailable } from "../errors.js";
 import { errorText, type Logger } from "../logger.js";
 import type { StateBackend, StoredView } from "../state/backends/types.js";
-import { sameJson, toSnapshot, type SerializationPolicy } from "../state/codec.js";
+import { sameJson, setKey, toSnapshot, type SerializationPolicy } from "../state/codec.js";
 import type { DeltaOp } from "../state/delta.js";
 import { snapshotState, stateKeys, stateValue, type StateSnapshot } from "../state/tracker.js";
 import type { LiveView } from "../view/live-view.js";
@@ -160,7 +160,7 @@ export function restorable(record: StoredView | null): StoredView | null {
   for (const key of keys) {
     const value = record.state[key];
     if (!key.startsWith(COMPONENT_FIELD)) {
-      setOwnKey(state, key, value as StateSnapshot[string]);
+      setKey(state, key, value as StateSnapshot[string]);
       continue;
     }
     const cid = cidOf(key);
@@ -173,16 +173,6 @@ export function restorable(record: StoredView | null): StoredView | null {
     state,
     components: { next, list, ...(listed.length > 0 && { listed: true }) },
   };
-}
-
-/** Sets `key` as an own data property (a `"__proto__"` key stays data, never a prototype). */
-function setOwnKey(target: StateSnapshot, key: string, value: StateSnapshot[string]): void {
-  Object.defineProperty(target, key, {
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
 }
 
 function isStoredComponent(value: unknown): value is Omit<StoredComponent, "cid"> {

@@ -316,7 +316,7 @@ function child(loc: Location, key: string | number): Location {
 }
 
 /** Sets `key` as an own data property, so a `"__proto__"` key stays data, never a prototype. */
-function setKey(out: JsonObject, key: string, value: JsonValue): void {
+export function setKey(out: JsonObject, key: string, value: JsonValue): void {
   if (key === "__proto__") {
     Object.defineProperty(out, key, {
       value,

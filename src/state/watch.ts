@@ -1420,36 +1420,37 @@ function entryEdits(
   const splices: Edit[] = [];
   const sets: Edit[] = [];
   let touched = 0;
+  const added: unknown[] = [];
   // The list so far holds the collection's first `at` entries, then `before` from `i` on.
   let i = 0;
   let at = 0;
   for (const [key, value] of node.entries()) {
     if (isMap && typeof key !== "string") return undefined;
-    let j = i;
-    while (j < before.length && !sameKey((before[j] as readonly [unknown, unknown])[0], key)) j++;
-    if (j === before.length) break;
-    if (j > i) {
-      splices.push(["p", at, j - i, []]);
-      if (++runs > MAX_DELETED_RUNS) return undefined;
+    if (added.length === 0) {
+      let j = i;
+      while (j < before.length && !sameKey((before[j] as readonly [unknown, unknown])[0], key)) {
+        j++;
+      }
+      if (j < before.length) {
+        if (j > i) {
+          splices.push(["p", at, j - i, []]);
+          if (++runs > MAX_DELETED_RUNS) return undefined;
+        }
+        if (!same(value, (before[j] as readonly [unknown, unknown])[1])) {
+          sets.push(["s", at, item(key, value)]);
+          if (++touched > budget) return undefined;
+        }
+        i = j + 1;
+        at++;
+        continue;
+      }
     }
-    if (!same(value, (before[j] as readonly [unknown, unknown])[1])) {
-      sets.push(["s", at, item(key, value)]);
-      touched++;
-    }
-    if (touched > budget) return undefined;
-    i = j + 1;
-    at++;
-  }
-  // The rest of `before` is gone; the rest of the collection is new (or added again).
-  if (i < before.length) splices.push(["p", at, before.length - i, []]);
-  const added: unknown[] = [];
-  let n = 0;
-  for (const [key, value] of node.entries()) {
-    if (n++ < at) continue;
-    if (isMap && typeof key !== "string") return undefined;
+    // Not held before (from here on, the collection's entries are new or added again).
     if (++touched > budget) return undefined;
     added.push(item(key, value));
   }
+  // The rest of `before` is gone.
+  if (i < before.length) splices.push(["p", at, before.length - i, []]);
   if (added.length > 0) splices.push(["p", at, 0, added]);
   // Splices first, then the sets, at their indexes after the splices (as `ordered` sorts them).
   return { edits: [...splices, ...sets], fresh };
