@@ -3,7 +3,16 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { LiveView, html, type LiveRequest, type Params, type Rendered } from "../../src/index.js";
+import { z } from "zod";
+import {
+  eventHandler,
+  LiveView,
+  html,
+  type LiveRequest,
+  type Params,
+  type Rendered,
+} from "../../src/index.js";
+import { MemoryStateBackend } from "../../src/state/backends/memory.js";
 import { MemoryPubSub } from "../../src/pubsub/memory.js";
 import { AccessDenied, LiveViewTestClient } from "../../src/testing/index.js";
 import { ChatView, CounterView, FormView, mounts, RefundView, SecretView } from "./views.js";
@@ -125,5 +134,75 @@ describe("LiveViewTestClient", () => {
     assert.equal(b.takePushes().length, 1);
     await a.close();
     await b.close();
+  });
+});
+
+describe("a view's maps and sets in its snapshot", () => {
+  type Row = { id: number; qty: number };
+  class IndexView extends LiveView {
+    byId = new Map<string, Row>(Array.from({ length: 50 }, (_, i) => [`r${i}`, { id: i, qty: 0 }]));
+    tags = new Set(["a", "b"]);
+    @eventHandler({ params: z.object({ key: z.string() }) })
+    replace({ key }: { key: string }) {
+      const row = this.byId.get(key);
+      if (row) this.byId.set(key, { ...row, qty: row.qty + 1 });
+    }
+    @eventHandler({ params: z.object({ key: z.string() }) })
+    drop({ key }: { key: string }) {
+      this.byId.delete(key);
+      this.tags.delete("a");
+      this.tags.add(key);
+    }
+    override render() {
+      return html`<p>${this.byId.size} ${[...this.tags].join(",")}</p>`;
+    }
+  }
+
+  it("stores a handler's writes to them as edits of their entries, and restores them exactly", async () => {
+    const stateBackend = new MemoryStateBackend();
+    const stored: { field: string; ops: string | null }[] = [];
+    const patch = stateBackend.patch.bind(stateBackend);
+    stateBackend.patch = (key, written, ttl) => {
+      for (const [field, text] of written.deltas) stored.push({ field, ops: text });
+      for (const field of written.fields.keys()) stored.push({ field, ops: null });
+      return patch(key, written, ttl);
+    };
+    const view = await LiveViewTestClient.mount(IndexView, { stateBackend });
+    const saved = () => new Promise((resolve) => setTimeout(resolve, 300));
+    // The first write after the join stores the fields whole (the view does not know what the
+    // store holds of them); the later ones, what changed.
+    await view.event("drop", { key: "r1" });
+    await saved();
+    stored.length = 0;
+    await view.event("replace", { key: "r7" });
+    await view.event("drop", { key: "r20" });
+    await view.event("replace", { key: "r49" });
+    await saved();
+    // The public state as the wire shows it (a map as an object in its order, a set as a list).
+    const live = JSON.stringify(view.assigns);
+    await view.close();
+    // Each write carried the edits of the entries, never a whole map or set.
+    assert.ok(stored.length > 0);
+    assert.deepEqual(
+      stored.filter((s) => s.ops === null),
+      [],
+    );
+    assert.ok(
+      stored.every((s) => (s.ops?.length ?? 0) < 200),
+      JSON.stringify(stored),
+    );
+    const again = await LiveViewTestClient.mount(IndexView, {
+      stateBackend,
+      id: view.id,
+      deadRender: false,
+    });
+    assert.equal(again.restored, true);
+    assert.equal(JSON.stringify(again.assigns), live);
+    const { byId, tags } = again.assigns as { byId: Record<string, Row>; tags: string[] };
+    assert.equal(byId.r7?.qty, 1);
+    assert.equal(byId.r49?.qty, 1);
+    assert.equal(Object.hasOwn(byId, "r20"), false);
+    assert.deepEqual(tags, ["b", "r1", "r20"]);
+    await again.close();
   });
 });
