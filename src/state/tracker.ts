@@ -268,14 +268,15 @@ export class StateTracker {
     this.#deltas = undefined;
     let objects = 0;
     for (const value of values) if (typeof value === "object" && value !== null) objects++;
-    if (objects > 1 || (objects > 0 && this.#keepDeltas)) {
-      // Objects shared between fields (`this.selected = this.rows[0]` in mount), and, for
-      // deltas, objects one field reaches twice (an edit by path would reach one of them).
+    if (objects > 0) {
+      // Objects reached along two paths (`this.selected = this.rows[0]` in mount), linked at
+      // both; for deltas, objects one field reaches twice are marked (two places in one array
+      // share one link: an edit by path would reach one of them).
       const repeated = this.#keepDeltas ? new Set<object>() : undefined;
       const shared = findSharedNodes(this.#keys, values, repeated);
-      if (shared.size > 0 || (repeated && repeated.size > 0)) {
+      if (shared.links.length > 0 || shared.wide.size > 0) {
         const watch = this.#watchOf();
-        for (const [node, fields] of shared) watch.shareRoots(node, fields);
+        watch.linkShared(shared);
         for (const node of repeated ?? []) watch.markAmbiguous(node);
       }
     }

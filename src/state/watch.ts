@@ -16,7 +16,10 @@
  * Every object handed out remembers where it was reached from (parent and key, or a top-level
  * field), so a change found in one object is reported for every field that still reaches it,
  * including a field that shares the object with another (`this.selected = this.rows[3]`).
- * Cross-field sharing present when tracking starts is found by one walk at that moment. Links
+ * Sharing present when tracking starts (between fields, or twice in one) is found by one walk
+ * at that moment, which links each place of a shared object and the containers above it; an
+ * object found at many places (a lookup object every row holds) is linked to its fields
+ * instead, and a stored value's walk then goes down through known objects to find it. Links
  * that no longer lead to a field are dropped once a node has gathered many, so what left the
  * state is not kept alive by what it held.
  * @module
@@ -46,7 +49,10 @@ interface Link {
   /** `null` for a top-level field of the view. */
   readonly parent: object | null;
   key: string | number;
-  /** Found by the start-up walk: not re-checked (the sharing may have ended: over-report). */
+  /**
+   * To a field that reached the node at one of many places when tracking started
+   * ({@link SharedNodes.wide}): not re-checked (the sharing may have ended: over-report).
+   */
   readonly sticky?: boolean;
 }
 
@@ -67,6 +73,8 @@ interface NodeInfo {
    * walk of the stored value goes down through it, to link what is below it again.
    */
   detached?: boolean;
+  /** Has sticky links: not every place of it is linked ({@link SharedNodes.wide}). */
+  wide?: boolean;
 }
 
 /**
@@ -102,8 +110,9 @@ interface NodeLog {
   /** A map's entries (a set's as `[member, member]`) before the step's first write to it. */
   entries?: (readonly [unknown, unknown])[];
   /**
-   * A subclass of a map or set: the encodings of the objects the watch knew inside it when it
-   * was handed out, to tell whether one of them changed through it.
+   * A value handed out as itself (a subclass of a map or set, a class instance): the encodings
+   * of the objects the watch knew inside it when it was handed out, to tell whether one of
+   * them changed through it (`this.box.bump()` changing an object another field holds).
    */
   inner?: Map<object, SnapshotValue>;
 }
@@ -170,6 +179,11 @@ export class Watch {
   #places?: Map<object, Places | number>;
   /** Nodes whose links passed their {@link NodeInfo.crowd} since the last check. */
   #crowded?: Set<object>;
+  /**
+   * Some node is {@link NodeInfo.wide}: a stored value's walk goes down through known nodes
+   * too, to link such a node at the new places the value gives it.
+   */
+  #sticky = false;
 
   /** @param paths keep what is needed to address edits by path ({@link changedFields}' deltas). */
   constructor(readonly paths = false) {}
@@ -204,7 +218,7 @@ export class Watch {
     return info;
   }
 
-  #link(node: object, parent: object | null, key: string | number, sticky = false): NodeInfo {
+  #link(node: object, parent: object | null, key: string | number): NodeInfo {
     const info = this.#info(node);
     let stale: Link | undefined;
     for (const link of info.links) {
@@ -228,7 +242,7 @@ export class Watch {
       stale.key = key;
       return info;
     }
-    info.links.push(sticky ? { parent, key, sticky } : { parent, key });
+    info.links.push({ parent, key });
     if (info.links.length > (info.crowd ?? CROWD)) (this.#crowded ??= new Set()).add(node);
     return info;
   }
@@ -238,13 +252,18 @@ export class Watch {
     this.#info(node).ambiguous = true;
   }
 
-  /** Records that every one of `fields` reaches `node` (found by {@link findSharedNodes}). */
-  shareRoots(node: object, fields: Iterable<string>): void {
-    for (const field of fields) {
+  /** Makes the links {@link findSharedNodes} found. */
+  linkShared(shared: SharedNodes): void {
+    for (const [node, parent, key] of shared.links) this.#link(node, parent, key);
+    for (const [node, fields] of shared.wide) {
       const info = this.#info(node);
-      if (!info.links.some((l) => l.parent === null && l.key === field)) {
-        info.links.push({ parent: null, key: field, sticky: true });
+      info.wide = true;
+      for (const field of fields) {
+        if (!info.links.some((l) => l.parent === null && l.key === field)) {
+          info.links.push({ parent: null, key: field, sticky: true });
+        }
       }
+      this.#sticky = true;
     }
   }
 
@@ -310,10 +329,6 @@ export class Watch {
   #logEncoding(value: object): void {
     const log = this.#log(value);
     if (log.encoded) return;
-    if (!isContainer(value)) {
-      log.encoded = encodeSilently(value);
-      return;
-    }
     const nodes = this.#nodes;
     const inner = new Map<object, SnapshotValue>();
     log.encoded = new Encoded(
@@ -525,6 +540,8 @@ export class Watch {
    */
   #makeCollectionHandler(): ProxyHandler<object> {
     const out = (raw: object, value: unknown) => this.#handOut(value, raw, 0);
+    const handOut = (value: unknown, raw: object, key: string, asIs: boolean) =>
+      this.#handOut(value, raw, key, asIs);
     // As a write through an object's proxy: what goes in holds no proxy from then on, and a
     // value put `into` the collection is linked there (its keys are not: they are found by
     // identity, never handed out).
@@ -541,6 +558,13 @@ export class Watch {
     return {
       get(target, prop) {
         const value: unknown = Reflect.get(target, prop, target);
+        if (typeof value === "object" && value !== null && typeof prop === "string") {
+          // An own property, outside the encoding, may hold what a field holds too.
+          const slot = Reflect.getOwnPropertyDescriptor(target, prop);
+          if (slot && "value" in slot) {
+            return handOut(value, target, prop, slot.writable === false && !slot.configurable);
+          }
+        }
         if (typeof value !== "function" || prop === "constructor") return value;
         const own = (target instanceof Map ? methods.map : methods.set).get(prop);
         if (own) return own;
@@ -612,20 +636,23 @@ export class Watch {
           }
         }
       }
+      if (!log.encoded) continue;
       // A subclass of a map or set (a plain one is logged as an object is): it hands out its
       // values raw and takes them as given. Changed, it is walked whole: what the handler put
       // in it is linked, and the fields reaching what it did not hold when handed out go
       // whole (a change through it is not logged). Unchanged, it may still hold state
       // proxies, replaced and linked here.
-      if (!log.encoded || !isContainer(node)) continue;
-      if (fresh !== undefined) {
-        this.#learn(node, seen, (inner) => {
-          if (!log.inner?.has(inner)) report(inner);
-        });
-      } else if (this.#unwrap(node, true)) {
-        this.#learn(node, seen, ignore);
+      if (isContainer(node)) {
+        if (fresh !== undefined) {
+          this.#learn(node, seen, (inner) => {
+            if (!log.inner?.has(inner)) report(inner);
+          });
+        } else if (this.#unwrap(node, true)) {
+          this.#learn(node, seen, ignore);
+        }
       }
-      // What it held when handed out, there still or not, may have been changed through it.
+      // What it (or a class instance) held when handed out, there still or not, may have
+      // been changed through it.
       for (const [inner, before] of log.inner ?? []) {
         if (!matchesSnapshot(inner, before)) report(inner);
       }
@@ -731,7 +758,10 @@ export class Watch {
       forEachChild(at.node, (item, k) => {
         const info = this.#nodes?.get(item);
         const twice = seen.has(item);
-        if (info !== undefined || twice) {
+        // Below a node known before the step, what the watch knows is linked where it is,
+        // but for a wide node.
+        const placed = at.below !== true || info?.wide === true;
+        if ((info !== undefined && placed) || twice) {
           // Met before at a place not linked then (an object is linked where it is handed
           // out, or where a walk finds it known): that place is linked now too.
           const first = seen.get(item);
@@ -746,10 +776,18 @@ export class Watch {
         }
         if (walked ? walked.has(item) : twice) return;
         walked?.add(item);
-        if (info !== undefined && info.born < step && !info.detached && !known) return;
+        const old = info !== undefined && info.born < step && !info.detached && !known;
+        if (old && !this.#sticky) return;
         if (info) info.detached = undefined;
         if (!twice) seen.set(item, info === undefined ? { at, key: k } : null);
-        stack.push({ node: item, up: at, key: k, linked: info !== undefined, depth: at.depth + 1 });
+        stack.push({
+          node: item,
+          up: at,
+          key: k,
+          linked: info !== undefined,
+          depth: at.depth + 1,
+          below: old || at.below,
+        });
       });
     }
   }
@@ -814,7 +852,8 @@ export class Watch {
 
   /**
    * The paths from `field` down to `node` as the state is now, `undefined` when some are not
-   * known (an ambiguous node on the way, a sharing found when tracking started, too many).
+   * known (an ambiguous node on the way, a place inside a value handed out as itself, a sticky
+   * link, too many).
    */
   #pathsTo(
     node: object,
@@ -841,7 +880,12 @@ export class Watch {
       const above = this.#pathsTo(parent, field, current, depth + 1);
       if (above === undefined) return undefined;
       if (above.length === 0) continue;
-      const key = isContainer(parent) ? this.#entryOf(parent, node) : held;
+      // Inside a class instance (linked when tracking started): its encoding is its own.
+      const key = isContainer(parent)
+        ? this.#entryOf(parent, node)
+        : isProxied(parent)
+          ? held
+          : undefined;
       if (key === undefined) return undefined;
       for (const path of above) out.push([...path, key]);
       if (out.length > MAX_PATHS) return undefined;
@@ -1029,6 +1073,8 @@ interface Visit {
   /** Linked to `up` (done only when something known lies below it). */
   linked: boolean;
   readonly depth: number;
+  /** Is, or is below, a node known before the step (walked only for {@link NodeInfo.wide}). */
+  readonly below?: boolean;
 }
 
 /**
@@ -1672,52 +1718,160 @@ class Comparison {
   }
 }
 
+/** One link to make: `node` sits at `parent[key]` (`parent` `null`: top-level field `key`). */
+export type SharedLink = readonly [node: object, parent: object | null, key: string | number];
+
+/** What {@link findSharedNodes} found. */
+export interface SharedNodes {
+  /** The places of objects found at a few places, and the containers above them. */
+  readonly links: SharedLink[];
+  /**
+   * Objects found at more than {@link TIED_PLACES} places (a lookup object every row holds),
+   * and the fields that reach them: linking every place and every row above it would cost
+   * memory for each row, so they get sticky links to those fields instead.
+   */
+  readonly wide: Map<object, Set<string>>;
+}
+
+/** Most places at which an object shared when tracking starts is linked one by one. */
+const TIED_PLACES = 16;
+
 /**
- * Finds objects reached from more than one top-level field (`this.selected = this.rows[3]` done
- * in `mount`), which a change through one field must also report for the other; with
- * `repeated`, also collects objects one field reaches more than once.
+ * Finds the objects the state reaches along more than one path, from two top-level fields
+ * (`this.selected = this.rows[3]` done in `mount`) or twice from one, with the links that tie
+ * each of their places to its field: the object at each place, and every container above it
+ * up to the field. Links are otherwise made as objects are handed out, along the path a
+ * handler took; an object reached along a second path would not know the containers of that
+ * one, and a change to it would miss a field that comes to reach it through them
+ * (`this.c = [this.a]`). With `repeated`, also collects the objects one field reaches more
+ * than once.
  */
 export function findSharedNodes(
   fields: readonly string[],
   values: readonly unknown[],
   repeated?: Set<object>,
-): Map<object, Set<string>> {
-  const owner = new Map<object, string>();
-  const shared = new Map<object, Set<string>>();
-  const visit = (value: unknown, field: string, depth: number): void => {
-    if (typeof value !== "object" || value === null || depth > 64) return;
-    const first = owner.get(value);
-    if (first !== undefined) {
-      if (first !== field) {
-        let set = shared.get(value);
-        if (!set) shared.set(value, (set = new Set([first])));
-        set.add(field);
-      } else {
-        repeated?.add(value);
-      }
-      return;
+): SharedNodes {
+  // Where each object was first met: its container, or its field (one map entry per object:
+  // the walk meets every object of the state, and most states share none).
+  const first = new Map<object, object | string>();
+  // Objects met again: their places after the first, and the fields that reach them.
+  const again = new Map<
+    object,
+    { places: [object | null, string | number][]; fields: Set<string> }
+  >();
+  const fieldOf = (node: object): string => {
+    let above = first.get(node) as object | string;
+    while (typeof above !== "string") above = first.get(above) as object | string;
+    return above;
+  };
+  eachPlace(fields, values, (node, parent, key, field) => {
+    if (!first.has(node)) {
+      first.set(node, parent ?? field);
+      return true;
     }
-    owner.set(value, field);
-    if (Array.isArray(value)) {
-      for (const item of value) if (typeof item === "object") visit(item, field, depth + 1);
-    } else if (value instanceof Map) {
-      for (const item of value.values()) visit(item, field, depth + 1);
-    } else if (value instanceof Set) {
-      for (const item of value) visit(item, field, depth + 1);
-    } else if (isProxied(value)) {
-      for (const key of Object.keys(value)) {
-        const item = (value as Record<string, unknown>)[key];
-        if (typeof item === "object") visit(item, field, depth + 1);
+    let met = again.get(node);
+    if (!met) again.set(node, (met = { places: [], fields: new Set([fieldOf(node)]) }));
+    if (met.fields.has(field)) repeated?.add(node);
+    met.fields.add(field);
+    if (met.places.length < TIED_PLACES) met.places.push([parent, key]);
+    return false;
+  });
+  const links: SharedLink[] = [];
+  const wide = new Map<object, Set<string>>();
+  const firstKeys = new FirstKeys();
+  // Containers linked at their first place, with those above it.
+  const tied = new Set<object>();
+  const tie = (node: object): void => {
+    for (let up: object | null = node; up !== null && !tied.has(up);) {
+      tied.add(up);
+      const above = first.get(up) as object | string;
+      if (typeof above === "string") {
+        links.push([up, null, above]);
+        return;
       }
+      links.push([up, above, firstKeys.keyOf(above, up)]);
+      up = above;
+    }
+  };
+  for (const [node, met] of again) {
+    if (met.places.length >= TIED_PLACES) {
+      wide.set(node, met.fields);
+      continue;
+    }
+    tie(node);
+    for (const [parent, key] of met.places) {
+      links.push([node, parent, key]);
+      if (parent !== null) tie(parent);
+    }
+  }
+  return { links, wide };
+}
+
+/**
+ * The key under which a container holds an object it was first met in: the first one in the
+ * walk's order. An array asked about often is indexed once ({@link SEARCHED} searches first):
+ * searching it for each of many shared items would be quadratic.
+ */
+class FirstKeys {
+  #indexes = new Map<unknown[], Map<unknown, number> | number>();
+
+  keyOf(parent: object, node: object): string | number {
+    if (parent instanceof Map || parent instanceof Set) return 0;
+    if (Array.isArray(parent)) {
+      const index = this.#indexes.get(parent) ?? 0;
+      if (typeof index !== "number") return index.get(node) as number;
+      if (index < SEARCHED) {
+        this.#indexes.set(parent, index + 1);
+        return parent.indexOf(node);
+      }
+      const made = new Map<unknown, number>();
+      for (let i = parent.length - 1; i >= 0; i--) made.set(parent[i], i);
+      this.#indexes.set(parent, made);
+      return made.get(node) as number;
+    }
+    const record = parent as Record<string, unknown>;
+    return Object.keys(record).find((k) => record[k] === node) as string;
+  }
+}
+
+/**
+ * Walks the objects `values` (the fields') reach, depth first, in the encoding's order:
+ * `visit(node, parent, key, field, depth)` at each place (`parent` `null` and `key` the field
+ * for a field's value); the walk goes below the node when it returns `true`. Maps and sets
+ * are places of key `0` (their values are found by value), a class instance's own fields are
+ * walked as an object's (they may hold state's objects too).
+ */
+function eachPlace(
+  fields: readonly string[],
+  values: readonly unknown[],
+  visit: (
+    node: object,
+    parent: object | null,
+    key: string | number,
+    field: string,
+    depth: number,
+  ) => boolean,
+): void {
+  const walk = (
+    value: unknown,
+    parent: object | null,
+    key: string | number,
+    field: string,
+    depth: number,
+  ): void => {
+    if (typeof value !== "object" || value === null || depth > 64) return;
+    if (!visit(value, parent, key, field, depth)) return;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) walk(value[i], value, i, field, depth + 1);
+    } else if (value instanceof Map || value instanceof Set) {
+      for (const item of value.values()) walk(item, value, 0, field, depth + 1);
     } else if (!(value instanceof Date) && !Decimal.isDecimal(value)) {
-      // A registered class or a toJSON object: its own fields may hold shared values.
-      for (const key of Object.keys(value)) {
-        visit((value as Record<string, unknown>)[key], field, depth + 1);
+      for (const k of Object.keys(value)) {
+        walk((value as Record<string, unknown>)[k], value, k, field, depth + 1);
       }
     }
   };
-  fields.forEach((field, i) => visit(values[i], field, 0));
-  return shared;
+  fields.forEach((field, i) => walk(values[i], null, field, field, 0));
 }
 
 // structuredClone cannot clone a proxy; state proxies are unwrapped for it, so handler code

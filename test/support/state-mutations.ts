@@ -270,24 +270,64 @@ export class RandomView extends LiveView {
   c: unknown = null;
 }
 
-/** Start values of a {@link RandomView}'s fields, and one to `maxSteps` steps of mutations. */
+/**
+ * An object of the start state put at a second place before tracking starts (as `mount` does
+ * with `this.selected = this.rows[3]`): what `fromSteps` reach in field `from`, put at the
+ * place `steps` reach in `field` (the same field or another).
+ */
+export interface Share {
+  field: string;
+  steps: number[];
+  from: string;
+  fromSteps: number[];
+}
+
+const share: fc.Arbitrary<Share> = fc.record({
+  field: fc.constantFrom("a", "b", "c"),
+  steps: fc.array(fc.nat(5), { minLength: 1, maxLength: 4 }),
+  from: fc.constantFrom("a", "b", "c"),
+  fromSteps: fc.array(fc.nat(5), { maxLength: 4 }),
+});
+
+/** A random run: start values, objects shared in them, and one to `maxSteps` steps. */
+export interface RandomRun {
+  start: [unknown, unknown, unknown];
+  shares: Share[];
+  steps: Mutation[][];
+}
+
+/**
+ * Start values of a {@link RandomView}'s fields, objects shared between their places before
+ * tracking starts, and one to `maxSteps` steps of mutations.
+ */
 export function randomRun(
   trees: fc.Arbitrary<unknown>,
   mutations: fc.Arbitrary<Mutation>,
   maxSteps: number,
-): fc.Arbitrary<{ start: [unknown, unknown, unknown]; steps: Mutation[][] }> {
+): fc.Arbitrary<RandomRun> {
   return fc.record({
     start: fc.tuple(trees, trees, trees),
+    shares: fc.array(share, { maxLength: 3 }),
     steps: fc.array(fc.array(mutations, { maxLength: 4 }), { minLength: 1, maxLength: maxSteps }),
   });
 }
 
 /**
- * A {@link RandomView} holding copies of `start`: fast-check shows (and shrinks from) the
- * values it generated, which the mutations would otherwise change in place.
+ * A {@link RandomView} holding copies of `run.start` (fast-check shows, and shrinks from, the
+ * values it generated, which the mutations would otherwise change in place), with
+ * `run.shares` made.
  */
-export function randomView(start: readonly [unknown, unknown, unknown]): RandomView {
+export function randomView(run: Pick<RandomRun, "start" | "shares">): RandomView {
   const view = new RandomView();
-  [view.a, view.b, view.c] = structuredClone(start);
+  [view.a, view.b, view.c] = structuredClone(run.start);
+  const fields = view as unknown as Record<string, unknown>;
+  for (const s of run.shares) {
+    const at = walk(fields[s.field], s.steps);
+    const from = walk(fields[s.from], s.fromSteps);
+    const value = from ? read(from) : fields[s.from];
+    if (at && typeof value === "object" && value !== null && !reaches(value, at.parent)) {
+      place(at, value);
+    }
+  }
   return view;
 }
