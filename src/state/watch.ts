@@ -75,6 +75,35 @@ interface NodeInfo {
   detached?: boolean;
   /** Has sticky links: not every place of it is linked ({@link SharedNodes.wide}). */
   wide?: boolean;
+  /**
+   * Its links by parent, once it has more than {@link SCANNED_LINKS}: a lookup object every
+   * row holds gains a link per row, and each would search all the others.
+   */
+  byParent?: Map<object | null, Link[]>;
+}
+
+/** How many links a node's new link is checked against one by one. */
+const SCANNED_LINKS = 8;
+
+/** `info`'s links, or at least all those from `parent`. */
+function linksFrom(info: NodeInfo, parent: object | null): readonly Link[] {
+  if (info.links.length <= SCANNED_LINKS) return info.links;
+  if (!info.byParent) {
+    info.byParent = new Map();
+    for (const link of info.links) addTo(info.byParent, link);
+  }
+  return info.byParent.get(parent) ?? [];
+}
+
+function addLink(info: NodeInfo, link: Link): void {
+  info.links.push(link);
+  if (info.byParent) addTo(info.byParent, link);
+}
+
+function addTo(byParent: Map<object | null, Link[]>, link: Link): void {
+  const same = byParent.get(link.parent);
+  if (same) same.push(link);
+  else byParent.set(link.parent, [link]);
 }
 
 /**
@@ -221,7 +250,7 @@ export class Watch {
   #link(node: object, parent: object | null, key: string | number): NodeInfo {
     const info = this.#info(node);
     let stale: Link | undefined;
-    for (const link of info.links) {
+    for (const link of linksFrom(info, parent)) {
       if (link.parent !== parent) continue;
       if (link.key === key) return info;
       // An array's link follows its item when indices shift (lookups find it again by
@@ -242,7 +271,7 @@ export class Watch {
       stale.key = key;
       return info;
     }
-    info.links.push({ parent, key });
+    addLink(info, { parent, key });
     if (info.links.length > (info.crowd ?? CROWD)) (this.#crowded ??= new Set()).add(node);
     return info;
   }
@@ -259,8 +288,8 @@ export class Watch {
       const info = this.#info(node);
       info.wide = true;
       for (const field of fields) {
-        if (!info.links.some((l) => l.parent === null && l.key === field)) {
-          info.links.push({ parent: null, key: field, sticky: true });
+        if (!linksFrom(info, null).some((l) => l.parent === null && l.key === field)) {
+          addLink(info, { parent: null, key: field, sticky: true });
         }
       }
       this.#sticky = true;
@@ -689,6 +718,7 @@ export class Watch {
             this.#reachesField(link.parent, current, reaches, held),
       );
       info.crowd = Math.max(CROWD, 2 * info.links.length);
+      info.byParent = undefined;
     }
     this.#crowded = undefined;
   }
