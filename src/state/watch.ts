@@ -235,6 +235,7 @@ export class Watch {
   forget(): void {
     this.clear();
     this.#nodes = undefined;
+    this.#sticky = false;
   }
 
   #info(node: object): NodeInfo {
@@ -713,7 +714,7 @@ export class Watch {
       if (!info) continue;
       info.links = info.links.filter((link) =>
         link.parent === null
-          ? link.sticky === true || current.get(link.key as string) === node
+          ? rootHolds(link, current, node)
           : holds(link.parent, link, node, held) &&
             this.#reachesField(link.parent, current, reaches, held),
       );
@@ -748,7 +749,7 @@ export class Watch {
       for (const link of this.#nodes?.get(at)?.links ?? []) {
         if (link.parent !== null) {
           if (holds(link.parent, link, at, held)) stack.push(link.parent);
-        } else if (link.sticky === true || current.get(link.key as string) === at) {
+        } else if (rootHolds(link, current, at)) {
           memo.set(start, true);
           return true;
         }
@@ -816,7 +817,9 @@ export class Watch {
           key: k,
           linked: info !== undefined,
           depth: at.depth + 1,
-          below: old || at.below,
+          // Below an old node what the watch knows is linked where it is, but not below a
+          // node stored or handed out during the step (its own walk may be skipped: met here).
+          below: old || (at.below === true && info === undefined),
         });
       });
     }
@@ -1075,7 +1078,7 @@ export class Watch {
       for (const link of this.#nodes?.get(at)?.links ?? []) {
         if (link.parent === null) {
           const field = link.key as string;
-          if ((link.sticky || current.get(field) === at) && this.#wasThere(null, field, at)) {
+          if (rootHolds(link, current, at) && this.#wasThere(null, field, at)) {
             found.add(field);
           }
           continue;
@@ -1130,6 +1133,16 @@ function holds(parent: object, link: Link, node: object, held: Held): boolean {
   }
   const key = String(link.key);
   return toRaw((parent as Record<string, unknown>)[key]) === node && shown(parent, key);
+}
+
+/**
+ * Whether top-level field `link.key` holds `node` now: as its value, or (a sticky link) maybe
+ * below it, unless the field holds no object at all.
+ */
+function rootHolds(link: Link, current: ReadonlyMap<string, unknown>, node: object): boolean {
+  const value = current.get(link.key as string);
+  if (value === node) return true;
+  return link.sticky === true && typeof value === "object" && value !== null;
 }
 
 /** The objects each array or map holds, listed once per pruning. */
@@ -1787,7 +1800,11 @@ export function findSharedNodes(
   // Objects met again: their places after the first, and the fields that reach them.
   const again = new Map<
     object,
-    { places: [object | null, string | number][]; fields: Set<string> }
+    {
+      places: [object | null, string | number][];
+      fields: Set<string>;
+      parents: (object | string)[];
+    }
   >();
   const fieldOf = (node: object): string => {
     let above = first.get(node) as object | string;
@@ -1800,9 +1817,13 @@ export function findSharedNodes(
       return true;
     }
     let met = again.get(node);
-    if (!met) again.set(node, (met = { places: [], fields: new Set([fieldOf(node)]) }));
+    if (!met) {
+      met = { places: [], fields: new Set([fieldOf(node)]), parents: [] };
+      again.set(node, met);
+    }
     if (met.fields.has(field)) repeated?.add(node);
     met.fields.add(field);
+    met.parents.push(parent ?? field);
     if (met.places.length < TIED_PLACES) met.places.push([parent, key]);
     return false;
   });
@@ -1823,9 +1844,34 @@ export function findSharedNodes(
       up = above;
     }
   };
+  // The fields reaching a node along any path: a walk does not go below an object met again,
+  // so a field reaching a wide node only through a shared container above it did not meet it.
+  // Containers at one place are climbed through; objects met again keep their answer.
+  const reach = new Map<object, Set<string>>();
+  const addReaching = (node: object, out: Set<string>): void => {
+    let at: object | string = node;
+    while (typeof at !== "string" && !again.has(at)) at = first.get(at) as object | string;
+    if (typeof at === "string") {
+      out.add(at);
+      return;
+    }
+    let fields = reach.get(at);
+    if (!fields) {
+      // Set before the climb: a cycle in the state ends here.
+      reach.set(at, (fields = new Set()));
+      const met = again.get(at) as { parents: (object | string)[] };
+      for (const up of [first.get(at) as object | string, ...met.parents]) {
+        if (typeof up === "string") fields.add(up);
+        else addReaching(up, fields);
+      }
+    }
+    for (const field of fields) out.add(field);
+  };
   for (const [node, met] of again) {
     if (met.places.length >= TIED_PLACES) {
-      wide.set(node, met.fields);
+      const fields = new Set(met.fields);
+      addReaching(node, fields);
+      wide.set(node, fields);
       continue;
     }
     tie(node);
@@ -1843,24 +1889,26 @@ export function findSharedNodes(
  * searching it for each of many shared items would be quadratic.
  */
 class FirstKeys {
-  #indexes = new Map<unknown[], Map<unknown, number> | number>();
+  #indexes = new Map<object, Map<unknown, string | number> | number>();
 
   keyOf(parent: object, node: object): string | number {
     if (parent instanceof Map || parent instanceof Set) return 0;
-    if (Array.isArray(parent)) {
-      const index = this.#indexes.get(parent) ?? 0;
-      if (typeof index !== "number") return index.get(node) as number;
-      if (index < SEARCHED) {
-        this.#indexes.set(parent, index + 1);
-        return parent.indexOf(node);
-      }
-      const made = new Map<unknown, number>();
-      for (let i = parent.length - 1; i >= 0; i--) made.set(parent[i], i);
-      this.#indexes.set(parent, made);
-      return made.get(node) as number;
+    const index = this.#indexes.get(parent) ?? 0;
+    if (typeof index !== "number") return index.get(node) as string | number;
+    const record = parent as Record<string | number, unknown>;
+    if (index < SEARCHED) {
+      this.#indexes.set(parent, index + 1);
+      if (Array.isArray(parent)) return parent.indexOf(node);
+      return Object.keys(record).find((k) => record[k] === node) as string;
     }
-    const record = parent as Record<string, unknown>;
-    return Object.keys(record).find((k) => record[k] === node) as string;
+    // An object with many shared values (a `byId` index of rows) is indexed too.
+    const made = new Map<unknown, string | number>();
+    const keys: (string | number)[] = Array.isArray(parent)
+      ? Array.from(parent.keys())
+      : Object.keys(record);
+    for (let i = keys.length - 1; i >= 0; i--) made.set(record[keys[i]!], keys[i]!);
+    this.#indexes.set(parent, made);
+    return made.get(node) as string | number;
   }
 }
 

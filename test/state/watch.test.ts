@@ -184,6 +184,64 @@ describe("write tracking", () => {
     tracker.changes(view);
     view.cats[1]!.name = "y";
     assert.deepStrictEqual(tracker.changes(view), ["cats", "rows"]);
+    // A field that held it when tracking started and now holds no object is not reported.
+    (view as { cats: unknown }).cats = null;
+    tracker.changes(view);
+    view.rows[1]!.info.cat.name = "x";
+    assert.deepStrictEqual(tracker.changes(view), ["rows"]);
+  });
+
+  it("with a lookup object that many rows hold, a field reaching it through a shared row is reported", () => {
+    const cat = { n: 0 };
+    class V extends LiveView {
+      rows = Array.from({ length: 20 }, (_, id) => ({ id, cat }));
+      sel: { id: number; cat: { n: number } };
+      constructor() {
+        super();
+        this.sel = this.rows[5]!; // reaches `cat` only through a row `rows` holds too
+      }
+    }
+    const { view, tracker } = tracked(new V());
+    view.rows[0]!.cat.n++;
+    assert.deepStrictEqual(tracker.changes(view), ["rows", "sel"]);
+  });
+
+  it("with a lookup object that many rows hold, an object put under a known one in the same step as it moves is watched", () => {
+    const cat = { n: 0 };
+    class V extends LiveView {
+      rows = Array.from({ length: 20 }, (_, id) => ({ id, cat }));
+      a: { x: unknown } = { x: null };
+      c: unknown = null;
+      items = [{ n: 1 }, { n: 2 }];
+    }
+    const { view, tracker } = tracked(new V());
+    void view.a.x;
+    void view.items[1];
+    view.items[0]!.n++;
+    tracker.changes(view);
+    view.c = [view.a]; // `a` is known from the step before
+    view.a.x = { r: view.items[1] };
+    assert.deepStrictEqual(tracker.changes(view), ["a", "c"]);
+    view.items[1]!.n++;
+    assert.deepStrictEqual(tracker.changes(view), ["a", "c", "items"]);
+  });
+
+  it("rows first met in an object index are linked at their place in both fields", () => {
+    class V extends LiveView {
+      byId: Record<string, { n: number }> = {};
+      rows = Array.from({ length: 40 }, () => ({ n: 0 }));
+      c: unknown[] = [];
+      constructor() {
+        super();
+        this.rows.forEach((row, i) => (this.byId[`r${i}`] = row)); // declared before `rows`
+      }
+    }
+    const { view, tracker } = tracked(new V());
+    void view.byId.r30;
+    view.c = [view.byId.r30];
+    tracker.changes(view);
+    view.rows[30]!.n = 1;
+    assert.deepStrictEqual(tracker.changes(view), ["byId", "rows", "c"]);
   });
 
   it("an object also stored under a second key of its container is still watched from the first", () => {
