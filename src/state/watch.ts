@@ -418,7 +418,7 @@ export class Watch {
     while (stack.length > 0) {
       const at = stack.pop() as { node: object; depth: number };
       if (at.depth > 64) continue;
-      const found = forEachChild(at.node, (item) => {
+      const found = forEachChild(at.node, false, (item) => {
         if (seen.has(item) || known?.has(item)) return;
         seen.add(item);
         stack.push({ node: item, depth: at.depth + 1 });
@@ -680,6 +680,9 @@ export class Watch {
         } else if (this.#unwrap(node, true)) {
           this.#learn(node, seen, ignore);
         }
+      } else if (fresh !== undefined && isInstance(node)) {
+        // A class instance changed: what it holds now is linked there (`this.box.row = row`).
+        this.#learn(node, seen, ignore);
       }
       // What it (or a class instance) held when handed out, there still or not, may have
       // been changed through it.
@@ -786,7 +789,7 @@ export class Watch {
     while (stack.length > 0) {
       const at = stack.pop() as Visit;
       if (at.depth > 64) continue;
-      forEachChild(at.node, (item, k) => {
+      forEachChild(at.node, true, (item, k) => {
         const info = this.#nodes?.get(item);
         const twice = seen.has(item);
         // Below a node known before the step, what the watch knows is linked where it is,
@@ -1182,6 +1185,19 @@ function isContainer(value: object): value is Map<unknown, unknown> | Set<unknow
   return value instanceof Map || value instanceof Set;
 }
 
+/**
+ * A class instance handed out as itself whose own fields may hold state's objects (a registered
+ * type, a `toJSON` class): not a container, a date or a decimal.
+ */
+function isInstance(value: object): boolean {
+  return (
+    !isProxied(value) &&
+    !isContainer(value) &&
+    !(value instanceof Date) &&
+    !Decimal.isDecimal(value)
+  );
+}
+
 /** Plain maps and sets, handed out through proxies (a subclass is handed out as itself). */
 function isCollection(value: object): value is Map<unknown, unknown> | Set<unknown> {
   const proto: unknown = Object.getPrototypeOf(value);
@@ -1333,9 +1349,23 @@ function collectionMethods(
  * Calls `visit` with each object `node` holds (an array, plain object, map or set) and its
  * key (`0` in a map or set: links there are found by value). A state proxy found there is
  * replaced by its raw object first (where the node is not frozen); whether one was met is returned.
+ * With `instances`, also each object a class instance holds under its own keys, as its raw
+ * object (a proxy stays where a class instance holds it).
  */
-function forEachChild(node: object, visit: (item: object, key: string | number) => void): boolean {
+function forEachChild(
+  node: object,
+  instances: boolean,
+  visit: (item: object, key: string | number) => void,
+): boolean {
   let met = false;
+  if (instances && isInstance(node)) {
+    const record = node as Record<string, unknown>;
+    for (const k of Object.keys(record)) {
+      const item = record[k];
+      if (typeof item === "object" && item !== null) visit(toRaw(item), k);
+    }
+    return false;
+  }
   if (node instanceof Map) {
     for (const key of node.keys()) {
       if (!isStateProxy(key)) continue;

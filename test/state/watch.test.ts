@@ -699,6 +699,16 @@ describe("write tracking", () => {
     view.other.bump();
     assert.deepStrictEqual(tracker.changes(view), ["rows", "box", "other"]);
     assert.equal(view.rows[0]!.n, 3);
+    // A row put into an instance, new or changed: a change to the row changes it too.
+    view.rows.push({ n: 0 });
+    view.other = new Box(view.rows[1]!);
+    tracker.changes(view);
+    view.rows[1]!.n = 5;
+    assert.deepStrictEqual(tracker.changes(view), ["rows", "other"]);
+    view.box.row = view.rows[1]!;
+    tracker.changes(view);
+    view.rows[1]!.n = 6;
+    assert.deepStrictEqual(tracker.changes(view), ["rows", "box", "other"]);
   });
 
   it("a proxy read from an object another field holds is not stored as a proxy", () => {
