@@ -6,7 +6,7 @@
  */
 import type { SessionRecord, SessionStore } from "../auth/session.js";
 import type { DevStores } from "../server/adapters.js";
-import type { StateBackend, StoredView } from "../state/backends/types.js";
+import type { StateBackend, StoredPatch, StoredView } from "../state/backends/types.js";
 
 /** An error shown in the browser's overlay. */
 export interface DevError {
@@ -23,7 +23,8 @@ export interface DevError {
 }
 
 type StoreName = "state" | "session";
-type StoreOp = "get" | "set" | "delete";
+/** `patch` and `touch` are the state store's (the channel's structured clone keeps a patch's maps). */
+type StoreOp = "get" | "set" | "delete" | "patch" | "touch";
 
 /** Runner → parent. */
 export type RunnerMessage =
@@ -78,6 +79,10 @@ export function storesOverIpc(channel: Channel): DevStores {
     get: async (key) => (await ask("state", "get", key)) as StoredView | null,
     set: async (key, value, ttl) => void (await ask("state", "set", key, value, ttl)),
     delete: async (key) => void (await ask("state", "delete", key)),
+    // Incremental writes, as the app's own backend makes them: a dev server stores what a
+    // deployed one does.
+    patch: async (key, patch, ttl) => (await ask("state", "patch", key, patch, ttl)) === true,
+    touch: async (key, ttl) => (await ask("state", "touch", key, undefined, ttl)) === true,
   };
   const sessionStore: SessionStore = {
     get: async (key) => (await ask("session", "get", key)) as SessionRecord | undefined,
@@ -99,12 +104,16 @@ export async function answerStore(
     const backend = stores.stateBackend;
     if (op === "get") value = await backend.get(key);
     else if (op === "set") await backend.set(key, request.value as StoredView, ttl);
+    // A store that cannot patch or touch answers "no record": the runner then writes it whole.
+    else if (op === "patch")
+      value = (await backend.patch?.(key, request.value as StoredPatch, ttl)) ?? false;
+    else if (op === "touch") value = (await backend.touch?.(key, ttl)) ?? false;
     else await backend.delete(key);
   } else {
     const sessions = stores.sessionStore;
     if (op === "get") value = await sessions.get(key);
     else if (op === "set") await sessions.set(key, request.value as SessionRecord, ttl);
-    else await sessions.delete(key);
+    else if (op === "delete") await sessions.delete(key);
   }
   return { kind: "store-reply", id, value };
 }

@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createClient } from "redis";
+import { MemorySessionStore } from "../../src/auth/session.js";
+import { answerStore, storesOverIpc, type RunnerMessage } from "../../src/cli/dev-ipc.js";
 import { MemoryStateBackend } from "../../src/state/backends/memory.js";
 import { RedisStateBackend } from "../../src/state/backends/redis.js";
 import type { StateBackend, StoredPatch, StoredView } from "../../src/state/backends/types.js";
@@ -175,6 +177,33 @@ function cases(make: () => StateBackend) {
 }
 
 describe("memory backend deltas", () => cases(() => new MemoryStateBackend()));
+
+/**
+ * `djust dev`'s runner asks the parent process for its stores over the IPC channel: the same
+ * conformance, through a channel that copies each message as the fork's "advanced"
+ * serialization does (maps included).
+ */
+function overIpc(): StateBackend {
+  const parent = { stateBackend: new MemoryStateBackend(), sessionStore: new MemorySessionStore() };
+  const listeners: ((message: unknown) => void)[] = [];
+  const channel = {
+    send(message: unknown): boolean {
+      void answerStore(
+        parent,
+        structuredClone(message) as Extract<RunnerMessage, { kind: "store" }>,
+      ).then((reply) => {
+        for (const listener of listeners) listener(structuredClone(reply));
+      });
+      return true;
+    },
+    on(_event: "message", listener: (message: unknown) => void): void {
+      listeners.push(listener);
+    },
+  };
+  return storesOverIpc(channel).stateBackend;
+}
+
+describe("the dev server's state store over IPC, deltas", () => cases(overIpc));
 
 const skip = findRedisServer() ? undefined : REDIS_MISSING;
 describe("Redis backend deltas", { skip }, () => {
