@@ -1187,14 +1187,16 @@ function isContainer(value: object): value is Map<unknown, unknown> | Set<unknow
 
 /**
  * A class instance handed out as itself whose own fields may hold state's objects (a registered
- * type, a `toJSON` class): not a container, a date or a decimal.
+ * type, a `toJSON` class): not a container, and not a value that holds none (a date, a decimal,
+ * a typed array, whose own keys are its bytes).
  */
 function isInstance(value: object): boolean {
   return (
     !isProxied(value) &&
     !isContainer(value) &&
     !(value instanceof Date) &&
-    !Decimal.isDecimal(value)
+    !Decimal.isDecimal(value) &&
+    !ArrayBuffer.isView(value)
   );
 }
 
@@ -1973,7 +1975,7 @@ function eachPlace(
       for (let i = 0; i < value.length; i++) walk(value[i], value, i, field, depth + 1);
     } else if (value instanceof Map || value instanceof Set) {
       for (const item of value.values()) walk(item, value, 0, field, depth + 1);
-    } else if (!(value instanceof Date) && !Decimal.isDecimal(value)) {
+    } else if (isProxied(value) || isInstance(value)) {
       for (const k of Object.keys(value)) {
         walk((value as Record<string, unknown>)[k], value, k, field, depth + 1);
       }
