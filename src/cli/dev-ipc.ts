@@ -44,7 +44,13 @@ export type RunnerMessage =
 /** Parent → runner. */
 export type ParentMessage =
   | { readonly kind: "shutdown" }
-  | { readonly kind: "store-reply"; readonly id: number; readonly value?: unknown };
+  | {
+      readonly kind: "store-reply";
+      readonly id: number;
+      readonly value?: unknown;
+      /** The parent's store failed: the runner's call rejects with this message. */
+      readonly error?: string;
+    };
 
 /** What sends and receives messages: the runner's `process` or the parent's `ChildProcess`. */
 interface Channel {
@@ -58,17 +64,20 @@ interface Channel {
  */
 export function storesOverIpc(channel: Channel): DevStores {
   let next = 0;
-  const pending = new Map<number, (value: unknown) => void>();
+  const pending = new Map<number, { resolve(value: unknown): void; reject(e: Error): void }>();
   channel.on("message", (message) => {
     const m = message as ParentMessage;
     if (m.kind !== "store-reply") return;
-    pending.get(m.id)?.(m.value);
+    const call = pending.get(m.id);
     pending.delete(m.id);
+    if (m.error !== undefined)
+      call?.reject(new Error(`djust dev: the dev server's store failed: ${m.error}`));
+    else call?.resolve(m.value);
   });
   const ask = (store: StoreName, op: StoreOp, key: string, value?: unknown, ttlSeconds?: number) =>
     new Promise<unknown>((resolve, reject) => {
       const id = next++;
-      pending.set(id, resolve);
+      pending.set(id, { resolve, reject });
       const request: RunnerMessage = { kind: "store", id, store, op, key, value, ttlSeconds };
       if (!channel.send?.(request)) {
         pending.delete(id);
@@ -97,7 +106,25 @@ export async function answerStore(
   stores: DevStores,
   request: Extract<RunnerMessage, { kind: "store" }>,
 ): Promise<ParentMessage> {
-  const { id, store, op, key } = request;
+  const { id } = request;
+  try {
+    return { kind: "store-reply", id, value: await answer(stores, request) };
+  } catch (error) {
+    // Replied all the same: the runner's call would otherwise wait forever (and the parent
+    // would die of an unhandled rejection).
+    return {
+      kind: "store-reply",
+      id,
+      error: error instanceof Error ? error.message : String(error),
+    };
+  }
+}
+
+async function answer(
+  stores: DevStores,
+  request: Extract<RunnerMessage, { kind: "store" }>,
+): Promise<unknown> {
+  const { store, op, key } = request;
   const ttl = request.ttlSeconds ?? 0;
   let value: unknown;
   if (store === "state") {
@@ -115,5 +142,5 @@ export async function answerStore(
     else if (op === "set") await sessions.set(key, request.value as SessionRecord, ttl);
     else if (op === "delete") await sessions.delete(key);
   }
-  return { kind: "store-reply", id, value };
+  return value;
 }

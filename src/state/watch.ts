@@ -418,7 +418,7 @@ export class Watch {
     while (stack.length > 0) {
       const at = stack.pop() as { node: object; depth: number };
       if (at.depth > 64) continue;
-      const found = forEachChild(at.node, false, (item) => {
+      const found = forEachChild(at.node, (item) => {
         if (seen.has(item) || known?.has(item)) return;
         seen.add(item);
         stack.push({ node: item, depth: at.depth + 1 });
@@ -680,9 +680,6 @@ export class Watch {
         } else if (this.#unwrap(node, true)) {
           this.#learn(node, seen, ignore);
         }
-      } else if (fresh !== undefined && isInstance(node)) {
-        // A class instance changed: what it holds now is linked there (`this.box.row = row`).
-        this.#learn(node, seen, ignore);
       }
       // What it (or a class instance) held when handed out, there still or not, may have
       // been changed through it.
@@ -789,7 +786,7 @@ export class Watch {
     while (stack.length > 0) {
       const at = stack.pop() as Visit;
       if (at.depth > 64) continue;
-      forEachChild(at.node, true, (item, k) => {
+      forEachChild(at.node, (item, k) => {
         const info = this.#nodes?.get(item);
         const twice = seen.has(item);
         // Below a node known before the step, what the watch knows is linked where it is,
@@ -993,22 +990,31 @@ export class Watch {
    * a container are stored whole (the node's own edits may have been made before the move).
    */
   #settleMoved(current: ReadonlyMap<string, unknown>, deltas: FieldDeltas): void {
+    // How often each parent holds each value, counted once per parent: a step that stores a
+    // copy of a big array (`this.picked = this.rows.filter(…)`) moves every item of it, and a
+    // search of both arrays for each would be quadratic.
+    const counts = new Map<object, Map<unknown, number>>();
+    const placesIn = (parent: object, node: object): number => {
+      let count = counts.get(parent);
+      if (!count) {
+        count = new Map();
+        const record = parent as Record<string, unknown>;
+        for (const value of Array.isArray(parent)
+          ? parent
+          : Object.keys(parent).map((key) => record[key])) {
+          count.set(value, (count.get(value) ?? 0) + 1);
+        }
+        counts.set(parent, count);
+      }
+      return count.get(node) ?? 0;
+    };
     for (const node of this.#moved ?? []) {
       const info = this.#nodes?.get(node);
       if (!info || info.ambiguous) continue;
       for (const link of info.links) {
         const parent = link.parent;
         if (parent === null) continue;
-        let places = 0;
-        if (Array.isArray(parent)) {
-          const i = parent.indexOf(node);
-          places = i < 0 ? 0 : parent.lastIndexOf(node) === i ? 1 : 2;
-        } else {
-          for (const key of Object.keys(parent)) {
-            if ((parent as Record<string, unknown>)[key] === node) places++;
-          }
-        }
-        if (places > 1) {
+        if (placesIn(parent, node) > 1) {
           info.ambiguous = true;
           for (const field of this.#rootsOf(parent, current)) deltas.set(field, null);
         }
@@ -1191,13 +1197,37 @@ function isContainer(value: object): value is Map<unknown, unknown> | Set<unknow
  * a typed array, whose own keys are its bytes).
  */
 function isInstance(value: object): boolean {
+  let plain: boolean;
+  try {
+    plain = isProxied(value);
+  } catch {
+    return false; // a revoked proxy
+  }
   return (
-    !isProxied(value) &&
+    !plain &&
     !isContainer(value) &&
     !(value instanceof Date) &&
     !Decimal.isDecimal(value) &&
     !ArrayBuffer.isView(value)
   );
+}
+
+/**
+ * The objects a class instance holds in its own enumerable data properties: not what its
+ * getters give (they may throw, or compute), nothing of an object whose keys cannot be read.
+ */
+function ownObjects(node: object): [string, object][] {
+  const out: [string, object][] = [];
+  try {
+    for (const k of Object.keys(node)) {
+      const slot = Object.getOwnPropertyDescriptor(node, k);
+      const item: unknown = slot && "value" in slot ? slot.value : undefined;
+      if (typeof item === "object" && item !== null) out.push([k, item]);
+    }
+  } catch {
+    // An exotic object (a proxy that throws): nothing of state is found there.
+  }
+  return out;
 }
 
 /** Plain maps and sets, handed out through proxies (a subclass is handed out as itself). */
@@ -1351,23 +1381,9 @@ function collectionMethods(
  * Calls `visit` with each object `node` holds (an array, plain object, map or set) and its
  * key (`0` in a map or set: links there are found by value). A state proxy found there is
  * replaced by its raw object first (where the node is not frozen); whether one was met is returned.
- * With `instances`, also each object a class instance holds under its own keys, as its raw
- * object (a proxy stays where a class instance holds it).
  */
-function forEachChild(
-  node: object,
-  instances: boolean,
-  visit: (item: object, key: string | number) => void,
-): boolean {
+function forEachChild(node: object, visit: (item: object, key: string | number) => void): boolean {
   let met = false;
-  if (instances && isInstance(node)) {
-    const record = node as Record<string, unknown>;
-    for (const k of Object.keys(record)) {
-      const item = record[k];
-      if (typeof item === "object" && item !== null) visit(toRaw(item), k);
-    }
-    return false;
-  }
   if (node instanceof Map) {
     for (const key of node.keys()) {
       if (!isStateProxy(key)) continue;
@@ -1975,10 +1991,13 @@ function eachPlace(
       for (let i = 0; i < value.length; i++) walk(value[i], value, i, field, depth + 1);
     } else if (value instanceof Map || value instanceof Set) {
       for (const item of value.values()) walk(item, value, 0, field, depth + 1);
-    } else if (isProxied(value) || isInstance(value)) {
+    } else if (isProxied(value)) {
       for (const k of Object.keys(value)) {
         walk((value as Record<string, unknown>)[k], value, k, field, depth + 1);
       }
+    } else if (isInstance(value)) {
+      // A proxy stays where a class instance holds it: its object is what is shared.
+      for (const [k, item] of ownObjects(value)) walk(toRaw(item), value, k, field, depth + 1);
     }
   };
   fields.forEach((field, i) => walk(values[i], null, field, field, 0));

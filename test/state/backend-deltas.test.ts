@@ -183,8 +183,8 @@ describe("memory backend deltas", () => cases(() => new MemoryStateBackend()));
  * conformance, through a channel that copies each message as the fork's "advanced"
  * serialization does (maps included).
  */
-function overIpc(): StateBackend {
-  const parent = { stateBackend: new MemoryStateBackend(), sessionStore: new MemorySessionStore() };
+function overIpc(stateBackend: StateBackend = new MemoryStateBackend()): StateBackend {
+  const parent = { stateBackend, sessionStore: new MemorySessionStore() };
   const listeners: ((message: unknown) => void)[] = [];
   const channel = {
     send(message: unknown): boolean {
@@ -203,7 +203,21 @@ function overIpc(): StateBackend {
   return storesOverIpc(channel).stateBackend;
 }
 
-describe("the dev server's state store over IPC, deltas", () => cases(overIpc));
+describe("the dev server's state store over IPC, deltas", () => {
+  cases(() => overIpc());
+
+  it("a failure of the parent's store rejects the runner's call with its message", async () => {
+    const failing = new MemoryStateBackend();
+    failing.patch = () => Promise.reject(new Error("disk full"));
+    const backend = overIpc(failing);
+    await backend.set("k", record({ n: 1 }), 60);
+    await assert.rejects(backend.patch!("k", patch("/b", { fields: { n: 2 } }), 60), {
+      message: "djust dev: the dev server's store failed: disk full",
+    });
+    // The channel still answers, and nothing was written.
+    assert.deepEqual(await backend.get("k"), record({ n: 1 }));
+  });
+});
 
 const skip = findRedisServer() ? undefined : REDIS_MISSING;
 describe("Redis backend deltas", { skip }, () => {
