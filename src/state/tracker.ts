@@ -266,19 +266,15 @@ export class StateTracker {
     // Proxies handed out earlier stay valid: the watch keeps them, only its log is cleared.
     this.#watch?.clear();
     this.#deltas = undefined;
-    let objects = 0;
-    for (const value of values) if (typeof value === "object" && value !== null) objects++;
-    if (objects > 0) {
-      // Objects reached along two paths (`this.selected = this.rows[0]` in mount), linked at
-      // both; for deltas, objects one field reaches twice are marked (two places in one array
-      // share one link: an edit by path would reach one of them).
-      const repeated = this.#keepDeltas ? new Set<object>() : undefined;
-      const shared = findSharedNodes(this.#keys, values, repeated);
-      if (shared.links.length > 0 || shared.wide.size > 0) {
-        const watch = this.#watchOf();
-        watch.linkShared(shared);
-        for (const node of repeated ?? []) watch.markAmbiguous(node);
-      }
+    // Objects reached along two paths (`this.selected = this.rows[0]` in mount), linked at
+    // both; for deltas, objects one field reaches twice are marked (two places in one array
+    // share one link: an edit by path would reach one of them).
+    const repeated = this.#keepDeltas ? new Set<object>() : undefined;
+    const shared = findSharedNodes(this.#keys, values, repeated);
+    if (shared.links.length > 0 || shared.wide.size > 0) {
+      const watch = this.#watchOf();
+      watch.linkShared(shared);
+      for (const node of repeated ?? []) watch.markAmbiguous(node);
     }
     if (this.#verify) this.#shadow = snapshotState(view, silentPolicy);
   }

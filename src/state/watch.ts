@@ -359,6 +359,11 @@ export class Watch {
   #logEncoding(value: object): void {
     const log = this.#log(value);
     if (log.encoded) return;
+    // A date or a decimal holds nothing of state.
+    if (!isContainer(value) && !isInstance(value)) {
+      log.encoded = encodeSilently(value);
+      return;
+    }
     const nodes = this.#nodes;
     const inner = new Map<object, SnapshotValue>();
     log.encoded = new Encoded(
@@ -791,8 +796,8 @@ export class Watch {
         const twice = seen.has(item);
         // Below a node known before the step, what the watch knows is linked where it is,
         // but for a wide node.
-        const placed = at.below !== true || info?.wide === true;
-        if ((info !== undefined && placed) || twice) {
+        const linkHere = at.below !== true || info?.wide === true;
+        if ((info !== undefined && linkHere) || twice) {
           // Met before at a place not linked then (an object is linked where it is handed
           // out, or where a walk finds it known): that place is linked now too.
           const first = seen.get(item);
@@ -1197,14 +1202,8 @@ function isContainer(value: object): value is Map<unknown, unknown> | Set<unknow
  * a typed array, whose own keys are its bytes).
  */
 function isInstance(value: object): boolean {
-  let plain: boolean;
-  try {
-    plain = isProxied(value);
-  } catch {
-    return false; // a revoked proxy
-  }
   return (
-    !plain &&
+    !isProxied(value) &&
     !isContainer(value) &&
     !(value instanceof Date) &&
     !Decimal.isDecimal(value) &&
@@ -1824,6 +1823,16 @@ export interface SharedNodes {
   readonly wide: Map<object, Set<string>>;
 }
 
+/** An object {@link findSharedNodes}' walk met more than once. */
+interface MetAgain {
+  /** Its places after the first (up to {@link TIED_PLACES}). */
+  readonly places: [object | null, string | number][];
+  /** The fields whose walks met it. */
+  readonly fields: Set<string>;
+  /** The containers (or fields) of all its places after the first. */
+  readonly parents: (object | string)[];
+}
+
 /** Most places at which an object shared when tracking starts is linked one by one. */
 const TIED_PLACES = 16;
 
@@ -1845,15 +1854,7 @@ export function findSharedNodes(
   // Where each object was first met: its container, or its field (one map entry per object:
   // the walk meets every object of the state, and most states share none).
   const first = new Map<object, object | string>();
-  // Objects met again: their places after the first, and the fields that reach them.
-  const again = new Map<
-    object,
-    {
-      places: [object | null, string | number][];
-      fields: Set<string>;
-      parents: (object | string)[];
-    }
-  >();
+  const again = new Map<object, MetAgain>();
   const fieldOf = (node: object): string => {
     let above = first.get(node) as object | string;
     while (typeof above !== "string") above = first.get(above) as object | string;
@@ -1907,7 +1908,7 @@ export function findSharedNodes(
     if (!fields) {
       // Set before the climb: a cycle in the state ends here.
       reach.set(at, (fields = new Set()));
-      const met = again.get(at) as { parents: (object | string)[] };
+      const met = again.get(at) as MetAgain;
       for (const up of [first.get(at) as object | string, ...met.parents]) {
         if (typeof up === "string") fields.add(up);
         else addReaching(up, fields);
@@ -1917,7 +1918,7 @@ export function findSharedNodes(
   };
   for (const [node, met] of again) {
     if (met.places.length >= TIED_PLACES) {
-      const fields = new Set(met.fields);
+      const fields = new Set<string>();
       addReaching(node, fields);
       wide.set(node, fields);
       continue;
@@ -1962,7 +1963,7 @@ class FirstKeys {
 
 /**
  * Walks the objects `values` (the fields') reach, depth first, in the encoding's order:
- * `visit(node, parent, key, field, depth)` at each place (`parent` `null` and `key` the field
+ * `visit(node, parent, key, field)` at each place (`parent` `null` and `key` the field
  * for a field's value); the walk goes below the node when it returns `true`. Maps and sets
  * are places of key `0` (their values are found by value), a class instance's own fields are
  * walked as an object's (they may hold state's objects too).
@@ -1970,13 +1971,7 @@ class FirstKeys {
 function eachPlace(
   fields: readonly string[],
   values: readonly unknown[],
-  visit: (
-    node: object,
-    parent: object | null,
-    key: string | number,
-    field: string,
-    depth: number,
-  ) => boolean,
+  visit: (node: object, parent: object | null, key: string | number, field: string) => boolean,
 ): void {
   const walk = (
     value: unknown,
@@ -1986,7 +1981,7 @@ function eachPlace(
     depth: number,
   ): void => {
     if (typeof value !== "object" || value === null || depth > 64) return;
-    if (!visit(value, parent, key, field, depth)) return;
+    if (!visit(value, parent, key, field)) return;
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) walk(value[i], value, i, field, depth + 1);
     } else if (value instanceof Map || value instanceof Set) {

@@ -206,3 +206,54 @@ describe("a view's maps and sets in its snapshot", () => {
     await again.close();
   });
 });
+
+describe("objects a view shares from mount", () => {
+  type Row = { id: number; qty: number };
+  type Group = { name: string; rows: Row[] };
+  class PinView extends LiveView {
+    groups: Group[] = [];
+    selected: Row | null = null;
+    pinned: Group[] = [];
+    override mount() {
+      this.groups = [{ name: "a", rows: [{ id: 0, qty: 0 }] }];
+      this.selected = this.groups[0]!.rows[0]!; // shared with `groups`
+    }
+    @eventHandler
+    rename() {
+      this.groups[0]!.name = "b";
+    }
+    @eventHandler
+    pin() {
+      this.pinned = [this.groups[0]!];
+    }
+    @eventHandler
+    bump() {
+      this.selected!.qty++;
+    }
+    override render() {
+      // The groups' rows are not read here: only the handlers reach them.
+      return html`<p>${this.selected?.qty} ${this.groups.map((g) => g.name).join()} ${this.pinned.length}</p>`;
+    }
+  }
+
+  it("a field that took a shared row's group later is stored changed with the row", async () => {
+    const stateBackend = new MemoryStateBackend();
+    // Mounted connected (as live navigation mounts): the sharing is the view's own (a restore
+    // from a snapshot gives copies, see docs/live-views.md).
+    const view = await LiveViewTestClient.mount(PinView, { stateBackend, deadRender: false });
+    // Each event's write lands before the next event (writes close together are one).
+    const saved = () => new Promise((resolve) => setTimeout(resolve, 300));
+    await view.event("rename"); // the group is handed out, its row is not
+    await saved();
+    await view.event("pin");
+    await saved();
+    await view.event("bump");
+    await saved();
+    // What a reconnect or another node would restore, read before the view closes.
+    const state = (await stateBackend.get(view.id))?.state as
+      { groups: Group[]; pinned: Group[] } | undefined;
+    assert.equal(state?.groups[0]?.rows[0]?.qty, 1);
+    assert.equal(state?.pinned[0]?.rows[0]?.qty, 1);
+    await view.close();
+  });
+});
