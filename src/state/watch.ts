@@ -96,7 +96,9 @@ function linksFrom(info: NodeInfo, parent: object | null): readonly Link[] {
 }
 
 function addLink(info: NodeInfo, link: Link): void {
-  info.links.push(link);
+  // Most nodes keep one link: a first push would give the array room for 17.
+  if (info.links.length === 0) info.links = [link];
+  else info.links.push(link);
   if (info.byParent) addTo(info.byParent, link);
 }
 
@@ -146,18 +148,23 @@ interface NodeLog {
   inner?: Map<object, SnapshotValue>;
 }
 
-/** Proxy → raw object, for every tracker. */
-const rawOf = new WeakMap<object, object>();
+/**
+ * The key a state proxy answers with its raw object, for every tracker. A key read, not a
+ * `WeakMap` from proxy to object: a handler's first read of each row would insert an entry
+ * (the most costly part of handing the row out), and every garbage collection walks such a
+ * map's entries.
+ */
+const RAW: unique symbol = Symbol("djust.raw");
 
 /** The raw object behind a state proxy, or `value` itself. */
 export function toRaw<T>(value: T): T {
   if (typeof value !== "object" || value === null) return value;
-  return (rawOf.get(value) as T | undefined) ?? value;
+  return ((value as { [RAW]?: T })[RAW] as T | undefined) ?? value;
 }
 
 /** Whether `value` is a state proxy. */
 export function isStateProxy(value: unknown): boolean {
-  return typeof value === "object" && value !== null && rawOf.has(value);
+  return toRaw(value) !== value;
 }
 
 /** Plain objects and arrays are tracked through proxies; other objects are handed out as is. */
@@ -194,12 +201,17 @@ export class Watch {
   #logs?: Map<object, NodeLog>;
   #roots?: Map<string, Original>;
   #handler?: ProxyHandler<object>;
+  /** The handler of objects and arrays that have a frozen slot ({@link hasFrozenSlot}). */
+  #frozenHandler?: ProxyHandler<object>;
+  /** Objects given a frozen slot through their proxy, after it was made. */
+  #frozenLater?: WeakSet<object>;
   #collectionHandler?: ProxyHandler<object>;
   /**
-   * Known objects stored at a new place during the step: they may now sit at two places, which
-   * {@link changedFields} checks before it addresses edits (only when paths are kept).
+   * Known objects stored at a new place during the step, each with the container it was put
+   * in: that container may now hold it twice, which {@link changedFields} checks before it
+   * addresses edits (only when paths are kept).
    */
-  #moved?: Set<object>;
+  #moved?: { node: object; into: object }[];
   /** Objects stored during the step (each linked where it was put), for {@link changedFields}. */
   #storedValues?: object[];
   /** Counts the steps, for {@link NodeInfo.born}. */
@@ -242,7 +254,7 @@ export class Watch {
     const nodes = (this.#nodes ??= new WeakMap());
     let info = nodes.get(node);
     if (!info) {
-      info = { links: [], born: this.#step };
+      info = { proxy: undefined, links: [], born: this.#step };
       nodes.set(node, info);
     }
     return info;
@@ -338,11 +350,20 @@ export class Watch {
     if (!info.proxy) {
       const handler = isCollection(target)
         ? (this.#collectionHandler ??= this.#makeCollectionHandler())
-        : (this.#handler ??= this.#makeHandler());
+        : hasFrozenSlot(target)
+          ? (this.#frozenHandler ??= this.#makeHandler(true))
+          : (this.#handler ??= this.#makeHandler(false));
       info.proxy = new Proxy(target, handler);
-      rawOf.set(info.proxy, target);
     }
     return info.proxy;
+  }
+
+  /**
+   * What a proxy of `target` answers for {@link RAW}: `target`, unless the read went through
+   * an object that inherits from the proxy (`receiver` is then that object, not a proxy).
+   */
+  #rawBehind(target: object, receiver: unknown): object | undefined {
+    return this.#nodes?.get(target)?.proxy === receiver ? target : undefined;
   }
 
   #log(node: object): NodeLog {
@@ -440,12 +461,23 @@ export class Watch {
    */
   #placed(value: object, parent: object, key: string | number, bulk = false): void {
     const known = bulk || this.#nodes?.has(value) === true;
-    if (this.paths && known && !isContainer(parent)) (this.#moved ??= new Set()).add(value);
+    if (this.paths && known && !isContainer(parent)) {
+      (this.#moved ??= []).push({ node: value, into: parent });
+    }
     this.#link(value, parent, key);
   }
 
-  #makeHandler(): ProxyHandler<object> {
+  /**
+   * The handler of plain objects and arrays. A frozen slot must give what it holds (a proxy's
+   * invariant): with `frozenSlots`, or once the target got such a slot through its proxy, each
+   * read of an object checks its slot, and a frozen one hands the object out as itself. The
+   * others skip that check, a good part of reading a row.
+   */
+  #makeHandler(frozenSlots: boolean): ProxyHandler<object> {
+    const frozenLater = (target: object) => this.#frozenLater?.has(target) === true;
+    const addFrozen = (target: object) => (this.#frozenLater ??= new WeakSet()).add(target);
     const methods = new Map<string, (...args: unknown[]) => unknown>();
+    const rawBehind = (target: object, receiver: unknown) => this.#rawBehind(target, receiver);
     const logCopy = (raw: unknown[]) => this.#logCopy(raw);
     const logSlot = (target: object, key: string, was: Original) => this.#logSlot(target, key, was);
     const logOf = (target: object) => this.#log(target);
@@ -495,7 +527,8 @@ export class Watch {
       });
     }
     return {
-      get(target, prop) {
+      get(target, prop, receiver) {
+        if (prop === RAW) return rawBehind(target, receiver);
         const value = (target as Record<string | symbol, unknown>)[prop];
         if (typeof value === "function") {
           if (typeof prop === "string" && Array.isArray(target) && !Object.hasOwn(target, prop)) {
@@ -504,10 +537,11 @@ export class Watch {
           return value;
         }
         if (typeof value !== "object" || value === null || typeof prop === "symbol") return value;
-        const slot = Reflect.getOwnPropertyDescriptor(target, prop);
-        if (!slot) return value;
-        // A frozen slot must give what it holds (a proxy's invariant): handed out as itself.
-        return child(target, prop, value, slot.writable === false && !slot.configurable);
+        if (frozenSlots || frozenLater(target)) {
+          const slot = Reflect.getOwnPropertyDescriptor(target, prop);
+          return slot ? child(target, prop, value, isFrozenSlot(slot)) : value;
+        }
+        return Object.hasOwn(target, prop) ? child(target, prop, value) : value;
       },
       set(target, prop, value, receiver) {
         if (typeof prop === "symbol") return Reflect.set(target, prop, value, receiver);
@@ -561,6 +595,18 @@ export class Watch {
         if (typeof prop === "string" && typeof raw === "object" && raw !== null) {
           stored(raw, target, arrayKey(target, prop));
         }
+        // `Object.freeze` of the proxy freezes each slot with a descriptor that has no value.
+        if (
+          !frozenSlots &&
+          done &&
+          (descriptor.configurable === false || descriptor.writable === false)
+        ) {
+          const slot = Reflect.getOwnPropertyDescriptor(target, prop);
+          const held: unknown = slot?.value;
+          if (slot && isFrozenSlot(slot) && typeof held === "object" && held !== null) {
+            addFrozen(target);
+          }
+        }
         return done;
       },
     };
@@ -588,10 +634,12 @@ export class Watch {
       }
       return raw;
     };
+    const rawBehind = (target: object, receiver: unknown) => this.#rawBehind(target, receiver);
     const logEntries = (raw: Map<unknown, unknown> | Set<unknown>) => this.#logEntries(raw);
     const methods = collectionMethods(out, put, logEntries);
     return {
-      get(target, prop) {
+      get(target, prop, receiver) {
+        if (prop === RAW) return rawBehind(target, receiver);
         const value: unknown = Reflect.get(target, prop, target);
         if (typeof value === "object" && value !== null && typeof prop === "string") {
           // An own property, outside the encoding, may hold what a field holds too.
@@ -1013,17 +1061,13 @@ export class Watch {
       }
       return count.get(node) ?? 0;
     };
-    for (const node of this.#moved ?? []) {
+    // Only the containers a node was put in may hold it twice now: one that held it twice
+    // before the step was found then (and others still linked to it may be out of the state).
+    for (const { node, into } of this.#moved ?? []) {
       const info = this.#nodes?.get(node);
-      if (!info || info.ambiguous) continue;
-      for (const link of info.links) {
-        const parent = link.parent;
-        if (parent === null) continue;
-        if (placesIn(parent, node) > 1) {
-          info.ambiguous = true;
-          for (const field of this.#rootsOf(parent, current)) deltas.set(field, null);
-        }
-      }
+      if (!info || info.ambiguous || placesIn(into, node) < 2) continue;
+      info.ambiguous = true;
+      for (const field of this.#rootsOf(into, current)) deltas.set(field, null);
     }
     this.#moved = undefined;
   }
@@ -1492,10 +1536,6 @@ function keptOrder(keys: readonly string[], original: ReadonlyMap<string, unknow
   return true;
 }
 
-function slotKey(isArray: boolean, key: string): string | number {
-  return isArray && /^(0|[1-9]\d*)$/.test(key) ? Number(key) : key;
-}
-
 /** Snapshot encoding for an edit; a non-serializable value throws (`TypeError`). */
 function encodeStrictly(value: unknown): SnapshotValue {
   return toSnapshot(value, "", strictSilent);
@@ -1504,7 +1544,54 @@ function encodeStrictly(value: unknown): SnapshotValue {
 const strictSilent: SerializationPolicy = { ...silent, strict: true };
 
 function arrayKey(target: object, key: string): string | number {
-  return Array.isArray(target) && /^(0|[1-9]\d*)$/.test(key) ? Number(key) : key;
+  return slotKey(Array.isArray(target), key);
+}
+
+/** `key` of a slot of an array (`isArray`) or object: an array index as a number. */
+function slotKey(isArray: boolean, key: string): string | number {
+  return isArray && isIndex(key) ? Number(key) : key;
+}
+
+/** A slot a proxy must read as what it holds: neither writable nor configurable. */
+function isFrozenSlot(slot: PropertyDescriptor): boolean {
+  return slot.writable === false && slot.configurable === false;
+}
+
+/**
+ * Whether `target` has, or may get without its proxy, a frozen slot holding an object: it is
+ * not extensible (frozen, sealed), or a slot was made so by `Object.defineProperty`. Checked
+ * once, when its proxy is made; what its proxy does later is seen by the proxy.
+ */
+function hasFrozenSlot(target: object): boolean {
+  if (!Object.isExtensible(target)) return true;
+  if (Array.isArray(target)) {
+    for (let i = 0; i < target.length; i++) {
+      const item: unknown = target[i];
+      if (typeof item !== "object" || item === null) continue;
+      const slot = Reflect.getOwnPropertyDescriptor(target, i);
+      if (slot && isFrozenSlot(slot)) return true;
+    }
+    return false;
+  }
+  const items = target as Record<string, unknown>;
+  for (const key of Object.getOwnPropertyNames(target)) {
+    const item = items[key];
+    if (typeof item !== "object" || item === null) continue;
+    const slot = Reflect.getOwnPropertyDescriptor(target, key);
+    if (slot && isFrozenSlot(slot)) return true;
+  }
+  return false;
+}
+
+/** Whether `key` is a number as `String` writes it: digits, no leading zero (every read of a row). */
+function isIndex(key: string): boolean {
+  const length = key.length;
+  if (length === 0 || (length > 1 && key.charCodeAt(0) === 48)) return false;
+  for (let i = 0; i < length; i++) {
+    const digit = key.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return false;
+  }
+  return true;
 }
 
 /** The array as it was before the step, from its log. */

@@ -322,6 +322,57 @@ describe("write tracking", () => {
     assert.deepStrictEqual(tracker.changes(view), ["rows", "frozen"]);
   });
 
+  it("a frozen slot holding an object is read as what it holds, wherever it was made", () => {
+    // A proxy must give back what a slot that is neither writable nor configurable holds: the
+    // object is handed out as itself, and a change inside it is still found.
+    const pinned = <T extends object>(target: T, key: string | number, value: object): T =>
+      Object.defineProperty(target, key, {
+        value,
+        enumerable: true,
+        writable: false,
+        configurable: false,
+      });
+    class V extends LiveView {
+      obj = pinned({ free: { n: 0 } }, "fixed", { n: 0 });
+      arr = pinned([{ n: 0 }, { n: 0 }], 1, { n: 0 });
+      later: Record<string, { n: number }> = { a: { n: 0 } };
+      frozen = { inner: { n: 0 } };
+      sealed = { inner: { n: 0 } };
+    }
+    const { view, tracker } = tracked(new V());
+    const fixed = view.obj["fixed" as "free"];
+    assert.ok(!isStateProxy(fixed) && !isStateProxy(view.arr[1]));
+    assert.ok(isStateProxy(view.obj.free) && isStateProxy(view.arr[0]));
+    fixed.n = 1;
+    assert.deepStrictEqual(tracker.changes(view), ["obj"]);
+    view.arr[1]!.n = 1;
+    assert.deepStrictEqual(tracker.changes(view), ["arr"]);
+    // Made frozen through the proxy, after the proxy was made.
+    assert.ok(isStateProxy(view.later.a));
+    pinned(view.later, "b", { n: 0 });
+    Object.freeze(view.frozen);
+    Object.defineProperty(Object.seal(view.sealed), "inner", { writable: false });
+    assert.deepStrictEqual(tracker.changes(view), ["later"], "freezing changes no value");
+    assert.ok(!isStateProxy(view.later.b) && !isStateProxy(view.frozen.inner));
+    assert.ok(!isStateProxy(view.sealed.inner));
+    view.later.b!.n = 1;
+    view.frozen.inner.n = 1;
+    view.sealed.inner.n = 1;
+    assert.deepStrictEqual(tracker.changes(view), ["later", "frozen", "sealed"]);
+    assert.deepStrictEqual(toRaw(view.frozen), { inner: { n: 1 } });
+  });
+
+  it("an object inheriting from a state proxy is not taken for it", () => {
+    class V extends LiveView {
+      base = { n: 0 };
+    }
+    const { view } = tracked(new V());
+    const heir: { n: number } = Object.create(view.base) as { n: number };
+    assert.ok(isStateProxy(view.base) && !isStateProxy(heir));
+    assert.equal(toRaw(heir), heir);
+    assert.equal(heir.n, 0);
+  });
+
   it("an object put in a new value, a map or a set is watched at every place", () => {
     class V extends LiveView {
       a: { x?: { n: number } } = {};
