@@ -6,8 +6,9 @@
  * Rows: wire encoding vs JSON.stringify; snapshot encode+text vs JSON.stringify; snapshot
  * decode vs JSON.parse; change detection (nothing changed / one row mutated in place) vs
  * the naive approach of stringifying the state and comparing strings; change detection against
- * the state's size; rows that share lookup objects, read through tracking; a filtered copy of
- * rows stored in another field; a snapshot write to the full in-memory state backend vs a `Map.set`.
+ * the state's size; rows that share lookup objects, read through tracking; a row found by id
+ * among 10,000 (and what tracking keeps per row read); a filtered copy of rows stored in another
+ * field; a snapshot write to the full in-memory state backend vs a `Map.set`.
  */
 import { Decimal } from "decimal.js";
 import { LiveView } from "../src/index.js";
@@ -151,6 +152,58 @@ const readTracked = measure("tracking starts, the loop, changes()", () => {
   return n;
 });
 report("10,000 rows sharing two lookup objects, each row's read", [readRaw, readTracked], readRaw);
+
+// The most common handler: find a row by its id and change it (`this.rows.find(…).qty++`).
+// Every row the search passes is read through tracking: the first event hands each one out
+// (a proxy and its link, kept while the row is in the state), later ones find them made.
+class FindView extends LiveView {
+  rows = Array.from({ length: 10_000 }, (_, i) => ({ id: i, qty: 0 }));
+}
+const finder = new FindView();
+const findTracker = new StateTracker(policy, { deltas: true });
+findTracker.reset(finder);
+let sought = 0;
+const findRaw = measure("the search over the raw rows", () => {
+  const row = toRaw(finder.rows).find((r) => r.id === 9_999 - (sought++ % 8));
+  if (row) row.qty++;
+  return row;
+});
+const findTracked = measure("the search through tracking, changes()", () => {
+  const row = finder.rows.find((r) => r.id === 9_999 - (sought++ % 8));
+  if (row) row.qty++;
+  findTracker.changes(finder);
+  return findTracker.takeDeltas();
+});
+const findFirst = measure("tracking starts, the first search, changes()", () => {
+  const view = new FindView();
+  const tracker = new StateTracker(policy, { deltas: true });
+  tracker.reset(view);
+  const row = view.rows.find((r) => r.id === 9_999);
+  if (row) row.qty++;
+  tracker.changes(view);
+  return tracker.takeDeltas();
+});
+const makeView = measure("making the view (the rows) alone", () => new FindView());
+report(
+  "10,000 rows, one found by id and changed, with deltas",
+  [findRaw, findTracked, findFirst, makeView],
+  findRaw,
+);
+// What tracking keeps for the rows the first search handed out: heap after a collection,
+// with the view held (`node --expose-gc`; skipped without it).
+const collect = (globalThis as { gc?: () => void }).gc;
+if (collect) {
+  const view = new FindView();
+  const tracker = new StateTracker(policy, { deltas: true });
+  tracker.reset(view);
+  collect();
+  const before = process.memoryUsage().heapUsed;
+  view.rows.find((r) => r.id === -1);
+  tracker.changes(view);
+  collect();
+  const perRow = (process.memoryUsage().heapUsed - before) / view.rows.length;
+  console.log(`  tracking's memory per row handed out: ${perRow.toFixed(0)} B`);
+}
 
 // A filtered copy of rows stored in another field (`this.picked = this.rows.filter(…)`), with
 // deltas: every row now sits in two arrays, each checked for holding it twice.
