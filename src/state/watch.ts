@@ -1552,6 +1552,43 @@ function slotKey(isArray: boolean, key: string): string | number {
   return isArray && isIndex(key) ? Number(key) : key;
 }
 
+/** What an array holds at `i`, {@link ABSENT} for a hole. */
+function slotOf(arr: readonly unknown[], i: number): unknown {
+  return Object.hasOwn(arr, i) ? arr[i] : ABSENT;
+}
+
+/** Most splices an array's bulk changes are told as before the rest goes in one. */
+const MAX_SPLICES = 16;
+/** How far ahead {@link meetAgain} looks in each array. */
+const LOOK_AHEAD = 16;
+
+/**
+ * Where `arr` from `i` and `copy` from `j` hold the same item again, closest first: how many
+ * items `arr` added and `copy` lost before it (`undefined` when not within
+ * {@link LOOK_AHEAD}). At the end of one, the rest of the other.
+ */
+function meetAgain(
+  arr: readonly unknown[],
+  i: number,
+  copy: readonly unknown[],
+  j: number,
+): { added: number; removed: number } | undefined {
+  if (i === arr.length) return { added: 0, removed: copy.length - j };
+  if (j === copy.length) return { added: arr.length - i, removed: 0 };
+  for (let distance = 1; distance < 2 * LOOK_AHEAD; distance++) {
+    for (
+      let added = Math.max(0, distance - LOOK_AHEAD + 1);
+      added <= Math.min(distance, LOOK_AHEAD - 1);
+      added++
+    ) {
+      const removed = distance - added;
+      if (i + added >= arr.length || j + removed >= copy.length) continue;
+      if (slotOf(arr, i + added) === slotOf(copy, j + removed)) return { added, removed };
+    }
+  }
+  return undefined;
+}
+
 /** A slot a proxy must read as what it holds: neither writable nor configurable. */
 function isFrozenSlot(slot: PropertyDescriptor): boolean {
   return slot.writable === false && slot.configurable === false;
@@ -1722,6 +1759,57 @@ class Comparison {
   }
 
   /**
+   * {@link nodeChanges} of an array changed by bulk operations (`shift`, `splice`, `sort`…),
+   * against its copy from before the first. It changed when a place holds a value that is not
+   * the same as before, or the length differs. Its edits and new values come from lining the
+   * items up by identity: `shift()` and `push(row)` in one step are two splices of one item
+   * each, not every item again (which the snapshot would store, and the check would encode).
+   */
+  #copyChanges(arr: unknown[], copy: unknown[], edits?: Edit[]): unknown[] | undefined {
+    const shorter = Math.min(arr.length, copy.length);
+    let differs = arr.length !== copy.length;
+    for (let i = 0; i < shorter && !differs; i++) {
+      const now = slotOf(arr, i);
+      const was = slotOf(copy, i);
+      if (now !== was && !this.same(now, was)) differs = true;
+    }
+    if (!differs) return undefined;
+    const fresh: unknown[] = [];
+    const splice = (at: number, removed: number, added: unknown[]) => {
+      for (const value of added) if (value !== ABSENT) fresh.push(value);
+      edits?.push(["p", at, removed, added]);
+    };
+    let i = 0;
+    let j = 0;
+    let splices = 0;
+    while (i < arr.length || j < copy.length) {
+      if (i < arr.length && j < copy.length && slotOf(arr, i) === slotOf(copy, j)) {
+        i++;
+        j++;
+        continue;
+      }
+      const met = splices < MAX_SPLICES ? meetAgain(arr, i, copy, j) : undefined;
+      if (!met) {
+        // One splice for the rest, up to what both still end with.
+        let end = 0;
+        while (
+          end < Math.min(arr.length - i, copy.length - j) &&
+          slotOf(arr, arr.length - 1 - end) === slotOf(copy, copy.length - 1 - end)
+        ) {
+          end++;
+        }
+        splice(i, copy.length - j - end, arr.slice(i, arr.length - end));
+        break;
+      }
+      splice(i, met.removed, arr.slice(i, i + met.added));
+      splices++;
+      i += met.added;
+      j += met.removed;
+    }
+    return fresh;
+  }
+
+  /**
    * The new values in `node` when it differs from what it was before the step, `undefined`
    * when it does not. Deeper changes are the business of the deeper nodes' own logs. With
    * `edits`, also the edits that turn the node as it was into the node as it is.
@@ -1740,29 +1828,7 @@ class Comparison {
       if (value !== ABSENT) fresh.push(value);
     };
     const live = node as Record<string, unknown>;
-    if (log.copy) {
-      const arr = node as unknown[];
-      const copy = log.copy;
-      if (arr.length !== copy.length) changed = true;
-      for (let i = 0; i < arr.length; i++) {
-        const was = i < copy.length && Object.hasOwn(copy, i) ? copy[i] : ABSENT;
-        const now = Object.hasOwn(arr, i) ? arr[i] : ABSENT;
-        if (now === was) continue;
-        if (!this.same(now, was)) record(now);
-      }
-      if (changed && edits) {
-        // One splice: what lies between the unchanged start and the unchanged end.
-        let start = 0;
-        const shorter = Math.min(arr.length, copy.length);
-        while (start < shorter && arr[start] === copy[start]) start++;
-        let end = 0;
-        while (end < shorter - start && arr[arr.length - 1 - end] === copy[copy.length - 1 - end]) {
-          end++;
-        }
-        edits.push(["p", start, copy.length - start - end, arr.slice(start, arr.length - end)]);
-      }
-      return changed ? fresh : undefined;
-    }
+    if (log.copy) return this.#copyChanges(node as unknown[], log.copy, edits);
     const isArray = Array.isArray(node);
     const length = isArray ? (node as unknown[]).length : 0;
     if (log.length !== undefined && length !== log.length) {

@@ -90,6 +90,119 @@ describe("snapshot deltas", () => {
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
   });
 
+  it("bulk changes at both ends or inside are splices of what moved, lined up by identity", () => {
+    const view = new Table();
+    const t = tracked(view);
+    const row = (id: number) => ({ id, name: `new ${id}`, qty: 0 });
+    const cases: [string, () => void, DeltaOp[]][] = [
+      [
+        "shift and push (a rolling window)",
+        () => {
+          view.rows.shift();
+          view.rows.push(row(1000));
+        },
+        [
+          ["p", [], 0, 1, []],
+          ["p", [], 999, 0, [row(1000)]],
+        ],
+      ],
+      [
+        "unshift and pop",
+        () => {
+          view.rows.unshift(row(1001));
+          view.rows.pop();
+        },
+        [
+          ["p", [], 0, 0, [row(1001)]],
+          ["p", [], 1000, 1, []],
+        ],
+      ],
+      [
+        "a row moved from the middle to the end, another changed",
+        () => {
+          const [moved] = view.rows.splice(500, 1);
+          view.rows.push(moved!);
+          view.rows[10]!.qty = 5;
+        },
+        [
+          ["p", [], 500, 1, []],
+          ["p", [], 999, 0, [{ id: 500, name: "row 500", qty: 0 }]],
+          ["s", [10], "qty", 5],
+        ],
+      ],
+      [
+        "a sort that moves three rows (row 10, changed above, goes last)",
+        () => {
+          view.rows[20]!.qty = -1;
+          view.rows[30]!.qty = -2;
+          view.rows.sort((x, y) => x.qty - y.qty);
+        },
+        [
+          [
+            "p",
+            [],
+            0,
+            0,
+            [
+              { id: 30, name: "row 30", qty: -2 },
+              { id: 20, name: "row 20", qty: -1 },
+            ],
+          ],
+          ["p", [], 12, 1, []],
+          ["p", [], 21, 1, []],
+          ["p", [], 30, 1, []],
+          ["p", [], 999, 0, [{ id: 10, name: "row 10", qty: 5 }]],
+        ],
+      ],
+    ];
+    for (const [name, change, expected] of cases) {
+      change();
+      const { changed, deltas } = t.step();
+      assert.deepStrictEqual(changed, ["rows"], name);
+      assert.deepStrictEqual(deltas.get("rows"), expected, name);
+      assert.deepStrictEqual(t.stored, copy(t.snapshot()), name);
+    }
+    // Past 16 splices (a shuffle), the rest is one splice: still exact.
+    view.rows.reverse();
+    const { deltas } = t.step();
+    assert.equal(deltas.get("rows")?.length, 1);
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+  });
+
+  it("arrays of repeated values and holes are still spliced into what they hold", () => {
+    class V extends LiveView {
+      list: (number | string | null)[] = [1, 1, 2, 1, "a", "a", 3];
+      // eslint-disable-next-line no-sparse-arrays
+      sparse: (number | undefined)[] = [1, , 3, , 5];
+    }
+    const view = new V();
+    const t = tracked(view);
+    const changes: (() => void)[] = [
+      () => {
+        view.list.shift();
+        view.list.push(1);
+      },
+      () => view.list.splice(2, 3, "a", 1, 1, 1),
+      () => view.list.sort(),
+      () => {
+        view.sparse.shift();
+        view.sparse.push(7);
+      },
+      () => view.sparse.reverse(),
+      () => view.list.unshift(...view.list.splice(3)),
+    ];
+    for (const change of changes) {
+      change();
+      const { changed } = t.step();
+      assert.equal(changed.length, 1);
+      assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+    }
+    // Rotated to the same values: nothing changed.
+    view.list.push(view.list.shift()!);
+    view.list.unshift(view.list.pop()!);
+    assert.deepStrictEqual(t.step().changed, []);
+  });
+
   it("a replaced field, or a date changed in place at the top, is stored whole", () => {
     class V extends LiveView {
       rows = [{ n: 1 }];
