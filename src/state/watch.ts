@@ -149,17 +149,38 @@ interface NodeLog {
 }
 
 /**
- * The key a state proxy answers with its raw object, for every tracker. A key read, not a
+ * The key a state proxy is asked for its raw object with, for every tracker. A key read, not a
  * `WeakMap` from proxy to object: a handler's first read of each row would insert an entry
  * (the most costly part of handing the row out), and every garbage collection walks such a
- * map's entries.
+ * map's entries. The answer does not come back as the read's value, which any other proxy
+ * could fake: the proxy leaves itself and its object in {@link answered}.
  */
 const RAW: unique symbol = Symbol("djust.raw");
+
+/** The state proxy that answered the last read of {@link RAW}, and its raw object. */
+let answered: object | undefined;
+let answeredRaw: object | undefined;
+
+/** What a state proxy does when read for {@link RAW}. */
+function answerRaw(proxy: object, raw: object): undefined {
+  answered = proxy;
+  answeredRaw = raw;
+  return undefined;
+}
 
 /** The raw object behind a state proxy, or `value` itself. */
 export function toRaw<T>(value: T): T {
   if (typeof value !== "object" || value === null) return value;
-  return ((value as { [RAW]?: T })[RAW] as T | undefined) ?? value;
+  answered = undefined;
+  try {
+    void (value as { [RAW]?: unknown })[RAW];
+  } catch {
+    // A revoked proxy, or another proxy whose trap throws: not a state proxy.
+    return value;
+  }
+  const raw = answered === value ? answeredRaw : undefined;
+  answered = answeredRaw = undefined;
+  return (raw as T | undefined) ?? value;
 }
 
 /** Whether `value` is a state proxy. */
@@ -201,17 +222,13 @@ export class Watch {
   #logs?: Map<object, NodeLog>;
   #roots?: Map<string, Original>;
   #handler?: ProxyHandler<object>;
-  /** The handler of objects and arrays that have a frozen slot ({@link hasFrozenSlot}). */
-  #frozenHandler?: ProxyHandler<object>;
-  /** Objects given a frozen slot through their proxy, after it was made. */
-  #frozenLater?: WeakSet<object>;
   #collectionHandler?: ProxyHandler<object>;
   /**
-   * Known objects stored at a new place during the step, each with the container it was put
-   * in: that container may now hold it twice, which {@link changedFields} checks before it
-   * addresses edits (only when paths are kept).
+   * The containers known objects were put in during the step, each with those objects: a
+   * container may now hold one twice, which {@link changedFields} checks before it addresses
+   * edits (only when paths are kept).
    */
-  #moved?: { node: object; into: object }[];
+  #moved?: Map<object, Set<object>>;
   /** Objects stored during the step (each linked where it was put), for {@link changedFields}. */
   #storedValues?: object[];
   /** Counts the steps, for {@link NodeInfo.born}. */
@@ -241,13 +258,6 @@ export class Watch {
     this.#moved = undefined;
     this.#storedValues = undefined;
     this.#step++;
-  }
-
-  /** Forgets everything, proxies and links included (a new baseline from scratch). */
-  forget(): void {
-    this.clear();
-    this.#nodes = undefined;
-    this.#sticky = false;
   }
 
   #info(node: object): NodeInfo {
@@ -350,20 +360,19 @@ export class Watch {
     if (!info.proxy) {
       const handler = isCollection(target)
         ? (this.#collectionHandler ??= this.#makeCollectionHandler())
-        : hasFrozenSlot(target)
-          ? (this.#frozenHandler ??= this.#makeHandler(true))
-          : (this.#handler ??= this.#makeHandler(false));
+        : (this.#handler ??= this.#makeHandler());
       info.proxy = new Proxy(target, handler);
     }
     return info.proxy;
   }
 
   /**
-   * What a proxy of `target` answers for {@link RAW}: `target`, unless the read went through
-   * an object that inherits from the proxy (`receiver` is then that object, not a proxy).
+   * A proxy of `target` read for {@link RAW}: it answers unless the read went through an object
+   * that inherits from it (`receiver` is then that object, not the proxy).
    */
-  #rawBehind(target: object, receiver: unknown): object | undefined {
-    return this.#nodes?.get(target)?.proxy === receiver ? target : undefined;
+  #rawBehind(target: object, receiver: object): undefined {
+    const proxy = this.#nodes?.get(target)?.proxy;
+    return proxy === receiver ? answerRaw(proxy, target) : undefined;
   }
 
   #log(node: object): NodeLog {
@@ -462,22 +471,17 @@ export class Watch {
   #placed(value: object, parent: object, key: string | number, bulk = false): void {
     const known = bulk || this.#nodes?.has(value) === true;
     if (this.paths && known && !isContainer(parent)) {
-      (this.#moved ??= []).push({ node: value, into: parent });
+      const moved = (this.#moved ??= new Map());
+      const into = moved.get(parent);
+      if (into) into.add(value);
+      else moved.set(parent, new Set([value]));
     }
     this.#link(value, parent, key);
   }
 
-  /**
-   * The handler of plain objects and arrays. A frozen slot must give what it holds (a proxy's
-   * invariant): with `frozenSlots`, or once the target got such a slot through its proxy, each
-   * read of an object checks its slot, and a frozen one hands the object out as itself. The
-   * others skip that check, a good part of reading a row.
-   */
-  #makeHandler(frozenSlots: boolean): ProxyHandler<object> {
-    const frozenLater = (target: object) => this.#frozenLater?.has(target) === true;
-    const addFrozen = (target: object) => (this.#frozenLater ??= new WeakSet()).add(target);
+  #makeHandler(): ProxyHandler<object> {
     const methods = new Map<string, (...args: unknown[]) => unknown>();
-    const rawBehind = (target: object, receiver: unknown) => this.#rawBehind(target, receiver);
+    const rawBehind = (target: object, receiver: object) => this.#rawBehind(target, receiver);
     const logCopy = (raw: unknown[]) => this.#logCopy(raw);
     const logSlot = (target: object, key: string, was: Original) => this.#logSlot(target, key, was);
     const logOf = (target: object) => this.#log(target);
@@ -537,11 +541,11 @@ export class Watch {
           return value;
         }
         if (typeof value !== "object" || value === null || typeof prop === "symbol") return value;
-        if (frozenSlots || frozenLater(target)) {
-          const slot = Reflect.getOwnPropertyDescriptor(target, prop);
-          return slot ? child(target, prop, value, isFrozenSlot(slot)) : value;
-        }
-        return Object.hasOwn(target, prop) ? child(target, prop, value) : value;
+        // A frozen slot must give what it holds (a proxy's invariant): handed out as itself.
+        // Read at each read: an object may be frozen by any path (a raw reference, another
+        // view's proxy, a parent frozen first).
+        const slot = Reflect.getOwnPropertyDescriptor(target, prop);
+        return slot ? child(target, prop, value, isFrozenSlot(slot)) : value;
       },
       set(target, prop, value, receiver) {
         if (typeof prop === "symbol") return Reflect.set(target, prop, value, receiver);
@@ -595,18 +599,6 @@ export class Watch {
         if (typeof prop === "string" && typeof raw === "object" && raw !== null) {
           stored(raw, target, arrayKey(target, prop));
         }
-        // `Object.freeze` of the proxy freezes each slot with a descriptor that has no value.
-        if (
-          !frozenSlots &&
-          done &&
-          (descriptor.configurable === false || descriptor.writable === false)
-        ) {
-          const slot = Reflect.getOwnPropertyDescriptor(target, prop);
-          const held: unknown = slot?.value;
-          if (slot && isFrozenSlot(slot) && typeof held === "object" && held !== null) {
-            addFrozen(target);
-          }
-        }
         return done;
       },
     };
@@ -634,7 +626,7 @@ export class Watch {
       }
       return raw;
     };
-    const rawBehind = (target: object, receiver: unknown) => this.#rawBehind(target, receiver);
+    const rawBehind = (target: object, receiver: object) => this.#rawBehind(target, receiver);
     const logEntries = (raw: Map<unknown, unknown> | Set<unknown>) => this.#logEntries(raw);
     const methods = collectionMethods(out, put, logEntries);
     return {
@@ -1063,11 +1055,13 @@ export class Watch {
     };
     // Only the containers a node was put in may hold it twice now: one that held it twice
     // before the step was found then (and others still linked to it may be out of the state).
-    for (const { node, into } of this.#moved ?? []) {
-      const info = this.#nodes?.get(node);
-      if (!info || info.ambiguous || placesIn(into, node) < 2) continue;
-      info.ambiguous = true;
-      for (const field of this.#rootsOf(into, current)) deltas.set(field, null);
+    for (const [into, nodes] of this.#moved ?? []) {
+      for (const node of nodes) {
+        const info = this.#nodes?.get(node);
+        if (!info || info.ambiguous || placesIn(into, node) < 2) continue;
+        info.ambiguous = true;
+        for (const field of this.#rootsOf(into, current)) deltas.set(field, null);
+      }
     }
     this.#moved = undefined;
   }
@@ -1557,6 +1551,48 @@ function slotOf(arr: readonly unknown[], i: number): unknown {
   return Object.hasOwn(arr, i) ? arr[i] : ABSENT;
 }
 
+/**
+ * The splices that turn `copy` into `arr`, its items lined up by identity, in order (each at
+ * its place in `arr`, after the splices before it), and the values they put in. Past
+ * {@link MAX_SPLICES}, one splice covers the rest up to what both end with.
+ */
+function splicesBetween(
+  arr: readonly unknown[],
+  copy: readonly unknown[],
+): { splices: Edit[]; added: unknown[] } {
+  const splices: Edit[] = [];
+  const added: unknown[] = [];
+  const splice = (at: number, removed: number, items: unknown[]) => {
+    for (const value of items) if (value !== ABSENT) added.push(value);
+    splices.push(["p", at, removed, items]);
+  };
+  let i = 0;
+  let j = 0;
+  while (i < arr.length || j < copy.length) {
+    if (i < arr.length && j < copy.length && slotOf(arr, i) === slotOf(copy, j)) {
+      i++;
+      j++;
+      continue;
+    }
+    const met = splices.length < MAX_SPLICES ? meetAgain(arr, i, copy, j) : undefined;
+    if (!met) {
+      let end = 0;
+      while (
+        end < Math.min(arr.length - i, copy.length - j) &&
+        slotOf(arr, arr.length - 1 - end) === slotOf(copy, copy.length - 1 - end)
+      ) {
+        end++;
+      }
+      splice(i, copy.length - j - end, arr.slice(i, arr.length - end));
+      break;
+    }
+    splice(i, met.removed, arr.slice(i, i + met.added));
+    i += met.added;
+    j += met.removed;
+  }
+  return { splices, added };
+}
+
 /** Most splices an array's bulk changes are told as before the rest goes in one. */
 const MAX_SPLICES = 16;
 /** How far ahead {@link meetAgain} looks in each array. */
@@ -1592,32 +1628,6 @@ function meetAgain(
 /** A slot a proxy must read as what it holds: neither writable nor configurable. */
 function isFrozenSlot(slot: PropertyDescriptor): boolean {
   return slot.writable === false && slot.configurable === false;
-}
-
-/**
- * Whether `target` has, or may get without its proxy, a frozen slot holding an object: it is
- * not extensible (frozen, sealed), or a slot was made so by `Object.defineProperty`. Checked
- * once, when its proxy is made; what its proxy does later is seen by the proxy.
- */
-function hasFrozenSlot(target: object): boolean {
-  if (!Object.isExtensible(target)) return true;
-  if (Array.isArray(target)) {
-    for (let i = 0; i < target.length; i++) {
-      const item: unknown = target[i];
-      if (typeof item !== "object" || item === null) continue;
-      const slot = Reflect.getOwnPropertyDescriptor(target, i);
-      if (slot && isFrozenSlot(slot)) return true;
-    }
-    return false;
-  }
-  const items = target as Record<string, unknown>;
-  for (const key of Object.getOwnPropertyNames(target)) {
-    const item = items[key];
-    if (typeof item !== "object" || item === null) continue;
-    const slot = Reflect.getOwnPropertyDescriptor(target, key);
-    if (slot && isFrozenSlot(slot)) return true;
-  }
-  return false;
 }
 
 /** Whether `key` is a number as `String` writes it: digits, no leading zero (every read of a row). */
@@ -1774,39 +1784,9 @@ class Comparison {
       if (now !== was && !this.same(now, was)) differs = true;
     }
     if (!differs) return undefined;
-    const fresh: unknown[] = [];
-    const splice = (at: number, removed: number, added: unknown[]) => {
-      for (const value of added) if (value !== ABSENT) fresh.push(value);
-      edits?.push(["p", at, removed, added]);
-    };
-    let i = 0;
-    let j = 0;
-    let splices = 0;
-    while (i < arr.length || j < copy.length) {
-      if (i < arr.length && j < copy.length && slotOf(arr, i) === slotOf(copy, j)) {
-        i++;
-        j++;
-        continue;
-      }
-      const met = splices < MAX_SPLICES ? meetAgain(arr, i, copy, j) : undefined;
-      if (!met) {
-        // One splice for the rest, up to what both still end with.
-        let end = 0;
-        while (
-          end < Math.min(arr.length - i, copy.length - j) &&
-          slotOf(arr, arr.length - 1 - end) === slotOf(copy, copy.length - 1 - end)
-        ) {
-          end++;
-        }
-        splice(i, copy.length - j - end, arr.slice(i, arr.length - end));
-        break;
-      }
-      splice(i, met.removed, arr.slice(i, i + met.added));
-      splices++;
-      i += met.added;
-      j += met.removed;
-    }
-    return fresh;
+    const { splices, added } = splicesBetween(arr, copy);
+    edits?.push(...splices);
+    return added;
   }
 
   /**

@@ -362,6 +362,68 @@ describe("write tracking", () => {
     assert.deepStrictEqual(toRaw(view.frozen), { inner: { n: 1 } });
   });
 
+  it("an object frozen by any path after its proxy was made is read as what it holds", () => {
+    const deepFreeze = (value: object): void => {
+      Object.freeze(value);
+      for (const inner of Object.values(value)) {
+        if (typeof inner === "object" && inner !== null) deepFreeze(inner as object);
+      }
+    };
+    const cfg = { inner: { n: 0 } };
+    const meta = Object.defineProperty([{ n: 0 }], "meta", {
+      value: { n: 0 },
+      enumerable: false,
+      writable: false,
+      configurable: false,
+    });
+    class V extends LiveView {
+      raw = cfg;
+      tree = { a: { b: { n: 0 } } };
+      arr = meta;
+    }
+    const { view, tracker } = tracked(new V());
+    assert.ok(isStateProxy(view.raw.inner));
+    const a = view.tree.a;
+    assert.ok(isStateProxy(a.b));
+    Object.freeze(cfg); // a raw reference the view kept
+    deepFreeze(view.tree); // parent first: `a` is then frozen as the raw object it is
+    assert.deepStrictEqual(view.raw.inner, { n: 0 });
+    assert.deepStrictEqual(a.b, { n: 0 });
+    assert.deepStrictEqual((view.arr as unknown as { meta: object }).meta, { n: 0 });
+    assert.deepStrictEqual(tracker.changes(view), []);
+  });
+
+  it("other proxies, revoked or throwing ones included, are not taken for state proxies", () => {
+    const counter = new Proxy({} as Record<string | symbol, number>, {
+      get: (target, key) => target[key] ?? 0,
+    });
+    const strict = new Proxy({ k: 1 } as Record<string | symbol, number>, {
+      get: (target, key) => {
+        if (!(key in target)) throw new Error(`no such key ${String(key)}`);
+        return target[key];
+      },
+    });
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    for (const other of [counter, strict, revoked]) {
+      assert.equal(isStateProxy(other), false);
+      assert.equal(toRaw(other), other);
+    }
+    class V extends LiveView {
+      counts: object = { n: 1 };
+      a: { x?: object } = {};
+    }
+    const { view, tracker } = tracked(new V());
+    // A forwarding proxy around a state proxy is not the state proxy either.
+    const around = new Proxy(view.a, { get: (target, key) => target[key as "x"] });
+    assert.ok(isStateProxy(view.a) && !isStateProxy(around) && toRaw(around) === around);
+    view.counts = counter;
+    view.a.x = strict;
+    assert.deepStrictEqual(tracker.changes(view), ["counts", "a"]);
+    assert.equal(stateValue(view, "counts"), counter);
+    assert.equal((stateValue(view, "a") as { x: object }).x, strict);
+  });
+
   it("an object inheriting from a state proxy is not taken for it", () => {
     class V extends LiveView {
       base = { n: 0 };
