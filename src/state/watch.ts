@@ -693,11 +693,15 @@ export class Watch {
     this.#storedValues = undefined;
     for (const [field, original] of this.#roots ?? []) {
       const now = current.has(field) ? current.get(field) : ABSENT;
-      if (!compare.same(now, original)) {
-        changed.add(field);
-        deltas?.set(field, null);
-        if (now !== ABSENT) validate(field, now);
+      if (compare.same(now, original)) continue;
+      changed.add(field);
+      const added = this.#arrayReplaced(field, now, original, deltas, encode);
+      if (added) {
+        for (const value of added) validate(field, value);
+        continue;
       }
+      deltas?.set(field, null);
+      if (now !== ABSENT) validate(field, now);
     }
     for (const [node, log] of this.#logs ?? []) {
       const edits: Edit[] | undefined = deltas ? [] : undefined;
@@ -742,6 +746,70 @@ export class Watch {
     if (this.#crowded) this.#prune(current);
     this.#places = undefined;
     return changed;
+  }
+
+  /**
+   * A field's array replaced by another that holds mostly the same items (`this.rows =
+   * [...this.rows, row]`, `filter`, `map` that keeps rows): its edits are the splices between
+   * the two, lined up by identity, and only what they put in is new. The values put in, or
+   * `undefined` when it is not such a change (the field is then stored whole).
+   */
+  #arrayReplaced(
+    field: string,
+    now: unknown,
+    original: Original,
+    deltas: FieldDeltas | undefined,
+    encode: ((value: unknown) => SnapshotValue) | undefined,
+  ): unknown[] | undefined {
+    if (!isPlainArray(now) || !isPlainArray(original)) return undefined;
+    // A change inside an item it kept is not reported for a field replaced in the step (the
+    // field's own comparison covers it): then the field is stored whole.
+    if (this.#writtenUnder(field, now, original)) return undefined;
+    // What the stored encoding holds: the old array as it was when the step began.
+    const log = this.#logs?.get(original);
+    const before = log ? originalArray(original, log) : original;
+    const { splices, added } = splicesBetween(now, before);
+    if (2 * added.length > now.length) return undefined;
+    if (deltas) {
+      // At the field itself: the splices of the array the stored encoding holds.
+      const encodeItem = encode ?? encodeStrictly;
+      try {
+        deltas.set(
+          field,
+          splices.map(([, at, removed, items]) => ["p", [], at, removed, items.map(encodeItem)]),
+        );
+      } catch (error) {
+        // Not serializable: the field is stored whole, where the snapshot reports it.
+        if (!(error instanceof TypeError)) throw error;
+        deltas.set(field, null);
+      }
+    }
+    return added;
+  }
+
+  /**
+   * Whether the step wrote into something `field` reaches (by links, which may name more
+   * places than hold it now, never fewer), other than its new value `now` and old value
+   * `original` themselves.
+   */
+  #writtenUnder(field: string, now: object, original: object): boolean {
+    const seen = new Set<object>([now, original]);
+    for (const node of this.#logs?.keys() ?? []) {
+      const stack = [node];
+      while (stack.length > 0) {
+        const at = stack.pop() as object;
+        if (seen.has(at)) continue;
+        seen.add(at);
+        for (const link of this.#nodes?.get(at)?.links ?? []) {
+          const parent = link.parent;
+          if (parent === null ? link.key === field : parent === now || parent === original) {
+            return true;
+          }
+          if (parent !== null) stack.push(parent);
+        }
+      }
+    }
+    return false;
   }
 
   /**
@@ -1471,11 +1539,14 @@ function forEachChild(node: object, visit: (item: object, key: string | number) 
  * An edit of one node, before it is addressed by path: set or delete a key, set an array's
  * length, splice an array, or (`"v"`) the node itself replaced (a value handed out as itself).
  */
+/** At an array's index: how many items it removes, and the items it puts in. */
+type Splice = readonly ["p", number, number, unknown[]];
+
 type Edit =
   | readonly ["s", string | number, unknown]
   | readonly ["d", string | number]
   | readonly ["l", number]
-  | readonly ["p", number, number, unknown[]]
+  | Splice
   | readonly ["v"];
 
 /**
@@ -1546,6 +1617,11 @@ function slotKey(isArray: boolean, key: string): string | number {
   return isArray && isIndex(key) ? Number(key) : key;
 }
 
+/** An array that is not an instance of a subclass (which may encode otherwise). */
+function isPlainArray(value: unknown): value is unknown[] {
+  return Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype;
+}
+
 /** What an array holds at `i`, {@link ABSENT} for a hole. */
 function slotOf(arr: readonly unknown[], i: number): unknown {
   return Object.hasOwn(arr, i) ? arr[i] : ABSENT;
@@ -1559,8 +1635,8 @@ function slotOf(arr: readonly unknown[], i: number): unknown {
 function splicesBetween(
   arr: readonly unknown[],
   copy: readonly unknown[],
-): { splices: Edit[]; added: unknown[] } {
-  const splices: Edit[] = [];
+): { splices: Splice[]; added: unknown[] } {
+  const splices: Splice[] = [];
   const added: unknown[] = [];
   const splice = (at: number, removed: number, items: unknown[]) => {
     for (const value of items) if (value !== ABSENT) added.push(value);

@@ -169,6 +169,79 @@ describe("snapshot deltas", () => {
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
   });
 
+  it("a field given a new array of mostly its rows is stored as the splices between them", () => {
+    const view = new Table();
+    const t = tracked(view);
+    const row = (id: number) => ({ id, name: `new ${id}`, qty: 0 });
+    const cases: [string, () => void, DeltaOp[] | null][] = [
+      [
+        "spread append",
+        () => (view.rows = [...view.rows, row(1000)]),
+        [["p", [], 1000, 0, [row(1000)]]],
+      ],
+      ["filter", () => (view.rows = view.rows.filter((r) => r.id !== 5)), [["p", [], 5, 1, []]]],
+      [
+        "map that replaces one row",
+        () => (view.rows = view.rows.map((r) => (r.id === 7 ? { ...r, qty: 1 } : r))),
+        [["p", [], 6, 1, [{ id: 7, name: "row 7", qty: 1 }]]],
+      ],
+      [
+        "the old array written first",
+        () => {
+          view.rows.push(row(1001));
+          view.rows = view.rows.slice(1);
+        },
+        [
+          ["p", [], 0, 1, []],
+          ["p", [], 999, 0, [row(1001)]],
+        ],
+      ],
+      // A change inside a row it kept, in the same step: stored whole.
+      [
+        "a kept row changed too",
+        () => {
+          view.rows[3]!.qty = 9;
+          view.rows = [row(1002), ...view.rows];
+        },
+        null,
+      ],
+      ["mostly new rows", () => (view.rows = view.rows.map((r) => ({ ...r, qty: 1 }))), null],
+      // A row twice in the new array (the one put first above): spliced in by value, and
+      // its later changes stored whole (no edit can address it at one place).
+      [
+        "a row twice",
+        () => (view.rows = [...view.rows, view.rows[0]!]),
+        [["p", [], 1001, 0, [{ ...row(1002), qty: 1 }]]],
+      ],
+    ];
+    for (const [name, change, expected] of cases) {
+      change();
+      const { changed, deltas } = t.step();
+      assert.deepStrictEqual(changed, ["rows"], name);
+      assert.deepStrictEqual(deltas.get("rows"), expected, name);
+      assert.deepStrictEqual(t.stored, copy(t.snapshot()), name);
+    }
+    view.rows[0]!.qty = 3;
+    const { deltas } = t.step();
+    assert.equal(deltas.get("rows"), null, "the row held twice");
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+  });
+
+  it("a new array of the same rows under a lookup object changed in the step is stored whole", () => {
+    class V extends LiveView {
+      cats = [{ name: "open" }, { name: "closed" }];
+      rows = Array.from({ length: 40 }, (_, i) => ({ id: i, cat: this.cats[i % 2]! }));
+    }
+    const view = new V();
+    const t = tracked(view);
+    view.cats[0]!.name = "reopened";
+    view.rows = view.rows.filter((r) => r.id !== 3);
+    const { changed, deltas } = t.step();
+    assert.deepStrictEqual(changed, ["cats", "rows"]);
+    assert.equal(deltas.get("rows"), null);
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+  });
+
   it("arrays of repeated values and holes are still spliced into what they hold", () => {
     class V extends LiveView {
       list: (number | string | null)[] = [1, 1, 2, 1, "a", "a", 3];

@@ -171,6 +171,7 @@ export const richMutation = fc.record({
     "unshift",
     "shift",
     "sort",
+    "rederive",
   ),
   value: richTree,
 });
@@ -246,6 +247,21 @@ export function applyRichMutation(view: Record<string, unknown>, m: Mutation): v
     case "sort":
       if (Array.isArray(target)) target.sort((x, y) => sortKey(x).localeCompare(sortKey(y)));
       return;
+    case "rederive": {
+      // The field's array replaced by one made from it, holding mostly the same objects
+      // (`[...rows, row]`, `filter`, `map` that keeps rows, a reversed copy).
+      const list = view[m.field];
+      if (!Array.isArray(list)) return;
+      const variants = [
+        () => [...list, value],
+        () => list.filter((_, i) => i !== m.steps.length),
+        () => list.map((item, i) => (i === m.steps.length ? value : item)),
+        () => [value, ...list.slice(1)],
+        () => list.slice().reverse(),
+      ];
+      view[m.field] = variants[(m.steps[0] ?? 0) % variants.length]!();
+      return;
+    }
   }
   applyMutation(view, m);
 }
