@@ -8,6 +8,8 @@
  *   only a scalar beside the rows;
  * - a view holding a `Map` index of 1,000 rows: events that set one key to a new row, and
  *   events that delete one key and add another;
+ * - a feed of 1,000 rows: a row appended by `[...rows, row]`, the first filtered out by
+ *   `rows.filter`, and a rolling window (`shift()` and `push(row)`);
  * - a page of 500 LiveComponents: events of one component, and events of the view alone.
  *
  * Run: `node --import tsx bench/snapshot-bytes.ts`
@@ -44,6 +46,38 @@ class TableView extends LiveView {
 }
 
 type Row = { id: number; name: string; qty: number };
+
+/** A feed of 1,000 rows updated as immutable-style code does, and as a rolling window. */
+class FeedView extends LiveView {
+  rows: Row[] = Array.from({ length: 1000 }, (_, i) => ({ id: i, name: `row ${i}`, qty: 0 }));
+  next = 1000;
+
+  #row(): Row {
+    const id = this.next++;
+    return { id, name: `row ${id}`, qty: 0 };
+  }
+
+  @eventHandler
+  append() {
+    this.rows = [...this.rows, this.#row()];
+  }
+
+  @eventHandler
+  drop() {
+    const first = this.rows[0]!.id;
+    this.rows = this.rows.filter((r) => r.id !== first);
+  }
+
+  @eventHandler
+  roll() {
+    this.rows.shift();
+    this.rows.push(this.#row());
+  }
+
+  override render() {
+    return html`<ul>${this.rows.map((r) => html`<li>${r.name} ${r.qty}</li>`)}</ul>`;
+  }
+}
 
 class IndexView extends LiveView {
   byId = new Map<string, Row>(
@@ -113,7 +147,11 @@ const app = createApp({
   rateLimitStore: new MemoryRateLimitStore(),
   limits: { eventsPerSecond: 100_000, eventBurst: 100_000 },
 });
-app.live("/", TableView).live("/index/", IndexView).live("/components/", ComponentPage);
+app
+  .live("/", TableView)
+  .live("/index/", IndexView)
+  .live("/feed/", FeedView)
+  .live("/components/", ComponentPage);
 const server = await app.listen(0, "127.0.0.1");
 const reader = new RedisStateBackend({ url: redis.url });
 
@@ -168,6 +206,20 @@ await measure(
   (stored) => {
     const entries = (stored?.state.byId as { value?: [string, Row][] } | undefined)?.value;
     return entries?.length === 1000 && entries[0]?.[0] === "r500" && entries[0][1].qty === 501;
+  },
+);
+await measure(
+  "/feed/",
+  [
+    ["a row appended to 1,000 by `[...rows, row]`", 200, click("append")],
+    ["the first row filtered out by `rows.filter`", 200, click("drop")],
+    ["a rolling window: `shift()` and `push(row)`", 500, click("roll")],
+  ],
+  (stored) => {
+    const ids = (stored?.state.rows as Row[] | undefined)?.map((r) => r.id) ?? [];
+    // One append more: the write that makes the record full, before the measurement.
+    const live = Array.from({ length: 1001 }, (_, i) => 700 + i);
+    return JSON.stringify(ids) === JSON.stringify(live);
   },
 );
 await measure(
