@@ -793,19 +793,34 @@ export class Watch {
    * `original` themselves.
    */
   #writtenUnder(field: string, now: object, original: object): boolean {
-    const seen = new Set<object>([now, original]);
-    for (const node of this.#logs?.keys() ?? []) {
-      const stack = [node];
+    return this.#climb(this.#logs?.keys() ?? [], new Set([now, original]), (link) => {
+      const parent = link.parent;
+      if (parent === null ? link.key === field : parent === now || parent === original) {
+        return "stop";
+      }
+      return parent !== null;
+    });
+  }
+
+  /**
+   * Walks up the links from each of `starts`, each node once (not those in `seen`): `follow`
+   * says of each link whether to go on to its parent, or to stop the walk (then `true`).
+   */
+  #climb(
+    starts: Iterable<object>,
+    seen: Set<object>,
+    follow: (link: Link, at: object) => boolean | "stop",
+  ): boolean {
+    for (const start of starts) {
+      const stack = [start];
       while (stack.length > 0) {
         const at = stack.pop() as object;
         if (seen.has(at)) continue;
         seen.add(at);
         for (const link of this.#nodes?.get(at)?.links ?? []) {
-          const parent = link.parent;
-          if (parent === null ? link.key === field : parent === now || parent === original) {
-            return true;
-          }
-          if (parent !== null) stack.push(parent);
+          const next = follow(link, at);
+          if (next === "stop") return true;
+          if (next && link.parent !== null) stack.push(link.parent);
         }
       }
     }
@@ -1189,24 +1204,12 @@ export class Watch {
   /** The top-level fields that still reach `node`, following links (re-checked as it goes). */
   #rootsOf(node: object, current: ReadonlyMap<string, unknown>): Set<string> {
     const found = new Set<string>();
-    const seen = new Set<object>();
-    const stack = [node];
-    while (stack.length > 0) {
-      const at = stack.pop() as object;
-      if (seen.has(at)) continue;
-      seen.add(at);
-      for (const link of this.#nodes?.get(at)?.links ?? []) {
-        if (link.parent === null) {
-          const field = link.key as string;
-          if (rootHolds(link, current, at) && this.#wasThere(null, field, at)) {
-            found.add(field);
-          }
-          continue;
-        }
-        const parent = link.parent;
-        if (this.#heldAt(parent, link, at) !== undefined) stack.push(parent);
-      }
-    }
+    this.#climb([node], new Set(), (link, at) => {
+      if (link.parent !== null) return this.#heldAt(link.parent, link, at) !== undefined;
+      const field = link.key as string;
+      if (rootHolds(link, current, at) && this.#wasThere(null, field, at)) found.add(field);
+      return false;
+    });
     return found;
   }
 }
