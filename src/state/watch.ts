@@ -691,11 +691,13 @@ export class Watch {
       this.#learn(value, seen);
     }
     this.#storedValues = undefined;
+    let reached: Reached | undefined;
+    const reach = () => (reached ??= this.#reachedByWrites(current));
     for (const [field, original] of this.#roots ?? []) {
       const now = current.has(field) ? current.get(field) : ABSENT;
       if (compare.same(now, original)) continue;
       changed.add(field);
-      const added = this.#arrayReplaced(field, now, original, deltas, encode);
+      const added = this.#arrayReplaced(field, now, original, reach, deltas, encode);
       if (added) {
         for (const value of added) validate(field, value);
         continue;
@@ -706,10 +708,12 @@ export class Watch {
     for (const [node, log] of this.#logs ?? []) {
       const edits: Edit[] | undefined = deltas ? [] : undefined;
       const fresh = compare.nodeChanges(node, log, edits);
-      if (fresh !== undefined) {
+      if (fresh !== undefined || (edits !== undefined && edits.length > 0)) {
         for (const field of this.#rootsOf(node, current)) {
-          changed.add(field);
-          for (const value of fresh) validate(field, value);
+          if (fresh !== undefined) {
+            changed.add(field);
+            for (const value of fresh) validate(field, value);
+          }
           if (deltas && edits && deltas.get(field) !== null) {
             this.#address(node, field, edits, current, deltas, encode ?? encodeStrictly);
           }
@@ -758,13 +762,16 @@ export class Watch {
     field: string,
     now: unknown,
     original: Original,
+    reach: () => Reached,
     deltas: FieldDeltas | undefined,
     encode: ((value: unknown) => SnapshotValue) | undefined,
   ): unknown[] | undefined {
-    if (!isPlainArray(now) || !isPlainArray(original)) return undefined;
+    // The same array, changed in place: its own log has the edits.
+    if (now === original || !isPlainArray(now) || !isPlainArray(original)) return undefined;
     // A change inside an item it kept is not reported for a field replaced in the step (the
     // field's own comparison covers it): then the field is stored whole.
-    if (this.#writtenUnder(field, now, original)) return undefined;
+    const { nodes, fields } = reach();
+    if (fields.has(field) || nodes.has(now) || nodes.has(original)) return undefined;
     // What the stored encoding holds: the old array as it was when the step began.
     const log = this.#logs?.get(original);
     const before = log ? originalArray(original, log) : original;
@@ -788,29 +795,34 @@ export class Watch {
   }
 
   /**
-   * Whether the step wrote into something `field` reaches (by links, which may name more
-   * places than hold it now, never fewer), other than its new value `now` and old value
-   * `original` themselves.
+   * What the step's writes reach, walking up the links (which may name more places than hold
+   * a node now, never fewer) from every written node once: the containers above them, and the
+   * fields. A field's own new or old value does not reach that field itself: a replaced
+   * array's splices are taken between the two, its own writes included.
    */
-  #writtenUnder(field: string, now: object, original: object): boolean {
-    return this.#climb(this.#logs?.keys() ?? [], new Set([now, original]), (link) => {
-      const parent = link.parent;
-      if (parent === null ? link.key === field : parent === now || parent === original) {
-        return "stop";
+  #reachedByWrites(current: ReadonlyMap<string, unknown>): Reached {
+    const nodes = new Set<object>();
+    const fields = new Set<string>();
+    const roots = this.#roots;
+    this.#climb(this.#logs?.keys() ?? [], (link, at) => {
+      if (link.parent !== null) {
+        nodes.add(link.parent);
+        return true;
       }
-      return parent !== null;
+      const field = link.key as string;
+      const itself = roots?.has(field) && (current.get(field) === at || roots.get(field) === at);
+      if (!itself) fields.add(field);
+      return false;
     });
+    return { nodes, fields };
   }
 
   /**
-   * Walks up the links from each of `starts`, each node once (not those in `seen`): `follow`
-   * says of each link whether to go on to its parent, or to stop the walk (then `true`).
+   * Walks up the links from each of `starts`, each node once: `follow` says of each link
+   * whether to go on to its parent.
    */
-  #climb(
-    starts: Iterable<object>,
-    seen: Set<object>,
-    follow: (link: Link, at: object) => boolean | "stop",
-  ): boolean {
+  #climb(starts: Iterable<object>, follow: (link: Link, at: object) => boolean): void {
+    const seen = new Set<object>();
     for (const start of starts) {
       const stack = [start];
       while (stack.length > 0) {
@@ -818,13 +830,10 @@ export class Watch {
         if (seen.has(at)) continue;
         seen.add(at);
         for (const link of this.#nodes?.get(at)?.links ?? []) {
-          const next = follow(link, at);
-          if (next === "stop") return true;
-          if (next && link.parent !== null) stack.push(link.parent);
+          if (follow(link, at) && link.parent !== null) stack.push(link.parent);
         }
       }
     }
-    return false;
   }
 
   /**
@@ -1204,7 +1213,7 @@ export class Watch {
   /** The top-level fields that still reach `node`, following links (re-checked as it goes). */
   #rootsOf(node: object, current: ReadonlyMap<string, unknown>): Set<string> {
     const found = new Set<string>();
-    this.#climb([node], new Set(), (link, at) => {
+    this.#climb([node], (link, at) => {
       if (link.parent !== null) return this.#heldAt(link.parent, link, at) !== undefined;
       const field = link.key as string;
       if (rootHolds(link, current, at) && this.#wasThere(null, field, at)) found.add(field);
@@ -1620,6 +1629,12 @@ function slotKey(isArray: boolean, key: string): string | number {
   return isArray && isIndex(key) ? Number(key) : key;
 }
 
+/** What a step's writes reach: the containers above them, and the fields. */
+interface Reached {
+  readonly nodes: ReadonlySet<object>;
+  readonly fields: ReadonlySet<string>;
+}
+
 /** An array that is not an instance of a subclass (which may encode otherwise). */
 function isPlainArray(value: unknown): value is unknown[] {
   return Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype;
@@ -1857,15 +1872,21 @@ class Comparison {
   #copyChanges(arr: unknown[], copy: unknown[], edits?: Edit[]): unknown[] | undefined {
     const shorter = Math.min(arr.length, copy.length);
     let differs = arr.length !== copy.length;
+    let moved = differs;
     for (let i = 0; i < shorter && !differs; i++) {
       const now = slotOf(arr, i);
       const was = slotOf(copy, i);
-      if (now !== was && !this.same(now, was)) differs = true;
+      if (now === was) continue;
+      moved = true;
+      if (!this.same(now, was)) differs = true;
     }
-    if (!differs) return undefined;
+    // Items moved to places that encode as they did (two equal rows swapped): no change, but
+    // with edits the splices still go first, so that an edit inside a moved item (if one makes
+    // the field change) lands on it.
+    if (!moved) return undefined;
     const { splices, added } = splicesBetween(arr, copy);
     edits?.push(...splices);
-    return added;
+    return differs ? added : undefined;
   }
 
   /**

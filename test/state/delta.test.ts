@@ -232,6 +232,36 @@ describe("snapshot deltas", () => {
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
   });
 
+  it("a field given back its own array after a bulk change has that change stored once", () => {
+    class V extends LiveView {
+      rows = [1, 2, 3, 4, 5].map((id) => ({ id, x: 0 }));
+    }
+    const view = new V();
+    const t = tracked(view);
+    const old = view.rows;
+    old.shift();
+    view.rows = [...old];
+    view.rows = old;
+    assert.deepStrictEqual(t.step().changed, ["rows"]);
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+  });
+
+  it("items swapped between places that encode alike keep the edits made inside them", () => {
+    class V extends LiveView {
+      rows: { t: number[] }[] = [{ t: [] }, { t: [1] }];
+    }
+    const view = new V();
+    const t = tracked(view);
+    view.rows.reverse();
+    view.rows[0]!.t.shift();
+    view.rows[1]!.t.unshift(1);
+    t.step();
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+    view.rows[1]!.t.push(2);
+    t.step();
+    assert.deepStrictEqual(t.stored, { rows: [{ t: [] }, { t: [1, 2] }] });
+  });
+
   it("a new array of the same rows under a lookup object changed in the step is stored whole", () => {
     class V extends LiveView {
       cats = [{ name: "open" }, { name: "closed" }];
