@@ -7,8 +7,9 @@
  * decode vs JSON.parse; change detection (nothing changed / one row mutated in place) vs
  * the naive approach of stringifying the state and comparing strings; change detection against
  * the state's size; rows that share lookup objects, read through tracking; a row found by id
- * among 10,000 (and what tracking keeps per row read); a filtered copy of rows stored in another
- * field; a snapshot write to the full in-memory state backend vs a `Map.set`.
+ * among 10,000 (and what tracking keeps per row read); common handlers over 10,000 rows
+ * (`shift` and `push`, `splice`, `sort`, a spread, `map`); a filtered copy of rows stored in
+ * another field; a snapshot write to the full in-memory state backend vs a `Map.set`.
  */
 import { Decimal } from "decimal.js";
 import { LiveView } from "../src/index.js";
@@ -203,6 +204,71 @@ if (collect) {
   collect();
   const perRow = (process.memoryUsage().heapUsed - before) / view.rows.length;
   console.log(`  tracking's memory per row handed out: ${perRow.toFixed(0)} B`);
+}
+
+// What common handlers cost on 10,000 rows with deltas (the check and the edits taken), each
+// against the same code on a plain copy of the view: in-place bulk changes (`shift`, a move by
+// `splice`, `sort`) and the immutable style that gives the field a new array.
+type PatternRow = { id: number; qty: number; name: string };
+class PatternView extends LiveView {
+  rows: PatternRow[] = Array.from({ length: 10_000 }, (_, i) => ({ id: i, qty: 0, name: `r${i}` }));
+  next = 10_000;
+}
+const patterns: [string, (view: PatternView, k: number) => void][] = [
+  [
+    "a rolling window: shift() and push(row)",
+    (view) => {
+      view.rows.shift();
+      view.rows.push({ id: view.next, qty: 0, name: `r${view.next++}` });
+    },
+  ],
+  [
+    "a row moved to the end: splice and push",
+    (view, k) => {
+      const [row] = view.rows.splice(k % 5_000, 1);
+      if (row) view.rows.push(row);
+    },
+  ],
+  [
+    "one row changed, then sort by qty",
+    (view, k) => {
+      const row = view.rows[k % 10_000];
+      if (row) row.qty++;
+      view.rows.sort((a, b) => a.qty - b.qty);
+    },
+  ],
+  [
+    "append by a spread: rows = [...rows, row]",
+    (view) => {
+      view.rows = [...view.rows, { id: view.next, qty: 0, name: `r${view.next++}` }];
+      view.rows = view.rows.slice(1);
+    },
+  ],
+  [
+    "one row replaced by map",
+    (view, k) => {
+      const id = view.rows[k % 10_000]?.id;
+      view.rows = view.rows.map((r) => (r.id === id ? { ...r, qty: r.qty + 1 } : r));
+    },
+  ],
+];
+console.log("\nHandlers over 10,000 rows, with deltas: the plain view / through tracking");
+for (const [name, handler] of patterns) {
+  const plainView = new PatternView();
+  let k = 0;
+  const plainRun = measure(name, () => handler(plainView, k++));
+  const view = new PatternView();
+  const tracker = new StateTracker(policy, { deltas: true });
+  tracker.reset(view);
+  const trackedRun = measure(name, () => {
+    handler(view, k++);
+    tracker.changes(view);
+    return tracker.takeDeltas();
+  });
+  const ratio = trackedRun.meanUs / plainRun.meanUs;
+  console.log(
+    `  ${name.padEnd(44)} ${plainRun.meanUs.toFixed(1).padStart(9)} µs ${trackedRun.meanUs.toFixed(1).padStart(10)} µs  ${ratio.toFixed(1)}x`,
+  );
 }
 
 // A filtered copy of rows stored in another field (`this.picked = this.rows.filter(…)`), with
