@@ -1547,13 +1547,13 @@ function forEachChild(node: object, visit: (item: object, key: string | number) 
   return met;
 }
 
+/** At an array's index: how many items it removes, and the items it puts in. */
+type Splice = readonly ["p", number, number, unknown[]];
+
 /**
  * An edit of one node, before it is addressed by path: set or delete a key, set an array's
  * length, splice an array, or (`"v"`) the node itself replaced (a value handed out as itself).
  */
-/** At an array's index: how many items it removes, and the items it puts in. */
-type Splice = readonly ["p", number, number, unknown[]];
-
 type Edit =
   | readonly ["s", string | number, unknown]
   | readonly ["d", string | number]
