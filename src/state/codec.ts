@@ -350,6 +350,23 @@ export function toSnapshot(
   return new Walker(policy, note).encode(value, true, { field }, 0, previous);
 }
 
+/**
+ * {@link toSnapshot} of a value that sits at `path` inside `field`: reported there, and as deep
+ * as it is (an item spliced into a field's array is checked as the field's own encoding
+ * would check it).
+ */
+export function toSnapshotAt(
+  value: unknown,
+  field: string,
+  path: readonly (string | number)[],
+  policy: SerializationPolicy,
+): SnapshotValue {
+  if (isJsonPrimitive(value)) return value;
+  let loc: Location = { field };
+  for (const key of path) loc = { field, parent: loc, key };
+  return new Walker(policy).encode(value, true, loc, path.length);
+}
+
 /** Told of each container (object, array, map, set, registered value) an encoding met, and its encoding. */
 export type NoteEncoding = (container: object, encoded: JsonValue) => void;
 

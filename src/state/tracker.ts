@@ -17,6 +17,7 @@ import {
   adoptSnapshot,
   matchesSnapshot,
   toSnapshot,
+  toSnapshotAt,
   toWire,
   type SerializationPolicy,
   type SnapshotValue,
@@ -367,8 +368,8 @@ export class StateTracker {
         this.#keys.forEach((key, i) => current.set(key, this.#values[i]));
         const found = watch.changedFields(
           current,
-          (field, value) => {
-            toSnapshot(value, field, this.policy);
+          (field, value, path = []) => {
+            toSnapshotAt(value, field, path, this.policy);
           },
           step,
         );

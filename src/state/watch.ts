@@ -28,6 +28,7 @@ import { Decimal } from "decimal.js";
 import {
   matchesSnapshot,
   toSnapshot,
+  toSnapshotAt,
   type SerializationPolicy,
   type SnapshotValue,
 } from "./codec.js";
@@ -666,9 +667,8 @@ export class Watch {
    */
   changedFields(
     current: ReadonlyMap<string, unknown>,
-    validate: (field: string, value: unknown) => void,
+    validate: (field: string, value: unknown, path?: readonly number[]) => void,
     deltas?: FieldDeltas,
-    encode?: (value: unknown) => SnapshotValue,
   ): Set<string> {
     const changed = new Set<string>();
     const compare = new Comparison(this.#logs, this.#nodes);
@@ -697,9 +697,11 @@ export class Watch {
       const now = current.has(field) ? current.get(field) : ABSENT;
       if (compare.same(now, original)) continue;
       changed.add(field);
-      const added = this.#arrayReplaced(field, now, original, reach, deltas, encode);
-      if (added) {
-        for (const value of added) validate(field, value);
+      const splices = this.#arrayReplaced(field, now, original, reach, deltas);
+      if (splices) {
+        for (const [, at, , items] of splices) {
+          items.forEach((item, i) => item !== ABSENT && validate(field, item, [at + i]));
+        }
         continue;
       }
       deltas?.set(field, null);
@@ -715,7 +717,7 @@ export class Watch {
             for (const value of fresh) validate(field, value);
           }
           if (deltas && edits && deltas.get(field) !== null) {
-            this.#address(node, field, edits, current, deltas, encode ?? encodeStrictly);
+            this.#address(node, field, edits, current, deltas, encodeStrictly);
           }
         }
       }
@@ -755,7 +757,7 @@ export class Watch {
   /**
    * A field's array replaced by another that holds mostly the same items (`this.rows =
    * [...this.rows, row]`, `filter`, `map` that keeps rows): its edits are the splices between
-   * the two, lined up by identity, and only what they put in is new. The values put in, or
+   * the two, lined up by identity, and only what they put in is new. The splices, or
    * `undefined` when it is not such a change (the field is then stored whole).
    */
   #arrayReplaced(
@@ -764,8 +766,7 @@ export class Watch {
     original: Original,
     reach: () => Reached,
     deltas: FieldDeltas | undefined,
-    encode: ((value: unknown) => SnapshotValue) | undefined,
-  ): unknown[] | undefined {
+  ): Splice[] | undefined {
     // The same array, changed in place: its own log has the edits.
     if (now === original || !isPlainArray(now) || !isPlainArray(original)) return undefined;
     // A change inside an item it kept is not reported for a field replaced in the step (the
@@ -778,12 +779,18 @@ export class Watch {
     const { splices, added } = splicesBetween(now, before);
     if (2 * added.length > now.length) return undefined;
     if (deltas) {
-      // At the field itself: the splices of the array the stored encoding holds.
-      const encodeItem = encode ?? encodeStrictly;
+      // At the field itself: the splices of the array the stored encoding holds, each item
+      // encoded as deep as it sits.
       try {
         deltas.set(
           field,
-          splices.map(([, at, removed, items]) => ["p", [], at, removed, items.map(encodeItem)]),
+          splices.map(([, at, removed, items]) => [
+            "p",
+            [],
+            at,
+            removed,
+            items.map((item, i) => toSnapshotAt(item, "", [at + i], strictSilent)),
+          ]),
         );
       } catch (error) {
         // Not serializable: the field is stored whole, where the snapshot reports it.
@@ -791,7 +798,7 @@ export class Watch {
         deltas.set(field, null);
       }
     }
-    return added;
+    return splices;
   }
 
   /**

@@ -232,6 +232,43 @@ describe("snapshot deltas", () => {
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
   });
 
+  it("a value that cannot be stored, spliced into a field's new array, is named at its place", () => {
+    class Client {
+      readonly socket = 1;
+    }
+    class V extends LiveView {
+      rows: { id: number; client?: Client }[] = [{ id: 0 }, { id: 1 }, { id: 2 }];
+    }
+    const where = "in V.rows (at [3].client)";
+    // Not strict: warned at its place, and the field stored whole (as the snapshot writes it).
+    const view = new V();
+    const t = tracked(view);
+    view.rows = [...view.rows, { id: 3, client: new Client() }];
+    const { changed, deltas } = t.step();
+    assert.deepStrictEqual(changed, ["rows"]);
+    assert.equal(deltas.get("rows"), null);
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+    const logger = t.tracker.policy.logger as CapturingLogger;
+    assert.equal(logger.warnings.length, 1);
+    assert.ok(
+      logger.warnings[0]!.message.includes(`Client ${where}.`),
+      logger.warnings[0]!.message,
+    );
+    // Strict: the same text, thrown.
+    const strict = new V();
+    const tracker = new StateTracker({ ...policy(), strict: true }, { deltas: true });
+    tracker.reset(strict);
+    strict.rows = [...strict.rows, { id: 3, client: new Client() }];
+    assert.throws(
+      () => tracker.changes(strict),
+      (error: unknown) =>
+        error instanceof TypeError &&
+        error.name === "UnserializableStateError" &&
+        error.message.startsWith("LiveView state contains non-serializable value: Client ") &&
+        error.message.includes(where),
+    );
+  });
+
   it("a field given back its own array after a bulk change has that change stored once", () => {
     class V extends LiveView {
       rows = [1, 2, 3, 4, 5].map((id) => ({ id, x: 0 }));
