@@ -1134,30 +1134,24 @@ export class Watch {
    * a container are stored whole (the node's own edits may have been made before the move).
    */
   #settleMoved(current: ReadonlyMap<string, unknown>, deltas: FieldDeltas): void {
-    // How often each parent holds each value, counted once per parent: a step that stores a
-    // copy of a big array (`this.picked = this.rows.filter(…)`) moves every item of it, and a
-    // search of both arrays for each would be quadratic.
-    const counts = new Map<object, Map<unknown, number>>();
-    const placesIn = (parent: object, node: object): number => {
-      let count = counts.get(parent);
-      if (!count) {
-        count = new Map();
-        const record = parent as Record<string, unknown>;
-        for (const value of Array.isArray(parent)
-          ? parent
-          : Object.keys(parent).map((key) => record[key])) {
-          count.set(value, (count.get(value) ?? 0) + 1);
-        }
-        counts.set(parent, count);
-      }
-      return count.get(node) ?? 0;
-    };
     // Only the containers a node was put in may hold it twice now: one that held it twice
     // before the step was found then (and others still linked to it may be out of the state).
+    // Each is read once, for the nodes put in it: a copy of a big array
+    // (`this.picked = this.rows.filter(…)`) puts every item in, and a search of it for each
+    // would be quadratic; one item put into it (`unshift(row)`) costs a look at each value.
     for (const [into, nodes] of this.#moved ?? []) {
-      for (const node of nodes) {
-        const info = this.#nodes?.get(node);
-        if (!info || info.ambiguous || placesIn(into, node) < 2) continue;
+      const met = new Set<unknown>();
+      const record = into as Record<string, unknown>;
+      for (const value of Array.isArray(into)
+        ? into
+        : Object.keys(into).map((key) => record[key])) {
+        if (!nodes.has(value as object)) continue;
+        if (!met.has(value)) {
+          met.add(value);
+          continue;
+        }
+        const info = this.#nodes?.get(value as object);
+        if (!info || info.ambiguous) continue;
         info.ambiguous = true;
         for (const field of this.#rootsOf(into, current)) deltas.set(field, null);
       }
