@@ -24,6 +24,7 @@ import { MemoryRateLimitStore } from "../src/ratelimit/bucket.js";
 import { restorable } from "../src/live/snapshot.js";
 import type { StoredView } from "../src/state/backends/types.js";
 import { loadPage, RawClient, type PageInfo } from "../test/live/helpers.js";
+import { FeedView } from "../test/live/views.js";
 import { startRedis } from "../test/support/redis.js";
 
 class TableView extends LiveView {
@@ -46,38 +47,6 @@ class TableView extends LiveView {
 }
 
 type Row = { id: number; name: string; qty: number };
-
-/** A feed of 1,000 rows updated as immutable-style code does, and as a rolling window. */
-class FeedView extends LiveView {
-  rows: Row[] = Array.from({ length: 1000 }, (_, i) => ({ id: i, name: `row ${i}`, qty: 0 }));
-  next = 1000;
-
-  #row(): Row {
-    const id = this.next++;
-    return { id, name: `row ${id}`, qty: 0 };
-  }
-
-  @eventHandler
-  append() {
-    this.rows = [...this.rows, this.#row()];
-  }
-
-  @eventHandler
-  drop() {
-    const first = this.rows[0]!.id;
-    this.rows = this.rows.filter((r) => r.id !== first);
-  }
-
-  @eventHandler
-  roll() {
-    this.rows.shift();
-    this.rows.push(this.#row());
-  }
-
-  override render() {
-    return html`<ul>${this.rows.map((r) => html`<li>${r.name} ${r.qty}</li>`)}</ul>`;
-  }
-}
 
 class IndexView extends LiveView {
   byId = new Map<string, Row>(

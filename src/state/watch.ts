@@ -638,7 +638,7 @@ export class Watch {
           // An own property, outside the encoding, may hold what a field holds too.
           const slot = Reflect.getOwnPropertyDescriptor(target, prop);
           if (slot && "value" in slot) {
-            return handOut(value, target, prop, slot.writable === false && !slot.configurable);
+            return handOut(value, target, prop, isFrozenSlot(slot));
           }
         }
         if (typeof value !== "function" || prop === "constructor") return value;
@@ -717,7 +717,7 @@ export class Watch {
             for (const value of fresh) validate(field, value);
           }
           if (deltas && edits && deltas.get(field) !== null) {
-            this.#address(node, field, edits, current, deltas, encodeStrictly);
+            this.#address(node, field, edits, current, deltas);
           }
         }
       }
@@ -789,7 +789,7 @@ export class Watch {
             [],
             at,
             removed,
-            items.map((item, i) => toSnapshotAt(item, "", [at + i], strictSilent)),
+            items.map((item, i) => encodeStrictly(item, [at + i])),
           ]),
         );
       } catch (error) {
@@ -984,7 +984,6 @@ export class Watch {
     edits: readonly Edit[],
     current: ReadonlyMap<string, unknown>,
     deltas: FieldDeltas,
-    encode: (value: unknown) => SnapshotValue,
   ): void {
     const paths = this.#pathsTo(node, field, current, 0);
     if (paths === undefined || paths.length === 0) {
@@ -998,7 +997,7 @@ export class Watch {
     try {
       for (const e of edits) {
         if (e[0] === "v") {
-          const value = encode(node);
+          const value = encodeStrictly(node);
           for (const path of paths) {
             const last = path[path.length - 1];
             // The field itself, or a map's or set's entry (no edit sets one): stored whole.
@@ -1010,7 +1009,12 @@ export class Watch {
           }
           continue;
         }
-        const op = e[0] === "s" ? encode(e[2]) : e[0] === "p" ? e[3].map(encode) : undefined;
+        const op =
+          e[0] === "s"
+            ? encodeStrictly(e[2])
+            : e[0] === "p"
+              ? e[3].map((item) => encodeStrictly(item))
+              : undefined;
         // A map's or set's own edits are of its list of entries.
         for (const at of paths) {
           const path = list ? [...at, ENTRY_LIST] : at;
@@ -1614,9 +1618,12 @@ function keptOrder(keys: readonly string[], original: ReadonlyMap<string, unknow
   return true;
 }
 
-/** Snapshot encoding for an edit; a non-serializable value throws (`TypeError`). */
-function encodeStrictly(value: unknown): SnapshotValue {
-  return toSnapshot(value, "", strictSilent);
+/**
+ * Snapshot encoding for an edit, of a value at `path` in its field (as deep as it sits there);
+ * a non-serializable value throws (`TypeError`).
+ */
+function encodeStrictly(value: unknown, path: readonly (string | number)[] = []): SnapshotValue {
+  return toSnapshotAt(value, "", path, strictSilent);
 }
 
 const strictSilent: SerializationPolicy = { ...silent, strict: true };
@@ -1902,6 +1909,7 @@ class Comparison {
       return [node];
     }
     if (log.entries) return this.#entryChanges(node as Map<unknown, unknown>, log.entries, edits);
+    if (log.copy) return this.#copyChanges(node as unknown[], log.copy, edits);
     const fresh: unknown[] = [];
     let changed = false;
     const record = (value: unknown) => {
@@ -1909,7 +1917,6 @@ class Comparison {
       if (value !== ABSENT) fresh.push(value);
     };
     const live = node as Record<string, unknown>;
-    if (log.copy) return this.#copyChanges(node as unknown[], log.copy, edits);
     const isArray = Array.isArray(node);
     const length = isArray ? (node as unknown[]).length : 0;
     if (log.length !== undefined && length !== log.length) {

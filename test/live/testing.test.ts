@@ -13,9 +13,19 @@ import {
   type Rendered,
 } from "../../src/index.js";
 import { MemoryStateBackend } from "../../src/state/backends/memory.js";
+import type { StoredPatch } from "../../src/state/backends/types.js";
 import { MemoryPubSub } from "../../src/pubsub/memory.js";
 import { AccessDenied, LiveViewTestClient } from "../../src/testing/index.js";
-import { ChatView, CounterView, FormView, mounts, RefundView, SecretView } from "./views.js";
+import {
+  ChatView,
+  CounterView,
+  FeedView,
+  FormView,
+  mounts,
+  RefundView,
+  SecretView,
+  type FeedRow,
+} from "./views.js";
 
 describe("LiveViewTestClient", () => {
   it("mounts once (dead render handed to the connected view) and runs clicks", async () => {
@@ -254,6 +264,44 @@ describe("objects a view shares from mount", () => {
       { groups: Group[]; pinned: Group[] } | undefined;
     assert.equal(state?.groups[0]?.rows[0]?.qty, 1);
     assert.equal(state?.pinned[0]?.rows[0]?.qty, 1);
+    await view.close();
+  });
+});
+
+describe("a view's arrays moved or given anew, in its snapshot", () => {
+  /** A memory store that keeps what each incremental write said of `rows`. */
+  class Recording extends MemoryStateBackend {
+    readonly rows: (string | undefined)[] = [];
+    override async patch(key: string, patch: StoredPatch, ttl: number): Promise<boolean> {
+      if (patch.fields.has("rows")) throw new Error("rows stored whole");
+      this.rows.push(patch.deltas.get("rows"));
+      return super.patch(key, patch, ttl);
+    }
+  }
+
+  it("stores what moved as splices, and restores the array as it is", async () => {
+    const stateBackend = new Recording();
+    const view = await LiveViewTestClient.mount(FeedView, { stateBackend, deadRender: false });
+    const saved = () => new Promise((resolve) => setTimeout(resolve, 300));
+    await view.event("bump"); // the first write is whole
+    await saved();
+    for (const event of ["append", "drop", "roll", "bump"]) {
+      await view.event(event);
+      await saved();
+    }
+    // One small edit list per event, against a field of some 36 kB.
+    assert.equal(stateBackend.rows.length, 4);
+    for (const text of stateBackend.rows) assert.ok(text !== undefined && text.length < 100, text);
+    assert.deepStrictEqual(JSON.parse(stateBackend.rows[2]!), [
+      ["p", [], 0, 1, []],
+      ["p", [], 999, 0, [{ id: 1001, name: "row 1001", qty: 0 }]],
+    ]);
+    const rows = (await stateBackend.get(view.id))?.state.rows as FeedRow[] | undefined;
+    assert.deepStrictEqual(
+      rows,
+      (view.view as FeedView).rows.map((r) => ({ ...r })),
+    );
+    assert.equal(rows?.find((r) => r.id === 500)?.qty, 2);
     await view.close();
   });
 });

@@ -193,3 +193,50 @@ export class RefundView extends LiveView {
     return html`<p>${a.done ? "refunded" : "open"}</p>`;
   }
 }
+
+/** A row of {@link FeedView}. */
+export interface FeedRow {
+  id: number;
+  name: string;
+  qty: number;
+}
+
+/**
+ * A feed of 1,000 rows updated as immutable-style code does (`[...rows, row]`, `filter`), as a
+ * rolling window (`shift()` and `push(row)`), and in place (`find(…).qty++`).
+ */
+export class FeedView extends LiveView {
+  rows: FeedRow[] = Array.from({ length: 1000 }, (_, id) => ({ id, name: `row ${id}`, qty: 0 }));
+  next = 1000;
+
+  #row(): FeedRow {
+    const id = this.next++;
+    return { id, name: `row ${id}`, qty: 0 };
+  }
+
+  @eventHandler
+  append() {
+    this.rows = [...this.rows, this.#row()];
+  }
+
+  @eventHandler
+  drop() {
+    const first = this.rows[0]!.id;
+    this.rows = this.rows.filter((r) => r.id !== first);
+  }
+
+  @eventHandler
+  roll() {
+    this.rows.shift();
+    this.rows.push(this.#row());
+  }
+
+  @eventHandler
+  bump() {
+    this.rows.find((r) => r.id === 500)!.qty++;
+  }
+
+  override render() {
+    return html`<ul>${this.rows.map((r) => html`<li>${r.name} ${r.qty}</li>`)}</ul>`;
+  }
+}
