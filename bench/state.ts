@@ -8,7 +8,7 @@
  * the naive approach of stringifying the state and comparing strings; change detection against
  * the state's size; rows that share lookup objects, read through tracking; a row found by id
  * among 10,000 (and what tracking keeps per row read); common handlers over 10,000 rows
- * (`shift` and `push`, `splice`, `sort`, a spread, `map`); a filtered copy of rows stored in
+ * (`shift` and `push`, `splice`, `sort`, spreads, `filter`, `map`); a filtered copy of rows stored in
  * another field; a snapshot write to the full in-memory state backend vs a `Map.set`.
  */
 import { Decimal } from "decimal.js";
@@ -242,6 +242,16 @@ const patterns: [string, (view: PatternView, k: number) => void][] = [
     (view) => {
       view.rows = [...view.rows, { id: view.next, qty: 0, name: `r${view.next++}` }];
       view.rows = view.rows.slice(1);
+    },
+  ],
+  [
+    "one array: rows = [...rows.filter(…), row]",
+    (view) => {
+      const first = view.rows[0]?.id;
+      view.rows = [
+        ...view.rows.filter((r) => r.id !== first),
+        { id: view.next, qty: 0, name: `r${view.next++}` },
+      ];
     },
   ],
   [

@@ -48,7 +48,7 @@ export type Original = unknown;
 /** Where an object was reached from: a parent container and key, or a top-level field. */
 interface Link {
   /** `null` for a top-level field of the view. */
-  readonly parent: object | null;
+  parent: object | null;
   key: string | number;
   /**
    * To a field that reached the node at one of many places when tracking started
@@ -683,12 +683,21 @@ export class Watch {
       }
     };
     const seen: Met = new Map();
+    const heirs = this.#heirs(current);
     for (const value of this.#storedValues ?? []) {
       // Stored at two places (`this.a = r; this.b = r`), or twice at one: each place has its
       // link (two places in one container are found by #settleMoved), and it is walked once.
-      if (seen.has(value)) continue;
+      // A field's new array is walked last, once every other place of its old one is linked.
+      if (seen.has(value) || heirs?.has(value as unknown[]) || this.#dropped(value, current)) {
+        continue;
+      }
       seen.set(value, null);
       this.#learn(value, seen);
+    }
+    for (const [heir, original] of heirs ?? []) {
+      if (seen.has(heir)) continue;
+      seen.set(heir, null);
+      this.#inherit(heir, original, seen, current);
     }
     this.#storedValues = undefined;
     let reached: Reached | undefined;
@@ -920,7 +929,7 @@ export class Watch {
    * below them (`map.get(k).wrap.n = 6`, where `wrap` holds a row of another field). State
    * proxies put in such a map are replaced by their raw objects on the way.
    */
-  #learn(value: object, seen: Met, known?: (node: object) => void): void {
+  #learn(value: object, seen: Met, known?: (node: object) => void, kept?: Uint8Array): void {
     const step = this.#step;
     const stored = this.#nodes?.get(value);
     if (stored) stored.detached = undefined;
@@ -931,6 +940,7 @@ export class Watch {
       const at = stack.pop() as Visit;
       if (at.depth > 64) continue;
       forEachChild(at.node, (item, k) => {
+        if (kept !== undefined && at.up === undefined && kept[k as number] === 1) return;
         const info = this.#nodes?.get(item);
         const twice = seen.has(item);
         // Below a node known before the step, what the watch knows is linked where it is,
@@ -967,6 +977,89 @@ export class Watch {
         });
       });
     }
+  }
+
+  /**
+   * The arrays the step gave fields in place of other arrays (`this.rows = this.rows.map(…)`),
+   * each with the array it replaced: what they kept of it is linked by {@link #inherit}. (A map
+   * or set handed out as itself is walked whole after these, which links again what an old
+   * array in it holds; a wide node below a kept row keeps its sticky link to the field.)
+   */
+  #heirs(current: ReadonlyMap<string, unknown>): Map<unknown[], unknown[]> | undefined {
+    if (!this.#roots) return undefined;
+    let heirs: Map<unknown[], unknown[]> | undefined;
+    for (const [field, original] of this.#roots) {
+      const now = current.get(field);
+      if (now === original || !isPlainArray(now) || !isPlainArray(original)) continue;
+      // A new array: one the state held before has links of its own.
+      if (this.#nodes?.get(now)?.born === this.#step) (heirs ??= new Map()).set(now, original);
+    }
+    return heirs;
+  }
+
+  /**
+   * Walks `heir`, a field's new array in place of `original`, but for the items it kept from
+   * it that the watch knew before the step: each has a link to `original`, which moves to its
+   * place in `heir` when nothing but the field held `original` (now out of the state), instead
+   * of a new link each and the old ones pruned later. Otherwise each gains the link the walk
+   * would give it.
+   */
+  #inherit(
+    heir: unknown[],
+    original: unknown[],
+    seen: Met,
+    current: ReadonlyMap<string, unknown>,
+  ): void {
+    const nodes = this.#nodes;
+    // The places of the items kept from `original` (1 by index), and their links to it.
+    let kept: Uint8Array | undefined;
+    const links: Link[] = [];
+    if (nodes?.has(original)) {
+      for (let k = 0; k < heir.length; k++) {
+        const item = heir[k];
+        if (typeof item !== "object" || item === null) continue;
+        const info = nodes.get(item);
+        if (!info || info.born === this.#step || info.detached || info.byParent) continue;
+        let from: Link | undefined;
+        let twice = false;
+        for (const link of info.links) {
+          if (link.parent === heir || (link.parent === original && from)) twice = true;
+          else if (link.parent === original) from = link;
+        }
+        if (!from || twice) continue;
+        (kept ??= new Uint8Array(heir.length))[k] = 1;
+        links.push(from);
+      }
+    }
+    this.#learn(heir, seen, undefined, kept);
+    if (!kept) return;
+    // Asked after the walk, which may have put `original` inside `heir`.
+    const gone = this.#dropped(original, current);
+    let next = 0;
+    for (let k = 0; k < kept.length; k++) {
+      if (kept[k] !== 1) continue;
+      const link = links[next++] as Link;
+      // Moved already when an earlier place in `heir` holds the item too (#settleMoved).
+      if (gone && link.parent === original) {
+        link.parent = heir;
+        link.key = k;
+      } else {
+        this.#placed(heir[k] as object, heir, k);
+      }
+    }
+  }
+
+  /**
+   * Whether `value`, known, was held only by a top-level field that holds something else now
+   * (`this.rows = [...this.rows, row]` then `this.rows = this.rows.slice(1)`: the first new
+   * array): then it is marked out of the state, so that storing it again walks it down again.
+   */
+  #dropped(value: object, current: ReadonlyMap<string, unknown>): boolean {
+    const info = this.#nodes?.get(value);
+    const link = info?.links.length === 1 ? info.links[0] : undefined;
+    if (!info || link?.parent !== null || rootHolds(link, current, value)) return false;
+    info.detached = true;
+    return true;
   }
 
   /** Links the containers above `at` that are not linked yet, up to the stored value. */

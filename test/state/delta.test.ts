@@ -283,6 +283,96 @@ describe("snapshot deltas", () => {
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
   });
 
+  it("rows kept by a field's new array are edited there, and where the old array is still held", () => {
+    type Row = { id: number; qty: number };
+    class Bag extends Map<string, Row[]> {}
+    class V extends LiveView {
+      rows: Row[] = Array.from({ length: 6 }, (_, i) => ({ id: i, qty: 0 }));
+      keep: Row[] | null = null;
+      box: { old: Row[] } | null = null;
+      m = new Map<string, Row[]>();
+      bag = new Bag();
+    }
+    // Each way of keeping the old array, in the step that replaces the field; then a row of
+    // both is changed, which each field holding it stores as an edit at its place.
+    const keepers: [string, (view: V, old: Row[]) => void, string, DeltaOp[]][] = [
+      ["another field", (view, old) => (view.keep = old), "keep", [["s", [1], "qty", 1]]],
+      ["a new object", (view, old) => (view.box = { old }), "box", [["s", ["old", 1], "qty", 1]]],
+      ["a map", (view, old) => view.m.set("old", old), "m", [["s", [[0], 1], "qty", 1]]],
+      ["a map handed out as itself", (view, old) => view.bag.set("old", old), "bag", []],
+    ];
+    for (const [name, keepOld, field, expected] of keepers) {
+      const view = new V();
+      const t = tracked(view);
+      // A few replacements first: the rows' places move with each new array.
+      for (let i = 0; i < 5; i++) view.rows = view.rows.map((r) => r);
+      t.step();
+      const old = view.rows;
+      keepOld(view, old);
+      view.rows = view.rows.filter((r) => r.id !== 0);
+      t.step();
+      view.rows[0]!.qty = 1;
+      const { changed, deltas } = t.step();
+      assert.deepStrictEqual(changed.sort(), ["rows", field].sort(), name);
+      assert.deepStrictEqual(deltas.get("rows"), [["s", [0], "qty", 1]], name);
+      // A map handed out as itself is stored whole (its values change unlogged).
+      assert.deepStrictEqual(deltas.get(field), expected.length > 0 ? expected : null, name);
+      assert.deepStrictEqual(t.stored, copy(t.snapshot()), name);
+    }
+    // The old array out of the state, then stored again inside a new value.
+    {
+      const view = new V();
+      const t = tracked(view);
+      view.rows = view.rows.map((r) => r);
+      t.step();
+      const old = view.rows;
+      view.rows = view.rows.filter((r) => r.id !== 0);
+      t.step();
+      view.box = { old };
+      t.step();
+      view.rows[0]!.qty = 3;
+      const { changed, deltas } = t.step();
+      assert.deepStrictEqual(changed.sort(), ["box", "rows"], "stored again");
+      assert.deepStrictEqual(deltas.get("box"), [["s", ["old", 1], "qty", 3]], "stored again");
+      assert.deepStrictEqual(t.stored, copy(t.snapshot()), "stored again");
+    }
+    // A new array the field held only within the step, stored again later.
+    {
+      const view = new V();
+      const t = tracked(view);
+      const old = view.rows;
+      const between = [...old, { id: 6, qty: 0 }];
+      view.rows = between;
+      view.rows = old.filter((r) => r.id !== 0);
+      t.step();
+      view.box = { old: between };
+      t.step();
+      view.rows[0]!.qty = 4;
+      const { changed, deltas } = t.step();
+      assert.deepStrictEqual(changed.sort(), ["box", "rows"], "held within the step");
+      assert.deepStrictEqual(deltas.get("box"), [["s", ["old", 1], "qty", 4]]);
+      assert.deepStrictEqual(t.stored, copy(t.snapshot()), "held within the step");
+    }
+    // The old array inside the new one: a row is at two paths of the field.
+    const view = new V();
+    const t = tracked(view);
+    view.rows = view.rows.map((r) => r);
+    t.step();
+    const old = view.rows;
+    view.box = { old: view.rows.slice(0, 3) };
+    view.rows = [...view.rows.slice(1), old as unknown as Row];
+    t.step();
+    view.rows[0]!.qty = 2;
+    const { changed, deltas } = t.step();
+    assert.deepStrictEqual(changed.sort(), ["box", "rows"]);
+    assert.deepStrictEqual(
+      deltas.get("rows")?.map((op) => op[1]),
+      [[0], [5, 1]],
+      "edited at both places",
+    );
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+  });
+
   it("items swapped between places that encode alike keep the edits made inside them", () => {
     class V extends LiveView {
       rows: { t: number[] }[] = [{ t: [] }, { t: [1] }];
