@@ -371,7 +371,7 @@ export function toSnapshotAt(
 export type NoteEncoding = (container: object, encoded: JsonValue) => void;
 
 /** Strings, booleans, `null` and finite numbers encode to themselves in both encodings. */
-function isJsonPrimitive(value: unknown): value is string | boolean | number | null {
+export function isJsonPrimitive(value: unknown): value is string | boolean | number | null {
   switch (typeof value) {
     case "string":
     case "boolean":

@@ -26,6 +26,7 @@
  */
 import { Decimal } from "decimal.js";
 import {
+  isJsonPrimitive,
   matchesSnapshot,
   toSnapshot,
   toSnapshotAt,
@@ -662,12 +663,13 @@ export class Watch {
 
   /**
    * The top-level fields whose content differs from what it was at the last {@link clear},
-   * given each field's current raw value (`ABSENT` when gone). `validate(field, value)` is called
-   * with every value found new, for the serialization policy.
+   * given each field's current raw value (`ABSENT` when gone). `validate(field, value, path)` is
+   * called with every value found new and where it sits in the field (`[]` when not known), for
+   * the serialization policy.
    */
   changedFields(
     current: ReadonlyMap<string, unknown>,
-    validate: (field: string, value: unknown, path?: readonly number[]) => void,
+    validate: (field: string, value: unknown, path?: readonly (string | number)[]) => void,
     deltas?: FieldDeltas,
   ): Set<string> {
     const changed = new Set<string>();
@@ -708,9 +710,7 @@ export class Watch {
       changed.add(field);
       const splices = this.#arrayReplaced(field, now, original, reach, deltas);
       if (splices) {
-        for (const [, at, , items] of splices) {
-          items.forEach((item, i) => item !== ABSENT && validate(field, item, [at + i]));
-        }
+        for (const [at, item] of splicedIn(splices)) validate(field, item, [at as number]);
         continue;
       }
       deltas?.set(field, null);
@@ -723,7 +723,13 @@ export class Watch {
         for (const field of this.#rootsOf(node, current)) {
           if (fresh !== undefined) {
             changed.add(field);
-            for (const value of fresh) validate(field, value);
+            // Checked where it sits (as deep, and named there), when a path leads to it.
+            let at: (string | number)[] | undefined;
+            for (const [place, value] of fresh) {
+              if (isJsonPrimitive(value)) continue;
+              at ??= this.#placeOf(node, field, current);
+              validate(field, value, place === undefined ? at : [...at, place]);
+            }
           }
           if (deltas && edits && deltas.get(field) !== null) {
             this.#address(node, field, edits, current, deltas);
@@ -1087,10 +1093,17 @@ export class Watch {
     if (ops === undefined) deltas.set(field, (ops = []));
     if (ops === null) return;
     const list = isCollection(node);
+    // Values are encoded as deep as they sit on the deepest path (a map's entry by its index).
+    let deepest: (string | number)[] = [];
+    for (const path of paths) {
+      if (path.length > deepest.length) {
+        deepest = path.map((step) => (typeof step === "object" ? (step[0] ?? 0) : step));
+      }
+    }
     try {
       for (const e of edits) {
         if (e[0] === "v") {
-          const value = encodeStrictly(node);
+          const value = encodeStrictly(node, deepest);
           for (const path of paths) {
             const last = path[path.length - 1];
             // The field itself, or a map's or set's entry (no edit sets one): stored whole.
@@ -1104,9 +1117,9 @@ export class Watch {
         }
         const op =
           e[0] === "s"
-            ? encodeStrictly(e[2])
+            ? encodeStrictly(e[2], [...deepest, e[1]])
             : e[0] === "p"
-              ? e[3].map((item) => encodeStrictly(item))
+              ? e[3].map((item, i) => encodeStrictly(item, [...deepest, e[1] + i]))
               : undefined;
         // A map's or set's own edits are of its list of entries.
         for (const at of paths) {
@@ -1165,6 +1178,38 @@ export class Watch {
       if (out.length > MAX_PATHS) return undefined;
     }
     return out;
+  }
+
+  /**
+   * A path from `field` down to `node` as the state is now, in the steps the encoding's walk
+   * names (a map's entry by its key, a set's by its index); `[]` when none is known.
+   */
+  #placeOf(
+    node: object,
+    field: string,
+    current: ReadonlyMap<string, unknown>,
+  ): (string | number)[] {
+    const path = this.#pathsTo(node, field, current, 0)?.[0];
+    if (!path) return [];
+    const steps: (string | number)[] = [];
+    let at = current.get(field);
+    for (const step of path) {
+      if (typeof step !== "object") {
+        steps.push(step);
+        at = (at as Record<string | number, unknown>)?.[step];
+        continue;
+      }
+      // An entry of a map or set, by its index.
+      const index = step[0] as number;
+      let i = 0;
+      for (const [key, value] of (at as Map<unknown, unknown> | Set<unknown>).entries()) {
+        if (i++ !== index) continue;
+        steps.push(at instanceof Map && typeof key === "string" ? key : index);
+        at = value;
+        break;
+      }
+    }
+    return steps;
   }
 
   /**
@@ -1649,6 +1694,23 @@ function forEachChild(node: object, visit: (item: object, key: string | number) 
 type Splice = readonly ["p", number, number, unknown[]];
 
 /**
+ * A value a step put in a node, and where the node's encoding has it: an array's index, an
+ * object's or a map's key, a set's index; `undefined` for a map's key itself, or the node.
+ */
+type Fresh = readonly [place: string | number | undefined, value: unknown];
+
+/** The values `splices` put in, at their indexes. */
+function splicedIn(splices: readonly Splice[]): Fresh[] {
+  const fresh: Fresh[] = [];
+  for (const [, at, , items] of splices) {
+    items.forEach((item, i) => {
+      if (item !== ABSENT) fresh.push([at + i, item]);
+    });
+  }
+  return fresh;
+}
+
+/**
  * An edit of one node, before it is addressed by path: set or delete a key, set an array's
  * length, splice an array, or (`"v"`) the node itself replaced (a value handed out as itself).
  */
@@ -1867,7 +1929,7 @@ function entryEdits(
   node: Map<unknown, unknown> | Set<unknown>,
   before: readonly (readonly [unknown, unknown])[],
   same: (now: unknown, was: unknown) => boolean,
-): { edits: Edit[]; fresh: unknown[] } | undefined {
+): { edits: Edit[]; fresh: Fresh[] } | undefined {
   const isMap = node instanceof Map;
   // A map with a key that is not a string was not stored as a map (or is not one now).
   if (isMap && before.some((entry) => typeof entry[0] !== "string")) return undefined;
@@ -1876,10 +1938,13 @@ function entryEdits(
   // so there are only a few of them.
   const budget = Math.max(MIN_ENTRY_EDITS, node.size >> 1);
   let runs = 0;
-  const fresh: unknown[] = [];
+  const fresh: Fresh[] = [];
+  // Where the encoding has it: a map's value at its key, a set's member at its index (`n`,
+  // counted from the loop's first entry).
+  let n = -1;
   const item = (key: unknown, value: unknown) => {
-    if (isMap) fresh.push(key);
-    fresh.push(value);
+    if (isMap) fresh.push([undefined, key], [key as string, value]);
+    else fresh.push([n, value]);
     return isMap ? [key, value] : key;
   };
   const splices: Edit[] = [];
@@ -1891,6 +1956,7 @@ function entryEdits(
   let at = 0;
   for (const [key, value] of node.entries()) {
     if (isMap && typeof key !== "string") return undefined;
+    n++;
     if (added.length === 0) {
       let j = i;
       while (j < before.length && !sameKey((before[j] as readonly [unknown, unknown])[0], key)) {
@@ -1970,7 +2036,7 @@ class Comparison {
    * items up by identity: `shift()` and `push(row)` in one step are two splices of one item
    * each, not every item again (which the snapshot would store, and the check would encode).
    */
-  #copyChanges(arr: unknown[], copy: unknown[], edits?: Edit[]): unknown[] | undefined {
+  #copyChanges(arr: unknown[], copy: unknown[], edits?: Edit[]): Fresh[] | undefined {
     const shorter = Math.min(arr.length, copy.length);
     let differs = arr.length !== copy.length;
     let moved = differs;
@@ -1985,9 +2051,9 @@ class Comparison {
     // with edits the splices still go first, so that an edit inside a moved item (if one makes
     // the field change) lands on it.
     if (!moved) return undefined;
-    const { splices, added } = splicesBetween(arr, copy);
+    const { splices } = splicesBetween(arr, copy);
     edits?.push(...splices);
-    return differs ? added : undefined;
+    return differs ? splicedIn(splices) : undefined;
   }
 
   /**
@@ -1995,19 +2061,19 @@ class Comparison {
    * when it does not. Deeper changes are the business of the deeper nodes' own logs. With
    * `edits`, also the edits that turn the node as it was into the node as it is.
    */
-  nodeChanges(node: object, log: NodeLog, edits?: Edit[]): unknown[] | undefined {
+  nodeChanges(node: object, log: NodeLog, edits?: Edit[]): Fresh[] | undefined {
     if (log.encoded) {
       if (matchesSnapshot(node, log.encoded.snapshot)) return undefined;
       edits?.push(["v"]);
-      return [node];
+      return [[undefined, node]];
     }
     if (log.entries) return this.#entryChanges(node as Map<unknown, unknown>, log.entries, edits);
     if (log.copy) return this.#copyChanges(node as unknown[], log.copy, edits);
-    const fresh: unknown[] = [];
+    const fresh: Fresh[] = [];
     let changed = false;
-    const record = (value: unknown) => {
+    const record = (key: string | number, value: unknown) => {
       changed = true;
-      if (value !== ABSENT) fresh.push(value);
+      if (value !== ABSENT) fresh.push([key, value]);
     };
     const live = node as Record<string, unknown>;
     const isArray = Array.isArray(node);
@@ -2018,17 +2084,17 @@ class Comparison {
     }
     for (const [key, was] of log.slots ?? []) {
       const now = shown(live, key) ? live[key] : ABSENT;
+      const k = slotKey(isArray, key);
       if (now === was) {
         if (typeof now === "number" && !Number.isFinite(now)) {
-          record(now);
+          record(k, now);
           // Not serializable: the field is stored whole, where the snapshot reports it.
           edits?.push(["v"]);
         }
         continue;
       }
-      const k = slotKey(isArray, key);
       if (this.same(now, was)) continue;
-      record(now);
+      record(k, now);
       if (!edits) continue;
       // Past the end of an array the length edit has it already; other keys of an array are
       // not encoded.
@@ -2053,7 +2119,7 @@ class Comparison {
     node: Map<unknown, unknown> | Set<unknown>,
     before: readonly (readonly [unknown, unknown])[],
     edits?: Edit[],
-  ): unknown[] | undefined {
+  ): Fresh[] | undefined {
     const same = (now: unknown, was: unknown) => now === was || this.same(now, was);
     const keyed = edits && entryEdits(node, before, same);
     if (keyed?.edits.length === 0) return undefined;
@@ -2064,13 +2130,16 @@ class Comparison {
       edits?.push(...keyed.edits);
       return keyed.fresh;
     }
-    const fresh: unknown[] = [];
+    const fresh: Fresh[] = [];
     let i = 0;
     for (const [key, value] of node.entries()) {
       const was = before[i++];
       if (was && same(key, was[0]) && same(value, was[1])) continue;
-      if (node instanceof Map) fresh.push(key);
-      fresh.push(value);
+      if (node instanceof Map) {
+        fresh.push([undefined, key], [typeof key === "string" ? key : undefined, value]);
+      } else {
+        fresh.push([i - 1, value]);
+      }
     }
     edits?.push(["v"]);
     return fresh;

@@ -269,6 +269,73 @@ describe("snapshot deltas", () => {
     );
   });
 
+  it("a value that cannot be stored, put in by an in-place edit, is checked where it sits", () => {
+    class Client {
+      readonly socket = 1;
+    }
+    const nest = (levels: number): unknown[] => {
+      let value: unknown[] = [];
+      for (let i = 0; i < levels; i++) value = [value];
+      return value;
+    };
+    type Row = { id: number; tags: unknown[]; client?: Client };
+    class V extends LiveView {
+      rows: Row[] = [0, 1, 2].map((id) => ({ id, tags: [] }));
+      byId = new Map<string, unknown>();
+      deep: unknown[] = nest(60);
+    }
+    const bottom = (view: V) => {
+      let at = view.deep;
+      for (let i = 0; i < 60; i++) at = at[0] as unknown[];
+      return at;
+    };
+    const cases: [string, (view: V) => void, string, string][] = [
+      [
+        "a push",
+        (v) => v.rows[1]!.tags.push({ c: new Client() }),
+        "Client",
+        "rows (at [1].tags[0].c)",
+      ],
+      ["a key set", (v) => (v.rows[2]!.client = new Client()), "Client", "rows (at [2].client)"],
+      ["a map's set", (v) => v.byId.set("a", { c: new Client() }), "Client", "byId (at a.c)"],
+      // Fits alone, not where it was put: 60 levels down, 10 more.
+      [
+        "a push deep down",
+        (v) => bottom(v).push(nest(10)),
+        "nesting deeper than 64 levels",
+        "deep (at [0]",
+      ],
+    ];
+    for (const [name, edit, what, where] of cases) {
+      // Not strict: one warning at its place, and the field stored whole (as the snapshot
+      // writes it, with the value as text).
+      const view = new V();
+      const t = tracked(view);
+      edit(view);
+      const { changed, deltas } = t.step();
+      const field = where.split(" ")[0]!;
+      assert.deepStrictEqual(changed, [field], name);
+      assert.equal(deltas.get(field), null, name);
+      assert.deepStrictEqual(t.stored, copy(t.snapshot()), name);
+      const logger = t.tracker.policy.logger as CapturingLogger;
+      assert.equal(logger.warnings.length, 1, name);
+      assert.ok(logger.warnings[0]!.message.includes(`${what} in V.${where}`), name);
+      // Strict: the same text, thrown by the check.
+      const strict = new V();
+      const tracker = new StateTracker({ ...policy(), strict: true }, { deltas: true });
+      tracker.reset(strict);
+      edit(strict);
+      assert.throws(
+        () => tracker.changes(strict),
+        (error: unknown) =>
+          error instanceof TypeError &&
+          error.name === "UnserializableStateError" &&
+          error.message.includes(`${what} in V.${where}`),
+        name,
+      );
+    }
+  });
+
   it("a field given back its own array after a bulk change has that change stored once", () => {
     class V extends LiveView {
       rows = [1, 2, 3, 4, 5].map((id) => ({ id, x: 0 }));
