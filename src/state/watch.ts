@@ -690,9 +690,7 @@ export class Watch {
       // Stored at two places (`this.a = r; this.b = r`), or twice at one: each place has its
       // link (two places in one container are found by #settleMoved), and it is walked once.
       // A field's new array is walked last, once every other place of its old one is linked.
-      if (seen.has(value) || heirs?.has(value as unknown[]) || this.#dropped(value, current)) {
-        continue;
-      }
+      if (seen.has(value) || heirs?.has(value as unknown[])) continue;
       seen.set(value, null);
       this.#learn(value, seen);
     }
@@ -1019,13 +1017,13 @@ export class Watch {
     const nodes = this.#nodes;
     // The places of the items kept from `original` (1 by index), and their links to it.
     let kept: Uint8Array | undefined;
-    const links: Link[] = [];
+    const links: [NodeInfo, Link][] = [];
     if (nodes?.has(original)) {
       for (let k = 0; k < heir.length; k++) {
         const item = heir[k];
         if (typeof item !== "object" || item === null) continue;
         const info = nodes.get(item);
-        if (!info || info.born === this.#step || info.detached || info.byParent) continue;
+        if (!info || info.born === this.#step || info.detached) continue;
         let from: Link | undefined;
         let twice = false;
         for (const link of info.links) {
@@ -1034,7 +1032,7 @@ export class Watch {
         }
         if (!from || twice) continue;
         (kept ??= new Uint8Array(heir.length))[k] = 1;
-        links.push(from);
+        links.push([info, from]);
       }
     }
     this.#learn(heir, seen, undefined, kept);
@@ -1044,11 +1042,13 @@ export class Watch {
     let next = 0;
     for (let k = 0; k < kept.length; k++) {
       if (kept[k] !== 1) continue;
-      const link = links[next++] as Link;
+      const [info, link] = links[next++] as [NodeInfo, Link];
       // Moved already when an earlier place in `heir` holds the item too (#settleMoved).
       if (gone && link.parent === original) {
         link.parent = heir;
         link.key = k;
+        // Its links by parent (made when it has many, perhaps during the walk) are made again.
+        info.byParent = undefined;
       } else {
         this.#placed(heir[k] as object, heir, k);
       }
@@ -1056,9 +1056,9 @@ export class Watch {
   }
 
   /**
-   * Whether `value`, known, was held only by a top-level field that holds something else now
-   * (`this.rows = [...this.rows, row]` then `this.rows = this.rows.slice(1)`: the first new
-   * array): then it is marked out of the state, so that storing it again walks it down again.
+   * Whether `value`, a field's old array, was held only by a top-level field that holds
+   * something else now: then it is marked out of the state, so that storing it again walks it
+   * down again (its items' links to it are moved).
    */
   #dropped(value: object, current: ReadonlyMap<string, unknown>): boolean {
     const info = this.#nodes?.get(value);
