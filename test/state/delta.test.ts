@@ -420,6 +420,27 @@ describe("snapshot deltas", () => {
       assert.deepStrictEqual(deltas.get("box"), [["s", ["old", 1], "qty", 4]]);
       assert.deepStrictEqual(t.stored, copy(t.snapshot()), "held within the step");
     }
+    // A kept row held at many places (its links indexed by parent), met again below a new
+    // object of the new array: its later edits are stored once at each place.
+    {
+      class Many extends LiveView {
+        rows = [0, 1, 2].map((id) => ({ id, tags: [1] }));
+        refs: { r: { id: number; tags: number[] } }[] = [];
+      }
+      const view = new Many();
+      const t = tracked(view);
+      for (let i = 0; i < 10; i++) view.refs.push({ r: view.rows[0]! });
+      t.step();
+      view.rows = [...view.rows, { id: 9, tags: view.rows[0]!.tags }];
+      t.step();
+      view.rows[0]!.tags.unshift(5);
+      const { deltas } = t.step();
+      assert.deepStrictEqual(deltas.get("rows"), [
+        ["p", [0, "tags"], 0, 0, [5]],
+        ["p", [3, "tags"], 0, 0, [5]],
+      ]);
+      assert.deepStrictEqual(t.stored, copy(t.snapshot()), "held at many places");
+    }
     // The old array inside the new one: a row is at two paths of the field.
     const view = new V();
     const t = tracked(view);
