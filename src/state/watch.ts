@@ -2179,8 +2179,9 @@ class Comparison {
       const log = this.logs?.get(was);
       const orig = log ? originalArray(was, log) : was;
       if (orig.length !== now.length) return false;
+      // A hole encodes otherwise than `undefined` (which a spread makes of one).
       for (let i = 0; i < now.length; i++) {
-        if (!this.same(now[i], orig[i], depth + 1)) return false;
+        if (!this.same(slotOf(now, i), slotOf(orig, i), depth + 1)) return false;
       }
       return true;
     }

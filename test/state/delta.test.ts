@@ -461,6 +461,22 @@ describe("snapshot deltas", () => {
     assert.deepStrictEqual(t.stored, copy(t.snapshot()));
   });
 
+  it("a hole that a spread turns into undefined is a change of the field", () => {
+    class V extends LiveView {
+      rows: unknown[] = [{ id: 1 }, { id: 2 }, { id: 3 }];
+    }
+    const view = new V();
+    const t = tracked(view);
+    const holed = view.rows.slice();
+    delete holed[1];
+    view.rows = holed;
+    t.step();
+    view.rows = [...view.rows];
+    assert.deepStrictEqual(t.step().changed, ["rows"]);
+    assert.deepStrictEqual(t.stored, copy(t.snapshot()));
+    assert.deepStrictEqual(t.stored["rows"], [{ id: 1 }, { $type: "undefined" }, { id: 3 }]);
+  });
+
   it("items swapped between places that encode alike keep the edits made inside them", () => {
     class V extends LiveView {
       rows: { t: number[] }[] = [{ t: [] }, { t: [1] }];
