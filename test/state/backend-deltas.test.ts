@@ -82,7 +82,7 @@ function cases(make: () => StateBackend) {
     await backend.close?.();
   });
 
-  it("a long field (kept deflated by the memory backend) comes back exactly, deltas included", async () => {
+  it("a long field (kept compressed by the memory backend) comes back exactly, deltas included", async () => {
     const backend = make();
     const rows = Array.from({ length: 500 }, (_, i) => ({ id: i, name: `Kundin ${i} · ü€😀` }));
     assert.ok(JSON.stringify(rows).length > 10_000);
