@@ -493,7 +493,11 @@ async function djustServerChild(): Promise<Served> {
       ? noSnapshots
       : backend.startsWith("redis://")
         ? // Hundreds of 60 kB snapshot writes at once on a loaded machine: more than the 1 s default.
-          new RedisStateBackend({ url: backend, timeoutMs: 30_000 })
+          new RedisStateBackend({
+            url: backend,
+            timeoutMs: 30_000,
+            compress: process.argv.includes("--compress"),
+          })
         : undefined;
   const app = createApp({
     secretKey: "bench",
@@ -1193,7 +1197,13 @@ async function childProcesses(): Promise<void> {
       args: ["djust", "--backend", "none", "--no-deflate"],
     },
     ...(redis && !("skip" in redisServer)
-      ? [{ name: "djust (Redis backend)", args: ["djust", "--backend", redisServer.url] }]
+      ? [
+          { name: "djust (Redis backend)", args: ["djust", "--backend", redisServer.url] },
+          {
+            name: "djust (Redis, compressed)",
+            args: ["djust", "--backend", redisServer.url, "--compress"],
+          },
+        ]
       : []),
     frameworks[2] as { name: string; args: string[] },
   ];

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { brotliCompressSync } from "node:zlib";
 import { createClient } from "redis";
 import { MemorySessionStore } from "../../src/auth/session.js";
 import { answerStore, storesOverIpc, type RunnerMessage } from "../../src/cli/dev-ipc.js";
@@ -229,6 +230,73 @@ describe("Redis backend deltas", { skip }, () => {
   });
   after(() => redis?.stop());
   cases(() => new RedisStateBackend({ url: redis!.url, prefix: "deltas:" }));
+  describe("with compress", () => {
+    cases(() => new RedisStateBackend({ url: redis!.url, prefix: "deltas3:", compress: true }));
+  });
+
+  it("with compress, keeps fields of 1 KiB and more compressed, which any backend reads", async () => {
+    const backend = new RedisStateBackend({ url: redis!.url, prefix: "z:", compress: true });
+    const plain = new RedisStateBackend({ url: redis!.url, prefix: "z:" });
+    const probe = createClient({ url: redis!.url });
+    await probe.connect();
+    try {
+      const rows = Array.from({ length: 1000 }, (_, i) => ({ id: i, name: `Customer ${i}` }));
+      const json = JSON.stringify(rows);
+      await backend.set("k", record({ rows, n: 1 }), 60);
+      let hash = await probe.hGetAll("z:k");
+      assert.equal(hash["s:n"], "1");
+      assert.ok(hash["s:rows"]?.startsWith("~"), hash["s:rows"]?.slice(0, 20));
+      assert.ok((hash["s:rows"]?.length ?? 0) * 10 < json.length, `${hash["s:rows"]?.length}`);
+      assert.deepEqual(await plain.get("k"), record({ rows, n: 1 }));
+      // A field stored whole by a patch is compressed too; its deltas stay JSON.
+      const more = [...rows, { id: 1000, name: "ü😀" }];
+      await backend.patch("k", patch("/b", { fields: { rows: more } }), 60);
+      await backend.patch("k", patch("/b", { deltas: { rows: [["s", [3], "name", "x"]] } }), 60);
+      hash = await probe.hGetAll("z:k");
+      assert.ok(hash["s:rows"]?.startsWith("~"));
+      assert.equal(hash["d:rows:0"], '[["s",[3],"name","x"]]');
+      more[3] = { id: 3, name: "x" };
+      assert.deepEqual(await plain.get("k"), record({ rows: more, n: 1 }, "/b"));
+      assert.deepEqual(await backend.get("k"), record({ rows: more, n: 1 }, "/b"));
+      // Without compress, fields are written as JSON (what earlier versions read).
+      await plain.set("k", record({ rows, n: 1 }), 60);
+      assert.equal(await probe.hGet("z:k", "s:rows"), json);
+    } finally {
+      await probe.close();
+      await Promise.all([backend.close(), plain.close()]);
+    }
+  });
+
+  it("a damaged compressed field makes the record unreadable, and inflates no further than a piece", async () => {
+    const backend = new RedisStateBackend({ url: redis!.url, prefix: "z2:", compress: true });
+    const probe = createClient({ url: redis!.url });
+    await probe.connect();
+    try {
+      const rows = Array.from({ length: 100 }, (_, i) => ({ id: i, name: `Customer ${i}` }));
+      await backend.set("k", record({ rows }), 60);
+      const good = (await probe.hGet("z2:k", "s:rows")) as string;
+      // One piece that claims 10 bytes but holds a valid JSON text of 1 MiB (a string), in
+      // some 30 compressed bytes: more than any piece written holds, so it is refused.
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(10);
+      const bomb = Buffer.concat([length, brotliCompressSync(`"${"a".repeat(1 << 20)}"`)]);
+      for (const damaged of [
+        `~${bomb.toString("base64")}`,
+        "~AAAAAAAA",
+        "~",
+        `${good.slice(0, 40)}${good.slice(60)}`,
+        `~${Buffer.from([1, 0]).toString("base64")}`,
+      ]) {
+        await probe.hSet("z2:k", "s:rows", damaged);
+        assert.equal(await backend.get("k"), null, damaged.slice(0, 30));
+      }
+      await probe.hSet("z2:k", "s:rows", good);
+      assert.deepEqual(await backend.get("k"), record({ rows }));
+    } finally {
+      await probe.close();
+      await backend.close();
+    }
+  });
 
   it("keeps a field's deltas as numbered hash fields and drops them with the field", async () => {
     const backend = new RedisStateBackend({ url: redis!.url, prefix: "deltas2:" });

@@ -2,17 +2,15 @@
  * In-process state backend: the default for a single node.
  * @module
  */
-import { brotliCompressSync, brotliDecompressSync, constants as zlib } from "node:zlib";
 import { applyDeltas, DeltaError } from "../delta.js";
+import { COMPRESS_FROM, compressText, decompressText } from "./compression.js";
 import type { StateSnapshot } from "../tracker.js";
 import type { StateBackend, StoredPatch, StoredView } from "./types.js";
 
 /**
- * A field's last whole encoding as JSON text, or compressed (Brotli) when {@link COMPRESS_FROM}
- * characters or longer: a record mostly sits idle beside its live view (it is read on a
- * reconnect), and the rows of a table compress about twenty times. A compressed text is kept in
- * pieces of at most {@link PIECE} characters, each compressed alone, each a buffer of the
- * piece's length in UTF-8 and its compressed bytes.
+ * A field's last whole encoding as JSON text, or compressed ({@link compressText}) when
+ * {@link COMPRESS_FROM} characters or longer: a record mostly sits idle beside its live view
+ * (it is read on a reconnect), and the rows of a table compress about twenty times.
  */
 type Stored = string | Buffer[];
 
@@ -36,62 +34,12 @@ interface Entry {
   newer: Entry | undefined;
 }
 
-/** Field encodings from this many characters on are kept compressed. */
-const COMPRESS_FROM = 1024;
-/**
- * Brotli settings for stored fields: quality 2 and a 64 KiB window (a whole piece). Against
- * raw deflate at level 1 (used before), the stored rows of a table take half the bytes
- * (100,000 rows: 280 kB against 546 kB; 1,000 rows: 2.8 kB against 5.6 kB) for 1.1-1.8x the
- * CPU of a whole write (bench/RESULTS.md, "Stored fields compressed with Brotli").
- */
-const BROTLI = {
-  [zlib.BROTLI_PARAM_QUALITY]: 2,
-  [zlib.BROTLI_PARAM_LGWIN]: 16,
-  [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
-} as const;
-/**
- * Characters per compressed piece: at most 96 KiB in UTF-8, so that no buffer made to store or
- * load a field passes 128 KiB, where glibc's allocator maps memory of its own for it. Once such
- * a mapping is freed, glibc raises that threshold to its size, and the next ones come from
- * (and, freed, stay in) the heap it does not give back: a view holding 100,000 rows (5.6 MB as
- * JSON) made two such buffers each time its field was stored or read whole. Each piece is
- * compressed alone, which costs a piece of rows little: they repeat within a row's width.
- */
-const PIECE = 32_768;
-
 function store(text: string): Stored {
-  if (text.length < COMPRESS_FROM) return text;
-  const pieces: Buffer[] = [];
-  for (let start = 0; start < text.length;) {
-    let end = Math.min(start + PIECE, text.length);
-    // A surrogate pair stays whole: half of one would be encoded as U+FFFD.
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
-    const piece = text.slice(start, end);
-    const bytes = Buffer.byteLength(piece);
-    const compressed = brotliCompressSync(piece, {
-      params: { ...BROTLI, [zlib.BROTLI_PARAM_SIZE_HINT]: bytes },
-    });
-    // zlib hands back a view of its 16 KiB output chunk: keep only the bytes, after the length
-    // of the piece in UTF-8, so that decompressing makes one buffer of that size (no chunks).
-    const stored = Buffer.allocUnsafeSlow(4 + compressed.byteLength);
-    stored.writeUInt32LE(bytes, 0);
-    compressed.copy(stored, 4);
-    pieces.push(stored);
-    start = end;
-  }
-  return pieces;
+  return text.length < COMPRESS_FROM ? text : compressText(text);
 }
 
 function load(stored: Stored): string {
-  if (typeof stored === "string") return stored;
-  let text = "";
-  for (const piece of stored) {
-    const chunkSize = Math.max(64, piece.readUInt32LE(0));
-    // Joined as V8 joins strings (a rope, flattened by JSON.parse on its own heap).
-    text += brotliDecompressSync(piece.subarray(4), { chunkSize }).toString();
-  }
-  return text;
+  return typeof stored === "string" ? stored : decompressText(stored);
 }
 
 const NO_NAMES: string[] = [];

@@ -7,11 +7,13 @@
  * was last stored whole `d:f:0`, `d:f:1`, … (their count in `n:f`). A full write replaces the
  * hash; an incremental one ({@link RedisStateBackend.patch}) sets `m`, the fields stored whole
  * (dropping their deltas) and appends deltas, in one atomic script that refuses to write into a
- * record that expired.
+ * record that expired. With `compress`, a field stored whole from 1 KiB on is kept compressed
+ * ({@link COMPRESSED}); reads take either form.
  * @module
  */
 import { RedisConnection, RedisScript, type RedisConnectionOptions } from "../../redis.js";
 import { applyDeltas } from "../delta.js";
+import { COMPRESS_FROM, compressText, decompressText } from "./compression.js";
 import type { StateSnapshot } from "../tracker.js";
 import { isStoredView, type StateBackend, type StoredPatch, type StoredView } from "./types.js";
 
@@ -19,6 +21,15 @@ import { isStoredView, type StateBackend, type StoredPatch, type StoredView } fr
 export interface RedisStateBackendOptions extends RedisConnectionOptions {
   /** Key prefix, so apps can share a server. Default `"djust:view:"`. */
   readonly prefix?: string;
+  /**
+   * Writes each state field of 1 KiB and more compressed (Brotli, then base64): a 1,000-row
+   * table's field is kept and sent in about a fourteenth of its JSON's bytes.
+   * Every version that has this option reads compressed fields, set or not; an earlier one does
+   * not, and would mount afresh the views whose records it cannot read. So in a rolling deploy
+   * from such a version, turn it on once no node of that version is left.
+   * @default false
+   */
+  readonly compress?: boolean;
 }
 
 /** Hash field of the record's parts other than the state. */
@@ -28,6 +39,34 @@ const FIELD = "s:";
 
 /** Prefix of the hash fields holding a field's deltas (`d:<field>:<n>`). */
 const DELTA = "d:";
+
+/**
+ * Starts a state field's value kept compressed: the base64 of each of its pieces
+ * ({@link compressText}), separated by commas. No JSON text starts with it.
+ */
+const COMPRESSED = "~";
+
+/** What a state field's hash value holds for its JSON `text`. */
+function fieldValue(text: string, compress: boolean): string {
+  if (!compress || text.length < COMPRESS_FROM) return text;
+  return (
+    COMPRESSED +
+    compressText(text)
+      .map((piece) => piece.toString("base64"))
+      .join(",")
+  );
+}
+
+/** The JSON text of a state field's hash value (see {@link fieldValue}). */
+function fieldText(value: string): string {
+  if (!value.startsWith(COMPRESSED)) return value;
+  return decompressText(
+    value
+      .slice(1)
+      .split(",")
+      .map((piece) => Buffer.from(piece, "base64")),
+  );
+}
 
 // KEYS[1] record; ARGV: ttl seconds, meta JSON, then counts and lists: fields dropped (names),
 // fields stored whole (name/value pairs), deltas appended (name/value pairs). Dropping or
@@ -73,10 +112,12 @@ return 1
 const PATCH_SCRIPT = new RedisScript(PATCH);
 
 /** The hash fields of `record`: its meta part and each state field (only those present). */
-function hashFields(record: StoredView): string[] {
+function hashFields(record: StoredView, compress: boolean): string[] {
   const { state, ...meta } = record;
   const out = [META, JSON.stringify(meta)];
-  for (const key of Object.keys(state)) out.push(FIELD + key, JSON.stringify(state[key]));
+  for (const key of Object.keys(state)) {
+    out.push(FIELD + key, fieldValue(JSON.stringify(state[key]), compress));
+  }
   return out;
 }
 
@@ -101,7 +142,7 @@ function fromHash(hash: Record<string, string>): StoredView | null {
       const key = name.slice(FIELD.length);
       // Records come from outside the process: no key may reach a prototype.
       if (key === "__proto__") continue;
-      state[key] = JSON.parse(text) as StateSnapshot[string];
+      state[key] = JSON.parse(fieldText(text)) as StateSnapshot[string];
     }
     for (const [field, list] of deltas) {
       // A delta without its field, or a gap in the sequence, makes the record unusable.
@@ -118,10 +159,12 @@ function fromHash(hash: Record<string, string>): StoredView | null {
 /** Snapshots as Redis hashes under `<prefix><view id>`, expiring after their TTL. */
 export class RedisStateBackend implements StateBackend {
   readonly #prefix: string;
+  readonly #compress: boolean;
   readonly #redis: RedisConnection;
 
   constructor(options: RedisStateBackendOptions = {}) {
     this.#prefix = options.prefix ?? "djust:view:";
+    this.#compress = options.compress === true;
     this.#redis = new RedisConnection(options, "RedisStateBackend");
   }
 
@@ -132,7 +175,7 @@ export class RedisStateBackend implements StateBackend {
 
   async set(key: string, value: StoredView, ttlSeconds: number): Promise<void> {
     const name = this.#prefix + key;
-    const fields = hashFields(value);
+    const fields = hashFields(value, this.#compress);
     await this.#redis.run("MULTI", (client) =>
       client.multi().del(name).hSet(name, fields).expire(name, ttl(ttlSeconds)).exec(),
     );
@@ -142,7 +185,7 @@ export class RedisStateBackend implements StateBackend {
     const { state: _state, ...meta } = patch.record;
     const args = [String(ttl(ttlSeconds)), JSON.stringify(meta), String(patch.removed.length)];
     args.push(...patch.removed, String(patch.fields.size));
-    for (const [field, text] of patch.fields) args.push(field, text);
+    for (const [field, text] of patch.fields) args.push(field, fieldValue(text, this.#compress));
     args.push(String(patch.deltas.size));
     for (const [field, text] of patch.deltas) args.push(field, text);
     const options = { keys: [this.#prefix + key], arguments: args };
