@@ -11,8 +11,8 @@ export const COMPRESS_FROM = 1024;
 /**
  * Brotli settings for stored fields: quality 2 and a 64 KiB window (a whole piece). Against
  * raw deflate at level 1 (used before), the stored rows of a table take half the bytes
- * (100,000 rows: 281 kB against 547 kB; 1,000 rows: 2.8 kB against 5.6 kB) for about the same
- * CPU per whole write (bench/RESULTS.md, "Stored fields compressed with Brotli").
+ * (100,000 rows: 281 kB against 546 kB; 1,000 rows: 2.8 kB against 5.6 kB) for 1.2-1.5x the
+ * CPU to compress and the same or less to decompress (`bench/stored-fields.ts`).
  */
 const BROTLI = {
   [zlib.BROTLI_PARAM_QUALITY]: 2,
