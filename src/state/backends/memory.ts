@@ -78,9 +78,9 @@ export interface MemoryStateBackendOptions {
 /**
  * Snapshots in a `Map`, linked in the order of their last writes (a touch counts as one):
  * expired lazily on read and by each write from the least recently written on, the least
- * recently written dropped when it is full. Records are kept as JSON text, one text per state field (compressed when long) plus the
- * deltas written since, so that an incremental write ({@link MemoryStateBackend.patch}) costs
- * what changed.
+ * recently written dropped when it is full. Records are kept as JSON text, one text per state
+ * field (compressed when long) plus the deltas written since, so that an incremental write
+ * ({@link MemoryStateBackend.patch}) costs what changed.
  */
 export class MemoryStateBackend implements StateBackend {
   readonly #entries = new Map<string, Entry>();
