@@ -60,7 +60,12 @@ interface Link {
 
 interface NodeInfo {
   proxy?: object;
-  links: Link[];
+  /**
+   * Its links ({@link linksOf}): most nodes have one, held as itself. A scan of a large field
+   * gives every row a record for the life of the view, about 160 B with its proxy, and an array
+   * of one would add 56 B to each.
+   */
+  links: Link | Link[] | undefined;
   /** The step the watch first met the node in ({@link Watch.clear} starts a new one). */
   readonly born: number;
   /**
@@ -87,21 +92,53 @@ interface NodeInfo {
 /** How many links a node's new link is checked against one by one. */
 const SCANNED_LINKS = 8;
 
+const NO_LINKS: readonly Link[] = [];
+
+/** The links of `info` (none when there is no record). */
+function linksOf(info: NodeInfo | undefined): readonly Link[] {
+  const links = info?.links;
+  if (links === undefined) return NO_LINKS;
+  return Array.isArray(links) ? links : [links];
+}
+
+/** `info`'s one link, if it has exactly one. */
+function onlyLink(info: NodeInfo): Link | undefined {
+  const links = info.links;
+  if (!Array.isArray(links)) return links;
+  return links.length === 1 ? links[0] : undefined;
+}
+
+/** How many links `info` has. */
+function linkCount(info: NodeInfo): number {
+  const links = info.links;
+  if (links === undefined) return 0;
+  return Array.isArray(links) ? links.length : 1;
+}
+
 /** `info`'s links, or at least all those from `parent`. */
 function linksFrom(info: NodeInfo, parent: object | null): readonly Link[] {
-  if (info.links.length <= SCANNED_LINKS) return info.links;
+  const links = info.links;
+  if (!Array.isArray(links) || links.length <= SCANNED_LINKS) return linksOf(info);
   if (!info.byParent) {
     info.byParent = new Map();
-    for (const link of info.links) addTo(info.byParent, link);
+    for (const link of links) addTo(info.byParent, link);
   }
-  return info.byParent.get(parent) ?? [];
+  return info.byParent.get(parent) ?? NO_LINKS;
 }
 
 function addLink(info: NodeInfo, link: Link): void {
-  // Most nodes keep one link: a first push would give the array room for 17.
-  if (info.links.length === 0) info.links = [link];
-  else info.links.push(link);
+  const links = info.links;
+  if (links === undefined) info.links = link;
+  // A literal of two: a first push would give the array room for 17.
+  else if (!Array.isArray(links)) info.links = [links, link];
+  else links.push(link);
   if (info.byParent) addTo(info.byParent, link);
+}
+
+/** Gives `info` the links `kept` (some of those it had). */
+function keepLinks(info: NodeInfo, kept: Link[]): void {
+  info.links = kept.length > 1 ? kept : kept[0];
+  info.byParent = undefined;
 }
 
 function addTo(byParent: Map<object | null, Link[]>, link: Link): void {
@@ -266,7 +303,7 @@ export class Watch {
     const nodes = (this.#nodes ??= new WeakMap());
     let info = nodes.get(node);
     if (!info) {
-      info = { proxy: undefined, links: [], born: this.#step };
+      info = { proxy: undefined, links: undefined, born: this.#step };
       nodes.set(node, info);
     }
     return info;
@@ -274,6 +311,11 @@ export class Watch {
 
   #link(node: object, parent: object | null, key: string | number): NodeInfo {
     const info = this.#info(node);
+    // Read again where it was read before: the common case, without a list of one.
+    const only = info.links;
+    if (only !== undefined && !Array.isArray(only) && only.parent === parent && only.key === key) {
+      return info;
+    }
     let stale: Link | undefined;
     for (const link of linksFrom(info, parent)) {
       if (link.parent !== parent) continue;
@@ -297,7 +339,7 @@ export class Watch {
       return info;
     }
     addLink(info, { parent, key });
-    if (info.links.length > (info.crowd ?? CROWD)) (this.#crowded ??= new Set()).add(node);
+    if (linkCount(info) > (info.crowd ?? CROWD)) (this.#crowded ??= new Set()).add(node);
     return info;
   }
 
@@ -849,7 +891,7 @@ export class Watch {
         const at = stack.pop() as object;
         if (seen.has(at)) continue;
         seen.add(at);
-        for (const link of this.#nodes?.get(at)?.links ?? []) {
+        for (const link of linksOf(this.#nodes?.get(at))) {
           if (follow(link, at) && link.parent !== null) stack.push(link.parent);
         }
       }
@@ -869,14 +911,14 @@ export class Watch {
     for (const node of this.#crowded ?? []) {
       const info = this.#nodes?.get(node);
       if (!info) continue;
-      info.links = info.links.filter((link) =>
+      const kept = linksOf(info).filter((link) =>
         link.parent === null
           ? rootHolds(link, current, node)
           : holds(link.parent, link, node, held) &&
             this.#reachesField(link.parent, current, reaches, held),
       );
-      info.crowd = Math.max(CROWD, 2 * info.links.length);
-      info.byParent = undefined;
+      keepLinks(info, kept);
+      info.crowd = Math.max(CROWD, 2 * kept.length);
     }
     this.#crowded = undefined;
   }
@@ -903,7 +945,7 @@ export class Watch {
         return true;
       }
       seen.add(at);
-      for (const link of this.#nodes?.get(at)?.links ?? []) {
+      for (const link of linksOf(this.#nodes?.get(at))) {
         if (link.parent !== null) {
           if (holds(link.parent, link, at, held)) stack.push(link.parent);
         } else if (rootHolds(link, current, at)) {
@@ -1026,7 +1068,7 @@ export class Watch {
         if (!info || info.born === this.#step || info.detached) continue;
         let from: Link | undefined;
         let twice = false;
-        for (const link of info.links) {
+        for (const link of linksOf(info)) {
           if (link.parent === heir || (link.parent === original && from)) twice = true;
           else if (link.parent === original) from = link;
         }
@@ -1062,7 +1104,7 @@ export class Watch {
    */
   #dropped(value: object, current: ReadonlyMap<string, unknown>): boolean {
     const info = this.#nodes?.get(value);
-    const link = info?.links.length === 1 ? info.links[0] : undefined;
+    const link = info && onlyLink(info);
     if (!info || link?.parent !== null || rootHolds(link, current, value)) return false;
     info.detached = true;
     return true;
@@ -1151,7 +1193,7 @@ export class Watch {
     const info = this.#nodes?.get(node);
     if (!info || info.ambiguous || depth > 64) return undefined;
     const out: DeltaPath[] = [];
-    for (const link of info.links) {
+    for (const link of linksOf(info)) {
       if (link.parent === null) {
         if (link.key !== field) continue;
         if (current.get(field) === node) {
@@ -2020,7 +2062,7 @@ class Comparison {
         const at = stack.pop() as object;
         if (affected.has(at)) continue;
         affected.add(at);
-        for (const link of this.nodes?.get(at)?.links ?? []) {
+        for (const link of linksOf(this.nodes?.get(at))) {
           if (link.parent !== null) stack.push(link.parent);
         }
       }
