@@ -630,6 +630,125 @@ describe("write tracking", () => {
     assert.deepStrictEqual(tracker.changes(view), []);
   });
 
+  it("an array's methods that take a callback give it what a read gives, as the built-ins do", () => {
+    type Item = { n: number } | number | string | undefined;
+    class V extends LiveView {
+      // eslint-disable-next-line no-sparse-arrays
+      list: Item[] = [{ n: 1 }, 2, , { n: 3 }, "x", { n: 5 }];
+      rows = [{ n: 1 }];
+      none: number[] = [];
+    }
+    const { view, tracker } = tracked(new V());
+    const raw = stateValue(view, "list") as Item[];
+    const list = view.list;
+    const isThree = (v: unknown) => typeof v === "object" && (v as { n: number }).n === 3;
+    const thisArg = { mark: true };
+    type Visit = (arr: Item[], f: (v: Item, i: number, a: Item[]) => unknown) => unknown;
+    const cases: [string, Visit][] = [
+      ["find", (a, f) => a.find(f, thisArg)],
+      ["findIndex", (a, f) => a.findIndex(f, thisArg)],
+      ["findLast", (a, f) => a.findLast(f, thisArg)],
+      ["findLastIndex", (a, f) => a.findLastIndex(f, thisArg)],
+      ["some", (a, f) => a.some(f, thisArg)],
+      ["every", (a, f) => a.every(f, thisArg)],
+      ["every, to the end", (a, f) => a.every((v, i, arr) => (f(v, i, arr), true), thisArg)],
+      ["forEach", (a, f) => a.forEach(f, thisArg)],
+      ["filter", (a, f) => a.filter(f, thisArg)],
+      ["map", (a, f) => a.map((v, i, arr) => (f(v, i, arr) ? "three" : typeof v), thisArg)],
+      [
+        "for…of",
+        (a, f) => {
+          let i = 0;
+          for (const v of a) if (f(v, i++, a)) return v;
+          return undefined;
+        },
+      ],
+      ["values()", (a, f) => [...a.values()].filter((v, i) => f(v, i, a))],
+      ["reduce", (a, f) => a.reduce<number>((n, v, i, arr) => (f(v, i, arr) ? n + 1 : n), 0)],
+      ["reduce, no start", (a, f) => a.reduce((first, v, i, arr) => (f(v, i, arr), first))],
+    ];
+    for (const [name, visit] of cases) {
+      const run = (arr: Item[]) => {
+        const seen: unknown[] = [];
+        const result = visit(arr, function (this: unknown, v, i, a) {
+          // What it is given is what a read at that index gives, the same proxy.
+          assert.equal(v, arr[i], `${name}: item ${i}`);
+          seen.push([toRaw(v), i, a === arr, this === thisArg || this === undefined]);
+          return isThree(v);
+        });
+        const plain = Array.isArray(result) ? result.map((v: unknown) => toRaw(v)) : toRaw(result);
+        return { seen, result: plain };
+      };
+      assert.deepStrictEqual(run(list), run(raw), name);
+    }
+    assert.ok(isStateProxy(list.find(isThree)), "an object found is handed out tracked");
+    list.forEach((v) => {
+      if (typeof v === "object") v.n++;
+    });
+    assert.deepStrictEqual(tracker.changes(view), ["list"], "a write in a callback is tracked");
+    assert.deepStrictEqual(toRaw(raw[5]), { n: 6 });
+
+    // The length read once (visits), or at each step (the iterator), as the built-ins do.
+    const pushing = (arr: { n: number }[]) => {
+      const visited: number[] = [];
+      arr.forEach((r, i, a) => {
+        visited.push(r.n);
+        if (i === 0) a.push({ n: 9 });
+      });
+      for (const r of arr) {
+        visited.push(r.n);
+        if (arr.length < 4) arr.push({ n: 8 });
+      }
+      return visited;
+    };
+    assert.deepStrictEqual(pushing(view.rows), pushing([{ n: 1 }]));
+    assert.deepStrictEqual(tracker.changes(view), ["rows"]);
+    assert.equal(view.rows.length, 4);
+
+    // Not a function: the built-in's own error.
+    const message = (f: () => unknown) => {
+      try {
+        f();
+      } catch (error) {
+        return [(error as Error).constructor, (error as Error).message];
+      }
+      return undefined;
+    };
+    for (const name of ["find", "some", "map", "forEach", "reduce"] as const) {
+      const call = (arr: unknown[]) => () => (arr[name] as (f: unknown) => unknown)(3);
+      assert.deepStrictEqual(message(call(view.rows)), message(call([])), name);
+    }
+    const sum = (arr: number[]) => () => arr.reduce((a, b) => a + b);
+    assert.deepStrictEqual(message(sum(view.none)), message(sum([])), "reduce of nothing");
+    assert.equal(
+      view.none.reduce((a, b) => a + b, 7),
+      7,
+    );
+    assert.deepStrictEqual(tracker.changes(view), []);
+  });
+
+  it("a frozen array's methods and a subclass's own methods are what a read gives", () => {
+    class Rows extends Array<{ n: number }> {
+      override find(): { n: number } {
+        return { n: -1 };
+      }
+    }
+    class V extends LiveView {
+      frozen = Object.freeze([{ n: 1 }, { n: 2 }]);
+      mine = Rows.from([{ n: 1 }]) as Rows;
+    }
+    const { view, tracker } = tracked(new V());
+    const first = view.frozen.find((r) => r.n === 1);
+    assert.equal(first, view.frozen[0], "a frozen slot gives what it holds");
+    assert.equal(first, (stateValue(view, "frozen") as object[])[0]);
+    assert.deepStrictEqual([...view.frozen], stateValue(view, "frozen"));
+    assert.deepStrictEqual(view.mine.find(), { n: -1 }, "the subclass's own method runs");
+    let sum = 0;
+    for (const r of view.mine) sum += r.n;
+    assert.equal(sum, 1);
+    assert.deepStrictEqual(tracker.changes(view), []);
+  });
+
   it("state values keep their identity, types and behaviour in handler code", () => {
     const { view, tracker } = tracked(new Shop());
     const row = view.rows[1]!;
