@@ -1041,4 +1041,106 @@ describe("write tracking, property test", () => {
   it("the same over dates, maps, tagged keys and one object at two places", () => {
     reportsExactly(richTree, richMutation, applyRichMutation, 300);
   });
+
+  it("an array's methods that take a callback do what the built-ins do, whatever the callback changes", () => {
+    type Item = number | { n: number };
+    const HOLE = Symbol("hole");
+    const method = fc.constantFrom(
+      "find",
+      "findIndex",
+      "findLast",
+      "findLastIndex",
+      "some",
+      "every",
+      "forEach",
+      "filter",
+      "map",
+      "reduce",
+      "reduce, no start",
+      "for…of",
+    );
+    // What the callback does to the array (its third argument) at each call.
+    const change = fc.constantFrom("none", "push", "pop", "shift", "splice", "set", "bump");
+    const items = fc.array(
+      fc.oneof(fc.integer({ min: 0, max: 9 }), fc.record({ n: fc.nat(9) }), fc.constant(HOLE)),
+      { maxLength: 7 },
+    );
+    const sparse = (list: (Item | typeof HOLE)[]): Item[] => {
+      const arr = list.map((v) => (v === HOLE ? 0 : typeof v === "object" ? { ...v } : v));
+      list.forEach((v, i) => {
+        if (v === HOLE) delete arr[i];
+      });
+      return arr;
+    };
+    // An array as JSON would not show it: holes and where they are.
+    const shape = (arr: readonly unknown[]) =>
+      Array.from({ length: arr.length }, (_, i) => (i in arr ? toRaw(arr[i]) : "hole"));
+    const run = (arr: Item[], name: string, changes: string[]) => {
+      const seen: unknown[] = [];
+      let call = 0;
+      const visit = (v: unknown, i: number, a: Item[]): boolean => {
+        seen.push([toRaw(v), i, a === arr]);
+        switch (changes[call++ % changes.length]) {
+          case "push":
+            a.push({ n: call });
+            break;
+          case "pop":
+            a.pop();
+            break;
+          case "shift":
+            a.shift();
+            break;
+          case "splice":
+            a.splice(1, 1);
+            break;
+          case "set":
+            a[2] = { n: 7 };
+            break;
+          case "bump":
+            if (typeof v === "object" && v !== null) (v as { n: number }).n++;
+            break;
+        }
+        return typeof v === "object" && v !== null && (v as { n: number }).n % 3 === 0;
+      };
+      let result: unknown;
+      try {
+        if (name === "reduce")
+          result = arr.reduce<unknown>((acc, v, i, a) => (visit(v, i, a) ? v : acc), "start");
+        else if (name === "reduce, no start")
+          result = arr.reduce((acc, v, i, a) => (visit(v, i, a) ? v : acc));
+        else if (name === "for…of") {
+          let i = 0;
+          for (const v of arr) if (visit(v, i++, arr) || i > 20) break;
+        } else {
+          result = (arr[name as "find"] as (f: typeof visit) => unknown).call(arr, visit);
+        }
+      } catch (error) {
+        result = [(error as Error).constructor, (error as Error).message];
+      }
+      return {
+        seen,
+        result: Array.isArray(result) ? shape(result) : toRaw(result),
+        after: shape(arr),
+      };
+    };
+    fc.assert(
+      fc.property(
+        items,
+        method,
+        fc.array(change, { minLength: 1, maxLength: 4 }),
+        (list, name, changes) => {
+          class V extends LiveView {
+            list = sparse(list);
+          }
+          const { view, tracker } = tracked(new V());
+          const before = JSON.stringify(shape(stateValue(view, "list") as Item[]));
+          const tracked_ = run(view.list, name, changes);
+          assert.deepStrictEqual(tracked_, run(sparse(list), name, changes));
+          const after = JSON.stringify(shape(stateValue(view, "list") as Item[]));
+          assert.deepStrictEqual(tracker.changes(view), before === after ? [] : ["list"]);
+        },
+      ),
+      propertyRuns(300),
+    );
+  });
 });
