@@ -7,9 +7,11 @@
  * decode vs JSON.parse; change detection (nothing changed / one row mutated in place) vs
  * the naive approach of stringifying the state and comparing strings; change detection against
  * the state's size; rows that share lookup objects, read through tracking; a row found by id
- * among 10,000 (and what tracking keeps per row read); common handlers over 10,000 rows
- * (`shift` and `push`, `splice`, `sort`, spreads, `filter`, `map`); a filtered copy of rows stored in
- * another field; a snapshot write to the full in-memory state backend vs a `Map.set`.
+ * among 10,000; loops over every row (`for…of`, `some`, `reduce`, a spread, an index loop);
+ * what tracking keeps per row read, over 100,000 rows, against the rows' own size; common
+ * handlers over 10,000 rows (`shift` and `push`, `splice`, `sort`, spreads, `filter`, `map`);
+ * a filtered copy of rows stored in another field; a snapshot write to the full in-memory
+ * state backend vs a `Map.set`.
  */
 import { Decimal } from "decimal.js";
 import { LiveView } from "../src/index.js";
@@ -190,6 +192,43 @@ report(
   [findRaw, findTracked, findFirst, makeView],
   findRaw,
 );
+// Handlers that go through every row (rows read before: the steady state), each against the
+// same loop over the raw rows: the array's callback methods and its iterator run over the raw
+// array and hand each row out, an index loop reads each row through the proxy.
+const scanned = new FindView();
+const scanTracker = new StateTracker(policy, { deltas: true });
+scanTracker.reset(scanned);
+const scans: [string, (rows: { id: number; qty: number }[]) => unknown][] = [
+  [
+    "for…of, a sum",
+    (rows) => {
+      let sum = 0;
+      for (const r of rows) sum += r.qty;
+      return sum;
+    },
+  ],
+  ["some", (rows) => rows.some((r) => r.id < 0)],
+  ["reduce", (rows) => rows.reduce((sum, r) => sum + r.qty, 0)],
+  ["a spread", (rows) => [...rows].length],
+  [
+    "an index loop",
+    (rows) => {
+      let sum = 0;
+      for (let i = 0; i < rows.length; i++) sum += (rows[i] as { qty: number }).qty;
+      return sum;
+    },
+  ],
+];
+for (const [name, scan] of scans) {
+  const raw = measure("over the raw rows", () => scan(toRaw(scanned.rows)));
+  const through = measure("through tracking, changes()", () => {
+    const result = scan(scanned.rows);
+    scanTracker.changes(scanned);
+    return result;
+  });
+  report(`10,000 rows, ${name}`, [raw, through], raw);
+}
+
 // What tracking keeps for the rows a search handed out, against what the rows themselves take:
 // heap after a collection, with the view held (`node --expose-gc`; skipped without it). Over
 // 100,000 rows, so that the rest of the heap's noise is a small part of it.
