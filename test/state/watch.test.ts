@@ -727,7 +727,7 @@ describe("write tracking", () => {
     assert.deepStrictEqual(tracker.changes(view), []);
   });
 
-  it("a frozen array's methods and a subclass's own methods are what a read gives", () => {
+  it("a frozen array's methods, a slot made read-only, and a subclass's own methods", () => {
     class Rows extends Array<{ n: number }> {
       override find(): { n: number } {
         return { n: -1 };
@@ -735,6 +735,7 @@ describe("write tracking", () => {
     }
     class V extends LiveView {
       frozen = Object.freeze([{ n: 1 }, { n: 2 }]);
+      loose = [{ n: 1 }];
       mine = Rows.from([{ n: 1 }]) as Rows;
     }
     const { view, tracker } = tracked(new V());
@@ -742,6 +743,15 @@ describe("write tracking", () => {
     assert.equal(first, view.frozen[0], "a frozen slot gives what it holds");
     assert.equal(first, (stateValue(view, "frozen") as object[])[0]);
     assert.deepStrictEqual([...view.frozen], stateValue(view, "frozen"));
+    // One slot made read-only in an array that still takes items: a read there gives what it
+    // holds, as a proxy must; a callback gets it tracked.
+    const lone = stateValue(view, "loose") as { n: number }[];
+    Object.defineProperty(lone, 0, { writable: false, configurable: false });
+    assert.ok(!isStateProxy(view.loose[0]));
+    const given = view.loose.find((r) => r.n === 1);
+    assert.ok(isStateProxy(given) && toRaw(given) === lone[0]);
+    given!.n = 2;
+    assert.deepStrictEqual(tracker.changes(view), ["loose"]);
     assert.deepStrictEqual(view.mine.find(), { n: -1 }, "the subclass's own method runs");
     let sum = 0;
     for (const r of view.mine) sum += r.n;
