@@ -353,7 +353,7 @@ export class LiveInstance
     const topics = restoredFrom ? restoredFrom.topics.concat(mountTopics) : mountTopics;
     if (topics.length > 0) instance.#topics = topicEntries(topics);
     // What a restore changes (handleParams, joined) is all its stored snapshot lacks.
-    if (restoredFrom) instance.tracker.reset(view);
+    if (restoredFrom) instance.tracker.reset(view, started.restoredState);
     if (restoredFrom) await instance.#restored(restoredFrom, request, refilled);
     else if (!instance.#nested) await view.handleParams?.(params, request.url);
     // Mount ran during the dead render (not connected) and a join restores: timers and
@@ -1119,6 +1119,7 @@ export class LiveInstance
       title: runtimeOf(this.view).title,
       events: this.#heldEvents,
       href: this.#href,
+      aliases: () => this.tracker.aliases(this.view),
       ...(runtimeOf(this.view).uploads && { uploads: runtimeOf(this.view).uploads!.refs() }),
     };
   }

@@ -15,6 +15,7 @@ import { errorText, type Logger } from "../logger.js";
 import type { StateBackend, StoredView } from "../state/backends/types.js";
 import { sameJson, setKey, toSnapshot, type SerializationPolicy } from "../state/codec.js";
 import type { DeltaOp } from "../state/delta.js";
+import type { Alias } from "../state/aliases.js";
 import { snapshotState, stateKeys, stateValue, type StateSnapshot } from "../state/tracker.js";
 import type { LiveView } from "../view/live-view.js";
 import type { StoredComponent, ViewComponents } from "./components.js";
@@ -87,6 +88,8 @@ export interface SnapshotSource {
   readonly href: string;
   /** Upload name → ref of the uploads the view allowed. */
   readonly uploads?: Readonly<Record<string, string>>;
+  /** The places of the state that hold one object ({@link StoredView.aliases}), asked at each write. */
+  aliases(): readonly Alias[];
   /** The view's LiveComponents, if it placed any. */
   readonly components?: ViewComponents | undefined;
 }
@@ -99,7 +102,7 @@ export function snapshotOf(source: SnapshotSource): StoredView | null {
     for (const component of source.components?.stored(policy).list ?? []) {
       state[componentField(component.cid)] = fieldOf(component);
     }
-    return recordOf(source, state);
+    return recordOf(source, state, source.aliases());
   });
 }
 
@@ -205,7 +208,7 @@ const RECORD_EXTRAS = [
  * did not change need not be written.
  */
 export function extrasMatch(stored: StoredView, source: SnapshotSource): boolean {
-  const record = recordOf({ ...source, components: undefined }, {});
+  const record = recordOf({ ...source, components: undefined }, {}, []);
   return RECORD_EXTRAS.every((key) => sameJson(record[key], stored[key]));
 }
 
@@ -227,12 +230,17 @@ function encoded<T>(source: SnapshotSource, encode: () => T): T | null {
  * The record around `state` (which holds the components, for a whole record); its
  * `components` keep the next cid only.
  */
-function recordOf(source: SnapshotSource, state: StateSnapshot): StoredView {
+function recordOf(
+  source: SnapshotSource,
+  state: StateSnapshot,
+  aliases: readonly Alias[],
+): StoredView {
   const components = source.components;
   return {
     v: 1,
     view: source.viewName,
     state,
+    ...(aliases.length > 0 && { aliases }),
     ...(components && { components: { next: components.next, list: [] } }),
     privateFields: source.privateFields,
     ...(source.streams.length > 0 && { streams: source.streams }),
@@ -318,7 +326,7 @@ function patchOf(source: SnapshotSource, unsaved: Map<string, DeltaOp[] | null>,
     fields.set(field, text);
     log.set(field, { count: 0, bytes: 0, base: text.length });
   }
-  return { record: recordOf(source, {}), fields, deltas, removed };
+  return { record: recordOf(source, {}, source.aliases()), fields, deltas, removed };
 }
 
 /** A view whose snapshot can be saved later. */

@@ -16,7 +16,7 @@ import { PermissionDenied, Unauthenticated } from "../errors.js";
 import { errorText, type Logger } from "../logger.js";
 import { andThen, isThenable, type MaybePromise } from "../maybe-promise.js";
 import type { StoredView } from "../state/backends/types.js";
-import { restoreState } from "../state/tracker.js";
+import { restoreState, type Restored } from "../state/tracker.js";
 import { traced, tracing } from "../telemetry.js";
 import { loadingFields } from "../view/async-result.js";
 import type { ViewPresenceHooks } from "../presence/types.js";
@@ -127,6 +127,8 @@ export interface StartedView {
   readonly refilled?: boolean;
   /** The `_`-fields `mount` filled (recorded in snapshots; DESIGN §10 restore rule). */
   readonly privateFields: readonly string[];
+  /** What the restore put on the view (for its tracking to start from). */
+  readonly restoredState?: Restored;
 }
 
 const NO_FIELDS: readonly string[] = Object.freeze([]);
@@ -261,7 +263,9 @@ function restore(
   stored: StoredView,
   start: ViewStart,
   params: Params,
-): MaybePromise<Pick<StartedView, "privateFields" | "mountedAgain" | "refilled">> {
+): MaybePromise<
+  Pick<StartedView, "privateFields" | "mountedAgain" | "refilled" | "restoredState">
+> {
   const { request } = start;
   // DESIGN §10: private fields that only mount fills cannot come back from a snapshot; when no
   // setup re-creates them, mount runs again and the snapshot's public state wins. Uploads
@@ -292,15 +296,21 @@ function restore(
     loadingFields(stored.state, Object.keys(stored.state)).length > 0;
   const state = temporary.length > 0 ? withoutFields(stored.state, temporary) : stored.state;
   return andThen(remounted, (fields) => {
-    restoreState(view, restoresTwice ? structuredClone(state) : state);
+    const restoredState = restoreState(
+      view,
+      restoresTwice ? structuredClone(state) : state,
+      stored.aliases,
+    );
     if (uploads) runtimeOf(view).uploads?.adoptRefs(uploads);
-    if (!restoresTwice) return { privateFields: fields, mountedAgain: mountsAgain, refilled };
+    if (!restoresTwice) {
+      return { privateFields: fields, mountedAgain: mountsAgain, refilled, restoredState };
+    }
     return andThen(runMount(view, request, params), (mounted) => {
-      restoreState(view, stored.state);
       return {
         privateFields: fields.length > 0 ? fields : mounted,
         mountedAgain: true,
         refilled,
+        restoredState: restoreState(view, stored.state, stored.aliases),
       };
     });
   });

@@ -24,7 +24,16 @@ import {
 } from "./codec.js";
 import type { JsonObject } from "./serializable.js";
 import type { DeltaOp } from "./delta.js";
-import { ABSENT, findSharedNodes, toRaw, Watch, type FieldDeltas } from "./watch.js";
+import { applyAliases, linksAlong, type Alias } from "./aliases.js";
+import {
+  ABSENT,
+  findSharedNodes,
+  toRaw,
+  Watch,
+  type FieldDeltas,
+  type SharedLink,
+  type SharedNodes,
+} from "./watch.js";
 
 /** The tracker a view's fields belong to (a symbol key: never state). */
 const TRACKER = Symbol.for("djust.stateTracker");
@@ -246,8 +255,13 @@ export class StateTracker {
     watch.linkRoot(key, raw);
   }
 
-  /** Starts tracking `view` with its current state as the baseline (after `mount` or a restore). */
-  reset(view: object): void {
+  /**
+   * Starts tracking `view` with its current state as the baseline (after `mount` or a restore).
+   * `restored`: what {@link restoreState} put on the view, when nothing changed it since; if
+   * it holds every field, the sharing it made is all the state holds, and the walk of the
+   * whole state that finds sharing otherwise is spared.
+   */
+  reset(view: object, restored?: Restored): void {
     if (this.#compare) {
       this.#view = view;
       this.#shadow = snapshotState(view, this.policy);
@@ -271,7 +285,13 @@ export class StateTracker {
     // both; for deltas, objects one field reaches twice are marked (two places in one array
     // share one link: an edit by path would reach one of them).
     const repeated = this.#keepDeltas ? new Set<object>() : undefined;
-    const shared = findSharedNodes(this.#keys, values, repeated);
+    const shared =
+      restored &&
+      this.#keys.every(
+        (key, i) => restored.fields.has(key) && restored.fields.get(key) === values[i],
+      )
+        ? sharingOf(restored, repeated)
+        : findSharedNodes(this.#keys, values, repeated);
     if (shared.links.length > 0 || shared.wide.size > 0) {
       const watch = this.#watchOf();
       watch.linkShared(shared);
@@ -496,6 +516,32 @@ export class StateTracker {
     return missed.length > 0 ? [...changed, ...missed] : changed;
   }
 
+  /**
+   * The places of `view`'s state that hold one object, for a snapshot to keep identity
+   * ({@link Alias}). A view tracked with deltas lists what its watch saw shared, a cost that
+   * follows the sharing; any other (a dead render's, whose snapshot is written whole anyway)
+   * is walked once.
+   */
+  aliases(view: object): readonly Alias[] {
+    if (this.#compare) return NO_ALIASES;
+    if (trackerOf(view) === this && this.#keepDeltas) {
+      if (!this.#watch) return NO_ALIASES;
+      const current = new Map<string, unknown>();
+      this.#keys.forEach((key, i) => current.set(key, this.#values[i]));
+      return this.#watch.aliases(current);
+    }
+    const keys = stateKeys(view);
+    const values = keys.map((key) => toRaw(stateValue(view, key)));
+    if (!values.some((value) => typeof value === "object" && value !== null)) return NO_ALIASES;
+    const repeated = new Set<object>();
+    const shared = findSharedNodes(keys, values, repeated);
+    if (shared.links.length === 0) return NO_ALIASES;
+    const watch = new Watch(true);
+    watch.linkShared(shared);
+    for (const node of repeated) watch.markAmbiguous(node);
+    return watch.aliases(new Map(keys.map((key, i) => [key, values[i]])));
+  }
+
   /** The state as of now, for a state backend. */
   snapshot(): StateSnapshot {
     return this.#view ? snapshotState(this.#view, this.policy) : {};
@@ -504,6 +550,7 @@ export class StateTracker {
 
 const NO_REMOVED: string[] = [];
 const NO_DELTAS: ReadonlyMap<string, readonly DeltaOp[] | null> = new Map();
+const NO_ALIASES: readonly Alias[] = [];
 
 const silentPolicy: SerializationPolicy = {
   strict: false,
@@ -536,14 +583,51 @@ export function snapshotState(view: object, policy: SerializationPolicy): StateS
   return out;
 }
 
+/** What {@link restoreState} put on a view: its fields' values, and the pairs of places it made one object. */
+export interface Restored {
+  readonly fields: ReadonlyMap<string, unknown>;
+  readonly aliases: readonly Alias[];
+}
+
 /**
- * Assigns every field of `snapshot` onto `view`, decoded to live values. The snapshot is handed
- * over ({@link adoptSnapshot}): its containers become the view's values, so the caller must not
- * use it afterwards.
+ * Assigns every field of `snapshot` onto `view`, decoded to live values, with the places
+ * `aliases` pairs holding one object again ({@link applyAliases}; a pair naming a field
+ * `snapshot` lacks is skipped). The snapshot is handed over ({@link adoptSnapshot}): its
+ * containers become the view's values, so the caller must not use it afterwards.
  */
-export function restoreState(view: object, snapshot: StateSnapshot): void {
+export function restoreState(view: object, snapshot: StateSnapshot, aliases?: unknown): Restored {
+  const fields = new Map<string, unknown>();
   for (const key of Object.keys(snapshot)) {
     if (key.startsWith("_") || key === "__proto__") continue;
-    (view as Record<string, unknown>)[key] = adoptSnapshot(snapshot[key] as SnapshotValue);
+    fields.set(key, adoptSnapshot(snapshot[key] as SnapshotValue));
   }
+  const applied = aliases === undefined ? NO_ALIASES : applyAliases(aliases, fields);
+  for (const [key, value] of fields) (view as Record<string, unknown>)[key] = value;
+  return { fields, aliases: applied };
+}
+
+/**
+ * The sharing of a state just restored: the objects along both places of each pair the
+ * restore made one (decoded values share nothing else), those one field reaches at two places
+ * added to `repeated`.
+ */
+function sharingOf(restored: Restored, repeated: Set<object> | undefined): SharedNodes {
+  const links: SharedLink[] = [];
+  // Each shared object's places, by field.
+  const places = new Map<object, Map<string, Set<string>>>();
+  for (const pair of restored.aliases) {
+    for (const path of pair) {
+      const along = linksAlong(restored.fields, path);
+      if (along.length !== path.length) continue;
+      links.push(...along);
+      const node = along[along.length - 1]![0];
+      let byField = places.get(node);
+      if (!byField) places.set(node, (byField = new Map()));
+      let paths = byField.get(path[0]);
+      if (!paths) byField.set(path[0], (paths = new Set()));
+      paths.add(JSON.stringify(path));
+      if (paths.size > 1) repeated?.add(node);
+    }
+  }
+  return { links, wide: new Map() };
 }

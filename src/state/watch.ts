@@ -34,6 +34,7 @@ import {
   type SnapshotValue,
 } from "./codec.js";
 import type { DeltaOp, DeltaPath, EntryKey, EntryList } from "./delta.js";
+import { MAX_ALIASES, type Alias, type StatePath } from "./aliases.js";
 
 /** The slot did not exist before the step. */
 export const ABSENT: unique symbol = Symbol("absent");
@@ -352,6 +353,12 @@ export class Watch {
    * too, to link such a node at the new places the value gives it.
    */
   #sticky = false;
+  /**
+   * Objects linked at more than one place, or twice in one container, for {@link aliases}
+   * (only when paths are kept): up to {@link MAX_ALIASES}, each dropped once it is found at
+   * fewer than two places.
+   */
+  #shared?: Set<object>;
 
   /** @param paths keep what is needed to address edits by path ({@link changedFields}' deltas). */
   constructor(readonly paths = false) {}
@@ -410,13 +417,98 @@ export class Watch {
       return info;
     }
     addLink(info, { parent, key });
+    if (Array.isArray(info.links)) this.#noteShared(node, info);
     if (linkCount(info) > (info.crowd ?? CROWD)) (this.#crowded ??= new Set()).add(node);
     return info;
   }
 
   /** Marks `node` as reached along more than one path (found by {@link findSharedNodes}). */
   markAmbiguous(node: object): void {
-    this.#info(node).ambiguous = true;
+    const info = this.#info(node);
+    info.ambiguous = true;
+    this.#noteShared(node, info);
+  }
+
+  /** `node` may be held at more than one place now: one for {@link aliases} to list. */
+  #noteShared(node: object, info: NodeInfo): void {
+    // An object at many places (a lookup object every row holds) comes back as copies.
+    if (!this.paths || info.wide) return;
+    const shared = (this.#shared ??= new Set());
+    if (shared.size < MAX_ALIASES) shared.add(node);
+  }
+
+  /**
+   * The places of the state (`current`: field → raw value) that hold one object, as pairs of
+   * its first place and each other one, for a snapshot to keep identity
+   * ({@link applyAliases}). Only objects the watch saw linked at a second place are looked
+   * at, so this costs what the sharing holds (and the search of an array for an object it
+   * holds twice). An object at more than {@link TIED_PLACES} places, or whose pairs would pass
+   * {@link MAX_ALIASES}, is left out.
+   */
+  aliases(current: ReadonlyMap<string, unknown>): Alias[] {
+    const shared = this.#shared;
+    const out: Alias[] = [];
+    if (!shared) return out;
+    const memo = new Map<object, StatePath[] | undefined>();
+    for (const node of shared) {
+      const places = this.#placesOf(node, current, memo, 0);
+      if (places === undefined) continue;
+      if (places.length < 2) {
+        shared.delete(node);
+        continue;
+      }
+      if (out.length + places.length - 1 > MAX_ALIASES) continue;
+      for (let i = 1; i < places.length; i++) out.push([places[0]!, places[i]!]);
+    }
+    if (shared.size === 0) this.#shared = undefined;
+    return out;
+  }
+
+  /**
+   * Every place of the state that holds `node` now, following its links (each checked against
+   * the state); `undefined` when there are too many. Places inside a class instance or a
+   * subclass of a collection are not named (a restore rebuilds those from their encoding).
+   */
+  #placesOf(
+    node: object,
+    current: ReadonlyMap<string, unknown>,
+    memo: Map<object, StatePath[] | undefined>,
+    depth: number,
+  ): StatePath[] | undefined {
+    if (memo.has(node)) return memo.get(node);
+    // Set first: a cycle (which no snapshot holds) ends here.
+    memo.set(node, undefined);
+    if (depth > 64) return undefined;
+    const info = this.#nodes?.get(node);
+    const out: StatePath[] = [];
+    const named = new Set<string>();
+    for (const link of linksOf(info)) {
+      const parent = link.parent;
+      if (parent === null) {
+        const field = link.key as string;
+        if (current.get(field) === node && !named.has(field)) {
+          named.add(field);
+          out.push([field]);
+        }
+        continue;
+      }
+      const keys = keysHolding(parent, link, node, info?.ambiguous === true);
+      if (keys.length === 0) continue;
+      // Below a container held at several places, only its first one: the pair that makes
+      // the container one object again makes what it holds one too.
+      const above = this.#placesOf(parent, current, memo, depth + 1)?.[0];
+      if (above === undefined) continue;
+      for (const key of keys) {
+        const place: StatePath = [...above, key];
+        const name = JSON.stringify(place);
+        if (named.has(name)) continue;
+        named.add(name);
+        out.push(place);
+      }
+    }
+    const places = out.length > TIED_PLACES ? undefined : out;
+    memo.set(node, places);
+    return places;
   }
 
   /** Makes the links {@link findSharedNodes} found. */
@@ -466,7 +558,9 @@ export class Watch {
   linkRoot(field: string, value: unknown): void {
     if (typeof value !== "object" || value === null) return;
     this.#unwrap(value);
-    this.#link(value, null, field);
+    const info = this.#link(value, null, field);
+    // Back in a field a link it kept from before names: it may be at two places again.
+    if (linkCount(info) > 1) this.#noteShared(value, info);
     (this.#storedValues ??= []).push(value);
   }
 
@@ -591,7 +685,10 @@ export class Watch {
       if (into) into.add(value);
       else moved.set(parent, new Set([value]));
     }
-    this.#link(value, parent, key);
+    const info = this.#link(value, parent, key);
+    // Known, it may be at two places now: under a second key of a map (which its one link
+    // from the map also names), or back where a link it kept from before names.
+    if (known && (parent instanceof Map || linkCount(info) > 1)) this.#noteShared(value, info);
   }
 
   #makeHandler(): ProxyHandler<object> {
@@ -1213,6 +1310,8 @@ export class Watch {
         link.key = k;
         // Its links by parent (made when it has many, perhaps during the walk) are made again.
         info.byParent = undefined;
+        // Held elsewhere too, it is at two places now.
+        if (linkCount(info) > 1) this.#noteShared(heir[k] as object, info);
       } else {
         this.#placed(heir[k] as object, heir, k);
       }
@@ -1457,7 +1556,9 @@ export class Watch {
           continue;
         }
         const info = this.#nodes?.get(value as object);
-        if (!info || info.ambiguous) continue;
+        if (!info) continue;
+        this.#noteShared(value as object, info);
+        if (info.ambiguous) continue;
         info.ambiguous = true;
         for (const field of this.#rootsOf(into, current)) deltas.set(field, null);
       }
@@ -1596,6 +1697,38 @@ function shown(target: object, key: string): boolean {
 function mapHolds(map: Map<unknown, unknown>, node: object): boolean {
   for (const value of map.values()) if (value === node) return true;
   return false;
+}
+
+/**
+ * The path steps at which `parent` holds `node` now: the link's key where it still holds it
+ * there, or, in an array holding it elsewhere or more than once (`all`), each index holding
+ * it; each entry of a plain map or set holding it; none inside any other object.
+ */
+function keysHolding(
+  parent: object,
+  link: Link,
+  node: object,
+  all: boolean,
+): (string | number | EntryKey)[] {
+  if (isCollection(parent)) {
+    const keys: EntryKey[] = [];
+    let i = 0;
+    for (const value of parent.values()) {
+      if (value === node) keys.push([i]);
+      i++;
+    }
+    return keys;
+  }
+  if (!isProxied(parent)) return [];
+  const record = parent as Record<string | number, unknown>;
+  if (!Array.isArray(parent)) {
+    const key = String(link.key);
+    return toRaw(record[key]) === node && shown(parent, key) ? [key] : [];
+  }
+  if (!all && toRaw(record[link.key]) === node) return [link.key as number];
+  const keys: number[] = [];
+  for (let i = parent.indexOf(node); i >= 0; i = parent.indexOf(node, i + 1)) keys.push(i);
+  return keys;
 }
 
 /** A map encodes as one only with string keys (else as text, with a warning). */

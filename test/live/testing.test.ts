@@ -248,8 +248,8 @@ describe("objects a view shares from mount", () => {
 
   it("a field that took a shared row's group later is stored changed with the row", async () => {
     const stateBackend = new MemoryStateBackend();
-    // Mounted connected (as live navigation mounts): the sharing is the view's own (a restore
-    // from a snapshot gives copies, see docs/live-views.md).
+    // Mounted connected (as live navigation mounts): the sharing is the view's own, and stays
+    // in the snapshot it writes (test/live/shared-objects.test.ts).
     const view = await LiveViewTestClient.mount(PinView, { stateBackend, deadRender: false });
     // Each event's write lands before the next event (writes close together are one).
     const saved = () => new Promise((resolve) => setTimeout(resolve, 300));

@@ -4,6 +4,7 @@
  * @module
  */
 import type { StateSnapshot } from "../tracker.js";
+import type { Alias } from "../aliases.js";
 
 /** Everything needed to bring a view back without re-mounting it. */
 export interface StoredView {
@@ -17,6 +18,11 @@ export interface StoredView {
    * that an incremental write stores the components that changed as it stores the fields.
    */
   readonly state: StateSnapshot;
+  /**
+   * Places of `state` that held one object (`this.selected = this.rows[3]`), which a restore
+   * makes one object again. Absent when there were none.
+   */
+  readonly aliases?: readonly Alias[];
   /**
    * `_`-fields to which `mount` gave a value (DESIGN §10, restore rule): when there are any and
    * the class has no `setup`, restoring re-runs `mount` before applying `state`.

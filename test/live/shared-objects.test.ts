@@ -1,0 +1,181 @@
+/**
+ * Identity across snapshots: an object a view holds at two places is one object again after a
+ * restore (the join after a page load, a reconnect to another node), through the record's
+ * `aliases`, with the memory backend and with a real `redis-server`.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { z } from "zod";
+import { eventHandler, html, LiveView, type Rendered } from "../../src/index.js";
+import { MemoryStateBackend } from "../../src/state/backends/memory.js";
+import { RedisStateBackend } from "../../src/state/backends/redis.js";
+import { LiveViewTestClient } from "../../src/testing/index.js";
+import { findRedisServer, REDIS_MISSING, startRedis, type TestRedis } from "../support/redis.js";
+
+const byId = z.object({ id: z.number().int() });
+
+interface Row {
+  id: number;
+  qty: number;
+}
+
+interface Group {
+  name: string;
+  rows: Row[];
+}
+
+const rowsOf = (n: number): Row[] => Array.from({ length: n }, (_, id) => ({ id, qty: 0 }));
+
+class SharingView extends LiveView {
+  rows: Row[] = [];
+  selected: Row | null = null;
+  groups: Group[] = [];
+  pinned: Group[] = [];
+  byName = new Map<string, Row>();
+  marked = new Set<Row>();
+  twice: Row[] = [];
+
+  override mount() {
+    this.rows = rowsOf(8);
+    this.selected = this.rows[3]!;
+    this.groups = [{ name: "g", rows: [this.rows[0]!] }];
+    this.pinned = [this.groups[0]!];
+    this.byName.set("five", this.rows[5]!);
+    this.marked.add(this.rows[6]!);
+    this.twice = [this.rows[7]!, this.rows[7]!];
+  }
+
+  @eventHandler({ params: byId })
+  bump({ id }: { id: number }) {
+    this.rows.find((r) => r.id === id)!.qty++;
+  }
+
+  @eventHandler
+  bumpSelected() {
+    this.selected!.qty++;
+  }
+
+  @eventHandler
+  bumpPinned() {
+    this.pinned[0]!.rows[0]!.qty++;
+    this.pinned[0]!.name += "!";
+  }
+
+  @eventHandler
+  bumpFirstTwice() {
+    this.twice[0]!.qty++;
+  }
+
+  @eventHandler({ params: byId })
+  select({ id }: { id: number }) {
+    this.selected = this.rows.find((r) => r.id === id)!;
+  }
+
+  @eventHandler
+  copySelected() {
+    this.selected = { ...this.selected! };
+  }
+
+  @eventHandler
+  prepend() {
+    this.rows.unshift({ id: 100, qty: 0 });
+  }
+
+  override render(): Rendered {
+    const qty = this.rows.map((r) => `${r.id}:${r.qty}`).join(" ");
+    return html`<p id="rows">${qty}</p>
+      <p id="selected">${this.selected?.id}:${this.selected?.qty}</p>
+      <p id="group">${this.groups[0]?.name} ${this.groups[0]?.rows[0]?.qty}</p>
+      <p id="maps">${this.byName.get("five")?.qty} ${[...this.marked][0]?.qty}</p>
+      <p id="twice">${this.twice.map((r) => r.qty).join(" ")}</p>`;
+  }
+}
+
+/** Each event's write lands before the next step (writes close together are one). */
+const saved = () => new Promise((resolve) => setTimeout(resolve, 300));
+
+describe("objects shared in a view's state, restored (memory backend)", () => {
+  it("are one object again at the join after the page load", async () => {
+    const view = await LiveViewTestClient.mount(SharingView, {
+      stateBackend: new MemoryStateBackend(),
+    });
+    assert.equal(view.restored, true);
+    await view.event("bumpSelected");
+    assert.equal(view.element("#rows").text(), "0:0 1:0 2:0 3:1 4:0 5:0 6:0 7:0");
+    assert.equal(view.element("#selected").text(), "3:1");
+    await view.event("bumpPinned");
+    assert.equal(view.element("#group").text(), "g! 1");
+    assert.match(view.element("#rows").text(), /^0:1 /);
+    await view.event("bump", { id: 5 });
+    await view.event("bump", { id: 6 });
+    assert.equal(view.element("#maps").text(), "1 1");
+    await view.event("bumpFirstTwice");
+    assert.equal(view.element("#twice").text(), "1 1");
+    await view.close();
+  });
+
+  it("are one object again after a reconnect, with sharing made, moved and ended by handlers", async () => {
+    const stateBackend = new MemoryStateBackend();
+    const first = await LiveViewTestClient.mount(SharingView, { stateBackend });
+    await first.event("select", { id: 2 });
+    await saved();
+    await first.event("prepend"); // the selected row moves to index 3
+    await saved();
+    await first.close();
+    const second = await LiveViewTestClient.mount(SharingView, {
+      stateBackend,
+      id: first.id,
+      deadRender: false,
+    });
+    assert.equal(second.restored, true);
+    await second.event("bumpSelected");
+    assert.equal(second.element("#rows").text(), "100:0 0:0 1:0 2:1 3:0 4:0 5:0 6:0 7:0");
+    // The sharing a handler ends is not made again.
+    await second.event("copySelected");
+    await saved();
+    await second.close();
+    const third = await LiveViewTestClient.mount(SharingView, {
+      stateBackend,
+      id: first.id,
+      deadRender: false,
+    });
+    await third.event("bumpSelected");
+    assert.equal(third.element("#selected").text(), "2:2");
+    assert.equal(third.element("#rows").text(), "100:0 0:0 1:0 2:1 3:0 4:0 5:0 6:0 7:0");
+    await third.close();
+  });
+});
+
+const skip = findRedisServer() ? undefined : REDIS_MISSING;
+
+describe("objects shared in a view's state, with Redis", { skip }, () => {
+  let redis: TestRedis | undefined;
+  let url = "";
+  before(async () => {
+    const started = await startRedis();
+    if ("skip" in started) throw new Error(started.skip);
+    redis = started;
+    url = started.url;
+  });
+  after(() => redis?.stop());
+
+  it("are one object again after a reconnect to a node reading the same Redis", async () => {
+    const write = new RedisStateBackend({ url, prefix: "alias:" });
+    const read = new RedisStateBackend({ url, prefix: "alias:", compress: true });
+    const first = await LiveViewTestClient.mount(SharingView, { stateBackend: write });
+    await first.event("select", { id: 4 });
+    await saved();
+    await first.close();
+    const second = await LiveViewTestClient.mount(SharingView, {
+      stateBackend: read,
+      id: first.id,
+      deadRender: false,
+    });
+    await second.event("bumpSelected");
+    await second.event("bumpPinned");
+    assert.equal(second.element("#rows").text(), "0:1 1:0 2:0 3:0 4:1 5:0 6:0 7:0");
+    await second.close();
+    await write.close();
+    await read.close();
+  });
+});

@@ -1,0 +1,292 @@
+/**
+ * Identity across snapshots: which places of a view's state a record pairs as one object
+ * (`StateTracker.aliases`), and how a restore makes them one again (`restoreState`), including
+ * the lists a restore must not act on.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { MAX_ALIASES } from "../../src/state/aliases.js";
+import { propertyRuns } from "../support/property-runs.js";
+import {
+  applyRichMutation,
+  randomRun,
+  randomView,
+  richMutation,
+  richTree,
+} from "../support/state-mutations.js";
+import {
+  restoreState,
+  snapshotState,
+  StateTracker,
+  type StateSnapshot,
+} from "../../src/state/tracker.js";
+
+const policy = { strict: false, logger: console, view: "V", warned: new Set<string>() };
+
+interface Row {
+  id: number;
+  qty: number;
+}
+
+/** A list of pairs in a fixed order (the order of a record's list does not matter). */
+const sorted = (pairs: readonly unknown[]): string[] => pairs.map((p) => JSON.stringify(p)).sort();
+
+const rowsOf = (n: number): Row[] => Array.from({ length: n }, (_, id) => ({ id, qty: 0 }));
+
+/** A view object holding `state`, tracked with deltas (as a connected view is). */
+function tracked(state: Record<string, unknown>): {
+  view: Record<string, unknown>;
+  tracker: StateTracker;
+} {
+  const view = { ...state };
+  const tracker = new StateTracker(policy, { deltas: true });
+  tracker.reset(view);
+  return { view, tracker };
+}
+
+/** What a restore from `view`'s snapshot (with its aliases) gives. */
+function restored(view: Record<string, unknown>, tracker: StateTracker): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const snapshot = JSON.parse(JSON.stringify(snapshotState(view, policy))) as StateSnapshot;
+  const aliases: unknown = JSON.parse(JSON.stringify(tracker.aliases(view)));
+  restoreState(out, snapshot, aliases);
+  return out;
+}
+
+describe("the places of a view's state that hold one object", () => {
+  it("are listed from a walk for a view not tracked (a dead render), and none without sharing", () => {
+    const rows = rowsOf(4);
+    const byKey = new Map([["k", rows[1]!]]);
+    const view = { rows, selected: rows[2], byKey, members: new Set([rows[3]]), n: 1 };
+    const tracker = new StateTracker(policy);
+    assert.deepEqual(
+      sorted(tracker.aliases(view)),
+      sorted([
+        [
+          ["rows", 1],
+          ["byKey", [0]],
+        ],
+        [["rows", 2], ["selected"]],
+        [
+          ["rows", 3],
+          ["members", [0]],
+        ],
+      ]),
+    );
+    assert.deepEqual(tracker.aliases({ rows: rowsOf(3), n: 1 }), []);
+    assert.deepEqual(tracker.aliases({ n: 1, s: "x" }), []);
+  });
+
+  it("follow a tracked view's handlers: sharing made, moved, nested, twice in one array, ended", () => {
+    const { view, tracker } = tracked({ rows: rowsOf(5), selected: null, pinned: [] });
+    const state = view as { rows: Row[]; selected: Row | null; pinned: Row[][] };
+    assert.deepEqual(tracker.aliases(view), []);
+    state.selected = state.rows[2]!;
+    tracker.changes(view);
+    assert.deepEqual(tracker.aliases(view), [[["rows", 2], ["selected"]]]);
+    state.rows.unshift({ id: 9, qty: 0 });
+    tracker.changes(view);
+    assert.deepEqual(tracker.aliases(view), [[["rows", 3], ["selected"]]]);
+    state.rows.push(state.rows[0]!);
+    state.pinned = [state.rows];
+    tracker.changes(view);
+    assert.deepEqual(
+      sorted(tracker.aliases(view)),
+      sorted([
+        [["rows", 3], ["selected"]],
+        [["rows"], ["pinned", 0]],
+        [
+          ["rows", 0],
+          ["rows", 6],
+        ],
+      ]),
+    );
+    state.selected = { ...state.selected! };
+    state.pinned = [];
+    tracker.changes(view);
+    assert.deepEqual(
+      sorted(tracker.aliases(view)),
+      sorted([
+        [
+          ["rows", 0],
+          ["rows", 6],
+        ],
+      ]),
+    );
+  });
+
+  it("come back as one object at a restore, a container before what it holds", () => {
+    const { view, tracker } = tracked({ rows: rowsOf(3), selected: null, groups: [] });
+    const state = view as { rows: Row[]; selected: Row | null; groups: { rows: Row[] }[] };
+    state.groups = [{ rows: state.rows }, { rows: state.rows }];
+    state.selected = state.rows[1]!;
+    tracker.changes(view);
+    const back = restored(view, tracker) as typeof state;
+    assert.equal(back.selected, back.rows[1]);
+    assert.equal(back.groups[0]!.rows, back.rows);
+    assert.equal(back.groups[1]!.rows, back.rows);
+    assert.deepEqual(back, JSON.parse(JSON.stringify(state)));
+  });
+
+  it("a restore's tracking starts from them: a change at one place is one at each, as after a walk", () => {
+    const { view, tracker } = tracked({ rows: rowsOf(4), selected: null, twice: [] });
+    const state = view as { rows: Row[]; selected: Row | null; twice: Row[] };
+    state.selected = state.rows[1]!;
+    state.twice = [state.rows[2]!, state.rows[2]!];
+    tracker.changes(view);
+    const snapshot = JSON.parse(JSON.stringify(snapshotState(view, policy))) as StateSnapshot;
+    const aliases: unknown = JSON.parse(JSON.stringify(tracker.aliases(view)));
+    const steps = (walked: boolean) => {
+      const back: Record<string, unknown> = {};
+      const result = restoreState(back, structuredClone(snapshot), aliases);
+      const again = new StateTracker(policy, { deltas: true });
+      again.reset(back, walked ? undefined : result);
+      const live = back as typeof state;
+      live.selected!.qty++;
+      const first = again.changes(back).sort();
+      const firstDeltas = JSON.stringify([...again.takeDeltas()]);
+      live.twice[1]!.qty++;
+      const second = again.changes(back).sort();
+      const secondDeltas = JSON.stringify([...again.takeDeltas()]);
+      return { first, firstDeltas, second, secondDeltas, aliases: sorted(again.aliases(back)) };
+    };
+    const fromAliases = steps(false);
+    assert.deepEqual(fromAliases.first, ["rows", "selected"]);
+    assert.deepEqual(fromAliases.second, ["rows", "twice"]);
+    assert.deepEqual(fromAliases, steps(true));
+  });
+
+  it("are listed for the first objects only, past the limit, and not for one held at many places", () => {
+    const rows = rowsOf(100);
+    const { view, tracker } = tracked({ rows, picked: [] });
+    (view as { picked: Row[] }).picked = (view as { rows: Row[] }).rows.filter(() => true);
+    tracker.changes(view);
+    const listed = tracker.aliases(view);
+    assert.equal(listed.length, MAX_ALIASES);
+    assert.deepEqual(listed[5], [
+      ["rows", 5],
+      ["picked", 5],
+    ]);
+    const lookup = { name: "shared" };
+    const wide = rowsOf(20).map((row) => ({ ...row, lookup }));
+    assert.deepEqual(new StateTracker(policy).aliases({ wide }), []);
+  });
+});
+
+/**
+ * Which places of `fields` hold one object: each object place, in the encoding's order, named
+ * by the order in which its object was first met (what is below a place met again is not
+ * walked: it is shared with the first).
+ */
+function sharing(fields: Record<string, unknown>): string {
+  const ids = new Map<object, number>();
+  const out: string[] = [];
+  const visit = (value: unknown, path: string): void => {
+    if (typeof value !== "object" || value === null) return;
+    const met = ids.get(value);
+    out.push(`${path}=${met ?? ids.size}`);
+    if (met !== undefined) return;
+    ids.set(value, ids.size);
+    if (value instanceof Map) for (const [k, v] of value) visit(v, `${path}.${k}`);
+    else if (value instanceof Set) [...value].forEach((v, i) => visit(v, `${path}[${i}]`));
+    else if (!(value instanceof Date)) {
+      for (const [k, v] of Object.entries(value)) visit(v, `${path}.${k}`);
+    }
+  };
+  for (const [field, value] of Object.entries(fields)) visit(value, field);
+  return out.join(" ");
+}
+
+describe("property: a restore keeps which places hold one object", () => {
+  it("over random nested state, sharing and in-place changes, from the tracked list and from a walk", () => {
+    fc.assert(
+      fc.property(randomRun(richTree, richMutation, 5), (run) => {
+        const view = randomView(run);
+        const tracker = new StateTracker(policy, { deltas: true });
+        tracker.reset(view);
+        const fields = view as unknown as Record<string, unknown>;
+        for (const step of run.steps) {
+          for (const m of step) applyRichMutation(fields, m);
+          tracker.changes(view);
+          const state = { a: view.a, b: view.b, c: view.c };
+          const text = JSON.stringify(snapshotState(view, policy));
+          for (const aliases of [tracker.aliases(view), new StateTracker(policy).aliases(view)]) {
+            const back: Record<string, unknown> = {};
+            restoreState(
+              back,
+              JSON.parse(text) as StateSnapshot,
+              JSON.parse(JSON.stringify(aliases)),
+            );
+            assert.equal(JSON.stringify(snapshotState(back, policy)), text);
+            assert.equal(sharing(back), sharing(state));
+          }
+        }
+      }),
+      propertyRuns(300),
+    );
+  });
+});
+
+describe("a restore given a record's list of shared places", () => {
+  const state = (): StateSnapshot => ({
+    rows: [{ id: 0 }, { id: 1 }],
+    selected: { id: 1 },
+    other: { id: 2 },
+    tags: { $type: "Set", value: [{ id: 1 }, { id: 1 }] },
+  });
+
+  it("applies the pairs that fit the state and skips the others", () => {
+    const out: Record<string, unknown> = {};
+    restoreState(out, state(), [
+      [["rows", 1], ["selected"]],
+      [["rows", 0], ["other"]], // unequal values
+      [["rows", 7], ["other"]], // no such place
+      [["rows", "__proto__"], ["other"]],
+      [["missing"], ["selected"]],
+      [
+        ["rows", 1],
+        ["tags", [0]],
+      ],
+      // The set holds it already: a second member made the same object would be lost.
+      [
+        ["rows", 1],
+        ["tags", [1]],
+      ],
+    ]);
+    const rows = out.rows as { id: number }[];
+    assert.equal(out.selected, rows[1]);
+    assert.deepEqual(out.other, { id: 2 });
+    assert.notEqual(out.other, rows[0]);
+    assert.equal([...(out.tags as Set<unknown>)][0], rows[1]);
+    assert.equal((out.tags as Set<unknown>).size, 2);
+  });
+
+  for (const [what, aliases] of [
+    ["an entry that is not a pair", { rows: 1 }],
+    ["a pair of three paths", [[["rows", 1], ["selected"], ["other"]]]],
+    ["a negative index", [[["rows", -1], ["selected"]]]],
+    ["a fractional index", [[["rows", 0.5], ["selected"]]]],
+    ["an object step", [[["rows", { i: 1 }], ["selected"]]]],
+    ["a path without its field", [[[], ["selected"]]]],
+    [
+      "a list past the limit",
+      Array.from({ length: MAX_ALIASES + 1 }, () => [["rows", 1], ["selected"]]),
+    ],
+  ] as const) {
+    it(`ignores a malformed list whole: ${what}`, () => {
+      const out: Record<string, unknown> = {};
+      restoreState(out, state(), [
+        [["rows", 1], ["selected"]],
+        ...(Array.isArray(aliases) ? aliases : [aliases]),
+      ]);
+      assert.notEqual(out.selected, (out.rows as unknown[])[1]);
+      assert.deepEqual(out, {
+        rows: [{ id: 0 }, { id: 1 }],
+        selected: { id: 1 },
+        other: { id: 2 },
+        tags: new Set([{ id: 1 }, { id: 1 }]),
+      });
+    });
+  }
+});
