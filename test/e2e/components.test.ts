@@ -17,6 +17,7 @@ import {
   errorsOnly,
   servedInChromium,
   shoot,
+  until,
 } from "../support/browser.js";
 import { connected } from "../support/orders-browser.js";
 import { Counter, CounterPage, unmounted } from "../live/component-views.js";
@@ -28,14 +29,6 @@ const templates = fileURLToPath(new URL("../fixtures/templates", import.meta.url
 
 function count(page: Page, id: string): Promise<string | null> {
   return page.textContent(`#counter-${id} .count`);
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  assert.fail(`timed out waiting until ${what}`);
 }
 
 /** Records DOM mutations inside each counter, to prove a click touched only its own. */

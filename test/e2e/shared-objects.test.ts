@@ -17,6 +17,7 @@ import {
   errorsOnly,
   servedInChromium,
   shoot,
+  until,
 } from "../support/browser.js";
 import { connected } from "../support/orders-browser.js";
 
@@ -61,14 +62,6 @@ class PickView extends LiveView {
       <p id="selected">row ${this.selected?.id}: <b class="qty">${this.selected?.qty}</b></p>
       <button id="bump" dj-click="bump">+1 on the selected row</button>`;
   }
-}
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  assert.fail(`timed out waiting until ${what}`);
 }
 
 const qty = (page: Page, selector: string) => page.textContent(`${selector} .qty`);

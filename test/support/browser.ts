@@ -4,6 +4,7 @@
  * message instead of failing, then call {@link launchBrowser}.
  * @module
  */
+import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before } from "node:test";
@@ -122,4 +123,13 @@ export async function shoot(
 ): Promise<void> {
   const dir = process.env.SCREENSHOTS;
   if (dir) await page.screenshot({ path: join(dir, `${name}.png`), ...options });
+}
+
+/** Waits until `check` holds (polled every 20 ms, for up to 10 s), else fails naming `what`. */
+export async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.fail(`timed out waiting until ${what}`);
 }
