@@ -22,8 +22,18 @@ export type StatePath = readonly [field: string, ...steps: (string | number | En
 /** Two places that hold one object: a restore gives the second the first one's object. */
 export type Alias = readonly [StatePath, StatePath];
 
-/** Most pairs a record lists; the objects shared past them come back as copies. */
-export const MAX_ALIASES = 64;
+/**
+ * Most objects a record keeps shared. A state that shares more (a `Map` indexing the rows of
+ * an array shares every row) keeps none: all its sharing comes back as equal copies, as a rule
+ * a developer can count on rather than some objects shared and others not.
+ */
+export const MAX_SHARED = 64;
+
+/** Most places of one shared object a record names; one held at more keeps no sharing either. */
+export const MAX_PLACES = 16;
+
+/** Most pairs a record lists (each shared object's first place with each other one). */
+export const MAX_ALIASES = MAX_SHARED * (MAX_PLACES - 1);
 
 /** Most steps of a path (the encoding's own depth limit). */
 const MAX_STEPS = 64;

@@ -24,7 +24,7 @@ import {
 } from "./codec.js";
 import type { JsonObject } from "./serializable.js";
 import type { DeltaOp } from "./delta.js";
-import { applyAliases, linksAlong, type Alias } from "./aliases.js";
+import { applyAliases, linksAlong, MAX_PLACES, MAX_SHARED, type Alias } from "./aliases.js";
 import {
   ABSENT,
   findSharedNodes,
@@ -278,8 +278,10 @@ export class StateTracker {
     }
     this.#refuseUnserializable(keys, values);
     this.#bind(view, keys, values);
-    // Proxies handed out earlier stay valid: the watch keeps them, only its log is cleared.
+    // Proxies handed out earlier stay valid: the watch keeps them, only its log is cleared,
+    // and the sharing it noted (the sharing found below is noted again).
     this.#watch?.clear();
+    this.#watch?.restartShared();
     this.#deltas = undefined;
     // Objects reached along two paths (`this.selected = this.rows[0]` in mount), linked at
     // both; for deltas, objects one field reaches twice are marked (two places in one array
@@ -518,28 +520,24 @@ export class StateTracker {
 
   /**
    * The places of `view`'s state that hold one object, for a snapshot to keep identity
-   * ({@link Alias}). A view tracked with deltas lists what its watch saw shared, a cost that
-   * follows the sharing; any other (a dead render's, whose snapshot is written whole anyway)
-   * is walked once.
+   * ({@link Alias}); none, with a warning (once per view class), when it shares more than a
+   * record keeps ({@link MAX_SHARED}). A view tracked with deltas lists what its watch saw
+   * shared, a cost that follows the sharing; any other (a dead render's, whose snapshot is
+   * written whole anyway) is walked once.
    */
   aliases(view: object): readonly Alias[] {
     if (this.#compare) return NO_ALIASES;
+    let aliases: readonly Alias[] | undefined;
     if (trackerOf(view) === this && this.#keepDeltas) {
-      if (!this.#watch) return NO_ALIASES;
       const current = new Map<string, unknown>();
       this.#keys.forEach((key, i) => current.set(key, this.#values[i]));
-      return this.#watch.aliases(current);
+      aliases = this.#watch ? this.#watch.aliases(current) : NO_ALIASES;
+    } else {
+      aliases = walkedAliases(view);
     }
-    const keys = stateKeys(view);
-    const values = keys.map((key) => toRaw(stateValue(view, key)));
-    if (!values.some((value) => typeof value === "object" && value !== null)) return NO_ALIASES;
-    const repeated = new Set<object>();
-    const shared = findSharedNodes(keys, values, repeated);
-    if (shared.links.length === 0) return NO_ALIASES;
-    const watch = new Watch(true);
-    watch.linkShared(shared);
-    for (const node of repeated) watch.markAmbiguous(node);
-    return watch.aliases(new Map(keys.map((key, i) => [key, values[i]])));
+    if (aliases !== undefined) return aliases;
+    warnTooShared(view, this.policy);
+    return NO_ALIASES;
   }
 
   /** The state as of now, for a state backend. */
@@ -581,6 +579,38 @@ export function snapshotState(view: object, policy: SerializationPolicy): StateS
   const out: StateSnapshot = {};
   for (const key of stateKeys(view)) out[key] = toSnapshot(read(view, key), key, policy);
   return out;
+}
+
+/** {@link StateTracker.aliases} of a view not tracked: one walk of its whole state. */
+function walkedAliases(view: object): readonly Alias[] | undefined {
+  const keys = stateKeys(view);
+  const values = keys.map((key) => toRaw(stateValue(view, key)));
+  if (!values.some((value) => typeof value === "object" && value !== null)) return NO_ALIASES;
+  const repeated = new Set<object>();
+  const shared = findSharedNodes(keys, values, repeated);
+  if (shared.wide.size > 0) return undefined;
+  if (shared.links.length === 0) return NO_ALIASES;
+  const watch = new Watch(true);
+  watch.linkShared(shared);
+  for (const node of repeated) watch.markAmbiguous(node);
+  return watch.aliases(new Map(keys.map((key, i) => [key, values[i]])));
+}
+
+/** The view classes whose state was found to share more than a snapshot keeps. */
+const tooShared = new WeakSet<object>();
+
+function warnTooShared(view: object, policy: SerializationPolicy): void {
+  const proto: unknown = Object.getPrototypeOf(view);
+  if (typeof proto !== "object" || proto === null || tooShared.has(proto)) return;
+  tooShared.add(proto);
+  policy.logger.warn(
+    `${policy.view}: its state holds more than ${MAX_SHARED} objects at two places or more ` +
+      `(a Map or an object indexing the rows of an array?), or one at more than ${MAX_PLACES}: ` +
+      `a restore (the join after the page load, a reconnect) gives them back as equal copies, ` +
+      `which then change separately. Keep keys (this.selectedId) rather than objects where ` +
+      `they must stay one.`,
+    { view: policy.view },
+  );
 }
 
 /** What {@link restoreState} put on a view: its fields' values, and the pairs of places it made one object. */

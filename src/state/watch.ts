@@ -34,7 +34,7 @@ import {
   type SnapshotValue,
 } from "./codec.js";
 import type { DeltaOp, DeltaPath, EntryKey, EntryList } from "./delta.js";
-import { MAX_ALIASES, type Alias, type StatePath } from "./aliases.js";
+import { MAX_PLACES, MAX_SHARED, type Alias, type StatePath } from "./aliases.js";
 
 /** The slot did not exist before the step. */
 export const ABSENT: unique symbol = Symbol("absent");
@@ -355,10 +355,10 @@ export class Watch {
   #sticky = false;
   /**
    * Objects linked at more than one place, or twice in one container, for {@link aliases}
-   * (only when paths are kept): up to {@link MAX_ALIASES}, each dropped once it is found at
-   * fewer than two places.
+   * (only when paths are kept), each dropped once it is found at fewer than two places; `"many"`
+   * once more than {@link MAX_SHARED} were, or one too wide to list, until {@link restartShared}.
    */
-  #shared?: Set<object>;
+  #shared?: Set<object> | "many";
 
   /** @param paths keep what is needed to address edits by path ({@link changedFields}' deltas). */
   constructor(readonly paths = false) {}
@@ -417,47 +417,57 @@ export class Watch {
       return info;
     }
     addLink(info, { parent, key });
-    if (Array.isArray(info.links)) this.#noteShared(node, info);
+    if (Array.isArray(info.links)) this.#noteShared(node);
     if (linkCount(info) > (info.crowd ?? CROWD)) (this.#crowded ??= new Set()).add(node);
     return info;
   }
 
   /** Marks `node` as reached along more than one path (found by {@link findSharedNodes}). */
   markAmbiguous(node: object): void {
-    const info = this.#info(node);
-    info.ambiguous = true;
-    this.#noteShared(node, info);
+    this.#info(node).ambiguous = true;
+    this.#noteShared(node);
   }
 
   /** `node` may be held at more than one place now: one for {@link aliases} to list. */
-  #noteShared(node: object, info: NodeInfo): void {
-    // An object at many places (a lookup object every row holds) comes back as copies.
-    if (!this.paths || info.wide) return;
-    const shared = (this.#shared ??= new Set());
-    if (shared.size < MAX_ALIASES) shared.add(node);
+  #noteShared(node: object): void {
+    const known = this.#shared;
+    if (!this.paths || known === "many") return;
+    const shared = known ?? (this.#shared = new Set());
+    if (shared.has(node)) return;
+    // One more than a record keeps: the sharing is not listed.
+    if (shared.size >= MAX_SHARED) this.#shared = "many";
+    else shared.add(node);
+  }
+
+  /** Forgets which objects were noted as shared (tracking starts again and notes them anew). */
+  restartShared(): void {
+    this.#shared = undefined;
   }
 
   /**
    * The places of the state (`current`: field → raw value) that hold one object, as pairs of
    * its first place and each other one, for a snapshot to keep identity
-   * ({@link applyAliases}). Only objects the watch saw linked at a second place are looked
-   * at, so this costs what the sharing holds (and the search of an array for an object it
-   * holds twice). An object at more than {@link TIED_PLACES} places, or whose pairs would pass
-   * {@link MAX_ALIASES}, is left out.
+   * ({@link applyAliases}); `undefined` when the state shares more than a record keeps
+   * ({@link MAX_SHARED} objects, {@link MAX_PLACES} places each). Only objects the watch saw
+   * linked at a second place are looked at, so this costs what the sharing holds (and the
+   * search of a map, a set, or an array holding one twice, for its places).
    */
-  aliases(current: ReadonlyMap<string, unknown>): Alias[] {
+  aliases(current: ReadonlyMap<string, unknown>): Alias[] | undefined {
     const shared = this.#shared;
+    if (shared === "many") return undefined;
     const out: Alias[] = [];
     if (!shared) return out;
     const memo = new Map<object, StatePath[] | undefined>();
     for (const node of shared) {
       const places = this.#placesOf(node, current, memo, 0);
-      if (places === undefined) continue;
+      if (places === undefined) {
+        this.#shared = "many";
+        return undefined;
+      }
       if (places.length < 2) {
         shared.delete(node);
         continue;
       }
-      if (out.length + places.length - 1 > MAX_ALIASES) continue;
       for (let i = 1; i < places.length; i++) out.push([places[0]!, places[i]!]);
     }
     if (shared.size === 0) this.#shared = undefined;
@@ -466,7 +476,7 @@ export class Watch {
 
   /**
    * Every place of the state that holds `node` now, following its links (each checked against
-   * the state); `undefined` when there are too many. Places inside a class instance or a
+   * the state); `undefined` when there are more than {@link MAX_PLACES}. Places inside a class instance or a
    * subclass of a collection are not named (a restore rebuilds those from their encoding).
    */
   #placesOf(
@@ -506,7 +516,7 @@ export class Watch {
         out.push(place);
       }
     }
-    const places = out.length > TIED_PLACES ? undefined : out;
+    const places = out.length > MAX_PLACES ? undefined : out;
     memo.set(node, places);
     return places;
   }
@@ -514,6 +524,8 @@ export class Watch {
   /** Makes the links {@link findSharedNodes} found. */
   linkShared(shared: SharedNodes): void {
     for (const [node, parent, key] of shared.links) this.#link(node, parent, key);
+    // Too wide for a record to list: the state's sharing is not listed.
+    if (shared.wide.size > 0 && this.paths) this.#shared = "many";
     for (const [node, fields] of shared.wide) {
       const info = this.#info(node);
       info.wide = true;
@@ -560,7 +572,7 @@ export class Watch {
     this.#unwrap(value);
     const info = this.#link(value, null, field);
     // Back in a field a link it kept from before names: it may be at two places again.
-    if (linkCount(info) > 1) this.#noteShared(value, info);
+    if (linkCount(info) > 1) this.#noteShared(value);
     (this.#storedValues ??= []).push(value);
   }
 
@@ -688,7 +700,7 @@ export class Watch {
     const info = this.#link(value, parent, key);
     // Known, it may be at two places now: under a second key of a map (which its one link
     // from the map also names), or back where a link it kept from before names.
-    if (known && (parent instanceof Map || linkCount(info) > 1)) this.#noteShared(value, info);
+    if (known && (parent instanceof Map || linkCount(info) > 1)) this.#noteShared(value);
   }
 
   #makeHandler(): ProxyHandler<object> {
@@ -1311,7 +1323,7 @@ export class Watch {
         // Its links by parent (made when it has many, perhaps during the walk) are made again.
         info.byParent = undefined;
         // Held elsewhere too, it is at two places now.
-        if (linkCount(info) > 1) this.#noteShared(heir[k] as object, info);
+        if (linkCount(info) > 1) this.#noteShared(heir[k] as object);
       } else {
         this.#placed(heir[k] as object, heir, k);
       }
@@ -1557,7 +1569,7 @@ export class Watch {
         }
         const info = this.#nodes?.get(value as object);
         if (!info) continue;
-        this.#noteShared(value as object, info);
+        this.#noteShared(value as object);
         if (info.ambiguous) continue;
         info.ambiguous = true;
         for (const field of this.#rootsOf(into, current)) deltas.set(field, null);
@@ -1702,7 +1714,8 @@ function mapHolds(map: Map<unknown, unknown>, node: object): boolean {
 /**
  * The path steps at which `parent` holds `node` now: the link's key where it still holds it
  * there, or, in an array holding it elsewhere or more than once (`all`), each index holding
- * it; each entry of a plain map or set holding it; none inside any other object.
+ * it; each entry of a plain map or set holding it (a search of its values); none inside any
+ * other object.
  */
 function keysHolding(
   parent: object,
@@ -1728,6 +1741,8 @@ function keysHolding(
   if (!all && toRaw(record[link.key]) === node) return [link.key as number];
   const keys: number[] = [];
   for (let i = parent.indexOf(node); i >= 0; i = parent.indexOf(node, i + 1)) keys.push(i);
+  // The link follows the item (as a check's lookups make it), so the next write finds it there.
+  if (keys.length === 1) link.key = keys[0]!;
   return keys;
 }
 

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { MAX_ALIASES } from "../../src/state/aliases.js";
+import { MAX_ALIASES, MAX_SHARED } from "../../src/state/aliases.js";
+import { CapturingLogger } from "../support/logger.js";
 import { propertyRuns } from "../support/property-runs.js";
 import {
   applyRichMutation,
@@ -157,20 +158,63 @@ describe("the places of a view's state that hold one object", () => {
     assert.deepEqual(fromAliases, steps(true));
   });
 
-  it("are listed for the first objects only, past the limit, and not for one held at many places", () => {
-    const rows = rowsOf(100);
-    const { view, tracker } = tracked({ rows, picked: [] });
-    (view as { picked: Row[] }).picked = (view as { rows: Row[] }).rows.filter(() => true);
+  it("are none past the limit, tracked or walked, nor with one object at too many places; a warning once per class", () => {
+    const logger = new CapturingLogger();
+    const warned = { ...policy, logger };
+    class Many {
+      rows = rowsOf(MAX_SHARED + 1);
+      picked: Row[] = [];
+    }
+    // Up to the limit, all are listed; one more object, and none is.
+    const atLimit = new Many();
+    atLimit.picked = atLimit.rows.slice(0, MAX_SHARED);
+    assert.equal(new StateTracker(warned).aliases(atLimit).length, MAX_SHARED);
+    const view = new Many();
+    const tracker = new StateTracker(warned, { deltas: true });
+    tracker.reset(view);
+    view.picked = view.rows.slice(0, MAX_SHARED);
     tracker.changes(view);
-    const listed = tracker.aliases(view);
-    assert.equal(listed.length, MAX_ALIASES);
-    assert.deepEqual(listed[5], [
-      ["rows", 5],
-      ["picked", 5],
+    assert.equal(tracker.aliases(view).length, MAX_SHARED);
+    view.picked = view.rows.filter(() => true);
+    tracker.changes(view);
+    assert.deepEqual(tracker.aliases(view), []);
+    assert.deepEqual(new StateTracker(warned).aliases(new Many()), []);
+    view.picked = [];
+    tracker.changes(view);
+    // Not listed again once past the limit, until tracking starts again.
+    assert.deepEqual(tracker.aliases(view), []);
+    tracker.reset(view);
+    view.picked = [view.rows[3]!];
+    tracker.changes(view);
+    assert.deepEqual(tracker.aliases(view), [
+      [
+        ["rows", 3],
+        ["picked", 0],
+      ],
     ]);
+    const again = new Many();
+    again.picked = again.rows.filter(() => true);
+    assert.deepEqual(new StateTracker(warned).aliases(again), []);
+    assert.deepEqual(
+      logger.warnings.map((line) => line.message),
+      [
+        `V: its state holds more than ${MAX_SHARED} objects at two places or more (a Map or an ` +
+          `object indexing the rows of an array?), or one at more than 16: a restore (the join ` +
+          `after the page load, a reconnect) gives them back as equal copies, which then change ` +
+          `separately. Keep keys (this.selectedId) rather than objects where they must stay one.`,
+      ],
+    );
+    // An object at more than 16 places: walked, tracked from the start, or made by a handler.
     const lookup = { name: "shared" };
-    const wide = rowsOf(20).map((row) => ({ ...row, lookup }));
-    assert.deepEqual(new StateTracker(policy).aliases({ wide }), []);
+    const wide = { rows: rowsOf(17).map((row) => ({ ...row, lookup })), lookup };
+    assert.deepEqual(new StateTracker(policy).aliases(wide), []);
+    const fromStart = tracked({ ...wide, selected: wide.rows[0] });
+    assert.deepEqual(fromStart.tracker.aliases(fromStart.view), []);
+    const made = tracked({ rows: rowsOf(17), lookup: { name: "shared" } });
+    const state = made.view as { rows: (Row & { lookup?: object })[]; lookup: object };
+    for (const row of state.rows) row.lookup = state.lookup;
+    made.tracker.changes(made.view);
+    assert.deepEqual(made.tracker.aliases(made.view), []);
   });
 });
 
