@@ -11,7 +11,6 @@
  */
 import { matchesSnapshot, toSnapshot, type SerializationPolicy } from "./codec.js";
 import type { EntryKey } from "./delta.js";
-import type { SharedLink } from "./watch.js";
 
 /**
  * A place in a view's state: the field, then the keys down to it (an array's index, a plain
@@ -87,8 +86,11 @@ export function applyAliases(aliases: unknown, values: Map<string, unknown>): Al
  * for an object it finds at two places: a state just restored holds no sharing but the pairs
  * {@link applyAliases} made, and linking their paths spares a walk of the whole state.
  */
-export function linksAlong(values: ReadonlyMap<string, unknown>, path: StatePath): SharedLink[] {
-  const links: SharedLink[] = [];
+export function linksAlong(
+  values: ReadonlyMap<string, unknown>,
+  path: StatePath,
+): (readonly [node: object, parent: object | null, key: string | number])[] {
+  const links: (readonly [object, object | null, string | number])[] = [];
   const value = values.get(path[0]);
   if (!isObject(value)) return links;
   links.push([value, null, path[0]]);
