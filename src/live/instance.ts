@@ -1012,6 +1012,8 @@ export class LiveInstance
       fields = [...fields, "uploads"];
     }
     if (fields.length > 0) this.#touch(fields);
+    // Sharing started or ended alone changes no field, and the snapshot must still list it.
+    else if (this.#connected && this.tracker.sharingChanged(this.view)) this.#touch();
     let wire = this.#rerender(fields);
     if (reply !== undefined) (wire ??= {}).r = reply as WireRendered;
     if (hasDecoration(effects)) decorate((wire ??= {}), effects);

@@ -9,7 +9,12 @@
  * they sit, so listing them costs what the sharing holds, not what the state holds.
  * @module
  */
-import { matchesSnapshot, toSnapshot, type SerializationPolicy } from "./codec.js";
+import {
+  matchesSnapshot,
+  toSnapshot,
+  type SerializationPolicy,
+  type SnapshotValue,
+} from "./codec.js";
 import type { EntryKey } from "./delta.js";
 
 /**
@@ -56,6 +61,10 @@ export function applyAliases(aliases: unknown, values: Map<string, unknown>): Al
   const applied: Alias[] = [];
   if (!isAliasList(aliases)) return applied;
   const ordered = [...aliases].sort((a, b) => a[1].length - b[1].length);
+  // Each object is encoded once and each place's object compared once, so that a list naming
+  // one large object again and again costs what the state holds, not that times the list.
+  const encodings = new Map<object, SnapshotValue | null>();
+  const compared = new Set<object>();
   for (const [from, to] of ordered) {
     const object = resolve(values, from, from.length);
     if (!isObject(object)) continue;
@@ -72,7 +81,9 @@ export function applyAliases(aliases: unknown, values: Map<string, unknown>): Al
     if (!isObject(held) || held === object) continue;
     // A set cannot hold the object twice, and a member made equal to another would be lost.
     if (parent instanceof Set && parent.has(object)) continue;
-    if (!equal(object, held)) continue;
+    if (compared.has(held)) continue;
+    compared.add(held);
+    if (!equal(encodingOf(object, encodings), held)) continue;
     if (parent === undefined) values.set(field, object);
     else put(parent, last, object);
     applied.push([from, to]);
@@ -194,11 +205,24 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-/** Whether two decoded values encode alike (a value that does not encode is equal to none). */
-function equal(a: object, b: object): boolean {
-  try {
-    return matchesSnapshot(b, toSnapshot(a, "", silent));
-  } catch {
-    return false;
+/** `object`'s encoding, `null` when it has none, once per restore. */
+function encodingOf(
+  object: object,
+  encodings: Map<object, SnapshotValue | null>,
+): SnapshotValue | null {
+  let encoding = encodings.get(object);
+  if (encoding === undefined) {
+    try {
+      encoding = toSnapshot(object, "", silent);
+    } catch {
+      encoding = null;
+    }
+    encodings.set(object, encoding);
   }
+  return encoding;
+}
+
+/** Whether `held` encodes as `encoding` (an object that does not encode is equal to none). */
+function equal(encoding: SnapshotValue | null, held: object): boolean {
+  return encoding !== null && matchesSnapshot(held, encoding);
 }

@@ -213,6 +213,13 @@ export class StateTracker {
   readonly #keepDeltas: boolean;
   /** The edits found since the last {@link takeDeltas}; `"lost"` after a failed check. */
   #deltas?: FieldDeltas | "lost";
+  /**
+   * The list {@link aliases} last gave for this tracked view, as JSON text; `undefined` until
+   * then (after {@link reset}), when any list counts as a change.
+   */
+  #sharingText?: string;
+  /** A check found writes or reads since {@link sharingChanged} last looked. */
+  #stepped = false;
 
   constructor(
     readonly policy: SerializationPolicy,
@@ -283,6 +290,8 @@ export class StateTracker {
     this.#watch?.clear();
     this.#watch?.restartShared();
     this.#deltas = undefined;
+    this.#sharingText = undefined;
+    this.#stepped = false;
     // Objects reached along two paths (`this.selected = this.rows[0]` in mount), linked at
     // both; for deltas, objects one field reaches twice are marked (two places in one array
     // share one link: an edit by path would reach one of them).
@@ -385,6 +394,7 @@ export class StateTracker {
     const watch = this.#watch;
     let changed: string[] = [];
     if (watch?.pending) {
+      this.#stepped = true;
       try {
         const current = new Map<string, unknown>();
         this.#keys.forEach((key, i) => current.set(key, this.#values[i]));
@@ -528,16 +538,33 @@ export class StateTracker {
   aliases(view: object): readonly Alias[] {
     if (this.#compare) return NO_ALIASES;
     let aliases: readonly Alias[] | undefined;
-    if (trackerOf(view) === this && this.#keepDeltas) {
+    const tracked = trackerOf(view) === this && this.#keepDeltas;
+    if (tracked) {
       const current = new Map<string, unknown>();
       this.#keys.forEach((key, i) => current.set(key, this.#values[i]));
       aliases = this.#watch ? this.#watch.aliases(current) : NO_ALIASES;
     } else {
       aliases = walkedAliases(view);
     }
-    if (aliases !== undefined) return aliases;
-    warnTooShared(view, this.policy);
-    return NO_ALIASES;
+    if (aliases === undefined) {
+      warnTooShared(view, this.policy);
+      aliases = NO_ALIASES;
+    }
+    if (tracked) this.#sharingText = JSON.stringify(aliases);
+    return aliases;
+  }
+
+  /**
+   * Whether the places of `view`'s state that hold one object changed since {@link aliases}
+   * last listed them: a handler that only starts or ends sharing (`this.draft = this.rows[1]`
+   * where `draft` held an equal copy) changes no field, but its snapshot must still be
+   * written. Looks only after a check that saw the handler touch the state.
+   */
+  sharingChanged(view: object): boolean {
+    if (!this.#stepped) return false;
+    this.#stepped = false;
+    const before = this.#sharingText;
+    return JSON.stringify(this.aliases(view)) !== before;
   }
 
   /** The state as of now, for a state backend. */

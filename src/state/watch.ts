@@ -355,8 +355,10 @@ export class Watch {
   #sticky = false;
   /**
    * Objects linked at more than one place, or twice in one container, for {@link aliases}
-   * (only when paths are kept), each dropped once it is found at fewer than two places; `"many"`
-   * once more than {@link MAX_SHARED} were, or one too wide to list, until {@link restartShared}.
+   * (only when paths are kept), each dropped once it is found at fewer than two places (a
+   * step that moves many objects, `this.rows = this.rows.filter(…)`, notes each in passing);
+   * `"many"` when tracking started with an object too wide to list, until {@link
+   * restartShared}.
    */
   #shared?: Set<object> | "many";
 
@@ -432,11 +434,7 @@ export class Watch {
   #noteShared(node: object): void {
     const known = this.#shared;
     if (!this.paths || known === "many") return;
-    const shared = known ?? (this.#shared = new Set());
-    if (shared.has(node)) return;
-    // One more than a record keeps: the sharing is not listed.
-    if (shared.size >= MAX_SHARED) this.#shared = "many";
-    else shared.add(node);
+    (known ?? (this.#shared = new Set())).add(node);
   }
 
   /** Forgets which objects were noted as shared (tracking starts again and notes them anew). */
@@ -449,8 +447,9 @@ export class Watch {
    * its first place and each other one, for a snapshot to keep identity
    * ({@link applyAliases}); `undefined` when the state shares more than a record keeps
    * ({@link MAX_SHARED} objects, {@link MAX_PLACES} places each). Only objects the watch saw
-   * linked at a second place are looked at, so this costs what the sharing holds (and the
-   * search of a map, a set, or an array holding one twice, for its places).
+   * linked at a second place since the last call are looked at, so this costs what the
+   * sharing holds and what the steps moved (and a look through each map or set holding one,
+   * or an array holding one twice).
    */
   aliases(current: ReadonlyMap<string, unknown>): Alias[] | undefined {
     const shared = this.#shared;
@@ -458,20 +457,28 @@ export class Watch {
     const out: Alias[] = [];
     if (!shared) return out;
     const memo = new Map<object, StatePath[] | undefined>();
+    const entries: EntryIndexes = new Map();
+    let listed = 0;
+    let wide = false;
     for (const node of shared) {
-      const places = this.#placesOf(node, current, memo, 0);
+      const places = this.#placesOf(node, current, memo, entries, 0);
       if (places === undefined) {
-        this.#shared = "many";
-        return undefined;
+        // At too many places for now: looked at again next time.
+        wide = true;
+        continue;
       }
       if (places.length < 2) {
         shared.delete(node);
         continue;
       }
+      listed++;
       for (let i = 1; i < places.length; i++) out.push([places[0]!, places[i]!]);
     }
-    if (shared.size === 0) this.#shared = undefined;
-    return out;
+    // More shared objects than a record keeps (a map indexing the rows): not listed again
+    // until tracking starts again, and the set of them is not kept.
+    if (listed > MAX_SHARED) this.#shared = "many";
+    else if (shared.size === 0) this.#shared = undefined;
+    return listed > MAX_SHARED || wide ? undefined : out;
   }
 
   /**
@@ -483,6 +490,7 @@ export class Watch {
     node: object,
     current: ReadonlyMap<string, unknown>,
     memo: Map<object, StatePath[] | undefined>,
+    entries: EntryIndexes,
     depth: number,
   ): StatePath[] | undefined {
     if (memo.has(node)) return memo.get(node);
@@ -502,11 +510,11 @@ export class Watch {
         }
         continue;
       }
-      const keys = keysHolding(parent, link, node, info?.ambiguous === true);
+      const keys = keysHolding(parent, link, node, info?.ambiguous === true, entries);
       if (keys.length === 0) continue;
       // Below a container held at several places, only its first one: the pair that makes
       // the container one object again makes what it holds one too.
-      const above = this.#placesOf(parent, current, memo, depth + 1)?.[0];
+      const above = this.#placesOf(parent, current, memo, entries, depth + 1)?.[0];
       if (above === undefined) continue;
       for (const key of keys) {
         const place: StatePath = [...above, key];
@@ -1722,15 +1730,23 @@ function keysHolding(
   link: Link,
   node: object,
   all: boolean,
+  entries: EntryIndexes,
 ): (string | number | EntryKey)[] {
   if (isCollection(parent)) {
-    const keys: EntryKey[] = [];
-    let i = 0;
-    for (const value of parent.values()) {
-      if (value === node) keys.push([i]);
-      i++;
+    let index = entries.get(parent);
+    if (!index) {
+      // Listed once per call: many shared rows may sit in one large map.
+      index = new Map();
+      let i = 0;
+      for (const value of parent.values()) {
+        const at = index.get(value);
+        if (at) at.push([i]);
+        else index.set(value, [[i]]);
+        i++;
+      }
+      entries.set(parent, index);
     }
-    return keys;
+    return index.get(node) ?? [];
   }
   if (!isProxied(parent)) return [];
   const record = parent as Record<string | number, unknown>;
@@ -1745,6 +1761,9 @@ function keysHolding(
   if (keys.length === 1) link.key = keys[0]!;
   return keys;
 }
+
+/** Where each plain map or set asked about holds each of its values (its entries' indexes). */
+type EntryIndexes = Map<object, Map<unknown, EntryKey[]>>;
 
 /** A map encodes as one only with string keys (else as text, with a warning). */
 function encodesKey(collection: Map<unknown, unknown> | Set<unknown>, key: unknown): boolean {

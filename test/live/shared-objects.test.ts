@@ -8,6 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { z } from "zod";
 import { eventHandler, html, LiveView, type Rendered } from "../../src/index.js";
 import { MemoryStateBackend } from "../../src/state/backends/memory.js";
+import type { StoredPatch } from "../../src/state/backends/types.js";
 import { RedisStateBackend } from "../../src/state/backends/redis.js";
 import { LiveViewTestClient } from "../../src/testing/index.js";
 import { findRedisServer, REDIS_MISSING, startRedis, type TestRedis } from "../support/redis.js";
@@ -147,6 +148,94 @@ describe("objects shared in a view's state, restored (memory backend)", () => {
 });
 
 const skip = findRedisServer() ? undefined : REDIS_MISSING;
+
+/** A view whose handlers only start or end sharing: no field's value changes. */
+class DraftView extends LiveView {
+  rows: Row[] = [];
+  draft: Row | null = null;
+
+  override mount() {
+    this.rows = rowsOf(2);
+    this.draft = { id: 1, qty: 0 }; // equal to rows[1], not it
+  }
+
+  @eventHandler({ params: byId })
+  pick({ id }: { id: number }) {
+    this.draft = this.rows[id]!;
+  }
+
+  @eventHandler
+  detach() {
+    this.draft = { ...this.draft! };
+  }
+
+  @eventHandler
+  bumpDraft() {
+    this.draft!.qty++;
+  }
+
+  @eventHandler
+  peek() {
+    void this.draft!.qty;
+  }
+
+  override render(): Rendered {
+    return html`<p id="rows">${this.rows.map((r) => r.qty).join(" ")}</p>`;
+  }
+}
+
+describe("a handler that only starts or ends sharing (memory backend)", () => {
+  it("is written, and the restore after it holds what the view held", async () => {
+    /** Counts the incremental writes. */
+    class Counting extends MemoryStateBackend {
+      patches = 0;
+      override patch(key: string, patch: StoredPatch, ttl: number): Promise<boolean> {
+        this.patches++;
+        return super.patch(key, patch, ttl);
+      }
+    }
+    const stateBackend = new Counting();
+    const reconnect = async (id: string) =>
+      LiveViewTestClient.mount(DraftView, { stateBackend, id, deadRender: false });
+    const first = await LiveViewTestClient.mount(DraftView, { stateBackend });
+    assert.equal((await first.event("pick", { id: 1 })).diff, null, "no field changed");
+    await saved();
+    await first.close();
+    const second = await reconnect(first.id);
+    // A step that reads the shared row and changes nothing writes nothing.
+    await saved();
+    const patches = stateBackend.patches;
+    await second.event("peek");
+    await saved();
+    assert.equal(stateBackend.patches, patches);
+    await second.event("bumpDraft");
+    assert.equal(second.element("#rows").text(), "0 1", "the draft is the row again");
+    assert.equal((await second.event("detach")).diff, null, "no field changed");
+    await saved();
+    await second.close();
+    const third = await reconnect(first.id);
+    await third.event("bumpDraft");
+    assert.equal(third.element("#rows").text(), "0 1", "the draft is a copy again");
+    await third.close();
+  });
+
+  it("is written when it ends sharing the join restored", async () => {
+    const stateBackend = new MemoryStateBackend();
+    const first = await LiveViewTestClient.mount(SharingView, { stateBackend });
+    assert.equal((await first.event("copySelected")).diff, null, "no field changed");
+    await saved();
+    await first.close();
+    const second = await LiveViewTestClient.mount(SharingView, {
+      stateBackend,
+      id: first.id,
+      deadRender: false,
+    });
+    await second.event("bumpSelected");
+    assert.equal(second.element("#selected").text(), "3:1");
+    assert.equal(second.element("#rows").text(), "0:0 1:0 2:0 3:0 4:0 5:0 6:0 7:0");
+    await second.close();
+  });
+});
 
 describe("objects shared in a view's state, with Redis", { skip }, () => {
   let redis: TestRedis | undefined;

@@ -158,6 +158,23 @@ describe("the places of a view's state that hold one object", () => {
     assert.deepEqual(fromAliases, steps(true));
   });
 
+  it("count only what is shared when they are listed, not the objects a step moved", () => {
+    const logger = new CapturingLogger();
+    const state = { rows: rowsOf(MAX_SHARED * 2), selected: null as Row | null };
+    const tracker = new StateTracker({ ...policy, logger }, { deltas: true });
+    tracker.reset(state);
+    state.selected = state.rows[3]!;
+    tracker.changes(state);
+    // Each kept row is linked to the new array while the old one still links it.
+    state.rows = state.rows.filter(() => true);
+    tracker.changes(state);
+    assert.deepEqual(tracker.aliases(state), [[["rows", 3], ["selected"]]]);
+    state.rows.sort((a, b) => b.id - a.id);
+    tracker.changes(state);
+    assert.deepEqual(tracker.aliases(state), [[["rows", MAX_SHARED * 2 - 4], ["selected"]]]);
+    assert.deepEqual(logger.warnings, []);
+  });
+
   it("are none past the limit, tracked or walked, nor with one object at too many places; a warning once per class", () => {
     const logger = new CapturingLogger();
     const warned = { ...policy, logger };
