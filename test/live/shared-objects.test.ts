@@ -6,9 +6,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { z } from "zod";
-import { eventHandler, html, LiveView, type Rendered } from "../../src/index.js";
+import {
+  eventHandler,
+  html,
+  LiveView,
+  type LiveViewClass,
+  type Rendered,
+} from "../../src/index.js";
 import { MemoryStateBackend } from "../../src/state/backends/memory.js";
-import type { StoredPatch } from "../../src/state/backends/types.js";
+import type { StateBackend, StoredPatch } from "../../src/state/backends/types.js";
 import { RedisStateBackend } from "../../src/state/backends/redis.js";
 import { LiveViewTestClient } from "../../src/testing/index.js";
 import { findRedisServer, REDIS_MISSING, startRedis, type TestRedis } from "../support/redis.js";
@@ -95,6 +101,10 @@ class SharingView extends LiveView {
 /** Each event's write lands before the next step (writes close together are one). */
 const saved = () => new Promise((resolve) => setTimeout(resolve, 300));
 
+/** The view `id` joined again from the store, as a reconnect (to any node) joins it. */
+const rejoin = (View: LiveViewClass, stateBackend: StateBackend, id: string) =>
+  LiveViewTestClient.mount(View, { stateBackend, id, deadRender: false });
+
 describe("objects shared in a view's state, restored (memory backend)", () => {
   it("are one object again at the join after the page load", async () => {
     const view = await LiveViewTestClient.mount(SharingView, {
@@ -123,11 +133,7 @@ describe("objects shared in a view's state, restored (memory backend)", () => {
     await first.event("prepend"); // the selected row moves to index 3
     await saved();
     await first.close();
-    const second = await LiveViewTestClient.mount(SharingView, {
-      stateBackend,
-      id: first.id,
-      deadRender: false,
-    });
+    const second = await rejoin(SharingView, stateBackend, first.id);
     assert.equal(second.restored, true);
     await second.event("bumpSelected");
     assert.equal(second.element("#rows").text(), "100:0 0:0 1:0 2:1 3:0 4:0 5:0 6:0 7:0");
@@ -135,11 +141,7 @@ describe("objects shared in a view's state, restored (memory backend)", () => {
     await second.event("copySelected");
     await saved();
     await second.close();
-    const third = await LiveViewTestClient.mount(SharingView, {
-      stateBackend,
-      id: first.id,
-      deadRender: false,
-    });
+    const third = await rejoin(SharingView, stateBackend, first.id);
     await third.event("bumpSelected");
     assert.equal(third.element("#selected").text(), "2:2");
     assert.equal(third.element("#rows").text(), "100:0 0:0 1:0 2:1 3:0 4:0 5:0 6:0 7:0");
@@ -195,13 +197,11 @@ describe("a handler that only starts or ends sharing (memory backend)", () => {
       }
     }
     const stateBackend = new Counting();
-    const reconnect = async (id: string) =>
-      LiveViewTestClient.mount(DraftView, { stateBackend, id, deadRender: false });
     const first = await LiveViewTestClient.mount(DraftView, { stateBackend });
     assert.equal((await first.event("pick", { id: 1 })).diff, null, "no field changed");
     await saved();
     await first.close();
-    const second = await reconnect(first.id);
+    const second = await rejoin(DraftView, stateBackend, first.id);
     // A step that reads the shared row and changes nothing writes nothing.
     await saved();
     const patches = stateBackend.patches;
@@ -213,7 +213,7 @@ describe("a handler that only starts or ends sharing (memory backend)", () => {
     assert.equal((await second.event("detach")).diff, null, "no field changed");
     await saved();
     await second.close();
-    const third = await reconnect(first.id);
+    const third = await rejoin(DraftView, stateBackend, first.id);
     await third.event("bumpDraft");
     assert.equal(third.element("#rows").text(), "0 1", "the draft is a copy again");
     await third.close();
@@ -225,11 +225,7 @@ describe("a handler that only starts or ends sharing (memory backend)", () => {
     assert.equal((await first.event("copySelected")).diff, null, "no field changed");
     await saved();
     await first.close();
-    const second = await LiveViewTestClient.mount(SharingView, {
-      stateBackend,
-      id: first.id,
-      deadRender: false,
-    });
+    const second = await rejoin(SharingView, stateBackend, first.id);
     await second.event("bumpSelected");
     assert.equal(second.element("#selected").text(), "3:1");
     assert.equal(second.element("#rows").text(), "0:0 1:0 2:0 3:0 4:0 5:0 6:0 7:0");
@@ -255,11 +251,7 @@ describe("objects shared in a view's state, with Redis", { skip }, () => {
     await first.event("select", { id: 4 });
     await saved();
     await first.close();
-    const second = await LiveViewTestClient.mount(SharingView, {
-      stateBackend: read,
-      id: first.id,
-      deadRender: false,
-    });
+    const second = await rejoin(SharingView, read, first.id);
     await second.event("bumpSelected");
     await second.event("bumpPinned");
     assert.equal(second.element("#rows").text(), "0:1 1:0 2:0 3:0 4:1 5:0 6:0 7:0");
