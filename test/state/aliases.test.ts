@@ -117,6 +117,76 @@ describe("the places of a view's state that hold one object", () => {
     );
   });
 
+  it("follow an object back to a second place wherever it comes back (the property test's finds)", () => {
+    const cases: [string, Record<string, unknown>, (state: Record<string, unknown>) => void][] = [
+      [
+        "a map holding it under a second key",
+        { b: new Map([["k0", []]]) },
+        (state) => {
+          const map = state.b as Map<string, unknown>;
+          map.set("q", map.get("k0"));
+        },
+      ],
+      [
+        "a link it kept at an old place, revived",
+        (() => {
+          const o = {};
+          return { a: o, b: [o] };
+        })(),
+        (state) => {
+          (state.b as unknown[]).fill("x");
+          steps.changes();
+          (state.b as unknown[])[0] = state.a;
+        },
+      ],
+      [
+        "a new array taking over the links of the field's old one",
+        (() => {
+          const o = {};
+          return { a: new Map([["k0", [o]]]), b: o };
+        })(),
+        (state) => {
+          const list = (state.a as Map<string, unknown[]>).get("k0")!;
+          state.b = list.filter(() => true);
+          steps.changes();
+          (state.b as unknown[]).shift();
+          steps.changes();
+          state.b = list.filter(() => true);
+        },
+      ],
+      [
+        "a second copy pushed where it was held twice once",
+        (() => {
+          const set = new Set();
+          return { c: [set, set] };
+        })(),
+        (state) => {
+          const list = state.c as unknown[];
+          list[0] = false;
+          steps.changes();
+          list.push(list[1]);
+        },
+      ],
+    ];
+    let steps: { changes(): void } = { changes() {} };
+    for (const [what, start, change] of cases) {
+      const { view, tracker } = tracked(start);
+      // Each step listed, as a write after it would: what left a second place is dropped.
+      steps = {
+        changes: () => {
+          tracker.changes(view);
+          tracker.aliases(view);
+        },
+      };
+      steps.changes();
+      change(view);
+      tracker.changes(view);
+      const walked = new StateTracker(policy).aliases(view);
+      assert.equal(walked.length, 1, what);
+      assert.deepEqual(tracker.aliases(view), walked, what);
+    }
+  });
+
   it("come back as one object at a restore, a container before what it holds", () => {
     const { view, tracker } = tracked({ rows: rowsOf(3), selected: null, groups: [] });
     const state = view as { rows: Row[]; selected: Row | null; groups: { rows: Row[] }[] };
