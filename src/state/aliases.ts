@@ -10,9 +10,10 @@
  * @module
  */
 import {
+  isPlainObject,
   matchesSnapshot,
+  silentPolicy,
   toSnapshot,
-  type SerializationPolicy,
   type SnapshotValue,
 } from "./codec.js";
 import type { EntryKey } from "./delta.js";
@@ -41,12 +42,6 @@ export const MAX_ALIASES = MAX_SHARED * (MAX_PLACES - 1);
 
 /** Most steps of a path (the encoding's own depth limit). */
 const MAX_STEPS = 64;
-
-const silent: SerializationPolicy = {
-  strict: false,
-  view: "",
-  logger: { info() {}, warn() {}, error() {} },
-};
 
 /**
  * Gives the second place of each pair in `aliases` the first place's object, in the state
@@ -200,11 +195,6 @@ function put(container: object, key: StatePath[number], value: object): void {
   for (const member of members) set.add(member);
 }
 
-function isPlainObject(value: object): boolean {
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
 /** `object`'s encoding, `null` when it has none, once per restore. */
 function encodingOf(
   object: object,
@@ -213,7 +203,7 @@ function encodingOf(
   let encoding = encodings.get(object);
   if (encoding === undefined) {
     try {
-      encoding = toSnapshot(object, "", silent);
+      encoding = toSnapshot(object, "", silentPolicy);
     } catch {
       encoding = null;
     }

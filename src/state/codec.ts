@@ -96,8 +96,7 @@ function classify(value: unknown): Kind {
   const obj = value as object;
   if (codecForValue(obj)) return "registered";
   if (Array.isArray(obj)) return "array";
-  const proto: unknown = Object.getPrototypeOf(obj);
-  if (proto === Object.prototype || proto === null) return "object";
+  if (isPlainObject(obj)) return "object";
   if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? "unserializable" : "date";
   if (Decimal.isDecimal(obj)) return "decimal";
   if (obj instanceof Set) return "set";
@@ -568,11 +567,18 @@ export function matchesSnapshot(value: unknown, snapshot: SnapshotValue, depth =
   return false;
 }
 
-const silentPolicy: SerializationPolicy = {
+/** A policy that refuses nothing and reports nothing: for encodings only compared, never stored. */
+export const silentPolicy: SerializationPolicy = {
   strict: false,
   view: "",
   logger: { info() {}, warn() {}, error() {} },
 };
+
+/** Whether `value` is a plain object (of `Object.prototype` or none), not an array or an instance. */
+export function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
 
 /** Whether two JSON values (as encoded or as read back from a store) are equal, key order aside. */
 export function sameJson(a: unknown, b: unknown): boolean {

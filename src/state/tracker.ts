@@ -16,6 +16,7 @@
 import {
   adoptSnapshot,
   matchesSnapshot,
+  silentPolicy,
   toSnapshot,
   toSnapshotAt,
   toWire,
@@ -234,6 +235,13 @@ export class StateTracker {
     return (this.#watch ??= new Watch(this.#keepDeltas));
   }
 
+  /** Each field's raw value, by name. */
+  #current(): Map<string, unknown> {
+    const current = new Map<string, unknown>();
+    this.#keys.forEach((key, i) => current.set(key, this.#values[i]));
+    return current;
+  }
+
   /** The index of field `key`, or -1. */
   indexOf(key: string): number {
     return this.#keys.indexOf(key);
@@ -293,21 +301,15 @@ export class StateTracker {
     this.#sharingText = undefined;
     this.#stepped = false;
     // Objects reached along two paths (`this.selected = this.rows[0]` in mount), linked at
-    // both; for deltas, objects one field reaches twice are marked (two places in one array
-    // share one link: an edit by path would reach one of them).
-    const repeated = this.#keepDeltas ? new Set<object>() : undefined;
+    // both.
     const shared =
       restored &&
       this.#keys.every(
         (key, i) => restored.fields.has(key) && restored.fields.get(key) === values[i],
       )
-        ? sharingOf(restored, repeated)
-        : findSharedNodes(this.#keys, values, repeated);
-    if (shared.links.length > 0 || shared.wide.size > 0) {
-      const watch = this.#watchOf();
-      watch.linkShared(shared);
-      for (const node of repeated ?? []) watch.markAmbiguous(node);
-    }
+        ? sharingOf(restored)
+        : findSharedNodes(this.#keys, values);
+    if (shared.links.length > 0 || shared.wide.size > 0) this.#watchOf().linkShared(shared);
     if (this.#verify) this.#shadow = snapshotState(view, silentPolicy);
   }
 
@@ -396,10 +398,8 @@ export class StateTracker {
     if (watch?.pending) {
       this.#stepped = true;
       try {
-        const current = new Map<string, unknown>();
-        this.#keys.forEach((key, i) => current.set(key, this.#values[i]));
         const found = watch.changedFields(
-          current,
+          this.#current(),
           (field, value, path = []) => {
             toSnapshotAt(value, field, path, this.policy);
           },
@@ -540,9 +540,7 @@ export class StateTracker {
     let aliases: readonly Alias[] | undefined;
     const tracked = trackerOf(view) === this && this.#keepDeltas;
     if (tracked) {
-      const current = new Map<string, unknown>();
-      this.#keys.forEach((key, i) => current.set(key, this.#values[i]));
-      aliases = this.#watch ? this.#watch.aliases(current) : NO_ALIASES;
+      aliases = this.#watch ? this.#watch.aliases(this.#current()) : NO_ALIASES;
     } else {
       aliases = walkedAliases(view);
     }
@@ -577,12 +575,6 @@ const NO_REMOVED: string[] = [];
 const NO_DELTAS: ReadonlyMap<string, readonly DeltaOp[] | null> = new Map();
 const NO_ALIASES: readonly Alias[] = [];
 
-const silentPolicy: SerializationPolicy = {
-  strict: false,
-  view: "",
-  logger: { info() {}, warn() {}, error() {} },
-};
-
 function read(view: object, key: string): unknown {
   return stateValue(view, key);
 }
@@ -613,13 +605,11 @@ function walkedAliases(view: object): readonly Alias[] | undefined {
   const keys = stateKeys(view);
   const values = keys.map((key) => toRaw(stateValue(view, key)));
   if (!values.some((value) => typeof value === "object" && value !== null)) return NO_ALIASES;
-  const repeated = new Set<object>();
-  const shared = findSharedNodes(keys, values, repeated);
+  const shared = findSharedNodes(keys, values);
   if (shared.wide.size > 0) return undefined;
   if (shared.links.length === 0) return NO_ALIASES;
   const watch = new Watch(true);
   watch.linkShared(shared);
-  for (const node of repeated) watch.markAmbiguous(node);
   return watch.aliases(new Map(keys.map((key, i) => [key, values[i]])));
 }
 
@@ -665,11 +655,12 @@ export function restoreState(view: object, snapshot: StateSnapshot, aliases?: un
 
 /**
  * The sharing of a state just restored: the objects along both places of each pair the
- * restore made one (decoded values share nothing else), those one field reaches at two places
- * added to `repeated`.
+ * restore made one (decoded values share nothing else), and those one field reaches at two
+ * places.
  */
-function sharingOf(restored: Restored, repeated: Set<object> | undefined): SharedNodes {
+function sharingOf(restored: Restored): SharedNodes {
   const links: SharedLink[] = [];
+  const repeated = new Set<object>();
   // Each shared object's places, by field.
   const places = new Map<object, Map<string, Set<string>>>();
   for (const pair of restored.aliases) {
@@ -683,8 +674,8 @@ function sharingOf(restored: Restored, repeated: Set<object> | undefined): Share
       let paths = byField.get(path[0]);
       if (!paths) byField.set(path[0], (paths = new Set()));
       paths.add(JSON.stringify(path));
-      if (paths.size > 1) repeated?.add(node);
+      if (paths.size > 1) repeated.add(node);
     }
   }
-  return { links, wide: new Map() };
+  return { links, wide: new Map(), repeated };
 }

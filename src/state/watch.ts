@@ -27,7 +27,9 @@
 import { Decimal } from "decimal.js";
 import {
   isJsonPrimitive,
+  isPlainObject,
   matchesSnapshot,
+  silentPolicy,
   toSnapshot,
   toSnapshotAt,
   type SerializationPolicy,
@@ -230,19 +232,11 @@ export function isStateProxy(value: unknown): boolean {
 
 /** Plain objects and arrays are tracked through proxies; other objects are handed out as is. */
 export function isProxied(value: object): boolean {
-  if (Array.isArray(value)) return true;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return Array.isArray(value) || isPlainObject(value);
 }
 
-const silent: SerializationPolicy = {
-  strict: false,
-  view: "",
-  logger: { info() {}, warn() {}, error() {} },
-};
-
 function encodeSilently(value: unknown): Encoded {
-  return new Encoded(toSnapshot(value, "", silent));
+  return new Encoded(toSnapshot(value, "", silentPolicy));
 }
 
 const ignore = (): void => {};
@@ -419,15 +413,9 @@ export class Watch {
       return info;
     }
     addLink(info, { parent, key });
-    if (Array.isArray(info.links)) this.#noteShared(node);
+    if (linkCount(info) > 1) this.#noteShared(node);
     if (linkCount(info) > (info.crowd ?? CROWD)) (this.#crowded ??= new Set()).add(node);
     return info;
-  }
-
-  /** Marks `node` as reached along more than one path (found by {@link findSharedNodes}). */
-  markAmbiguous(node: object): void {
-    this.#info(node).ambiguous = true;
-    this.#noteShared(node);
   }
 
   /** `node` may be held at more than one place now: one for {@link aliases} to list. */
@@ -532,6 +520,13 @@ export class Watch {
   /** Makes the links {@link findSharedNodes} found. */
   linkShared(shared: SharedNodes): void {
     for (const [node, parent, key] of shared.links) this.#link(node, parent, key);
+    // Two places in one array share one link: an edit by path would reach one of them.
+    if (this.paths) {
+      for (const node of shared.repeated) {
+        this.#info(node).ambiguous = true;
+        this.#noteShared(node);
+      }
+    }
     // Too wide for a record to list: the state's sharing is not listed.
     if (shared.wide.size > 0 && this.paths) this.#shared = "many";
     for (const [node, fields] of shared.wide) {
@@ -626,7 +621,7 @@ export class Watch {
     const nodes = this.#nodes;
     const inner = new Map<object, SnapshotValue>();
     log.encoded = new Encoded(
-      toSnapshot(value, "", silent, undefined, (container, encoded) => {
+      toSnapshot(value, "", silentPolicy, undefined, (container, encoded) => {
         if (container !== value && nodes?.has(container)) inner.set(container, encoded);
       }),
     );
@@ -2112,7 +2107,7 @@ function encodeStrictly(value: unknown, path: readonly (string | number)[] = [])
   return toSnapshotAt(value, "", path, strictSilent);
 }
 
-const strictSilent: SerializationPolicy = { ...silent, strict: true };
+const strictSilent: SerializationPolicy = { ...silentPolicy, strict: true };
 
 function arrayKey(target: object, key: string): string | number {
   return slotKey(Array.isArray(target), key);
@@ -2556,6 +2551,8 @@ export interface SharedNodes {
    * memory for each row, so they get sticky links to those fields instead.
    */
   readonly wide: Map<object, Set<string>>;
+  /** Objects one field reaches at more than one place (edits cannot address them by path). */
+  readonly repeated: Set<object>;
 }
 
 /** An object {@link findSharedNodes}' walk met more than once. */
@@ -2578,14 +2575,13 @@ const TIED_PLACES = 16;
  * up to the field. Links are otherwise made as objects are handed out, along the path a
  * handler took; an object reached along a second path would not know the containers of that
  * one, and a change to it would miss a field that comes to reach it through them
- * (`this.c = [this.a]`). With `repeated`, also collects the objects one field reaches more
- * than once.
+ * (`this.c = [this.a]`). Also collects the objects one field reaches more than once.
  */
 export function findSharedNodes(
   fields: readonly string[],
   values: readonly unknown[],
-  repeated?: Set<object>,
 ): SharedNodes {
+  const repeated = new Set<object>();
   // Where each object was first met: its container, or its field (one map entry per object:
   // the walk meets every object of the state, and most states share none).
   const first = new Map<object, object | string>();
@@ -2605,7 +2601,7 @@ export function findSharedNodes(
       met = { places: [], fields: new Set([fieldOf(node)]), parents: [] };
       again.set(node, met);
     }
-    if (met.fields.has(field)) repeated?.add(node);
+    if (met.fields.has(field)) repeated.add(node);
     met.fields.add(field);
     met.parents.push(parent ?? field);
     if (met.places.length < TIED_PLACES) met.places.push([parent, key]);
@@ -2664,7 +2660,7 @@ export function findSharedNodes(
       if (parent !== null) tie(parent);
     }
   }
-  return { links, wide };
+  return { links, wide, repeated };
 }
 
 /**

@@ -4,7 +4,7 @@
  * `aliases`, with the memory backend and with a real `redis-server`.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { z } from "zod";
 import {
   eventHandler,
@@ -17,7 +17,7 @@ import { MemoryStateBackend } from "../../src/state/backends/memory.js";
 import type { StateBackend, StoredPatch } from "../../src/state/backends/types.js";
 import { RedisStateBackend } from "../../src/state/backends/redis.js";
 import { LiveViewTestClient } from "../../src/testing/index.js";
-import { findRedisServer, REDIS_MISSING, startRedis, type TestRedis } from "../support/redis.js";
+import { describeWithRedis } from "../support/redis.js";
 
 const byId = z.object({ id: z.number().int() });
 
@@ -101,9 +101,19 @@ class SharingView extends LiveView {
 /** Each event's write lands before the next step (writes close together are one). */
 const saved = () => new Promise((resolve) => setTimeout(resolve, 300));
 
-/** The view `id` joined again from the store, as a reconnect (to any node) joins it. */
-const rejoin = (View: LiveViewClass, stateBackend: StateBackend, id: string) =>
-  LiveViewTestClient.mount(View, { stateBackend, id, deadRender: false });
+/**
+ * `client`'s writes landed and its connection closed, its view joined again from the store, as
+ * a reconnect (to any node) joins it.
+ */
+async function reconnect(
+  client: LiveViewTestClient,
+  View: LiveViewClass,
+  stateBackend: StateBackend,
+): Promise<LiveViewTestClient> {
+  await saved();
+  await client.close();
+  return LiveViewTestClient.mount(View, { stateBackend, id: client.id, deadRender: false });
+}
 
 describe("objects shared in a view's state, restored (memory backend)", () => {
   it("are one object again at the join after the page load", async () => {
@@ -131,25 +141,19 @@ describe("objects shared in a view's state, restored (memory backend)", () => {
     await first.event("select", { id: 2 });
     await saved();
     await first.event("prepend"); // the selected row moves to index 3
-    await saved();
-    await first.close();
-    const second = await rejoin(SharingView, stateBackend, first.id);
+    const second = await reconnect(first, SharingView, stateBackend);
     assert.equal(second.restored, true);
     await second.event("bumpSelected");
     assert.equal(second.element("#rows").text(), "100:0 0:0 1:0 2:1 3:0 4:0 5:0 6:0 7:0");
     // The sharing a handler ends is not made again.
     await second.event("copySelected");
-    await saved();
-    await second.close();
-    const third = await rejoin(SharingView, stateBackend, first.id);
+    const third = await reconnect(second, SharingView, stateBackend);
     await third.event("bumpSelected");
     assert.equal(third.element("#selected").text(), "2:2");
     assert.equal(third.element("#rows").text(), "100:0 0:0 1:0 2:1 3:0 4:0 5:0 6:0 7:0");
     await third.close();
   });
 });
-
-const skip = findRedisServer() ? undefined : REDIS_MISSING;
 
 /** A view whose handlers only start or end sharing: no field's value changes. */
 class DraftView extends LiveView {
@@ -199,9 +203,7 @@ describe("a handler that only starts or ends sharing (memory backend)", () => {
     const stateBackend = new Counting();
     const first = await LiveViewTestClient.mount(DraftView, { stateBackend });
     assert.equal((await first.event("pick", { id: 1 })).diff, null, "no field changed");
-    await saved();
-    await first.close();
-    const second = await rejoin(DraftView, stateBackend, first.id);
+    const second = await reconnect(first, DraftView, stateBackend);
     // A step that reads the shared row and changes nothing writes nothing.
     await saved();
     const patches = stateBackend.patches;
@@ -211,9 +213,7 @@ describe("a handler that only starts or ends sharing (memory backend)", () => {
     await second.event("bumpDraft");
     assert.equal(second.element("#rows").text(), "0 1", "the draft is the row again");
     assert.equal((await second.event("detach")).diff, null, "no field changed");
-    await saved();
-    await second.close();
-    const third = await rejoin(DraftView, stateBackend, first.id);
+    const third = await reconnect(second, DraftView, stateBackend);
     await third.event("bumpDraft");
     assert.equal(third.element("#rows").text(), "0 1", "the draft is a copy again");
     await third.close();
@@ -223,9 +223,7 @@ describe("a handler that only starts or ends sharing (memory backend)", () => {
     const stateBackend = new MemoryStateBackend();
     const first = await LiveViewTestClient.mount(SharingView, { stateBackend });
     assert.equal((await first.event("copySelected")).diff, null, "no field changed");
-    await saved();
-    await first.close();
-    const second = await rejoin(SharingView, stateBackend, first.id);
+    const second = await reconnect(first, SharingView, stateBackend);
     await second.event("bumpSelected");
     assert.equal(second.element("#selected").text(), "3:1");
     assert.equal(second.element("#rows").text(), "0:0 1:0 2:0 3:0 4:0 5:0 6:0 7:0");
@@ -233,25 +231,13 @@ describe("a handler that only starts or ends sharing (memory backend)", () => {
   });
 });
 
-describe("objects shared in a view's state, with Redis", { skip }, () => {
-  let redis: TestRedis | undefined;
-  let url = "";
-  before(async () => {
-    const started = await startRedis();
-    if ("skip" in started) throw new Error(started.skip);
-    redis = started;
-    url = started.url;
-  });
-  after(() => redis?.stop());
-
+await describeWithRedis("objects shared in a view's state, with Redis", ({ url }) => {
   it("are one object again after a reconnect to a node reading the same Redis", async () => {
     const write = new RedisStateBackend({ url, prefix: "alias:" });
     const read = new RedisStateBackend({ url, prefix: "alias:", compress: true });
     const first = await LiveViewTestClient.mount(SharingView, { stateBackend: write });
     await first.event("select", { id: 4 });
-    await saved();
-    await first.close();
-    const second = await rejoin(SharingView, read, first.id);
+    const second = await reconnect(first, SharingView, read);
     await second.event("bumpSelected");
     await second.event("bumpPinned");
     assert.equal(second.element("#rows").text(), "0:1 1:0 2:0 3:0 4:1 5:0 6:0 7:0");

@@ -118,10 +118,13 @@ describe("the places of a view's state that hold one object", () => {
   });
 
   it("follow an object back to a second place wherever it comes back (the property test's finds)", () => {
-    const cases: [string, Record<string, unknown>, (state: Record<string, unknown>) => void][] = [
+    /** A case: its start state, and its changes, `step()` between them as an event ends. */
+    type Case = [what: string, start: () => Record<string, unknown>, change: Change];
+    type Change = (state: Record<string, unknown>, step: () => void) => void;
+    const cases: Case[] = [
       [
         "a map holding it under a second key",
-        { b: new Map([["k0", []]]) },
+        () => ({ b: new Map([["k0", []]]) }),
         (state) => {
           const map = state.b as Map<string, unknown>;
           map.set("q", map.get("k0"));
@@ -129,57 +132,54 @@ describe("the places of a view's state that hold one object", () => {
       ],
       [
         "a link it kept at an old place, revived",
-        (() => {
+        () => {
           const o = {};
           return { a: o, b: [o] };
-        })(),
-        (state) => {
+        },
+        (state, step) => {
           (state.b as unknown[]).fill("x");
-          steps.changes();
+          step();
           (state.b as unknown[])[0] = state.a;
         },
       ],
       [
         "a new array taking over the links of the field's old one",
-        (() => {
+        () => {
           const o = {};
           return { a: new Map([["k0", [o]]]), b: o };
-        })(),
-        (state) => {
+        },
+        (state, step) => {
           const list = (state.a as Map<string, unknown[]>).get("k0")!;
           state.b = list.filter(() => true);
-          steps.changes();
+          step();
           (state.b as unknown[]).shift();
-          steps.changes();
+          step();
           state.b = list.filter(() => true);
         },
       ],
       [
         "a second copy pushed where it was held twice once",
-        (() => {
+        () => {
           const set = new Set();
           return { c: [set, set] };
-        })(),
-        (state) => {
+        },
+        (state, step) => {
           const list = state.c as unknown[];
           list[0] = false;
-          steps.changes();
+          step();
           list.push(list[1]);
         },
       ],
     ];
-    let steps: { changes(): void } = { changes() {} };
     for (const [what, start, change] of cases) {
-      const { view, tracker } = tracked(start);
-      // Each step listed, as a write after it would: what left a second place is dropped.
-      steps = {
-        changes: () => {
-          tracker.changes(view);
-          tracker.aliases(view);
-        },
+      const { view, tracker } = tracked(start());
+      // Each step listed, as the write after it would: what left a second place is dropped.
+      const step = () => {
+        tracker.changes(view);
+        tracker.aliases(view);
       };
-      steps.changes();
-      change(view);
+      step();
+      change(view, step);
       tracker.changes(view);
       const walked = new StateTracker(policy).aliases(view);
       assert.equal(walked.length, 1, what);
