@@ -14,6 +14,9 @@
  * - **Removal** is the client's call, as in Phoenix: `cids_will_destroy` marks cids the page
  *   no longer shows (a render that places one again unmarks it and sends it whole, since the
  *   client reset it), `cids_destroyed` then deletes those still marked and answers which.
+ * - **Work proportional to change**: in a connected view each component's tracker also records
+ *   the edits a step made, as the view's does; its loops re-render only the rows a step edited,
+ *   and its stored field is brought up to date by those edits rather than written whole.
  * - **Snapshots** hold every component's state (its class name, id and cid); a restored view
  *   gets each back when its render places it again. A full render (a join, the dead render)
  *   drops the components it did not place: a new page has none of them.
@@ -25,6 +28,7 @@ import { componentDiff, type WireRendered } from "../render/diff.js";
 import { renderToString } from "../render/html.js";
 import { ComponentRef, type Rendered, type Template } from "../render/tree.js";
 import type { SerializationPolicy } from "../state/codec.js";
+import { addStep, type FieldEdits } from "../state/delta.js";
 import {
   restoreState,
   snapshotState,
@@ -44,6 +48,7 @@ import {
 import type { LiveView } from "../view/live-view.js";
 import { runtimeOf } from "../view/runtime.js";
 import type { TemplateSource } from "./host.js";
+import { RenderLog, type RenderEdits } from "./render-log.js";
 
 /** One component in a snapshot. */
 export interface StoredComponent {
@@ -75,7 +80,22 @@ export interface ComponentsEnv {
   readonly logger: Logger;
   /** The view's class name (messages). */
   readonly viewName: string;
+  /**
+   * Record the edits each step makes to a component's state (a connected view whose backend
+   * writes incrementally): its loops then re-render the rows a step edited, and its stored
+   * field is brought up to date by the edits instead of written whole.
+   */
+  readonly edits: boolean;
 }
+
+/**
+ * A component whose stored field is behind: its state, with the fields changed since and their
+ * edits, or `null`: the field goes whole (new or rewritten), or away (the component is gone).
+ */
+export type ComponentChange = {
+  readonly component: LiveComponent;
+  readonly fields: FieldEdits;
+} | null;
 
 /** What to render of a component: nothing, the slots reading these fields, or everything. */
 type Dirty = Set<string> | "all" | undefined;
@@ -92,6 +112,13 @@ class Entry {
   marked = false;
   /** The encoded state, until it changes. */
   snapshot?: StoredComponent;
+  /**
+   * What the stored field lacks: the fields changed since it was last taken for the snapshot,
+   * with their edits, or `null`: the whole component. `undefined`: nothing.
+   */
+  unsaved?: FieldEdits | null;
+  /** Its renders, for its loops' row edits (only with {@link ComponentsEnv.edits}). */
+  renders?: RenderLog;
   /**
    * Restored under its stored cid, and `update` changed nothing of the snapshot's state: its
    * first render changes nothing the stored snapshot holds.
@@ -187,7 +214,7 @@ export class ViewComponents implements ComponentPlacer {
       // One that comes back from the snapshot, under its cid, is stored again only if it
       // changes.
       entry.asStored = stored?.cid === cid && !this.#rewrite;
-      if (!entry.asStored) this.#changedForSnapshot(cid);
+      if (!entry.asStored) this.#storeWhole(entry);
     } else if (this.#placed.has(entry.cid)) {
       throw new Error(
         `${this.#env.viewName} placed the component ${Class.name} with id ${JSON.stringify(id)} twice in one render: ids must be unique per component class`,
@@ -237,8 +264,28 @@ export class ViewComponents implements ComponentPlacer {
   /** An event of component `cid` changed `fields` of its state. */
   changed(cid: number, fields: readonly string[]): void {
     const entry = this.#byCid.get(cid);
-    if (!entry || fields.length === 0) return;
-    markDirty(entry, fields);
+    if (!entry) return;
+    if (fields.length > 0) markDirty(entry, fields);
+    this.#noteChanged(entry, fields);
+  }
+
+  /**
+   * A check of `entry`'s state found `fields` changed: its render log and its part of the
+   * snapshot take the edits its tracker recorded for them.
+   */
+  #noteChanged(entry: Entry, fields: readonly string[]): void {
+    const deltas = entry.tracker?.takeDeltas();
+    if (!deltas || (fields.length === 0 && deltas.size === 0)) return;
+    if (this.#env.edits) (entry.renders ??= new RenderLog()).note(fields, deltas);
+    if (entry.unsaved !== null) addStep((entry.unsaved ??= new Map()), fields, deltas);
+    entry.snapshot = undefined;
+    (this.#unsaved ??= new Set()).add(entry.cid);
+  }
+
+  /** `entry`'s stored field is to be written whole (placed anew, or to be stored again). */
+  #storeWhole(entry: Entry): void {
+    entry.unsaved = null;
+    (this.#unsaved ??= new Set()).add(entry.cid);
   }
 
   /** `cids_will_destroy`: the page no longer shows these; they stay until `cids_destroyed`. */
@@ -267,7 +314,7 @@ export class ViewComponents implements ComponentPlacer {
   #delete(entry: Entry): void {
     this.#byCid.delete(entry.cid);
     this.#byKey.delete(entry.key);
-    this.#changedForSnapshot(entry.cid);
+    (this.#unsaved ??= new Set()).add(entry.cid);
     const component = entry.component;
     if (!component?.unmount) return;
     try {
@@ -310,7 +357,7 @@ export class ViewComponents implements ComponentPlacer {
         rendered = true;
         const previous = entry.tree;
         if (previous !== undefined && !before.has(entry)) before.set(entry, previous);
-        const tree = this.#renderOne(entry);
+        const { tree, edits } = this.#renderOne(entry);
         let base: { ref: number; tree: Rendered } | undefined;
         if (previous === undefined) {
           const fingerprint = tree.fingerprint;
@@ -325,6 +372,7 @@ export class ViewComponents implements ComponentPlacer {
         }
         const result = componentDiff(previous, tree, base);
         entry.tree = result.tree;
+        if (edits) edits.shown = true;
         if (previous === undefined) {
           sent.set(tree.fingerprint, entry);
           fresh.add(entry);
@@ -343,7 +391,7 @@ export class ViewComponents implements ComponentPlacer {
       // A restore gives back what the first full render places; the rest is gone with the page,
       // and from the stored snapshot.
       for (const gone of this.#stored?.values() ?? []) {
-        if (!this.#byCid.has(gone.cid)) this.#changedForSnapshot(gone.cid);
+        if (!this.#byCid.has(gone.cid)) (this.#unsaved ??= new Set()).add(gone.cid);
       }
       this.#stored = undefined;
     }
@@ -390,7 +438,7 @@ export class ViewComponents implements ComponentPlacer {
       component = new entry.Class();
       runtimeOf(component).component = { cid: entry.cid, view: this.#view };
       synchronous(component.mount?.(), entry.Class, "mount");
-      entry.tracker = new StateTracker(this.#env.policy);
+      entry.tracker = new StateTracker(this.#env.policy, { deltas: this.#env.edits });
       if (entry.stored) restoreState(component, entry.stored);
       // Tracked from the snapshot's state on: what `update` changes of it is to be stored.
       if (entry.asStored) entry.tracker.reset(component);
@@ -400,18 +448,24 @@ export class ViewComponents implements ComponentPlacer {
     else Object.assign(component, assigns);
     const tracker = entry.tracker as StateTracker;
     if (fresh) {
-      if (entry.asStored) entry.asStored = tracker.changes(component).length === 0;
-      else tracker.reset(component);
+      if (entry.asStored) {
+        // What `update` changed of the stored state is what its stored field lacks.
+        const changed = tracker.changes(component);
+        entry.asStored = changed.length === 0;
+        this.#noteChanged(entry, changed);
+      } else tracker.reset(component);
       entry.stored = undefined;
       entry.dirty = "all";
       return;
     }
     const changed = tracker.changes(component);
     if (changed.length > 0) markDirty(entry, changed);
+    this.#noteChanged(entry, changed);
     if (entry.tree === undefined) entry.dirty = "all";
   }
 
-  #renderOne(entry: Entry): Rendered {
+  /** Renders `entry`; `edits`, when its loops had the step's row edits, is to be marked shown. */
+  #renderOne(entry: Entry): { tree: Rendered; edits?: RenderEdits } {
     const component = entry.component as LiveComponent;
     const context: Record<string, unknown> = {};
     for (const key of stateKeys(component)) context[key] = stateValue(component, key);
@@ -420,15 +474,9 @@ export class ViewComponents implements ComponentPlacer {
     context.myself = entry.cid;
     let dirty = entry.dirty;
     entry.dirty = undefined;
-    // Its state changed (or it is sent afresh): the next snapshot encodes it again, unless it
-    // is rendered for the first time since it was restored as stored.
-    if (entry.asStored) entry.asStored = false;
-    else {
-      entry.snapshot = undefined;
-      this.#changedForSnapshot(entry.cid);
-    }
     const Class = entry.Class;
     let tree: Rendered;
+    let edits: RenderEdits | undefined;
     if (typeof Class.templateName === "string") {
       const templates = this.#env.templates;
       if (!templates) throw new Error(`${Class.name}: templateName needs the app's templateDirs`);
@@ -437,9 +485,17 @@ export class ViewComponents implements ComponentPlacer {
       let changed: Set<string> | undefined;
       if (dirty !== "all" && dirty !== undefined) {
         changed = dirty;
-        for (const key of Object.keys(extra)) changed.add(key);
+        const computed = Object.keys(extra);
+        for (const key of computed) changed.add(key);
+        edits = entry.renders?.next(changed);
+        if (edits) edits.computed = computed;
+      } else entry.renders?.full();
+      try {
+        tree = withPlacer(this, () => template.render(context, changed, edits));
+      } catch (error) {
+        edits?.failed();
+        throw error;
       }
-      tree = withPlacer(this, () => template.render(context, changed));
       entry.template = template;
     } else if (typeof component.render === "function") {
       tree = withPlacer(this, () => (component.render as (c: object) => Rendered)(context));
@@ -447,7 +503,7 @@ export class ViewComponents implements ComponentPlacer {
       throw new Error(`${Class.name} has neither a templateName nor a render() method`);
     }
     checkRoot(tree, Class);
-    return tree;
+    return edits ? { tree, edits } : { tree };
   }
 
   /** The HTML of component `cid` as the client shows it (the dead render, tests). */
@@ -463,18 +519,22 @@ export class ViewComponents implements ComponentPlacer {
     return entry?.Class === Class ? entry.component : undefined;
   }
 
-  #changedForSnapshot(cid: number): void {
-    (this.#unsaved ??= new Set()).add(cid);
-  }
-
   /**
-   * The cids of the components placed, re-rendered (their state changed, or they were sent
-   * afresh) or deleted since the last call, for the snapshot; `undefined` when none.
+   * The components placed, changed or deleted since the last call, by cid, for the snapshot;
+   * `undefined` when none.
    */
-  takeSnapshotChanges(): ReadonlySet<number> | undefined {
-    const changed = this.#unsaved;
+  takeSnapshotChanges(): ReadonlyMap<number, ComponentChange> | undefined {
+    const cids = this.#unsaved;
+    if (!cids) return undefined;
     this.#unsaved = undefined;
-    return changed;
+    const changes = new Map<number, ComponentChange>();
+    for (const cid of cids) {
+      const entry = this.#byCid.get(cid);
+      const fields = entry?.unsaved;
+      if (entry) entry.unsaved = undefined;
+      changes.set(cid, entry?.component && fields ? { component: entry.component, fields } : null);
+    }
+    return changes;
   }
 
   /** The next cid to give (a snapshot keeps it). */
@@ -495,6 +555,11 @@ export class ViewComponents implements ComponentPlacer {
     // Saved components the restored view has not placed again yet are kept for the next one.
     if (this.#stored) list.push(...this.#stored.values());
     return { next: this.#next, list };
+  }
+
+  /** Whether the view has component `cid` for a snapshot ({@link storedComponent}). */
+  has(cid: number): boolean {
+    return this.#byCid.get(cid)?.component !== undefined;
   }
 
   /**

@@ -15,7 +15,7 @@ import { renderToString } from "../render/html.js";
 import type { ComponentRef, Rendered, Template } from "../render/tree.js";
 import type { StoredView } from "../state/backends/types.js";
 import type { SerializationPolicy } from "../state/codec.js";
-import type { DeltaOp } from "../state/delta.js";
+import { addEdits, addStep, type DeltaOp } from "../state/delta.js";
 import { stateKeys, StateTracker } from "../state/tracker.js";
 import { dispatch, type DispatchOutcome } from "../pipeline/dispatch.js";
 import { startView, type StartedView } from "../pipeline/lifecycle.js";
@@ -37,6 +37,7 @@ import { browserBinding } from "./view-token.js";
 import type { ChildRenderer } from "../view/live-render.js";
 import type { LiveEnv, LiveRoute, TemplateSource } from "./host.js";
 import { stripFormMeta } from "./params.js";
+import { RenderLog } from "./render-log.js";
 import { safeUrl } from "./routes.js";
 import { CLEAR_FLASH_EVENT } from "./protocol.js";
 import {
@@ -44,17 +45,16 @@ import {
   hasDecoration,
   renderFull,
   renderPage,
-  RenderLog,
   replyValue,
   rerender,
   type RenderSource,
 } from "./render.js";
 import {
+  componentEdits,
   componentField,
   logSaveFailure,
   noteSaved,
   saveLater,
-  addUnsaved,
   type DeltaLog,
   extrasMatch,
   snapshotOf,
@@ -259,6 +259,8 @@ export class LiveInstance
   #children?: ChildViews;
   /** The view's LiveComponents, made by the first placement (or a restore that had some). */
   #components?: ViewComponents;
+  /** Its trackers record the edits of each step (for incremental writes and row renders). */
+  readonly #keepsEdits: boolean;
 
   private constructor(options: StartOptions, view: LiveView) {
     this.view = view;
@@ -275,10 +277,11 @@ export class LiveInstance
     this.#connected = options.connected;
     this.#place = options.place;
     this.#nested = options.nested === true;
+    // A connected view's snapshots are written incrementally where the backend can patch.
+    this.#keepsEdits = options.connected && options.env.stateBackend.patch !== undefined;
     this.tracker = new StateTracker(
       new ViewPolicy(options.env.strictSerialization, options.env.logger, options.route.view.name),
-      // A connected view's snapshots are written incrementally where the backend can patch.
-      { deltas: options.connected && options.env.stateBackend.patch !== undefined },
+      { deltas: this.#keepsEdits },
     );
   }
 
@@ -437,6 +440,7 @@ export class LiveInstance
         policy: this.policy,
         logger: this.env.logger,
         viewName: this.route.view.name,
+        edits: this.#keepsEdits,
       },
       stored,
     ));
@@ -760,8 +764,7 @@ export class LiveInstance
     let unsaved = this.#unsaved;
     if (unsaved === "all") return;
     if (unsaved === undefined) this.#unsaved = unsaved = new Map();
-    for (const field of fields) addUnsaved(unsaved, field, deltas.get(field) ?? null);
-    for (const [field, ops] of deltas) if (!fields.includes(field)) addUnsaved(unsaved, field, ops);
+    addStep(unsaved, fields, deltas);
   }
 
   /**
@@ -769,12 +772,14 @@ export class LiveInstance
    * or removed since the last call); whether there were any.
    */
   #touchComponents(): boolean {
-    const cids = this.#components?.takeSnapshotChanges();
-    if (!cids) return false;
+    const changes = this.#components?.takeSnapshotChanges();
+    if (!changes) return false;
     let unsaved = this.#unsaved;
     if (unsaved === "all") return true;
     if (unsaved === undefined) this.#unsaved = unsaved = new Map();
-    for (const cid of cids) unsaved.set(componentField(cid), null);
+    for (const [cid, change] of changes) {
+      addEdits(unsaved, componentField(cid), componentEdits(change, this.policy));
+    }
     return true;
   }
 
@@ -1199,7 +1204,7 @@ export class LiveInstance
       } else {
         const next = new Map<string, DeltaOp[] | null>();
         for (const field of unsaved.keys()) next.set(field, null);
-        for (const [field, ops] of since ?? NO_UNSAVED) addUnsaved(next, field, ops);
+        for (const [field, ops] of since ?? NO_UNSAVED) addEdits(next, field, ops);
         this.#unsaved = next;
       }
       throw error;

@@ -14,41 +14,18 @@ import { ServiceUnavailable } from "../errors.js";
 import { errorText, type Logger } from "../logger.js";
 import type { StateBackend, StoredView } from "../state/backends/types.js";
 import { sameJson, setKey, toSnapshot, type SerializationPolicy } from "../state/codec.js";
-import type { DeltaOp } from "../state/delta.js";
+import type { DeltaOp, FieldEdits } from "../state/delta.js";
 import type { Alias } from "../state/aliases.js";
 import { snapshotState, stateKeys, stateValue, type StateSnapshot } from "../state/tracker.js";
 import type { LiveView } from "../view/live-view.js";
-import type { StoredComponent, ViewComponents } from "./components.js";
+import type { ComponentChange, StoredComponent, ViewComponents } from "./components.js";
 import type { Flash } from "./flash.js";
 
 /** How long changes wait before their snapshot is written (`durability: "behind"`). */
 export const SAVE_DELAY_MS = 250;
 
-/**
- * Fields whose snapshot is not stored yet: all of them, or by name with the edits that bring
- * the stored field up to date in order (`null`: store the field whole).
- */
-export type Unsaved = Map<string, DeltaOp[] | null> | "all";
-
-/** Most edits held for one unsaved field before it is stored whole instead. */
-const MAX_PENDING_EDITS = 1024;
-
-/** Adds a step's change of `field` (its edits, or `null`: whole) to `unsaved`. */
-export function addUnsaved(
-  unsaved: Map<string, DeltaOp[] | null>,
-  field: string,
-  ops: readonly DeltaOp[] | null,
-): void {
-  const before = unsaved.get(field);
-  if (before === null) return;
-  if (ops === null || (before?.length ?? 0) + ops.length > MAX_PENDING_EDITS) {
-    unsaved.set(field, null);
-  } else if (before === undefined) {
-    unsaved.set(field, [...ops]);
-  } else {
-    for (const op of ops) before.push(op);
-  }
-}
+/** Fields whose snapshot is not stored yet: all of them, or by name with their edits. */
+export type Unsaved = FieldEdits | "all";
 
 /**
  * What the store holds of each field beyond its last whole encoding: the deltas' number and
@@ -139,6 +116,54 @@ const MAX_CID = 2 ** 31;
 function fieldOf(component: StoredComponent): StateSnapshot[string] {
   return { component: component.component, id: component.id, state: component.state };
 }
+
+/** Where a component's field ({@link fieldOf}) holds its state. */
+const STATE_PATH = ["state"] as const;
+
+/**
+ * The edits that bring a component's stored field up to date with `change` (the component and
+ * its fields changed since), as edits of that field ({@link fieldOf}): a field's own edits
+ * under its state, a field replaced set whole, a field gone deleted. `null`: store the field
+ * whole, when `change` is, or a changed value cannot be snapshotted losslessly (the write of
+ * the whole field then reports it), or the state has a `$type` key (a stored state holding one
+ * reads as a tagged value, which edits cannot go into).
+ */
+export function componentEdits(
+  change: ComponentChange,
+  policy: SerializationPolicy,
+): DeltaOp[] | null {
+  if (change === null) return null;
+  const { component, fields } = change;
+  const keys = stateKeys(component);
+  if (fields.has(TAG) || keys.includes(TAG)) return null;
+  const strict = { ...policy, strict: true, warned: undefined };
+  const edits: DeltaOp[] = [];
+  for (const [field, ops] of fields) {
+    if (ops !== null) {
+      for (const [kind, path, ...rest] of ops) {
+        edits.push([kind, [...STATE_PATH, field, ...path], ...rest] as unknown as DeltaOp);
+      }
+    } else if (!keys.includes(field)) {
+      edits.push(["d", STATE_PATH, field]);
+    } else {
+      try {
+        edits.push([
+          "s",
+          STATE_PATH,
+          field,
+          toSnapshot(stateValue(component, field), field, strict),
+        ]);
+      } catch (error) {
+        if (error instanceof TypeError) return null;
+        throw error;
+      }
+    }
+  }
+  return edits;
+}
+
+/** The key that marks a tagged value in snapshot encoding. */
+const TAG = "$type";
 
 /**
  * The record as the view is restored from it: its components (kept as fields of its state,
@@ -291,7 +316,7 @@ export async function writeSnapshot(
 }
 
 /** The incremental write of `unsaved`; notes in `log` what it will leave in the store. */
-function patchOf(source: SnapshotSource, unsaved: Map<string, DeltaOp[] | null>, log: DeltaLog) {
+function patchOf(source: SnapshotSource, unsaved: FieldEdits, log: DeltaLog) {
   const policy = { ...source.policy, strict: true, warned: undefined };
   const current = new Set(stateKeys(source.view));
   const fields = new Map<string, string>();
@@ -299,13 +324,7 @@ function patchOf(source: SnapshotSource, unsaved: Map<string, DeltaOp[] | null>,
   const removed: string[] = [];
   for (const [field, ops] of unsaved) {
     const cid = cidOf(field);
-    if (cid !== undefined) {
-      const component = source.components?.storedComponent(cid, policy);
-      if (component) fields.set(field, JSON.stringify(fieldOf(component)));
-      else removed.push(field);
-      continue;
-    }
-    if (!current.has(field)) {
+    if (cid === undefined ? !current.has(field) : source.components?.has(cid) !== true) {
       removed.push(field);
       log.delete(field);
       continue;
@@ -322,7 +341,11 @@ function patchOf(source: SnapshotSource, unsaved: Map<string, DeltaOp[] | null>,
         continue;
       }
     }
-    const text = JSON.stringify(toSnapshot(stateValue(source.view, field), field, policy));
+    const text = JSON.stringify(
+      cid === undefined
+        ? toSnapshot(stateValue(source.view, field), field, policy)
+        : fieldOf(source.components?.storedComponent(cid, policy) as StoredComponent),
+    );
     fields.set(field, text);
     log.set(field, { count: 0, bytes: 0, base: text.length });
   }

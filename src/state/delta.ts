@@ -266,3 +266,39 @@ export function editedItems(ops: readonly DeltaOp[] | null | undefined): number[
   }
   return rows;
 }
+
+/**
+ * Fields whose stored encoding is behind, each with the edits that bring it up to date in order
+ * (`null`: store the field whole).
+ */
+export type FieldEdits = Map<string, DeltaOp[] | null>;
+
+/** Most edits held for one field before it is stored whole instead. */
+const MAX_PENDING_EDITS = 1024;
+
+/** Adds a step's change of `field` (its edits, or `null`: whole) to `edits`. */
+export function addEdits(edits: FieldEdits, field: string, ops: readonly DeltaOp[] | null): void {
+  const before = edits.get(field);
+  if (before === null) return;
+  if (ops === null || (before?.length ?? 0) + ops.length > MAX_PENDING_EDITS) {
+    edits.set(field, null);
+  } else if (before === undefined) {
+    edits.set(field, [...ops]);
+  } else {
+    for (const op of ops) before.push(op);
+  }
+}
+
+/**
+ * Adds a step's changes to `edits`: the fields it changed, with the edits the tracker found
+ * for them in `deltas` (a changed field without any goes whole), and the edits of fields it
+ * did not name.
+ */
+export function addStep(
+  edits: FieldEdits,
+  fields: readonly string[],
+  deltas: ReadonlyMap<string, readonly DeltaOp[] | null>,
+): void {
+  for (const field of fields) addEdits(edits, field, deltas.get(field) ?? null);
+  for (const [field, ops] of deltas) if (!fields.includes(field)) addEdits(edits, field, ops);
+}

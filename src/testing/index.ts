@@ -21,7 +21,7 @@ import { callerKey } from "../auth/caller.js";
 import { isAuthenticated, type User } from "../auth/user.js";
 import { decodeClientEvent } from "../live/params.js";
 import { urlResolver } from "../live/routes.js";
-import type { LiveEnv } from "../live/host.js";
+import type { Durability, LiveEnv } from "../live/host.js";
 import { LiveInstance, type EventResult, type StepResult } from "../live/instance.js";
 import { restorable } from "../live/snapshot.js";
 import type { Logger } from "../logger.js";
@@ -118,6 +118,12 @@ export interface TestMountOptions {
    */
   readonly presence?: Presence;
   readonly stateBackend?: StateBackend;
+  /**
+   * When the view's changes are stored: `"reply"` before each step's result, as an app with
+   * Redis does by default; `"behind"` coalesced and written a moment later.
+   * @default "behind"
+   */
+  readonly durability?: Durability;
   readonly rateLimits?: RateLimitStore;
   readonly logger?: Logger;
   readonly strictSerialization?: boolean;
@@ -252,6 +258,7 @@ export class LiveViewTestClient {
         }),
       stateBackend: options.stateBackend ?? new MemoryStateBackend(),
       stateTtlSeconds: 3600,
+      ...(options.durability && { durability: options.durability }),
       pubsub,
       rateLimits: options.rateLimits ?? new MemoryRateLimitStore(),
       inputDepth: DEFAULT_INPUT_DEPTH,
@@ -446,9 +453,12 @@ export class LiveViewTestClient {
     return this.#instance.component(Class, id);
   }
 
-  /** A hook event (`this.pushEvent(name, payload)` in a `dj-hook`): JSON, not coerced. */
-  event(event: string, payload: unknown = {}): Promise<TestResult> {
-    return this.#send({ type: "hook", event, value: payload });
+  /**
+   * A hook event (`this.pushEvent(name, payload)` in a `dj-hook`, or `pushEventTo` a component
+   * when `target` is its cid): JSON, not coerced.
+   */
+  event(event: string, payload: unknown = {}, options: TargetOption = {}): Promise<TestResult> {
+    return this.#send({ type: "hook", event, value: payload }, options.target);
   }
 
   /** A live patch (the browser following a `dj-patch` link or history navigation). */

@@ -3,12 +3,15 @@
  * clicks inside two components each change only that component's DOM, a `sendUpdate` from the
  * view reaches its component, a component removed from the page is destroyed once the client
  * confirms (`cids_destroyed`, seen server side), and a reconnect in the middle (the server drops
- * every socket) keeps every component's state.
+ * every socket) keeps every component's state; a component's table whose rows are edited in
+ * place (stored as those edits) shows the same rows after a reconnect.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import type { Page } from "playwright-core";
+import { z } from "zod";
+import { eventHandler, html, LiveComponent, liveComponent, LiveView } from "../../src/index.js";
 import { createApp } from "../../src/server/index.js";
 import { liveTransportOf } from "../../src/server/live.js";
 import {
@@ -118,6 +121,73 @@ describe("LiveComponents in Chromium", { skip }, () => {
       await until(async () => (await count(page, "b")) === "2", "B shows 2 after the reconnect");
       assert.equal(await count(page, "a"), "10");
       await shoot(page, "components-after-reconnect-click");
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+/** A component's table of 200 rows, each with a button that adds one to its row. */
+class StockTable extends LiveComponent {
+  id = "";
+  rows = Array.from({ length: 200 }, (_, id) => ({ id, name: `item ${id}`, qty: 0 }));
+
+  @eventHandler({ params: z.object({ id: z.coerce.number().int() }) })
+  add({ id }: { id: number }) {
+    this.rows[id]!.qty++;
+  }
+
+  override render() {
+    return html`<table id="stock">
+      ${this.rows.map(
+        (r) =>
+          html`<tr id=${`item-${r.id}`}>
+            <td>${r.name}</td>
+            <td class="qty">${r.qty}</td>
+            <td><button dj-click="add" dj-value-id=${r.id} dj-target=${this.myself}>+1</button></td>
+          </tr>`,
+      )}
+    </table>`;
+  }
+}
+
+class StockPage extends LiveView {
+  override render() {
+    return html`<main>${liveComponent(StockTable, { id: "stock" })}</main>`;
+  }
+}
+
+describe("a LiveComponent's table in Chromium", { skip }, () => {
+  const app = createApp({ secretKey: "e2e", logger: errorsOnly });
+  app.live("/", StockPage);
+  const served = servedInChromium(app);
+  const qty = (page: Page, id: number) => page.textContent(`#item-${id} .qty`);
+
+  it("shows rows edited in place, and the same rows after a reconnect", async () => {
+    const context = await served.browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${served.url}/`);
+      await connected(page);
+      for (const [id, times] of [
+        [3, 2],
+        [150, 1],
+      ] as const) {
+        for (let i = 1; i <= times; i++) {
+          await page.click(`#item-${id} button`);
+          await until(async () => (await qty(page, id)) === String(i), `item ${id} shows ${i}`);
+        }
+      }
+      await disconnected(page, () => liveTransportOf(app.context).disconnectAll());
+      await connected(page);
+      assert.deepEqual(
+        [await qty(page, 3), await qty(page, 150), await qty(page, 4)],
+        ["2", "1", "0"],
+      );
+      await page.click("#item-3 button");
+      await until(async () => (await qty(page, 3)) === "3", "item 3 shows 3 after the reconnect");
+      await page.locator("#item-3").scrollIntoViewIfNeeded();
+      await shoot(page, "component-table-after-reconnect");
     } finally {
       await context.close();
     }

@@ -190,7 +190,10 @@ describe("Redis state backend and pub/sub", { skip }, () => {
       await redis.connect();
       const fields = Object.keys(await redis.hGetAll(`t3:${page.id}`));
       await redis.close();
+      // Component 2 whole at its first write after the join, then its second change as an edit.
       assert.deepEqual(fields.filter((f) => f.includes("_c:")).sort(), [
+        "d:_c:2:0",
+        "n:_c:2",
         "s:_c:1",
         "s:_c:2",
         "s:_c:3",

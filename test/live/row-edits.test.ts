@@ -1,11 +1,14 @@
 // Loops driven by the rows a step edited in place (RowEdits): a live view's event that edits a
-// few items of a list re-renders those rows only. Checked against the same view rendered with
-// memo-less loops: random sequences of in-place edits, pushes, splices, replacements, reorders
-// and unrelated writes give byte-identical diffs and the same page.
+// few items of a list re-renders those rows only, and so does a LiveComponent's. Checked against
+// the same view rendered with memo-less loops: random sequences of in-place edits, pushes,
+// splices, replacements, reorders and unrelated writes give byte-identical diffs and the same
+// page; for the component, the snapshot written after each step (its edits) restores its state.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { LiveView, eventHandler } from "../../src/index.js";
+import { html, LiveComponent, liveComponent, LiveView, eventHandler } from "../../src/index.js";
+import { restorable } from "../../src/live/snapshot.js";
+import { MemoryStateBackend } from "../../src/state/backends/memory.js";
 import { renderToString } from "../../src/render/html.js";
 import type { Comprehension, Rendered, RowEdits } from "../../src/render/tree.js";
 import { TemplateLoader } from "../../src/template/index.js";
@@ -51,7 +54,7 @@ type Op =
 const meta = (tag: string) => ({ tag, list: [tag.length] });
 
 // New ids come with the event (`id`), so that both views of a run get the same ones.
-function apply(view: RowsView, op: Op, nextId: number): void {
+function apply(view: { rows: Row[]; other: number }, op: Op, nextId: number): void {
   const rows = view.rows;
   const at = (i: number) => (rows.length === 0 ? undefined : rows[i % rows.length]);
   switch (op.op) {
@@ -149,8 +152,31 @@ class RowsView extends LiveView {
   }
 }
 
+/** The rows of a view, in a LiveComponent (its template wraps the view's in one root element). */
+class RowsComponent extends LiveComponent {
+  static override templateName = "component.html";
+  id = "";
+  rows: Row[] = initialRows.map((r) => ({ ...r, meta: { ...r.meta, list: [...r.meta.list] } }));
+  other = 0;
+
+  @eventHandler({ params: "any" })
+  edit(params: Record<string, unknown>) {
+    apply(this, params.op as Op, params.id as number);
+  }
+}
+
+class ComponentRowsView extends LiveView {
+  override render() {
+    return html`<main>${liveComponent(RowsComponent, { id: "rows" })}</main>`;
+  }
+}
+
 const loaderFor = (name: TemplateName, loopMemo: boolean) =>
-  new TemplateLoader({ dirs: [], templates: { "page.html": TEMPLATES[name] }, loopMemo });
+  new TemplateLoader({
+    dirs: [],
+    templates: { "page.html": TEMPLATES[name], "component.html": `<div>${TEMPLATES[name]}</div>` },
+    loopMemo,
+  });
 
 const rowArb: fc.Arbitrary<Row[]> = fc
   .array(fc.record({ name: fc.constantFrom("a", "b", "c<"), n: fc.nat(5) }), { maxLength: 7 })
@@ -246,6 +272,52 @@ test("property: loops following a view's row edits send the same diffs as memo-l
       },
     ),
     propertyRuns(150),
+  );
+});
+
+test("property: a LiveComponent's loops follow its row edits, and its stored edits restore it", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(...(Object.keys(TEMPLATES) as TemplateName[])),
+      rowArb,
+      fc.array(opArb, { minLength: 1, maxLength: 12 }),
+      async (name, rows, ops) => {
+        templateName = name;
+        initialRows = rows;
+        const stateBackend = new MemoryStateBackend();
+        const mount = (loopMemo: boolean) =>
+          LiveViewTestClient.mount(ComponentRowsView, {
+            templates: loaderFor(name, loopMemo),
+            stateBackend,
+            durability: "reply",
+          });
+        const fast = await mount(true);
+        const plain = await mount(false);
+        try {
+          assert.equal(fast.render(), plain.render());
+          for (const [i, op] of ops.entries()) {
+            const a = await fast.event("edit", { op, id: 1000 + i }, { target: 1 });
+            const b = await plain.event("edit", { op, id: 1000 + i }, { target: 1 });
+            assert.equal(a.error, undefined, JSON.stringify(a.error));
+            const step = `${templateName}: after ${JSON.stringify(op)}`;
+            assert.equal(JSON.stringify(a.diff), JSON.stringify(b.diff), `diff ${step}`);
+            assert.equal(fast.render(), plain.render(), `page ${step}`);
+            // What a reconnect would restore, written before the reply.
+            const live = fast.component(RowsComponent, "rows") as RowsComponent;
+            const stored = restorable(await stateBackend.get(fast.id))?.components?.list[0];
+            assert.deepEqual(
+              stored?.state,
+              JSON.parse(JSON.stringify({ id: "rows", rows: live.rows, other: live.other })),
+              `stored ${step}`,
+            );
+          }
+        } finally {
+          await fast.close();
+          await plain.close();
+        }
+      },
+    ),
+    propertyRuns(100),
   );
 });
 
