@@ -61,7 +61,7 @@ import WebSocket, { WebSocketServer } from "ws";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { createClient, type RedisClientType } from "redis";
-import { LiveView, eventHandler } from "../src/index.js";
+import { LiveComponent, LiveView, eventHandler, liveComponent } from "../src/index.js";
 import { LiveConnection } from "../src/live/channel.js";
 import type { ConnectionIdentity, LiveHost, LiveRoute } from "../src/live/host.js";
 import { MemoryPubSub } from "../src/pubsub/memory.js";
@@ -1261,8 +1261,15 @@ function manyRows(n: number): Row[] {
   }));
 }
 
-/** Views holding `n` rows: all rendered (`rows_table.html`), or the first 50 and a count. */
-function sizedViews(n: number): { table: LiveViewClass; page: LiveViewClass } {
+/**
+ * Views holding `n` rows: all rendered (`rows_table.html`), the first 50 and a count, or all
+ * rendered by a LiveComponent of the view.
+ */
+function sizedViews(n: number): {
+  table: LiveViewClass;
+  page: LiveViewClass;
+  component: LiveViewClass;
+} {
   class SizedTable extends LiveView {
     static override templateName = "rows_table.html";
     count = 0;
@@ -1286,11 +1293,32 @@ function sizedViews(n: number): { table: LiveViewClass; page: LiveViewClass } {
       if (row) row.status = row.status === "pending" ? "shipped" : "pending";
     }
   }
-  return { table: SizedTable, page: SizedPage };
+  // The table as a LiveComponent of its view: its events carry its cid (1, the first placed).
+  class SizedRows extends LiveComponent {
+    static override templateName = "rows_component.html";
+    id = "";
+    count = 0;
+    rows: Row[] = manyRows(n);
+    @eventHandler({ params: z.object({ id: z.number().int() }) })
+    toggle({ id }: { id: number }) {
+      const row = this.rows[id];
+      if (row) row.status = row.status === "pending" ? "shipped" : "pending";
+    }
+  }
+  class SizedComponentPage extends LiveView {
+    override render(): Rendered {
+      return html`<main>${liveComponent(SizedRows, { id: "rows" })}</main>`;
+    }
+  }
+  return { table: SizedTable, page: SizedPage, component: SizedComponentPage };
 }
 
 /** Event frames: a toggle cycling over the first `rows` rows, or a counter click. */
-function sizedEvents(kind: "toggle" | "inc", rows: number): (topic: string) => () => string {
+function sizedEvents(
+  kind: "toggle" | "inc",
+  rows: number,
+  cid?: number,
+): (topic: string) => () => string {
   return (topic) => {
     let ref = 0;
     return () => {
@@ -1301,7 +1329,7 @@ function sizedEvents(kind: "toggle" | "inc", rows: number): (topic: string) => (
         String(ref),
         topic,
         "event",
-        { type: "click", event: kind, value },
+        { type: "click", event: kind, value, ...(cid !== undefined && { cid }) },
       ]);
     };
   };
@@ -1310,9 +1338,10 @@ function sizedEvents(kind: "toggle" | "inc", rows: number): (topic: string) => (
 async function stateSize(): Promise<void> {
   const views: Record<string, LiveViewClass> = {};
   for (const n of SIZES) {
-    const { table, page } = sizedViews(n);
+    const { table, page, component } = sizedViews(n);
     views[`/table-${n}`] = table;
     views[`/page-${n}`] = page;
+    views[`/component-${n}`] = component;
   }
   const host = djustHost(views, {
     templates: new TemplateLoader({ dirs: [fileURLToPath(new URL("templates", import.meta.url))] }),
@@ -1323,6 +1352,7 @@ async function stateSize(): Promise<void> {
     ["(a) all N rows rendered, one row's field flipped", "table", "toggle"],
     [`(b) first ${PAGE} of N rows + count, one shown row flipped`, "page", "toggle"],
     ["(c) all N rows rendered, count++ beside them", "table", "inc"],
+    ["(d) as (a), the rows in a LiveComponent", "component", "toggle"],
   ] as const;
   console.log(
     "\nPer-event cost against state size: template views, frame in → reply out, snapshot " +
@@ -1336,7 +1366,8 @@ async function stateSize(): Promise<void> {
       if (only !== undefined && only !== `${view}-${event}-${n}`) continue;
       const rows = view === "page" ? PAGE : n;
       const path = `/${view}-${n}`;
-      const r = await run(`${path} ${event}`, djustHarness(path, host, sizedEvents(event, rows)));
+      const frames = sizedEvents(event, rows, view === "component" ? 1 : undefined);
+      const r = await run(`${path} ${event}`, djustHarness(path, host, frames));
       p50s.push(r.p50Us);
       console.log(
         `  ${fmt(n).padStart(8)} ${fmt(r.eventsPerSecond).padStart(10)} ${fmt(1e6 / r.eventsPerSecond, 1).padStart(9)} ${fmt(r.p50Us, 1).padStart(9)} ${fmt(r.p99Us, 1).padStart(9)} ${fmt(r.bytesPerFrame).padStart(13)}`,

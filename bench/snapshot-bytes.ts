@@ -10,7 +10,8 @@
  *   events that delete one key and add another;
  * - a feed of 1,000 rows: a row appended by `[...rows, row]`, the first filtered out by
  *   `rows.filter`, and a rolling window (`shift()` and `push(row)`);
- * - a page of 500 LiveComponents: events of one component, and events of the view alone.
+ * - a page of 500 LiveComponents: events of one component, and events of the view alone;
+ * - a LiveComponent holding 1,000 rows: events that bump one of its rows.
  *
  * Run: `node --import tsx bench/snapshot-bytes.ts`
  */
@@ -101,6 +102,26 @@ class ComponentPage extends LiveView {
   }
 }
 
+class RowsComponent extends LiveComponent {
+  id = "";
+  rows = Array.from({ length: 1000 }, (_, i) => ({ id: i, name: `row ${i}`, qty: 0 }));
+
+  @eventHandler
+  bump() {
+    this.rows[500]!.qty++;
+  }
+
+  override render() {
+    return html`<ul>${this.rows.map((r) => html`<li>${r.name} ${r.qty}</li>`)}</ul>`;
+  }
+}
+
+class ComponentTable extends LiveView {
+  override render() {
+    return html`<div>${liveComponent(RowsComponent, { id: "rows" })}</div>`;
+  }
+}
+
 const redis = await startRedis();
 if ("skip" in redis) throw new Error(redis.skip);
 const probe = createClient({ url: redis.url });
@@ -120,7 +141,8 @@ app
   .live("/", TableView)
   .live("/index/", IndexView)
   .live("/feed/", FeedView)
-  .live("/components/", ComponentPage);
+  .live("/components/", ComponentPage)
+  .live("/component-table/", ComponentTable);
 const server = await app.listen(0, "127.0.0.1");
 const reader = new RedisStateBackend({ url: redis.url });
 
@@ -205,6 +227,21 @@ await measure(
   (stored) => {
     const seventh = stored?.components?.list.find((c) => c.cid === 7);
     return stored?.components?.list.length === 500 && seventh?.state.count === 501;
+  },
+);
+await measure(
+  "/component-table/",
+  [
+    [
+      "one row of a component's 1,000 bumped",
+      1000,
+      (client, page) =>
+        client.push(`lv:${page.id}`, "event", { type: "click", event: "bump", value: {}, cid: 1 }),
+    ],
+  ],
+  (stored) => {
+    const rows = stored?.components?.list[0]?.state.rows as Row[] | undefined;
+    return rows?.length === 1000 && rows[500]?.qty === 1001;
   },
 );
 
