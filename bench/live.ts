@@ -1261,6 +1261,12 @@ function manyRows(n: number): Row[] {
   }));
 }
 
+/** Flips the status of row `id`. */
+function flip(rows: Row[], id: number): void {
+  const row = rows[id];
+  if (row) row.status = row.status === "pending" ? "shipped" : "pending";
+}
+
 /**
  * Views holding `n` rows: all rendered (`rows_table.html`), the first 50 and a count, or all
  * rendered by a LiveComponent of the view.
@@ -1276,8 +1282,7 @@ function sizedViews(n: number): {
     rows: Row[] = manyRows(n);
     @eventHandler({ params: z.object({ id: z.number().int() }) })
     toggle({ id }: { id: number }) {
-      const row = this.rows[id];
-      if (row) row.status = row.status === "pending" ? "shipped" : "pending";
+      flip(this.rows, id);
     }
     @eventHandler
     inc() {
@@ -1289,8 +1294,7 @@ function sizedViews(n: number): {
     rows: Row[] = manyRows(n);
     @eventHandler({ params: z.object({ id: z.number().int() }) })
     toggle({ id }: { id: number }) {
-      const row = this.rows[id];
-      if (row) row.status = row.status === "pending" ? "shipped" : "pending";
+      flip(this.rows, id);
     }
   }
   // The table as a LiveComponent of its view: its events carry its cid (1, the first placed).
@@ -1301,8 +1305,7 @@ function sizedViews(n: number): {
     rows: Row[] = manyRows(n);
     @eventHandler({ params: z.object({ id: z.number().int() }) })
     toggle({ id }: { id: number }) {
-      const row = this.rows[id];
-      if (row) row.status = row.status === "pending" ? "shipped" : "pending";
+      flip(this.rows, id);
     }
   }
   class SizedComponentPage extends LiveView {

@@ -141,9 +141,13 @@ function apply(view: { rows: Row[]; other: number }, op: Op, nextId: number): vo
   }
 }
 
+/** A deep copy of the run's initial rows. */
+const freshRows = () =>
+  initialRows.map((r) => ({ ...r, meta: { ...r.meta, list: [...r.meta.list] } }));
+
 class RowsView extends LiveView {
   static override templateName = "page.html";
-  rows: Row[] = initialRows.map((r) => ({ ...r, meta: { ...r.meta, list: [...r.meta.list] } }));
+  rows: Row[] = freshRows();
   other = 0;
 
   @eventHandler({ params: "any" })
@@ -156,7 +160,7 @@ class RowsView extends LiveView {
 class RowsComponent extends LiveComponent {
   static override templateName = "component.html";
   id = "";
-  rows: Row[] = initialRows.map((r) => ({ ...r, meta: { ...r.meta, list: [...r.meta.list] } }));
+  rows: Row[] = freshRows();
   other = 0;
 
   @eventHandler({ params: "any" })
@@ -396,53 +400,101 @@ test("rows a never-shown render changed in place are taken back before the next 
   assert.equal(renderToString(third), "<s>A</s><s>b</s>");
 });
 
+/** Sets row `at`'s name, and whether the template's part after the loop fails. */
+function failingEdit(
+  target: { rows: Row[]; broken: boolean },
+  params: { at: number; name: string; broken: boolean },
+): void {
+  (target.rows[params.at] as Row).name = params.name;
+  target.broken = params.broken;
+}
+
+const failingRows = () => [0, 1, 2].map((i) => ({ id: i, name: `row ${i}`, n: 0, meta: meta("") }));
+
 class FailingView extends LiveView {
   static override templateName = "page.html";
-  rows: Row[] = [0, 1, 2].map((i) => ({ id: i, name: `row ${i}`, n: 0, meta: meta("") }));
+  rows: Row[] = failingRows();
   broken = false;
 
   @eventHandler({ params: "any" })
   edit(params: { at: number; name: string; broken: boolean }) {
-    (this.rows[params.at] as Row).name = params.name;
-    this.broken = params.broken;
+    failingEdit(this, params);
   }
 }
 
-test("a render that fails after a loop edited rows in place leaves the page right afterwards", async () => {
-  // The loop runs before the `{% url %}` that fails, so its in-place rows must be taken back.
-  const source = `{% for r in rows %}<b>{{ r.name }}</b>{% endfor %}{% if broken %}{% url "missing" %}{% endif %}`;
-  const loader = (loopMemo: boolean) =>
-    new TemplateLoader({ dirs: [], templates: { "page.html": source }, loopMemo });
-  const fast = await LiveViewTestClient.mount(FailingView, { templates: loader(true) });
-  const plain = await LiveViewTestClient.mount(FailingView, { templates: loader(false) });
-  try {
-    const diffs: unknown[] = [];
-    for (const step of [
-      { at: 0, name: "a", broken: false },
-      { at: 2, name: "b", broken: false },
-      { at: 1, name: "c", broken: true },
-      { at: 0, name: "d", broken: false },
-    ]) {
-      const [a, b] = await Promise.allSettled([
-        fast.event("edit", step),
-        plain.event("edit", step),
-      ]);
-      assert.equal(a.status, step.broken ? "rejected" : "fulfilled", JSON.stringify(step));
-      assert.equal(b.status, a.status, JSON.stringify(step));
-      if (a.status === "fulfilled" && b.status === "fulfilled") {
-        diffs.push(a.value.diff);
-        assert.equal(JSON.stringify(a.value.diff), JSON.stringify(b.value.diff));
-        assert.deepEqual(a.value.error, b.value.error);
-      }
-      assert.equal(fast.render(), plain.render());
-    }
-    // The render after the failed one sends row 1 (edited by the failed step) with row 0.
-    assert.deepEqual(diffs[2], {
-      "0": { k: { "0": { "0": "d" }, "1": { "0": "c" }, kc: 3 } },
-    });
-    assert.equal(fast.render(), "<b>d</b><b>c</b><b>b</b>");
-  } finally {
-    await fast.close();
-    await plain.close();
+class FailingComponent extends LiveComponent {
+  static override templateName = "component.html";
+  id = "";
+  rows: Row[] = failingRows();
+  broken = false;
+
+  @eventHandler({ params: "any" })
+  edit(params: { at: number; name: string; broken: boolean }) {
+    failingEdit(this, params);
   }
-});
+}
+
+class FailingComponentView extends LiveView {
+  override render() {
+    return html`<main>${liveComponent(FailingComponent, { id: "f" })}</main>`;
+  }
+}
+
+// The loop runs before the `{% url %}` that fails, so its in-place rows must be taken back.
+const FAILING = `{% for r in rows %}<b>{{ r.name }}</b>{% endfor %}{% if broken %}{% url "missing" %}{% endif %}`;
+
+for (const [owner, View, target, shown, retried] of [
+  [
+    "a view",
+    FailingView,
+    undefined,
+    "<b>d</b><b>c</b><b>b</b>",
+    { "0": { k: { "0": { "0": "d" }, "1": { "0": "c" }, kc: 3 } } },
+  ],
+  [
+    "a LiveComponent",
+    FailingComponentView,
+    1,
+    "<main><div><b>d</b><b>c</b><b>b</b></div></main>",
+    { c: { "1": { "0": { k: { "0": { "0": "d" }, "1": { "0": "c" }, kc: 3 } } } } },
+  ],
+] as const) {
+  test(`a render of ${owner} that fails after a loop edited rows in place leaves the page right afterwards`, async () => {
+    const loader = (loopMemo: boolean) =>
+      new TemplateLoader({
+        dirs: [],
+        templates: { "page.html": FAILING, "component.html": `<div>${FAILING}</div>` },
+        loopMemo,
+      });
+    const fast = await LiveViewTestClient.mount(View, { templates: loader(true) });
+    const plain = await LiveViewTestClient.mount(View, { templates: loader(false) });
+    try {
+      const diffs: unknown[] = [];
+      for (const step of [
+        { at: 0, name: "a", broken: false },
+        { at: 2, name: "b", broken: false },
+        { at: 1, name: "c", broken: true },
+        { at: 0, name: "d", broken: false },
+      ]) {
+        const [a, b] = await Promise.allSettled([
+          fast.event("edit", step, { target }),
+          plain.event("edit", step, { target }),
+        ]);
+        assert.equal(a.status, step.broken ? "rejected" : "fulfilled", JSON.stringify(step));
+        assert.equal(b.status, a.status, JSON.stringify(step));
+        if (a.status === "fulfilled" && b.status === "fulfilled") {
+          diffs.push(a.value.diff);
+          assert.equal(JSON.stringify(a.value.diff), JSON.stringify(b.value.diff));
+          assert.deepEqual(a.value.error, b.value.error);
+        }
+        assert.equal(fast.render(), plain.render());
+      }
+      // The render after the failed one sends row 1 (edited by the failed step) with row 0.
+      assert.deepEqual(diffs[2], retried);
+      assert.equal(fast.render(), shown);
+    } finally {
+      await fast.close();
+      await plain.close();
+    }
+  });
+}
