@@ -17,7 +17,8 @@
  * - **Work proportional to change**: in a connected view each component's tracker also records
  *   the edits a step made, as the view's does; its loops re-render only the rows a step edited,
  *   and its stored field is brought up to date by those edits rather than written whole.
- * - **Snapshots** hold every component's state (its class name, id and cid); a restored view
+ * - **Snapshots** hold every component's state (its class name, id and cid, and the places of
+ *   its state that hold one object, as a view's record lists its own); a restored view
  *   gets each back when its render places it again. A full render (a join, the dead render)
  *   drops the components it did not place: a new page has none of them.
  * @module
@@ -28,6 +29,7 @@ import { componentDiff, type WireRendered } from "../render/diff.js";
 import { renderToString } from "../render/html.js";
 import { ComponentRef, type Rendered, type Template } from "../render/tree.js";
 import type { SerializationPolicy } from "../state/codec.js";
+import type { Alias } from "../state/aliases.js";
 import { addStep, type FieldEdits } from "../state/delta.js";
 import {
   restoreState,
@@ -57,6 +59,8 @@ export interface StoredComponent {
   readonly component: string;
   readonly id: ComponentId;
   readonly state: StateSnapshot;
+  /** The places of its state that hold one object, as a view's record lists them. */
+  readonly aliases?: readonly Alias[];
 }
 
 /** The components of a view in its snapshot. */
@@ -95,6 +99,8 @@ export interface ComponentsEnv {
 export type ComponentChange = {
   readonly component: LiveComponent;
   readonly fields: FieldEdits;
+  /** The places of its state that hold one object, when they changed. */
+  readonly aliases?: readonly Alias[];
 } | null;
 
 /** What to render of a component: nothing, the slots reading these fields, or everything. */
@@ -119,6 +125,8 @@ class Entry {
   unsaved?: FieldEdits | null;
   /** Its renders, for its loops' row edits (only with {@link ComponentsEnv.edits}). */
   renders?: RenderLog;
+  /** The places of its state that hold one object changed since its field was last written. */
+  sharingChanged = false;
   /**
    * Restored under its stored cid, and `update` changed nothing of the snapshot's state: its
    * first render changes nothing the stored snapshot holds.
@@ -130,8 +138,8 @@ class Entry {
     readonly Class: LiveComponentClass,
     readonly id: ComponentId,
     readonly key: string,
-    /** State to restore instead of starting afresh. */
-    public stored: StateSnapshot | undefined,
+    /** What to restore instead of starting afresh. */
+    public stored: StoredComponent | undefined,
   ) {
     this.ref = new ComponentRef(cid);
   }
@@ -208,7 +216,7 @@ export class ViewComponents implements ComponentPlacer {
       this.#stored?.delete(key);
       const cid = stored && !this.#byCid.has(stored.cid) ? stored.cid : this.#next;
       this.#next = Math.max(this.#next, cid + 1);
-      entry = new Entry(cid, Class, id, key, stored?.state);
+      entry = new Entry(cid, Class, id, key, stored);
       this.#byCid.set(cid, entry);
       this.#byKey.set(key, entry);
       // One that comes back from the snapshot, under its cid, is stored again only if it
@@ -274,8 +282,14 @@ export class ViewComponents implements ComponentPlacer {
    * snapshot take the edits its tracker recorded for them.
    */
   #noteChanged(entry: Entry, fields: readonly string[]): void {
-    const deltas = entry.tracker?.takeDeltas();
-    if (!deltas || (fields.length === 0 && deltas.size === 0)) return;
+    const tracker = entry.tracker;
+    const component = entry.component;
+    if (!tracker || !component) return;
+    const deltas = tracker.takeDeltas();
+    // A step that only starts or ends sharing changes no field, and the field must still list it.
+    const sharing = this.#env.edits && tracker.sharingChanged(component);
+    if (sharing) entry.sharingChanged = true;
+    if (fields.length === 0 && deltas.size === 0 && !sharing) return;
     if (this.#env.edits) (entry.renders ??= new RenderLog()).note(fields, deltas);
     if (entry.unsaved !== null) addStep((entry.unsaved ??= new Map()), fields, deltas);
     entry.snapshot = undefined;
@@ -439,9 +453,10 @@ export class ViewComponents implements ComponentPlacer {
       runtimeOf(component).component = { cid: entry.cid, view: this.#view };
       synchronous(component.mount?.(), entry.Class, "mount");
       entry.tracker = new StateTracker(this.#env.policy, { deltas: this.#env.edits });
-      if (entry.stored) restoreState(component, entry.stored);
+      const restored =
+        entry.stored && restoreState(component, entry.stored.state, entry.stored.aliases);
       // Tracked from the snapshot's state on: what `update` changes of it is to be stored.
-      if (entry.asStored) entry.tracker.reset(component);
+      if (entry.asStored) entry.tracker.reset(component, restored);
       entry.component = component;
     }
     if (component.update) synchronous(component.update(assigns), entry.Class, "update");
@@ -531,8 +546,16 @@ export class ViewComponents implements ComponentPlacer {
     for (const cid of cids) {
       const entry = this.#byCid.get(cid);
       const fields = entry?.unsaved;
+      const component = entry?.component;
       if (entry) entry.unsaved = undefined;
-      changes.set(cid, entry?.component && fields ? { component: entry.component, fields } : null);
+      if (!entry || !component || !fields) {
+        changes.set(cid, null);
+        continue;
+      }
+      const sharing = entry.sharingChanged;
+      entry.sharingChanged = false;
+      const aliases = sharing ? entry.tracker?.aliases(component) : undefined;
+      changes.set(cid, aliases ? { component, fields, aliases } : { component, fields });
     }
     return changes;
   }
@@ -575,11 +598,14 @@ export class ViewComponents implements ComponentPlacer {
   #snapshotOf(entry: Entry, policy: SerializationPolicy): StoredComponent | undefined {
     const component = entry.component;
     if (!component) return undefined;
-    return (entry.snapshot ??= {
+    if (entry.snapshot) return entry.snapshot;
+    const aliases = entry.tracker?.aliases(component) ?? [];
+    return (entry.snapshot = {
       cid: entry.cid,
       component: entry.Class.name,
       id: entry.id,
       state: snapshotState(component, policy),
+      ...(aliases.length > 0 && { aliases }),
     });
   }
 }

@@ -15,6 +15,7 @@ import { errorText, type Logger } from "../logger.js";
 import type { StateBackend, StoredView } from "../state/backends/types.js";
 import { sameJson, setKey, toSnapshot, type SerializationPolicy } from "../state/codec.js";
 import type { DeltaOp, FieldEdits } from "../state/delta.js";
+import type { JsonValue } from "../state/serializable.js";
 import type { Alias } from "../state/aliases.js";
 import { snapshotState, stateKeys, stateValue, type StateSnapshot } from "../state/tracker.js";
 import type { LiveView } from "../view/live-view.js";
@@ -114,7 +115,15 @@ const MAX_CID = 2 ** 31;
 
 /** What a component's field holds: the component but its cid (the field's name). */
 function fieldOf(component: StoredComponent): StateSnapshot[string] {
-  return { component: component.component, id: component.id, state: component.state };
+  const { component: name, id, state, aliases } = component;
+  return aliases
+    ? { component: name, id, state, aliases: asJson(aliases) }
+    : { component: name, id, state };
+}
+
+/** An alias list as the JSON it is (paths of strings, numbers and one-number entry steps). */
+function asJson(aliases: readonly Alias[]): JsonValue[] {
+  return aliases as unknown as JsonValue[];
 }
 
 /** Where a component's field ({@link fieldOf}) holds its state. */
@@ -133,11 +142,12 @@ export function componentEdits(
   policy: SerializationPolicy,
 ): DeltaOp[] | null {
   if (change === null) return null;
-  const { component, fields } = change;
+  const { component, fields, aliases } = change;
   const keys = stateKeys(component);
   if (fields.has(TAG) || keys.includes(TAG)) return null;
   const strict = { ...policy, strict: true, warned: undefined };
-  const edits: DeltaOp[] = [];
+  // The list of places holding one object, when it changed: it is written whole.
+  const edits: DeltaOp[] = aliases ? [["s", [], "aliases", asJson(aliases)]] : [];
   for (const [field, ops] of fields) {
     if (ops !== null) {
       for (const [kind, path, ...rest] of ops) {
@@ -193,7 +203,15 @@ export function restorable(record: StoredView | null): StoredView | null {
     }
     const cid = cidOf(key);
     if (cid === undefined || !isStoredComponent(value)) continue;
-    list.push({ cid, component: value.component, id: value.id, state: value.state });
+    // The list is checked where it is applied (a malformed one is ignored).
+    const { aliases } = value;
+    list.push({
+      cid,
+      component: value.component,
+      id: value.id,
+      state: value.state,
+      ...(aliases !== undefined && { aliases }),
+    });
     next = Math.max(next, cid + 1);
   }
   return {

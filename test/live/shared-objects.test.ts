@@ -1,7 +1,8 @@
 /**
  * Identity across snapshots: an object a view holds at two places is one object again after a
  * restore (the join after a page load, a reconnect to another node), through the record's
- * `aliases`, with the memory backend and with a real `redis-server`.
+ * `aliases`, with the memory backend and with a real `redis-server`; and so is one a
+ * LiveComponent holds at two places, through its stored field's own list.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -9,6 +10,8 @@ import { z } from "zod";
 import {
   eventHandler,
   html,
+  LiveComponent,
+  liveComponent,
   LiveView,
   type LiveViewClass,
   type Rendered,
@@ -228,6 +231,86 @@ describe("a handler that only starts or ends sharing (memory backend)", () => {
     assert.equal(second.element("#selected").text(), "3:1");
     assert.equal(second.element("#rows").text(), "0:0 1:0 2:0 3:0 4:0 5:0 6:0 7:0");
     await second.close();
+  });
+});
+
+/** A component holding a row at two places, and handlers that make, move and end the sharing. */
+class PickerComponent extends LiveComponent {
+  id = "";
+  rows: Row[] = rowsOf(4);
+  selected: Row | null = null;
+
+  override mount() {
+    this.selected = this.rows[3]!;
+  }
+
+  @eventHandler({ params: byId })
+  select({ id }: { id: number }) {
+    this.selected = this.rows.find((r) => r.id === id)!;
+  }
+
+  @eventHandler
+  bumpSelected() {
+    this.selected!.qty++;
+  }
+
+  @eventHandler
+  copySelected() {
+    this.selected = { ...this.selected! };
+  }
+
+  @eventHandler
+  prepend() {
+    this.rows.unshift({ id: 100, qty: 0 });
+  }
+
+  override render(): Rendered {
+    return html`<div>
+      <p id="rows">${this.rows.map((r) => `${r.id}:${r.qty}`).join(" ")}</p>
+      <p id="selected">${this.selected?.id}:${this.selected?.qty}</p>
+    </div>`;
+  }
+}
+
+class PickerView extends LiveView {
+  override render(): Rendered {
+    return html`<main>${liveComponent(PickerComponent, { id: "p" })}</main>`;
+  }
+}
+
+describe("objects shared in a LiveComponent's state, restored (memory backend)", () => {
+  const to = { target: 1 };
+
+  it("are one object again at the join after the page load", async () => {
+    const view = await LiveViewTestClient.mount(PickerView, {
+      stateBackend: new MemoryStateBackend(),
+    });
+    assert.equal(view.restored, true);
+    await view.event("bumpSelected", {}, to);
+    assert.equal(view.element("#rows").text(), "0:0 1:0 2:0 3:1");
+    assert.equal(view.element("#selected").text(), "3:1");
+    await view.close();
+  });
+
+  it("are one object again after reconnects, with sharing made, moved and ended by handlers", async () => {
+    const stateBackend = new MemoryStateBackend();
+    // Each step written on its own: after the first, as edits of the component's field.
+    const first = await LiveViewTestClient.mount(PickerView, { stateBackend, durability: "reply" });
+    await first.event("bumpSelected", {}, to);
+    await first.event("select", { id: 1 }, to);
+    await first.event("prepend", {}, to); // the selected row moves to index 2
+    // Row 3 kept the one its first selection added.
+    assert.equal(first.element("#rows").text(), "100:0 0:0 1:0 2:0 3:1");
+    const second = await reconnect(first, PickerView, stateBackend);
+    await second.event("bumpSelected", {}, to);
+    assert.equal(second.element("#rows").text(), "100:0 0:0 1:1 2:0 3:1");
+    // The sharing a handler ends is not made again.
+    assert.equal((await second.event("copySelected", {}, to)).diff, null);
+    const third = await reconnect(second, PickerView, stateBackend);
+    await third.event("bumpSelected", {}, to);
+    assert.equal(third.element("#selected").text(), "1:2");
+    assert.equal(third.element("#rows").text(), "100:0 0:0 1:1 2:0 3:1");
+    await third.close();
   });
 });
 
