@@ -278,10 +278,11 @@ export class ViewComponents implements ComponentPlacer {
   }
 
   /**
-   * A check of `entry`'s state found `fields` changed: its render log and its part of the
-   * snapshot take the edits its tracker recorded for them.
+   * A check of `entry`'s state found `fields` changed: its part of the snapshot takes the edits
+   * its tracker recorded for them, and so does its render log unless the check followed its
+   * own render (`rendered`: what it shows is what the render read).
    */
-  #noteChanged(entry: Entry, fields: readonly string[]): void {
+  #noteChanged(entry: Entry, fields: readonly string[], rendered = false): void {
     const tracker = entry.tracker;
     const component = entry.component;
     if (!tracker || !component) return;
@@ -290,7 +291,10 @@ export class ViewComponents implements ComponentPlacer {
     const sharing = this.#env.edits && tracker.sharingChanged(component);
     if (sharing) entry.sharingChanged = true;
     if (fields.length === 0 && deltas.size === 0 && !sharing) return;
-    if (this.#env.edits) (entry.renders ??= new RenderLog()).note(fields, deltas);
+    // Only a template's loops take row edits (a render() component's log would only grow).
+    if (this.#env.edits && !rendered && typeof entry.Class.templateName === "string") {
+      (entry.renders ??= new RenderLog()).note(fields, deltas);
+    }
     if (entry.unsaved !== null) addStep((entry.unsaved ??= new Map()), fields, deltas);
     entry.snapshot = undefined;
     (this.#unsaved ??= new Set()).add(entry.cid);
@@ -372,6 +376,10 @@ export class ViewComponents implements ComponentPlacer {
         const previous = entry.tree;
         if (previous !== undefined && !before.has(entry)) before.set(entry, previous);
         const { tree, edits } = this.#renderOne(entry);
+        // What its render changed (`getContextData()` sorting a list, say) is stored now: a
+        // whole write encodes the state as it is after the render, so the next check must not
+        // find it again and store it twice.
+        this.#noteChanged(entry, (entry.tracker as StateTracker).changes(entry.component), true);
         let base: { ref: number; tree: Rendered } | undefined;
         if (previous === undefined) {
           const fingerprint = tree.fingerprint;

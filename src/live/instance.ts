@@ -1073,11 +1073,17 @@ export class LiveInstance
   }
 
   /**
-   * The render reset the temporary assigns: their defaults are the new baseline, no change.
-   * Components it created, changed or dropped are for the snapshot.
+   * What the render changed of the state (the temporary assigns it set back, a
+   * `getContextData()` that writes state) becomes the new baseline, and in a connected view
+   * is stored with this step: a field written whole encodes the state as it is now, so the
+   * next check must not find the same change again and store it twice. Components it
+   * created, changed or dropped are for the snapshot.
    */
   #afterRender(): void {
-    if (this.route.view.temporaryAssigns !== undefined) this.#changes();
+    if (this.#connected) {
+      const fields = this.#changes();
+      if (fields.length > 0) this.#touch(fields);
+    } else if (this.route.view.temporaryAssigns !== undefined) this.#changes();
     this.#touchComponents();
   }
 

@@ -22,6 +22,7 @@ import type { StoredPatch } from "../../src/state/backends/types.js";
 import { TemplateLoader } from "../../src/template/index.js";
 import { LiveViewTestClient } from "../../src/testing/index.js";
 import type { Logger } from "../../src/logger.js";
+import { RenderLog } from "../../src/live/render-log.js";
 
 interface Row {
   id: number;
@@ -250,6 +251,121 @@ describe("a LiveComponent's loops follow its row edits", () => {
       assert.equal(view.element("#r8").text(), "seen");
     } finally {
       await view.close();
+    }
+  });
+});
+
+/** Tags kept sorted by the render itself (`getContextData()`), and a counter. */
+class SortingComponent extends LiveComponent {
+  id = "";
+  tags = ["m", "c", "x"];
+  n = 0;
+  @eventHandler({ params: z.object({ tag: z.string() }) })
+  add({ tag }: { tag: string }) {
+    this.tags.push(tag);
+  }
+  @eventHandler
+  inc() {
+    this.n++;
+  }
+  override getContextData() {
+    this.tags.sort();
+    return {};
+  }
+  override render() {
+    return html`<p>${this.tags.join(",")} ${this.n}</p>`;
+  }
+}
+
+class SortingComponentPage extends LiveView {
+  override render(): Rendered {
+    return html`<main>${liveComponent(SortingComponent, { id: "s" })}</main>`;
+  }
+}
+
+class SortingView extends LiveView {
+  tags = ["m", "c", "x"];
+  n = 0;
+  @eventHandler({ params: z.object({ tag: z.string() }) })
+  add({ tag }: { tag: string }) {
+    this.tags.push(tag);
+  }
+  @eventHandler
+  inc() {
+    this.n++;
+  }
+  override getContextData() {
+    this.tags.sort();
+    return {};
+  }
+  override render(): Rendered {
+    return html`<p>${this.tags.join(",")} ${this.n}</p>`;
+  }
+}
+
+describe("state a render changes is stored once", () => {
+  for (const [owner, View, target] of [
+    ["a view", SortingView, undefined],
+    ["a LiveComponent", SortingComponentPage, 1],
+  ] as const) {
+    it(`in ${owner}: the record holds what the page shows after every step, and after a reconnect`, async () => {
+      const backend = new Recording();
+      const view = await LiveViewTestClient.mount(View, {
+        stateBackend: backend,
+        durability: "reply",
+      });
+      const storedTags = async () => {
+        const stored = restorable(await backend.get(view.id));
+        return target === undefined ? stored?.state.tags : stored?.components?.list[0]?.state.tags;
+      };
+      try {
+        for (const [event, payload] of [
+          ["add", { tag: "a" }],
+          ["inc", {}],
+          ["add", { tag: "b" }],
+          ["inc", {}],
+        ] as const) {
+          await view.event(event, payload, { target });
+          assert.deepEqual(
+            await storedTags(),
+            view.element("p").text().split(" ")[0]?.split(","),
+            event,
+          );
+        }
+      } finally {
+        await view.close();
+      }
+      const again = await LiveViewTestClient.mount(View, {
+        stateBackend: backend,
+        id: view.id,
+        deadRender: false,
+      });
+      assert.equal(again.element("p").text(), "a,b,c,m,x 2");
+      await again.close();
+    });
+  }
+});
+
+describe("a render() LiveComponent (no template)", () => {
+  it("keeps no log of row edits, which only a template's loops would read", async () => {
+    let notes = 0;
+    const note = RenderLog.prototype.note;
+    RenderLog.prototype.note = function (...args: Parameters<typeof note>) {
+      notes++;
+      note.apply(this, args);
+    };
+    try {
+      const plain = await LiveViewTestClient.mount(SortingComponentPage);
+      for (let i = 0; i < 5; i++) await plain.event("inc", {}, { target: 1 });
+      await plain.close();
+      assert.equal(notes, 0);
+      // The same steps on a template component are noted (the spy sees them).
+      const table = await mount(new Recording());
+      await table.event("rename", { at: 1, name: "x" }, { target: 1 });
+      await table.close();
+      assert.ok(notes > 0);
+    } finally {
+      RenderLog.prototype.note = note;
     }
   });
 });
