@@ -352,6 +352,19 @@ export class ViewComponents implements ComponentPlacer {
    * component yet, so each placed one goes whole, and the ones not placed are dropped.
    */
   render(full: boolean): WireRendered | undefined {
+    try {
+      return this.#render(full);
+    } catch (error) {
+      // A failed render (a component's `update` or template threw) placed nothing: the next
+      // one places its components again, and must not find them placed twice.
+      this.#queue = [];
+      throw error;
+    } finally {
+      this.#placed.clear();
+    }
+  }
+
+  #render(full: boolean): WireRendered | undefined {
     if (full) for (const entry of this.#byCid.values()) entry.tree = undefined;
     const out: WireRendered = {};
     let any = false;
@@ -417,7 +430,6 @@ export class ViewComponents implements ComponentPlacer {
       }
       this.#stored = undefined;
     }
-    this.#placed.clear();
     return any ? out : undefined;
   }
 

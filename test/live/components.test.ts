@@ -10,6 +10,8 @@ import { beforeEach, describe, it } from "node:test";
 import { serveLive } from "../support/live-server.js";
 import { eventError, loadPage, RawClient, response, type PageInfo } from "./helpers.js";
 import { BadgeView, BigPage, Counter, CounterPage, renders, unmounted } from "./component-views.js";
+import { z } from "zod";
+import { eventHandler, html, LiveComponent, liveComponent, LiveView } from "../../src/index.js";
 import { restorable } from "../../src/live/snapshot.js";
 import type { StoredPatch } from "../../src/state/backends/types.js";
 
@@ -17,9 +19,37 @@ const templates = fileURLToPath(new URL("../fixtures/templates", import.meta.url
 
 type Wire = Record<string, unknown>;
 
+/** A component whose `update` refuses an empty label. */
+class Picky extends LiveComponent {
+  id = "";
+  label = "";
+  override update(assigns: { label?: unknown }) {
+    if (assigns.label === "") throw new Error("Picky needs a label");
+    this.label = String(assigns.label);
+  }
+  override render() {
+    return html`<p>${this.label}</p>`;
+  }
+}
+
+class PickyPage extends LiveView {
+  label = "first";
+  @eventHandler({ params: z.object({ label: z.string() }) })
+  set({ label }: { label: string }) {
+    this.label = label;
+  }
+  override render() {
+    return html`<main>${liveComponent(Picky, { id: "p", label: this.label })}</main>`;
+  }
+}
+
 describe("LiveComponents", () => {
   const live = serveLive({ templateDirs: [templates] }, (app) => {
-    app.live("/", CounterPage).live("/big/", BigPage).live("/badges/", BadgeView);
+    app
+      .live("/", CounterPage)
+      .live("/big/", BigPage)
+      .live("/badges/", BadgeView)
+      .live("/picky/", PickyPage);
     app.component(Counter);
   });
   const { backend, logger } = live;
@@ -188,6 +218,20 @@ describe("LiveComponents", () => {
     }
     // Nothing was lost and the socket still works.
     assert.deepEqual(diffOf(await target(client, page, 1, "inc")), { c: { 1: { 2: "2" } } });
+    assert.equal(client.closeCode, undefined);
+  });
+
+  it("renders again after a component's update failed the render: its placement is not kept", async () => {
+    const { page, client } = await joined("/picky/");
+    const failed = await client.event(page, "click", "set", { label: "" });
+    assert.deepEqual(eventError(failed), { error: "handler_error", message: "Internal error." });
+    assert.deepEqual(live.logger.lines.at(-1), {
+      level: "error",
+      message: "live channel failed to handle a frame",
+    });
+    // The next render places the component again, as any render does.
+    const diff = diffOf(await client.event(page, "click", "set", { label: "fine" }));
+    assert.deepEqual(diff, { c: { 1: { 0: "fine" } } });
     assert.equal(client.closeCode, undefined);
   });
 
