@@ -373,6 +373,7 @@ export class ViewComponents implements ComponentPlacer {
     const sent = new Map<number, Entry>();
     const fresh = new Set<Entry>();
     const before = new Map<Entry, Rendered>();
+    const renderedNow = new Set<Entry>();
     for (;;) {
       this.#applyUpdates();
       const queue = this.#queue;
@@ -386,7 +387,12 @@ export class ViewComponents implements ComponentPlacer {
         // A full render sends only what the page shows.
         if (full && !this.#placed.has(entry.cid)) continue;
         rendered = true;
-        const previous = entry.tree;
+        // Rendered again in this pass (its own event changed it, then a render placed it with
+        // new assigns): the payload holds one diff per component, so it carries this render
+        // whole, and the client replaces what it had.
+        const again = renderedNow.has(entry);
+        renderedNow.add(entry);
+        const previous = again ? undefined : entry.tree;
         if (previous !== undefined && !before.has(entry)) before.set(entry, previous);
         const { tree, edits } = this.#renderOne(entry);
         // What its render changed (`getContextData()` sorting a list, say) is stored now: a
@@ -397,12 +403,12 @@ export class ViewComponents implements ComponentPlacer {
         if (previous === undefined) {
           const fingerprint = tree.fingerprint;
           const same = sent.get(fingerprint);
-          if (same?.tree) base = { ref: same.cid, tree: same.tree };
+          if (same?.tree && same !== entry) base = { ref: same.cid, tree: same.tree };
           else if (!full) {
             known ??= this.#knownBases(fresh);
             const other = known.get(fingerprint);
             const otherTree = other && (before.get(other) ?? other.tree);
-            if (other && otherTree) base = { ref: -other.cid, tree: otherTree };
+            if (other && other !== entry && otherTree) base = { ref: -other.cid, tree: otherTree };
           }
         }
         const result = componentDiff(previous, tree, base);

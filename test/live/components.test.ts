@@ -13,6 +13,7 @@ import { BadgeView, BigPage, Counter, CounterPage, renders, unmounted } from "./
 import { z } from "zod";
 import { eventHandler, html, LiveComponent, liveComponent, LiveView } from "../../src/index.js";
 import { restorable } from "../../src/live/snapshot.js";
+import { ClientTree, stripClientAttributes, type WirePayload } from "../support/phoenix-client.js";
 import type { StoredPatch } from "../../src/state/backends/types.js";
 
 const templates = fileURLToPath(new URL("../fixtures/templates", import.meta.url));
@@ -43,13 +44,52 @@ class PickyPage extends LiveView {
   }
 }
 
+/**
+ * A component its own event changes, which also asks its parent component (`sendUpdate`) to
+ * place it again with a new assign: it renders twice in one step.
+ */
+class Cell extends LiveComponent {
+  id = "";
+  rows = [0, 0, 0];
+  k = 0;
+  override update(assigns: { id?: unknown; k?: unknown }) {
+    if (typeof assigns.k === "number" && assigns.k !== this.k) {
+      this.k = assigns.k;
+      this.rows[2] = assigns.k;
+    }
+  }
+  @eventHandler({ params: z.object({ at: z.number().int(), k: z.number().int() }) })
+  bump({ at, k }: { at: number; k: number }) {
+    this.rows[at]! += 10;
+    this.sendUpdate(Grid, "g", { k });
+  }
+  override render() {
+    return html`<div>${this.rows.map((n) => html`<i>${n}</i>`)}</div>`;
+  }
+}
+
+class Grid extends LiveComponent {
+  id = "";
+  k = 0;
+  override render() {
+    return html`<section>${this.k}${liveComponent(Cell, { id: "c", k: this.k })}</section>`;
+  }
+}
+
+class NestedPage extends LiveView {
+  override render() {
+    return html`<main>${liveComponent(Grid, { id: "g" })}</main>`;
+  }
+}
+
 describe("LiveComponents", () => {
   const live = serveLive({ templateDirs: [templates] }, (app) => {
     app
       .live("/", CounterPage)
       .live("/big/", BigPage)
       .live("/badges/", BadgeView)
-      .live("/picky/", PickyPage);
+      .live("/picky/", PickyPage)
+      .live("/nested/", NestedPage);
     app.component(Counter);
   });
   const { backend, logger } = live;
@@ -233,6 +273,21 @@ describe("LiveComponents", () => {
     const diff = diffOf(await client.event(page, "click", "set", { label: "fine" }));
     assert.deepEqual(diff, { c: { 1: { 0: "fine" } } });
     assert.equal(client.closeCode, undefined);
+  });
+
+  it("sends a component rendered twice in one step so the official client shows its last render", async () => {
+    const { page, client, rendered } = await joined("/nested/");
+    const tree = new ClientTree(page.id, rendered as WirePayload);
+    const shown = () => stripClientAttributes(tree.html());
+    assert.equal(shown(), "<main><section>0<div><i>0</i><i>0</i><i>0</i></div></section></main>");
+    for (const [step, html] of [
+      [{ at: 0, k: 0 }, "<main><section>0<div><i>10</i><i>0</i><i>0</i></div></section></main>"],
+      [{ at: 1, k: 5 }, "<main><section>5<div><i>10</i><i>10</i><i>5</i></div></section></main>"],
+      [{ at: 0, k: 6 }, "<main><section>6<div><i>20</i><i>10</i><i>6</i></div></section></main>"],
+    ] as const) {
+      tree.merge(diffOf(await target(client, page, 2, "bump", step)) as WirePayload);
+      assert.equal(shown(), html, JSON.stringify(step));
+    }
   });
 
   it("restores every component's state on a reconnect", async () => {
