@@ -221,6 +221,8 @@ export class StateTracker {
   #sharingText?: string;
   /** A check found writes or reads since {@link sharingChanged} last looked. */
   #stepped = false;
+  /** A check failed (strict mode refused a value): the next one reports every field. */
+  #recheck = false;
 
   constructor(
     readonly policy: SerializationPolicy,
@@ -300,6 +302,7 @@ export class StateTracker {
     this.#deltas = undefined;
     this.#sharingText = undefined;
     this.#stepped = false;
+    this.#recheck = false;
     // Objects reached along two paths (`this.selected = this.rows[0]` in mount), linked at
     // both.
     const shared =
@@ -382,12 +385,22 @@ export class StateTracker {
     const step: FieldDeltas | undefined = this.#keepDeltas ? new Map() : undefined;
     let ok = false;
     try {
-      const changed = this.#changed(view, step);
+      let changed = this.#changed(view, step);
+      if (this.#recheck) {
+        // What the failed check found is lost with it: every field counts as changed (and
+        // is stored whole), once no field holds a value strict mode refuses.
+        this.#refuseUnserializable(this.#keys, this.#values);
+        this.#recheck = false;
+        changed = [...this.#keys];
+      }
       if (step) this.#keep(step, changed);
       ok = true;
       return changed;
     } finally {
-      if (!ok && step) this.#deltas = "lost";
+      if (!ok) {
+        this.#recheck = true;
+        if (step) this.#deltas = "lost";
+      }
     }
   }
 

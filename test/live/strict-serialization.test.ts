@@ -1,10 +1,23 @@
 /**
  * Strict serialization refuses a view whose public state cannot be snapshotted on the page
  * GET as on the join: the dead render tracks no change, but its state is checked all the same.
+ * A handler's step it refuses loses none of the step's other changes.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import {
+  eventHandler,
+  html,
+  LiveComponent,
+  liveComponent,
+  LiveView,
+  type Rendered,
+} from "../../src/index.js";
+import { restorable } from "../../src/live/snapshot.js";
 import { createApp } from "../../src/server/index.js";
+import { MemoryStateBackend } from "../../src/state/backends/memory.js";
+import { TemplateLoader } from "../../src/template/index.js";
+import { LiveViewTestClient } from "../../src/testing/index.js";
 import { CapturingLogger } from "../support/logger.js";
 import { CounterView, LeakyView } from "./views.js";
 
@@ -59,4 +72,91 @@ describe("strict serialization on the page GET", () => {
     assert.equal(logger.warnings.length, 1);
     assert.match(logger.warnings[0]?.message ?? "", /LeakyView cannot be snapshotted/);
   });
+});
+
+/** A value strict mode refuses. */
+class Opaque {
+  readonly at = 1;
+}
+
+class HoldingView extends LiveView {
+  static override templateName = "holding.html";
+  n = 0;
+  a = 0;
+  b: unknown = null;
+  @eventHandler
+  hold() {
+    this.a = 1;
+    this.b = new Opaque();
+  }
+  @eventHandler
+  drop() {
+    this.b = null;
+  }
+  @eventHandler
+  bump() {
+    this.n++;
+  }
+}
+
+class HoldingComponent extends LiveComponent {
+  static override templateName = "holding.html";
+  id = "";
+  n = 0;
+  a = 0;
+  b: unknown = null;
+  @eventHandler
+  hold() {
+    this.a = 1;
+    this.b = new Opaque();
+  }
+  @eventHandler
+  drop() {
+    this.b = null;
+  }
+  @eventHandler
+  bump() {
+    this.n++;
+  }
+}
+
+class HoldingPage extends LiveView {
+  override render(): Rendered {
+    return html`<main>${liveComponent(HoldingComponent, { id: "h" })}</main>`;
+  }
+}
+
+describe("strict serialization of a handler's changes", () => {
+  for (const [owner, View, target] of [
+    ["a view", HoldingView, undefined],
+    ["a LiveComponent", HoldingPage, 1],
+  ] as const) {
+    it(`in ${owner}: a refused step's other changes are shown and stored once the value is gone`, async () => {
+      const stateBackend = new MemoryStateBackend();
+      const view = await LiveViewTestClient.mount(View, {
+        stateBackend,
+        durability: "reply",
+        strictSerialization: true,
+        logger: new CapturingLogger(),
+        templates: new TemplateLoader({
+          dirs: [],
+          templates: { "holding.html": "<div><p>{{ a }}</p><i>{{ n }}</i></div>" },
+        }),
+      });
+      try {
+        // Stored once: the writes after it are edits.
+        await view.click("bump", {}, { target });
+        const refused = await view.click("hold", {}, { target });
+        assert.equal(refused.error?.error, "serialization_error");
+        await view.click("drop", {}, { target });
+        assert.equal(view.element("p").text(), "1");
+        assert.equal(view.element("i").text(), "1");
+        const stored = restorable(await stateBackend.get(view.id));
+        const state = target === undefined ? stored?.state : stored?.components?.list[0]?.state;
+        assert.equal(state?.a, 1);
+      } finally {
+        await view.close();
+      }
+    });
+  }
 });
