@@ -374,6 +374,10 @@ export class ViewComponents implements ComponentPlacer {
     const fresh = new Set<Entry>();
     const before = new Map<Entry, Rendered>();
     const renderedNow = new Set<Entry>();
+    /** The components sent as differences from each one sent earlier in this payload. */
+    const leaners = new Map<Entry, Entry[]>();
+    /** Each component's last render in this pass. */
+    const latest = new Map<Entry, Rendered>();
     for (;;) {
       this.#applyUpdates();
       const queue = this.#queue;
@@ -389,12 +393,13 @@ export class ViewComponents implements ComponentPlacer {
         rendered = true;
         // Rendered again in this pass (its own event changed it, then a render placed it with
         // new assigns): the payload holds one diff per component, so it carries this render
-        // whole, and the client replaces what it had.
+        // whole, with its own statics, and the client replaces what it had.
         const again = renderedNow.has(entry);
         renderedNow.add(entry);
         const previous = again ? undefined : entry.tree;
         if (previous !== undefined && !before.has(entry)) before.set(entry, previous);
         const { tree, edits } = this.#renderOne(entry);
+        latest.set(entry, tree);
         // What its render changed (`getContextData()` sorting a list, say) is stored now: a
         // whole write encodes the state as it is after the render, so the next check must not
         // find it again and store it twice.
@@ -402,9 +407,13 @@ export class ViewComponents implements ComponentPlacer {
         let base: { ref: number; tree: Rendered } | undefined;
         if (previous === undefined) {
           const fingerprint = tree.fingerprint;
-          const same = sent.get(fingerprint);
-          if (same?.tree && same !== entry) base = { ref: same.cid, tree: same.tree };
-          else if (!full) {
+          const same = again ? undefined : sent.get(fingerprint);
+          if (same?.tree && same !== entry) {
+            base = { ref: same.cid, tree: same.tree };
+            let leaning = leaners.get(same);
+            if (!leaning) leaners.set(same, (leaning = []));
+            leaning.push(entry);
+          } else if (!full) {
             known ??= this.#knownBases(fresh);
             const other = known.get(fingerprint);
             const otherTree = other && (before.get(other) ?? other.tree);
@@ -421,6 +430,17 @@ export class ViewComponents implements ComponentPlacer {
         if (result.diff) {
           out[entry.cid] = result.diff;
           any = true;
+        }
+        // Those sent as differences from its first render in this payload (`s: <its cid>`)
+        // would read this one's values: each goes whole, with its own statics, instead.
+        const leaning = again ? leaners.get(entry) : undefined;
+        if (leaning) {
+          leaners.delete(entry);
+          for (const other of leaning) {
+            const whole = componentDiff(undefined, latest.get(other) as Rendered);
+            other.tree = whole.tree;
+            if (whole.diff) out[other.cid] = whole.diff;
+          }
         }
       }
       if (!rendered && this.#queue.length === 0 && this.#updates.length === 0) break;

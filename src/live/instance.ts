@@ -1065,7 +1065,12 @@ export class LiveInstance
           () => rerender(this, changed, flashChanged, this.#tree, this.#template, this.#renderLog),
         )
       : rerender(this, changed, flashChanged, this.#tree, this.#template, this.#renderLog);
-    if (!result) return null;
+    if (!result) {
+      // Nothing to render, but a component's step may have changed what its snapshot holds
+      // (sharing started or ended, with no field's value changed).
+      this.#touchComponents();
+      return null;
+    }
     this.#tree = result.tree;
     this.#template = result.template;
     this.#afterRender();

@@ -82,6 +82,39 @@ class NestedPage extends LiveView {
   }
 }
 
+/**
+ * Components of one template: the second's `update` sends the first new assigns, so the first
+ * renders twice in one pass, after the second was sent as a difference from its first render.
+ */
+class Poked extends LiveComponent {
+  id = "";
+  v = "x";
+  override update(assigns: { id?: unknown; v?: unknown; poke?: unknown }) {
+    if (typeof assigns.v === "string") this.v = assigns.v;
+    if (typeof assigns.poke === "string") this.sendUpdate(Poked, assigns.poke, { v: "late" });
+  }
+  override render() {
+    return html`<div>${this.v}|same</div>`;
+  }
+}
+
+class PokePage extends LiveView {
+  ids: string[] = [];
+  @eventHandler
+  add() {
+    this.ids = ["b1", "b2"];
+  }
+  override render() {
+    return html`<main>${this.ids.map((id, i) => liveComponent(Poked, { id, ...(i === 1 && { poke: "b1" }) }))}</main>`;
+  }
+}
+
+class PokedPage extends PokePage {
+  override mount() {
+    this.add();
+  }
+}
+
 describe("LiveComponents", () => {
   const live = serveLive({ templateDirs: [templates] }, (app) => {
     app
@@ -89,7 +122,9 @@ describe("LiveComponents", () => {
       .live("/big/", BigPage)
       .live("/badges/", BadgeView)
       .live("/picky/", PickyPage)
-      .live("/nested/", NestedPage);
+      .live("/nested/", NestedPage)
+      .live("/pokes/", PokePage)
+      .live("/pokes-mounted/", PokedPage);
     app.component(Counter);
   });
   const { backend, logger } = live;
@@ -274,6 +309,23 @@ describe("LiveComponents", () => {
     assert.deepEqual(diff, { c: { 1: { 0: "fine" } } });
     assert.equal(client.closeCode, undefined);
   });
+
+  for (const [when, path] of [
+    ["an event's", "/pokes/"],
+    ["the join's", "/pokes-mounted/"],
+  ] as const) {
+    it(`sends whole, in ${when} payload, what leaned on a component that then rendered again`, async () => {
+      const { page, client, rendered } = await joined(path);
+      const tree = new ClientTree(page.id, rendered as WirePayload);
+      if (path === "/pokes/") {
+        tree.merge(diffOf(await client.event(page, "click", "add", {})) as WirePayload);
+      }
+      assert.equal(
+        stripClientAttributes(tree.html()),
+        "<main><div>late|same</div><div>x|same</div></main>",
+      );
+    });
+  }
 
   it("sends a component rendered twice in one step so the official client shows its last render", async () => {
     const { page, client, rendered } = await joined("/nested/");

@@ -314,6 +314,24 @@ describe("objects shared in a LiveComponent's state, restored (memory backend)",
   });
 });
 
+describe("a LiveComponent's step that only ends sharing (memory backend)", () => {
+  it("is written, though nothing renders", async () => {
+    const stateBackend = new MemoryStateBackend();
+    const first = await LiveViewTestClient.mount(PickerView, {
+      stateBackend,
+      durability: "reply",
+    });
+    // Written once (whole), then the selected row is copied: equal values, nothing renders.
+    await first.event("bumpSelected", {}, { target: 1 });
+    assert.equal((await first.event("copySelected", {}, { target: 1 })).diff, null);
+    const second = await reconnect(first, PickerView, stateBackend);
+    await second.event("bumpSelected", {}, { target: 1 });
+    assert.equal(second.element("#selected").text(), "3:2");
+    assert.equal(second.element("#rows").text(), "0:0 1:0 2:0 3:1", "the copy is not the row");
+    await second.close();
+  });
+});
+
 await describeWithRedis("objects shared in a view's state, with Redis", ({ url }) => {
   it("are one object again after a reconnect to a node reading the same Redis", async () => {
     const write = new RedisStateBackend({ url, prefix: "alias:" });
