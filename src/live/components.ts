@@ -161,6 +161,8 @@ export class ViewComponents implements ComponentPlacer {
   #updates: { Class: LiveComponentClass; id: ComponentId; assigns: object }[] = [];
   /** Cids placed since the last {@link render} (a second placement is a mistake). */
   #placed = new Set<number>();
+  /** The cids the component rendering now places (its children), while it renders. */
+  #placing?: number[];
   /** Saved components not placed yet since the restore, by key. */
   #stored?: Map<string, StoredComponent>;
   /** The saved components are to be stored again ({@link StoredComponents.listed}). */
@@ -234,6 +236,7 @@ export class ViewComponents implements ComponentPlacer {
       entry.tree = undefined;
     }
     this.#placed.add(entry.cid);
+    this.#placing?.push(entry.cid);
     this.#queue.push({ entry, assigns });
     return entry.ref;
   }
@@ -374,6 +377,8 @@ export class ViewComponents implements ComponentPlacer {
     const fresh = new Set<Entry>();
     const before = new Map<Entry, Rendered>();
     const renderedNow = new Set<Entry>();
+    /** The children each component's last render in this pass placed. */
+    const children = new Map<Entry, number[]>();
     /** The components sent as differences from each one sent earlier in this payload. */
     const leaners = new Map<Entry, Entry[]>();
     /** Each component's last render in this pass. */
@@ -398,7 +403,18 @@ export class ViewComponents implements ComponentPlacer {
         renderedNow.add(entry);
         const previous = again ? undefined : entry.tree;
         if (previous !== undefined && !before.has(entry)) before.set(entry, previous);
-        const { tree, edits } = this.#renderOne(entry);
+        // Its children are placed again by this render, not twice.
+        for (const cid of children.get(entry) ?? []) this.#placed.delete(cid);
+        const placing: number[] = [];
+        this.#placing = placing;
+        let tree: Rendered;
+        let edits: RenderEdits | undefined;
+        try {
+          ({ tree, edits } = this.#renderOne(entry));
+        } finally {
+          this.#placing = undefined;
+        }
+        children.set(entry, placing);
         latest.set(entry, tree);
         // What its render changed (`getContextData()` sorting a list, say) is stored now: a
         // whole write encodes the state as it is after the render, so the next check must not

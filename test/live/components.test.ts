@@ -115,6 +115,48 @@ class PokedPage extends PokePage {
   }
 }
 
+/** A component with a child, placed again (with new assigns) by its sibling's `update`. */
+class Leaf extends LiveComponent {
+  id = "";
+  override render() {
+    return html`<i>${this.id}</i>`;
+  }
+}
+
+class Box extends LiveComponent {
+  id = "";
+  n = 0;
+  override update(assigns: { n?: unknown }) {
+    if (typeof assigns.n === "number") this.n = assigns.n;
+  }
+  override render() {
+    return html`<div>${this.n}${liveComponent(Leaf, { id: "leaf" })}</div>`;
+  }
+}
+
+class Poker extends LiveComponent {
+  id = "";
+  n = 0;
+  override update(assigns: { n?: unknown }) {
+    this.n = Number(assigns.n);
+    this.sendUpdate(Box, "box", { n: this.n * 10 });
+  }
+  override render() {
+    return html`<p>${this.n}</p>`;
+  }
+}
+
+class BoxPage extends LiveView {
+  n = 0;
+  @eventHandler
+  bump() {
+    this.n++;
+  }
+  override render() {
+    return html`<main>${liveComponent(Box, { id: "box", n: this.n })}${liveComponent(Poker, { id: "p", n: this.n })}</main>`;
+  }
+}
+
 describe("LiveComponents", () => {
   const live = serveLive({ templateDirs: [templates] }, (app) => {
     app
@@ -124,7 +166,8 @@ describe("LiveComponents", () => {
       .live("/picky/", PickyPage)
       .live("/nested/", NestedPage)
       .live("/pokes/", PokePage)
-      .live("/pokes-mounted/", PokedPage);
+      .live("/pokes-mounted/", PokedPage)
+      .live("/boxes/", BoxPage);
     app.component(Counter);
   });
   const { backend, logger } = live;
@@ -326,6 +369,16 @@ describe("LiveComponents", () => {
       );
     });
   }
+
+  it("renders twice in one pass a component with a child, which it places again, not twice", async () => {
+    const { page, client, rendered } = await joined("/boxes/");
+    const tree = new ClientTree(page.id, rendered as WirePayload);
+    tree.merge(diffOf(await client.event(page, "click", "bump", {})) as WirePayload);
+    assert.equal(
+      stripClientAttributes(tree.html()),
+      "<main><div>10<i>leaf</i></div><p>1</p></main>",
+    );
+  });
 
   it("sends a component rendered twice in one step so the official client shows its last render", async () => {
     const { page, client, rendered } = await joined("/nested/");
