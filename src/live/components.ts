@@ -300,13 +300,13 @@ export class ViewComponents implements ComponentPlacer {
     }
     if (entry.unsaved !== null) addStep((entry.unsaved ??= new Map()), fields, deltas);
     entry.snapshot = undefined;
-    (this.#unsaved ??= new Set()).add(entry.cid);
+    this.#changedForSnapshot(entry.cid);
   }
 
   /** `entry`'s stored field is to be written whole (placed anew, or to be stored again). */
   #storeWhole(entry: Entry): void {
     entry.unsaved = null;
-    (this.#unsaved ??= new Set()).add(entry.cid);
+    this.#changedForSnapshot(entry.cid);
   }
 
   /** `cids_will_destroy`: the page no longer shows these; they stay until `cids_destroyed`. */
@@ -335,7 +335,7 @@ export class ViewComponents implements ComponentPlacer {
   #delete(entry: Entry): void {
     this.#byCid.delete(entry.cid);
     this.#byKey.delete(entry.key);
-    (this.#unsaved ??= new Set()).add(entry.cid);
+    this.#changedForSnapshot(entry.cid);
     const component = entry.component;
     if (!component?.unmount) return;
     try {
@@ -376,12 +376,11 @@ export class ViewComponents implements ComponentPlacer {
     const sent = new Map<number, Entry>();
     const fresh = new Set<Entry>();
     const before = new Map<Entry, Rendered>();
-    const renderedNow = new Set<Entry>();
     /** The children each component's last render in this pass placed. */
     const children = new Map<Entry, number[]>();
     /** The components sent as differences from each one sent earlier in this payload. */
     const leaners = new Map<Entry, Entry[]>();
-    /** Each component's last render in this pass. */
+    /** Each component's last render in this pass (a component found here renders again). */
     const latest = new Map<Entry, Rendered>();
     for (;;) {
       this.#applyUpdates();
@@ -399,8 +398,7 @@ export class ViewComponents implements ComponentPlacer {
         // Rendered again in this pass (its own event changed it, then a render placed it with
         // new assigns): the payload holds one diff per component, so it carries this render
         // whole, with its own statics, and the client replaces what it had.
-        const again = renderedNow.has(entry);
-        renderedNow.add(entry);
+        const again = latest.has(entry);
         const previous = again ? undefined : entry.tree;
         if (previous !== undefined && !before.has(entry)) before.set(entry, previous);
         // Its children are placed again by this render, not twice.
@@ -468,7 +466,7 @@ export class ViewComponents implements ComponentPlacer {
       // A restore gives back what the first full render places; the rest is gone with the page,
       // and from the stored snapshot.
       for (const gone of this.#stored?.values() ?? []) {
-        if (!this.#byCid.has(gone.cid)) (this.#unsaved ??= new Set()).add(gone.cid);
+        if (!this.#byCid.has(gone.cid)) this.#changedForSnapshot(gone.cid);
       }
       this.#stored = undefined;
     }
@@ -594,6 +592,11 @@ export class ViewComponents implements ComponentPlacer {
   find(Class: LiveComponentClass, id: ComponentId): LiveComponent | undefined {
     const entry = this.#byKey.get(keyOf(Class.name, id));
     return entry?.Class === Class ? entry.component : undefined;
+  }
+
+  /** Component `cid`'s part of the snapshot is behind (placed, changed or deleted). */
+  #changedForSnapshot(cid: number): void {
+    (this.#unsaved ??= new Set()).add(cid);
   }
 
   /**
