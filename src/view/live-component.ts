@@ -189,6 +189,12 @@ registerTag("live_component", {
         'the first argument is the component\'s name: {% live_component "card" id=… %}',
       );
     }
-    return placer().placeComponentByName(name, assigns ?? {});
+    // So is each assign given as one (`label="Sale"`), or through a filter that marks its
+    // result safe: the component gets the plain string, which its state can hold and store.
+    const plain: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(assigns ?? {})) {
+      plain[key] = value instanceof SafeString ? value.value : value;
+    }
+    return placer().placeComponentByName(name, plain);
   },
 });
