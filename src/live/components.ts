@@ -103,6 +103,14 @@ export type ComponentChange = {
   readonly aliases?: readonly Alias[];
 } | null;
 
+/** One {@link ViewComponents.render}: what it takes back if it fails. */
+interface Pass {
+  /** The tree each component it rendered had before it (what the client has). */
+  readonly before: Map<Entry, Rendered | undefined>;
+  /** The row edits of its renders, shown once it succeeds. */
+  readonly edits: RenderEdits[];
+}
+
 /** What to render of a component: nothing, the slots reading these fields, or everything. */
 type Dirty = Set<string> | "all" | undefined;
 
@@ -355,19 +363,31 @@ export class ViewComponents implements ComponentPlacer {
    * component yet, so each placed one goes whole, and the ones not placed are dropped.
    */
   render(full: boolean): WireRendered | undefined {
+    const pass: Pass = { before: new Map(), edits: [] };
     try {
-      return this.#render(full);
+      const out = this.#render(full, pass);
+      for (const edits of pass.edits) edits.shown = true;
+      return out;
     } catch (error) {
       // A failed render (a component's `update` or template threw) placed nothing: the next
       // one places its components again, and must not find them placed twice.
       this.#queue = [];
+      // Nor did the client get what this pass rendered: each component it rendered gets back
+      // the tree the client has (its loops take back the rows they changed in place, last
+      // first) and renders in full at the next pass, which sends what changed since that tree.
+      for (let i = pass.edits.length - 1; i >= 0; i--) (pass.edits[i] as RenderEdits).failed();
+      for (const [entry, tree] of pass.before) {
+        entry.tree = tree;
+        // One first rendered in this pass renders when placed again (`#apply`).
+        entry.dirty = tree === undefined ? undefined : "all";
+      }
       throw error;
     } finally {
       this.#placed.clear();
     }
   }
 
-  #render(full: boolean): WireRendered | undefined {
+  #render(full: boolean, pass: Pass): WireRendered | undefined {
     if (full) for (const entry of this.#byCid.values()) entry.tree = undefined;
     const out: WireRendered = {};
     let any = false;
@@ -375,7 +395,7 @@ export class ViewComponents implements ComponentPlacer {
     let known: Map<number, Entry> | undefined;
     const sent = new Map<number, Entry>();
     const fresh = new Set<Entry>();
-    const before = new Map<Entry, Rendered>();
+    const before = pass.before;
     /** The children each component's last render in this pass placed. */
     const children = new Map<Entry, number[]>();
     /** The components sent as differences from each one sent earlier in this payload. */
@@ -400,7 +420,7 @@ export class ViewComponents implements ComponentPlacer {
         // whole, with its own statics, and the client replaces what it had.
         const again = latest.has(entry);
         const previous = again ? undefined : entry.tree;
-        if (previous !== undefined && !before.has(entry)) before.set(entry, previous);
+        if (!before.has(entry)) before.set(entry, previous);
         // Its children are placed again by this render, not twice.
         for (const cid of children.get(entry) ?? []) this.#placed.delete(cid);
         const placing: number[] = [];
@@ -436,7 +456,7 @@ export class ViewComponents implements ComponentPlacer {
         }
         const result = componentDiff(previous, tree, base);
         entry.tree = result.tree;
-        if (edits) edits.shown = true;
+        if (edits) pass.edits.push(edits);
         if (previous === undefined) {
           sent.set(tree.fingerprint, entry);
           fresh.add(entry);

@@ -157,6 +157,52 @@ class BoxPage extends LiveView {
   }
 }
 
+/** Places {@link Picky}: its render succeeds in a pass that Picky's `update` then fails. */
+class Shown extends LiveComponent {
+  id = "";
+  v = 0;
+  label = "";
+  override update(assigns: { v?: unknown; label?: unknown }) {
+    this.v = Number(assigns.v);
+    this.label = String(assigns.label);
+  }
+  override render() {
+    return html`<b>${this.v}${liveComponent(Picky, { id: "p", label: this.label })}</b>`;
+  }
+}
+
+class PairPage extends LiveView {
+  v = 0;
+  label = "first";
+  @eventHandler({ params: z.object({ v: z.number().int(), label: z.string() }) })
+  set({ v, label }: { v: number; label: string }) {
+    this.v = v;
+    this.label = label;
+  }
+  override render() {
+    return html`<main>${liveComponent(Shown, { id: "s", v: this.v, label: this.label })}</main>`;
+  }
+}
+
+/** A template component whose template fails while `count` is 3 (it places an unknown name). */
+class Flaky extends LiveComponent {
+  static override templateName = "components/flaky.html";
+  id = "";
+  label = "";
+  count = 0;
+  @eventHandler({ params: z.object({ count: z.number().int(), label: z.string() }) })
+  set({ count, label }: { count: number; label: string }) {
+    this.count = count;
+    this.label = label;
+  }
+}
+
+class FlakyPage extends LiveView {
+  override render() {
+    return html`<main>${liveComponent(Flaky, { id: "f" })}</main>`;
+  }
+}
+
 describe("LiveComponents", () => {
   const live = serveLive({ templateDirs: [templates] }, (app) => {
     app
@@ -167,7 +213,9 @@ describe("LiveComponents", () => {
       .live("/nested/", NestedPage)
       .live("/pokes/", PokePage)
       .live("/pokes-mounted/", PokedPage)
-      .live("/boxes/", BoxPage);
+      .live("/boxes/", BoxPage)
+      .live("/pair/", PairPage)
+      .live("/flaky/", FlakyPage);
     app.component(Counter);
   });
   const { backend, logger } = live;
@@ -351,6 +399,32 @@ describe("LiveComponents", () => {
     const diff = diffOf(await client.event(page, "click", "set", { label: "fine" }));
     assert.deepEqual(diff, { c: { 1: { 0: "fine" } } });
     assert.equal(client.closeCode, undefined);
+  });
+
+  it("shows after a failed render what the components that rendered in it changed", async () => {
+    const { page, client, rendered } = await joined("/pair/");
+    const tree = new ClientTree(page.id, rendered as WirePayload);
+    // Shown renders its new value, then Picky's update fails the pass: the client gets nothing.
+    const failed = await client.event(page, "click", "set", { v: 1, label: "" });
+    assert.deepEqual(eventError(failed), { error: "handler_error", message: "Internal error." });
+    // The next step changes Picky alone: Shown's 1 must reach the client with it.
+    tree.merge(
+      diffOf(await client.event(page, "click", "set", { v: 1, label: "fine" })) as WirePayload,
+    );
+    assert.equal(stripClientAttributes(tree.html()), "<main><b>1<p>fine</p></b></main>");
+  });
+
+  it("shows after a failed render what the step changed of the component whose render failed", async () => {
+    const { page, client, rendered } = await joined("/flaky/");
+    const tree = new ClientTree(page.id, rendered as WirePayload);
+    assert.equal(stripClientAttributes(tree.html()), "<main><p> 0</p></main>");
+    const failed = await target(client, page, 1, "set", { count: 3, label: "new" });
+    assert.deepEqual(eventError(failed), { error: "handler_error", message: "Internal error." });
+    // Only count changes now; the label the failed step set is shown with it.
+    tree.merge(
+      diffOf(await target(client, page, 1, "set", { count: 4, label: "new" })) as WirePayload,
+    );
+    assert.equal(stripClientAttributes(tree.html()), "<main><p>new 4</p></main>");
   });
 
   for (const [when, path] of [

@@ -443,10 +443,24 @@ class FailingComponentView extends LiveView {
 // The loop runs before the `{% url %}` that fails, so its in-place rows must be taken back.
 const FAILING = `{% for r in rows %}<b>{{ r.name }}</b>{% endfor %}{% if broken %}{% url "missing" %}{% endif %}`;
 
-for (const [owner, View, target, shown, retried] of [
+/** Fails the render that places it: its `mount` throws. */
+class Thrower extends LiveComponent {
+  override mount() {
+    throw new Error("Thrower cannot mount");
+  }
+  override render() {
+    return html`<i></i>`;
+  }
+}
+
+// The component's loop runs, its render succeeds, then the child it placed fails the pass.
+const FAILING_CHILD = `<div>{% for r in rows %}<b>{{ r.name }}</b>{% endfor %}{% if broken %}{% live_component "thrower" id="t" %}{% endif %}</div>`;
+
+for (const [owner, View, component, target, shown, retried] of [
   [
     "a view",
     FailingView,
+    FAILING,
     undefined,
     "<b>d</b><b>c</b><b>b</b>",
     { "0": { k: { "0": { "0": "d" }, "1": { "0": "c" }, kc: 3 } } },
@@ -454,6 +468,15 @@ for (const [owner, View, target, shown, retried] of [
   [
     "a LiveComponent",
     FailingComponentView,
+    `<div>${FAILING}</div>`,
+    1,
+    "<main><div><b>d</b><b>c</b><b>b</b></div></main>",
+    { c: { "1": { "0": { k: { "0": { "0": "d" }, "1": { "0": "c" }, kc: 3 } } } } },
+  ],
+  [
+    "a LiveComponent, failed by the child it placed,",
+    FailingComponentView,
+    FAILING_CHILD,
     1,
     "<main><div><b>d</b><b>c</b><b>b</b></div></main>",
     { c: { "1": { "0": { k: { "0": { "0": "d" }, "1": { "0": "c" }, kc: 3 } } } } },
@@ -463,11 +486,12 @@ for (const [owner, View, target, shown, retried] of [
     const loader = (loopMemo: boolean) =>
       new TemplateLoader({
         dirs: [],
-        templates: { "page.html": FAILING, "component.html": `<div>${FAILING}</div>` },
+        templates: { "page.html": FAILING, "component.html": component },
         loopMemo,
       });
-    const fast = await LiveViewTestClient.mount(View, { templates: loader(true) });
-    const plain = await LiveViewTestClient.mount(View, { templates: loader(false) });
+    const options = { components: [Thrower] };
+    const fast = await LiveViewTestClient.mount(View, { templates: loader(true), ...options });
+    const plain = await LiveViewTestClient.mount(View, { templates: loader(false), ...options });
     try {
       const diffs: unknown[] = [];
       for (const step of [
