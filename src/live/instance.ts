@@ -223,6 +223,8 @@ export class LiveInstance
   /** {@link NO_FLASH} until a message arrives; never mutated while shared. */
   #flash: Readonly<Record<string, string>> = NO_FLASH;
   #flashChanged = false;
+  /** The fields a failed render changed: the client lacks them until a render succeeds. */
+  #unshown?: readonly string[];
   #privateFields: readonly string[] = NO_FIELDS;
   /** Topics in subscription order, each with its live subscription once activated. */
   #topics?: TopicEntry[];
@@ -1056,15 +1058,26 @@ export class LiveInstance
 
   #rerender(changed: readonly string[]): WireRendered | null {
     const flashChanged = this.#flashChanged;
+    const unshown = this.#unshown;
+    const fields = unshown ? [...new Set([...unshown, ...changed])] : changed;
+    let result: ReturnType<typeof rerender>;
+    try {
+      // Every event renders: without a subscriber, no closures for the trace.
+      result = tracing.render.hasSubscribers
+        ? traced(
+            tracing.render,
+            () => this.#traceContext(),
+            () => rerender(this, fields, flashChanged, this.#tree, this.#template, this.#renderLog),
+          )
+        : rerender(this, fields, flashChanged, this.#tree, this.#template, this.#renderLog);
+    } catch (error) {
+      // The tree stays the one the client has, and the next render renders these again (the
+      // flash too: it stays changed).
+      if (fields.length > 0) this.#unshown = fields;
+      throw error;
+    }
+    this.#unshown = undefined;
     this.#flashChanged = false;
-    // Every event renders: without a subscriber, no closures for the trace.
-    const result = tracing.render.hasSubscribers
-      ? traced(
-          tracing.render,
-          () => this.#traceContext(),
-          () => rerender(this, changed, flashChanged, this.#tree, this.#template, this.#renderLog),
-        )
-      : rerender(this, changed, flashChanged, this.#tree, this.#template, this.#renderLog);
     if (!result) {
       // Nothing to render, but a component's step may have changed what its snapshot holds
       // (sharing started or ended, with no field's value changed).

@@ -1,0 +1,52 @@
+/**
+ * A step whose render fails (the template throws): the client gets nothing of it, and the next
+ * render that succeeds sends all that the failed one would have, flash included.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { eventHandler, LiveView } from "../../src/index.js";
+import { LiveViewTestClient } from "../../src/testing/index.js";
+import { TemplateLoader } from "../../src/template/loader.js";
+
+class Saving extends LiveView {
+  static override templateName = "page.html";
+  n = 0;
+  broken = false;
+
+  @eventHandler
+  save() {
+    this.putFlash("info", "Saved");
+    this.n++;
+    this.broken = true;
+  }
+
+  @eventHandler
+  mend() {
+    this.broken = false;
+  }
+}
+
+test("a render that fails keeps its step's flash and fields for the next render", async () => {
+  const templates = new TemplateLoader({
+    dirs: [],
+    templates: {
+      // `{% url %}` fails the render while `broken` (the loader resolves no route names).
+      "page.html": `<p>{{ flash.info }}</p><i>{{ n }}</i>{% if broken %}{% url "missing" %}{% endif %}`,
+    },
+  });
+  const client = await LiveViewTestClient.mount(Saving, { templates });
+  try {
+    assert.equal(client.render(), "<p></p><i>0</i>");
+    await assert.rejects(client.event("save"), {
+      name: "TemplateRenderError",
+      message: /^page\.html:1:53: \{% url "missing" %\}: /,
+    });
+    // The client still shows the last render it got.
+    assert.equal(client.render(), "<p></p><i>0</i>");
+    const { diff } = await client.event("mend");
+    assert.deepEqual(diff, { "0": "Saved", "1": "1" });
+    assert.equal(client.render(), "<p>Saved</p><i>1</i>");
+  } finally {
+    await client.close();
+  }
+});
