@@ -103,16 +103,13 @@ function renderOwn(
     if (changed && streamsPending(view)) changed.add(STREAMS);
     if (edits) edits.computed = computed;
     const tree = withPlacer(source.placer, () => template.render(context, changed, edits));
-    return sent(view, { tree, template });
+    return { tree, template };
   }
   if (typeof view.render !== "function") {
     throw new Error(`${cls.name} has neither a templateName nor a render() method`);
   }
   const render = view.render.bind(view);
-  return sent(view, {
-    tree: withPlacer(source.placer, () => render(context)),
-    template: undefined,
-  });
+  return { tree: withPlacer(source.placer, () => render(context)), template: undefined };
 }
 
 /** The context name of the view's streams. */
@@ -130,13 +127,13 @@ function streamsPending(view: LiveView): boolean {
 }
 
 /**
- * A render has taken the streams' operations and the temporary assigns: they go out with it,
- * then the operations are dropped and each temporary assign is set back to its default.
+ * A render of the view and its components succeeded: the streams' operations and the temporary
+ * assigns go out with it, so the operations are dropped and each temporary assign is set back
+ * to its default. Not before: when a component fails the pass, the next render sends them.
  */
-function sent(view: LiveView, output: RenderOutput): RenderOutput {
+function sent(view: LiveView): void {
   runtimeOf(view).streams?.clear();
   resetTemporaryAssigns(view);
-  return output;
 }
 
 /**
@@ -190,6 +187,7 @@ export function rerender(
     // Read after the render: its first placement makes the table.
     const components = source.components?.render(false);
     if (components) out.diff = { ...out.diff, c: components };
+    if (viewChanged) sent(source.view);
   } catch (error) {
     edits?.failed();
     throw error;
@@ -213,6 +211,7 @@ export function renderFull(
   const wire = full.diff as WireRendered;
   const components = source.components?.render(true);
   if (components) wire.c = components;
+  sent(source.view);
   return { ...output, wire, kept: full.tree };
 }
 
@@ -223,6 +222,7 @@ export function renderFull(
 export function renderPage(source: RenderSource, shown: Template | undefined): RenderOutput {
   const output = renderView(source, undefined, shown);
   source.components?.render(true);
+  sent(source.view);
   return output;
 }
 
