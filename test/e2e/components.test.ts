@@ -4,7 +4,8 @@
  * view reaches its component, a component removed from the page is destroyed once the client
  * confirms (`cids_destroyed`, seen server side), and a reconnect in the middle (the server drops
  * every socket) keeps every component's state; a component's table whose rows are edited in
- * place (stored as those edits) shows the same rows after a reconnect.
+ * place (stored as those edits) shows the same rows after a reconnect; after a render that a
+ * component fails, the next step shows what the failed one changed.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
@@ -188,6 +189,81 @@ describe("a LiveComponent's table in Chromium", { skip }, () => {
       await until(async () => (await qty(page, 3)) === "3", "item 3 shows 3 after the reconnect");
       await page.locator("#item-3").scrollIntoViewIfNeeded();
       await shoot(page, "component-table-after-reconnect");
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+/** Fails the render that places it while its label is empty. */
+class Label extends LiveComponent {
+  id = "";
+  text = "";
+  override update(assigns: { text?: unknown }) {
+    if (assigns.text === "") throw new Error("Label needs a text");
+    this.text = String(assigns.text);
+  }
+  override render() {
+    return html`<span class="label">${this.text}</span>`;
+  }
+}
+
+/** Shows the view's count and places {@link Label}: it renders in a pass that Label then fails. */
+class Tally extends LiveComponent {
+  id = "";
+  n = 0;
+  text = "";
+  override update(assigns: { n?: unknown; text?: unknown }) {
+    this.n = Number(assigns.n);
+    this.text = String(assigns.text);
+  }
+  override render() {
+    return html`<p id="tally"><b class="n">${this.n}</b> ${liveComponent(Label, { id: "l", text: this.text })}</p>`;
+  }
+}
+
+class TallyPage extends LiveView {
+  n = 0;
+  text = "ready";
+  @eventHandler
+  save_blank() {
+    this.n++;
+    this.text = "";
+  }
+  @eventHandler
+  name_it() {
+    this.text = "named";
+  }
+  override render() {
+    return html`<main>${liveComponent(Tally, { id: "t", n: this.n, text: this.text })}<button id="blank" dj-click="save_blank">Save blank</button><button id="name" dj-click="name_it">Name it</button></main>`;
+  }
+}
+
+describe("A render that fails, in Chromium", { skip }, () => {
+  const app = createApp({ secretKey: "e2e", logger: errorsOnly });
+  app.live("/", TallyPage);
+  const served = servedInChromium(app);
+
+  it("shows an error notice, then the next step shows what the failed one changed", async () => {
+    const context = await served.browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${served.url}/`);
+      await connected(page);
+      assert.equal(await page.textContent("#tally"), "0 ready");
+      // The count renders, then the label's update fails the pass: nothing reaches the page.
+      await page.click("#blank");
+      const notice = page.locator(".djust-error-notice");
+      await notice.waitFor();
+      assert.equal(await notice.getAttribute("data-error"), "handler_error");
+      assert.equal(await page.textContent("#tally"), "0 ready");
+      // The next step changes the label alone; the count the failed step changed comes with it.
+      await page.click("#name");
+      await until(
+        async () => (await page.textContent("#tally")) === "1 named",
+        "the count and the label after the failed step",
+      );
+      await shoot(page, "components-after-failed-render");
     } finally {
       await context.close();
     }
