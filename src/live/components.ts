@@ -421,6 +421,9 @@ export class ViewComponents implements ComponentPlacer {
         const again = latest.has(entry);
         const previous = again ? undefined : entry.tree;
         if (!before.has(entry)) before.set(entry, previous);
+        // Going whole, it renders every slot: a template's unchanged slots would otherwise be
+        // filled from whatever tree it is diffed against (another component's, as a base).
+        if (again) entry.dirty = "all";
         // Its children are placed again by this render, not twice.
         for (const cid of children.get(entry) ?? []) this.#placed.delete(cid);
         const placing: number[] = [];

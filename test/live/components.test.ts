@@ -203,6 +203,41 @@ class FlakyPage extends LiveView {
   }
 }
 
+/** A template component: placed by {@link Card}, and updated by its page's `sendUpdate`. */
+class Chip extends LiveComponent {
+  static override templateName = "components/chip.html";
+  id = "";
+  label = "";
+  k = 0;
+}
+
+class Card extends LiveComponent {
+  static override templateName = "components/card.html";
+  id = "";
+  label = "";
+}
+
+/**
+ * `go` updates the chip (`sendUpdate`), then the card places it again with a new label: the chip
+ * renders twice in one pass; `show` places another chip, of the same template.
+ */
+class CardPage extends LiveView {
+  title = "t0";
+  other = false;
+  @eventHandler
+  show() {
+    this.other = true;
+  }
+  @eventHandler({ params: z.object({ title: z.string(), k: z.number().int() }) })
+  go({ title, k }: { title: string; k: number }) {
+    this.title = title;
+    this.sendUpdate(Chip, "chip", { k });
+  }
+  override render() {
+    return html`<main>${liveComponent(Card, { id: "card", label: this.title })}${this.other ? liveComponent(Chip, { id: "other", label: "x" }) : ""}</main>`;
+  }
+}
+
 describe("LiveComponents", () => {
   const live = serveLive({ templateDirs: [templates] }, (app) => {
     app
@@ -215,8 +250,9 @@ describe("LiveComponents", () => {
       .live("/pokes-mounted/", PokedPage)
       .live("/boxes/", BoxPage)
       .live("/pair/", PairPage)
-      .live("/flaky/", FlakyPage);
-    app.component(Counter);
+      .live("/flaky/", FlakyPage)
+      .live("/cards/", CardPage);
+    app.component(Counter).component(Chip);
   });
   const { backend, logger } = live;
 
@@ -453,6 +489,20 @@ describe("LiveComponents", () => {
       "<main><div>10<i>leaf</i></div><p>1</p></main>",
     );
   });
+
+  for (const other of [false, true]) {
+    it(`renders every slot of a template component rendered twice in one step, as it goes whole${other ? ", beside one of its template" : ""}`, async () => {
+      const { page, client, rendered } = await joined("/cards/");
+      const tree = new ClientTree(page.id, rendered as WirePayload);
+      const shown = () => stripClientAttributes(tree.html());
+      const x = other ? "<span>x/0</span>" : "";
+      if (other) tree.merge(diffOf(await client.event(page, "click", "show", {})) as WirePayload);
+      assert.equal(shown(), `<main><div>t0<span>t0/0</span></div>${x}</main>`);
+      const step = { title: "t1", k: 1 };
+      tree.merge(diffOf(await client.event(page, "click", "go", step)) as WirePayload);
+      assert.equal(shown(), `<main><div>t1<span>t1/1</span></div>${x}</main>`);
+    });
+  }
 
   it("sends a component rendered twice in one step so the official client shows its last render", async () => {
     const { page, client, rendered } = await joined("/nested/");
