@@ -30,7 +30,7 @@ import { renderToString } from "../render/html.js";
 import { ComponentRef, type Rendered, type Template } from "../render/tree.js";
 import type { SerializationPolicy } from "../state/codec.js";
 import type { Alias } from "../state/aliases.js";
-import { addStep, type FieldEdits } from "../state/delta.js";
+import { addStep, editedContainers, type DeltaOp, type FieldEdits } from "../state/delta.js";
 import {
   restoreState,
   snapshotState,
@@ -47,6 +47,7 @@ import {
   type ComponentPlacer,
   type LiveComponentClass,
 } from "../view/live-component.js";
+import { toRaw } from "../state/watch.js";
 import type { LiveView } from "../view/live-view.js";
 import { runtimeOf } from "../view/runtime.js";
 import type { TemplateSource } from "./host.js";
@@ -111,6 +112,19 @@ interface Pass {
   readonly edits: RenderEdits[];
 }
 
+/** The objects of a state that its steps edited, or `"unknown"`: any may have been. */
+type Edited = ReadonlySet<object> | "unknown";
+
+const NONE: ReadonlySet<object> = new Set();
+
+/** A component placed by a render, with the assigns it gets. */
+interface Placement {
+  readonly entry: Entry;
+  readonly assigns: Readonly<Record<string, unknown>>;
+  /** What its placer's steps edited since the last render pass. */
+  readonly edited: Edited;
+}
+
 /** What to render of a component: nothing, the slots reading these fields, or everything. */
 type Dirty = Set<string> | "all" | undefined;
 
@@ -165,7 +179,7 @@ export class ViewComponents implements ComponentPlacer {
   readonly #byKey = new Map<string, Entry>();
   #next = 1;
   /** Placements and `sendUpdate`s waiting for the end of the render. */
-  #queue: { entry: Entry; assigns: Readonly<Record<string, unknown>> }[] = [];
+  #queue: Placement[] = [];
   #updates: { Class: LiveComponentClass; id: ComponentId; assigns: object }[] = [];
   /** Cids placed since the last {@link render} (a second placement is a mistake). */
   #placed = new Set<number>();
@@ -175,6 +189,8 @@ export class ViewComponents implements ComponentPlacer {
   #stored?: Map<string, StoredComponent>;
   /** The saved components are to be stored again ({@link StoredComponents.listed}). */
   readonly #rewrite: boolean;
+  /** The view's objects its steps edited since the last render pass (objects it may give again). */
+  #edited?: Set<object> | "unknown";
   /** Cids of the components placed, changed or deleted since {@link takeSnapshotChanges}. */
   #unsaved?: Set<number>;
 
@@ -245,7 +261,13 @@ export class ViewComponents implements ComponentPlacer {
     }
     this.#placed.add(entry.cid);
     this.#placing?.push(entry.cid);
-    this.#queue.push({ entry, assigns });
+    // Objects a component's render gives may have been edited by its step: which, its edits do
+    // not tell here.
+    this.#queue.push({
+      entry,
+      assigns,
+      edited: this.#placing ? "unknown" : (this.#edited ?? NONE),
+    });
     return entry.ref;
   }
 
@@ -367,12 +389,11 @@ export class ViewComponents implements ComponentPlacer {
     try {
       const out = this.#render(full, pass);
       for (const edits of pass.edits) edits.shown = true;
+      this.#edited = undefined;
       return out;
     } catch (error) {
-      // A failed render (a component's `update` or template threw) placed nothing: the next
-      // one places its components again, and must not find them placed twice.
-      this.#queue = [];
-      // Nor did the client get what this pass rendered: each component it rendered gets back
+      this.abandon();
+      // The client got nothing of this pass: each component it rendered gets back
       // the tree the client has (its loops take back the rows they changed in place, last
       // first) and renders in full at the next pass, which sends what changed since that tree.
       for (let i = pass.edits.length - 1; i >= 0; i--) (pass.edits[i] as RenderEdits).failed();
@@ -385,6 +406,36 @@ export class ViewComponents implements ComponentPlacer {
     } finally {
       this.#placed.clear();
     }
+  }
+
+  /**
+   * The view's step changed `fields`, with `deltas`: the objects of its state those edited,
+   * which its render may give its components again.
+   */
+  viewChanged(
+    fields: readonly string[],
+    deltas: ReadonlyMap<string, readonly DeltaOp[] | null>,
+  ): void {
+    let edited = this.#edited;
+    if (edited === "unknown") return;
+    for (const field of new Set([...fields, ...deltas.keys()])) {
+      const value = stateValue(this.#view, field);
+      if (typeof value !== "object" || value === null) continue;
+      edited ??= this.#edited = new Set<object>();
+      if (!editedContainers(value, deltas.get(field), edited)) {
+        this.#edited = "unknown";
+        return;
+      }
+    }
+  }
+
+  /**
+   * A render that failed (the view's, or a component's `update` or template) placed nothing:
+   * the next one places its components again, and must not find them placed twice.
+   */
+  abandon(): void {
+    this.#queue = [];
+    this.#placed.clear();
   }
 
   #render(full: boolean, pass: Pass): WireRendered | undefined {
@@ -407,7 +458,7 @@ export class ViewComponents implements ComponentPlacer {
       const queue = this.#queue;
       if (queue.length > 0) {
         this.#queue = [];
-        for (const { entry, assigns } of queue) this.#apply(entry, assigns);
+        for (const { entry, assigns, edited } of queue) this.#apply(entry, assigns, edited);
       }
       let rendered = false;
       for (const entry of this.#byCid.values()) {
@@ -523,12 +574,16 @@ export class ViewComponents implements ComponentPlacer {
         );
         continue;
       }
-      this.#apply(entry, { ...assigns, id });
+      this.#apply(entry, { ...assigns, id }, "unknown");
     }
   }
 
-  /** Creates the component when new (mount, or its saved state), then runs `update`. */
-  #apply(entry: Entry, assigns: Readonly<Record<string, unknown>>): void {
+  /**
+   * Creates the component when new (mount, or its saved state), then runs `update`. `edited`:
+   * the objects of its placer's state that its step edited, so that one given again may have
+   * changed.
+   */
+  #apply(entry: Entry, assigns: Readonly<Record<string, unknown>>, edited: Edited): void {
     let component = entry.component;
     const fresh = component === undefined;
     if (!component) {
@@ -542,8 +597,17 @@ export class ViewComponents implements ComponentPlacer {
       if (entry.asStored) entry.tracker.reset(component, restored);
       entry.component = component;
     }
-    if (component.update) synchronous(component.update(assigns), entry.Class, "update");
-    else Object.assign(component, assigns);
+    const given = fresh ? undefined : sameObjects(component, assigns, edited);
+    try {
+      if (component.update) synchronous(component.update(assigns), entry.Class, "update");
+      else Object.assign(component, assigns);
+    } catch (error) {
+      // It may have assigned part of the state before it threw: the next pass renders all of
+      // it (and stores what changed), as after a render that failed. (A first update renders
+      // in full at the component's next placement anyway.)
+      if (!fresh) entry.dirty = "all";
+      throw error;
+    }
     const tracker = entry.tracker as StateTracker;
     if (fresh) {
       if (entry.asStored) {
@@ -556,7 +620,15 @@ export class ViewComponents implements ComponentPlacer {
       entry.dirty = "all";
       return;
     }
-    const changed = tracker.changes(component);
+    let changed = tracker.changes(component);
+    // An object given again may have been edited in place by its owner (a row the view passes,
+    // changed through the view's tracking, which this component's tracker does not see): its
+    // field renders and is stored again, unless `update` put something else there.
+    for (const key of given ?? []) {
+      if (sameObject(component, key, assigns[key]) && !changed.includes(key)) {
+        changed = [...changed, key];
+      }
+    }
     if (changed.length > 0) markDirty(entry, changed);
     this.#noteChanged(entry, changed);
     if (entry.tree === undefined) entry.dirty = "all";
@@ -696,6 +768,35 @@ export class ViewComponents implements ComponentPlacer {
       ...(aliases.length > 0 && { aliases }),
     });
   }
+}
+
+/**
+ * The state fields of `component` that `assigns` gives the object they already hold, edited
+ * since (by what `edited` says).
+ */
+function sameObjects(
+  component: LiveComponent,
+  assigns: Readonly<Record<string, unknown>>,
+  edited: Edited,
+): string[] | undefined {
+  let out: string[] | undefined;
+  for (const key of Object.keys(assigns)) {
+    const value = assigns[key];
+    if (
+      typeof value === "object" &&
+      value !== null &&
+      (edited === "unknown" || edited.has(toRaw(value))) &&
+      sameObject(component, key, value)
+    ) {
+      (out ??= []).push(key);
+    }
+  }
+  return out;
+}
+
+/** Whether field `key` of `component` holds `value` (either may be a tracking proxy of it). */
+function sameObject(component: LiveComponent, key: string, value: unknown): boolean {
+  return toRaw(stateValue(component, key)) === toRaw(value);
 }
 
 function markDirty(entry: Entry, fields: readonly string[]): void {

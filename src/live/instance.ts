@@ -763,6 +763,7 @@ export class LiveInstance
   #touch(fields: readonly string[] = NO_FIELDS): void {
     const deltas = this.tracker.takeDeltas();
     this.#renderLog.note(fields, deltas);
+    this.#components?.viewChanged(fields, deltas);
     let unsaved = this.#unsaved;
     if (unsaved === "all") return;
     if (unsaved === undefined) this.#unsaved = unsaved = new Map();
@@ -1021,7 +1022,15 @@ export class LiveInstance
     if (fields.length > 0) this.#touch(fields);
     // Sharing started or ended alone changes no field, and the snapshot must still list it.
     else if (this.#connected && this.tracker.sharingChanged(this.view)) this.#touch();
-    let wire = this.#rerender(fields);
+    let wire: WireRendered | null;
+    try {
+      wire = this.#rerender(fields);
+    } catch (error) {
+      // The page title is the view's, not the step's: the next render sends it. (The step's
+      // pushed events and navigation go with its error.)
+      if (effects.title !== undefined) runtimeOf(this.view).effects.title ??= effects.title;
+      throw error;
+    }
     if (reply !== undefined) (wire ??= {}).r = reply as WireRendered;
     if (hasDecoration(effects)) decorate((wire ??= {}), effects);
     const result = navigation

@@ -80,7 +80,12 @@ export function renderView(
   shown: Template | undefined,
   edits?: RenderEdits,
 ): RenderOutput {
-  return renderingChildren(source.openChildren, () => renderOwn(source, changed, shown, edits));
+  try {
+    return renderingChildren(source.openChildren, () => renderOwn(source, changed, shown, edits));
+  } catch (error) {
+    source.components?.abandon();
+    throw error;
+  }
 }
 
 function renderOwn(

@@ -268,6 +268,41 @@ export function editedItems(ops: readonly DeltaOp[] | null | undefined): number[
 }
 
 /**
+ * Adds to `into` the containers of the live value `root` that `ops` (its field's edits of one
+ * step) went through or edited, from `root` down; `false` when that is not known: the field was
+ * replaced or its edits are unknown (`null`), or a path goes into a map or set, or to nothing.
+ * The write tracking addresses each edit by where its container is once the step is over, so
+ * the paths lead through `root` as it is now.
+ */
+export function editedContainers(
+  root: unknown,
+  ops: readonly DeltaOp[] | null | undefined,
+  into: Set<object>,
+): boolean {
+  if (ops === null || ops === undefined) return false;
+  const container = (value: unknown): value is Record<string | number, unknown> =>
+    typeof value === "object" && value !== null && !(value instanceof Map || value instanceof Set);
+  for (const op of ops) {
+    const path = op[1];
+    let at: unknown = root;
+    for (let i = 0; ; i++) {
+      if (!container(at)) return false;
+      into.add(at);
+      if (i === path.length) break;
+      const step = path[i];
+      if (typeof step !== "string" && typeof step !== "number") return false;
+      at = at[step];
+    }
+    // A value set whole may be one edited in place (a `Date`'s `setTime`), handed out as itself.
+    if (op[0] === "s") {
+      const value = at[op[2]];
+      if (typeof value === "object" && value !== null) into.add(value);
+    }
+  }
+  return true;
+}
+
+/**
  * Fields whose stored encoding is behind, each with the edits that bring it up to date in order
  * (`null`: store the field whole).
  */

@@ -44,7 +44,7 @@ import {
   type LiveComponent,
   type LiveComponentClass,
 } from "../view/live-component.js";
-import type { Navigation, Params } from "../view/runtime.js";
+import { runtimeOf, type Navigation, type Params } from "../view/runtime.js";
 import type { SessionData } from "../auth/session.js";
 import { viewSlug } from "../view/slug.js";
 import { DEFAULT_INPUT_DEPTH } from "../view/validate.js";
@@ -332,6 +332,8 @@ export class LiveViewTestClient {
     if (navigation) client.#navigations.push(navigation);
     const full = instance.renderFull();
     client.#absorbWire(full.wire);
+    // The title the page loaded with (the view's, restored by the join).
+    client.#title ??= runtimeOf(instance.view).title;
     // As the socket's join does: a `pushPatch` during mount moves the joined view at once.
     if (navigation?.kind === "patch") {
       client.#record(await instance.patch(new URL(navigation.to, instance.url)));

@@ -6,7 +6,7 @@
  * that restore what was written.
  */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it, mock } from "node:test";
 import { z } from "zod";
 import {
   eventHandler,
@@ -366,6 +366,228 @@ describe("a render() LiveComponent (no template)", () => {
       assert.ok(notes > 0);
     } finally {
       RenderLog.prototype.note = note;
+    }
+  });
+});
+
+/** Holds what its view passes: an order object and the view's rows. */
+class OrderCard extends LiveComponent {
+  id = "";
+  order = { status: "" };
+  items: Row[] = [];
+  override render(): Rendered {
+    return html`<div><p>${this.order.status}</p><ul>${this.items.map((r) => html`<li>${r.name}</li>`)}</ul></div>`;
+  }
+}
+
+/** Passes objects of its state to a component, and edits them in place. */
+class OrderPage extends LiveView {
+  order = { status: "new" };
+  rows: Row[] = [
+    { id: 1, name: "a" },
+    { id: 2, name: "b" },
+  ];
+  @eventHandler
+  ship() {
+    this.order.status = "shipped";
+  }
+  n = 0;
+  @eventHandler
+  rename() {
+    this.rows[1]!.name = "B";
+  }
+  /** An edit beside a splice: where the edited row is, the step's edits do not tell. */
+  @eventHandler
+  renameAndAdd() {
+    this.rows[0]!.name = "A";
+    this.rows.push({ id: 3, name: "c" });
+  }
+  @eventHandler
+  tick() {
+    this.n++;
+  }
+  override render(): Rendered {
+    return html`<main>${liveComponent(OrderCard, { id: "o", order: this.order, items: this.rows })}</main>`;
+  }
+}
+
+/** Passes its rows on to a child of its own, and edits them in place. */
+class Shelf extends LiveComponent {
+  id = "";
+  rows: Row[] = [
+    { id: 1, name: "a" },
+    { id: 2, name: "b" },
+  ];
+  @eventHandler
+  rename() {
+    this.rows[0]!.name = "A";
+  }
+  override render(): Rendered {
+    return html`<section>${liveComponent(OrderCard, { id: "inner", items: this.rows })}</section>`;
+  }
+}
+
+class ShelfPage extends LiveView {
+  override render(): Rendered {
+    return html`<main>${liveComponent(Shelf, { id: "s" })}</main>`;
+  }
+}
+
+/** One row a view gives. */
+class RowItem extends LiveComponent {
+  id = 0;
+  row: Row = { id: 0, name: "" };
+  override render(): Rendered {
+    return html`<li>${this.row.name}</li>`;
+  }
+}
+
+/** Gives each of its rows to a component of its own. */
+class RowsPage extends LiveView {
+  rows: Row[] = [
+    { id: 1, name: "a" },
+    { id: 2, name: "b" },
+  ];
+  @eventHandler
+  rename() {
+    this.rows[1]!.name = "B";
+  }
+  /** After the splice, the edited row is no longer where the edit's path says. */
+  @eventHandler
+  renameAndInsert() {
+    this.rows[0]!.name = "A";
+    this.rows.unshift({ id: 0, name: "z" });
+  }
+  override render(): Rendered {
+    return html`<ul>${this.rows.map((row) => liveComponent(RowItem, { id: row.id, row }))}</ul>`;
+  }
+}
+
+/** Shows the date its view gives. */
+class DueDate extends LiveComponent {
+  id = "";
+  due = new Date(0);
+  override render(): Rendered {
+    return html`<time>${this.due.toISOString().slice(0, 10)}</time>`;
+  }
+}
+
+/** Moves a date of its state in place (`setTime`) and gives it to a component. */
+class DuePage extends LiveView {
+  plan = { due: new Date(Date.UTC(2026, 11, 5)) };
+  @eventHandler
+  postpone() {
+    this.plan.due.setTime(this.plan.due.getTime() + 86_400_000);
+  }
+  override render(): Rendered {
+    return html`<p>${liveComponent(DueDate, { id: "d", due: this.plan.due })}</p>`;
+  }
+}
+
+/** The same with templates: the view's and the component's. */
+class OrderTemplatePage extends OrderPage {
+  static override templateName = "orders.html";
+}
+
+class OrderTemplateCard extends OrderCard {
+  static override templateName = "card.html";
+}
+
+const orderTemplates = new TemplateLoader({
+  dirs: [],
+  templates: {
+    "orders.html": `<main>{% live_component "order-template-card" id="o" order=order items=rows %}</main>`,
+    "card.html": `<div><p>{{ order.status }}</p><ul>{% for r in items %}<li>{{ r.name }}</li>{% endfor %}</ul></div>`,
+  },
+});
+
+describe("objects a view passes to a LiveComponent", () => {
+  for (const [kind, Page, Card] of [
+    ["html``", OrderPage, OrderCard],
+    ["templates", OrderTemplatePage, OrderTemplateCard],
+  ] as const) {
+    it(`show and are stored as the view edits them in place (${kind})`, async () => {
+      const backend = new MemoryStateBackend();
+      const options = {
+        stateBackend: backend,
+        durability: "reply",
+        templates: orderTemplates,
+        components: [OrderTemplateCard],
+      } as const;
+      const view = await LiveViewTestClient.mount(Page, options);
+      const page = (status: string, ...names: string[]) =>
+        `<main><div><p>${status}</p><ul>${names.map((n) => `<li>${n}</li>`).join("")}</ul></div></main>`;
+      try {
+        assert.equal(view.render(), page("new", "a", "b"));
+        await view.event("ship");
+        assert.equal(view.render(), page("shipped", "a", "b"));
+        await view.event("rename");
+        assert.equal(view.render(), page("shipped", "a", "B"));
+        await view.event("renameAndAdd");
+        assert.equal(view.render(), page("shipped", "A", "B", "c"));
+      } finally {
+        await view.close();
+      }
+      const again = await LiveViewTestClient.mount(Page, {
+        ...options,
+        id: view.id,
+        deadRender: false,
+      });
+      try {
+        assert.equal(again.restored, true);
+        assert.equal(again.render(), page("shipped", "A", "B", "c"));
+        assert.deepEqual(again.component(Card, "o")?.order, { status: "shipped" });
+      } finally {
+        await again.close();
+      }
+    });
+  }
+
+  it("show as a component edits in place what it gives its own child", async () => {
+    const view = await LiveViewTestClient.mount(ShelfPage);
+    try {
+      await view.event("rename", {}, { target: 1 });
+      assert.equal(
+        view.render(),
+        "<main><section><div><p></p><ul><li>A</li><li>b</li></ul></div></section></main>",
+      );
+    } finally {
+      await view.close();
+    }
+  });
+
+  it("cost no render of a component whose objects the view's step did not edit", async () => {
+    const view = await LiveViewTestClient.mount(OrderPage);
+    try {
+      const rendering = mock.method(view.component(OrderCard, "o") as OrderCard, "render");
+      await view.event("tick");
+      assert.equal(rendering.mock.callCount(), 0);
+      await view.event("ship");
+      assert.equal(rendering.mock.callCount(), 1);
+    } finally {
+      await view.close();
+    }
+  });
+
+  it("show as the view edits the one it gives each row's component, edits beside a splice too", async () => {
+    const view = await LiveViewTestClient.mount(RowsPage);
+    try {
+      await view.event("rename");
+      assert.equal(view.render(), "<ul><li>a</li><li>B</li></ul>");
+      await view.event("renameAndInsert");
+      assert.equal(view.render(), "<ul><li>z</li><li>A</li><li>B</li></ul>");
+    } finally {
+      await view.close();
+    }
+  });
+
+  it("show as the view moves a date it gives in place", async () => {
+    const view = await LiveViewTestClient.mount(DuePage);
+    try {
+      await view.event("postpone");
+      assert.equal(view.render(), "<p><time>2026-12-06</time></p>");
+    } finally {
+      await view.close();
     }
   });
 });
