@@ -48,7 +48,7 @@ import {
   type LiveComponentClass,
 } from "../view/live-component.js";
 import { toRaw } from "../state/watch.js";
-import type { LiveView } from "../view/live-view.js";
+import { hasOwnContextData, type LiveView } from "../view/live-view.js";
 import { runtimeOf } from "../view/runtime.js";
 import type { TemplateSource } from "./host.js";
 import { RenderLog, type RenderEdits } from "./render-log.js";
@@ -261,13 +261,11 @@ export class ViewComponents implements ComponentPlacer {
     }
     this.#placed.add(entry.cid);
     this.#placing?.push(entry.cid);
-    // Objects a component's render gives may have been edited by its step: which, its edits do
-    // not tell here.
-    this.#queue.push({
-      entry,
-      assigns,
-      edited: this.#placing ? "unknown" : (this.#edited ?? NONE),
-    });
+    // Which objects a component's render gives its step edited, its edits do not tell here; nor
+    // what the view's own `getContextData()` edits as it renders (noticed after the render).
+    const edited =
+      this.#placing || hasOwnContextData(this.#view) ? "unknown" : (this.#edited ?? NONE);
+    this.#queue.push({ entry, assigns, edited });
     return entry.ref;
   }
 
@@ -597,7 +595,6 @@ export class ViewComponents implements ComponentPlacer {
       if (entry.asStored) entry.tracker.reset(component, restored);
       entry.component = component;
     }
-    const given = fresh ? undefined : sameObjects(component, assigns, edited);
     try {
       if (component.update) synchronous(component.update(assigns), entry.Class, "update");
       else Object.assign(component, assigns);
@@ -621,13 +618,11 @@ export class ViewComponents implements ComponentPlacer {
       return;
     }
     let changed = tracker.changes(component);
-    // An object given again may have been edited in place by its owner (a row the view passes,
-    // changed through the view's tracking, which this component's tracker does not see): its
-    // field renders and is stored again, unless `update` put something else there.
-    for (const key of given ?? []) {
-      if (sameObject(component, key, assigns[key]) && !changed.includes(key)) {
-        changed = [...changed, key];
-      }
+    // An object it holds may have been edited in place by the placer's step (a row the view
+    // passes, changed through the view's tracking, which this component's tracker does not
+    // see): its field renders and is stored again.
+    for (const key of heldEdited(component, assigns, edited)) {
+      if (!changed.includes(key)) changed = [...changed, key];
     }
     if (changed.length > 0) markDirty(entry, changed);
     this.#noteChanged(entry, changed);
@@ -771,32 +766,31 @@ export class ViewComponents implements ComponentPlacer {
 }
 
 /**
- * The state fields of `component` that `assigns` gives the object they already hold, edited
- * since (by what `edited` says).
+ * The state fields of `component` that hold an object its placer's step edited: one of
+ * `edited`, or when that is not known, one of the objects `assigns` gives (whatever the field's
+ * name).
  */
-function sameObjects(
+function heldEdited(
   component: LiveComponent,
   assigns: Readonly<Record<string, unknown>>,
   edited: Edited,
-): string[] | undefined {
-  let out: string[] | undefined;
-  for (const key of Object.keys(assigns)) {
-    const value = assigns[key];
-    if (
-      typeof value === "object" &&
-      value !== null &&
-      (edited === "unknown" || edited.has(toRaw(value))) &&
-      sameObject(component, key, value)
-    ) {
-      (out ??= []).push(key);
+): string[] {
+  let watched: ReadonlySet<unknown> = NONE;
+  if (edited !== "unknown") watched = edited;
+  else {
+    const given = new Set<unknown>();
+    for (const value of Object.values(assigns)) {
+      if (typeof value === "object" && value !== null) given.add(toRaw(value));
     }
+    watched = given;
+  }
+  if (watched.size === 0) return [];
+  const out: string[] = [];
+  for (const key of stateKeys(component)) {
+    const value = toRaw(stateValue(component, key));
+    if (typeof value === "object" && value !== null && watched.has(value)) out.push(key);
   }
   return out;
-}
-
-/** Whether field `key` of `component` holds `value` (either may be a tracking proxy of it). */
-function sameObject(component: LiveComponent, key: string, value: unknown): boolean {
-  return toRaw(stateValue(component, key)) === toRaw(value);
 }
 
 function markDirty(entry: Entry, fields: readonly string[]): void {

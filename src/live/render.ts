@@ -12,7 +12,7 @@ import { toWire as encodeWire, type SerializationPolicy } from "../state/codec.j
 import { stateKeys, stateValue } from "../state/tracker.js";
 import { serializeResult } from "../view/api-response.js";
 import { isApiResponse } from "../pipeline/dispatch.js";
-import { LiveView as LiveViewBase, type LiveView, type LiveViewClass } from "../view/live-view.js";
+import { hasOwnContextData, type LiveView, type LiveViewClass } from "../view/live-view.js";
 import { runtimeOf, type Effects } from "../view/runtime.js";
 import { renderingChildren } from "../view/live-render.js";
 import { withPlacer, type ComponentPlacer } from "../view/live-component.js";
@@ -254,10 +254,6 @@ export async function replyValue(result: unknown, policy: SerializationPolicy): 
   if (isApiResponse(value)) value = await serializeResult(value);
   const wire = encodeWire(value, "result", { ...policy, warned: undefined });
   return typeof wire === "object" && wire !== null && !Array.isArray(wire) ? wire : { value: wire };
-}
-
-function hasOwnContextData(view: LiveView): boolean {
-  return view.getContextData !== LiveViewBase.prototype.getContextData;
 }
 
 function toJsonValue(value: unknown): WireRendered {

@@ -268,11 +268,13 @@ export function editedItems(ops: readonly DeltaOp[] | null | undefined): number[
 }
 
 /**
- * Adds to `into` the containers of the live value `root` that `ops` (its field's edits of one
- * step) went through or edited, from `root` down; `false` when that is not known: the field was
- * replaced or its edits are unknown (`null`), or a path goes into a map or set, or to nothing.
- * The write tracking addresses each edit by where its container is once the step is over, so
- * the paths lead through `root` as it is now.
+ * Adds to `into` the objects of the live value `root` that `ops` (its field's edits of one step)
+ * went through, edited or put in place, from `root` down, with all a value written whole or
+ * spliced in holds (it may have been edited, then moved); `false` when that is not known: the
+ * field was replaced or its edits are unknown (`null`), a path goes into a map or set, or to
+ * nothing, or an array was spliced twice (the first splice's items are no longer where it put
+ * them). The write tracking addresses each edit by where its container is once the step is
+ * over, so the paths lead through `root` as it is now.
  */
 export function editedContainers(
   root: unknown,
@@ -282,6 +284,7 @@ export function editedContainers(
   if (ops === null || ops === undefined) return false;
   const container = (value: unknown): value is Record<string | number, unknown> =>
     typeof value === "object" && value !== null && !(value instanceof Map || value instanceof Set);
+  const spliced = new Set<string>();
   for (const op of ops) {
     const path = op[1];
     let at: unknown = root;
@@ -293,13 +296,28 @@ export function editedContainers(
       if (typeof step !== "string" && typeof step !== "number") return false;
       at = at[step];
     }
-    // A value set whole may be one edited in place (a `Date`'s `setTime`), handed out as itself.
     if (op[0] === "s") {
-      const value = at[op[2]];
-      if (typeof value === "object" && value !== null) into.add(value);
+      // Written whole: it may be one edited in place (a `Date`'s `setTime`), or moved here.
+      addAll(at[op[2]], into);
+    } else if (op[0] === "p") {
+      const where = JSON.stringify(path);
+      if (spliced.has(where)) return false;
+      spliced.add(where);
+      if (!Array.isArray(at)) return false;
+      for (const item of at.slice(op[2], op[2] + op[4].length)) addAll(item, into);
     }
   }
   return true;
+}
+
+/** Adds `value` and every object it holds to `into`. */
+function addAll(value: unknown, into: Set<object>, seen = new Set<object>()): void {
+  if (typeof value !== "object" || value === null || seen.has(value)) return;
+  seen.add(value);
+  into.add(value);
+  const inner =
+    value instanceof Map ? value.values() : value instanceof Set ? value : Object.values(value);
+  for (const item of inner) addAll(item, into, seen);
 }
 
 /**

@@ -392,6 +392,14 @@ function uploadsOf(view: LiveView): ViewUploads {
 
 const noop = (): void => undefined;
 
+/**
+ * Whether `view` computes values of its own for its render (`getContextData()`): they may
+ * depend on anything, and its render may write state.
+ */
+export function hasOwnContextData(view: LiveView): boolean {
+  return view.getContextData !== LiveView.prototype.getContextData;
+}
+
 /** The streams of `view`, made on first use. */
 export function streamsOf(view: LiveView): ViewStreams {
   const runtime = runtimeOf(view);

@@ -484,6 +484,109 @@ class DuePage extends LiveView {
   }
 }
 
+interface Card {
+  id: number;
+  name: string;
+  meta: { n: number };
+}
+
+class CardName extends LiveComponent {
+  id = 0;
+  card: Card = { id: 0, name: "", meta: { n: 0 } };
+  override render(): Rendered {
+    return html`<li>${this.card.name}</li>`;
+  }
+}
+
+/** Keeps what it is given under another name. */
+class CardMeta extends LiveComponent {
+  id = 0;
+  shown = { n: 0 };
+  override update(assigns: Readonly<Record<string, unknown>>) {
+    this.shown = assigns.meta as { n: number };
+  }
+  override render(): Rendered {
+    return html`<b>${this.shown.n}</b>`;
+  }
+}
+
+/** Edits cards, then moves them within the same step. */
+class Board extends LiveView {
+  cards: Card[] = [
+    { id: 1, name: "b", meta: { n: 1 } },
+    { id: 2, name: "c", meta: { n: 2 } },
+  ];
+  @eventHandler
+  renameAndSort() {
+    this.cards[0]!.name = "d";
+    this.cards.sort((p, q) => p.name.localeCompare(q.name));
+  }
+  @eventHandler
+  moveToEnd() {
+    const [card] = this.cards.splice(0, 1);
+    card!.meta.n = 99;
+    this.cards.push(card!);
+  }
+  @eventHandler
+  count() {
+    this.cards[0]!.meta.n++;
+  }
+  /** Each card set anew at the other's place, after an edit inside one (stored whole). */
+  @eventHandler
+  swap() {
+    const [first, second] = this.cards as [Card, Card];
+    first.meta.n = 7;
+    this.cards[0] = second;
+    this.cards[1] = first;
+  }
+  override render(): Rendered {
+    return html`<ul>${this.cards.map((card) => [
+      liveComponent(CardName, { id: card.id, card }),
+      liveComponent(CardMeta, { id: card.id, meta: card.meta }),
+    ])}</ul>`;
+  }
+}
+
+/** Cards in columns: one moves to another column (one splice in each), edited on the way. */
+class Columns extends LiveView {
+  columns: Card[][] = [
+    [
+      { id: 1, name: "a", meta: { n: 1 } },
+      { id: 2, name: "b", meta: { n: 2 } },
+    ],
+    [{ id: 3, name: "c", meta: { n: 3 } }],
+  ];
+  @eventHandler
+  move() {
+    const [card] = this.columns[0]!.splice(0, 1);
+    card!.name = "A";
+    this.columns[1]!.unshift(card!);
+  }
+  override render(): Rendered {
+    return html`${this.columns.map(
+      (column) =>
+        html`<ol>${column.map((card) => liveComponent(CardName, { id: card.id, card }))}</ol>`,
+    )}`;
+  }
+}
+
+/** Its `getContextData()` edits an object of its state that it gives a component. */
+class Totals extends LiveView {
+  order = { status: "0" };
+  n = 1;
+  @eventHandler
+  inc() {
+    this.n++;
+  }
+  override getContextData() {
+    this.order.status = String(this.n * 10);
+    return {};
+  }
+  override render(): Rendered {
+    return html`<main>${liveComponent(OrderCard, { id: "o", order: this.order })}</main>`;
+  }
+}
+
 /** The same with templates: the view's and the component's. */
 class OrderTemplatePage extends OrderPage {
   static override templateName = "orders.html";
@@ -586,6 +689,55 @@ describe("objects a view passes to a LiveComponent", () => {
     try {
       await view.event("postpone");
       assert.equal(view.render(), "<p><time>2026-12-06</time></p>");
+    } finally {
+      await view.close();
+    }
+  });
+
+  it("show as the view edits objects it then moves in the same step, and are stored so", async () => {
+    const backend = new MemoryStateBackend();
+    const options = { stateBackend: backend, durability: "reply" } as const;
+    const view = await LiveViewTestClient.mount(Board, options);
+    try {
+      await view.event("renameAndSort");
+      assert.equal(view.render(), "<ul><li>c</li><b>2</b><li>d</li><b>1</b></ul>");
+      await view.event("moveToEnd");
+      assert.equal(view.render(), "<ul><li>d</li><b>1</b><li>c</li><b>99</b></ul>");
+      // Kept under another name than the assign's (`shown`), and edited in place.
+      await view.event("count");
+      assert.equal(view.render(), "<ul><li>d</li><b>2</b><li>c</li><b>99</b></ul>");
+      await view.event("swap");
+      assert.equal(view.render(), "<ul><li>c</li><b>99</b><li>d</li><b>7</b></ul>");
+    } finally {
+      await view.close();
+    }
+    const again = await LiveViewTestClient.mount(Board, {
+      ...options,
+      id: view.id,
+      deadRender: false,
+    });
+    try {
+      assert.equal(again.render(), "<ul><li>c</li><b>99</b><li>d</li><b>7</b></ul>");
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("show what the view's getContextData() edits as it renders", async () => {
+    const view = await LiveViewTestClient.mount(Totals);
+    try {
+      await view.event("inc");
+      assert.equal(view.render(), "<main><div><p>20</p><ul></ul></div></main>");
+    } finally {
+      await view.close();
+    }
+  });
+
+  it("show as the view moves an edited object from one array to another", async () => {
+    const view = await LiveViewTestClient.mount(Columns);
+    try {
+      await view.event("move");
+      assert.equal(view.render(), "<ol><li>b</li></ol><ol><li>A</li><li>c</li></ol>");
     } finally {
       await view.close();
     }
