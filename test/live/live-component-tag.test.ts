@@ -48,6 +48,34 @@ test("gives a component the strings a tag writes as literals, as plain strings i
   }
 });
 
+class Post extends LiveComponent {
+  static override templateName = "post.html";
+  id = "";
+  body = "";
+}
+
+class PostPage extends LiveView {
+  static override templateName = "page.html";
+  html = "<em>hi</em>";
+}
+
+test("gives a component a safe string as its plain text, which its template marks safe again", async () => {
+  const templates = new TemplateLoader({
+    dirs: [],
+    templates: {
+      "page.html": `{% live_component "post" id="p" body=html|safe %}`,
+      "post.html": "<div>{{ body|safe }} {{ body }}</div>",
+    },
+  });
+  const client = await LiveViewTestClient.mount(PostPage, { templates, components: [Post] });
+  try {
+    assert.equal(typeof client.component(Post, "p")?.body, "string");
+    assert.equal(client.render(), "<div><em>hi</em> &lt;em&gt;hi&lt;/em&gt;</div>");
+  } finally {
+    await client.close();
+  }
+});
+
 for (const [what, tag, message] of [
   [
     "a name that is not a string",
