@@ -4,7 +4,9 @@
  * via the test client. With components, the event targets one row's component (its cid) and
  * only that component renders; without, the view keeps the 200 rows in a plain list in its
  * state and re-renders its loop. Reports the mean server time and the diff's bytes per event,
- * both runs in one process.
+ * all runs in one process. Also: each row a component given its row object, which the view
+ * edits in place (against the plain loop), and a view event that edits no row (the components
+ * given rows render nothing).
  *
  *   npx tsx bench/components.ts      (EVENTS=2000 by default)
  */
@@ -49,8 +51,16 @@ class WithComponents extends LiveView {
   }
 }
 
+interface Item {
+  id: number;
+  name: string;
+  qty: number;
+}
+
 class WithoutComponents extends LiveView {
-  rows = names.map((name, id) => ({ id, name, qty: 0 }));
+  rows: Item[] = names.map((name, id) => ({ id, name, qty: 0 }));
+  /** Changed by `tick`, shown nowhere: a view event that changes nothing the rows show. */
+  ticks = 0;
   override render(a: RenderContext) {
     const rows = a.rows as { id: number; name: string; qty: number }[];
     return html`<table>
@@ -68,10 +78,40 @@ class WithoutComponents extends LiveView {
     const row = this.rows[id];
     if (row) row.qty++;
   }
+
+  @eventHandler
+  tick() {
+    this.ticks++;
+  }
 }
 
-async function run(name: string, event: (view: LiveViewTestClient, i: number) => Promise<unknown>) {
-  const View = name === "components" ? WithComponents : WithoutComponents;
+/** One of the view's rows, given as an object (`row: r`): the view edits it in place. */
+class GivenRow extends LiveComponent {
+  id = 0;
+  row: Item = { id: 0, name: "", qty: 0 };
+  override render() {
+    return html`<tr id=${`row-${this.row.id}`}>
+      <td>${this.row.name}</td>
+      <td>${this.row.qty}</td>
+      <td><button dj-click="bump" dj-value-id=${this.row.id}>+</button></td>
+    </tr>`;
+  }
+}
+
+/** The plain loop's rows and events, each row a component given its row object. */
+class GivenRows extends WithoutComponents {
+  override render() {
+    return html`<table>
+      ${this.rows.map((row) => liveComponent(GivenRow, { id: row.id, row }))}
+    </table>`;
+  }
+}
+
+async function run(
+  name: string,
+  View: typeof WithComponents | typeof WithoutComponents,
+  event: (view: LiveViewTestClient, i: number) => Promise<unknown>,
+) {
   const view = await LiveViewTestClient.mount(View);
   for (let i = 0; i < 200; i++) await event(view, i); // warm-up
   let bytes = 0;
@@ -86,15 +126,29 @@ async function run(name: string, event: (view: LiveViewTestClient, i: number) =>
   return { name, usPerEvent: (ms * 1000) / EVENTS, bytesPerEvent: bytes / EVENTS };
 }
 
-const withC = await run("components", (view, i) =>
+const bumpRow = (view: LiveViewTestClient, i: number) => view.click("bump", { id: i % ROWS });
+const tick = (view: LiveViewTestClient) => view.click("tick");
+const withC = await run("components", WithComponents, (view, i) =>
   view.click("bump", {}, { target: (i % ROWS) + 1 }),
 );
-const without = await run("plain loop", (view, i) => view.click("bump", { id: i % ROWS }));
-for (const r of [withC, without]) {
+const without = await run("plain loop", WithoutComponents, bumpRow);
+// The view edits a row in place: the component given that row renders it again, no other does.
+const given = await run("given rows", GivenRows, bumpRow);
+// A view event that edits no row: no component renders.
+const givenTick = await run("given, tick", GivenRows, tick);
+const withoutTick = await run("plain, tick", WithoutComponents, tick);
+for (const r of [withC, without, given]) {
   console.log(
     `${r.name.padEnd(11)} ${ROWS} rows, one changes per event: ${r.usPerEvent.toFixed(1)} µs/event, ${r.bytesPerEvent.toFixed(1)} B/event (diff JSON)`,
   );
 }
-console.log(
-  `components / plain loop: time ${(withC.usPerEvent / without.usPerEvent).toFixed(2)}x, bytes ${(withC.bytesPerEvent / without.bytesPerEvent).toFixed(2)}x`,
-);
+for (const r of [givenTick, withoutTick]) {
+  console.log(
+    `${r.name.padEnd(11)} ${ROWS} rows, none changes: ${r.usPerEvent.toFixed(1)} µs/event`,
+  );
+}
+const ratio = (a: { usPerEvent: number; bytesPerEvent: number }, b: typeof a) =>
+  `time ${(a.usPerEvent / b.usPerEvent).toFixed(2)}x, bytes ${(a.bytesPerEvent / b.bytesPerEvent).toFixed(2)}x`;
+console.log(`components / plain loop: ${ratio(withC, without)}`);
+console.log(`given rows / plain loop (the view edits a row): ${ratio(given, without)}`);
+console.log(`given rows / plain loop (the view edits no row): ${ratio(givenTick, withoutTick)}`);
