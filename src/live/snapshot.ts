@@ -72,10 +72,18 @@ export interface SnapshotSource {
   readonly components?: ViewComponents | undefined;
 }
 
+/**
+ * The policy a snapshot encodes with: strict (a value it cannot encode losslessly refuses the
+ * write) and with warnings of its own.
+ */
+function snapshotPolicy(policy: SerializationPolicy): SerializationPolicy {
+  return { ...policy, strict: true, warned: undefined };
+}
+
 /** The record a snapshot stores, or `null` when the state cannot be snapshotted losslessly. */
 export function snapshotOf(source: SnapshotSource): StoredView | null {
   return encoded(source, () => {
-    const policy = { ...source.policy, strict: true, warned: undefined };
+    const policy = snapshotPolicy(source.policy);
     const state = snapshotState(source.view, policy);
     for (const component of source.components?.stored(policy).list ?? []) {
       state[componentField(component.cid)] = fieldOf(component);
@@ -145,7 +153,7 @@ export function componentEdits(
   const { component, fields, aliases } = change;
   const keys = stateKeys(component);
   if (fields.has(TAG) || keys.includes(TAG)) return null;
-  const strict = { ...policy, strict: true, warned: undefined };
+  const strict = snapshotPolicy(policy);
   // The list of places holding one object, when it changed: it is written whole.
   const edits: DeltaOp[] = aliases ? [["s", [], "aliases", asJson(aliases)]] : [];
   for (const [field, ops] of fields) {
@@ -335,7 +343,7 @@ export async function writeSnapshot(
 
 /** The incremental write of `unsaved`; notes in `log` what it will leave in the store. */
 function patchOf(source: SnapshotSource, unsaved: FieldEdits, log: DeltaLog) {
-  const policy = { ...source.policy, strict: true, warned: undefined };
+  const policy = snapshotPolicy(source.policy);
   const current = new Set(stateKeys(source.view));
   const fields = new Map<string, string>();
   const deltas = new Map<string, string>();
