@@ -13,7 +13,13 @@
 import { ServiceUnavailable } from "../errors.js";
 import { errorText, type Logger } from "../logger.js";
 import type { StateBackend, StoredView } from "../state/backends/types.js";
-import { sameJson, setKey, toSnapshot, type SerializationPolicy } from "../state/codec.js";
+import {
+  sameJson,
+  setKey,
+  toSnapshot,
+  TYPE_TAG,
+  type SerializationPolicy,
+} from "../state/codec.js";
 import type { DeltaOp, FieldEdits } from "../state/delta.js";
 import type { JsonValue } from "../state/serializable.js";
 import type { Alias } from "../state/aliases.js";
@@ -152,7 +158,7 @@ export function componentEdits(
   if (change === null) return null;
   const { component, fields, aliases } = change;
   const keys = stateKeys(component);
-  if (fields.has(TAG) || keys.includes(TAG)) return null;
+  if (fields.has(TYPE_TAG) || keys.includes(TYPE_TAG)) return null;
   const strict = snapshotPolicy(policy);
   // The list of places holding one object, when it changed: it is written whole.
   const edits: DeltaOp[] = aliases ? [["s", [], "aliases", asJson(aliases)]] : [];
@@ -179,9 +185,6 @@ export function componentEdits(
   }
   return edits;
 }
-
-/** The key that marks a tagged value in snapshot encoding. */
-const TAG = "$type";
 
 /**
  * The record as the view is restored from it: its components (kept as fields of its state,

@@ -33,6 +33,9 @@ export interface SerializationPolicy {
   readonly warned?: Set<string>;
 }
 
+/** The key that marks a tagged value in snapshot encoding: `{ "$type": name, "value": … }`. */
+export const TYPE_TAG = "$type";
+
 /** A tagged snapshot value: JSON where non-JSON types are `{ "$type", "value" }` objects. */
 export type SnapshotValue = JsonValue;
 
@@ -279,7 +282,7 @@ class Walker {
         case "object": {
           const out: JsonObject = {};
           const prev =
-            snapshot && isPlainJsonObject(previous) && !Object.hasOwn(previous, "$type")
+            snapshot && isPlainJsonObject(previous) && !Object.hasOwn(previous, TYPE_TAG)
               ? previous
               : undefined;
           for (const k of Object.keys(value)) {
@@ -292,7 +295,7 @@ class Walker {
             const before = prev && Object.hasOwn(prev, k) ? prev[k] : undefined;
             setKey(out, k, this.#child(v, child(loc, k), next, before, snapshot));
           }
-          return snapshot && Object.hasOwn(out, "$type") ? { $type: "Object", value: out } : out;
+          return snapshot && Object.hasOwn(out, TYPE_TAG) ? { $type: "Object", value: out } : out;
         }
         case "registered": {
           const codec = codecForValue(value) as TypeCodec<unknown>;
@@ -410,7 +413,7 @@ export function adoptSnapshot(value: SnapshotValue): unknown {
 function decode(value: SnapshotValue, inPlace: boolean): unknown {
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return decodeArray(value, inPlace);
-  if (!Object.hasOwn(value, "$type")) return decodeObject(value, inPlace);
+  if (!Object.hasOwn(value, TYPE_TAG)) return decodeObject(value, inPlace);
   const tag = value.$type;
   const inner = value.value as JsonValue;
   switch (tag) {
@@ -511,7 +514,7 @@ export function matchesSnapshot(value: unknown, snapshot: SnapshotValue, depth =
       if (snapshot === null || typeof snapshot !== "object" || Array.isArray(snapshot))
         return false;
       let target: JsonObject = snapshot;
-      if (Object.hasOwn(snapshot, "$type")) {
+      if (Object.hasOwn(snapshot, TYPE_TAG)) {
         if (snapshot.$type !== "Object") return false;
         target = snapshot.value as JsonObject;
       }

@@ -21,7 +21,7 @@
  * @module
  */
 import type { JsonObject, JsonValue } from "./serializable.js";
-import type { SnapshotValue } from "./codec.js";
+import { TYPE_TAG, type SnapshotValue } from "./codec.js";
 
 /**
  * Keys from the field down to a container: array indices, object keys, map and set entries,
@@ -79,7 +79,7 @@ function containerOf(value: SnapshotValue): JsonValue[] | JsonObject {
   if (typeof value !== "object" || value === null) {
     throw new DeltaError("delta: path leads into a primitive");
   }
-  if (!Object.hasOwn(value, "$type")) return value;
+  if (!Object.hasOwn(value, TYPE_TAG)) return value;
   const inner = value.value;
   if (value.$type !== "Object" || typeof inner !== "object" || inner === null) {
     throw new DeltaError("delta: path leads into a tagged value");
@@ -124,7 +124,7 @@ function edit(value: SnapshotValue, path: unknown[], at: number, op: unknown[]):
   editObject(box, op);
   // An object with a `$type` key of its own is encoded tagged; keep the tag in line.
   const tagged = box !== value;
-  const hasType = Object.hasOwn(box, "$type");
+  const hasType = Object.hasOwn(box, TYPE_TAG);
   if (tagged && !hasType) return box;
   if (!tagged && hasType) return { $type: "Object", value: box };
   return value;
