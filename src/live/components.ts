@@ -313,11 +313,21 @@ export class ViewComponents implements ComponentPlacer {
    * its tracker recorded for them, and so does its render log unless the check followed its
    * own render (`rendered`: what it shows is what the render read).
    */
-  #noteChanged(entry: Entry, fields: readonly string[], rendered = false): void {
+  #noteChanged(
+    entry: Entry,
+    fields: readonly string[],
+    rendered = false,
+    whole: readonly string[] = [],
+  ): void {
     const tracker = entry.tracker;
     const component = entry.component;
     if (!tracker || !component) return;
-    const deltas = tracker.takeDeltas();
+    let deltas = tracker.takeDeltas();
+    if (whole.some((field) => deltas.has(field))) {
+      const edits = new Map(deltas);
+      for (const field of whole) if (edits.has(field)) edits.set(field, null);
+      deltas = edits;
+    }
     // A step that only starts or ends sharing changes no field, and the field must still list it.
     const sharing = this.#env.edits && tracker.sharingChanged(component);
     if (sharing) entry.sharingChanged = true;
@@ -595,6 +605,7 @@ export class ViewComponents implements ComponentPlacer {
       if (entry.asStored) entry.tracker.reset(component, restored);
       entry.component = component;
     }
+    const held = fresh ? undefined : heldObjects(component);
     try {
       if (component.update) synchronous(component.update(assigns), entry.Class, "update");
       else Object.assign(component, assigns);
@@ -618,14 +629,21 @@ export class ViewComponents implements ComponentPlacer {
       return;
     }
     let changed = tracker.changes(component);
+    const holds = heldObjects(component);
     // An object it holds may have been edited in place by the placer's step (a row the view
     // passes, changed through the view's tracking, which this component's tracker does not
     // see): its field renders and is stored again.
-    for (const key of heldEdited(component, assigns, edited)) {
+    for (const key of heldEdited(holds, assigns, edited)) {
       if (!changed.includes(key)) changed = [...changed, key];
     }
     if (changed.length > 0) markDirty(entry, changed);
-    this.#noteChanged(entry, changed);
+    // An object `update` put in place of another is the placer's, and so may the old one have
+    // been: edited through the placer's tracking, which this tracker did not see, so its edits
+    // from the old one to the new could be wrong. Such a field is stored and rendered whole.
+    const replaced = [...holds]
+      .filter(([key, value]) => held?.get(key) !== value)
+      .map(([key]) => key);
+    this.#noteChanged(entry, changed, false, replaced);
     if (entry.tree === undefined) entry.dirty = "all";
   }
 
@@ -765,31 +783,50 @@ export class ViewComponents implements ComponentPlacer {
   }
 }
 
+/** The objects `component`'s state fields hold (raw), by field. */
+function heldObjects(component: LiveComponent): Map<string, object> {
+  const out = new Map<string, object>();
+  for (const key of stateKeys(component)) {
+    const value = toRaw(stateValue(component, key));
+    if (typeof value === "object" && value !== null) out.set(key, value);
+  }
+  return out;
+}
+
 /**
- * The state fields of `component` that hold an object its placer's step edited: one of
- * `edited`, or when that is not known, one of the objects `assigns` gives (whatever the field's
- * name).
+ * The fields of `held` (a component's, by {@link heldObjects}) that hold an object its placer's
+ * step edited: one of `edited`, or when that is not known, an object `assigns` gives or holds
+ * (whatever the field's name: `update` may keep `assigns.row.meta` as `this.meta`).
  */
 function heldEdited(
-  component: LiveComponent,
+  held: ReadonlyMap<string, object>,
   assigns: Readonly<Record<string, unknown>>,
   edited: Edited,
 ): string[] {
-  let watched: ReadonlySet<unknown> = NONE;
-  if (edited !== "unknown") watched = edited;
-  else {
-    const given = new Set<unknown>();
-    for (const value of Object.values(assigns)) {
-      if (typeof value === "object" && value !== null) given.add(toRaw(value));
-    }
-    watched = given;
+  if (held.size === 0) return [];
+  if (edited !== "unknown") {
+    return [...held].filter(([, value]) => edited.has(value)).map(([key]) => key);
   }
-  if (watched.size === 0) return [];
+  // Which held objects the given ones reach, walking them until all are found.
+  const owners = new Map<object, string[]>();
+  for (const [key, value] of held) owners.set(value, [...(owners.get(value) ?? []), key]);
   const out: string[] = [];
-  for (const key of stateKeys(component)) {
-    const value = toRaw(stateValue(component, key));
-    if (typeof value === "object" && value !== null && watched.has(value)) out.push(key);
-  }
+  const seen = new Set<object>();
+  const visit = (value: unknown): void => {
+    if (owners.size === 0 || typeof value !== "object" || value === null || seen.has(value)) {
+      return;
+    }
+    seen.add(value);
+    const keys = owners.get(value);
+    if (keys) {
+      out.push(...keys);
+      owners.delete(value);
+    }
+    const inner =
+      value instanceof Map ? value.values() : value instanceof Set ? value : Object.values(value);
+    for (const item of inner) visit(item);
+  };
+  for (const value of Object.values(assigns)) visit(toRaw(value));
   return out;
 }
 

@@ -587,6 +587,63 @@ class Totals extends LiveView {
   }
 }
 
+/** Shows a column of rows it is given whole. */
+class ColumnList extends LiveComponent {
+  id = 0;
+  column: Row[] = [];
+  override render(): Rendered {
+    return html`<p>${this.column.map((r) => r.name).join()}</p>`;
+  }
+}
+
+/** Pushes into a column it gives, then gives a filtered copy instead, in one step. */
+class Filtering extends LiveView {
+  columns: Row[][] = [
+    [
+      { id: 1, name: "a" },
+      { id: 2, name: "b" },
+    ],
+    [{ id: 3, name: "c" }],
+  ];
+  @eventHandler
+  rename() {
+    this.columns[1]![0]!.name = "C";
+  }
+  @eventHandler
+  moveThenFilter() {
+    const [row] = this.columns[1]!.splice(0, 1);
+    this.columns[0]!.push(row!);
+    this.columns[0] = this.columns[0]!.filter((r) => r.id % 2 === 0);
+  }
+  override render(): Rendered {
+    return html`${this.columns.map((column, i) => liveComponent(ColumnList, { id: i, column }))}`;
+  }
+}
+
+/** Keeps a part of the row it is given. */
+class MetaOnly extends LiveComponent {
+  id = "";
+  meta = { n: 0 };
+  override update(assigns: Readonly<Record<string, unknown>>) {
+    this.meta = (assigns.card as Card).meta;
+  }
+  override render(): Rendered {
+    return html`<b>${this.meta.n}</b>`;
+  }
+}
+
+/** Rows in a map: its edits' paths go through the map, so which objects changed is not known. */
+class Keyed extends LiveView {
+  byKey = new Map<string, Card>([["a", { id: 1, name: "a", meta: { n: 1 } }]]);
+  @eventHandler
+  inc() {
+    this.byKey.get("a")!.meta.n++;
+  }
+  override render(): Rendered {
+    return html`${[...this.byKey].map(([key, card]) => liveComponent(MetaOnly, { id: key, card }))}`;
+  }
+}
+
 /** The same with templates: the view's and the component's. */
 class OrderTemplatePage extends OrderPage {
   static override templateName = "orders.html";
@@ -738,6 +795,41 @@ describe("objects a view passes to a LiveComponent", () => {
     try {
       await view.event("move");
       assert.equal(view.render(), "<ol><li>b</li></ol><ol><li>A</li><li>c</li></ol>");
+    } finally {
+      await view.close();
+    }
+  });
+
+  it("are stored whole when the view gives another object in place of one it edited", async () => {
+    const backend = new MemoryStateBackend();
+    const options = { stateBackend: backend, durability: "reply" } as const;
+    const view = await LiveViewTestClient.mount(Filtering, options);
+    try {
+      await view.event("rename");
+      await view.event("moveThenFilter");
+      assert.equal(view.render(), "<p>b</p><p></p>");
+    } finally {
+      await view.close();
+    }
+    assert.notEqual(await backend.get(view.id), null, "the record reads");
+    const again = await LiveViewTestClient.mount(Filtering, {
+      ...options,
+      id: view.id,
+      deadRender: false,
+    });
+    try {
+      assert.equal(again.restored, true);
+      assert.equal(again.render(), "<p>b</p><p></p>");
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("show, when the edited objects are not known, what a component keeps of a given object", async () => {
+    const view = await LiveViewTestClient.mount(Keyed);
+    try {
+      await view.event("inc");
+      assert.equal(view.render(), "<b>2</b>");
     } finally {
       await view.close();
     }
