@@ -30,7 +30,13 @@ import { renderToString } from "../render/html.js";
 import { ComponentRef, type Rendered, type Template } from "../render/tree.js";
 import type { SerializationPolicy } from "../state/codec.js";
 import type { Alias } from "../state/aliases.js";
-import { addStep, editedContainers, type DeltaOp, type FieldEdits } from "../state/delta.js";
+import {
+  addStep,
+  eachObjectIn,
+  editedContainers,
+  type DeltaOp,
+  type FieldEdits,
+} from "../state/delta.js";
 import {
   restoreState,
   snapshotState,
@@ -605,7 +611,6 @@ export class ViewComponents implements ComponentPlacer {
       if (entry.asStored) entry.tracker.reset(component, restored);
       entry.component = component;
     }
-    const held = fresh ? undefined : heldObjects(component);
     try {
       if (component.update) synchronous(component.update(assigns), entry.Class, "update");
       else Object.assign(component, assigns);
@@ -629,21 +634,17 @@ export class ViewComponents implements ComponentPlacer {
       return;
     }
     let changed = tracker.changes(component);
-    const holds = heldObjects(component);
+    // What `update` changed that holds an object holds the placer's (or an object the placer
+    // may have edited through its own tracking, which this tracker did not see, so its edits
+    // could be wrong): stored and rendered whole.
+    const whole = changed.filter((key) => isObject(stateValue(component, key)));
     // An object it holds may have been edited in place by the placer's step (a row the view
-    // passes, changed through the view's tracking, which this component's tracker does not
-    // see): its field renders and is stored again.
-    for (const key of heldEdited(holds, assigns, edited)) {
+    // passes, changed through the view's tracking): its field renders and is stored again.
+    for (const key of heldEdited(component, assigns, edited)) {
       if (!changed.includes(key)) changed = [...changed, key];
     }
     if (changed.length > 0) markDirty(entry, changed);
-    // An object `update` put in place of another is the placer's, and so may the old one have
-    // been: edited through the placer's tracking, which this tracker did not see, so its edits
-    // from the old one to the new could be wrong. Such a field is stored and rendered whole.
-    const replaced = [...holds]
-      .filter(([key, value]) => held?.get(key) !== value)
-      .map(([key]) => key);
-    this.#noteChanged(entry, changed, false, replaced);
+    this.#noteChanged(entry, changed, false, whole);
     if (entry.tree === undefined) entry.dirty = "all";
   }
 
@@ -783,50 +784,44 @@ export class ViewComponents implements ComponentPlacer {
   }
 }
 
-/** The objects `component`'s state fields hold (raw), by field. */
-function heldObjects(component: LiveComponent): Map<string, object> {
-  const out = new Map<string, object>();
-  for (const key of stateKeys(component)) {
-    const value = toRaw(stateValue(component, key));
-    if (typeof value === "object" && value !== null) out.set(key, value);
-  }
-  return out;
+function isObject(value: unknown): value is object {
+  return typeof value === "object" && value !== null;
 }
 
 /**
- * The fields of `held` (a component's, by {@link heldObjects}) that hold an object its placer's
- * step edited: one of `edited`, or when that is not known, an object `assigns` gives or holds
- * (whatever the field's name: `update` may keep `assigns.row.meta` as `this.meta`).
+ * The state fields of `component` that hold an object its placer's step edited: one of
+ * `edited`, or when that is not known, an object `assigns` gives or holds (whatever the field's
+ * name: `update` may keep `assigns.row.meta` as `this.meta`).
  */
 function heldEdited(
-  held: ReadonlyMap<string, object>,
+  component: LiveComponent,
   assigns: Readonly<Record<string, unknown>>,
   edited: Edited,
 ): string[] {
-  if (held.size === 0) return [];
-  if (edited !== "unknown") {
-    return [...held].filter(([, value]) => edited.has(value)).map(([key]) => key);
-  }
-  // Which held objects the given ones reach, walking them until all are found.
+  if (edited !== "unknown" && edited.size === 0) return [];
   const owners = new Map<object, string[]>();
-  for (const [key, value] of held) owners.set(value, [...(owners.get(value) ?? []), key]);
+  for (const key of stateKeys(component)) {
+    const value = toRaw(stateValue(component, key));
+    if (isObject(value)) owners.set(value, [...(owners.get(value) ?? []), key]);
+  }
   const out: string[] = [];
-  const seen = new Set<object>();
-  const visit = (value: unknown): void => {
-    if (owners.size === 0 || typeof value !== "object" || value === null || seen.has(value)) {
-      return;
-    }
-    seen.add(value);
-    const keys = owners.get(value);
+  const found = (object: object): boolean => {
+    const keys = owners.get(object);
     if (keys) {
       out.push(...keys);
-      owners.delete(value);
+      owners.delete(object);
     }
-    const inner =
-      value instanceof Map ? value.values() : value instanceof Set ? value : Object.values(value);
-    for (const item of inner) visit(item);
+    return owners.size > 0;
   };
-  for (const value of Object.values(assigns)) visit(toRaw(value));
+  if (edited !== "unknown") {
+    for (const object of [...owners.keys()]) if (edited.has(object)) found(object);
+    return out;
+  }
+  // Which held objects the given ones reach, walking them until all are found.
+  for (const value of Object.values(assigns)) {
+    if (owners.size === 0) break;
+    eachObjectIn(toRaw(value), found);
+  }
   return out;
 }
 

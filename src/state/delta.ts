@@ -311,13 +311,28 @@ export function editedContainers(
 }
 
 /** Adds `value` and every object it holds to `into`. */
-function addAll(value: unknown, into: Set<object>, seen = new Set<object>()): void {
-  if (typeof value !== "object" || value === null || seen.has(value)) return;
-  seen.add(value);
-  into.add(value);
-  const inner =
-    value instanceof Map ? value.values() : value instanceof Set ? value : Object.values(value);
-  for (const item of inner) addAll(item, into, seen);
+function addAll(value: unknown, into: Set<object>): void {
+  eachObjectIn(value, (object) => {
+    into.add(object);
+    return true;
+  });
+}
+
+/**
+ * Calls `visit` with `value`, if an object, and with every object it holds (map and set entries
+ * too), each once, until `visit` returns `false`.
+ */
+export function eachObjectIn(value: unknown, visit: (object: object) => boolean): void {
+  const seen = new Set<object>();
+  const walk = (at: unknown): boolean => {
+    if (typeof at !== "object" || at === null || seen.has(at)) return true;
+    seen.add(at);
+    if (!visit(at)) return false;
+    const inner = at instanceof Map ? at.values() : at instanceof Set ? at : Object.values(at);
+    for (const item of inner) if (!walk(item)) return false;
+    return true;
+  };
+  walk(value);
 }
 
 /**
