@@ -155,6 +155,8 @@ class Entry {
   renders?: RenderLog;
   /** The places of its state that hold one object changed since its field was last written. */
   sharingChanged = false;
+  /** The assigns its last placement gave, once `update` took them. */
+  assigns?: Readonly<Record<string, unknown>>;
   /**
    * Restored under its stored cid, and `update` changed nothing of the snapshot's state: its
    * first render changes nothing the stored snapshot holds.
@@ -165,7 +167,6 @@ class Entry {
     readonly cid: number,
     readonly Class: LiveComponentClass,
     readonly id: ComponentId,
-    readonly key: string,
     /** What to restore instead of starting afresh. */
     public stored: StoredComponent | undefined,
   ) {
@@ -173,6 +174,7 @@ class Entry {
   }
 }
 
+/** The key of a saved component, by its class name and id. */
 function keyOf(name: string, id: ComponentId): string {
   return `${name}\u0000${typeof id}:${String(id)}`;
 }
@@ -182,7 +184,11 @@ export class ViewComponents implements ComponentPlacer {
   readonly #view: LiveView;
   readonly #env: ComponentsEnv;
   readonly #byCid = new Map<number, Entry>();
-  readonly #byKey = new Map<string, Entry>();
+  /**
+   * By class name, then id (a key string made per placement cost an html`` view's render more
+   * than the rest of the placement).
+   */
+  readonly #byName = new Map<string, Map<ComponentId, Entry>>();
   #next = 1;
   /** Placements and `sendUpdate`s waiting for the end of the render. */
   #queue: Placement[] = [];
@@ -238,19 +244,21 @@ export class ViewComponents implements ComponentPlacer {
         `${Class.name}: a component needs an id (a non-empty string or a number) in its assigns`,
       );
     }
-    const key = keyOf(Class.name, id);
-    let entry = this.#byKey.get(key);
+    let entry = this.#entry(Class.name, id);
     if (entry && entry.Class !== Class) {
       throw new TypeError(`two component classes are named ${Class.name} in one view`);
     }
     if (!entry) {
-      const stored = this.#stored?.get(key);
-      this.#stored?.delete(key);
+      const key = this.#stored && keyOf(Class.name, id);
+      const stored = key === undefined ? undefined : this.#stored?.get(key);
+      if (key !== undefined) this.#stored?.delete(key);
       const cid = stored && !this.#byCid.has(stored.cid) ? stored.cid : this.#next;
       this.#next = Math.max(this.#next, cid + 1);
-      entry = new Entry(cid, Class, id, key, stored);
+      entry = new Entry(cid, Class, id, stored);
       this.#byCid.set(cid, entry);
-      this.#byKey.set(key, entry);
+      let ids = this.#byName.get(Class.name);
+      if (!ids) this.#byName.set(Class.name, (ids = new Map()));
+      ids.set(id, entry);
       // One that comes back from the snapshot, under its cid, is stored again only if it
       // changes.
       entry.asStored = stored?.cid === cid && !this.#rewrite;
@@ -378,7 +386,9 @@ export class ViewComponents implements ComponentPlacer {
 
   #delete(entry: Entry): void {
     this.#byCid.delete(entry.cid);
-    this.#byKey.delete(entry.key);
+    const ids = this.#byName.get(entry.Class.name);
+    ids?.delete(entry.id);
+    if (ids?.size === 0) this.#byName.delete(entry.Class.name);
     this.#changedForSnapshot(entry.cid);
     const component = entry.component;
     if (!component?.unmount) return;
@@ -472,7 +482,7 @@ export class ViewComponents implements ComponentPlacer {
       const queue = this.#queue;
       if (queue.length > 0) {
         this.#queue = [];
-        for (const { entry, assigns, edited } of queue) this.#apply(entry, assigns, edited);
+        for (const { entry, assigns, edited } of queue) this.#apply(entry, assigns, edited, true);
       }
       let rendered = false;
       for (const entry of this.#byCid.values()) {
@@ -580,7 +590,7 @@ export class ViewComponents implements ComponentPlacer {
     if (updates.length === 0) return;
     this.#updates = [];
     for (const { Class, id, assigns } of updates) {
-      const entry = this.#byKey.get(keyOf(Class.name, id));
+      const entry = this.#entry(Class.name, id);
       if (!entry || entry.Class !== Class || !entry.component) {
         this.#env.logger.warn(
           `sendUpdate to ${Class.name} with id ${JSON.stringify(id)}: no such component on the page of ${this.#env.viewName}`,
@@ -588,16 +598,21 @@ export class ViewComponents implements ComponentPlacer {
         );
         continue;
       }
-      this.#apply(entry, { ...assigns, id }, "unknown");
+      this.#apply(entry, { ...assigns, id }, "unknown", false);
     }
   }
 
   /**
    * Creates the component when new (mount, or its saved state), then runs `update`. `edited`:
    * the objects of its placer's state that its step edited, so that one given again may have
-   * changed.
+   * changed. `placed`: by a render (else by `sendUpdate`).
    */
-  #apply(entry: Entry, assigns: Readonly<Record<string, unknown>>, edited: Edited): void {
+  #apply(
+    entry: Entry,
+    assigns: Readonly<Record<string, unknown>>,
+    edited: Edited,
+    placed: boolean,
+  ): void {
     let component = entry.component;
     const fresh = component === undefined;
     if (!component) {
@@ -611,17 +626,27 @@ export class ViewComponents implements ComponentPlacer {
       if (entry.asStored) entry.tracker.reset(component, restored);
       entry.component = component;
     }
-    try {
-      if (component.update) synchronous(component.update(assigns), entry.Class, "update");
-      else Object.assign(component, assigns);
-    } catch (error) {
-      // It may have assigned part of the state before it threw: the next pass renders all of
-      // it (and stores what changed), as after a render that failed. (A first update renders
-      // in full at the component's next placement anyway.)
-      if (!fresh) entry.dirty = "all";
-      throw error;
-    }
     const tracker = entry.tracker as StateTracker;
+    // Placed again with what it was given last time, none of it edited: `update` is not run, as
+    // Phoenix runs it only when its change tracking evaluates the call again (an html`` view
+    // places every component at each render).
+    const again = !fresh && placedAsBefore(entry.assigns, assigns, edited);
+    if (!again) {
+      // Kept once `update` took them; a `sendUpdate`, which gives part of them, keeps the last.
+      const given = entry.assigns;
+      entry.assigns = undefined;
+      try {
+        if (component.update) synchronous(component.update(assigns), entry.Class, "update");
+        else Object.assign(component, assigns);
+      } catch (error) {
+        // It may have assigned part of the state before it threw: the next pass renders all of
+        // it (and stores what changed), as after a render that failed. (A first update renders
+        // in full at the component's next placement anyway.)
+        if (!fresh) entry.dirty = "all";
+        throw error;
+      }
+      entry.assigns = placed ? assigns : given;
+    }
     if (fresh) {
       if (entry.asStored) {
         // What `update` changed of the stored state is what its stored field lacks.
@@ -633,7 +658,7 @@ export class ViewComponents implements ComponentPlacer {
       entry.dirty = "all";
       return;
     }
-    let changed = tracker.changes(component);
+    let changed = again ? [] : tracker.changes(component);
     // What `update` changed that holds an object holds the placer's (or an object the placer
     // may have edited through its own tracking, which this tracker did not see, so its edits
     // could be wrong): stored and rendered whole.
@@ -644,7 +669,8 @@ export class ViewComponents implements ComponentPlacer {
       if (!changed.includes(key)) changed = [...changed, key];
     }
     if (changed.length > 0) markDirty(entry, changed);
-    this.#noteChanged(entry, changed, false, whole);
+    // Without `update`, nothing wrote to it: there is nothing else to note.
+    if (!again || changed.length > 0) this.#noteChanged(entry, changed, false, whole);
     if (entry.tree === undefined) entry.dirty = "all";
   }
 
@@ -699,8 +725,12 @@ export class ViewComponents implements ComponentPlacer {
 
   /** The state of component `Class`/`id` (tests read it through `djust/testing`). */
   find(Class: LiveComponentClass, id: ComponentId): LiveComponent | undefined {
-    const entry = this.#byKey.get(keyOf(Class.name, id));
+    const entry = this.#entry(Class.name, id);
     return entry?.Class === Class ? entry.component : undefined;
+  }
+
+  #entry(name: string, id: ComponentId): Entry | undefined {
+    return this.#byName.get(name)?.get(id);
   }
 
   /** Component `cid`'s part of the snapshot is behind (placed, changed or deleted). */
@@ -798,7 +828,15 @@ function heldEdited(
   assigns: Readonly<Record<string, unknown>>,
   edited: Edited,
 ): string[] {
-  if (edited !== "unknown" && edited.size === 0) return [];
+  if (edited !== "unknown") {
+    if (edited.size === 0) return [];
+    const out: string[] = [];
+    for (const key of stateKeys(component)) {
+      const value = stateValue(component, key);
+      if (isObject(value) && edited.has(toRaw(value))) out.push(key);
+    }
+    return out;
+  }
   const owners = new Map<object, string[]>();
   for (const key of stateKeys(component)) {
     const value = toRaw(stateValue(component, key));
@@ -813,16 +851,32 @@ function heldEdited(
     }
     return owners.size > 0;
   };
-  if (edited !== "unknown") {
-    for (const object of [...owners.keys()]) if (edited.has(object)) found(object);
-    return out;
-  }
   // Which held objects the given ones reach, walking them until all are found.
   for (const value of Object.values(assigns)) {
     if (owners.size === 0) break;
     eachObjectIn(toRaw(value), found);
   }
   return out;
+}
+
+/**
+ * Whether a placement gives what the last one gave (the same values, by identity) and its
+ * placer's step edited none of the objects among them.
+ */
+function placedAsBefore(
+  last: Readonly<Record<string, unknown>> | undefined,
+  assigns: Readonly<Record<string, unknown>>,
+  edited: Edited,
+): boolean {
+  if (last === undefined || edited === "unknown") return false;
+  const keys = Object.keys(assigns);
+  if (keys.length !== Object.keys(last).length) return false;
+  for (const key of keys) {
+    const value = assigns[key];
+    if (!Object.hasOwn(last, key) || !Object.is(last[key], value)) return false;
+    if (edited.size > 0 && isObject(value) && edited.has(toRaw(value))) return false;
+  }
+  return true;
 }
 
 function markDirty(entry: Entry, fields: readonly string[]): void {
