@@ -13,7 +13,7 @@ import { DocumentsView } from "../../docs/examples/uploads-s3.js";
 import { gradientPng } from "../support/png.js";
 import { AvatarView as ExampleAvatarView } from "../../examples/orders/views/avatar.js";
 import { NotificationsView } from "../../examples/orders/views/notifications.js";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -116,8 +116,9 @@ describe("LiveViewTestClient uploads", () => {
     await view.close();
   });
 
-  it("the example app's avatar page: template tags, upload, copy into its directory", async () => {
+  it("the example app's avatar page: template tags, upload, copy into its directory", async (t) => {
     const dir = await mkdtemp(join(tmpdir(), "avatars-"));
+    t.after(() => rm(dir, { recursive: true, force: true }));
     const view = await LiveViewTestClient.mount(ExampleAvatarView, {
       services: { avatars: { dir } },
       templateDirs: ["examples/orders/templates"],
