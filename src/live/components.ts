@@ -157,6 +157,8 @@ class Entry {
   sharingChanged = false;
   /** The assigns its last placement gave, once `update` took them. */
   assigns?: Readonly<Record<string, unknown>>;
+  /** The component whose render placed it last; `undefined`: the view. */
+  placedBy?: Entry;
   /**
    * Restored under its stored cid, and `update` changed nothing of the snapshot's state: its
    * first render changes nothing the stored snapshot holds.
@@ -195,8 +197,8 @@ export class ViewComponents implements ComponentPlacer {
   #updates: { Class: LiveComponentClass; id: ComponentId; assigns: object }[] = [];
   /** Cids placed since the last {@link render} (a second placement is a mistake). */
   #placed = new Set<number>();
-  /** The cids the component rendering now places (its children), while it renders. */
-  #placing?: number[];
+  /** The component rendering now and the cids it places (its children), while it renders. */
+  #placing?: { by: Entry; cids: number[] };
   /** Saved components not placed yet since the restore, by key. */
   #stored?: Map<string, StoredComponent>;
   /** The saved components are to be stored again ({@link StoredComponents.listed}). */
@@ -274,7 +276,8 @@ export class ViewComponents implements ComponentPlacer {
       entry.tree = undefined;
     }
     this.#placed.add(entry.cid);
-    this.#placing?.push(entry.cid);
+    this.#placing?.cids.push(entry.cid);
+    entry.placedBy = this.#placing?.by;
     // Which objects a component's render gives its step edited, its edits do not tell here; nor
     // what the view's own `getContextData()` edits as it renders (noticed after the render).
     const edited =
@@ -314,12 +317,31 @@ export class ViewComponents implements ComponentPlacer {
     return { component: entry.component, tracker: entry.tracker, slug: componentName(entry.Class) };
   }
 
-  /** An event of component `cid` changed `fields` of its state. */
-  changed(cid: number, fields: readonly string[]): void {
+  /**
+   * An event of component `cid` changed `fields` of its state. An object its placement gave it
+   * that the step edited in place is its placer's state too: the placer's fields that reach it
+   * render again and are stored whole, and so on up to the view, whose fields this returns.
+   */
+  changed(cid: number, fields: readonly string[]): string[] {
     const entry = this.#byCid.get(cid);
-    if (!entry) return;
+    if (!entry) return [];
     if (fields.length > 0) markDirty(entry, fields);
     this.#noteChanged(entry, fields);
+    if (!entry.component) return [];
+    // The objects given to `by` that the step edited: `by`'s fields holding them.
+    let edited = givenOf(entry, entry.component, fields);
+    let by = entry;
+    while (edited.length > 0 && by.placedBy) {
+      const placer = by.placedBy;
+      if (!placer.component || this.#byCid.get(placer.cid) !== placer) return [];
+      const held = fieldsReaching(placer.component, edited);
+      if (held.length === 0) return [];
+      markDirty(placer, held);
+      this.#noteChanged(placer, held);
+      edited = givenOf(placer, placer.component, held);
+      by = placer;
+    }
+    return edited.length > 0 ? fieldsReaching(this.#view, edited) : [];
   }
 
   /**
@@ -502,7 +524,7 @@ export class ViewComponents implements ComponentPlacer {
         // Its children are placed again by this render, not twice.
         for (const cid of children.get(entry) ?? []) this.#placed.delete(cid);
         const placing: number[] = [];
-        this.#placing = placing;
+        this.#placing = { by: entry, cids: placing };
         let tree: Rendered;
         let edits: RenderEdits | undefined;
         try {
@@ -855,6 +877,38 @@ function heldEdited(
   for (const value of Object.values(assigns)) {
     if (owners.size === 0) break;
     eachObjectIn(toRaw(value), found);
+  }
+  return out;
+}
+
+/**
+ * The objects `component`'s `fields` hold that `entry`'s last placement gave it (the very
+ * objects given, not one inside another).
+ */
+function givenOf(entry: Entry, component: LiveComponent, fields: readonly string[]): object[] {
+  const assigns = entry.assigns;
+  if (assigns === undefined || fields.length === 0) return [];
+  const given = new Set<object>();
+  for (const value of Object.values(assigns)) if (isObject(value)) given.add(toRaw(value));
+  const out: object[] = [];
+  for (const field of fields) {
+    const value = toRaw(stateValue(component, field));
+    if (isObject(value) && given.has(value)) out.push(value);
+  }
+  return out;
+}
+
+/** The state fields of `state` (a view or a component) that hold or reach one of `objects`. */
+function fieldsReaching(state: object, objects: readonly object[]): string[] {
+  const targets = new Set(objects);
+  const out: string[] = [];
+  for (const key of stateKeys(state)) {
+    let found = false;
+    eachObjectIn(toRaw(stateValue(state, key)), (object) => {
+      found = targets.has(object);
+      return !found;
+    });
+    if (found) out.push(key);
   }
   return out;
 }

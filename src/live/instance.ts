@@ -707,8 +707,11 @@ export class LiveInstance
       coerceStrings,
       inputDepth: this.env.inputDepth,
     });
-    this.#components?.changed(cid, outcome.changed);
-    return this.#settle(outcome, this.#changes());
+    // What it edited in place of an object the view gave it, the view's tracking did not see:
+    // the fields reaching it render again and are stored whole.
+    const held = this.#components?.changed(cid, outcome.changed) ?? NO_FIELDS;
+    if (held.length > 0) this.#touch(held, new Map(held.map((field) => [field, null])));
+    return this.#settle(outcome, [...new Set([...this.#changes(), ...held])]);
   }
 
   async #event(
@@ -757,11 +760,13 @@ export class LiveInstance
   }
 
   /**
-   * Notes what the stored snapshot lacks: `fields` (with the edits the tracker found for them),
-   * or only the URL/flash/topics.
+   * Notes what the stored snapshot lacks: `fields` (with the edits the tracker found for them,
+   * or `deltas`), or only the URL/flash/topics.
    */
-  #touch(fields: readonly string[] = NO_FIELDS): void {
-    const deltas = this.tracker.takeDeltas();
+  #touch(
+    fields: readonly string[] = NO_FIELDS,
+    deltas: ReadonlyMap<string, readonly DeltaOp[] | null> = this.tracker.takeDeltas(),
+  ): void {
     this.#renderLog.note(fields, deltas);
     this.#components?.viewChanged(fields, deltas);
     let unsaved = this.#unsaved;

@@ -4,8 +4,9 @@
  * view reaches its component, a component removed from the page is destroyed once the client
  * confirms (`cids_destroyed`, seen server side), and a reconnect in the middle (the server drops
  * every socket) keeps every component's state; a component's table whose rows are edited in
- * place (stored as those edits) shows the same rows after a reconnect; after a render that a
- * component fails, the next step shows what the failed one changed.
+ * place (stored as those edits) shows the same rows after a reconnect; a component that toggles
+ * the todo its view gave it changes the view's count, kept over a reconnect; after a render that
+ * a component fails, the next step shows what the failed one changed.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
@@ -189,6 +190,71 @@ describe("a LiveComponent's table in Chromium", { skip }, () => {
       await until(async () => (await qty(page, 3)) === "3", "item 3 shows 3 after the reconnect");
       await page.locator("#item-3").scrollIntoViewIfNeeded();
       await shoot(page, "component-table-after-reconnect");
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+interface Todo {
+  id: number;
+  title: string;
+  done: boolean;
+}
+
+/** Toggles, in place, the todo its view gives it. */
+class TodoRow extends LiveComponent {
+  id = 0;
+  todo: Todo = { id: 0, title: "", done: false };
+  @eventHandler
+  toggle() {
+    this.todo.done = !this.todo.done;
+  }
+  override render() {
+    return html`<li id=${`todo-${this.todo.id}`} class=${this.todo.done ? "done" : ""}>
+      <button dj-click="toggle" dj-target=${this.myself}>${this.todo.done ? "✓" : "○"}</button>
+      ${this.todo.title}
+    </li>`;
+  }
+}
+
+class TodoPage extends LiveView {
+  todos: Todo[] = ["milk", "bread", "eggs"].map((title, i) => ({ id: i + 1, title, done: false }));
+  override render() {
+    const left = this.todos.filter((t) => !t.done).length;
+    return html`<main>
+      <p id="left">${left} left</p>
+      <ul>${this.todos.map((todo) => liveComponent(TodoRow, { id: todo.id, todo }))}</ul>
+    </main>`;
+  }
+}
+
+describe("a component that edits the object its view gave it, in Chromium", { skip }, () => {
+  const app = createApp({ secretKey: "e2e", logger: errorsOnly });
+  app.live("/", TodoPage);
+  const served = servedInChromium(app);
+
+  it("shows the view's count change, and the same page after a reconnect", async () => {
+    const context = await served.browser.newContext();
+    const page = await context.newPage();
+    const shown = async () => [
+      await page.textContent("#left"),
+      ...(await page.locator("li button").allTextContents()),
+    ];
+    try {
+      await page.goto(`${served.url}/`);
+      await connected(page);
+      assert.deepEqual(await shown(), ["3 left", "○", "○", "○"]);
+      await page.click("#todo-2 button");
+      await until(async () => (await page.textContent("#left")) === "2 left", "2 left");
+      assert.deepEqual(await shown(), ["2 left", "○", "✓", "○"]);
+      await disconnected(page, () => liveTransportOf(app.context).disconnectAll());
+      await connected(page);
+      assert.deepEqual(await shown(), ["2 left", "○", "✓", "○"]);
+      await page.click("#todo-3 button");
+      await until(async () => (await page.textContent("#left")) === "1 left", "1 left");
+      assert.deepEqual(await shown(), ["1 left", "○", "✓", "✓"]);
+      await shoot(page, "components-given-todo-toggled");
     } finally {
       await context.close();
     }
