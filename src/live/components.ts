@@ -127,8 +127,11 @@ const NONE: ReadonlySet<object> = new Set();
 interface Placement {
   readonly entry: Entry;
   readonly assigns: Readonly<Record<string, unknown>>;
-  /** What its placer's steps edited since the last render pass. */
-  readonly edited: Edited;
+  /**
+   * Which of its placer's objects were edited since the last render pass is known: the view's
+   * edits, read when the placement is applied (its render's own writes are noted by then).
+   */
+  readonly known: boolean;
 }
 
 /** What to render of a component: nothing, the slots reading these fields, or everything. */
@@ -280,9 +283,8 @@ export class ViewComponents implements ComponentPlacer {
     entry.placedBy = this.#placing?.by;
     // Which objects a component's render gives its step edited, its edits do not tell here; nor
     // what the view's own `getContextData()` edits as it renders (noticed after the render).
-    const edited =
-      this.#placing || hasOwnContextData(this.#view) ? "unknown" : (this.#edited ?? NONE);
-    this.#queue.push({ entry, assigns, edited });
+    const known = !this.#placing && !hasOwnContextData(this.#view);
+    this.#queue.push({ entry, assigns, known });
     return entry.ref;
   }
 
@@ -504,7 +506,9 @@ export class ViewComponents implements ComponentPlacer {
       const queue = this.#queue;
       if (queue.length > 0) {
         this.#queue = [];
-        for (const { entry, assigns, edited } of queue) this.#apply(entry, assigns, edited, true);
+        for (const { entry, assigns, known } of queue) {
+          this.#apply(entry, assigns, known ? (this.#edited ?? NONE) : "unknown", true);
+        }
       }
       let rendered = false;
       for (const entry of this.#byCid.values()) {
@@ -654,7 +658,8 @@ export class ViewComponents implements ComponentPlacer {
     // places every component at each render).
     const again = !fresh && placedAsBefore(entry.assigns, assigns, edited);
     if (!again) {
-      // Kept once `update` took them; a `sendUpdate`, which gives part of them, keeps the last.
+      // Kept once `update` took them (a copy: the assigns may be one of the placer's objects,
+      // which it edits in place); a `sendUpdate`, which gives part of them, keeps the last.
       const given = entry.assigns;
       entry.assigns = undefined;
       try {
@@ -667,7 +672,7 @@ export class ViewComponents implements ComponentPlacer {
         if (!fresh) entry.dirty = "all";
         throw error;
       }
-      entry.assigns = placed ? assigns : given;
+      entry.assigns = placed ? { ...assigns } : given;
     }
     if (fresh) {
       if (entry.asStored) {
@@ -915,20 +920,21 @@ function fieldsReaching(state: object, objects: readonly object[]): string[] {
 
 /**
  * Whether a placement gives what the last one gave (the same values, by identity) and its
- * placer's step edited none of the objects among them.
+ * placer's step edited none of the objects among them (when that is not known, it gives none).
  */
 function placedAsBefore(
   last: Readonly<Record<string, unknown>> | undefined,
   assigns: Readonly<Record<string, unknown>>,
   edited: Edited,
 ): boolean {
-  if (last === undefined || edited === "unknown") return false;
+  if (last === undefined) return false;
   const keys = Object.keys(assigns);
   if (keys.length !== Object.keys(last).length) return false;
   for (const key of keys) {
     const value = assigns[key];
     if (!Object.hasOwn(last, key) || !Object.is(last[key], value)) return false;
-    if (edited.size > 0 && isObject(value) && edited.has(toRaw(value))) return false;
+    if (!isObject(value)) continue;
+    if (edited === "unknown" || (edited.size > 0 && edited.has(toRaw(value)))) return false;
   }
   return true;
 }

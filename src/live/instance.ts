@@ -1086,8 +1086,10 @@ export class LiveInstance
         : rerender(this, fields, flashChanged, this.#tree, this.#template, this.#renderLog);
     } catch (error) {
       // The tree stays the one the client has, and the next render renders these again (the
-      // flash too: it stays changed).
-      if (fields.length > 0) this.#unshown = fields;
+      // flash too: it stays changed), with what the view's render wrote of its state (noted
+      // before its components' pass).
+      const lacking = [...new Set([...fields, ...(this.#unshown ?? NO_FIELDS)])];
+      this.#unshown = lacking.length > 0 ? lacking : undefined;
       throw error;
     }
     this.#unshown = undefined;
@@ -1112,11 +1114,24 @@ export class LiveInstance
    * created, changed or dropped are for the snapshot.
    */
   #afterRender(): void {
-    if (this.#connected) {
-      const fields = this.#changes();
-      if (fields.length > 0) this.#touch(fields);
-    } else if (this.route.view.temporaryAssigns !== undefined) this.#changes();
+    if (this.#connected) this.#noteWrites();
+    else if (this.route.view.temporaryAssigns !== undefined) this.#changes();
     this.#touchComponents();
+  }
+
+  noteRenderWrites(): void {
+    // Until the components' pass succeeds, the client lacks them: a pass that fails leaves them
+    // to the next render.
+    const fields = this.#noteWrites();
+    if (fields.length > 0) this.#unshown = [...(this.#unshown ?? NO_FIELDS), ...fields];
+  }
+
+  /** Notes (and in a connected view stores) the state's changes since the last check. */
+  #noteWrites(): readonly string[] {
+    if (!this.#connected) return NO_FIELDS;
+    const fields = this.#changes();
+    if (fields.length > 0) this.#touch(fields);
+    return fields;
   }
 
   #absorbFlash(effects: Effects): void {

@@ -38,6 +38,11 @@ export interface RenderSource {
   readonly placer: ComponentPlacer;
   /** The view's components, once one was placed. */
   readonly components: ViewComponents | undefined;
+  /**
+   * Notes what the view's render wrote of its state (a list sorted in place as it renders), so
+   * that the components it placed know those objects changed before they take their assigns.
+   */
+  noteRenderWrites(): void;
 }
 
 /** A render: the new tree and its template (`undefined` for `render()` views). */
@@ -190,6 +195,7 @@ export function rerender(
       out = { tree: result.tree, template: next.template, diff: result.diff };
     }
     // Read after the render: its first placement makes the table.
+    if (viewChanged && source.components?.pending) source.noteRenderWrites();
     const components = source.components?.render(false);
     if (components) out.diff = { ...out.diff, c: components };
     if (viewChanged) sent(source.view);

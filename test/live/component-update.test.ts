@@ -16,6 +16,7 @@ import {
   LiveView,
   type Rendered,
 } from "../../src/index.js";
+import { MemoryStateBackend } from "../../src/state/backends/memory.js";
 import { TemplateLoader } from "../../src/template/index.js";
 import { LiveViewTestClient } from "../../src/testing/index.js";
 
@@ -107,6 +108,70 @@ class HolderPage extends LiveView {
   }
 }
 
+/** Takes a row as its assigns (`liveComponent(RowItem, row)`): its fields are the row's. */
+class RowItem extends LiveComponent {
+  id = 0;
+  name = "";
+  override render(): Rendered {
+    return html`<li>${this.name}</li>`;
+  }
+}
+
+class RowsPage extends LiveView {
+  rows = [
+    { id: 1, name: "a" },
+    { id: 2, name: "b" },
+  ];
+  @eventHandler
+  rename() {
+    this.rows[1]!.name = "B";
+  }
+  override render(): Rendered {
+    return html`<ul>${this.rows.map((row) => liveComponent(RowItem, row))}</ul>`;
+  }
+}
+
+/** Keeps the first of the rows it is given, computed in `update`. */
+class FirstOf extends LiveComponent {
+  id = "";
+  rows: { n: number }[] = [];
+  first = 0;
+  override update(assigns: Readonly<Record<string, unknown>>) {
+    this.rows = assigns.rows as { n: number }[];
+    this.first = this.rows[0]?.n ?? 0;
+  }
+  override render(): Rendered {
+    return html`<p>${this.first}</p>`;
+  }
+}
+
+/** Sorts its rows in place as it renders (its render edits its state). */
+class SortingPage extends LiveView {
+  rows = [{ n: 1 }, { n: 3 }, { n: 2 }];
+  desc = false;
+  @eventHandler
+  flip() {
+    this.desc = !this.desc;
+  }
+  override render(): Rendered {
+    this.rows.sort((p, q) => (this.desc ? q.n - p.n : p.n - q.n));
+    return html`<main>${liveComponent(FirstOf, { id: "f", rows: this.rows })}</main>`;
+  }
+}
+
+/** Its step edits a set: which objects changed is not known, and the counter is given none. */
+class SetPage extends CounterPage {
+  seen = new Set<number>();
+  @eventHandler
+  note() {
+    this.seen.add(this.seen.size);
+  }
+}
+
+/** A backend without incremental writes: no step's edits are kept. */
+class WholeOnly extends MemoryStateBackend {}
+Object.defineProperty(WholeOnly.prototype, "patch", { value: undefined });
+
 const page = (ticks: number, shown: string) => `<main>${ticks}<p>${shown}</p></main>`;
 
 afterEach(() => {
@@ -187,4 +252,44 @@ describe("a component placed again", () => {
       await view.close();
     }
   });
+
+  it("runs update when the assigns are one of the view's objects, which it edited in place", async () => {
+    const view = await LiveViewTestClient.mount(RowsPage);
+    try {
+      await view.event("rename");
+      assert.equal(view.render(), "<ul><li>a</li><li>B</li></ul>");
+    } finally {
+      await view.close();
+    }
+  });
+
+  it("runs update when the view's render edited an object it gives", async () => {
+    const view = await LiveViewTestClient.mount(SortingPage);
+    try {
+      assert.equal(view.render(), "<main><p>1</p></main>");
+      await view.event("flip");
+      assert.equal(view.render(), "<main><p>3</p></main>");
+    } finally {
+      await view.close();
+    }
+  });
+
+  for (const [kind, stateBackend] of [
+    ["a step's edits through a set", new MemoryStateBackend()],
+    ["a backend that keeps no edits", new WholeOnly()],
+  ] as const) {
+    it(`keeps its own changes when given only values, whatever was edited (${kind})`, async () => {
+      const view = await LiveViewTestClient.mount(SetPage, { stateBackend });
+      try {
+        const updates = mock.method(view.component(Counter, "c") as Counter, "update");
+        await view.event("bump", {}, { target: 1 });
+        await view.event("note");
+        await view.event("tick");
+        assert.equal(view.render(), page(1, "a: 1"));
+        assert.equal(updates.mock.callCount(), 0);
+      } finally {
+        await view.close();
+      }
+    });
+  }
 });

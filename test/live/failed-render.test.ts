@@ -258,3 +258,44 @@ test("a component whose first update fails shows and tracks its state from its n
     await client.close();
   }
 });
+
+/** Sorts its rows in place as it renders (`getContextData`), beside {@link Fussy}. */
+class SortedRows extends LiveView {
+  static override templateName = "sorted.html";
+  rows = [{ n: 1 }, { n: 2 }, { n: 3 }];
+  desc = false;
+  broken = false;
+  override getContextData() {
+    this.rows.sort((p, q) => (this.desc ? q.n - p.n : p.n - q.n));
+    return {};
+  }
+  @eventHandler
+  flipAndBreak() {
+    this.desc = true;
+    this.broken = true;
+  }
+  @eventHandler
+  mend() {
+    this.broken = false;
+  }
+}
+
+test("what the view's render wrote of its state, in a render a component then failed, shows at the next render", async () => {
+  const templates = new TemplateLoader({
+    dirs: [],
+    templates: {
+      "sorted.html": `<p>{% for r in rows %}{{ r.n }}{% endfor %}</p>{% live_component "fussy" id="f" broken=broken %}`,
+    },
+  });
+  const client = await LiveViewTestClient.mount(SortedRows, { templates, components: [Fussy] });
+  try {
+    assert.equal(client.render(), "<p>123</p><em></em>");
+    // The render sorts the rows, then Fussy's update fails the pass: the client gets nothing.
+    await assert.rejects(client.event("flipAndBreak"), { message: "Fussy refuses" });
+    assert.equal(client.render(), "<p>123</p><em></em>");
+    await client.event("mend");
+    assert.equal(client.render(), "<p>321</p><em></em>");
+  } finally {
+    await client.close();
+  }
+});
