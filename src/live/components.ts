@@ -160,6 +160,8 @@ class Entry {
   sharingChanged = false;
   /** The assigns its last placement gave, once `update` took them. */
   assigns?: Readonly<Record<string, unknown>>;
+  /** The objects among its last placement's assigns (raw). */
+  given: ReadonlySet<object> = NONE;
   /** The component whose render placed it last; `undefined`: the view. */
   placedBy?: Entry;
   /**
@@ -320,30 +322,40 @@ export class ViewComponents implements ComponentPlacer {
   }
 
   /**
-   * An event of component `cid` changed `fields` of its state. An object its placement gave it
-   * that the step edited in place is its placer's state too: the placer's fields that reach it
-   * render again and are stored whole, and so on up to the view, whose fields this returns.
+   * An event of component `cid` changed `fields` of its state. What it edited in place of the
+   * objects its placement gave it (`this.todo.done = true`) is its placer's state too, which
+   * the placer's tracking did not see: the placer's fields reaching an edited object render
+   * again and are stored whole, and so on up to the view while the objects were given along.
+   * Returns the view's fields (its components learn which of its objects changed).
    */
   changed(cid: number, fields: readonly string[]): string[] {
     const entry = this.#byCid.get(cid);
-    if (!entry) return [];
+    if (!entry?.component || !entry.tracker) return [];
     if (fields.length > 0) markDirty(entry, fields);
     this.#noteChanged(entry, fields);
-    if (!entry.component) return [];
-    // The objects given to `by` that the step edited: `by`'s fields holding them.
-    let edited = givenOf(entry, entry.component, fields);
+    const edited = entry.tracker.edited;
+    if (edited.size === 0 || !editsGiven(entry, entry.component, fields, edited)) return [];
     let by = entry;
-    while (edited.length > 0 && by.placedBy) {
+    while (by.placedBy) {
       const placer = by.placedBy;
-      if (!placer.component || this.#byCid.get(placer.cid) !== placer) return [];
-      const held = fieldsReaching(placer.component, edited);
+      if (!placer.component || !placer.tracker || this.#byCid.get(placer.cid) !== placer) {
+        return [];
+      }
+      const held = reaching(placer.component, edited).fields;
       if (held.length === 0) return [];
+      placer.tracker.relinkShared();
       markDirty(placer, held);
       this.#noteChanged(placer, held);
-      edited = givenOf(placer, placer.component, held);
+      if (!editsGiven(placer, placer.component, held, edited)) return [];
       by = placer;
     }
-    return edited.length > 0 ? fieldsReaching(this.#view, edited) : [];
+    const { fields: held, path } = reaching(this.#view, edited);
+    const known = this.#edited;
+    if (known !== "unknown" && path.size > 0) {
+      const into = known ?? (this.#edited = new Set());
+      for (const object of path) into.add(object);
+    }
+    return held;
   }
 
   /**
@@ -645,7 +657,7 @@ export class ViewComponents implements ComponentPlacer {
       component = new entry.Class();
       runtimeOf(component).component = { cid: entry.cid, view: this.#view };
       synchronous(component.mount?.(), entry.Class, "mount");
-      entry.tracker = new StateTracker(this.#env.policy, { deltas: this.#env.edits });
+      entry.tracker = new StateTracker(this.#env.policy, { deltas: this.#env.edits, edited: true });
       const restored =
         entry.stored && restoreState(component, entry.stored.state, entry.stored.aliases);
       // Tracked from the snapshot's state on: what `update` changes of it is to be stored.
@@ -657,6 +669,7 @@ export class ViewComponents implements ComponentPlacer {
     // Phoenix runs it only when its change tracking evaluates the call again (an html`` view
     // places every component at each render).
     const again = !fresh && placedAsBefore(entry.assigns, assigns, edited);
+    if (placed && !again) entry.given = objectsOf(assigns);
     if (!again) {
       // Kept once `update` took them (a copy: the assigns may be one of the placer's objects,
       // which it edits in place); a `sendUpdate`, which gives part of them, keeps the last.
@@ -886,36 +899,58 @@ function heldEdited(
   return out;
 }
 
-/**
- * The objects `component`'s `fields` hold that `entry`'s last placement gave it (the very
- * objects given, not one inside another).
- */
-function givenOf(entry: Entry, component: LiveComponent, fields: readonly string[]): object[] {
-  const assigns = entry.assigns;
-  if (assigns === undefined || fields.length === 0) return [];
-  const given = new Set<object>();
-  for (const value of Object.values(assigns)) if (isObject(value)) given.add(toRaw(value));
-  const out: object[] = [];
-  for (const field of fields) {
-    const value = toRaw(stateValue(component, field));
-    if (isObject(value) && given.has(value)) out.push(value);
-  }
-  return out;
+/** The objects among `assigns`' values (raw). */
+function objectsOf(assigns: Readonly<Record<string, unknown>>): ReadonlySet<object> {
+  let out: Set<object> | undefined;
+  for (const value of Object.values(assigns))
+    if (isObject(value)) (out ??= new Set()).add(toRaw(value));
+  return out ?? NONE;
 }
 
-/** The state fields of `state` (a view or a component) that hold or reach one of `objects`. */
-function fieldsReaching(state: object, objects: readonly object[]): string[] {
-  const targets = new Set(objects);
-  const out: string[] = [];
-  for (const key of stateKeys(state)) {
-    let found = false;
-    eachObjectIn(toRaw(stateValue(state, key)), (object) => {
-      found = targets.has(object);
-      return !found;
-    });
-    if (found) out.push(key);
-  }
-  return out;
+/**
+ * Whether a step's `edited` objects include what `entry`'s placement gave it: a given object
+ * itself, or one inside a given object that one of `fields` (changed) holds.
+ */
+function editsGiven(
+  entry: Entry,
+  component: LiveComponent,
+  fields: readonly string[],
+  edited: ReadonlySet<object>,
+): boolean {
+  const given = entry.given;
+  if (given.size === 0) return false;
+  for (const object of edited) if (given.has(object)) return true;
+  return fields.some((field) => given.has(toRaw(stateValue(component, field)) as object));
+}
+
+/**
+ * The fields of `state` (a view or a component) that hold or reach one of `targets`, and every
+ * object on the way from one of them to a target (the targets found included): one walk of
+ * the state.
+ */
+function reaching(
+  state: object,
+  targets: ReadonlySet<object>,
+): { fields: string[]; path: Set<object> } {
+  const path = new Set<object>();
+  /** Whether an object leads to a target (`false` too while it is being walked). */
+  const leads = new Map<object, boolean>();
+  const walk = (at: unknown): boolean => {
+    if (!isObject(at)) return false;
+    const known = leads.get(at);
+    if (known !== undefined) return known;
+    leads.set(at, false);
+    let hit = targets.has(at);
+    const inner = at instanceof Map ? at.values() : at instanceof Set ? at : Object.values(at);
+    for (const item of inner) if (walk(item)) hit = true;
+    if (hit) {
+      leads.set(at, true);
+      path.add(at);
+    }
+    return hit;
+  };
+  const fields = stateKeys(state).filter((key) => walk(toRaw(stateValue(state, key))));
+  return { fields, path };
 }
 
 /**

@@ -708,10 +708,15 @@ export class LiveInstance
       inputDepth: this.env.inputDepth,
     });
     // What it edited in place of an object the view gave it, the view's tracking did not see:
-    // the fields reaching it render again and are stored whole.
+    // the fields reaching it are stored whole and render at this step (the components know
+    // which objects), and the sharing it may have made is found anew.
     const held = this.#components?.changed(cid, outcome.changed) ?? NO_FIELDS;
-    if (held.length > 0) this.#touch(held, new Map(held.map((field) => [field, null])));
-    return this.#settle(outcome, [...new Set([...this.#changes(), ...held])]);
+    if (held.length > 0) {
+      this.#touch(held, new Map(held.map((field) => [field, null])), false);
+      this.#unshown = [...(this.#unshown ?? NO_FIELDS), ...held];
+      this.tracker.relinkShared();
+    }
+    return this.#settle(outcome, this.#changes());
   }
 
   async #event(
@@ -761,14 +766,16 @@ export class LiveInstance
 
   /**
    * Notes what the stored snapshot lacks: `fields` (with the edits the tracker found for them,
-   * or `deltas`), or only the URL/flash/topics.
+   * or `deltas`), or only the URL/flash/topics. `toComponents`: the components learn which
+   * objects the edits reach (unless they know already).
    */
   #touch(
     fields: readonly string[] = NO_FIELDS,
     deltas: ReadonlyMap<string, readonly DeltaOp[] | null> = this.tracker.takeDeltas(),
+    toComponents = true,
   ): void {
     this.#renderLog.note(fields, deltas);
-    this.#components?.viewChanged(fields, deltas);
+    if (toComponents) this.#components?.viewChanged(fields, deltas);
     let unsaved = this.#unsaved;
     if (unsaved === "all") return;
     if (unsaved === undefined) this.#unsaved = unsaved = new Map();

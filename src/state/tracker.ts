@@ -194,6 +194,8 @@ export interface TrackerOptions {
    * ({@link StateTracker.takeDeltas}), for incremental snapshot writes.
    */
   readonly deltas?: boolean;
+  /** Also keep the objects whose content each check found changed ({@link StateTracker.edited}). */
+  readonly edited?: boolean;
 }
 
 /**
@@ -223,6 +225,8 @@ export class StateTracker {
   #stepped = false;
   /** A check failed (strict mode refused a value): the next one reports every field. */
   #recheck = false;
+  readonly #keepEdited: boolean;
+  #edited: ReadonlySet<object> = NO_OBJECTS;
 
   constructor(
     readonly policy: SerializationPolicy,
@@ -231,6 +235,15 @@ export class StateTracker {
     this.#verify = options.verify === true;
     this.#compare = options.mode === "compare";
     this.#keepDeltas = options.deltas === true && !this.#compare;
+    this.#keepEdited = options.edited === true && !this.#compare;
+  }
+
+  /**
+   * The objects whose content the last {@link changes} found changed: edited in place, an
+   * item put in or taken out (only with the `edited` option; none when no write was seen).
+   */
+  get edited(): ReadonlySet<object> {
+    return this.#edited;
   }
 
   #watchOf(): Watch {
@@ -408,8 +421,10 @@ export class StateTracker {
     const removed = this.#reconcile(view);
     const watch = this.#watch;
     let changed: string[] = [];
+    this.#edited = NO_OBJECTS;
     if (watch?.pending) {
       this.#stepped = true;
+      const edited = this.#keepEdited ? new Set<object>() : undefined;
       try {
         const found = watch.changedFields(
           this.#current(),
@@ -417,7 +432,9 @@ export class StateTracker {
             toSnapshotAt(value, field, path, this.policy);
           },
           step,
+          edited,
         );
+        if (edited) this.#edited = edited;
         changed = this.#keys.filter((key) => found.has(key));
         for (const key of removed) if (found.has(key)) changed.push(key);
       } finally {
@@ -578,6 +595,19 @@ export class StateTracker {
     return JSON.stringify(this.aliases(view)) !== before;
   }
 
+  /**
+   * Finds anew which objects the state holds at two places or more (one walk of it), after
+   * they were changed where its tracking could not see: a component's event that edited in
+   * place an object the view gave it may have put one of the view's objects at a second place.
+   */
+  relinkShared(): void {
+    if (this.#compare || this.#view === undefined) return;
+    const shared = findSharedNodes(this.#keys, this.#values);
+    const watch = this.#watchOf();
+    watch.restartShared();
+    if (shared.links.length > 0 || shared.wide.size > 0) watch.linkShared(shared);
+  }
+
   /** The state as of now, for a state backend. */
   snapshot(): StateSnapshot {
     return this.#view ? snapshotState(this.#view, this.policy) : {};
@@ -587,6 +617,7 @@ export class StateTracker {
 const NO_REMOVED: string[] = [];
 const NO_DELTAS: ReadonlyMap<string, readonly DeltaOp[] | null> = new Map();
 const NO_ALIASES: readonly Alias[] = [];
+const NO_OBJECTS: ReadonlySet<object> = new Set();
 
 function read(view: object, key: string): unknown {
   return stateValue(view, key);

@@ -941,12 +941,13 @@ export class Watch {
    * The top-level fields whose content differs from what it was at the last {@link clear},
    * given each field's current raw value (`ABSENT` when gone). `validate(field, value, path)` is
    * called with every value found new and where it sits in the field (`[]` when not known), for
-   * the serialization policy.
+   * the serialization policy. `edited` receives each object whose content changed.
    */
   changedFields(
     current: ReadonlyMap<string, unknown>,
     validate: (field: string, value: unknown, path?: readonly (string | number)[]) => void,
     deltas?: FieldDeltas,
+    edited?: Set<object>,
   ): Set<string> {
     const changed = new Set<string>();
     const compare = new Comparison(this.#logs, this.#nodes);
@@ -955,6 +956,7 @@ export class Watch {
     // A shared object changed through a subclass of a map or set (whose values are handed out
     // raw): its fields go whole.
     const report = (inner: object) => {
+      edited?.add(inner);
       for (const field of this.#rootsOf(inner, current)) {
         changed.add(field);
         deltas?.set(field, null);
@@ -994,6 +996,7 @@ export class Watch {
       const edits: Edit[] | undefined = deltas ? [] : undefined;
       const fresh = compare.nodeChanges(node, log, edits);
       if (fresh !== undefined || (edits !== undefined && edits.length > 0)) {
+        edited?.add(node);
         for (const field of this.#rootsOf(node, current)) {
           if (fresh !== undefined) {
             changed.add(field);

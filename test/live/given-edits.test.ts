@@ -6,7 +6,8 @@
  * memory backend, writes before each reply, and reconnects that restore what was written.
  */
 import assert from "node:assert/strict";
-import { describe, it, mock } from "node:test";
+import { afterEach, describe, it, mock } from "node:test";
+import { z } from "zod";
 import {
   eventHandler,
   html,
@@ -44,6 +45,12 @@ class TodoItem extends LiveComponent {
   @eventHandler
   open() {
     this.opened.times++;
+  }
+  /** Edits the given todo, then holds an object of its own instead. */
+  @eventHandler
+  toggleAndLetGo() {
+    this.todo.done = !this.todo.done;
+    this.todo = { id: 0, title: "own", done: false };
   }
   /** Edits the given todo and, through its view, adds one in the same step. */
   @eventHandler
@@ -119,6 +126,90 @@ class OwnProjectPage extends LiveView {
   }
 }
 
+/** Also holds the first todo as its selection: a second field reaching it. */
+class SelectingList extends TodoList {
+  selected = this.todos[0]!;
+  override render(): Rendered {
+    return html`<main>${this.selected.done ? "done" : "open"}${super.render()}</main>`;
+  }
+}
+
+/** Keeps a draft of its todo's title, set by `update`; `update` fails while `failing`. */
+class DraftItem extends TodoItem {
+  static failing = false;
+  draft = "";
+  override update(assigns: Readonly<Record<string, unknown>>) {
+    Object.assign(this, assigns);
+    if (DraftItem.failing) throw new Error("update failed");
+    this.draft = this.todo.title;
+  }
+  @eventHandler({ params: z.object({ text: z.string() }) })
+  type({ text }: { text: string }) {
+    this.draft = text;
+  }
+  override render(): Rendered {
+    return html`<li>${this.todo.title}${this.todo.done ? "+" : ""}[${this.draft}]</li>`;
+  }
+}
+
+class DraftList extends LiveView {
+  todos = todos();
+  n = 0;
+  @eventHandler
+  tick() {
+    this.n++;
+  }
+  override render(): Rendered {
+    const left = this.todos.filter((t) => !t.done).length;
+    return html`<div>${this.n} ${left} left<ul>${this.todos.map((todo) =>
+      liveComponent(DraftItem, { id: todo.id, todo, n: this.n }),
+    )}</ul></div>`;
+  }
+}
+
+/** Puts its first item at its end: one of its placer's objects at two places. */
+class Repeater extends LiveComponent {
+  id = "";
+  list: { n: number }[] = [];
+  @eventHandler
+  repeat() {
+    this.list.push(this.list[0]!);
+  }
+  override render(): Rendered {
+    return html`<ol>${this.list.map((x) => html`<li>${x.n}</li>`)}</ol>`;
+  }
+}
+
+class RepeatPage extends LiveView {
+  list = [{ n: 1 }];
+  @eventHandler
+  bump() {
+    this.list[0]!.n += 10;
+  }
+  override render(): Rendered {
+    return html`<main>${this.list.map((x) => x.n).join(",")}${liveComponent(Repeater, { id: "r", list: this.list })}</main>`;
+  }
+}
+
+/** A component with its own list, which it gives a {@link Repeater} and edits. */
+class RepeatHolder extends LiveComponent {
+  id = "";
+  list = [{ n: 1 }];
+  @eventHandler
+  bump() {
+    this.list[0]!.n += 10;
+  }
+  override render(): Rendered {
+    return html`<section>${this.list.map((x) => x.n).join(",")}${liveComponent(Repeater, { id: "r", list: this.list })}</section>`;
+  }
+}
+
+class RepeatHolderPage extends LiveView {
+  override render(): Rendered {
+    return html`<main>${liveComponent(RepeatHolder, { id: "h" })}</main>`;
+  }
+}
+
 const backend = new MemoryStateBackend();
 const options = {
   stateBackend: backend,
@@ -141,6 +232,10 @@ async function restored(View: LiveViewClass, view: LiveViewTestClient): Promise<
     await again.close();
   }
 }
+
+afterEach(() => {
+  DraftItem.failing = false;
+});
 
 describe("an object a component edits in place that its placer gave it", () => {
   for (const [kind, View, left] of [
@@ -229,4 +324,89 @@ describe("an object a component edits in place that its placer gave it", () => {
       await view.close();
     }
   });
+
+  it("is shown and stored though the component then holds another object", async () => {
+    const view = await LiveViewTestClient.mount(TodoList, options);
+    // The view renders, and gives the component its todo again, which it edited.
+    const page = "<div><p>1 left</p><ul><li>a+0</li><li>b0</li></ul></div>";
+    try {
+      await view.event("toggleAndLetGo", {}, { target: 1 });
+      assert.equal(view.render(), page);
+    } finally {
+      await view.close();
+    }
+    assert.equal(await restored(TodoList, view), page);
+  });
+
+  it("is shown and stored by every field of the view that reaches it", async () => {
+    const view = await LiveViewTestClient.mount(SelectingList, options);
+    const page = "<main>done<div><p>1 left</p><ul><li>a+0</li><li>b0</li></ul></div></main>";
+    try {
+      await view.event("toggle", {}, { target: 1 });
+      assert.equal(view.render(), page);
+    } finally {
+      await view.close();
+    }
+    assert.equal(await restored(SelectingList, view), page);
+  });
+
+  it("keeps what the view's other components changed of their own: their update does not run", async () => {
+    const view = await LiveViewTestClient.mount(DraftList, options);
+    try {
+      await view.event("type", { text: "b!" }, { target: 2 });
+      const updates = mock.method(view.component(DraftItem, 2) as DraftItem, "update");
+      await view.event("toggle", {}, { target: 1 });
+      assert.equal(view.render(), "<div>0 1 left<ul><li>a+[a]</li><li>b[b!]</li></ul></div>");
+      assert.equal(updates.mock.callCount(), 0);
+    } finally {
+      await view.close();
+    }
+  });
+
+  it("is shown and stored after the component's update failed", async () => {
+    const view = await LiveViewTestClient.mount(DraftList, options);
+    const page = "<div>2 1 left<ul><li>a+[a]</li><li>b[b]</li></ul></div>";
+    try {
+      DraftItem.failing = true;
+      await assert.rejects(view.event("tick"), { message: "update failed" });
+      DraftItem.failing = false;
+      await view.event("toggle", {}, { target: 1 });
+      await view.event("tick");
+      assert.equal(view.render(), page);
+    } finally {
+      await view.close();
+    }
+    assert.equal(await restored(DraftList, view), page);
+  });
+
+  for (const [kind, Page, targets] of [
+    ["the view's", RepeatPage, { repeat: 1, bump: undefined }],
+    ["its placing component's", RepeatHolderPage, { repeat: 2, bump: 1 }],
+  ] as const) {
+    it(`keeps, stored and restored, an object the component put at a second place of ${kind} state`, async () => {
+      const view = await LiveViewTestClient.mount(Page, options);
+      const shown = (n: number) => `${n},${n}<ol><li>${n}</li><li>${n}</li></ol>`;
+      const bump = (client: LiveViewTestClient) =>
+        client.event("bump", {}, targets.bump === undefined ? {} : { target: targets.bump });
+      try {
+        await view.event("repeat", {}, { target: targets.repeat });
+        await bump(view);
+        assert.ok(view.render().includes(shown(11)), view.render());
+      } finally {
+        await view.close();
+      }
+      const again = await LiveViewTestClient.mount(Page, {
+        ...options,
+        id: view.id,
+        deadRender: false,
+      });
+      try {
+        assert.ok(again.render().includes(shown(11)), again.render());
+        await bump(again);
+        assert.ok(again.render().includes(shown(21)), again.render());
+      } finally {
+        await again.close();
+      }
+    });
+  }
 });
