@@ -602,10 +602,9 @@ export class StateTracker {
    */
   relinkShared(): void {
     if (this.#compare || this.#view === undefined) return;
+    // Added to what the watch knows: it notes an object linked at a new place as shared.
     const shared = findSharedNodes(this.#keys, this.#values);
-    const watch = this.#watchOf();
-    watch.restartShared();
-    if (shared.links.length > 0 || shared.wide.size > 0) watch.linkShared(shared);
+    if (shared.links.length > 0 || shared.wide.size > 0) this.#watchOf().linkShared(shared);
   }
 
   /** The state as of now, for a state backend. */

@@ -347,7 +347,19 @@ describe("an object a component edits in place that its placer gave it", () => {
     } finally {
       await view.close();
     }
-    assert.equal(await restored(SelectingList, view), page);
+    const again = await LiveViewTestClient.mount(SelectingList, {
+      ...options,
+      id: view.id,
+      deadRender: false,
+    });
+    try {
+      assert.equal(again.render(), page);
+      // Still one todo at both places.
+      const { selected, todos } = again.view as SelectingList;
+      assert.equal(selected, todos[0]);
+    } finally {
+      await again.close();
+    }
   });
 
   it("keeps what the view's other components changed of their own: their update does not run", async () => {
