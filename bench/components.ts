@@ -5,8 +5,9 @@
  * only that component renders; without, the view keeps the 200 rows in a plain list in its
  * state and re-renders its loop. Reports the mean server time and the diff's bytes per event,
  * all runs in one process. Also: each row a component given its row object, which the view
- * edits in place (against the plain loop), and a view event that edits no row (the components
- * given rows render nothing).
+ * edits in place (against the plain loop), a view event that edits no row (the components
+ * given rows render nothing), and a component's event that edits the row it was given in place
+ * (the view's tracking did not see it: its rows field renders and is stored again).
  *
  *   npx tsx bench/components.ts      (EVENTS=2000 by default)
  */
@@ -89,6 +90,11 @@ class WithoutComponents extends LiveView {
 class GivenRow extends LiveComponent {
   id = 0;
   row: Item = { id: 0, name: "", qty: 0 };
+  /** Edits the view's row in place. */
+  @eventHandler
+  add() {
+    this.row.qty++;
+  }
   override render() {
     return html`<tr id=${`row-${this.row.id}`}>
       <td>${this.row.name}</td>
@@ -136,8 +142,12 @@ const without = await run("plain loop", WithoutComponents, bumpRow);
 const given = await run("given rows", GivenRows, bumpRow);
 // A view event that edits no row: no component renders.
 const givenTick = await run("given, tick", GivenRows, tick);
+// A component edits its row in place: the view's rows render again, and that component.
+const givenOwn = await run("given, own", GivenRows, (view, i) =>
+  view.click("add", {}, { target: (i % ROWS) + 1 }),
+);
 const withoutTick = await run("plain, tick", WithoutComponents, tick);
-for (const r of [withC, without, given]) {
+for (const r of [withC, without, given, givenOwn]) {
   console.log(
     `${r.name.padEnd(11)} ${ROWS} rows, one changes per event: ${r.usPerEvent.toFixed(1)} µs/event, ${r.bytesPerEvent.toFixed(1)} B/event (diff JSON)`,
   );
@@ -152,3 +162,4 @@ const ratio = (a: { usPerEvent: number; bytesPerEvent: number }, b: typeof a) =>
 console.log(`components / plain loop: ${ratio(withC, without)}`);
 console.log(`given rows / plain loop (the view edits a row): ${ratio(given, without)}`);
 console.log(`given rows / plain loop (the view edits no row): ${ratio(givenTick, withoutTick)}`);
+console.log(`given rows / plain loop (a component edits its row): ${ratio(givenOwn, without)}`);
