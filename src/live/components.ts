@@ -34,6 +34,7 @@ import {
   addStep,
   eachObjectIn,
   editedContainers,
+  heldBy,
   type DeltaOp,
   type FieldEdits,
 } from "../state/delta.js";
@@ -941,8 +942,7 @@ function reaching(
     if (known !== undefined) return known;
     leads.set(at, false);
     let hit = targets.has(at);
-    const inner = at instanceof Map ? at.values() : at instanceof Set ? at : Object.values(at);
-    for (const item of inner) if (walk(item)) hit = true;
+    for (const item of heldBy(at)) if (walk(item)) hit = true;
     if (hit) {
       leads.set(at, true);
       path.add(at);

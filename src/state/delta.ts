@@ -328,11 +328,19 @@ export function eachObjectIn(value: unknown, visit: (object: object) => boolean)
     if (typeof at !== "object" || at === null || seen.has(at)) return true;
     seen.add(at);
     if (!visit(at)) return false;
-    const inner = at instanceof Map ? at.values() : at instanceof Set ? at : Object.values(at);
-    for (const item of inner) if (!walk(item)) return false;
+    for (const item of heldBy(at)) if (!walk(item)) return false;
     return true;
   };
   walk(value);
+}
+
+/** What `object` holds: a map's values, a set's members, an object's or array's values. */
+export function heldBy(object: object): Iterable<unknown> {
+  return object instanceof Map
+    ? object.values()
+    : object instanceof Set
+      ? object
+      : Object.values(object);
 }
 
 /**
