@@ -359,6 +359,11 @@ export class ViewComponents implements ComponentPlacer {
     return held;
   }
 
+  /** Whether component `cid`'s last placement gave it objects. */
+  given(cid: number): boolean {
+    return (this.#byCid.get(cid)?.given.size ?? 0) > 0;
+  }
+
   /**
    * A check of `entry`'s state found `fields` changed: its part of the snapshot takes the edits
    * its tracker recorded for them, and so does its render log unless the check followed its

@@ -709,14 +709,20 @@ export class LiveInstance
     });
     // What it edited in place of an object the view gave it, the view's tracking did not see:
     // the fields reaching it are stored whole and render at this step (the components know
-    // which objects), and the sharing it may have made is found anew.
+    // which objects).
     const held = this.#components?.changed(cid, outcome.changed) ?? NO_FIELDS;
     if (held.length > 0) {
       this.#touch(held, new Map(held.map((field) => [field, null])), false);
       this.#unshown = [...(this.#unshown ?? NO_FIELDS), ...held];
+    }
+    const fields = this.#changes();
+    // Sharing it made (one of the view's objects put at a second place by its edit, or, through
+    // `this.view`, an object it was given stored in the view's state, which the view's tracking
+    // takes for a new one) is found anew.
+    if (held.length > 0 || (fields.length > 0 && this.#components?.given(cid))) {
       this.tracker.relinkShared();
     }
-    return this.#settle(outcome, this.#changes());
+    return this.#settle(outcome, fields);
   }
 
   async #event(

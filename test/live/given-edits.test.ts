@@ -210,6 +210,35 @@ class RepeatHolderPage extends LiveView {
   }
 }
 
+/** Puts the first of the rows it is given at the head of its view's picks. */
+class Picker extends LiveComponent {
+  id = "";
+  rows: { n: number; f?: number }[] = [];
+  @eventHandler
+  pick() {
+    (this.view as PickPage).picks[0] = this.rows[0]!;
+  }
+  override render(): Rendered {
+    return html`<i>${this.rows.length}</i>`;
+  }
+}
+
+class PickPage extends LiveView {
+  picks: { n: number; f?: number }[] = [{ n: 4 }];
+  rows: { n: number; f?: number }[] = [{ n: 0 }];
+  @eventHandler
+  mark() {
+    this.picks[0]!.f = 9;
+  }
+  override render(): Rendered {
+    // Reads its rows raw (the render context), as templates do.
+    return html`<p>${this.picks.map((p) => `${p.n}${p.f ?? ""}`).join()}${liveComponent(Picker, {
+      id: "p",
+      rows: this.rows,
+    })}</p>`;
+  }
+}
+
 const backend = new MemoryStateBackend();
 const options = {
   stateBackend: backend,
@@ -421,4 +450,28 @@ describe("an object a component edits in place that its placer gave it", () => {
       }
     });
   }
+
+  it("keeps one object when the component puts one it was given into the view's state", async () => {
+    const view = await LiveViewTestClient.mount(PickPage, options);
+    try {
+      await view.event("pick", {}, { target: 1 });
+      await view.event("mark");
+      const { picks, rows } = view.view as PickPage;
+      assert.equal(picks[0], rows[0]);
+    } finally {
+      await view.close();
+    }
+    const again = await LiveViewTestClient.mount(PickPage, {
+      ...options,
+      id: view.id,
+      deadRender: false,
+    });
+    try {
+      const { picks, rows } = again.view as PickPage;
+      assert.deepEqual(rows, [{ n: 0, f: 9 }]);
+      assert.equal(picks[0], rows[0]);
+    } finally {
+      await again.close();
+    }
+  });
 });
