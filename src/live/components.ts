@@ -335,7 +335,10 @@ export class ViewComponents implements ComponentPlacer {
     if (fields.length > 0) markDirty(entry, fields);
     this.#noteChanged(entry, fields);
     const edited = entry.tracker.edited;
-    if (edited.size === 0 || !editsGiven(entry, entry.component, fields, edited)) return [];
+    if (edited.size === 0) return [];
+    // Written with equal values, its objects changed no field: the fields reaching them count.
+    const touched = fields.length > 0 ? fields : reaching(entry.component, edited).fields;
+    if (!editsGiven(entry, entry.component, touched, edited)) return [];
     let by = entry;
     while (by.placedBy) {
       const placer = by.placedBy;

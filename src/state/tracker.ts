@@ -194,7 +194,7 @@ export interface TrackerOptions {
    * ({@link StateTracker.takeDeltas}), for incremental snapshot writes.
    */
   readonly deltas?: boolean;
-  /** Also keep the objects whose content each check found changed ({@link StateTracker.edited}). */
+  /** Also keep the objects each check found written or changed ({@link StateTracker.edited}). */
   readonly edited?: boolean;
 }
 
@@ -239,8 +239,9 @@ export class StateTracker {
   }
 
   /**
-   * The objects whose content the last {@link changes} found changed: edited in place, an
-   * item put in or taken out (only with the `edited` option; none when no write was seen).
+   * The objects the step before the last {@link changes} wrote or changed: edited in place,
+   * an item put in or taken out, even an equal value put where one was (only with the `edited`
+   * option; none when no write was seen).
    */
   get edited(): ReadonlySet<object> {
     return this.#edited;

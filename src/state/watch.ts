@@ -941,7 +941,7 @@ export class Watch {
    * The top-level fields whose content differs from what it was at the last {@link clear},
    * given each field's current raw value (`ABSENT` when gone). `validate(field, value, path)` is
    * called with every value found new and where it sits in the field (`[]` when not known), for
-   * the serialization policy. `edited` receives each object whose content changed.
+   * the serialization policy. `edited` receives each object written or whose content changed.
    */
   changedFields(
     current: ReadonlyMap<string, unknown>,
@@ -993,6 +993,9 @@ export class Watch {
       if (now !== ABSENT) validate(field, now);
     }
     for (const [node, log] of this.#logs ?? []) {
+      // Written, even with what it held (an object put where an equal one was changes no value,
+      // but may start a sharing).
+      if (log.slots || log.copy || log.entries) edited?.add(node);
       const edits: Edit[] | undefined = deltas ? [] : undefined;
       const fresh = compare.nodeChanges(node, log, edits);
       if (fresh !== undefined || (edits !== undefined && edits.length > 0)) {

@@ -239,6 +239,26 @@ class PickPage extends LiveView {
   }
 }
 
+/** Puts its view's first pick where an equal row was, inside the groups it is given. */
+class Adopter extends LiveComponent {
+  id = "";
+  groups: { main: { n: number; f?: number }[] } = { main: [] };
+  @eventHandler
+  adopt() {
+    this.groups.main[0] = (this.view as AdoptPage).picks[0]!;
+  }
+  override render(): Rendered {
+    return html`<i>${this.groups.main.map((r) => `${r.n}${r.f ?? ""}`).join()}</i>`;
+  }
+}
+
+class AdoptPage extends PickPage {
+  groups = { main: [{ n: 4 }] as { n: number; f?: number }[] };
+  override render(): Rendered {
+    return html`<p>${liveComponent(Adopter, { id: "a", groups: this.groups })}</p>`;
+  }
+}
+
 const backend = new MemoryStateBackend();
 const options = {
   stateBackend: backend,
@@ -470,6 +490,30 @@ describe("an object a component edits in place that its placer gave it", () => {
       const { picks, rows } = again.view as PickPage;
       assert.deepEqual(rows, [{ n: 0, f: 9 }]);
       assert.equal(picks[0], rows[0]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("keeps one object when the component puts one of the view's where an equal one was", async () => {
+    const view = await LiveViewTestClient.mount(AdoptPage, options);
+    try {
+      // No value changes: only which object the rows hold.
+      await view.event("adopt", {}, { target: 1 });
+      await view.event("mark");
+      assert.equal(view.render(), "<p><i>49</i></p>");
+    } finally {
+      await view.close();
+    }
+    const again = await LiveViewTestClient.mount(AdoptPage, {
+      ...options,
+      id: view.id,
+      deadRender: false,
+    });
+    try {
+      const { picks, groups } = again.view as AdoptPage;
+      assert.deepEqual(groups.main, [{ n: 4, f: 9 }]);
+      assert.equal(picks[0], groups.main[0]);
     } finally {
       await again.close();
     }
