@@ -55,6 +55,7 @@ import {
   type LiveComponentClass,
 } from "../view/live-component.js";
 import { toRaw } from "../state/watch.js";
+import { isObject } from "../state/aliases.js";
 import { hasOwnContextData, type LiveView } from "../view/live-view.js";
 import { runtimeOf } from "../view/runtime.js";
 import type { TemplateSource } from "./host.js";
@@ -159,10 +160,13 @@ class Entry {
   renders?: RenderLog;
   /** The places of its state that hold one object changed since its field was last written. */
   sharingChanged = false;
-  /** The assigns its last placement gave, once `update` took them. */
+  /**
+   * A copy of the assigns its last placement gave (the assigns may be one of the placer's
+   * objects, which it edits in place).
+   */
   assigns?: Readonly<Record<string, unknown>>;
-  /** The objects among its last placement's assigns (raw). */
-  given: ReadonlySet<object> = NONE;
+  /** Its state took {@link assigns}: their `update` succeeded, and none failed since. */
+  current = false;
   /** The component whose render placed it last; `undefined`: the view. */
   placedBy?: Entry;
   /**
@@ -364,7 +368,7 @@ export class ViewComponents implements ComponentPlacer {
 
   /** Whether component `cid`'s last placement gave it objects. */
   given(cid: number): boolean {
-    return (this.#byCid.get(cid)?.given.size ?? 0) > 0;
+    return objectsOf(this.#byCid.get(cid)?.assigns).size > 0;
   }
 
   /**
@@ -677,13 +681,12 @@ export class ViewComponents implements ComponentPlacer {
     // Placed again with what it was given last time, none of it edited: `update` is not run, as
     // Phoenix runs it only when its change tracking evaluates the call again (an html`` view
     // places every component at each render).
-    const again = !fresh && placedAsBefore(entry.assigns, assigns, edited);
-    if (placed && !again) entry.given = objectsOf(assigns);
+    const again = !fresh && entry.current && placedAsBefore(entry.assigns, assigns, edited);
     if (!again) {
-      // Kept once `update` took them (a copy: the assigns may be one of the placer's objects,
-      // which it edits in place); a `sendUpdate`, which gives part of them, keeps the last.
-      const given = entry.assigns;
-      entry.assigns = undefined;
+      // A `sendUpdate`, which gives part of them, keeps the last placement's.
+      if (placed) entry.assigns = { ...assigns };
+      const current = placed || entry.current;
+      entry.current = false;
       try {
         if (component.update) synchronous(component.update(assigns), entry.Class, "update");
         else Object.assign(component, assigns);
@@ -694,7 +697,7 @@ export class ViewComponents implements ComponentPlacer {
         if (!fresh) entry.dirty = "all";
         throw error;
       }
-      entry.assigns = placed ? { ...assigns } : given;
+      entry.current = current;
     }
     if (fresh) {
       if (entry.asStored) {
@@ -863,10 +866,6 @@ export class ViewComponents implements ComponentPlacer {
   }
 }
 
-function isObject(value: unknown): value is object {
-  return typeof value === "object" && value !== null;
-}
-
 /**
  * The state fields of `component` that hold an object its placer's step edited: one of
  * `edited`, or when that is not known, an object `assigns` gives or holds (whatever the field's
@@ -909,11 +908,10 @@ function heldEdited(
 }
 
 /** The objects among `assigns`' values (raw). */
-function objectsOf(assigns: Readonly<Record<string, unknown>>): ReadonlySet<object> {
-  let out: Set<object> | undefined;
-  for (const value of Object.values(assigns))
-    if (isObject(value)) (out ??= new Set()).add(toRaw(value));
-  return out ?? NONE;
+function objectsOf(assigns: Readonly<Record<string, unknown>> | undefined): Set<object> {
+  const out = new Set<object>();
+  for (const value of Object.values(assigns ?? {})) if (isObject(value)) out.add(toRaw(value));
+  return out;
 }
 
 /**
@@ -926,7 +924,7 @@ function editsGiven(
   fields: readonly string[],
   edited: ReadonlySet<object>,
 ): boolean {
-  const given = entry.given;
+  const given = objectsOf(entry.assigns);
   if (given.size === 0) return false;
   for (const object of edited) if (given.has(object)) return true;
   return fields.some((field) => given.has(toRaw(stateValue(component, field)) as object));

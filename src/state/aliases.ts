@@ -111,7 +111,8 @@ export function linksAlong(
   return links;
 }
 
-function isObject(value: unknown): value is object {
+/** Whether `value` is an object (not `null`). */
+export function isObject(value: unknown): value is object {
   return typeof value === "object" && value !== null;
 }
 

@@ -993,13 +993,13 @@ export class Watch {
       if (now !== ABSENT) validate(field, now);
     }
     for (const [node, log] of this.#logs ?? []) {
-      // Written, even with what it held (an object put where an equal one was changes no value,
-      // but may start a sharing).
-      if (log.slots || log.copy || log.entries) edited?.add(node);
       const edits: Edit[] | undefined = deltas ? [] : undefined;
       const fresh = compare.nodeChanges(node, log, edits);
-      if (fresh !== undefined || (edits !== undefined && edits.length > 0)) {
-        edited?.add(node);
+      const changedNode = fresh !== undefined || (edits !== undefined && edits.length > 0);
+      // Written counts, even with what it held (an object put where an equal one was changes
+      // no value, but may start a sharing).
+      if (changedNode || log.slots || log.copy || log.entries) edited?.add(node);
+      if (changedNode) {
         for (const field of this.#rootsOf(node, current)) {
           if (fresh !== undefined) {
             changed.add(field);

@@ -224,6 +224,21 @@ describe("a component placed again", () => {
     }
   });
 
+  it("runs update for a placement whose update failed, though a sendUpdate succeeded since", async () => {
+    const view = await LiveViewTestClient.mount(CounterPage);
+    try {
+      Counter.failing = true;
+      await assert.rejects(view.event("relabel"), { message: "update failed" });
+      Counter.failing = false;
+      // The render places it again with what the failed placement gave, after the sendUpdate
+      // (applied first) succeeded: its update runs all the same.
+      await view.event("tell");
+      assert.equal(view.render(), page(0, "b: 0"));
+    } finally {
+      await view.close();
+    }
+  });
+
   it("runs update again after one that failed, though the placement gives what the last good one gave", async () => {
     const view = await LiveViewTestClient.mount(CounterPage);
     try {
