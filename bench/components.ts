@@ -3,14 +3,17 @@
  * changes per event, through the whole live pipeline (dispatch, change tracking, render, diff)
  * via the test client. With components, the event targets one row's component (its cid) and
  * only that component renders; without, the view keeps the 200 rows in a plain list in its
- * state and re-renders its loop. Reports the mean server time and the diff's bytes per event,
- * all runs in one process. Also: each row a component given its row object, which the view
- * edits in place (against the plain loop), a view event that edits no row (the components
- * given rows render nothing), and a component's event that edits the row it was given in place
- * (the view's tracking did not see it: its rows field renders and is stored again).
+ * state and re-renders its loop. Reports the mean server time and the diff's bytes per event.
+ * Also: each row a component given its row object, which the view edits in place (against the
+ * plain loop), a view event that edits no row (the components given rows render nothing), and
+ * a component's event that edits the row it was given in place (the view's tracking did not see
+ * it: its rows field renders and is stored again). Each case runs in a child process of its
+ * own, every case once per round; the median run is printed.
  *
- *   npx tsx bench/components.ts      (EVENTS=2000 by default)
+ *   npx tsx bench/components.ts      (EVENTS=2000, ROUNDS=3 by default)
  */
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import {
   eventHandler,
@@ -24,6 +27,7 @@ import { LiveViewTestClient } from "../src/testing/index.js";
 
 const ROWS = 200;
 const EVENTS = Number(process.env.EVENTS ?? 2000);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
 
 class Row extends LiveComponent {
   id = 0;
@@ -134,27 +138,81 @@ async function run(
 
 const bumpRow = (view: LiveViewTestClient, i: number) => view.click("bump", { id: i % ROWS });
 const tick = (view: LiveViewTestClient) => view.click("tick");
-const withC = await run("components", WithComponents, (view, i) =>
-  view.click("bump", {}, { target: (i % ROWS) + 1 }),
-);
-const without = await run("plain loop", WithoutComponents, bumpRow);
-// The view edits a row in place: the component given that row renders it again, no other does.
-const given = await run("given rows", GivenRows, bumpRow);
-// A view event that edits no row: no component renders.
-const givenTick = await run("given, tick", GivenRows, tick);
-// A component edits its row in place: the view's rows render again, and that component.
-const givenOwn = await run("given, own", GivenRows, (view, i) =>
-  view.click("add", {}, { target: (i % ROWS) + 1 }),
-);
-const withoutTick = await run("plain, tick", WithoutComponents, tick);
+const cases = {
+  components: () =>
+    run("components", WithComponents, (view, i) =>
+      view.click("bump", {}, { target: (i % ROWS) + 1 }),
+    ),
+  "plain loop": () => run("plain loop", WithoutComponents, bumpRow),
+  // The view edits a row in place: the component given that row renders it again, no other does.
+  "given rows": () => run("given rows", GivenRows, bumpRow),
+  // A view event that edits no row: no component renders.
+  "given, tick": () => run("given, tick", GivenRows, tick),
+  // A component edits its row in place: the view's rows render again, and that component.
+  "given, own": () =>
+    run("given, own", GivenRows, (view, i) => view.click("add", {}, { target: (i % ROWS) + 1 })),
+  "plain, tick": () => run("plain, tick", WithoutComponents, tick),
+};
+type Case = keyof typeof cases;
+type Result = Awaited<ReturnType<typeof run>>;
+
+/**
+ * Runs `name` in a child process of its own: in one process the same case ran up to twice as
+ * slow after the others (what they left of the JIT's feedback and the heap), an order effect
+ * larger than the differences measured.
+ */
+function inChild(name: Case): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ["--case", name], {
+      execArgv: process.execArgv,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    child.once("message", (result) => resolve(result as Result));
+    child.once("exit", (code) => {
+      if (code !== 0) reject(new Error(`case "${name}" exited with ${code}`));
+    });
+  });
+}
+
+const at = process.argv.indexOf("--case");
+if (at >= 0) {
+  const name = process.argv[at + 1] as Case;
+  (process.send as (message: unknown) => void)(await cases[name]());
+  process.exit(0);
+}
+
+// Every case once per round, in a new process each, the rounds alternating the cases.
+const runs = new Map<Case, Result[]>();
+for (let round = 0; round < ROUNDS; round++) {
+  for (const name of Object.keys(cases) as Case[]) {
+    const result = await inChild(name);
+    runs.set(name, [...(runs.get(name) ?? []), result]);
+  }
+}
+/** The case's median run by time. */
+const median = (name: Case): Result => {
+  const sorted = [...(runs.get(name) ?? [])].sort((a, b) => a.usPerEvent - b.usPerEvent);
+  return sorted[Math.floor(sorted.length / 2)] as Result;
+};
+const spread = (name: Case) => {
+  const times = (runs.get(name) ?? []).map((r) => r.usPerEvent);
+  return `${Math.min(...times).toFixed(1)}–${Math.max(...times).toFixed(1)}`;
+};
+const withC = median("components");
+const without = median("plain loop");
+const given = median("given rows");
+const givenTick = median("given, tick");
+const givenOwn = median("given, own");
+const withoutTick = median("plain, tick");
+console.log(`median of ${ROUNDS} runs, each case in a process of its own (range in brackets)`);
 for (const r of [withC, without, given, givenOwn]) {
   console.log(
-    `${r.name.padEnd(11)} ${ROWS} rows, one changes per event: ${r.usPerEvent.toFixed(1)} µs/event, ${r.bytesPerEvent.toFixed(1)} B/event (diff JSON)`,
+    `${r.name.padEnd(11)} ${ROWS} rows, one changes per event: ${r.usPerEvent.toFixed(1)} µs/event (${spread(r.name as Case)}), ${r.bytesPerEvent.toFixed(1)} B/event (diff JSON)`,
   );
 }
 for (const r of [givenTick, withoutTick]) {
   console.log(
-    `${r.name.padEnd(11)} ${ROWS} rows, none changes: ${r.usPerEvent.toFixed(1)} µs/event`,
+    `${r.name.padEnd(11)} ${ROWS} rows, none changes: ${r.usPerEvent.toFixed(1)} µs/event (${spread(r.name as Case)})`,
   );
 }
 const ratio = (a: { usPerEvent: number; bytesPerEvent: number }, b: typeof a) =>
