@@ -98,16 +98,25 @@ function classify(value: unknown): Kind {
   if (value === null) return "primitive";
   const obj = value as object;
   if (codecForValue(obj)) return "registered";
-  if (Array.isArray(obj)) return "array";
-  if (isPlainObject(obj)) return "object";
-  if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? "unserializable" : "date";
+  // Built-ins by their own prototype: a restore rebuilds an array, a Map, a Set or a Date, so a
+  // subclass (its methods) would come back as the built-in; it is a class like any other.
+  const proto: unknown = Object.getPrototypeOf(obj);
+  if (proto === Array.prototype) return "array";
+  if (proto === Object.prototype || proto === null) return "object";
+  if (proto === Date.prototype)
+    return Number.isNaN((obj as Date).getTime()) ? "unserializable" : "date";
   if (Decimal.isDecimal(obj)) return "decimal";
-  if (obj instanceof Set) return "set";
-  if (obj instanceof Map) {
-    for (const key of obj.keys()) if (typeof key !== "string") return "unserializable";
+  if (proto === Set.prototype) return "set";
+  if (proto === Map.prototype) {
+    for (const key of (obj as Map<unknown, unknown>).keys()) {
+      if (typeof key !== "string") return "unserializable";
+    }
     return "map";
   }
-  if (typeof (obj as { toJSON?: unknown }).toJSON === "function") return "tojson";
+  const toJSON = (obj as { toJSON?: unknown }).toJSON;
+  // A Date's own toJSON (a subclass's inherited one) is no choice of the class's: it would come
+  // back as a string.
+  if (typeof toJSON === "function" && toJSON !== Date.prototype.toJSON) return "tojson";
   return "unserializable";
 }
 
@@ -120,13 +129,19 @@ export function describeType(value: unknown): string {
   }
   if (typeof value === "symbol") return "symbol";
   if (typeof value === "number") return String(value);
-  if (value instanceof Date) return "Invalid Date";
-  if (value instanceof Map) return "Map with non-string keys";
   if (typeof value !== "object" || value === null) return typeof value;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === Date.prototype) return "Invalid Date";
+  if (proto === Map.prototype) return "Map with non-string keys";
   const tag = Object.prototype.toString.call(value).slice(8, -1);
   if (tag === "Generator" || tag === "AsyncGenerator") return tag;
-  return classNameOf(value) ?? tag;
+  const name = classNameOf(value) ?? tag;
+  const base = BUILT_INS.find((Class) => value instanceof Class);
+  return base ? `${name} (a subclass of ${base.name}, not registered with registerType())` : name;
 }
+
+/** The built-ins a snapshot rebuilds as themselves, not as a subclass. */
+const BUILT_INS = [Array, Map, Set, Date];
 
 /** Names that factories give generated classes; the first real ancestor name says more. */
 const GENERIC_CLASS_NAMES = new Set(["", "Class", "Object", "anonymous"]);

@@ -160,3 +160,70 @@ describe("strict serialization of a handler's changes", () => {
     });
   }
 });
+
+/** A Map with a method of its own: a restore would rebuild a plain Map, without it. */
+class Tally extends Map<string, number> {
+  total(): number {
+    let sum = 0;
+    for (const n of this.values()) sum += n;
+    return sum;
+  }
+}
+
+class TallyView extends LiveView {
+  tally = new Tally([["a", 1]]);
+  @eventHandler
+  add() {
+    this.tally.set("b", 2);
+  }
+  override render(): Rendered {
+    return html`<p>${this.tally.total()}</p>`;
+  }
+}
+
+describe("a subclass of Map in a view's state", () => {
+  it("is not snapshotted as a plain Map: the join mounts the view again, its methods work", async () => {
+    const logger = new CapturingLogger();
+    const options = {
+      stateBackend: new MemoryStateBackend(),
+      durability: "reply",
+      logger,
+    } as const;
+    // The page's render, then the join (a restore from what the page stored, were it stored).
+    const view = await LiveViewTestClient.mount(TallyView, options);
+    try {
+      assert.equal(view.restored, false);
+      await view.click("add");
+      assert.equal(view.render(), "<p>3</p>");
+    } finally {
+      await view.close();
+    }
+    assert.match(
+      logger.warnings[0]?.message ?? "",
+      /^TallyView cannot be snapshotted and will be mounted again on reconnect: .*Tally \(a subclass of Map, not registered with registerType\(\)\) in TallyView\.tally/,
+    );
+    // A reconnect mounts it afresh rather than restoring a Map without `total`.
+    const again = await LiveViewTestClient.mount(TallyView, {
+      ...options,
+      id: view.id,
+      deadRender: false,
+    });
+    try {
+      assert.equal(again.restored, false);
+      assert.equal(again.render(), "<p>1</p>");
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("is refused by strict serialization, naming the class", async () => {
+    const { app: strict, logger } = app(true);
+    strict.live("/tally/", TallyView);
+    const res = await get(strict, "/tally/");
+    assert.equal(res.status, 500);
+    assert.match(
+      String(logger.lines.find((line) => line.level === "error")?.meta?.error),
+      /non-serializable value: Tally \(a subclass of Map, not registered with registerType\(\)\) in TallyView\.tally/,
+    );
+  });
+});

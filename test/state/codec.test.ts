@@ -165,6 +165,28 @@ describe("seed 000: what's serializable — every row round-trips through the sn
     assert.deepStrictEqual(roundTrip(new Money(7)), new Money(7));
   });
 
+  it("a registered subclass of Map comes back as itself; one with its own toJSON as its JSON", () => {
+    class Tally extends Map<string, number> {
+      total(): number {
+        return [...this.values()].reduce((a, b) => a + b, 0);
+      }
+    }
+    registerType(Tally, {
+      name: "Tally",
+      encode: (t) => [...t],
+      decode: (v) => new Tally(v as [string, number][]),
+    });
+    const back = roundTrip(new Tally([["a", 2]]));
+    assert.ok(back instanceof Tally);
+    assert.equal(back.total(), 2);
+    class Tags extends Set<string> {
+      toJSON() {
+        return [...this].sort();
+      }
+    }
+    assert.deepStrictEqual(roundTrip(new Tags(["b", "a"])), ["a", "b"]);
+  });
+
   it("keeps a plain object's own $type key distinct from a type tag", () => {
     const value = { $type: "Date", value: "not a date" };
     assert.deepStrictEqual(roundTrip(value), value);
@@ -310,6 +332,21 @@ describe("seed 000: what's not serializable — warns by default, throws in stri
     ["NaN", () => Number.NaN, "NaN"],
     ["Infinity", () => Number.POSITIVE_INFINITY, "Infinity"],
     ["Map with non-string keys", () => new Map([[1, "a"]]), "Map with non-string keys"],
+    // A snapshot rebuilds the built-in, without the subclass's methods, so an unregistered
+    // subclass is a class like any other (djust check says so too).
+    ...(
+      [
+        ["Map", "Tally", () => new (class Tally extends Map<string, number> {})([["a", 1]])],
+        ["Set", "Tags", () => new (class Tags extends Set<string> {})(["a"])],
+        // Boxed, as a promise is (an array is unwrapped below).
+        ["Array", "Rows", () => [class Rows extends Array<number> {}.from([1, 2])]],
+        ["Date", "Moment", () => new (class Moment extends Date {})(0)],
+      ] as const
+    ).map(([base, name, make]): [string, () => unknown, string] => [
+      `subclass of ${base}`,
+      make,
+      `${name} (a subclass of ${base}, not registered with registerType())`,
+    ]),
     ["AbortController", () => new AbortController(), "AbortController"],
   ];
 
