@@ -75,6 +75,7 @@ import {
 } from "./topics.js";
 import { traced, tracing, type TraceContext } from "../telemetry.js";
 import { EarlyTasks, settleAsync, Tasks } from "./tasks.js";
+import { asyncFailed, loadingFields, type AsyncResult } from "../view/async-result.js";
 import { PageLoadPresence, PageLoadTasks } from "./page-load.js";
 import { EarlyPresence, ViewPresence } from "./presence.js";
 import type { PresenceList, ViewPresenceHooks } from "../presence/types.js";
@@ -169,6 +170,8 @@ export interface StartOptions {
 // in for per-view structures that most views never fill (private fields, flash), and are
 // replaced by a view's own copy on first write; topics and the save timer exist only once used.
 const IDLE: Promise<unknown> = Promise.resolve();
+/** A step that changed nothing and sends nothing. */
+const NOTHING: StepResult = { diff: null };
 const ignore = (): undefined => undefined;
 const NO_FIELDS: readonly string[] = Object.freeze([]);
 const NO_UNSAVED: ReadonlyMap<string, DeltaOp[] | null> = new Map();
@@ -238,6 +241,8 @@ export class LiveInstance
   #queue: Promise<unknown> = IDLE;
   #onPush?: (result: StepResult) => void;
   #closed = false;
+  /** {@link close} was called: what it does, once. */
+  #closing?: Promise<void>;
   /** Set while changes wait for their snapshot to be written (`durability: "behind"`). */
   #saveTimer?: ReturnType<typeof setTimeout>;
   /**
@@ -364,6 +369,7 @@ export class LiveInstance
     // Mount ran during the dead render (not connected) and a join restores: timers and
     // background work start here, on every join.
     if (options.connected) await view.joined?.();
+    if (restoredFrom?.loading && options.connected) instance.#interrupted(restoredFrom.loading);
     if (restoredFrom) {
       instance.#storedAt = restoredFrom.savedAt;
       instance.#unsavedSinceRestore(restoredFrom);
@@ -394,6 +400,24 @@ export class LiveInstance
   /** The flash a navigation away from this view takes along (Phoenix keeps it). */
   #carriedFlash(navigation: Navigation): { flash?: Flash } {
     return navigation.kind !== "patch" && hasKeys(this.#flash) ? { flash: this.#flash } : {};
+  }
+
+  /**
+   * A restored field still `loading` whose loader ran when the view was saved (`loading`, as
+   * stored) and did not start again (a handler's reload, not `mount`'s or `joined`'s) fails as
+   * `"interrupted"`: no loader will ever fill it.
+   */
+  #interrupted(loading: readonly string[]): void {
+    if (!Array.isArray(loading)) return;
+    const fields = this.view as unknown as Record<string, unknown>;
+    const keys = stateKeys(this.view);
+    for (const key of loadingFields(
+      this.view,
+      keys.filter((k) => loading.includes(k)),
+    )) {
+      if (this.#tasks?.loads(key)) continue;
+      fields[key] = asyncFailed("interrupted", fields[key] as AsyncResult);
+    }
   }
 
   /** Brings back what a snapshot holds beyond the view's state: flash, and the URL. */
@@ -931,15 +955,17 @@ export class LiveInstance
     name: string,
     payload: unknown,
     keys?: readonly string[],
+    current: () => boolean = () => true,
   ): void {
-    if (this.#closed) return;
     if (step === "info") {
       this.receive(payload);
       return;
     }
+    if (this.#closing) return;
     if (step === "assign") {
       this.#pushStep(
-        this.#serial(() => {
+        this.#serial(async () => {
+          if (!current()) return NOTHING;
           settleAsync(this.view, keys ?? [], payload as AsyncOutcome, this.env.logger);
           return this.#afterChange(this.#changes());
         }),
@@ -948,6 +974,7 @@ export class LiveInstance
     }
     this.#pushStep(
       this.#serial(async () => {
+        if (!current()) return NOTHING;
         try {
           await this.view.handleAsync?.(name, payload as AsyncOutcome);
         } catch (error) {
@@ -962,8 +989,12 @@ export class LiveInstance
     );
   }
 
-  /** Runs a message of one of its topics through {@link info} and pushes what it changed. */
+  /**
+   * Runs a message of one of its topics through {@link info} and pushes what it changed; once
+   * the view is closing, nothing.
+   */
   receive(message: unknown): void {
+    if (this.#closing) return;
     this.#pushStep(this.info(message));
   }
 
@@ -1187,6 +1218,7 @@ export class LiveInstance
       privateFields: this.#privateFields,
       streams: runtimeOf(this.view).streams?.names ?? NO_FIELDS,
       topics: this.topics,
+      loading: this.#tasks?.loading() ?? NO_FIELDS,
       components: this.#components,
       flash: this.#flash,
       title: runtimeOf(this.view).title,
@@ -1281,12 +1313,21 @@ export class LiveInstance
    * Stops the view: unsubscribes, and saves its snapshot (unless `discard`, e.g. on
    * `phx_leave`, when the browser navigated away for good).
    */
-  async close(options: { discard?: boolean } = {}): Promise<void> {
-    if (this.#closed) return;
-    await this.#queue;
+  close(options: { discard?: boolean } = {}): Promise<void> {
+    return (this.#closing ??= this.#close(options));
+  }
+
+  async #close(options: { discard?: boolean }): Promise<void> {
+    // From here no timer, task or topic message queues a step: the steps queued before (events
+    // in flight) reply, then the view is torn down with nothing running beside it.
+    this.#tasks?.cancelAll();
+    let queue: Promise<unknown>;
+    do {
+      queue = this.#queue;
+      await queue;
+    } while (queue !== this.#queue);
     this.#closed = true;
     clearTimeout(this.#saveTimer);
-    this.#tasks?.cancelAll();
     // Temp files of entries not consumed go with the view (Phoenix cancels its uploads too).
     await runtimeOf(this.view).uploads?.discardAll();
     this.#presence?.close();

@@ -62,6 +62,8 @@ export interface SnapshotSource {
   /** The private fields `mount` set (the restore rule). */
   readonly privateFields: readonly string[];
   readonly topics: Iterable<string>;
+  /** The fields of its running `assignAsync` loaders ({@link StoredView.loading}). */
+  readonly loading: readonly string[];
   /** Names of the view's streams. */
   readonly streams: readonly string[];
   readonly flash: Flash;
@@ -248,6 +250,7 @@ function isStoredComponent(value: unknown): value is Omit<StoredComponent, "cid"
 const RECORD_EXTRAS = [
   "privateFields",
   "streams",
+  "loading",
   "topics",
   "flash",
   "title",
@@ -298,6 +301,7 @@ function recordOf(
     ...(components && { components: { next: components.next, list: [] } }),
     privateFields: source.privateFields,
     ...(source.streams.length > 0 && { streams: source.streams }),
+    ...(source.loading.length > 0 && { loading: source.loading }),
     topics: [...source.topics],
     flash: { ...source.flash },
     ...(source.title !== undefined && { title: source.title }),

@@ -18,18 +18,23 @@ import type { AsyncOutcome, ViewTasks } from "../view/runtime.js";
 /**
  * Hands a step to the view's queue (the instance runs it, renders, and pushes the diff): a
  * timer's message (`info`), a `startAsync` outcome (`async`, by task name) or an `assignAsync`
- * outcome (`assign`, with its keys).
+ * outcome (`assign`, with its keys). `current`, for a task's outcome, is called when the step
+ * runs: `false` when the task was replaced or cancelled while its outcome waited in the queue,
+ * and the step then does nothing.
  */
 export type Deliver = (
   step: "info" | "async" | "assign",
   name: string,
   payload: unknown,
   keys?: readonly string[],
+  current?: () => boolean,
 ) => void;
 
 /** A running task: `startAsync` ones by name, `assignAsync` ones by their keys. */
 const asyncKey = (name: string) => `async:${name}`;
-const assignKey = (keys: readonly string[]) => `assign:${keys.join(",")}`;
+/** The same keys in any order are one loader's. */
+const ASSIGN = "assign:";
+const assignKey = (keys: readonly string[]) => `${ASSIGN}${[...keys].sort().join(",")}`;
 
 /** The timers and tasks of one view. */
 export class Tasks implements ViewTasks {
@@ -54,28 +59,39 @@ export class Tasks implements ViewTasks {
   }
 
   startAsync(name: string, task: (signal: AbortSignal) => unknown): void {
-    this.#run(asyncKey(name), task, (outcome) => this.deliver("async", name, outcome));
+    this.#run(asyncKey(name), task, (outcome, current) =>
+      this.deliver("async", name, outcome, undefined, current),
+    );
   }
 
   assignAsync(keys: readonly string[], loader: (signal: AbortSignal) => unknown): void {
-    this.#run(assignKey(keys), loader, (outcome) => this.deliver("assign", "", outcome, keys));
+    this.#run(assignKey(keys), loader, (outcome, current) =>
+      this.deliver("assign", "", outcome, keys, current),
+    );
   }
 
   #run(
     id: string,
     task: (signal: AbortSignal) => unknown,
-    deliver: (outcome: AsyncOutcome) => void,
+    deliver: (outcome: AsyncOutcome, current: () => boolean) => void,
   ): void {
     if (this.#ended) return;
     const running = (this.#running ??= new Map());
     running.get(id)?.abort(new Error(`replaced by a new "${id}" task`));
     const controller = new AbortController();
     running.set(id, controller);
+    // Asked again when the outcome's step runs: a step of the view's queue may replace or
+    // cancel the task after it settled and before its outcome's turn (it stays running until
+    // then, so that a replacement or cancel finds it).
+    const current = (): boolean => {
+      if (running.get(id) !== controller || controller.signal.aborted) return false;
+      running.delete(id);
+      return true;
+    };
     const settle = (outcome: AsyncOutcome) => {
       // A cancelled or replaced task reports nothing.
       if (running.get(id) !== controller || controller.signal.aborted) return;
-      running.delete(id);
-      deliver(outcome);
+      deliver(outcome, current);
     };
     let promise: Promise<unknown>;
     try {
@@ -95,6 +111,20 @@ export class Tasks implements ViewTasks {
     this.#running?.delete(asyncKey(name));
     controller.abort(reason ?? new Error(`"${name}" was cancelled`));
     return true;
+  }
+
+  /** The fields of the `assignAsync` loaders running (or whose outcome waits its turn). */
+  loading(): string[] {
+    const out: string[] = [];
+    for (const id of this.#running?.keys() ?? []) {
+      if (id.startsWith(ASSIGN)) out.push(...id.slice(ASSIGN.length).split(","));
+    }
+    return out;
+  }
+
+  /** Whether an `assignAsync` loader of field `key` runs (or its outcome waits its turn). */
+  loads(key: string): boolean {
+    return this.loading().includes(key);
   }
 
   /** Ends every timer and task; later calls schedule nothing. */

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, it } from "node:test";
+import { z } from "zod";
 import {
   LiveView,
   ValidationError,
@@ -88,6 +89,54 @@ class PagedOrderView extends OrderView {
     this.filters.page++;
     this.filters.tags.push("page");
   }
+}
+
+/** A search whose loaders the test settles by hand, in the order it chooses. */
+class SearchView extends LiveView {
+  static loads: ((value: string) => void)[] = [];
+  static hold: Promise<void> = Promise.resolve();
+  results: AsyncResult<string> = asyncLoading();
+  other: AsyncResult<string> = asyncLoading();
+
+  #load(): Promise<string> {
+    return new Promise((resolve) => SearchView.loads.push(resolve));
+  }
+
+  @eventHandler({ params: z.object({ q: z.string() }) })
+  search() {
+    this.assignAsync("results", async () => ({ results: await this.#load() }));
+  }
+
+  /** Holds the view's queue, then searches again. */
+  @eventHandler({ params: z.object({ q: z.string() }) })
+  async searchAfterHold() {
+    await SearchView.hold;
+    this.search();
+  }
+
+  @eventHandler({ params: z.object({ order: z.enum(["ab", "ba"]) }) })
+  both({ order }: { order: "ab" | "ba" }) {
+    const keys: ("results" | "other")[] =
+      order === "ab" ? ["results", "other"] : ["other", "results"];
+    this.assignAsync(keys, async () => {
+      const value = await this.#load();
+      return { results: value, other: value };
+    });
+  }
+
+  override render(): Rendered {
+    const r = this.results;
+    if (r.loading) return html`<p>loading</p>`;
+    const other = this.other.ok ? ` ${String(this.other.result)}` : "";
+    return html`<p>${r.result}${other}${r.failed ? ` (${r.failed})` : ""}</p>`;
+  }
+}
+
+/** Opens when the test says. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => (open = resolve));
+  return { wait, open };
 }
 
 const until = async (check: () => boolean, what: string) => {
@@ -243,6 +292,90 @@ describe("assignAsync", () => {
     await new Promise((r) => setTimeout(r, 10));
     assert.equal((view.assigns.order as { loading: boolean }).loading, true);
     assert.doesNotMatch(view.render(), /total 7/);
+  });
+
+  it("a loader replaced while its outcome waits in the view's queue never writes its fields", async () => {
+    const view = await LiveViewTestClient.mount(SearchView, { deadRender: false });
+    try {
+      await view.click("search", { q: "a" });
+      const hold = gate();
+      SearchView.hold = hold.wait;
+      const again = view.click("searchAfterHold", { q: "ab" });
+      SearchView.loads[0]!("results for a"); // settles while the new search holds the queue
+      await new Promise((r) => setImmediate(r));
+      hold.open();
+      await again;
+      await view.settle();
+      assert.equal(view.render(), "<p>loading</p>");
+      SearchView.loads[1]!("results for ab");
+      await until(() => view.render() === "<p>results for ab</p>", "the new loader's result");
+    } finally {
+      SearchView.loads.length = 0;
+      await view.close();
+    }
+  });
+
+  it("the same keys in another order are the same loader: the new one replaces the old", async () => {
+    const view = await LiveViewTestClient.mount(SearchView, { deadRender: false });
+    try {
+      await view.click("both", { order: "ab" });
+      await view.click("both", { order: "ba" });
+      SearchView.loads[1]!("new");
+      await until(() => view.render() === "<p>new new</p>", "the new loader's result");
+      SearchView.loads[0]!("old");
+      await new Promise((r) => setImmediate(r));
+      await view.settle();
+      assert.equal(view.render(), "<p>new new</p>");
+    } finally {
+      SearchView.loads.length = 0;
+      await view.close();
+    }
+  });
+
+  it('a field restored still loading with no loader started again fails as "interrupted"', async () => {
+    const stateBackend = new MemoryStateBackend();
+    // A page load's dead render ran no loader: its join leaves an unstarted field loading.
+    const fresh = await LiveViewTestClient.mount(SearchView, { stateBackend });
+    assert.equal(fresh.restored, true);
+    assert.equal(fresh.render(), "<p>loading</p>");
+    await fresh.close();
+    const view = await LiveViewTestClient.mount(SearchView, {
+      deadRender: false,
+      stateBackend,
+      durability: "reply",
+    });
+    await view.click("search", { q: "a" });
+    SearchView.loads[0]!("results for a");
+    await until(() => view.render() === "<p>results for a</p>", "loaded");
+    await view.click("search", { q: "b" }); // a handler's reload: no mount starts it again
+    await view.close();
+    SearchView.loads.length = 0;
+    const again = await LiveViewTestClient.mount(SearchView, {
+      deadRender: false,
+      stateBackend,
+      id: view.id,
+    });
+    try {
+      assert.equal(again.restored, true);
+      assert.deepEqual(again.assigns.results, {
+        loading: false,
+        ok: true,
+        failed: "interrupted",
+        result: "results for a",
+      });
+      assert.equal(again.render(), "<p>results for a (interrupted)</p>");
+      assert.equal(SearchView.loads.length, 0, "no loader started");
+    } finally {
+      await again.close();
+    }
+    // Stored so: the next restore shows the same, and starts nothing either.
+    const third = await LiveViewTestClient.mount(SearchView, {
+      deadRender: false,
+      stateBackend,
+      id: view.id,
+    });
+    assert.equal(third.render(), "<p>results for a (interrupted)</p>");
+    await third.close();
   });
 
   it("a process whose view closed mid-load exits on its own", async () => {

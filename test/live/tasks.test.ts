@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { LiveView, eventHandler, html, type Rendered } from "../../src/index.js";
+import { MemoryPubSub } from "../../src/pubsub/memory.js";
 import { LiveViewTestClient } from "../../src/testing/index.js";
 import { serveLive } from "../support/live-server.js";
 import { loadPage, RawClient } from "./helpers.js";
@@ -130,6 +131,103 @@ describe("timers and tasks", () => {
     assert.equal(typeof view.sendAfter(1, "tick"), "function");
     view.startAsync("x", () => 1);
     assert.equal(view.cancelAsync("x"), false);
+  });
+});
+
+/** Opens when the test says: a handler awaiting it holds the view's queue till then. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => (open = resolve));
+  return { wait, open };
+}
+
+/** A task and a handler the test settles by hand, to order them in the view's queue. */
+class QueueView extends LiveView {
+  static task = gate();
+  static hold = gate();
+  static order: string[] = [];
+  report = "";
+
+  override async joined() {
+    this.startAsync("report", async () => {
+      await QueueView.task.wait;
+      return "old";
+    });
+    await this.subscribe("queue");
+  }
+
+  override handleInfo(message: unknown) {
+    QueueView.order.push(`handleInfo ${String(message)}`);
+  }
+
+  /** Holds the queue, then cancels the task, whose outcome has been waiting behind it. */
+  @eventHandler
+  async stop() {
+    await QueueView.hold.wait;
+    return { cancelled: this.cancelAsync("report") };
+  }
+
+  /** Holds the queue, as an event in flight when the view closes. */
+  @eventHandler
+  async busy() {
+    await QueueView.hold.wait;
+    QueueView.order.push("busy");
+  }
+
+  override async handleAsync(name: string, outcome: AsyncOutcome) {
+    QueueView.order.push("handleAsync");
+    this.report = `${name}: ${String(outcome.ok && outcome.result)}`;
+  }
+
+  override unmount() {
+    QueueView.order.push("unmount");
+  }
+
+  override render(): Rendered {
+    return html`<p>${this.report}</p>`;
+  }
+}
+
+/** Lets every settled promise run its callbacks (the task's outcome reaches the queue). */
+const settled = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("a task's outcome waiting in the view's queue", () => {
+  it("is dropped when a step before it cancels the task", async () => {
+    QueueView.task = gate();
+    QueueView.hold = gate();
+    QueueView.order = [];
+    const view = await LiveViewTestClient.mount(QueueView, { deadRender: false });
+    try {
+      const stop = view.click("stop");
+      QueueView.task.open(); // settles while `stop` holds the queue: its outcome waits
+      await settled();
+      QueueView.hold.open();
+      assert.deepEqual((await stop).reply, { cancelled: true });
+      await view.settle();
+      assert.deepEqual(QueueView.order, []);
+      assert.equal(view.render(), "<p></p>");
+    } finally {
+      await view.close();
+    }
+  });
+
+  it("is not handled once the view is closing, nor is a topic's message: the events in flight reply, then unmount", async () => {
+    QueueView.task = gate();
+    QueueView.hold = gate();
+    QueueView.order = [];
+    const pubsub = new MemoryPubSub();
+    const view = await LiveViewTestClient.mount(QueueView, { deadRender: false, pubsub });
+    const busy = view.click("busy");
+    await settled();
+    const closing = view.close();
+    QueueView.task.open(); // settles while the view is closing
+    await pubsub.publish("queue", "late");
+    await settled();
+    QueueView.hold.open();
+    await busy;
+    await closing;
+    await settled();
+    assert.deepEqual(QueueView.order, ["busy", "unmount"]);
   });
 });
 

@@ -34,6 +34,12 @@ export interface StoredView {
    * sent again in the join reply rather than emptied by it.
    */
   readonly streams?: readonly string[];
+  /**
+   * The fields of the `assignAsync` loaders running when saved (a connected view's): a restore
+   * after which none runs again for one of them, while it still shows `loading`, fails it as
+   * `"interrupted"`. Absent when none ran.
+   */
+  readonly loading?: readonly string[];
   /** Pub/sub topics the view subscribed to, re-subscribed on restore. */
   readonly topics: readonly string[];
   /** The view's URL when saved; a rejoin at another URL runs `handleParams` after restoring. */
