@@ -317,7 +317,9 @@ export class LiveInstance
     const mountTopics: string[] = [];
     const early = options.connected ? new EarlyTasks() : undefined;
     const env = options.env;
-    const earlyPresence = options.connected ? new EarlyPresence(env.presence) : undefined;
+    const earlyPresence = options.connected
+      ? new EarlyPresence(env.presence, env.presencesPerView, env.logger, route.view.name)
+      : undefined;
     // A connected view may receive presence diffs: this node listens to the others.
     if (options.connected) void env.presence.start();
     const started: StartedView = await startView({

@@ -33,14 +33,7 @@ export class ViewPresence {
   track(topic: string, key: string, meta: JsonObject): boolean {
     if (this.#closed) return false;
     const again = this.#entries.findIndex((e) => e.topic === topic && e.key === key);
-    if (again < 0 && this.#entries.length >= this.limit) {
-      this.logger.warn(`${this.view}: presence entry refused (${this.limit} per view)`, {
-        view: this.view,
-        topic,
-        limit: this.limit,
-      });
-      return false;
-    }
+    if (again < 0 && this.#entries.length >= this.limit) return refused(this, topic);
     if (again >= 0) this.presence.untrack((this.#entries.splice(again, 1)[0] as Tracked).ref);
     const ref = this.presence.track(topic, key, meta);
     if (ref === null) return false;
@@ -65,25 +58,56 @@ export class ViewPresence {
   }
 }
 
+/** What a view refused over its limit of entries says (logged), and returns. */
+function refused(
+  { logger, view, limit }: { logger: Logger; view: string; limit: number },
+  topic: string,
+): false {
+  logger.warn(`${view}: presence entry refused (${limit} per view)`, { view, topic, limit });
+  return false;
+}
+
 type Call = ["track", string, string, JsonObject] | ["untrack", string, string | undefined];
 
-/** What a connected `mount` tracks before the instance exists: recorded, then replayed. */
+/**
+ * What a connected `mount` tracks before the instance exists: recorded, then replayed. Each
+ * `track` answers as the view's own would (refused over the view's or the topic's limit).
+ */
 export class EarlyPresence implements ViewPresenceHooks {
   readonly #calls: Call[] = [];
+  /** The topic and key of each entry the recorded calls leave tracked. */
+  readonly #tracked: [topic: string, key: string][] = [];
 
-  constructor(readonly presence: Presence) {}
+  constructor(
+    readonly presence: Presence,
+    /** Entries the view may hold (`limits.presencesPerView`). */
+    readonly limit: number,
+    readonly logger: Logger,
+    readonly view: string,
+  ) {}
 
   /** Forgets what was recorded (a failed restore's calls, before its view mounts afresh). */
   discard(): void {
     this.#calls.length = 0;
+    this.#tracked.length = 0;
   }
 
   track(topic: string, key: string, meta: JsonObject): boolean {
+    if (!this.#tracked.some(([t, k]) => t === topic && k === key)) {
+      if (this.#tracked.length >= this.limit) return refused(this, topic);
+      const pending = this.#tracked.filter(([t]) => t === topic).length;
+      if (!this.presence.accepts(topic, pending)) return false;
+      this.#tracked.push([topic, key]);
+    }
     this.#calls.push(["track", topic, key, meta]);
     return true;
   }
 
   untrack(topic: string, key?: string): void {
+    for (let i = this.#tracked.length - 1; i >= 0; i--) {
+      const [t, k] = this.#tracked[i] as [string, string];
+      if (t === topic && (key === undefined || k === key)) this.#tracked.splice(i, 1);
+    }
     this.#calls.push(["untrack", topic, key]);
   }
 

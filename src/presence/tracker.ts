@@ -176,15 +176,8 @@ export class Presence {
    * already holds `maxPerTopic` entries.
    */
   track(topic: string, key: string, meta: JsonObject): string | null {
-    if (this.#closed) return null;
+    if (!this.accepts(topic)) return null;
     void this.start();
-    if ((this.#topics.get(topic)?.size ?? 0) >= this.#options.maxPerTopic) {
-      this.#options.logger.warn(`presence: "${topic}" is full; an entry was refused`, {
-        topic,
-        limit: this.#options.maxPerTopic,
-      });
-      return null;
-    }
     const ref = randomBytes(9).toString("base64url");
     const entry: Entry = { node: this.node, topic, key, meta: { ...meta, phx_ref: ref } };
     const changes = new Changes();
@@ -194,6 +187,21 @@ export class Presence {
     changes.send(this.#pubsub, this.#options.logger);
     this.#schedule();
     return ref;
+  }
+
+  /**
+   * Whether {@link track} on `topic` would add an entry now, after `pending` more (recorded by a
+   * view not started yet): `false` once closed, or (logged) when the topic would hold
+   * `maxPerTopic` entries.
+   */
+  accepts(topic: string, pending = 0): boolean {
+    if (this.#closed) return false;
+    if ((this.#topics.get(topic)?.size ?? 0) + pending < this.#options.maxPerTopic) return true;
+    this.#options.logger.warn(`presence: "${topic}" is full; an entry was refused`, {
+      topic,
+      limit: this.#options.maxPerTopic,
+    });
+    return false;
   }
 
   /** Removes this node's entry `ref`. */

@@ -14,6 +14,7 @@ import {
   type PresenceDiff,
   type Rendered,
 } from "../../src/index.js";
+import { Presence, PRESENCE_DEFAULTS } from "../../src/presence/tracker.js";
 import { MemoryPubSub } from "../../src/pubsub/memory.js";
 import { createApp, type RunningServer } from "../../src/server/index.js";
 import { LiveViewTestClient } from "../../src/testing/index.js";
@@ -208,6 +209,66 @@ describe("presence through the test client", () => {
       for (const tab of tabs) tab.client.close();
     } finally {
       await server.close();
+    }
+  });
+});
+
+/** Tracks `count` keys on "room" from its connected mount, and shows how many were accepted. */
+class MountTracker extends LiveView {
+  accepted: boolean[] = [];
+  override mount() {
+    for (let i = 0; i < 25; i++) this.accepted.push(this.track("room", `k${i}`));
+    // Again a key it tracked: a replacement, within the limit.
+    this.accepted.push(this.track("room", "k0"));
+  }
+  override render(): Rendered {
+    return html`<p>${this.accepted.filter(Boolean).length}</p>`;
+  }
+}
+
+describe("presence tracked by a connected mount", () => {
+  it("answers as the view's own track would: false over the per-view limit", async () => {
+    const logger = memoryLogger();
+    const view = await LiveViewTestClient.mount(MountTracker, { deadRender: false, logger });
+    try {
+      const accepted = view.assigns.accepted as boolean[];
+      assert.deepEqual(accepted.slice(0, 20), Array(20).fill(true));
+      assert.deepEqual(accepted.slice(20, 25), Array(5).fill(false));
+      assert.equal(accepted[25], true, "a key it holds is replaced");
+      assert.equal(Object.keys(presenceList(view.view, "room")).length, 20);
+      const refusals = logger.lines.filter(
+        (l) => l.message === "MountTracker: presence entry refused (20 per view)",
+      );
+      assert.equal(refusals.length, 5, "each refusal logged once, not again at the replay");
+    } finally {
+      await view.close();
+    }
+  });
+
+  it("answers false over the per-topic limit", async () => {
+    const logger = memoryLogger();
+    const pubsub = new MemoryPubSub();
+    const presence = new Presence(pubsub, {
+      timeoutMs: PRESENCE_DEFAULTS.timeoutMs,
+      maxPerTopic: 3,
+      logger,
+    });
+    const view = await LiveViewTestClient.mount(MountTracker, {
+      deadRender: false,
+      logger,
+      pubsub,
+      presence,
+    });
+    try {
+      const accepted = view.assigns.accepted as boolean[];
+      assert.deepEqual(accepted.slice(0, 4), [true, true, true, false]);
+      assert.equal(accepted.filter(Boolean).length, 4, "three keys, and k0 again");
+      assert.ok(
+        logger.lines.some((l) => l.message === 'presence: "room" is full; an entry was refused'),
+      );
+    } finally {
+      await view.close();
+      presence.close();
     }
   });
 });
