@@ -4,10 +4,11 @@
  * to the join (its snapshot, so the join does not mount a second time).
  * @module
  */
+import { STATUS_CODES } from "node:http";
 import { errorText } from "../logger.js";
 import { isAuthenticated, type User } from "../auth/user.js";
 import { escapeHtml } from "../template/safe.js";
-import { PermissionDenied } from "../errors.js";
+import { DjustError } from "../errors.js";
 import type { Navigation, Params } from "../view/runtime.js";
 import { randomToken, type SessionData } from "../auth/session.js";
 import { AccessDenied } from "../pipeline/lifecycle.js";
@@ -145,8 +146,9 @@ export function errorPage(
 
 /**
  * Renders a live route for a plain HTTP GET. Redirects anonymous users of a `loginRequired`
- * view to `loginUrl?next=<path>`, answers 403 for a missing permission and 500 when `mount`
- * throws (with the stack only in debug).
+ * view to `loginUrl?next=<path>`; when `mount` or the render throws a `DjustError` of a client's
+ * kind (`NotFound`, `PermissionDenied`…), answers its status with its message, and 500 for
+ * anything else (with the stack only in debug).
  */
 export async function renderLivePage(
   host: LiveHost,
@@ -200,16 +202,7 @@ export async function renderLivePage(
     inner = page;
   } catch (error) {
     await instance.close({ discard: true });
-    if (error instanceof AccessDenied || error instanceof PermissionDenied) {
-      return withCookies(refusedPage(host, route, request, error), request.setCookies);
-    }
-    const detail = errorText(error);
-    host.env.logger.error(`rendering ${route.view.name} failed`, {
-      view: route.view.name,
-      error: detail,
-    });
-    const response = errorPage(500, "Server error", host.env.debug ? detail : undefined, host.html);
-    return withCookies(response, request.setCookies);
+    return withCookies(refusedPage(host, route, request, error, "rendering"), request.setCookies);
   }
   // Hand the mounted state to the join (close saves the snapshot); if it cannot be
   // snapshotted, the join mounts again.
@@ -293,12 +286,17 @@ function navigationResponse(
   return new Response(null, { status: 302, headers });
 }
 
-/** The page of a view (or child) that refused the visitor or failed to mount. */
+/**
+ * The page of a view (or child) that refused the visitor or failed to mount or render: a
+ * `DjustError` of a client's kind (`NotFound`, `ValidationError`…) is its status with its message
+ * (written for users); anything else a 500, logged, its text shown only in debug.
+ */
 function refusedPage(
   host: LiveHost,
   route: LiveRoute,
   request: PageRequest,
   error: unknown,
+  step: "dead render" | "rendering" = "dead render",
 ): Response {
   if (error instanceof AccessDenied) {
     if (error.reason === "redirect") {
@@ -312,11 +310,21 @@ function refusedPage(
     }
     return errorPage(403, "Permission denied", error.message, host.html);
   }
-  if (error instanceof PermissionDenied) {
-    return errorPage(403, "Permission denied", error.message, host.html);
+  if (error instanceof DjustError && error.status < 500) {
+    return errorPage(error.status, pageTitle(error), error.message, host.html);
   }
   const name = route.view.name;
   const detail = errorText(error);
-  host.env.logger.error(`dead render of ${name} failed`, { view: name, error: detail });
+  host.env.logger.error(
+    step === "rendering" ? `rendering ${name} failed` : `dead render of ${name} failed`,
+    { view: name, error: detail },
+  );
   return errorPage(500, "Server error", host.env.debug ? detail : undefined, host.html);
+}
+
+/** The heading of an error page for `error`: its status's reason phrase, in sentence case. */
+function pageTitle(error: DjustError): string {
+  if (error.kind === "permission_denied") return "Permission denied";
+  const phrase = STATUS_CODES[error.status] ?? "Error";
+  return phrase.charAt(0) + phrase.slice(1).toLowerCase();
 }
