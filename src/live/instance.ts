@@ -873,6 +873,13 @@ export class LiveInstance
     });
   }
 
+  /** A zero-byte entry is complete once its channel joined: the page shows it done. */
+  uploadCompleted(config: UploadConfig, ref: string): Promise<void> {
+    return this.#pushUploadStep((uploads) => {
+      if (config.progress(ref, 100) && uploads) uploads.changed = true;
+    });
+  }
+
   /** An entry's channel went silent past `chunkTimeout`: the entry is dropped. */
   uploadCancelled(config: UploadConfig, ref: string): Promise<void> {
     return this.#pushUploadStep(async (uploads) => {

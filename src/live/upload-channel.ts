@@ -144,8 +144,12 @@ export class UploadChannels {
     this.#open.set(frame.topic, open);
     this.#arm(open);
     owner.send(replyFrame(frame, "ok", {}));
-    // A zero-byte file is complete as soon as it registers.
-    if (registered.maxBytes === 0) await this.#finish(open);
+    if (registered.maxBytes === 0) {
+      // A zero-byte file is complete as soon as it registers, and no progress report can say so
+      // (a client's percentage of an empty file is 0/0): the server marks it done itself.
+      await this.#finish(open);
+      await instance.uploadCompleted(config, entryRef);
+    }
   }
 
   /**
@@ -176,6 +180,12 @@ export class UploadChannels {
       return;
     }
     const chunk = frame.payload;
+    if (chunk.byteLength === 0) {
+      // Nothing to write or count: the bundled client sends one empty chunk for an empty file,
+      // which the join already completed (its file closed, its timer stopped).
+      owner.send(replyFrame(frame, "ok", {}));
+      return;
+    }
     if (!open.config.received(open.entry, chunk.byteLength)) {
       owner.send(
         replyFrame(frame, "error", {

@@ -175,6 +175,26 @@ describe("uploads in Chromium", { skip }, () => {
     await page.context().close();
   });
 
+  it("an empty file is skipped by the official client; the other file uploads", async () => {
+    storage.clear();
+    const page = await open();
+    // UploadEntry.isActive() keeps only files of size > 0: an empty one is never listed,
+    // preflighted or sent (a client that sends one is covered in test/live/uploads.test.ts).
+    await page.setInputFiles("input[type=file]", [
+      file("empty.png", Buffer.alloc(0)),
+      file("red.png", red),
+    ]);
+    await previewsLoaded(page, 1);
+    assert.deepEqual(
+      await page.$$eval("figure.entry figcaption", (els) => els.map((e) => e.textContent)),
+      ["red.png"],
+    );
+    await page.click("button[type=submit]");
+    await page.waitForFunction(() => document.querySelectorAll("#saved li").length === 1);
+    assert.deepEqual([...storage.keys()], ["red.png"]);
+    await page.context().close();
+  });
+
   it("a file dropped on the drop target uploads like a chosen one", async () => {
     storage.clear();
     const page = await open();

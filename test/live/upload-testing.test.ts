@@ -50,6 +50,20 @@ describe("LiveViewTestClient uploads", () => {
     await view.close();
   });
 
+  it("uploads and consumes a zero-byte file", async () => {
+    const view = await LiveViewTestClient.mount(AvatarView);
+    const input = view.fileInput("avatar", [{ name: "empty.png", content: "", type: "image/png" }]);
+    await input.choose("validate");
+    assert.deepEqual((await input.upload()).errors, {});
+    assert.deepEqual(
+      view.view.uploadedEntries("avatar").completed.map((e) => [e.name, e.progress, e.done]),
+      [["empty.png", 100, true]],
+    );
+    await view.submit("save");
+    assert.deepEqual(storage.get("empty.png"), Buffer.alloc(0));
+    await view.close();
+  });
+
   it("reports too large and not accepted files as entry errors", async () => {
     const view = await LiveViewTestClient.mount(AvatarView);
     const input = view.fileInput("avatar", [

@@ -169,6 +169,28 @@ describe("uploads over the WebSocket", () => {
     assert.deepEqual(await tempFiles(), [], "consumed files are deleted");
   });
 
+  it("uploads a zero-byte file: the join completes it, the client's empty chunk is acknowledged", async () => {
+    const { page, client, topic, ref } = await joined();
+    const pre = await allow(client, topic, ref, [entry("0", "empty.png", 0)]);
+    const token = (pre.entries as Record<string, string>)["0"];
+    const done = client.next((m) => m.topic === topic && m.event === "diff");
+    const join = await client.push("lvu:0", "phx_join", { token }, "9");
+    assert.equal(join.payload.status, "ok");
+    // No progress report can mark an empty file done (0/0): the server shows it done itself.
+    assert.match(JSON.stringify((await done).payload), /100/);
+    // The bundled client's readNextChunk() still sends the empty file's one, empty, slice.
+    const ack = await chunk(client, "lvu:0", Buffer.alloc(0));
+    assert.deepEqual(ack.payload, { status: "ok", response: {} });
+    const save = await client.event(page, "form", "save", "");
+    assert.equal(save.payload.status, "ok");
+    assert.deepEqual(storage.get("empty.png"), Buffer.alloc(0));
+    assert.deepEqual(
+      logger.lines.filter((l) => l.level === "error"),
+      [],
+      "an empty file is no failure",
+    );
+  });
+
   it("refuses too large, not accepted and too many files in the preflight, socket kept", async () => {
     const { client, topic, ref } = await joined();
     const refused = await allow(client, topic, ref, [
