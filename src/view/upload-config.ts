@@ -457,11 +457,16 @@ export class UploadConfig {
     await slot.storage?.discard();
   }
 
-  /** Completed and in-progress entries. */
+  /**
+   * Completed entries (done and valid) and the others. An entry that failed after it was done
+   * (a byte past its size, a client's error report) is not completed: its file is gone.
+   */
   uploaded(): { completed: UploadEntry[]; inProgress: UploadEntry[] } {
     const completed: UploadEntry[] = [];
     const inProgress: UploadEntry[] = [];
-    for (const entry of this.entries) (entry.done ? completed : inProgress).push(entry);
+    for (const entry of this.entries) {
+      (entry.done && entry.valid ? completed : inProgress).push(entry);
+    }
     return { completed, inProgress };
   }
 

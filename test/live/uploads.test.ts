@@ -13,10 +13,16 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { after, afterEach, before, describe, it } from "node:test";
-import { createApp, type DjustApp, type RunningServer } from "../../src/server/index.js";
+import {
+  createApp,
+  liveSession,
+  type DjustApp,
+  type RunningServer,
+} from "../../src/server/index.js";
 import { uploadTempDir } from "../../src/live/upload-writer.js";
 import { loadPage, memoryLogger, RawClient, response, type Msg, type PageInfo } from "./helpers.js";
 import { AutoView, AvatarView, storage } from "./upload-views.js";
+import { DocumentsView } from "../../docs/examples/uploads-s3.js";
 
 /** A binary push as `phoenix`'s serializer encodes it. */
 function binaryPush(joinRef: string, ref: string, topic: string, event: string, data: Buffer) {
@@ -75,7 +81,15 @@ describe("uploads over the WebSocket", () => {
 
   before(async () => {
     app = createApp({ secretKey: "upload-secret", logger });
-    app.live("/", AvatarView).live("/auto/", AutoView);
+    // External uploads are signed only: no request reaches this bucket.
+    const s3 = { url: "http://127.0.0.1:9/", bucket: "b", region: "eu-west-1" };
+    app
+      .live("/", AvatarView)
+      .live("/auto/", AutoView)
+      .live(
+        "/documents/",
+        liveSession(DocumentsView, { s3: { ...s3, accessKeyId: "AK", secretAccessKey: "SK" } }),
+      );
     server = await app.listen(0, "127.0.0.1");
     base = server.url;
   });
@@ -313,6 +327,39 @@ describe("uploads over the WebSocket", () => {
     const save = await c2.event({ id: t2.slice(3) } as PageInfo, "form", "save", "");
     assert.match(JSON.stringify(response(save).diff), /still uploading|handler_error/);
     assert.equal((await client.push("phoenix", "heartbeat", {})).payload.status, "ok");
+  });
+
+  it("does not consume an entry that failed after it was done", async () => {
+    const { page, client, topic, ref } = await joined();
+    const pre = await allow(client, topic, ref, [entry("0", "a.png", 2)]);
+    await client.push(
+      "lvu:0",
+      "phx_join",
+      { token: (pre.entries as Record<string, string>)["0"] },
+      "9",
+    );
+    assert.equal((await chunk(client, "lvu:0", Buffer.from("ab"))).payload.status, "ok");
+    await client.push(topic, "progress", { ref, entry_ref: "0", progress: 100 });
+    const failed = client.next((m) => m.topic === topic && m.event === "diff");
+    const late = await chunk(client, "lvu:0", Buffer.from("c"));
+    assert.equal((late.payload.response as { reason: string }).reason, "file_size_limit_exceeded");
+    assert.match(JSON.stringify((await failed).payload), /entry-error/);
+    // Its file is deleted: consuming hands over nothing (and the handler does not fail on it).
+    const save = await client.event(page, "form", "save", "");
+    assert.equal(save.payload.status, "ok");
+    assert.doesNotMatch(JSON.stringify(response(save)), /handler_error/);
+    assert.equal(storage.has("a.png"), false);
+  });
+
+  it("does not consume an external entry that failed after reporting 100", async () => {
+    const { page, client, topic, ref } = await joined("/documents/");
+    const pre = await allow(client, topic, ref, [entry("0", "a.pdf", 10, "application/pdf")]);
+    assert.equal((pre.entries as Record<string, { uploader: string }>)["0"]?.uploader, "S3");
+    await client.push(topic, "progress", { ref, entry_ref: "0", progress: 100 });
+    await client.push(topic, "progress", { ref, entry_ref: "0", progress: { error: "failed" } });
+    const save = await client.event(page, "form", "save", "");
+    assert.equal(save.payload.status, "ok");
+    assert.doesNotMatch(JSON.stringify(response(save)), /uploads\//, "no key is stored");
   });
 
   it("answers binary frames on other topics with an error and keeps the socket", async () => {
