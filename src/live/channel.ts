@@ -368,6 +368,7 @@ export class LiveConnection {
     if (previous) {
       // A second join of a topic replaces the first, as in Phoenix.
       this.#remove(topic);
+      this.#uploads?.closeFor(previous.instance);
       this.#send(pushFrame(previous.joinRef, topic, CHANNEL_EVENTS.close, {}));
       await Promise.all([previous.instance.close(), this.#endChildren(topic, false)]);
     }

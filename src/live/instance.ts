@@ -1011,6 +1011,9 @@ export class LiveInstance
   #pushStep(step: Promise<StepResult>): void {
     void step.then(
       (result) => {
+        // A closed view's topic may already belong to its successor (a rejoin on the same
+        // socket): what it still renders (a late timer, an upload channel's timeout) is nobody's.
+        if (this.#closed) return;
         if (result.diff !== null || result.navigation) this.#onPush?.(result);
       },
       (error: unknown) =>

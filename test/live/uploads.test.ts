@@ -50,6 +50,13 @@ function entry(ref: string, name: string, size: number, type = "image/png") {
   return { ref, name, size, type, last_modified: 1_700_000_000_000, relative_path: "" };
 }
 
+/** The avatar form with a short chunk timeout, for what happens once a channel falls silent. */
+class HastyAvatarView extends AvatarView {
+  override mount(): void {
+    this.allowUpload("avatar", { accept: [".png"], maxEntries: 2, chunkTimeout: 200 });
+  }
+}
+
 const UPLOAD_NODE = fileURLToPath(new URL("../fixtures/upload-node.ts", import.meta.url));
 
 async function tempFiles(): Promise<string[]> {
@@ -86,6 +93,7 @@ describe("uploads over the WebSocket", () => {
     app
       .live("/", AvatarView)
       .live("/auto/", AutoView)
+      .live("/hasty/", HastyAvatarView)
       .live(
         "/documents/",
         liveSession(DocumentsView, { s3: { ...s3, accessKeyId: "AK", secretAccessKey: "SK" } }),
@@ -433,6 +441,36 @@ describe("uploads over the WebSocket", () => {
       logger.lines.filter((l) => l.level === "error"),
       [],
       "a dropped upload is not logged as a failure",
+    );
+  });
+
+  it("a view joined again on the same socket closes the upload channels of the one it replaces", async () => {
+    const { page, client, topic, ref } = await joined("/hasty/");
+    const pre = await allow(client, topic, ref, [entry("0", "a.png", 10)]);
+    await client.push(
+      "lvu:0",
+      "phx_join",
+      { token: (pre.entries as Record<string, string>)["0"] },
+      "9",
+    );
+    assert.equal((await chunk(client, "lvu:0", Buffer.from("abc"))).payload.status, "ok");
+    // The client joins the view's topic again (as phoenix.js does after the view's channel
+    // errored).
+    const rejoin = await client.join(page, base, { url: `${base}/hasty/` });
+    assert.equal(rejoin.payload.status, "ok");
+    assert.deepEqual(await tempFiles(), [], "the replaced view's partial file is deleted");
+    // Its channel is closed: a chunk on it is answered as on any unknown topic.
+    const late = await chunk(client, "lvu:0", Buffer.from("def"));
+    assert.deepEqual(late.payload, { status: "error", response: { reason: "unmatched topic" } });
+    // The new view gets a file chosen; the old entry's timeout must not show it gone.
+    const next = await allow(client, topic, ref, [entry("1", "b.png", 10)]);
+    assert.match(JSON.stringify(next.diff), /data-phx-active-refs=\\"1\\"/);
+    client.received.length = 0;
+    // Past the old channel's timeout: nothing of the replaced view reaches the new one.
+    await new Promise((r) => setTimeout(r, 400));
+    assert.deepEqual(
+      client.received.filter((m) => m.topic === topic),
+      [],
     );
   });
 
