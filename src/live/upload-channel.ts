@@ -119,18 +119,12 @@ export class UploadChannels {
     const config = instance?.uploadByRef(claims.upload);
     if (!instance || !config) return refuse("disallowed");
     if (this.#open.has(frame.topic)) return refuse("already_registered");
-    this.#prune();
     let writer: TempFileWriter;
     try {
       writer = await TempFileWriter.create();
     } catch (error) {
       owner.host.env.logger.error("upload: cannot create a temp file", { error: errorText(error) });
       return refuse("writer_error");
-    }
-    const registered = config.register(entryRef, writer);
-    if (!registered.ok) {
-      await writer.discard();
-      return refuse(registered.reason);
     }
     const open: OpenUpload = {
       topic: frame.topic,
@@ -141,6 +135,11 @@ export class UploadChannels {
       writer,
       busy: false,
     };
+    const registered = config.register(entryRef, writer, () => this.#close(open));
+    if (!registered.ok) {
+      await writer.discard();
+      return refuse(registered.reason);
+    }
     this.#open.set(frame.topic, open);
     this.#arm(open);
     owner.send(replyFrame(frame, "ok", {}));
@@ -232,9 +231,19 @@ export class UploadChannels {
 
   /** The entry failed: its file goes, the channel closes, the view shows the error. */
   async #fail(open: OpenUpload, kind: "too_large" | "writer_error"): Promise<void> {
+    this.#close(open);
+    await open.instance.uploadFailed(open.config, open.entry, kind);
+  }
+
+  /**
+   * Closes `open` on the server's side (`phx_close`: the client's channel closes and its
+   * uploader stops, without an error); a chunk still on its way is answered as on any unknown
+   * topic. Nothing when the channel already went.
+   */
+  #close(open: OpenUpload): void {
+    if (this.#open.get(open.topic) !== open) return;
     this.#forget(open);
     this.#owner.send(pushFrame(open.joinRef, open.topic, CHANNEL_EVENTS.close, {}));
-    await open.instance.uploadFailed(open.config, open.entry, kind);
   }
 
   #forget(open: OpenUpload): void {
@@ -242,20 +251,12 @@ export class UploadChannels {
     this.#open.delete(open.topic);
   }
 
-  /** Forgets channels whose entry is gone (consumed or cancelled): the map follows live entries. */
-  #prune(): void {
-    for (const open of [...this.#open.values()]) {
-      if (!open.config.entry(open.entry)) this.#forget(open);
-    }
-  }
-
   /** (Re)starts the chunk timeout: a channel silent for `chunkTimeout` ms is cancelled. */
   #arm(open: OpenUpload): void {
     clearTimeout(open.timer);
     open.timer = setTimeout(() => {
       if (this.#open.get(open.topic) !== open) return;
-      this.#forget(open);
-      this.#owner.send(pushFrame(open.joinRef, open.topic, CHANNEL_EVENTS.close, {}));
+      this.#close(open);
       void open.instance.uploadCancelled(open.config, open.entry);
     }, open.config.chunkTimeout);
     open.timer.unref();

@@ -145,6 +145,8 @@ interface Slot {
   /** `unregistered` until its upload channel joins; `invalid`/`failed` never may. */
   state: "unregistered" | "registered" | "invalid" | "failed";
   storage?: EntryStorage;
+  /** Closes the upload channel carrying the entry's bytes, once the entry is gone. */
+  release?: () => void;
   /** Bytes received so far (channel uploads). */
   received: number;
   /** Every byte is on disk and the file closed. */
@@ -370,9 +372,11 @@ export class UploadConfig {
 
   /**
    * An upload channel asks to carry `ref`'s bytes: allowed once per preflighted, valid entry.
-   * `maxBytes` is what the browser announced (never more than `maxFileSize`).
+   * `maxBytes` is what the browser announced (never more than `maxFileSize`). `release` is
+   * called when the entry goes (consumed, cancelled, replaced, its view closed): the channel
+   * closes, so the client stops sending.
    */
-  register(ref: string, storage: EntryStorage): EntryRegistration {
+  register(ref: string, storage: EntryStorage, release: () => void): EntryRegistration {
     const slot = this.#slots.get(ref);
     if (!slot || !slot.entry.preflighted || this.isExternal) {
       return { ok: false, reason: "disallowed" };
@@ -381,6 +385,7 @@ export class UploadConfig {
     if (slot.state !== "unregistered") return { ok: false, reason: "disallowed" };
     slot.state = "registered";
     slot.storage = storage;
+    slot.release = release;
     return { ok: true, entry: slot.entry, maxBytes: slot.entry.size };
   }
 
@@ -454,6 +459,7 @@ export class UploadConfig {
     this.#slots.delete(ref);
     this.entries = this.entries.filter((entry) => entry.ref !== ref);
     this.#recount();
+    slot.release?.();
     await slot.storage?.discard();
   }
 
@@ -501,6 +507,7 @@ export class UploadConfig {
     this.#slots.clear();
     this.entries = [];
     this.errors = [];
+    for (const slot of slots) slot.release?.();
     await Promise.all(slots.map((slot) => slot.storage?.discard()));
   }
 }

@@ -370,6 +370,25 @@ describe("uploads over the WebSocket", () => {
     assert.doesNotMatch(JSON.stringify(response(save)), /uploads\//, "no key is stored");
   });
 
+  it("cancelling an entry closes its channel: a chunk still on its way is not refused as too large", async () => {
+    const { page, client, topic, ref } = await joined();
+    const pre = await allow(client, topic, ref, [entry("0", "a.png", 10)]);
+    await client.push(
+      "lvu:0",
+      "phx_join",
+      { token: (pre.entries as Record<string, string>)["0"] },
+      "9",
+    );
+    assert.equal((await chunk(client, "lvu:0", Buffer.from("12345"))).payload.status, "ok");
+    // The page's cancel button: the handler calls cancelUpload.
+    const closed = client.next((m) => m.topic === "lvu:0" && m.event === "phx_close");
+    assert.equal((await client.event(page, "click", "cancel", { ref: "0" })).payload.status, "ok");
+    // phx_close ends the client's channel without an error: its uploader stops quietly.
+    assert.equal((await closed).joinRef, "9");
+    const late = await chunk(client, "lvu:0", Buffer.from("67890"));
+    assert.deepEqual(late.payload, { status: "error", response: { reason: "unmatched topic" } });
+  });
+
   it("answers binary frames on other topics with an error and keeps the socket", async () => {
     const { client, topic } = await joined();
     const onView = await chunk(client, topic, Buffer.from("hello"));
