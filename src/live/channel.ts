@@ -285,7 +285,14 @@ export class LiveConnection {
         this.#uploadReply(
           frame,
           joined,
-          await preflight(this.#host, joined.instance, frame.payload),
+          // Phoenix's long-poll client sends a binary chunk as base64 text, which reads as a
+          // malformed text frame here: over long-poll only external uploads can work.
+          await preflight(
+            this.#host,
+            joined.instance,
+            frame.payload,
+            this.#identity.transport === "websocket",
+          ),
         );
         return;
       }

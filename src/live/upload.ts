@@ -33,11 +33,14 @@ function refusal(message: string): UploadReply {
  * Answers `allow_upload` `{ ref, entries: [{ ref, name, size, type, last_modified }] }`.
  * Entries are checked (`too_large`, `not_accepted`, `too_many_files`); a valid one gets a token
  * bound to this view and entry. Invalid entries stay listed with their errors for the page.
+ * `carriesChunks` is whether the connection's transport delivers an upload channel's binary
+ * chunks: when not, every entry of a channel upload fails with `websocket_required`.
  */
 export async function preflight(
   host: UploadHost,
   instance: LiveInstance,
   payload: unknown,
+  carriesChunks: boolean,
 ): Promise<UploadReply> {
   if (!isRecord(payload) || !Array.isArray(payload.entries)) {
     return refusal("Malformed upload preflight.");
@@ -53,6 +56,11 @@ export async function preflight(
   const { value, step } = await instance.withUploads(async (uploads, view) => {
     if (uploads) uploads.changed = true;
     if (!config.putEntries(listed)) return errorReply(config, [[config.ref, "too_many_files"]]);
+    if (!config.isExternal && !carriesChunks) {
+      // Refused before any token is signed or temp file opened: the bytes could never arrive.
+      for (const entry of listed) config.fail(entry.ref, "websocket_required");
+      return errorReply(config, pairs(config));
+    }
     const problems = pairs(config);
     if (!config.autoUpload && problems.length > 0) return errorReply(config, problems);
     const ready = config.preflight(listed.map((entry) => entry.ref));

@@ -536,10 +536,12 @@ export class LiveViewTestClient {
       limits: { frameBytes: 64 * 1024 },
       env: { logger: this.#instance.env.logger },
     });
-    const reply = await preflight(host, this.#instance, {
-      ref: uploadRef,
-      entries: files.map(({ bytes: _bytes, ...wire }) => wire),
-    });
+    const reply = await preflight(
+      host,
+      this.#instance,
+      { ref: uploadRef, entries: files.map(({ bytes: _bytes, ...wire }) => wire) },
+      true,
+    );
     let last = this.#recordUpload(reply);
     const response = reply.response;
     const errors: Record<string, string[]> = {};

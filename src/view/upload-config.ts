@@ -14,7 +14,12 @@ import { FORBIDDEN_KEYS } from "./validate.js";
 
 /** Why an entry (or the whole upload) is refused (Phoenix's upload error atoms). */
 export type UploadErrorKind =
-  "too_large" | "too_many_files" | "not_accepted" | "external_client_failure" | "writer_error";
+  | "too_large"
+  | "too_many_files"
+  | "not_accepted"
+  | "external_client_failure"
+  | "writer_error"
+  | "websocket_required";
 
 /** Presigned-upload metadata an `external` function returns; `uploader` names the client uploader. */
 export interface ExternalUploadMeta {

@@ -7,6 +7,9 @@ import { MemoryPubSub } from "../../src/pubsub/memory.js";
 import { createApp, type RunningServer } from "../../src/server/index.js";
 import { loadPage, memoryLogger } from "./helpers.js";
 import { CounterView } from "./views.js";
+import { AvatarView } from "./upload-views.js";
+import { uploadTempDir } from "../../src/live/upload-writer.js";
+import { readdir } from "node:fs/promises";
 
 interface PollBody {
   status: number;
@@ -20,7 +23,7 @@ describe("live transport over long-poll", () => {
 
   before(async () => {
     const app = createApp({ secretKey: "lp-secret", logger: memoryLogger() });
-    app.live("/", CounterView);
+    app.live("/", CounterView).live("/upload/", AvatarView);
     server = await app.listen(0, "127.0.0.1");
     base = server.url;
   });
@@ -73,6 +76,42 @@ describe("live transport over long-poll", () => {
     assert.deepEqual((clickReply[4] as { response: unknown }).response, {
       diff: { "1": "1", r: { value: 1 } },
     });
+  });
+
+  it("refuses a channel upload at its preflight (websocket_required); the session stays", async () => {
+    const page = await loadPage(`${base}/upload/`);
+    const { token } = await get(page.cookie);
+    const topic = `lv:${page.id}`;
+    const ref = /data-phx-upload-ref="([^"]+)"/.exec(page.html)![1]!;
+    const join = [
+      "1",
+      "1",
+      topic,
+      "phx_join",
+      {
+        url: `${base}/upload/`,
+        params: { _csrf_token: page.csrf },
+        session: page.token,
+        static: null,
+      },
+    ];
+    const entry = { ref: "0", name: "a.png", size: 3, type: "image/png", last_modified: 1 };
+    const allow = ["1", "2", topic, "allow_upload", { ref, entries: [entry] }];
+    assert.equal((await post(page.cookie, token!, [join, allow])).status, 200);
+    const frames = (await get(page.cookie, token)).messages!.map((m) => JSON.parse(m) as unknown[]);
+    const reply = frames.find((f) => f[1] === "2")![4] as {
+      status: string;
+      response: { error: unknown; entries?: unknown; diff: unknown };
+    };
+    // phoenix's longpoll.js would send each chunk as base64 text: no token is handed out for
+    // bytes that could not arrive; the client cancels the entry and the page shows the error.
+    assert.equal(reply.status, "ok");
+    assert.deepEqual(reply.response.error, [["0", "websocket_required"]]);
+    assert.equal(reply.response.entries, undefined);
+    assert.match(JSON.stringify(reply.response.diff), /websocket_required/);
+    assert.deepEqual(await readdir(uploadTempDir()), []);
+    const heartbeat = ["1", "3", "phoenix", "heartbeat", {}];
+    assert.equal((await post(page.cookie, token!, [heartbeat])).status, 200, "the session stays");
   });
 
   it("answers 204 when nothing arrives, and 410 for a token of another browser", async () => {
