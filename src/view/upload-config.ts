@@ -425,13 +425,17 @@ export class UploadConfig {
 
   /**
    * Applies a client progress report: a percentage, capped by the bytes actually received for
-   * channel uploads (so `done` means every byte is on disk); trusted for external uploads.
+   * channel uploads (so `done` means every byte is on disk); trusted for external uploads once
+   * signed.
    * Returns whether anything changed.
    */
   progress(ref: string, percent: number): boolean {
     const slot = this.#slots.get(ref);
     if (!slot || slot.state === "invalid" || slot.state === "failed") return false;
     const entry = slot.entry;
+    // An external entry may only report what the storage it was signed for received: one never
+    // signed (no preflight) has nowhere it could have gone.
+    if (this.isExternal && entry.meta === undefined) return false;
     let value = Math.max(0, Math.min(100, Math.floor(percent)));
     if (!this.isExternal) {
       const truth = entry.size === 0 ? 0 : Math.floor((slot.received / entry.size) * 100);

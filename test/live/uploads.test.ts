@@ -389,6 +389,22 @@ describe("uploads over the WebSocket", () => {
     assert.deepEqual(late.payload, { status: "error", response: { reason: "unmatched topic" } });
   });
 
+  it("ignores progress for an external entry that was never signed", async () => {
+    const { page, client, topic, ref } = await joined("/documents/");
+    // The form's change lists the file; no allow_upload follows, so nothing was signed.
+    await client.push(topic, "event", {
+      type: "form",
+      event: "validate",
+      value: "",
+      uploads: { [ref]: [entry("0", "a.pdf", 10, "application/pdf")] },
+    });
+    const claim = await client.push(topic, "progress", { ref, entry_ref: "0", progress: 100 });
+    assert.equal(claim.payload.status, "ok");
+    assert.equal(response(claim).diff, undefined, "the entry is not done");
+    const save = await client.event(page, "form", "save", "");
+    assert.doesNotMatch(JSON.stringify(response(save)), /uploads\//, "nothing is consumed");
+  });
+
   it("answers binary frames on other topics with an error and keeps the socket", async () => {
     const { client, topic } = await joined();
     const onView = await chunk(client, topic, Buffer.from("hello"));
