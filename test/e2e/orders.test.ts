@@ -47,6 +47,38 @@ describe("orders example in Chromium", { skip }, () => {
     assert.match((await page.textContent("#error-qty")) ?? "", /At least 1/);
   });
 
+  it("typing at full speed keeps every character: the fields are debounced, nothing is refused", async () => {
+    const page = await newPage();
+    let validates = 0;
+    page.on("websocket", (ws) =>
+      ws.on("framesent", ({ payload }) => {
+        if (String(payload).includes('"event":"validate"')) validates++;
+      }),
+    );
+    await page.goto(`${app.server.url}/orders/new/`);
+    await connected(page);
+    await page.evaluate(() => {
+      const w = window as unknown as { refused: string[] };
+      w.refused = [];
+      window.addEventListener("djust:error", (e) => {
+        w.refused.push((e as CustomEvent<{ error: string }>).detail.error);
+      });
+    });
+    // 300 keystrokes with no pause: without dj-debounce each one was an event, past the
+    // default rate limit (20/s, burst 40); refused events, then a socket closed with 4429.
+    const text = "abcdefghij".repeat(30);
+    await page.locator("input[name=item]").pressSequentially(text, { delay: 0 });
+    await page.waitForTimeout(1000);
+    assert.equal(await page.inputValue("input[name=item]"), text);
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("name")), "item");
+    assert.deepEqual(
+      await page.evaluate(() => (window as unknown as { refused: string[] }).refused),
+      [],
+    );
+    assert.equal(await page.locator(".djust-error-notice").count(), 0);
+    assert.ok(validates >= 1 && validates <= 5, `${validates} validate events for 300 keystrokes`);
+  });
+
   it("a submit persists to SQLite", async () => {
     const page = await newPage();
     await page.goto(`${app.server.url}/orders/new/`);
