@@ -79,6 +79,32 @@ describe("orders example in Chromium", { skip }, () => {
     assert.ok(validates >= 1 && validates <= 5, `${validates} validate events for 300 keystrokes`);
   });
 
+  it("an error shown above a field keeps the field's element, its focus and its pending change", async () => {
+    const page = await newPage();
+    await page.goto(`${app.server.url}/orders/new/`);
+    await connected(page);
+    await page.evaluate(() => {
+      (window as unknown as { item: Element }).item = document.querySelector("#item")!;
+    });
+    // Moving to the item sends the customer's change at once (blur); its reply inserts
+    // #error-customer before the item's label. Without ids on the inputs the patch replaced
+    // the label and input: the focus was lost, and so was the debounced change typed meanwhile.
+    await page.fill("input[name=customer]", "A");
+    await page.fill("input[name=item]", "Typed at once");
+    await page.waitForSelector("#error-customer");
+    assert.equal(
+      await page.evaluate(() => {
+        const before = (window as unknown as { item: Element }).item;
+        return before.isConnected && document.activeElement === before;
+      }),
+      true,
+    );
+    // The item's own change still reaches the server: its render sends the value back.
+    await page.waitForFunction(
+      () => document.querySelector("#item")?.getAttribute("value") === "Typed at once",
+    );
+  });
+
   it("a submit persists to SQLite", async () => {
     const page = await newPage();
     await page.goto(`${app.server.url}/orders/new/`);
