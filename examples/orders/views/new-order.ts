@@ -17,8 +17,12 @@ import { ORDERS_TOPIC } from "./orders.js";
 
 /** What a new order needs. */
 export const NewOrderSchema = z.object({
-  customer: z.string().trim().min(2, "Enter the customer's name (2 characters or more)."),
-  item: z.string().trim().min(1, "What was ordered?"),
+  customer: z
+    .string()
+    .trim()
+    .min(2, "Enter the customer's name (2 characters or more).")
+    .max(80, "At most 80 characters."),
+  item: z.string().trim().min(1, "What was ordered?").max(120, "At most 120 characters."),
   qty: z.number().int("Whole items only.").min(1, "At least 1.").max(100, "At most 100."),
   amount: z.number().positive("The price must be more than 0.").max(100_000),
 });
