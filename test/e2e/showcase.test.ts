@@ -11,7 +11,7 @@ import { describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import { liveTransportOf } from "../../src/server/live.js";
 import { browserSkipReason } from "../support/browser.js";
-import { connected, ordersInBrowser } from "../support/orders-browser.js";
+import { connected, ordersInBrowser, pushEvent } from "../support/orders-browser.js";
 
 const skip = browserSkipReason();
 const SCREENSHOTS = resolve(import.meta.dirname, "../../examples/orders/screenshots");
@@ -90,6 +90,29 @@ describe("orders example: the showcase", { skip }, () => {
     assert.equal(await page.textContent("#error-customer"), "At most 80 characters.");
     assert.equal(await page.textContent("#error-item"), "At most 120 characters.");
     assert.equal(await overflow(page), 0, "the new-order form with long values");
+  });
+
+  it("a flash error has the info flash's width, place and size, in red", async () => {
+    const page = await app.newPage();
+    await logIn(page, app.server.url, "alice");
+    await pushEvent(page, "refund", { order_id: "2" });
+    await page.waitForSelector("#flash-info");
+    await pushEvent(page, "update_status", { order_id: "9999", status: "shipped" });
+    await page.waitForSelector("#flash-error");
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 800 });
+      const box = (id: string) =>
+        page.evaluate((sel) => {
+          const el = document.querySelector(sel)!;
+          const { left, width } = el.getBoundingClientRect();
+          return { left, width, fontSize: getComputedStyle(el).fontSize };
+        }, id);
+      assert.deepEqual(await box("#flash-error"), await box("#flash-info"), `at ${width}px`);
+    }
+    assert.equal(
+      await page.evaluate(() => getComputedStyle(document.querySelector("#flash-error")!).color),
+      "rgb(179, 38, 30)",
+    );
   });
 
   it("serves the tab icon for the link and for /favicon.ico", async () => {
