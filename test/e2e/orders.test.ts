@@ -137,11 +137,22 @@ describe("orders example in Chromium", { skip }, () => {
       (n) => document.querySelector("#clicks")?.textContent === String(n),
       before + 1,
     );
-    await b.fill("#text", "hello from B");
-    await b.press("#text", "Enter");
+    const box = "#post-form input[name=text]";
+    await a.fill(box, "A's draft");
+    await b.fill(box, "hello from B");
+    await b.press(box, "Enter");
     await a.waitForFunction(() =>
       document.querySelector("#messages")?.textContent?.includes("hello from B"),
     );
+    // The poster's box is emptied and keeps the focus; the other tab's draft is untouched.
+    await b.waitForFunction(() => document.querySelector("#messages li"));
+    await b.waitForFunction((sel) => document.activeElement === document.querySelector(sel), box);
+    assert.equal(await b.inputValue(box), "");
+    assert.equal(await a.inputValue(box), "A's draft");
+    // Enter again posts nothing twice (an empty message is refused).
+    await b.press(box, "Enter");
+    await b.waitForSelector(".djust-error-notice");
+    assert.equal(await a.locator("#messages li").count(), 1);
   });
 
   it("an order list follows changes made in another tab", async () => {

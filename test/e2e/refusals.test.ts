@@ -70,7 +70,7 @@ describe("refused events in Chromium", { skip }, () => {
     const page = await newPage();
     await page.goto(`${app.server.url}/sync/`);
     await connected(page);
-    await page.fill("#text", "   ");
+    await page.fill("#post-form input[name=text]", "   ");
     await page.click("#post-form button[type=submit]");
 
     const [refusal] = await errorsSeen(page, 1);
@@ -86,14 +86,19 @@ describe("refused events in Chromium", { skip }, () => {
     );
     await shoot(page, "refused-submit");
     await assertUsable(page);
-    assert.equal(await page.locator("#text").evaluate((i: HTMLInputElement) => i.readOnly), false);
+    assert.equal(
+      await page
+        .locator("#post-form input[name=text]")
+        .evaluate((i: HTMLInputElement) => i.readOnly),
+      false,
+    );
 
     // The close button dismisses the notice.
     await notice.getByRole("button", { name: "Dismiss" }).click();
     await notice.waitFor({ state: "detached" });
 
     // The next, valid submit goes through.
-    await page.fill("#text", "after the refusal");
+    await page.fill("#post-form input[name=text]", "after the refusal");
     await page.click("#post-form button[type=submit]");
     await page.waitForFunction(() =>
       document.querySelector("#messages")?.textContent?.includes("after the refusal"),

@@ -74,7 +74,7 @@ describe("orders example: the showcase", { skip }, () => {
         await connected(page);
         if (path === "/sync/") {
           // A message lives in the views open at the time: post it after the page load.
-          await page.fill("#text", word);
+          await page.fill("#post-form input[name=text]", word);
           await page.click("#post-form button[type=submit]");
           await page.waitForSelector("#messages li");
         }

@@ -15,6 +15,8 @@ export class SyncView extends AppView {
   static override templateName = "sync.html";
 
   clicks = 0;
+  /** Messages this tab posted: renders the message box anew, empty, after each. */
+  posted = 0;
   messages: { text: string; at: string }[] = [];
   _db?: OrdersDb;
 
@@ -48,6 +50,7 @@ export class SyncView extends AppView {
     }),
   })
   async post({ text }: { text: string }) {
+    this.posted += 1;
     await this.broadcast(TOPIC, { text, at: new Date().toISOString().slice(11, 19) });
   }
 }
