@@ -105,6 +105,13 @@ describe("an order's page in Chromium", { skip }, () => {
     });
     await page.goto(`${app.server.url}/orders/${order.id}/`);
     await connected(page);
+    // The creation time is a readable date (the date filter, in the app's zone), not ISO text.
+    const created = page.locator("#order-created");
+    assert.equal(await created.getAttribute("datetime"), order.created_at);
+    assert.match(
+      (await created.textContent()) ?? "",
+      /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC$/,
+    );
     assert.equal(await page.locator("#order-amount").count(), 0);
     await page.click("#order-details");
     await page.waitForSelector("#order-amount");

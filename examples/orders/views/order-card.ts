@@ -14,12 +14,15 @@ export class OrderCard extends LiveComponent {
   id = 0;
   order: OrderRow | null = null;
   detailsOpen = false;
+  /** When the order was made, as a `Date` for the template's `date` filter. */
+  created: Date | null = null;
 
   /** The page places the card with the order it read (`id=order.id order=order`). */
   override update(assigns: Readonly<Record<string, unknown>>): void {
     this.id = assigns.id as number;
     // A copy: the card's state is its own, not a second path to the page's.
     this.order = { ...(assigns.order as OrderRow) };
+    this.created = new Date(this.order.created_at);
   }
 
   @eventHandler
