@@ -11,7 +11,7 @@ import { errorText } from "../logger.js";
 import { isAuthenticated, type User } from "../auth/user.js";
 import { DjustError, SerializeError, ServiceUnavailable, ValidationError } from "../errors.js";
 import type { WireRendered } from "../render/diff.js";
-import { renderToString } from "../render/html.js";
+import { renderToString, type StreamHtml } from "../render/html.js";
 import type { ComponentRef, Rendered, Template } from "../render/tree.js";
 import type { StoredView } from "../state/backends/types.js";
 import type { SerializationPolicy } from "../state/codec.js";
@@ -154,6 +154,11 @@ export interface StartOptions {
   /** Called with a diff produced outside a request/reply (pub/sub messages). */
   readonly onPush?: (result: StepResult) => void;
   /**
+   * Called with each re-render's tree before the diff drops its stream items, which only a
+   * model of the page needs (the test client's): the kept {@link LiveInstance.tree} has none.
+   */
+  readonly onRender?: (rendered: Rendered) => void;
+  /**
    * Where the view's container is, when not the main view's own (`data-phx-main`, whose
    * container id is {@link id}): a main view after live navigation, or a nested view.
    */
@@ -240,6 +245,7 @@ export class LiveInstance
   #csrfToken?: string;
   #queue: Promise<unknown> = IDLE;
   #onPush?: (result: StepResult) => void;
+  #onRender?: (rendered: Rendered) => void;
   #closed = false;
   /** {@link close} was called: what it does, once. */
   #closing?: Promise<void>;
@@ -281,6 +287,7 @@ export class LiveInstance
     this.#csrfToken = options.csrfToken;
     if (options.flash) this.#flash = { ...options.flash };
     this.#onPush = options.onPush;
+    this.#onRender = options.onRender;
     this.#connected = options.connected;
     this.#place = options.place;
     this.#nested = options.nested === true;
@@ -503,11 +510,14 @@ export class LiveInstance
     return this.#components?.find(Class, id) as C | undefined;
   }
 
-  /** HTML of `tree` (default: what the client shows), its components included. */
-  html(tree: Rendered | undefined = this.#tree): string {
+  /**
+   * HTML of `tree` (default: what the client shows), its components included; `streams` gives
+   * the children of each stream container, which the kept tree lacks.
+   */
+  html(tree: Rendered | undefined = this.#tree, streams?: StreamHtml): string {
     if (!tree) throw new Error("the view has not rendered yet");
     const components = this.#components;
-    return renderToString(tree, components && ((cid) => components.html(cid)));
+    return renderToString(tree, components && ((cid) => components.html(cid)), streams);
   }
 
   /**
@@ -1158,6 +1168,7 @@ export class LiveInstance
     }
     this.#tree = result.tree;
     this.#template = result.template;
+    if (result.rendered) this.#onRender?.(result.rendered);
     this.#afterRender();
     return result.diff;
   }

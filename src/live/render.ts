@@ -163,7 +163,8 @@ function resetTemporaryAssigns(view: LiveView): void {
  * (the diff's `c`); `null` when nothing the template can read changed (the context is state +
  * flash, unless the view computes extra values, which may depend on anything) and no component
  * waits to render: a component's change renders that component alone. `tree` and `template`
- * are what the client shows.
+ * are what the client shows; `rendered`, when the view rendered, is its tree before the diff
+ * dropped the stream items from it.
  */
 export function rerender(
   source: RenderSource,
@@ -172,14 +173,14 @@ export function rerender(
   tree: Rendered | undefined,
   template: Template | undefined,
   log?: RenderLog,
-): (RenderOutput & { diff: WireRendered | null }) | null {
+): (RenderOutput & { diff: WireRendered | null; rendered?: Rendered }) | null {
   const viewChanged =
     changed.length > 0 ||
     flashChanged ||
     hasOwnContextData(source.view) ||
     streamsPending(source.view);
   if (!viewChanged && !(source.components?.pending ?? false)) return null;
-  let out: RenderOutput & { diff: WireRendered | null } = {
+  let out: RenderOutput & { diff: WireRendered | null; rendered?: Rendered } = {
     tree: tree as Rendered,
     template,
     diff: null,
@@ -192,7 +193,7 @@ export function rerender(
       edits = log?.next(set);
       const next = renderView(source, set, template, edits);
       const result = diff(tree, next.tree);
-      out = { tree: result.tree, template: next.template, diff: result.diff };
+      out = { tree: result.tree, template: next.template, diff: result.diff, rendered: next.tree };
     }
     // Read after the render: its first placement makes the table.
     if (viewChanged && source.components?.pending) source.noteRenderWrites();

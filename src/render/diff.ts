@@ -496,6 +496,7 @@ function prunedComprehension(node: Comprehension): Comprehension {
       statics: node.statics,
       fingerprint: node.fingerprint,
       entries: NO_ENTRIES,
+      streamRef: node.stream.ref,
     };
   }
   let out: ComprehensionEntry[] | undefined;

@@ -85,6 +85,12 @@ export interface Comprehension {
    */
   readonly stream?: StreamPatch;
   /**
+   * Set on the itemless copy of a stream loop that the diff keeps for the next render: the
+   * stream ({@link StreamPatch.ref}) whose children the page shows in its place, for what
+   * models that page (the test client).
+   */
+  readonly streamRef?: string;
+  /**
    * Set by a loop that re-rendered a few rows of its previous output in place: this
    * comprehension is `base` with the entries at `at` replaced (see {@link ComprehensionEdits}).
    */

@@ -31,7 +31,7 @@ import { Presence, PRESENCE_DEFAULTS } from "../presence/tracker.js";
 import type { PubSub } from "../pubsub/types.js";
 import { MemoryRateLimitStore, type RateLimitStore } from "../ratelimit/bucket.js";
 import type { WireRendered } from "../render/diff.js";
-import type { Template } from "../render/tree.js";
+import type { Rendered, Template } from "../render/tree.js";
 import { MemoryStateBackend } from "../state/backends/memory.js";
 import type { StateBackend } from "../state/backends/types.js";
 import type { JsonObject } from "../state/serializable.js";
@@ -67,6 +67,7 @@ import {
   type ElementHost,
   type TextFilter,
 } from "./element.js";
+import { StreamRows } from "./streams.js";
 
 /** One presence per pub/sub: clients sharing a pub/sub are views of one app (one node). */
 const presences = new WeakMap<PubSub, Presence>();
@@ -223,6 +224,8 @@ export class LiveViewTestClient {
   #title?: string;
   #pushes: StepResult[] = [];
   #elements?: ElementHost;
+  /** The stream containers' children, which the instance's tree does not keep. */
+  readonly #streams = new StreamRows();
 
   private constructor(instance: LiveInstance, View: LiveViewClass, options: TestMountOptions) {
     this.#instance = instance;
@@ -313,6 +316,8 @@ export class LiveViewTestClient {
     }
     const early: StepResult[] = [];
     let onPush: (result: StepResult) => void = (result) => early.push(result);
+    const earlyRenders: Rendered[] = [];
+    let onRender: (rendered: Rendered) => void = (rendered) => earlyRenders.push(rendered);
     const { instance, navigation } = await LiveInstance.start({
       env,
       route,
@@ -323,6 +328,7 @@ export class LiveViewTestClient {
       connected: true,
       stored: restorable(await env.stateBackend.get(id)),
       onPush: (result) => onPush(result),
+      onRender: (rendered) => onRender(rendered),
     });
     const client = new LiveViewTestClient(instance, View, options);
     onPush = (result) => {
@@ -332,6 +338,10 @@ export class LiveViewTestClient {
     if (navigation) client.#navigations.push(navigation);
     const full = instance.renderFull();
     client.#absorbWire(full.wire);
+    client.#streams.join(full.tree);
+    // Renders of messages delivered during the join reach the page after its reply.
+    for (const rendered of earlyRenders) client.#streams.apply(rendered);
+    onRender = (rendered) => client.#streams.apply(rendered);
     // The title the page loaded with (the view's, restored by the join).
     client.#title ??= runtimeOf(instance.view).title;
     // As the socket's join does: a `pushPatch` during mount moves the joined view at once.
@@ -396,9 +406,14 @@ export class LiveViewTestClient {
     return this.#instance.url;
   }
 
-  /** The view's HTML as the browser would show it. */
+  /**
+   * The view's HTML as the browser would show it. A stream container (`dj-update="stream"`)
+   * shows the children the browser keeps: every row inserted since the join (which inserts
+   * the rows `mount` streamed), placed by `at`, trimmed by `limit`, updated in place when
+   * inserted again, removed by deletes and resets.
+   */
   render(): string {
-    return this.#instance.html();
+    return this.#instance.html(undefined, this.#streams.html);
   }
 
   /**

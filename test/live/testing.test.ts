@@ -8,9 +8,11 @@ import {
   eventHandler,
   LiveView,
   html,
+  type AsyncOutcome,
   type LiveRequest,
   type Params,
   type Rendered,
+  type StreamInsertOptions,
 } from "../../src/index.js";
 import { MemoryStateBackend } from "../../src/state/backends/memory.js";
 import type { StoredPatch } from "../../src/state/backends/types.js";
@@ -303,5 +305,143 @@ describe("a view's arrays moved or given anew, in its snapshot", () => {
     );
     assert.equal(rows?.find((r) => r.id === 500)?.qty, 2);
     await view.close();
+  });
+});
+
+interface Track {
+  id: number;
+  title: string;
+}
+
+/** What `TracksView.mount` streams: where its tracks live, so a restore shows them again. */
+const catalogue: Track[] = [];
+
+class TracksView extends LiveView {
+  override mount(): void {
+    this.stream("tracks", catalogue);
+  }
+
+  /** Hook event (JSON, uncoerced): the insert's options as the test gives them. */
+  @eventHandler({ params: "any" })
+  put({ track, options }: { track: Track; options?: StreamInsertOptions }) {
+    this.streamInsert("tracks", track, options);
+  }
+
+  @eventHandler({ params: "any" })
+  save(track: Track) {
+    catalogue.push(track);
+    this.streamInsert("tracks", track);
+  }
+
+  @eventHandler({ params: z.object({ id: z.number().int() }) })
+  remove({ id }: { id: number }) {
+    this.streamDelete("tracks", { id });
+  }
+
+  @eventHandler
+  replace() {
+    this.stream("tracks", [{ id: 9, title: "Nine" }], { reset: true });
+  }
+
+  @eventHandler
+  later() {
+    this.startAsync("later", () => ({ id: 8, title: "Eight" }));
+  }
+
+  override handleAsync(_name: string, outcome: AsyncOutcome): void {
+    if (outcome.ok) this.streamInsert("tracks", outcome.result as Track);
+  }
+
+  override handleInfo(track: unknown): void {
+    this.streamInsert("tracks", track as Track, { at: 1 });
+  }
+
+  override handleParams(params: Params): void {
+    if (params.extra) this.streamInsert("tracks", { id: 7, title: String(params.extra) });
+  }
+
+  override render(): Rendered {
+    return html`<ul id="tracks" dj-update="stream">${this.streams.tracks?.map(
+      (domId, t: Track) =>
+        html`<li id=${domId}>${t.title}<button dj-click="remove" dj-value-id=${t.id}>x</button></li>`,
+    )}</ul>`;
+  }
+}
+
+describe("LiveViewTestClient and streams: render() shows the rows the browser keeps", () => {
+  /** The DOM ids of the stream's rows, in page order. */
+  const rows = (view: LiveViewTestClient) =>
+    [...view.render().matchAll(/<li id="([^"]+)"/g)].map((m) => m[1]);
+  const track = (id: number, title = `T${id}`) => ({ id, title });
+
+  it("shows the rows mount streamed, and appends an insert", async () => {
+    catalogue.splice(0, Infinity, track(1), track(2));
+    const view = await LiveViewTestClient.mount(TracksView);
+    assert.deepEqual(rows(view), ["tracks-1", "tracks-2"]);
+    await view.event("put", { track: track(3) });
+    assert.deepEqual(rows(view), ["tracks-1", "tracks-2", "tracks-3"]);
+    assert.ok(view.has("#tracks-3", "T3"));
+    await view.close();
+  });
+
+  it("places inserts by `at`, trims by `limit`, updates an id shown in place", async () => {
+    catalogue.splice(0, Infinity, track(1), track(2));
+    const view = await LiveViewTestClient.mount(TracksView);
+    await view.event("put", { track: track(3), options: { at: 0 } });
+    assert.deepEqual(rows(view), ["tracks-3", "tracks-1", "tracks-2"]);
+    await view.event("put", { track: track(4), options: { at: 1 } });
+    assert.deepEqual(rows(view), ["tracks-3", "tracks-4", "tracks-1", "tracks-2"]);
+    await view.event("put", { track: track(5), options: { at: 0, limit: 3 } });
+    assert.deepEqual(rows(view), ["tracks-5", "tracks-3", "tracks-4"]);
+    await view.event("put", { track: track(6), options: { limit: -2 } });
+    assert.deepEqual(rows(view), ["tracks-4", "tracks-6"]);
+    // Inserted again: updated where it is (not moved to `at`, and no limit applies).
+    await view.event("put", { track: track(4, "Four"), options: { at: -1, limit: 1 } });
+    assert.deepEqual(rows(view), ["tracks-4", "tracks-6"]);
+    assert.ok(view.has("#tracks-4", "Four"));
+    // update-only: changes a row shown, adds none.
+    await view.event("put", { track: track(6, "Six"), options: { updateOnly: true } });
+    await view.event("put", { track: track(10), options: { updateOnly: true } });
+    assert.deepEqual(rows(view), ["tracks-4", "tracks-6"]);
+    assert.ok(view.has("#tracks-6", "Six"));
+    await view.close();
+  });
+
+  it("removes deleted rows (a per-row button found with element()) and resets", async () => {
+    catalogue.splice(0, Infinity, track(1), track(2), track(3));
+    const view = await LiveViewTestClient.mount(TracksView);
+    await view.element("#tracks-2 button").click();
+    assert.deepEqual(rows(view), ["tracks-1", "tracks-3"]);
+    await view.click("replace");
+    assert.deepEqual(rows(view), ["tracks-9"]);
+    await view.close();
+  });
+
+  it("applies the inserts of info messages, patches and async deliveries", async () => {
+    catalogue.splice(0, Infinity, track(1), track(2));
+    const view = await LiveViewTestClient.mount(TracksView);
+    await view.sendInfo(track(5));
+    await view.patch("/?extra=Seven");
+    await view.click("later");
+    await view.settle();
+    assert.deepEqual(rows(view), ["tracks-1", "tracks-5", "tracks-2", "tracks-7", "tracks-8"]);
+    await view.close();
+  });
+
+  it("after a restore shows what the join sends: the rows mount streams again", async () => {
+    catalogue.splice(0, Infinity, track(1));
+    const stateBackend = new MemoryStateBackend();
+    const first = await LiveViewTestClient.mount(TracksView, { stateBackend });
+    await first.event("save", track(2));
+    await first.event("put", { track: track(3) }); // never saved: gone after a reconnect, as in Phoenix
+    await first.close();
+    const again = await LiveViewTestClient.mount(TracksView, {
+      stateBackend,
+      id: first.id,
+      deadRender: false,
+    });
+    assert.equal(again.restored, true);
+    assert.deepEqual(rows(again), ["tracks-1", "tracks-2"]);
+    await again.close();
   });
 });
