@@ -65,6 +65,7 @@ import { LiveComponent, LiveView, eventHandler, liveComponent } from "../src/ind
 import { LiveConnection } from "../src/live/channel.js";
 import type { ConnectionIdentity, LiveHost, LiveRoute } from "../src/live/host.js";
 import { MemoryPubSub } from "../src/pubsub/memory.js";
+import { SessionConnections } from "../src/live/session-connections.js";
 import { DEFAULT_LIMITS } from "../src/server/context.js";
 import { Presence } from "../src/presence/tracker.js";
 import { MemoryRateLimitStore } from "../src/ratelimit/bucket.js";
@@ -249,6 +250,7 @@ function djustHost(
     uploadTokens: new TokenSigner(new Signer("bench"), "upload"),
     tokenMaxAgeMs: 3600_000,
     shutdownConcurrency: 64,
+    sessionConnections: new SessionConnections(pubsub),
     limits: {
       frameBytes: 1 << 20,
       eventsPerSecond: 1e9,

@@ -51,18 +51,22 @@ export interface CallerInput {
 }
 
 /**
+ * A digest naming a session where its id must not appear: anything that may end up in a shared
+ * store or on the pub/sub (Redis), where a raw id would be a usable session credential. 22
+ * base64url characters, 132 bits of SHA-256.
+ */
+export function sessionDigest(sessionId: string): string {
+  return hash("sha256", sessionId, "base64url").slice(0, 22);
+}
+
+/**
  * The rate-limit caller key: `user:<id>` for a logged-in user, else `ip:<address>` (an
  * anonymous caller's bucket must survive dropping its cookie, DESIGN §12), else
- * `session:<digest>` when the address is unknown, else `ip:unknown`. The session id is hashed
- * because bucket keys may end up in a shared store (Redis) where a raw id would be a usable
- * session credential.
+ * `session:<digest>` ({@link sessionDigest}) when the address is unknown, else `ip:unknown`.
  */
 export function callerKey(input: CallerInput): string {
   if (isAuthenticated(input.user)) return `user:${String(input.user.id)}`;
   if (input.clientIp) return `ip:${input.clientIp}`;
-  if (input.sessionId) {
-    const digest = hash("sha256", input.sessionId, "base64url").slice(0, 22);
-    return `session:${digest}`;
-  }
+  if (input.sessionId) return `session:${sessionDigest(input.sessionId)}`;
   return `ip:${input.clientIp ?? "unknown"}`;
 }

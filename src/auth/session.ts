@@ -5,6 +5,8 @@
  */
 import { randomBytes, randomFillSync } from "node:crypto";
 import { andThen, type MaybePromise } from "../maybe-promise.js";
+import type { PubSub } from "../pubsub/types.js";
+import { sessionDigest } from "./caller.js";
 import type { Signer } from "./signing.js";
 
 /** Session data shared by the page, WebSocket and HTTP transports. */
@@ -127,14 +129,49 @@ export function randomToken(bytes = 32): string {
   return token;
 }
 
+/**
+ * The pub/sub topic on which the end of a session (logout, the rotation of a login) is
+ * announced to every node, so that the live connections that joined with it are disconnected
+ * wherever they are (Phoenix's `live_socket_id` "disconnect" broadcast).
+ */
+export const SESSION_ENDED_TOPIC = "djust.session.ended";
+
+/**
+ * A message on {@link SESSION_ENDED_TOPIC}: the {@link sessionDigest} of the session that
+ * ended, never its id (the pub/sub may be a shared Redis, and an id is a credential).
+ */
+export interface SessionEnded {
+  readonly session: string;
+}
+
+/** The session digest a {@link SESSION_ENDED_TOPIC} message names, or `undefined`. */
+export function endedSession(message: unknown): string | undefined {
+  const session = (message as Partial<SessionEnded> | null)?.session;
+  return typeof session === "string" ? session : undefined;
+}
+
+/** Options of {@link SessionManager}. */
+export interface SessionManagerOptions {
+  /** Session lifetime in seconds (two weeks by default, like Django). */
+  readonly ttlSeconds?: number;
+  /** Where the end of a session is announced ({@link SESSION_ENDED_TOPIC}); none: nowhere. */
+  readonly pubsub?: PubSub;
+}
+
 /** Creates, loads, saves and rotates sessions for one app. */
 export class SessionManager {
+  /** Session lifetime in seconds. */
+  readonly ttlSeconds: number;
+  readonly #pubsub: PubSub | undefined;
+
   constructor(
     readonly store: SessionStore,
     readonly signer: Signer,
-    /** Session lifetime in seconds (two weeks by default, like Django). */
-    readonly ttlSeconds = 14 * 24 * 3600,
-  ) {}
+    options: SessionManagerOptions = {},
+  ) {
+    this.ttlSeconds = options.ttlSeconds ?? 14 * 24 * 3600;
+    this.#pubsub = options.pubsub;
+  }
 
   // Verified cookie values → session ids. Verification is deterministic, so a value once found
   // authentic stays authentic; caching skips an HMAC per request for active sessions.
@@ -177,13 +214,19 @@ export class SessionManager {
    * user (login and logout rotate, so a fixed session id cannot be hijacked).
    */
   async rotate(session: Session | null, userId: string | number | null): Promise<Session> {
-    if (session) await this.store.delete(session.id);
+    if (session) await this.destroy(session);
     return this.create(userId, session?.record.data ?? {});
   }
 
-  /** Ends a session. */
+  /**
+   * Ends a session: its record is deleted, then its end is announced, so that a live connection
+   * told of it and reconnecting at once can no longer load it. A pub/sub failure rejects (the
+   * record is gone either way): connections that joined with the session may not have been told.
+   */
   async destroy(session: Session): Promise<void> {
     await this.store.delete(session.id);
+    const ended: SessionEnded = { session: sessionDigest(session.id) };
+    await this.#pubsub?.publish(SESSION_ENDED_TOPIC, ended);
   }
 
   /** The signed cookie value for a session. */

@@ -37,6 +37,7 @@ import {
   CHANNEL_EVENTS,
   CLOSE_PROTOCOL,
   CLOSE_RATE_LIMITED,
+  CLOSE_SESSION_ENDED,
   CLOSE_TOO_BIG,
   ERROR_EVENT,
   LIVE_EVENTS,
@@ -47,6 +48,7 @@ import {
 import { safeUrl } from "./routes.js";
 import { preflight, progress, type UploadReply } from "./upload.js";
 import { UploadChannels } from "./upload-channel.js";
+import type { SessionBound } from "./session-connections.js";
 import { traced, tracing } from "../telemetry.js";
 
 /** How a connection talks back to its transport. */
@@ -75,8 +77,16 @@ const PARENT_GONE: JsonRecord = Object.freeze({
 /** Shared by every connection without a view (never mutated: joins and leaves copy). */
 const NO_VIEWS: readonly Joined[] = Object.freeze([]);
 
+/** Why a connection is to close once its frames being handled have replied. */
+interface Closing {
+  readonly code: number;
+  readonly reason: string;
+  /** Its views are deleted rather than saved: no rejoin could restore them. */
+  readonly discard?: boolean;
+}
+
 /** The protocol state of one socket. */
-export class LiveConnection {
+export class LiveConnection implements SessionBound {
   readonly #host: LiveHost;
   readonly #identity: ConnectionIdentity;
   readonly #sink: ConnectionSink;
@@ -91,7 +101,7 @@ export class LiveConnection {
   /** Frames being handled: a close for abuse waits for their replies (DESIGN §10). */
   #pending = 0;
   /** Set when the connection is to close once {@link #pending} frames have replied. */
-  #closing?: { readonly code: number; readonly reason: string };
+  #closing?: Closing;
   /** Set while {@link drain} waits for the frames being handled to reply. */
   #settled?: () => void;
   /** Upload channels (`lvu:`), made by the first upload: most connections never upload. */
@@ -101,6 +111,7 @@ export class LiveConnection {
     this.#host = host;
     this.#identity = identity;
     this.#sink = sink;
+    if (identity.sessionKey !== undefined) host.sessionConnections.add(identity.sessionKey, this);
   }
 
   /** Number of views joined on this connection. */
@@ -222,7 +233,7 @@ export class LiveConnection {
       return;
     }
     const closing = this.#closing;
-    if (closing) this.#abort(closing.code, closing.reason);
+    if (closing) this.#abort(closing.code, closing.reason, closing.discard);
   }
 
   /**
@@ -558,10 +569,21 @@ export class LiveConnection {
     this.#sink.send(encodeFrame(frame));
   }
 
-  #abort(code: number, reason: string): void {
+  #abort(code: number, reason: string, discard = false): void {
     if (this.#closed) return;
-    void this.close();
+    void this.close({ discard });
     this.#sink.close(code, reason);
+  }
+
+  /**
+   * The session this connection joined with ended (logout, the rotation of a login): it stops
+   * reading at once, and once the frames being handled (begun before the end was known) have
+   * replied, closes with {@link CLOSE_SESSION_ENDED}. Its views are deleted, not saved: their
+   * tokens name a user or browser secret the rejoin no longer has, so none could be restored.
+   */
+  sessionEnded(): void {
+    this.#closing = { code: CLOSE_SESSION_ENDED, reason: "session ended", discard: true };
+    this.#closeIfSettled();
   }
 
   /**
@@ -586,13 +608,20 @@ export class LiveConnection {
     this.#sink.close(code, reason);
   }
 
-  /** Stops every view of this connection, saving their snapshots for a rejoin. */
-  async close(): Promise<void> {
-    this.#closed = true;
+  /**
+   * Stops every view of this connection, saving their snapshots for a rejoin (`discard`:
+   * deleting them).
+   */
+  async close(options: { discard?: boolean } = {}): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      const key = this.#identity.sessionKey;
+      if (key !== undefined) this.#host.sessionConnections.remove(key, this);
+    }
     this.#uploads?.closeAll();
     const views = this.#joined;
     this.#joined = NO_VIEWS;
-    await Promise.all(views.map((joined) => joined.instance.close()));
+    await Promise.all(views.map((joined) => joined.instance.close(options)));
   }
 
   /** The instances joined on this connection (tests, shutdown). */

@@ -19,6 +19,7 @@ import type { SessionData } from "../auth/session.js";
 import type { TokenSigner } from "./token.js";
 import type { CookiePolicy } from "../auth/http.js";
 import type { OnMountHook } from "../pipeline/lifecycle.js";
+import type { SessionConnections } from "./session-connections.js";
 
 /**
  * When a connected view's changes are stored: `"reply"` before the reply (or push) of the step
@@ -141,6 +142,8 @@ export interface LiveHost {
   readonly cookies: CookiePolicy;
   /** The `phoenix_live_view` version the bundled client expects in join replies. */
   readonly liveviewVersion: string;
+  /** This node's connections by the session they joined with, disconnected when it ends. */
+  readonly sessionConnections: SessionConnections;
   routeByKey(key: string): LiveRoute | undefined;
   /** The live route serving a URL (live navigation), with its route params. */
   matchUrl(url: URL): { route: LiveRoute; params: Params } | undefined;
@@ -150,6 +153,11 @@ export interface LiveHost {
 export interface ConnectionIdentity {
   readonly user: User | null;
   readonly session: SessionData;
+  /**
+   * The `sessionDigest` of the session the connection joined with (none without a session):
+   * the connection is closed when that session ends.
+   */
+  readonly sessionKey?: string;
   /** Rate-limit caller key. */
   readonly caller: string;
   readonly headers: Headers;

@@ -4,7 +4,7 @@
  * caller key; and the {@link ConnectionIdentity} a connection keeps.
  * @module
  */
-import { callerKey, clientIp } from "../auth/caller.js";
+import { callerKey, clientIp, sessionDigest } from "../auth/caller.js";
 import { getCookie } from "../auth/cookies.js";
 import { tokensEqual } from "../auth/csrf.js";
 import { cookieCsrfSecret } from "../auth/http.js";
@@ -111,6 +111,7 @@ class SessionIdentity implements ConnectionIdentity {
   constructor(
     readonly user: User | null,
     readonly session: SessionData,
+    readonly sessionKey: string | undefined,
     readonly caller: string,
     headers: HeaderPairs,
     readonly transport: ConnectionIdentity["transport"],
@@ -136,13 +137,15 @@ export function connectionIdentity(
   headers: HeaderPairs,
   transport: ConnectionIdentity["transport"],
 ): ConnectionIdentity {
+  const session = visitor.session;
   return new SessionIdentity(
     visitor.user,
-    visitor.session?.record.data ?? {},
+    session?.record.data ?? {},
+    session ? sessionDigest(session.id) : undefined,
     visitor.caller,
     headers,
     transport,
     // Without a session, the `csrftoken` cookie's secret (the page's token; DESIGN §12).
-    visitor.session?.record.csrfToken ?? cookieCsrfSecret(headers),
+    session?.record.csrfToken ?? cookieCsrfSecret(headers),
   );
 }

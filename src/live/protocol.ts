@@ -73,6 +73,11 @@ export const CLOSE_PROTOCOL = 1003;
 export const CLOSE_TOO_BIG = 1009;
 /** Close code sent after too many rate-limited events (DESIGN §10). */
 export const CLOSE_RATE_LIMITED = 4429;
+/**
+ * Close code when the session the connection joined with ended (logout, the rotation of a
+ * login): the client reconnects and rejoins as whoever its cookie now names.
+ */
+export const CLOSE_SESSION_ENDED = 4401;
 /** Close code when the server shuts down (WebSocket "going away"). */
 export const CLOSE_GOING_AWAY = 1001;
 /** Close code when the server drops its sockets to restart (WebSocket "service restart"). */

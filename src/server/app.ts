@@ -346,7 +346,7 @@ export function createApp(options: AppOptions = {}): DjustApp {
   const hono = new Hono();
   const signer = new Signer(resolved.secretKey);
   const adapters = chooseAdapters(options, resolved.logger);
-  const sessions = new SessionManager(adapters.sessionStore, signer);
+  const sessions = new SessionManager(adapters.sessionStore, signer, { pubsub: adapters.pubsub });
   const views = new Map<string, ViewEntry>();
   const upgradeHandlers: UpgradeHandler[] = [];
   const onClose: (() => void | Promise<void>)[] = [];

@@ -20,6 +20,7 @@ import type { PageShell } from "../live/page.js";
 import { LivePages } from "../live/page-route.js";
 import { CLOSE_GOING_AWAY, LONGPOLL_PATH, STATIC_PREFIX } from "../live/protocol.js";
 import { pathMatcher } from "../live/routes.js";
+import { SessionConnections } from "../live/session-connections.js";
 import { TokenSigner } from "../live/token.js";
 import { WebSocketEndpoint } from "../live/websocket.js";
 import type { AppContext, PageRoute, ViewEntry } from "./context.js";
@@ -68,6 +69,7 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
   const matchers: { route: LiveRoute; match: (path: string) => Params | undefined }[] = [];
 
   const viewTokens = new TokenSigner(ctx.signer, "view");
+  const sessionConnections = new SessionConnections(pubsub);
   // A nested view runs with its registered services and hooks, like a page of its own.
   const nestedRoutes = new WeakMap<ViewEntry, LiveRoute>();
   const childRoute = (view: LiveViewClass | string): LiveRoute | undefined => {
@@ -116,6 +118,7 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
     perMessageDeflate: options.perMessageDeflate,
     cookies: options,
     liveviewVersion: liveviewVersion(),
+    sessionConnections,
     routeByKey: (key) => routes.get(key),
     matchUrl: (url) => {
       for (const { route, match } of matchers) {
@@ -129,6 +132,16 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
     sessions: ctx.sessions,
     ...(options.loadUser && { loadUser: options.loadUser }),
     trustedProxyCount: options.trustedProxyCount,
+  };
+  /**
+   * Who a live request comes from. A connection with a session is accepted only once this node
+   * listens for session ends, so that an end announced from then on reaches it; a node whose
+   * visitors have no session never subscribes.
+   */
+  const liveVisitor = async (headers: Pick<Headers, "get">, remote: string | null | undefined) => {
+    const visitor = await identify(visitors, headers, remote);
+    if (visitor.session) await sessionConnections.listen();
+    return visitor;
   };
 
   // Page routes.
@@ -169,7 +182,7 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
     try {
       return await longPoll.handle(request, async () =>
         connectionIdentity(
-          await identify(visitors, request.headers, remote),
+          await liveVisitor(request.headers, remote),
           HeaderPairs.of(request.headers),
           "longpoll",
         ),
@@ -189,7 +202,7 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
   const websocket = new WebSocketEndpoint(
     host,
     async (headers, remote) =>
-      connectionIdentity(await identify(visitors, headers, remote), headers, "websocket"),
+      connectionIdentity(await liveVisitor(headers, remote), headers, "websocket"),
     ctx.logger,
   );
   ctx.upgradeHandlers.push((req, socket, head) => websocket.handleUpgrade(req, socket, head));
@@ -213,6 +226,7 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
     await websocket.disconnectAll(CLOSE_GOING_AWAY);
     await longPoll.close();
     websocket.close();
+    await sessionConnections.close();
   });
   return transport;
 }
