@@ -301,7 +301,11 @@ class ApiCall implements AuthContext, DispatchContext {
   #checkCsrf([winner, user]: Found): void {
     if (!(this.#entry.view.csrfExempt || isCsrfExemptAuth(winner))) {
       const sessionToken = this.session?.record.csrfToken ?? null;
-      verifyCsrf(this.httpRequest, { sessionToken, headers: this.#headers });
+      verifyCsrf(this.httpRequest, {
+        sessionToken,
+        headers: this.#headers,
+        trustedProxyCount: this.#scope.host.trustedProxyCount,
+      });
     }
     this.user = user;
   }

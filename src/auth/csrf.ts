@@ -11,6 +11,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { CsrfFailed, type DjustError } from "../errors.js";
 import { getCookie } from "./cookies.js";
+import { sameOrigin, viaHttps } from "./origin.js";
 
 /** The CSRF cookie (readable by page scripts, so they can echo it). */
 export const CSRF_COOKIE = "csrftoken";
@@ -50,10 +51,16 @@ export interface CsrfInput {
   /** Where the request's headers are read (default `request.headers`; the API passes Node's). */
   readonly headers?: Pick<Headers, "get">;
   /**
-   * Origins that count as this site besides the request URL's own (e.g. the public origin in
-   * front of a trusted proxy).
+   * Origins that count as this site besides the request's own (e.g. another host name of the
+   * site).
    */
   readonly trustedOrigins?: readonly string[];
+  /**
+   * Proxies in front of the app (`createApp({ trustedProxyCount })`): with one or more, the
+   * outermost one's `X-Forwarded-Proto` says whether the request was HTTPS (default 0: only
+   * the request URL does).
+   */
+  readonly trustedProxyCount?: number;
 }
 
 function originOf(value: string): string | null {
@@ -67,19 +74,22 @@ function originOf(value: string): string | null {
 
 /**
  * The reason `request` fails the `Origin`/`Referer` check, or `null` when it passes.
- * Like Django: an `Origin` header must name this site; without one, an HTTPS request's
+ * Like Django: an `Origin` header must name this site (the request's host, as the live
+ * transports judge it: `sameOrigin` of `./origin.ts`); without one, an HTTPS request's
  * `Referer` must (an attacker cannot strip both from a browser request over HTTPS).
  */
 export function originFailure(
   request: Request,
-  trusted: readonly string[] = [],
-  headers: Pick<Headers, "get"> = request.headers,
+  input: Pick<CsrfInput, "headers" | "trustedOrigins" | "trustedProxyCount"> = {},
 ): string | null {
+  const headers = input.headers ?? request.headers;
+  const trusted = input.trustedOrigins ?? [];
   const origin = headers.get("origin");
-  const isHttps = request.url.startsWith("https:");
-  if (origin === null && !isHttps) return null;
-  const own = new URL(request.url).origin;
-  const allowed = (candidate: string) => candidate === own || trusted.includes(candidate);
+  const secure = viaHttps(request.url.startsWith("https:"), headers, input.trustedProxyCount ?? 0);
+  if (origin === null && !secure) return null;
+  const host = new URL(request.url).host;
+  const allowed = (candidate: string) =>
+    sameOrigin(candidate, host, secure) || trusted.includes(candidate);
   if (origin !== null) {
     const parsed = originOf(origin);
     if (parsed === null || !allowed(parsed)) {
@@ -103,7 +113,7 @@ export function originFailure(
  */
 export function verifyCsrf(request: Request, input: CsrfInput = {}): void {
   const headers = input.headers ?? request.headers;
-  const originProblem = originFailure(request, input.trustedOrigins, headers);
+  const originProblem = originFailure(request, input);
   if (originProblem) throw csrfFailed(originProblem);
   // The cookie is only the secret without a session; a session caller's header goes unparsed.
   const expected = input.sessionToken ?? getCookie(headers, CSRF_COOKIE);

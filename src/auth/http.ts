@@ -8,6 +8,7 @@ import { matchedRoutes } from "hono/route";
 import type { User } from "./user.js";
 import { getCookie, serializeCookie } from "./cookies.js";
 import { CSRF_COOKIE, CSRF_FIELD, SAFE_METHODS, csrfFailed, verifyCsrf } from "./csrf.js";
+import { viaHttps } from "./origin.js";
 import { DjustError } from "../errors.js";
 import { randomToken, SESSION_COOKIE, type Session, type SessionManager } from "./session.js";
 
@@ -60,22 +61,15 @@ const DIRECT: CookiePolicy = { secureCookies: false, trustedProxyCount: 0 };
 
 /**
  * Whether cookies set in answer to `request` are `Secure`: always with `secureCookies`, else
- * when the request is HTTPS, directly or, behind `trustedProxyCount` proxies, by the
- * `X-Forwarded-Proto` the outermost trusted proxy set (the n-th entry from the right; the
- * first when the proxies overwrite rather than append).
+ * when the request is HTTPS, directly or by a trusted proxy's `X-Forwarded-Proto`
+ * ({@link viaHttps}).
  */
 export function isSecureRequest(
   request: { readonly url: string; readonly headers: Pick<Headers, "get"> },
   policy: CookiePolicy = DIRECT,
 ): boolean {
-  if (policy.secureCookies || request.url.startsWith("https:")) return true;
-  const proxies = policy.trustedProxyCount;
-  if (proxies <= 0) return false;
-  const header = request.headers.get("x-forwarded-proto");
-  if (!header) return false;
-  const entries = header.split(",");
-  const entry = entries[Math.max(0, entries.length - proxies)] ?? "";
-  return entry.trim().toLowerCase() === "https";
+  if (policy.secureCookies) return true;
+  return viaHttps(request.url.startsWith("https:"), request.headers, policy.trustedProxyCount);
 }
 
 /** What the session helpers need from the app. */
@@ -262,7 +256,11 @@ function csrfMiddleware(host: SessionHost, options: CsrfMiddlewareOptions): Midd
         const field = (await c.req.parseBody())[CSRF_FIELD];
         formToken = typeof field === "string" ? field : null;
       }
-      verifyCsrf(c.req.raw, { sessionToken: session?.record.csrfToken ?? null, formToken });
+      verifyCsrf(c.req.raw, {
+        sessionToken: session?.record.csrfToken ?? null,
+        formToken,
+        trustedProxyCount: host.options?.trustedProxyCount ?? 0,
+      });
     } catch (error) {
       const failure =
         error instanceof DjustError ? error : csrfFailed("Could not read the request.");

@@ -16,7 +16,7 @@ import { ServiceUnavailable } from "../errors.js";
 import { drainAll, LiveConnection, type ConnectionSink } from "./channel.js";
 import type { ConnectionIdentity, LiveHost, WebSocketCompression } from "./host.js";
 import { HeaderPairs } from "./identity.js";
-import { sameOrigin } from "./origin.js";
+import { sameOrigin, viaHttps } from "../auth/origin.js";
 import { CLOSE_SERVICE_RESTART, HEARTBEAT_MS, WEBSOCKET_PATH } from "./protocol.js";
 
 /** Identifies the sender of an upgrade request (its headers and remote address). */
@@ -366,7 +366,8 @@ export class WebSocketEndpoint {
     // The connection keeps these headers as its views' `request.headers` for as long as it
     // is open; the handshake's own headers say nothing about the user and are left out.
     const headers = HeaderPairs.fromNode(req.headers, HANDSHAKE_HEADERS);
-    const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
+    const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+    const secure = viaHttps(encrypted, headers, this.#host.cookies.trustedProxyCount);
     if (!sameOrigin(req.headers.origin, req.headers.host, secure)) {
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return true;

@@ -15,7 +15,7 @@ import {
   type IdentifyOptions,
 } from "../live/identity.js";
 import { LongPollServer } from "../live/longpoll.js";
-import { sameOrigin } from "../live/origin.js";
+import { sameOrigin, viaHttps } from "../auth/origin.js";
 import type { PageShell } from "../live/page.js";
 import { LivePages } from "../live/page-route.js";
 import { CLOSE_GOING_AWAY, LONGPOLL_PATH, STATIC_PREFIX } from "../live/protocol.js";
@@ -175,7 +175,8 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
   ctx.hono.on(["GET", "POST"], LONGPOLL_PATH, async (c) => {
     const request = c.req.raw;
     const url = new URL(request.url);
-    if (!sameOrigin(request.headers.get("origin") ?? undefined, url.host, false)) {
+    const secure = viaHttps(url.protocol === "https:", request.headers, options.trustedProxyCount);
+    if (!sameOrigin(request.headers.get("origin") ?? undefined, url.host, secure)) {
       return c.json({ status: 403 }, 403);
     }
     const remote = remoteAddressOf(c.env);

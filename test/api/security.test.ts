@@ -55,13 +55,59 @@ describe("HTTP API: CSRF for session-authenticated calls", () => {
     for (const origin of [
       "https://evil.example",
       "http://localhost:8080",
-      "https://localhost",
+      "https://localhost.evil.example",
       "null",
     ]) {
       const res = await call(app, "order/whoami/", { ...auth, origin });
       assert.equal(res.status, 403, origin);
       assert.match(String(res.body.message), /Origin checking failed/, origin);
     }
+  });
+
+  it("the https origin of the app's host passes over plain http, as on the live transports", async () => {
+    // A TLS-terminating proxy djust was not told about: the page was https, the app sees http.
+    const app = makeApp();
+    const res = await call(app, "order/whoami/", {
+      ...(await browser(app, alice)),
+      origin: "https://localhost",
+    });
+    assert.equal(res.status, 200);
+  });
+
+  it("behind a trusted TLS proxy, X-Forwarded-Proto makes the call https", async () => {
+    const app = makeApp({ trustedProxyCount: 1 });
+    const auth = await browser(app, alice);
+    const behind = (origin: string | null, headers: Record<string, string> = {}) =>
+      call(app, "order/whoami/", {
+        ...auth,
+        origin,
+        headers: { "x-forwarded-proto": "https", ...headers },
+      });
+    assert.equal((await behind("https://localhost")).status, 200);
+    // An http page of the host (a network attacker's) may not call the https site.
+    const plain = await behind("http://localhost");
+    assert.equal(plain.status, 403);
+    assert.equal(plain.body.error, "csrf_failed");
+    assert.equal(
+      plain.body.message,
+      "CSRF Failed: Origin checking failed - http://localhost does not match any trusted origins.",
+    );
+    // Over https a missing Origin needs a same-origin Referer.
+    const bare = await behind(null);
+    assert.equal(bare.status, 403);
+    assert.equal(bare.body.message, "CSRF Failed: Referer checking failed - no Referer.");
+    assert.equal((await behind(null, { referer: "https://localhost/orders/" })).status, 200);
+  });
+
+  it("X-Forwarded-Proto is ignored without trustedProxyCount", async () => {
+    const app = makeApp();
+    const auth = await browser(app, alice);
+    const res = await call(app, "order/whoami/", {
+      ...auth,
+      origin: null,
+      headers: { "x-forwarded-proto": "https" },
+    });
+    assert.equal(res.status, 200);
   });
 
   it("over https, a request without Origin needs a same-origin Referer", async () => {

@@ -191,6 +191,27 @@ describe("CSRF on custom routes", () => {
     assert.equal(res.status, 403);
   });
 
+  it("behind a trusted TLS proxy the public https origin passes, plain http is refused", async () => {
+    const app = createApp({ secretKey: "s", trustedProxyCount: 1 });
+    app.hono.post("/transfer", (c) => c.text("done"));
+    const { cookie, csrfToken } = await app.sessions.login({ id: 5 });
+    const post = (origin: string) =>
+      app.fetch(
+        new Request(`${URL_BASE}/transfer`, {
+          method: "POST",
+          headers: { cookie, "x-csrftoken": csrfToken, origin, "x-forwarded-proto": "https" },
+        }),
+      );
+    assert.equal((await post("https://localhost")).status, 200);
+    const refused = await post("http://localhost");
+    assert.equal(refused.status, 403);
+    assert.deepEqual(await refused.json(), {
+      error: "csrf_failed",
+      message:
+        "CSRF Failed: Origin checking failed - http://localhost does not match any trusted origins.",
+    });
+  });
+
   it("csrfExempt(handler) skips the check", async () => {
     const app = setup();
     const res = await app.fetch(

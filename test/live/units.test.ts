@@ -14,7 +14,7 @@ import {
 } from "../../src/live/params.js";
 import { decodeFrame, encodeFrame, ProtocolError, replyFrame } from "../../src/live/frame.js";
 import { fillPattern, pathMatcher } from "../../src/live/routes.js";
-import { sameOrigin } from "../../src/live/origin.js";
+import { sameOrigin, viaHttps } from "../../src/auth/origin.js";
 import { Signer } from "../../src/auth/signing.js";
 import { TokenSigner } from "../../src/live/token.js";
 import { DEFAULT_LIMITS } from "../../src/server/context.js";
@@ -353,6 +353,21 @@ describe("Origin check of the live transports", () => {
     assert.equal(sameOrigin("null", "app.example", false), false);
     assert.equal(sameOrigin("http://app.example", undefined, false), false);
     assert.equal(sameOrigin("http://app.example", "", false), false);
+  });
+
+  it("believes X-Forwarded-Proto only from trusted proxies, the outermost one's entry", () => {
+    const forwarded = (value: string) => new Headers({ "x-forwarded-proto": value });
+    assert.equal(viaHttps(true, new Headers(), 0), true);
+    assert.equal(viaHttps(false, forwarded("https"), 0), false);
+    assert.equal(viaHttps(false, forwarded("https"), 1), true);
+    assert.equal(viaHttps(false, forwarded("http, https"), 1), true);
+    assert.equal(viaHttps(false, forwarded("https, http"), 1), false);
+    assert.equal(viaHttps(false, forwarded("https, http"), 2), true);
+    // A plain http page of the host may not reach a site its proxy says is https.
+    assert.equal(
+      sameOrigin("http://app.example", "app.example", viaHttps(false, forwarded("https"), 1)),
+      false,
+    );
   });
 });
 
