@@ -29,10 +29,12 @@ export type ApiHandler = (
 ) => Response | Promise<Response> | null;
 
 /**
- * The part of a request URL after `prefix`, or `null` outside it. String work only: every API
- * call goes through here, and a full `URL` parse is only needed when a view reads `request.url`.
+ * The part of a request URL after `prefix`, or `null` outside it: whether the API serves the
+ * request at all (the app's CSRF middleware leaves exactly those alone). String work only: every
+ * API call goes through here, and a full `URL` parse is only needed when a view reads
+ * `request.url`.
  */
-function pathAfter(url: string, prefix: string): string | null {
+export function pathAfter(url: string, prefix: string): string | null {
   const scheme = url.indexOf("://");
   const start = scheme < 0 ? 0 : url.indexOf("/", scheme + 3);
   if (start < 0) return null;

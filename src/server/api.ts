@@ -5,13 +5,10 @@
  */
 import type { ApiConnection } from "../api/connection.js";
 import type { ApiHost, ApiViewEntry } from "../api/host.js";
-import { createApiHandler, type ApiHandler } from "../api/router.js";
+import { createApiHandler, pathAfter, type ApiHandler } from "../api/router.js";
 import { installCsrf } from "../auth/http.js";
 import type { User } from "../auth/user.js";
 import type { AppContext, ViewEntry } from "./context.js";
-
-/** The live transports check their own CSRF token (join params), like Phoenix. */
-const LIVE_PREFIX = "/djust/live/";
 
 /** The {@link ApiHost} view of an app's context. */
 export function apiHostOf(ctx: AppContext): ApiHost {
@@ -78,9 +75,12 @@ export function connectionOf(env: unknown): ApiConnection | undefined {
 export function installApi(ctx: AppContext): ApiHandler {
   const host = apiHostOf(ctx);
   const handle = createApiHandler(host);
-  // For `app.hono` mounted on its own. Registered before the CSRF middleware: the API checks
-  // CSRF itself.
-  ctx.hono.all(`${host.prefix}*`, async (c, next) => {
+  // The API checks CSRF itself: the middleware leaves alone exactly the requests it answers.
+  installCsrf(ctx.hono, ctx, { skip: (request) => pathAfter(request.url, host.prefix) !== null });
+  // For `app.hono` mounted on its own. Registered through `use`, after the CSRF middleware, so
+  // a request it passes on (outside the API by its raw path) is checked as any custom route,
+  // and one no route serves is still a 404.
+  ctx.hono.use(`${host.prefix}*`, async (c, next) => {
     // Mounted in a Hono app whose middleware read the body through Hono (`c.req.json()`…),
     // which keeps its text: the call reads that instead of the spent stream.
     const request = c.req.raw.bodyUsed
@@ -90,6 +90,5 @@ export function installApi(ctx: AppContext): ApiHandler {
     if (response) return response;
     await next();
   });
-  installCsrf(ctx.hono, ctx, { skipPrefixes: [host.prefix, LIVE_PREFIX] });
   return handle;
 }

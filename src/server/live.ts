@@ -15,6 +15,7 @@ import {
   type IdentifyOptions,
 } from "../live/identity.js";
 import { LongPollServer } from "../live/longpoll.js";
+import { csrfExempt } from "../auth/http.js";
 import { sameOrigin, viaHttps } from "../auth/origin.js";
 import type { PageShell } from "../live/page.js";
 import { LivePages } from "../live/page-route.js";
@@ -172,32 +173,42 @@ export function serveLive(ctx: AppContext, shell?: PageShell): LiveTransport {
 
   // Long-poll.
   const longPoll = new LongPollServer(host, new TokenSigner(ctx.signer, "longpoll"));
-  ctx.hono.on(["GET", "POST"], LONGPOLL_PATH, async (c) => {
-    const request = c.req.raw;
-    const url = new URL(request.url);
-    const secure = viaHttps(url.protocol === "https:", request.headers, options.trustedProxyCount);
-    if (!sameOrigin(request.headers.get("origin") ?? undefined, url.host, secure)) {
-      return c.json({ status: 403 }, 403);
-    }
-    const remote = remoteAddressOf(c.env);
-    try {
-      return await longPoll.handle(request, async () =>
-        connectionIdentity(
-          await liveVisitor(request.headers, remote),
-          HeaderPairs.of(request.headers),
-          "longpoll",
-        ),
+  // Not the app's CSRF check: the long-poll, like the WebSocket, checks its `Origin` here and
+  // its CSRF token in the join, like Phoenix.
+  ctx.hono.on(
+    ["GET", "POST"],
+    LONGPOLL_PATH,
+    csrfExempt(async (c) => {
+      const request = c.req.raw;
+      const url = new URL(request.url);
+      const secure = viaHttps(
+        url.protocol === "https:",
+        request.headers,
+        options.trustedProxyCount,
       );
-    } catch (error) {
-      // Redis (sessions, the relay to a session's node) down or stalled. The client reads the
-      // status in the body: 500 makes it reconnect with backoff (a body without one would stop
-      // its poll loop for good).
-      if (!(error instanceof ServiceUnavailable)) throw error;
-      return c.json({ status: 500, ...error.toJSON() }, 503, {
-        "retry-after": String(error.retryAfter),
-      });
-    }
-  });
+      if (!sameOrigin(request.headers.get("origin") ?? undefined, url.host, secure)) {
+        return c.json({ status: 403 }, 403);
+      }
+      const remote = remoteAddressOf(c.env);
+      try {
+        return await longPoll.handle(request, async () =>
+          connectionIdentity(
+            await liveVisitor(request.headers, remote),
+            HeaderPairs.of(request.headers),
+            "longpoll",
+          ),
+        );
+      } catch (error) {
+        // Redis (sessions, the relay to a session's node) down or stalled. The client reads the
+        // status in the body: 500 makes it reconnect with backoff (a body without one would stop
+        // its poll loop for good).
+        if (!(error instanceof ServiceUnavailable)) throw error;
+        return c.json({ status: 500, ...error.toJSON() }, 503, {
+          "retry-after": String(error.retryAfter),
+        });
+      }
+    }),
+  );
 
   // WebSocket.
   const websocket = new WebSocketEndpoint(

@@ -212,6 +212,42 @@ describe("CSRF on custom routes", () => {
     });
   });
 
+  it("a custom route under the live or API folder is checked; what the API serves is its own", async () => {
+    const app = createApp({ secretKey: "s" });
+    let ran = 0;
+    app.hono.post("*", (c) => {
+      ran++;
+      return c.text("changed");
+    });
+    const { cookie } = await app.sessions.login({ id: 5 });
+    const post = (path: string) =>
+      app.fetch(new Request(`${URL_BASE}${path}`, { method: "POST", headers: { cookie } }));
+    // Hono routes `/djust/%61pi/…` as `/djust/api/…`, which the API (by its raw path) does not serve.
+    for (const path of ["/djust/live/anything", "/djust/%61pi/anything", "/djust/live/longpollx"]) {
+      const res = await post(path);
+      assert.equal(res.status, 403, path);
+      assert.deepEqual(await res.json(), {
+        error: "csrf_failed",
+        message: "CSRF Failed: CSRF token missing.",
+      });
+    }
+    assert.equal(ran, 0);
+    // The API answers its own paths, with its own checks: here, no view of that name.
+    const api = await post("/djust/api/nope/handler/");
+    assert.equal(api.status, 404);
+    assert.equal(((await api.json()) as { error: string }).error, "not_found");
+    assert.equal(ran, 0);
+  });
+
+  it("a look-alike of an API path that no route serves is a 404, not a CSRF failure", async () => {
+    const app = createApp({ secretKey: "s" });
+    const { cookie } = await app.sessions.login({ id: 5 });
+    const res = await app.fetch(
+      new Request(`${URL_BASE}/djust/%61pi/anything`, { method: "POST", headers: { cookie } }),
+    );
+    assert.equal(res.status, 404);
+  });
+
   it("csrfExempt(handler) skips the check", async () => {
     const app = setup();
     const res = await app.fetch(
