@@ -191,6 +191,10 @@ class ApiCall implements AuthContext, DispatchContext {
   readonly tracker: StateTracker;
   readonly httpRequest: Request;
   readonly loadUser: (id: string | number) => Promise<User | null>;
+  /**
+   * The cookie's session: what auth classes see, then what the view sees as `this.session`,
+   * unless CSRF went unchecked (`null` from then on, see `#checkCsrf`).
+   */
   session: Session | null = null;
   user: User | null = null;
 
@@ -203,6 +207,8 @@ class ApiCall implements AuthContext, DispatchContext {
   readonly #headers: CallHeaders;
   readonly #policy: SerializationPolicy;
   #clientIp: string | null | undefined = undefined;
+  /** The cookie's session id, which only counts the call (rate limits), CSRF-checked or not. */
+  #sessionId: string | null = null;
   #body: Record<string, unknown> = {};
   #view: LiveView | undefined;
   #outcome: DispatchOutcome | undefined;
@@ -244,8 +250,7 @@ class ApiCall implements AuthContext, DispatchContext {
 
   /** The rate-limit caller key; only rate-limited handlers read it (a session costs a hash). */
   get caller(): string {
-    const { user, session } = this;
-    return callerKey({ user, sessionId: session?.id ?? null, clientIp: this.clientIp });
+    return callerKey({ user: this.user, sessionId: this.#sessionId, clientIp: this.clientIp });
   }
 
   run(): Response | Promise<Response> {
@@ -294,12 +299,20 @@ class ApiCall implements AuthContext, DispatchContext {
   /** The view's auth classes in order: the first that recognises the request wins. */
   #authenticate(session: Session | null): MaybePromise<Found> {
     this.session = session;
+    this.#sessionId = session?.id ?? null;
     return firstUser(authFor(this.#entry.view), 0, this.httpRequest, this);
   }
 
-  /** CSRF unless the view or the winning auth class is exempt. */
+  /**
+   * CSRF unless the view or the winning auth class is exempt. An unchecked call may come from
+   * any site, so it gets none of the cookie's session (its data is not `this.session`): an
+   * exempt call acting on the session would let any site act on the user's behalf, as one
+   * acting as the session's user would.
+   */
   #checkCsrf([winner, user]: Found): void {
-    if (!(this.#entry.view.csrfExempt || isCsrfExemptAuth(winner))) {
+    if (this.#entry.view.csrfExempt || isCsrfExemptAuth(winner)) {
+      this.session = null;
+    } else {
       const sessionToken = this.session?.record.csrfToken ?? null;
       verifyCsrf(this.httpRequest, {
         sessionToken,

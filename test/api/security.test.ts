@@ -2,7 +2,10 @@
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import { describe, it } from "node:test";
-import { USERS, browser, call, makeApp } from "./fixtures.js";
+import { LiveView, eventHandler, type User } from "../../src/index.js";
+import { AllowAny, SessionAuth } from "../../src/auth/classes.js";
+import { MemorySessionStore } from "../../src/auth/session.js";
+import { ExemptTokenAuth, USERS, browser, call, makeApp } from "./fixtures.js";
 
 const alice = USERS.alice!;
 const bob = USERS.bob!;
@@ -185,6 +188,62 @@ describe("HTTP API: CSRF for session-authenticated calls", () => {
     });
     // Anonymous (401), never alice: a CSRF-exempt class must not act as the cookie's user.
     assert.equal(res.status, 401);
+  });
+});
+
+/** Reads what the page stored in the session: a cart id. */
+class CartView extends LiveView {
+  static override apiAuthClasses = [ExemptTokenAuth, SessionAuth, AllowAny];
+
+  @eventHandler({ exposeApi: true })
+  cart() {
+    return { cart: this.session.cartId ?? null, user: this.user?.id ?? null };
+  }
+}
+
+describe("HTTP API: the session of CSRF-exempt calls", () => {
+  /**
+   * An app and a browser of `user` (`null`: an anonymous visitor) whose session holds the
+   * page's data, `{ cartId: 7 }`.
+   */
+  async function cartApp(user: User | null) {
+    const sessionStore = new MemorySessionStore();
+    const app = makeApp({ sessionStore });
+    app.register(CartView);
+    const auth = await browser(app, user ?? alice);
+    const id = decodeURIComponent(/djust_session=([^;]+)/.exec(auth.cookie!)![1]!).split(".")[0]!;
+    const record = sessionStore.get(id)!;
+    const userId = user ? record.userId : null;
+    sessionStore.set(id, { ...record, userId, data: { cartId: 7 } }, 60);
+    return { app, auth };
+  }
+
+  it("a CSRF-checked call sees the session's data", async () => {
+    const { app, auth } = await cartApp(alice);
+    const res = await call(app, "cart/cart/", auth);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.result, { cart: 7, user: alice.id });
+  });
+
+  it("AllowAny with another site's cookie-carrying call gets no session data", async () => {
+    const { app, auth } = await cartApp(null);
+    const res = await call(app, "cart/cart/", {
+      cookie: auth.cookie!,
+      origin: "https://evil.example",
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.result, { cart: null, user: null });
+  });
+
+  it("an exempt token class winning over the cookie gets no session data", async () => {
+    const { app, auth } = await cartApp(alice);
+    const res = await call(app, "cart/cart/", {
+      cookie: auth.cookie!,
+      headers: { authorization: "Bearer tok-alice" },
+      origin: "https://evil.example",
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.result, { cart: null, user: alice.id });
   });
 });
 
