@@ -27,7 +27,7 @@ import { coerceParams } from "../view/coerce.js";
 import { fieldValidatorsOf, handlersOf, type HandlerSpec } from "../view/registry.js";
 import { runtimeOf, type Transport } from "../view/runtime.js";
 import { inputJsonSchema } from "../view/schema.js";
-import { guardInput, issuesToFields } from "../view/validate.js";
+import { collectFieldErrors, guardInput, issuesToFields } from "../view/validate.js";
 
 /** What a transport supplies for one event or API call. */
 export interface DispatchContext {
@@ -121,7 +121,7 @@ async function runFieldValidators(
 ): Promise<unknown> {
   if (typeof parsed !== "object" || parsed === null) return parsed;
   const params = parsed as Record<string, unknown>;
-  const errors: FieldErrors = {};
+  const errors = collectFieldErrors();
   for (const [field, methods] of validators) {
     if (!Object.hasOwn(params, field)) continue;
     for (const method of methods) {

@@ -124,12 +124,21 @@ function valueAt(input: unknown, path: StandardSchemaV1.Issue["path"]): unknown 
   return current;
 }
 
+/**
+ * An empty {@link FieldErrors} to collect into, without a prototype: a field may be named
+ * `toString` or `__proto__`, which on a plain object would read (or set) what it inherits.
+ * `JSON.stringify` writes it as any object.
+ */
+export function collectFieldErrors(): FieldErrors {
+  return Object.create(null) as FieldErrors;
+}
+
 /** Converts Standard Schema issues into field errors. */
 export function issuesToFields(
   issues: readonly StandardSchemaV1.Issue[],
   input: unknown,
 ): FieldErrors {
-  const fields: FieldErrors = {};
+  const fields = collectFieldErrors();
   const add = (key: string, message: string) => {
     const list = (fields[key] ??= []);
     if (!list.includes(message)) list.push(message);

@@ -1,6 +1,9 @@
 // The seed's error table and DESIGN.md's pipeline order, one request at a time.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { z } from "zod";
+import { LiveView, ValidationError, eventHandler, fieldValidator } from "../../src/index.js";
+import { AllowAny } from "../../src/auth/classes.js";
 import { ORIGIN, USERS, apiRequest, browser, call, makeApp, type CallOptions } from "./fixtures.js";
 
 const alice = USERS.alice!;
@@ -236,6 +239,63 @@ describe("HTTP API: validation details", () => {
     assert.deepEqual(bad.body.details, { status: ["Lost is not a status."] });
     const good = await call(app, "order/set_status/", { ...auth, json: { status: "SHIPPED" } });
     assert.deepEqual(good.body, { result: null, assigns: { lastStatus: "shipped" } });
+  });
+});
+
+/** Fields named like what a plain object inherits. */
+class ProtoKeysView extends LiveView {
+  static override apiAuthClasses = [AllowAny];
+
+  @eventHandler({ exposeApi: true, params: z.object({ a: z.number() }).strict() })
+  strict_params({ a }: { a: number }) {
+    return a;
+  }
+
+  @eventHandler({ exposeApi: true, params: z.record(z.string(), z.number()) })
+  scores(scores: Record<string, number>) {
+    return scores;
+  }
+
+  @eventHandler({ exposeApi: true, params: z.object({ name: z.string() }) })
+  rename({ name }: { name: string }) {
+    return name;
+  }
+
+  @fieldValidator("name")
+  checkName(value: unknown) {
+    if (value === "x") {
+      throw new ValidationError({ constructor: ["Taken."], ["__proto__"]: ["Also taken."] });
+    }
+    return value;
+  }
+}
+
+describe("HTTP API: validation details at inherited names", () => {
+  const app = makeApp().register(ProtoKeysView);
+
+  it("an unknown key named toString on a strict schema is a 400", async () => {
+    const res = await call(app, "proto-keys/strict_params/", { json: { a: 1, toString: 1 } });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error, "validation_error");
+    assert.equal(res.body.message, "Invalid parameters.");
+    assert.equal(JSON.stringify(res.body.details), '{"toString":["Unexpected field."]}');
+  });
+
+  it("an invalid value under a record key named valueOf is a 400", async () => {
+    const res = await call(app, "proto-keys/scores/", { json: { valueOf: "high" } });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error, "validation_error");
+    assert.deepEqual(Object.keys(res.body.details as object), ["valueOf"]);
+  });
+
+  it("a @fieldValidator's messages at constructor and __proto__ are a 400", async () => {
+    const res = await call(app, "proto-keys/rename/", { json: { name: "x" } });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error, "validation_error");
+    assert.equal(
+      JSON.stringify(res.body.details),
+      '{"constructor":["Taken."],"__proto__":["Also taken."]}',
+    );
   });
 });
 
