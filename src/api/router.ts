@@ -96,7 +96,7 @@ export function createApiHandler(host: ApiHost): ApiHandler {
     if (rest === null) return null;
     const method = request.method.toUpperCase();
 
-    const asset = ASSETS[rest];
+    const asset = ASSETS.get(rest);
     if (asset) {
       if (method === "OPTIONS")
         return new Response(null, { status: 204, headers: { allow: "GET, HEAD" } });
@@ -130,24 +130,33 @@ const ASSET_HEADERS = {
   "cache-control": "no-cache",
 } as const;
 
-const ASSETS: Readonly<Record<string, Asset>> = {
-  "openapi.json": (document) => json(200, document(), { "cache-control": "no-cache" }),
-  docs: (_document, prefix) =>
-    new Response(docsHtml(prefix), {
-      headers: {
-        ...ASSET_HEADERS,
-        "content-type": "text/html; charset=utf-8",
-        "content-security-policy":
-          "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-      },
-    }),
-  "docs/": (document, prefix) => (ASSETS.docs as Asset)(document, prefix),
-  "docs/docs.js": () =>
-    new Response(DOCS_JS, {
-      headers: { ...ASSET_HEADERS, "content-type": "text/javascript; charset=utf-8" },
-    }),
-  "docs/docs.css": () =>
-    new Response(DOCS_CSS, {
-      headers: { ...ASSET_HEADERS, "content-type": "text/css; charset=utf-8" },
-    }),
-};
+const docsPage: Asset = (_document, prefix) =>
+  new Response(docsHtml(prefix), {
+    headers: {
+      ...ASSET_HEADERS,
+      "content-type": "text/html; charset=utf-8",
+      "content-security-policy":
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    },
+  });
+
+/** The assets by path: a `Map`, so a path like `constructor` finds nothing it inherits. */
+const ASSETS: ReadonlyMap<string, Asset> = new Map([
+  ["openapi.json", (document) => json(200, document(), { "cache-control": "no-cache" })],
+  ["docs", docsPage],
+  ["docs/", docsPage],
+  [
+    "docs/docs.js",
+    () =>
+      new Response(DOCS_JS, {
+        headers: { ...ASSET_HEADERS, "content-type": "text/javascript; charset=utf-8" },
+      }),
+  ],
+  [
+    "docs/docs.css",
+    () =>
+      new Response(DOCS_CSS, {
+        headers: { ...ASSET_HEADERS, "content-type": "text/css; charset=utf-8" },
+      }),
+  ],
+]);

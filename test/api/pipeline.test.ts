@@ -85,6 +85,20 @@ describe("HTTP API: the seed's error table", () => {
     }
   });
 
+  it("404 not_found, on GET and POST, at a path named like an inherited member", async () => {
+    const app = makeApp();
+    for (const name of ["constructor", "toString", "valueOf", "__proto__", "hasOwnProperty"]) {
+      for (const method of ["GET", "POST"]) {
+        const res = await call(app, name, { method });
+        assert.equal(res.status, 404, `${method} ${name}`);
+        assert.deepEqual(res.body, {
+          error: "not_found",
+          message: `No API endpoint at /djust/api/${name}.`,
+        });
+      }
+    }
+  });
+
   it("429 rate_limited with Retry-After after the burst", async () => {
     const app = makeApp();
     const auth = await browser(app, alice);
