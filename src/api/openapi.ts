@@ -216,22 +216,33 @@ function collapseNullable(node: OpenApiObject): void {
 }
 
 /**
- * Puts `schema` into `components.schemas` as `name`, hoisting its `$defs` into components too
- * (a `#/$defs/...` pointer would resolve against the document root once embedded). Same-named
- * definitions with different content get a numeric suffix.
+ * Puts `schema` into `components.schemas` as `name`, or `name_2`, `name_3`… when that is taken
+ * (an operation's body, result or envelope is its own, never another's; the document's order
+ * makes the names the same on every run), hoisting its `$defs` into components too (a
+ * `#/$defs/...` pointer would resolve against the document root once embedded). Same-named
+ * definitions with different content get a numeric suffix; equal ones are shared.
+ * @returns the component's `$ref`.
  */
 function addComponent(
   schemas: Record<string, OpenApiObject>,
-  name: string,
+  wanted: string,
   schema: OpenApiObject,
 ): string {
+  let name = wanted;
+  for (let i = 2; Object.hasOwn(schemas, name); i++) name = `${wanted}_${i}`;
   const { $defs, ...body } = schema;
+  // Taken before the definitions are named, so none of them takes it.
+  schemas[name] = body;
   const renames = new Map<string, string>();
   if (isObject($defs)) {
     for (const [defName, def] of Object.entries($defs)) {
       const base = defName.replace(/[^A-Za-z0-9._-]/g, "_");
       let candidate = base;
-      for (let i = 2; schemas[candidate] && !sameJson(schemas[candidate], def); i++) {
+      for (
+        let i = 2;
+        Object.hasOwn(schemas, candidate) && !sameJson(schemas[candidate], def);
+        i++
+      ) {
         candidate = `${base}_${i}`;
       }
       renames.set(defName, candidate);
@@ -253,12 +264,12 @@ function addComponent(
     }
   }
   rewrite(body, refs);
-  schemas[name] = body;
   return `#/components/schemas/${name}`;
 }
 
-function componentName(slug: string, handler: string, suffix: string): string {
-  return `${slug}_${handler}_${suffix}`.replace(/[^A-Za-z0-9._-]/g, "_");
+/** The wanted name of an operation's component: its (unique) operationId and what it is. */
+function componentName(operationId: string, suffix: "body" | "result" | "response"): string {
+  return `${operationId}_${suffix}`.replace(/[^A-Za-z0-9._-]/g, "_");
 }
 
 function requestBodySchema(params: ParamsSchema | undefined): OpenApiObject {
@@ -310,10 +321,10 @@ function operationFor(
 ): OpenApiObject {
   const { schemas, securitySchemes } = doc.components;
   const body = requestBodySchema(handler.params);
-  const bodyRef = addComponent(schemas, componentName(slug, handler.name, "body"), body);
+  const bodyRef = addComponent(schemas, componentName(operationId, "body"), body);
   const declared = handler.result ? jsonSchemaOf(handler.result, "output") : null;
   const resultRef: OpenApiObject = declared
-    ? { $ref: addComponent(schemas, componentName(slug, handler.name, "result"), declared) }
+    ? { $ref: addComponent(schemas, componentName(operationId, "result"), declared) }
     : { description: "The handler's return value (wire JSON), or null." };
   const envelope: OpenApiObject = {
     type: "object",
@@ -327,11 +338,7 @@ function operationFor(
     },
     required: ["result", "assigns"],
   };
-  const envelopeRef = addComponent(
-    schemas,
-    componentName(slug, handler.name, "response"),
-    envelope,
-  );
+  const envelopeRef = addComponent(schemas, componentName(operationId, "response"), envelope);
   const responses: OpenApiObject = {
     "200": {
       description: "The handler ran.",

@@ -183,6 +183,66 @@ describe("OpenAPI document", () => {
     }
   });
 
+  it("operations whose <slug>_<handler> spell alike each get their own components", async () => {
+    class OrderView extends LiveView {
+      static override apiAuthClasses = [AllowAny];
+      @eventHandler({
+        exposeApi: true,
+        params: z.object({ order_id: z.number() }),
+        result: z.number(),
+      })
+      update_status({ order_id }: { order_id: number }) {
+        return order_id;
+      }
+    }
+    class OrderUpdateView extends LiveView {
+      static override apiName = "order_update";
+      static override apiAuthClasses = [AllowAny];
+      @eventHandler({
+        exposeApi: true,
+        params: z.object({ label: z.string() }),
+        result: z.string(),
+      })
+      status({ label }: { label: string }) {
+        return label;
+      }
+    }
+    const app = createApp({ secretKey: "k" }).register(OrderView).register(OrderUpdateView);
+    const { doc } = await fetchDoc(app);
+    await assertValid(doc);
+    const at = (node: unknown, ...keys: string[]): unknown =>
+      keys.reduce((n, key) => (n as Record<string, unknown>)[key], node);
+    const refsOf = (path: string) => {
+      const post = doc!.paths[path]!.post;
+      const json = ["content", "application/json", "schema", "$ref"];
+      const envelope = at(post, "responses", "200", ...json) as string;
+      return {
+        operationId: post.operationId as string,
+        body: at(post, "requestBody", ...json) as string,
+        envelope,
+        result: at(resolve(doc!, envelope), "properties", "result", "$ref") as string,
+      };
+    };
+    const components = "#/components/schemas/";
+    assert.deepEqual(refsOf("/order/update_status/"), {
+      operationId: "order_update_status",
+      body: `${components}order_update_status_body`,
+      envelope: `${components}order_update_status_response`,
+      result: `${components}order_update_status_result`,
+    });
+    assert.deepEqual(refsOf("/order_update/status/"), {
+      operationId: "order_update_status_2",
+      body: `${components}order_update_status_2_body`,
+      envelope: `${components}order_update_status_2_response`,
+      result: `${components}order_update_status_2_result`,
+    });
+    const propertiesOf = (ref: string) => Object.keys(resolve(doc!, ref).properties as object);
+    assert.deepEqual(propertiesOf(refsOf("/order/update_status/").body), ["order_id"]);
+    assert.deepEqual(propertiesOf(refsOf("/order_update/status/").body), ["label"]);
+    assert.equal(resolve(doc!, refsOf("/order/update_status/").result).type, "number");
+    assert.equal(resolve(doc!, refsOf("/order_update/status/").result).type, "string");
+  });
+
   it("description, deprecated and x-djust metadata come from the decorators", async () => {
     const { doc } = await fetchDoc(catalogApp());
     const create = doc!.paths["/catalog/create_order/"]!.post;
