@@ -18,6 +18,7 @@ import { viewPermissions } from "../auth/user.js";
 import { ERROR_STATUS, type ErrorKind } from "../errors.js";
 import type { AuthClassEntry } from "../auth/classes.js";
 import { handlersOf, type HandlerSpec, type ParamsSchema } from "../view/registry.js";
+import { BIGINT_PATTERN } from "../view/validate.js";
 import type { ApiHost } from "./host.js";
 
 /** A JSON value as it appears in the document. */
@@ -128,7 +129,8 @@ function errorResponses(): Record<string, OpenApiObject> {
   return out;
 }
 
-// Dates and other values zod cannot describe travel as their wire JSON (ISO strings etc.).
+// Dates and other values zod cannot describe travel as their wire JSON (ISO strings etc.), in
+// results and in bodies alike: a param's JSON form is revived (`reviveWireValues`).
 function dateOverride(ctx: { zodSchema: unknown; jsonSchema: Record<string, unknown> }): void {
   const def = (ctx.zodSchema as { _zod?: { def?: { type?: string } } })._zod?.def;
   if (def?.type === "date") {
@@ -136,7 +138,7 @@ function dateOverride(ctx: { zodSchema: unknown; jsonSchema: Record<string, unkn
     ctx.jsonSchema.format = "date-time";
   } else if (def?.type === "bigint") {
     ctx.jsonSchema.type = "string";
-    ctx.jsonSchema.pattern = "^-?[0-9]+$";
+    ctx.jsonSchema.pattern = BIGINT_PATTERN;
   }
 }
 

@@ -27,7 +27,12 @@ import { coerceParams } from "../view/coerce.js";
 import { fieldValidatorsOf, handlersOf, type HandlerSpec } from "../view/registry.js";
 import { runtimeOf, type Transport } from "../view/runtime.js";
 import { inputJsonSchema } from "../view/schema.js";
-import { collectFieldErrors, guardInput, issuesToFields } from "../view/validate.js";
+import {
+  collectFieldErrors,
+  guardInput,
+  issuesToFields,
+  reviveWireValues,
+} from "../view/validate.js";
 
 /** What a transport supplies for one event or API call. */
 export interface DispatchContext {
@@ -91,21 +96,36 @@ function parseParams(
       inputJsonSchema(spec.params),
     ));
   }
-  const outcome = spec.params["~standard"].validate(candidate);
-  if (!isThenable(outcome)) return validated(view, outcome, candidate, coercionErrors);
+  return validate(view, spec.params, candidate, coercionErrors);
+}
+
+/** Runs `schema` on `candidate`, then {@link validated} on its verdict. */
+function validate(
+  view: object,
+  schema: StandardSchemaV1,
+  candidate: Record<string, unknown>,
+  coercionErrors: FieldErrors,
+): MaybePromise<unknown> {
+  const outcome = schema["~standard"].validate(candidate);
+  if (!isThenable(outcome)) return validated(view, schema, outcome, candidate, coercionErrors);
   return Promise.resolve(outcome).then((result) =>
-    validated(view, result, candidate, coercionErrors),
+    validated(view, schema, result, candidate, coercionErrors),
   );
 }
 
 /** The schema's verdict, merged with coercion errors, then the `@fieldValidator`s. */
 function validated(
   view: object,
+  schema: StandardSchemaV1,
   result: StandardSchemaV1.Result<unknown>,
   candidate: Record<string, unknown>,
   coercionErrors: FieldErrors,
 ): MaybePromise<unknown> {
   if (result.issues) {
+    // Dates and bigints arrive in their JSON forms: given again where the schema wants one.
+    // Each round turns strings into what no later round turns again, so this ends.
+    const revived = reviveWireValues(result.issues, candidate);
+    if (revived) return validate(view, schema, revived, coercionErrors);
     // Coercion messages are more precise than the schema's type mismatch for the same field.
     throw new ValidationError({ ...issuesToFields(result.issues, candidate), ...coercionErrors });
   }

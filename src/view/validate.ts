@@ -113,7 +113,7 @@ function pathKey(path: StandardSchemaV1.Issue["path"]): string {
     .join(".");
 }
 
-function valueAt(input: unknown, path: StandardSchemaV1.Issue["path"]): unknown {
+function valueAt(input: unknown, path: StandardSchemaV1.Issue["path"] | Path): unknown {
   let current = input;
   for (const segment of path ?? []) {
     const key = typeof segment === "object" ? segment.key : segment;
@@ -122,6 +122,75 @@ function valueAt(input: unknown, path: StandardSchemaV1.Issue["path"]): unknown 
     current = (current as Record<PropertyKey, unknown>)[key];
   }
   return current;
+}
+
+/**
+ * The JSON Schema `pattern` of a `bigint` param's JSON form, an integer string (the OpenAPI
+ * document gives it; {@link reviveWireValues} accepts it).
+ */
+export const BIGINT_PATTERN = "^-?[0-9]+$";
+const BIGINT = new RegExp(BIGINT_PATTERN);
+/** RFC 3339 `date-time`, the JSON Schema format a `Date` param's JSON form is documented as. */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** The `Date` or `bigint` that `value` is the JSON form of, when the schema `expected` one. */
+function revived(expected: unknown, value: unknown): Date | bigint | undefined {
+  if (typeof value !== "string") return undefined;
+  if (expected === "date" && DATE_TIME.test(value)) {
+    const date = new Date(value.toUpperCase());
+    return Number.isNaN(date.getTime()) ? undefined : date;
+  }
+  if (expected === "bigint" && BIGINT.test(value)) return BigInt(value);
+  return undefined;
+}
+
+type Path = readonly (PropertyKey | StandardSchemaV1.PathSegment)[];
+
+/** Where issues (zod's, through a union's branches too) wanted a `Date`/`bigint`. */
+function wantedAt(
+  issues: readonly StandardSchemaV1.Issue[],
+  prefix: Path,
+  out: [Path, unknown][],
+): void {
+  for (const issue of issues) {
+    const { code, expected, errors } = issue as {
+      code?: unknown;
+      expected?: unknown;
+      errors?: unknown;
+    };
+    const path = [...prefix, ...(issue.path ?? [])];
+    if (code === "invalid_type" && (expected === "date" || expected === "bigint")) {
+      out.push([path, expected]);
+    } else if (code === "invalid_union" && Array.isArray(errors)) {
+      for (const branch of errors) if (Array.isArray(branch)) wantedAt(branch, path, out);
+    }
+  }
+}
+
+/**
+ * `input` with the JSON forms of dates and bigints revived where the schema's `issues` say it
+ * wanted a `Date` or a `bigint` and got such a string, or `null` when there is none to revive.
+ * JSON has no dates or bigints: a body carries them as the OpenAPI document describes them (an
+ * RFC 3339 `date-time` string, an integer string), so those forms, and only where the schema
+ * wants one, are what the schema is given again. A `z.string().datetime()` is never touched.
+ */
+export function reviveWireValues(
+  issues: readonly StandardSchemaV1.Issue[],
+  input: Record<string, unknown>,
+): Record<string, unknown> | null {
+  const wanted: [Path, unknown][] = [];
+  wantedAt(issues, [], wanted);
+  let copy: Record<string, unknown> | null = null;
+  for (const [path, expected] of wanted) {
+    if (path.length === 0) continue;
+    const value = revived(expected, valueAt(input, path));
+    if (value === undefined) continue;
+    copy ??= structuredClone(input);
+    const keys = path.map((segment) => (typeof segment === "object" ? segment.key : segment));
+    const parent = valueAt(copy, path.slice(0, -1)) as Record<PropertyKey, unknown>;
+    parent[keys[keys.length - 1] as PropertyKey] = value;
+  }
+  return copy;
 }
 
 /**

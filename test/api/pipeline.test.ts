@@ -313,6 +313,76 @@ describe("HTTP API: validation details at inherited names", () => {
   });
 });
 
+/** Params whose JSON forms are strings: dates and bigints. */
+class WireFormsView extends LiveView {
+  static override apiAuthClasses = [AllowAny];
+
+  @eventHandler({
+    exposeApi: true,
+    params: z.object({
+      since: z.date(),
+      total: z.bigint(),
+      days: z.array(z.date()).optional(),
+      until: z.date().nullable().optional(),
+      when: z.union([z.date(), z.number()]).optional(),
+      stamp: z.iso.datetime().optional(),
+    }),
+  })
+  run(params: Record<string, unknown>) {
+    const describe = (value: unknown): unknown =>
+      value instanceof Date
+        ? `Date ${value.toISOString()}`
+        : typeof value === "bigint"
+          ? `bigint ${value}`
+          : Array.isArray(value)
+            ? value.map(describe)
+            : value;
+    return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, describe(v)]));
+  }
+}
+
+describe("HTTP API: dates and bigints in their JSON forms", () => {
+  const app = makeApp().register(WireFormsView);
+
+  it("a z.date() takes an RFC 3339 date-time string, a z.bigint() an integer string", async () => {
+    const res = await call(app, "wire-forms/run/", {
+      json: {
+        since: "2025-01-01T10:00:00+02:00",
+        total: "-12345678901234567890",
+        days: ["2025-01-02T00:00:00Z", "2025-01-03T00:00:00.5Z"],
+        until: null,
+        when: "2025-01-04T00:00:00Z",
+        stamp: "2025-01-05T00:00:00Z",
+      },
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.result, {
+      since: "Date 2025-01-01T08:00:00.000Z",
+      total: "bigint -12345678901234567890",
+      days: ["Date 2025-01-02T00:00:00.000Z", "Date 2025-01-03T00:00:00.500Z"],
+      until: null,
+      when: "Date 2025-01-04T00:00:00.000Z",
+      // A string schema keeps its string, date-time or not.
+      stamp: "2025-01-05T00:00:00Z",
+    });
+  });
+
+  it("other strings, and numbers, are still refused", async () => {
+    for (const [body, field] of [
+      [{ since: "2025-01-01", total: "1" }, "since"],
+      [{ since: "yesterday", total: "1" }, "since"],
+      [{ since: 1735689600000, total: "1" }, "since"],
+      [{ since: "2025-01-01T00:00:00Z", total: "1.5" }, "total"],
+      [{ since: "2025-01-01T00:00:00Z", total: 1 }, "total"],
+    ] as const) {
+      const res = await call(app, "wire-forms/run/", { json: body });
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.equal(res.body.error, "validation_error");
+      assert.deepEqual(Object.keys(res.body.details as object), [field], JSON.stringify(body));
+    }
+  });
+});
+
 describe("HTTP API: pipeline order", () => {
   const noCsrf = (auth: CallOptions): CallOptions => ({
     cookie: auth.cookie!,
