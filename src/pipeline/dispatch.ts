@@ -38,7 +38,10 @@ import {
 export interface DispatchContext {
   readonly transport: Transport;
   readonly user: User | null;
-  /** Rate-limit caller key: `user:<id>`, else `session:<id>`, else `ip:<addr>`. */
+  /**
+   * Rate-limit caller key (`callerKey`): `user:<id>`, else `ip:<addr>`, else `session:<digest>`
+   * when the address is unknown, else `ip:unknown`.
+   */
   readonly caller: string;
   /** The view's API slug (part of the rate-limit bucket key). */
   readonly slug: string;

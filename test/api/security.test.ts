@@ -278,6 +278,18 @@ describe("HTTP API: rate-limit callers", () => {
     assert.deepEqual(statuses, [200, 200, 429, 200]);
   });
 
+  it("anonymous callers are keyed by their IP before their session", async () => {
+    // A fresh anonymous session per call, as a client dropping its cookie gets: one bucket.
+    const app = makeApp({ trustedProxyCount: 1 });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) {
+      const { cookie } = await app.sessions.login({ id: 200 + i });
+      const headers = { "x-forwarded-for": "7.7.7.7" };
+      statuses.push((await call(app, "public/limited/", { cookie, headers })).status);
+    }
+    assert.deepEqual(statuses, [200, 200, 429]);
+  });
+
   it("X-Forwarded-For is ignored without trustedProxyCount", async () => {
     const app = makeApp();
     const statuses = [];
