@@ -25,6 +25,11 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  * the stream threw: see {@link bodyReadError}. `headers` is where `Content-Type` and
  * `Content-Length` are read (the request's by default). {@link parseJsonObject} comes next.
  *
+ * @param parserBounded Whether the server's HTTP parser ends the body at its `Content-Length`
+ * (Node's does), so that a declared length within `limit` bounds the read and the body may be
+ * taken in one piece. Otherwise (`app.fetch`, a `Request` built by anyone) the header may lie,
+ * and the body is streamed with the limit enforced as it comes.
+ *
  * @throws DjustError `unsupported_media_type` (415) for a non-empty non-JSON body,
  * `payload_too_large` (413) above `limit` bytes, `invalid_json` (400) for invalid UTF-8.
  */
@@ -32,6 +37,7 @@ export function readJsonText(
   request: Request,
   limit: number,
   headers: Pick<Headers, "get"> = request.headers,
+  parserBounded = false,
 ): string | Promise<string> {
   const type = headers.get("content-type");
   const json = isJsonContentType(type);
@@ -43,6 +49,7 @@ export function readJsonText(
   if (length === 0) return "";
   if (!json) throw new UnsupportedMediaType(type);
   if (length > limit) throw new PayloadTooLarge(limit);
+  if (!parserBounded) return readText(request, limit, type);
   // The HTTP parser stops at Content-Length, so this read is bounded. `arrayBuffer()` lets
   // @hono/node-server take the socket's buffer without building a web stream (several times
   // faster), and the strict decoder answers malformed UTF-8 with 400, as the streamed path does.

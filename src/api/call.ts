@@ -325,7 +325,10 @@ class ApiCall implements AuthContext, DispatchContext {
 
   /** The body's text: JSON only, size-limited while streaming. */
   #readBody(): MaybePromise<string> {
-    return readJsonText(this.httpRequest, this.#scope.host.bodyBytes, this.#headers);
+    // Node's parsed headers mean Node's HTTP parser, which ends the body at Content-Length.
+    const parserBounded = this.#connection.headers !== undefined;
+    const limit = this.#scope.host.bodyBytes;
+    return readJsonText(this.httpRequest, limit, this.#headers, parserBounded);
   }
 
   /** The body must be a JSON object (`{}` when empty). */

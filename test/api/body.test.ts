@@ -84,6 +84,33 @@ describe("readJsonText / parseJsonObject", () => {
     assert.equal(await kindOf(() => readJsonText(request, 100)), "413 payload_too_large");
   });
 
+  it("a Content-Length that lies low does not let the body be read past the limit", async () => {
+    let pulls = 0;
+    const chunk = new Uint8Array(1024).fill(0x20);
+    const chunks = Array.from({ length: 1000 }, () => chunk);
+    const lying = (headers: Record<string, string>) =>
+      new Request("http://localhost/djust/api/public/echo/", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: streamOf(chunks, () => pulls++),
+        duplex: "half",
+      } as RequestInit);
+    const direct = await kindOf(() => readJsonText(lying({ "content-length": "2" }), 4096));
+    assert.equal(direct, "413 payload_too_large");
+    assert.ok(pulls < 10, `read ${pulls} chunks of 1000`);
+    // Through app.fetch, where no HTTP parser holds the body to its header.
+    pulls = 0;
+    const app = makeApp({ limits: { bodyBytes: 4096 } });
+    const res = await app.fetch(lying({ "content-length": "2" }));
+    assert.equal(res.status, 413);
+    assert.deepEqual(await res.json(), {
+      error: "payload_too_large",
+      message: "The request body exceeds 4096 bytes.",
+      details: { limit: 4096 },
+    });
+    assert.ok(pulls < 10, `app.fetch read ${pulls} chunks of 1000`);
+  });
+
   it("accepts a streamed body exactly at the limit, in several chunks", async () => {
     const text = JSON.stringify({ a: "x".repeat(90) });
     const bytes = new TextEncoder().encode(text);
