@@ -28,7 +28,7 @@ import { fieldValidatorsOf, handlersOf, type HandlerSpec } from "../view/registr
 import { runtimeOf, type Transport } from "../view/runtime.js";
 import { inputJsonSchema } from "../view/schema.js";
 import {
-  collectFieldErrors,
+  FieldErrorsBuilder,
   guardInput,
   issuesToFields,
   reviveWireValues,
@@ -144,7 +144,7 @@ async function runFieldValidators(
 ): Promise<unknown> {
   if (typeof parsed !== "object" || parsed === null) return parsed;
   const params = parsed as Record<string, unknown>;
-  const errors = collectFieldErrors();
+  const errors = new FieldErrorsBuilder();
   for (const [field, methods] of validators) {
     if (!Object.hasOwn(params, field)) continue;
     for (const method of methods) {
@@ -154,13 +154,13 @@ async function runFieldValidators(
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
         for (const [key, messages] of Object.entries(error.fields)) {
-          (errors[key === "__all__" ? field : key] ??= []).push(...messages);
+          errors.of(key === "__all__" ? field : key).push(...messages);
         }
         break;
       }
     }
   }
-  if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+  if (errors.size > 0) throw new ValidationError(errors.done());
   return params;
 }
 

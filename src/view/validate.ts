@@ -194,12 +194,27 @@ export function reviveWireValues(
 }
 
 /**
- * An empty {@link FieldErrors} to collect into, without a prototype: a field may be named
- * `toString` or `__proto__`, which on a plain object would read (or set) what it inherits.
- * `JSON.stringify` writes it as any object.
+ * Messages collected per field. A field may be named `toString` or `__proto__`, which on a
+ * plain object would read (or set) what it inherits, so they are kept in a `Map` until done.
  */
-export function collectFieldErrors(): FieldErrors {
-  return Object.create(null) as FieldErrors;
+export class FieldErrorsBuilder {
+  readonly #fields = new Map<string, string[]>();
+
+  /** The messages of `key`, empty at first. */
+  of(key: string): string[] {
+    let list = this.#fields.get(key);
+    if (!list) this.#fields.set(key, (list = []));
+    return list;
+  }
+
+  get size(): number {
+    return this.#fields.size;
+  }
+
+  /** The collected messages, as a plain object (`__proto__` an own field like any other). */
+  done(): FieldErrors {
+    return Object.fromEntries(this.#fields);
+  }
 }
 
 /** Converts Standard Schema issues into field errors. */
@@ -207,9 +222,9 @@ export function issuesToFields(
   issues: readonly StandardSchemaV1.Issue[],
   input: unknown,
 ): FieldErrors {
-  const fields = collectFieldErrors();
+  const fields = new FieldErrorsBuilder();
   const add = (key: string, message: string) => {
-    const list = (fields[key] ??= []);
+    const list = fields.of(key);
     if (!list.includes(message)) list.push(message);
   };
   for (const issue of issues) {
@@ -224,7 +239,7 @@ export function issuesToFields(
     const missing = issue.path && issue.path.length > 0 && valueAt(input, issue.path) === undefined;
     add(pathKey(issue.path), missing ? REQUIRED_MESSAGE : issue.message);
   }
-  return fields;
+  return fields.done();
 }
 
 /** Validates `input` with `schema`; returns the parsed value or throws {@link ValidationError}. */
