@@ -40,6 +40,16 @@ function chunk(client: RawClient, topic: string, data: Buffer, joinRef = "9"): P
   return reply;
 }
 
+/** Joins the upload channel of entry "0" with the token its preflight `pre` gave. */
+function joinEntry(client: RawClient, pre: Record<string, unknown>): Promise<Msg> {
+  return client.push(
+    "lvu:0",
+    "phx_join",
+    { token: (pre.entries as Record<string, string>)["0"] },
+    "9",
+  );
+}
+
 function uploadRef(page: PageInfo): string {
   const match = /data-phx-upload-ref="([^"]+)"/.exec(page.html);
   assert.ok(match, "the page renders a live file input");
@@ -328,7 +338,7 @@ describe("uploads over the WebSocket", () => {
     // A progress report cannot claim bytes that never arrived.
     const { client: c2, topic: t2, ref: r2 } = await joined();
     const p2 = await allow(c2, t2, r2, [entry("0", "a.png", 10)]);
-    await c2.push("lvu:0", "phx_join", { token: (p2.entries as Record<string, string>)["0"] }, "9");
+    await joinEntry(c2, p2);
     await chunk(c2, "lvu:0", Buffer.from("12345"));
     const claim = await c2.push(t2, "progress", { ref: r2, entry_ref: "0", progress: 100 });
     assert.match(JSON.stringify(response(claim).diff), /50/);
@@ -340,12 +350,7 @@ describe("uploads over the WebSocket", () => {
   it("does not consume an entry that failed after it was done", async () => {
     const { page, client, topic, ref } = await joined();
     const pre = await allow(client, topic, ref, [entry("0", "a.png", 2)]);
-    await client.push(
-      "lvu:0",
-      "phx_join",
-      { token: (pre.entries as Record<string, string>)["0"] },
-      "9",
-    );
+    await joinEntry(client, pre);
     assert.equal((await chunk(client, "lvu:0", Buffer.from("ab"))).payload.status, "ok");
     await client.push(topic, "progress", { ref, entry_ref: "0", progress: 100 });
     const failed = client.next((m) => m.topic === topic && m.event === "diff");
@@ -373,12 +378,7 @@ describe("uploads over the WebSocket", () => {
   it("cancelling an entry closes its channel: a chunk still on its way is not refused as too large", async () => {
     const { page, client, topic, ref } = await joined();
     const pre = await allow(client, topic, ref, [entry("0", "a.png", 10)]);
-    await client.push(
-      "lvu:0",
-      "phx_join",
-      { token: (pre.entries as Record<string, string>)["0"] },
-      "9",
-    );
+    await joinEntry(client, pre);
     assert.equal((await chunk(client, "lvu:0", Buffer.from("12345"))).payload.status, "ok");
     // The page's cancel button: the handler calls cancelUpload.
     const closed = client.next((m) => m.topic === "lvu:0" && m.event === "phx_close");
@@ -423,12 +423,7 @@ describe("uploads over the WebSocket", () => {
   it("deletes a partial upload when the socket closes", async () => {
     const { client, topic, ref } = await joined();
     const pre = await allow(client, topic, ref, [entry("0", "a.png", 100)]);
-    await client.push(
-      "lvu:0",
-      "phx_join",
-      { token: (pre.entries as Record<string, string>)["0"] },
-      "9",
-    );
+    await joinEntry(client, pre);
     await chunk(client, "lvu:0", Buffer.alloc(50));
     assert.equal((await tempFiles()).length, 1);
     client.close();
@@ -482,12 +477,7 @@ describe("uploads over the WebSocket", () => {
   it("a view joined again on the same socket closes the upload channels of the one it replaces", async () => {
     const { page, client, topic, ref } = await joined("/hasty/");
     const pre = await allow(client, topic, ref, [entry("0", "a.png", 10)]);
-    await client.push(
-      "lvu:0",
-      "phx_join",
-      { token: (pre.entries as Record<string, string>)["0"] },
-      "9",
-    );
+    await joinEntry(client, pre);
     assert.equal((await chunk(client, "lvu:0", Buffer.from("abc"))).payload.status, "ok");
     // The client joins the view's topic again (as phoenix.js does after the view's channel
     // errored).
