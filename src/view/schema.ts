@@ -25,10 +25,18 @@ export function inputJsonSchema(schema: StandardSchemaV1): JsonSchema | null {
   let result: JsonSchema | null = null;
   const converter = (schema["~standard"] as { jsonSchema?: JsonSchemaConverter }).jsonSchema;
   try {
-    if (converter) {
+    if (schema["~standard"].vendor === "zod") {
+      // zod's own converter, not its Standard JSON Schema one, which takes no options: a field
+      // with no JSON form (`z.date()`, `z.bigint()`) is any value here rather than the end of
+      // the whole schema (no field of a form holding a date would be coerced, its numbers
+      // refused as strings). Validation revives dates and bigints from their JSON forms.
+      result = z.toJSONSchema(schema as z.ZodType, {
+        target: "draft-2020-12",
+        io: "input",
+        unrepresentable: "any",
+      });
+    } else if (converter) {
       result = converter.input({ target: "draft-2020-12" });
-    } else if (schema["~standard"].vendor === "zod") {
-      result = z.toJSONSchema(schema as z.ZodType, { target: "draft-2020-12", io: "input" });
     }
   } catch {
     result = null;

@@ -55,6 +55,18 @@ class BulkView extends LiveView {
   }
 }
 
+/** A form whose params hold a date (no JSON form) beside a number. */
+class BookingView extends LiveView {
+  booked = "";
+  @eventHandler({ params: z.object({ seats: z.number().int(), at: z.date() }) })
+  book({ seats, at }: { seats: number; at: Date }) {
+    this.booked = `${seats} at ${at.toISOString()}`;
+  }
+  override render(): Rendered {
+    return html`<form dj-submit="book"><input name="seats" /><input name="at" /></form>`;
+  }
+}
+
 describe("element()", () => {
   it("a dj-click naming no handler fails the test; sending the handler by name would pass", async () => {
     const view = await LiveViewTestClient.mount(BulkView);
@@ -110,6 +122,16 @@ describe("form()", () => {
       title: "New",
       gift: "on",
     });
+  });
+
+  it("a form with a date field still has its numbers coerced from the strings it sends", async () => {
+    const view = await LiveViewTestClient.mount(BookingView);
+    const result = await view.form("form").submit({ seats: "3", at: "2026-12-06T10:00:00Z" });
+    assert.equal(result.error, undefined, JSON.stringify(result.error));
+    assert.equal((view.view as BookingView).booked, "3 at 2026-12-06T10:00:00.000Z");
+    const refused = await view.form("form").submit({ seats: "three", at: "2026-12-06T10:00:00Z" });
+    assert.equal(refused.error?.error, "validation_error");
+    assert.deepEqual(Object.keys(refused.error?.details ?? {}), ["seats"]);
   });
 
   it("a change names its target and marks the fields not typed into as untouched", async () => {
