@@ -419,12 +419,9 @@ export class LiveInstance
   #interrupted(loading: readonly string[]): void {
     if (!Array.isArray(loading)) return;
     const fields = this.view as unknown as Record<string, unknown>;
-    const keys = stateKeys(this.view);
-    for (const key of loadingFields(
-      this.view,
-      keys.filter((k) => loading.includes(k)),
-    )) {
-      if (this.#tasks?.loads(key)) continue;
+    const restarted = this.#tasks?.loading() ?? NO_FIELDS;
+    const keys = stateKeys(this.view).filter((k) => loading.includes(k) && !restarted.includes(k));
+    for (const key of loadingFields(this.view, keys)) {
       fields[key] = asyncFailed("interrupted", fields[key] as AsyncResult);
     }
   }

@@ -83,15 +83,11 @@ export class Tasks implements ViewTasks {
     // Asked again when the outcome's step runs: a step of the view's queue may replace or
     // cancel the task after it settled and before its outcome's turn (it stays running until
     // then, so that a replacement or cancel finds it).
-    const current = (): boolean => {
-      if (running.get(id) !== controller || controller.signal.aborted) return false;
-      running.delete(id);
-      return true;
-    };
+    const runs = () => running.get(id) === controller && !controller.signal.aborted;
+    const current = (): boolean => runs() && running.delete(id);
+    // A cancelled or replaced task reports nothing.
     const settle = (outcome: AsyncOutcome) => {
-      // A cancelled or replaced task reports nothing.
-      if (running.get(id) !== controller || controller.signal.aborted) return;
-      deliver(outcome, current);
+      if (runs()) deliver(outcome, current);
     };
     let promise: Promise<unknown>;
     try {
@@ -120,11 +116,6 @@ export class Tasks implements ViewTasks {
       if (id.startsWith(ASSIGN)) out.push(...id.slice(ASSIGN.length).split(","));
     }
     return out;
-  }
-
-  /** Whether an `assignAsync` loader of field `key` runs (or its outcome waits its turn). */
-  loads(key: string): boolean {
-    return this.loading().includes(key);
   }
 
   /** Ends every timer and task; later calls schedule nothing. */
